@@ -1,0 +1,48 @@
+"""`o2o`: the command line. Each subcommand lives in its own module in `bot/commands/`
+and registers itself with `register(subparsers)`."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+from collections.abc import Sequence
+
+import bot.commands
+from bot.config import ConfigError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand in `bot/commands/` registered."""
+    parser = argparse.ArgumentParser(
+        prog="o2o",
+        description="O2O chat-commerce assistant: find deals nearby, pay by link, redeem in store.",
+    )
+    parser.add_argument("--config", metavar="PATH",
+                        help="config file (default: $O2O_CONFIG, else ./config.toml if present)")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for info in sorted(pkgutil.iter_modules(bot.commands.__path__), key=lambda i: i.name):
+        module = importlib.import_module(f"bot.commands.{info.name}")
+        register = getattr(module, "register", None)
+        if register is not None:
+            register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `o2o` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code = args.func(args)
+    except ConfigError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return int(code or 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

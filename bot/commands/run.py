@@ -1,0 +1,47 @@
+"""`o2o run`: serve the conversation on Telegram by long polling."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from bot.commands.common import add_database_option, settings_from
+from bot.config import ConfigError, Settings
+from bot.runtime import configure_logging, start_runtime
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser(
+        "run",
+        help="serve the bot on Telegram (needs O2O_BOT_TOKEN)",
+        description="Long-polls the Bot API with the configured token.",
+    )
+    add_database_option(parser)
+    parser.add_argument("--api-base", metavar="URL",
+                        help="Bot API base URL (a local Bot API server or the stand-in)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = settings_from(args, api_base=args.api_base)
+    if settings.bot_token is None:
+        raise ConfigError(
+            "config error: O2O_BOT_TOKEN: not set; `o2o run` needs a bot token "
+            "(or try `o2o shell` without one)"
+        )
+    configure_logging(settings)
+    asyncio.run(_serve(settings))
+    return 0
+
+
+async def _serve(settings: Settings) -> None:
+    from bot.transports.aiogram_transport import AiogramTransport
+
+    runtime = await start_runtime(settings, seed_if_empty=False)
+    try:
+        assert settings.bot_token is not None
+        transport = AiogramTransport(runtime, settings.bot_token.get_secret_value(),
+                                     settings.api_base)
+        await transport.run_polling()
+    finally:
+        await runtime.close()

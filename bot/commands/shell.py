@@ -1,0 +1,54 @@
+"""`o2o shell`: the assistant in the terminal, on the embedded default."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from bot.commands.common import add_database_option, settings_from
+from bot.runtime import configure_logging, start_runtime
+from bot.transports.console import ConsoleShell, interactive_lines, read_lines
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser(
+        "shell",
+        help="chat with the assistant in the terminal (pipe a script to run it)",
+        description="Interactive when stdin is a terminal; otherwise reads one input per line.",
+    )
+    add_database_option(parser)
+    parser.add_argument("--lang", choices=("zh", "en"), help="the shell user's language")
+    parser.add_argument("--user", default="guest", help="the name of the user you play")
+    parser.add_argument("--files", metavar="DIR", help="where pictures are saved")
+    parser.add_argument("--echo", action="store_true", help="print each input line (scripts)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = settings_from(args)
+    configure_logging(settings.model_copy(update={"log_level": "WARNING"}))
+    return asyncio.run(_shell(settings, args))
+
+
+async def _shell(settings, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+    runtime = await start_runtime(settings, seed_if_empty=True)
+    try:
+        shell = ConsoleShell(
+            runtime,
+            lang=args.lang,
+            user=args.user,
+            files_dir=Path(args.files) if args.files else None,
+            echo=args.echo,
+        )
+        interactive = sys.stdin.isatty()
+        lines = interactive_lines() if interactive else read_lines(sys.stdin)
+        if interactive:
+            shell.print("O2O shell — type /start, a search such as 火锅 or hotpot, #N to press "
+                        "a button, /as NAME to switch user, Ctrl-D to quit.")
+        async for line in lines:
+            await shell.handle_line(line)
+    finally:
+        await runtime.close()
+    return 0

@@ -1,0 +1,173 @@
+"""Settings: defaults, then an optional `config.toml`, then `O2O_*` environment variables.
+
+Every key is documented, with its default, in `config.example.toml`; a test keeps the
+two in step. A bad value stops start-up with one line naming the key (see
+`ConfigError`), never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+ENV_PREFIX = "O2O_"
+DEFAULT_CONFIG_FILE = "config.toml"
+
+
+class ConfigError(Exception):
+    """A setting is missing or wrong; `str()` is the one line shown to the operator."""
+
+
+class Settings(BaseSettings):
+    """All settings of the assistant. Field names are the TOML keys; env vars add `O2O_`."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, extra="forbid", validate_default=True, case_sensitive=False
+    )
+
+    bot_token: SecretStr | None = Field(
+        default=None, description="Telegram bot token from @BotFather; needed by `o2o run`."
+    )
+    telegram_payment_provider_token: SecretStr | None = Field(
+        default=None,
+        description="Provider token for Telegram Payments invoices (empty for Telegram Stars).",
+    )
+    api_base: str = Field(
+        default="https://api.telegram.org",
+        description="Bot API base URL; point it at a local Bot API server or the stand-in.",
+    )
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///o2o.db",
+        description="SQLAlchemy URL: sqlite+aiosqlite:///FILE or postgresql+asyncpg://...",
+    )
+    default_language: Literal["zh", "en"] = "zh"
+    default_timezone: str = "Asia/Shanghai"
+    currency: str = "CNY"
+    search_page_size: int = Field(default=5, ge=1, le=10)
+    conversation_ttl_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    admin_ids: list[int] = Field(default_factory=list)
+    seed_demo_on_empty: bool = True
+    polling_timeout: int = Field(default=30, ge=0, le=50)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["console", "json"] = "console"
+    shell_files_dir: str = "o2o-files"
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        value = value.strip()
+        if value.startswith("sqlite:///"):
+            value = "sqlite+aiosqlite:///" + value.removeprefix("sqlite:///")
+        elif value.startswith(("postgresql://", "postgres://")):
+            value = "postgresql+asyncpg://" + value.split("://", 1)[1]
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+    @field_validator("api_base")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name)") from None
+        return value
+
+    @field_validator("currency")
+    @classmethod
+    def _iso_currency(cls, value: str) -> str:
+        if len(value) != 3 or not value.isalpha():
+            raise ValueError("must be an ISO 4217 code such as CNY")
+        return value.upper()
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        digits, sep, rest = value.get_secret_value().strip().partition(":")
+        if not (digits.isdigit() and sep and rest):
+            raise ValueError("must look like 123456:ABC-DEF... (as @BotFather gives it)")
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Environment beats the file (the file's values arrive as init kwargs).
+        return (env_settings, init_settings)
+
+
+def _describe(error: dict[str, Any], from_file: set[str], config_path: Path | None) -> str:
+    key = ".".join(str(p) for p in error.get("loc", ())) or "?"
+    field = key.split(".")[0]
+    env_name = ENV_PREFIX + field.upper()
+    if env_name in os.environ:
+        where = env_name
+    elif field in from_file and config_path is not None:
+        where = f"{config_path}: {field}"
+    else:
+        where = field
+    message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+    if error.get("type") == "extra_forbidden":
+        message = "unknown setting (see config.example.toml for the keys)"
+    return f"config error: {where}: {message}"
+
+
+def load_settings(config_path: str | Path | None = None, **overrides: Any) -> Settings:
+    """Read settings; raise ConfigError with one clear line if anything is wrong.
+
+    `config_path` defaults to $O2O_CONFIG, then ./config.toml when it exists. `overrides`
+    (from command-line flags) win over everything.
+    """
+    path: Path | None = None
+    if config_path is None:
+        config_path = os.environ.get("O2O_CONFIG")
+        if config_path is None and Path(DEFAULT_CONFIG_FILE).is_file():
+            config_path = DEFAULT_CONFIG_FILE
+    file_values: dict[str, Any] = {}
+    if config_path is not None:
+        path = Path(config_path)
+        try:
+            file_values = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"config error: {path}: file not found") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"config error: {path}: not valid TOML ({exc})") from None
+    values = {**file_values, **{k: v for k, v in overrides.items() if v is not None}}
+    try:
+        if overrides:
+            # Flags beat the environment too: apply them after loading.
+            base = Settings(**file_values)
+            return base.model_copy(update=_validated_overrides(overrides))
+        return Settings(**values)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc.errors()[0], set(file_values), path)) from None
+
+
+def _validated_overrides(overrides: dict[str, Any]) -> dict[str, Any]:
+    clean = {k: v for k, v in overrides.items() if v is not None}
+    if not clean:
+        return {}
+    # Validate each flag through the model so flags get the same checks as the file.
+    checked = Settings.model_validate({**clean})
+    return {k: getattr(checked, k) for k in clean}

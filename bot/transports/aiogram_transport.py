@@ -1,0 +1,357 @@
+"""Telegram through aiogram: updates in, reply actions out.
+
+Long polling today (`o2o run`). Updates enter through `AiogramTransport.feed`, the one
+door a webhook endpoint would use too, so adding webhooks means adding a web route,
+not reshaping this module.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import structlog
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+)
+from aiogram.types import (
+    BotCommand,
+    BufferedInputFile,
+    CallbackQuery,
+    ChatMemberUpdated,
+    FSInputFile,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InputTextMessageContent,
+    KeyboardButton,
+    LabeledPrice,
+    Message,
+    PreCheckoutQuery,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
+from aiogram.types import InlineQuery as AioInlineQuery
+
+from bot.runtime import Runtime
+from handlers.core import (
+    TELEGRAM_TEXT_MAX,
+    AnswerButton,
+    AnswerInline,
+    AnswerPreCheckout,
+    ButtonPress,
+    Buttons,
+    EditText,
+    Event,
+    Incoming,
+    InlineQuery,
+    Location,
+    MemberStatus,
+    PreCheckout,
+    Reply,
+    Sender,
+    SendInvoice,
+    SendPhoto,
+    SendText,
+    SendVenue,
+    SuccessfulPayment,
+    Text,
+    Unsupported,
+    parse_command,
+)
+from handlers.i18n import LANGUAGES, t
+from handlers.menu import MENU_COMMANDS
+from handlers.router import dispatch
+
+log = structlog.get_logger("o2o.telegram")
+
+MAX_RETRIES = 3
+
+
+def split_text(text: str, limit: int = TELEGRAM_TEXT_MAX) -> list[str]:
+    """Cut a long text into Telegram-sized pieces, at line breaks where possible."""
+    pieces: list[str] = []
+    while len(text) > limit:
+        cut = text.rfind("\n", 0, limit)
+        if cut <= 0:
+            cut = limit
+        pieces.append(text[:cut])
+        text = text[cut:].lstrip("\n")
+    pieces.append(text)
+    return pieces
+
+
+def inline_markup(buttons: Buttons) -> InlineKeyboardMarkup | None:
+    """Our buttons as an aiogram inline keyboard."""
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(text=b.text, callback_data=b.data)
+                if b.data is not None
+                else InlineKeyboardButton(text=b.text, url=b.url)
+                for b in row
+            ]
+            for row in buttons
+        ]
+    )
+
+
+def _sender(user: Any) -> Sender:
+    return Sender(
+        id=user.id,
+        first_name=user.first_name or "",
+        username=user.username,
+        language_code=user.language_code,
+    )
+
+
+def message_event(message: Message, bot_username: str | None) -> Event:
+    """What a Telegram message means to our handlers."""
+    if message.successful_payment is not None:
+        sp = message.successful_payment
+        return SuccessfulPayment(
+            payload=sp.invoice_payload,
+            total_amount=sp.total_amount,
+            currency=sp.currency,
+            telegram_charge_id=sp.telegram_payment_charge_id,
+            provider_charge_id=sp.provider_payment_charge_id or "",
+        )
+    if message.venue is not None:
+        v = message.venue
+        return Location(v.location.latitude, v.location.longitude,
+                        venue_title=v.title, venue_address=v.address)
+    if message.location is not None:
+        loc = message.location
+        return Location(loc.latitude, loc.longitude, live=bool(loc.live_period))
+    if message.text is not None:
+        command = parse_command(message.text, bot_username)
+        return command if command is not None else Text(message.text)
+    return Unsupported(kind=str(message.content_type))
+
+
+class AiogramTransport:
+    """Runs the conversation on Telegram with aiogram."""
+
+    def __init__(self, runtime: Runtime, token: str, api_base: str) -> None:
+        self.runtime = runtime
+        session = AiohttpSession(api=TelegramAPIServer.from_base(api_base))
+        self.bot = Bot(token=token, session=session)
+        self.dp = Dispatcher()
+        self.bot_username: str | None = None
+        self._register()
+
+    def _register(self) -> None:
+        dp = self.dp
+
+        @dp.message()
+        async def on_message(message: Message) -> None:
+            if message.from_user is None:
+                return
+            event = message_event(message, self.bot_username)
+            await self.handle(Incoming(_sender(message.from_user), message.chat.id, event))
+
+        @dp.edited_message()
+        async def on_edited(message: Message) -> None:
+            # Live locations arrive as edits of the location message.
+            if message.from_user is None or message.location is None:
+                return
+            loc = message.location
+            event = Location(loc.latitude, loc.longitude, live=True)
+            await self.handle(Incoming(_sender(message.from_user), message.chat.id, event))
+
+        @dp.callback_query()
+        async def on_button(query: CallbackQuery) -> None:
+            chat_id = query.message.chat.id if query.message else query.from_user.id
+            message_id = query.message.message_id if query.message else None
+            event = ButtonPress(data=query.data or "", message_id=message_id, query_id=query.id)
+            await self.handle(Incoming(_sender(query.from_user), chat_id, event))
+
+        @dp.inline_query()
+        async def on_inline(query: AioInlineQuery) -> None:
+            event = InlineQuery(query_id=query.id, query=query.query, offset=query.offset)
+            await self.handle(Incoming(_sender(query.from_user), query.from_user.id, event))
+
+        @dp.pre_checkout_query()
+        async def on_pre_checkout(query: PreCheckoutQuery) -> None:
+            event = PreCheckout(query.id, query.invoice_payload, query.total_amount,
+                                query.currency)
+            await self.handle(Incoming(_sender(query.from_user), query.from_user.id, event))
+
+        @dp.my_chat_member()
+        async def on_member(update: ChatMemberUpdated) -> None:
+            status = update.new_chat_member.status
+            event = MemberStatus(blocked=status in ("kicked", "left"))
+            await self.handle(Incoming(_sender(update.from_user), update.chat.id, event))
+
+    async def feed(self, update: Update) -> None:
+        """Handle one update (from polling today, from a webhook tomorrow)."""
+        await self.dp.feed_update(self.bot, update)
+
+    async def handle(self, incoming: Incoming) -> None:
+        """Dispatch one event and carry out its replies; log how it went."""
+        started = time.perf_counter()
+        replies = await dispatch(self.runtime.app, self.runtime.router, incoming)
+        sent = 0
+        for reply in replies:
+            if await self.perform(incoming.chat_id, reply):
+                sent += 1
+            else:
+                break
+        log.info(
+            "update handled",
+            user=incoming.sender.id,
+            event=type(incoming.event).__name__,
+            replies=len(replies),
+            sent=sent,
+            ms=round((time.perf_counter() - started) * 1000, 1),
+        )
+
+    async def perform(self, chat_id: int, reply: Reply) -> bool:
+        """Carry out one reply, retrying after flood waits. False: stop this chat's replies."""
+        for attempt in range(MAX_RETRIES + 1):
+            try:
+                await self._perform_once(chat_id, reply)
+                return True
+            except TelegramRetryAfter as exc:
+                if attempt == MAX_RETRIES:
+                    log.warning("flood wait persists; reply dropped", chat=chat_id)
+                    return False
+                log.warning("flood wait", retry_after=exc.retry_after, chat=chat_id)
+                await asyncio.sleep(exc.retry_after)
+            except TelegramForbiddenError as exc:
+                log.info("user unreachable", chat=chat_id, reason=exc.message)
+                return False
+            except TelegramBadRequest as exc:
+                if "message is not modified" in exc.message:
+                    return True
+                if isinstance(reply, EditText) and "message to edit not found" in exc.message:
+                    reply = SendText(reply.text, buttons=reply.buttons)
+                    continue
+                log.warning("telegram refused a reply", chat=chat_id, error=exc.message,
+                            reply=type(reply).__name__)
+                return True
+            except TelegramNetworkError as exc:
+                if attempt == MAX_RETRIES:
+                    log.error("network error; reply dropped", chat=chat_id, error=str(exc))
+                    return False
+                await asyncio.sleep(0.5 * (attempt + 1))
+        return False
+
+    async def _perform_once(self, chat_id: int, reply: Reply) -> None:
+        bot = self.bot
+        match reply:
+            case SendText(text=text, buttons=buttons, keyboard=keyboard, remove_keyboard=remove):
+                pieces = split_text(text)
+                markup: Any = inline_markup(buttons)
+                if keyboard:
+                    markup = ReplyKeyboardMarkup(
+                        keyboard=[
+                            [KeyboardButton(text=k.text, request_location=k.request_location)
+                             for k in row]
+                            for row in keyboard
+                        ],
+                        resize_keyboard=True,
+                        one_time_keyboard=True,
+                    )
+                elif remove and markup is None:
+                    markup = ReplyKeyboardRemove()
+                for piece in pieces[:-1]:
+                    await bot.send_message(chat_id, piece)
+                await bot.send_message(chat_id, pieces[-1], reply_markup=markup)
+            case SendPhoto(photo=photo, caption=caption, buttons=buttons, filename=filename):
+                file: Any
+                if isinstance(photo, bytes):
+                    file = BufferedInputFile(photo, filename=filename)
+                elif Path(photo).is_file():
+                    file = FSInputFile(photo)
+                else:
+                    file = photo  # a Telegram file_id
+                await bot.send_photo(chat_id, file, caption=caption or None,
+                                     reply_markup=inline_markup(buttons))
+            case SendVenue(lat=lat, lon=lon, title=title, address=address):
+                await bot.send_venue(chat_id, latitude=lat, longitude=lon, title=title,
+                                     address=address)
+            case EditText(message_id=message_id, text=text, buttons=buttons):
+                await bot.edit_message_text(text=split_text(text)[0], chat_id=chat_id,
+                                            message_id=message_id,
+                                            reply_markup=inline_markup(buttons))
+            case AnswerButton(query_id=query_id, text=text, alert=alert):
+                await bot.answer_callback_query(query_id, text=text or None, show_alert=alert)
+            case AnswerPreCheckout(query_id=query_id, ok=ok, error=error):
+                await bot.answer_pre_checkout_query(query_id, ok=ok,
+                                                    error_message=None if ok else error)
+            case AnswerInline(query_id=query_id, results=results, next_offset=offset,
+                              cache_time=cache_time):
+                await bot.answer_inline_query(
+                    query_id,
+                    results=[
+                        InlineQueryResultArticle(
+                            id=r.id,
+                            title=r.title,
+                            description=r.description,
+                            input_message_content=InputTextMessageContent(message_text=r.text),
+                            reply_markup=inline_markup(r.buttons),
+                        )
+                        for r in results
+                    ],
+                    cache_time=cache_time,
+                    next_offset=offset,
+                    is_personal=True,
+                )
+            case SendInvoice(title=title, description=description, payload=payload,
+                             currency=currency, amount=amount, label=label):
+                await bot.send_invoice(
+                    chat_id,
+                    title=title,
+                    description=description,
+                    payload=payload,
+                    currency=currency,
+                    prices=[LabeledPrice(label=label, amount=amount)],
+                    provider_token=self._provider_token(),
+                )
+
+    def _provider_token(self) -> str:
+        token = self.runtime.settings.telegram_payment_provider_token
+        return token.get_secret_value() if token is not None else ""
+
+    async def register_commands(self) -> None:
+        """Publish the command menu in Chinese and English (and the default language)."""
+        for lang in LANGUAGES:
+            commands = [BotCommand(command=c, description=t(lang, f"cmd-{c}"))
+                        for c in MENU_COMMANDS]
+            await self.bot.set_my_commands(commands, language_code=lang)
+        default = self.runtime.settings.default_language
+        await self.bot.set_my_commands(
+            [BotCommand(command=c, description=t(default, f"cmd-{c}")) for c in MENU_COMMANDS]
+        )
+
+    async def run_polling(self) -> None:
+        """Long-poll Telegram until interrupted (SIGINT/SIGTERM)."""
+        me = await self.bot.get_me()
+        self.bot_username = me.username
+        self.runtime.app.options = replace(self.runtime.app.options, bot_username=me.username)
+        await self.bot.delete_webhook(drop_pending_updates=False)
+        await self.register_commands()
+        log.info("polling started", bot=me.username)
+        try:
+            await self.dp.start_polling(
+                self.bot,
+                polling_timeout=self.runtime.settings.polling_timeout,
+                allowed_updates=self.dp.resolve_used_update_types(),
+                handle_signals=True,
+                close_bot_session=True,
+            )
+        finally:
+            log.info("polling stopped")

@@ -1,0 +1,250 @@
+"""The console shell: the whole conversation in a terminal, or scripted through a pipe.
+
+Typed lines become the same `Incoming` events Telegram would send; replies are printed
+with their buttons numbered. Shell-only lines:
+
+  #N                 press button N of the latest reply
+  /location LAT LON  share a location
+  /as NAME           become another user (a merchant and a shopper in one script)
+  /sticker, /voice   send a message of a kind the bot does not read
+  @bot WORDS         an inline query
+  # comment          ignored (a '#' followed by a space)
+
+Pictures are saved under the files folder and their paths printed.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+import zlib
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from bot.runtime import Runtime
+from handlers.core import (
+    AnswerButton,
+    AnswerInline,
+    AnswerPreCheckout,
+    Button,
+    ButtonPress,
+    EditText,
+    Event,
+    Incoming,
+    InlineQuery,
+    Location,
+    Reply,
+    Sender,
+    SendInvoice,
+    SendPhoto,
+    SendText,
+    SendVenue,
+    Text,
+    Unsupported,
+    parse_command,
+)
+from handlers.router import dispatch
+
+
+def user_id_for(name: str) -> int:
+    """A stable fake Telegram id for a shell user name (same name, same id, every run)."""
+    return 100_000_000 + zlib.crc32(name.strip().lower().encode()) % 900_000_000
+
+
+@dataclass
+class _ShellUser:
+    sender: Sender
+    buttons: list[tuple[Button, int]] = field(default_factory=list)  # latest reply's
+
+
+class ConsoleShell:
+    """Reads lines, dispatches them, prints the replies."""
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        *,
+        out: TextIO = sys.stdout,
+        lang: str | None = None,
+        user: str = "guest",
+        files_dir: Path | None = None,
+        echo: bool = False,
+    ) -> None:
+        self.runtime = runtime
+        self.out = out
+        self.lang = lang or runtime.settings.default_language
+        self.files_dir = files_dir or Path(runtime.settings.shell_files_dir)
+        self.echo = echo
+        self.users: dict[str, _ShellUser] = {}
+        self.current = self._user(user)
+        self._message_ids = itertools.count(1)
+        self._update_ids = itertools.count(1)
+        self._query_ids = itertools.count(1)
+        self._file_numbers = itertools.count(1)
+
+    def _user(self, name: str) -> _ShellUser:
+        key = name.strip() or "guest"
+        if key not in self.users:
+            sender = Sender(id=user_id_for(key), first_name=key, username=None,
+                            language_code=self.lang)
+            self.users[key] = _ShellUser(sender)
+        return self.users[key]
+
+    def print(self, text: str = "") -> None:
+        print(text, file=self.out, flush=True)
+
+    async def handle_line(self, line: str) -> None:
+        """Handle one typed line."""
+        line = line.rstrip("\r\n")
+        if not line.strip() or line.startswith("# "):
+            return
+        if self.echo:
+            self.print(f"» {line}")
+        event = self._event_for(line)
+        if event is None:
+            return
+        incoming = Incoming(
+            sender=self.current.sender,
+            chat_id=self.current.sender.id,
+            event=event,
+            update_id=next(self._update_ids),
+        )
+        replies = await dispatch(self.runtime.app, self.runtime.router, incoming)
+        for reply in replies:
+            self._show(reply)
+
+    def _event_for(self, line: str) -> Event | None:
+        stripped = line.strip()
+        if stripped.startswith("#") and stripped[1:].strip().isdigit():
+            return self._press(int(stripped[1:].strip()))
+        if stripped.startswith("@"):
+            _, _, query = stripped.partition(" ")
+            return InlineQuery(query_id=str(next(self._query_ids)), query=query.strip())
+        command = parse_command(stripped)
+        if command is not None:
+            if command.name == "as":
+                if not command.args:
+                    self.print("usage: /as NAME")
+                    return None
+                self.current = self._user(command.args)
+                self.print(f"(now you are {command.args.strip()})")
+                return None
+            if command.name == "location":
+                return self._location(command.args)
+            if command.name in ("sticker", "voice"):
+                return Unsupported(kind=command.name)
+            return command
+        return Text(line)
+
+    def _press(self, number: int) -> Event | None:
+        buttons = self.current.buttons
+        if not 1 <= number <= len(buttons):
+            self.print(f"(there is no button {number} on the latest reply)")
+            return None
+        button, message_id = buttons[number - 1]
+        if button.url is not None:
+            self.print(f"(opens {button.url})")
+            return None
+        assert button.data is not None
+        return ButtonPress(data=button.data, message_id=message_id,
+                           query_id=str(next(self._query_ids)))
+
+    def _location(self, args: str) -> Event | None:
+        parts = args.replace(",", " ").split()
+        try:
+            lat, lon = float(parts[0]), float(parts[1])
+        except (IndexError, ValueError):
+            self.print("usage: /location LAT LON   (e.g. /location 26.0 119.45)")
+            return None
+        return Location(lat=lat, lon=lon)
+
+    def _remember_buttons(self, rows: Iterable[Iterable[Button]], message_id: int) -> None:
+        flat = [(b, message_id) for row in rows for b in row]
+        if flat:
+            self.current.buttons = flat
+
+    def _print_buttons(self, rows: Iterable[Iterable[Button]]) -> None:
+        number = 1
+        for row in rows:
+            cells = []
+            for button in row:
+                label = f"[{number}] {button.text}"
+                if button.url:
+                    label += f" ({button.url})"
+                cells.append(label)
+                number += 1
+            self.print("  " + "   ".join(cells))
+
+    def _save_file(self, data: bytes, filename: str) -> Path:
+        self.files_dir.mkdir(parents=True, exist_ok=True)
+        path = self.files_dir / f"{next(self._file_numbers):03d}-{Path(filename).name}"
+        path.write_bytes(data)
+        return path
+
+    def _show(self, reply: Reply) -> None:
+        match reply:
+            case SendText(text=text, buttons=buttons, keyboard=keyboard):
+                message_id = next(self._message_ids)
+                self.print(text)
+                self._print_buttons(buttons)
+                self._remember_buttons(buttons, message_id)
+                for row in keyboard:
+                    for key in row:
+                        hint = "  (type /location LAT LON)" if key.request_location else ""
+                        self.print(f"  ⌨ {key.text}{hint}")
+                self.print()
+            case EditText(message_id=message_id, text=text, buttons=buttons):
+                self.print(f"(message {message_id} edited)")
+                self.print(text)
+                self._print_buttons(buttons)
+                self._remember_buttons(buttons, message_id)
+                self.print()
+            case SendPhoto(photo=photo, caption=caption, buttons=buttons, filename=filename):
+                message_id = next(self._message_ids)
+                if isinstance(photo, bytes):
+                    self.print(f"🖼 picture saved: {self._save_file(photo, filename)}")
+                else:
+                    self.print(f"🖼 picture: {photo}")
+                if caption:
+                    self.print(caption)
+                self._print_buttons(buttons)
+                self._remember_buttons(buttons, message_id)
+                self.print()
+            case SendVenue(lat=lat, lon=lon, title=title, address=address):
+                next(self._message_ids)
+                self.print(f"📍 {title} — {address} ({lat:.5f}, {lon:.5f})")
+                self.print()
+            case AnswerButton(text=text, alert=alert):
+                if text and alert:
+                    self.print(f"(alert: {text})")
+            case AnswerInline(results=results):
+                self.print(f"(inline results: {len(results)})")
+                for i, result in enumerate(results, start=1):
+                    self.print(f"  {i}. {result.title} — {result.description}")
+                self.print()
+            case SendInvoice(title=title, amount=amount, currency=currency):
+                next(self._message_ids)
+                self.print(f"🧾 invoice: {title} {amount} {currency} (minor units)")
+                self.print()
+            case AnswerPreCheckout(ok=ok, error=error):
+                self.print(f"(pre-checkout {'ok' if ok else 'refused: ' + error})")
+
+
+async def read_lines(stream: TextIO) -> AsyncIterator[str]:
+    """Lines from a pipe or file, one at a time."""
+    for line in stream:
+        yield line
+
+
+async def interactive_lines(prompt: str = "you> ") -> AsyncIterator[str]:
+    """Lines typed at a terminal, with line editing and history (prompt_toolkit)."""
+    from prompt_toolkit import PromptSession
+
+    session: PromptSession[str] = PromptSession()
+    while True:
+        try:
+            yield await session.prompt_async(prompt)
+        except (EOFError, KeyboardInterrupt):
+            return

@@ -1,0 +1,14 @@
+"""The whole conversation: every flow module's router merged into one."""
+
+from __future__ import annotations
+
+from handlers import menu, search
+from handlers.router import Router
+
+
+def build_router() -> Router:
+    """The router with all flows of the assistant registered."""
+    root = Router()
+    for module in (menu, search):
+        root.include(module.router)
+    return root

@@ -1,0 +1,106 @@
+"""Turning service views into chat text: result lines, deal cards, dates."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from handlers.i18n import Translator
+from services.catalog import DealCard, DealSummary
+from services.money import discount_percent_off, discount_zhe, format_money
+from services.taxonomy import category
+
+
+def local_date(moment: datetime, timezone: str) -> str:
+    """A UTC moment as a date in the user's time zone: 2026-12-31."""
+    return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d")
+
+
+def discount_text(t: Translator, price: int, original_price: int) -> str:
+    """"6.8折" in Chinese, "32% off" in English; "" without a saving."""
+    if t.lang == "zh":
+        return discount_zhe(price, original_price)
+    percent = discount_percent_off(price, original_price)
+    return t("discount-percent-off", percent=str(percent)) if percent else ""
+
+
+def category_label(lang: str, category_id: str) -> str:
+    """"🍲 火锅" for a category id (the id itself if unknown)."""
+    cat = category(category_id)
+    return f"{cat.emoji} {cat.name(lang)}" if cat else category_id
+
+
+def result_line(t: Translator, number: int, deal: DealSummary) -> str:
+    """One numbered line of a result list."""
+    price = format_money(deal.price, deal.currency, t.lang)
+    original = format_money(deal.original_price, deal.currency, t.lang)
+    off = discount_text(t, deal.price, deal.original_price)
+    return t(
+        "result-line",
+        number=str(number),
+        title=deal.title.get(t.lang),
+        merchant=deal.merchant.get(t.lang),
+        price=price,
+        original=original,
+        discount=off or "-",
+    )
+
+
+def result_button_text(t: Translator, number: int, deal: DealSummary) -> str:
+    """The short label of a result's button."""
+    title = deal.title.get(t.lang)
+    if len(title) > 28:
+        title = title[:27] + "…"
+    return f"{number}. {title} {format_money(deal.price, deal.currency, t.lang)}"
+
+
+def deal_card_text(t: Translator, card: DealCard, timezone: str, now: datetime) -> str:
+    """The full text of a deal card."""
+    lang = t.lang
+    lines = [f"{category_label(lang, card.category).split(' ')[0]} {card.title.get(lang)}"]
+    merchant = card.merchant.get(lang)
+    if card.rating is not None:
+        lines.append(t("card-merchant-rated", merchant=merchant, rating=f"{card.rating:.1f}"))
+    else:
+        lines.append(merchant)
+    price = format_money(card.price, card.currency, lang)
+    original = format_money(card.original_price, card.currency, lang)
+    off = discount_text(t, card.price, card.original_price)
+    lines.append(t("card-price", price=price, original=original, discount=off or "-"))
+    description = card.description.get(lang)
+    if description:
+        lines += ["", description]
+    lines.append("")
+    lines.append(
+        t(
+            "card-validity",
+            start=local_date(card.valid_from, timezone),
+            end=local_date(card.valid_until, timezone),
+        )
+    )
+    if card.valid_from > now:
+        lines.append(t("card-not-yet-valid", start=local_date(card.valid_from, timezone)))
+    if card.stock is None:
+        lines.append(t("card-stock-unlimited", sold=str(card.sold)))
+    else:
+        lines.append(t("card-stock-left", left=str(card.stock), sold=str(card.sold)))
+    lines.append(t("card-per-user-limit", limit=str(card.per_user_limit)))
+    lines.append(t(f"refund-{card.refund_policy.replace('_', '-')}"))
+    rules = card.usage_rules.get(lang)
+    if rules:
+        lines.append(t("card-rules", rules=rules))
+    if card.stores:
+        lines.append("")
+        lines.append(t("card-stores"))
+        for store in card.stores:
+            lines.append(
+                t(
+                    "card-store-line",
+                    name=store.name.get(lang),
+                    address=store.address.get(lang),
+                    hours=store.opening_hours or "-",
+                )
+            )
+    if not card.on_sale:
+        lines += ["", t("card-not-on-sale")]
+    return "\n".join(lines)

@@ -1,0 +1,90 @@
+"""Translations: Fluent catalogs in `handlers/locales/<lang>/*.ftl`.
+
+Fluent (Mozilla's Project Fluent) was chosen over gettext because its catalogs are
+read as they are (no compile step), messages are keyed by id rather than by English
+source text, and variables and plurals live in the translation, where each language
+can word them its own way.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from fluent.runtime import FluentBundle, FluentResource
+
+LOCALES_DIR = Path(__file__).parent / "locales"
+LANGUAGES = ("zh", "en")
+FALLBACK = "en"
+
+log = logging.getLogger(__name__)
+
+
+def normalize_language(code: str | None, default: str = "zh") -> str:
+    """Map a Telegram `language_code` ("zh-hans", "en-US", "de", None) to "zh" or "en"."""
+    if not code:
+        return default
+    code = code.strip().lower()
+    if code.startswith("zh"):
+        return "zh"
+    if code.startswith("en"):
+        return "en"
+    # People whose Telegram is in another language are more likely to read English.
+    return "en"
+
+
+class Catalog:
+    """All messages of one language."""
+
+    def __init__(self, lang: str, directory: Path = LOCALES_DIR) -> None:
+        self.lang = lang
+        self.bundle = FluentBundle([lang], use_isolating=False)
+        self.ids: set[str] = set()
+        for path in sorted((directory / lang).glob("*.ftl")):
+            resource = FluentResource(path.read_text(encoding="utf-8"))
+            errors = self.bundle.add_resource(resource)
+            if errors:  # pragma: no cover - caught by the catalog tests
+                raise ValueError(f"{path}: {errors}")
+            self.ids.update(
+                entry.id.name for entry in resource.body if hasattr(entry, "id")
+            )
+
+    def format(self, key: str, args: Mapping[str, Any] | None = None) -> str | None:
+        """The message `key` with `args` filled in, or None when the catalog lacks it."""
+        if not self.bundle.has_message(key):
+            return None
+        message = self.bundle.get_message(key)
+        if message.value is None:
+            return None
+        text, errors = self.bundle.format_pattern(message.value, dict(args or {}))
+        if errors:
+            log.warning("translation %s/%s: %s", self.lang, key, errors)
+        return text
+
+
+@cache
+def catalog(lang: str) -> Catalog:
+    """The catalog of `lang` (loaded once)."""
+    return Catalog(lang if lang in LANGUAGES else FALLBACK)
+
+
+def t(lang: str, key: str, /, **args: Any) -> str:
+    """Translate `key` into `lang`, falling back to English, then to the key itself."""
+    text = catalog(lang).format(key, args)
+    if text is None:
+        log.warning("missing translation %s/%s", lang, key)
+        text = catalog(FALLBACK).format(key, args)
+    return text if text is not None else key
+
+
+class Translator:
+    """`t` bound to one language: `tr("start-greeting", name="Ann")`."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang if lang in LANGUAGES else FALLBACK
+
+    def __call__(self, key: str, /, **args: Any) -> str:
+        return t(self.lang, key, **args)

@@ -1,0 +1,99 @@
+# English interface text. Keys match zh/main.ftl one to one (a test checks).
+
+friend = friend
+start-greeting =
+    Hi { $name }! 👋 I'm your local deals assistant.
+    Tell me what you fancy (say "hotpot", "milk tea" or "KTV") and I'll find group-buy deals near you. Pay online, show your code at the counter.
+menu-title = Main menu:
+menu-nearby = 📍 Deals nearby
+menu-search = 🔍 Search
+menu-codes = 🎫 My codes
+menu-following = ⭐ Following
+menu-settings = ⚙️ Settings
+menu-help = ❓ Help
+help-text =
+    Here's what I can do:
+    • Type what you're after: "hotpot", "milk tea", "火锅"
+    • 📍 Share your location to see deals nearby
+    • /mycodes shows the codes you bought
+    • /following lists the stores you follow
+    • /settings changes the language
+    • /cancel leaves whatever you're doing
+search-prompt = What are you looking for? Type a word (like "hotpot" or "milk tea") or pick a category:
+search-empty = Type what you're looking for, for example "hotpot" or "milk tea".
+nearby-prompt = Tap the button below to share your location and I'll find deals nearby.
+share-location = 📍 Share my location
+location-saved = Got your location (kept to about 100 m). What are you looking for? Pick a category or type:
+location-invalid = That location doesn't look right (latitude must be -90 to 90, longitude -180 to 180). Please send it again.
+codes-none = You have no codes yet. Find a deal and grab one!
+codes-title = Your codes ({ $count }):
+codes-line = { $code } · { $title } · { $status } · valid until { $until }
+code-status-issued = unused
+code-status-redeemed = used
+code-status-void = voided
+code-status-expired = expired
+following-none = You don't follow any stores yet. Tap "Follow" on a deal card.
+following-title = Stores you follow ({ $count }):
+unfollow-button = Unfollow { $name }
+follow-button = ⭐ Follow { $name }
+follow-done = Following! You'll hear about their new deals first.
+follow-already = You already follow this store.
+unfollow-done = Unfollowed.
+unfollow-not = You weren't following this store.
+settings-text = Settings
+    Language: { $language }
+    Choose a language:
+language-auto = Same as Telegram
+language-zh = 中文
+language-en = English
+language-set = Done, I'll speak English.
+cancel-done = Cancelled.
+cancel-nothing = There was nothing to cancel.
+unknown-command = Sorry, I don't know that command. Just type what you're looking for, or use the menu:
+unsupported-message = I can't read { $kind } yet. Please send me text, a command or a location.
+kind-sticker = stickers
+kind-voice = voice messages
+kind-audio = audio
+kind-video = videos
+kind-video_note = video messages
+kind-photo = photos
+kind-document = files
+kind-contact = contacts
+kind-poll = polls
+kind-animation = GIFs
+kind-dice = dice
+kind-game = games
+kind-other = that kind of message
+text-too-long = That message is too long (over 4096 characters). Could you say it more briefly?
+button-stale = That button has expired. Please search again.
+deal-gone = Sorry, that deal is no longer available.
+error-generic = Sorry, something went wrong on our side. Please try again in a moment; nothing of yours was lost.
+search-none = Nothing found for "{ $query }". Try another word, or browse a category:
+search-found = { $count } deals for "{ $query }" (page { $page } of { $pages }):
+result-line = { $number }. { $title } — { $merchant }
+    { $price } (was { $original }, { $discount })
+page-prev = ◀ Previous
+page-next = Next ▶
+back-to-results = ↩ Back to results
+discount-percent-off = { $percent }% off
+card-merchant-rated = { $merchant } · ⭐ { $rating }
+card-price = 💰 { $price }  was { $original }  { $discount }
+card-validity = 📅 Valid { $start } to { $end }
+card-not-yet-valid = ⏳ Usable from { $start }
+card-stock-left = 📦 { $left } left · { $sold } sold
+card-stock-unlimited = 📦 Unlimited · { $sold } sold
+card-per-user-limit = 👤 Up to { $limit } per person
+refund-anytime = ↩ Refund anytime, auto-refund on expiry
+refund-on-expiry = ↩ Auto-refund if unused by expiry
+refund-none = ⚠ Non-refundable
+card-rules = 📋 Rules: { $rules }
+card-stores = 🏬 Valid at:
+card-store-line = • { $name } | { $address } (open { $hours })
+card-not-on-sale = ⛔ This deal can't be bought right now (sold out, expired or paused).
+cmd-start = Start / main menu
+cmd-help = Help
+cmd-search = Search deals
+cmd-mycodes = My codes
+cmd-following = Stores I follow
+cmd-settings = Settings and language
+cmd-cancel = Leave the current step

@@ -1,0 +1,99 @@
+# 中文界面文字。键名与 en/main.ftl 一一对应（有测试检查）。
+
+friend = 朋友
+start-greeting =
+    { $name }，你好！👋 我是你的本地优惠助手。
+    告诉我你想吃什么、玩什么（比如「火锅」「奶茶」「KTV」），我帮你找附近的团购优惠；在线付款，到店出示券码即可使用。
+menu-title = 主菜单：
+menu-nearby = 📍 附近优惠
+menu-search = 🔍 搜索
+menu-codes = 🎫 我的券码
+menu-following = ⭐ 我的关注
+menu-settings = ⚙️ 设置
+menu-help = ❓ 帮助
+help-text =
+    我能帮你：
+    • 直接输入想找的，如「火锅」「奶茶」「hotpot」
+    • 📍 发送位置，查看附近优惠
+    • /mycodes 查看已购券码
+    • /following 查看关注的商家
+    • /settings 切换语言
+    • /cancel 退出当前操作
+search-prompt = 想找什么？直接输入关键词（如「火锅」「奶茶」），或选一个分类：
+search-empty = 请输入想找的内容，例如「火锅」或「奶茶」。
+nearby-prompt = 请点击下方按钮发送你的位置，我来找附近的优惠。
+share-location = 📍 发送我的位置
+location-saved = 已记住你的位置（精确到约 100 米）。想找什么？选个分类或直接输入：
+location-invalid = 这个位置看起来不对（纬度需在 -90 到 90，经度在 -180 到 180 之间），请重新发送。
+codes-none = 你还没有券码。找个优惠买一张吧！
+codes-title = 你的券码（{ $count } 张）：
+codes-line = { $code } · { $title } · { $status } · 有效至 { $until }
+code-status-issued = 未使用
+code-status-redeemed = 已使用
+code-status-void = 已作废
+code-status-expired = 已过期
+following-none = 你还没有关注任何商家。在优惠详情里点「关注」即可。
+following-title = 你关注的商家（{ $count } 家）：
+unfollow-button = 取消关注 { $name }
+follow-button = ⭐ 关注 { $name }
+follow-done = 已关注！有新优惠会第一时间告诉你。
+follow-already = 你已经关注过这家了。
+unfollow-done = 已取消关注。
+unfollow-not = 你没有关注这家商家。
+settings-text = 设置
+    界面语言：{ $language }
+    选择语言：
+language-auto = 跟随 Telegram
+language-zh = 中文
+language-en = English
+language-set = 好的，已切换为中文。
+cancel-done = 已退出当前操作。
+cancel-nothing = 当前没有进行中的操作。
+unknown-command = 抱歉，我不认识这个命令。可以直接输入想找的内容，或用下面的菜单：
+unsupported-message = 暂时还看不懂{ $kind }。请发文字、命令或位置给我。
+kind-sticker = 贴纸
+kind-voice = 语音
+kind-audio = 音频
+kind-video = 视频
+kind-video_note = 视频消息
+kind-photo = 图片
+kind-document = 文件
+kind-contact = 名片
+kind-poll = 投票
+kind-animation = 动图
+kind-dice = 骰子
+kind-game = 游戏
+kind-other = 这类消息
+text-too-long = 消息太长了（超过 4096 个字符），请说得简短一些。
+button-stale = 这个按钮已经失效了，请重新查询。
+deal-gone = 抱歉，这个优惠已经下架了。
+error-generic = 抱歉，出了点问题，请稍后再试。你的数据没有丢失。
+search-none = 没有找到与「{ $query }」相关的优惠。换个词试试，或看看这些分类：
+search-found = 找到 { $count } 个「{ $query }」优惠（第 { $page }/{ $pages } 页）：
+result-line = { $number }. { $title } — { $merchant }
+    { $price }（原价 { $original }，{ $discount }）
+page-prev = ◀ 上一页
+page-next = 下一页 ▶
+back-to-results = ↩ 返回结果
+discount-percent-off = 省 { $percent }%
+card-merchant-rated = { $merchant } · ⭐ { $rating }
+card-price = 💰 { $price }  原价 { $original }  { $discount }
+card-validity = 📅 有效期：{ $start } 至 { $end }
+card-not-yet-valid = ⏳ { $start } 起可用
+card-stock-left = 📦 剩余 { $left } 份 · 已售 { $sold }
+card-stock-unlimited = 📦 不限量 · 已售 { $sold }
+card-per-user-limit = 👤 每人限购 { $limit } 份
+refund-anytime = ↩ 随时退 · 过期自动退
+refund-on-expiry = ↩ 过期未使用自动退
+refund-none = ⚠ 售出后不退不换
+card-rules = 📋 使用规则：{ $rules }
+card-stores = 🏬 适用门店：
+card-store-line = • { $name }｜{ $address }（营业 { $hours }）
+card-not-on-sale = ⛔ 该优惠目前不可购买（已售罄、已过期或已暂停）。
+cmd-start = 开始 / 主菜单
+cmd-help = 帮助
+cmd-search = 搜索优惠
+cmd-mycodes = 我的券码
+cmd-following = 我的关注
+cmd-settings = 设置与语言
+cmd-cancel = 退出当前操作

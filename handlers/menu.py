@@ -1,0 +1,237 @@
+"""Greeting, main menu, help, settings, and polite answers to everything unexpected."""
+
+from __future__ import annotations
+
+from handlers.core import (
+    AnswerButton,
+    Button,
+    ButtonPress,
+    KeyButton,
+    Location,
+    MemberStatus,
+    Reply,
+    SendText,
+    Unsupported,
+)
+from handlers.format import category_label, local_date
+from handlers.i18n import Translator, normalize_language
+from handlers.router import Request, Router
+from services.codes import list_codes
+from services.follows import list_following
+from services.locations import remember_location
+from services.taxonomy import CATEGORIES
+from services.users import set_language
+
+router = Router()
+
+# The commands shown in Telegram's menu, in this order (descriptions in the catalogs).
+MENU_COMMANDS = ("start", "help", "search", "mycodes", "following", "settings", "cancel")
+
+
+def main_menu(t: Translator) -> tuple[tuple[Button, ...], ...]:
+    """The main menu buttons."""
+    pairs = (("nearby", "search"), ("codes", "following"), ("settings", "help"))
+    return tuple(
+        tuple(Button(t(f"menu-{name}"), data=f"menu:{name}") for name in pair) for pair in pairs
+    )
+
+
+def category_buttons(lang: str) -> tuple[tuple[Button, ...], ...]:
+    """Every category as a button, three to a row."""
+    buttons = [Button(category_label(lang, c.id), data=f"cat:{c.id}") for c in CATEGORIES]
+    return tuple(tuple(buttons[i : i + 3]) for i in range(0, len(buttons), 3))
+
+
+@router.command("start")
+async def start(req: Request) -> list[Reply]:
+    """Greet the user in their language and show the main menu."""
+    t = req.t
+    name = req.user.first_name or t("friend")
+    return [SendText(t("start-greeting", name=name), buttons=main_menu(t))]
+
+
+@router.command("menu")
+async def menu(req: Request) -> Reply:
+    return SendText(req.t("menu-title"), buttons=main_menu(req.t))
+
+
+@router.command("help")
+async def help_(req: Request) -> Reply:
+    return SendText(req.t("help-text"), buttons=main_menu(req.t))
+
+
+@router.command("search")
+async def search_prompt(req: Request) -> Reply:
+    return SendText(req.t("search-prompt"), buttons=category_buttons(req.lang))
+
+
+async def nearby_prompt(req: Request) -> Reply:
+    t = req.t
+    return SendText(
+        t("nearby-prompt"),
+        keyboard=((KeyButton(t("share-location"), request_location=True),),),
+    )
+
+
+@router.command("mycodes", "codes")
+async def my_codes(req: Request) -> Reply:
+    t = req.t
+    codes = await list_codes(req.db, req.user.id)
+    if not codes:
+        return SendText(t("codes-none"), buttons=((Button(t("menu-search"), data="menu:search"),),))
+    lines = [t("codes-title", count=len(codes))]
+    for c in codes:
+        lines.append(
+            t(
+                "codes-line",
+                code=c.code,
+                title=c.deal_title.get(req.lang),
+                status=t(f"code-status-{c.status}"),
+                until=local_date(c.valid_until, req.user.timezone),
+            )
+        )
+    return SendText("\n".join(lines))
+
+
+@router.command("following")
+async def following(req: Request) -> Reply:
+    t = req.t
+    merchants = await list_following(req.db, req.user.id)
+    if not merchants:
+        return SendText(t("following-none"))
+    lines = [t("following-title", count=len(merchants))]
+    buttons = []
+    for m in merchants:
+        name = m.name.get(req.lang)
+        lines.append(f"• {name}")
+        buttons.append((Button(t("unfollow-button", name=name), data=f"uf:{m.merchant_id}"),))
+    return SendText("\n".join(lines), buttons=tuple(buttons))
+
+
+@router.command("settings")
+async def settings(req: Request) -> Reply:
+    t = req.t
+    current = t("language-auto") if req.user.language is None else t(f"language-{req.lang}")
+    return SendText(
+        t("settings-text", language=current),
+        buttons=(
+            (
+                Button("中文", data="lang:zh"),
+                Button("English", data="lang:en"),
+                Button(t("language-auto"), data="lang:auto"),
+            ),
+        ),
+    )
+
+
+@router.command("language", "lang")
+async def language_command(req: Request) -> Reply:
+    return await settings(req)
+
+
+@router.button("lang")
+async def choose_language(req: Request) -> list[Reply]:
+    event = req.incoming.event
+    assert isinstance(event, ButtonPress)
+    choice = event.data.split(":", 1)[1] if ":" in event.data else ""
+    if choice not in ("zh", "en", "auto"):
+        return await stale_button(req)
+    await set_language(req.db, req.user.id, None if choice == "auto" else choice)
+    req.lang = (
+        normalize_language(req.incoming.sender.language_code, req.app.options.default_language)
+        if choice == "auto"
+        else choice
+    )
+    t = req.t
+    return [
+        AnswerButton(event.query_id or "", t("language-set")),
+        SendText(t("language-set"), buttons=main_menu(t)),
+    ]
+
+
+@router.command("cancel")
+async def cancel(req: Request) -> Reply:
+    t = req.t
+    left = await req.leave_flow()
+    return SendText(t("cancel-done" if left else "cancel-nothing"), buttons=main_menu(t))
+
+
+@router.button("menu")
+async def menu_button(req: Request) -> Reply | list[Reply]:
+    event = req.incoming.event
+    assert isinstance(event, ButtonPress)
+    choice = event.data.split(":", 1)[1] if ":" in event.data else ""
+    actions = {
+        "nearby": nearby_prompt,
+        "search": search_prompt,
+        "codes": my_codes,
+        "following": following,
+        "settings": settings,
+        "help": help_,
+    }
+    action = actions.get(choice)
+    if action is None:
+        return await stale_button(req)
+    return await action(req)
+
+
+@router.on("location")
+async def location(req: Request) -> Reply:
+    event = req.incoming.event
+    assert isinstance(event, Location)
+    t = req.t
+    if not await remember_location(req.db, req.user.id, event.lat, event.lon, req.now()):
+        return SendText(t("location-invalid"))
+    return SendText(
+        t("location-saved"), buttons=category_buttons(req.lang), remove_keyboard=True
+    )
+
+
+@router.on("unknown_command")
+async def unknown_command(req: Request) -> Reply:
+    t = req.t
+    return SendText(t("unknown-command"), buttons=main_menu(t))
+
+
+@router.on("unsupported")
+async def unsupported(req: Request) -> Reply:
+    event = req.incoming.event
+    assert isinstance(event, Unsupported)
+    t = req.t
+    kind = t(f"kind-{event.kind}") if event.kind in KNOWN_KINDS else t("kind-other")
+    return SendText(t("unsupported-message", kind=kind), buttons=main_menu(t))
+
+
+KNOWN_KINDS = frozenset({
+    "sticker", "voice", "audio", "video", "photo", "document", "contact", "poll",
+    "animation", "video_note", "dice", "game",
+})
+
+
+@router.on("too_long")
+async def too_long(req: Request) -> Reply:
+    return SendText(req.t("text-too-long"))
+
+
+@router.on("stale_button")
+async def stale_button(req: Request) -> list[Reply]:
+    event = req.incoming.event
+    assert isinstance(event, ButtonPress)
+    t = req.t
+    return [
+        AnswerButton(event.query_id or "", t("button-stale"), alert=False),
+        SendText(t("button-stale"), buttons=main_menu(t)),
+    ]
+
+
+@router.on("member_status")
+async def member_status(req: Request) -> None:
+    # Nothing to say to someone who blocked us; the push issue records reachability.
+    event = req.incoming.event
+    assert isinstance(event, MemberStatus)
+    return None
+
+
+@router.on("error")
+async def error(req: Request) -> Reply:
+    return SendText(req.t("error-generic"), buttons=main_menu(req.t))

@@ -1,0 +1,224 @@
+"""Routing an `Incoming` event to the handler function that owns it.
+
+Each flow module declares a `Router` and registers its functions with decorators
+(`@router.command("start")`, `@router.button("d")`, ...). `dispatch` looks the user up,
+works out their language, finds the handler and turns any failure into a polite reply:
+nothing a user sends can crash the bot or show them a stack trace.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from handlers.core import (
+    TELEGRAM_TEXT_MAX,
+    AnswerButton,
+    ButtonPress,
+    Command,
+    Incoming,
+    InlineQuery,
+    Location,
+    MemberStatus,
+    PreCheckout,
+    Reply,
+    SendText,
+    SuccessfulPayment,
+    Text,
+    Unsupported,
+)
+from handlers.i18n import Translator, normalize_language
+from services.clock import utcnow
+from services.conversations import FlowState, clear_state, get_state, set_state
+from services.database import Database
+from services.users import UserProfile, ensure_user
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Options:
+    """The settings handlers care about (the runtime fills them from the config)."""
+
+    default_language: str = "zh"
+    default_timezone: str = "Asia/Shanghai"
+    page_size: int = 5
+    conversation_ttl: timedelta = timedelta(minutes=30)
+    bot_username: str | None = None
+
+
+@dataclass
+class App:
+    """What every handler can reach: the database, options and the clock."""
+
+    db: Database
+    options: Options = field(default_factory=Options)
+    clock: Callable[[], datetime] = utcnow
+
+
+@dataclass
+class Request:
+    """One event being handled, with the user, their language and their flow state."""
+
+    app: App
+    incoming: Incoming
+    user: UserProfile
+    lang: str
+    state: FlowState | None = None
+
+    @property
+    def t(self) -> Translator:
+        return Translator(self.lang)
+
+    @property
+    def db(self) -> Database:
+        return self.app.db
+
+    @property
+    def chat_id(self) -> int:
+        return self.incoming.chat_id
+
+    def now(self) -> datetime:
+        return self.app.clock()
+
+    async def enter_flow(self, flow: str, step: str = "", **data: object) -> None:
+        """Start (or move within) a multi-step flow; it expires if abandoned."""
+        self.state = FlowState(flow, step, dict(data))
+        await set_state(self.db, self.chat_id, self.incoming.sender.id, self.state,
+                        self.app.options.conversation_ttl, self.now())
+
+    async def leave_flow(self) -> bool:
+        """Leave the current flow; True when there was one."""
+        self.state = None
+        return await clear_state(self.db, self.chat_id, self.incoming.sender.id)
+
+
+Result = list[Reply] | Reply | None
+Handler = Callable[[Request], Awaitable[Result]]
+
+
+class Router:
+    """A table from event kinds (and command names, button prefixes, flows) to handlers."""
+
+    def __init__(self) -> None:
+        self.commands: dict[str, Handler] = {}
+        self.buttons: dict[str, Handler] = {}
+        self.flows: dict[str, Handler] = {}
+        self.singles: dict[str, Handler] = {}
+
+    def _register(self, table: dict[str, Handler], *keys: str) -> Callable[[Handler], Handler]:
+        def decorate(fn: Handler) -> Handler:
+            for key in keys:
+                if key in table:
+                    raise ValueError(f"{key!r} is registered twice")
+                table[key] = fn
+            return fn
+
+        return decorate
+
+    def command(self, *names: str) -> Callable[[Handler], Handler]:
+        """Handle `/name` (several names may share one handler)."""
+        return self._register(self.commands, *names)
+
+    def button(self, prefix: str) -> Callable[[Handler], Handler]:
+        """Handle presses of buttons whose data is `prefix` or starts with `prefix:`."""
+        return self._register(self.buttons, prefix)
+
+    def flow(self, name: str) -> Callable[[Handler], Handler]:
+        """Handle text and locations from users who are inside flow `name`."""
+        return self._register(self.flows, name)
+
+    def on(self, kind: str) -> Callable[[Handler], Handler]:
+        """Handle one kind of event: text, location, inline, pre_checkout, payment,
+        unsupported, member_status, unknown_command, stale_button, too_long, error."""
+        return self._register(self.singles, kind)
+
+    def include(self, other: Router) -> None:
+        """Merge another router's handlers into this one (names must not clash)."""
+        for mine, theirs in (
+            (self.commands, other.commands),
+            (self.buttons, other.buttons),
+            (self.flows, other.flows),
+            (self.singles, other.singles),
+        ):
+            for key, fn in theirs.items():
+                self._register(mine, key)(fn)
+
+
+def _as_list(result: Result) -> list[Reply]:
+    if result is None:
+        return []
+    if isinstance(result, list):
+        return result
+    return [result]
+
+
+def _pick(router: Router, req: Request) -> Handler | None:
+    event = req.incoming.event
+    flow = router.flows.get(req.state.flow) if req.state else None
+    match event:
+        case Command(name=name):
+            return router.commands.get(name) or router.singles.get("unknown_command")
+        case Text(text=text):
+            if len(text) > TELEGRAM_TEXT_MAX:
+                return router.singles.get("too_long")
+            return flow or router.singles.get("text")
+        case Location():
+            return flow or router.singles.get("location")
+        case ButtonPress(data=data):
+            return router.buttons.get(data.split(":", 1)[0]) or router.singles.get("stale_button")
+        case InlineQuery():
+            return router.singles.get("inline")
+        case PreCheckout():
+            return router.singles.get("pre_checkout")
+        case SuccessfulPayment():
+            return router.singles.get("payment")
+        case MemberStatus():
+            return router.singles.get("member_status")
+        case Unsupported():
+            return router.singles.get("unsupported")
+    return None  # pragma: no cover - every event kind is matched above
+
+
+async def dispatch(app: App, router: Router, incoming: Incoming) -> list[Reply]:
+    """Handle one event and return the replies to carry out, in order."""
+    sender = incoming.sender
+    lang = normalize_language(sender.language_code, app.options.default_language)
+    req: Request | None = None
+    try:
+        user = await ensure_user(
+            app.db,
+            sender.id,
+            first_name=sender.first_name,
+            username=sender.username,
+            language_code=sender.language_code,
+            default_timezone=app.options.default_timezone,
+        )
+        lang = user.language or lang
+        req = Request(app, incoming, user, lang)
+        if isinstance(incoming.event, Text | Location):
+            req.state = await get_state(app.db, incoming.chat_id, sender.id, app.clock())
+        handler = _pick(router, req)
+        replies = _as_list(await handler(req)) if handler else []
+    except Exception:
+        log.exception("handler failed for update %s", incoming.update_id)
+        fallback = router.singles.get("error")
+        replies = []
+        if fallback is not None and req is not None:
+            try:
+                replies = _as_list(await fallback(req))
+            except Exception:  # pragma: no cover - the error handler itself failed
+                log.exception("error handler failed")
+        if not replies:
+            replies = [SendText(Translator(lang)("error-generic"))]
+    event = incoming.event
+    # Telegram shows a spinner on a pressed button until the press is answered.
+    if (
+        isinstance(event, ButtonPress)
+        and event.query_id is not None
+        and not any(isinstance(r, AnswerButton) for r in replies)
+    ):
+        replies.insert(0, AnswerButton(event.query_id))
+    return replies

@@ -1,0 +1,9 @@
+"""The database handle, as the layers above services see it.
+
+Handlers and the runtime pass a `Database` around without reaching into `storage/`;
+service functions open transactions on it.
+"""
+
+from storage.db import Database, head_revision
+
+__all__ = ["Database", "head_revision"]

@@ -1,0 +1,220 @@
+"""Deal search: keyword matching over titles, descriptions, categories and tags.
+
+A query is split into terms. A term matches a deal when it appears in the deal's
+`search_text` (a whole-word prefix for Latin words, a substring for Chinese) or names
+the deal's category through the taxonomy's synonyms. A Chinese term that matches
+nothing whole is cut into words with jieba and scores by the share of its words found.
+Ranking: relevance, then past sales, then id, so equal queries give equal orders.
+
+Results are remembered as a `SavedSearch`, so the page buttons of an old result
+message keep working after newer searches.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import or_
+from sqlmodel import col, select
+
+from services.catalog import DealSummary, summary_of
+from services.database import Database
+from services.taxonomy import synonym_table
+from storage.models import Deal, DealStatus, Merchant, MerchantStatus, SavedSearch
+from storage.types import utcnow
+
+MAX_QUERY_CHARS = 200  # longer text is cut; nobody types a 200-character search
+_SPLIT = re.compile(r"[\s,，.。!！?？;；:：、/\\|()（）\[\]【】<>《》\"“”‘’+*&^%$#@~`=_\-]+")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """What to look for. Prices are in minor units of the deal's currency."""
+
+    text: str = ""
+    category: str | None = None
+    price_min: int | None = None
+    price_max: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-able dict (for `SavedSearch`)."""
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SearchQuery:
+        """Rebuild from `to_json` output, ignoring unknown keys."""
+        known = {k: data[k] for k in ("text", "category", "price_min", "price_max") if k in data}
+        return cls(**known)
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """One page of results of a saved search."""
+
+    search_id: int
+    query: SearchQuery
+    page: int  # 0-based
+    page_size: int
+    total: int
+    items: tuple[DealSummary, ...]
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 0
+
+    @property
+    def has_next(self) -> bool:
+        return (self.page + 1) * self.page_size < self.total
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+@dataclass(frozen=True)
+class _Term:
+    text: str
+    category: str | None
+    parts: tuple[str, ...]  # jieba words of a Chinese term, for partial matches
+
+
+@lru_cache(maxsize=1)
+def _synonyms() -> dict[str, str]:
+    return synonym_table()
+
+
+def _cut(text: str) -> list[str]:
+    import jieba  # imported lazily: loading its dictionary takes about a second
+
+    jieba.setLogLevel(logging.WARNING)
+    return [w for w in jieba.lcut_for_search(text) if len(w) >= 2 or _CJK.search(w) is None]
+
+
+def query_terms(text: str) -> list[_Term]:
+    """Split a query into terms, each with its category (if it names one)."""
+    synonyms = _synonyms()
+    terms: list[_Term] = []
+    lowered = text[:MAX_QUERY_CHARS].lower()
+    # Multi-word synonyms ("milk tea", "hot pot") must survive the split on spaces.
+    for phrase in sorted((s for s in synonyms if " " in s), key=len, reverse=True):
+        if re.search(rf"(?<![a-z]){re.escape(phrase)}(?![a-z])", lowered):
+            terms.append(_Term(phrase, synonyms[phrase], ()))
+            lowered = lowered.replace(phrase, " ")
+    for chunk in _SPLIT.split(lowered):
+        if not chunk:
+            continue
+        parts: tuple[str, ...] = ()
+        if _CJK.search(chunk) and len(chunk) > 2 and chunk not in synonyms:
+            parts = tuple(dict.fromkeys(w for w in _cut(chunk) if w != chunk))
+        terms.append(_Term(chunk, synonyms.get(chunk), parts))
+    return terms
+
+
+def _contains(haystack: str, needle: str) -> bool:
+    if _CJK.search(needle):
+        return needle in haystack
+    return re.search(rf"(?<![a-z0-9]){re.escape(needle)}", haystack) is not None
+
+
+def _relevance(terms: list[_Term], deal: Deal) -> float:
+    score = 0.0
+    for term in terms:
+        if term.category is not None and deal.category == term.category:
+            score += 2.0
+        elif _contains(deal.search_text, term.text):
+            score += 1.0
+        elif term.parts:
+            found = sum(1 for p in term.parts if _contains(deal.search_text, p))
+            score += 0.5 * found / len(term.parts)
+    return score
+
+
+async def find_deals(
+    db: Database, query: SearchQuery, now: datetime | None = None
+) -> list[DealSummary]:
+    """All deals on sale matching `query`, best first."""
+    now = now or utcnow()
+    terms = query_terms(query.text)
+    stmt = (
+        select(Deal, Merchant)
+        .join(Merchant, Merchant.id == Deal.merchant_id)
+        .where(
+            Deal.status == DealStatus.ACTIVE,
+            Merchant.status == MerchantStatus.APPROVED,
+            Deal.valid_until > now,
+            or_(col(Deal.stock).is_(None), col(Deal.stock) > 0),
+        )
+    )
+    if query.category:
+        stmt = stmt.where(Deal.category == query.category)
+    if query.price_min is not None:
+        stmt = stmt.where(Deal.price >= query.price_min)
+    if query.price_max is not None:
+        stmt = stmt.where(Deal.price <= query.price_max)
+    if terms:
+        words = {t.text for t in terms} | {p for t in terms for p in t.parts}
+        categories = {t.category for t in terms if t.category}
+        stmt = stmt.where(
+            or_(
+                *(col(Deal.search_text).contains(w, autoescape=True) for w in words),
+                col(Deal.category).in_(categories),
+            )
+        )
+    async with db.session() as session:
+        rows = (await session.exec(stmt)).all()
+    scored = []
+    for deal, merchant in rows:
+        score = _relevance(terms, deal) if terms else 1.0
+        if score > 0:
+            scored.append((-score, -deal.sold, deal.id, deal, merchant))
+    scored.sort(key=lambda r: r[:3])
+    return [summary_of(deal, merchant) for *_, deal, merchant in scored]
+
+
+async def run_search(
+    db: Database, user_id: int, query: SearchQuery, page_size: int, now: datetime | None = None
+) -> SearchPage:
+    """Search, remember the query for paging, and return the first page."""
+    async with db.transaction() as session:
+        saved = SavedSearch(user_id=user_id, query=query.to_json())
+        session.add(saved)
+        await session.flush()
+        assert saved.id is not None
+        search_id = saved.id
+    return await _page(db, search_id, query, 0, page_size, now)
+
+
+async def search_page(
+    db: Database, search_id: int, user_id: int, page: int, page_size: int,
+    now: datetime | None = None,
+) -> SearchPage | None:
+    """Page `page` of a saved search of this user; None if it is unknown or not theirs."""
+    async with db.session() as session:
+        saved = await session.get(SavedSearch, search_id)
+    if saved is None or saved.user_id != user_id:
+        return None
+    return await _page(db, search_id, SearchQuery.from_json(saved.query), page, page_size, now)
+
+
+async def _page(
+    db: Database, search_id: int, query: SearchQuery, page: int, page_size: int,
+    now: datetime | None,
+) -> SearchPage:
+    results = await find_deals(db, query, now)
+    last_page = max(0, (len(results) - 1) // page_size)
+    page = min(max(page, 0), last_page)
+    start = page * page_size
+    return SearchPage(
+        search_id=search_id,
+        query=query,
+        page=page,
+        page_size=page_size,
+        total=len(results),
+        items=tuple(results[start : start + page_size]),
+    )

@@ -1,0 +1,80 @@
+"""Users: created on first contact, language and timezone preferences."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import select
+
+from services.database import Database
+from storage.models import User
+from storage.types import utcnow
+
+
+@dataclass(frozen=True)
+class UserProfile:
+    """What handlers need to know about the person they are talking to."""
+
+    id: int
+    telegram_id: int
+    first_name: str
+    language: str | None  # chosen explicitly in settings; None = follow Telegram
+    language_code: str | None
+    timezone: str
+
+
+def _profile(user: User) -> UserProfile:
+    assert user.id is not None
+    return UserProfile(
+        id=user.id,
+        telegram_id=user.telegram_id,
+        first_name=user.first_name,
+        language=user.language,
+        language_code=user.language_code,
+        timezone=user.timezone,
+    )
+
+
+async def ensure_user(
+    db: Database,
+    telegram_id: int,
+    *,
+    first_name: str = "",
+    username: str | None = None,
+    language_code: str | None = None,
+    default_timezone: str = "Asia/Shanghai",
+) -> UserProfile:
+    """The user with this Telegram id, created on first contact, names kept fresh."""
+    async with db.transaction() as session:
+        user = (
+            await session.exec(select(User).where(User.telegram_id == telegram_id))
+        ).first()
+        if user is None:
+            user = User(
+                telegram_id=telegram_id,
+                first_name=first_name[:128],
+                username=(username or None) and username[:64],
+                language_code=(language_code or None) and language_code[:16],
+                timezone=default_timezone,
+            )
+            session.add(user)
+            await session.flush()
+        elif (user.first_name, user.username, user.language_code) != (
+            first_name[:128],
+            username,
+            language_code,
+        ):
+            user.first_name = first_name[:128]
+            user.username = (username or None) and username[:64]
+            user.language_code = (language_code or None) and language_code[:16]
+            user.updated_at = utcnow()
+        return _profile(user)
+
+
+async def set_language(db: Database, user_id: int, language: str | None) -> None:
+    """Choose the interface language ("zh", "en"), or None to follow Telegram's."""
+    async with db.transaction() as session:
+        user = await session.get(User, user_id)
+        if user is not None:
+            user.language = language
+            user.updated_at = utcnow()

@@ -1,0 +1,125 @@
+"""The database: an async engine, sessions as units of work, and migrations.
+
+`Database(url)` works the same on SQLite (the embedded default) and PostgreSQL.
+Service functions open one transaction per business operation with
+`async with db.transaction() as session:`; it commits on success and rolls back on
+any exception.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+import storage.models  # noqa: F401  (registers the tables on the metadata)
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers work while one writer commits; busy_timeout makes writers queue
+    # instead of failing at once; foreign keys are off by default in SQLite.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+class Database:
+    """One database: engine, session factory and schema management.
+
+    `schema` (PostgreSQL only) puts every table in that schema, which must exist.
+    """
+
+    def __init__(
+        self, url: str, *, echo: bool = False, pool_size: int = 10, schema: str | None = None
+    ) -> None:
+        self.url = url
+        parsed = make_url(url)
+        self.dialect = parsed.get_backend_name()
+        kwargs: dict[str, Any] = {"echo": echo}
+        if self.dialect == "sqlite":
+            if parsed.database and parsed.database != ":memory:":
+                Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        else:
+            kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+            if schema is not None:
+                # A private schema per test run keeps parallel tests apart on one server.
+                kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
+        self.engine: AsyncEngine = create_async_engine(url, **kwargs)
+        if self.dialect == "sqlite":
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        self._sessions = async_sessionmaker(
+            self.engine, class_=AsyncSession, expire_on_commit=False
+        )
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A session in one transaction: commit on success, roll back on error."""
+        async with self._sessions() as session, session.begin():
+            yield session
+
+    @contextlib.asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """A session for reads (autobegin; nothing is committed unless asked)."""
+        async with self._sessions() as session:
+            yield session
+
+    async def upgrade(self, revision: str = "head") -> None:
+        """Run Alembic migrations up to `revision` on this database."""
+        async with self.engine.begin() as conn:
+            await conn.run_sync(_run_alembic, "upgrade", revision)
+
+    async def downgrade(self, revision: str) -> None:
+        """Run Alembic migrations down to `revision`."""
+        async with self.engine.begin() as conn:
+            await conn.run_sync(_run_alembic, "downgrade", revision)
+
+    async def current_revision(self) -> str | None:
+        """The Alembic revision the database is at, or None when it has no schema."""
+        async with self.engine.connect() as conn:
+            return await conn.run_sync(
+                lambda c: MigrationContext.configure(c).get_current_revision()
+            )
+
+    async def dispose(self) -> None:
+        """Close all pooled connections."""
+        await self.engine.dispose()
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """An Alembic config pointing at our migrations, optionally bound to a connection."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def head_revision() -> str:
+    """The newest revision shipped in `storage/migrations/versions`."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def _run_alembic(connection: Connection, action: str, revision: str) -> None:
+    cfg = alembic_config(connection)
+    if action == "upgrade":
+        command.upgrade(cfg, revision)
+    else:
+        command.downgrade(cfg, revision)

@@ -1,0 +1,175 @@
+"""Shared fixtures: real databases (a SQLite file and the PostgreSQL server), the demo
+world, and a transport-neutral chat driver for conversation stories.
+
+PostgreSQL: $O2O_TEST_POSTGRES_URL, default postgresql+asyncpg://postgres@127.0.0.1:5432/test.
+Each test gets its own schema, dropped afterwards. If the server does not answer the
+PostgreSQL tests are skipped with the reason shown, except in CI (CI=true), where they
+fail: CI must never pass without them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from handlers.app import build_router
+from handlers.core import (
+    Button,
+    ButtonPress,
+    EditText,
+    Event,
+    Incoming,
+    Location,
+    Reply,
+    Sender,
+    SendText,
+    Text,
+    parse_command,
+)
+from handlers.router import App, Options, dispatch
+from services.database import Database
+from services.seed import seed_demo
+
+POSTGRES_URL = os.environ.get(
+    "O2O_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+)
+# A fixed moment for stories, so dates on cards are predictable.
+STORY_NOW = datetime(2026, 11, 25, 4, 0, tzinfo=UTC)
+
+_pg_state: dict[str, str | None] = {}
+
+
+async def _postgres_problem() -> str | None:
+    if "problem" not in _pg_state:
+        import asyncpg
+
+        dsn = POSTGRES_URL.replace("postgresql+asyncpg://", "postgresql://")
+        try:
+            conn = await asyncio.wait_for(asyncpg.connect(dsn), timeout=5)
+            await conn.close()
+            _pg_state["problem"] = None
+        except Exception as exc:  # any failure to connect means "not available"
+            _pg_state["problem"] = f"PostgreSQL at {POSTGRES_URL} does not answer: {exc!r}"
+    return _pg_state["problem"]
+
+
+def _require_postgres(problem: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"{problem} (CI must run the PostgreSQL tests)")
+    pytest.skip(problem)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """An empty, migrated database: a SQLite file, then a PostgreSQL schema."""
+    if request.param == "sqlite":
+        database = Database(f"sqlite+aiosqlite:///{tmp_path / 'test.db'}")
+        await database.upgrade()
+        yield database
+        await database.dispose()
+        return
+    problem = await _postgres_problem()
+    if problem:
+        _require_postgres(problem)
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = Database(POSTGRES_URL)
+    async with admin.engine.begin() as conn:
+        await conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    database = Database(POSTGRES_URL, schema=schema)
+    try:
+        await database.upgrade()
+        yield database
+    finally:
+        await database.dispose()
+        async with admin.engine.begin() as conn:
+            await conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        await admin.dispose()
+
+
+@pytest.fixture
+async def demo_db(db: Database) -> Database:
+    """A database with the demo world seeded at STORY_NOW."""
+    await seed_demo(db, now=STORY_NOW)
+    return db
+
+
+class Chat:
+    """A person chatting with the assistant, through the same dispatch as every transport.
+
+    `say` sends text or a /command, `press` presses a button of the latest reply by its
+    number (1-based, reading order) or by part of its label, `share_location` sends a
+    location. Each returns the replies; `texts` joins their text for easy assertions.
+    """
+
+    def __init__(self, app: App, user_id: int = 1001, name: str = "Ann",
+                 language_code: str | None = "zh") -> None:
+        self.app = app
+        self.router = build_router()
+        self.sender = Sender(user_id, name, None, language_code)
+        self.replies: list[Reply] = []
+        self.buttons: list[tuple[Button, int]] = []
+        self._message_id = 0
+
+    async def send(self, event: Event) -> list[Reply]:
+        incoming = Incoming(self.sender, self.sender.id, event)
+        replies = await dispatch(self.app, self.router, incoming)
+        self.replies = replies
+        for reply in replies:
+            if isinstance(reply, SendText):
+                self._message_id += 1
+                if reply.buttons:
+                    self.buttons = [(b, self._message_id) for row in reply.buttons for b in row]
+            elif isinstance(reply, EditText) and reply.buttons:
+                self.buttons = [(b, reply.message_id) for row in reply.buttons for b in row]
+        return replies
+
+    async def say(self, text: str) -> list[Reply]:
+        command = parse_command(text)
+        return await self.send(command if command is not None else Text(text))
+
+    async def press(self, which: int | str) -> list[Reply]:
+        if isinstance(which, int):
+            button, message_id = self.buttons[which - 1]
+        else:
+            matches = [(b, m) for b, m in self.buttons if which in b.text]
+            assert matches, f"no button with {which!r} in {[b.text for b, _ in self.buttons]}"
+            button, message_id = matches[0]
+        assert button.data is not None
+        return await self.send(ButtonPress(button.data, message_id, query_id="q1"))
+
+    async def share_location(self, lat: float, lon: float) -> list[Reply]:
+        return await self.send(Location(lat, lon))
+
+    @property
+    def texts(self) -> str:
+        return "\n".join(
+            r.text for r in self.replies if isinstance(r, SendText | EditText)
+        )
+
+    @property
+    def button_texts(self) -> list[str]:
+        return [b.text for b, _ in self.buttons]
+
+
+@pytest.fixture
+def app(demo_db: Database) -> App:
+    """The assistant on the demo world, with the clock stopped at STORY_NOW."""
+    return App(db=demo_db, options=Options(), clock=lambda: STORY_NOW)
+
+
+@pytest.fixture
+def chat(app: App) -> Chat:
+    """A Chinese-speaking shopper."""
+    return Chat(app)
+
+
+@pytest.fixture
+def english_chat(app: App) -> Chat:
+    """An English-speaking shopper."""
+    return Chat(app, user_id=2002, name="Ben", language_code="en")

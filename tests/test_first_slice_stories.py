@@ -1,0 +1,106 @@
+"""The first slice of the conversation, told as shoppers' stories (on both databases)."""
+
+from __future__ import annotations
+
+from handlers.core import AnswerButton, EditText, SendText
+from tests.conftest import Chat
+
+
+async def test_a_new_shopper_is_greeted_in_chinese_with_the_main_menu(chat: Chat) -> None:
+    await chat.say("/start")
+    assert "你好" in chat.texts
+    assert "📍 附近优惠" in chat.button_texts
+    assert any("我的券码" in b for b in chat.button_texts)
+
+
+async def test_an_english_speaker_is_greeted_in_english(english_chat: Chat) -> None:
+    await english_chat.say("/start")
+    assert "Hi Ben" in english_chat.texts
+    assert "📍 Deals nearby" in english_chat.button_texts
+
+
+async def test_typing_huoguo_lists_hotpot_deals_with_yuan_prices(chat: Chat) -> None:
+    await chat.say("火锅")
+    text = chat.texts
+    assert "火锅" in text and "¥" in text
+    assert text.startswith("找到")
+    # Five results per page, each with its own button, then a next-page button.
+    deal_buttons = [b for b in chat.button_texts if b[0].isdigit()]
+    assert 1 <= len(deal_buttons) <= 5
+
+
+async def test_typing_hotpot_in_english_finds_the_same_deals(
+    chat: Chat, english_chat: Chat
+) -> None:
+    await chat.say("火锅")
+    zh_total = chat.texts.split("个")[0]
+    await english_chat.say("hotpot")
+    assert english_chat.texts.startswith(zh_total.replace("找到 ", "").strip() + " deals")
+
+
+async def test_pressing_a_result_shows_the_deal_card(chat: Chat) -> None:
+    await chat.say("火锅")
+    await chat.press(1)
+    card = chat.texts
+    assert "原价" in card and "有效期" in card and "适用门店" in card
+    assert "¥" in card
+    assert any(b.startswith("⭐ 关注") for b in chat.button_texts)
+
+
+async def test_next_page_edits_the_results_message(chat: Chat) -> None:
+    await chat.say("餐")  # a broad word: many results
+    if not any("下一页" in b for b in chat.button_texts):
+        await chat.say("优惠")
+    await chat.press("下一页")
+    assert any(isinstance(r, EditText) for r in chat.replies)
+    assert "第 2/" in chat.texts
+
+
+async def test_a_search_that_finds_nothing_says_so_and_offers_categories(chat: Chat) -> None:
+    await chat.say("量子计算机维修")
+    assert "没有找到" in chat.texts
+    assert any("火锅" in b for b in chat.button_texts)
+
+
+async def test_category_button_searches_that_category(english_chat: Chat) -> None:
+    await english_chat.say("/search")
+    await english_chat.press("Milk tea")
+    assert "Milk tea" in english_chat.texts and "deals" in english_chat.texts
+
+
+async def test_following_a_store_from_a_deal_card_shows_in_following(chat: Chat) -> None:
+    await chat.say("奶茶")
+    await chat.press(1)
+    await chat.press("关注")
+    assert "已关注" in chat.texts
+    await chat.press("关注")
+    assert "已经关注" in chat.texts
+    await chat.say("/following")
+    assert "1 家" in chat.texts
+    await chat.press("取消关注")
+    assert "已取消关注" in chat.texts
+
+
+async def test_a_shopper_switches_to_english_in_settings(chat: Chat) -> None:
+    await chat.say("/settings")
+    await chat.press("English")
+    assert "English" in chat.texts
+    await chat.say("/help")
+    assert "Here's what I can do" in chat.texts
+
+
+async def test_my_codes_is_empty_for_a_new_shopper(chat: Chat) -> None:
+    await chat.say("/mycodes")
+    assert "还没有券码" in chat.texts
+
+
+async def test_sharing_a_location_is_remembered_roughly(chat: Chat) -> None:
+    await chat.share_location(26.001234, 119.451234)
+    assert "100 米" in chat.texts
+
+
+async def test_button_presses_are_always_answered(chat: Chat) -> None:
+    await chat.say("/start")
+    replies = await chat.press("搜索")
+    assert isinstance(replies[0], AnswerButton)
+    assert any(isinstance(r, SendText) for r in replies)
