@@ -42,6 +42,10 @@ class Settings(BaseSettings):
         default="https://api.telegram.org",
         description="Bot API base URL; point it at a local Bot API server or the stand-in.",
     )
+    transport: Literal["aiogram", "ptb"] = Field(
+        default="aiogram",
+        description="Telegram library for `o2o run`: aiogram or python-telegram-bot (ptb).",
+    )
     database_url: str = Field(
         default="sqlite+aiosqlite:///o2o.db",
         description="SQLAlchemy URL: sqlite+aiosqlite:///FILE or postgresql+asyncpg://...",

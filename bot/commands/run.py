@@ -19,11 +19,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     add_database_option(parser)
     parser.add_argument("--api-base", metavar="URL",
                         help="Bot API base URL (a local Bot API server or the stand-in)")
+    parser.add_argument("--transport", choices=("aiogram", "ptb"),
+                        help="Telegram library (default from config: aiogram)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = settings_from(args, api_base=args.api_base)
+    settings = settings_from(args, api_base=args.api_base, transport=args.transport)
     if settings.bot_token is None:
         raise ConfigError(
             "config error: O2O_BOT_TOKEN: not set; `o2o run` needs a bot token "
@@ -35,13 +37,17 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _serve(settings: Settings) -> None:
-    from bot.transports.aiogram_transport import AiogramTransport
-
     runtime = await start_runtime(settings, seed_if_empty=False)
     try:
         assert settings.bot_token is not None
-        transport = AiogramTransport(runtime, settings.bot_token.get_secret_value(),
-                                     settings.api_base)
-        await transport.run_polling()
+        token = settings.bot_token.get_secret_value()
+        if settings.transport == "ptb":
+            from bot.transports.ptb_transport import PtbTransport
+
+            await PtbTransport(runtime, token, settings.api_base).run_polling()
+        else:
+            from bot.transports.aiogram_transport import AiogramTransport
+
+            await AiogramTransport(runtime, token, settings.api_base).run_polling()
     finally:
         await runtime.close()

@@ -44,8 +44,8 @@ from aiogram.types import (
 from aiogram.types import InlineQuery as AioInlineQuery
 
 from bot.runtime import Runtime
+from bot.transports.common import MAX_RETRIES, split_text
 from handlers.core import (
-    TELEGRAM_TEXT_MAX,
     AnswerButton,
     AnswerInline,
     AnswerPreCheckout,
@@ -74,22 +74,6 @@ from handlers.menu import MENU_COMMANDS
 from handlers.router import dispatch
 
 log = structlog.get_logger("o2o.telegram")
-
-MAX_RETRIES = 3
-
-
-def split_text(text: str, limit: int = TELEGRAM_TEXT_MAX) -> list[str]:
-    """Cut a long text into Telegram-sized pieces, at line breaks where possible."""
-    pieces: list[str] = []
-    while len(text) > limit:
-        cut = text.rfind("\n", 0, limit)
-        if cut <= 0:
-            cut = limit
-        pieces.append(text[:cut])
-        text = text[cut:].lstrip("\n")
-    pieces.append(text)
-    return pieces
-
 
 def inline_markup(buttons: Buttons) -> InlineKeyboardMarkup | None:
     """Our buttons as an aiogram inline keyboard."""

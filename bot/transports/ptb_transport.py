@@ -1,0 +1,304 @@
+"""Telegram through python-telegram-bot: the same handlers as the aiogram transport.
+
+`o2o run --transport ptb` selects it. Updates enter through `PtbTransport.on_update`,
+so a webhook route can feed it later without reshaping.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import structlog
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InputTextMessageContent,
+    KeyboardButton,
+    LabeledPrice,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.ext import Application, ContextTypes, TypeHandler
+
+from bot.runtime import Runtime
+from bot.transports.common import MAX_RETRIES, split_text
+from handlers.core import (
+    AnswerButton,
+    AnswerInline,
+    AnswerPreCheckout,
+    ButtonPress,
+    Buttons,
+    EditText,
+    Event,
+    Incoming,
+    InlineQuery,
+    Location,
+    MemberStatus,
+    PreCheckout,
+    Reply,
+    Sender,
+    SendInvoice,
+    SendPhoto,
+    SendText,
+    SendVenue,
+    SuccessfulPayment,
+    Text,
+    Unsupported,
+    parse_command,
+)
+from handlers.i18n import LANGUAGES, t
+from handlers.menu import MENU_COMMANDS
+from handlers.router import dispatch
+
+log = structlog.get_logger("o2o.telegram")
+
+
+def _markup(buttons: Buttons) -> InlineKeyboardMarkup | None:
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(b.text, callback_data=b.data)
+                if b.data is not None
+                else InlineKeyboardButton(b.text, url=b.url)
+                for b in row
+            ]
+            for row in buttons
+        ]
+    )
+
+
+def _sender(user: Any) -> Sender:
+    return Sender(user.id, user.first_name or "", user.username, user.language_code)
+
+
+def _message_event(message: Message, bot_username: str | None) -> Event:
+    if message.successful_payment is not None:
+        sp = message.successful_payment
+        return SuccessfulPayment(sp.invoice_payload, sp.total_amount, sp.currency,
+                                 sp.telegram_payment_charge_id,
+                                 sp.provider_payment_charge_id or "")
+    if message.venue is not None:
+        v = message.venue
+        return Location(v.location.latitude, v.location.longitude,
+                        venue_title=v.title, venue_address=v.address)
+    if message.location is not None:
+        loc = message.location
+        return Location(loc.latitude, loc.longitude, live=bool(loc.live_period))
+    if message.text is not None:
+        command = parse_command(message.text, bot_username)
+        return command if command is not None else Text(message.text)
+    kind = next(
+        (k for k in ("sticker", "voice", "audio", "video", "video_note", "photo", "document",
+                     "contact", "poll", "animation", "dice", "game")
+         if getattr(message, k, None)),
+        "other",
+    )
+    return Unsupported(kind=kind)
+
+
+def incoming_from(update: Update, bot_username: str | None) -> Incoming | None:
+    """Our neutral event for a PTB update, or None for updates we do not handle."""
+    if update.callback_query is not None:
+        q = update.callback_query
+        message = q.message
+        chat_id = message.chat.id if message is not None else q.from_user.id
+        event: Event = ButtonPress(q.data or "", message.message_id if message else None, q.id)
+        return Incoming(_sender(q.from_user), chat_id, event, update.update_id)
+    if update.inline_query is not None:
+        iq = update.inline_query
+        return Incoming(_sender(iq.from_user), iq.from_user.id,
+                        InlineQuery(iq.id, iq.query, iq.offset), update.update_id)
+    if update.pre_checkout_query is not None:
+        pc = update.pre_checkout_query
+        return Incoming(_sender(pc.from_user), pc.from_user.id,
+                        PreCheckout(pc.id, pc.invoice_payload, pc.total_amount, pc.currency),
+                        update.update_id)
+    if update.my_chat_member is not None:
+        cm = update.my_chat_member
+        blocked = cm.new_chat_member.status in ("kicked", "left")
+        return Incoming(_sender(cm.from_user), cm.chat.id, MemberStatus(blocked), update.update_id)
+    if update.edited_message is not None and update.edited_message.location is not None:
+        m = update.edited_message
+        if m.from_user is None:
+            return None
+        loc = m.location
+        assert loc is not None
+        return Incoming(_sender(m.from_user), m.chat.id,
+                        Location(loc.latitude, loc.longitude, live=True), update.update_id)
+    if update.message is not None and update.message.from_user is not None:
+        m = update.message
+        return Incoming(_sender(m.from_user), m.chat.id, _message_event(m, bot_username),
+                        update.update_id)
+    return None
+
+
+def _seconds(value: int | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class PtbTransport:
+    """Runs the conversation on Telegram with python-telegram-bot."""
+
+    def __init__(self, runtime: Runtime, token: str, api_base: str) -> None:
+        self.runtime = runtime
+        self.application = (
+            Application.builder()
+            .token(token)
+            .base_url(f"{api_base}/bot")
+            .base_file_url(f"{api_base}/file/bot")
+            .concurrent_updates(True)
+            .build()
+        )
+        self.application.add_handler(TypeHandler(Update, self.on_update))
+        self.bot_username: str | None = None
+
+    async def on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Handle one update (from polling today, from a webhook tomorrow)."""
+        incoming = incoming_from(update, self.bot_username)
+        if incoming is None:
+            return
+        started = time.perf_counter()
+        replies = await dispatch(self.runtime.app, self.runtime.router, incoming)
+        sent = 0
+        for reply in replies:
+            if not await self.perform(incoming.chat_id, reply):
+                break
+            sent += 1
+        log.info("update handled", update_id=update.update_id, user=incoming.sender.id,
+                 event=type(incoming.event).__name__, replies=len(replies), sent=sent,
+                 ms=round((time.perf_counter() - started) * 1000, 1))
+
+    async def perform(self, chat_id: int, reply: Reply) -> bool:
+        """Carry out one reply, retrying after flood waits. False: stop this chat's replies."""
+        for attempt in range(MAX_RETRIES + 1):
+            try:
+                await self._perform_once(chat_id, reply)
+                return True
+            except RetryAfter as exc:
+                if attempt == MAX_RETRIES:
+                    return False
+                log.warning("flood wait", retry_after=_seconds(exc.retry_after), chat=chat_id)
+                await asyncio.sleep(_seconds(exc.retry_after))
+            except Forbidden as exc:
+                log.info("user unreachable", chat=chat_id, reason=exc.message)
+                return False
+            except BadRequest as exc:
+                if "message is not modified" in exc.message.lower():
+                    return True
+                if isinstance(reply, EditText) and "message to edit not found" in exc.message:
+                    reply = SendText(reply.text, buttons=reply.buttons)
+                    continue
+                log.warning("telegram refused a reply", chat=chat_id, error=exc.message,
+                            reply=type(reply).__name__)
+                return True
+            except NetworkError as exc:
+                if attempt == MAX_RETRIES:
+                    log.error("network error; reply dropped", chat=chat_id, error=str(exc))
+                    return False
+                await asyncio.sleep(0.5 * (attempt + 1))
+        return False
+
+    async def _perform_once(self, chat_id: int, reply: Reply) -> None:
+        bot = self.application.bot
+        match reply:
+            case SendText(text=text, buttons=buttons, keyboard=keyboard, remove_keyboard=remove):
+                markup: Any = _markup(buttons)
+                if keyboard:
+                    markup = ReplyKeyboardMarkup(
+                        [[KeyboardButton(k.text, request_location=k.request_location)
+                          for k in row] for row in keyboard],
+                        resize_keyboard=True, one_time_keyboard=True,
+                    )
+                elif remove and markup is None:
+                    markup = ReplyKeyboardRemove()
+                pieces = split_text(text)
+                for piece in pieces[:-1]:
+                    await bot.send_message(chat_id, piece)
+                await bot.send_message(chat_id, pieces[-1], reply_markup=markup)
+            case SendPhoto(photo=photo, caption=caption, buttons=buttons, filename=filename):
+                file: Any = photo
+                if isinstance(photo, str) and Path(photo).is_file():
+                    file = Path(photo).read_bytes()
+                await bot.send_photo(chat_id, file, caption=caption or None, filename=filename,
+                                     reply_markup=_markup(buttons))
+            case SendVenue(lat=lat, lon=lon, title=title, address=address):
+                await bot.send_venue(chat_id, latitude=lat, longitude=lon, title=title,
+                                     address=address)
+            case EditText(message_id=message_id, text=text, buttons=buttons):
+                await bot.edit_message_text(split_text(text)[0], chat_id=chat_id,
+                                            message_id=message_id, reply_markup=_markup(buttons))
+            case AnswerButton(query_id=query_id, text=text, alert=alert):
+                await bot.answer_callback_query(query_id, text=text or None, show_alert=alert)
+            case AnswerPreCheckout(query_id=query_id, ok=ok, error=error):
+                await bot.answer_pre_checkout_query(query_id, ok=ok,
+                                                    error_message=None if ok else error)
+            case AnswerInline(query_id=query_id, results=results, next_offset=offset,
+                              cache_time=cache_time):
+                await bot.answer_inline_query(
+                    query_id,
+                    [
+                        InlineQueryResultArticle(
+                            r.id, r.title, InputTextMessageContent(r.text),
+                            description=r.description, reply_markup=_markup(r.buttons),
+                        )
+                        for r in results
+                    ],
+                    cache_time=cache_time, next_offset=offset, is_personal=True,
+                )
+            case SendInvoice(title=title, description=description, payload=payload,
+                             currency=currency, amount=amount, label=label):
+                token = self.runtime.settings.telegram_payment_provider_token
+                await bot.send_invoice(
+                    chat_id, title, description, payload, currency,
+                    [LabeledPrice(label, amount)],
+                    provider_token=token.get_secret_value() if token else "",
+                )
+
+    async def register_commands(self) -> None:
+        """Publish the command menu in Chinese and English (and the default language)."""
+        bot = self.application.bot
+        for lang in LANGUAGES:
+            await bot.set_my_commands(
+                [BotCommand(c, t(lang, f"cmd-{c}")) for c in MENU_COMMANDS], language_code=lang
+            )
+        default = self.runtime.settings.default_language
+        await bot.set_my_commands([BotCommand(c, t(default, f"cmd-{c}")) for c in MENU_COMMANDS])
+
+    async def run_polling(self) -> None:
+        """Long-poll until SIGINT or SIGTERM."""
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        async with self.application:
+            me = await self.application.bot.get_me()
+            self.bot_username = me.username
+            self.runtime.app.options = replace(self.runtime.app.options,
+                                               bot_username=me.username)
+            await self.application.bot.delete_webhook(drop_pending_updates=False)
+            await self.register_commands()
+            await self.application.start()
+            assert self.application.updater is not None
+            await self.application.updater.start_polling(
+                poll_interval=0.0,
+                timeout=self.runtime.settings.polling_timeout,
+                allowed_updates=Update.ALL_TYPES,
+            )
+            log.info("polling started", bot=me.username, library="python-telegram-bot")
+            await stop.wait()
+            await self.application.updater.stop()
+            await self.application.stop()
+        log.info("polling stopped")
