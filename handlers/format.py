@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from handlers.i18n import Translator
 from services.catalog import DealCard, DealSummary
+from services.geo import format_distance
 from services.money import discount_percent_off, discount_zhe, format_money
 from services.taxonomy import category
 
@@ -35,7 +36,7 @@ def result_line(t: Translator, number: int, deal: DealSummary) -> str:
     price = format_money(deal.price, deal.currency, t.lang)
     original = format_money(deal.original_price, deal.currency, t.lang)
     off = discount_text(t, deal.price, deal.original_price)
-    return t(
+    line = t(
         "result-line",
         number=str(number),
         title=deal.title.get(t.lang),
@@ -44,6 +45,9 @@ def result_line(t: Translator, number: int, deal: DealSummary) -> str:
         original=original,
         discount=off or "-",
     )
+    if deal.distance_m is not None:
+        line += " · " + t("result-distance", distance=format_distance(deal.distance_m))
+    return line
 
 
 def result_button_text(t: Translator, number: int, deal: DealSummary) -> str:

@@ -7,7 +7,6 @@ from handlers.core import (
     Button,
     ButtonPress,
     KeyButton,
-    Location,
     MemberStatus,
     Reply,
     SendText,
@@ -18,7 +17,6 @@ from handlers.i18n import Translator, normalize_language
 from handlers.router import Request, Router
 from services.codes import list_codes
 from services.follows import list_following
-from services.locations import remember_location
 from services.taxonomy import CATEGORIES
 from services.users import set_language
 
@@ -173,18 +171,6 @@ async def menu_button(req: Request) -> Reply | list[Reply]:
     if action is None:
         return await stale_button(req)
     return await action(req)
-
-
-@router.on("location")
-async def location(req: Request) -> Reply:
-    event = req.incoming.event
-    assert isinstance(event, Location)
-    t = req.t
-    if not await remember_location(req.db, req.user.id, event.lat, event.lon, req.now()):
-        return SendText(t("location-invalid"))
-    return SendText(
-        t("location-saved"), buttons=category_buttons(req.lang), remove_keyboard=True
-    )
 
 
 @router.on("unknown_command")

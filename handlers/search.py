@@ -4,17 +4,25 @@ Button data (all well under Telegram's 64 bytes):
   cat:<category>            search one category
   sp:<search_id>:<page>     a page of a saved search
   d:<deal_id>[:<sid>:<pg>]  a deal card (with the results page to go back to)
+  sw:<search_id>            the same search with a wider radius
   f:<merchant_id>           follow the merchant of a card
   uf:<merchant_id>          unfollow
+
+A search uses the user's last shared location while it is fresh (LOCATION_FRESH):
+results are then limited to a radius and show their distance.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
 
 from handlers.core import (
     AnswerButton,
     Button,
     ButtonPress,
     EditText,
+    Location,
     Reply,
     SendText,
     Text,
@@ -24,10 +32,22 @@ from handlers.menu import category_buttons, main_menu, stale_button
 from handlers.router import Request, Router
 from services.catalog import get_deal_card
 from services.follows import follow, unfollow
-from services.search import SearchPage, SearchQuery, run_search, search_page
+from services.geo import format_distance
+from services.locations import remember_location
+from services.search import (
+    DEFAULT_RADIUS_M,
+    MAX_RADIUS_M,
+    SearchPage,
+    SearchQuery,
+    load_search,
+    run_search,
+    search_page,
+)
 from services.taxonomy import category
 
 router = Router()
+
+LOCATION_FRESH = timedelta(hours=3)  # older locations are not used silently
 
 
 def _int_parts(data: str, count: int) -> list[int] | None:
@@ -46,9 +66,20 @@ def render_page(req: Request, page: SearchPage) -> tuple[str, tuple[tuple[Button
     t = req.t
     query = page.query
     label = query.text or (category_label(req.lang, query.category) if query.category else "")
+    radius = format_distance(query.radius_m or DEFAULT_RADIUS_M)
+    wider = (
+        (Button(t("search-wider"), data=f"sw:{page.search_id}"),)
+        if query.located and (query.radius_m or DEFAULT_RADIUS_M) < MAX_RADIUS_M
+        else None
+    )
     if page.total == 0:
-        return t("search-none", query=label), category_buttons(req.lang)
-    lines = [t("search-found", count=page.total, query=label,
+        if query.located:
+            text = t("search-none-near", query=label or t("search-anything"), radius=radius)
+        else:
+            text = t("search-none", query=label)
+        return text, ((wider,) if wider else ()) + category_buttons(req.lang)
+    key = "search-found-near" if query.located else "search-found"
+    lines = [t(key, count=page.total, query=label or t("search-anything"), radius=radius,
                page=str(page.page + 1), pages=str(page.pages))]
     rows: list[tuple[Button, ...]] = []
     first = page.page * page.page_size + 1
@@ -65,10 +96,24 @@ def render_page(req: Request, page: SearchPage) -> tuple[str, tuple[tuple[Button
         nav.append(Button(t("page-next"), data=f"sp:{page.search_id}:{page.page + 1}"))
     if nav:
         rows.append(tuple(nav))
+    if wider and not page.has_next:
+        rows.append(wider)
     return "\n".join(lines), tuple(rows)
 
 
+def with_location(req: Request, query: SearchQuery) -> SearchQuery:
+    """Add the user's last location to a query, if it is fresh and the query has none."""
+    user = req.user
+    if query.located or user.last_lat is None or user.last_lon is None:
+        return query
+    if user.last_location_at is None or req.now() - user.last_location_at > LOCATION_FRESH:
+        return query
+    return replace(query, lat=user.last_lat, lon=user.last_lon,
+                   radius_m=query.radius_m or DEFAULT_RADIUS_M)
+
+
 async def _search(req: Request, query: SearchQuery) -> Reply:
+    query = with_location(req, query)
     page = await run_search(req.db, req.user.id, query, req.app.options.page_size, req.now())
     text, buttons = render_page(req, page)
     return SendText(text, buttons=buttons)
@@ -83,6 +128,34 @@ async def free_text(req: Request) -> Reply:
     if not text:
         return SendText(req.t("search-empty"), buttons=main_menu(req.t))
     return await _search(req, SearchQuery(text=text))
+
+
+@router.on("location")
+async def location(req: Request) -> Reply:
+    """A shared location: remember it (coarsely) and show what is nearby, nearest first."""
+    event = req.incoming.event
+    assert isinstance(event, Location)
+    t = req.t
+    if not await remember_location(req.db, req.user.id, event.lat, event.lon, req.now()):
+        return SendText(t("location-invalid"))
+    query = SearchQuery(lat=round(event.lat, 3), lon=round(event.lon, 3),
+                        radius_m=DEFAULT_RADIUS_M, sort="nearest")
+    page = await run_search(req.db, req.user.id, query, req.app.options.page_size, req.now())
+    text, buttons = render_page(req, page)
+    return SendText(t("location-saved") + "\n\n" + text, buttons=buttons, remove_keyboard=True)
+
+
+@router.button("sw")
+async def wider_button(req: Request) -> Reply | list[Reply]:
+    """The same search again with three times the radius (up to the maximum)."""
+    event = req.incoming.event
+    assert isinstance(event, ButtonPress)
+    parts = _int_parts(event.data, 1)
+    query = await load_search(req.db, parts[0], req.user.id) if parts else None
+    if query is None or not query.located:
+        return await stale_button(req)
+    radius = min(MAX_RADIUS_M, (query.radius_m or DEFAULT_RADIUS_M) * 3)
+    return await _search(req, replace(query, radius_m=radius))
 
 
 @router.button("cat")

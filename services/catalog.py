@@ -39,6 +39,8 @@ class DealSummary:
     original_price: int
     currency: str
     sold: int
+    rating: float | None = None
+    distance_m: float | None = None  # to the nearest store, when the search had a location
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,7 @@ class DealCard:
     on_sale: bool  # active, merchant approved, not expired, not sold out
 
 
-def summary_of(deal: Deal, merchant: Merchant) -> DealSummary:
+def summary_of(deal: Deal, merchant: Merchant, distance_m: float | None = None) -> DealSummary:
     """The list-line view of a deal."""
     assert deal.id is not None
     return DealSummary(
@@ -94,7 +96,14 @@ def summary_of(deal: Deal, merchant: Merchant) -> DealSummary:
         original_price=deal.original_price,
         currency=deal.currency,
         sold=deal.sold,
+        rating=merchant_rating(merchant),
+        distance_m=distance_m,
     )
+
+
+def merchant_rating(merchant: Merchant) -> float | None:
+    """The average star rating, or None before the first rating."""
+    return merchant.rating_sum / merchant.rating_count if merchant.rating_count else None
 
 
 def is_on_sale(deal: Deal, merchant: Merchant, now: datetime) -> bool:
@@ -132,7 +141,7 @@ async def get_deal_card(db: Database, deal_id: int, now: datetime | None = None)
             )
         ).all()
     assert deal.id is not None and merchant.id is not None
-    rating = merchant.rating_sum / merchant.rating_count if merchant.rating_count else None
+    rating = merchant_rating(merchant)
     return DealCard(
         id=deal.id,
         title=Bilingual(deal.title_zh, deal.title_en),

@@ -24,8 +24,17 @@ from sqlmodel import col, select
 
 from services.catalog import DealSummary, summary_of
 from services.database import Database
+from services.geo import bounding_box, haversine_m
 from services.taxonomy import synonym_table
-from storage.models import Deal, DealStatus, Merchant, MerchantStatus, SavedSearch
+from storage.models import (
+    Deal,
+    DealStatus,
+    DealStore,
+    Merchant,
+    MerchantStatus,
+    SavedSearch,
+    Store,
+)
 from storage.types import utcnow
 
 MAX_QUERY_CHARS = 200  # longer text is cut; nobody types a 200-character search
@@ -33,14 +42,36 @@ _SPLIT = re.compile(r"[\s,，.。!！?？;；:：、/\\|()（）\[\]【】<>《�
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
+SORTS = ("relevance", "nearest", "cheapest", "best_rated", "popular", "biggest_discount")
+DEFAULT_RADIUS_M = 3000
+MAX_RADIUS_M = 50_000  # a city; farther than this is not "near"
+
+
 @dataclass(frozen=True)
 class SearchQuery:
-    """What to look for. Prices are in minor units of the deal's currency."""
+    """What to look for. Prices are in minor units of the deal's currency; a location
+    (lat, lon) with `radius_m` limits results to stores within that distance."""
 
     text: str = ""
     category: str | None = None
     price_min: int | None = None
     price_max: int | None = None
+    lat: float | None = None
+    lon: float | None = None
+    radius_m: int | None = None
+    sort: str = "relevance"
+
+    def __post_init__(self) -> None:
+        if self.sort not in SORTS:
+            raise ValueError(f"unknown sort {self.sort!r}")
+        if (self.lat is None) != (self.lon is None):
+            raise ValueError("lat and lon go together")
+        if self.radius_m is not None and not 0 < self.radius_m <= MAX_RADIUS_M:
+            raise ValueError(f"radius must be 1..{MAX_RADIUS_M} m")
+
+    @property
+    def located(self) -> bool:
+        return self.lat is not None and self.lon is not None
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-able dict (for `SavedSearch`)."""
@@ -49,8 +80,8 @@ class SearchQuery:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> SearchQuery:
         """Rebuild from `to_json` output, ignoring unknown keys."""
-        known = {k: data[k] for k in ("text", "category", "price_min", "price_max") if k in data}
-        return cls(**known)
+        names = cls.__dataclass_fields__
+        return cls(**{k: v for k, v in data.items() if k in names})
 
 
 @dataclass(frozen=True)
@@ -135,14 +166,46 @@ def _relevance(terms: list[_Term], deal: Deal) -> float:
     return score
 
 
+def _sort_key(query: SearchQuery, hit: _Hit) -> tuple[Any, ...]:
+    deal, merchant = hit.deal, hit.merchant
+    distance = hit.distance_m if hit.distance_m is not None else 0.0
+    rating = merchant.rating_sum / merchant.rating_count if merchant.rating_count else 0.0
+    ratio = deal.price / deal.original_price if deal.original_price else 1.0
+    tail = (-hit.score, distance, -deal.sold, deal.id)
+    match query.sort:
+        case "nearest":
+            return (distance, -hit.score, -deal.sold, deal.id)
+        case "cheapest":
+            return (deal.price, *tail)
+        case "best_rated":
+            return (-round(rating, 2), *tail)
+        case "popular":
+            return (-deal.sold, -hit.score, distance, deal.id)
+        case "biggest_discount":
+            return (round(ratio, 4), *tail)
+    # relevance: the better match first; nearer first among equals when located
+    return (-hit.score, round(distance, -2), -deal.sold, deal.id)
+
+
+@dataclass
+class _Hit:
+    deal: Deal
+    merchant: Merchant
+    score: float
+    distance_m: float | None
+
+
 async def find_deals(
     db: Database, query: SearchQuery, now: datetime | None = None
 ) -> list[DealSummary]:
-    """All deals on sale matching `query`, best first."""
+    """All deals on sale matching `query`, in the order `query.sort` asks for."""
     now = now or utcnow()
     terms = query_terms(query.text)
+    columns: tuple[Any, ...] = (Deal, Merchant)
+    if query.located:
+        columns = (Deal, Merchant, Store.lat, Store.lon)
     stmt = (
-        select(Deal, Merchant)
+        select(*columns)
         .join(Merchant, Merchant.id == Deal.merchant_id)
         .where(
             Deal.status == DealStatus.ACTIVE,
@@ -166,15 +229,37 @@ async def find_deals(
                 col(Deal.category).in_(categories),
             )
         )
+    if query.located:
+        assert query.lat is not None and query.lon is not None
+        radius = query.radius_m or DEFAULT_RADIUS_M
+        box = bounding_box(query.lat, query.lon, radius)
+        stmt = stmt.join(DealStore, DealStore.deal_id == Deal.id).join(
+            Store, Store.id == DealStore.store_id
+        ).where(
+            col(Store.lat).between(box.min_lat, box.max_lat),
+            or_(*(col(Store.lon).between(w, e) for w, e in box.lon_ranges)),
+        )
     async with db.session() as session:
         rows = (await session.exec(stmt)).all()
-    scored = []
-    for deal, merchant in rows:
+    hits: dict[int, _Hit] = {}
+    for row in rows:
+        deal, merchant = row[0], row[1]
+        distance = None
+        if query.located:
+            assert query.lat is not None and query.lon is not None
+            distance = haversine_m(query.lat, query.lon, row[2], row[3])
+            if distance > (query.radius_m or DEFAULT_RADIUS_M):
+                continue
+        known = hits.get(deal.id)
+        if known is not None:  # the same deal at several stores: keep the nearest
+            if distance is not None and known.distance_m is not None:
+                known.distance_m = min(known.distance_m, distance)
+            continue
         score = _relevance(terms, deal) if terms else 1.0
         if score > 0:
-            scored.append((-score, -deal.sold, deal.id, deal, merchant))
-    scored.sort(key=lambda r: r[:3])
-    return [summary_of(deal, merchant) for *_, deal, merchant in scored]
+            hits[deal.id] = _Hit(deal, merchant, score, distance)
+    ordered = sorted(hits.values(), key=lambda h: _sort_key(query, h))
+    return [summary_of(h.deal, h.merchant, h.distance_m) for h in ordered]
 
 
 async def run_search(
@@ -190,16 +275,27 @@ async def run_search(
     return await _page(db, search_id, query, 0, page_size, now)
 
 
+async def load_search(db: Database, search_id: int, user_id: int) -> SearchQuery | None:
+    """A saved search of this user; None if it is unknown, not theirs, or unreadable."""
+    async with db.session() as session:
+        saved = await session.get(SavedSearch, search_id)
+    if saved is None or saved.user_id != user_id:
+        return None
+    try:
+        return SearchQuery.from_json(saved.query)
+    except (TypeError, ValueError):
+        return None
+
+
 async def search_page(
     db: Database, search_id: int, user_id: int, page: int, page_size: int,
     now: datetime | None = None,
 ) -> SearchPage | None:
     """Page `page` of a saved search of this user; None if it is unknown or not theirs."""
-    async with db.session() as session:
-        saved = await session.get(SavedSearch, search_id)
-    if saved is None or saved.user_id != user_id:
+    query = await load_search(db, search_id, user_id)
+    if query is None:
         return None
-    return await _page(db, search_id, SearchQuery.from_json(saved.query), page, page_size, now)
+    return await _page(db, search_id, query, page, page_size, now)
 
 
 async def _page(

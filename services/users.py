@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlmodel import select
 
@@ -21,6 +22,9 @@ class UserProfile:
     language: str | None  # chosen explicitly in settings; None = follow Telegram
     language_code: str | None
     timezone: str
+    last_lat: float | None = None
+    last_lon: float | None = None
+    last_location_at: datetime | None = None
 
 
 def _profile(user: User) -> UserProfile:
@@ -32,6 +36,9 @@ def _profile(user: User) -> UserProfile:
         language=user.language,
         language_code=user.language_code,
         timezone=user.timezone,
+        last_lat=user.last_lat,
+        last_lon=user.last_lon,
+        last_location_at=user.last_location_at,
     )
 
 
