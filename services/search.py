@@ -201,6 +201,8 @@ async def find_deals(
     """All deals on sale matching `query`, in the order `query.sort` asks for."""
     now = now or utcnow()
     terms = query_terms(query.text)
+    if query.text.strip() and not terms:
+        return []  # only punctuation or symbols: nothing to look for
     columns: tuple[Any, ...] = (Deal, Merchant)
     if query.located:
         columns = (Deal, Merchant, Store.lat, Store.lon)
