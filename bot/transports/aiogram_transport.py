@@ -122,7 +122,8 @@ def message_event(message: Message, bot_username: str | None) -> Event:
     if message.text is not None:
         command = parse_command(message.text, bot_username)
         return command if command is not None else Text(message.text)
-    return Unsupported(kind=str(message.content_type))
+    kind = message.content_type
+    return Unsupported(kind=str(getattr(kind, "value", kind)))
 
 
 class AiogramTransport:
