@@ -40,14 +40,6 @@ def category_buttons(lang: str) -> tuple[tuple[Button, ...], ...]:
     return tuple(tuple(buttons[i : i + 3]) for i in range(0, len(buttons), 3))
 
 
-@router.command("start")
-async def start(req: Request) -> list[Reply]:
-    """Greet the user in their language and show the main menu."""
-    t = req.t
-    name = req.user.first_name or t("friend")
-    return [SendText(t("start-greeting", name=name), buttons=main_menu(t))]
-
-
 @router.command("menu")
 async def menu(req: Request) -> Reply:
     return SendText(req.t("menu-title"), buttons=main_menu(req.t))

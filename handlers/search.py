@@ -193,20 +193,25 @@ async def deal_button(req: Request) -> Reply | list[Reply]:
     parts = _int_parts(event.data, 1)
     if parts is None:
         return await stale_button(req)
+    back = _int_parts(event.data, 3)
+    replies = await deal_card_replies(req, parts[0], f"sp:{back[1]}:{back[2]}" if back else None)
+    if isinstance(replies[0], SendText) and replies[0].text == req.t("deal-gone"):
+        replies.insert(0, AnswerButton(event.query_id or "", req.t("deal-gone")))
+    return replies
+
+
+async def deal_card_replies(req: Request, deal_id: int, back: str | None = None) -> list[Reply]:
+    """The deal card (or a note that the deal is gone), with Follow and Back buttons."""
     t = req.t
-    card = await get_deal_card(req.db, parts[0], req.now())
+    card = await get_deal_card(req.db, deal_id, req.now())
     if card is None:
-        return [
-            AnswerButton(event.query_id or "", t("deal-gone")),
-            SendText(t("deal-gone"), buttons=main_menu(t)),
-        ]
+        return [SendText(t("deal-gone"), buttons=main_menu(t))]
     text = deal_card_text(t, card, req.user.timezone, req.now())
     follow_label = t("follow-button", name=card.merchant.get(req.lang))
     rows: list[tuple[Button, ...]] = [(Button(follow_label, data=f"f:{card.merchant_id}"),)]
-    back = _int_parts(event.data, 3)
     if back is not None:
-        rows.append((Button(t("back-to-results"), data=f"sp:{back[1]}:{back[2]}"),))
-    return SendText(text, buttons=tuple(rows))
+        rows.append((Button(t("back-to-results"), data=back),))
+    return [SendText(text, buttons=tuple(rows))]
 
 
 @router.button("f")

@@ -146,3 +146,16 @@ async def test_bad_requests_and_odd_messages_get_polite_answers(
     await fay.send("/frobnicate")
     reply = await fay.wait_reply(timeout=20)
     assert "不认识这个命令" in (reply.text or "")
+
+
+async def test_a_storefront_deep_link_through_telegram(
+    standin: BotApiStandin, bot: asyncio.subprocess.Process
+) -> None:
+    gus = standin.user(5007, first_name="Gus", language_code="zh")
+    await gus.send("/start shop_mixue")
+    front = await gus.wait_reply(timeout=20)
+    assert (front.text or "").startswith("🏪 蜜雪冰城")
+    await gus.press(front, "关注")
+    await standin.wait_for_call("answerCallbackQuery", timeout=10)
+    confirmation = await gus.wait_reply(timeout=20)
+    assert "已关注" in (confirmation.text or "")

@@ -4,6 +4,10 @@ friend = friend
 start-greeting =
     Hi { $name }! 👋 I'm your local deals assistant.
     Tell me what you fancy (say "hotpot", "milk tea" or "KTV") and I'll find group-buy deals near you. Pay online, show your code at the counter.
+link-invalid = That link has expired or is incomplete, so here is the main menu.
+storefront-deals = Deals on sale ({ $count }):
+storefront-stores = 🏬 Our stores:
+storefront-no-deals = No deals on sale right now. Follow to hear about new ones first.
 menu-title = Main menu:
 menu-nearby = 📍 Deals nearby
 menu-search = 🔍 Search

@@ -4,6 +4,10 @@ friend = 朋友
 start-greeting =
     { $name }，你好！👋 我是你的本地优惠助手。
     告诉我你想吃什么、玩什么（比如「火锅」「奶茶」「KTV」），我帮你找附近的团购优惠；在线付款，到店出示券码即可使用。
+link-invalid = 这个链接已失效或不完整，先看看主菜单吧。
+storefront-deals = 在售优惠（{ $count } 个）：
+storefront-stores = 🏬 门店：
+storefront-no-deals = 暂时没有在售的优惠，关注后上新第一时间通知你。
 menu-title = 主菜单：
 menu-nearby = 📍 附近优惠
 menu-search = 🔍 搜索

@@ -1,0 +1,92 @@
+"""`/start`, with or without a deep-link payload.
+
+Payloads (at most 64 characters of A-Za-z0-9_-, Telegram's rule):
+  shop_<slug>   a merchant's storefront (from its QR poster or a shared link)
+  deal_<id>     a deal card (from a shared link)
+A malformed, unknown or stale payload lands on the main menu with a short note.
+"""
+
+from __future__ import annotations
+
+import re
+
+from handlers.core import Button, Command, Reply, SendText
+from handlers.format import category_label, result_button_text, result_line
+from handlers.menu import main_menu
+from handlers.router import Request, Router
+from handlers.search import deal_card_replies, with_location
+from services.geo import format_distance
+from services.search import SearchQuery
+from services.storefront import get_storefront
+
+router = Router()
+
+PAYLOAD = re.compile(r"[A-Za-z0-9_-]{1,64}")
+SHOP = re.compile(r"shop_([a-z0-9-]{1,32})")
+DEAL = re.compile(r"deal_([0-9]{1,12})")
+
+
+def shop_payload(slug: str) -> str:
+    """The /start payload that opens a merchant's storefront."""
+    payload = f"shop_{slug}"
+    assert SHOP.fullmatch(payload), slug
+    return payload
+
+
+@router.command("start")
+async def start(req: Request) -> list[Reply]:
+    """Greet and show the main menu, or open what a deep link points at."""
+    event = req.incoming.event
+    assert isinstance(event, Command)
+    payload = event.args.strip()
+    if payload:
+        opened = await _open(req, payload)
+        if opened is not None:
+            return opened
+        return [SendText(req.t("link-invalid") + "\n\n" + _greeting(req), buttons=main_menu(req.t))]
+    return [SendText(_greeting(req), buttons=main_menu(req.t))]
+
+
+def _greeting(req: Request) -> str:
+    return req.t("start-greeting", name=req.user.first_name or req.t("friend"))
+
+
+async def _open(req: Request, payload: str) -> list[Reply] | None:
+    if not PAYLOAD.fullmatch(payload):
+        return None
+    if match := SHOP.fullmatch(payload):
+        return await storefront_replies(req, match.group(1))
+    if match := DEAL.fullmatch(payload):
+        replies = await deal_card_replies(req, int(match.group(1)))
+        return None if replies[0].text == req.t("deal-gone") else replies  # type: ignore[union-attr]
+    return None
+
+
+async def storefront_replies(req: Request, slug: str) -> list[Reply] | None:
+    """The merchant's mini-mall: its deals, its stores (with distance), a Follow button."""
+    t, lang = req.t, req.lang
+    here = with_location(req, SearchQuery())
+    front = await get_storefront(req.db, slug, req.now(), here.lat, here.lon)
+    if front is None:
+        return None
+    rating = f" · ⭐ {front.rating:.1f}" if front.rating is not None else ""
+    lines = [f"🏪 {front.name.get(lang)}{rating}", category_label(lang, front.category)]
+    if front.description.get(lang):
+        lines += ["", front.description.get(lang)]
+    lines += ["", t("storefront-deals", count=len(front.deals))]
+    rows: list[tuple[Button, ...]] = []
+    for number, deal in enumerate(front.deals[:10], start=1):
+        lines.append(result_line(t, number, deal))
+        rows.append((Button(result_button_text(t, number, deal), data=f"d:{deal.id}"),))
+    if not front.deals:
+        lines.append(t("storefront-no-deals"))
+    lines += ["", t("storefront-stores")]
+    for store, distance in front.stores:
+        line = t("card-store-line", name=store.name.get(lang), address=store.address.get(lang),
+                 hours=store.opening_hours or "-")
+        if distance is not None:
+            line += " · " + t("result-distance", distance=format_distance(distance))
+        lines.append(line)
+    rows.append((Button(t("follow-button", name=front.name.get(lang)),
+                        data=f"f:{front.merchant_id}"),))
+    return [SendText("\n".join(lines), buttons=tuple(rows))]
