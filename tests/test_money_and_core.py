@@ -49,3 +49,43 @@ def test_button_data_over_64_bytes_is_refused_at_once() -> None:
 )
 def test_commands_are_recognised(text: str, expected: Command | None) -> None:
     assert parse_command(text, bot_username="o2o_bot") == expected
+
+
+async def test_the_retry_policy_sleeps_off_flood_waits_and_stops_at_a_block() -> None:
+    from bot.transports.common import Failure, deliver
+    from handlers.core import EditText, SendText
+
+    attempts: list[object] = []
+
+    class Flood(Exception):
+        pass
+
+    class Blocked(Exception):
+        pass
+
+    class Vanished(Exception):
+        pass
+
+    def classify(exc: Exception) -> Failure | None:
+        return {Flood: Failure("retry_after", "flood", 0.01),
+                Blocked: Failure("forbidden", "blocked"),
+                Vanished: Failure("bad_request", "Message to edit not found")}.get(type(exc))
+
+    async def flaky(chat_id: int, reply: object) -> None:
+        attempts.append(reply)
+        if len(attempts) == 1:
+            raise Flood
+        if isinstance(reply, EditText):
+            raise Vanished
+
+    assert await deliver(1, SendText("hi"), flaky, classify) is True
+    assert len(attempts) == 2  # one flood wait, then delivered
+    attempts.clear()
+    attempts.append("skip the flood")
+    assert await deliver(1, EditText(5, "new"), flaky, classify) is True
+    assert isinstance(attempts[-1], SendText)  # a vanished message is sent anew
+
+    async def blocked(chat_id: int, reply: object) -> None:
+        raise Blocked
+
+    assert await deliver(1, SendText("hi"), blocked, classify) is False

@@ -7,7 +7,6 @@ not reshaping this module.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -44,7 +43,7 @@ from aiogram.types import (
 from aiogram.types import InlineQuery as AioInlineQuery
 
 from bot.runtime import Runtime
-from bot.transports.common import MAX_RETRIES, split_text
+from bot.transports.common import Failure, deliver, split_text
 from handlers.core import (
     AnswerButton,
     AnswerInline,
@@ -126,6 +125,19 @@ def message_event(message: Message, bot_username: str | None) -> Event:
     return Unsupported(kind=str(getattr(kind, "value", kind)))
 
 
+def classify_error(exc: Exception) -> Failure | None:
+    """aiogram's exceptions in the terms of the shared retry policy."""
+    if isinstance(exc, TelegramRetryAfter):
+        return Failure("retry_after", exc.message, float(exc.retry_after))
+    if isinstance(exc, TelegramForbiddenError):
+        return Failure("forbidden", exc.message)
+    if isinstance(exc, TelegramBadRequest):
+        return Failure("bad_request", exc.message)
+    if isinstance(exc, TelegramNetworkError):
+        return Failure("network", str(exc))
+    return None
+
+
 class AiogramTransport:
     """Runs the conversation on Telegram with aiogram."""
 
@@ -204,35 +216,8 @@ class AiogramTransport:
         )
 
     async def perform(self, chat_id: int, reply: Reply) -> bool:
-        """Carry out one reply, retrying after flood waits. False: stop this chat's replies."""
-        for attempt in range(MAX_RETRIES + 1):
-            try:
-                await self._perform_once(chat_id, reply)
-                return True
-            except TelegramRetryAfter as exc:
-                if attempt == MAX_RETRIES:
-                    log.warning("flood wait persists; reply dropped", chat=chat_id)
-                    return False
-                log.warning("flood wait", retry_after=exc.retry_after, chat=chat_id)
-                await asyncio.sleep(exc.retry_after)
-            except TelegramForbiddenError as exc:
-                log.info("user unreachable", chat=chat_id, reason=exc.message)
-                return False
-            except TelegramBadRequest as exc:
-                if "message is not modified" in exc.message:
-                    return True
-                if isinstance(reply, EditText) and "message to edit not found" in exc.message:
-                    reply = SendText(reply.text, buttons=reply.buttons)
-                    continue
-                log.warning("telegram refused a reply", chat=chat_id, error=exc.message,
-                            reply=type(reply).__name__)
-                return True
-            except TelegramNetworkError as exc:
-                if attempt == MAX_RETRIES:
-                    log.error("network error; reply dropped", chat=chat_id, error=str(exc))
-                    return False
-                await asyncio.sleep(0.5 * (attempt + 1))
-        return False
+        """Carry out one reply (see `deliver` for retries). False: stop this chat's replies."""
+        return await deliver(chat_id, reply, self._perform_once, classify_error)
 
     async def _perform_once(self, chat_id: int, reply: Reply) -> None:
         bot = self.bot

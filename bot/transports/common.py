@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from handlers.core import TELEGRAM_TEXT_MAX
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import structlog
+
+from handlers.core import TELEGRAM_TEXT_MAX, EditText, Reply, SendText
+
+log = structlog.get_logger("o2o.telegram")
 
 # How often a reply is retried after a flood wait (429) or a network error.
 MAX_RETRIES = 3
@@ -19,3 +27,64 @@ def split_text(text: str, limit: int = TELEGRAM_TEXT_MAX) -> list[str]:
         text = text[cut:].lstrip("\n")
     pieces.append(text)
     return pieces
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A Telegram error, as the retry policy needs to know it (library-independent)."""
+
+    kind: str  # "retry_after", "forbidden", "bad_request" or "network"
+    message: str = ""
+    retry_after: float = 0.0
+
+
+async def deliver(
+    chat_id: int,
+    reply: Reply,
+    send_once: Callable[[int, Reply], Awaitable[None]],
+    classify: Callable[[Exception], Failure | None],
+) -> bool:
+    """Carry out one reply under the one retry policy of every transport.
+
+    Flood waits (429) are slept off and retried; network errors are retried with a short
+    back-off; a user who blocked the bot (403) stops this chat's remaining replies; a
+    refused edit of a vanished message becomes a new message; "not modified" is success;
+    other bad requests are logged and skipped. Returns False when the chat's remaining
+    replies should not be sent.
+    """
+    for attempt in range(MAX_RETRIES + 1):
+        try:
+            await send_once(chat_id, reply)
+            return True
+        except Exception as exc:
+            failure = classify(exc)
+            if failure is None:
+                raise
+            last = attempt == MAX_RETRIES
+            if failure.kind == "retry_after":
+                if last:
+                    log.warning("flood wait persists; reply dropped", chat=chat_id)
+                    return False
+                log.warning("flood wait", retry_after=failure.retry_after, chat=chat_id)
+                await asyncio.sleep(failure.retry_after)
+            elif failure.kind == "forbidden":
+                log.info("user unreachable", chat=chat_id, reason=failure.message)
+                return False
+            elif failure.kind == "network":
+                if last:
+                    log.error("network error; reply dropped", chat=chat_id,
+                              error=failure.message)
+                    return False
+                await asyncio.sleep(0.5 * (attempt + 1))
+            else:
+                # Telegram's texts differ in case between libraries' renderings.
+                text = failure.message.lower()
+                if "message is not modified" in text:
+                    return True
+                if isinstance(reply, EditText) and "message to edit not found" in text:
+                    reply = SendText(reply.text, buttons=reply.buttons)
+                    continue
+                log.warning("telegram refused a reply", chat=chat_id, error=failure.message,
+                            reply=type(reply).__name__)
+                return True
+    return False

@@ -32,7 +32,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot.runtime import Runtime
-from bot.transports.common import MAX_RETRIES, split_text
+from bot.transports.common import Failure, deliver, split_text
 from handlers.core import (
     AnswerButton,
     AnswerInline,
@@ -149,6 +149,19 @@ def _seconds(value: int | timedelta) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
+def classify_error(exc: Exception) -> Failure | None:
+    """python-telegram-bot's exceptions in the terms of the shared retry policy."""
+    if isinstance(exc, RetryAfter):
+        return Failure("retry_after", exc.message, _seconds(exc.retry_after))
+    if isinstance(exc, Forbidden):
+        return Failure("forbidden", exc.message)
+    if isinstance(exc, BadRequest):
+        return Failure("bad_request", exc.message)
+    if isinstance(exc, NetworkError):
+        return Failure("network", str(exc))
+    return None
+
+
 class PtbTransport:
     """Runs the conversation on Telegram with python-telegram-bot."""
 
@@ -182,34 +195,8 @@ class PtbTransport:
                  ms=round((time.perf_counter() - started) * 1000, 1))
 
     async def perform(self, chat_id: int, reply: Reply) -> bool:
-        """Carry out one reply, retrying after flood waits. False: stop this chat's replies."""
-        for attempt in range(MAX_RETRIES + 1):
-            try:
-                await self._perform_once(chat_id, reply)
-                return True
-            except RetryAfter as exc:
-                if attempt == MAX_RETRIES:
-                    return False
-                log.warning("flood wait", retry_after=_seconds(exc.retry_after), chat=chat_id)
-                await asyncio.sleep(_seconds(exc.retry_after))
-            except Forbidden as exc:
-                log.info("user unreachable", chat=chat_id, reason=exc.message)
-                return False
-            except BadRequest as exc:
-                if "message is not modified" in exc.message.lower():
-                    return True
-                if isinstance(reply, EditText) and "message to edit not found" in exc.message:
-                    reply = SendText(reply.text, buttons=reply.buttons)
-                    continue
-                log.warning("telegram refused a reply", chat=chat_id, error=exc.message,
-                            reply=type(reply).__name__)
-                return True
-            except NetworkError as exc:
-                if attempt == MAX_RETRIES:
-                    log.error("network error; reply dropped", chat=chat_id, error=str(exc))
-                    return False
-                await asyncio.sleep(0.5 * (attempt + 1))
-        return False
+        """Carry out one reply (see `deliver` for retries). False: stop this chat's replies."""
+        return await deliver(chat_id, reply, self._perform_once, classify_error)
 
     async def _perform_once(self, chat_id: int, reply: Reply) -> None:
         bot = self.application.bot
