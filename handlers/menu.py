@@ -23,7 +23,9 @@ from services.users import set_language
 router = Router()
 
 # The commands shown in Telegram's menu, in this order (descriptions in the catalogs).
-MENU_COMMANDS = ("start", "help", "search", "mycodes", "following", "settings", "cancel")
+MENU_COMMANDS = (
+    "start", "help", "search", "mycodes", "following", "settings", "forget", "cancel",
+)
 
 
 def main_menu(t: Translator) -> tuple[tuple[Button, ...], ...]:

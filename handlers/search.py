@@ -33,7 +33,7 @@ from handlers.router import Request, Router
 from services.catalog import get_deal_card
 from services.follows import follow, unfollow
 from services.geo import format_distance
-from services.locations import remember_location
+from services.locations import forget_location, remember_location
 from services.search import (
     DEFAULT_RADIUS_M,
     MAX_RADIUS_M,
@@ -143,6 +143,14 @@ async def location(req: Request) -> Reply:
     page = await run_search(req.db, req.user.id, query, req.app.options.page_size, req.now())
     text, buttons = render_page(req, page)
     return SendText(t("location-saved") + "\n\n" + text, buttons=buttons, remove_keyboard=True)
+
+
+@router.command("forget")
+async def forget(req: Request) -> Reply:
+    """Delete the user's location history, and say so."""
+    t = req.t
+    forgotten = await forget_location(req.db, req.user.id, req.now())
+    return SendText(t("forget-done" if forgotten else "forget-nothing"))
 
 
 @router.button("sw")

@@ -40,3 +40,15 @@ async def remember_location(
         user.last_location_at = now
         user.updated_at = now
     return True
+
+
+async def forget_location(db: Database, user_id: int, now: datetime) -> bool:
+    """Delete everything we keep about where the user was; True if there was anything."""
+    async with db.transaction() as session:
+        user = await session.get(User, user_id)
+        if user is None or user.last_lat is None:
+            return False
+        user.last_lat = user.last_lon = None
+        user.last_location_at = None
+        user.updated_at = now
+    return True

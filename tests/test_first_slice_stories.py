@@ -104,3 +104,21 @@ async def test_button_presses_are_always_answered(chat: Chat) -> None:
     replies = await chat.press("搜索")
     assert isinstance(replies[0], AnswerButton)
     assert any(isinstance(r, SendText) for r in replies)
+
+
+async def test_sharing_a_location_lists_what_is_nearest_first_with_distances(chat: Chat) -> None:
+    await chat.share_location(26.0, 119.45)
+    first_page = chat.texts
+    assert "3.0 km" in first_page and "距你" in first_page
+    await chat.say("火锅")
+    distances = [line.rsplit("距你 ", 1)[1] for line in chat.texts.splitlines() if "距你" in line]
+    metres = [float(d.split()[0]) * (1000 if d.endswith("km") else 1) for d in distances]
+    assert metres and metres == sorted(metres)  # all hotpot, so nearest first
+
+
+async def test_a_location_far_from_any_store_offers_to_look_farther(chat: Chat) -> None:
+    await chat.share_location(25.5, 119.9)  # out at sea, east of Fuzhou
+    assert "没有" in chat.texts
+    assert "🔭 看看更远的" in chat.button_texts
+    await chat.press("看看更远的")
+    assert "9.0 km" in chat.texts

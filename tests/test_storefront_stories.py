@@ -59,3 +59,35 @@ def test_payloads_fit_telegrams_rule() -> None:
     assert len(payload) <= 64
     with pytest.raises(AssertionError):
         shop_payload("Not A Slug")
+
+
+async def test_typing_the_bots_name_and_hotpot_in_any_chat_offers_hotpot_deals(
+    app, chat: Chat  # type: ignore[no-untyped-def]
+) -> None:
+    from dataclasses import replace
+
+    from handlers.core import AnswerInline, InlineQuery
+
+    app.options = replace(app.options, bot_username="o2o_test_bot")
+    replies = await chat.send(InlineQuery("iq1", "火锅"))
+    answer = replies[0]
+    assert isinstance(answer, AnswerInline) and answer.query_id == "iq1"
+    assert 1 <= len(answer.results) <= 20
+    first = answer.results[0]
+    assert "¥" in first.description
+    assert first.buttons[0][0].url == f"https://t.me/o2o_test_bot?start=deal_{first.id}"
+    everything = await chat.send(InlineQuery("iq2", ""))
+    assert everything[0].next_offset == "20"  # type: ignore[union-attr]
+    page2 = await chat.send(InlineQuery("iq3", "", offset="20"))
+    assert {r.id for r in page2[0].results}.isdisjoint(  # type: ignore[union-attr]
+        {r.id for r in everything[0].results})  # type: ignore[union-attr]
+
+
+async def test_forget_deletes_the_location_and_says_so(chat: Chat) -> None:
+    await chat.say("/forget")
+    assert "没有保存" in chat.texts
+    await chat.share_location(26.0, 119.45)
+    await chat.say("/forget")
+    assert "已删除" in chat.texts
+    await chat.say("火锅")
+    assert "距你" not in chat.texts  # no distances once forgotten

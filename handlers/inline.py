@@ -1,0 +1,48 @@
+"""Inline mode: `@bot hotpot` in any chat offers matching deals that link back to the bot."""
+
+from __future__ import annotations
+
+from handlers.core import AnswerInline, Button, InlineQuery, InlineResult, Reply
+from handlers.format import result_line
+from handlers.router import Request, Router
+from services.money import format_money
+from services.search import MAX_QUERY_CHARS, SearchQuery, find_deals
+
+router = Router()
+
+PAGE = 20  # results per inline page (Telegram allows 50)
+
+
+def deal_link(bot_username: str, deal_id: int) -> str:
+    """The t.me link that opens a deal card in the bot."""
+    return f"https://t.me/{bot_username}?start=deal_{deal_id}"
+
+
+@router.on("inline")
+async def inline_query(req: Request) -> Reply:
+    """Offer deals matching the typed words (the most popular when nothing is typed)."""
+    event = req.incoming.event
+    assert isinstance(event, InlineQuery)
+    t, lang = req.t, req.lang
+    start = int(event.offset) if event.offset.isdigit() else 0
+    deals = await find_deals(req.db, SearchQuery(text=event.query[:MAX_QUERY_CHARS].strip()),
+                             req.now())
+    username = req.app.options.bot_username
+    results = []
+    for deal in deals[start : start + PAGE]:
+        if username:
+            button = Button(t("inline-open"), url=deal_link(username, deal.id))
+        else:
+            button = Button(t("inline-open"), data=f"d:{deal.id}")
+        results.append(
+            InlineResult(
+                id=str(deal.id),
+                title=deal.title.get(lang),
+                description=f"{format_money(deal.price, deal.currency, lang)} · "
+                            f"{deal.merchant.get(lang)}",
+                text=result_line(t, 1, deal).removeprefix("1. "),
+                buttons=((button,),),
+            )
+        )
+    next_offset = str(start + PAGE) if start + PAGE < len(deals) else ""
+    return AnswerInline(event.query_id, tuple(results), next_offset=next_offset)
