@@ -49,6 +49,7 @@ class Location:
     lat: float
     lon: float
     live: bool = False
+    update: bool = False  # a later position of a live location already shared
     venue_title: str | None = None
     venue_address: str | None = None
 

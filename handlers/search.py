@@ -131,12 +131,16 @@ async def free_text(req: Request) -> Reply:
 
 
 @router.on("location")
-async def location(req: Request) -> Reply:
-    """A shared location: remember it (coarsely) and show what is nearby, nearest first."""
+async def location(req: Request) -> Reply | None:
+    """A shared location: remember it (coarsely) and show what is nearby, nearest first.
+    Later positions of a live location only update what is remembered, silently."""
     event = req.incoming.event
     assert isinstance(event, Location)
     t = req.t
-    if not await remember_location(req.db, req.user.id, event.lat, event.lon, req.now()):
+    remembered = await remember_location(req.db, req.user.id, event.lat, event.lon, req.now())
+    if event.update:
+        return None
+    if not remembered:
         return SendText(t("location-invalid"))
     query = SearchQuery(lat=round(event.lat, 3), lon=round(event.lon, 3),
                         radius_m=DEFAULT_RADIUS_M, sort="nearest")

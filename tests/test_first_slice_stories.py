@@ -122,3 +122,14 @@ async def test_a_location_far_from_any_store_offers_to_look_farther(chat: Chat) 
     assert "🔭 看看更远的" in chat.button_texts
     await chat.press("看看更远的")
     assert "9.0 km" in chat.texts
+
+
+async def test_a_live_location_moving_along_updates_quietly(chat: Chat) -> None:
+    from handlers.core import Location
+
+    await chat.send(Location(26.0, 119.45, live=True))
+    assert "距你" in chat.texts
+    replies = await chat.send(Location(26.01, 119.44, live=True, update=True))
+    assert replies == []
+    await chat.say("火锅")
+    assert "距你" in chat.texts  # the moved position is what searches use

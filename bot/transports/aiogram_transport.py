@@ -165,7 +165,7 @@ class AiogramTransport:
             if message.from_user is None or message.location is None:
                 return
             loc = message.location
-            event = Location(loc.latitude, loc.longitude, live=True)
+            event = Location(loc.latitude, loc.longitude, live=True, update=True)
             await self.handle(Incoming(_sender(message.from_user), message.chat.id, event))
 
         @dp.callback_query()

@@ -137,7 +137,8 @@ def incoming_from(update: Update, bot_username: str | None) -> Incoming | None:
         loc = m.location
         assert loc is not None
         return Incoming(_sender(m.from_user), m.chat.id,
-                        Location(loc.latitude, loc.longitude, live=True), update.update_id)
+                        Location(loc.latitude, loc.longitude, live=True, update=True),
+                        update.update_id)
     if update.message is not None and update.message.from_user is not None:
         m = update.message
         return Incoming(_sender(m.from_user), m.chat.id, _message_event(m, bot_username),
