@@ -5,6 +5,7 @@ Button data (all well under Telegram's 64 bytes):
   sp:<search_id>:<page>     a page of a saved search
   d:<deal_id>[:<sid>:<pg>]  a deal card (with the results page to go back to)
   sw:<search_id>            the same search with a wider radius
+  ul:<search_id>            the same search around the user's (stale) last location
   f:<merchant_id>           follow the merchant of a card
   uf:<merchant_id>          unfollow
 
@@ -112,10 +113,24 @@ def with_location(req: Request, query: SearchQuery) -> SearchQuery:
                    radius_m=query.radius_m or DEFAULT_RADIUS_M)
 
 
+def stale_location_age(req: Request, query: SearchQuery) -> timedelta | None:
+    """How old the user's last location is, when it exists but is too old to use silently."""
+    user = req.user
+    if query.located or user.last_lat is None or user.last_location_at is None:
+        return None
+    age = req.now() - user.last_location_at
+    return age if age > LOCATION_FRESH else None
+
+
 async def _search(req: Request, query: SearchQuery) -> Reply:
     query = with_location(req, query)
     page = await run_search(req.db, req.user.id, query, req.app.options.page_size, req.now())
     text, buttons = render_page(req, page)
+    age = stale_location_age(req, query)
+    if age is not None:
+        hours = max(1, int(age.total_seconds() // 3600))
+        ask = Button(req.t("use-last-location", hours=hours), data=f"ul:{page.search_id}")
+        buttons = ((ask,), *buttons)
     return SendText(text, buttons=buttons)
 
 
@@ -168,6 +183,23 @@ async def wider_button(req: Request) -> Reply | list[Reply]:
         return await stale_button(req)
     radius = min(MAX_RADIUS_M, (query.radius_m or DEFAULT_RADIUS_M) * 3)
     return await _search(req, replace(query, radius_m=radius))
+
+
+@router.button("ul")
+async def use_last_location(req: Request) -> Reply | list[Reply]:
+    """Run a saved search again around the user's last location, however old."""
+    event = req.incoming.event
+    assert isinstance(event, ButtonPress)
+    parts = _int_parts(event.data, 1)
+    query = await load_search(req.db, parts[0], req.user.id) if parts else None
+    user = req.user
+    if query is None or user.last_lat is None or user.last_lon is None:
+        return await stale_button(req)
+    located = replace(query, lat=user.last_lat, lon=user.last_lon,
+                      radius_m=query.radius_m or DEFAULT_RADIUS_M)
+    page = await run_search(req.db, user.id, located, req.app.options.page_size, req.now())
+    text, buttons = render_page(req, page)
+    return SendText(text, buttons=buttons)
 
 
 @router.button("cat")

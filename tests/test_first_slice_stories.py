@@ -133,3 +133,17 @@ async def test_a_live_location_moving_along_updates_quietly(chat: Chat) -> None:
     assert replies == []
     await chat.say("火锅")
     assert "距你" in chat.texts  # the moved position is what searches use
+
+
+async def test_a_location_from_yesterday_is_offered_not_used_silently(app, chat: Chat) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from tests.conftest import STORY_NOW
+
+    await chat.share_location(26.0, 119.45)
+    app.clock = lambda: STORY_NOW + timedelta(hours=20)
+    await chat.say("火锅")
+    assert "距你" not in chat.texts
+    assert chat.button_texts[0] == "📍 用上次的位置（20 小时前）"
+    await chat.press(1)
+    assert "距你" in chat.texts and "3.0 km 内" in chat.texts

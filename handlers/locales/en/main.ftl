@@ -83,6 +83,7 @@ result-distance = 📍 { $distance } away
 search-found-near = { $count } deals for "{ $query }" within { $radius } (page { $page } of { $pages }):
 search-none-near = No "{ $query }" deals within { $radius }. Look farther, or try a category:
 search-anything = deals
+use-last-location = 📍 Use my last location ({ $hours } h ago)
 search-wider = 🔭 Show farther
 page-prev = ◀ Previous
 page-next = Next ▶

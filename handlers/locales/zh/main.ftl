@@ -83,6 +83,7 @@ result-distance = 📍 距你 { $distance }
 search-found-near = 找到 { $count } 个 { $radius } 内的「{ $query }」优惠（第 { $page }/{ $pages } 页）：
 search-none-near = { $radius } 内没有「{ $query }」的优惠。扩大范围看看，或换个分类：
 search-anything = 优惠
+use-last-location = 📍 用上次的位置（{ $hours } 小时前）
 search-wider = 🔭 看看更远的
 page-prev = ◀ 上一页
 page-next = 下一页 ▶
