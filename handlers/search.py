@@ -6,6 +6,7 @@ Button data (all well under Telegram's 64 bytes):
   d:<deal_id>[:<sid>:<pg>]  a deal card (with the results page to go back to)
   sw:<search_id>            the same search with a wider radius
   ul:<search_id>            the same search around the user's (stale) last location
+  pl:<place_id>             deals around a known place (from "did you mean")
   f:<merchant_id>           follow the merchant of a card
   uf:<merchant_id>          unfollow
 
@@ -22,6 +23,7 @@ from handlers.core import (
     AnswerButton,
     Button,
     ButtonPress,
+    Command,
     EditText,
     Location,
     Reply,
@@ -35,6 +37,13 @@ from services.catalog import get_deal_card
 from services.follows import follow, unfollow
 from services.geo import format_distance
 from services.locations import forget_location, remember_location
+from services.places import (
+    PlaceView,
+    find_place_in_text,
+    get_place,
+    resolve_place,
+    suggest_places,
+)
 from services.search import (
     DEFAULT_RADIUS_M,
     MAX_RADIUS_M,
@@ -75,11 +84,15 @@ def render_page(req: Request, page: SearchPage) -> tuple[str, tuple[tuple[Button
     )
     if page.total == 0:
         if query.located:
+            if query.near:
+                radius = t("radius-of-place", radius=radius, place=query.near)
             text = t("search-none-near", query=label or t("search-anything"), radius=radius)
         else:
             text = t("search-none", query=label)
         return text, ((wider,) if wider else ()) + category_buttons(req.lang)
     key = "search-found-near" if query.located else "search-found"
+    if query.near:
+        key, radius = "search-found-place", t("radius-of-place", radius=radius, place=query.near)
     lines = [t(key, count=page.total, query=label or t("search-anything"), radius=radius,
                page=str(page.page + 1), pages=str(page.pages))]
     rows: list[tuple[Button, ...]] = []
@@ -142,6 +155,12 @@ async def free_text(req: Request) -> Reply:
     text = " ".join(event.text.split())
     if not text:
         return SendText(req.t("search-empty"), buttons=main_menu(req.t))
+    named = await find_place_in_text(req.db, text)
+    if named is not None:
+        place, rest = named
+        return await _search(req, SearchQuery(text=rest, lat=place.lat, lon=place.lon,
+                                              radius_m=DEFAULT_RADIUS_M,
+                                              near=place.name(req.lang)))
     return await _search(req, SearchQuery(text=text))
 
 
@@ -170,6 +189,45 @@ async def forget(req: Request) -> Reply:
     t = req.t
     forgotten = await forget_location(req.db, req.user.id, req.now())
     return SendText(t("forget-done" if forgotten else "forget-nothing"))
+
+
+@router.command("near")
+async def near(req: Request) -> Reply | list[Reply]:
+    """`/near 万达`: take a named place as where the user is, and show what is nearby."""
+    event = req.incoming.event
+    assert isinstance(event, Command)
+    t = req.t
+    name = event.args.strip()[:80]
+    if not name:
+        return SendText(t("near-usage"))
+    place = await resolve_place(req.db, name)
+    if place is None:
+        suggestions = await suggest_places(req.db, name)
+        if not suggestions:
+            return SendText(t("place-unknown", name=name))
+        buttons = tuple((Button(p.name(req.lang), data=f"pl:{p.id}"),) for p in suggestions)
+        return SendText(t("place-did-you-mean", name=name), buttons=buttons)
+    return await _around_place(req, place)
+
+
+@router.button("pl")
+async def place_button(req: Request) -> Reply | list[Reply]:
+    event = req.incoming.event
+    assert isinstance(event, ButtonPress)
+    parts = _int_parts(event.data, 1)
+    place = await get_place(req.db, parts[0]) if parts else None
+    if place is None:
+        return await stale_button(req)
+    return await _around_place(req, place)
+
+
+async def _around_place(req: Request, place: PlaceView) -> Reply:
+    await remember_location(req.db, req.user.id, place.lat, place.lon, req.now())
+    query = SearchQuery(lat=place.lat, lon=place.lon, radius_m=DEFAULT_RADIUS_M,
+                        sort="nearest", near=place.name(req.lang))
+    page = await run_search(req.db, req.user.id, query, req.app.options.page_size, req.now())
+    text, buttons = render_page(req, page)
+    return SendText(text, buttons=buttons)
 
 
 @router.button("sw")

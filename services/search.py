@@ -60,6 +60,7 @@ class SearchQuery:
     lon: float | None = None
     radius_m: int | None = None
     sort: str = "relevance"
+    near: str = ""  # the place name the location came from, for display
 
     def __post_init__(self) -> None:
         if self.sort not in SORTS:

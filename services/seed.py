@@ -15,6 +15,7 @@ from sqlmodel import select
 
 from services.catalog import build_search_text
 from services.database import Database
+from services.places import import_demo_places
 from storage.models import Deal, DealStatus, DealStore, Merchant, MerchantStatus, Store
 from storage.types import utcnow
 
@@ -130,4 +131,5 @@ async def seed_demo(db: Database, now: datetime | None = None) -> SeedReport:
             for key in dd.store_keys:
                 session.add(DealStore(deal_id=deal.id, store_id=stores[key].id))
             added_deals += 1
+    await import_demo_places(db)
     return SeedReport(added_merchants, added_stores, added_deals)

@@ -237,6 +237,21 @@ class SavedSearch(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
 
 
+class Place(SQLModel, table=True):
+    """A named place people type instead of sharing a location (the gazetteer)."""
+
+    __tablename__ = "places"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name_zh: str = Field(max_length=80, index=True)
+    name_en: str = Field(default="", max_length=120)
+    aliases: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    kind: str = Field(default="landmark", max_length=16)  # district, landmark, mall, metro
+    city: str = Field(default="", max_length=40)
+    lat: float
+    lon: float
+
+
 def table_names() -> list[str]:
     """Names of all tables, in dependency order."""
     return [t.name for t in SQLModel.metadata.sorted_tables]
