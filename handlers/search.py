@@ -44,6 +44,7 @@ from services.places import (
     resolve_place,
     suggest_places,
 )
+from services.ranking import record_event
 from services.search import (
     DEFAULT_RADIUS_M,
     MAX_RADIUS_M,
@@ -90,11 +91,16 @@ def render_page(req: Request, page: SearchPage) -> tuple[str, tuple[tuple[Button
         else:
             text = t("search-none", query=label)
         return text, ((wider,) if wider else ()) + category_buttons(req.lang)
+    reason = (
+        [t("ranking-reason", category=category_label(req.lang, page.favourite))]
+        if page.favourite
+        else []
+    )
     key = "search-found-near" if query.located else "search-found"
     if query.near:
         key, radius = "search-found-place", t("radius-of-place", radius=radius, place=query.near)
     lines = [t(key, count=page.total, query=label or t("search-anything"), radius=radius,
-               page=str(page.page + 1), pages=str(page.pages))]
+               page=str(page.page + 1), pages=str(page.pages)), *reason]
     rows: list[tuple[Button, ...]] = []
     first = page.page * page.page_size + 1
     for number, deal in enumerate(page.items, start=first):
@@ -308,6 +314,8 @@ async def deal_card_replies(req: Request, deal_id: int, back: str | None = None)
     card = await get_deal_card(req.db, deal_id, req.now())
     if card is None:
         return [SendText(t("deal-gone"), buttons=main_menu(t))]
+    await record_event(req.db, req.user.id, "view", category=card.category, deal_id=card.id,
+                       merchant_id=card.merchant_id, now=req.now())
     text = deal_card_text(t, card, req.user.timezone, req.now())
     follow_label = t("follow-button", name=card.merchant.get(req.lang))
     rows: list[tuple[Button, ...]] = [(Button(follow_label, data=f"f:{card.merchant_id}"),)]

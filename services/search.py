@@ -25,6 +25,7 @@ from sqlmodel import col, select
 from services.catalog import DealSummary, summary_of
 from services.database import Database
 from services.geo import bounding_box, haversine_m
+from services.ranking import NO_TASTE, Taste, blend, taste_of
 from services.taxonomy import synonym_table
 from storage.models import (
     Deal,
@@ -95,6 +96,7 @@ class SearchPage:
     page_size: int
     total: int
     items: tuple[DealSummary, ...]
+    favourite: str | None = None  # a category the shopper often chooses, lifted on this page
 
     @property
     def has_prev(self) -> bool:
@@ -184,8 +186,9 @@ def _sort_key(query: SearchQuery, hit: _Hit) -> tuple[Any, ...]:
             return (-deal.sold, -hit.score, distance, deal.id)
         case "biggest_discount":
             return (round(ratio, 4), *tail)
-    # relevance: the better match first; nearer first among equals when located
-    return (-hit.score, round(distance, -2), -deal.sold, deal.id)
+    # relevance: the better match, then (when located) distance, then the blend;
+    # see services.ranking for why
+    return (-hit.score, round(distance, -2), -round(hit.blend, 6), deal.id)
 
 
 @dataclass
@@ -194,12 +197,14 @@ class _Hit:
     merchant: Merchant
     score: float
     distance_m: float | None
+    blend: float = 0.0
 
 
 async def find_deals(
-    db: Database, query: SearchQuery, now: datetime | None = None
+    db: Database, query: SearchQuery, now: datetime | None = None, taste: Taste = NO_TASTE
 ) -> list[DealSummary]:
-    """All deals on sale matching `query`, in the order `query.sort` asks for."""
+    """All deals on sale matching `query`, in the order `query.sort` asks for; the default
+    order is personal through `taste` (see services.ranking)."""
     now = now or utcnow()
     terms = query_terms(query.text)
     if query.text.strip() and not terms:
@@ -261,6 +266,8 @@ async def find_deals(
         score = _relevance(terms, deal) if terms else 1.0
         if score > 0:
             hits[deal.id] = _Hit(deal, merchant, score, distance)
+    for hit in hits.values():
+        hit.blend = blend(hit.deal, hit.merchant, taste, now)
     ordered = sorted(hits.values(), key=lambda h: _sort_key(query, h))
     return [summary_of(h.deal, h.merchant, h.distance_m) for h in ordered]
 
@@ -275,7 +282,7 @@ async def run_search(
         await session.flush()
         assert saved.id is not None
         search_id = saved.id
-    return await _page(db, search_id, query, 0, page_size, now)
+    return await _page(db, search_id, user_id, query, 0, page_size, now)
 
 
 async def load_search(db: Database, search_id: int, user_id: int) -> SearchQuery | None:
@@ -298,14 +305,16 @@ async def search_page(
     query = await load_search(db, search_id, user_id)
     if query is None:
         return None
-    return await _page(db, search_id, query, page, page_size, now)
+    return await _page(db, search_id, user_id, query, page, page_size, now)
 
 
 async def _page(
-    db: Database, search_id: int, query: SearchQuery, page: int, page_size: int,
-    now: datetime | None,
+    db: Database, search_id: int, user_id: int, query: SearchQuery, page: int,
+    page_size: int, now: datetime | None,
 ) -> SearchPage:
-    results = await find_deals(db, query, now)
+    now = now or utcnow()
+    taste = await taste_of(db, user_id, now) if query.sort == "relevance" else NO_TASTE
+    results = await find_deals(db, query, now, taste)
     last_page = max(0, (len(results) - 1) // page_size)
     page = min(max(page, 0), last_page)
     start = page * page_size
@@ -316,4 +325,7 @@ async def _page(
         page_size=page_size,
         total=len(results),
         items=tuple(results[start : start + page_size]),
+        favourite=taste.favourite if taste.favourite in {
+            d.category for d in results[start : start + page_size]
+        } and not query.category else None,
     )

@@ -237,6 +237,24 @@ class SavedSearch(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
 
 
+class Event(SQLModel, table=True):
+    """Something a user did that tells us about their taste (search, view, buy, ...).
+
+    Feeds ranking now and push personalization later; kept small on purpose.
+    """
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_user_time", "user_id", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id")
+    kind: str = Field(max_length=16)  # search, view, click, buy, redeem, push_opened, ...
+    category: str | None = Field(default=None, max_length=32)
+    deal_id: int | None = Field(default=None, foreign_key="deals.id")
+    merchant_id: int | None = Field(default=None, foreign_key="merchants.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
 class Place(SQLModel, table=True):
     """A named place people type instead of sharing a location (the gazetteer)."""
 

@@ -90,6 +90,7 @@ place-did-you-mean = I don't know "{ $name }". Did you mean:
 search-anything = all
 use-last-location = 📍 Use my last location ({ $hours } h ago)
 search-wider = 🔭 Show farther
+ranking-reason = ✨ Because you often choose { $category }, those come first
 page-prev = ◀ Previous
 page-next = Next ▶
 back-to-results = ↩ Back to results

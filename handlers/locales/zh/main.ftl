@@ -90,6 +90,7 @@ place-did-you-mean = 我不认识「{ $name }」，你是说：
 search-anything = 全部
 use-last-location = 📍 用上次的位置（{ $hours } 小时前）
 search-wider = 🔭 看看更远的
+ranking-reason = ✨ 你常选{ $category }，相关优惠排在前面
 page-prev = ◀ 上一页
 page-next = 下一页 ▶
 back-to-results = ↩ 返回结果
