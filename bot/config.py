@@ -38,6 +38,10 @@ class Settings(BaseSettings):
         default=None,
         description="Provider token for Telegram Payments invoices (empty for Telegram Stars).",
     )
+    bot_username: str = Field(
+        default="o2o_demo_bot",
+        description="Bot username for links made where Telegram can't be asked (the shell).",
+    )
     api_base: str = Field(
         default="https://api.telegram.org",
         description="Bot API base URL; point it at a local Bot API server or the stand-in.",

@@ -76,7 +76,7 @@ def options_from(settings: Settings, bot_username: str | None = None) -> Options
         default_timezone=settings.default_timezone,
         page_size=settings.search_page_size,
         conversation_ttl=timedelta(minutes=settings.conversation_ttl_minutes),
-        bot_username=bot_username,
+        bot_username=bot_username or settings.bot_username,
     )
 
 

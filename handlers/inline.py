@@ -4,18 +4,15 @@ from __future__ import annotations
 
 from handlers.core import AnswerInline, Button, InlineQuery, InlineResult, Reply
 from handlers.format import result_line
+from handlers.links import deal_payload, start_link
 from handlers.router import Request, Router
 from services.money import format_money
+from services.referrals import referral_code_of
 from services.search import MAX_QUERY_CHARS, SearchQuery, find_deals
 
 router = Router()
 
 PAGE = 20  # results per inline page (Telegram allows 50)
-
-
-def deal_link(bot_username: str, deal_id: int) -> str:
-    """The t.me link that opens a deal card in the bot."""
-    return f"https://t.me/{bot_username}?start=deal_{deal_id}"
 
 
 @router.on("inline")
@@ -28,12 +25,10 @@ async def inline_query(req: Request) -> Reply:
     deals = await find_deals(req.db, SearchQuery(text=event.query[:MAX_QUERY_CHARS].strip()),
                              req.now())
     username = req.app.options.bot_username
+    ref = await referral_code_of(req.db, req.user.id)  # sharing inline is sharing too
     results = []
     for deal in deals[start : start + PAGE]:
-        if username:
-            button = Button(t("inline-open"), url=deal_link(username, deal.id))
-        else:
-            button = Button(t("inline-open"), data=f"d:{deal.id}")
+        button = Button(t("inline-open"), url=start_link(username, deal_payload(deal.id, ref)))
         results.append(
             InlineResult(
                 id=str(deal.id),

@@ -46,7 +46,7 @@ class Options:
     default_timezone: str = "Asia/Shanghai"
     page_size: int = 5
     conversation_ttl: timedelta = timedelta(minutes=30)
-    bot_username: str | None = None
+    bot_username: str = "o2o_demo_bot"  # learnt from Telegram by `o2o run`
 
 
 @dataclass

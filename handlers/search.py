@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
+from urllib.parse import quote
 
 from handlers.core import (
     AnswerButton,
@@ -31,6 +32,7 @@ from handlers.core import (
     Text,
 )
 from handlers.format import category_label, deal_card_text, result_button_text, result_line
+from handlers.links import deal_payload, start_link
 from handlers.menu import category_buttons, main_menu, stale_button
 from handlers.router import Request, Router
 from services.catalog import get_deal_card
@@ -45,6 +47,7 @@ from services.places import (
     suggest_places,
 )
 from services.ranking import record_event
+from services.referrals import referral_code_of
 from services.search import (
     DEFAULT_RADIUS_M,
     MAX_RADIUS_M,
@@ -318,10 +321,34 @@ async def deal_card_replies(req: Request, deal_id: int, back: str | None = None)
                        merchant_id=card.merchant_id, now=req.now())
     text = deal_card_text(t, card, req.user.timezone, req.now())
     follow_label = t("follow-button", name=card.merchant.get(req.lang))
-    rows: list[tuple[Button, ...]] = [(Button(follow_label, data=f"f:{card.merchant_id}"),)]
+    rows: list[tuple[Button, ...]] = [
+        (Button(follow_label, data=f"f:{card.merchant_id}"),
+         Button(t("share-button"), data=f"sh:{card.id}")),
+    ]
     if back is not None:
         rows.append((Button(t("back-to-results"), data=back),))
     return [SendText(text, buttons=tuple(rows))]
+
+
+@router.button("sh")
+async def share_button(req: Request) -> list[Reply]:
+    """A link to this deal that carries the sharer's referral code, ready to forward."""
+    event = req.incoming.event
+    assert isinstance(event, ButtonPress)
+    parts = _int_parts(event.data, 1)
+    card = await get_deal_card(req.db, parts[0], req.now()) if parts else None
+    if card is None:
+        return await stale_button(req)
+    t = req.t
+    code = await referral_code_of(req.db, req.user.id)
+    link = start_link(req.app.options.bot_username, deal_payload(card.id, code))
+    title = card.title.get(req.lang)
+    forward = f"https://t.me/share/url?url={quote(link, safe='')}&text={quote(title)}"
+    return [
+        AnswerButton(event.query_id or ""),
+        SendText(t("share-text", title=title, link=link),
+                 buttons=((Button(t("share-forward"), url=forward),),)),
+    ]
 
 
 @router.button("f")

@@ -1,37 +1,24 @@
 """`/start`, with or without a deep-link payload.
 
-Payloads (at most 64 characters of A-Za-z0-9_-, Telegram's rule):
-  shop_<slug>   a merchant's storefront (from its QR poster or a shared link)
-  deal_<id>     a deal card (from a shared link)
+Payloads are described in `handlers.links`; a referral code in one is recorded for a
+newcomer.
 A malformed, unknown or stale payload lands on the main menu with a short note.
 """
 
 from __future__ import annotations
 
-import re
-
 from handlers.core import Button, Command, Reply, SendText
 from handlers.format import category_label, result_button_text, result_line
+from handlers.links import DEAL, PAYLOAD, SHOP
 from handlers.menu import main_menu
 from handlers.router import Request, Router
 from handlers.search import deal_card_replies, with_location
 from services.geo import format_distance
+from services.referrals import record_referral
 from services.search import SearchQuery
 from services.storefront import get_storefront
 
 router = Router()
-
-PAYLOAD = re.compile(r"[A-Za-z0-9_-]{1,64}")
-SHOP = re.compile(r"shop_([a-z0-9-]{1,32})")
-DEAL = re.compile(r"deal_([0-9]{1,12})")
-
-
-def shop_payload(slug: str) -> str:
-    """The /start payload that opens a merchant's storefront."""
-    payload = f"shop_{slug}"
-    assert SHOP.fullmatch(payload), slug
-    return payload
-
 
 @router.command("start")
 async def start(req: Request) -> list[Reply]:
@@ -55,11 +42,16 @@ async def _open(req: Request, payload: str) -> list[Reply] | None:
     if not PAYLOAD.fullmatch(payload):
         return None
     if match := SHOP.fullmatch(payload):
-        return await storefront_replies(req, match.group(1))
-    if match := DEAL.fullmatch(payload):
+        replies = await storefront_replies(req, match.group(1))
+    elif match := DEAL.fullmatch(payload):
         replies = await deal_card_replies(req, int(match.group(1)))
-        return None if replies[0].text == req.t("deal-gone") else replies  # type: ignore[union-attr]
-    return None
+        if replies[0].text == req.t("deal-gone"):  # type: ignore[union-attr]
+            replies = None
+    else:
+        return None
+    if replies is not None and match.group(2):
+        await record_referral(req.db, req.user.id, match.group(2), req.now())
+    return replies
 
 
 async def storefront_replies(req: Request, slug: str) -> list[Reply] | None:

@@ -73,6 +73,8 @@ class User(SQLModel, table=True):
     last_lat: float | None = None
     last_lon: float | None = None
     last_location_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    referral_code: str | None = Field(default=None, max_length=16, unique=True, index=True)
+    referred_by_user_id: int | None = Field(default=None, foreign_key="users.id")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.start import shop_payload
+from handlers.links import deal_payload, shop_payload
 from tests.conftest import Chat
 
 
@@ -57,8 +57,10 @@ async def test_a_bad_or_stale_link_lands_on_the_main_menu_with_a_note(
 def test_payloads_fit_telegrams_rule() -> None:
     payload = shop_payload("a" * 32)
     assert len(payload) <= 64
-    with pytest.raises(AssertionError):
+    with pytest.raises(ValueError):
         shop_payload("Not A Slug")
+    assert len(shop_payload("a" * 32, "ABCDEFGH")) <= 64
+    assert deal_payload(12, "ABCDEFGH") == "deal_12_ABCDEFGH"
 
 
 async def test_typing_the_bots_name_and_hotpot_in_any_chat_offers_hotpot_deals(
@@ -75,7 +77,8 @@ async def test_typing_the_bots_name_and_hotpot_in_any_chat_offers_hotpot_deals(
     assert 1 <= len(answer.results) <= 20
     first = answer.results[0]
     assert "¥" in first.description
-    assert first.buttons[0][0].url == f"https://t.me/o2o_test_bot?start=deal_{first.id}"
+    url = first.buttons[0][0].url or ""
+    assert url.startswith(f"https://t.me/o2o_test_bot?start=deal_{first.id}_")
     everything = await chat.send(InlineQuery("iq2", ""))
     assert everything[0].next_offset == "20"  # type: ignore[union-attr]
     page2 = await chat.send(InlineQuery("iq3", "", offset="20"))
@@ -91,3 +94,52 @@ async def test_forget_deletes_the_location_and_says_so(chat: Chat) -> None:
     assert "已删除" in chat.texts
     await chat.say("火锅")
     assert "距你" not in chat.texts  # no distances once forgotten
+
+
+async def test_a_shared_deal_link_brings_a_friend_who_is_recorded_as_referred(
+    app, chat: Chat  # type: ignore[no-untyped-def]
+) -> None:
+    from sqlmodel import select
+
+    from storage.models import User
+
+    await chat.say("/start deal_1")
+    await chat.press("分享")
+    share = chat.texts
+    assert "https://t.me/o2o_demo_bot?start=deal_1_" in share
+    link = next(w for w in share.split() if w.startswith("https://t.me/o2o_demo_bot"))
+    payload = link.split("start=", 1)[1]
+    assert any(b.endswith("转发给朋友") for b in chat.button_texts)
+
+    friend = Chat(app, user_id=777, name="Friend")
+    await friend.say(f"/start {payload}")
+    assert "有效期" in friend.texts  # the deal card
+    old_timer = Chat(app, user_id=chat.sender.id)  # the sharer opening their own link
+    await old_timer.say(f"/start {payload}")
+    async with app.db.session() as session:
+        users = {u.telegram_id: u for u in (await session.exec(select(User))).all()}
+    assert users[777].referred_by_user_id == users[chat.sender.id].id
+    assert users[chat.sender.id].referred_by_user_id is None
+
+
+async def test_someone_who_was_here_before_the_link_is_not_counted_as_referred(
+    app, chat: Chat  # type: ignore[no-untyped-def]
+) -> None:
+    from datetime import timedelta
+
+    from services.referrals import record_referral, referral_code_of
+    from tests.conftest import STORY_NOW
+
+    await chat.say("/start")
+    other = Chat(app, user_id=888, name="Old")
+    await other.say("/start")
+    code = await referral_code_of(app.db, (await _user_id(app, chat.sender.id)))
+    later = STORY_NOW + timedelta(days=2)
+    assert not await record_referral(app.db, await _user_id(app, 888), code, later)
+    assert not await record_referral(app.db, await _user_id(app, 888), "NOTACODE", STORY_NOW)
+
+
+async def _user_id(app, telegram_id: int) -> int:  # type: ignore[no-untyped-def]
+    from services.users import ensure_user
+
+    return (await ensure_user(app.db, telegram_id)).id

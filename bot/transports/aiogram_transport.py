@@ -311,7 +311,10 @@ class AiogramTransport:
         """Long-poll Telegram until interrupted (SIGINT/SIGTERM)."""
         me = await self.bot.get_me()
         self.bot_username = me.username
-        self.runtime.app.options = replace(self.runtime.app.options, bot_username=me.username)
+        options = self.runtime.app.options
+        self.runtime.app.options = replace(
+            options, bot_username=me.username or options.bot_username
+        )
         await self.bot.delete_webhook(drop_pending_updates=False)
         await self.register_commands()
         log.info("polling started", bot=me.username)

@@ -274,8 +274,10 @@ class PtbTransport:
         async with self.application:
             me = await self.application.bot.get_me()
             self.bot_username = me.username
-            self.runtime.app.options = replace(self.runtime.app.options,
-                                               bot_username=me.username)
+            options = self.runtime.app.options
+            self.runtime.app.options = replace(
+                options, bot_username=me.username or options.bot_username
+            )
             await self.application.bot.delete_webhook(drop_pending_updates=False)
             await self.register_commands()
             await self.application.start()

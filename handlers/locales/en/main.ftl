@@ -43,9 +43,17 @@ following-none = You don't follow any stores yet. Tap "Follow" on a deal card.
 following-title = Stores you follow ({ $count }):
 unfollow-button = Unfollow { $name }
 follow-button = ⭐ Follow { $name }
+share-button = 📤 Share
+share-text = Share "{ $title }" with friends:
+    { $link }
+share-forward = 📤 Forward to a friend
 follow-done = Following! You'll hear about their new deals first.
 follow-already = You already follow this store.
-unfollow-done = Unfollowed.
+unshare-button = 📤 Share
+share-text = Share "{ $title }" with friends:
+    { $link }
+share-forward = 📤 Forward to a friend
+follow-done = Unfollowed.
 unfollow-not = You weren't following this store.
 settings-text = Settings
     Language: { $language }

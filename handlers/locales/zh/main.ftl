@@ -43,9 +43,17 @@ following-none = 你还没有关注任何商家。在优惠详情里点「关注
 following-title = 你关注的商家（{ $count } 家）：
 unfollow-button = 取消关注 { $name }
 follow-button = ⭐ 关注 { $name }
+share-button = 📤 分享
+share-text = 把「{ $title }」分享给朋友：
+    { $link }
+share-forward = 📤 转发给朋友
 follow-done = 已关注！有新优惠会第一时间告诉你。
 follow-already = 你已经关注过这家了。
-unfollow-done = 已取消关注。
+unshare-button = 📤 分享
+share-text = 把「{ $title }」分享给朋友：
+    { $link }
+share-forward = 📤 转发给朋友
+follow-done = 已取消关注。
 unfollow-not = 你没有关注这家商家。
 settings-text = 设置
     界面语言：{ $language }

@@ -1,0 +1,36 @@
+"""Deep links into the bot: /start payloads and the t.me links that carry them.
+
+Payloads (at most 64 characters of A-Za-z0-9_-, Telegram's rule):
+  shop_<slug>[_<ref>]   a merchant's storefront (from its QR poster or a shared link)
+  deal_<id>[_<ref>]     a deal card (from a shared link)
+where <ref> is the sharer's referral code.
+"""
+
+from __future__ import annotations
+
+import re
+
+PAYLOAD = re.compile(r"[A-Za-z0-9_-]{1,64}")
+SHOP = re.compile(r"shop_([a-z0-9-]{1,32})(?:_([0-9A-Z]{8}))?")
+DEAL = re.compile(r"deal_([0-9]{1,12})(?:_([0-9A-Z]{8}))?")
+
+
+def shop_payload(slug: str, ref: str | None = None) -> str:
+    """The /start payload that opens a merchant's storefront (crediting `ref`)."""
+    payload = f"shop_{slug}" + (f"_{ref}" if ref else "")
+    if not SHOP.fullmatch(payload):
+        raise ValueError(f"not a storefront payload: {payload!r}")
+    return payload
+
+
+def deal_payload(deal_id: int, ref: str | None = None) -> str:
+    """The /start payload that opens a deal card (crediting `ref`)."""
+    payload = f"deal_{deal_id}" + (f"_{ref}" if ref else "")
+    if not DEAL.fullmatch(payload):
+        raise ValueError(f"not a deal payload: {payload!r}")
+    return payload
+
+
+def start_link(bot_username: str, payload: str) -> str:
+    """The t.me link that starts the bot with `payload`."""
+    return f"https://t.me/{bot_username}?start={payload}"
