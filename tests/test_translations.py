@@ -8,6 +8,7 @@ from pathlib import Path
 from handlers.i18n import Catalog, normalize_language, t
 
 ROOT = Path(__file__).resolve().parents[1]
+NOT_KEYS = {"utf-8"}  # key-shaped strings that are not messages
 KEY_CALL = re.compile(r"""\bt\(\s*(?:[a-z_.]+,\s*)?f?["']([a-z0-9_{}.\-]+)["']""")
 
 
@@ -28,6 +29,21 @@ def test_every_key_used_in_the_code_exists() -> None:
                     missing.append(f"{path.name}: {key}")
             elif key not in ids:
                 missing.append(f"{path.name}: {key}")
+    assert not missing
+
+
+def test_every_key_shaped_string_in_the_handlers_is_a_message() -> None:
+    """Catches keys picked in expressions (`"a-done" if ok else "a-not"`), not only t("...")."""
+    import ast
+
+    ids = Catalog("en").ids
+    shaped = re.compile(r"[a-z]+(?:-[a-z0-9_]+)+")
+    missing = []
+    for path in ROOT.glob("handlers/**/*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                if shaped.fullmatch(node.value) and node.value not in ids | NOT_KEYS:
+                    missing.append(f"{path.name}: {node.value}")
     assert not missing
 
 

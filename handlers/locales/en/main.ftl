@@ -49,11 +49,7 @@ share-text = Share "{ $title }" with friends:
 share-forward = 📤 Forward to a friend
 follow-done = Following! You'll hear about their new deals first.
 follow-already = You already follow this store.
-unshare-button = 📤 Share
-share-text = Share "{ $title }" with friends:
-    { $link }
-share-forward = 📤 Forward to a friend
-follow-done = Unfollowed.
+unfollow-done = Unfollowed.
 unfollow-not = You weren't following this store.
 settings-text = Settings
     Language: { $language }

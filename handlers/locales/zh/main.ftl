@@ -49,11 +49,7 @@ share-text = 把「{ $title }」分享给朋友：
 share-forward = 📤 转发给朋友
 follow-done = 已关注！有新优惠会第一时间告诉你。
 follow-already = 你已经关注过这家了。
-unshare-button = 📤 分享
-share-text = 把「{ $title }」分享给朋友：
-    { $link }
-share-forward = 📤 转发给朋友
-follow-done = 已取消关注。
+unfollow-done = 已取消关注。
 unfollow-not = 你没有关注这家商家。
 settings-text = 设置
     界面语言：{ $language }
