@@ -24,17 +24,15 @@ from sqlmodel import col, select
 
 from services.catalog import DealSummary, summary_of
 from services.database import Database
-from services.geo import bounding_box, haversine_m
 from services.ranking import NO_TASTE, Taste, blend, taste_of
 from services.taxonomy import synonym_table
+from storage.geo import deals_near
 from storage.models import (
     Deal,
     DealStatus,
-    DealStore,
     Merchant,
     MerchantStatus,
     SavedSearch,
-    Store,
 )
 from storage.types import utcnow
 
@@ -209,11 +207,8 @@ async def find_deals(
     terms = query_terms(query.text)
     if query.text.strip() and not terms:
         return []  # only punctuation or symbols: nothing to look for
-    columns: tuple[Any, ...] = (Deal, Merchant)
-    if query.located:
-        columns = (Deal, Merchant, Store.lat, Store.lon)
     stmt = (
-        select(*columns)
+        select(Deal, Merchant)
         .join(Merchant, Merchant.id == Deal.merchant_id)
         .where(
             Deal.status == DealStatus.ACTIVE,
@@ -237,34 +232,26 @@ async def find_deals(
                 col(Deal.category).in_(categories),
             )
         )
-    if query.located:
-        assert query.lat is not None and query.lon is not None
-        radius = query.radius_m or DEFAULT_RADIUS_M
-        box = bounding_box(query.lat, query.lon, radius)
-        stmt = stmt.join(DealStore, DealStore.deal_id == Deal.id).join(
-            Store, Store.id == DealStore.store_id
-        ).where(
-            col(Store.lat).between(box.min_lat, box.max_lat),
-            or_(*(col(Store.lon).between(w, e) for w, e in box.lon_ranges)),
-        )
+    distances: dict[int, float] | None = None
     async with db.session() as session:
-        rows = (await session.exec(stmt)).all()
-    hits: dict[int, _Hit] = {}
-    for row in rows:
-        deal, merchant = row[0], row[1]
-        distance = None
         if query.located:
             assert query.lat is not None and query.lon is not None
-            distance = haversine_m(query.lat, query.lon, row[2], row[3])
-            if distance > (query.radius_m or DEFAULT_RADIUS_M):
-                continue
-        known = hits.get(deal.id)
-        if known is not None:  # the same deal at several stores: keep the nearest
-            if distance is not None and known.distance_m is not None:
-                known.distance_m = min(known.distance_m, distance)
-            continue
+            conn = await session.connection()
+            nearby = await deals_near(
+                conn, query.lat, query.lon, query.radius_m or DEFAULT_RADIUS_M, now,
+                category=query.category, price_min=query.price_min, price_max=query.price_max,
+            )
+            distances = {n.deal_id: n.distance_m for n in nearby}
+            if not distances:
+                return []
+            stmt = stmt.where(col(Deal.id).in_(list(distances)))
+        rows = (await session.exec(stmt)).all()
+    hits: dict[int, _Hit] = {}
+    for deal, merchant in rows:
+        assert deal.id is not None
         score = _relevance(terms, deal) if terms else 1.0
         if score > 0:
+            distance = distances[deal.id] if distances is not None else None
             hits[deal.id] = _Hit(deal, merchant, score, distance)
     for hit in hits.values():
         hit.blend = blend(hit.deal, hit.merchant, taste, now)
