@@ -108,3 +108,33 @@ def test_a_query_refuses_nonsense() -> None:
         SearchQuery(lat=1.0)
     with pytest.raises(ValueError):
         SearchQuery(lat=1.0, lon=1.0, radius_m=1_000_000)
+
+
+async def test_the_nearest_n_from_growing_rings_equal_a_brute_force_sort(db: Database) -> None:
+    import random
+
+    from storage.geo import deals_near
+
+    rng = random.Random(7)
+    for i in range(120):
+        await _store_with_deal(db, f"s{i}", 26.0 + rng.uniform(-0.03, 0.03),
+                               119.45 + rng.uniform(-0.03, 0.03),
+                               category=rng.choice(["hotpot", "sushi"]),
+                               price=rng.randrange(1000, 20000, 100))
+    async with db.engine.connect() as conn:
+        for _ in range(10):
+            lat, lon = 26.0 + rng.uniform(-0.02, 0.02), 119.45 + rng.uniform(-0.02, 0.02)
+            everything = await deals_near(conn, lat, lon, 5000, NOW)
+            nearest = await deals_near(conn, lat, lon, 5000, NOW, limit=7)
+            assert nearest == everything[:7]
+            sushi = await deals_near(conn, lat, lon, 5000, NOW, category="sushi",
+                                     price_max=8000, limit=5)
+            sushi_all = await deals_near(conn, lat, lon, 5000, NOW, category="sushi",
+                                         price_max=8000)
+            assert sushi == sushi_all[:5]
+            rows = (await conn.exec_driver_sql(
+                "SELECT ds.deal_id, s.lat, s.lon FROM stores s "
+                "JOIN deal_stores ds ON ds.store_id = s.id")).all()
+            brute = sorted((haversine_m(lat, lon, a, b), d) for d, a, b in rows)
+            within = [d for dist, d in brute if dist <= 5000]
+            assert within == [n.deal_id for n in everything]

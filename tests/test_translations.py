@@ -41,9 +41,13 @@ def test_every_key_shaped_string_in_the_handlers_is_a_message() -> None:
     missing = []
     for path in ROOT.glob("handlers/**/*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str):
-                if shaped.fullmatch(node.value) and node.value not in ids | NOT_KEYS:
-                    missing.append(f"{path.name}: {node.value}")
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and shaped.fullmatch(node.value)
+                and node.value not in ids | NOT_KEYS
+            ):
+                missing.append(f"{path.name}: {node.value}")
     assert not missing
 
 
