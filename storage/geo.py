@@ -4,8 +4,9 @@ Why a bounding box on plain indexed columns rather than SQLite's R*Tree or PostG
 the composite index `ix_stores_lat_lon` exists on both databases with no extension,
 the box narrows a city of 50,000 stores to a few hundred, and exact great-circle
 distance is then computed for those rows only. For "the nearest N", rings grow from
-a small radius until N deals are certainly found (every point within the ring's radius
-is inside its box, so the N nearest inside the ring are the N nearest overall).
+a small radius, by the density seen so far, until N deals are certainly found (every
+point within the ring's radius is inside its box, so the N nearest inside the ring are
+the N nearest overall).
 `o2o bench search` measures this against a brute-force scan and PostGIS.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import text
@@ -74,6 +76,7 @@ def bounding_box(lat: float, lon: float, radius_m: float) -> BoundingBox:
     return BoundingBox(*lat_range, ((math.degrees(west), math.degrees(east)),))
 
 
+@lru_cache(maxsize=64)
 def _sql(lon_ranges: int, category: bool, price_min: bool, price_max: bool) -> Any:
     lon_clause = " OR ".join(f"s.lon BETWEEN :w{i} AND :e{i}" for i in range(lon_ranges))
     return text(
@@ -131,4 +134,7 @@ async def deals_near(
         found = sorted(best.values(), key=lambda n: (n.distance_m, n.deal_id))
         if limit is None or len(found) >= limit or ring >= radius_m:
             return found[:limit] if limit else found
-        ring = min(radius_m, ring * 2)
+        # Grow by the density seen so far: area (radius squared) in proportion to the
+        # results still missing, with a margin; at least double, at most four times.
+        growth = min(4.0, max(2.0, 1.3 * math.sqrt(limit / max(len(found), 0.5))))
+        ring = min(radius_m, ring * growth)

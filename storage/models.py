@@ -155,9 +155,11 @@ class DealStore(SQLModel, table=True):
     """Which stores a deal can be redeemed at."""
 
     __tablename__ = "deal_stores"
+    # Covering index for "the deals of these stores" (the radius query's join).
+    __table_args__ = (Index("ix_deal_stores_store_deal", "store_id", "deal_id"),)
 
     deal_id: int = Field(foreign_key="deals.id", primary_key=True)
-    store_id: int = Field(foreign_key="stores.id", primary_key=True, index=True)
+    store_id: int = Field(foreign_key="stores.id", primary_key=True)
 
 
 class Order(SQLModel, table=True):
