@@ -7,6 +7,7 @@ Button data (all well under Telegram's 64 bytes):
   sw:<search_id>            the same search with a wider radius
   ul:<search_id>            the same search around the user's (stale) last location
   pl:<place_id>             deals around a known place (from "did you mean")
+  so:<search_id>:<sort>     the same search in another order
   f:<merchant_id>           follow the merchant of a card
   uf:<merchant_id>          unfollow
 
@@ -62,6 +63,7 @@ from services.taxonomy import category
 router = Router()
 
 LOCATION_FRESH = timedelta(hours=3)  # older locations are not used silently
+SORT_BUTTONS = ("nearest", "cheapest", "biggest_discount", "best_rated", "popular")
 
 
 def _int_parts(data: str, count: int) -> list[int] | None:
@@ -119,6 +121,13 @@ def render_page(req: Request, page: SearchPage) -> tuple[str, tuple[tuple[Button
         nav.append(Button(t("page-next"), data=f"sp:{page.search_id}:{page.page + 1}"))
     if nav:
         rows.append(tuple(nav))
+    if page.total > 1:
+        rows.append(tuple(
+            Button(("✓ " if query.sort == sort else "") + t(f"sort-{sort.replace('_', '-')}"),
+                   data=f"so:{page.search_id}:{sort}")
+            for sort in SORT_BUTTONS
+            if sort != "nearest" or query.located
+        ))
     if wider and not page.has_next:
         rows.append(wider)
     return "\n".join(lines), tuple(rows)
@@ -266,6 +275,24 @@ async def use_last_location(req: Request) -> Reply | list[Reply]:
                       radius_m=query.radius_m or DEFAULT_RADIUS_M)
     page = await run_search(req.db, user.id, located, req.app.options.page_size, req.now())
     text, buttons = render_page(req, page)
+    return SendText(text, buttons=buttons)
+
+
+@router.button("so")
+async def sort_button(req: Request) -> Reply | list[Reply]:
+    """The same search in another order, shown in place of the old page."""
+    event = req.incoming.event
+    assert isinstance(event, ButtonPress)
+    parts = event.data.split(":")
+    search_id = int(parts[1]) if len(parts) == 3 and parts[1].isdigit() else None
+    query = await load_search(req.db, search_id, req.user.id) if search_id else None
+    if query is None or parts[2] not in SORT_BUTTONS:
+        return await stale_button(req)
+    page = await run_search(req.db, req.user.id, replace(query, sort=parts[2]),
+                            req.app.options.page_size, req.now())
+    text, buttons = render_page(req, page)
+    if event.message_id is not None:
+        return EditText(event.message_id, text, buttons)
     return SendText(text, buttons=buttons)
 
 

@@ -147,3 +147,13 @@ async def test_a_location_from_yesterday_is_offered_not_used_silently(app, chat:
     assert chat.button_texts[0] == "📍 用上次的位置（20 小时前）"
     await chat.press(1)
     assert "距你" in chat.texts and "3.0 km 内" in chat.texts
+
+
+async def test_the_shopper_can_reorder_results_cheapest_first(chat: Chat) -> None:
+    await chat.say("火锅")
+    assert "最近" not in chat.button_texts  # no location, so no "nearest"
+    await chat.press("最便宜")
+    prices = [int(line.split("¥")[1].split("（")[0].replace(",", ""))
+              for line in chat.texts.splitlines() if line.startswith("¥")]
+    assert prices == sorted(prices) and len(prices) == 5
+    assert "✓ 最便宜" in chat.button_texts
