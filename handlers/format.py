@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from handlers.i18n import Translator
 from services.catalog import DealCard, DealSummary
 from services.geo import format_distance
+from services.hours import is_open
 from services.money import discount_percent_off, discount_zhe, format_money
 from services.taxonomy import category
 
@@ -97,14 +98,16 @@ def deal_card_text(t: Translator, card: DealCard, timezone: str, now: datetime) 
         lines.append("")
         lines.append(t("card-stores"))
         for store in card.stores:
-            lines.append(
-                t(
-                    "card-store-line",
-                    name=store.name.get(lang),
-                    address=store.address.get(lang),
-                    hours=store.opening_hours or "-",
-                )
+            line = t(
+                "card-store-line",
+                name=store.name.get(lang),
+                address=store.address.get(lang),
+                hours=store.opening_hours or "-",
             )
+            status = is_open(store.opening_hours, now.astimezone(ZoneInfo(timezone)))
+            if status is not None:
+                line += " · " + t("store-open" if status else "store-closed")
+            lines.append(line)
     if not card.on_sale:
         lines += ["", t("card-not-on-sale")]
     return "\n".join(lines)

@@ -8,6 +8,7 @@ Button data (all well under Telegram's 64 bytes):
   ul:<search_id>            the same search around the user's (stale) last location
   pl:<place_id>             deals around a known place (from "did you mean")
   so:<search_id>:<sort>     the same search in another order
+  op:<search_id>            the same search, only what is open now (or everything again)
   f:<merchant_id>           follow the merchant of a card
   uf:<merchant_id>          unfollow
 
@@ -89,6 +90,10 @@ def render_page(req: Request, page: SearchPage) -> tuple[str, tuple[tuple[Button
         else None
     )
     if page.total == 0:
+        if query.open_now:
+            rows_none: tuple[tuple[Button, ...], ...] = (
+                (Button(t("open-now-off"), data=f"op:{page.search_id}"),),)
+            return t("search-none-open", query=label or t("search-anything")), rows_none
         if query.located:
             if query.near:
                 radius = t("radius-of-place", radius=radius, place=query.near)
@@ -128,6 +133,9 @@ def render_page(req: Request, page: SearchPage) -> tuple[str, tuple[tuple[Button
             for sort in SORT_BUTTONS
             if sort != "nearest" or query.located
         ))
+    if page.total > 0 or query.open_now:
+        label_key = "open-now-off" if query.open_now else "open-now-on"
+        rows.append((Button(t(label_key), data=f"op:{page.search_id}"),))
     if wider and not page.has_next:
         rows.append(wider)
     return "\n".join(lines), tuple(rows)
@@ -290,6 +298,23 @@ async def sort_button(req: Request) -> Reply | list[Reply]:
         return await stale_button(req)
     page = await run_search(req.db, req.user.id, replace(query, sort=parts[2]),
                             req.app.options.page_size, req.now())
+    text, buttons = render_page(req, page)
+    if event.message_id is not None:
+        return EditText(event.message_id, text, buttons)
+    return SendText(text, buttons=buttons)
+
+
+@router.button("op")
+async def open_now_button(req: Request) -> Reply | list[Reply]:
+    """Toggle "only what is open now" on a saved search."""
+    event = req.incoming.event
+    assert isinstance(event, ButtonPress)
+    parts = _int_parts(event.data, 1)
+    query = await load_search(req.db, parts[0], req.user.id) if parts else None
+    if query is None:
+        return await stale_button(req)
+    toggled = replace(query, open_now=not query.open_now, tz=req.app.options.default_timezone)
+    page = await run_search(req.db, req.user.id, toggled, req.app.options.page_size, req.now())
     text, buttons = render_page(req, page)
     if event.message_id is not None:
         return EditText(event.message_id, text, buttons)

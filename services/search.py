@@ -18,21 +18,25 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_
 from sqlmodel import col, select
 
 from services.catalog import DealSummary, summary_of
 from services.database import Database
+from services.hours import is_open
 from services.ranking import NO_TASTE, Taste, blend, taste_of
 from services.taxonomy import synonym_table
 from storage.geo import deals_near
 from storage.models import (
     Deal,
     DealStatus,
+    DealStore,
     Merchant,
     MerchantStatus,
     SavedSearch,
+    Store,
 )
 from storage.types import utcnow
 
@@ -60,6 +64,8 @@ class SearchQuery:
     radius_m: int | None = None
     sort: str = "relevance"
     near: str = ""  # the place name the location came from, for display
+    open_now: bool = False  # only deals with a store open right now
+    tz: str = "Asia/Shanghai"  # the stores' local time, for opening hours
 
     def __post_init__(self) -> None:
         if self.sort not in SORTS:
@@ -253,10 +259,25 @@ async def find_deals(
         if score > 0:
             distance = distances[deal.id] if distances is not None else None
             hits[deal.id] = _Hit(deal, merchant, score, distance)
+    if query.open_now and hits:
+        hits = {k: h for k, h in hits.items() if k in await _open_now(db, list(hits), query, now)}
     for hit in hits.values():
         hit.blend = blend(hit.deal, hit.merchant, taste, now)
     ordered = sorted(hits.values(), key=lambda h: _sort_key(query, h))
     return [summary_of(h.deal, h.merchant, h.distance_m) for h in ordered]
+
+
+async def _open_now(db: Database, deal_ids: list[int], query: SearchQuery,
+                    now: datetime) -> set[int]:
+    """Which of these deals have a store open at `now` (stores' local time)."""
+    local = now.astimezone(ZoneInfo(query.tz))
+    async with db.session() as session:
+        rows = (await session.exec(
+            select(DealStore.deal_id, Store.opening_hours)
+            .join(Store, Store.id == DealStore.store_id)
+            .where(col(DealStore.deal_id).in_(deal_ids))
+        )).all()
+    return {deal_id for deal_id, hours in rows if is_open(hours, local)}
 
 
 async def run_search(

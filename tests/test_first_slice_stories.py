@@ -157,3 +157,26 @@ async def test_the_shopper_can_reorder_results_cheapest_first(chat: Chat) -> Non
               for line in chat.texts.splitlines() if line.startswith("¥")]
     assert prices == sorted(prices) and len(prices) == 5
     assert "✓ 最便宜" in chat.button_texts
+
+
+async def test_at_noon_open_now_hides_the_skewer_place_that_opens_at_four(chat: Chat) -> None:
+    await chat.say("火锅")
+    assert "串串" in chat.texts
+    await chat.press("只看营业中")
+    assert "串串" not in chat.texts and "海底捞" in chat.texts
+    await chat.press("显示全部")
+    assert "串串" in chat.texts
+
+
+async def test_at_three_in_the_morning_nothing_hotpot_is_open(app, chat: Chat) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from tests.conftest import STORY_NOW
+
+    app.clock = lambda: STORY_NOW + timedelta(hours=15)  # 03:00 in Fuzhou
+    await chat.say("火锅")
+    await chat.press(1)
+    assert "休息中" in chat.texts  # the card says the stores are closed
+    await chat.say("火锅")
+    await chat.press("只看营业中")
+    assert "现在没有营业中" in chat.texts
