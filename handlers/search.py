@@ -55,6 +55,7 @@ from services.search import (
     MAX_RADIUS_M,
     SearchPage,
     SearchQuery,
+    categories_near,
     load_search,
     run_search,
     search_page,
@@ -141,6 +142,22 @@ def render_page(req: Request, page: SearchPage) -> tuple[str, tuple[tuple[Button
     return "\n".join(lines), tuple(rows)
 
 
+async def render(req: Request, page: SearchPage) -> tuple[str, tuple[tuple[Button, ...], ...]]:
+    """`render_page`, and when a located search found nothing, the categories that do
+    have deals within the radius, offered as buttons."""
+    text, buttons = render_page(req, page)
+    if page.total == 0 and page.query.located and not page.query.open_now:
+        nearby = await categories_near(req.db, page.query, req.now())
+        if nearby:
+            labels = [Button(f"{category_label(req.lang, c)} ({n})", data=f"cat:{c}")
+                      for c, n in nearby]
+            wider = tuple(row for row in buttons if row and row[0].data
+                          and row[0].data.startswith("sw:"))
+            text += "\n" + req.t("search-nearby-categories")
+            buttons = wider + tuple(tuple(labels[i:i + 2]) for i in range(0, len(labels), 2))
+    return text, buttons
+
+
 def with_location(req: Request, query: SearchQuery) -> SearchQuery:
     """Add the user's last location to a query, if it is fresh and the query has none."""
     user = req.user
@@ -164,7 +181,7 @@ def stale_location_age(req: Request, query: SearchQuery) -> timedelta | None:
 async def _search(req: Request, query: SearchQuery) -> Reply:
     query = with_location(req, query)
     page = await run_search(req.db, req.user.id, query, req.app.options.page_size, req.now())
-    text, buttons = render_page(req, page)
+    text, buttons = await render(req, page)
     age = stale_location_age(req, query)
     if age is not None:
         hours = max(1, int(age.total_seconds() // 3600))
@@ -205,7 +222,7 @@ async def location(req: Request) -> Reply | None:
     query = SearchQuery(lat=round(event.lat, 3), lon=round(event.lon, 3),
                         radius_m=DEFAULT_RADIUS_M, sort="nearest")
     page = await run_search(req.db, req.user.id, query, req.app.options.page_size, req.now())
-    text, buttons = render_page(req, page)
+    text, buttons = await render(req, page)
     return SendText(t("location-saved") + "\n\n" + text, buttons=buttons, remove_keyboard=True)
 
 
@@ -252,7 +269,7 @@ async def _around_place(req: Request, place: PlaceView) -> Reply:
     query = SearchQuery(lat=place.lat, lon=place.lon, radius_m=DEFAULT_RADIUS_M,
                         sort="nearest", near=place.name(req.lang))
     page = await run_search(req.db, req.user.id, query, req.app.options.page_size, req.now())
-    text, buttons = render_page(req, page)
+    text, buttons = await render(req, page)
     return SendText(text, buttons=buttons)
 
 
@@ -282,7 +299,7 @@ async def use_last_location(req: Request) -> Reply | list[Reply]:
     located = replace(query, lat=user.last_lat, lon=user.last_lon,
                       radius_m=query.radius_m or DEFAULT_RADIUS_M)
     page = await run_search(req.db, user.id, located, req.app.options.page_size, req.now())
-    text, buttons = render_page(req, page)
+    text, buttons = await render(req, page)
     return SendText(text, buttons=buttons)
 
 
@@ -298,7 +315,7 @@ async def sort_button(req: Request) -> Reply | list[Reply]:
         return await stale_button(req)
     page = await run_search(req.db, req.user.id, replace(query, sort=parts[2]),
                             req.app.options.page_size, req.now())
-    text, buttons = render_page(req, page)
+    text, buttons = await render(req, page)
     if event.message_id is not None:
         return EditText(event.message_id, text, buttons)
     return SendText(text, buttons=buttons)
@@ -315,7 +332,7 @@ async def open_now_button(req: Request) -> Reply | list[Reply]:
         return await stale_button(req)
     toggled = replace(query, open_now=not query.open_now, tz=req.app.options.default_timezone)
     page = await run_search(req.db, req.user.id, toggled, req.app.options.page_size, req.now())
-    text, buttons = render_page(req, page)
+    text, buttons = await render(req, page)
     if event.message_id is not None:
         return EditText(event.message_id, text, buttons)
     return SendText(text, buttons=buttons)
@@ -342,7 +359,7 @@ async def page_button(req: Request) -> Reply | list[Reply]:
                              req.app.options.page_size, req.now())
     if page is None:
         return await stale_button(req)
-    text, buttons = render_page(req, page)
+    text, buttons = await render(req, page)
     if event.message_id is not None:
         return EditText(event.message_id, text, buttons)
     return SendText(text, buttons=buttons)

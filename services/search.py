@@ -280,6 +280,27 @@ async def _open_now(db: Database, deal_ids: list[int], query: SearchQuery,
     return {deal_id for deal_id, hours in rows if is_open(hours, local)}
 
 
+async def categories_near(db: Database, query: SearchQuery, now: datetime | None = None,
+                          limit: int = 6) -> list[tuple[str, int]]:
+    """The categories with deals on sale within the query's radius, most deals first."""
+    if not query.located:
+        return []
+    assert query.lat is not None and query.lon is not None
+    async with db.session() as session:
+        conn = await session.connection()
+        nearby = await deals_near(conn, query.lat, query.lon,
+                                  query.radius_m or DEFAULT_RADIUS_M, now or utcnow())
+        if not nearby:
+            return []
+        rows = (await session.exec(
+            select(Deal.category).where(col(Deal.id).in_([n.deal_id for n in nearby]))
+        )).all()
+    counts: dict[str, int] = {}
+    for category in rows:
+        counts[category] = counts.get(category, 0) + 1
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+
+
 async def run_search(
     db: Database, user_id: int, query: SearchQuery, page_size: int, now: datetime | None = None
 ) -> SearchPage:

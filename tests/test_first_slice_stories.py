@@ -180,3 +180,13 @@ async def test_at_three_in_the_morning_nothing_hotpot_is_open(app, chat: Chat) -
     await chat.say("火锅")
     await chat.press("只看营业中")
     assert "现在没有营业中" in chat.texts
+
+
+async def test_nothing_found_nearby_offers_the_categories_that_are_nearby(chat: Chat) -> None:
+    await chat.share_location(25.9933, 119.4428)  # Wanda Plaza
+    await chat.say("量子计算机")
+    assert "附近有这些分类的优惠" in chat.texts
+    assert any(b.startswith("🍲 火锅 (") for b in chat.button_texts)
+    assert chat.button_texts[0] == "🔭 看看更远的"
+    await chat.press("火锅 (")
+    assert "「🍲 火锅」" in chat.texts and "距你" in chat.texts

@@ -105,6 +105,7 @@ open-now-off = 🕒 Show all (closed too)
 search-none-open = No "{ $query }" deals at a store that is open right now.
 store-open = open now
 store-closed = closed now
+search-nearby-categories = Nearby there are deals in these categories:
 page-prev = ◀ Previous
 page-next = Next ▶
 back-to-results = ↩ Back to results

@@ -105,6 +105,7 @@ open-now-off = 🕒 显示全部（含休息中）
 search-none-open = 现在没有营业中的「{ $query }」优惠。
 store-open = 营业中
 store-closed = 休息中
+search-nearby-categories = 附近有这些分类的优惠：
 page-prev = ◀ 上一页
 page-next = 下一页 ▶
 back-to-results = ↩ 返回结果
