@@ -30,7 +30,9 @@ from handlers.core import (
     EditText,
     Location,
     Reply,
+    SendPhoto,
     SendText,
+    SendVenue,
     Text,
 )
 from handlers.format import category_label, deal_card_text, result_button_text, result_line
@@ -375,7 +377,7 @@ async def deal_button(req: Request) -> Reply | list[Reply]:
         return await stale_button(req)
     back = _int_parts(event.data, 3)
     replies = await deal_card_replies(req, parts[0], f"sp:{back[1]}:{back[2]}" if back else None)
-    if isinstance(replies[0], SendText) and replies[0].text == req.t("deal-gone"):
+    if isinstance(replies[-1], SendText) and replies[-1].text == req.t("deal-gone"):
         replies.insert(0, AnswerButton(event.query_id or "", req.t("deal-gone")))
     return replies
 
@@ -396,7 +398,15 @@ async def deal_card_replies(req: Request, deal_id: int, back: str | None = None)
     ]
     if back is not None:
         rows.append((Button(t("back-to-results"), data=back),))
-    return [SendText(text, buttons=tuple(rows))]
+    replies: list[Reply] = []
+    if card.photo:
+        replies.append(SendPhoto(card.photo, caption=card.title.get(req.lang)))
+    if card.stores:
+        store = card.stores[0]
+        replies.append(SendVenue(store.lat, store.lon, store.name.get(req.lang),
+                                 store.address.get(req.lang)))
+    replies.append(SendText(text, buttons=tuple(rows)))
+    return replies
 
 
 @router.button("sh")

@@ -45,7 +45,8 @@ async def _open(req: Request, payload: str) -> list[Reply] | None:
         replies = await storefront_replies(req, match.group(1))
     elif match := DEAL.fullmatch(payload):
         replies = await deal_card_replies(req, int(match.group(1)))
-        if replies[0].text == req.t("deal-gone"):  # type: ignore[union-attr]
+        last = replies[-1]
+        if isinstance(last, SendText) and last.text == req.t("deal-gone"):
             replies = None
     else:
         return None

@@ -88,6 +88,8 @@ async def test_start_search_and_a_button_press_through_telegram(
     assert "火锅" in (results.text or "") and "¥" in (results.text or "")
 
     await ann.press(results, 0)
+    venue = await ann.wait_reply(timeout=20)
+    assert venue.kind == "venue" and venue.params["title"]
     card = await ann.wait_reply(timeout=20)
     assert "有效期" in (card.text or "") and "适用门店" in (card.text or "")
     await standin.wait_for_call("answerCallbackQuery", timeout=10)
