@@ -200,3 +200,11 @@ def build_search_text(deal: Deal, merchant: Merchant, extra: Iterable[str] = ())
         parts += [cat.name_zh, cat.name_en, *cat.synonyms_zh, *cat.synonyms_en]
     text = " | ".join(p.strip() for p in parts if p and p.strip()).lower()
     return text[:8000]
+
+
+async def merchant_names(db: Database) -> list[tuple[str, tuple[str, ...]]]:
+    """(slug, names) of every approved merchant: vocabulary for the NLU parser."""
+    async with db.session() as session:
+        merchants = (await session.exec(
+            select(Merchant).where(Merchant.status == MerchantStatus.APPROVED))).all()
+    return [(m.slug, tuple(n for n in (m.name_zh, m.name_en) if n)) for m in merchants]

@@ -199,3 +199,18 @@ def _ascii_bounded(text: str, start: int, end: int) -> bool:
     after = text[end] if end < len(text) else " "
     return not (before.isascii() and before.isalnum()) and not (after.isascii()
                                                                 and after.isalnum())
+
+
+def gazetteer_rows(path: Path = DEMO_PLACES) -> list[tuple[str, tuple[str, ...]]]:
+    """(key, names) of each place in a gazetteer CSV (the shipped one by default):
+    vocabulary for the NLU parser without a database."""
+    return [(row.name_zh, (row.name_zh, row.name_en, *row.aliases))
+            for row in read_places_csv(path.read_bytes(), path.name)]
+
+
+async def list_place_names(db: Database) -> list[tuple[str, tuple[str, ...]]]:
+    """(id, names) of every place in the database: vocabulary for the NLU parser."""
+    async with db.session() as session:
+        places = (await session.exec(select(Place))).all()
+    return [(str(p.id), tuple(n for n in (p.name_zh, p.name_en, *p.aliases) if n))
+            for p in places]

@@ -1,0 +1,54 @@
+"""The parser's vocabulary, built from what the project knows: the category taxonomy,
+the dish list, the gazetteer, and the merchants and their deals in the database.
+
+`shipped_vocabulary()` needs no database (the demo merchants stand in for the real
+ones): the evaluation and the benchmark use it. `load_vocabulary(db)` adds every
+active merchant and place of the database; `learn_merchant` adds one while running.
+"""
+
+from __future__ import annotations
+
+from nlu import Vocabulary
+from services.database import Database
+from services.demo_data import MERCHANTS
+from services.dishes import dish_words
+from services.places import gazetteer_rows, list_place_names
+from services.taxonomy import CATEGORIES
+
+
+def base_vocabulary() -> Vocabulary:
+    """Categories and dishes: the words that do not depend on any merchant."""
+    vocabulary = Vocabulary()
+    for c in CATEGORIES:
+        vocabulary.add_category(c.id, (c.name_zh, c.name_en, *c.synonyms_zh, *c.synonyms_en))
+    for word in dish_words():
+        vocabulary.add_dish(word)
+    return vocabulary
+
+
+def shipped_vocabulary() -> Vocabulary:
+    """The vocabulary of a fresh install: categories, dishes, the demo merchants and the
+    shipped gazetteer."""
+    vocabulary = base_vocabulary()
+    for m in MERCHANTS:
+        vocabulary.add_merchant(m.slug, (m.name_zh, m.name_en))
+    for key, names in gazetteer_rows():
+        vocabulary.add_place(key, names)
+    return vocabulary
+
+
+async def load_vocabulary(db: Database) -> Vocabulary:
+    """Categories, dishes, and every merchant and place in the database."""
+    from services.catalog import merchant_names
+
+    vocabulary = base_vocabulary()
+    for slug, names in await merchant_names(db):
+        vocabulary.add_merchant(slug, names)
+    for key, names in await list_place_names(db):
+        vocabulary.add_place(key, names)
+    return vocabulary
+
+
+def learn_merchant(vocabulary: Vocabulary, slug: str, names: tuple[str, ...]) -> None:
+    """Make a new (or renamed) merchant known at once."""
+    vocabulary.add_merchant(slug, names)

@@ -1,0 +1,238 @@
+"""Names the vocabulary does not know yet, found by the words around them.
+
+- places: "X附近 / X周边 / near X / in X" (an anchor for a nearby search);
+- merchants: "X餐厅 / X(某某店) / called X / at X";
+- dishes: "X这道菜 / 想吃X / X food / X cuisine";
+- and, for searches, the leftover content words as `keywords`.
+
+Capitalization only exists in the original text, so Latin names are looked for there
+(the normalized text is lower-cased); both have the same length before typo fixes, and
+`offsets` maps between the corrected working text and the original.
+"""
+
+from __future__ import annotations
+
+import re
+
+from nlu.slots import Taken
+from nlu.text import is_cjk
+from nlu.types import Slot
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+_STOP_PREFIX = re.compile(
+    r"^(?:请|麻烦|帮我|给我|帮忙|你|我们|我|想|要|去|到|在|从|离|找|推荐|查|看看|一下|一家|"
+    r"这家|那家|哪家|个|家|的|有|还有|就|也|再|能|可以|好|嗯|那|这|和|跟|吃|住|是|"
+    r"就在|位于|最好|或者|然后|还|又|先|都|呢|吧|啊|哦|行|对)+")
+_GENERIC = re.compile(
+    r"^(?:这|那|哪|我|你|他|她|它|这里|那里|哪里|这边|那边|餐馆|餐厅|饭店|酒店|景点|地方|"
+    r"家|附近|周边|学校|公司|家里|地铁站?|车站|这儿|那儿|哪儿|什么|东西|好吃|便宜|"
+    r"一|二|两|三|几|多少|人|吃|喝|饭|店|菜|的|了)+$")
+_ZH_ANCHOR = re.compile(
+    r"(?P<name>[^\s,.!?;:、，。！？；：“”\"'（）]{2,24}?)的?"
+    r"(?:附近|周边|旁边|周围|边上|一带|那边|这边|就近)")
+_ZH_AT = re.compile(r"(?:在|去|到)(?P<name>[\u4e00-\u9fff]{2,6}?)(?:找|吃|有|逛|玩|的餐|那儿|那里)")
+_ZH_SHOP = re.compile(
+    r"(?P<name>[\u4e00-\u9fffa-z0-9·&]{2,18}[(（][\u4e00-\u9fff0-9a-z]{1,12}店[)）])"
+    r"|(?P<plain>[\u4e00-\u9fff·]{2,14}?(?:餐厅|饭店|餐馆|酒楼|酒家|饭馆|菜馆|食府|烤鸭店|小吃店|"
+    r"面馆|火锅店|咖啡馆|茶餐厅|烧烤店|大排档|料理店|酒馆|面包店|甜品店|小馆|食堂|茶楼))")
+_ZH_NAMED = re.compile(
+    r"(?:就去|去|选|就选|定)(?P<go>[\u4e00-\u9fff]{2,8}?)(?:吧|尝尝|吃饭|用餐|看看|试试)"
+    r"|(?P<of>[\u4e00-\u9fff]{2,10}?)(?:的|家的)(?:营业时间|电话|地址|评分|人均消费|人均|"
+    r"推荐菜|招牌菜|价位)")
+_ZH_DISH = re.compile(
+    r"(?P<before>[\u4e00-\u9fff]{2,10}?)(?:和|、)?这[一两二三四五]?(?:道|个|种)菜"
+    r"|(?:想吃|爱吃|吃到|喜欢吃|来点|尝尝|尝一尝|有卖|想喝|来份|来一份|点个|点了|吃点)"
+    r"(?P<after>[\u4e00-\u9fff]{2,10}?)(?=的|了|吗|呢|吧|啊|和|，|,|。|？|\?|！|!|\s|$|这|，)")
+_ZH_DISH_LIST = re.compile(
+    r"(?:吃|有|推荐菜有|推荐菜是|想吃的菜是|菜是|菜有)(?P<items>[\u4e00-\u9fff]{2,10}(?:\s?[、和跟及]\s?"
+    r"[\u4e00-\u9fff]{2,10})*?)(?:这[一两二三四五俩几]?(?:道|个|种)?菜|的餐馆|的餐厅|的饭店|的店|"
+    r"的地方)")
+_ZH_ANCHOR_ZONES = re.compile(r"(?:市)?(?:中心|东部|西部|南部|北部|东边|西边|南边|北边|中部|北方|"
+                              r"南方|东区|西区|南区|北区|市区|城区)")
+
+_EN_NAME = r"[A-Z][\w'&.-]*(?: (?:of|de|la|the|and|&|on|by) [A-Z][\w'&.-]*| [A-Z][\w'&.-]*)*"
+_EN_PLACE = re.compile(rf"(?<![A-Za-z])(?:in|near|around|close to|next to|by|within|at|from) "
+                       rf"(?:the )?(?P<name>{_EN_NAME})")
+_EN_ZONE = re.compile(r"(?<![a-z])(?:in|on) the (?P<name>(?:(?:north|south|east|west)(?:ern)?"
+                      r"|centre|center|city centre|city center|town centre|downtown|middle)"
+                      r"(?: (?:part|side|area|end)(?: of (?:town|the city))?)?)"
+                      r"|(?<![a-z])(?P<name2>city cent(?:re|er)|town cent(?:re|er)|downtown)")
+_EN_CALLED = re.compile(r"(?<![a-z])(?:called|named) (?P<name>[\w'& -]{2,40}?)"
+                        r"(?=[.,!?;]|$| in | for | on | at | and | please| that)")
+_EN_CUISINE = re.compile(
+    r"(?<![a-z])(?P<name>(?:[a-z]+ )?[a-z]+) (?:food|cuisine|dishes|restaurants?|place|"
+    r"joint|spot|kitchen|bistro|eatery|diner)(?![a-z])")
+_EN_NOT_CUISINE = frozenset(_words("""
+a an the some any good nice great cheap expensive local new nearby fancy decent best
+that this your my our their a good some good nearest closest popular other another same
+one two three fine real authentic little small big fast quick late open famous different
+favorite favourite local best-rated top rated top-rated family kid friendly dog friendly
+moderately priced cheap moderate pricey lovely tasty decent somewhat really very
+"""))
+
+_ZH_STOP = frozenset(_words("""
+我 我们 你 你们 他 她 它 这 那 哪 这个 那个 哪个 这家 那家 哪家 一家 一个 一下 什么 怎么 怎么样
+想 要 想要 想吃 想喝 吃 喝 去 来 找 找找 推荐 有 有没有 没有 吗 呢 吧 啊 哦 嗯 呀 的 了 是 在
+和 跟 与 或 还是 就 都 也 还 再 很 太 更 最 比较 一点 一些 点 些 能 可以 可能 会 给 帮 帮我 请 麻烦
+一 两 几 个 家 位 人 地方 店 餐厅 饭店 餐馆 好 好吃 好吃的 不错 东西 现在 今天 多少 时候 一起
+看看 看 知道 告诉 需要 附近 周边 哪里 哪儿 这里 那里 吃饭 晚饭 午饭 饭 菜 味道 口味 谢谢 你好
+那边 这边 一带 人均 能带 带 适合 最近 还开 开着 几杯 几个 多少钱 好玩 好玩的 新的 有的 一下子
+怎么 怎样 为什么 时候 便宜点 一点儿 想找 找个 一份 一个人 不要 太贵 哪些 套餐 团购 优惠券
+"""))
+_EN_STOP = frozenset(_words("""
+a an the and or but if then so of to in on at by for with from about into over under
+i me my we us our you your he she it its they them their this that these those is are
+was were be been am do does did have has had can could would should will shall may might
+want wanted need like get got find looking look search show give tell know please some
+any anything something somewhere place places restaurant restaurants food eat eating
+good nice great best really very just also too there here where what which who how when
+near nearby around me today tonight tomorrow now deal deals offer offers options option
+one ones get go going let lets there's what's i'm i'd i'll it's that's let's don't
+hungry craving spot spots around area town city go grab recommend suggest
+anywhere anyone somewhere someplace per person people eats stuff things thing kind
+cheap price prices under over within about between tickets ticket classes class
+set sets package packages menu and up
+"""))
+
+
+def _clean_zh(name: str) -> tuple[int, str]:
+    """Strip leading function words; (chars stripped, what is left)."""
+    m = _STOP_PREFIX.match(name)
+    cut = m.end() if m else 0
+    return cut, name[cut:]
+
+
+_ZH_BRANCH = re.compile(
+    r"(?P<name>[\u4e00-\u9fffa-z0-9·&]{2,18}[(（][\u4e00-\u9fff0-9a-z]{1,12}(?:店|餐厅)[)）])"
+    r"(?P<after>的?(?:附近|周边|旁边|周围|边上))?")
+
+
+def find_branch_names(work: str, taken: Taken) -> list[Slot]:
+    """"店名(分店名)": a merchant's branch, or the place of a nearby search when 附近 /
+    周边 follows. Found before vocabulary words, which may hide inside (烤鸭 in
+    四季民福烤鸭店(东四十条店))."""
+    found = []
+    for m in _ZH_BRANCH.finditer(work):
+        cut, name = _clean_zh(m.group("name"))
+        start, end = m.start("name") + cut, m.end("name")
+        if not name or not taken.free(start, end):
+            continue
+        kind = "place" if m.group("after") else "merchant"
+        found.append(Slot(kind, work[start:end], start, end, work[start:end]))
+        taken.take(start, end)
+    return found
+
+
+def find_names(work: str, original: str, offsets: list[int], taken: Taken,
+               tokens: set[tuple[int, int]] | None) -> list[Slot]:
+    """Places, merchants and dishes found by the words around them."""
+    found: list[Slot] = []
+
+    def add(kind: str, start: int, end: int) -> None:
+        while start < end and work[start] in " ·":
+            start += 1
+        while end > start and work[end - 1] in " ·":
+            end -= 1
+        if end - start < 2 or not taken.free(start, end):
+            return
+        found.append(Slot(kind, work[start:end], start, end, work[start:end]))
+        taken.take(start, end)
+
+    for m in _ZH_SHOP.finditer(work):
+        group = "name" if m.group("name") else "plain"
+        cut, name = _clean_zh(m.group(group))
+        if not name or _GENERIC.match(re.sub(r"[(（].*", "", name)):
+            continue
+        start = m.start(group) + cut
+        after = work[m.end(group):m.end(group) + 3]
+        kind = "place" if re.match(r"的?(?:附近|周边|旁边|周围|边上)", after) else "merchant"
+        if kind == "merchant" and len(name) <= 3 and group == "plain":
+            continue  # "川菜馆", "面馆": a kind of place, not a name
+        add(kind, start, m.start(group) + len(m.group(group)))
+    for m in _ZH_ANCHOR.finditer(work):
+        cut, name = _clean_zh(m.group("name"))
+        if not name or _GENERIC.match(name) or not any(is_cjk(c) or c.isalnum() for c in name):
+            continue
+        add("place", m.start("name") + cut, m.end("name"))
+    for m in _ZH_AT.finditer(work):
+        name = m.group("name")
+        if not _GENERIC.match(name):
+            add("place", m.start("name"), m.end("name"))
+    for m in _ZH_ANCHOR_ZONES.finditer(work):
+        add("place", m.start(), m.end())
+    for m in _ZH_NAMED.finditer(work):
+        group = "go" if m.group("go") else "of"
+        cut, name = _clean_zh(m.group(group))
+        if name and not _GENERIC.match(name) and name not in _ZH_STOP:
+            add("merchant", m.start(group) + cut, m.end(group))
+    for m in _ZH_DISH_LIST.finditer(work):
+        start = m.start("items")
+        for item in re.finditer(r"[^、和跟及,\s]+", m.group("items")):
+            cut, name = _clean_zh(item.group(0))
+            if len(name) >= 2 and not _GENERIC.match(name):
+                add("dish", start + item.start() + cut, start + item.end())
+    for m in _ZH_DISH.finditer(work):
+        group = "before" if m.group("before") else "after"
+        cut, name = _clean_zh(m.group(group))
+        if name and not _GENERIC.match(name) and name not in _ZH_STOP:
+            add("dish", m.start(group) + cut, m.end(group))
+
+    # Latin names: look at the original's capitals, mapped into the working text.
+    back = {orig: i for i, orig in enumerate(offsets[:-1])}
+    for pattern, kind in ((_EN_CALLED, "merchant"),):
+        for m in pattern.finditer(work):
+            add(kind, m.start("name"), m.end("name"))
+    for m in _EN_ZONE.finditer(work):
+        group = "name" if m.group("name") else "name2"
+        add("place", m.start(group), m.end(group))
+    for m in _EN_PLACE.finditer(original):
+        start, end = back.get(m.start("name")), back.get(m.end("name") - 1)
+        if start is None or end is None:
+            continue
+        word = m.group(0).split(" ", 1)[0].lower()
+        kind = "merchant" if word in ("at", "from") else "place"
+        if re.fullmatch(r"(?:I|A|The|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|"
+                        r"Sunday|Chinese|Japanese|Korean|Thai|Indian|Italian)",
+                        m.group("name")):
+            continue
+        add(kind, start, end + 1)
+    for m in _EN_CUISINE.finditer(work):
+        name = m.group("name")
+        words = name.split()
+        while words and words[0] in _EN_NOT_CUISINE:
+            words.pop(0)
+        if not words or words[-1] in _EN_NOT_CUISINE:
+            continue
+        start = m.start("name") + len(name) - len(" ".join(words))
+        add("dish", start, m.end("name"))
+    return found
+
+
+def keywords(work: str, taken: Taken, tokens: set[tuple[int, int]] | None,
+             lang: str) -> list[Slot]:
+    """Content words of a search that no other slot took: one `keywords` slot."""
+    words: list[tuple[int, int]] = []
+    if tokens:
+        for token_start, token_end in sorted(tokens):
+            # the free runs of a token: 生日 of 生日蛋糕 when 蛋糕 is a category
+            run_start = None
+            for i in range(token_start, token_end + 1):
+                free = i < token_end and not taken.mask[i] and is_cjk(work[i])
+                if free and run_start is None:
+                    run_start = i
+                elif not free and run_start is not None:
+                    word = work[run_start:i]
+                    if i - run_start >= 2 and word not in _ZH_STOP:
+                        words.append((run_start, i))
+                    run_start = None
+    for m in re.finditer(r"[a-z][a-z'-]{2,}", work):
+        if taken.free(m.start(), m.end()) and m.group(0) not in _EN_STOP:
+            words.append(m.span())
+    if not words:
+        return []
+    words.sort()
+    text = " ".join(work[a:b] for a, b in words)
+    return [Slot("keywords", text, words[0][0], words[-1][1], text)]

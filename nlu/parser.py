@@ -1,0 +1,214 @@
+"""The parser: normalized text -> slots -> intent.
+
+    parser = Parser(vocabulary)
+    intent = parser.parse("附近有什么火锅，人均100以内")
+    intent.name, intent.get("category"), intent.get("price_max")   # search_deals hotpot 100
+
+Pure: no I/O and no database. The vocabulary is handed in and may grow while running.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import jieba
+
+from nlu import names, slots, timex
+from nlu.intents import SEARCH_SLOT_WEIGHTS, cue_scores
+from nlu.text import is_cjk, language_of, normalize
+from nlu.types import Intent, Slot
+from nlu.typos import TypoCorrector
+from nlu.vocabulary import Vocabulary
+
+# When both are said, the first intent of a pair wins over the second: "取消关注" is an
+# unfollow, not a cancel; "cancel my reservation" a cancel, not a look at my codes.
+_DOMINATES: dict[str, tuple[str, ...]] = {
+    "unknown": ("search_deals", "show_deal", "book_table", "buy"),
+    "thanks": ("help",),
+    "unfollow": ("follow", "cancel", "settings"),
+    "refund": ("my_codes", "cancel", "buy", "show_deal", "search_deals"),
+    "cancel": ("my_codes", "book_table", "buy", "greeting"),
+    "my_codes": ("buy", "show_deal", "search_deals", "book_table"),
+    "follow": ("search_deals", "show_deal", "settings"),
+    "buy": ("search_deals", "show_deal"),
+    "set_location": ("search_deals",),
+    "book_table": ("search_deals",),
+}
+_UNKNOWN_BELOW = 0.5
+_STOP_PUSHES = re.compile(r"别再|不要再|不想再|别给我|不想收到|no more|stop (?:sending|the)|"
+                          r"don'?t send|fewer")  # a best score under this is "unknown"
+
+
+class Parser:
+    """Turns one message into an `Intent`. Thread-safe for reading; `vocabulary` may be
+    extended at any time (new words are used by the next parse)."""
+
+    def __init__(self, vocabulary: Vocabulary | None = None, tz: str = "Asia/Shanghai") -> None:
+        self.vocabulary = vocabulary or Vocabulary()
+        self.tz = ZoneInfo(tz)
+        self.typos = TypoCorrector(self.vocabulary)
+        jieba.initialize()
+
+    def parse(self, text: object, lang: str | None = None, now: datetime | None = None,
+              tz: str | ZoneInfo | None = None) -> Intent:
+        """The intent of `text`, with its slots. Never raises on any input: what cannot
+        be understood is `unknown`."""
+        if not isinstance(text, str):
+            return Intent("unknown", 1.0, lang=lang or "en")
+        original = text[: len(normalize(text))]
+        norm = normalize(original)
+        zone = ZoneInfo(tz) if isinstance(tz, str) else (tz or self.tz)
+        lang = lang if lang in ("zh", "en") else language_of(norm)
+        work, offsets, corrections = self.typos.correct(norm, original)
+        if not work.strip():
+            return Intent("unknown", 1.0, lang=lang)
+        taken = slots.Taken(len(work))
+        tokens = _jieba_spans(work)
+        found: list[Slot] = []
+        places_too: dict[int, str] = {}  # merchant slots whose words also name a place
+
+        found.extend(names.find_branch_names(work, taken))
+        for match in self.vocabulary.find(work, taken.mask, tokens):
+            found.append(Slot(match.kind, match.ref, match.start, match.end,
+                              work[match.start:match.end], match.ref))
+            place = next((ref for kind, ref in match.others if kind == "place"), None)
+            if match.kind == "merchant" and place is not None:
+                places_too[match.start] = place
+            taken.take(match.start, match.end)
+        for start, end in timex.find_times(work):
+            if taken.free(start, end):
+                found.append(Slot("time", work[start:end], start, end, work[start:end]))
+                taken.take(start, end)
+        for extract in slots.NUMERIC_EXTRACTORS:
+            found.extend(extract(work, taken))
+        found.extend(names.find_names(work, original, offsets, taken, tokens))
+
+        scores, cue_spans = _score(work, found)
+        name, confidence, alternatives = _decide(scores, found)
+        if name == "search_deals":
+            for start, end in cue_spans:
+                taken.take(start, end)
+            found.extend(names.keywords(work, taken, tokens, lang))
+        found = _fit_to_intent(found, name, places_too)
+        result = _finish(found, original, offsets)
+        window = None
+        time_slot = next((s for s in found if s.name == "time"), None)
+        if time_slot is not None:
+            window = timex.resolve(time_slot.value, now or datetime.now(zone), zone)
+        return Intent(name, confidence, result, alternatives, window, lang,
+                      tuple(corrections))
+
+
+def _jieba_spans(text: str) -> set[tuple[int, int]] | None:
+    if not any(is_cjk(c) for c in text):
+        return None
+    return {(start, end) for _, start, end in jieba.tokenize(text)}
+
+
+def _score(text: str, found: list[Slot]) -> tuple[dict[str, float], list[tuple[int, int]]]:
+    cues = cue_scores(text)
+    # A cue inside another intent's longer cue is part of that one: 取消关注 holds 关注.
+    spans = [(intent, span) for intent, (_, spans) in cues.items() for span in spans]
+    scores: dict[str, float] = {}
+    for intent, (score, own) in cues.items():
+        inside = all(any(other != intent and s[0] <= a and b <= s[1] and (s[1] - s[0]) > (b - a)
+                         for other, s in spans) for a, b in own)
+        if not inside:
+            scores[intent] = score
+    kinds = {slot.name for slot in found}
+    search = min(1.4, sum(SEARCH_SLOT_WEIGHTS.get(kind, 0.0) for kind in kinds))
+    if search:
+        scores["search_deals"] = scores.get("search_deals", 0.0) + search
+    if "time" in kinds or "party_size" in kinds:
+        both = "time" in kinds and "party_size" in kinds
+        # A message that is only a time or a party size answers a booking question.
+        scores["book_table"] = scores.get("book_table", 0.0) + (0.7 if both else 0.55)
+    if "merchant" in kinds:
+        scores["show_deal"] = scores.get("show_deal", 0.0) + 0.7
+        if _STOP_PUSHES.search(text):  # "no more Seafood King updates" is an unfollow
+            scores["unfollow"] = scores.get("unfollow", 0.0) + 3.0
+    if "place" in kinds:
+        scores["search_deals"] = scores.get("search_deals", 0.0) + 0.5
+    # Social words around a request are politeness: "你好，推荐一家火锅" is a search.
+    if any(score >= 0.8 for intent, score in scores.items() if intent not in _SOCIAL):
+        for intent in _SOCIAL[:3]:
+            if intent in scores:
+                scores[intent] *= 0.4
+    for winner, losers in _DOMINATES.items():
+        if scores.get(winner, 0.0) >= 1.0:
+            for loser in losers:
+                if loser in scores:
+                    scores[loser] = min(scores[loser], scores[winner] * 0.5)
+    return scores, [span for _, span in spans]
+
+
+def _decide(scores: dict[str, float], found: list[Slot],
+            ) -> tuple[str, float, tuple[tuple[str, float], ...]]:
+    ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+    if not ranked or ranked[0][1] <= _UNKNOWN_BELOW:
+        return "unknown", 0.9 if not found else 0.6, ()
+    best, top = ranked[0]
+    second = ranked[1][1] if len(ranked) > 1 else 0.0
+    strength = 1 - math.exp(-1.2 * top)
+    margin = (top - second) / top
+    confidence = round(strength * (0.55 + 0.45 * margin), 3)
+    alternatives = tuple((name, round(strength * (0.55 + 0.45 * (score - second) / top)
+                                      if score < top else confidence, 3))
+                         for name, score in ranked[1:3] if score >= 0.6 * top)
+    return best, confidence, alternatives
+
+
+_SOCIAL = ("greeting", "thanks", "bye", "help")  # help last: "thanks for the help" is thanks
+_SEARCH_ONLY = ("keywords",)
+
+
+def _fit_to_intent(found: list[Slot], intent: str, places_too: dict[int, str]) -> list[Slot]:
+    """Drop what means nothing for this intent: slots of a greeting ("早上好" holds no
+    time), a discount wish outside a search, categories in a settings change ("switch to
+    Chinese"), a nearness word when saying where one is; and read a name that is both a
+    merchant and a place as the place when the user says where they are."""
+    if intent in _SOCIAL:
+        return []
+    out = []
+    for slot in found:
+        if intent != "search_deals" and (slot.name in _SEARCH_ONLY
+                                         or (slot.name == "discount" and slot.value == "any")):
+            continue
+        if intent == "settings" and slot.name in ("category", "dish"):
+            continue
+        if intent == "set_location" and slot.name == "radius_m":
+            continue
+        if intent == "set_location" and slot.name == "merchant" and slot.start in places_too:
+            ref = places_too[slot.start]
+            slot = Slot("place", ref, slot.start, slot.end, slot.text, ref)
+        out.append(slot)
+    return out
+
+
+_SPAN_SLOTS = {"dish", "merchant", "place", "keywords", "time"}
+
+
+def _finish(found: list[Slot], original: str, offsets: list[int]) -> tuple[Slot, ...]:
+    """Map spans back to the original text; span slots take the text as written."""
+    out = []
+    for slot in sorted(found, key=lambda s: (s.start, s.end)):
+        start = offsets[slot.start]
+        end = offsets[slot.end - 1] + 1
+        written = re.sub(r"\s+", " ", original[start:end]).strip()
+        value = written if slot.name in _SPAN_SLOTS and slot.name != "keywords" \
+            else slot.value
+        out.append(Slot(slot.name, value, start, end, written, slot.ref))
+    return tuple(out)
+
+
+def merchant_key(vocabulary: Vocabulary, written: str) -> str | None:
+    """The reference (e.g. slug) of the merchant written as `written`, if known."""
+    taken = [False] * len(written)
+    norm = normalize(written)
+    for match in vocabulary.find(norm, taken, _jieba_spans(norm)):
+        if match.kind == "merchant":
+            return match.ref
+    return None

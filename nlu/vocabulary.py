@@ -1,0 +1,158 @@
+"""The words the parser knows: categories with synonyms, merchants, dishes and places.
+
+The caller hands them in (the parser does no I/O) and may add more while running:
+a merchant's new deal makes its words known at once. Every Chinese word is also
+registered with jieba, so segmentation keeps 酸菜鱼, 海底捞 or a new brand whole.
+
+Matching is longest-first over a character trie of the normalized words. A Latin word
+must stand alone (not inside a longer word); a one-character Chinese word must be a
+whole jieba token (面 in 牛肉面 is noodles, in 见面 it is not).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import jieba
+
+from nlu.text import is_cjk, is_word_char, normalize
+
+# On equal length, the more specific kind wins.
+KIND_PRIORITY = {"merchant": 0, "place": 1, "category": 2, "dish": 3}
+_END = "\0"
+
+# Suffixes that people drop when naming a merchant: 海底捞火锅 -> 海底捞, Luckin Coffee -> Luckin.
+_MERCHANT_SUFFIXES_ZH = ("火锅店", "火锅", "咖啡馆", "咖啡", "餐厅", "饭店", "酒楼", "烘焙",
+                         "大排档", "小馆", "面馆", "店", "馆")
+_MERCHANT_SUFFIXES_EN = ("hotpot", "hot pot", "coffee", "cafe", "café", "restaurant",
+                         "kitchen", "bakery", "bar", "house", "noodles", "tea", "bbq")
+
+
+@dataclass(frozen=True)
+class Match:
+    """A vocabulary word found in the text: `[start, end)`, its kind and reference."""
+
+    start: int
+    end: int
+    kind: str
+    ref: str
+    others: tuple[tuple[str, str], ...] = ()  # the same words' other meanings
+
+
+class Vocabulary:
+    """Known words by kind, matched longest-first. Add words with the `add_*` methods."""
+
+    def __init__(self) -> None:
+        self._trie: dict[str, dict] = {}  # type: ignore[type-arg]
+        self._latin_words: set[str] = set()
+        self.size = 0
+
+    # -- building -----------------------------------------------------------------------
+
+    def add(self, kind: str, word: str, ref: str) -> None:
+        """Know `word` as a `kind` ("category", "merchant", "dish", "place") meaning `ref`."""
+        if kind not in KIND_PRIORITY:
+            raise ValueError(f"unknown vocabulary kind {kind!r}")
+        key = " ".join(normalize(word).split())
+        if not key or len(key) > 60:
+            return
+        node = self._trie
+        for c in key:
+            node = node.setdefault(c, {})
+        entries: list[tuple[str, str]] = node.setdefault(_END, [])
+        if (kind, ref) in entries:
+            return
+        entries.append((kind, ref))
+        entries.sort(key=lambda e: KIND_PRIORITY[e[0]])
+        self.size += 1
+        self._latin_words.update(re.findall(r"[a-z]{3,}", key))
+        if any(is_cjk(c) for c in key) and len(key) > 1:
+            jieba.add_word(key, freq=max(jieba.get_FREQ(key) or 0, 2000))
+
+    def add_category(self, category_id: str, words: Iterable[str]) -> None:
+        """A canonical category and the words people use for it."""
+        for word in (category_id, *words):
+            self.add("category", word, category_id)
+
+    def add_merchant(self, key: str, names: Iterable[str]) -> None:
+        """A merchant (`key`, e.g. its slug) under its names and the short forms people
+        type: the name without a trailing 火锅 / Coffee / 餐厅 and the like."""
+        for name in names:
+            self.add("merchant", name, key)
+            for short in merchant_short_forms(name):
+                self.add("merchant", short, key)
+
+    def add_dish(self, word: str) -> None:
+        """A dish (or cuisine) people search by."""
+        self.add("dish", word, normalize(word))
+
+    def add_place(self, key: str, names: Iterable[str]) -> None:
+        """A place of the gazetteer (`key`, e.g. its id) under its names and aliases."""
+        for name in names:
+            self.add("place", name, key)
+
+    @property
+    def latin_words(self) -> set[str]:
+        """Every Latin word (3+ letters) inside a known word, for typo correction."""
+        return self._latin_words
+
+    # -- matching -----------------------------------------------------------------------
+
+    def find(self, text: str, taken: list[bool], tokens: set[tuple[int, int]] | None = None,
+             ) -> list[Match]:
+        """Known words in normalized `text`, longest first, leftmost first, skipping
+        characters already `taken` by other slots. `tokens` are the jieba token spans,
+        used to accept one-character Chinese words."""
+        found: list[Match] = []
+        i, n = 0, len(text)
+        while i < n:
+            if taken[i] or text[i] == " " or (i > 0 and is_word_char(text[i])
+                                              and is_word_char(text[i - 1])
+                                              and not text[i].isdigit()):
+                i += 1
+                continue
+            best: tuple[int, list[tuple[str, str]]] | None = None
+            node = self._trie
+            j = i
+            while j < n and not taken[j]:
+                node = node.get(text[j])  # type: ignore[assignment]
+                if node is None:
+                    break
+                j += 1
+                if _END in node and self._acceptable(text, i, j, tokens):
+                    best = (j, node[_END])
+            if best is None:
+                i += 1
+                continue
+            end, entries = best
+            kind, ref = entries[0]
+            found.append(Match(i, end, kind, ref, tuple(entries[1:])))
+            i = end
+        return found
+
+    @staticmethod
+    def _acceptable(text: str, start: int, end: int,
+                    tokens: set[tuple[int, int]] | None) -> bool:
+        if is_word_char(text[end - 1]) and end < len(text) and is_word_char(text[end]):
+            return False  # a Latin word must not continue
+        if end - start == 1 and is_cjk(text[start]):
+            return tokens is not None and (start, end) in tokens
+        return True
+
+
+def merchant_short_forms(name: str) -> list[str]:
+    """海底捞火锅 -> [海底捞]; Luckin Coffee -> [luckin]; names without a known suffix
+    give nothing. A short form keeps at least two Chinese characters or four letters."""
+    key = " ".join(normalize(name).split())
+    shorts = []
+    for suffix in _MERCHANT_SUFFIXES_ZH:
+        if key.endswith(suffix) and len(key) - len(suffix) >= 2:
+            shorts.append(key[: -len(suffix)].strip())
+            break
+    for suffix in _MERCHANT_SUFFIXES_EN:
+        if key.endswith(" " + suffix) and len(key) - len(suffix) > 4:
+            shorts.append(key[: -len(suffix)].strip())
+            break
+    return shorts
