@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from handlers import inline, menu, search, start
+from handlers import inline, menu, search, start, understand
 from handlers.router import Router
 
 
 def build_router() -> Router:
     """The router with all flows of the assistant registered."""
     root = Router()
-    for module in (start, menu, search, inline):
+    for module in (start, menu, search, understand, inline):
         root.include(module.router)
     return root

@@ -30,6 +30,7 @@ from handlers.core import (
     Unsupported,
 )
 from handlers.i18n import Translator, normalize_language
+from nlu import Parser
 from services.clock import utcnow
 from services.conversations import FlowState, clear_state, get_state, set_state
 from services.database import Database
@@ -56,6 +57,15 @@ class App:
     db: Database
     options: Options = field(default_factory=Options)
     clock: Callable[[], datetime] = utcnow
+    parser: Parser | None = None  # built from the database on first use
+
+    async def understanding(self) -> Parser:
+        """The NLU parser, its vocabulary loaded from the database the first time."""
+        if self.parser is None:
+            from handlers.vocabulary import load_vocabulary
+
+            self.parser = Parser(await load_vocabulary(self.db))
+        return self.parser
 
 
 @dataclass
@@ -198,7 +208,7 @@ async def dispatch(app: App, router: Router, incoming: Incoming) -> list[Reply]:
         )
         lang = user.language or lang
         req = Request(app, incoming, user, lang)
-        if isinstance(incoming.event, Text | Location):
+        if isinstance(incoming.event, Text | Location | ButtonPress):
             req.state = await get_state(app.db, incoming.chat_id, sender.id, app.clock())
         handler = _pick(router, req)
         replies = _as_list(await handler(req)) if handler else []

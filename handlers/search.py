@@ -33,19 +33,18 @@ from handlers.core import (
     SendPhoto,
     SendText,
     SendVenue,
-    Text,
 )
 from handlers.format import category_label, deal_card_text, result_button_text, result_line
 from handlers.links import deal_payload, start_link
 from handlers.menu import category_buttons, main_menu, stale_button
 from handlers.router import Request, Router
+from nlu import Intent
 from services.catalog import get_deal_card
 from services.follows import follow, unfollow
 from services.geo import format_distance
 from services.locations import forget_location, remember_location
 from services.places import (
     PlaceView,
-    find_place_in_text,
     get_place,
     resolve_place,
     suggest_places,
@@ -180,6 +179,43 @@ def stale_location_age(req: Request, query: SearchQuery) -> timedelta | None:
     return age if age > LOCATION_FRESH else None
 
 
+def search_query_from(intent: Intent, text: str, place: PlaceView | None, lang: str,
+                      ) -> tuple[SearchQuery, list[tuple[str, dict[str, object]]]]:
+    """The search a parsed message asks for, and notes to tell the user (a radius
+    capped to what "near" can mean). Prices are major units: 100 means ¥100."""
+    notes: list[tuple[str, dict[str, object]]] = []
+    words = [str(v) for name in ("dish", "merchant", "keywords") for v in intent.all(name)]
+    if not words and not any(intent.get(n) is not None for n in (
+            "category", "price_min", "price_max", "radius_m", "sort", "discount", "place")):
+        words = [text]  # nothing understood as a filter: search the words as typed
+    radius = intent.get("radius_m")
+    if isinstance(radius, int) and radius > MAX_RADIUS_M:
+        notes.append(("nlu-radius-capped", {"km": MAX_RADIUS_M // 1000}))
+        radius = MAX_RADIUS_M
+    sort = intent.get("sort") or ("biggest_discount" if intent.get("discount") else None)
+
+    def minor(value: object) -> int | None:
+        return round(float(value) * 100) if isinstance(value, int | float) else None
+
+    query = SearchQuery(
+        text=" ".join(words)[:200],
+        category=intent.get("category"),
+        price_min=minor(intent.get("price_min")),
+        price_max=minor(intent.get("price_max")),
+        radius_m=radius if isinstance(radius, int) and radius > 0 else None,
+        sort=sort or "relevance",
+    )
+    if place is not None:
+        query = replace(query, lat=place.lat, lon=place.lon, near=place.name(lang),
+                        radius_m=query.radius_m or DEFAULT_RADIUS_M)
+    return query, notes
+
+
+async def search_replies(req: Request, query: SearchQuery) -> Reply:
+    """Run `query` (around the user's fresh location when it has none) and show page 1."""
+    return await _search(req, query)
+
+
 async def _search(req: Request, query: SearchQuery) -> Reply:
     query = with_location(req, query)
     page = await run_search(req.db, req.user.id, query, req.app.options.page_size, req.now())
@@ -190,23 +226,6 @@ async def _search(req: Request, query: SearchQuery) -> Reply:
         ask = Button(req.t("use-last-location", hours=hours), data=f"ul:{page.search_id}")
         buttons = ((ask,), *buttons)
     return SendText(text, buttons=buttons)
-
-
-@router.on("text")
-async def free_text(req: Request) -> Reply:
-    """Anything typed that is not a command is a search."""
-    event = req.incoming.event
-    assert isinstance(event, Text)
-    text = " ".join(event.text.split())
-    if not text:
-        return SendText(req.t("search-empty"), buttons=main_menu(req.t))
-    named = await find_place_in_text(req.db, text)
-    if named is not None:
-        place, rest = named
-        return await _search(req, SearchQuery(text=rest, lat=place.lat, lon=place.lon,
-                                              radius_m=DEFAULT_RADIUS_M,
-                                              near=place.name(req.lang)))
-    return await _search(req, SearchQuery(text=text))
 
 
 @router.on("location")
@@ -252,7 +271,7 @@ async def near(req: Request) -> Reply | list[Reply]:
             return SendText(t("place-unknown", name=name))
         buttons = tuple((Button(p.name(req.lang), data=f"pl:{p.id}"),) for p in suggestions)
         return SendText(t("place-did-you-mean", name=name), buttons=buttons)
-    return await _around_place(req, place)
+    return await around_place(req, place)
 
 
 @router.button("pl")
@@ -263,10 +282,11 @@ async def place_button(req: Request) -> Reply | list[Reply]:
     place = await get_place(req.db, parts[0]) if parts else None
     if place is None:
         return await stale_button(req)
-    return await _around_place(req, place)
+    return await around_place(req, place)
 
 
-async def _around_place(req: Request, place: PlaceView) -> Reply:
+async def around_place(req: Request, place: PlaceView) -> Reply:
+    """Take `place` as where the user is, and show what is nearby, nearest first."""
     await remember_location(req.db, req.user.id, place.lat, place.lon, req.now())
     query = SearchQuery(lat=place.lat, lon=place.lon, radius_m=DEFAULT_RADIUS_M,
                         sort="nearest", near=place.name(req.lang))

@@ -141,7 +141,8 @@ def find_names(work: str, original: str, offsets: list[int], taken: Taken,
         found.append(Slot(kind, work[start:end], start, end, work[start:end]))
         taken.take(start, end)
 
-    for m in _ZH_SHOP.finditer(work):
+    has_cjk = tokens is not None
+    for m in _ZH_SHOP.finditer(work) if has_cjk else ():
         group = "name" if m.group("name") else "plain"
         cut, name = _clean_zh(m.group(group))
         if not name or _GENERIC.match(re.sub(r"[(（].*", "", name)):
@@ -152,35 +153,37 @@ def find_names(work: str, original: str, offsets: list[int], taken: Taken,
         if kind == "merchant" and len(name) <= 3 and group == "plain":
             continue  # "川菜馆", "面馆": a kind of place, not a name
         add(kind, start, m.start(group) + len(m.group(group)))
-    for m in _ZH_ANCHOR.finditer(work):
+    for m in _ZH_ANCHOR.finditer(work) if has_cjk else ():
         cut, name = _clean_zh(m.group("name"))
         if not name or _GENERIC.match(name) or not any(is_cjk(c) or c.isalnum() for c in name):
             continue
         add("place", m.start("name") + cut, m.end("name"))
-    for m in _ZH_AT.finditer(work):
+    for m in _ZH_AT.finditer(work) if has_cjk else ():
         name = m.group("name")
         if not _GENERIC.match(name):
             add("place", m.start("name"), m.end("name"))
-    for m in _ZH_ANCHOR_ZONES.finditer(work):
+    for m in _ZH_ANCHOR_ZONES.finditer(work) if has_cjk else ():
         add("place", m.start(), m.end())
-    for m in _ZH_NAMED.finditer(work):
+    for m in _ZH_NAMED.finditer(work) if has_cjk else ():
         group = "go" if m.group("go") else "of"
         cut, name = _clean_zh(m.group(group))
         if name and not _GENERIC.match(name) and name not in _ZH_STOP:
             add("merchant", m.start(group) + cut, m.end(group))
-    for m in _ZH_DISH_LIST.finditer(work):
+    for m in _ZH_DISH_LIST.finditer(work) if has_cjk else ():
         start = m.start("items")
         for item in re.finditer(r"[^、和跟及,\s]+", m.group("items")):
             cut, name = _clean_zh(item.group(0))
             if len(name) >= 2 and not _GENERIC.match(name):
                 add("dish", start + item.start() + cut, start + item.end())
-    for m in _ZH_DISH.finditer(work):
+    for m in _ZH_DISH.finditer(work) if has_cjk else ():
         group = "before" if m.group("before") else "after"
         cut, name = _clean_zh(m.group(group))
         if name and not _GENERIC.match(name) and name not in _ZH_STOP:
             add("dish", m.start(group) + cut, m.end(group))
 
     # Latin names: look at the original's capitals, mapped into the working text.
+    if not re.search(r"[a-z]", work):
+        return found
     back = {orig: i for i, orig in enumerate(offsets[:-1])}
     for pattern, kind in ((_EN_CALLED, "merchant"),):
         for m in pattern.finditer(work):

@@ -18,7 +18,7 @@ import jieba
 
 from nlu import names, slots, timex
 from nlu.intents import SEARCH_SLOT_WEIGHTS, cue_scores
-from nlu.text import is_cjk, language_of, normalize
+from nlu.text import language_of, normalize
 from nlu.types import Intent, Slot
 from nlu.typos import TypoCorrector
 from nlu.vocabulary import Vocabulary
@@ -38,6 +38,7 @@ _DOMINATES: dict[str, tuple[str, ...]] = {
     "book_table": ("search_deals",),
 }
 _UNKNOWN_BELOW = 0.5
+_HAS_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _STOP_PUSHES = re.compile(r"别再|不要再|不想再|别给我|不想收到|no more|stop (?:sending|the)|"
                           r"don'?t send|fewer")  # a best score under this is "unknown"
 
@@ -99,11 +100,11 @@ class Parser:
         if time_slot is not None:
             window = timex.resolve(time_slot.value, now or datetime.now(zone), zone)
         return Intent(name, confidence, result, alternatives, window, lang,
-                      tuple(corrections))
+                      tuple(corrections), out_of_scope=name == "unknown" and "unknown" in scores)
 
 
 def _jieba_spans(text: str) -> set[tuple[int, int]] | None:
-    if not any(is_cjk(c) for c in text):
+    if _HAS_CJK.search(text) is None:
         return None
     return {(start, end) for _, start, end in jieba.tokenize(text)}
 
@@ -128,6 +129,8 @@ def _score(text: str, found: list[Slot]) -> tuple[dict[str, float], list[tuple[i
         scores["book_table"] = scores.get("book_table", 0.0) + (0.7 if both else 0.55)
     if "merchant" in kinds:
         scores["show_deal"] = scores.get("show_deal", 0.0) + 0.7
+        if "time" in kinds or "party_size" in kinds:  # "海底捞明晚两位": a table there
+            scores["book_table"] = scores.get("book_table", 0.0) + 0.4
         if _STOP_PUSHES.search(text):  # "no more Seafood King updates" is an unfollow
             scores["unfollow"] = scores.get("unfollow", 0.0) + 3.0
     if "place" in kinds:

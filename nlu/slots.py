@@ -41,6 +41,8 @@ class Taken:
 
 
 def _finditer(pattern: re.Pattern[str], text: str, taken: Taken) -> Iterator[re.Match[str]]:
+    if pattern.search(text) is None:  # most patterns are absent: one scan, no generator
+        return
     for m in pattern.finditer(text):
         if m.end() > m.start() and taken.free(m.start(), m.end()):
             yield m

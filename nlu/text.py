@@ -41,7 +41,10 @@ def _char(c: str) -> str:
 def normalize(text: str) -> str:
     """`text` cut to MAX_CHARS, folded to half-width, lower-cased, symbols blanked.
     The result has the same length as the cut text."""
-    return "".join(_char(c) for c in text[:MAX_CHARS])
+    text = text[:MAX_CHARS]
+    if text.isascii() and text.isprintable():
+        return text.lower()
+    return "".join(map(_char, text))
 
 
 def language_of(normalized: str) -> str:
@@ -62,3 +65,4 @@ def is_cjk(c: str) -> bool:
 def is_word_char(c: str) -> bool:
     """Whether `c` continues a Latin word or a number."""
     return c.isascii() and (c.isalnum() or c == "'")
+

@@ -63,6 +63,7 @@ class Intent:
     window: TimeWindow | None = None
     lang: str = "en"
     corrections: tuple[tuple[str, str], ...] = field(default=())
+    out_of_scope: bool = False  # unknown because it is about something else (weather, taxis)
 
     def get(self, name: str, default: Any = None) -> Any:
         """The value of the first slot called `name`, or `default`."""

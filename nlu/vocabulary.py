@@ -107,8 +107,9 @@ class Vocabulary:
         used to accept one-character Chinese words."""
         found: list[Match] = []
         i, n = 0, len(text)
+        root = self._trie
         while i < n:
-            if taken[i] or text[i] == " " or (i > 0 and is_word_char(text[i])
+            if text[i] not in root or taken[i] or (i > 0 and is_word_char(text[i])
                                               and is_word_char(text[i - 1])
                                               and not text[i].isdigit()):
                 i += 1

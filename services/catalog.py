@@ -208,3 +208,11 @@ async def merchant_names(db: Database) -> list[tuple[str, tuple[str, ...]]]:
         merchants = (await session.exec(
             select(Merchant).where(Merchant.status == MerchantStatus.APPROVED))).all()
     return [(m.slug, tuple(n for n in (m.name_zh, m.name_en) if n)) for m in merchants]
+
+
+async def merchant_id_of(db: Database, slug: str) -> int | None:
+    """The id of the approved merchant with this slug, or None."""
+    async with db.session() as session:
+        merchant = (await session.exec(select(Merchant).where(
+            Merchant.slug == slug, Merchant.status == MerchantStatus.APPROVED))).first()
+    return merchant.id if merchant is not None else None

@@ -64,4 +64,6 @@ async def test_impossible_locations_are_refused(chat: Chat, lat: float, lon: flo
 
 async def test_a_percent_sign_does_not_match_everything(chat: Chat) -> None:
     await chat.say("%")
-    assert "没有找到" in chat.texts
+    assert "没太明白" in chat.texts and "找到" not in chat.texts
+    await chat.say("%火锅%")
+    assert "找到" in chat.texts and "量子" not in chat.texts

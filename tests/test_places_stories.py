@@ -19,13 +19,13 @@ from tests.conftest import Chat
 
 async def test_hotpot_near_wanda_searches_around_the_mall(chat: Chat) -> None:
     await chat.say("万达附近的火锅")
-    assert "马尾万达广场 3.0 km 内的「火锅」" in chat.texts
+    assert "马尾万达广场 3.0 km 内的「🍲 火锅」" in chat.texts
     assert "距你" in chat.texts
 
 
 async def test_an_english_place_phrase_works_too(english_chat: Chat) -> None:
     await english_chat.say("sushi near Wanda")
-    assert 'for "sushi" within 3.0 km of Mawei Wanda Plaza' in english_chat.texts
+    assert 'for "🍣 Japanese & sushi" within 3.0 km of Mawei Wanda Plaza' in english_chat.texts
 
 
 async def test_a_merchant_named_after_a_place_is_not_taken_for_the_place(chat: Chat) -> None:

@@ -33,7 +33,7 @@ def test_a_script_can_play_two_users_in_two_languages(tmp_path: Path) -> None:
     result = run_shell(tmp_path, "/start\n/as Bob\n/settings\n#2\nhotpot\n", "--lang", "zh")
     assert result.returncode == 0, result.stderr
     assert "(now you are Bob)" in result.stdout
-    assert "deals for \"hotpot\"" in result.stdout
+    assert "deals for \"🍲 Hotpot\"" in result.stdout
 
 
 def test_shell_conveniences_explain_their_usage(tmp_path: Path) -> None:
