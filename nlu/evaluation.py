@@ -227,17 +227,12 @@ def format_report(report: Report, title: str = "") -> str:
         micro = report.slot_micro
         lines.append(f"slot micro P/R/F1  {micro.precision:.3f} / {micro.recall:.3f} / "
                      f"{micro.f1:.3f}")
-    lines.append("")
-    lines.append(f"{'intent':14} {'prec':>6} {'rec':>6} {'f1':>6} {'n':>5}")
-    for name, c in sorted(report.intents.items()):
-        lines.append(f"{name:14} {c.precision:6.3f} {c.recall:6.3f} {c.f1:6.3f} "
-                     f"{c.tp + c.fn:5d}")
-    if report.slots:
-        lines.append("")
-        lines.append(f"{'slot':14} {'prec':>6} {'rec':>6} {'f1':>6} {'n':>5}")
-        for name, c in sorted(report.slots.items()):
-            lines.append(f"{name:14} {c.precision:6.3f} {c.recall:6.3f} {c.f1:6.3f} "
-                         f"{c.tp + c.fn:5d}")
+    for heading, table in (("intent", report.intents), ("slot", report.slots)):
+        if table:
+            lines.append("")
+            lines.append(f"{heading:14} {'prec':>6} {'rec':>6} {'f1':>6} {'n':>5}")
+            lines.extend(f"{name:14} {c.precision:6.3f} {c.recall:6.3f} {c.f1:6.3f} "
+                         f"{c.tp + c.fn:5d}" for name, c in sorted(table.items()))
     if report.confusions:
         lines.append("")
         lines.append("worst confusions (gold -> predicted):")
