@@ -30,6 +30,7 @@ from handlers.core import (
     Unsupported,
 )
 from handlers.i18n import Translator, normalize_language
+from handlers.vocabulary import load_vocabulary
 from nlu import Parser
 from services.clock import utcnow
 from services.conversations import FlowState, clear_state, get_state, set_state
@@ -62,8 +63,6 @@ class App:
     async def understanding(self) -> Parser:
         """The NLU parser, its vocabulary loaded from the database the first time."""
         if self.parser is None:
-            from handlers.vocabulary import load_vocabulary
-
             self.parser = Parser(await load_vocabulary(self.db))
         return self.parser
 

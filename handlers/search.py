@@ -213,10 +213,6 @@ def search_query_from(intent: Intent, text: str, place: PlaceView | None, lang: 
 
 async def search_replies(req: Request, query: SearchQuery) -> Reply:
     """Run `query` (around the user's fresh location when it has none) and show page 1."""
-    return await _search(req, query)
-
-
-async def _search(req: Request, query: SearchQuery) -> Reply:
     query = with_location(req, query)
     page = await run_search(req.db, req.user.id, query, req.app.options.page_size, req.now())
     text, buttons = await render(req, page)
@@ -305,7 +301,7 @@ async def wider_button(req: Request) -> Reply | list[Reply]:
     if query is None or not query.located:
         return await stale_button(req)
     radius = min(MAX_RADIUS_M, (query.radius_m or DEFAULT_RADIUS_M) * 3)
-    return await _search(req, replace(query, radius_m=radius))
+    return await search_replies(req, replace(query, radius_m=radius))
 
 
 @router.button("ul")
@@ -367,7 +363,7 @@ async def category_button(req: Request) -> Reply | list[Reply]:
     cat_id = event.data.partition(":")[2]
     if category(cat_id) is None:
         return await stale_button(req)
-    return await _search(req, SearchQuery(category=cat_id))
+    return await search_replies(req, SearchQuery(category=cat_id))
 
 
 @router.button("sp")

@@ -35,8 +35,7 @@ _ZH_ANCHOR = re.compile(
     r"(?:附近|周边|旁边|周围|边上|一带|那边|这边|就近)")
 _ZH_AT = re.compile(r"(?:在|去|到)(?P<name>[\u4e00-\u9fff]{2,6}?)(?:找|吃|有|逛|玩|的餐|那儿|那里)")
 _ZH_SHOP = re.compile(
-    r"(?P<name>[\u4e00-\u9fffa-z0-9·&]{2,18}[(（][\u4e00-\u9fff0-9a-z]{1,12}店[)）])"
-    r"|(?P<plain>[\u4e00-\u9fff·]{2,14}?(?:餐厅|饭店|餐馆|酒楼|酒家|饭馆|菜馆|食府|烤鸭店|小吃店|"
+    r"(?P<plain>[\u4e00-\u9fff·]{2,14}?(?:餐厅|饭店|餐馆|酒楼|酒家|饭馆|菜馆|食府|烤鸭店|小吃店|"
     r"面馆|火锅店|咖啡馆|茶餐厅|烧烤店|大排档|料理店|酒馆|面包店|甜品店|小馆|食堂|茶楼))")
 _ZH_NAMED = re.compile(
     r"(?:就去|去|选|就选|定)(?P<go>[\u4e00-\u9fff]{2,8}?)(?:吧|尝尝|吃饭|用餐|看看|试试)"
@@ -143,14 +142,14 @@ def find_names(work: str, original: str, offsets: list[int], taken: Taken,
 
     has_cjk = tokens is not None
     for m in _ZH_SHOP.finditer(work) if has_cjk else ():
-        group = "name" if m.group("name") else "plain"
+        group = "plain"
         cut, name = _clean_zh(m.group(group))
-        if not name or _GENERIC.match(re.sub(r"[(（].*", "", name)):
+        if not name or _GENERIC.match(name):
             continue
         start = m.start(group) + cut
         after = work[m.end(group):m.end(group) + 3]
         kind = "place" if re.match(r"的?(?:附近|周边|旁边|周围|边上)", after) else "merchant"
-        if kind == "merchant" and len(name) <= 3 and group == "plain":
+        if kind == "merchant" and len(name) <= 3:
             continue  # "川菜馆", "面馆": a kind of place, not a name
         add(kind, start, m.start(group) + len(m.group(group)))
     for m in _ZH_ANCHOR.finditer(work) if has_cjk else ():

@@ -206,12 +206,3 @@ def _finish(found: list[Slot], original: str, offsets: list[int]) -> tuple[Slot,
         out.append(Slot(slot.name, value, start, end, written, slot.ref))
     return tuple(out)
 
-
-def merchant_key(vocabulary: Vocabulary, written: str) -> str | None:
-    """The reference (e.g. slug) of the merchant written as `written`, if known."""
-    taken = [False] * len(written)
-    norm = normalize(written)
-    for match in vocabulary.find(norm, taken, _jieba_spans(norm)):
-        if match.kind == "merchant":
-            return match.ref
-    return None
