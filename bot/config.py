@@ -65,6 +65,10 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["console", "json"] = "console"
     shell_files_dir: str = "o2o-files"
+    poster_font: str = Field(
+        default="",
+        description="Font file for `o2o poster` (a CJK font for Chinese); empty: search.",
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,6 +20,16 @@ from services.catalog import (
 from services.database import Database
 from services.geo import haversine_m
 from storage.models import Deal, Merchant, MerchantStatus, Store
+
+
+@dataclass(frozen=True)
+class MerchantLookup:
+    """The merchant someone named, or the slugs closest to what they typed."""
+
+    slug: str | None
+    status: str | None
+    suggestions: tuple[str, ...] = ()
+    merchants: int = 0  # how many merchants there are at all
 
 
 @dataclass(frozen=True)
@@ -72,3 +83,34 @@ async def get_storefront(
         deals=tuple(summary_of(d, merchant) for d in deals if is_on_sale(d, merchant, now)),
         stores=tuple(located),
     )
+
+
+async def find_merchant(db: Database, name: str, limit: int = 5) -> MerchantLookup:
+    """The merchant whose slug, or exact Chinese or English name, is `name`.
+
+    Slugs and English names match regardless of case. When nothing matches, up to
+    `limit` slugs of merchants whose slug or name is close (difflib) are suggested.
+    """
+    wanted = name.strip()
+    async with db.session() as session:
+        rows = (
+            await session.exec(
+                select(Merchant.slug, Merchant.name_zh, Merchant.name_en, Merchant.status)
+                .order_by(col(Merchant.id))
+            )
+        ).all()
+    for slug, name_zh, name_en, status in rows:
+        if (
+            slug == wanted.lower()
+            or name_zh == wanted
+            or (name_en is not None and name_en.casefold() == wanted.casefold())
+        ):
+            return MerchantLookup(slug, status, merchants=len(rows))
+    by_key: dict[str, str] = {}
+    for slug, name_zh, name_en, _ in rows:
+        for key in (slug, name_zh, name_en and name_en.casefold()):
+            if key:
+                by_key.setdefault(key, slug)
+    close = difflib.get_close_matches(wanted.casefold(), list(by_key), n=limit * 3, cutoff=0.6)
+    suggestions = tuple(dict.fromkeys(by_key[key] for key in close))[:limit]
+    return MerchantLookup(None, None, suggestions, len(rows))

@@ -157,3 +157,7 @@ nlu-unknown = Sorry, I didn't get that. I can find deals near you; try “milk t
 nlu-follow-which = Which store? Open a store's deals and tap Follow, or type e.g. “follow Haidilao”.
 nlu-merchant-unknown = I don't know a store called “{ $name }” yet.
 nlu-radius-capped = That's farther than “near” can mean here, so I searched within { $km } km.
+
+## The counter poster (o2o poster, bot/commands/poster.py)
+poster-tagline = Scan to follow us and see our deals
+poster-stores = Our stores

@@ -157,3 +157,7 @@ nlu-unknown = 抱歉，没太明白。我可以帮您找附近的优惠，比如
 nlu-follow-which = 关注哪家店？打开门店团购点“关注”，或直接说“关注海底捞”。
 nlu-merchant-unknown = 还不认识叫“{ $name }”的店。
 nlu-radius-capped = 这个范围太远了，已为您在 { $km } 公里内搜索。
+
+## 柜台海报（o2o poster，bot/commands/poster.py）
+poster-tagline = 扫码关注，查看本店优惠
+poster-stores = 门店地址
