@@ -11,12 +11,23 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 
 from services.catalog import build_search_text
 from services.database import Database
 from services.places import import_demo_places
-from storage.models import Deal, DealStatus, DealStore, Merchant, MerchantStatus, Store
+from services.users import demo_telegram_id
+from storage.models import (
+    Deal,
+    DealStatus,
+    DealStore,
+    Merchant,
+    MerchantStaff,
+    MerchantStatus,
+    StaffRole,
+    Store,
+    User,
+)
 from storage.types import utcnow
 
 
@@ -131,5 +142,41 @@ async def seed_demo(db: Database, now: datetime | None = None) -> SeedReport:
             for key in dd.store_keys:
                 session.add(DealStore(deal_id=deal.id, store_id=stores[key].id))
             added_deals += 1
+    await seed_demo_staff(db, now)
     await import_demo_places(db)
     return SeedReport(added_merchants, added_stores, added_deals)
+
+
+DEMO_STAFF_ROLES = (("owner", StaffRole.OWNER), ("staff", StaffRole.STAFF))
+
+
+async def seed_demo_staff(db: Database, now: datetime) -> int:
+    """An owner and a staff member for every demo merchant, named `<slug>-owner` and
+    `<slug>-staff` (in the shell: `/as haidilao-staff`). Returns how many were added."""
+    from services import demo_data
+
+    added = 0
+    async with db.transaction() as session:
+        slugs = [m.slug for m in demo_data.MERCHANTS]
+        merchants = (await session.exec(
+            select(Merchant).where(col(Merchant.slug).in_(slugs)))).all()
+        for merchant in merchants:
+            for suffix, role in DEMO_STAFF_ROLES:
+                name = f"{merchant.slug}-{suffix}"
+                telegram_id = demo_telegram_id(name)
+                user = (await session.exec(
+                    select(User).where(User.telegram_id == telegram_id))).first()
+                if user is None:
+                    user = User(telegram_id=telegram_id, first_name=name, created_at=now)
+                    session.add(user)
+                    await session.flush()
+                exists = (await session.exec(select(MerchantStaff.id).where(
+                    MerchantStaff.merchant_id == merchant.id,
+                    MerchantStaff.user_id == user.id))).first()
+                if exists is None:
+                    session.add(MerchantStaff(merchant_id=merchant.id, user_id=user.id,
+                                              role=role, created_at=now))
+                    added += 1
+                if role == StaffRole.OWNER and merchant.owner_user_id is None:
+                    merchant.owner_user_id = user.id
+    return added

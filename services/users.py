@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -85,3 +86,23 @@ async def set_language(db: Database, user_id: int, language: str | None) -> None
         if user is not None:
             user.language = language
             user.updated_at = utcnow()
+
+
+async def get_profile(db: Database, user_id: int) -> UserProfile | None:
+    """The profile of a user by our id (for messages sent outside a conversation)."""
+    async with db.session() as session:
+        user = await session.get(User, user_id)
+        return _profile(user) if user is not None else None
+
+
+async def get_profile_by_telegram_id(db: Database, telegram_id: int) -> UserProfile | None:
+    """The profile of a user by their Telegram id, or None if they never wrote to us."""
+    async with db.session() as session:
+        user = (await session.exec(select(User).where(User.telegram_id == telegram_id))).first()
+        return _profile(user) if user is not None else None
+
+
+def demo_telegram_id(name: str) -> int:
+    """A stable made-up Telegram id for a name: the console shell's users and the demo
+    staff (`/as haidilao-staff`) share it, so a script can play any of them."""
+    return 100_000_000 + zlib.crc32(name.strip().lower().encode()) % 900_000_000

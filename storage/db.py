@@ -35,6 +35,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+    # We emit BEGIN ourselves (below) instead of letting the driver do it late.
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    # A write transaction takes SQLite's write lock at BEGIN, so two writers queue
+    # (busy_timeout) instead of the second failing with "database is locked" when it
+    # upgrades from reading to writing; reads begin deferred and run beside writers.
+    immediate = conn.get_execution_options().get("sqlite_write", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 class Database:
@@ -61,6 +71,7 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.dialect == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
         self._sessions = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False
         )
@@ -69,6 +80,8 @@ class Database:
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session in one transaction: commit on success, roll back on error."""
         async with self._sessions() as session, session.begin():
+            if self.dialect == "sqlite":
+                await session.connection(execution_options={"sqlite_write": True})
             yield session
 
     @contextlib.asynccontextmanager

@@ -178,16 +178,38 @@ class Order(SQLModel, table=True):
     status: str = Field(default=OrderStatus.PENDING, max_length=16, index=True)
     provider: str | None = Field(default=None, max_length=32)
     provider_ref: str | None = Field(default=None, max_length=200, unique=True)
-    expires_at: datetime = Field(sa_type=UTCDateTime)
+    charge_id: str | None = Field(default=None, max_length=200, unique=True)  # the payment
+    refunded: int = 0  # minor units given back so far
+    expires_at: datetime = Field(sa_type=UTCDateTime, index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     paid_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class StaffRole(StrEnum):
+    OWNER = "owner"
+    STAFF = "staff"
+
+
+class MerchantStaff(SQLModel, table=True):
+    """Who may act for a merchant: its owner and its staff (optionally tied to one store)."""
+
+    __tablename__ = "merchant_staff"
+    __table_args__ = (UniqueConstraint("merchant_id", "user_id", name="uq_staff_merchant_user"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    merchant_id: int = Field(foreign_key="merchants.id", index=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    role: str = Field(default=StaffRole.STAFF, max_length=16)
+    store_id: int | None = Field(default=None, foreign_key="stores.id")  # None: every store
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class RedemptionCode(SQLModel, table=True):
     """One unit of a paid order, shown at the counter; redeemed at most once."""
 
     __tablename__ = "redemption_codes"
+    __table_args__ = (Index("ix_redemption_codes_status_until", "status", "valid_until"),)
 
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=32, unique=True, index=True)
@@ -200,6 +222,79 @@ class RedemptionCode(SQLModel, table=True):
     redeemed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     redeemed_by: int | None = Field(default=None, foreign_key="users.id")
     redeemed_store_id: int | None = Field(default=None, foreign_key="stores.id")
+    voided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class RedemptionRequest(SQLModel, table=True):
+    """The one-time id a redemption confirm carries: a double tap redeems once."""
+
+    __tablename__ = "redemption_requests"
+
+    id: str = Field(primary_key=True, max_length=24)
+    code_id: int = Field(foreign_key="redemption_codes.id", index=True)
+    staff_user_id: int = Field(foreign_key="users.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    outcome: str | None = Field(default=None, max_length=16)
+
+
+class RedemptionAttempt(SQLModel, table=True):
+    """The audit trail: every check, confirm and undo, with who did it and how it went."""
+
+    __tablename__ = "redemption_attempts"
+    __table_args__ = (Index("ix_redemption_attempts_user_time", "user_id", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id")
+    action: str = Field(max_length=16)  # check, confirm, undo
+    entered: str = Field(default="", max_length=40)  # what was typed, cut short
+    code_id: int | None = Field(default=None, foreign_key="redemption_codes.id")
+    store_id: int | None = Field(default=None, foreign_key="stores.id")
+    outcome: str = Field(max_length=16)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class RedemptionLock(SQLModel, table=True):
+    """A person locked out of redeeming after too many wrong codes."""
+
+    __tablename__ = "redemption_locks"
+
+    user_id: int = Field(foreign_key="users.id", primary_key=True)
+    locked_until: datetime = Field(sa_type=UTCDateTime)
+
+
+class Refund(SQLModel, table=True):
+    """Money going back for some codes of an order; retried until the provider agrees."""
+
+    __tablename__ = "refunds"
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="orders.id", index=True)
+    provider: str = Field(max_length=32)
+    charge_id: str = Field(max_length=200, index=True)  # the payment the money goes back to
+    amount: int  # minor units
+    currency: str = Field(min_length=3, max_length=3)
+    codes: int  # how many codes it covers
+    reason: str = Field(max_length=16)  # shopper, expired, late_payment, double_payment
+    status: str = Field(default="pending", max_length=16, index=True)  # pending, done, manual
+    reference: str | None = Field(default=None, max_length=200)
+    error: str | None = Field(default=None, max_length=300)
+    attempts: int = 0
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class VisitRating(SQLModel, table=True):
+    """A shopper's 1-5 stars for a redeemed code's visit (one per code)."""
+
+    __tablename__ = "visit_ratings"
+
+    code_id: int = Field(foreign_key="redemption_codes.id", primary_key=True)
+    user_id: int = Field(foreign_key="users.id")
+    merchant_id: int = Field(foreign_key="merchants.id", index=True)
+    stars: int
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

@@ -1,0 +1,477 @@
+"""Buying a deal: orders that hold stock, payments applied once, codes issued with them.
+
+The order state machine (each move one transaction that checks the state it leaves):
+
+    pending --paid--> paid --codes delivered in chat--> fulfilled
+       |                 \\--all codes refunded--> refunded
+       +--hold ran out--> expired         +--buyer gave up--> cancelled
+
+- `start_order` holds stock at once (a conditional UPDATE on the deal row: concurrent
+  buyers queue on that row, so the last units are never sold twice) and checks the
+  per-person limit after taking the row, so one person's two taps queue too.
+- `apply_payment` marks the order paid and issues one code per unit in the same
+  transaction. Each charge applies once: a replayed notice finds the order paid with
+  that charge and changes nothing. Money that cannot buy anything (a hold that ran out
+  and the stock is gone, a second charge for a paid order, a wrong amount) becomes a
+  refund rather than silence.
+- Holds that run out are released by `expire_orders` (a scheduler job) and lazily,
+  whenever a buyer finds a deal sold out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, func, or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+
+from services.catalog import Bilingual
+from services.codes import new_code
+from services.database import Database
+from services.payments.base import PaymentLink, PaymentNotice
+from storage.models import (
+    CodeStatus,
+    Deal,
+    DealStatus,
+    Merchant,
+    MerchantStatus,
+    Order,
+    OrderStatus,
+    RedemptionCode,
+    Refund,
+    User,
+)
+
+DEFAULT_HOLD = timedelta(minutes=15)
+MAX_QUANTITY = 20  # per order, whatever the stock and limit
+_LIVE = (OrderStatus.PENDING, OrderStatus.PAID, OrderStatus.FULFILLED)
+
+
+@dataclass(frozen=True)
+class OrderView:
+    """An order as the buyer and the payment flow see it."""
+
+    id: int
+    user_id: int
+    user_telegram_id: int
+    deal_id: int
+    deal_title: Bilingual
+    quantity: int
+    unit_price: int
+    total: int
+    currency: str
+    status: str
+    expires_at: datetime
+    provider: str | None
+    provider_ref: str | None
+    refund_policy: str
+
+
+@dataclass(frozen=True)
+class BuyLimits:
+    """How many units this person may buy now, and why not more."""
+
+    can_buy: int  # 0 when nothing can be bought
+    reason: str | None  # deal_gone, sold_out, limit_reached when can_buy is 0
+    stock: int | None
+    bought: int  # units already bought or held by this person
+    per_user_limit: int
+
+
+@dataclass(frozen=True)
+class OrderStart:
+    """What `start_order` did: an order, or the reason there is none."""
+
+    order: OrderView | None
+    reason: str | None = None  # bad_quantity, deal_gone, sold_out, not_enough, limit_reached
+    can_buy: int = 0  # how many could be bought instead, when the answer is no
+
+
+@dataclass(frozen=True)
+class PaymentResult:
+    """What applying a payment notice did."""
+
+    outcome: str  # paid, duplicate, refund, unknown
+    order: OrderView | None = None
+    refund_id: int | None = None  # a refund to carry out (outcome "refund")
+    reason: str | None = None  # why the money goes back (late_payment, double_payment, ...)
+
+
+# ------------------------------------------------------------------ reading orders
+
+
+async def _order_view(session: object, order_id: int) -> OrderView | None:
+    row = (
+        await session.exec(  # type: ignore[attr-defined]
+            select(Order, Deal, User)
+            .join(Deal, Deal.id == Order.deal_id)
+            .join(User, User.id == Order.user_id)
+            .where(Order.id == order_id)
+        )
+    ).first()
+    if row is None:
+        return None
+    order, deal, user = row
+    return OrderView(
+        id=order.id, user_id=order.user_id, user_telegram_id=user.telegram_id,
+        deal_id=deal.id, deal_title=Bilingual(deal.title_zh, deal.title_en),
+        quantity=order.quantity, unit_price=order.unit_price, total=order.total,
+        currency=order.currency, status=order.status, expires_at=order.expires_at,
+        provider=order.provider, provider_ref=order.provider_ref,
+        refund_policy=deal.refund_policy,
+    )
+
+
+async def get_order(db: Database, order_id: int) -> OrderView | None:
+    """The order with this id, or None."""
+    async with db.session() as session:
+        return await _order_view(session, order_id)
+
+
+async def order_by_ref(db: Database, provider: str, provider_ref: str) -> OrderView | None:
+    """The order a provider's session or token belongs to, or None."""
+    async with db.session() as session:
+        order_id = (
+            await session.exec(
+                select(Order.id).where(Order.provider == provider,
+                                       Order.provider_ref == provider_ref)
+            )
+        ).first()
+        return await _order_view(session, order_id) if order_id else None
+
+
+# ------------------------------------------------------------------ ordering
+
+
+async def _bought(session: object, user_id: int, deal_id: int) -> int:
+    """Units this person holds or owns of a deal: pending orders plus live codes."""
+    pending = (
+        await session.exec(  # type: ignore[attr-defined]
+            select(func.coalesce(func.sum(Order.quantity), 0)).where(
+                Order.user_id == user_id, Order.deal_id == deal_id,
+                Order.status == OrderStatus.PENDING,
+            )
+        )
+    ).one()
+    codes = (
+        await session.exec(  # type: ignore[attr-defined]
+            select(func.count()).select_from(RedemptionCode).where(
+                RedemptionCode.user_id == user_id, RedemptionCode.deal_id == deal_id,
+                RedemptionCode.status != CodeStatus.VOID,
+            )
+        )
+    ).one()
+    return int(pending) + int(codes)
+
+
+def _sellable(deal: Deal | None, merchant: Merchant | None, now: datetime) -> bool:
+    return (
+        deal is not None and merchant is not None
+        and deal.status == DealStatus.ACTIVE
+        and merchant.status == MerchantStatus.APPROVED
+        and deal.valid_until > now
+    )
+
+
+async def buy_limits(db: Database, user_id: int, deal_id: int, now: datetime) -> BuyLimits:
+    """How many units of a deal this person can buy right now."""
+    await release_expired_holds(db, now, deal_id)
+    async with db.session() as session:
+        row = (
+            await session.exec(
+                select(Deal, Merchant).join(Merchant, Merchant.id == Deal.merchant_id)
+                .where(Deal.id == deal_id)
+            )
+        ).first()
+        deal, merchant = row if row else (None, None)
+        if not _sellable(deal, merchant, now):
+            return BuyLimits(0, "deal_gone", None, 0, 0)
+        assert deal is not None
+        bought = await _bought(session, user_id, deal_id)
+    room = max(0, deal.per_user_limit - bought)
+    can = min(room, MAX_QUANTITY, deal.stock if deal.stock is not None else MAX_QUANTITY)
+    reason = None
+    if can == 0:
+        reason = "sold_out" if deal.stock == 0 else "limit_reached"
+    return BuyLimits(can, reason, deal.stock, bought, deal.per_user_limit)
+
+
+async def start_order(
+    db: Database, user_id: int, deal_id: int, quantity: int, now: datetime,
+    hold: timedelta = DEFAULT_HOLD,
+) -> OrderStart:
+    """Hold `quantity` units for this person and open a pending order for them."""
+    if not isinstance(quantity, int) or isinstance(quantity, bool) or not (
+        1 <= quantity <= MAX_QUANTITY
+    ):
+        return OrderStart(None, "bad_quantity")
+    for attempt in range(2):
+        start = await _try_start(db, user_id, deal_id, quantity, now, hold)
+        if start.reason not in ("sold_out", "not_enough") or attempt:
+            return start
+        # Maybe abandoned holds are keeping the stock: release them and try once more.
+        if not await release_expired_holds(db, now, deal_id):
+            return start
+    return start  # pragma: no cover - the loop always returns
+
+
+class _Refused(Exception):
+    """Raised inside the order transaction to roll the stock hold back."""
+
+    def __init__(self, answer: OrderStart) -> None:
+        self.answer = answer
+
+
+async def _try_start(
+    db: Database, user_id: int, deal_id: int, quantity: int, now: datetime, hold: timedelta,
+) -> OrderStart:
+    try:
+        return await _start_in_transaction(db, user_id, deal_id, quantity, now, hold)
+    except _Refused as refused:
+        return refused.answer
+
+
+async def _start_in_transaction(
+    db: Database, user_id: int, deal_id: int, quantity: int, now: datetime, hold: timedelta,
+) -> OrderStart:
+    async with db.transaction() as session:
+        # Take the deal row first: it is the queue every buyer of this deal waits in.
+        taken = await session.exec(  # type: ignore[call-overload]
+            update(Deal)
+            .where(
+                col(Deal.id) == deal_id,
+                col(Deal.status) == DealStatus.ACTIVE,
+                col(Deal.valid_until) > now,
+                or_(col(Deal.stock).is_(None), col(Deal.stock) >= quantity),
+            )
+            .values(stock=col(Deal.stock) - quantity)  # NULL (unlimited) stays NULL
+        )
+        row = (
+            await session.exec(
+                select(Deal, Merchant).join(Merchant, Merchant.id == Deal.merchant_id)
+                .where(Deal.id == deal_id)
+            )
+        ).first()
+        deal, merchant = row if row else (None, None)
+        if taken.rowcount != 1:
+            if not _sellable(deal, merchant, now):
+                return OrderStart(None, "deal_gone")
+            assert deal is not None
+            if not deal.stock:
+                return OrderStart(None, "sold_out")
+            return OrderStart(None, "not_enough", can_buy=deal.stock)
+        assert deal is not None and merchant is not None
+        if merchant.status != MerchantStatus.APPROVED:
+            raise _Refused(OrderStart(None, "deal_gone"))
+        bought = await _bought(session, user_id, deal_id)
+        if bought + quantity > deal.per_user_limit:
+            raise _Refused(OrderStart(None, "limit_reached",  # the rollback frees the stock
+                                      can_buy=max(0, deal.per_user_limit - bought)))
+        order = Order(
+            user_id=user_id, deal_id=deal_id, quantity=quantity, unit_price=deal.price,
+            total=deal.price * quantity, currency=deal.currency,
+            status=OrderStatus.PENDING, expires_at=now + hold, created_at=now,
+            updated_at=now,
+        )
+        session.add(order)
+        await session.flush()
+        assert order.id is not None
+        view = await _order_view(session, order.id)
+    return OrderStart(view)
+
+
+async def attach_payment(db: Database, order_id: int, link: PaymentLink, now: datetime) -> bool:
+    """Remember which provider session pays this pending order."""
+    async with db.transaction() as session:
+        result = await session.exec(  # type: ignore[call-overload]
+            update(Order)
+            .where(col(Order.id) == order_id, col(Order.status) == OrderStatus.PENDING)
+            .values(provider=link.provider, provider_ref=link.provider_ref, updated_at=now)
+        )
+        return bool(result.rowcount == 1)
+
+
+async def cancel_order(db: Database, order_id: int, user_id: int, now: datetime) -> bool:
+    """The buyer gives up a pending order; its stock goes back. False if not pending."""
+    async with db.transaction() as session:
+        return await _close_pending(session, order_id, OrderStatus.CANCELLED, now,
+                                    extra=col(Order.user_id) == user_id)
+
+
+async def _close_pending(
+    session: object, order_id: int, status: str, now: datetime, extra: object = True,
+) -> bool:
+    """pending -> expired/cancelled, returning the held stock. False if not pending."""
+    result = await session.exec(  # type: ignore[attr-defined]
+        update(Order)
+        .where(col(Order.id) == order_id, col(Order.status) == OrderStatus.PENDING, extra)
+        .values(status=status, updated_at=now)
+        .returning(Order.deal_id, Order.quantity)
+    )
+    row = result.first()
+    if row is None:
+        return False
+    deal_id, quantity = row
+    await session.exec(  # type: ignore[attr-defined]
+        update(Deal).where(col(Deal.id) == deal_id, col(Deal.stock).is_not(None))
+        .values(stock=col(Deal.stock) + quantity)
+    )
+    return True
+
+
+async def release_expired_holds(db: Database, now: datetime, deal_id: int | None = None) -> int:
+    """Expire pending orders whose hold ran out (of one deal, or all); stock goes back."""
+    async with db.session() as session:
+        query = select(Order.id).where(
+            Order.status == OrderStatus.PENDING, col(Order.expires_at) <= now
+        )
+        if deal_id is not None:
+            query = query.where(Order.deal_id == deal_id)
+        ids = list((await session.exec(query.limit(1000))).all())
+    released = 0
+    for order_id in ids:
+        async with db.transaction() as session:
+            released += await _close_pending(session, order_id, OrderStatus.EXPIRED, now)
+    return released
+
+
+expire_orders = release_expired_holds
+
+
+# ------------------------------------------------------------------ paying
+
+
+def precheck_problem(order: OrderView | None, amount: int, currency: str,
+                     now: datetime) -> str | None:
+    """Why a payment for this order must not go ahead now (None: it may)."""
+    if order is None:
+        return "unknown_order"
+    if order.status != OrderStatus.PENDING:
+        return "paid_already" if order.status in (OrderStatus.PAID, OrderStatus.FULFILLED) \
+            else "order_closed"
+    if order.expires_at <= now:
+        return "order_expired"
+    if amount != order.total or currency.upper() != order.currency:
+        return "amount_changed"
+    return None
+
+
+async def apply_payment(db: Database, notice: PaymentNotice, now: datetime) -> PaymentResult:
+    """Mark the order paid and issue its codes, once per charge, whatever arrives twice."""
+    try:
+        async with db.transaction() as session:
+            paid = await session.exec(  # type: ignore[call-overload]
+                update(Order)
+                .where(
+                    col(Order.id) == notice.order_id,
+                    col(Order.status) == OrderStatus.PENDING,
+                    col(Order.total) == notice.amount,
+                    col(Order.currency) == notice.currency.upper(),
+                )
+                .values(status=OrderStatus.PAID, paid_at=now, updated_at=now,
+                        charge_id=notice.charge_id, provider=notice.provider)
+                .returning(Order.deal_id, Order.user_id, Order.quantity)
+            )
+            row = paid.first()
+            if row is not None:
+                deal_id, user_id, quantity = row
+                await _issue_codes(session, notice.order_id, deal_id, user_id, quantity, now)
+                return PaymentResult("paid", await _order_view(session, notice.order_id))
+    except IntegrityError:
+        # The charge id is unique: this charge was applied (to some order) already.
+        pass
+    return await _settle_unusable(db, notice, now)
+
+
+async def _issue_codes(session: object, order_id: int, deal_id: int, user_id: int,
+                       quantity: int, now: datetime) -> None:
+    deal = await session.get(Deal, deal_id)  # type: ignore[attr-defined]
+    assert deal is not None
+    await session.exec(  # type: ignore[attr-defined]
+        update(Deal).where(col(Deal.id) == deal_id).values(sold=col(Deal.sold) + quantity)
+    )
+    session.add_all(  # type: ignore[attr-defined]
+        RedemptionCode(
+            code=new_code(), order_id=order_id, deal_id=deal_id, user_id=user_id,
+            status=CodeStatus.ISSUED, valid_from=deal.valid_from,
+            valid_until=deal.valid_until, created_at=now,
+        )
+        for _ in range(quantity)
+    )
+
+
+async def _settle_unusable(db: Database, notice: PaymentNotice, now: datetime) -> PaymentResult:
+    """A notice that did not simply pay a pending order: replay, late, double or wrong."""
+    async with db.transaction() as session:
+        order = await session.get(Order, notice.order_id)
+        if order is None:
+            return PaymentResult("unknown", reason="unknown_order")
+        if order.charge_id == notice.charge_id:
+            return PaymentResult("duplicate", await _order_view(session, order.id))
+        applied = (
+            await session.exec(select(Refund.id).where(Refund.charge_id == notice.charge_id))
+        ).first()
+        if applied is not None:
+            return PaymentResult("duplicate", await _order_view(session, order.id))
+        if (order.status == OrderStatus.EXPIRED and notice.amount == order.total
+                and notice.currency.upper() == order.currency):
+            # Paid after the hold ran out: take the stock again if it is still there.
+            taken = await session.exec(  # type: ignore[call-overload]
+                update(Deal)
+                .where(col(Deal.id) == order.deal_id, col(Deal.status) == DealStatus.ACTIVE,
+                       col(Deal.valid_until) > now,
+                       or_(col(Deal.stock).is_(None), col(Deal.stock) >= order.quantity))
+                .values(stock=col(Deal.stock) - order.quantity)
+            )
+            if taken.rowcount == 1:
+                order.status = OrderStatus.PAID
+                order.paid_at = order.updated_at = now
+                order.charge_id = notice.charge_id
+                order.provider = notice.provider
+                await session.flush()
+                await _issue_codes(session, order.id, order.deal_id, order.user_id,
+                                   order.quantity, now)
+                return PaymentResult("paid", await _order_view(session, order.id))
+            reason = "late_payment"
+        elif order.status in (OrderStatus.PAID, OrderStatus.FULFILLED, OrderStatus.REFUNDED):
+            reason = "double_payment"
+        elif order.status == OrderStatus.PENDING:
+            reason = "amount_changed"
+        else:
+            reason = "order_closed"
+        refund = Refund(
+            order_id=order.id, provider=notice.provider, charge_id=notice.charge_id,
+            amount=notice.amount, currency=notice.currency.upper(), codes=0, reason=reason,
+            created_at=now,
+        )
+        session.add(refund)
+        await session.flush()
+        return PaymentResult("refund", await _order_view(session, order.id), refund.id, reason)
+
+
+async def mark_delivered(db: Database, order_id: int, now: datetime) -> bool:
+    """paid -> fulfilled once the codes are in the buyer's chat."""
+    async with db.transaction() as session:
+        result = await session.exec(  # type: ignore[call-overload]
+            update(Order)
+            .where(col(Order.id) == order_id, col(Order.status) == OrderStatus.PAID)
+            .values(status=OrderStatus.FULFILLED, updated_at=now)
+        )
+        return bool(result.rowcount == 1)
+
+
+async def undelivered_orders(db: Database, paid_before: datetime) -> list[int]:
+    """Paid orders whose codes never reached the chat (the sender crashed or was cut off)."""
+    async with db.session() as session:
+        return list(
+            (
+                await session.exec(
+                    select(Order.id).where(
+                        Order.status == OrderStatus.PAID,
+                        and_(col(Order.paid_at).is_not(None), col(Order.paid_at) <= paid_before),
+                    ).limit(200)
+                )
+            ).all()
+        )

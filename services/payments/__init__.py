@@ -1,0 +1,53 @@
+"""Payment providers behind one interface (see `base`), and the set the runtime uses.
+
+`Payments` holds the configured providers: the one new orders use (`default`) and
+every provider an older order may have been paid with, so a refund always goes back
+the way the money came.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from services.payments.base import (
+    Checkout,
+    PaymentError,
+    PaymentLink,
+    PaymentNotice,
+    PaymentProvider,
+    RefundOutcome,
+    WebhookError,
+)
+
+__all__ = [
+    "Checkout", "PaymentError", "PaymentLink", "PaymentNotice", "PaymentProvider",
+    "Payments", "RefundOutcome", "WebhookError",
+]
+
+
+@dataclass
+class Payments:
+    """The providers in use; `default` names the one new orders pay with."""
+
+    default: str
+    providers: dict[str, PaymentProvider] = field(default_factory=dict)
+
+    @property
+    def current(self) -> PaymentProvider:
+        """The provider new orders use."""
+        return self.providers[self.default]
+
+    def get(self, name: str) -> PaymentProvider | None:
+        """A provider by name, or None when it is not configured."""
+        return self.providers.get(name)
+
+    async def refund(self, provider: str, charge_id: str, amount: int, currency: str,
+                     user_telegram_id: int, idempotency_key: str) -> RefundOutcome:
+        """Refund through the provider that took the money (see `services.refunds`)."""
+        chosen = self.providers.get(provider)
+        if chosen is None:
+            return RefundOutcome(ok=False, manual=True,
+                                 error=f"provider {provider!r} is not configured")
+        return await chosen.refund(charge_id, amount, currency,
+                                   user_telegram_id=user_telegram_id,
+                                   idempotency_key=idempotency_key)

@@ -1,0 +1,88 @@
+"""The one small interface every payment provider implements.
+
+A provider turns an order into something the buyer can pay (a link to a page, or a
+Telegram invoice), tells us reliably that an order was paid (a `PaymentNotice`,
+verified by the provider's own means: a signed webhook, Telegram's update, the sandbox
+page's one-time token), and gives money back (`refund`).
+
+The checkout service (`services.checkout`) never trusts a notice's amount blindly: it
+compares amount and currency with the order and applies each charge at most once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Checkout:
+    """An order as a provider needs to see it to ask for the money."""
+
+    order_id: int
+    title: str  # the deal's title in the buyer's language
+    description: str
+    quantity: int
+    amount: int  # total, minor units
+    currency: str  # ISO 4217
+    expires_at: datetime  # when the stock hold ends (UTC)
+    user_telegram_id: int
+    lang: str = "zh"
+
+
+@dataclass(frozen=True)
+class PaymentLink:
+    """How the buyer pays: open `url`, or (Telegram Payments) receive an invoice."""
+
+    provider: str
+    provider_ref: str  # the provider's id for this attempt (session id, token, payload)
+    url: str | None = None
+    invoice_payload: str | None = None  # set for Telegram Payments
+
+
+@dataclass(frozen=True)
+class PaymentNotice:
+    """A verified statement from a provider that an order was paid."""
+
+    provider: str
+    order_id: int
+    amount: int  # minor units, as charged
+    currency: str
+    charge_id: str  # unique per charge: telegram_payment_charge_id, payment intent, ...
+    provider_ref: str = ""  # the session/token the payment belongs to
+
+
+@dataclass(frozen=True)
+class RefundOutcome:
+    """What a provider said to a refund request."""
+
+    ok: bool
+    reference: str = ""  # the provider's refund id
+    manual: bool = False  # the operator has to refund at the provider's dashboard
+    error: str = ""
+
+
+class PaymentError(Exception):
+    """A provider could not do what was asked (network, refused, misconfigured)."""
+
+
+class WebhookError(Exception):
+    """A webhook that must be refused: bad signature, replay, malformed body."""
+
+
+class PaymentProvider(Protocol):
+    """What the checkout flow needs from a payment provider."""
+
+    name: str
+
+    async def create_link(self, checkout: Checkout) -> PaymentLink:
+        """Ask the provider for a way to pay this order."""
+        ...
+
+    async def refund(
+        self, charge_id: str, amount: int, currency: str, *, user_telegram_id: int,
+        idempotency_key: str,
+    ) -> RefundOutcome:
+        """Give `amount` of charge `charge_id` back; safe to retry with the same key."""
+        ...

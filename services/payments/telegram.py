@@ -1,0 +1,63 @@
+"""Telegram Payments: an invoice in the chat, pre-checkout re-checked, paid once per charge.
+
+The invoice payload names the order (`order:<id>:<nonce>`); the nonce makes a payload
+from an older attempt useless. Telegram's successful_payment carries
+telegram_payment_charge_id, which is the charge id we apply once.
+
+Refunds: Telegram Stars (currency XTR) are refunded through the Bot API
+(refundStarPayment), which the transport provides as `star_refunder`. Payments taken
+by a card provider through Telegram are refunded at that provider, so they are
+recorded as `manual` for the operator.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Awaitable, Callable
+
+from services.payments.base import Checkout, PaymentLink, PaymentNotice, RefundOutcome
+
+NAME = "telegram"
+PAYLOAD = re.compile(r"order:([0-9]{1,12}):([A-Za-z0-9_-]{6,32})")
+
+StarRefunder = Callable[[int, str], Awaitable[bool]]  # (user telegram id, charge id) -> ok
+
+
+def order_of_payload(payload: str) -> int | None:
+    """The order id an invoice payload names, or None for anything else."""
+    match = PAYLOAD.fullmatch(payload or "")
+    return int(match.group(1)) if match else None
+
+
+class TelegramProvider:
+    """Pays with Telegram invoices."""
+
+    name = NAME
+
+    def __init__(self, star_refunder: StarRefunder | None = None) -> None:
+        self.star_refunder = star_refunder
+
+    async def create_link(self, checkout: Checkout) -> PaymentLink:
+        """An invoice payload for this order (the handler sends the invoice)."""
+        payload = f"order:{checkout.order_id}:{secrets.token_urlsafe(9)}"
+        return PaymentLink(NAME, provider_ref=payload, invoice_payload=payload)
+
+    @staticmethod
+    def notice(payload: str, amount: int, currency: str, charge_id: str) -> PaymentNotice | None:
+        """A successful_payment as a notice; None when the payload is not one of ours."""
+        order_id = order_of_payload(payload)
+        if order_id is None or not charge_id:
+            return None
+        return PaymentNotice(NAME, order_id, amount, currency.upper(), charge_id,
+                             provider_ref=payload)
+
+    async def refund(self, charge_id: str, amount: int, currency: str, *, user_telegram_id: int,
+                     idempotency_key: str) -> RefundOutcome:
+        """Stars back through the Bot API; card payments at the provider (manual)."""
+        if currency.upper() == "XTR" and self.star_refunder is not None:
+            ok = await self.star_refunder(user_telegram_id, charge_id)
+            return RefundOutcome(ok=ok, reference=charge_id if ok else "",
+                                 error="" if ok else "refundStarPayment refused")
+        return RefundOutcome(ok=False, manual=True,
+                             error="refund this charge at the payment provider")
