@@ -65,6 +65,28 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["console", "json"] = "console"
     shell_files_dir: str = "o2o-files"
+    payment_provider: Literal["sandbox", "telegram", "stripe"] = Field(
+        default="sandbox",
+        description="Who takes the money: sandbox (local test page), telegram, stripe.",
+    )
+    order_hold_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    stripe_secret_key: SecretStr | None = Field(
+        default=None, description="Stripe secret key (sk_...); set it as O2O_STRIPE_SECRET_KEY."
+    )
+    stripe_webhook_secret: SecretStr | None = Field(
+        default=None, description="Signing secret of the Stripe webhook endpoint (whsec_...)."
+    )
+    stripe_api_base: str = Field(
+        default="https://api.stripe.com",
+        description="Stripe API base URL (a local stand-in in tests).",
+    )
+    web_host: str = Field(default="127.0.0.1", description="Address the web server binds.")
+    web_port: int = Field(default=8080, ge=0, le=65535,
+                          description="Port of the web server (payment page, webhooks); 0: off.")
+    public_url: str = Field(
+        default="http://127.0.0.1:8080",
+        description="How buyers' browsers and providers reach the web server.",
+    )
     poster_font: str = Field(
         default="",
         description="Font file for `o2o poster` (a CJK font for Chinese); empty: search.",
@@ -82,7 +104,7 @@ class Settings(BaseSettings):
             raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
         return value
 
-    @field_validator("api_base")
+    @field_validator("api_base", "stripe_api_base", "public_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
         value = value.strip().rstrip("/")

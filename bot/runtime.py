@@ -4,28 +4,51 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
 import structlog
 
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from handlers.app import build_router
+from handlers.core import Reply
 from handlers.router import App, Options, Router
 from services.database import Database
+from services.payments import PaymentProvider, Payments
+from services.payments.sandbox import SandboxProvider
+from services.payments.telegram import TelegramProvider
 from services.seed import has_deals, seed_demo
 
 log = structlog.get_logger("o2o")
 
 
+Outbox = Callable[[int, list[Reply]], Awaitable[int]]
+"""Sends replies to a chat outside any conversation turn; returns how many went out."""
+
+
 @dataclass
 class Runtime:
-    """A started assistant: its settings, database, app context and router."""
+    """A started assistant: its settings, database, app context and router.
+
+    `outbox` is set by whatever talks to users (a Telegram transport, the console
+    shell); the web server and the scheduler send through it.
+    """
 
     settings: Settings
     db: Database
     app: App
     router: Router
+    outbox: Outbox | None = None
+
+    async def send(self, chat_id: int, replies: list[Reply]) -> int:
+        """Send replies to a chat through the outbox; 0 when there is none (yet)."""
+        if not replies:
+            return 0
+        if self.outbox is None:
+            log.warning("no transport to send to the chat; kept for later", chat=chat_id)
+            return 0
+        return await self.outbox(chat_id, replies)
 
     async def close(self) -> None:
         """Release the database connections."""
@@ -76,6 +99,7 @@ def options_from(settings: Settings, bot_username: str | None = None) -> Options
         default_timezone=settings.default_timezone,
         page_size=settings.search_page_size,
         conversation_ttl=timedelta(minutes=settings.conversation_ttl_minutes),
+        order_hold=timedelta(minutes=settings.order_hold_minutes),
         bot_username=bot_username or settings.bot_username,
     )
 
@@ -87,5 +111,29 @@ async def start_runtime(settings: Settings, *, seed_if_empty: bool = False) -> R
     if seed_if_empty and settings.seed_demo_on_empty and not await has_deals(db):
         report = await seed_demo(db)
         log.info("demo data seeded", merchants=report.merchants, deals=report.deals)
-    app = App(db=db, options=options_from(settings))
+    app = App(db=db, options=options_from(settings), payments=build_payments(settings))
     return Runtime(settings=settings, db=db, app=app, router=build_router())
+
+
+def build_payments(settings: Settings) -> Payments:
+    """The payment providers the settings configure; new orders use `payment_provider`.
+
+    The sandbox and Telegram providers are always there so that refunds of older
+    orders find the way the money came; Stripe is there when its keys are set.
+    """
+    providers: dict[str, PaymentProvider] = {
+        "sandbox": SandboxProvider(settings.public_url),
+        "telegram": TelegramProvider(),
+    }
+    key, secret = settings.stripe_secret_key, settings.stripe_webhook_secret
+    if key is not None and secret is not None:
+        from services.payments.stripe_provider import StripeProvider
+
+        providers["stripe"] = StripeProvider(
+            secret_key=key.get_secret_value(), webhook_secret=secret.get_secret_value(),
+            api_base=settings.stripe_api_base, public_url=settings.public_url,
+        )
+    elif settings.payment_provider == "stripe":
+        raise ConfigError("config error: payment_provider: stripe needs O2O_STRIPE_SECRET_KEY "
+                          "and O2O_STRIPE_WEBHOOK_SECRET")
+    return Payments(settings.payment_provider, providers)

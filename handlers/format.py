@@ -18,6 +18,16 @@ def local_date(moment: datetime, timezone: str) -> str:
     return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d")
 
 
+def local_time(moment: datetime, timezone: str) -> str:
+    """A UTC moment as a time of day in the user's time zone: 14:35."""
+    return moment.astimezone(ZoneInfo(timezone)).strftime("%H:%M")
+
+
+def local_datetime(moment: datetime, timezone: str) -> str:
+    """A UTC moment in the user's time zone: 2026-12-31 14:35."""
+    return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
+
+
 def discount_text(t: Translator, price: int, original_price: int) -> str:
     """"6.8折" in Chinese, "32% off" in English; "" without a saving."""
     if t.lang == "zh":

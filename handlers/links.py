@@ -3,6 +3,7 @@
 Payloads (at most 64 characters of A-Za-z0-9_-, Telegram's rule):
   shop_<slug>[_<ref>]   a merchant's storefront (from its QR poster or a shared link)
   deal_<id>[_<ref>]     a deal card (from a shared link)
+  r_<CODE>              a redemption code's QR, scanned by staff at the counter
 where <ref> is the sharer's referral code.
 """
 
@@ -10,9 +11,12 @@ from __future__ import annotations
 
 import re
 
+from services.codes import DEEP_LINK_PREFIX
+
 PAYLOAD = re.compile(r"[A-Za-z0-9_-]{1,64}")
 SHOP = re.compile(r"shop_([a-z0-9-]{1,32})(?:_([0-9A-Z]{8}))?")
 DEAL = re.compile(r"deal_([0-9]{1,12})(?:_([0-9A-Z]{8}))?")
+REDEEM_PREFIX = DEEP_LINK_PREFIX
 
 
 def shop_payload(slug: str, ref: str | None = None) -> str:

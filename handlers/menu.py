@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from handlers.codes import my_codes
 from handlers.core import (
     AnswerButton,
     Button,
@@ -12,10 +13,9 @@ from handlers.core import (
     SendText,
     Unsupported,
 )
-from handlers.format import category_label, local_date
+from handlers.format import category_label
 from handlers.i18n import Translator, normalize_language
 from handlers.router import Request, Router
-from services.codes import list_codes
 from services.follows import list_following
 from services.taxonomy import CATEGORIES
 from services.users import set_language
@@ -63,26 +63,6 @@ async def nearby_prompt(req: Request) -> Reply:
         t("nearby-prompt"),
         keyboard=((KeyButton(t("share-location"), request_location=True),),),
     )
-
-
-@router.command("mycodes", "codes")
-async def my_codes(req: Request) -> Reply:
-    t = req.t
-    codes = await list_codes(req.db, req.user.id)
-    if not codes:
-        return SendText(t("codes-none"), buttons=((Button(t("menu-search"), data="menu:search"),),))
-    lines = [t("codes-title", count=len(codes))]
-    for c in codes:
-        lines.append(
-            t(
-                "codes-line",
-                code=c.code,
-                title=c.deal_title.get(req.lang),
-                status=t(f"code-status-{c.status}"),
-                until=local_date(c.valid_until, req.user.timezone),
-            )
-        )
-    return SendText("\n".join(lines))
 
 
 @router.command("following")

@@ -35,6 +35,8 @@ from nlu import Parser
 from services.clock import utcnow
 from services.conversations import FlowState, clear_state, get_state, set_state
 from services.database import Database
+from services.payments import Payments
+from services.payments.sandbox import SandboxProvider
 from services.users import UserProfile, ensure_user
 
 log = logging.getLogger(__name__)
@@ -48,6 +50,7 @@ class Options:
     default_timezone: str = "Asia/Shanghai"
     page_size: int = 5
     conversation_ttl: timedelta = timedelta(minutes=30)
+    order_hold: timedelta = timedelta(minutes=15)
     bot_username: str = "o2o_demo_bot"  # learnt from Telegram by `o2o run`
 
 
@@ -59,6 +62,8 @@ class App:
     options: Options = field(default_factory=Options)
     clock: Callable[[], datetime] = utcnow
     parser: Parser | None = None  # built from the database on first use
+    payments: Payments = field(default_factory=lambda: Payments(
+        "sandbox", {"sandbox": SandboxProvider("http://127.0.0.1:8080")}))
 
     async def understanding(self) -> Parser:
         """The NLU parser, its vocabulary loaded from the database the first time."""

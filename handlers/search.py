@@ -22,6 +22,7 @@ from dataclasses import replace
 from datetime import timedelta
 from urllib.parse import quote
 
+from handlers.checkout import buy_button
 from handlers.core import (
     AnswerButton,
     Button,
@@ -33,6 +34,7 @@ from handlers.core import (
     SendPhoto,
     SendText,
     SendVenue,
+    button_ints,
 )
 from handlers.format import category_label, deal_card_text, result_button_text, result_line
 from handlers.links import deal_payload, start_link
@@ -67,17 +69,6 @@ router = Router()
 
 LOCATION_FRESH = timedelta(hours=3)  # older locations are not used silently
 SORT_BUTTONS = ("nearest", "cheapest", "biggest_discount", "best_rated", "popular")
-
-
-def _int_parts(data: str, count: int) -> list[int] | None:
-    """The `count` integers after the prefix of button data, or None if malformed."""
-    parts = data.split(":")[1:]
-    if len(parts) < count:
-        return None
-    try:
-        return [int(p) for p in parts[:count]]
-    except ValueError:
-        return None
 
 
 def render_page(req: Request, page: SearchPage) -> tuple[str, tuple[tuple[Button, ...], ...]]:
@@ -274,7 +265,7 @@ async def near(req: Request) -> Reply | list[Reply]:
 async def place_button(req: Request) -> Reply | list[Reply]:
     event = req.incoming.event
     assert isinstance(event, ButtonPress)
-    parts = _int_parts(event.data, 1)
+    parts = button_ints(event.data, 1)
     place = await get_place(req.db, parts[0]) if parts else None
     if place is None:
         return await stale_button(req)
@@ -296,7 +287,7 @@ async def wider_button(req: Request) -> Reply | list[Reply]:
     """The same search again with three times the radius (up to the maximum)."""
     event = req.incoming.event
     assert isinstance(event, ButtonPress)
-    parts = _int_parts(event.data, 1)
+    parts = button_ints(event.data, 1)
     query = await load_search(req.db, parts[0], req.user.id) if parts else None
     if query is None or not query.located:
         return await stale_button(req)
@@ -309,7 +300,7 @@ async def use_last_location(req: Request) -> Reply | list[Reply]:
     """Run a saved search again around the user's last location, however old."""
     event = req.incoming.event
     assert isinstance(event, ButtonPress)
-    parts = _int_parts(event.data, 1)
+    parts = button_ints(event.data, 1)
     query = await load_search(req.db, parts[0], req.user.id) if parts else None
     user = req.user
     if query is None or user.last_lat is None or user.last_lon is None:
@@ -344,7 +335,7 @@ async def open_now_button(req: Request) -> Reply | list[Reply]:
     """Toggle "only what is open now" on a saved search."""
     event = req.incoming.event
     assert isinstance(event, ButtonPress)
-    parts = _int_parts(event.data, 1)
+    parts = button_ints(event.data, 1)
     query = await load_search(req.db, parts[0], req.user.id) if parts else None
     if query is None:
         return await stale_button(req)
@@ -370,7 +361,7 @@ async def category_button(req: Request) -> Reply | list[Reply]:
 async def page_button(req: Request) -> Reply | list[Reply]:
     event = req.incoming.event
     assert isinstance(event, ButtonPress)
-    parts = _int_parts(event.data, 2)
+    parts = button_ints(event.data, 2)
     if parts is None:
         return await stale_button(req)
     page = await search_page(req.db, parts[0], req.user.id, parts[1],
@@ -388,10 +379,10 @@ async def deal_button(req: Request) -> Reply | list[Reply]:
     """Show the deal card of a pressed result."""
     event = req.incoming.event
     assert isinstance(event, ButtonPress)
-    parts = _int_parts(event.data, 1)
+    parts = button_ints(event.data, 1)
     if parts is None:
         return await stale_button(req)
-    back = _int_parts(event.data, 3)
+    back = button_ints(event.data, 3)
     replies = await deal_card_replies(req, parts[0], f"sp:{back[1]}:{back[2]}" if back else None)
     if isinstance(replies[-1], SendText) and replies[-1].text == req.t("deal-gone"):
         replies.insert(0, AnswerButton(event.query_id or "", req.t("deal-gone")))
@@ -412,6 +403,8 @@ async def deal_card_replies(req: Request, deal_id: int, back: str | None = None)
         (Button(follow_label, data=f"f:{card.merchant_id}"),
          Button(t("share-button"), data=f"sh:{card.id}")),
     ]
+    if card.on_sale:
+        rows.insert(0, (buy_button(t, card.id, card.price, card.currency),))
     if back is not None:
         rows.append((Button(t("back-to-results"), data=back),))
     replies: list[Reply] = []
@@ -430,7 +423,7 @@ async def share_button(req: Request) -> list[Reply]:
     """A link to this deal that carries the sharer's referral code, ready to forward."""
     event = req.incoming.event
     assert isinstance(event, ButtonPress)
-    parts = _int_parts(event.data, 1)
+    parts = button_ints(event.data, 1)
     card = await get_deal_card(req.db, parts[0], req.now()) if parts else None
     if card is None:
         return await stale_button(req)
@@ -450,7 +443,7 @@ async def share_button(req: Request) -> list[Reply]:
 async def follow_button(req: Request) -> list[Reply]:
     event = req.incoming.event
     assert isinstance(event, ButtonPress)
-    parts = _int_parts(event.data, 1)
+    parts = button_ints(event.data, 1)
     if parts is None:
         return await stale_button(req)
     t = req.t
@@ -465,7 +458,7 @@ async def follow_button(req: Request) -> list[Reply]:
 async def unfollow_button(req: Request) -> list[Reply]:
     event = req.incoming.event
     assert isinstance(event, ButtonPress)
-    parts = _int_parts(event.data, 1)
+    parts = button_ints(event.data, 1)
     if parts is None:
         return await stale_button(req)
     t = req.t

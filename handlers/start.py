@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from handlers.core import Button, Command, Reply, SendText
 from handlers.format import category_label, result_button_text, result_line
-from handlers.links import DEAL, PAYLOAD, SHOP
+from handlers.links import DEAL, PAYLOAD, REDEEM_PREFIX, SHOP
 from handlers.menu import main_menu
+from handlers.redeem import scanned
 from handlers.router import Request, Router
 from handlers.search import deal_card_replies, with_location
 from services.geo import format_distance
@@ -41,6 +42,8 @@ def _greeting(req: Request) -> str:
 async def _open(req: Request, payload: str) -> list[Reply] | None:
     if not PAYLOAD.fullmatch(payload):
         return None
+    if payload.startswith(REDEEM_PREFIX):
+        return await scanned(req, payload)
     if match := SHOP.fullmatch(payload):
         replies = await storefront_replies(req, match.group(1))
     elif match := DEAL.fullmatch(payload):

@@ -11,12 +11,12 @@ Button data:
 
 from __future__ import annotations
 
+from handlers.codes import my_codes
 from handlers.core import Button, ButtonPress, Reply, SendText, Text
 from handlers.menu import (
     category_buttons,
     help_,
     main_menu,
-    my_codes,
     nearby_prompt,
     settings,
     stale_button,

@@ -28,6 +28,7 @@ from handlers.core import (
     Location,
     Reply,
     Sender,
+    SendPhoto,
     SendText,
     Text,
     parse_command,
@@ -121,7 +122,7 @@ class Chat:
         replies = await dispatch(self.app, self.router, incoming)
         self.replies = replies
         for reply in replies:
-            if isinstance(reply, SendText):
+            if isinstance(reply, SendText | SendPhoto):
                 self._message_id += 1
                 if reply.buttons:
                     self.buttons = [(b, self._message_id) for row in reply.buttons for b in row]
@@ -142,6 +143,10 @@ class Chat:
             button, message_id = matches[0]
         assert button.data is not None
         return await self.send(ButtonPress(button.data, message_id, query_id="q1"))
+
+    async def press_data(self, data: str) -> list[Reply]:
+        """Press a button by its callback data (one sent to another chat, or a forged one)."""
+        return await self.send(ButtonPress(data, None, query_id="q2"))
 
     async def share_location(self, lat: float, lon: float) -> list[Reply]:
         return await self.send(Location(lat, lon))

@@ -42,7 +42,8 @@ async def bot(
     """`o2o seed demo` then `o2o run` against the stand-in, once with each Telegram
     library; stopped with SIGTERM afterwards."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("O2O_")}
-    env.update(O2O_BOT_TOKEN=TOKEN, O2O_POLLING_TIMEOUT="1", O2O_LOG_FORMAT="json")
+    env.update(O2O_BOT_TOKEN=TOKEN, O2O_POLLING_TIMEOUT="1", O2O_LOG_FORMAT="json",
+               O2O_WEB_PORT="0")
     db = str(tmp_path / "e2e.db")
     seed = await _run("seed", "demo", "--db", db, env=env)
     _, err = await asyncio.wait_for(seed.communicate(), timeout=120)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from typing import Any
 
 from bot.commands.common import add_database_option, settings_from
 from bot.config import ConfigError, Settings
+from bot.jobs import start_scheduler
 from bot.runtime import configure_logging, start_runtime
+from bot.web import start_web
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -38,16 +41,31 @@ def run(args: argparse.Namespace) -> int:
 
 async def _serve(settings: Settings) -> None:
     runtime = await start_runtime(settings, seed_if_empty=False)
+    web = None
+    scheduler = None
     try:
         assert settings.bot_token is not None
         token = settings.bot_token.get_secret_value()
+        # Import only the library in use: each takes a while to load.
+        transport: Any
         if settings.transport == "ptb":
             from bot.transports.ptb_transport import PtbTransport
 
-            await PtbTransport(runtime, token, settings.api_base).run_polling()
+            transport = PtbTransport(runtime, token, settings.api_base)
         else:
             from bot.transports.aiogram_transport import AiogramTransport
 
-            await AiogramTransport(runtime, token, settings.api_base).run_polling()
+            transport = AiogramTransport(runtime, token, settings.api_base)
+        try:
+            web = await start_web(runtime)
+        except OSError as exc:
+            raise ConfigError(f"config error: web_port: can't listen on {settings.web_host}:"
+                              f"{settings.web_port} ({exc.strerror}); set O2O_WEB_PORT") from None
+        scheduler = start_scheduler(runtime)
+        await transport.run_polling()
     finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+        if web is not None:
+            await web.cleanup()
         await runtime.close()

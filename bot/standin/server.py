@@ -574,6 +574,11 @@ class BotApiStandin:
     async def _m_createinvoicelink(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         return f"https://t.me/$standin-invoice-{next(self._file_ids)}"
 
+    async def _m_refundstarpayment(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        if not params.get("telegram_payment_charge_id"):
+            raise ApiError(400, "Bad Request: CHARGE_ID_EMPTY")
+        return True
+
     async def _m_edittext_common(self, params: dict[str, Any], *, field: str) -> Any:
         chat_id = params.get("chat_id")
         if not isinstance(chat_id, int) or chat_id not in self._chats:

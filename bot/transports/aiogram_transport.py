@@ -43,7 +43,7 @@ from aiogram.types import (
 from aiogram.types import InlineQuery as AioInlineQuery
 
 from bot.runtime import Runtime
-from bot.transports.common import Failure, deliver, split_text
+from bot.transports.common import Failure, deliver, deliver_all, split_text
 from handlers.core import (
     AnswerButton,
     AnswerInline,
@@ -71,6 +71,7 @@ from handlers.core import (
 from handlers.i18n import LANGUAGES, t
 from handlers.menu import MENU_COMMANDS
 from handlers.router import dispatch
+from services.payments.telegram import TelegramProvider
 
 log = structlog.get_logger("o2o.telegram")
 
@@ -148,6 +149,22 @@ class AiogramTransport:
         self.dp = Dispatcher()
         self.bot_username: str | None = None
         self._register()
+        runtime.outbox = self.send
+        telegram = runtime.app.payments.get("telegram")
+        if isinstance(telegram, TelegramProvider):
+            telegram.star_refunder = self.refund_stars
+
+    async def send(self, chat_id: int, replies: list[Reply]) -> int:
+        """Send replies to a chat outside an update (payment pages, scheduled jobs)."""
+        return await deliver_all(chat_id, replies, self.perform)
+
+    async def refund_stars(self, user_id: int, charge_id: str) -> bool:
+        """Give Telegram Stars back (refundStarPayment)."""
+        try:
+            return bool(await self.bot.refund_star_payment(user_id, charge_id))
+        except TelegramBadRequest as exc:
+            log.warning("star refund refused", user=user_id, error=exc.message)
+            return False
 
     def _register(self) -> None:
         dp = self.dp
@@ -200,12 +217,7 @@ class AiogramTransport:
         """Dispatch one event and carry out its replies; log how it went."""
         started = time.perf_counter()
         replies = await dispatch(self.runtime.app, self.runtime.router, incoming)
-        sent = 0
-        for reply in replies:
-            if await self.perform(incoming.chat_id, reply):
-                sent += 1
-            else:
-                break
+        sent = await deliver_all(incoming.chat_id, replies, self.perform)
         log.info(
             "update handled",
             user=incoming.sender.id,

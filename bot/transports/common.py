@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import structlog
 
-from handlers.core import TELEGRAM_TEXT_MAX, EditText, Reply, SendText
+from handlers.core import TELEGRAM_TEXT_MAX, EditText, Notify, Reply, SendText
 
 log = structlog.get_logger("o2o.telegram")
 
@@ -88,3 +88,25 @@ async def deliver(
                             reply=type(reply).__name__)
                 return True
     return False
+
+
+async def deliver_all(
+    chat_id: int, replies: list[Reply], perform: Callable[[int, Reply], Awaitable[bool]],
+) -> int:
+    """Carry out a handler's replies in order; `Notify` goes to its own chat.
+
+    Stops this chat's replies when `perform` says so (the user blocked the bot); a
+    notified chat that fails does not stop them. Returns how many were carried out.
+    """
+    sent = 0
+    for reply in replies:
+        if isinstance(reply, Notify):
+            for other in reply.replies:
+                if not await perform(reply.chat_id, other):
+                    break
+            sent += 1
+            continue
+        if not await perform(chat_id, reply):
+            break
+        sent += 1
+    return sent

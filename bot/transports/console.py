@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import itertools
 import sys
-import zlib
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +34,7 @@ from handlers.core import (
     Incoming,
     InlineQuery,
     Location,
+    Notify,
     Reply,
     Sender,
     SendInvoice,
@@ -46,11 +46,7 @@ from handlers.core import (
     parse_command,
 )
 from handlers.router import dispatch
-
-
-def user_id_for(name: str) -> int:
-    """A stable fake Telegram id for a shell user name (same name, same id, every run)."""
-    return 100_000_000 + zlib.crc32(name.strip().lower().encode()) % 900_000_000
+from services.users import demo_telegram_id
 
 
 @dataclass
@@ -83,11 +79,12 @@ class ConsoleShell:
         self._update_ids = itertools.count(1)
         self._query_ids = itertools.count(1)
         self._file_numbers = itertools.count(1)
+        runtime.outbox = self.outbox
 
     def _user(self, name: str) -> _ShellUser:
         key = name.strip() or "guest"
         if key not in self.users:
-            sender = Sender(id=user_id_for(key), first_name=key, username=None,
+            sender = Sender(id=demo_telegram_id(key), first_name=key, username=None,
                             language_code=self.lang)
             self.users[key] = _ShellUser(sender)
         return self.users[key]
@@ -102,6 +99,10 @@ class ConsoleShell:
             return
         if self.echo:
             self.print(f"» {line}")
+        token = self._sandbox_token(line)
+        if token is not None:
+            await self._pay(token)
+            return
         event = self._event_for(line)
         if event is None:
             return
@@ -113,7 +114,46 @@ class ConsoleShell:
         )
         replies = await dispatch(self.runtime.app, self.runtime.router, incoming)
         for reply in replies:
-            self._show(reply)
+            self._show(reply, self.current)
+
+    def _sandbox_token(self, line: str) -> str | None:
+        """The token when `line` presses a sandbox Pay button (paid right here)."""
+        stripped = line.strip()
+        if not (stripped.startswith("#") and stripped[1:].strip().isdigit()):
+            return None
+        number = int(stripped[1:].strip())
+        buttons = self.current.buttons
+        if not 1 <= number <= len(buttons) or buttons[number - 1][0].url is None:
+            return None
+        sandbox = self.runtime.app.payments.get("sandbox")
+        url = buttons[number - 1][0].url or ""
+        return sandbox.token_in(url) if sandbox is not None else None  # type: ignore[attr-defined]
+
+    async def _pay(self, token: str) -> None:
+        from bot.web import pay_with_sandbox  # the same completion as the web page's
+
+        self.print("(sandbox payment page: Pay pressed)")
+        outcome, _ = await pay_with_sandbox(self.runtime, token)
+        if outcome != "paid":
+            self.print(f"(payment: {outcome})")
+            self.print()
+
+    async def outbox(self, chat_id: int, replies: list[Reply]) -> int:
+        """Show replies sent outside a turn (payments, jobs) to whichever user they are for."""
+        user = self._user_by_id(chat_id)
+        if user is not self.current:
+            self.print(f"→ to {user.sender.first_name}:")
+        for reply in replies:
+            self._show(reply, user)
+        return len(replies)
+
+    def _user_by_id(self, chat_id: int) -> _ShellUser:
+        for user in self.users.values():
+            if user.sender.id == chat_id:
+                return user
+        # Someone this shell never played (yet): remember them under their id.
+        return self.users.setdefault(str(chat_id), _ShellUser(Sender(id=chat_id,
+                                                                     first_name=str(chat_id))))
 
     def _event_for(self, line: str) -> Event | None:
         stripped = line.strip()
@@ -160,10 +200,11 @@ class ConsoleShell:
             return None
         return Location(lat=lat, lon=lon)
 
-    def _remember_buttons(self, rows: Iterable[Iterable[Button]], message_id: int) -> None:
+    def _remember_buttons(self, rows: Iterable[Iterable[Button]], message_id: int,
+                          user: _ShellUser) -> None:
         flat = [(b, message_id) for row in rows for b in row]
         if flat:
-            self.current.buttons = flat
+            user.buttons = flat
 
     def _print_buttons(self, rows: Iterable[Iterable[Button]]) -> None:
         number = 1
@@ -183,13 +224,13 @@ class ConsoleShell:
         path.write_bytes(data)
         return path
 
-    def _show(self, reply: Reply) -> None:
+    def _show(self, reply: Reply, user: _ShellUser) -> None:
         match reply:
             case SendText(text=text, buttons=buttons, keyboard=keyboard):
                 message_id = next(self._message_ids)
                 self.print(text)
                 self._print_buttons(buttons)
-                self._remember_buttons(buttons, message_id)
+                self._remember_buttons(buttons, message_id, user)
                 for row in keyboard:
                     for key in row:
                         hint = "  (type /location LAT LON)" if key.request_location else ""
@@ -199,7 +240,7 @@ class ConsoleShell:
                 self.print(f"(message {message_id} edited)")
                 self.print(text)
                 self._print_buttons(buttons)
-                self._remember_buttons(buttons, message_id)
+                self._remember_buttons(buttons, message_id, user)
                 self.print()
             case SendPhoto(photo=photo, caption=caption, buttons=buttons, filename=filename):
                 message_id = next(self._message_ids)
@@ -210,7 +251,7 @@ class ConsoleShell:
                 if caption:
                     self.print(caption)
                 self._print_buttons(buttons)
-                self._remember_buttons(buttons, message_id)
+                self._remember_buttons(buttons, message_id, user)
                 self.print()
             case SendVenue(lat=lat, lon=lon, title=title, address=address):
                 next(self._message_ids)
@@ -230,6 +271,11 @@ class ConsoleShell:
                 self.print()
             case AnswerPreCheckout(ok=ok, error=error):
                 self.print(f"(pre-checkout {'ok' if ok else 'refused: ' + error})")
+            case Notify(chat_id=chat_id, replies=others):
+                target = self._user_by_id(chat_id)
+                self.print(f"→ to {target.sender.first_name}:")
+                for other in others:
+                    self._show(other, target)
 
 
 async def read_lines(stream: TextIO) -> AsyncIterator[str]:

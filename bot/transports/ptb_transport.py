@@ -32,7 +32,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot.runtime import Runtime
-from bot.transports.common import Failure, deliver, split_text
+from bot.transports.common import Failure, deliver, deliver_all, split_text
 from handlers.core import (
     AnswerButton,
     AnswerInline,
@@ -60,6 +60,7 @@ from handlers.core import (
 from handlers.i18n import LANGUAGES, t
 from handlers.menu import MENU_COMMANDS
 from handlers.router import dispatch
+from services.payments.telegram import TelegramProvider
 
 log = structlog.get_logger("o2o.telegram")
 
@@ -178,6 +179,22 @@ class PtbTransport:
         )
         self.application.add_handler(TypeHandler(Update, self.on_update))
         self.bot_username: str | None = None
+        runtime.outbox = self.send
+        telegram = runtime.app.payments.get("telegram")
+        if isinstance(telegram, TelegramProvider):
+            telegram.star_refunder = self.refund_stars
+
+    async def send(self, chat_id: int, replies: list[Reply]) -> int:
+        """Send replies to a chat outside an update (payment pages, scheduled jobs)."""
+        return await deliver_all(chat_id, replies, self.perform)
+
+    async def refund_stars(self, user_id: int, charge_id: str) -> bool:
+        """Give Telegram Stars back (refundStarPayment)."""
+        try:
+            return bool(await self.application.bot.refund_star_payment(user_id, charge_id))
+        except BadRequest as exc:
+            log.warning("star refund refused", user=user_id, error=exc.message)
+            return False
 
     async def on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         """Handle one update (from polling today, from a webhook tomorrow)."""
@@ -186,11 +203,7 @@ class PtbTransport:
             return
         started = time.perf_counter()
         replies = await dispatch(self.runtime.app, self.runtime.router, incoming)
-        sent = 0
-        for reply in replies:
-            if not await self.perform(incoming.chat_id, reply):
-                break
-            sent += 1
+        sent = await deliver_all(incoming.chat_id, replies, self.perform)
         log.info("update handled", update_id=update.update_id, user=incoming.sender.id,
                  event=type(incoming.event).__name__, replies=len(replies), sent=sent,
                  ms=round((time.perf_counter() - started) * 1000, 1))

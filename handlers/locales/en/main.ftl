@@ -161,3 +161,105 @@ nlu-radius-capped = That's farther than “near” can mean here, so I searched 
 ## The counter poster (o2o poster, bot/commands/poster.py)
 poster-tagline = Scan to follow us and see our deals
 poster-stores = Our stores
+
+## Buying
+buy-button = 🛒 Buy · { $price }
+buy-how-many = How many of "{ $title }"? (up to { $most })
+buy-deal-gone = Sorry, this deal can't be bought any more.
+buy-sold-out = Sorry, it's sold out.
+buy-not-enough = Only { $most } left. Please choose fewer.
+buy-limit-reached = You've reached this deal's limit of { $limit } per person.
+buy-bad-quantity = Please choose how many with the buttons.
+invoice-description = { $title }: a voucher to use in store
+invoice-label = { $quantity } × voucher
+pay-unavailable = Payment isn't available right now, so nothing was charged and your order was released. Please try again in a few minutes.
+order-summary = 🧾 { $title }
+    { $quantity } × { $unit } = { $total }
+order-hold = Reserved for you until { $until }; pay before then.
+pay-sandbox-note = 🧪 Sandbox payment: a test page, no real money moves.
+pay-button = 💳 Pay { $total }
+order-cancel = Cancel order
+order-cancelled = Order cancelled; nothing was charged.
+order-not-pending = That order can't be cancelled any more (it's paid, expired or already cancelled).
+precheck-unknown-order = This order doesn't exist. Please start again from the deal.
+precheck-paid-already = This order is already paid. Your codes are in /mycodes.
+precheck-order-closed = This order is closed. Please buy again from the deal.
+precheck-order-expired = The reservation ran out. Please buy again from the deal.
+precheck-amount-changed = The price changed. Please buy again from the deal.
+payment-unknown = We received a payment we can't match to an order. Our team has been told and will refund it.
+payment-refunded = Your payment of { $amount } has been refunded.
+payment-refund-pending = Your payment of { $amount } will be refunded; it's on its way.
+refund-why-late-payment = The reservation ran out before the payment arrived and the deal sold out meanwhile.
+refund-why-double-payment = This order had already been paid.
+refund-why-amount-changed = The amount paid didn't match the order.
+refund-why-order-closed = The order had been closed before the payment arrived.
+paid-header = ✅ Paid { $total }. { $count ->
+        [one] Here is your code
+       *[other] Here are your { $count } codes
+    } for "{ $title }":
+code-caption = 🎫 { $code }
+    { $title }
+    Valid { $start } to { $end }. Show this QR (or the code) at the counter.
+paid-more-codes = { $count } more codes (their QR codes are in /mycodes):
+paid-footer = Show a code at the store to use it. /mycodes lists all your codes.
+
+## Codes and refunds
+codes-show-hint = Tap a code to show its QR again.
+refund-button = ↩ Refund unused codes
+refund-confirm = Refund this order's unused codes? They stop working at once and the money goes back to how you paid.
+refund-yes = Yes, refund
+refund-no = No, keep them
+refund-nothing = There's nothing left to refund on that order.
+refund-policy-none = This deal is non-refundable.
+refund-policy-on-expiry = This deal can't be refunded on request; unused codes are refunded automatically when they expire.
+refund-redeemed = These codes were used, so they can't be refunded.
+refund-done = ↩ Refunded { $amount } for { $count ->
+        [one] 1 code
+       *[other] { $count } codes
+    }.
+refund-pending = ↩ { $count ->
+        [one] 1 code was
+       *[other] { $count } codes were
+    } cancelled; the refund of { $amount } is on its way.
+rate-ask = How was your visit?
+rate-rated = Thanks for rating { $stars }!
+rate-already = You've already rated this visit. Thanks!
+rate-invalid = That rating can't be given.
+
+## Redeeming (staff)
+redeem-not-staff = Only a store's staff can redeem codes. If this is your code, just show it at the counter.
+redeem-ask = Type the code to redeem (e.g. 7QH4-K2MX-9TDA), or scan its QR with Telegram.
+redeem-scanned-by-shopper = This QR is a redemption code: show it at the store's counter, where staff scan it.
+redeem-code-line = 🎫 { $code } · { $title }
+    Customer: { $shopper } · valid { $start } to { $end }
+redeem-check-ok = ✅ Valid code. Confirm to redeem:
+redeem-confirm-at = Redeem at { $store }
+redeem-locked = 🔒 Too many wrong codes. Redeeming is locked until { $until }.
+redeem-typo = "{ $code }" looks mistyped (its check letter doesn't match). Please check each character.
+redeem-unknown = No such code for your stores.
+redeem-unreadable = Please type the code, e.g. 7QH4-K2MX-9TDA.
+redeem-wrong-store = This code can't be redeemed at your store.
+redeem-redeemed = ⚠ This code has already been used.
+redeem-redeemed-at = Used at { $at }.
+redeem-void = ⚠ This code was refunded and is void.
+redeem-expired = ⚠ This code has expired.
+redeem-not-yet = ⚠ This code isn't valid yet.
+redeem-taken = ⚠ This code was redeemed by someone else just now.
+redeem-stale = That confirmation has expired. Please check the code again.
+redeem-done = ✅ Redeemed.
+redeem-undo = ↩ Undo (mis-scan)
+redeem-shopper-told = ✅ Your code { $code } for "{ $title }" was used at { $store }. Enjoy!
+redeem-undone = ↩ Redemption undone; the code can be used again.
+redeem-too-late = A redemption can only be undone within 10 minutes.
+refund-why-expired = Your unused code expired, so its money came back automatically.
+
+## The sandbox payment page
+web-pay-title = O2O payment
+web-pay-sandbox = SANDBOX: a test payment page. No real money moves.
+web-pay-unknown = This payment link is not valid.
+web-pay-paid = This order is already paid. Your codes are in the chat.
+web-pay-closed = This order is closed (cancelled or its reservation ran out). Please buy again in the chat.
+web-pay-done = Paid. Your codes are waiting for you in the chat.
+web-pay-refunded = This order could not take the payment, so it is being refunded. See the chat.
+web-pay-back-done = Thank you! Your codes are on their way to the chat.
+web-pay-back-cancelled = Payment cancelled. Nothing was charged; you can pay again from the chat before the reservation runs out.

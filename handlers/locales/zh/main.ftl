@@ -161,3 +161,96 @@ nlu-radius-capped = 这个范围太远了，已为您在 { $km } 公里内搜索
 ## 柜台海报（o2o poster，bot/commands/poster.py）
 poster-tagline = 扫码关注，查看本店优惠
 poster-stores = 门店地址
+
+## Buying
+buy-button = 🛒 立即购买 · { $price }
+buy-how-many = 「{ $title }」要买几份？（最多 { $most } 份）
+buy-deal-gone = 抱歉，这个优惠已无法购买。
+buy-sold-out = 抱歉，已经售罄了。
+buy-not-enough = 只剩 { $most } 份了，请少选几份。
+buy-limit-reached = 这个优惠每人限购 { $limit } 份，你已达上限。
+buy-bad-quantity = 请用按钮选择份数。
+invoice-description = { $title }：到店使用的团购券
+invoice-label = { $quantity } 份团购券
+pay-unavailable = 支付暂时不可用，未扣款，订单已释放。请过几分钟再试。
+order-summary = 🧾 { $title }
+    { $quantity } × { $unit } = { $total }
+order-hold = 已为你保留到 { $until }，请在此之前付款。
+pay-sandbox-note = 🧪 沙箱支付：测试页面，不会真实扣款。
+pay-button = 💳 支付 { $total }
+order-cancel = 取消订单
+order-cancelled = 订单已取消，未扣款。
+order-not-pending = 这个订单已无法取消（已支付、已过期或已取消）。
+precheck-unknown-order = 订单不存在，请从优惠页面重新下单。
+precheck-paid-already = 这个订单已经付过款了，券码在 /mycodes 里。
+precheck-order-closed = 订单已关闭，请从优惠页面重新下单。
+precheck-order-expired = 保留时间已过，请从优惠页面重新下单。
+precheck-amount-changed = 价格有变动，请从优惠页面重新下单。
+payment-unknown = 收到一笔无法对应订单的付款，已通知工作人员，会为你退款。
+payment-refunded = 你支付的 { $amount } 已退回。
+payment-refund-pending = 你支付的 { $amount } 将会退回，正在处理中。
+refund-why-late-payment = 付款到达前保留时间已过，且期间已售罄。
+refund-why-double-payment = 这个订单之前已经付过款了。
+refund-why-amount-changed = 付款金额与订单不符。
+refund-why-order-closed = 付款到达前订单已关闭。
+paid-header = ✅ 已支付 { $total }。「{ $title }」的券码共 { $count } 张：
+code-caption = 🎫 { $code }
+    { $title }
+    有效期 { $start } 至 { $end }。到店出示此二维码（或券码）即可使用。
+paid-more-codes = 另有 { $count } 张券码（二维码见 /mycodes）：
+paid-footer = 到店出示券码即可使用。/mycodes 查看全部券码。
+
+## Codes and refunds
+codes-show-hint = 点按券码可再次显示二维码。
+refund-button = ↩ 退款（未使用的券）
+refund-confirm = 确定退掉这个订单未使用的券码吗？券码会立即失效，款项原路退回。
+refund-yes = 确定退款
+refund-no = 不退了
+refund-nothing = 这个订单没有可退的券码了。
+refund-policy-none = 这个优惠不支持退款。
+refund-policy-on-expiry = 这个优惠不支持主动退款；未使用的券码过期后会自动退款。
+refund-redeemed = 这些券码已使用，不能退款。
+refund-done = ↩ 已退款 { $amount }（{ $count } 张券码）。
+refund-pending = ↩ { $count } 张券码已作废，{ $amount } 的退款正在处理中。
+rate-ask = 这次到店体验如何？
+rate-rated = 感谢你的 { $stars } 评价！
+rate-already = 你已经评价过这次消费了，谢谢！
+rate-invalid = 无法给出这个评价。
+
+## Redeeming (staff)
+redeem-not-staff = 只有商家店员可以核销券码。如果这是你的券码，到店出示即可。
+redeem-ask = 请输入要核销的券码（如 7QH4-K2MX-9TDA），或用 Telegram 扫描券码二维码。
+redeem-scanned-by-shopper = 这是一个核销二维码：请到店出示给店员扫码。
+redeem-code-line = 🎫 { $code } · { $title }
+    顾客：{ $shopper } · 有效期 { $start } 至 { $end }
+redeem-check-ok = ✅ 券码有效，确认核销：
+redeem-confirm-at = 在「{ $store }」核销
+redeem-locked = 🔒 错误次数过多，核销已锁定至 { $until }。
+redeem-typo = 「{ $code }」似乎输错了（校验位不符），请逐字核对。
+redeem-unknown = 你的门店没有这个券码。
+redeem-unreadable = 请输入券码，例如 7QH4-K2MX-9TDA。
+redeem-wrong-store = 这个券码不能在你的门店核销。
+redeem-redeemed = ⚠ 这个券码已经使用过了。
+redeem-redeemed-at = 使用时间：{ $at }。
+redeem-void = ⚠ 这个券码已退款作废。
+redeem-expired = ⚠ 这个券码已过期。
+redeem-not-yet = ⚠ 这个券码还未到使用时间。
+redeem-taken = ⚠ 这个券码刚刚已被其他人核销。
+redeem-stale = 这个确认已失效，请重新查验券码。
+redeem-done = ✅ 核销成功。
+redeem-undo = ↩ 撤销（扫错了）
+redeem-shopper-told = ✅ 你的券码 { $code }（「{ $title }」）已在「{ $store }」使用，祝用餐愉快！
+redeem-undone = ↩ 已撤销核销，券码可以再次使用。
+redeem-too-late = 核销超过 10 分钟后不能撤销。
+refund-why-expired = 你未使用的券码已过期，款项已自动退回。
+
+## The sandbox payment page
+web-pay-title = O2O 支付
+web-pay-sandbox = 沙箱：测试支付页面，不会真实扣款。
+web-pay-unknown = 这个支付链接无效。
+web-pay-paid = 这个订单已支付，券码已发到聊天里。
+web-pay-closed = 这个订单已关闭（已取消或保留时间已过），请回到聊天重新购买。
+web-pay-done = 支付成功，券码已发到聊天里。
+web-pay-refunded = 这个订单无法接受这笔付款，将为你退款，详情见聊天。
+web-pay-back-done = 谢谢！券码正在发往聊天。
+web-pay-back-cancelled = 已取消支付，未扣款；保留时间内可回到聊天再次支付。

@@ -1,0 +1,266 @@
+"""Buying: Buy -> how many -> an order holding stock -> Pay -> codes in the chat.
+
+Buttons:
+  b:<deal>          Buy on a deal card
+  bq:<deal>:<n>     n units
+  oc:<order>        cancel a pending order
+Payment arrives three ways and meets in `settle`: Telegram's successful_payment (here),
+the sandbox page and Stripe's webhook (the web server in `bot/web.py`, and the
+console shell's Pay button).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from handlers.core import (
+    AnswerPreCheckout,
+    Button,
+    ButtonPress,
+    PreCheckout,
+    Reply,
+    SendInvoice,
+    SendPhoto,
+    SendText,
+    SendVenue,
+    SuccessfulPayment,
+    button_ints,
+)
+from handlers.format import local_date, local_time
+from handlers.i18n import Translator, normalize_language
+from handlers.router import App, Request, Router
+from services.catalog import get_deal_card
+from services.checkout import (
+    apply_payment,
+    attach_payment,
+    buy_limits,
+    cancel_order,
+    get_order,
+    mark_delivered,
+    precheck_problem,
+    start_order,
+)
+from services.codes import codes_of_order, format_code, qr_payload, qr_png
+from services.money import format_money
+from services.payments import Checkout, PaymentError, PaymentNotice
+from services.payments.telegram import TelegramProvider, order_of_payload
+from services.refunds import carry_out
+from services.users import get_profile
+
+log = logging.getLogger(__name__)
+router = Router()
+
+QUANTITY_BUTTONS = 6
+CODES_WITH_PICTURES = 5  # more codes than this: the rest are listed, QR in /mycodes
+
+
+def buy_button(t: Translator, deal_id: int, price: int, currency: str) -> Button:
+    """The Buy button of a deal card."""
+    return Button(t("buy-button", price=format_money(price, currency, t.lang)),
+                  data=f"b:{deal_id}")
+
+
+@router.button("b")
+async def buy(req: Request) -> list[Reply]:
+    """Buy pressed: ask how many (or go straight on when only one can be bought)."""
+    event = req.incoming.event
+    assert isinstance(event, ButtonPress)
+    parts = button_ints(event.data, 1)
+    if parts is None:
+        return [SendText(req.t("button-stale"))]
+    deal_id = parts[0]
+    limits = await buy_limits(req.db, req.user.id, deal_id, req.now())
+    if limits.can_buy == 0:
+        return [SendText(req.t(f"buy-{(limits.reason or 'deal_gone').replace('_', '-')}",
+                               limit=str(limits.per_user_limit)))]
+    if limits.can_buy == 1:
+        return await _order(req, deal_id, 1)
+    t = req.t
+    card = await get_deal_card(req.db, deal_id, req.now())
+    title = card.title.get(req.lang) if card else ""
+    choices = [Button(str(n), data=f"bq:{deal_id}:{n}")
+               for n in range(1, min(limits.can_buy, QUANTITY_BUTTONS) + 1)]
+    return [SendText(t("buy-how-many", title=title, most=str(limits.can_buy)),
+                     buttons=(tuple(choices),))]
+
+
+@router.button("bq")
+async def buy_quantity(req: Request) -> list[Reply]:
+    """A quantity chosen: open the order."""
+    event = req.incoming.event
+    assert isinstance(event, ButtonPress)
+    parts = button_ints(event.data, 2)
+    if parts is None:
+        return [SendText(req.t("button-stale"))]
+    return await _order(req, parts[0], parts[1])
+
+
+async def _order(req: Request, deal_id: int, quantity: int) -> list[Reply]:
+    t, now = req.t, req.now()
+    started = await start_order(req.db, req.user.id, deal_id, quantity, now,
+                                req.app.options.order_hold)
+    order = started.order
+    if order is None:
+        reason = (started.reason or "deal_gone").replace("_", "-")
+        return [SendText(t(f"buy-{reason}", most=str(started.can_buy), limit=str(started.can_buy)))]
+    title = order.deal_title.get(req.lang)
+    provider = req.app.payments.current
+    try:
+        link = await provider.create_link(Checkout(
+            order_id=order.id, title=title, description=t("invoice-description", title=title),
+            quantity=order.quantity, amount=order.total, currency=order.currency,
+            expires_at=order.expires_at, user_telegram_id=req.user.telegram_id, lang=req.lang,
+        ))
+    except PaymentError as exc:
+        log.warning("payment link failed for order %s: %s", order.id, exc)
+        await cancel_order(req.db, order.id, req.user.id, now)
+        return [SendText(t("pay-unavailable"))]
+    await attach_payment(req.db, order.id, link, now)
+    total = format_money(order.total, order.currency, req.lang)
+    lines = [t("order-summary", title=title, quantity=str(order.quantity),
+               unit=format_money(order.unit_price, order.currency, req.lang), total=total),
+             t("order-hold", until=local_time(order.expires_at, req.user.timezone))]
+    if link.provider == "sandbox":
+        lines.append(t("pay-sandbox-note"))
+    cancel = Button(t("order-cancel"), data=f"oc:{order.id}")
+    if link.invoice_payload is not None:
+        return [
+            SendText("\n".join(lines), buttons=((cancel,),)),
+            SendInvoice(title=title[:32], description=t("invoice-description", title=title)[:255],
+                        payload=link.invoice_payload, currency=order.currency,
+                        amount=order.total, label=t("invoice-label", quantity=str(quantity))),
+        ]
+    assert link.url is not None
+    return [SendText("\n".join(lines),
+                     buttons=((Button(t("pay-button", total=total), url=link.url),), (cancel,)))]
+
+
+@router.button("oc")
+async def cancel(req: Request) -> list[Reply]:
+    """The buyer gives up a pending order."""
+    event = req.incoming.event
+    assert isinstance(event, ButtonPress)
+    parts = button_ints(event.data, 1)
+    if parts is None:
+        return [SendText(req.t("button-stale"))]
+    done = await cancel_order(req.db, parts[0], req.user.id, req.now())
+    return [SendText(req.t("order-cancelled" if done else "order-not-pending"))]
+
+
+# ------------------------------------------------------------------ Telegram Payments
+
+
+@router.on("pre_checkout")
+async def pre_checkout(req: Request) -> list[Reply]:
+    """Telegram asks before charging: re-check the order (state, amount, hold) at once."""
+    event = req.incoming.event
+    assert isinstance(event, PreCheckout)
+    order_id = order_of_payload(event.payload)
+    order = await get_order(req.db, order_id) if order_id is not None else None
+    problem = precheck_problem(order, event.total_amount, event.currency, req.now())
+    if problem is None and order is not None and order.provider_ref != event.payload:
+        problem = "order_closed"  # an invoice from an earlier attempt
+    if problem is not None:
+        log.info("pre-checkout refused: %s (payload %r)", problem, event.payload[:80])
+        return [AnswerPreCheckout(event.query_id, ok=False,
+                                  error=req.t(f"precheck-{problem.replace('_', '-')}"))]
+    return [AnswerPreCheckout(event.query_id, ok=True)]
+
+
+@router.on("payment")
+async def successful_payment(req: Request) -> list[Reply]:
+    """Telegram says the money arrived: issue the codes (once per charge)."""
+    event = req.incoming.event
+    assert isinstance(event, SuccessfulPayment)
+    notice = TelegramProvider.notice(event.payload, event.total_amount, event.currency,
+                                     event.telegram_charge_id)
+    if notice is None:
+        log.warning("successful_payment with a payload not ours: %r", event.payload[:80])
+        return [SendText(req.t("payment-unknown"))]
+    settled = await settle(req.app, notice)
+    if settled.outcome == "paid":
+        # The transport sends these replies next; if it dies first, the order stays
+        # "paid" and the redelivery job sends the codes again.
+        await mark_delivered(req.db, notice.order_id, req.now())
+    return settled.replies
+
+
+# ------------------------------------------------------------------ settling
+
+
+@dataclass(frozen=True)
+class Settled:
+    """What a payment notice led to, and what to tell whom."""
+
+    outcome: str  # paid, duplicate, refund, unknown
+    chat_id: int | None
+    replies: list[Reply]
+
+
+async def settle(app: App, notice: PaymentNotice) -> Settled:
+    """Apply a verified payment notice and say what to send to the buyer.
+
+    The one place every provider's "paid" ends up: codes issued once, late or double
+    payments refunded, replays answered with nothing new. The caller marks a paid order
+    delivered (`mark_delivered`) once the replies are on their way.
+    """
+    now = app.clock()
+    result = await apply_payment(app.db, notice, now)
+    order = result.order
+    if result.outcome == "unknown" or order is None:
+        log.warning("payment for unknown order %s (%s)", notice.order_id, notice.provider)
+        return Settled("unknown", None, [])
+    if result.outcome == "duplicate":
+        log.info("payment notice seen again for order %s", order.id)
+        return Settled("duplicate", order.user_telegram_id, [])
+    if result.outcome == "refund":
+        assert result.refund_id is not None
+        done = await carry_out(app.db, result.refund_id, app.payments.refund, now)
+        profile = await get_profile(app.db, order.user_id)
+        t = Translator(_lang_of(app, profile))
+        amount = format_money(notice.amount, notice.currency, t.lang)
+        key = "payment-refunded" if done and done.status == "done" else "payment-refund-pending"
+        why = (result.reason or "order_closed").replace("_", "-")
+        text = t(key, amount=amount) + "\n" + t(f"refund-why-{why}")
+        return Settled("refund", order.user_telegram_id, [SendText(text)])
+    return Settled("paid", order.user_telegram_id, await delivery_replies(app, order.id))
+
+
+def _lang_of(app: App, profile: object) -> str:
+    language = getattr(profile, "language", None)
+    code = getattr(profile, "language_code", None)
+    return language or normalize_language(code, app.options.default_language)
+
+
+async def delivery_replies(app: App, order_id: int) -> list[Reply]:
+    """The paid order's codes as the buyer gets them: text, QR pictures, the store."""
+    order = await get_order(app.db, order_id)
+    assert order is not None
+    profile = await get_profile(app.db, order.user_id)
+    t = Translator(_lang_of(app, profile))
+    tz = profile.timezone if profile else app.options.default_timezone
+    codes = await codes_of_order(app.db, order_id)
+    card = await get_deal_card(app.db, order.deal_id, app.clock())
+    title = order.deal_title.get(t.lang)
+    replies: list[Reply] = [SendText(t(
+        "paid-header", total=format_money(order.total, order.currency, t.lang),
+        count=len(codes), title=title))]
+    for code in codes[:CODES_WITH_PICTURES]:
+        replies.append(SendPhoto(
+            qr_png(qr_payload(code.code, app.options.bot_username)),
+            caption=t("code-caption", code=format_code(code.code), title=title,
+                      start=local_date(code.valid_from, tz), end=local_date(code.valid_until, tz)),
+            filename=f"code-{code.code}.png",
+        ))
+    rest = codes[CODES_WITH_PICTURES:]
+    if rest:
+        replies.append(SendText(t("paid-more-codes", count=len(rest)) + "\n" +
+                                "\n".join(format_code(c.code) for c in rest)))
+    if card is not None and card.stores:
+        store = card.stores[0]
+        replies.append(SendVenue(store.lat, store.lon, store.name.get(t.lang),
+                                 store.address.get(t.lang)))
+    replies.append(SendText(t("paid-footer"),
+                            buttons=((Button(t("menu-codes"), data="menu:codes"),),)))
+    return replies

@@ -1,0 +1,154 @@
+"""Staff at the counter: `/redeem CODE` (or scanning the code's QR) -> check -> confirm.
+
+Buttons:
+  rc:<request>:<store>   confirm the checked code at that store (one-time request id)
+  ru:<code>              undo a redemption made in the last ten minutes
+Scanning a code's QR with Telegram opens `/start r_<CODE>` (see `handlers.start`).
+"""
+
+from __future__ import annotations
+
+from handlers.core import (
+    Button,
+    ButtonPress,
+    Command,
+    Notify,
+    Reply,
+    SendText,
+    Text,
+    button_ints,
+)
+from handlers.format import local_date, local_datetime, local_time
+from handlers.i18n import Translator, normalize_language
+from handlers.router import Request, Router
+from services.codes import format_code, read_code
+from services.redemption import (
+    CheckOutcome,
+    CodeAtCounter,
+    check_code,
+    confirm,
+    is_staff,
+    undo,
+)
+from services.users import get_profile_by_telegram_id
+
+router = Router()
+FLOW = "redeem"
+
+
+@router.command("redeem")
+async def redeem_command(req: Request) -> list[Reply]:
+    """`/redeem CODE` checks the code; `/redeem` alone asks for it."""
+    event = req.incoming.event
+    assert isinstance(event, Command)
+    if not await is_staff(req.db, req.user.id):
+        return [SendText(req.t("redeem-not-staff"))]
+    if not event.args.strip():
+        await req.enter_flow(FLOW)
+        return [SendText(req.t("redeem-ask"))]
+    return await check_replies(req, event.args)
+
+
+@router.flow(FLOW)
+async def redeem_typed(req: Request) -> list[Reply]:
+    """The code typed after `/redeem`."""
+    event = req.incoming.event
+    if not isinstance(event, Text):
+        return [SendText(req.t("redeem-ask"))]
+    await req.leave_flow()
+    return await check_replies(req, event.text)
+
+
+async def scanned(req: Request, payload: str) -> list[Reply]:
+    """`/start r_<CODE>`: staff get the check; the code's owner sees their code."""
+    if await is_staff(req.db, req.user.id):
+        return await check_replies(req, payload)
+    return [SendText(req.t("redeem-scanned-by-shopper"))]
+
+
+def _describe(req: Request, code: CodeAtCounter) -> str:
+    tz = req.user.timezone
+    return req.t("redeem-code-line", code=format_code(code.code),
+                 title=code.deal_title.get(req.lang), shopper=code.shopper_name or "-",
+                 start=local_date(code.valid_from, tz), end=local_date(code.valid_until, tz))
+
+
+async def check_replies(req: Request, entered: str) -> list[Reply]:
+    """Phase one, answered: what would be redeemed, with one confirm button per store."""
+    t = req.t
+    checked: CheckOutcome = await check_code(req.db, req.user.id, entered[:64], req.now())
+    outcome = checked.outcome
+    if outcome == "ok" and checked.code is not None and checked.request_id is not None:
+        buttons = tuple(
+            (Button(t("redeem-confirm-at", store=s.name.get(req.lang)),
+                    data=f"rc:{checked.request_id}:{s.id}"),)
+            for s in checked.stores
+        )
+        return [SendText(t("redeem-check-ok") + "\n" + _describe(req, checked.code),
+                         buttons=buttons)]
+    if checked.locked_until is not None:
+        return [SendText(t("redeem-locked",
+                           until=local_time(checked.locked_until, req.user.timezone)))]
+    if outcome == "typo":
+        read = read_code(entered)
+        return [SendText(t("redeem-typo", code=format_code(read.code) or entered[:20]))]
+    text = t(f"redeem-{outcome.replace('_', '-')}")
+    if checked.code is not None:
+        text += "\n" + _describe(req, checked.code)
+        if checked.code.redeemed_at is not None:
+            text += "\n" + t("redeem-redeemed-at",
+                             at=local_datetime(checked.code.redeemed_at, req.user.timezone))
+    return [SendText(text)]
+
+
+@router.button("rc")
+async def confirm_button(req: Request) -> list[Reply]:
+    """Phase two: redeem once, tell the shopper and ask them to rate the visit."""
+    event = req.incoming.event
+    assert isinstance(event, ButtonPress)
+    parts = event.data.split(":")
+    if len(parts) != 3 or not parts[2].isascii() or not parts[2].isdigit() or len(parts[1]) > 24:
+        return [SendText(req.t("button-stale"))]
+    t = req.t
+    done = await confirm(req.db, parts[1], req.user.id, int(parts[2]), req.now())
+    if done.outcome not in ("redeemed", "replayed") or done.code is None:
+        text = t(f"redeem-{done.outcome.replace('_', '-')}")
+        if done.code is not None:
+            text += "\n" + _describe(req, done.code)
+        return [SendText(text)]
+    code = done.code
+    replies: list[Reply] = [SendText(
+        t("redeem-done") + "\n" + _describe(req, code),
+        buttons=((Button(t("redeem-undo"), data=f"ru:{code.code_id}"),),),
+    )]
+    if done.outcome == "redeemed":
+        replies.append(await _tell_shopper(req, code, done.store.name.get(req.lang)
+                                           if done.store else ""))
+    return replies
+
+
+async def _tell_shopper(req: Request, code: CodeAtCounter, store: str) -> Notify:
+    profile = await get_profile_by_telegram_id(req.db, code.shopper_telegram_id)
+    lang = (profile.language or profile.language_code or req.lang) if profile else req.lang
+    t = Translator(normalize_language(lang, req.app.options.default_language))
+    stars = tuple(Button("⭐" * n, data=f"rt:{code.code_id}:{n}") for n in range(1, 6))
+    return Notify(code.shopper_telegram_id, (SendText(
+        t("redeem-shopper-told", code=format_code(code.code),
+          title=code.deal_title.get(t.lang), store=store) + "\n\n" + t("rate-ask"),
+        buttons=(stars[:3], stars[3:]),
+    ),))
+
+
+@router.button("ru")
+async def undo_button(req: Request) -> list[Reply]:
+    """Undo a mis-scan within ten minutes."""
+    event = req.incoming.event
+    assert isinstance(event, ButtonPress)
+    parts = button_ints(event.data, 1)
+    if parts is None:
+        return [SendText(req.t("button-stale"))]
+    done = await undo(req.db, parts[0], req.user.id, req.now())
+    text = req.t(f"redeem-{done.outcome.replace('_', '-')}")
+    if done.code is not None:
+        text += "\n" + _describe(req, done.code)
+    return [SendText(text)]

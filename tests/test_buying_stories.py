@@ -1,0 +1,207 @@
+"""The buying journey in chat: deal card -> Buy -> how many -> Pay -> codes with QR ->
+staff redeem -> the shopper rates the visit; Telegram invoices; refunds from /mycodes."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+import zxingcpp
+from aiohttp.test_utils import TestClient, TestServer
+from PIL import Image
+from sqlmodel import select
+
+from bot.config import load_settings
+from bot.runtime import Runtime
+from bot.web import build_web_app, pay_with_sandbox
+from handlers.app import build_router
+from handlers.core import (
+    AnswerPreCheckout,
+    Notify,
+    PreCheckout,
+    SendInvoice,
+    SendPhoto,
+    SendText,
+    SendVenue,
+    SuccessfulPayment,
+)
+from handlers.router import App
+from services.database import Database
+from services.payments import Payments
+from services.payments.sandbox import SandboxProvider
+from services.payments.telegram import TelegramProvider
+from services.users import demo_telegram_id
+from storage.models import Deal, Order, RedemptionCode
+from tests.conftest import Chat
+
+
+async def deal_id(db: Database, key: str) -> int:
+    async with db.session() as session:
+        return (await session.exec(select(Deal.id).where(Deal.key == key))).one()
+
+
+def pay_url(chat: Chat) -> str:
+    urls = [b.url for b, _ in chat.buttons if b.url]
+    assert urls, chat.button_texts
+    return urls[0]
+
+
+def runtime_for(app: App) -> Runtime:
+    settings = load_settings(None, web_port=0)
+    return Runtime(settings=settings, db=app.db, app=app, router=build_router())
+
+
+async def buy(chat: Chat, key: str, quantity: int | None = None) -> None:
+    await chat.say(f"/start deal_{await deal_id(chat.app.db, key)}")
+    await chat.press("🛒")
+    if quantity is not None and str(quantity) in chat.button_texts:
+        await chat.press(str(quantity))
+
+
+async def test_a_shopper_buys_two_pays_in_the_sandbox_and_gets_two_scannable_codes(
+    chat: Chat,
+) -> None:
+    await buy(chat, "cw-single")
+    assert "要买几份" in chat.texts and chat.button_texts == ["1", "2"]  # limit 2 per person
+    await chat.press("2")
+    assert "2 × ¥49 = ¥98" in chat.texts and "沙箱" in chat.texts
+    assert any("支付 ¥98" in b for b in chat.button_texts)
+    sent: list[tuple[int, list[object]]] = []
+    runtime = runtime_for(chat.app)
+
+    async def outbox(chat_id: int, replies: list[object]) -> int:
+        sent.append((chat_id, replies))
+        return len(replies)
+
+    runtime.outbox = outbox  # type: ignore[assignment]
+    sandbox = chat.app.payments.get("sandbox")
+    token = sandbox.token_in(pay_url(chat))  # type: ignore[union-attr]
+    assert token is not None
+    outcome, _ = await pay_with_sandbox(runtime, token)
+    assert outcome == "paid"
+    [(chat_id, replies)] = sent
+    assert chat_id == chat.sender.id
+    photos = [r for r in replies if isinstance(r, SendPhoto)]
+    assert len(photos) == 2 and any(isinstance(r, SendVenue) for r in replies)
+    assert "已支付 ¥98" in replies[0].text  # type: ignore[union-attr]
+    decoded = zxingcpp.read_barcodes(Image.open(io.BytesIO(photos[0].photo)))  # type: ignore[arg-type]
+    assert decoded and decoded[0].text.startswith("https://t.me/o2o_demo_bot?start=r_")
+    code = decoded[0].text.split("r_")[1]
+    assert code.replace("-", "") in photos[0].caption.replace("-", "")
+    assert (await pay_with_sandbox(runtime, token))[0] == "duplicate"  # pressing Pay again
+    assert len(sent) == 1
+    await chat.say("/mycodes")
+    assert chat.texts.count("未使用") == 2
+    async with chat.app.db.session() as session:
+        order = (await session.exec(select(Order))).one()
+        assert order.status == "fulfilled"
+
+
+async def test_staff_scan_the_code_confirm_and_the_shopper_is_asked_to_rate(chat: Chat) -> None:
+    await buy(chat, "hdl-four")  # one per person: no question of how many
+    token = SandboxProvider.token_in(chat.app.payments.get("sandbox"), pay_url(chat))  # type: ignore[arg-type]
+    runtime = runtime_for(chat.app)
+    runtime.outbox = None
+    await pay_with_sandbox(runtime, token or "")
+    async with chat.app.db.session() as session:
+        code = (await session.exec(select(RedemptionCode.code))).one()
+    staff = Chat(chat.app, user_id=demo_telegram_id("haidilao-staff"), name="haidilao-staff")
+    await staff.say(f"/start r_{code}")  # what scanning the QR with Telegram does
+    assert "券码有效" in staff.texts
+    replies = await staff.press(1)
+    assert "核销成功" in staff.texts
+    [notify] = [r for r in replies if isinstance(r, Notify)]
+    assert notify.chat_id == chat.sender.id
+    assert "这次到店体验如何" in notify.replies[0].text  # type: ignore[union-attr]
+    stars = notify.replies[0].buttons[1][1]  # type: ignore[union-attr]
+    assert stars.data is not None
+    await chat.press_data(stars.data)
+    assert "感谢" in chat.texts
+    await staff.say(f"/redeem {code}")
+    assert "已经使用过" in staff.texts  # the second redemption is refused
+
+
+async def test_a_shopper_scanning_their_own_code_is_told_to_show_it_at_the_counter(
+    chat: Chat,
+) -> None:
+    await chat.say("/start r_7QH4K2MX9TDA")
+    assert "到店出示" in chat.texts
+    await chat.say("/redeem 7QH4K2MX9TDA")
+    assert "只有商家店员" in chat.texts
+
+
+async def test_a_refund_from_mycodes_voids_the_code_and_says_how_much(chat: Chat) -> None:
+    await buy(chat, "cw-single", quantity=1)
+    runtime = runtime_for(chat.app)
+    token = SandboxProvider.token_in(chat.app.payments.get("sandbox"), pay_url(chat))  # type: ignore[arg-type]
+    await pay_with_sandbox(runtime, token or "")
+    await chat.say("/mycodes")
+    await chat.press("🎫")
+    assert isinstance(chat.replies[-1], SendPhoto)
+    await chat.press("退款")
+    await chat.press("确定退款")
+    assert "已退款 ¥49" in chat.texts
+    await chat.say("/mycodes")
+    assert "已作废" in chat.texts or "作废" in chat.texts
+
+
+async def test_telegram_payments_invoice_pre_checkout_and_one_set_of_codes(app: App) -> None:
+    app.payments = Payments("telegram", {"telegram": TelegramProvider(),
+                                         "sandbox": SandboxProvider("http://127.0.0.1:8080")})
+    chat = Chat(app, user_id=5005, name="Cai", language_code="en")
+    await buy(chat, "mx-lemon", quantity=1)
+    [invoice] = [r for r in chat.replies if isinstance(r, SendInvoice)]
+    assert invoice.currency == "CNY" and invoice.amount > 0
+    ok = await chat.send(PreCheckout("pc1", invoice.payload, invoice.amount, "CNY"))
+    assert ok == [AnswerPreCheckout("pc1", ok=True)]
+    changed = await chat.send(PreCheckout("pc2", invoice.payload, invoice.amount - 1, "CNY"))
+    assert isinstance(changed[0], AnswerPreCheckout) and not changed[0].ok
+    assert "price changed" in changed[0].error
+    forged = await chat.send(PreCheckout("pc3", "order:99999:abcdefgh", 100, "CNY"))
+    assert not forged[0].ok  # type: ignore[union-attr]
+    payment = SuccessfulPayment(invoice.payload, invoice.amount, "CNY", "tg_charge_1")
+    first = await chat.send(payment)
+    assert any(isinstance(r, SendPhoto) for r in first)
+    assert await chat.send(payment) == []  # the same update again: nothing new
+    async with app.db.session() as session:
+        assert len((await session.exec(select(RedemptionCode))).all()) == 1
+    await chat.send(PreCheckout("pc4", invoice.payload, invoice.amount, "CNY"))
+    assert not chat.replies[0].ok  # type: ignore[union-attr]  # paid already
+
+
+@pytest.mark.parametrize("data", ["b:", "b:abc", "b:99999999", "bq:1", "bq:1:0", "bq:1:-3",
+                                  "bq:1:999999999999", "oc:1'; DROP TABLE orders;--", "rc:x",
+                                  "rc:" + "A" * 30 + ":1", "ru:🙂", "rt:1:9", "mc:0", "rfy:x"])
+async def test_forged_checkout_buttons_get_a_polite_answer_and_change_nothing(
+    chat: Chat, data: str,
+) -> None:
+    replies = await chat.press_data(data)
+    assert any(isinstance(r, SendText) for r in replies)
+    async with chat.app.db.session() as session:
+        assert (await session.exec(select(Order))).all() == []
+
+
+async def test_the_web_server_serves_the_sandbox_page_health_and_refuses_bad_webhooks(
+    chat: Chat,
+) -> None:
+    await buy(chat, "cw-single", quantity=1)
+    runtime = runtime_for(chat.app)
+    runtime.app.payments = Payments("sandbox", {
+        "sandbox": SandboxProvider("http://127.0.0.1:8080")})
+    token = runtime.app.payments.get("sandbox").token_in(pay_url(chat))  # type: ignore[union-attr]
+    async with TestClient(TestServer(build_web_app(runtime))) as client:
+        health = await client.get("/healthz")
+        assert health.status == 200 and (await health.json())["ok"] is True
+        page = await client.get(f"/pay/{token}")
+        body = await page.text()
+        assert page.status == 200 and "沙箱" in body and "¥49" in body
+        done = await client.post(f"/pay/{token}")
+        assert done.status == 200 and "支付成功" in await done.text()
+        again = await client.post(f"/pay/{token}")
+        assert "已支付" in await again.text()
+        assert (await client.post("/pay/not-a-token")).status == 404
+        assert (await client.get("/pay/<script>")).status in (200, 404)
+        hook = await client.post("/webhooks/stripe", data=b"{}")
+        assert hook.status == 404  # Stripe is not configured here
+    async with chat.app.db.session() as session:
+        assert len((await session.exec(select(RedemptionCode))).all()) == 1
