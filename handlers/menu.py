@@ -24,7 +24,7 @@ router = Router()
 
 # The commands shown in Telegram's menu, in this order (descriptions in the catalogs).
 MENU_COMMANDS = (
-    "start", "help", "search", "mycodes", "following", "settings", "forget", "cancel",
+    "start", "help", "search", "mycodes", "following", "settings", "forget", "cancel", "redeem",
 )
 
 

@@ -132,13 +132,16 @@ async def _locked_until(session: object, user_id: int, now: datetime) -> datetim
 
 
 async def _audit(db: Database, user_id: int, action: str, entered: str, outcome: str,
-                 now: datetime, code_id: int | None = None,
-                 store_id: int | None = None) -> datetime | None:
-    """Record an attempt; lock the person when it is their fifth wrong code in the window.
+                 now: datetime, code_id: int | None = None, store_id: int | None = None,
+                 request: RedemptionRequest | None = None) -> datetime | None:
+    """Record an attempt (and the confirm request it grants, in the same transaction);
+    lock the person when it is their fifth wrong code in the window.
 
     Returns the lock's end when this attempt locked them.
     """
     async with db.transaction() as session:
+        if request is not None:
+            session.add(request)
         session.add(RedemptionAttempt(user_id=user_id, action=action, entered=entered[:40],
                                       code_id=code_id, store_id=store_id, outcome=outcome,
                                       created_at=now))
@@ -210,14 +213,15 @@ async def check_code(db: Database, staff_user_id: int, entered: str,
         else:
             outcome = await _check(session, scope, entered, now)
     code_id = outcome.code.code_id if outcome.code else None
-    locked = await _audit(db, staff_user_id, "check", entered, outcome.outcome, now, code_id)
-    if outcome.outcome == "ok" and outcome.code is not None:
-        request_id = secrets.token_urlsafe(12)
-        async with db.transaction() as session:
-            session.add(RedemptionRequest(id=request_id, code_id=outcome.code.code_id,
-                                          staff_user_id=staff_user_id, created_at=now,
-                                          expires_at=now + REQUEST_LIFETIME))
-        return CheckOutcome("ok", outcome.code, request_id, outcome.stores)
+    request = None
+    if outcome.outcome == "ok" and code_id is not None:
+        request = RedemptionRequest(id=secrets.token_urlsafe(12), code_id=code_id,
+                                    staff_user_id=staff_user_id, created_at=now,
+                                    expires_at=now + REQUEST_LIFETIME)
+    locked = await _audit(db, staff_user_id, "check", entered, outcome.outcome, now, code_id,
+                          request=request)
+    if request is not None:
+        return CheckOutcome("ok", outcome.code, request.id, outcome.stores)
     if locked is not None:
         return CheckOutcome(outcome.outcome, locked_until=locked)
     return outcome

@@ -205,3 +205,49 @@ async def test_the_web_server_serves_the_sandbox_page_health_and_refuses_bad_web
         assert hook.status == 404  # Stripe is not configured here
     async with chat.app.db.session() as session:
         assert len((await session.exec(select(RedemptionCode))).all()) == 1
+
+
+async def test_stripe_checkout_pays_once_by_signed_webhook_and_refunds_back(chat: Chat) -> None:
+    from bot.standin.stripe_api import StripeStandIn
+    from services.payments.stripe_provider import StripeProvider
+
+    async with StripeStandIn() as stripe_api:
+        chat.app.payments = Payments("stripe", {"stripe": StripeProvider(
+            secret_key=stripe_api.secret_key, webhook_secret=stripe_api.webhook_secret,
+            api_base=stripe_api.base_url, public_url="http://127.0.0.1:8080")})
+        await buy(chat, "cw-single", quantity=1)
+        assert pay_url(chat).startswith(stripe_api.base_url)
+        async with chat.app.db.session() as session:
+            order = (await session.exec(select(Order))).one()
+        assert order.provider == "stripe" and order.provider_ref in stripe_api.sessions
+        runtime = runtime_for(chat.app)
+        sent: list[int] = []
+
+        async def outbox(chat_id: int, replies: list[object]) -> int:
+            sent.append(chat_id)
+            return len(replies)
+
+        runtime.outbox = outbox  # type: ignore[assignment]
+        async with TestClient(TestServer(build_web_app(runtime))) as client:
+            payload, signature = stripe_api.complete(order.provider_ref or "")
+            forged = await client.post("/webhooks/stripe", data=payload,
+                                       headers={"Stripe-Signature": signature[:-4] + "0000"})
+            assert forged.status == 400
+            stale = stripe_api.sign(payload, timestamp=int(stripe_api.clock()) - 3600)
+            replayed_late = await client.post("/webhooks/stripe", data=payload,
+                                              headers={"Stripe-Signature": stale})
+            assert replayed_late.status == 400
+            for _ in range(2):  # Stripe delivers at least once
+                answer = await client.post("/webhooks/stripe", data=payload,
+                                           headers={"Stripe-Signature": signature})
+                assert answer.status == 200
+            assert (await answer.json())["outcome"] == "duplicate"
+        assert sent == [chat.sender.id]  # the codes went out once
+        async with chat.app.db.session() as session:
+            assert len((await session.exec(select(RedemptionCode))).all()) == 1
+        await chat.say("/mycodes")
+        await chat.press("🎫")
+        await chat.press("退款")
+        await chat.press("确定退款")
+        assert "已退款 ¥49" in chat.texts
+        assert len(stripe_api.refunds) == 1

@@ -44,3 +44,25 @@ def test_shell_conveniences_explain_their_usage(tmp_path: Path) -> None:
     assert "there is no button 9" in result.stdout
     assert "Got your location" in result.stdout
     assert "I can't read stickers" in result.stdout
+
+
+def test_search_buy_pay_in_the_sandbox_then_staff_redeem_once(tmp_path: Path) -> None:
+    """The checkout issue's journey, exactly as a newcomer types it."""
+    buy = "/location 26.0 119.45\n火锅\n#1\n#1\n#1\n#1\n"  # result 1 -> Buy -> 1 unit -> Pay
+    first = run_shell(tmp_path, buy, "--files", "files", "--echo")
+    assert first.returncode == 0, first.stderr
+    assert "沙箱支付" in first.stdout and "(sandbox payment page: Pay pressed)" in first.stdout
+    assert "✅ 已支付 ¥49" in first.stdout
+    qr_files = list((tmp_path / "files").glob("*code-*.png"))
+    assert len(qr_files) == 1
+    code = qr_files[0].stem.split("code-")[1]
+    redeem = (f"/as chuanwei-chuanchuan-staff\n/redeem {code}\n#1\n/redeem {code}\n"
+              "/as haidilao-staff\n/redeem " + code + "\n")
+    second = run_shell(tmp_path, redeem, "--echo")
+    assert second.returncode == 0, second.stderr
+    out = second.stdout
+    assert "券码有效" in out and "核销成功" in out
+    assert "→ to guest:" in out and "这次到店体验如何" in out
+    assert "这个券码已经使用过了" in out  # the second redemption is refused
+    assert "你的门店没有这个券码" in out  # another merchant's staff learn nothing
+    assert "Traceback" not in first.stderr + second.stderr

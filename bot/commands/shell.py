@@ -7,9 +7,14 @@ import asyncio
 import sys
 from pathlib import Path
 
+from aiohttp.web import AppRunner
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
 from bot.commands.common import add_database_option, settings_from
+from bot.jobs import start_scheduler
 from bot.runtime import configure_logging, start_runtime
 from bot.transports.console import ConsoleShell, interactive_lines, read_lines
+from bot.web import start_web
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -34,6 +39,8 @@ def run(args: argparse.Namespace) -> int:
 
 async def _shell(settings, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
     runtime = await start_runtime(settings, seed_if_empty=True)
+    web: AppRunner | None = None
+    scheduler: AsyncIOScheduler | None = None
     try:
         shell = ConsoleShell(
             runtime,
@@ -47,8 +54,20 @@ async def _shell(settings, args: argparse.Namespace) -> int:  # type: ignore[no-
         if interactive:
             shell.print("O2O shell — type /start, a search such as 火锅 or hotpot, #N to press "
                         "a button, /as NAME to switch user, Ctrl-D to quit.")
+            # Typing along: the payment page opens in a browser too, and holds expire on
+            # time. (Scripts stay deterministic: no background jobs, no open port.)
+            try:
+                web = await start_web(runtime)
+            except OSError as exc:
+                shell.print(f"(web server not started: {exc.strerror}; the Pay button still "
+                            "works here)")
+            scheduler = start_scheduler(runtime)
         async for line in lines:
             await shell.handle_line(line)
     finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+        if web is not None:
+            await web.cleanup()
         await runtime.close()
     return 0

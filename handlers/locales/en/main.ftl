@@ -20,7 +20,9 @@ help-text =
     Here's what I can do:
     • Type what you're after: "hotpot", "milk tea", "火锅"
     • 📍 Share your location to see deals nearby
-    • /mycodes shows the codes you bought
+    • Tap Buy on a deal: after paying, your codes arrive right here
+    • /mycodes shows your codes, their QR again, and refunds
+    • /redeem CODE: store staff redeem a code (or scan its QR with Telegram)
     • /following lists the stores you follow
     • /settings changes the language
     • /cancel leaves whatever you're doing
@@ -132,6 +134,7 @@ cmd-following = Stores I follow
 cmd-settings = Settings and language
 cmd-forget = Delete my location history
 cmd-cancel = Leave the current step
+cmd-redeem = Redeem a code (store staff)
 
 ## Understanding free text (handlers/understand.py)
 nlu-clarify = Just to be sure: what would you like to do with “{ $text }”?

@@ -20,7 +20,9 @@ help-text =
     我能帮你：
     • 直接输入想找的，如「火锅」「奶茶」「hotpot」
     • 📍 发送位置，查看附近优惠
-    • /mycodes 查看已购券码
+    • 在优惠详情里点「立即购买」，付款后券码直接发到聊天
+    • /mycodes 查看已购券码、再次出示二维码、申请退款
+    • /redeem 券码：店员核销（也可用 Telegram 扫券码二维码）
     • /following 查看关注的商家
     • /settings 切换语言
     • /cancel 退出当前操作
@@ -132,6 +134,7 @@ cmd-following = 我的关注
 cmd-settings = 设置与语言
 cmd-forget = 删除我的位置记录
 cmd-cancel = 退出当前操作
+cmd-redeem = 核销券码（店员）
 
 ## 理解自由输入（handlers/understand.py）
 nlu-clarify = 想确认一下：“{ $text }”，您是想……？
