@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -30,7 +31,7 @@ CODE_LENGTH = RANDOM_SYMBOLS + 1
 DEEP_LINK_PREFIX = "r_"  # /start r_<CODE> opens the redemption check for staff
 
 
-def _check_symbol(body: str) -> str:
+def check_symbol(body: str) -> str:
     """Luhn mod 32 over `body`: the symbol that makes the whole code check out."""
     total, factor = 0, 2
     for ch in reversed(body):
@@ -43,7 +44,7 @@ def _check_symbol(body: str) -> str:
 def new_code() -> str:
     """A fresh, unguessable code (12 symbols, no dashes: the stored form)."""
     body = "".join(secrets.choice(ALPHABET) for _ in range(RANDOM_SYMBOLS))
-    return body + _check_symbol(body)
+    return body + check_symbol(body)
 
 
 def format_code(code: str) -> str:
@@ -61,17 +62,18 @@ class ReadCode:
 
 def read_code(entered: str) -> ReadCode:
     """Normalize what staff typed or scanned and say whether it can be a code at all."""
-    text = entered.strip()
+    # NFKC: Chinese keyboards often type full-width letters and digits (７ＱＨ４).
+    text = unicodedata.normalize("NFKC", entered).strip()
     if text.lower().startswith(DEEP_LINK_PREFIX):
         text = text[len(DEEP_LINK_PREFIX):]
-    text = "".join(ch for ch in text.upper() if ch not in " -_\u00a0\t").translate(_LOOKALIKES)
+    text = "".join(ch for ch in text.upper() if ch not in " -_\t").translate(_LOOKALIKES)
     if not text:
         return ReadCode("", "empty")
     if len(text) != CODE_LENGTH:
         return ReadCode("", "length")
     if any(ch not in _VALUE for ch in text):
         return ReadCode("", "symbols")
-    if _check_symbol(text[:-1]) != text[-1]:
+    if check_symbol(text[:-1]) != text[-1]:
         return ReadCode(text, "check")
     return ReadCode(text, None)
 

@@ -251,3 +251,18 @@ async def test_stripe_checkout_pays_once_by_signed_webhook_and_refunds_back(chat
         await chat.press("确定退款")
         assert "已退款 ¥49" in chat.texts
         assert len(stripe_api.refunds) == 1
+
+
+@pytest.mark.parametrize("typed", ["", "💥" * 100, "' OR 1=1; --", "x" * 5000,
+                                   "７ＱＨ４－Ｋ２ＭＸ－９ＴＤＡ", "R7JW\u202eRRXH", "null", "-1"])
+async def test_staff_typing_nonsense_get_a_clear_answer_and_redeem_nothing(
+    app: App, typed: str,
+) -> None:
+    staff = Chat(app, user_id=demo_telegram_id("haidilao-staff"), name="haidilao-staff")
+    await staff.say("/redeem")
+    assert "请输入要核销的券码" in staff.texts
+    replies = await staff.say(typed or " ")
+    assert replies and all(isinstance(r, SendText) for r in replies)
+    assert staff.texts.strip()
+    async with app.db.session() as session:
+        assert (await session.exec(select(RedemptionCode))).all() == []

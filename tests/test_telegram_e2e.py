@@ -162,3 +162,24 @@ async def test_a_storefront_deep_link_through_telegram(
     await standin.wait_for_call("answerCallbackQuery", timeout=10)
     confirmation = await gus.wait_reply(timeout=20)
     assert "已关注" in (confirmation.text or "")
+
+
+async def test_an_inline_query_offers_deals_that_link_back_into_the_bot(
+    standin: BotApiStandin, bot: asyncio.subprocess.Process
+) -> None:
+    hal = standin.user(5008, first_name="Hal", language_code="en")
+    await hal.inline_query("hotpot")
+    await standin.wait_for_call("answerInlineQuery", timeout=20)
+    [answer] = hal.inline_answers
+    results = answer["results"]
+    assert results and len(results) <= 50
+    first = results[0]
+    assert "Hotpot" in first["title"] or "hotpot" in first["title"].lower()
+    [[button]] = first["reply_markup"]["inline_keyboard"]
+    assert button["url"].startswith("https://t.me/") and "start=deal_" in button["url"]
+    payload = button["url"].split("start=")[1]
+    assert len(payload) <= 64 and all(c.isalnum() or c in "_-" for c in payload)
+    await hal.inline_query("")  # nothing typed yet: still an answer, never an error
+    await standin.wait_for_call("answerInlineQuery",
+                                lambda c: c.params.get("inline_query_id") != answer.get(
+                                    "inline_query_id"), timeout=20)
