@@ -51,7 +51,11 @@ class Runtime:
         return await self.outbox(chat_id, replies)
 
     async def close(self) -> None:
-        """Release the database connections."""
+        """Release the database connections (and a payment provider's HTTP client)."""
+        for provider in self.app.payments.providers.values():
+            aclose = getattr(provider, "aclose", None)
+            if aclose is not None:
+                await aclose()
         await self.db.dispose()
 
 

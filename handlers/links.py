@@ -16,7 +16,7 @@ from services.codes import DEEP_LINK_PREFIX
 PAYLOAD = re.compile(r"[A-Za-z0-9_-]{1,64}")
 SHOP = re.compile(r"shop_([a-z0-9-]{1,32})(?:_([0-9A-Z]{8}))?")
 DEAL = re.compile(r"deal_([0-9]{1,12})(?:_([0-9A-Z]{8}))?")
-REDEEM_PREFIX = DEEP_LINK_PREFIX
+REDEEM = re.compile(DEEP_LINK_PREFIX + r"[0-9A-Za-z]{12}")
 
 
 def shop_payload(slug: str, ref: str | None = None) -> str:

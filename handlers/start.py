@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from handlers.core import Button, Command, Reply, SendText
 from handlers.format import category_label, result_button_text, result_line
-from handlers.links import DEAL, PAYLOAD, REDEEM_PREFIX, SHOP
+from handlers.links import DEAL, PAYLOAD, REDEEM, SHOP
 from handlers.menu import main_menu
 from handlers.redeem import scanned
 from handlers.router import Request, Router
@@ -42,7 +42,7 @@ def _greeting(req: Request) -> str:
 async def _open(req: Request, payload: str) -> list[Reply] | None:
     if not PAYLOAD.fullmatch(payload):
         return None
-    if payload.startswith(REDEEM_PREFIX):
+    if REDEEM.fullmatch(payload):
         return await scanned(req, payload)
     if match := SHOP.fullmatch(payload):
         replies = await storefront_replies(req, match.group(1))

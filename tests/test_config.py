@@ -112,3 +112,23 @@ def test_config_example_documents_every_setting_with_its_default() -> None:
         default = field.default_factory() if field.default_factory else field.default  # type: ignore[call-arg]
         assert example[name] == default, name
     assert set(example) <= set(Settings.model_fields)
+
+
+def test_stripe_as_the_payment_provider_needs_both_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.runtime import build_payments
+
+    monkeypatch.setenv("O2O_PAYMENT_PROVIDER", "stripe")
+    with pytest.raises(ConfigError, match="O2O_STRIPE_SECRET_KEY"):
+        build_payments(load_settings(None))
+    monkeypatch.setenv("O2O_STRIPE_SECRET_KEY", "sk_test_x")
+    monkeypatch.setenv("O2O_STRIPE_WEBHOOK_SECRET", "whsec_x")
+    payments = build_payments(load_settings(None))
+    assert payments.current.name == "stripe"
+    assert {"sandbox", "telegram", "stripe"} <= set(payments.providers)
+
+
+def test_the_sandbox_is_the_default_payment_provider() -> None:
+    from bot.runtime import build_payments
+
+    payments = build_payments(load_settings(None))
+    assert payments.current.name == "sandbox"
