@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from handlers.core import (
     AnswerPreCheckout,
     Button,
-    ButtonPress,
     PreCheckout,
     Reply,
     SendInvoice,
@@ -25,7 +24,6 @@ from handlers.core import (
     SendText,
     SendVenue,
     SuccessfulPayment,
-    button_ints,
 )
 from handlers.format import local_date, local_time
 from handlers.i18n import Translator, normalize_language
@@ -64,9 +62,7 @@ def buy_button(t: Translator, deal_id: int, price: int, currency: str) -> Button
 @router.button("b")
 async def buy(req: Request) -> list[Reply]:
     """Buy pressed: ask how many (or go straight on when only one can be bought)."""
-    event = req.incoming.event
-    assert isinstance(event, ButtonPress)
-    parts = button_ints(event.data, 1)
+    parts = req.button_ints(1)
     if parts is None:
         return [SendText(req.t("button-stale"))]
     deal_id = parts[0]
@@ -88,9 +84,7 @@ async def buy(req: Request) -> list[Reply]:
 @router.button("bq")
 async def buy_quantity(req: Request) -> list[Reply]:
     """A quantity chosen: open the order."""
-    event = req.incoming.event
-    assert isinstance(event, ButtonPress)
-    parts = button_ints(event.data, 2)
+    parts = req.button_ints(2)
     if parts is None:
         return [SendText(req.t("button-stale"))]
     return await _order(req, parts[0], parts[1])
@@ -139,9 +133,7 @@ async def _order(req: Request, deal_id: int, quantity: int) -> list[Reply]:
 @router.button("oc")
 async def cancel(req: Request) -> list[Reply]:
     """The buyer gives up a pending order."""
-    event = req.incoming.event
-    assert isinstance(event, ButtonPress)
-    parts = button_ints(event.data, 1)
+    parts = req.button_ints(1)
     if parts is None:
         return [SendText(req.t("button-stale"))]
     done = await cancel_order(req.db, parts[0], req.user.id, req.now())

@@ -9,7 +9,7 @@ Buttons:
 
 from __future__ import annotations
 
-from handlers.core import Button, ButtonPress, Reply, SendPhoto, SendText, button_ints
+from handlers.core import Button, Reply, SendPhoto, SendText
 from handlers.format import local_date, local_datetime
 from handlers.router import Request, Router
 from services.codes import CodeView, format_code, get_code, list_codes, qr_payload, qr_png
@@ -49,9 +49,7 @@ async def my_codes(req: Request) -> Reply:
 @router.button("mc")
 async def show_code(req: Request) -> list[Reply]:
     """One code again: its QR to scan, its text to type, and Refund when allowed."""
-    event = req.incoming.event
-    assert isinstance(event, ButtonPress)
-    parts = button_ints(event.data, 1)
+    parts = req.button_ints(1)
     code = await get_code(req.db, req.user.id, parts[0]) if parts else None
     if code is None:
         return [SendText(req.t("button-stale"))]
@@ -75,9 +73,7 @@ async def show_code(req: Request) -> list[Reply]:
 @router.button("rf")
 async def refund_ask(req: Request) -> list[Reply]:
     """Refund pressed: say what will happen and ask once more."""
-    event = req.incoming.event
-    assert isinstance(event, ButtonPress)
-    parts = button_ints(event.data, 1)
+    parts = req.button_ints(1)
     if parts is None:
         return [SendText(req.t("button-stale"))]
     t = req.t
@@ -89,9 +85,7 @@ async def refund_ask(req: Request) -> list[Reply]:
 @router.button("rfy")
 async def refund_yes(req: Request) -> list[Reply]:
     """Void the order's unredeemed codes and send the money back."""
-    event = req.incoming.event
-    assert isinstance(event, ButtonPress)
-    parts = button_ints(event.data, 1)
+    parts = req.button_ints(1)
     if parts is None:
         return [SendText(req.t("button-stale"))]
     t, now = req.t, req.now()
@@ -107,9 +101,7 @@ async def refund_yes(req: Request) -> list[Reply]:
 @router.button("rt")
 async def rate(req: Request) -> list[Reply]:
     """Stars for a visit; they feed the merchant's rating and our ranking."""
-    event = req.incoming.event
-    assert isinstance(event, ButtonPress)
-    parts = button_ints(event.data, 2)
+    parts = req.button_ints(2)
     if parts is None:
         return [SendText(req.t("button-stale"))]
     outcome = await rate_visit(req.db, req.user.id, parts[0], parts[1], req.now())

@@ -16,7 +16,6 @@ from handlers.core import (
     Reply,
     SendText,
     Text,
-    button_ints,
 )
 from handlers.format import local_date, local_datetime, local_time
 from handlers.i18n import Translator, normalize_language
@@ -142,9 +141,7 @@ async def _tell_shopper(req: Request, code: CodeAtCounter, store: str) -> Notify
 @router.button("ru")
 async def undo_button(req: Request) -> list[Reply]:
     """Undo a mis-scan within ten minutes."""
-    event = req.incoming.event
-    assert isinstance(event, ButtonPress)
-    parts = button_ints(event.data, 1)
+    parts = req.button_ints(1)
     if parts is None:
         return [SendText(req.t("button-stale"))]
     done = await undo(req.db, parts[0], req.user.id, req.now())

@@ -28,6 +28,7 @@ from handlers.core import (
     SuccessfulPayment,
     Text,
     Unsupported,
+    button_ints,
 )
 from handlers.i18n import Translator, normalize_language
 from handlers.vocabulary import load_vocabulary
@@ -96,6 +97,12 @@ class Request:
 
     def now(self) -> datetime:
         return self.app.clock()
+
+    def button_ints(self, count: int) -> list[int] | None:
+        """The integers in the pressed button's data (`b:12:3` -> [12, 3] for 2); None
+        when this is not a button press or its data is malformed (forged, old)."""
+        event = self.incoming.event
+        return button_ints(event.data, count) if isinstance(event, ButtonPress) else None
 
     async def enter_flow(self, flow: str, step: str = "", **data: object) -> None:
         """Start (or move within) a multi-step flow; it expires if abandoned."""

@@ -166,6 +166,17 @@ async def _bought(session: object, user_id: int, deal_id: int) -> int:
     return int(pending) + int(codes)
 
 
+async def _deal_and_merchant(session: object,
+                             deal_id: int) -> tuple[Deal | None, Merchant | None]:
+    row = (
+        await session.exec(  # type: ignore[attr-defined]
+            select(Deal, Merchant).join(Merchant, Merchant.id == Deal.merchant_id)
+            .where(Deal.id == deal_id)
+        )
+    ).first()
+    return (row[0], row[1]) if row else (None, None)
+
+
 def _sellable(deal: Deal | None, merchant: Merchant | None, now: datetime) -> bool:
     return (
         deal is not None and merchant is not None
@@ -179,13 +190,7 @@ async def buy_limits(db: Database, user_id: int, deal_id: int, now: datetime) ->
     """How many units of a deal this person can buy right now."""
     await release_expired_holds(db, now, deal_id)
     async with db.session() as session:
-        row = (
-            await session.exec(
-                select(Deal, Merchant).join(Merchant, Merchant.id == Deal.merchant_id)
-                .where(Deal.id == deal_id)
-            )
-        ).first()
-        deal, merchant = row if row else (None, None)
+        deal, merchant = await _deal_and_merchant(session, deal_id)
         if not _sellable(deal, merchant, now):
             return BuyLimits(0, "deal_gone", None, 0, 0)
         assert deal is not None
@@ -248,13 +253,7 @@ async def _start_in_transaction(
             )
             .values(stock=col(Deal.stock) - quantity)  # NULL (unlimited) stays NULL
         )
-        row = (
-            await session.exec(
-                select(Deal, Merchant).join(Merchant, Merchant.id == Deal.merchant_id)
-                .where(Deal.id == deal_id)
-            )
-        ).first()
-        deal, merchant = row if row else (None, None)
+        deal, merchant = await _deal_and_merchant(session, deal_id)
         if taken.rowcount != 1:
             if not _sellable(deal, merchant, now):
                 return OrderStart(None, "deal_gone")

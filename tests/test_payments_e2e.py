@@ -5,7 +5,6 @@ codes with QR -> staff scan and redeem -> the shopper is asked to rate; /healthz
 from __future__ import annotations
 
 import asyncio
-import os
 import socket
 import sqlite3
 from collections.abc import AsyncIterator
@@ -16,7 +15,7 @@ import pytest
 
 from bot.standin import BotApiStandin
 from services.users import demo_telegram_id
-from tests.test_telegram_e2e import TOKEN, _run
+from tests.test_telegram_e2e import TOKEN, running_bot
 
 pytestmark = pytest.mark.e2e
 
@@ -37,28 +36,10 @@ async def standin() -> AsyncIterator[BotApiStandin]:
 async def shop(request: pytest.FixtureRequest, standin: BotApiStandin,
                tmp_path: Path) -> AsyncIterator[tuple[Path, int]]:
     """The demo shop served with Telegram Payments; yields its database and web port."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("O2O_")}
-    env.update(O2O_BOT_TOKEN=TOKEN, O2O_POLLING_TIMEOUT="1", O2O_LOG_FORMAT="json",
-               O2O_PAYMENT_PROVIDER="telegram", O2O_WEB_PORT=str(port))
-    db = tmp_path / "pay.db"
-    seed = await _run("seed", "demo", "--db", str(db), env=env)
-    _, err = await asyncio.wait_for(seed.communicate(), timeout=120)
-    assert seed.returncode == 0, err.decode()
-    proc = await _run("run", "--db", str(db), "--api-base", standin.base_url,
-                      "--transport", request.param, env=env)
-    try:
-        await standin.wait_for_call("getUpdates", timeout=60)
+    port, db = free_port(), tmp_path / "pay.db"
+    async with running_bot(standin, db, request.param, payment_provider="telegram",
+                           web_port=str(port)):
         yield db, port
-    finally:
-        proc.terminate()
-        try:
-            await asyncio.wait_for(proc.wait(), timeout=15)
-        except TimeoutError:
-            proc.kill()
-            await proc.wait()
-        stderr = (await proc.stderr.read()).decode() if proc.stderr else ""
-        assert "Traceback" not in stderr, stderr[-3000:]
 
 
 def deal_id(db: Path, key: str) -> int:

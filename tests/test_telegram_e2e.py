@@ -7,6 +7,7 @@ parsing, our transport, dispatch, handlers, services and a SQLite file.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sys
 from collections.abc import AsyncIterator
@@ -35,21 +36,20 @@ async def _run(*args: str, env: dict[str, str]) -> asyncio.subprocess.Process:
     )
 
 
-@pytest.fixture(params=["aiogram", "ptb"])
-async def bot(
-    request: pytest.FixtureRequest, standin: BotApiStandin, tmp_path: Path
-) -> AsyncIterator[asyncio.subprocess.Process]:
-    """`o2o seed demo` then `o2o run` against the stand-in, once with each Telegram
-    library; stopped with SIGTERM afterwards."""
+@contextlib.asynccontextmanager
+async def running_bot(standin: BotApiStandin, db: Path, transport: str,
+                      **settings: str) -> AsyncIterator[asyncio.subprocess.Process]:
+    """`o2o seed demo` then `o2o run` with `transport` against the stand-in (extra
+    settings as O2O_* variables); stopped with SIGTERM afterwards, with no traceback."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("O2O_")}
     env.update(O2O_BOT_TOKEN=TOKEN, O2O_POLLING_TIMEOUT="1", O2O_LOG_FORMAT="json",
                O2O_WEB_PORT="0")
-    db = str(tmp_path / "e2e.db")
-    seed = await _run("seed", "demo", "--db", db, env=env)
+    env.update({f"O2O_{key.upper()}": value for key, value in settings.items()})
+    seed = await _run("seed", "demo", "--db", str(db), env=env)
     _, err = await asyncio.wait_for(seed.communicate(), timeout=120)
     assert seed.returncode == 0, err.decode()
-    proc = await _run("run", "--db", db, "--api-base", standin.base_url,
-                      "--transport", request.param, env=env)
+    proc = await _run("run", "--db", str(db), "--api-base", standin.base_url,
+                      "--transport", transport, env=env)
     try:
         await standin.wait_for_call("getUpdates", timeout=60)
         yield proc
@@ -63,6 +63,15 @@ async def bot(
                 await proc.wait()
         stderr = (await proc.stderr.read()).decode() if proc.stderr else ""
         assert "Traceback" not in stderr, stderr[-3000:]
+
+
+@pytest.fixture(params=["aiogram", "ptb"])
+async def bot(
+    request: pytest.FixtureRequest, standin: BotApiStandin, tmp_path: Path
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    """The demo bot, once with each Telegram library."""
+    async with running_bot(standin, tmp_path / "e2e.db", request.param) as proc:
+        yield proc
 
 
 async def test_the_bot_registers_its_command_menu_in_chinese_and_english(

@@ -45,6 +45,16 @@ _HTML_TAGS = ("b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "code"
               "tg-spoiler", "blockquote")
 
 
+async def serve_app(app: web.Application, host: str, port: int) -> tuple[web.AppRunner, int]:
+    """Serve `app` on host:port (port 0 picks a free one); the runner and the bound port."""
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
+    return runner, int(sockets[0].getsockname()[1])
+
+
 class ApiError(Exception):
     """An error answer: Telegram's code and description (and retry_after for 429)."""
 
@@ -119,12 +129,7 @@ class BotApiStandin:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         app.router.add_get("/file/bot{token}/{path:.+}", self._file)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
-        sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
-        self.port = sockets[0].getsockname()[1]
+        self._runner, self.port = await serve_app(app, self.host, self.port)
 
     async def stop(self) -> None:
         """Stop serving."""

@@ -41,6 +41,8 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from bot.standin.server import serve_app
+
 API_VERSION = "2025-03-31.basil"
 MAX_AMOUNT = 99_999_999  # Stripe's largest charge, minor units (8 digits)
 MIN_SESSION_LIFETIME = 30 * 60
@@ -264,12 +266,7 @@ class StripeStandIn:
         app.router.add_route("*", "/v1/{tail:.*}", self._api(self._not_found))
         app.router.add_get("/pay/{id}", self._pay_page)
         app.router.add_post("/pay/{id}", self._pay_submit)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, host, port)
-        await site.start()
-        sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
-        bound = sockets[0].getsockname()[1]
+        self._runner, bound = await serve_app(app, host, port)
         shown = f"[{host}]" if ":" in host else host
         self._base_url = f"http://{shown}:{bound}"
         return self._base_url

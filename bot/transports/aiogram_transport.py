@@ -43,7 +43,7 @@ from aiogram.types import (
 from aiogram.types import InlineQuery as AioInlineQuery
 
 from bot.runtime import Runtime
-from bot.transports.common import Failure, deliver, deliver_all, split_text
+from bot.transports.common import Failure, attach, deliver, deliver_all, split_text
 from handlers.core import (
     AnswerButton,
     AnswerInline,
@@ -71,7 +71,6 @@ from handlers.core import (
 from handlers.i18n import LANGUAGES, t
 from handlers.menu import MENU_COMMANDS
 from handlers.router import dispatch
-from services.payments.telegram import TelegramProvider
 
 log = structlog.get_logger("o2o.telegram")
 
@@ -149,10 +148,7 @@ class AiogramTransport:
         self.dp = Dispatcher()
         self.bot_username: str | None = None
         self._register()
-        runtime.outbox = self.send
-        telegram = runtime.app.payments.get("telegram")
-        if isinstance(telegram, TelegramProvider):
-            telegram.star_refunder = self.refund_stars
+        attach(runtime, self.send, self.refund_stars)
 
     async def send(self, chat_id: int, replies: list[Reply]) -> int:
         """Send replies to a chat outside an update (payment pages, scheduled jobs)."""

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 
 import structlog
 
+from bot.runtime import Outbox, Runtime
 from handlers.core import TELEGRAM_TEXT_MAX, EditText, Notify, Reply, SendText
+from services.payments.telegram import StarRefunder, TelegramProvider
 
 log = structlog.get_logger("o2o.telegram")
 
@@ -110,3 +112,12 @@ async def deliver_all(
             break
         sent += 1
     return sent
+
+
+def attach(runtime: Runtime, send: Outbox, refund_stars: StarRefunder) -> None:
+    """Make a transport the runtime's way to users: the web server and the jobs send
+    through `send`, and Telegram Stars are refunded through `refund_stars`."""
+    runtime.outbox = send
+    telegram = runtime.app.payments.get("telegram")
+    if isinstance(telegram, TelegramProvider):
+        telegram.star_refunder = refund_stars

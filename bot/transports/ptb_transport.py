@@ -32,7 +32,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot.runtime import Runtime
-from bot.transports.common import Failure, deliver, deliver_all, split_text
+from bot.transports.common import Failure, attach, deliver, deliver_all, split_text
 from handlers.core import (
     AnswerButton,
     AnswerInline,
@@ -60,7 +60,6 @@ from handlers.core import (
 from handlers.i18n import LANGUAGES, t
 from handlers.menu import MENU_COMMANDS
 from handlers.router import dispatch
-from services.payments.telegram import TelegramProvider
 
 log = structlog.get_logger("o2o.telegram")
 
@@ -179,10 +178,7 @@ class PtbTransport:
         )
         self.application.add_handler(TypeHandler(Update, self.on_update))
         self.bot_username: str | None = None
-        runtime.outbox = self.send
-        telegram = runtime.app.payments.get("telegram")
-        if isinstance(telegram, TelegramProvider):
-            telegram.star_refunder = self.refund_stars
+        attach(runtime, self.send, self.refund_stars)
 
     async def send(self, chat_id: int, replies: list[Reply]) -> int:
         """Send replies to a chat outside an update (payment pages, scheduled jobs)."""
