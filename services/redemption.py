@@ -17,15 +17,17 @@ minutes.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import Integer, and_, bindparam, func, insert, or_, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
 
 from services.catalog import Bilingual
-from services.codes import read_code
+from services.codes import ReadCode, read_code
 from services.database import Database
 from storage.models import (
     CodeStatus,
@@ -95,159 +97,201 @@ class ConfirmOutcome:
     store: StoreChoice | None = None
 
 
-@dataclass(frozen=True)
-class StaffScope:
-    """Where a person may redeem: per merchant, None for every store of it."""
-
-    stores: dict[int, int | None] = field(default_factory=dict)  # merchant -> store or None
-
-
-async def staff_scope(session: object, user_id: int) -> StaffScope:
-    """The merchants this person works for, and the store each ties them to."""
-    rows = (
-        await session.exec(  # type: ignore[attr-defined]
-            select(MerchantStaff.merchant_id, MerchantStaff.store_id)
-            .where(MerchantStaff.user_id == user_id)
-        )
-    ).all()
-    owned = (
-        await session.exec(  # type: ignore[attr-defined]
-            select(Merchant.id).where(Merchant.owner_user_id == user_id)
-        )
-    ).all()
-    scope = {merchant_id: store_id for merchant_id, store_id in rows}
-    scope.update({merchant_id: None for merchant_id in owned})
-    return StaffScope(scope)
-
-
 async def is_staff(db: Database, user_id: int) -> bool:
-    """Does this person work for any merchant?"""
-    async with db.session() as session:
-        return bool((await staff_scope(session, user_id)).stores)
+    """Does this person work for (or own) any merchant?"""
+    async with db.engine.connect() as conn:
+        return bool((await conn.execute(_WHO, {"staff": user_id})).one()[1])
 
 
-async def _locked_until(session: object, user_id: int, now: datetime) -> datetime | None:
-    lock = await session.get(RedemptionLock, user_id)  # type: ignore[attr-defined]
-    return lock.locked_until if lock is not None and lock.locked_until > now else None
+# The hot paths (check, confirm) run prebuilt Core statements on one connection.
+_CODES, _DEALS, _USERS, _MERCHANTS, _STAFF, _STORES, _DEAL_STORES = (
+    RedemptionCode.__table__, Deal.__table__, User.__table__,  # type: ignore[attr-defined]
+    Merchant.__table__, MerchantStaff.__table__, Store.__table__,  # type: ignore[attr-defined]
+    DealStore.__table__,  # type: ignore[attr-defined]
+)
+_LOCKS, _REQUESTS, _ATTEMPTS = (
+    RedemptionLock.__table__, RedemptionRequest.__table__,  # type: ignore[attr-defined]
+    RedemptionAttempt.__table__,  # type: ignore[attr-defined]
+)
+_STAFF_ID = bindparam("staff", type_=Integer)
+_WHO = select(
+    select(_LOCKS.c.locked_until).where(_LOCKS.c.user_id == _STAFF_ID).scalar_subquery(),
+    or_(select(_STAFF.c.id).where(_STAFF.c.user_id == _STAFF_ID).exists(),
+        select(_MERCHANTS.c.id).where(_MERCHANTS.c.owner_user_id == _STAFF_ID).exists()),
+)
+_CODE_COLUMNS = (
+    _CODES.c.id, _CODES.c.code, _CODES.c.status, _CODES.c.valid_from, _CODES.c.valid_until,
+    _CODES.c.redeemed_at, _CODES.c.deal_id, _DEALS.c.merchant_id, _DEALS.c.title_zh,
+    _DEALS.c.title_en, _USERS.c.telegram_id, _USERS.c.first_name,
+)
+_CODE_FOR_STAFF = (
+    select(*_CODE_COLUMNS, _MERCHANTS.c.owner_user_id, _STAFF.c.id, _STAFF.c.store_id,
+           *_WHO.selected_columns)
+    .select_from(
+        _CODES.join(_DEALS, _DEALS.c.id == _CODES.c.deal_id)
+        .join(_USERS, _USERS.c.id == _CODES.c.user_id)
+        .join(_MERCHANTS, _MERCHANTS.c.id == _DEALS.c.merchant_id)
+        .outerjoin(_STAFF, and_(_STAFF.c.merchant_id == _DEALS.c.merchant_id,
+                                _STAFF.c.user_id == _STAFF_ID))
+    )
+    .where(_CODES.c.code == bindparam("code"))
+)
+_CODE_BY_ID = (
+    select(*_CODE_COLUMNS)
+    .select_from(_CODES.join(_DEALS, _DEALS.c.id == _CODES.c.deal_id)
+                 .join(_USERS, _USERS.c.id == _CODES.c.user_id))
+    .where(_CODES.c.id == bindparam("code_id"))
+)
+_TIED = bindparam("tied", type_=Integer)
+_STORES_OF_DEAL = (
+    select(_STORES.c.id, _STORES.c.name_zh, _STORES.c.name_en)
+    .select_from(_STORES.join(_DEAL_STORES, _DEAL_STORES.c.store_id == _STORES.c.id))
+    .where(_DEAL_STORES.c.deal_id == bindparam("deal"),
+           or_(_TIED.is_(None), _STORES.c.id == _TIED))
+    .order_by(_STORES.c.id)
+)
+_NEW_REQUEST = insert(_REQUESTS)
+_NEW_ATTEMPT = insert(_ATTEMPTS)
+_USE_REQUEST = (
+    update(_REQUESTS)
+    .where(_REQUESTS.c.id == bindparam("request"), _REQUESTS.c.staff_user_id == _STAFF_ID,
+           _REQUESTS.c.used_at.is_(None), _REQUESTS.c.expires_at > bindparam("now"))
+    # "redeemed" is what nearly every confirm ends in; corrected below when not.
+    .values(used_at=bindparam("now"), outcome="redeemed")
+    .returning(_REQUESTS.c.code_id)
+)
+_STORE_ID = bindparam("store", type_=Integer)
+_REDEEM = (
+    update(_CODES)
+    .where(
+        _CODES.c.id == bindparam("code_id"),
+        _CODES.c.status == CodeStatus.ISSUED,
+        _CODES.c.valid_from <= bindparam("now"),
+        _CODES.c.valid_until > bindparam("now"),
+        # at a store of the deal ...
+        select(_DEAL_STORES.c.store_id).where(_DEAL_STORES.c.deal_id == _CODES.c.deal_id,
+                                              _DEAL_STORES.c.store_id == _STORE_ID).exists(),
+        # ... by its merchant's owner, or staff not tied to another store
+        select(_DEALS.c.id)
+        .select_from(_DEALS.join(_MERCHANTS, _MERCHANTS.c.id == _DEALS.c.merchant_id))
+        .where(_DEALS.c.id == _CODES.c.deal_id,
+               or_(_MERCHANTS.c.owner_user_id == _STAFF_ID,
+                   select(_STAFF.c.id).where(
+                       _STAFF.c.merchant_id == _MERCHANTS.c.id, _STAFF.c.user_id == _STAFF_ID,
+                       or_(_STAFF.c.store_id.is_(None), _STAFF.c.store_id == _STORE_ID),
+                   ).exists()))
+        .exists(),
+    )
+    .values(status=CodeStatus.REDEEMED, redeemed_at=bindparam("now"), redeemed_by=_STAFF_ID,
+            redeemed_store_id=_STORE_ID)
+)
+_REQUEST_OUTCOME = (
+    update(_REQUESTS).where(_REQUESTS.c.id == bindparam("request"))
+    .values(outcome=bindparam("result"))
+)
+_CODE_AND_STORE = _CODE_BY_ID.add_columns(
+    select(_STORES.c.name_zh).where(_STORES.c.id == _STORE_ID).scalar_subquery()
+    .label("store_zh"),
+    select(_STORES.c.name_en).where(_STORES.c.id == _STORE_ID).scalar_subquery()
+    .label("store_en"),
+)
 
 
-async def _audit(db: Database, user_id: int, action: str, entered: str, outcome: str,
-                 now: datetime, code_id: int | None = None, store_id: int | None = None,
-                 request: RedemptionRequest | None = None) -> datetime | None:
-    """Record an attempt (and the confirm request it grants, in the same transaction);
-    lock the person when it is their fifth wrong code in the window.
+def _view(row: Any) -> CodeAtCounter:
+    (code_id, code, status, valid_from, valid_until, redeemed_at, _deal_id, merchant_id,
+     title_zh, title_en, telegram_id, first_name) = row[:12]
+    return CodeAtCounter(
+        code_id=code_id, code=code, status=status, deal_title=Bilingual(title_zh, title_en),
+        merchant_id=merchant_id, valid_from=valid_from, valid_until=valid_until,
+        redeemed_at=redeemed_at, shopper_telegram_id=telegram_id, shopper_name=first_name,
+    )
+
+
+async def _record(conn: AsyncConnection, user_id: int, action: str, entered: str,
+                  outcome: str, now: datetime, code_id: int | None = None,
+                  store_id: int | None = None) -> datetime | None:
+    """Audit an attempt; lock the person when it is their fifth wrong code in the window.
 
     Returns the lock's end when this attempt locked them.
     """
-    async with db.transaction() as session:
-        if request is not None:
-            session.add(request)
-        session.add(RedemptionAttempt(user_id=user_id, action=action, entered=entered[:40],
-                                      code_id=code_id, store_id=store_id, outcome=outcome,
-                                      created_at=now))
-        if outcome not in _WRONG:
-            return None
-        await session.flush()
-        wrong = (
-            await session.exec(
-                select(func.count()).select_from(RedemptionAttempt).where(
-                    RedemptionAttempt.user_id == user_id,
-                    col(RedemptionAttempt.outcome).in_(_WRONG),
-                    col(RedemptionAttempt.created_at) > now - WRONG_CODES_WINDOW,
-                )
-            )
-        ).one()
-        if wrong < WRONG_CODES_ALLOWED:
-            return None
-        until = now + LOCK_FOR
-        lock = await session.get(RedemptionLock, user_id)
-        if lock is None:
-            session.add(RedemptionLock(user_id=user_id, locked_until=until))
-        else:
-            lock.locked_until = until
-        return until
+    await conn.execute(_NEW_ATTEMPT, {
+        "user_id": user_id, "action": action, "entered": entered[:40], "code_id": code_id,
+        "store_id": store_id, "outcome": outcome, "created_at": now})
+    if outcome not in _WRONG:
+        return None
+    wrong = (await conn.execute(
+        select(func.count()).select_from(_ATTEMPTS).where(
+            _ATTEMPTS.c.user_id == user_id, _ATTEMPTS.c.outcome.in_(_WRONG),
+            _ATTEMPTS.c.created_at > now - WRONG_CODES_WINDOW))).scalar_one()
+    if wrong < WRONG_CODES_ALLOWED:
+        return None
+    until = now + LOCK_FOR
+    moved = await conn.execute(update(_LOCKS).where(_LOCKS.c.user_id == user_id)
+                               .values(locked_until=until))
+    if moved.rowcount == 0:
+        await conn.execute(insert(_LOCKS).values(user_id=user_id, locked_until=until))
+    return until
 
 
-async def _load_code(session: object, code: str | None = None,
-                     code_id: int | None = None) -> tuple[RedemptionCode, Deal, User] | None:
-    query = (
-        select(RedemptionCode, Deal, User)
-        .join(Deal, Deal.id == RedemptionCode.deal_id)
-        .join(User, User.id == RedemptionCode.user_id)
-    )
-    query = query.where(RedemptionCode.code == code) if code is not None \
-        else query.where(RedemptionCode.id == code_id)
-    row = (await session.exec(query)).first()  # type: ignore[attr-defined]
-    return tuple(row) if row else None  # type: ignore[return-value]
-
-
-def _at_counter(code: RedemptionCode, deal: Deal, shopper: User) -> CodeAtCounter:
-    assert code.id is not None
-    return CodeAtCounter(
-        code_id=code.id, code=code.code, status=code.status,
-        deal_title=Bilingual(deal.title_zh, deal.title_en), merchant_id=deal.merchant_id,
-        valid_from=code.valid_from, valid_until=code.valid_until,
-        redeemed_at=code.redeemed_at, shopper_telegram_id=shopper.telegram_id,
-        shopper_name=shopper.first_name,
-    )
-
-
-async def _stores_for(session: object, deal_id: int, tied_to: int | None) -> list[StoreChoice]:
-    query = select(Store).join(DealStore, DealStore.store_id == Store.id).where(
-        DealStore.deal_id == deal_id)
-    if tied_to is not None:
-        query = query.where(Store.id == tied_to)
-    stores = (await session.exec(query.order_by(col(Store.id)))).all()  # type: ignore[attr-defined]
-    return [StoreChoice(s.id, Bilingual(s.name_zh, s.name_en)) for s in stores]
+async def _stores_for(conn: AsyncConnection, deal_id: int,
+                      tied_to: int | None) -> list[StoreChoice]:
+    rows = (await conn.execute(_STORES_OF_DEAL, {"deal": deal_id, "tied": tied_to})).all()
+    return [StoreChoice(i, Bilingual(zh, en)) for i, zh, en in rows]
 
 
 async def check_code(db: Database, staff_user_id: int, entered: str,
                      now: datetime) -> CheckOutcome:
     """Phase one: may this person redeem this code here and now? Audited."""
-    async with db.session() as session:
-        scope = await staff_scope(session, staff_user_id)
-        if not scope.stores:
+    read = read_code(entered)
+    async with db.begin() as conn:
+        # One read for the common case: the code, and who is asking (staff? locked?).
+        row = None
+        if read.problem is None:
+            row = (await conn.execute(_CODE_FOR_STAFF, {"code": read.code,
+                                                        "staff": staff_user_id})).first()
+        locked_until, staff_anywhere = row[15:] if row is not None else (
+            await conn.execute(_WHO, {"staff": staff_user_id})).one()
+        if not staff_anywhere:
             outcome = CheckOutcome("not_staff")
-        elif until := await _locked_until(session, staff_user_id, now):
-            outcome = CheckOutcome("locked", locked_until=until)
+        elif locked_until is not None and locked_until > now:
+            outcome = CheckOutcome("locked", locked_until=locked_until)
         else:
-            outcome = await _check(session, scope, entered, now)
-    code_id = outcome.code.code_id if outcome.code else None
-    request = None
-    if outcome.outcome == "ok" and code_id is not None:
-        request = RedemptionRequest(id=secrets.token_urlsafe(12), code_id=code_id,
-                                    staff_user_id=staff_user_id, created_at=now,
-                                    expires_at=now + REQUEST_LIFETIME)
-    locked = await _audit(db, staff_user_id, "check", entered, outcome.outcome, now, code_id,
-                          request=request)
-    if request is not None:
-        return CheckOutcome("ok", outcome.code, request.id, outcome.stores)
+            outcome = await _check(conn, staff_user_id, read, row, now)
+        code_id = outcome.code.code_id if outcome.code else None
+        if outcome.outcome == "ok" and code_id is not None:
+            request_id = secrets.token_urlsafe(12)
+            await conn.execute(_NEW_REQUEST, {
+                "id": request_id, "code_id": code_id, "staff_user_id": staff_user_id,
+                "created_at": now, "expires_at": now + REQUEST_LIFETIME})
+            outcome = CheckOutcome("ok", outcome.code, request_id, outcome.stores)
+        locked = await _record(conn, staff_user_id, "check", entered, outcome.outcome, now,
+                               code_id)
     if locked is not None:
         return CheckOutcome(outcome.outcome, locked_until=locked)
     return outcome
 
 
-async def _check(session: object, scope: StaffScope, entered: str,
+async def _check(conn: AsyncConnection, staff_user_id: int, read: ReadCode, row: Any,
                  now: datetime) -> CheckOutcome:
-    read = read_code(entered)
     if read.problem == "check":
         return CheckOutcome("typo")
     if read.problem is not None:
         return CheckOutcome("unreadable" if read.problem == "empty" else "unknown")
-    row = await _load_code(session, code=read.code)
-    if row is None or row[1].merchant_id not in scope.stores:
+    if row is None:
+        return CheckOutcome("unknown")
+    owner, staff_row, tied = row[12:15]
+    if owner != staff_user_id and staff_row is None:
         return CheckOutcome("unknown")  # another merchant's code looks like no code at all
-    code, deal, shopper = row
-    view = _at_counter(code, deal, shopper)
-    stores = await _stores_for(session, deal.id or 0, scope.stores[deal.merchant_id])
+    view = _view(row)
+    stores = await _stores_for(conn, row.deal_id, None if owner == staff_user_id else tied)
     if not stores:
         return CheckOutcome("wrong_store", view)
-    if code.status != CodeStatus.ISSUED:
-        return CheckOutcome(code.status if code.status != CodeStatus.EXPIRED else "expired",
+    if view.status != CodeStatus.ISSUED:
+        return CheckOutcome(view.status if view.status != CodeStatus.EXPIRED else "expired",
                             view)
-    if code.valid_until <= now:
+    if view.valid_until <= now:
         return CheckOutcome("expired", view)
-    if code.valid_from > now:
+    if view.valid_from > now:
         return CheckOutcome("not_yet", view)
     return CheckOutcome("ok", view, stores=tuple(stores))
 
@@ -255,93 +299,79 @@ async def _check(session: object, scope: StaffScope, entered: str,
 async def confirm(db: Database, request_id: str, staff_user_id: int, store_id: int,
                   now: datetime) -> ConfirmOutcome:
     """Phase two: redeem the checked code at `store_id`, exactly once. Audited."""
-    async with db.transaction() as session:
-        request = await session.get(RedemptionRequest, request_id)
-        if request is None or request.staff_user_id != staff_user_id:
-            return ConfirmOutcome("stale")
-        code_id = request.code_id
-        if request.used_at is not None:
-            row = await _load_code(session, code_id=code_id)
-            assert row is not None
-            view = _at_counter(*row)
-            return ConfirmOutcome("replayed" if request.outcome == "redeemed" else "taken", view)
-        if request.expires_at <= now:
-            return ConfirmOutcome("stale")
-    async with db.session() as session:
-        row = await _load_code(session, code_id=code_id)
-        assert row is not None
-        code, deal, shopper = row
-        scope = await staff_scope(session, staff_user_id)
-        allowed = await _stores_for(session, deal.id or 0, scope.stores.get(deal.merchant_id))
-        store = next((s for s in allowed if s.id == store_id), None)
-    if deal.merchant_id not in scope.stores or store is None:
-        await _audit(db, staff_user_id, "confirm", code.code, "wrong_store", now, code_id)
-        return ConfirmOutcome("wrong_store", _at_counter(code, deal, shopper))
-    async with db.transaction() as session:
-        used = await session.exec(  # type: ignore[call-overload]
-            update(RedemptionRequest)
-            .where(col(RedemptionRequest.id) == request_id,
-                   col(RedemptionRequest.used_at).is_(None))
-            .values(used_at=now)
-        )
-        if used.rowcount != 1:  # the same request, tapped twice at once
-            redeemed = False
-            outcome = "replayed"
+    params = {"request": request_id, "staff": staff_user_id, "store": store_id, "now": now}
+    async with db.begin() as conn:
+        code_id = (await conn.execute(_USE_REQUEST, params)).scalar()
+        if code_id is None:
+            return await _confirm_again(conn, request_id, staff_user_id, now)
+        taken = await conn.execute(_REDEEM, {**params, "code_id": code_id})
+        row = (await conn.execute(_CODE_AND_STORE, {"code_id": code_id,
+                                                    "store": store_id})).one()
+        view = _view(row)
+        if taken.rowcount == 1:
+            outcome = "redeemed"
+        elif view.status == CodeStatus.ISSUED:
+            outcome = "wrong_store"  # a forged store, or one this person is not tied to
         else:
-            taken = await session.exec(  # type: ignore[call-overload]
-                update(RedemptionCode)
-                .where(col(RedemptionCode.id) == code_id,
-                       col(RedemptionCode.status) == CodeStatus.ISSUED,
-                       col(RedemptionCode.valid_until) > now,
-                       col(RedemptionCode.valid_from) <= now)
-                .values(status=CodeStatus.REDEEMED, redeemed_at=now,
-                        redeemed_by=staff_user_id, redeemed_store_id=store_id)
-            )
-            redeemed = taken.rowcount == 1
-            outcome = "redeemed" if redeemed else "taken"
-            await session.exec(  # type: ignore[call-overload]
-                update(RedemptionRequest).where(col(RedemptionRequest.id) == request_id)
-                .values(outcome=outcome)
-            )
-        row = await _load_code(session, code_id=code_id)
-        assert row is not None
-        view = _at_counter(*row)
-    await _audit(db, staff_user_id, "confirm", code.code, outcome, now, code_id, store_id)
-    return ConfirmOutcome(outcome, view, store)
+            outcome = "taken"
+        if outcome != "redeemed":
+            await conn.execute(_REQUEST_OUTCOME, {"request": request_id, "result": outcome})
+        await _record(conn, staff_user_id, "confirm", view.code, outcome, now, code_id,
+                      store_id)
+    store = StoreChoice(store_id, Bilingual(row.store_zh, row.store_en))
+    return ConfirmOutcome(outcome, view, store if outcome == "redeemed" else None)
+
+
+async def _confirm_again(conn: AsyncConnection, request_id: str, staff_user_id: int,
+                         now: datetime) -> ConfirmOutcome:
+    """A request that is not fresh: a replay of one that redeemed, or stale/foreign."""
+    request = (await conn.execute(select(_REQUESTS).where(_REQUESTS.c.id == request_id))).first()
+    if request is None or request.staff_user_id != staff_user_id or request.used_at is None:
+        return ConfirmOutcome("stale")
+    view = _view((await conn.execute(_CODE_BY_ID, {"code_id": request.code_id})).one())
+    return ConfirmOutcome("replayed" if request.outcome == "redeemed" else "taken", view)
+
+
+_WORKS_FOR = select(
+    or_(_MERCHANTS.c.owner_user_id == _STAFF_ID,
+        select(_STAFF.c.id).where(_STAFF.c.merchant_id == _MERCHANTS.c.id,
+                                  _STAFF.c.user_id == _STAFF_ID).exists())
+).where(_MERCHANTS.c.id == bindparam("merchant"))
 
 
 async def undo(db: Database, code_id: int, staff_user_id: int, now: datetime) -> ConfirmOutcome:
     """Take back a redemption made within the last ten minutes (a mis-scan). Audited."""
-    async with db.session() as session:
-        row = await _load_code(session, code_id=code_id)
-        scope = await staff_scope(session, staff_user_id)
-    if row is None or row[1].merchant_id not in scope.stores:
-        return ConfirmOutcome("stale")
-    code = row[0]
-    async with db.transaction() as session:
-        result = await session.exec(  # type: ignore[call-overload]
-            update(RedemptionCode)
-            .where(col(RedemptionCode.id) == code_id,
-                   col(RedemptionCode.status) == CodeStatus.REDEEMED,
-                   col(RedemptionCode.redeemed_at) > now - UNDO_WITHIN)
+    async with db.begin() as conn:
+        row = (await conn.execute(_CODE_BY_ID, {"code_id": code_id})).first()
+        if row is None or not (await conn.execute(_WORKS_FOR, {
+                "staff": staff_user_id, "merchant": row.merchant_id})).scalar():
+            return ConfirmOutcome("stale")  # not theirs to undo; nothing said about it
+        result = await conn.execute(
+            update(_CODES)
+            .where(_CODES.c.id == code_id, _CODES.c.status == CodeStatus.REDEEMED,
+                   _CODES.c.redeemed_at > now - UNDO_WITHIN)
             .values(status=CodeStatus.ISSUED, redeemed_at=None, redeemed_by=None,
-                    redeemed_store_id=None)
-        )
-        if result.rowcount == 1:
-            # The visit did not happen: its rating (if any) goes too.
-            rating = await session.get(VisitRating, code_id)
-            if rating is not None:
-                await session.exec(  # type: ignore[call-overload]
-                    update(Merchant).where(col(Merchant.id) == rating.merchant_id)
-                    .values(rating_sum=col(Merchant.rating_sum) - rating.stars,
-                            rating_count=col(Merchant.rating_count) - 1)
-                )
-                await session.delete(rating)
-        outcome = "undone" if result.rowcount == 1 else "too_late"
-        after = await _load_code(session, code_id=code_id)
-        assert after is not None
-    await _audit(db, staff_user_id, "undo", code.code, outcome, now, code_id)
-    return ConfirmOutcome(outcome, _at_counter(*after))
+                    redeemed_store_id=None))
+        undone = result.rowcount == 1
+        if undone:
+            await _forget_rating(conn, code_id)
+        after = _view((await conn.execute(_CODE_BY_ID, {"code_id": code_id})).one())
+        outcome = "undone" if undone else "too_late"
+        await _record(conn, staff_user_id, "undo", after.code, outcome, now, code_id)
+    return ConfirmOutcome(outcome, after)
+
+
+async def _forget_rating(conn: AsyncConnection, code_id: int) -> None:
+    """The visit did not happen: its rating (if any) goes, and the merchant's average."""
+    ratings = VisitRating.__table__  # type: ignore[attr-defined]
+    rating = (await conn.execute(select(ratings.c.merchant_id, ratings.c.stars)
+                                 .where(ratings.c.code_id == code_id))).first()
+    if rating is None:
+        return
+    await conn.execute(update(_MERCHANTS).where(_MERCHANTS.c.id == rating.merchant_id)
+                       .values(rating_sum=_MERCHANTS.c.rating_sum - rating.stars,
+                               rating_count=_MERCHANTS.c.rating_count - 1))
+    await conn.execute(ratings.delete().where(ratings.c.code_id == code_id))
 
 
 async def rate_visit(db: Database, user_id: int, code_id: int, stars: int,

@@ -388,8 +388,8 @@ async def test_a_mis_scan_can_be_undone_within_ten_minutes_only(db: Database,
         checked = await check_code(db, staff, code, NOW)
         await confirm(db, checked.request_id or "", staff, world.store_ids[0], NOW)
     async with db.session() as session:
-        ids = (await session.exec(select(RedemptionCode.id).where(
-            RedemptionCode.code.in_(codes)))).all()  # type: ignore[attr-defined]
+        id_of = dict((await session.exec(select(RedemptionCode.code, RedemptionCode.id))).all())
+    ids = [id_of[code] for code in codes]
     assert (await undo(db, ids[0], world.users["rival_staff"], NOW)).outcome == "stale"
     assert (await undo(db, ids[0], staff, NOW + timedelta(minutes=9))).outcome == "undone"
     assert (await undo(db, ids[1], staff, NOW + timedelta(minutes=11))).outcome == "too_late"
