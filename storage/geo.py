@@ -93,6 +93,25 @@ def _sql(lon_ranges: int, category: bool, price_min: bool, price_max: bool) -> A
     )
 
 
+@lru_cache(maxsize=64)
+def _nearest_sql_postgres(lon_ranges: int, category: bool, price_min: bool,
+                          price_max: bool) -> Any:
+    """PostgreSQL only: the same box and filters, but the great-circle distance, each
+    deal's nearest store and the top N are worked out in the server, so at most N rows
+    travel back instead of every deal-store pair in the box."""
+    inner = _sql(lon_ranges, category, price_min, price_max).text.replace(
+        "SELECT ds.deal_id, s.id, s.lat, s.lon FROM",
+        "SELECT DISTINCT ON (ds.deal_id) ds.deal_id, s.id AS store_id, "
+        f"2 * {EARTH_RADIUS_M} * asin(least(1.0, sqrt("
+        "power(sin(radians(s.lat - :lat) / 2), 2) + cos(radians(:lat)) * "
+        "cos(radians(s.lat)) * power(sin(radians(s.lon - :lon) / 2), 2)))) AS distance FROM",
+    )
+    return text(
+        f"SELECT deal_id, store_id, distance FROM ({inner} ORDER BY ds.deal_id, distance) "
+        "AS nearest WHERE distance <= :ring ORDER BY distance, deal_id LIMIT :limit"
+    )
+
+
 async def deals_near(
     conn: AsyncConnection,
     lat: float,
@@ -120,9 +139,17 @@ async def deals_near(
                                   "price_max": price_max}
         for i, (w, e) in enumerate(area.lon_ranges):
             params[f"w{i}"], params[f"e{i}"] = w, e
-        statement = _sql(len(area.lon_ranges), category is not None, price_min is not None,
-                         price_max is not None)
-        rows = (await conn.execute(statement, params)).all()
+        shape = (len(area.lon_ranges), category is not None, price_min is not None,
+                 price_max is not None)
+        if limit and conn.dialect.name == "postgresql":
+            params.update(lat=lat, lon=lon, ring=ring, limit=limit)
+            rows = (await conn.execute(_nearest_sql_postgres(*shape), params)).all()
+            found = [NearbyDeal(d, st, dist) for d, st, dist in rows]
+            if len(found) >= limit or ring >= radius_m:
+                return found
+            ring = min(radius_m, ring * _growth(limit, len(found)))
+            continue
+        rows = (await conn.execute(_sql(*shape), params)).all()
         best: dict[int, NearbyDeal] = {}
         for deal_id, store_id, slat, slon in rows:
             distance = haversine_m(lat, lon, slat, slon)
@@ -134,7 +161,10 @@ async def deals_near(
         found = sorted(best.values(), key=lambda n: (n.distance_m, n.deal_id))
         if limit is None or len(found) >= limit or ring >= radius_m:
             return found[:limit] if limit else found
-        # Grow by the density seen so far: area (radius squared) in proportion to the
-        # results still missing, with a margin; at least double, at most four times.
-        growth = min(4.0, max(2.0, 1.3 * math.sqrt(limit / max(len(found), 0.5))))
-        ring = min(radius_m, ring * growth)
+        ring = min(radius_m, ring * _growth(limit, len(found)))
+
+
+def _growth(wanted: int, found: int) -> float:
+    """How much to widen the ring: its area (radius squared) in proportion to the results
+    still missing, with a margin; at least double, at most four times."""
+    return min(4.0, max(2.0, 1.3 * math.sqrt(wanted / max(found, 0.5))))
