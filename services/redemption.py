@@ -92,7 +92,8 @@ class CheckOutcome:
 class ConfirmOutcome:
     """The answer to phase two (and to undo)."""
 
-    outcome: str  # redeemed, replayed, taken, stale, wrong_store, undone, too_late
+    outcome: str  # redeemed, replayed, taken, stale, wrong_store, expired, not_yet, undone,
+    #               too_late
     code: CodeAtCounter | None = None
     store: StoreChoice | None = None
 
@@ -310,10 +311,14 @@ async def confirm(db: Database, request_id: str, staff_user_id: int, store_id: i
         view = _view(row)
         if taken.rowcount == 1:
             outcome = "redeemed"
-        elif view.status == CodeStatus.ISSUED:
-            outcome = "wrong_store"  # a forged store, or one this person is not tied to
-        else:
+        elif view.status != CodeStatus.ISSUED:
             outcome = "taken"
+        elif view.valid_until <= now:
+            outcome = "expired"  # it ran out between the check and the confirm
+        elif view.valid_from > now:
+            outcome = "not_yet"
+        else:
+            outcome = "wrong_store"  # a forged store, or one this person is not tied to
         if outcome != "redeemed":
             await conn.execute(_REQUEST_OUTCOME, {"request": request_id, "result": outcome})
         await _record(conn, staff_user_id, "confirm", view.code, outcome, now, code_id,

@@ -476,3 +476,16 @@ async def test_unused_codes_are_refunded_or_expire_at_the_end_of_their_validity(
     assert await count(db, RedemptionCode, RedemptionCode.status == "void") == 3
     assert await count(db, RedemptionCode, RedemptionCode.status == "expired") == 1
     assert await expire_codes(db, NOW + timedelta(days=31)) == []  # once
+
+
+async def test_a_code_that_expires_between_check_and_confirm_is_not_redeemed(
+    db: Database, world: World,
+) -> None:
+    [code] = await buy_and_pay(db, world, "buyer1")
+    last_minute = NOW + timedelta(days=30) - timedelta(minutes=1)
+    checked = await check_code(db, world.users["staff"], code, last_minute)
+    assert checked.outcome == "ok"
+    done = await confirm(db, checked.request_id or "", world.users["staff"],
+                         world.store_ids[0], NOW + timedelta(days=30))
+    assert done.outcome == "expired"
+    assert await count(db, RedemptionCode, RedemptionCode.status == "redeemed") == 0
