@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from handlers import checkout, codes, inline, menu, redeem, search, start, understand
+from handlers import checkout, codes, inline, menu, redeem, search, staff, start, understand
 from handlers.router import Router
 
 
 def build_router() -> Router:
     """The router with all flows of the assistant registered."""
     root = Router()
-    for module in (start, menu, search, understand, inline, checkout, codes, redeem):
+    for module in (start, menu, search, understand, inline, checkout, codes, redeem,
+                   staff):
         root.include(module.router)
     return root

@@ -4,6 +4,7 @@ Payloads (at most 64 characters of A-Za-z0-9_-, Telegram's rule):
   shop_<slug>[_<ref>]   a merchant's storefront (from its QR poster or a shared link)
   deal_<id>[_<ref>]     a deal card (from a shared link)
   r_<CODE>              a redemption code's QR, scanned by staff at the counter
+  staff_<token>         a one-time invite to join a merchant's staff
 where <ref> is the sharer's referral code.
 """
 
@@ -12,10 +13,12 @@ from __future__ import annotations
 import re
 
 from services.codes import DEEP_LINK_PREFIX
+from services.staff import INVITE_PREFIX
 
 PAYLOAD = re.compile(r"[A-Za-z0-9_-]{1,64}")
 SHOP = re.compile(r"shop_([a-z0-9-]{1,32})(?:_([0-9A-Z]{8}))?")
 DEAL = re.compile(r"deal_([0-9]{1,12})(?:_([0-9A-Z]{8}))?")
+STAFF = re.compile(re.escape(INVITE_PREFIX) + r"([A-Za-z0-9_-]{16,32})")
 REDEEM = re.compile(DEEP_LINK_PREFIX + r"[0-9A-Za-z]{12}")
 
 
@@ -32,6 +35,14 @@ def deal_payload(deal_id: int, ref: str | None = None) -> str:
     payload = f"deal_{deal_id}" + (f"_{ref}" if ref else "")
     if not DEAL.fullmatch(payload):
         raise ValueError(f"not a deal payload: {payload!r}")
+    return payload
+
+
+def staff_payload(token: str) -> str:
+    """The /start payload of a staff invite."""
+    payload = INVITE_PREFIX + token
+    if not STAFF.fullmatch(payload):
+        raise ValueError(f"not a staff invite payload: {payload!r}")
     return payload
 
 

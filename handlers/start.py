@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from handlers.core import Button, Command, Reply, SendText
 from handlers.format import category_label, result_button_text, result_line
-from handlers.links import DEAL, PAYLOAD, REDEEM, SHOP
+from handlers.links import DEAL, PAYLOAD, REDEEM, SHOP, STAFF
 from handlers.menu import main_menu
 from handlers.redeem import scanned
 from handlers.router import Request, Router
 from handlers.search import deal_card_replies, with_location
+from handlers.staff import joined
 from services.geo import format_distance
 from services.referrals import record_referral
 from services.search import SearchQuery
@@ -44,6 +45,8 @@ async def _open(req: Request, payload: str) -> list[Reply] | None:
         return None
     if REDEEM.fullmatch(payload):
         return await scanned(req, payload)
+    if match := STAFF.fullmatch(payload):
+        return await joined(req, match.group(1))
     if match := SHOP.fullmatch(payload):
         replies = await storefront_replies(req, match.group(1))
     elif match := DEAL.fullmatch(payload):

@@ -205,6 +205,20 @@ class MerchantStaff(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class StaffInvite(SQLModel, table=True):
+    """A one-time link an owner shares to make someone staff of the merchant."""
+
+    __tablename__ = "staff_invites"
+
+    token: str = Field(primary_key=True, max_length=32)
+    merchant_id: int = Field(foreign_key="merchants.id", index=True)
+    created_by: int = Field(foreign_key="users.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    used_by: int | None = Field(default=None, foreign_key="users.id")
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
 class RedemptionCode(SQLModel, table=True):
     """One unit of a paid order, shown at the counter; redeemed at most once."""
 

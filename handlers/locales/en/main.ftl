@@ -23,6 +23,7 @@ help-text =
     • Tap Buy on a deal: after paying, your codes arrive right here
     • /mycodes shows your codes, their QR again, and refunds
     • /redeem CODE: store staff redeem a code (or scan its QR with Telegram)
+    • /staff: owners invite and manage their staff
     • /following lists the stores you follow
     • /settings changes the language
     • /cancel leaves whatever you're doing
@@ -266,3 +267,21 @@ web-pay-done = Paid. Your codes are waiting for you in the chat.
 web-pay-refunded = This order could not take the payment, so it is being refunded. See the chat.
 web-pay-back-done = Thank you! Your codes are on their way to the chat.
 web-pay-back-cancelled = Payment cancelled. Nothing was charged; you can pay again from the chat before the reservation runs out.
+
+## Staff (merchant owners)
+staff-owner-only = Only a merchant's owner manages its staff.
+staff-title = Staff of { $merchant } ({ $count }):
+staff-line = • { $name } · { $role } · since { $since }
+staff-role-owner = owner
+staff-role-staff = staff (redeems codes)
+staff-remove = Remove { $name }
+staff-invite-button = ➕ Invite staff
+staff-invite-link = Send this link to the person who should redeem codes at your stores. It works once, within { $hours } hours:
+    { $link }
+staff-removed = Removed. They can no longer redeem your codes.
+staff-not-removed = That person isn't on your staff (or is the owner).
+staff-join-joined = ✅ You're now staff of { $merchant }: you can redeem its codes with /redeem or by scanning them.
+staff-join-already = You're already part of { $merchant }.
+staff-join-used = This invite link has already been used. Ask the owner for a new one.
+staff-join-expired = This invite link has expired. Ask the owner for a new one.
+staff-join-unknown = This invite link isn't valid.

@@ -23,6 +23,7 @@ help-text =
     • 在优惠详情里点「立即购买」，付款后券码直接发到聊天
     • /mycodes 查看已购券码、再次出示二维码、申请退款
     • /redeem 券码：店员核销（也可用 Telegram 扫券码二维码）
+    • /staff：店主邀请、管理店员
     • /following 查看关注的商家
     • /settings 切换语言
     • /cancel 退出当前操作
@@ -257,3 +258,21 @@ web-pay-done = 支付成功，券码已发到聊天里。
 web-pay-refunded = 这个订单无法接受这笔付款，将为你退款，详情见聊天。
 web-pay-back-done = 谢谢！券码正在发往聊天。
 web-pay-back-cancelled = 已取消支付，未扣款；保留时间内可回到聊天再次支付。
+
+## Staff (merchant owners)
+staff-owner-only = 只有商家店主可以管理店员。
+staff-title = { $merchant } 的店员（{ $count } 人）：
+staff-line = • { $name } · { $role } · 加入于 { $since }
+staff-role-owner = 店主
+staff-role-staff = 店员（可核销）
+staff-remove = 移除 { $name }
+staff-invite-button = ➕ 邀请店员
+staff-invite-link = 把这个链接发给要在门店核销券码的人。链接只能用一次，{ $hours } 小时内有效：
+    { $link }
+staff-removed = 已移除，对方不能再核销你的券码。
+staff-not-removed = 这个人不是你的店员（或是店主本人）。
+staff-join-joined = ✅ 你已成为「{ $merchant }」的店员：可以用 /redeem 或扫码核销券码。
+staff-join-already = 你已经是「{ $merchant }」的成员了。
+staff-join-used = 这个邀请链接已被使用，请向店主索取新的链接。
+staff-join-expired = 这个邀请链接已过期，请向店主索取新的链接。
+staff-join-unknown = 这个邀请链接无效。
