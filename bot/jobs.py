@@ -18,7 +18,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.runtime import Runtime
 from handlers.checkout import delivery_replies
 from handlers.core import SendText
-from handlers.i18n import Translator, normalize_language
+from handlers.i18n import Translator, language_of
 from services.checkout import (
     get_order,
     mark_delivered,
@@ -38,10 +38,8 @@ async def _tell_refund(runtime: Runtime, done: RefundDone) -> None:
     if done.status not in ("done", "manual", "failed"):
         return
     profile = await get_profile_by_telegram_id(runtime.db, done.user_telegram_id)
-    default = runtime.settings.default_language
-    lang = (profile.language or normalize_language(profile.language_code, default)) \
-        if profile else default
-    t = Translator(lang)
+    t = Translator(language_of(profile, runtime.settings.default_language))
+    lang = t.lang
     amount = format_money(done.amount, done.currency, lang)
     key = "payment-refunded" if done.status == "done" else "payment-refund-pending"
     text = t(key, amount=amount)

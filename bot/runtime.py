@@ -104,6 +104,7 @@ def options_from(settings: Settings, bot_username: str | None = None) -> Options
         page_size=settings.search_page_size,
         conversation_ttl=timedelta(minutes=settings.conversation_ttl_minutes),
         order_hold=timedelta(minutes=settings.order_hold_minutes),
+        admin_ids=tuple(settings.admin_ids),
         bot_username=bot_username or settings.bot_username,
     )
 

@@ -20,7 +20,7 @@ from sqlalchemy import text
 
 from bot.runtime import Runtime
 from handlers.checkout import Settled, settle
-from handlers.i18n import Translator, normalize_language
+from handlers.i18n import Translator, language_of
 from services.checkout import OrderView, mark_delivered, order_by_ref
 from services.money import format_money
 from services.payments import WebhookError
@@ -57,10 +57,7 @@ async def pay_with_sandbox(runtime: Runtime, token: str) -> tuple[str, OrderView
 
 async def _translator(runtime: Runtime, order: OrderView | None) -> Translator:
     profile = await get_profile(runtime.db, order.user_id) if order else None
-    default = runtime.settings.default_language
-    if profile is None:
-        return Translator(default)
-    return Translator(profile.language or normalize_language(profile.language_code, default))
+    return Translator(language_of(profile, runtime.settings.default_language))
 
 
 def _page(title: str, body: str, lang: str) -> web.Response:

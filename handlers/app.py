@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from handlers import checkout, codes, inline, menu, redeem, search, staff, start, understand
+from handlers import (
+    checkout,
+    codes,
+    inline,
+    menu,
+    merchant,
+    redeem,
+    search,
+    staff,
+    start,
+    understand,
+)
 from handlers.router import Router
 
 
@@ -10,6 +21,6 @@ def build_router() -> Router:
     """The router with all flows of the assistant registered."""
     root = Router()
     for module in (start, menu, search, understand, inline, checkout, codes, redeem,
-                   staff):
+                   staff, merchant):
         root.include(module.router)
     return root

@@ -26,7 +26,7 @@ from handlers.core import (
     SuccessfulPayment,
 )
 from handlers.format import local_date, local_time
-from handlers.i18n import Translator, normalize_language
+from handlers.i18n import Translator, language_of
 from handlers.router import App, Request, Router
 from services.catalog import get_deal_card
 from services.checkout import (
@@ -210,7 +210,7 @@ async def settle(app: App, notice: PaymentNotice) -> Settled:
         assert result.refund_id is not None
         done = await carry_out(app.db, result.refund_id, app.payments.refund, now)
         profile = await get_profile(app.db, order.user_id)
-        t = Translator(_lang_of(app, profile))
+        t = Translator(language_of(profile, app.options.default_language))
         amount = format_money(notice.amount, notice.currency, t.lang)
         key = "payment-refunded" if done and done.status == "done" else "payment-refund-pending"
         why = (result.reason or "order_closed").replace("_", "-")
@@ -219,18 +219,12 @@ async def settle(app: App, notice: PaymentNotice) -> Settled:
     return Settled("paid", order.user_telegram_id, await delivery_replies(app, order.id))
 
 
-def _lang_of(app: App, profile: object) -> str:
-    language = getattr(profile, "language", None)
-    code = getattr(profile, "language_code", None)
-    return language or normalize_language(code, app.options.default_language)
-
-
 async def delivery_replies(app: App, order_id: int) -> list[Reply]:
     """The paid order's codes as the buyer gets them: text, QR pictures, the store."""
     order = await get_order(app.db, order_id)
     assert order is not None
     profile = await get_profile(app.db, order.user_id)
-    t = Translator(_lang_of(app, profile))
+    t = Translator(language_of(profile, app.options.default_language))
     tz = profile.timezone if profile else app.options.default_timezone
     codes = await codes_of_order(app.db, order_id)
     card = await get_deal_card(app.db, order.deal_id, app.clock())

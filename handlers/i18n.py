@@ -23,6 +23,15 @@ FALLBACK = "en"
 log = logging.getLogger(__name__)
 
 
+def language_of(profile: object | None, default: str = "zh") -> str:
+    """The language to write to someone in, from their stored profile: the one they
+    chose in settings, else their Telegram language, else `default`."""
+    if profile is None:
+        return default
+    chosen = getattr(profile, "language", None)
+    return chosen or normalize_language(getattr(profile, "language_code", None), default)
+
+
 def normalize_language(code: str | None, default: str = "zh") -> str:
     """Map a Telegram `language_code` ("zh-hans", "en-US", "de", None) to "zh" or "en"."""
     if not code:

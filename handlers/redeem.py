@@ -18,7 +18,7 @@ from handlers.core import (
     Text,
 )
 from handlers.format import local_date, local_datetime, local_time
-from handlers.i18n import Translator, normalize_language
+from handlers.i18n import Translator, language_of
 from handlers.router import Request, Router
 from services.codes import format_code, read_code
 from services.redemption import (
@@ -128,8 +128,7 @@ async def confirm_button(req: Request) -> list[Reply]:
 
 async def _tell_shopper(req: Request, code: CodeAtCounter, store: str) -> Notify:
     profile = await get_profile_by_telegram_id(req.db, code.shopper_telegram_id)
-    lang = (profile.language or profile.language_code or req.lang) if profile else req.lang
-    t = Translator(normalize_language(lang, req.app.options.default_language))
+    t = Translator(language_of(profile, req.app.options.default_language))
     stars = tuple(Button("⭐" * n, data=f"rt:{code.code_id}:{n}") for n in range(1, 6))
     return Notify(code.shopper_telegram_id, (SendText(
         t("redeem-shopper-told", code=format_code(code.code),

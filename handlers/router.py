@@ -52,6 +52,7 @@ class Options:
     page_size: int = 5
     conversation_ttl: timedelta = timedelta(minutes=30)
     order_hold: timedelta = timedelta(minutes=15)
+    admin_ids: tuple[int, ...] = ()  # Telegram ids of platform admins
     bot_username: str = "o2o_demo_bot"  # learnt from Telegram by `o2o run`
 
 

@@ -23,7 +23,7 @@ help-text =
     • Tap Buy on a deal: after paying, your codes arrive right here
     • /mycodes shows your codes, their QR again, and refunds
     • /redeem CODE: store staff redeem a code (or scan its QR with Telegram)
-    • /staff: owners invite and manage their staff
+    • /merchant: apply to sell here; /staff: owners invite and manage their staff
     • /following lists the stores you follow
     • /settings changes the language
     • /cancel leaves whatever you're doing
@@ -285,3 +285,39 @@ staff-join-already = You're already part of { $merchant }.
 staff-join-used = This invite link has already been used. Ask the owner for a new one.
 staff-join-expired = This invite link has expired. Ask the owner for a new one.
 staff-join-unknown = This invite link isn't valid.
+
+## Becoming a merchant
+merchant-intro = 🏪 Sell on O2O: tell me about your business in four short steps. An admin reviews it, usually within a day. /cancel stops at any time.
+merchant-ask-name = 1/4 · Your business name (2 to 60 characters)?
+merchant-bad-name = That name doesn't work: use 2 to 60 characters, with some letters or characters in it.
+merchant-ask-category = 2/4 · What do you sell? Pick a category:
+merchant-ask-phone = 3/4 · A contact phone number for customers and for us?
+merchant-bad-phone = That doesn't look like a phone number (digits, spaces, dashes, an optional + in front).
+merchant-ask-description = 4/4 · Describe your business in a sentence or two (up to 300 characters), or send "-" to skip.
+merchant-bad-description = That's too long: 300 characters at most.
+merchant-ask-confirm = Please submit or cancel with the buttons.
+merchant-summary = Your application:
+    🏪 { $name }
+    { $category }
+    📞 { $phone }
+    { $description }
+merchant-submit = ✅ Submit
+merchant-cancel = Cancel
+merchant-cancelled = Application cancelled; nothing was sent.
+merchant-submitted = 📨 Thanks! Your application for "{ $name }" was sent for review. I'll tell you here as soon as it's decided.
+merchant-status-pending = Your application for "{ $name }" is being reviewed. I'll tell you here as soon as it's decided.
+merchant-status-approved = You run "{ $name }". /staff invites and manages your staff.
+merchant-status-suspended = "{ $name }" is suspended; its deals are hidden. Please contact the platform.
+merchant-review = 🆕 Merchant application from { $applicant }:
+    🏪 { $name }
+    { $category }
+    📞 { $phone }
+    { $description }
+merchant-approve = ✅ Approve
+merchant-reject = ❌ Reject
+admin-only = Only platform admins can do that.
+merchant-decided-already = That application was already decided.
+merchant-admin-approved = Approved "{ $name }".
+merchant-admin-rejected = Rejected "{ $name }".
+merchant-told-approved = 🎉 "{ $name }" is approved! You can now sell on O2O. /staff invites your staff.
+merchant-told-rejected = Sorry, "{ $name }" wasn't approved this time. You can apply again with /merchant.

@@ -23,7 +23,7 @@ help-text =
     • 在优惠详情里点「立即购买」，付款后券码直接发到聊天
     • /mycodes 查看已购券码、再次出示二维码、申请退款
     • /redeem 券码：店员核销（也可用 Telegram 扫券码二维码）
-    • /staff：店主邀请、管理店员
+    • /merchant：商家申请入驻；/staff：店主邀请、管理店员
     • /following 查看关注的商家
     • /settings 切换语言
     • /cancel 退出当前操作
@@ -276,3 +276,39 @@ staff-join-already = 你已经是「{ $merchant }」的成员了。
 staff-join-used = 这个邀请链接已被使用，请向店主索取新的链接。
 staff-join-expired = 这个邀请链接已过期，请向店主索取新的链接。
 staff-join-unknown = 这个邀请链接无效。
+
+## Becoming a merchant
+merchant-intro = 🏪 入驻 O2O：四个简单步骤介绍你的店铺，平台管理员审核（通常一天内）。随时发送 /cancel 退出。
+merchant-ask-name = 1/4 · 店铺名称？（2 到 60 个字）
+merchant-bad-name = 这个名称不行：需要 2 到 60 个字，并包含文字。
+merchant-ask-category = 2/4 · 经营什么？请选择类别：
+merchant-ask-phone = 3/4 · 联系电话？（顾客和平台联系你用）
+merchant-bad-phone = 这不像电话号码（数字、空格、横线，可以以 + 开头）。
+merchant-ask-description = 4/4 · 用一两句话介绍你的店（最多 300 字），或发送「-」跳过。
+merchant-bad-description = 太长了：最多 300 字。
+merchant-ask-confirm = 请用按钮提交或取消。
+merchant-summary = 你的入驻申请：
+    🏪 { $name }
+    { $category }
+    📞 { $phone }
+    { $description }
+merchant-submit = ✅ 提交
+merchant-cancel = 取消
+merchant-cancelled = 已取消申请，没有提交任何内容。
+merchant-submitted = 📨 谢谢！「{ $name }」的入驻申请已提交审核，有结果会第一时间在这里通知你。
+merchant-status-pending = 「{ $name }」的入驻申请正在审核中，有结果会第一时间在这里通知你。
+merchant-status-approved = 你是「{ $name }」的店主。/staff 邀请和管理店员。
+merchant-status-suspended = 「{ $name }」已被暂停，优惠已下架，请联系平台。
+merchant-review = 🆕 { $applicant } 的入驻申请：
+    🏪 { $name }
+    { $category }
+    📞 { $phone }
+    { $description }
+merchant-approve = ✅ 通过
+merchant-reject = ❌ 拒绝
+admin-only = 只有平台管理员可以这样做。
+merchant-decided-already = 这个申请已经处理过了。
+merchant-admin-approved = 已通过「{ $name }」。
+merchant-admin-rejected = 已拒绝「{ $name }」。
+merchant-told-approved = 🎉「{ $name }」已通过审核！现在可以在 O2O 上开店了。/staff 邀请店员。
+merchant-told-rejected = 抱歉，「{ $name }」这次没有通过审核。可以用 /merchant 重新申请。

@@ -1,0 +1,169 @@
+"""Becoming a merchant: `/merchant` asks for the business name, category, phone and a
+short description, shows the application and sends it to the platform admins, who get
+Approve / Reject buttons; the applicant is told the outcome.
+
+Buttons:
+  mk:<category>   the category, while applying
+  ms / mx         submit / cancel the application
+  ma:<id> mj:<id> an admin approves / rejects (checked again on press)
+"""
+
+from __future__ import annotations
+
+from handlers.core import Button, ButtonPress, Notify, Reply, SendText, Text
+from handlers.format import category_label
+from handlers.i18n import Translator, language_of
+from handlers.router import Request, Router
+from services.merchants import (
+    Application,
+    MerchantView,
+    apply,
+    check_description,
+    check_name,
+    check_phone,
+    decide,
+    merchant_of_applicant,
+)
+from services.taxonomy import CATEGORIES, category
+from services.users import get_profile_by_telegram_id
+
+router = Router()
+FLOW = "merchant"
+
+
+@router.command("merchant")
+async def merchant_command(req: Request) -> list[Reply]:
+    """Start an application, or say where the current one stands."""
+    t = req.t
+    current = await merchant_of_applicant(req.db, req.user.id)
+    if current is not None and current.status != "rejected":
+        return [SendText(t(f"merchant-status-{current.status}",
+                           name=current.name.get(req.lang)))]
+    await req.enter_flow(FLOW, "name")
+    return [SendText(t("merchant-intro") + "\n\n" + t("merchant-ask-name"))]
+
+
+@router.flow(FLOW)
+async def merchant_step(req: Request) -> list[Reply]:
+    """A typed answer to the step the applicant is at; wrong answers are asked again."""
+    t, state = req.t, req.state
+    event = req.incoming.event
+    assert state is not None
+    if not isinstance(event, Text):
+        return [SendText(t(f"merchant-ask-{state.step}"))]
+    data = dict(state.data)
+    if state.step == "name":
+        name = check_name(event.text)
+        if name is None:
+            return [SendText(t("merchant-bad-name") + "\n" + t("merchant-ask-name"))]
+        await req.enter_flow(FLOW, "category", **data, name=name)
+        return [_ask_category(req)]
+    if state.step == "category":
+        return [_ask_category(req)]
+    if state.step == "phone":
+        phone = check_phone(event.text)
+        if phone is None:
+            return [SendText(t("merchant-bad-phone") + "\n" + t("merchant-ask-phone"))]
+        await req.enter_flow(FLOW, "description", **data, phone=phone)
+        return [SendText(t("merchant-ask-description"))]
+    if state.step == "description":
+        description = check_description(event.text)
+        if description is None:
+            return [SendText(t("merchant-bad-description") + "\n"
+                             + t("merchant-ask-description"))]
+        data["description"] = description
+        await req.enter_flow(FLOW, "confirm", **data)
+        return [_summary(req, data)]
+    return [_summary(req, data)]
+
+
+def _ask_category(req: Request) -> SendText:
+    buttons = [Button(category_label(req.lang, c.id), data=f"mk:{c.id}") for c in CATEGORIES]
+    rows = tuple(tuple(buttons[i:i + 3]) for i in range(0, len(buttons), 3))
+    return SendText(req.t("merchant-ask-category"), buttons=rows)
+
+
+def _summary(req: Request, data: dict[str, object]) -> SendText:
+    t = req.t
+    text = t("merchant-summary", name=str(data.get("name", "")),
+             category=category_label(req.lang, str(data.get("category", ""))),
+             phone=str(data.get("phone", "")), description=str(data.get("description") or "-"))
+    return SendText(text, buttons=((Button(t("merchant-submit"), data="ms"),
+                                    Button(t("merchant-cancel"), data="mx")),))
+
+
+@router.button("mk")
+async def category_chosen(req: Request) -> list[Reply]:
+    event = req.incoming.event
+    assert isinstance(event, ButtonPress)
+    chosen = event.data.partition(":")[2]
+    state = req.state
+    if state is None or state.flow != FLOW or state.step != "category" or category(chosen) is None:
+        return [SendText(req.t("button-stale"))]
+    await req.enter_flow(FLOW, "phone", **state.data, category=chosen)
+    return [SendText(req.t("merchant-ask-phone"))]
+
+
+@router.button("mx")
+async def cancel_application(req: Request) -> list[Reply]:
+    await req.leave_flow()
+    return [SendText(req.t("merchant-cancelled"))]
+
+
+@router.button("ms")
+async def submit(req: Request) -> list[Reply]:
+    """File the application and send it to every admin with Approve / Reject."""
+    state, t = req.state, req.t
+    if state is None or state.flow != FLOW or state.step != "confirm":
+        return [SendText(t("button-stale"))]
+    data = state.data
+    form = Application(str(data["name"]), str(data["category"]), str(data["phone"]),
+                       str(data.get("description") or ""))
+    merchant = await apply(req.db, req.user.id, form, req.now())
+    await req.leave_flow()
+    replies: list[Reply] = [SendText(t("merchant-submitted", name=form.name))]
+    for admin in req.app.options.admin_ids:
+        replies.append(Notify(admin, (await _for_admin(req, admin, merchant, form),)))
+    return replies
+
+
+async def _for_admin(req: Request, admin_id: int, merchant: MerchantView,
+                     form: Application) -> SendText:
+    profile = await get_profile_by_telegram_id(req.db, admin_id)
+    t = Translator(language_of(profile, req.app.options.default_language))
+    text = t("merchant-review", applicant=req.user.first_name or str(req.user.telegram_id),
+             name=form.name, category=category_label(t.lang, form.category), phone=form.phone,
+             description=form.description or "-")
+    return SendText(text, buttons=((Button(t("merchant-approve"), data=f"ma:{merchant.id}"),
+                                    Button(t("merchant-reject"), data=f"mj:{merchant.id}")),))
+
+
+@router.button("ma")
+async def approve(req: Request) -> list[Reply]:
+    return await _decide(req, approve=True)
+
+
+@router.button("mj")
+async def reject(req: Request) -> list[Reply]:
+    return await _decide(req, approve=False)
+
+
+async def _decide(req: Request, approve: bool) -> list[Reply]:
+    t = req.t
+    if req.incoming.sender.id not in req.app.options.admin_ids:
+        return [SendText(t("admin-only"))]
+    parts = req.button_ints(1)
+    if parts is None:
+        return [SendText(t("button-stale"))]
+    decided = await decide(req.db, parts[0], approve)
+    if decided is None:
+        return [SendText(t("merchant-decided-already"))]
+    outcome = "approved" if approve else "rejected"
+    name = decided.name.get(req.lang)
+    replies: list[Reply] = [SendText(t(f"merchant-admin-{outcome}", name=name))]
+    if decided.owner_telegram_id is not None:
+        profile = await get_profile_by_telegram_id(req.db, decided.owner_telegram_id)
+        owner_t = Translator(language_of(profile, req.app.options.default_language))
+        replies.append(Notify(decided.owner_telegram_id, (
+            SendText(owner_t(f"merchant-told-{outcome}", name=decided.name.get(owner_t.lang))),)))
+    return replies

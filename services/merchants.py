@@ -1,0 +1,137 @@
+"""Becoming a merchant: an application, reviewed by a platform admin.
+
+An application creates the merchant as `pending`, owned by the applicant. An admin
+approves or rejects it, once. Only approved merchants have deals on sale (search and
+checkout check the merchant's status). A rejected applicant may apply again.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlmodel import col, select
+
+from services.catalog import Bilingual
+from services.database import Database
+from services.taxonomy import category
+from storage.models import Merchant, MerchantStaff, MerchantStatus, StaffRole, User
+
+NAME_LENGTH = (2, 60)
+DESCRIPTION_MAX = 300
+_PHONE = re.compile(r"\+?[0-9][0-9 \-]{4,19}")
+
+
+@dataclass(frozen=True)
+class Application:
+    """What an applicant filled in (validated by `check_*` before it gets here)."""
+
+    name: str
+    category: str
+    phone: str
+    description: str
+
+
+@dataclass(frozen=True)
+class MerchantView:
+    """A merchant as its owner and the admins see it."""
+
+    id: int
+    name: Bilingual
+    category: str
+    phone: str | None
+    description: Bilingual
+    status: str
+    owner_user_id: int | None
+    owner_telegram_id: int | None
+
+
+def check_name(text: str) -> str | None:
+    """The business name, trimmed; None when it is too short, too long or has no letters."""
+    name = " ".join(text.split())
+    if not NAME_LENGTH[0] <= len(name) <= NAME_LENGTH[1]:
+        return None
+    return name if any(ch.isalnum() for ch in name) else None
+
+
+def check_phone(text: str) -> str | None:
+    """A contact phone (digits, spaces, dashes, a leading +), or None."""
+    phone = text.strip()
+    return phone if _PHONE.fullmatch(phone) else None
+
+
+def check_description(text: str) -> str | None:
+    """A short description, up to 300 characters ("-" for none); None when too long."""
+    description = text.strip()
+    if description in ("-", "—", "无", "none", "no"):
+        return ""
+    return description if len(description) <= DESCRIPTION_MAX else None
+
+
+async def merchant_of_applicant(db: Database, user_id: int) -> MerchantView | None:
+    """The newest merchant this person owns or applied for, or None."""
+    async with db.session() as session:
+        row = (
+            await session.exec(
+                select(Merchant, User).outerjoin(User, User.id == Merchant.owner_user_id)
+                .where(Merchant.owner_user_id == user_id)
+                .order_by(col(Merchant.id).desc())
+            )
+        ).first()
+    return _view(*row) if row else None
+
+
+async def apply(db: Database, user_id: int, form: Application, now: datetime) -> MerchantView:
+    """File an application: a pending merchant owned by the applicant."""
+    if category(form.category) is None:
+        raise ValueError(f"unknown category {form.category!r}")
+    chinese = any("\u4e00" <= ch <= "\u9fff" for ch in form.name)
+    async with db.transaction() as session:
+        merchant = Merchant(
+            slug=f"m-{secrets.token_hex(4)}",
+            name_zh=form.name if chinese else None, name_en=None if chinese else form.name,
+            category=form.category, phone=form.phone,
+            description_zh=(form.description or None) if chinese else None,
+            description_en=None if chinese else (form.description or None),
+            status=MerchantStatus.PENDING, owner_user_id=user_id, created_at=now,
+        )
+        session.add(merchant)
+        await session.flush()
+        session.add(MerchantStaff(merchant_id=merchant.id, user_id=user_id,
+                                  role=StaffRole.OWNER, created_at=now))
+        user = await session.get(User, user_id)
+        return _view(merchant, user)
+
+
+async def decide(db: Database, merchant_id: int, approve: bool) -> MerchantView | None:
+    """An admin's decision on a pending application, once; None when it is not pending."""
+    status = MerchantStatus.APPROVED if approve else MerchantStatus.REJECTED
+    async with db.transaction() as session:
+        moved = await session.exec(  # type: ignore[call-overload]
+            update(Merchant)
+            .where(col(Merchant.id) == merchant_id, col(Merchant.status) == MerchantStatus.PENDING)
+            .values(status=status)
+        )
+        if moved.rowcount != 1:
+            return None
+        row = (
+            await session.exec(
+                select(Merchant, User).outerjoin(User, User.id == Merchant.owner_user_id)
+                .where(Merchant.id == merchant_id)
+            )
+        ).one()
+        return _view(*row)
+
+
+def _view(merchant: Merchant, owner: User | None) -> MerchantView:
+    assert merchant.id is not None
+    return MerchantView(
+        id=merchant.id, name=Bilingual(merchant.name_zh, merchant.name_en),
+        category=merchant.category, phone=merchant.phone,
+        description=Bilingual(merchant.description_zh, merchant.description_en),
+        status=merchant.status, owner_user_id=merchant.owner_user_id,
+        owner_telegram_id=owner.telegram_id if owner else None,
+    )
