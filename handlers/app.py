@@ -12,6 +12,7 @@ from handlers import (
     search,
     staff,
     start,
+    stores,
     understand,
 )
 from handlers.router import Router
@@ -21,6 +22,6 @@ def build_router() -> Router:
     """The router with all flows of the assistant registered."""
     root = Router()
     for module in (start, menu, search, understand, inline, checkout, codes, redeem,
-                   staff, merchant):
+                   staff, merchant, stores):
         root.include(module.router)
     return root

@@ -29,6 +29,7 @@ class OwnedMerchant:
 
     id: int
     name: Bilingual
+    status: str  # pending, approved, rejected, suspended
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,8 @@ async def owned_merchant(db: Database, user_id: int) -> OwnedMerchant | None:
         ).first()
     if merchant is None or merchant.id is None:
         return None
-    return OwnedMerchant(merchant.id, Bilingual(merchant.name_zh, merchant.name_en))
+    return OwnedMerchant(merchant.id, Bilingual(merchant.name_zh, merchant.name_en),
+                         merchant.status)
 
 
 async def create_invite(db: Database, owner_user_id: int, now: datetime) -> str | None:

@@ -111,3 +111,5 @@ async def test_without_admins_an_application_still_waits_safely(app: App) -> Non
     assert not [r for r in replies if isinstance(r, Notify)]
     await owner.say("/merchant")
     assert "正在审核中" in owner.texts
+    await owner.say("/addstore")
+    assert "入驻申请通过后才能添加门店" in owner.texts

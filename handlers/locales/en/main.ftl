@@ -23,7 +23,7 @@ help-text =
     • Tap Buy on a deal: after paying, your codes arrive right here
     • /mycodes shows your codes, their QR again, and refunds
     • /redeem CODE: store staff redeem a code (or scan its QR with Telegram)
-    • /merchant: apply to sell here; /staff: owners invite and manage their staff
+    • /merchant: apply to sell here; /addstore, /stores: your stores; /staff: invite and manage staff
     • /following lists the stores you follow
     • /settings changes the language
     • /cancel leaves whatever you're doing
@@ -321,3 +321,26 @@ merchant-admin-approved = Approved "{ $name }".
 merchant-admin-rejected = Rejected "{ $name }".
 merchant-told-approved = 🎉 "{ $name }" is approved! You can now sell on O2O. /staff invites your staff.
 merchant-told-rejected = Sorry, "{ $name }" wasn't approved this time. You can apply again with /merchant.
+
+## Stores (merchant owners)
+store-ask-name = 1/5 · The store's name (e.g. "Noodle Lab, Wanda Plaza")?
+store-bad-name = Use 2 to 60 characters, with some letters.
+store-ask-address = 2/5 · Its street address?
+store-bad-address = Use 4 to 200 characters.
+store-ask-location = 3/5 · Where is it? Share the location (📎 → Location), or type a place I know, such as "Wanda Plaza".
+store-ask-hours = 4/5 · Opening hours, like "10:00-22:00", "Mon-Fri 09:00-18:00; Sat-Sun 10:00-20:00", or "-" for none.
+store-ask-phone = 5/5 · The store's phone number, or "-" for none.
+store-ask-confirm = Please save or cancel with the buttons.
+store-share-location = 📍 Share the store's location
+store-bad-location = That location can't be right (impossible coordinates).
+store-unknown-place = I don't know that place. Did you mean: { $names }? You can also share the location.
+store-bad-hours = I can't read those hours. Write them like 10:00-22:00, with days if they differ: Mon-Fri 09:00-18:00; Sat 10:00-16:00.
+store-summary = 🏬 { $name }
+    { $address }
+    🕒 { $hours } · 📞 { $phone }
+store-save = ✅ Save store
+store-saved = ✅ "{ $name }" is saved. Deals can now be redeemed there.
+store-cancelled = Cancelled; no store was added.
+store-not-approved = Stores can be added once your merchant application is approved.
+store-none = No stores yet. /addstore adds one.
+store-list-title = Your stores ({ $count }):

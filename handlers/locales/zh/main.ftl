@@ -23,7 +23,7 @@ help-text =
     • 在优惠详情里点「立即购买」，付款后券码直接发到聊天
     • /mycodes 查看已购券码、再次出示二维码、申请退款
     • /redeem 券码：店员核销（也可用 Telegram 扫券码二维码）
-    • /merchant：商家申请入驻；/staff：店主邀请、管理店员
+    • /merchant：商家申请入驻；/addstore、/stores：添加、查看门店；/staff：邀请、管理店员
     • /following 查看关注的商家
     • /settings 切换语言
     • /cancel 退出当前操作
@@ -312,3 +312,26 @@ merchant-admin-approved = 已通过「{ $name }」。
 merchant-admin-rejected = 已拒绝「{ $name }」。
 merchant-told-approved = 🎉「{ $name }」已通过审核！现在可以在 O2O 上开店了。/staff 邀请店员。
 merchant-told-rejected = 抱歉，「{ $name }」这次没有通过审核。可以用 /merchant 重新申请。
+
+## Stores (merchant owners)
+store-ask-name = 1/5 · 门店名称？（如「面条实验室（万达店）」）
+store-bad-name = 需要 2 到 60 个字，并包含文字。
+store-ask-address = 2/5 · 门店地址？
+store-bad-address = 需要 4 到 200 个字。
+store-ask-location = 3/5 · 门店在哪里？请发送位置（📎 → 位置），或输入我认识的地点，如「万达广场」。
+store-ask-hours = 4/5 · 营业时间，如「10:00-22:00」「Mon-Fri 09:00-18:00; Sat-Sun 10:00-20:00」，没有请发「-」。
+store-ask-phone = 5/5 · 门店电话，没有请发「-」。
+store-ask-confirm = 请用按钮保存或取消。
+store-share-location = 📍 发送门店位置
+store-bad-location = 这个位置不对（坐标不可能存在）。
+store-unknown-place = 我不认识这个地点。你是不是想找：{ $names }？也可以直接发送位置。
+store-bad-hours = 看不懂这个营业时间。请写成 10:00-22:00，每天不同时加上星期：Mon-Fri 09:00-18:00; Sat 10:00-16:00。
+store-summary = 🏬 { $name }
+    { $address }
+    🕒 { $hours } · 📞 { $phone }
+store-save = ✅ 保存门店
+store-saved = ✅「{ $name }」已保存，优惠券现在可以在这里核销。
+store-cancelled = 已取消，没有添加门店。
+store-not-approved = 入驻申请通过后才能添加门店。
+store-none = 还没有门店，/addstore 添加一个。
+store-list-title = 你的门店（{ $count } 家）：
