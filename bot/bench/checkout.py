@@ -19,12 +19,12 @@ import resource
 import tempfile
 import time
 import uuid
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func
 from sqlmodel import select
 
 from services.checkout import apply_payment, mark_delivered, start_order
@@ -32,12 +32,15 @@ from services.database import Database
 from services.payments.base import PaymentNotice
 from services.redemption import check_code, confirm
 from storage.models import (
+    CodeStatus,
     Deal,
     DealStatus,
     DealStore,
     Merchant,
     MerchantStaff,
     MerchantStatus,
+    Order,
+    OrderStatus,
     RedemptionCode,
     Store,
     User,
@@ -45,6 +48,11 @@ from storage.models import (
 
 DEFAULT_PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 TARGETS = {"orders": 500, "redemptions": 1000}  # per second, PostgreSQL
+STOCK = 1_000_000  # of the deals with a stock (every other one; the rest are unlimited)
+
+
+class Inconsistent(RuntimeError):
+    """The data after a phase is not what the calls that succeeded imply."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -73,7 +81,7 @@ async def _setup(db: Database, now: datetime, buyers: int) -> tuple[list[int], l
                         lon=119.45) for i in range(10)]
         deals = [Deal(merchant_id=merchant.id, title_en=f"Deal {i}", category="noodles",
                       price=4900, original_price=6900, currency="CNY",
-                      stock=None if i % 2 else 1_000_000, per_user_limit=100_000,
+                      stock=None if i % 2 else STOCK, per_user_limit=100_000,
                       valid_from=now - timedelta(days=1), valid_until=now + timedelta(days=30),
                       status=DealStatus.ACTIVE) for i in range(200)]
         users = [User(telegram_id=900_000_000 + i, first_name=f"b{i}") for i in range(buyers)]
@@ -128,29 +136,32 @@ async def _measure(db: Database, args: argparse.Namespace, concurrency: int,
         async def job() -> int:
             started = await start_order(db, user_id, deal_id, 1, now)
             order = started.order
-            assert order is not None, started.reason
-            notice = PaymentNotice("sandbox", order.id, order.total, order.currency,
-                                   charge_id=f"bench_{uuid.uuid4().hex}")
+            if order is None:
+                raise Inconsistent(f"start_order refused: {started.reason}")
+            notice = PaymentNotice(provider="sandbox", order_id=order.id, amount=order.total,
+                                   currency=order.currency,
+                                   charge_id=f"sbx_{uuid.uuid4().hex}",
+                                   provider_ref=f"bench_{order.id}")
             paid = await apply_payment(db, notice, now)
-            assert paid.outcome == "paid", paid.outcome
-            await mark_delivered(db, order.id, now)
+            if paid.outcome != "paid":
+                raise Inconsistent(f"apply_payment said {paid.outcome} ({paid.reason})")
+            if not await mark_delivered(db, order.id, now):
+                raise Inconsistent(f"mark_delivered did not fulfil order {order.id}")
             return order.id
         return job
 
     wall, latencies, _ = await _run_all([buy(u, d) for u, d in picks], concurrency)
     _report("paid orders", len(picks), wall, latencies,
             TARGETS["orders"] if on_postgres else None)
-
-    async with db.session() as session:
-        codes = list((await session.exec(select(RedemptionCode.code))).all())
-        lowest = (await session.exec(select(func.min(Deal.stock)))).one()
-    assert len(codes) == len(picks), f"{len(codes)} codes for {len(picks)} paid orders"
-    assert lowest is None or lowest >= 0, "stock went negative"
+    codes = await _check_orders(db, picks)
+    print(f"  consistency: ok ({len(codes)} distinct codes for {len(picks)} fulfilled orders;"
+          " per deal sold = orders = stock used, stock never negative)")
 
     def redeem(code: str) -> Callable[[], Awaitable[str]]:
         async def job() -> str:
             checked = await check_code(db, staff_id, code, now)
-            assert checked.outcome == "ok" and checked.request_id, checked.outcome
+            if checked.outcome != "ok" or not checked.request_id or not checked.stores:
+                raise Inconsistent(f"check_code({code}) said {checked.outcome}")
             done = await confirm(db, checked.request_id, staff_id, checked.stores[0].id, now)
             return done.outcome
         return job
@@ -158,9 +169,38 @@ async def _measure(db: Database, args: argparse.Namespace, concurrency: int,
     wall, latencies, outcomes = await _run_all([redeem(c) for c in codes], concurrency)
     _report("redemptions", len(codes), wall, latencies,
             TARGETS["redemptions"] if on_postgres else None)
-    assert all(o == "redeemed" for o in outcomes), "a confirm did not redeem"
-    print("  consistency: ok (one code per paid order, stock never negative, "
-          "every confirm redeemed once)")
+    tally = Counter(outcomes)
+    async with db.session() as session:
+        redeemed = len((await session.exec(select(RedemptionCode.id).where(
+            RedemptionCode.status == CodeStatus.REDEEMED))).all())
+    if tally != Counter({"redeemed": len(codes)}) or redeemed != len(codes):
+        raise Inconsistent(f"confirm outcomes {dict(tally)}, {redeemed} codes redeemed "
+                           f"of {len(codes)}")
+    print(f"  consistency: ok (every confirm \"redeemed\", {redeemed} codes redeemed once)")
+
+
+async def _check_orders(db: Database, picks: list[tuple[int, int]]) -> list[str]:
+    """One code per paid order, and the deals' stock and sold counts add up; the codes."""
+    async with db.session() as session:
+        codes = list((await session.exec(select(RedemptionCode.code))).all())
+        statuses = Counter((await session.exec(select(Order.status))).all())
+        deals = (await session.exec(select(Deal.id, Deal.stock, Deal.sold))).all()
+    problems = []
+    if len(codes) != len(picks) or len(set(codes)) != len(codes):
+        problems.append(f"{len(codes)} codes ({len(set(codes))} distinct) "
+                        f"for {len(picks)} paid orders")
+    if statuses != Counter({OrderStatus.FULFILLED: len(picks)}):
+        problems.append(f"order statuses {dict(statuses)}")
+    ordered = Counter(deal_id for _, deal_id in picks)
+    for deal_id, stock, sold in deals:
+        if stock is not None and stock < 0:
+            problems.append(f"deal {deal_id}: stock went negative ({stock})")
+        if sold != ordered[deal_id] or (stock is not None and STOCK - stock != sold):
+            problems.append(f"deal {deal_id}: {ordered[deal_id]} orders, sold {sold}, "
+                            f"stock {stock}")
+    if problems:
+        raise Inconsistent("; ".join(problems[:10]))
+    return codes
 
 
 async def _bench(args: argparse.Namespace) -> int:
@@ -199,6 +239,6 @@ async def _bench(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    print(f"{os.cpu_count()} CPUs, {platform.machine()}, Python {platform.python_version()}; "
-          "one benchmark process (PostgreSQL runs in its own processes)")
+    print(f"{os.cpu_count()} CPUs, {platform.platform()}, Python {platform.python_version()}; "
+          "one benchmark process, not pinned (PostgreSQL runs in its own processes)")
     return asyncio.run(_bench(args))
