@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from handlers.common import stale_replies
 from handlers.core import (
     AnswerPreCheckout,
     Button,
@@ -64,7 +65,7 @@ async def buy(req: Request) -> list[Reply]:
     """Buy pressed: ask how many (or go straight on when only one can be bought)."""
     parts = req.button_ints(1)
     if parts is None:
-        return [SendText(req.t("button-stale"))]
+        return stale_replies(req)
     deal_id = parts[0]
     limits = await buy_limits(req.db, req.user.id, deal_id, req.now())
     if limits.can_buy == 0:
@@ -86,7 +87,7 @@ async def buy_quantity(req: Request) -> list[Reply]:
     """A quantity chosen: open the order."""
     parts = req.button_ints(2)
     if parts is None:
-        return [SendText(req.t("button-stale"))]
+        return stale_replies(req)
     return await _order(req, parts[0], parts[1])
 
 
@@ -135,7 +136,7 @@ async def cancel(req: Request) -> list[Reply]:
     """The buyer gives up a pending order."""
     parts = req.button_ints(1)
     if parts is None:
-        return [SendText(req.t("button-stale"))]
+        return stale_replies(req)
     done = await cancel_order(req.db, parts[0], req.user.id, req.now())
     return [SendText(req.t("order-cancelled" if done else "order-not-pending"))]
 

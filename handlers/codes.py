@@ -9,6 +9,7 @@ Buttons:
 
 from __future__ import annotations
 
+from handlers.common import stale_replies
 from handlers.core import Button, Reply, SendPhoto, SendText
 from handlers.format import local_date, local_datetime
 from handlers.router import Request, Router
@@ -52,7 +53,7 @@ async def show_code(req: Request) -> list[Reply]:
     parts = req.button_ints(1)
     code = await get_code(req.db, req.user.id, parts[0]) if parts else None
     if code is None:
-        return [SendText(req.t("button-stale"))]
+        return stale_replies(req)
     t, tz = req.t, req.user.timezone
     caption = t("code-caption", code=format_code(code.code), title=code.deal_title.get(req.lang),
                 start=local_date(code.valid_from, tz), end=local_date(code.valid_until, tz))
@@ -75,7 +76,7 @@ async def refund_ask(req: Request) -> list[Reply]:
     """Refund pressed: say what will happen and ask once more."""
     parts = req.button_ints(1)
     if parts is None:
-        return [SendText(req.t("button-stale"))]
+        return stale_replies(req)
     t = req.t
     return [SendText(t("refund-confirm"),
                      buttons=((Button(t("refund-yes"), data=f"rfy:{parts[0]}"),
@@ -87,7 +88,7 @@ async def refund_yes(req: Request) -> list[Reply]:
     """Void the order's unredeemed codes and send the money back."""
     parts = req.button_ints(1)
     if parts is None:
-        return [SendText(req.t("button-stale"))]
+        return stale_replies(req)
     t, now = req.t, req.now()
     asked = await ask_refund(req.db, req.user.id, parts[0], now)
     if asked.outcome != "started" or asked.refund_id is None:
@@ -103,6 +104,6 @@ async def rate(req: Request) -> list[Reply]:
     """Stars for a visit; they feed the merchant's rating and our ranking."""
     parts = req.button_ints(2)
     if parts is None:
-        return [SendText(req.t("button-stale"))]
+        return stale_replies(req)
     outcome = await rate_visit(req.db, req.user.id, parts[0], parts[1], req.now())
     return [SendText(req.t(f"rate-{outcome}", stars="⭐" * parts[1] if outcome == "rated" else ""))]

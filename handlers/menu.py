@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from handlers.codes import my_codes
+from handlers.common import main_menu, stale_replies
 from handlers.core import (
     AnswerButton,
     Button,
@@ -14,7 +15,7 @@ from handlers.core import (
     Unsupported,
 )
 from handlers.format import category_label
-from handlers.i18n import Translator, normalize_language
+from handlers.i18n import normalize_language
 from handlers.router import Request, Router
 from services.follows import list_following
 from services.taxonomy import CATEGORIES
@@ -26,14 +27,6 @@ router = Router()
 MENU_COMMANDS = (
     "start", "help", "search", "mycodes", "following", "settings", "forget", "cancel", "redeem",
 )
-
-
-def main_menu(t: Translator) -> tuple[tuple[Button, ...], ...]:
-    """The main menu buttons."""
-    pairs = (("nearby", "search"), ("codes", "following"), ("settings", "help"))
-    return tuple(
-        tuple(Button(t(f"menu-{name}"), data=f"menu:{name}") for name in pair) for pair in pairs
-    )
 
 
 def category_buttons(lang: str) -> tuple[tuple[Button, ...], ...]:
@@ -175,13 +168,7 @@ async def too_long(req: Request) -> Reply:
 
 @router.on("stale_button")
 async def stale_button(req: Request) -> list[Reply]:
-    event = req.incoming.event
-    assert isinstance(event, ButtonPress)
-    t = req.t
-    return [
-        AnswerButton(event.query_id or "", t("button-stale"), alert=False),
-        SendText(t("button-stale"), buttons=main_menu(t)),
-    ]
+    return stale_replies(req)
 
 
 @router.on("member_status")

@@ -10,6 +10,7 @@ Buttons:
 
 from __future__ import annotations
 
+from handlers.common import stale_replies
 from handlers.core import Button, ButtonPress, Notify, Reply, SendText, Text
 from handlers.format import category_label
 from handlers.i18n import Translator, language_of
@@ -99,7 +100,7 @@ async def category_chosen(req: Request) -> list[Reply]:
     chosen = event.data.partition(":")[2]
     state = req.state
     if state is None or state.flow != FLOW or state.step != "category" or category(chosen) is None:
-        return [SendText(req.t("button-stale"))]
+        return stale_replies(req)
     await req.enter_flow(FLOW, "phone", **state.data, category=chosen)
     return [SendText(req.t("merchant-ask-phone"))]
 
@@ -115,7 +116,7 @@ async def submit(req: Request) -> list[Reply]:
     """File the application and send it to every admin with Approve / Reject."""
     state, t = req.state, req.t
     if state is None or state.flow != FLOW or state.step != "confirm":
-        return [SendText(t("button-stale"))]
+        return stale_replies(req)
     data = state.data
     form = Application(str(data["name"]), str(data["category"]), str(data["phone"]),
                        str(data.get("description") or ""))
@@ -154,7 +155,7 @@ async def _decide(req: Request, approve: bool) -> list[Reply]:
         return [SendText(t("admin-only"))]
     parts = req.button_ints(1)
     if parts is None:
-        return [SendText(t("button-stale"))]
+        return stale_replies(req)
     decided = await decide(req.db, parts[0], approve)
     if decided is None:
         return [SendText(t("merchant-decided-already"))]

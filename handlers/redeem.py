@@ -8,6 +8,7 @@ Scanning a code's QR with Telegram opens `/start r_<CODE>` (see `handlers.start`
 
 from __future__ import annotations
 
+from handlers.common import stale_replies
 from handlers.core import (
     Button,
     ButtonPress,
@@ -40,12 +41,12 @@ async def redeem_command(req: Request) -> list[Reply]:
     """`/redeem CODE` checks the code; `/redeem` alone asks for it."""
     event = req.incoming.event
     assert isinstance(event, Command)
+    if event.args.strip():
+        return await check_replies(req, event.args)  # the check says "not staff" itself
     if not await is_staff(req.db, req.user.id):
         return [SendText(req.t("redeem-not-staff"))]
-    if not event.args.strip():
-        await req.enter_flow(FLOW)
-        return [SendText(req.t("redeem-ask"))]
-    return await check_replies(req, event.args)
+    await req.enter_flow(FLOW)
+    return [SendText(req.t("redeem-ask"))]
 
 
 @router.flow(FLOW)
@@ -107,7 +108,7 @@ async def confirm_button(req: Request) -> list[Reply]:
     assert isinstance(event, ButtonPress)
     parts = event.data.split(":")
     if len(parts) != 3 or not parts[2].isascii() or not parts[2].isdigit() or len(parts[1]) > 24:
-        return [SendText(req.t("button-stale"))]
+        return stale_replies(req)
     t = req.t
     done = await confirm(req.db, parts[1], req.user.id, int(parts[2]), req.now())
     if done.outcome not in ("redeemed", "replayed") or done.code is None:
@@ -142,7 +143,7 @@ async def undo_button(req: Request) -> list[Reply]:
     """Undo a mis-scan within ten minutes."""
     parts = req.button_ints(1)
     if parts is None:
-        return [SendText(req.t("button-stale"))]
+        return stale_replies(req)
     done = await undo(req.db, parts[0], req.user.id, req.now())
     text = req.t(f"redeem-{done.outcome.replace('_', '-')}")
     if done.code is not None:

@@ -23,6 +23,7 @@ from datetime import timedelta
 from urllib.parse import quote
 
 from handlers.checkout import buy_button
+from handlers.common import main_menu
 from handlers.core import (
     AnswerButton,
     Button,
@@ -38,7 +39,7 @@ from handlers.core import (
 )
 from handlers.format import category_label, deal_card_text, result_button_text, result_line
 from handlers.links import deal_payload, start_link
-from handlers.menu import category_buttons, main_menu, stale_button
+from handlers.menu import category_buttons, stale_button
 from handlers.router import Request, Router
 from nlu import Intent
 from services.catalog import get_deal_card
@@ -324,6 +325,13 @@ async def sort_button(req: Request) -> Reply | list[Reply]:
         return await stale_button(req)
     page = await run_search(req.db, req.user.id, replace(query, sort=parts[2]),
                             req.app.options.page_size, req.now())
+    return await _show_page(req, page)
+
+
+async def _show_page(req: Request, page: SearchPage) -> Reply:
+    """A result page in place of the pressed message (or anew when it has no id)."""
+    event = req.incoming.event
+    assert isinstance(event, ButtonPress)
     text, buttons = await render(req, page)
     if event.message_id is not None:
         return EditText(event.message_id, text, buttons)
@@ -341,10 +349,7 @@ async def open_now_button(req: Request) -> Reply | list[Reply]:
         return await stale_button(req)
     toggled = replace(query, open_now=not query.open_now, tz=req.app.options.default_timezone)
     page = await run_search(req.db, req.user.id, toggled, req.app.options.page_size, req.now())
-    text, buttons = await render(req, page)
-    if event.message_id is not None:
-        return EditText(event.message_id, text, buttons)
-    return SendText(text, buttons=buttons)
+    return await _show_page(req, page)
 
 
 @router.button("cat")
@@ -368,10 +373,7 @@ async def page_button(req: Request) -> Reply | list[Reply]:
                              req.app.options.page_size, req.now())
     if page is None:
         return await stale_button(req)
-    text, buttons = await render(req, page)
-    if event.message_id is not None:
-        return EditText(event.message_id, text, buttons)
-    return SendText(text, buttons=buttons)
+    return await _show_page(req, page)
 
 
 @router.button("d")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from handlers.common import stale_replies
 from handlers.core import Button, Command, Reply, SendText
 from handlers.format import local_date
 from handlers.links import staff_payload, start_link
@@ -74,7 +75,7 @@ async def remove(req: Request) -> list[Reply]:
     """Take someone off the staff."""
     parts = req.button_ints(1)
     if parts is None:
-        return [SendText(req.t("button-stale"))]
+        return stale_replies(req)
     if await owned_merchant(req.db, req.user.id) is None:
         return [SendText(req.t("staff-owner-only"))]
     done = await remove_staff(req.db, req.user.id, parts[0])

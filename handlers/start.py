@@ -7,10 +7,10 @@ A malformed, unknown or stale payload lands on the main menu with a short note.
 
 from __future__ import annotations
 
+from handlers.common import main_menu
 from handlers.core import Button, Command, Reply, SendText
 from handlers.format import category_label, result_button_text, result_line
 from handlers.links import DEAL, PAYLOAD, REDEEM, SHOP, STAFF
-from handlers.menu import main_menu
 from handlers.redeem import scanned
 from handlers.router import Request, Router
 from handlers.search import deal_card_replies, with_location

@@ -7,6 +7,7 @@ knows ("万达广场"). Buttons: `sts` save, `stx` cancel.
 
 from __future__ import annotations
 
+from handlers.common import stale_replies
 from handlers.core import Button, KeyButton, Location, Reply, SendText, SendVenue, Text
 from handlers.router import Request, Router
 from services.merchants import check_phone
@@ -132,7 +133,7 @@ async def save(req: Request) -> list[Reply]:
     """Save the store shown in the summary."""
     state, t = req.state, req.t
     if state is None or state.flow != FLOW or state.step != "confirm":
-        return [SendText(t("button-stale"))]
+        return stale_replies(req)
     data = state.data
     form = StoreForm(str(data["name"]), str(data["address"]), float(data["lat"]),
                      float(data["lon"]), str(data.get("hours") or ""),

@@ -27,6 +27,11 @@ class Bilingual:
         return first or second or ""
 
 
+def is_chinese(text: str) -> bool:
+    """Does the text contain Chinese characters (so it belongs in the `_zh` column)?"""
+    return any("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in text)
+
+
 @dataclass(frozen=True)
 class DealSummary:
     """One line of a result list."""

@@ -14,7 +14,7 @@ The order state machine (each move one transaction that checks the state it leav
   that charge and changes nothing. Money that cannot buy anything (a hold that ran out
   and the stock is gone, a second charge for a paid order, a wrong amount) becomes a
   refund rather than silence.
-- Holds that run out are released by `expire_orders` (a scheduler job) and lazily,
+- Holds that run out are released by `release_expired_holds` (a scheduler job) and lazily,
   whenever a buyer finds a deal sold out.
 """
 
@@ -199,27 +199,6 @@ async def order_by_ref(db: Database, provider: str, provider_ref: str) -> OrderV
 # ------------------------------------------------------------------ ordering
 
 
-async def _bought(session: object, user_id: int, deal_id: int) -> int:
-    """Units this person holds or owns of a deal: pending orders plus live codes."""
-    pending = (
-        await session.exec(  # type: ignore[attr-defined]
-            select(func.coalesce(func.sum(Order.quantity), 0)).where(
-                Order.user_id == user_id, Order.deal_id == deal_id,
-                Order.status == OrderStatus.PENDING,
-            )
-        )
-    ).one()
-    codes = (
-        await session.exec(  # type: ignore[attr-defined]
-            select(func.count()).select_from(RedemptionCode).where(
-                RedemptionCode.user_id == user_id, RedemptionCode.deal_id == deal_id,
-                RedemptionCode.status != CodeStatus.VOID,
-            )
-        )
-    ).one()
-    return int(pending) + int(codes)
-
-
 async def _deal_and_merchant(session: object,
                              deal_id: int) -> tuple[Deal | None, Merchant | None]:
     row = (
@@ -248,7 +227,9 @@ async def buy_limits(db: Database, user_id: int, deal_id: int, now: datetime) ->
         if not _sellable(deal, merchant, now):
             return BuyLimits(0, "deal_gone", None, 0, 0)
         assert deal is not None
-        bought = await _bought(session, user_id, deal_id)
+        conn = await session.connection()
+        row = (await conn.execute(_HELD_OR_OWNED, {"user": user_id, "deal": deal_id})).first()
+    bought = int(row[1]) + int(row[2]) if row else 0
     room = max(0, deal.per_user_limit - bought)
     can = min(room, MAX_QUANTITY, deal.stock if deal.stock is not None else MAX_QUANTITY)
     reason = None
@@ -396,8 +377,6 @@ async def release_expired_holds(db: Database, now: datetime, deal_id: int | None
             released += await _close_pending(session, order_id, OrderStatus.EXPIRED, now)
     return released
 
-
-expire_orders = release_expired_holds
 
 
 # ------------------------------------------------------------------ paying

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlmodel import col, select
 
-from services.catalog import Bilingual
+from services.catalog import Bilingual, is_chinese
 from services.database import Database
 from services.taxonomy import category
 from storage.models import Merchant, MerchantStaff, MerchantStatus, StaffRole, User
@@ -88,7 +88,7 @@ async def apply(db: Database, user_id: int, form: Application, now: datetime) ->
     """File an application: a pending merchant owned by the applicant."""
     if category(form.category) is None:
         raise ValueError(f"unknown category {form.category!r}")
-    chinese = any("\u4e00" <= ch <= "\u9fff" for ch in form.name)
+    chinese = is_chinese(form.name)
     async with db.transaction() as session:
         merchant = Merchant(
             slug=f"m-{secrets.token_hex(4)}",

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlmodel import col, select
 
-from services.catalog import StoreView, store_view
+from services.catalog import StoreView, is_chinese, store_view
 from services.database import Database
 from services.hours import parse_hours
 from services.staff import owned_merchant
@@ -77,7 +77,7 @@ async def add_store(db: Database, owner_user_id: int, form: StoreForm,
         row = await session.get(Merchant, merchant.id)
         if row is None or row.status != MerchantStatus.APPROVED:
             return None
-        chinese = any("\u4e00" <= ch <= "\u9fff" for ch in form.name + form.address)
+        chinese = is_chinese(form.name + form.address)
         store = Store(
             merchant_id=merchant.id,
             name_zh=form.name if chinese else None, name_en=None if chinese else form.name,
