@@ -4,8 +4,10 @@ A code is 11 random Crockford base32 symbols (55 bits from `secrets`, never from
 clock) plus one check symbol, shown in groups of four: `7QH4-K2MX-9TDA`. Crockford's
 alphabet has no I, L, O or U, and reading it back forgives the look-alikes (O is 0,
 I and L are 1), case, spaces and dashes. The check symbol (Luhn mod 32) catches every
-single mistyped symbol and every swap of two neighbours, so a typo is told apart from
-a code that does not exist.
+single mistyped symbol and every swap of two neighbours but one: like every Luhn mod N,
+it cannot see 0 and Z (the first and last symbols) trade places. So a typo is nearly
+always told apart from a code that does not exist; the rare 0/Z swap is looked up and
+answered as "no such code", which is still right.
 """
 
 from __future__ import annotations

@@ -335,7 +335,7 @@ async def test_a_typo_is_told_apart_from_a_code_that_does_not_exist(db: Database
     wrong_symbol = code[:3] + ("0" if code[3] != "0" else "1") + code[4:]
     assert (await check_code(db, world.users["staff"], wrong_symbol, NOW)).outcome == "typo"
     swapped = code[:4] + code[5] + code[4] + code[6:]
-    if swapped != code:
+    if swapped != code and {code[4], code[5]} != {"0", "Z"}:  # Luhn's one blind spot
         assert (await check_code(db, world.users["staff"], swapped, NOW)).outcome == "typo"
     assert (await check_code(db, world.users["staff"], "7QH4-K2MX-9TDA", NOW)).outcome in (
         "unknown", "typo")

@@ -48,8 +48,8 @@ def test_every_single_mistyped_symbol_is_caught_by_the_check(data: st.DataObject
 def test_every_swap_of_two_different_neighbours_is_caught(data: st.DataObject) -> None:
     code = new_code()
     where = data.draw(st.integers(0, CODE_LENGTH - 2))
-    if code[where] == code[where + 1]:
-        return
+    if code[where] == code[where + 1] or {code[where], code[where + 1]} == {"0", "Z"}:
+        return  # the one swap Luhn mod 32 cannot see: see the next test
     swapped = code[:where] + code[where + 1] + code[where] + code[where + 2:]
     assert read_code(swapped).problem == "check"
 
@@ -71,3 +71,13 @@ def test_codes_do_not_repeat_and_use_the_whole_alphabet() -> None:
     expected = 20_000 * (CODE_LENGTH - 1) / 32
     assert all(abs(n - expected) < 0.08 * expected for n in counts.values())
     assert len(counts) == 32
+
+
+def test_the_one_swap_the_check_cannot_see_is_0_and_z() -> None:
+    body = "0Z" + "1" * (CODE_LENGTH - 3)
+    code = body + check_symbol(body)
+    assert read_code("Z0" + code[2:]).problem is None  # the documented blind spot
+    for other in ALPHABET[1:-1]:
+        body = "0" + other + "1" * (CODE_LENGTH - 3)
+        code = body + check_symbol(body)
+        assert read_code(other + "0" + code[2:]).problem == "check"
