@@ -106,6 +106,7 @@ def options_from(settings: Settings, bot_username: str | None = None) -> Options
         order_hold=timedelta(minutes=settings.order_hold_minutes),
         admin_ids=tuple(settings.admin_ids),
         bot_username=bot_username or settings.bot_username,
+        poster_font=settings.poster_font,
     )
 
 

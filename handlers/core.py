@@ -94,6 +94,32 @@ class SuccessfulPayment:
 
 
 @dataclass(frozen=True)
+class Photo:
+    """A picture the user sent; `file_id` lets the bot send the same picture again."""
+
+    file_id: str
+    width: int = 0
+    height: int = 0
+    caption: str = ""
+
+
+# Files up to this size are fetched by the transport before the handler sees them.
+DOCUMENT_FETCH_MAX = 20 * 1024 * 1024  # Telegram's getFile limit for bots
+
+
+@dataclass(frozen=True)
+class Document:
+    """A file the user sent. `content` holds its bytes when the transport fetched them
+    (files up to `DOCUMENT_FETCH_MAX`); None when it was too big to fetch."""
+
+    file_id: str
+    file_name: str = ""
+    mime_type: str = ""
+    size: int = 0
+    content: bytes | None = None
+
+
+@dataclass(frozen=True)
 class Unsupported:
     """Anything we do not handle (sticker, voice, file, ...); `kind` names it."""
 
@@ -115,6 +141,8 @@ Event = (
     | InlineQuery
     | PreCheckout
     | SuccessfulPayment
+    | Photo
+    | Document
     | Unsupported
     | MemberStatus
 )
@@ -177,6 +205,15 @@ class SendPhoto:
     caption: str = ""
     buttons: Buttons = ()
     filename: str = "image.png"
+
+
+@dataclass(frozen=True)
+class SendDocument:
+    """Send a file (a CSV export, say) with an optional caption."""
+
+    data: bytes
+    filename: str
+    caption: str = ""
 
 
 @dataclass(frozen=True)
@@ -255,12 +292,13 @@ class Notify:
     staff just redeemed). A failure there never stops the replies to this chat."""
 
     chat_id: int
-    replies: tuple[SendText | SendPhoto | SendVenue, ...]
+    replies: tuple[SendText | SendPhoto | SendVenue | SendDocument, ...]
 
 
 Reply = (
     SendText
     | SendPhoto
+    | SendDocument
     | SendVenue
     | EditText
     | AnswerButton

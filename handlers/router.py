@@ -18,10 +18,12 @@ from handlers.core import (
     AnswerButton,
     ButtonPress,
     Command,
+    Document,
     Incoming,
     InlineQuery,
     Location,
     MemberStatus,
+    Photo,
     PreCheckout,
     Reply,
     SendText,
@@ -54,6 +56,7 @@ class Options:
     order_hold: timedelta = timedelta(minutes=15)
     admin_ids: tuple[int, ...] = ()  # Telegram ids of platform admins
     bot_username: str = "o2o_demo_bot"  # learnt from Telegram by `o2o run`
+    poster_font: str | None = None  # a font file for posters; None = search the system
 
 
 @dataclass
@@ -153,8 +156,9 @@ class Router:
         return self._register(self.flows, name)
 
     def on(self, kind: str) -> Callable[[Handler], Handler]:
-        """Handle one kind of event: text, location, inline, pre_checkout, payment,
-        unsupported, member_status, unknown_command, stale_button, too_long, error."""
+        """Handle one kind of event: text, location, photo, document, inline,
+        pre_checkout, payment, unsupported, member_status, unknown_command, stale_button,
+        too_long, error."""
         return self._register(self.singles, kind)
 
     def include(self, other: Router) -> None:
@@ -189,6 +193,10 @@ def _pick(router: Router, req: Request) -> Handler | None:
             return flow or router.singles.get("text")
         case Location():
             return flow or router.singles.get("location")
+        case Photo():
+            return flow or router.singles.get("photo") or router.singles.get("unsupported")
+        case Document():
+            return flow or router.singles.get("document") or router.singles.get("unsupported")
         case ButtonPress(data=data):
             return router.buttons.get(data.split(":", 1)[0]) or router.singles.get("stale_button")
         case InlineQuery():
@@ -220,7 +228,7 @@ async def dispatch(app: App, router: Router, incoming: Incoming) -> list[Reply]:
         )
         lang = user.language or lang
         req = Request(app, incoming, user, lang)
-        if isinstance(incoming.event, Text | Location | ButtonPress):
+        if isinstance(incoming.event, Text | Location | ButtonPress | Photo | Document):
             req.state = await get_state(app.db, incoming.chat_id, sender.id, app.clock())
         handler = _pick(router, req)
         replies = _as_list(await handler(req)) if handler else []

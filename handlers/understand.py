@@ -12,7 +12,8 @@ Button data:
 from __future__ import annotations
 
 from handlers.codes import my_codes
-from handlers.core import Button, ButtonPress, Reply, SendText, Text
+from handlers.core import Button, ButtonPress, Document, Location, Reply, SendText, Text
+from handlers.deals import document
 from handlers.menu import (
     category_buttons,
     help_,
@@ -20,9 +21,10 @@ from handlers.menu import (
     nearby_prompt,
     settings,
     stale_button,
+    unsupported,
 )
 from handlers.router import Request, Router
-from handlers.search import around_place, search_query_from, search_replies
+from handlers.search import around_place, location, search_query_from, search_replies
 from handlers.start import storefront_replies
 from nlu import Intent
 from services.catalog import merchant_id_of
@@ -82,9 +84,18 @@ async def choose_reading(req: Request) -> Reply | list[Reply]:
 
 
 @router.flow(FLOW)
-async def typed_instead(req: Request) -> Reply | list[Reply]:
-    """Typing again instead of pressing a button: the new text is a new message."""
+async def typed_instead(req: Request) -> Reply | list[Reply] | None:
+    """Typing again instead of pressing a button: the new text is a new message. A
+    location, photo or file sent instead is handled as it would be outside the question
+    (the router gives a flow every kind of message, not only text)."""
     await req.leave_flow()
+    event = req.incoming.event
+    if isinstance(event, Location):
+        return await location(req)
+    if isinstance(event, Document):
+        return await document(req)
+    if not isinstance(event, Text):
+        return await unsupported(req)
     return await free_text(req)
 
 

@@ -22,10 +22,12 @@ from handlers.app import build_router
 from handlers.core import (
     Button,
     ButtonPress,
+    Document,
     EditText,
     Event,
     Incoming,
     Location,
+    Photo,
     Reply,
     Sender,
     SendPhoto,
@@ -151,10 +153,19 @@ class Chat:
     async def share_location(self, lat: float, lon: float) -> list[Reply]:
         return await self.send(Location(lat, lon))
 
+    async def send_photo(self, file_id: str = "photo-file-1") -> list[Reply]:
+        return await self.send(Photo(file_id, 800, 600))
+
+    async def send_file(self, name: str, content: bytes,
+                        mime_type: str = "text/csv") -> list[Reply]:
+        return await self.send(Document(f"doc-{name}", name, mime_type, len(content), content))
+
     @property
     def texts(self) -> str:
+        """The text of the latest replies (messages, edits and picture captions)."""
         return "\n".join(
-            r.text for r in self.replies if isinstance(r, SendText | EditText)
+            r.caption if isinstance(r, SendPhoto) else r.text
+            for r in self.replies if isinstance(r, SendText | EditText | SendPhoto)
         )
 
     @property

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from bot.standin import BotApiStandin
+from services.users import demo_telegram_id
 
 pytestmark = pytest.mark.e2e
 
@@ -192,3 +193,32 @@ async def test_an_inline_query_offers_deals_that_link_back_into_the_bot(
     await standin.wait_for_call("answerInlineQuery",
                                 lambda c: c.params.get("inline_query_id") != answer.get(
                                     "inline_query_id"), timeout=20)
+
+
+async def test_an_owner_sends_a_csv_and_a_photo_and_gets_a_file_back(
+    standin: BotApiStandin, bot: asyncio.subprocess.Process
+) -> None:
+    """Files both ways: the bot fetches a sent document with getFile, reads a photo's
+    file id, and sends a document (the import template)."""
+    boss = standin.user(demo_telegram_id("haidilao-owner"), first_name="Boss",
+                        language_code="zh")
+    await boss.send("/import")
+    await boss.wait_reply(timeout=20)
+    template = await boss.wait_reply(timeout=20)
+    assert template.kind == "document" and (template.photo or b"").startswith(
+        "\ufeff".encode())
+    rows = "标题,价格,原价,数量\n电报导入套餐,66,99,10\n".encode("gbk")
+    await boss.send_document("团购.csv", rows)
+    imported = await boss.wait_reply(timeout=20)
+    assert "已导入 1 个团购" in (imported.text or "")
+    assert standin.calls_to("getFile")
+
+    await boss.send("/newdeal")
+    await boss.wait_reply(timeout=20)
+    await boss.wait_reply(timeout=20)  # the first question
+    for answer in ("照片套餐", "-"):
+        await boss.send(answer)
+        await boss.wait_reply(timeout=20)
+    await boss.send_photo(b"\xff\xd8\xff\xe0 a jpeg")
+    asked = await boss.wait_reply(timeout=20)
+    assert "团购价" in (asked.text or "")

@@ -12,14 +12,14 @@ import sys
 from pathlib import Path
 
 from bot.commands.common import add_database_option, settings_from
-from handlers.i18n import LANGUAGES, t
+from handlers.i18n import LANGUAGES, Translator
 from handlers.links import shop_payload, start_link
+from handlers.stats import poster_texts
 from services.clock import utcnow
 from services.database import Database
 from services.poster import (
     BUILTIN_FONT,
     PosterFontError,
-    PosterTexts,
     font_candidates,
     plan_poster,
     render_poster,
@@ -45,21 +45,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                         help="font file to draw with (default: the poster_font setting)")
     add_database_option(parser)
     parser.set_defaults(func=run_poster)
-
-
-def poster_texts(storefront: Storefront, lang: str) -> PosterTexts:
-    """What the poster of `storefront` says in `lang`."""
-    if lang == "en":
-        title = storefront.name.en or storefront.slug
-    else:
-        title = storefront.name.get(lang) or storefront.slug
-    return PosterTexts(
-        lang=lang,
-        title=title,
-        tagline=t(lang, "poster-tagline"),
-        heading=t(lang, "poster-stores"),
-        addresses=tuple(a for a in (s.address.get(lang) for s, _ in storefront.stores) if a),
-    )
 
 
 def _unknown(name: str, lookup: MerchantLookup) -> str:
@@ -103,7 +88,8 @@ def run_poster(args: argparse.Namespace) -> int:
 
     candidates, warnings = font_candidates(settings.poster_font)
     texts, font, more = plan_poster(
-        poster_texts(storefront, lang), poster_texts(storefront, "en"), candidates
+        poster_texts(Translator(lang), storefront), poster_texts(Translator("en"), storefront),
+        candidates
     )
     for warning in [*warnings, *more]:
         print(f"warning: {warning}", file=sys.stderr)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from aiohttp.web import AppRunner
@@ -15,6 +16,9 @@ from bot.jobs import start_scheduler
 from bot.runtime import configure_logging, start_runtime
 from bot.transports.console import ConsoleShell, interactive_lines, read_lines
 from bot.web import start_web
+from services.users import demo_telegram_id
+
+SHELL_ADMIN = "admin"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -39,6 +43,10 @@ def run(args: argparse.Namespace) -> int:
 
 async def _shell(settings, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
     runtime = await start_runtime(settings, seed_if_empty=True)
+    # Whoever sits at the terminal runs the platform: the shell user `admin` is an admin.
+    options = runtime.app.options
+    runtime.app.options = replace(
+        options, admin_ids=(*options.admin_ids, demo_telegram_id(SHELL_ADMIN)))
     web: AppRunner | None = None
     scheduler: AsyncIOScheduler | None = None
     try:
@@ -53,7 +61,8 @@ async def _shell(settings, args: argparse.Namespace) -> int:  # type: ignore[no-
         lines = interactive_lines() if interactive else read_lines(sys.stdin)
         if interactive:
             shell.print("O2O shell — type /start, a search such as 火锅 or hotpot, #N to press "
-                        "a button, /as NAME to switch user, Ctrl-D to quit.")
+                        "a button, /as NAME to switch user (/as admin runs the platform), "
+                        "Ctrl-D to quit.")
             # Typing along: the payment page opens in a browser too, and holds expire on
             # time. (Scripts stay deterministic: no background jobs, no open port.)
             try:

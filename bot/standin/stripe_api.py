@@ -41,7 +41,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from bot.standin.server import serve_app
+from bot.standin.server import Served, serve_app
 
 API_VERSION = "2025-03-31.basil"
 MAX_AMOUNT = 99_999_999  # Stripe's largest charge, minor units (8 digits)
@@ -227,7 +227,7 @@ class _Stored:
     body: dict[str, Any]
 
 
-class StripeStandIn:
+class StripeStandIn(Served):
     """The Stripe API stand-in. Use as `async with StripeStandIn() as stripe_api:`."""
 
     def __init__(self, secret_key: str = "sk_test_standin",
@@ -270,19 +270,6 @@ class StripeStandIn:
         shown = f"[{host}]" if ":" in host else host
         self._base_url = f"http://{shown}:{bound}"
         return self._base_url
-
-    async def stop(self) -> None:
-        """Stop serving."""
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> StripeStandIn:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.stop()
 
     @property
     def base_url(self) -> str:

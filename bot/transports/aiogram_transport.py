@@ -45,19 +45,23 @@ from aiogram.types import InlineQuery as AioInlineQuery
 from bot.runtime import Runtime
 from bot.transports.common import Failure, attach, deliver, deliver_all, split_text
 from handlers.core import (
+    DOCUMENT_FETCH_MAX,
     AnswerButton,
     AnswerInline,
     AnswerPreCheckout,
     ButtonPress,
     Buttons,
+    Document,
     EditText,
     Event,
     Incoming,
     InlineQuery,
     Location,
     MemberStatus,
+    Photo,
     PreCheckout,
     Reply,
+    SendDocument,
     Sender,
     SendInvoice,
     SendPhoto,
@@ -121,6 +125,13 @@ def message_event(message: Message, bot_username: str | None) -> Event:
     if message.text is not None:
         command = parse_command(message.text, bot_username)
         return command if command is not None else Text(message.text)
+    if message.photo:
+        biggest = message.photo[-1]
+        return Photo(biggest.file_id, biggest.width, biggest.height, message.caption or "")
+    if message.document is not None:
+        doc = message.document
+        return Document(doc.file_id, doc.file_name or "", doc.mime_type or "",
+                        doc.file_size or 0)
     kind = message.content_type
     return Unsupported(kind=str(getattr(kind, "value", kind)))
 
@@ -169,7 +180,7 @@ class AiogramTransport:
         async def on_message(message: Message) -> None:
             if message.from_user is None:
                 return
-            event = message_event(message, self.bot_username)
+            event = await self._fetched(message_event(message, self.bot_username))
             await self.handle(Incoming(_sender(message.from_user), message.chat.id, event))
 
         @dp.edited_message()
@@ -204,6 +215,17 @@ class AiogramTransport:
             status = update.new_chat_member.status
             event = MemberStatus(blocked=status in ("kicked", "left"))
             await self.handle(Incoming(_sender(update.from_user), update.chat.id, event))
+
+    async def _fetched(self, event: Event) -> Event:
+        """A document with its bytes downloaded (when small enough to fetch)."""
+        if not isinstance(event, Document) or event.size > DOCUMENT_FETCH_MAX:
+            return event
+        try:
+            buffer = await self.bot.download(event.file_id)
+        except (TelegramBadRequest, TelegramNetworkError) as exc:
+            log.warning("document download failed", error=str(exc))
+            return event
+        return replace(event, content=buffer.read() if buffer is not None else None)
 
     async def feed(self, update: Update) -> None:
         """Handle one update (from polling today, from a webhook tomorrow)."""
@@ -258,6 +280,9 @@ class AiogramTransport:
                     file = photo  # a Telegram file_id
                 await bot.send_photo(chat_id, file, caption=caption or None,
                                      reply_markup=inline_markup(buttons))
+            case SendDocument(data=data, filename=filename, caption=caption):
+                await bot.send_document(chat_id, BufferedInputFile(data, filename=filename),
+                                        caption=caption or None)
             case SendVenue(lat=lat, lon=lon, title=title, address=address):
                 await bot.send_venue(chat_id, latitude=lat, longitude=lon, title=title,
                                      address=address)

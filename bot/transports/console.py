@@ -6,16 +6,24 @@ with their buttons numbered. Shell-only lines:
   #N                 press button N of the latest reply
   /location LAT LON  share a location
   /as NAME           become another user (a merchant and a shopper in one script)
+  /photo PATH        send a picture (a JPEG or PNG file)
+  /file PATH         send a file as a document (a CSV of deals, say)
+  /open              open the latest t.me link to the bot shown here (a staff invite, a
+                     shared deal) as the current user, as tapping it in Telegram would
+  /scan [PATH]       scan the QR code in the latest picture shown here (or in PATH) with
+                     Telegram's camera: a code's QR opens the redeem screen
   /sticker, /voice   send a message of a kind the bot does not read
   @bot WORDS         an inline query
   # comment          ignored (a '#' followed by a space)
 
-Pictures are saved under the files folder and their paths printed.
+Pictures and files the bot sends are saved under the files folder and their paths
+printed.
 """
 
 from __future__ import annotations
 
 import itertools
+import re
 import sys
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
@@ -29,13 +37,17 @@ from handlers.core import (
     AnswerPreCheckout,
     Button,
     ButtonPress,
+    Command,
+    Document,
     EditText,
     Event,
     Incoming,
     InlineQuery,
     Location,
     Notify,
+    Photo,
     Reply,
+    SendDocument,
     Sender,
     SendInvoice,
     SendPhoto,
@@ -79,6 +91,10 @@ class ConsoleShell:
         self._update_ids = itertools.count(1)
         self._query_ids = itertools.count(1)
         self._file_numbers = itertools.count(1)
+        self._links: list[str] = []  # /start payloads of t.me links shown, latest last
+        self._picture: bytes | None = None  # the latest picture shown
+        bot = re.escape(runtime.app.options.bot_username)
+        self._link_pattern = re.compile(rf"https://t\.me/{bot}\?start=([A-Za-z0-9_-]{{1,64}})")
         runtime.outbox = self.outbox
 
     def _user(self, name: str) -> _ShellUser:
@@ -86,7 +102,10 @@ class ConsoleShell:
         if key not in self.users:
             sender = Sender(id=demo_telegram_id(key), first_name=key, username=None,
                             language_code=self.lang)
-            self.users[key] = _ShellUser(sender)
+            # Someone who was already messaged (an admin told of an application) keeps
+            # the buttons they were sent.
+            earlier = self.users.pop(str(sender.id), None)
+            self.users[key] = _ShellUser(sender, earlier.buttons if earlier else [])
         return self.users[key]
 
     def print(self, text: str = "") -> None:
@@ -173,6 +192,15 @@ class ConsoleShell:
                 return None
             if command.name == "location":
                 return self._location(command.args)
+            if command.name in ("photo", "file"):
+                return self._file_event(command.name, command.args)
+            if command.name == "open":
+                if not self._links:
+                    self.print("(no link to the bot has been shown yet)")
+                    return None
+                return Command("start", self._links[-1])
+            if command.name == "scan":
+                return self._scan(command.args)
             if command.name in ("sticker", "voice"):
                 return Unsupported(kind=command.name)
             return command
@@ -200,9 +228,48 @@ class ConsoleShell:
             return None
         return Location(lat=lat, lon=lon)
 
+    def _scan(self, args: str) -> Event | None:
+        path = Path(args.strip()).expanduser() if args.strip() else None
+        if path is not None and not path.is_file():
+            self.print("usage: /scan [PATH]   (a picture with a QR code)")
+            return None
+        data = path.read_bytes() if path is not None else self._picture
+        if data is None:
+            self.print("(no picture has been shown yet)")
+            return None
+        import io
+
+        import zxingcpp
+        from PIL import Image
+
+        found = zxingcpp.read_barcodes(Image.open(io.BytesIO(data)))
+        payload = self._link_pattern.search(found[0].text) if found else None
+        if payload is None:
+            self.print("(no QR code with a link to the bot in that picture)")
+            return None
+        self.print(f"(scanned: {found[0].text})")
+        return Command("start", payload.group(1))
+
+    def _remember_links(self, *texts: str) -> None:
+        for text in texts:
+            self._links += self._link_pattern.findall(text)
+
+    def _file_event(self, kind: str, args: str) -> Event | None:
+        path = Path(args.strip()).expanduser()
+        if not args.strip() or not path.is_file():
+            self.print(f"usage: /{kind} PATH   (an existing file)")
+            return None
+        if kind == "photo":
+            return Photo(file_id=str(path.resolve()))
+        data = path.read_bytes()
+        mime = "text/csv" if path.suffix.lower() == ".csv" else "application/octet-stream"
+        return Document(file_id=str(path.resolve()), file_name=path.name, mime_type=mime,
+                        size=len(data), content=data)
+
     def _remember_buttons(self, rows: Iterable[Iterable[Button]], message_id: int,
                           user: _ShellUser) -> None:
         flat = [(b, message_id) for row in rows for b in row]
+        self._remember_links(*(b.url for b, _ in flat if b.url))
         if flat:
             user.buttons = flat
 
@@ -229,6 +296,7 @@ class ConsoleShell:
             case SendText(text=text, buttons=buttons, keyboard=keyboard):
                 message_id = next(self._message_ids)
                 self.print(text)
+                self._remember_links(text)
                 self._print_buttons(buttons)
                 self._remember_buttons(buttons, message_id, user)
                 for row in keyboard:
@@ -239,6 +307,7 @@ class ConsoleShell:
             case EditText(message_id=message_id, text=text, buttons=buttons):
                 self.print(f"(message {message_id} edited)")
                 self.print(text)
+                self._remember_links(text)
                 self._print_buttons(buttons)
                 self._remember_buttons(buttons, message_id, user)
                 self.print()
@@ -246,12 +315,22 @@ class ConsoleShell:
                 message_id = next(self._message_ids)
                 if isinstance(photo, bytes):
                     self.print(f"🖼 picture saved: {self._save_file(photo, filename)}")
+                    self._picture = photo
                 else:
                     self.print(f"🖼 picture: {photo}")
+                    if Path(photo).is_file():
+                        self._picture = Path(photo).read_bytes()
                 if caption:
                     self.print(caption)
+                    self._remember_links(caption)
                 self._print_buttons(buttons)
                 self._remember_buttons(buttons, message_id, user)
+                self.print()
+            case SendDocument(data=data, filename=filename, caption=caption):
+                next(self._message_ids)
+                self.print(f"📎 file saved: {self._save_file(data, filename)}")
+                if caption:
+                    self.print(caption)
                 self.print()
             case SendVenue(lat=lat, lon=lon, title=title, address=address):
                 next(self._message_ids)

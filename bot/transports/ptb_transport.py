@@ -34,19 +34,23 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 from bot.runtime import Runtime
 from bot.transports.common import Failure, attach, deliver, deliver_all, split_text
 from handlers.core import (
+    DOCUMENT_FETCH_MAX,
     AnswerButton,
     AnswerInline,
     AnswerPreCheckout,
     ButtonPress,
     Buttons,
+    Document,
     EditText,
     Event,
     Incoming,
     InlineQuery,
     Location,
     MemberStatus,
+    Photo,
     PreCheckout,
     Reply,
+    SendDocument,
     Sender,
     SendInvoice,
     SendPhoto,
@@ -100,6 +104,13 @@ def _message_event(message: Message, bot_username: str | None) -> Event:
     if message.text is not None:
         command = parse_command(message.text, bot_username)
         return command if command is not None else Text(message.text)
+    if message.photo:
+        biggest = message.photo[-1]
+        return Photo(biggest.file_id, biggest.width, biggest.height, message.caption or "")
+    if message.document is not None:
+        doc = message.document
+        return Document(doc.file_id, doc.file_name or "", doc.mime_type or "",
+                        doc.file_size or 0)
     kind = next(
         (k for k in ("sticker", "voice", "audio", "video", "video_note", "photo", "document",
                      "contact", "poll", "animation", "dice", "game")
@@ -197,12 +208,26 @@ class PtbTransport:
         incoming = incoming_from(update, self.bot_username)
         if incoming is None:
             return
+        if isinstance(incoming.event, Document):
+            incoming = replace(incoming, event=await self._fetched(incoming.event))
         started = time.perf_counter()
         replies = await dispatch(self.runtime.app, self.runtime.router, incoming)
         sent = await deliver_all(incoming.chat_id, replies, self.perform)
         log.info("update handled", update_id=update.update_id, user=incoming.sender.id,
                  event=type(incoming.event).__name__, replies=len(replies), sent=sent,
                  ms=round((time.perf_counter() - started) * 1000, 1))
+
+    async def _fetched(self, document: Document) -> Document:
+        """The document with its bytes downloaded (when small enough to fetch)."""
+        if document.size > DOCUMENT_FETCH_MAX:
+            return document
+        try:
+            file = await self.application.bot.get_file(document.file_id)
+            data = bytes(await file.download_as_bytearray())
+        except (BadRequest, NetworkError) as exc:
+            log.warning("document download failed", error=exc.message)
+            return document
+        return replace(document, content=data)
 
     async def perform(self, chat_id: int, reply: Reply) -> bool:
         """Carry out one reply (see `deliver` for retries). False: stop this chat's replies."""
@@ -231,6 +256,9 @@ class PtbTransport:
                     file = Path(photo).read_bytes()
                 await bot.send_photo(chat_id, file, caption=caption or None, filename=filename,
                                      reply_markup=_markup(buttons))
+            case SendDocument(data=data, filename=filename, caption=caption):
+                await bot.send_document(chat_id, data, filename=filename,
+                                        caption=caption or None)
             case SendVenue(lat=lat, lon=lon, title=title, address=address):
                 await bot.send_venue(chat_id, latitude=lat, longitude=lon, title=title,
                                      address=address)
