@@ -1,0 +1,256 @@
+"""The owner's numbers: `/stats`, `/export` and `/poster`.
+
+- `/stats [7d|30d]` (7d when left out; 7, 30, 7天, 30天 work too): paid orders, units,
+  revenue, redemptions and the redemption rate, new followers and the top deals over
+  the last 7 or 30 days (today included, days in the owner's time zone), then the
+  same day by day as a chart (revenue bars, redemptions line).
+- `/export [7d|30d|all]` (30d when left out): the orders as a CSV file for Excel.
+- `/poster`: the printable QR poster of the owner's storefront.
+
+Only the owner of an approved merchant gets them, checked on every call, and only for
+their own merchant; everyone else gets a clear answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import unicodedata
+from datetime import date
+
+from handlers.core import Command, Reply, SendDocument, SendPhoto, SendText
+from handlers.i18n import Translator
+from handlers.links import shop_payload, start_link
+from handlers.router import Request, Router
+from services.catalog import Bilingual
+from services.charts import ChartLabels, daily_chart
+from services.money import format_money
+from services.poster import PosterTexts, font_candidates, plan_poster, render_poster
+from services.staff import OwnedMerchant, owned_merchant
+from services.stats import (
+    ORDER_STATUSES,
+    MerchantStats,
+    Period,
+    merchant_orders,
+    merchant_slug,
+    merchant_stats,
+    orders_csv,
+    period_of,
+)
+from services.storefront import Storefront, get_storefront
+
+router = Router()
+log = logging.getLogger(__name__)
+
+STATS_DEFAULT_DAYS = 7
+EXPORT_DEFAULT_DAYS = 30
+ALL_TIME = "all"
+# What people type for a period: "7d", "7", "7天", "7日" (full-width digits too).
+_DAYS = {f"{n}{unit}": n for n in (7, 30) for unit in ("", "d", "天", "日", "days", "day")}
+_ALL_WORDS = {"all", "全部", "所有"}
+EXPORT_COLUMNS = ("order", "created", "paid", "deal", "quantity", "amount", "refunded",
+                  "currency", "status", "issued", "redeemed")
+
+
+def parse_days(args: str, default: int, allow_all: bool = False) -> int | str | None:
+    """The period someone asked for: a number of days, ALL_TIME (when allowed), or
+    None when the words are not a period we offer."""
+    words = unicodedata.normalize("NFKC", args).strip().lower().replace(" ", "")
+    if not words:
+        return default
+    if words in _DAYS:
+        return _DAYS[words]
+    if allow_all and words in _ALL_WORDS:
+        return ALL_TIME
+    return None
+
+
+async def _owners_merchant(req: Request) -> OwnedMerchant | SendText:
+    """The approved merchant this person owns, or the answer to give them instead."""
+    merchant = await owned_merchant(req.db, req.user.id)
+    if merchant is None:
+        return SendText(req.t("stats-owner-only"))
+    if merchant.status != "approved":
+        return SendText(req.t("stats-not-approved"))
+    return merchant
+
+
+def _args(req: Request) -> str:
+    event = req.incoming.event
+    return event.args if isinstance(event, Command) else ""
+
+
+def _money(amounts: dict[str, int], lang: str) -> str:
+    """Amounts in several currencies ("¥88 + $5"); "0" when there are none."""
+    if not amounts:
+        return "0"
+    return " + ".join(format_money(amounts[c], c, lang) for c in sorted(amounts))
+
+
+def _dates(t: Translator, first: date, last: date) -> str:
+    return t("stats-dates", first=first.isoformat(), last=last.isoformat())
+
+
+def stats_text(t: Translator, merchant: str, figures: MerchantStats) -> str:
+    """The figures as a chat message in the owner's language."""
+    period = figures.period
+    assert period.first is not None
+    lang = t.lang
+    lines = [
+        t("stats-title", merchant=merchant, days=len(period.days)),
+        t("stats-range", first=period.first.isoformat(), last=period.last.isoformat(),
+          timezone=period.timezone),
+        "",
+        t("stats-orders", orders=figures.orders, units=figures.units),
+    ]
+    revenue = _money(figures.revenue, lang)
+    if figures.refunded:
+        lines.append(t("stats-revenue-refunded", revenue=revenue,
+                       refunded=_money(figures.refunded, lang)))
+    else:
+        lines.append(t("stats-revenue", revenue=revenue))
+    lines.append(t("stats-redemptions", count=figures.redemptions))
+    rate = figures.redemption_rate
+    if rate is None:
+        lines.append(t("stats-rate-none"))
+    else:
+        lines.append(t("stats-rate", rate=rate, redeemed=figures.codes_redeemed,
+                       issued=figures.codes_issued))
+    lines.append(t("stats-followers", count=figures.new_followers))
+    if figures.top_deals:
+        lines += ["", t("stats-top-title")]
+        for number, deal in enumerate(figures.top_deals, start=1):
+            lines.append(t("stats-top-line", number=number, title=deal.title.get(lang),
+                           revenue=format_money(deal.revenue, deal.currency, lang),
+                           units=deal.units))
+    if figures.is_empty:
+        lines += ["", t("stats-nothing")]
+    return "\n".join(lines)
+
+
+def chart_labels(t: Translator, merchant: str, days: int, currency: str | None) -> ChartLabels:
+    """The chart's words in `t`'s language."""
+    revenue = (t("stats-chart-revenue", currency=currency) if currency
+               else t("stats-chart-revenue-plain"))
+    return ChartLabels(title=t("stats-chart-title", merchant=merchant, days=days),
+                       revenue=revenue, redemptions=t("stats-chart-redemptions"))
+
+
+def stats_chart(t: Translator, merchant: Bilingual, figures: MerchantStats) -> bytes:
+    """The figures day by day as a PNG (revenue in the main currency), in English when
+    no installed font draws the owner's language."""
+    currency = figures.main_currency
+    days = len(figures.period.days)
+    english = Translator("en")
+    return daily_chart(
+        [d.day for d in figures.daily],
+        [d.revenue.get(currency, 0) if currency else 0 for d in figures.daily],
+        [d.redemptions for d in figures.daily],
+        currency,
+        chart_labels(t, merchant.get(t.lang), days, currency),
+        fallback=chart_labels(english, merchant.get("en"), days, currency),
+    )
+
+
+@router.command("stats")
+async def stats(req: Request) -> list[Reply]:
+    """`/stats [7d|30d]`: the owner's figures as text, then as a chart."""
+    t = req.t
+    merchant = await _owners_merchant(req)
+    if isinstance(merchant, SendText):
+        return [merchant]
+    days = parse_days(_args(req), STATS_DEFAULT_DAYS)
+    if not isinstance(days, int):
+        return [SendText(t("stats-usage"))]
+    period = period_of(days, req.now(), req.user.timezone)
+    figures = await merchant_stats(req.db, merchant.id, period)
+    replies: list[Reply] = [SendText(stats_text(t, merchant.name.get(req.lang), figures))]
+    if not figures.is_empty:
+        png = await asyncio.to_thread(stats_chart, t, merchant.name, figures)
+        assert period.first is not None
+        replies.append(SendPhoto(png, caption=t("stats-chart-caption",
+                                                first=period.first.isoformat(),
+                                                last=period.last.isoformat()),
+                                 filename=f"stats-{days}d.png"))
+    return replies
+
+
+@router.command("export")
+async def export(req: Request) -> list[Reply]:
+    """`/export [7d|30d|all]`: the owner's orders as a CSV file."""
+    t = req.t
+    merchant = await _owners_merchant(req)
+    if isinstance(merchant, SendText):
+        return [merchant]
+    days = parse_days(_args(req), EXPORT_DEFAULT_DAYS, allow_all=True)
+    if days is None:
+        return [SendText(t("export-usage"))]
+    timezone = req.user.timezone
+    period: Period = period_of(None if days == ALL_TIME else int(days), req.now(), timezone)
+    span = (t("export-all-time") if period.first is None
+            else _dates(t, period.first, period.last))
+    lines = await merchant_orders(req.db, merchant.id, period)
+    if not lines:
+        return [SendText(t("export-none", range=span))]
+    header = [t(f"export-col-{column}") for column in EXPORT_COLUMNS]
+    statuses = {status: t(f"export-status-{status}") for status in ORDER_STATUSES}
+    data = orders_csv(lines, header, timezone, req.lang, statuses)
+    slug = await merchant_slug(req.db, merchant.id) or str(merchant.id)
+    label = ALL_TIME if days == ALL_TIME else f"{days}d"
+    return [SendDocument(data, f"orders-{slug}-{label}.csv",
+                         caption=t("export-caption", count=len(lines), range=span,
+                                   timezone=timezone))]
+
+
+def poster_texts(t: Translator, storefront: Storefront) -> PosterTexts:
+    """What the poster of `storefront` says in `t`'s language (an English poster names
+    the merchant in English, or by its slug)."""
+    lang = t.lang
+    if lang == "en":
+        title = storefront.name.en or storefront.slug
+    else:
+        title = storefront.name.get(lang) or storefront.slug
+    return PosterTexts(
+        lang=lang,
+        title=title,
+        tagline=t("poster-tagline"),
+        heading=t("poster-stores"),
+        addresses=tuple(a for a in (s.address.get(lang) for s, _ in storefront.stores) if a),
+    )
+
+
+def draw_poster(wanted: PosterTexts, fallback: PosterTexts, link: str,
+                font: str | None = None) -> bytes:
+    """The poster PNG in the first installed font that draws it (else in English), the
+    way `o2o poster` makes it; font problems are logged for the operator."""
+    candidates, warnings = font_candidates(font)
+    texts, chosen, more = plan_poster(wanted, fallback, candidates)
+    for warning in [*warnings, *more]:
+        log.warning("poster: %s", warning)
+    return render_poster(texts.title, texts.tagline, link, texts.addresses,
+                         lang=texts.lang, font_path=chosen, heading=texts.heading)
+
+
+@router.command("poster")
+async def poster(req: Request) -> list[Reply]:
+    """`/poster`: the owner's storefront QR poster, to look at and to print."""
+    t = req.t
+    merchant = await _owners_merchant(req)
+    if isinstance(merchant, SendText):
+        return [merchant]
+    slug = await merchant_slug(req.db, merchant.id)
+    storefront = await get_storefront(req.db, slug, req.now()) if slug else None
+    if storefront is None:
+        return [SendText(t("poster-no-storefront"))]
+    try:
+        link = start_link(req.app.options.bot_username, shop_payload(storefront.slug))
+    except ValueError:  # a slug a link cannot carry
+        return [SendText(t("poster-no-storefront"))]
+    png = await asyncio.to_thread(draw_poster, poster_texts(t, storefront),
+                                  poster_texts(Translator("en"), storefront), link,
+                                  req.app.options.poster_font)
+    filename = f"poster-{storefront.slug}.png"
+    return [
+        SendPhoto(png, caption=t("poster-caption", link=link), filename=filename),
+        SendDocument(png, filename, caption=t("poster-print-file")),
+    ]

@@ -1,0 +1,488 @@
+"""The owner's numbers, told as stories: `/stats`, `/export` and `/poster`, on orders
+bought, paid, redeemed and refunded through the real services, on SQLite and PostgreSQL.
+
+The story clock stands at 2026-11-25 04:00 UTC, which is noon in Shanghai (the owner's
+time zone unless a story changes it): "the last 7 days" are 11-19 .. 11-25 there.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from datetime import date, datetime, timedelta
+
+import pytest
+from PIL import Image
+from sqlmodel import select
+
+from handlers.core import Reply, SendDocument, SendPhoto, SendText
+from handlers.router import App, Options
+from services import charts
+from services import poster as poster_service
+from services.checkout import apply_payment, start_order
+from services.codes import codes_of_order
+from services.database import Database
+from services.payments import PaymentNotice
+from services.redemption import check_code, confirm
+from services.refunds import ask_refund
+from services.stats import merchant_stats, orders_csv, period_of, safe_cell
+from storage.models import (
+    Deal,
+    DealStatus,
+    Follow,
+    Merchant,
+    MerchantStaff,
+    MerchantStatus,
+    User,
+)
+from tests.checkout_world import World, build_world
+from tests.conftest import STORY_NOW, Chat
+
+NOW = STORY_NOW  # noon in Shanghai
+TRICKY = 'Noodles, "big" bowl 🍜\nfor two'  # comma, quotes, emoji and a line break
+FORMULA = "=cmd|' /C calc'!A0"
+RIVAL_OWNER_TG = 7_100_001
+PENDING_OWNER_TG = 7_100_002
+EMPTY_OWNER_TG = 7_100_003
+
+
+@pytest.fixture
+async def world(db: Database) -> World:
+    """The noodle shop of the checkout stories, with deals on sale for the last 90 days,
+    two awkward titles, and three more owners: the rival's (with a deal of its own),
+    a pending applicant's, and one of an approved merchant with nothing sold yet."""
+    world = await build_world(db, buyers=4)
+    async with db.transaction() as session:
+        deals = (await session.exec(select(Deal))).all()
+        for deal in deals:
+            deal.valid_from = NOW - timedelta(days=90)
+            if deal.id == world.deals["on_expiry"]:
+                deal.title_en = deal.title_zh = TRICKY
+            if deal.id == world.deals["final"]:
+                deal.title_en = deal.title_zh = FORMULA
+        owners = {tg: User(telegram_id=tg, first_name=f"owner{tg}", language_code="en")
+                  for tg in (RIVAL_OWNER_TG, PENDING_OWNER_TG, EMPTY_OWNER_TG)}
+        session.add_all(owners.values())
+        await session.flush()
+        rival = await session.get(Merchant, world.rival_id)
+        assert rival is not None
+        rival.owner_user_id = owners[RIVAL_OWNER_TG].id
+        pending = Merchant(slug="pending-shop", name_en="Pending Shop", category="noodles",
+                           status=MerchantStatus.PENDING,
+                           owner_user_id=owners[PENDING_OWNER_TG].id)
+        empty = Merchant(slug="empty-shop", name_en="Empty Shop", name_zh="空店",
+                         category="noodles", status=MerchantStatus.APPROVED,
+                         owner_user_id=owners[EMPTY_OWNER_TG].id)
+        session.add_all([pending, empty])
+        await session.flush()
+        session.add(MerchantStaff(merchant_id=world.rival_id,
+                                  user_id=owners[RIVAL_OWNER_TG].id, role="owner"))
+        rival_deal = Deal(merchant_id=world.rival_id, title_en="Rival bowl", title_zh="对手面",
+                          category="noodles", price=9900, original_price=12000,
+                          currency="CNY", per_user_limit=5,
+                          valid_from=NOW - timedelta(days=90),
+                          valid_until=NOW + timedelta(days=30), status=DealStatus.ACTIVE)
+        session.add(rival_deal)
+        await session.flush()
+    world.deals["rival"] = rival_deal.id or 0
+    return world
+
+
+@pytest.fixture
+def bot(db: Database, world: World) -> App:
+    """The assistant with its clock stopped at NOW."""
+    return App(db=db, options=Options(), clock=lambda: NOW)
+
+
+def owner_chat(bot: App, world: World, lang: str = "en") -> Chat:
+    return Chat(bot, user_id=world.telegram["owner"], name="owner", language_code=lang)
+
+
+async def buy(db: Database, world: World, buyer: str, deal: str, quantity: int,
+              at: datetime, pay: bool = True) -> tuple[int, list[str]]:
+    """`buyer` orders `quantity` of `deal` at `at` and (unless told not to) pays at once;
+    the order id and its codes."""
+    started = await start_order(db, world.users[buyer], world.deals[deal], quantity, at)
+    assert started.order is not None, started.reason
+    if not pay:
+        return started.order.id, []
+    result = await apply_payment(db, PaymentNotice(
+        "sandbox", started.order.id, started.order.total, "CNY",
+        charge_id=f"ch_{started.order.id}"), at)
+    assert result.outcome == "paid"
+    return started.order.id, [c.code for c in await codes_of_order(db, started.order.id)]
+
+
+async def redeem(db: Database, world: World, code: str, at: datetime) -> None:
+    """Staff redeem `code` at the first store at `at`."""
+    checked = await check_code(db, world.users["staff"], code, at)
+    assert checked.outcome == "ok" and checked.request_id, checked.outcome
+    done = await confirm(db, checked.request_id, world.users["staff"], world.store_ids[0], at)
+    assert done.outcome == "redeemed"
+
+
+async def follows(db: Database, world: World, who: str, at: datetime) -> None:
+    async with db.transaction() as session:
+        session.add(Follow(user_id=world.users[who], merchant_id=world.merchant_id,
+                           source="poster", created_at=at))
+
+
+async def set_timezone(db: Database, world: World, who: str, timezone: str) -> None:
+    async with db.transaction() as session:
+        user = await session.get(User, world.users[who])
+        assert user is not None
+        user.timezone = timezone
+
+
+def text_of(replies: list[Reply]) -> str:
+    return "\n".join(r.text for r in replies if isinstance(r, SendText))
+
+
+def photos(replies: list[Reply]) -> list[SendPhoto]:
+    return [r for r in replies if isinstance(r, SendPhoto)]
+
+
+def documents(replies: list[Reply]) -> list[SendDocument]:
+    return [r for r in replies if isinstance(r, SendDocument)]
+
+
+def csv_rows(document: SendDocument) -> list[list[str]]:
+    assert document.data.startswith(b"\xef\xbb\xbf"), "Excel needs the UTF-8 BOM"
+    return list(csv.reader(io.StringIO(document.data.decode("utf-8-sig"), newline="")))
+
+
+# ------------------------------------------------------------------ /stats
+
+
+async def test_an_owner_with_two_paid_orders_and_one_redemption_sees_exact_figures(
+        db: Database, bot: App, world: World) -> None:
+    _, codes = await buy(db, world, "buyer1", "limited", 2, NOW - timedelta(days=2))
+    await buy(db, world, "buyer2", "final", 1, NOW - timedelta(hours=1))
+    await buy(db, world, "buyer3", "limited", 1, NOW - timedelta(hours=2), pay=False)
+    await buy(db, world, "buyer1", "rival", 1, NOW - timedelta(hours=3))  # not ours
+    await redeem(db, world, codes[0], NOW - timedelta(days=1))
+    await follows(db, world, "buyer1", NOW - timedelta(days=3))
+    await follows(db, world, "buyer2", NOW - timedelta(days=10))  # before the 7 days
+
+    replies = await owner_chat(bot, world).say("/stats")
+
+    assert isinstance(replies[0], SendText)
+    assert text_of(replies).splitlines() == [
+        "📊 Noodle Lab · last 7 days",
+        "2026-11-19 – 2026-11-25 (days in Asia/Shanghai)",
+        "",
+        "Paid orders: 2 · units: 3",
+        "Revenue: ¥75",
+        "Redemptions: 1 (codes used in these days)",
+        "Redemption rate: 33% — 1 of the 3 codes from orders paid in these days have "
+        "been redeemed so far",
+        "New followers: 1",
+        "",
+        "Top deals by revenue:",
+        "1. Bowl of noodles — ¥50 · 2 units",
+        f"2. {FORMULA} — ¥25 · 1 unit",
+    ]
+    [chart] = photos(replies)
+    assert replies[-1] is chart  # the chart comes after the text
+    image = Image.open(io.BytesIO(chart.photo))  # type: ignore[arg-type]
+    assert image.format == "PNG"
+    assert 800 <= image.width <= 2000 and 400 <= image.height <= 1200
+    assert image.width > image.height
+    assert "2026-11-19" in chart.caption and "2026-11-25" in chart.caption
+
+
+async def test_the_figures_are_split_by_local_day_for_the_chart(db: Database, bot: App,
+                                                               world: World) -> None:
+    _, codes = await buy(db, world, "buyer1", "limited", 2, NOW - timedelta(days=2))
+    await buy(db, world, "buyer2", "final", 1, NOW - timedelta(hours=1))
+    await redeem(db, world, codes[0], NOW - timedelta(days=1))
+
+    figures = await merchant_stats(db, world.merchant_id,
+                                   period_of(7, NOW, "Asia/Shanghai"))
+
+    assert [d.day for d in figures.daily] == [date(2026, 11, d) for d in range(19, 26)]
+    by_day = {d.day.day: (d.orders, d.units, d.revenue, d.redemptions) for d in figures.daily}
+    assert by_day[23] == (1, 2, {"CNY": 5000}, 0)
+    assert by_day[24] == (0, 0, {}, 1)
+    assert by_day[25] == (1, 1, {"CNY": 2500}, 0)
+    assert all(by_day[d] == (0, 0, {}, 0) for d in (19, 20, 21, 22))
+    assert figures.revenue == {"CNY": 7500} and figures.main_currency == "CNY"
+
+
+async def test_an_order_eight_days_ago_is_in_30d_but_not_in_7d(db: Database, bot: App,
+                                                               world: World) -> None:
+    await buy(db, world, "buyer1", "limited", 1, NOW - timedelta(days=8))
+    await buy(db, world, "buyer2", "limited", 3, NOW - timedelta(days=1))
+    owner = owner_chat(bot, world)
+
+    week = text_of(await owner.say("/stats 7d"))
+    assert "Paid orders: 1 · units: 3" in week and "Revenue: ¥75" in week
+    for words in ("/stats 30d", "/stats 30", "/stats 30天", "/stats ３０天", "/stats 30 D"):
+        month = await owner.say(words)
+        assert "last 30 days" in text_of(month), words
+        assert "2026-10-27 – 2026-11-25" in text_of(month)
+        assert "Paid orders: 2 · units: 4" in text_of(month), words
+        assert "Revenue: ¥100" in text_of(month)
+        assert "1. Bowl of noodles — ¥100 · 4 units" in text_of(month)
+        assert len(photos(month)) == 1
+    for words in ("/stats 7", "/stats 7天", "/stats 7D"):
+        assert "Paid orders: 1 · units: 3" in text_of(await owner.say(words)), words
+
+
+async def test_the_days_begin_at_midnight_in_the_owners_time_zone(db: Database, bot: App,
+                                                                  world: World) -> None:
+    # 2026-11-18 16:30 UTC is 00:30 on the 19th in Shanghai: the first of the 7 days.
+    await buy(db, world, "buyer1", "limited", 1, datetime.fromisoformat("2026-11-18T16:30Z"))
+    # 15:30 UTC is 23:30 on the 18th in Shanghai: outside, though under 7 x 24 h ago.
+    await buy(db, world, "buyer2", "limited", 2, datetime.fromisoformat("2026-11-18T15:30Z"))
+    owner = owner_chat(bot, world)
+
+    shanghai = text_of(await owner.say("/stats"))
+    assert "Paid orders: 1 · units: 1" in shanghai
+    figures = await merchant_stats(db, world.merchant_id, period_of(7, NOW, "Asia/Shanghai"))
+    assert figures.daily[0].day == date(2026, 11, 19) and figures.daily[0].orders == 1
+
+    await set_timezone(db, world, "owner", "UTC")  # for them both orders are on the 18th
+    in_utc = text_of(await owner.say("/stats"))
+    assert "2026-11-19 – 2026-11-25 (days in UTC)" in in_utc
+    assert "Paid orders: 0 · units: 0" in in_utc
+
+    await set_timezone(db, world, "owner", "America/Los_Angeles")  # 04:00 UTC: 20:00 on 24th
+    la = text_of(await owner.say("/stats"))
+    assert "2026-11-18 – 2026-11-24 (days in America/Los_Angeles)" in la
+    assert "Paid orders: 2 · units: 3" in la
+
+
+async def test_redemptions_count_the_days_they_happen_and_the_rate_the_codes_bought_then(
+        db: Database, bot: App, world: World) -> None:
+    _, old_codes = await buy(db, world, "buyer1", "limited", 1, NOW - timedelta(days=10))
+    await redeem(db, world, old_codes[0], NOW - timedelta(days=1))
+
+    text = text_of(await owner_chat(bot, world).say("/stats"))
+
+    assert "Paid orders: 0 · units: 0" in text
+    assert "Redemptions: 1 (codes used in these days)" in text
+    assert "Redemption rate: - (no codes from orders paid in these days)" in text
+    assert "Top deals" not in text
+
+
+async def test_refunded_codes_come_off_the_revenue(db: Database, bot: App,
+                                                   world: World) -> None:
+    refunded, _ = await buy(db, world, "buyer1", "limited", 2, NOW - timedelta(days=1))
+    await buy(db, world, "buyer2", "limited", 1, NOW - timedelta(days=1))
+    asked = await ask_refund(db, world.users["buyer1"], refunded, NOW)
+    assert asked.outcome == "started" and asked.amount == 5000
+
+    text = text_of(await owner_chat(bot, world).say("/stats"))
+
+    assert "Paid orders: 2 · units: 3" in text
+    assert "Revenue: ¥25 (net of ¥50 refunded)" in text
+    assert "Redemption rate: 0% — 0 of the 3 codes" in text
+    assert "1. Bowl of noodles — ¥25 · 3 units" in text
+
+
+async def test_a_chinese_speaking_owner_reads_chinese_figures_and_chart(
+        db: Database, bot: App, world: World) -> None:
+    _, codes = await buy(db, world, "buyer1", "limited", 2, NOW - timedelta(days=2))
+    await redeem(db, world, codes[1], NOW)
+
+    replies = await owner_chat(bot, world, "zh").say("/stats 7天")
+
+    text = text_of(replies)
+    assert text.startswith("📊 面条实验室 · 近 7 天\n2026-11-19 至 2026-11-25")
+    assert "已付款订单：1 笔 · 共 2 份" in text
+    assert "营业额：¥50" in text
+    assert "核销率：50% —— 这几天付款的订单共发出 2 张券码，至今已核销 1 张" in text
+    assert "1. Bowl of noodles —— ¥50 · 2 份" in text
+    [chart] = photos(replies)
+    assert Image.open(io.BytesIO(chart.photo)).size == (1200, 600)  # type: ignore[arg-type]
+
+
+def test_chinese_chart_labels_are_drawn_in_a_cjk_font_or_else_in_english(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    chinese = charts.ChartLabels("面条实验室 · 近 7 天", "营业额（CNY）", "核销数")
+    english = charts.ChartLabels("Noodle Lab · last 7 days", "Revenue (CNY)", "Redemptions")
+    days = [date(2026, 11, 19) + timedelta(days=n) for n in range(7)]
+    if poster_service.system_cjk_fonts():
+        font = charts.chart_font(chinese.all())
+        assert font is not None and not poster_service.missing_glyphs(chinese.all(), font)
+    monkeypatch.setattr(charts, "_fonts", lambda: ())  # a machine without CJK fonts
+    with caplog.at_level(logging.WARNING, logger="services.charts"):
+        png = charts.daily_chart(days, [0, 2500, 0, 0, 0, 0, 990], [0, 1, 0, 0, 2, 0, 0],
+                                 "CNY", chinese, fallback=english)
+    assert "no installed font draws the chart labels" in caplog.text
+    assert Image.open(io.BytesIO(png)).size == (1200, 600)
+    with pytest.raises(ValueError):
+        charts.daily_chart(days, [1] * 7, [0] * 7, None, english)
+
+
+@pytest.mark.parametrize("words", ["/stats 14d", "/stats all", "/stats abc", "/stats 7d 30d",
+                                   "/stats -7", "/stats 7.5"])
+async def test_a_period_we_do_not_offer_gets_the_usage(db: Database, bot: App, world: World,
+                                                       words: str) -> None:
+    replies = await owner_chat(bot, world).say(words)
+    assert replies == [SendText(
+        "Usage: /stats 7d or /stats 30d — the last 7 or 30 days, today included "
+        "(7d when left out).")]
+
+
+async def test_an_owner_who_has_sold_nothing_yet_hears_so_without_a_chart(
+        db: Database, bot: App, world: World) -> None:
+    owner = Chat(bot, user_id=EMPTY_OWNER_TG, name="empty", language_code="en")
+
+    replies = await owner.say("/stats")
+    assert photos(replies) == []
+    text = text_of(replies)
+    assert text.startswith("📊 Empty Shop · last 7 days")
+    assert "Paid orders: 0 · units: 0" in text and "Revenue: 0" in text
+    assert "No orders were paid and no codes were redeemed in these days." in text
+
+    exported = await owner.say("/export all")
+    assert exported == [SendText("No orders in this period (all time), so there is nothing "
+                                 "to export.")]
+    assert text_of(await owner.say("/export")) == (
+        "No orders in this period (2026-10-27 – 2026-11-25), so there is nothing to export.")
+
+
+# ------------------------------------------------------------------ /export
+
+
+async def test_the_export_lists_every_order_and_parses_back(db: Database, bot: App,
+                                                            world: World) -> None:
+    paid_at = datetime.fromisoformat("2026-11-24T02:05:09Z")  # 10:05:09 in Shanghai
+    tricky, codes = await buy(db, world, "buyer1", "on_expiry", 2, paid_at)
+    await redeem(db, world, codes[0], NOW)
+    formula, _ = await buy(db, world, "buyer2", "final", 1, NOW - timedelta(hours=1))
+    unpaid, _ = await buy(db, world, "buyer3", "limited", 3, NOW - timedelta(minutes=5),
+                          pay=False)
+    await buy(db, world, "buyer1", "rival", 1, NOW)  # another merchant's
+
+    replies = await owner_chat(bot, world).say("/export")
+
+    [document] = documents(replies)
+    assert document.filename == "orders-noodle-lab-30d.csv"
+    assert document.caption == "📄 3 orders · 2026-10-27 – 2026-11-25 · times in Asia/Shanghai"
+    rows = csv_rows(document)
+    assert rows[0] == ["Order", "Created", "Paid", "Deal", "Quantity", "Amount", "Refunded",
+                       "Currency", "Status", "Codes issued", "Codes redeemed"]
+    assert rows[1:] == [
+        [str(tricky), "2026-11-24 10:05:09", "2026-11-24 10:05:09", TRICKY, "2", "50.00",
+         "0.00", "CNY", "paid", "2", "1"],
+        [str(formula), "2026-11-25 11:00:00", "2026-11-25 11:00:00", "'" + FORMULA, "1",
+         "25.00", "0.00", "CNY", "paid", "1", "0"],
+        [str(unpaid), "2026-11-25 11:55:00", "", "Bowl of noodles", "3", "75.00", "0.00",
+         "CNY", "pending", "0", "0"],
+    ]
+
+
+async def test_the_export_period_follows_the_argument(db: Database, bot: App,
+                                                      world: World) -> None:
+    eight, _ = await buy(db, world, "buyer1", "limited", 1, NOW - timedelta(days=8))
+    forty, _ = await buy(db, world, "buyer2", "limited", 1, NOW - timedelta(days=40))
+    today, _ = await buy(db, world, "buyer3", "final", 1, NOW)
+    owner = owner_chat(bot, world)
+
+    def ids(replies: list[Reply]) -> list[str]:
+        [document] = documents(replies)
+        return [row[0] for row in csv_rows(document)[1:]]
+
+    assert ids(await owner.say("/export 7d")) == [str(today)]
+    assert ids(await owner.say("/export")) == [str(eight), str(today)]
+    assert ids(await owner.say("/export 30天")) == [str(eight), str(today)]
+    everything = await owner.say("/export all")
+    assert ids(everything) == [str(forty), str(eight), str(today)]
+    assert documents(everything)[0].filename == "orders-noodle-lab-all.csv"
+    assert "all time" in documents(everything)[0].caption
+    assert ids(await owner.say("/export 全部")) == [str(forty), str(eight), str(today)]
+    assert text_of(await owner.say("/export 90d")).startswith("Usage: /export 7d, /export 30d")
+
+
+async def test_a_chinese_owner_gets_chinese_columns_and_statuses(db: Database, bot: App,
+                                                                  world: World) -> None:
+    await buy(db, world, "buyer1", "limited", 1, NOW - timedelta(days=1))
+
+    [document] = documents(await owner_chat(bot, world, "zh").say("/export 7天"))
+
+    rows = csv_rows(document)
+    assert rows[0][:4] == ["订单号", "下单时间", "付款时间", "优惠"]
+    assert rows[1][8] == "已付款"
+
+
+def test_cells_a_spreadsheet_would_run_get_an_apostrophe() -> None:
+    assert [safe_cell(v) for v in ("=1+1", "+1", "-2", "@SUM(A1)", "\tx", "a=b", 5, None)] == [
+        "'=1+1", "'+1", "'-2", "'@SUM(A1)", "'\tx", "a=b", "5", ""]
+    with pytest.raises(ValueError):
+        orders_csv([], ["just one column"], "UTC", "en")
+
+
+# ------------------------------------------------------------------ /poster
+
+
+async def test_the_owner_gets_the_storefront_poster_to_see_and_to_print(
+        db: Database, bot: App, world: World) -> None:
+    replies = await owner_chat(bot, world, "zh").say("/poster")
+
+    [photo] = photos(replies)
+    [document] = documents(replies)
+    link = "https://t.me/o2o_demo_bot?start=shop_noodle-lab"
+    assert link in photo.caption
+    assert document.data == photo.photo and document.filename == "poster-noodle-lab.png"
+    image = Image.open(io.BytesIO(document.data))
+    assert image.size == (poster_service.WIDTH, poster_service.HEIGHT)
+    assert image.info["URL"] == link
+    expected = "zh" if poster_service.system_cjk_fonts() else "en"
+    assert image.info["Language"] == expected
+    if expected == "zh":
+        assert image.info["Title"] == "面条实验室"
+
+
+# ------------------------------------------------------------------ who may see
+
+
+@pytest.mark.parametrize("command", ["/stats", "/export", "/poster", "/stats 30d"])
+async def test_shoppers_and_staff_are_refused(db: Database, bot: App, world: World,
+                                              command: str) -> None:
+    await buy(db, world, "buyer1", "limited", 1, NOW - timedelta(days=1))
+    for who in ("buyer1", "staff", "nobody"):
+        chat = Chat(bot, user_id=world.telegram[who], name=who, language_code="en")
+        replies = await chat.say(command)
+        assert replies == [SendText(
+            "Only a merchant's owner can see its numbers, exports and poster.")], who
+
+
+@pytest.mark.parametrize("command", ["/stats", "/export all", "/poster"])
+async def test_an_owner_whose_merchant_is_not_approved_is_told_so(
+        db: Database, bot: App, world: World, command: str) -> None:
+    chat = Chat(bot, user_id=PENDING_OWNER_TG, name="pending", language_code="en")
+    assert await chat.say(command) == [SendText(
+        "Numbers, exports and the poster are available once your merchant application is "
+        "approved.")]
+
+
+async def test_another_merchants_owner_sees_only_their_own(db: Database, bot: App,
+                                                           world: World) -> None:
+    await buy(db, world, "buyer1", "limited", 2, NOW - timedelta(days=1))
+    rival_order, _ = await buy(db, world, "buyer2", "rival", 1, NOW - timedelta(days=1))
+    rival = Chat(bot, user_id=RIVAL_OWNER_TG, name="rival", language_code="en")
+
+    text = text_of(await rival.say("/stats"))
+    assert text.startswith("📊 Rival · last 7 days")
+    assert "Paid orders: 1 · units: 1" in text and "Revenue: ¥99" in text
+    assert "Bowl of noodles" not in text and "1. Rival bowl — ¥99 · 1 unit" in text
+
+    [document] = documents(await rival.say("/export"))
+    assert [row[0] for row in csv_rows(document)[1:]] == [str(rival_order)]
+    [photo] = photos(await rival.say("/poster"))
+    assert "shop_rival" in photo.caption
+
+
+async def test_a_suspended_merchants_owner_is_refused_on_the_next_call(
+        db: Database, bot: App, world: World) -> None:
+    owner = owner_chat(bot, world)
+    assert photos(await owner.say("/poster"))
+    async with db.transaction() as session:
+        shop = await session.get(Merchant, world.merchant_id)
+        assert shop is not None
+        shop.status = MerchantStatus.SUSPENDED
+    assert text_of(await owner.say("/stats")).startswith("Numbers, exports and the poster")
