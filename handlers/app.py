@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from handlers import (
+    admin,
     checkout,
     codes,
+    deals,
     inline,
     menu,
     merchant,
@@ -12,6 +14,7 @@ from handlers import (
     search,
     staff,
     start,
+    stats,
     stores,
     understand,
 )
@@ -22,6 +25,6 @@ def build_router() -> Router:
     """The router with all flows of the assistant registered."""
     root = Router()
     for module in (start, menu, search, understand, inline, checkout, codes, redeem,
-                   staff, merchant, stores):
+                   staff, merchant, stores, deals, stats, admin):
         root.include(module.router)
     return root

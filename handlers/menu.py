@@ -149,9 +149,9 @@ async def unknown_command(req: Request) -> Reply:
 @router.on("unsupported")
 async def unsupported(req: Request) -> Reply:
     event = req.incoming.event
-    assert isinstance(event, Unsupported)
+    name = event.kind if isinstance(event, Unsupported) else type(event).__name__.lower()
     t = req.t
-    kind = t(f"kind-{event.kind}") if event.kind in KNOWN_KINDS else t("kind-other")
+    kind = t(f"kind-{name}") if name in KNOWN_KINDS else t("kind-other")
     return SendText(t("unsupported-message", kind=kind), buttons=main_menu(t))
 
 

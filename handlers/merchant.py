@@ -135,8 +135,15 @@ async def _for_admin(req: Request, admin_id: int, merchant: MerchantView,
     text = t("merchant-review", applicant=req.user.first_name or str(req.user.telegram_id),
              name=form.name, category=category_label(t.lang, form.category), phone=form.phone,
              description=form.description or "-")
-    return SendText(text, buttons=((Button(t("merchant-approve"), data=f"ma:{merchant.id}"),
-                                    Button(t("merchant-reject"), data=f"mj:{merchant.id}")),))
+    return SendText(text, buttons=(decision_buttons(t, merchant.id),))
+
+
+def decision_buttons(t: Translator, merchant_id: int,
+                     number: int | None = None) -> tuple[Button, Button]:
+    """Approve / Reject for an application (`number` tells apart several in a list)."""
+    suffix = f" {number}" if number is not None else ""
+    return (Button(t("merchant-approve") + suffix, data=f"ma:{merchant_id}"),
+            Button(t("merchant-reject") + suffix, data=f"mj:{merchant_id}"))
 
 
 @router.button("ma")

@@ -1,19 +1,47 @@
 """The owner's stores: `/addstore` asks name, address, location, opening hours and
-phone, shows the store and saves it; `/stores` lists them.
+phone, shows the store and saves it; `/stores` lists them, each with an Edit button.
+
+Editing shows the store with a button per field; choosing one asks the same question
+with the same checks as /addstore (one `_ask` and one `_check_answer` serve both), the
+new values are kept in the flow until "Save changes" writes them in one go. Ownership
+is checked again on every press, and the save itself only touches a store of the
+presser's own approved merchant.
 
 The location can be shared (location or venue) or typed as a place the gazetteer
-knows ("万达广场"). Buttons: `sts` save, `stx` cancel.
+knows ("万达广场").
+
+Buttons:
+  sts / stx            save / cancel the new store
+  se:<store>           edit a store (from /stores)
+  sef:<store>:<field>  which field to change: name, address, location, hours, phone
+  sed:<store>          save the changes
+  sex:<store>          leave the store unchanged
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from handlers.common import stale_replies
-from handlers.core import Button, KeyButton, Location, Reply, SendText, SendVenue, Text
+from handlers.core import (
+    Button,
+    ButtonPress,
+    Buttons,
+    KeyButton,
+    Location,
+    Reply,
+    SendText,
+    SendVenue,
+    Text,
+)
 from handlers.router import Request, Router
+from services.catalog import StoreView
+from services.conversations import FlowState
 from services.merchants import check_phone
 from services.places import resolve_place, suggest_places
 from services.staff import owned_merchant
 from services.stores import (
+    StoreChanges,
     StoreForm,
     add_store,
     check_address,
@@ -21,10 +49,18 @@ from services.stores import (
     check_hours,
     check_store_name,
     list_stores,
+    owned_store,
+    update_store,
 )
 
 router = Router()
 FLOW = "store"
+FIELDS = ("name", "address", "location", "hours", "phone")  # also the order /addstore asks
+EDITING = "edit"  # the flow data key holding the id of the store being edited
+MENU = "menu"  # the editing step where the owner picks a field with the buttons
+
+
+# ----------------------------------------------------------------- add and list
 
 
 @router.command("addstore")
@@ -35,13 +71,13 @@ async def addstore(req: Request) -> list[Reply]:
         return [SendText(req.t("staff-owner-only"))]
     if merchant.status != "approved":
         return [SendText(req.t("store-not-approved"))]
-    await req.enter_flow(FLOW, "name")
-    return [SendText(req.t("store-ask-name"))]
+    await req.enter_flow(FLOW, FIELDS[0])
+    return _ask(req, FIELDS[0])
 
 
 @router.command("stores")
 async def stores(req: Request) -> list[Reply]:
-    """The owner's stores with address, hours and phone."""
+    """The owner's stores with address and hours, and an Edit button for each."""
     t = req.t
     found = await list_stores(req.db, req.user.id)
     if found is None:
@@ -49,90 +85,127 @@ async def stores(req: Request) -> list[Reply]:
     if not found:
         return [SendText(t("store-none"))]
     lines = [t("store-list-title", count=len(found))]
+    buttons: list[tuple[Button, ...]] = []
     for store in found:
-        lines.append(t("card-store-line", name=store.name.get(req.lang),
-                       address=store.address.get(req.lang), hours=store.opening_hours or "-"))
-    return [SendText("\n".join(lines))]
+        name = store.name.get(req.lang)
+        lines.append(t("card-store-line", name=name, address=store.address.get(req.lang),
+                       hours=store.opening_hours or "-"))
+        buttons.append((Button(t("store-edit-button", name=name), data=f"se:{store.id}"),))
+    return [SendText("\n".join(lines), buttons=tuple(buttons))]
 
 
-def _ask_location(req: Request) -> SendText:
-    return SendText(req.t("store-ask-location"),
-                    keyboard=((KeyButton(req.t("store-share-location"), request_location=True),),))
+# ----------------------------------------------- the questions, shared by add and edit
+
+
+def _editing(state: FlowState | None) -> int | None:
+    """The id of the store this flow edits; None when adding (or in no store flow)."""
+    if state is None or state.flow != FLOW:
+        return None
+    store_id = state.data.get(EDITING)
+    return store_id if isinstance(store_id, int) else None
+
+
+def _ask(req: Request, field: str, problem: str = "") -> list[Reply]:
+    """Ask for `field` (after the reason the last answer was wrong, if any)."""
+    t = req.t
+    key = f"store-edit-ask-{field}" if _editing(req.state) is not None else f"store-ask-{field}"
+    text = f"{problem}\n{t(key)}" if problem else t(key)
+    if field == "location":
+        share = KeyButton(t("store-share-location"), request_location=True)
+        return [SendText(text, keyboard=((share,),))]
+    return [SendText(text)]
+
+
+async def _check_answer(req: Request, field: str) -> dict[str, object] | str:
+    """The values a good answer for `field` gives ({"lat": .., "lon": ..} for the
+    location), or why it is wrong, in the user's language ("" when it is not even
+    the kind of answer asked for, such as a photo for a name)."""
+    t, event = req.t, req.incoming.event
+    if field == "location":
+        if isinstance(event, Location):
+            if not check_coordinates(event.lat, event.lon):
+                return t("store-bad-location")
+            return {"lat": event.lat, "lon": event.lon}
+        typed = event.text if isinstance(event, Text) else ""
+        if typed and (place := await resolve_place(req.db, typed)):
+            return {"lat": place.lat, "lon": place.lon}
+        hints = [p.name(req.lang) for p in await suggest_places(req.db, typed)] if typed else []
+        return t("store-unknown-place", names="、".join(hints) if hints else "-")
+    if not isinstance(event, Text):
+        return ""
+    text = event.text
+    if field == "name":
+        name = check_store_name(text)
+        return {"name": name} if name is not None else t("store-bad-name")
+    if field == "address":
+        address = check_address(text)
+        return {"address": address} if address is not None else t("store-bad-address")
+    if field == "hours":
+        hours = check_hours(text)
+        return {"hours": hours} if hours is not None else t("store-bad-hours")
+    if text.strip() == "-":  # phone: "-" for none
+        return {"phone": None}
+    phone = check_phone(text)
+    return {"phone": phone} if phone is not None else t("merchant-bad-phone")
 
 
 @router.flow(FLOW)
 async def store_step(req: Request) -> list[Reply]:
-    """One answer of the add-a-store conversation; a wrong one is asked again."""
-    t, state, event = req.t, req.state, req.incoming.event
+    """One answer in the add or edit conversation; a wrong one is asked again."""
+    state = req.state
     assert state is not None
     data = dict(state.data)
-    if state.step == "location":
-        return await _location_step(req, data)
-    if not isinstance(event, Text):
-        return [SendText(t(f"store-ask-{state.step}"))]
-    text = event.text
-    if state.step == "name":
-        name = check_store_name(text)
-        if name is None:
-            return [SendText(t("store-bad-name") + "\n" + t("store-ask-name"))]
-        await req.enter_flow(FLOW, "address", **data, name=name)
-        return [SendText(t("store-ask-address"))]
-    if state.step == "address":
-        address = check_address(text)
-        if address is None:
-            return [SendText(t("store-bad-address") + "\n" + t("store-ask-address"))]
-        await req.enter_flow(FLOW, "location", **data, address=address)
-        return [_ask_location(req)]
-    if state.step == "hours":
-        hours = check_hours(text)
-        if hours is None:
-            return [SendText(t("store-bad-hours") + "\n" + t("store-ask-hours"))]
-        await req.enter_flow(FLOW, "phone", **data, hours=hours)
-        return [SendText(t("store-ask-phone"))]
-    if state.step == "phone":
-        phone = None if text.strip() == "-" else check_phone(text)
-        if phone is None and text.strip() != "-":
-            return [SendText(t("merchant-bad-phone") + "\n" + t("store-ask-phone"))]
-        data["phone"] = phone
+    field = state.step
+    if field not in FIELDS:  # a text while buttons are expected
+        if _editing(state) is not None:
+            return [SendText(req.t("store-edit-choose")), *await _edit_menu(req, data)]
+        return _summary(req, data)
+    answer = await _check_answer(req, field)
+    if isinstance(answer, str):
+        return _ask(req, field, answer)
+    data.update(answer)
+    if _editing(state) is not None:
+        await req.enter_flow(FLOW, MENU, **data)
+        menu = await _edit_menu(req, data)
+        if field == "location":  # take the "share location" keyboard away
+            return [SendText(req.t("store-edit-location-set"), remove_keyboard=True), *menu]
+        return menu
+    if field == FIELDS[-1]:
         await req.enter_flow(FLOW, "confirm", **data)
         return _summary(req, data)
-    return _summary(req, data)
+    following = FIELDS[FIELDS.index(field) + 1]
+    await req.enter_flow(FLOW, following, **data)
+    replies = _ask(req, following)
+    if field == "location":
+        first = replies[0]
+        assert isinstance(first, SendText)
+        replies[0] = replace(first, remove_keyboard=True)
+    return replies
 
 
-async def _location_step(req: Request, data: dict[str, object]) -> list[Reply]:
-    t, event = req.t, req.incoming.event
-    if isinstance(event, Location):
-        if not check_coordinates(event.lat, event.lon):
-            return [SendText(t("store-bad-location")), _ask_location(req)]
-        lat, lon = event.lat, event.lon
-    elif isinstance(event, Text) and (place := await resolve_place(req.db, event.text)):
-        lat, lon = place.lat, place.lon
-    else:
-        typed = event.text if isinstance(event, Text) else ""
-        hints = [p.name(req.lang) for p in await suggest_places(req.db, typed)] if typed else []
-        text = t("store-unknown-place", names="、".join(hints) if hints else "-")
-        return [SendText(text), _ask_location(req)]
-    await req.enter_flow(FLOW, "hours", **data, lat=lat, lon=lon)
-    return [SendText(t("store-ask-hours"), remove_keyboard=True)]
+def _card(req: Request, data: dict[str, object], header: str, buttons: Buttons) -> list[Reply]:
+    """The store on the map, then its details under `header` with `buttons`."""
+    text = req.t("store-summary", name=str(data["name"]), address=str(data["address"]),
+                 hours=str(data.get("hours") or "-"), phone=str(data.get("phone") or "-"))
+    return [
+        SendVenue(float(data["lat"]), float(data["lon"]),  # type: ignore[arg-type]
+                  str(data["name"]), str(data["address"])),
+        SendText(f"{header}\n{text}" if header else text, buttons=buttons),
+    ]
 
 
 def _summary(req: Request, data: dict[str, object]) -> list[Reply]:
     t = req.t
-    text = t("store-summary", name=str(data["name"]), address=str(data["address"]),
-             hours=str(data.get("hours") or "-"), phone=str(data.get("phone") or "-"))
-    return [
-        SendVenue(float(data["lat"]), float(data["lon"]),  # type: ignore[arg-type]
-                  str(data["name"]), str(data["address"])),
-        SendText(text, buttons=((Button(t("store-save"), data="sts"),
-                                 Button(t("merchant-cancel"), data="stx")),)),
-    ]
+    return _card(req, data, "", ((Button(t("store-save"), data="sts"),
+                                  Button(t("merchant-cancel"), data="stx")),))
 
 
 @router.button("sts")
 async def save(req: Request) -> list[Reply]:
     """Save the store shown in the summary."""
     state, t = req.state, req.t
-    if state is None or state.flow != FLOW or state.step != "confirm":
+    if (state is None or state.flow != FLOW or state.step != "confirm"
+            or _editing(state) is not None):
         return stale_replies(req)
     data = state.data
     form = StoreForm(str(data["name"]), str(data["address"]), float(data["lat"]),
@@ -147,5 +220,127 @@ async def save(req: Request) -> list[Reply]:
 
 @router.button("stx")
 async def cancel(req: Request) -> list[Reply]:
+    """Leave the add-a-store conversation; nothing is saved."""
     await req.leave_flow()
     return [SendText(req.t("store-cancelled"), remove_keyboard=True)]
+
+
+# ----------------------------------------------------------------------- edit
+
+
+def _refused(req: Request) -> list[Reply]:
+    return [SendText(req.t("store-edit-refused"))]
+
+
+def _draft(req: Request, store: StoreView, data: dict[str, object]) -> dict[str, object]:
+    """The store as it will be once the changes in `data` are saved."""
+    draft: dict[str, object] = {
+        "name": store.name.get(req.lang), "address": store.address.get(req.lang),
+        "lat": store.lat, "lon": store.lon, "hours": store.opening_hours,
+        "phone": store.phone}
+    draft.update((k, v) for k, v in data.items() if k in draft)
+    return draft
+
+
+async def _edit_menu(req: Request, data: dict[str, object],
+                     store: StoreView | None = None) -> list[Reply]:
+    """The store with the changes so far and a button per field, Save and Cancel.
+
+    Ownership is checked again here; if the store is no longer the user's, the edit
+    ends with a refusal.
+    """
+    t = req.t
+    store_id = data[EDITING]
+    store = store or await owned_store(req.db, req.user.id, int(store_id))  # type: ignore[arg-type]
+    if store is None:
+        await req.leave_flow()
+        return _refused(req)
+    fields = [Button(t(f"store-field-{f}"), data=f"sef:{store_id}:{f}") for f in FIELDS]
+    buttons = (tuple(fields[0:2]), tuple(fields[2:4]), tuple(fields[4:]),
+               (Button(t("store-edit-save"), data=f"sed:{store_id}"),
+                Button(t("merchant-cancel"), data=f"sex:{store_id}")))
+    return _card(req, _draft(req, store, data), t("store-edit-title"), buttons)
+
+
+def _pressed_field(req: Request) -> str | None:
+    event = req.incoming.event
+    assert isinstance(event, ButtonPress)
+    parts = event.data.split(":")
+    return parts[2] if len(parts) == 3 and parts[2] in FIELDS else None
+
+
+@router.button("se")
+async def edit(req: Request) -> list[Reply]:
+    """Start editing a store (its owner only; checked now, not when /stores drew it)."""
+    ids = req.button_ints(1)
+    if ids is None:
+        return stale_replies(req)
+    store = await owned_store(req.db, req.user.id, ids[0])
+    if store is None:
+        return _refused(req)
+    await req.enter_flow(FLOW, MENU, **{EDITING: store.id})
+    return await _edit_menu(req, {EDITING: store.id}, store)
+
+
+@router.button("sef")
+async def edit_field(req: Request) -> list[Reply]:
+    """Ask for the new value of the chosen field."""
+    ids, field, state = req.button_ints(1), _pressed_field(req), req.state
+    if ids is None or field is None:
+        return stale_replies(req)
+    if await owned_store(req.db, req.user.id, ids[0]) is None:
+        if _editing(state) == ids[0]:
+            await req.leave_flow()
+        return _refused(req)
+    if state is None or _editing(state) != ids[0]:
+        return stale_replies(req)
+    await req.enter_flow(FLOW, field, **state.data)
+    return _ask(req, field)
+
+
+def _changes(data: dict[str, object]) -> StoreChanges:
+    """The changes kept in the edit flow's data (a key is there only once answered)."""
+    location = None
+    if "lat" in data and "lon" in data:
+        location = (float(data["lat"]), float(data["lon"]))  # type: ignore[arg-type]
+    return StoreChanges(
+        name=str(data["name"]) if "name" in data else None,
+        address=str(data["address"]) if "address" in data else None,
+        location=location,
+        opening_hours=str(data["hours"]) if "hours" in data else None,
+        phone=str(data["phone"] or "") if "phone" in data else None,  # "" removes it
+    )
+
+
+@router.button("sed")
+async def edit_save(req: Request) -> list[Reply]:
+    """Save the changes; the save itself re-checks that the store is the user's."""
+    t, state, ids = req.t, req.state, req.button_ints(1)
+    if ids is None:
+        return stale_replies(req)
+    if state is None or _editing(state) != ids[0]:
+        if await owned_store(req.db, req.user.id, ids[0]) is None:
+            return _refused(req)
+        return stale_replies(req)
+    changes = _changes(dict(state.data))
+    await req.leave_flow()
+    if changes.empty():
+        return [SendText(t("store-edit-unchanged"), remove_keyboard=True)]
+    saved = await update_store(req.db, req.user.id, ids[0], changes)
+    if saved is None:
+        return _refused(req)
+    name, address = saved.name.get(req.lang), saved.address.get(req.lang)
+    text = t("store-summary", name=name, address=address, hours=saved.opening_hours or "-",
+             phone=saved.phone or "-")
+    return [SendVenue(saved.lat, saved.lon, name, address),
+            SendText(t("store-edit-saved", name=name) + "\n" + text, remove_keyboard=True)]
+
+
+@router.button("sex")
+async def edit_cancel(req: Request) -> list[Reply]:
+    """Leave the store as it was."""
+    ids = req.button_ints(1)
+    if ids is None or _editing(req.state) != ids[0]:
+        return stale_replies(req)
+    await req.leave_flow()
+    return [SendText(req.t("store-edit-cancelled"), remove_keyboard=True)]

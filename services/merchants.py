@@ -81,7 +81,7 @@ async def merchant_of_applicant(db: Database, user_id: int) -> MerchantView | No
                 .order_by(col(Merchant.id).desc())
             )
         ).first()
-    return _view(*row) if row else None
+    return merchant_view(*row) if row else None
 
 
 async def apply(db: Database, user_id: int, form: Application, now: datetime) -> MerchantView:
@@ -103,7 +103,7 @@ async def apply(db: Database, user_id: int, form: Application, now: datetime) ->
         session.add(MerchantStaff(merchant_id=merchant.id, user_id=user_id,
                                   role=StaffRole.OWNER, created_at=now))
         user = await session.get(User, user_id)
-        return _view(merchant, user)
+        return merchant_view(merchant, user)
 
 
 async def decide(db: Database, merchant_id: int, approve: bool) -> MerchantView | None:
@@ -123,10 +123,11 @@ async def decide(db: Database, merchant_id: int, approve: bool) -> MerchantView 
                 .where(Merchant.id == merchant_id)
             )
         ).one()
-        return _view(*row)
+        return merchant_view(*row)
 
 
-def _view(merchant: Merchant, owner: User | None) -> MerchantView:
+def merchant_view(merchant: Merchant, owner: User | None) -> MerchantView:
+    """The view of a merchant row and its owner's user row (if any)."""
     assert merchant.id is not None
     return MerchantView(
         id=merchant.id, name=Bilingual(merchant.name_zh, merchant.name_en),

@@ -1,7 +1,12 @@
-"""A merchant's stores, added and listed by the owner (`/addstore`, `/stores`).
+"""A merchant's stores, added, listed and edited by the owner (`/addstore`, `/stores`).
 
 A store is where codes are redeemed and what "near me" measures to, so its location
 is required; its opening hours follow `services.hours` (or are left empty).
+
+Search reads stores live: `storage.geo.deals_near` measures to the `stores` rows and
+the "open now" filter reads their hours, while `Deal.search_text` holds no store
+names or places. So editing a store needs no other data rebuilt: the next search
+already sees its new place, name and hours.
 """
 
 from __future__ import annotations
@@ -10,14 +15,16 @@ import math
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import exists, or_, update
 from sqlmodel import col, select
 
 from services.catalog import StoreView, is_chinese, store_view
 from services.database import Database
 from services.hours import parse_hours
 from services.staff import owned_merchant
-from storage.models import Merchant, MerchantStatus, Store
+from storage.models import Merchant, MerchantStaff, MerchantStatus, StaffRole, Store
 
 NAME_LENGTH = (2, 60)
 ADDRESS_LENGTH = (4, 200)
@@ -101,3 +108,104 @@ async def list_stores(db: Database, owner_user_id: int) -> list[StoreView] | Non
                                      .order_by(col(Store.id)))).all()
     return [store_view(s) for s in stores]
 
+
+
+@dataclass(frozen=True)
+class StoreChanges:
+    """What an owner changes in a store; a field left None stays as it is.
+
+    `opening_hours` "" means "no hours given" and `phone` "" removes the phone, as in
+    /addstore. Each value must have passed its `check_*` function.
+    """
+
+    name: str | None = None
+    address: str | None = None
+    location: tuple[float, float] | None = None  # (lat, lon)
+    opening_hours: str | None = None
+    phone: str | None = None
+
+    def empty(self) -> bool:
+        """Nothing is changed."""
+        return all(v is None for v in (self.name, self.address, self.location,
+                                       self.opening_hours, self.phone))
+
+
+def _owned_merchant_ids(owner_user_id: int) -> Any:
+    """The ids of the approved merchants this person owns (a subquery)."""
+    is_owner_staff = exists().where(
+        MerchantStaff.merchant_id == Merchant.id, MerchantStaff.user_id == owner_user_id,
+        MerchantStaff.role == StaffRole.OWNER)
+    return select(Merchant.id).where(
+        Merchant.status == MerchantStatus.APPROVED,
+        or_(Merchant.owner_user_id == owner_user_id, is_owner_staff))
+
+
+async def owned_store(db: Database, owner_user_id: int, store_id: int) -> StoreView | None:
+    """The store, when it belongs to an approved merchant this person owns; else None
+    (someone else's store, staff, a shopper, an unknown id)."""
+    async with db.session() as session:
+        store = (await session.exec(
+            select(Store).where(Store.id == store_id,
+                                col(Store.merchant_id).in_(_owned_merchant_ids(owner_user_id)))
+        )).first()
+    return store_view(store) if store is not None else None
+
+
+def _bilingual(column: str, text: str) -> dict[str, str | None]:
+    """A new name or address goes in the column of its script; the other language's
+    version is cleared, as it would now be out of date (readers fall back to this one)."""
+    chinese = is_chinese(text)
+    return {f"{column}_zh": text if chinese else None,
+            f"{column}_en": None if chinese else text}
+
+
+def _store_values(changes: StoreChanges) -> dict[str, object]:
+    """The column values of `changes`, checked again (a handler's bug must not store
+    a name or place /addstore would refuse)."""
+    values: dict[str, object] = {}
+    if changes.name is not None:
+        if check_store_name(changes.name) != changes.name:
+            raise ValueError(f"bad store name {changes.name!r}")
+        values.update(_bilingual("name", changes.name))
+    if changes.address is not None:
+        if check_address(changes.address) != changes.address:
+            raise ValueError(f"bad address {changes.address!r}")
+        values.update(_bilingual("address", changes.address))
+    if changes.location is not None:
+        lat, lon = changes.location
+        if not check_coordinates(lat, lon):
+            raise ValueError(f"impossible coordinates {lat}, {lon}")
+        values.update(lat=lat, lon=lon)
+    if changes.opening_hours is not None:
+        if changes.opening_hours and check_hours(changes.opening_hours) != changes.opening_hours:
+            raise ValueError(f"bad opening hours {changes.opening_hours!r}")
+        values["opening_hours"] = changes.opening_hours
+    if changes.phone is not None:
+        if len(changes.phone) > 32:
+            raise ValueError(f"bad phone {changes.phone!r}")
+        values["phone"] = changes.phone or None
+    return values
+
+
+async def update_store(db: Database, owner_user_id: int, store_id: int,
+                       changes: StoreChanges) -> StoreView | None:
+    """Change a store of the owner's own approved merchant and return it as it now is.
+
+    Ownership is part of the UPDATE's WHERE clause, so it holds at the moment of
+    writing: for anyone else (another merchant's owner, staff, a shopper, a merchant no
+    longer approved, a store that is gone) nothing changes and the answer is None.
+    Raises ValueError for a value its `check_*` function would refuse.
+    """
+    values = _store_values(changes)
+    async with db.transaction() as session:
+        mine = (Store.id == store_id) & col(Store.merchant_id).in_(
+            _owned_merchant_ids(owner_user_id))
+        if values:
+            result = await session.exec(  # type: ignore[call-overload]
+                update(Store).where(mine).values(**values)
+                .execution_options(synchronize_session=False))
+            if result.rowcount != 1:
+                return None
+        store = (await session.exec(
+            select(Store).where(mine).execution_options(populate_existing=True))).first()
+        return store_view(store) if store is not None else None

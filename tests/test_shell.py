@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from PIL import Image
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -37,13 +39,16 @@ def test_a_script_can_play_two_users_in_two_languages(tmp_path: Path) -> None:
 
 
 def test_shell_conveniences_explain_their_usage(tmp_path: Path) -> None:
-    result = run_shell(tmp_path, "/location nowhere\n#9\n/as\n/location 26.0 119.45\n/sticker\n",
-                       "--lang", "en")
+    result = run_shell(tmp_path, "/location nowhere\n#9\n/as\n/location 26.0 119.45\n/sticker\n"
+                       "/open\n/scan\n/scan /no/such.png\n/file\n", "--lang", "en")
     assert result.returncode == 0
     assert "usage: /location LAT LON" in result.stdout
     assert "there is no button 9" in result.stdout
     assert "Got your location" in result.stdout
     assert "I can't read stickers" in result.stdout
+    assert "no link to the bot has been shown yet" in result.stdout
+    assert "no picture has been shown yet" in result.stdout
+    assert "usage: /scan [PATH]" in result.stdout and "usage: /file PATH" in result.stdout
 
 
 def test_search_buy_pay_in_the_sandbox_then_staff_redeem_once(tmp_path: Path) -> None:
@@ -66,3 +71,22 @@ def test_search_buy_pay_in_the_sandbox_then_staff_redeem_once(tmp_path: Path) ->
     assert "这个券码已经使用过了" in out  # the second redemption is refused
     assert "你的门店没有这个券码" in out  # another merchant's staff learn nothing
     assert "Traceback" not in first.stderr + second.stderr
+
+
+def test_the_merchant_journey_script_from_application_to_stats(tmp_path: Path) -> None:
+    """The merchant issue's done-when, as `examples/merchant_journey.txt` plays it: apply,
+    the admin approves, a store, a deal through the guided flow, a shopper buys it, staff
+    invited by link scan its QR and redeem it, /stats shows the sale with a chart."""
+    script = (ROOT / "examples" / "merchant_journey.txt").read_text(encoding="utf-8")
+    result = run_shell(tmp_path, script, "--files", "files")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Traceback" not in out + result.stderr
+    for step in ("入驻申请已提交审核", "已通过「阿明鱼丸店」", "「阿明鱼丸店」已通过审核",
+                 "已保存，优惠券现在可以在这里核销", "发布成功！【手工鱼丸双人套餐】",
+                 "✅ 已支付 ¥38", "你已成为「阿明鱼丸店」的店员", "✅ 核销成功",
+                 "已付款订单：1 笔", "营业额：¥38", "核销：1 张"):
+        assert step in out, step
+    [chart] = list((tmp_path / "files").glob("*stats-7d.png"))
+    with Image.open(chart) as image:
+        assert image.size[0] >= 800

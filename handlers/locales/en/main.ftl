@@ -23,7 +23,9 @@ help-text =
     • Tap Buy on a deal: after paying, your codes arrive right here
     • /mycodes shows your codes, their QR again, and refunds
     • /redeem CODE: store staff redeem a code (or scan its QR with Telegram)
-    • /merchant: apply to sell here; /addstore, /stores: your stores; /staff: invite and manage staff
+    • /merchant: apply to sell here; /addstore, /stores: add and edit your stores; /staff: invite and manage staff
+    • /newdeal: post a deal (or on one line: /newdeal title | price | original | quantity | last day); /import: many from a CSV; /deals: manage them
+    • /stats: your numbers and a chart; /export: orders as CSV; /poster: your storefront QR poster
     • /following lists the stores you follow
     • /settings changes the language
     • /cancel leaves whatever you're doing
@@ -319,7 +321,7 @@ admin-only = Only platform admins can do that.
 merchant-decided-already = That application was already decided.
 merchant-admin-approved = Approved "{ $name }".
 merchant-admin-rejected = Rejected "{ $name }".
-merchant-told-approved = 🎉 "{ $name }" is approved! You can now sell on O2O. /staff invites your staff.
+merchant-told-approved = 🎉 "{ $name }" is approved! You can now sell on O2O: /addstore adds a store, /newdeal posts a deal, /staff invites your staff.
 merchant-told-rejected = Sorry, "{ $name }" wasn't approved this time. You can apply again with /merchant.
 
 ## Stores (merchant owners)

@@ -23,7 +23,9 @@ help-text =
     • 在优惠详情里点「立即购买」，付款后券码直接发到聊天
     • /mycodes 查看已购券码、再次出示二维码、申请退款
     • /redeem 券码：店员核销（也可用 Telegram 扫券码二维码）
-    • /merchant：商家申请入驻；/addstore、/stores：添加、查看门店；/staff：邀请、管理店员
+    • /merchant：商家申请入驻；/addstore、/stores：添加、修改门店；/staff：邀请、管理店员
+    • /newdeal：发布团购（也可一行：/newdeal 名称 | 团购价 | 原价 | 数量 | 截止日期）；/import：用 CSV 批量导入；/deals：管理团购
+    • /stats：经营数据和图表；/export：导出订单；/poster：店铺二维码海报
     • /following 查看关注的商家
     • /settings 切换语言
     • /cancel 退出当前操作
@@ -310,7 +312,7 @@ admin-only = 只有平台管理员可以这样做。
 merchant-decided-already = 这个申请已经处理过了。
 merchant-admin-approved = 已通过「{ $name }」。
 merchant-admin-rejected = 已拒绝「{ $name }」。
-merchant-told-approved = 🎉「{ $name }」已通过审核！现在可以在 O2O 上开店了。/staff 邀请店员。
+merchant-told-approved = 🎉「{ $name }」已通过审核！现在可以在 O2O 上开店了：/addstore 添加门店，/newdeal 发布团购，/staff 邀请店员。
 merchant-told-rejected = 抱歉，「{ $name }」这次没有通过审核。可以用 /merchant 重新申请。
 
 ## Stores (merchant owners)

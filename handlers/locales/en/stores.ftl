@@ -1,0 +1,20 @@
+## Editing stores (merchant owners): /stores -> Edit
+store-edit-button = ✏️ Edit { $name }
+store-edit-title = ✏️ Editing this store. Choose what to change, then save:
+store-field-name = 🏷 Name
+store-field-address = 🏠 Address
+store-field-location = 📍 Location
+store-field-hours = 🕒 Opening hours
+store-field-phone = 📞 Phone
+store-edit-save = ✅ Save changes
+store-edit-ask-name = The store's new name?
+store-edit-ask-address = Its new street address?
+store-edit-ask-location = Where is the store now? Share the location (📎 → Location), or type a place I know, such as "Wanda Plaza".
+store-edit-ask-hours = The new opening hours, like "10:00-22:00", "Mon-Fri 09:00-18:00; Sat-Sun 10:00-20:00", or "-" for none.
+store-edit-ask-phone = The store's new phone number, or "-" for none.
+store-edit-choose = Please choose what to change with the buttons, or save.
+store-edit-location-set = 📍 New location noted.
+store-edit-refused = That store isn't one of yours, so it can't be changed. Only the owner of an approved merchant edits its stores.
+store-edit-saved = ✅ "{ $name }" is updated; searches use the new details right away.
+store-edit-unchanged = Nothing was changed.
+store-edit-cancelled = Cancelled; the store is unchanged.

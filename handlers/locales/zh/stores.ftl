@@ -1,0 +1,20 @@
+## Editing stores (merchant owners): /stores -> Edit
+store-edit-button = ✏️ 修改 { $name }
+store-edit-title = ✏️ 正在修改这家门店。选择要改的内容，改好后保存：
+store-field-name = 🏷 名称
+store-field-address = 🏠 地址
+store-field-location = 📍 位置
+store-field-hours = 🕒 营业时间
+store-field-phone = 📞 电话
+store-edit-save = ✅ 保存修改
+store-edit-ask-name = 门店的新名称？
+store-edit-ask-address = 新的门店地址？
+store-edit-ask-location = 门店现在在哪里？请发送位置（📎 → 位置），或输入我认识的地点，如「万达广场」。
+store-edit-ask-hours = 新的营业时间，如「10:00-22:00」「Mon-Fri 09:00-18:00; Sat-Sun 10:00-20:00」，没有请发「-」。
+store-edit-ask-phone = 门店的新电话，没有请发「-」。
+store-edit-choose = 请用按钮选择要修改的内容，或保存。
+store-edit-location-set = 📍 已记下新位置。
+store-edit-refused = 这不是你的门店，不能修改。只有已通过审核的商家店主可以修改自己的门店。
+store-edit-saved = ✅「{ $name }」已更新，搜索马上使用新的信息。
+store-edit-unchanged = 没有任何修改。
+store-edit-cancelled = 已取消，门店没有改动。
