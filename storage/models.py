@@ -75,6 +75,13 @@ class User(SQLModel, table=True):
     last_location_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     referral_code: str | None = Field(default=None, max_length=16, unique=True, index=True)
     referred_by_user_id: int | None = Field(default=None, foreign_key="users.id")
+    # Push settings (/settings). Quiet hours are minutes after local midnight; a window
+    # that wraps midnight (22:00-08:00) has start > end.
+    push_paused: bool = False
+    push_max_per_day: int | None = None  # None: the platform default
+    quiet_start: int = 22 * 60
+    quiet_end: int = 8 * 60
+    unreachable_since: datetime | None = Field(default=None, sa_type=UTCDateTime)  # blocked us
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -181,6 +188,7 @@ class Order(SQLModel, table=True):
     charge_id: str | None = Field(default=None, max_length=200, unique=True)  # the payment
     refunded: int = 0  # minor units given back so far
     expires_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    coupon_id: int | None = Field(default=None, foreign_key="coupons.id")  # gave `discount`
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     paid_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -381,6 +389,174 @@ class Place(SQLModel, table=True):
     city: str = Field(default="", max_length=40)
     lat: float
     lon: float
+
+
+class CouponKind(StrEnum):
+    AMOUNT_OFF = "amount_off"  # 满减: `amount_off` off an order of at least `min_spend`
+    PERCENT_OFF = "percent_off"  # 折扣: `percent_off` % off, at most `cap`
+    FREE_ITEM = "free_item"  # 赠品: `item` free at the counter
+
+
+class CouponTemplateStatus(StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    ENDED = "ended"
+    EXHAUSTED = "exhausted"  # every coupon of `total_quantity` claimed
+
+
+class CouponTemplate(SQLModel, table=True):
+    """A kind of coupon a merchant hands out; users claim `Coupon`s of it."""
+
+    __tablename__ = "coupon_templates"
+
+    id: int | None = Field(default=None, primary_key=True)
+    merchant_id: int = Field(foreign_key="merchants.id", index=True)
+    kind: str = Field(max_length=16)
+    title_zh: str | None = Field(default=None, max_length=120)
+    title_en: str | None = Field(default=None, max_length=120)
+    item_zh: str | None = Field(default=None, max_length=120)  # FREE_ITEM: what is free
+    item_en: str | None = Field(default=None, max_length=120)
+    amount_off: int = 0  # minor units
+    percent_off: int = 0  # 1..99
+    cap: int | None = None  # minor units; PERCENT_OFF's largest discount
+    min_spend: int = 0  # minor units
+    currency: str = Field(default="CNY", min_length=3, max_length=3)
+    valid_days: int | None = None  # a claimed coupon is good this many days...
+    valid_until: datetime | None = Field(default=None, sa_type=UTCDateTime)  # ...and not after
+    total_quantity: int | None = None  # None: unlimited
+    claimed: int = 0
+    per_user_limit: int = 1
+    welcome: bool = False  # dropped into the wallet of whoever follows the merchant
+    status: str = Field(default=CouponTemplateStatus.ACTIVE, max_length=16, index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class CouponStatus(StrEnum):
+    AVAILABLE = "available"
+    HELD = "held"  # applied to a pending order
+    USED = "used"
+    EXPIRED = "expired"
+
+
+class Coupon(SQLModel, table=True):
+    """A coupon in a user's wallet (`/coupons`)."""
+
+    __tablename__ = "coupons"
+    __table_args__ = (Index("ix_coupons_user_status", "user_id", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    template_id: int = Field(foreign_key="coupon_templates.id", index=True)
+    user_id: int = Field(foreign_key="users.id")
+    merchant_id: int = Field(foreign_key="merchants.id", index=True)
+    status: str = Field(default=CouponStatus.AVAILABLE, max_length=16)
+    source: str = Field(default="claim", max_length=16)  # welcome, campaign, claim
+    claim_key: str = Field(max_length=64, unique=True)  # one claim per key, however often tapped
+    valid_from: datetime = Field(sa_type=UTCDateTime)
+    valid_until: datetime = Field(sa_type=UTCDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class CampaignStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    DONE = "done"  # a one-off campaign that ran
+    CANCELLED = "cancelled"
+    MISSED = "missed"  # its time and window passed while the assistant was down
+
+
+class Campaign(SQLModel, table=True):
+    """A merchant's push to followers: what, to whom, when (once or recurring)."""
+
+    __tablename__ = "campaigns"
+
+    id: int | None = Field(default=None, primary_key=True)
+    merchant_id: int = Field(foreign_key="merchants.id", index=True)
+    created_by: int = Field(foreign_key="users.id")
+    template_id: int | None = Field(default=None, foreign_key="coupon_templates.id")
+    deal_id: int | None = Field(default=None, foreign_key="deals.id")
+    audience: str = Field(max_length=16)  # all, nearby, interest, lapsed
+    radius_m: int | None = None  # nearby: within this of any of the merchant's stores
+    category: str | None = Field(default=None, max_length=32)  # interest
+    schedule: str = Field(max_length=8)  # once, weekly, daily
+    run_at: datetime = Field(sa_type=UTCDateTime)  # once: when; recurring: the first time
+    weekday: int | None = None  # weekly: 0 = Monday
+    local_time: int = 0  # recurring: minutes after midnight in `timezone`
+    timezone: str = Field(default="Asia/Shanghai", max_length=64)
+    window_minutes: int = 180  # pushes go out within this long after each start
+    status: str = Field(default=CampaignStatus.SCHEDULED, max_length=16, index=True)
+    report_chat_id: int | None = Field(default=None, sa_type=BigInteger)  # the merchant's chat
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class CampaignRun(SQLModel, table=True):
+    """One occurrence of a campaign: planned once, whatever fires it how often."""
+
+    __tablename__ = "campaign_runs"
+    __table_args__ = (UniqueConstraint("campaign_id", "occurrence", name="uq_runs_occurrence"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaigns.id", index=True)
+    occurrence: datetime = Field(sa_type=UTCDateTime)  # the scheduled start
+    window_end: datetime = Field(sa_type=UTCDateTime)
+    status: str = Field(default="sending", max_length=16, index=True)  # sending, done
+    audience_size: int = 0
+    progress_message_id: int | None = Field(default=None, sa_type=BigInteger)
+    coupon_gone: bool = False  # the coupon ran out; the merchant was told
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class DeliveryStatus(StrEnum):
+    PLANNED = "planned"  # waiting for `send_at`
+    SENDING = "sending"  # handed to Telegram; never sent again, whatever happens next
+    SENT = "sent"
+    BLOCKED = "blocked"  # the user blocked the bot (403)
+    FAILED = "failed"  # Telegram refused it (400) or the network kept failing
+    DROPPED = "dropped"  # no allowed moment left in the window, or nothing left to offer
+    SUPERSEDED = "superseded"  # another campaign the user is likelier to use won
+    CAPPED = "capped"  # the user's daily maximum was reached
+
+
+class Delivery(SQLModel, table=True):
+    """One push to one user for one campaign run; the unique key makes it at-most-once."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("run_id", "user_id", name="uq_deliveries_run_user"),
+        Index("ix_deliveries_status_send_at", "status", "send_at"),
+        Index("ix_deliveries_user_send_at", "user_id", "send_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="campaign_runs.id")
+    campaign_id: int = Field(foreign_key="campaigns.id", index=True)
+    user_id: int = Field(foreign_key="users.id")
+    chat_id: int = Field(sa_type=BigInteger)
+    send_at: datetime = Field(sa_type=UTCDateTime)
+    window_end: datetime = Field(sa_type=UTCDateTime)
+    status: str = Field(default=DeliveryStatus.PLANNED, max_length=16)
+    deferred: bool = False  # moved later than the start (quiet hours, cap, usual hour)
+    score: float = 0.0  # how likely the user is to use it (personalization)
+    reason: str | None = Field(default=None, max_length=32)  # why dropped / failed
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    opened_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class TasteProfile(SQLModel, table=True):
+    """What the event log says about a user, kept up to date for planning pushes."""
+
+    __tablename__ = "taste_profiles"
+
+    user_id: int = Field(foreign_key="users.id", primary_key=True)
+    affinity: dict[str, float] = Field(default_factory=dict,
+                                       sa_column=Column(JSON, nullable=False))
+    price_median: int | None = None  # minor units, of deals viewed or bought
+    lat: float | None = None  # usual area
+    lon: float | None = None
+    active_hour: int | None = None  # usual local hour of activity, 0..23
+    events: int = 0
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 def table_names() -> list[str]:
