@@ -13,18 +13,19 @@ from __future__ import annotations
 
 from handlers.codes import my_codes
 from handlers.core import Button, ButtonPress, Document, Location, Reply, SendText, Text
+from handlers.coupons import follow_text
 from handlers.deals import document
 from handlers.menu import (
     category_buttons,
     help_,
     main_menu,
     nearby_prompt,
-    settings,
     stale_button,
     unsupported,
 )
 from handlers.router import Request, Router
 from handlers.search import around_place, location, search_query_from, search_replies
+from handlers.settings import settings
 from handlers.start import storefront_replies
 from nlu import Intent
 from services.catalog import merchant_id_of
@@ -176,7 +177,7 @@ async def _follow(req: Request, intent: Intent, slug: str | None, on: bool) -> R
         key = "nlu-follow-which" if written is None else "nlu-merchant-unknown"
         return SendText(t(key, name=str(written or "")))
     if on:
-        done = await follow(req.db, req.user.id, merchant_id, source="chat")
-        return SendText(t("follow-done" if done else "follow-already"))
+        result = await follow(req.db, req.user.id, merchant_id, req.now(), source="chat")
+        return SendText(follow_text(t, result, req.user.timezone))
     return SendText(t("unfollow-done" if await unfollow(req.db, req.user.id, merchant_id)
                       else "unfollow-not"))
