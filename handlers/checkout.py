@@ -4,6 +4,9 @@ Buttons:
   b:<deal>          Buy on a deal card
   bq:<deal>:<n>     n units
   oc:<order>        cancel a pending order
+  ch:<order>        change the coupon of a pending order: the buyer's other coupons
+  chc:<order>:<c>   use coupon c instead (0: no coupon): the order is cancelled and the
+                    same units are ordered again with exactly that coupon
 Payment arrives three ways and meets in `settle`: Telegram's successful_payment (here),
 the sandbox page and Stripe's webhook (the web server in `bot/web.py`, and the
 console shell's Pay button).
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Literal
 
 from handlers.common import stale_replies
 from handlers.core import (
@@ -26,6 +30,7 @@ from handlers.core import (
     SendVenue,
     SuccessfulPayment,
 )
+from handlers.coupons import terms_text
 from handlers.format import local_date, local_time
 from handlers.i18n import Translator, language_of
 from handlers.router import App, Request, Router
@@ -41,6 +46,7 @@ from services.checkout import (
     start_order,
 )
 from services.codes import codes_of_order, format_code, qr_payload, qr_png
+from services.coupons import coupons_for_order
 from services.money import format_money
 from services.payments import Checkout, PaymentError, PaymentNotice
 from services.payments.telegram import TelegramProvider, order_of_payload
@@ -91,10 +97,16 @@ async def buy_quantity(req: Request) -> list[Reply]:
     return await _order(req, parts[0], parts[1])
 
 
-async def _order(req: Request, deal_id: int, quantity: int) -> list[Reply]:
+async def _order(req: Request, deal_id: int, quantity: int,
+                 coupon_id: int | Literal["best"] | None = "best") -> list[Reply]:
     t, now = req.t, req.now()
     started = await start_order(req.db, req.user.id, deal_id, quantity, now,
-                                req.app.options.order_hold)
+                                req.app.options.order_hold, coupon_id)
+    note: list[Reply] = []
+    if started.reason == "coupon_unavailable":  # taken or expired since the list was drawn
+        note = [SendText(t("buy-coupon-unavailable"))]
+        started = await start_order(req.db, req.user.id, deal_id, quantity, now,
+                                    req.app.options.order_hold)
     order = started.order
     if order is None:
         reason = (started.reason or "deal_gone").replace("_", "-")
@@ -113,22 +125,33 @@ async def _order(req: Request, deal_id: int, quantity: int) -> list[Reply]:
         return [SendText(t("pay-unavailable"))]
     await attach_payment(req.db, order.id, link, now)
     total = format_money(order.total, order.currency, req.lang)
+    subtotal = format_money(order.total + order.discount, order.currency, req.lang)
     lines = [t("order-summary", title=title, quantity=str(order.quantity),
-               unit=format_money(order.unit_price, order.currency, req.lang), total=total),
-             t("order-hold", until=local_time(order.expires_at, req.user.timezone))]
+               unit=format_money(order.unit_price, order.currency, req.lang), total=subtotal)]
+    choices = await coupons_for_order(req.db, req.user.id, order.id, now)
+    if choices is not None and choices.current is not None:
+        words = terms_text(t, choices.current.terms)
+        lines.append(t("order-coupon-applied", terms=words, total=total,
+                       saving=format_money(order.discount, order.currency, req.lang))
+                     if order.discount else t("order-coupon-free", terms=words))
+    lines.append(t("order-hold", until=local_time(order.expires_at, req.user.timezone)))
     if link.provider == "sandbox":
         lines.append(t("pay-sandbox-note"))
     cancel = Button(t("order-cancel"), data=f"oc:{order.id}")
+    change = (Button(t("order-coupon-change"), data=f"ch:{order.id}"),) \
+        if choices is not None and (choices.current or choices.others) else ()
     if link.invoice_payload is not None:
         return [
-            SendText("\n".join(lines), buttons=((cancel,),)),
+            *note,
+            SendText("\n".join(lines), buttons=((cancel, *change),)),
             SendInvoice(title=title[:32], description=t("invoice-description", title=title)[:255],
                         payload=link.invoice_payload, currency=order.currency,
                         amount=order.total, label=t("invoice-label", quantity=str(quantity))),
         ]
     assert link.url is not None
-    return [SendText("\n".join(lines),
-                     buttons=((Button(t("pay-button", total=total), url=link.url),), (cancel,)))]
+    return [*note, SendText("\n".join(lines),
+                            buttons=((Button(t("pay-button", total=total), url=link.url),),
+                                     (cancel, *change)))]
 
 
 @router.button("oc")
@@ -139,6 +162,65 @@ async def cancel(req: Request) -> list[Reply]:
         return stale_replies(req)
     done = await cancel_order(req.db, parts[0], req.user.id, req.now())
     return [SendText(req.t("order-cancelled" if done else "order-not-pending"))]
+
+
+@router.button("ch")
+async def change_coupon(req: Request) -> list[Reply]:
+    """"Change coupon" on a pending order: its buyer's other coupons, and "No coupon"."""
+    parts = req.button_ints(1)
+    if parts is None:
+        return stale_replies(req)
+    t = req.t
+    choices = await coupons_for_order(req.db, req.user.id, parts[0], req.now())
+    if choices is None:
+        return [SendText(t("order-not-pending"))]
+    order = await get_order(req.db, choices.order_id)
+    assert order is not None
+    rows: list[tuple[Button, ...]] = []
+    if choices.current is not None:
+        rows.append((Button(t("order-coupon-option-current",
+                              terms=terms_text(t, choices.current.terms))[:60],
+                            data=f"chc:{order.id}:{choices.current.id}"),))
+    for option in choices.others[:8]:
+        label = t("order-coupon-option", terms=terms_text(t, option.coupon.terms),
+                  saving=format_money(option.discount, order.currency, req.lang)) \
+            if option.discount else terms_text(t, option.coupon.terms)
+        rows.append((Button(label[:60], data=f"chc:{order.id}:{option.coupon.id}"),))
+    if choices.current is not None:
+        rows.append((Button(t("order-coupon-none"), data=f"chc:{order.id}:0"),))
+    if not choices.others and choices.current is None:
+        return [SendText(t("order-coupon-nothing"))]
+    subtotal = format_money(choices.subtotal, order.currency, req.lang)
+    return [SendText(t("order-coupon-choose", subtotal=subtotal), buttons=tuple(rows))]
+
+
+@router.button("chc")
+async def choose_coupon(req: Request) -> list[Reply]:
+    """A coupon (or none) chosen for a pending order: the order is cancelled (its coupon
+    and stock go back) and the same units are ordered again with exactly that coupon."""
+    parts = req.button_ints(2)
+    if parts is None:
+        return stale_replies(req)
+    order_id, wanted = parts
+    now = req.now()
+    choices = await coupons_for_order(req.db, req.user.id, order_id, now)
+    if choices is None:
+        return [SendText(req.t("order-not-pending"))]
+    current = choices.current.id if choices.current else None
+    allowed = {current, *(o.coupon.id for o in choices.others), 0}
+    if wanted not in allowed:  # forged, or a coupon this order cannot use
+        return stale_replies(req)
+    return await _order_again(req, choices.deal_id, choices.quantity, order_id,
+                              wanted or None)
+
+
+async def _order_again(req: Request, deal_id: int, quantity: int, order_id: int,
+                       coupon_id: int | None) -> list[Reply]:
+    """Cancel the pending order and open it again with `coupon_id` (None: no coupon).
+    Only the tap that cancels it goes on, so a double tap opens one new order."""
+    if not await cancel_order(req.db, order_id, req.user.id, req.now()):
+        return [SendText(req.t("order-not-pending"))]
+    return await _order(req, deal_id, quantity, coupon_id)
 
 
 # ------------------------------------------------------------------ Telegram Payments

@@ -1,26 +1,35 @@
 """`/start`, with or without a deep-link payload.
 
 Payloads are described in `handlers.links`; a referral code in one is recorded for a
-newcomer.
+newcomer. Opening a storefront link (the QR poster at the counter) follows the merchant,
+which drops its welcome coupon, if it has one, into the wallet.
 A malformed, unknown or stale payload lands on the main menu with a short note.
+
+Buttons:
+  sf:<slug>   open a merchant's storefront (from the coupon wallet)
 """
 
 from __future__ import annotations
 
-from handlers.common import main_menu
-from handlers.core import Button, Command, Reply, SendText
+import re
+
+from handlers.common import main_menu, stale_replies
+from handlers.core import Button, ButtonPress, Command, Reply, SendText
+from handlers.coupons import storefront_coupons, welcome_text
 from handlers.format import category_label, result_button_text, result_line
 from handlers.links import DEAL, PAYLOAD, REDEEM, SHOP, STAFF
 from handlers.redeem import scanned
 from handlers.router import Request, Router
 from handlers.search import deal_card_replies, with_location
 from handlers.staff import joined
+from services.follows import follow, is_following
 from services.geo import format_distance
 from services.referrals import record_referral
 from services.search import SearchQuery
 from services.storefront import get_storefront
 
 router = Router()
+_SLUG = re.compile(r"[a-z0-9-]{1,32}")
 
 @router.command("start")
 async def start(req: Request) -> list[Reply]:
@@ -48,7 +57,7 @@ async def _open(req: Request, payload: str) -> list[Reply] | None:
     if match := STAFF.fullmatch(payload):
         return await joined(req, match.group(1))
     if match := SHOP.fullmatch(payload):
-        replies = await storefront_replies(req, match.group(1))
+        replies = await storefront_replies(req, match.group(1), follow_source="poster")
     elif match := DEAL.fullmatch(payload):
         replies = await deal_card_replies(req, int(match.group(1)))
         last = replies[-1]
@@ -61,13 +70,32 @@ async def _open(req: Request, payload: str) -> list[Reply] | None:
     return replies
 
 
-async def storefront_replies(req: Request, slug: str) -> list[Reply] | None:
-    """The merchant's mini-mall: its deals, its stores (with distance), a Follow button."""
+@router.button("sf")
+async def storefront_button(req: Request) -> list[Reply]:
+    """A merchant's storefront, from a button (the wallet's shop buttons)."""
+    event = req.incoming.event
+    assert isinstance(event, ButtonPress)
+    slug = event.data.partition(":")[2]
+    replies = await storefront_replies(req, slug) if _SLUG.fullmatch(slug) else None
+    return replies if replies is not None else stale_replies(req)
+
+
+async def storefront_replies(req: Request, slug: str, *,
+                             follow_source: str | None = None) -> list[Reply] | None:
+    """The merchant's mini-mall: its deals, coupons to claim, its stores (with distance),
+    and a Follow button (Unfollow for a follower). None for no such (approved) merchant.
+
+    With `follow_source` (a scanned poster, a shared storefront link) opening it follows
+    the merchant too, and a new follower is told so, with the welcome coupon if any."""
     t, lang = req.t, req.lang
     here = with_location(req, SearchQuery())
     front = await get_storefront(req.db, slug, req.now(), here.lat, here.lon)
     if front is None:
         return None
+    followed = None
+    if follow_source is not None:
+        followed = await follow(req.db, req.user.id, front.merchant_id, req.now(),
+                                source=follow_source)
     rating = f" · ⭐ {front.rating:.1f}" if front.rating is not None else ""
     lines = [f"🏪 {front.name.get(lang)}{rating}", category_label(lang, front.category)]
     if front.description.get(lang):
@@ -79,6 +107,10 @@ async def storefront_replies(req: Request, slug: str) -> list[Reply] | None:
         rows.append((Button(result_button_text(t, number, deal), data=f"d:{deal.id}"),))
     if not front.deals:
         lines.append(t("storefront-no-deals"))
+    coupon_lines, claim_buttons = await storefront_coupons(req, front.merchant_id)
+    if coupon_lines:
+        lines += ["", *coupon_lines]
+        rows += [(button,) for button in claim_buttons]
     lines += ["", t("storefront-stores")]
     for store, distance in front.stores:
         line = t("card-store-line", name=store.name.get(lang), address=store.address.get(lang),
@@ -86,6 +118,16 @@ async def storefront_replies(req: Request, slug: str) -> list[Reply] | None:
         if distance is not None:
             line += " · " + t("result-distance", distance=format_distance(distance))
         lines.append(line)
-    rows.append((Button(t("follow-button", name=front.name.get(lang)),
-                        data=f"f:{front.merchant_id}"),))
-    return [SendText("\n".join(lines), buttons=tuple(rows))]
+    if followed is not None or await is_following(req.db, req.user.id, front.merchant_id):
+        rows.append((Button(t("unfollow-button", name=front.name.get(lang)),
+                            data=f"uf:{front.merchant_id}"),))
+    else:
+        rows.append((Button(t("follow-button", name=front.name.get(lang)),
+                            data=f"f:{front.merchant_id}"),))
+    replies: list[Reply] = [SendText("\n".join(lines), buttons=tuple(rows))]
+    if followed is not None and followed.outcome == "followed":
+        note = t("coupon-followed-shop", name=front.name.get(lang))
+        if followed.welcome is not None:
+            note += "\n" + welcome_text(t, followed.welcome, req.user.timezone)
+        replies.append(SendText(note))
+    return replies

@@ -16,12 +16,17 @@ The order state machine (each move one transaction that checks the state it leav
   refund rather than silence.
 - Holds that run out are released by `release_expired_holds` (a scheduler job) and lazily,
   whenever a buyer finds a deal sold out.
+- Coupons (`services.coupons`): the order's coupon is held in the order's transaction
+  (available -> held; the best one unless the buyer chose), used when the order is paid,
+  and given back when the order is cancelled or expires. `Order.discount` is what it took
+  off and `Order.total` what the buyer pays (never below one minor unit).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 
 from sqlalchemy import and_, bindparam, func, insert, or_, update
 from sqlalchemy.exc import IntegrityError
@@ -30,10 +35,18 @@ from sqlmodel import col, select
 
 from services.catalog import Bilingual
 from services.codes import new_code
+from services.coupons import (
+    CouponUnavailable,
+    hold_for_order,
+    release_coupon,
+    use_coupon,
+)
 from services.database import Database
+from services.events import log_event
 from services.payments.base import PaymentLink, PaymentNotice
 from storage.models import (
     CodeStatus,
+    CouponStatus,
     Deal,
     DealStatus,
     Merchant,
@@ -66,7 +79,7 @@ _HOLD = (
     )
     .values(stock=_DEALS.c.stock - bindparam("quantity"))  # NULL (unlimited) stays NULL
     .returning(_DEALS.c.price, _DEALS.c.currency, _DEALS.c.per_user_limit, _DEALS.c.title_zh,
-               _DEALS.c.title_en, _DEALS.c.refund_policy)
+               _DEALS.c.title_en, _DEALS.c.refund_policy, _DEALS.c.merchant_id)
 )
 _HELD_OR_OWNED = select(
     _USERS.c.telegram_id,
@@ -86,7 +99,8 @@ _PAY = (
             charge_id=bindparam("charge"), provider=bindparam("by"))
     .returning(_ORDERS.c.deal_id, _ORDERS.c.user_id, _ORDERS.c.quantity,
                _ORDERS.c.unit_price, _ORDERS.c.total, _ORDERS.c.currency,
-               _ORDERS.c.expires_at, _ORDERS.c.provider_ref)
+               _ORDERS.c.expires_at, _ORDERS.c.provider_ref, _ORDERS.c.discount,
+               _ORDERS.c.coupon_id)
 )
 _SOLD = (
     update(_DEALS).where(_DEALS.c.id == bindparam("deal"))
@@ -121,6 +135,8 @@ class OrderView:
     provider: str | None
     provider_ref: str | None
     refund_policy: str
+    discount: int = 0  # what the coupon took off (total = unit_price * quantity - discount)
+    coupon_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -139,7 +155,8 @@ class OrderStart:
     """What `start_order` did: an order, or the reason there is none."""
 
     order: OrderView | None
-    reason: str | None = None  # bad_quantity, deal_gone, sold_out, not_enough, limit_reached
+    reason: str | None = None  # bad_quantity, deal_gone, sold_out, not_enough, limit_reached,
+    #                            coupon_unavailable (the coupon asked for cannot be used)
     can_buy: int = 0  # how many could be bought instead, when the answer is no
 
 
@@ -174,7 +191,7 @@ async def _order_view(session: object, order_id: int) -> OrderView | None:
         quantity=order.quantity, unit_price=order.unit_price, total=order.total,
         currency=order.currency, status=order.status, expires_at=order.expires_at,
         provider=order.provider, provider_ref=order.provider_ref,
-        refund_policy=deal.refund_policy,
+        refund_policy=deal.refund_policy, discount=order.discount, coupon_id=order.coupon_id,
     )
 
 
@@ -240,15 +257,19 @@ async def buy_limits(db: Database, user_id: int, deal_id: int, now: datetime) ->
 
 async def start_order(
     db: Database, user_id: int, deal_id: int, quantity: int, now: datetime,
-    hold: timedelta = DEFAULT_HOLD,
+    hold: timedelta = DEFAULT_HOLD, coupon_id: int | Literal["best"] | None = "best",
 ) -> OrderStart:
-    """Hold `quantity` units for this person and open a pending order for them."""
+    """Hold `quantity` units for this person and open a pending order for them.
+
+    `coupon_id`: "best" applies the buyer's best coupon of the deal's merchant (if any),
+    an id applies exactly that coupon (or refuses with `coupon_unavailable`), None none.
+    """
     if not isinstance(quantity, int) or isinstance(quantity, bool) or not (
         1 <= quantity <= MAX_QUANTITY
     ):
         return OrderStart(None, "bad_quantity")
     for attempt in range(2):
-        start = await _try_start(db, user_id, deal_id, quantity, now, hold)
+        start = await _try_start(db, user_id, deal_id, quantity, now, hold, coupon_id)
         if start.reason not in ("sold_out", "not_enough") or attempt:
             return start
         # Maybe abandoned holds are keeping the stock: release them and try once more.
@@ -266,9 +287,11 @@ class _Refused(Exception):
 
 async def _try_start(
     db: Database, user_id: int, deal_id: int, quantity: int, now: datetime, hold: timedelta,
+    coupon_id: int | Literal["best"] | None,
 ) -> OrderStart:
     try:
-        started = await _start_in_transaction(db, user_id, deal_id, quantity, now, hold)
+        started = await _start_in_transaction(db, user_id, deal_id, quantity, now, hold,
+                                              coupon_id)
     except _Refused as refused:
         return refused.answer
     # Explained only after the transaction: a second connection while holding SQLite's
@@ -278,6 +301,7 @@ async def _try_start(
 
 async def _start_in_transaction(
     db: Database, user_id: int, deal_id: int, quantity: int, now: datetime, hold: timedelta,
+    coupon_id: int | Literal["best"] | None,
 ) -> OrderStart | None:
     """The order, or None when the stock could not be held."""
     async with db.begin() as conn:
@@ -287,7 +311,7 @@ async def _start_in_transaction(
                                            "quantity": quantity})).first()
         if held is None:
             return None
-        price, currency, limit, title_zh, title_en, policy = held
+        price, currency, limit, title_zh, title_en, policy, merchant_id = held
         row = (await conn.execute(_HELD_OR_OWNED, {"user": user_id, "deal": deal_id})).first()
         if row is None:
             raise _Refused(OrderStart(None, "deal_gone"))  # no such person
@@ -296,18 +320,28 @@ async def _start_in_transaction(
         if bought + quantity > limit:
             raise _Refused(OrderStart(None, "limit_reached",  # the rollback frees the stock
                                       can_buy=max(0, limit - bought)))
+        subtotal = price * quantity
+        try:
+            coupon = await hold_for_order(conn, user_id=user_id, merchant_id=merchant_id,
+                                          currency=currency, subtotal=subtotal, now=now,
+                                          choice=coupon_id)
+        except CouponUnavailable:
+            raise _Refused(OrderStart(None, "coupon_unavailable")) from None
+        discount = coupon.discount if coupon else 0
         expires_at = now + hold
         order_id = (await conn.execute(_NEW_ORDER, {
             "user_id": user_id, "deal_id": deal_id, "quantity": quantity,
-            "unit_price": price, "discount": 0, "total": price * quantity,
+            "unit_price": price, "discount": discount, "total": subtotal - discount,
             "currency": currency, "status": OrderStatus.PENDING, "refunded": 0,
-            "expires_at": expires_at, "created_at": now, "updated_at": now,
+            "expires_at": expires_at, "coupon_id": coupon.coupon_id if coupon else None,
+            "created_at": now, "updated_at": now,
         })).scalar_one()
     return OrderStart(OrderView(
         id=order_id, user_id=user_id, user_telegram_id=telegram_id, deal_id=deal_id,
         deal_title=Bilingual(title_zh, title_en), quantity=quantity, unit_price=price,
-        total=price * quantity, currency=currency, status=OrderStatus.PENDING,
+        total=subtotal - discount, currency=currency, status=OrderStatus.PENDING,
         expires_at=expires_at, provider=None, provider_ref=None, refund_policy=policy,
+        discount=discount, coupon_id=coupon.coupon_id if coupon else None,
     ))
 
 
@@ -344,21 +378,23 @@ async def cancel_order(db: Database, order_id: int, user_id: int, now: datetime)
 async def _close_pending(
     session: object, order_id: int, status: str, now: datetime, extra: object = True,
 ) -> bool:
-    """pending -> expired/cancelled, returning the held stock. False if not pending."""
+    """pending -> expired/cancelled, returning the held stock and giving the held coupon
+    back. False if not pending."""
     result = await session.exec(  # type: ignore[attr-defined]
         update(Order)
         .where(col(Order.id) == order_id, col(Order.status) == OrderStatus.PENDING, extra)
         .values(status=status, updated_at=now)
-        .returning(Order.deal_id, Order.quantity)
+        .returning(Order.deal_id, Order.quantity, Order.coupon_id)
     )
     row = result.first()
     if row is None:
         return False
-    deal_id, quantity = row
+    deal_id, quantity, coupon_id = row
     await session.exec(  # type: ignore[attr-defined]
         update(Deal).where(col(Deal.id) == deal_id, col(Deal.stock).is_not(None))
         .values(stock=col(Deal.stock) + quantity)
     )
+    await release_coupon(await session.connection(), coupon_id, now)  # type: ignore[attr-defined]
     return True
 
 
@@ -407,16 +443,20 @@ async def apply_payment(db: Database, notice: PaymentNotice, now: datetime) -> P
                 "by": notice.provider,
             })).first()
             if paid is not None:
-                deal_id, user_id, quantity, unit_price, total, currency, expires_at, ref = paid
+                (deal_id, user_id, quantity, unit_price, total, currency, expires_at, ref,
+                 discount, coupon_id) = paid
+                await use_coupon(conn, coupon_id, now)
                 title_zh, title_en, policy = await _issue_codes(
                     conn, notice.order_id, deal_id, user_id, quantity, now)
+                await log_event(conn, "buy", now=now, user_id=user_id, deal_id=deal_id)
                 telegram_id = (await conn.execute(_TELEGRAM_ID, {"user": user_id})).scalar_one()
                 return PaymentResult("paid", OrderView(
                     id=notice.order_id, user_id=user_id, user_telegram_id=telegram_id,
                     deal_id=deal_id, deal_title=Bilingual(title_zh, title_en),
                     quantity=quantity, unit_price=unit_price, total=total, currency=currency,
                     status=OrderStatus.PAID, expires_at=expires_at, provider=notice.provider,
-                    provider_ref=ref, refund_policy=policy,
+                    provider_ref=ref, refund_policy=policy, discount=discount,
+                    coupon_id=coupon_id,
                 ))
     except IntegrityError:
         # The charge id is unique: this charge was applied (to some order) already.
@@ -453,7 +493,8 @@ async def _settle_unusable(db: Database, notice: PaymentNotice, now: datetime) -
             return PaymentResult("duplicate", await _order_view(session, order.id))
         if (order.status == OrderStatus.EXPIRED and notice.amount == order.total
                 and notice.currency.upper() == order.currency):
-            # Paid after the hold ran out: take the stock again if it is still there.
+            # Paid after the hold ran out: take the stock again if it is still there, and
+            # the coupon the price was computed with, if it is still unused and good.
             taken = await session.exec(  # type: ignore[call-overload]
                 update(Deal)
                 .where(col(Deal.id) == order.deal_id, col(Deal.status) == DealStatus.ACTIVE,
@@ -461,7 +502,15 @@ async def _settle_unusable(db: Database, notice: PaymentNotice, now: datetime) -
                        or_(col(Deal.stock).is_(None), col(Deal.stock) >= order.quantity))
                 .values(stock=col(Deal.stock) - order.quantity)
             )
-            if taken.rowcount == 1:
+            coupon_ok = taken.rowcount == 1 and (
+                order.coupon_id is None
+                or await use_coupon(await session.connection(), order.coupon_id, now,
+                                    from_status=CouponStatus.AVAILABLE))
+            if taken.rowcount == 1 and not coupon_ok:  # the stock goes back: no sale
+                await session.exec(  # type: ignore[call-overload]
+                    update(Deal).where(col(Deal.id) == order.deal_id)
+                    .values(stock=col(Deal.stock) + order.quantity))
+            if coupon_ok:
                 order.status = OrderStatus.PAID
                 order.paid_at = order.updated_at = now
                 order.charge_id = notice.charge_id

@@ -11,6 +11,11 @@ Refund policies (Meituan's terms): `anytime` (随时退: unredeemed codes can be
 at any time, and are refunded automatically when they expire), `on_expiry` (过期退:
 no refund on request, automatic refund at expiry) and `none`. Redeemed codes are never
 refundable.
+
+With a coupon, the buyer paid `Order.total` (after the discount): each refunded code
+gives back its share of that paid total, never more than is left of it, and the last
+codes of the order give back exactly what is left. An order refunded in full gives its
+coupon back too (available again, or expired if its time is up).
 """
 
 from __future__ import annotations
@@ -22,10 +27,12 @@ from datetime import datetime
 from sqlalchemy import func, update
 from sqlmodel import col, select
 
+from services.coupons import release_coupon
 from services.database import Database
 from services.payments.base import PaymentError, RefundOutcome
 from storage.models import (
     CodeStatus,
+    CouponStatus,
     Deal,
     Order,
     OrderStatus,
@@ -66,9 +73,14 @@ Refunder = Callable[[str, str, int, str, int, str], Awaitable[RefundOutcome]]
 """(provider, charge_id, amount, currency, user_telegram_id, idempotency_key) -> outcome."""
 
 
-def _share(order: Order, codes: int) -> int:
-    """The part of the order's total that `codes` of its units paid (rounding down)."""
-    return order.total * codes // order.quantity
+def _share(order: Order, codes: int, *, last: bool) -> int:
+    """The part of the paid total (after any coupon) that `codes` of its units paid:
+    rounding down, never more than is left unrefunded; `last` (no live code remains)
+    gives back all that is left, so the refunds of an order add up to what was paid."""
+    left = order.total - order.refunded
+    if last:
+        return left
+    return max(0, min(order.total * codes // order.quantity, left))
 
 
 async def _void_and_record(
@@ -90,16 +102,18 @@ async def _void_and_record(
         .values(sold=col(Deal.sold) - voided,
                 stock=col(Deal.stock) + voided)  # NULL (unlimited) stays NULL
     )
-    amount = _share(order, voided)
     live = (
         await session.exec(  # type: ignore[attr-defined]
             select(func.count()).select_from(RedemptionCode).where(
                 RedemptionCode.order_id == order.id, RedemptionCode.status != CodeStatus.VOID)
         )
     ).one()
+    amount = _share(order, voided, last=live == 0)
     order.refunded += amount
     if live == 0:
         order.status = OrderStatus.REFUNDED
+        await release_coupon(await session.connection(), order.coupon_id, now,  # type: ignore[attr-defined]
+                             from_status=CouponStatus.USED)
     order.updated_at = now
     refund = Refund(
         order_id=order.id, provider=order.provider or "", charge_id=order.charge_id or "",

@@ -14,7 +14,8 @@ async def test_scanning_a_posters_code_opens_the_merchants_mini_mall(chat: Chat)
     assert text.startswith("🏪 海底捞火锅")
     assert "在售优惠" in text and "🏬 门店" in text
     assert "万达" in text and "快安" in text
-    assert any(b.startswith("⭐ 关注") for b in chat.button_texts)
+    assert "已关注「海底捞火锅」" in text  # scanning the poster follows the merchant
+    assert any(b.startswith("取消关注") for b in chat.button_texts)
     await chat.press(1)
     assert "有效期" in chat.texts  # the first deal's card
 
@@ -30,10 +31,20 @@ async def test_a_storefront_shows_distances_once_the_shopper_shared_a_location(
 
 
 async def test_following_from_the_storefront(chat: Chat) -> None:
-    await chat.say("/start shop_mixue")
-    await chat.press("关注")
+    await chat.say("蜜雪冰城")  # the storefront, typed: not followed yet
+    assert any(b.startswith("⭐ 关注") for b in chat.button_texts)
+    await chat.press("⭐ 关注")
     await chat.say("/following")
     assert "蜜雪冰城" in chat.texts
+
+
+async def test_scanning_a_storefront_link_follows_once(chat: Chat) -> None:
+    await chat.say("/start shop_mixue")
+    assert "已关注「蜜雪冰城」" in chat.texts
+    await chat.say("/start shop_mixue")
+    assert "已关注" not in chat.texts  # the second scan just opens the storefront
+    await chat.say("/following")
+    assert chat.texts.count("蜜雪冰城") == 1
 
 
 async def test_a_shared_deal_link_opens_the_deal_card(english_chat: Chat) -> None:

@@ -168,10 +168,12 @@ async def test_a_storefront_deep_link_through_telegram(
     await gus.send("/start shop_mixue")
     front = await gus.wait_reply(timeout=20)
     assert (front.text or "").startswith("🏪 蜜雪冰城")
-    await gus.press(front, "关注")
+    followed = await gus.wait_reply(timeout=20)  # opening the storefront link follows it
+    assert "已关注" in (followed.text or "")
+    await gus.press(front, "取消关注")
     await standin.wait_for_call("answerCallbackQuery", timeout=10)
     confirmation = await gus.wait_reply(timeout=20)
-    assert "已关注" in (confirmation.text or "")
+    assert "已取消关注" in (confirmation.text or "")
 
 
 async def test_an_inline_query_offers_deals_that_link_back_into_the_bot(

@@ -1,0 +1,449 @@
+"""Coupons in the chat: the wallet (`/coupons`), claiming on a storefront, and the
+merchant's `/coupon` (list, pause / resume / end, welcome gift, and `/coupon new`).
+
+`/coupon new 满100减20 | 7天 | 100张 | 每人1张` goes straight to a preview; `/coupon new`
+alone asks terms -> validity -> quantity -> per-person limit, each answer checked where
+it is given, then the same preview with Publish / Cancel.
+
+Buttons:
+  cc:<template>              claim a coupon (shown on the merchant's storefront)
+  cpn:<what>[:<arg>]         a choice inside `/coupon new` (days, unlimited, limit, ok, x)
+  cpt:<template>:<action>    pause / resume / end / welcome / unwelcome a template
+Every press is checked again when it is pressed (owner, state, what is left).
+The checkout's "change coupon" buttons live with the order, in `handlers.checkout`.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from handlers.common import stale_replies
+from handlers.core import (
+    AnswerButton,
+    Button,
+    ButtonPress,
+    Command,
+    Reply,
+    SendText,
+    Text,
+    keyboard_rows,
+)
+from handlers.format import local_date
+from handlers.i18n import Translator
+from handlers.router import Request, Router
+from services.catalog import Bilingual
+from services.coupons import (
+    TEMPLATE_ACTIONS,
+    VALID_DAYS_MAX,
+    CouponInputError,
+    CouponKind,
+    CouponTemplateStatus,
+    CouponTerms,
+    CouponView,
+    TemplateView,
+    claim,
+    claimable_templates,
+    claims_of,
+    create_template,
+    list_templates,
+    parse_coupon,
+    parse_per_user,
+    parse_quantity,
+    parse_terms,
+    parse_valid_days,
+    set_template_status,
+    set_welcome,
+    wallet,
+)
+from services.deals import seller_of
+from services.follows import FollowResult
+from services.money import format_money, minor_digits
+
+router = Router()
+FLOW = "coupon"
+STEPS = ("terms", "valid_days", "total_quantity", "per_user_limit")
+DAY_CHOICES = (7, 30, 90)
+LIMIT_CHOICES = (1, 2, 5)
+
+
+# --------------------------------------------------------------------------- words
+
+
+def _plain(amount: int, currency: str) -> str:
+    """An amount without its symbol, the way 满100减20 writes it: 100, 9.9."""
+    digits = minor_digits(currency)
+    whole, part = divmod(amount, 10 ** digits)
+    if not part:
+        return str(whole)
+    return f"{whole}.{part:0{digits}d}".rstrip("0")
+
+
+def _money(t: Translator, amount: int, currency: str) -> str:
+    return _plain(amount, currency) if t.lang == "zh" else format_money(amount, currency, t.lang)
+
+
+def _zhe(percent_off: int) -> str:
+    """20% off is 8折, 15% off 8.5折, 5% off 9.5折."""
+    tenths = 100 - percent_off
+    return str(tenths // 10) if tenths % 10 == 0 else f"{tenths / 10:g}"
+
+
+def terms_text(t: Translator, terms: CouponTerms) -> str:
+    """A coupon in words: 满100减20 / 8折，最高减30 / 赠可乐 in Chinese, "¥20 off ¥100+" /
+    "20% off (up to ¥30)" / "Free drink" in English."""
+    cur = terms.currency
+    minimum = {"min": _money(t, terms.min_spend, cur)} if terms.min_spend else {}
+    suffix = "-min" if terms.min_spend else ""
+    if terms.kind == CouponKind.AMOUNT_OFF:
+        return t(f"coupon-terms-amount{suffix}", off=_money(t, terms.amount_off, cur), **minimum)
+    if terms.kind == CouponKind.PERCENT_OFF:
+        text = t(f"coupon-terms-percent{suffix}", zhe=_zhe(terms.percent_off),
+                 percent=str(terms.percent_off), **minimum)
+        if terms.cap is not None:
+            text += t("coupon-terms-cap", cap=_money(t, terms.cap, cur))
+        return text
+    return t(f"coupon-terms-free{suffix}", item=terms.item or "", **minimum)
+
+
+def welcome_text(t: Translator, coupon: CouponView, timezone: str) -> str:
+    """The line telling a new follower their welcome coupon is in the wallet."""
+    return t("coupon-welcome-given", terms=terms_text(t, coupon.terms),
+             until=local_date(coupon.valid_until, timezone))
+
+
+def follow_text(t: Translator, result: FollowResult, timezone: str) -> str:
+    """What a follow did, in words: followed (with the welcome coupon) or already."""
+    if result.outcome != "followed":
+        return t("follow-already")
+    text = t("follow-done")
+    if result.welcome is not None:
+        text += "\n" + welcome_text(t, result.welcome, timezone)
+    return text
+
+
+# --------------------------------------------------------------------------- wallet
+
+
+@router.command("coupons")
+async def coupons_command(req: Request) -> list[Reply]:
+    """The wallet: each usable coupon with its shop, terms and last day."""
+    t = req.t
+    coupons = await wallet(req.db, req.user.id, req.now())
+    if not coupons:
+        return [SendText(t("coupons-empty"))]
+    lines = [t("coupons-title", count=len(coupons))]
+    shops: dict[str, str] = {}
+    for coupon in coupons:
+        merchant = coupon.merchant_name.get(req.lang)
+        line = t("coupons-line", merchant=merchant, terms=terms_text(t, coupon.terms),
+                 until=local_date(coupon.valid_until, req.user.timezone))
+        if coupon.status == "held":
+            line += " " + t("coupons-held")
+        lines.append(line)
+        shops.setdefault(coupon.merchant_slug, merchant)
+    buttons = [Button(t("coupons-shop-button", merchant=name), data=f"sf:{slug}")
+               for slug, name in list(shops.items())[:10]]
+    return [SendText("\n".join(lines), buttons=keyboard_rows(buttons, 2))]
+
+
+# --------------------------------------------------------------------------- claiming
+
+
+async def storefront_coupons(req: Request, merchant_id: int) -> tuple[list[str], list[Button]]:
+    """The lines and Claim buttons a storefront shows for the merchant's open coupons."""
+    t = req.t
+    templates = await claimable_templates(req.db, merchant_id, req.now())
+    if not templates:
+        return [], []
+    lines = [t("coupon-storefront-title")]
+    buttons: list[Button] = []
+    for template in templates:
+        words = terms_text(t, template.terms)
+        total = template.terms.total_quantity
+        left = t("coupon-storefront-left", left=str(total - template.claimed)) \
+            if total is not None else ""
+        lines.append(t("coupon-storefront-line", terms=words,
+                       days=str(template.terms.valid_days), left=left))
+        buttons.append(Button(t("coupon-claim-button", terms=words)[:60],
+                              data=f"cc:{template.id}"))
+    return lines, buttons
+
+
+@router.button("cc")
+async def claim_button(req: Request) -> list[Reply]:
+    """Claim pressed on a storefront: one coupon into the wallet.
+
+    The claim key is per template, person and claim number (`claim:<t>:<user>:<n>`, n =
+    coupons of it they had + 1): two taps at once carry the same key and give one
+    coupon; a later tap is the next claim, refused once the per-person limit is met."""
+    parts = req.button_ints(1)
+    if parts is None:
+        return stale_replies(req)
+    template_id, t = parts[0], req.t
+    had = await claims_of(req.db, req.user.id, template_id)
+    result = await claim(req.db, req.user.id, template_id, req.now(),
+                         key=f"claim:{template_id}:{req.user.id}:{had + 1}", source="claim")
+    if result.outcome == "unknown":
+        return stale_replies(req)
+    coupon = result.coupon
+    if result.outcome == "claimed" and coupon is not None:
+        text = t("coupon-claimed", terms=terms_text(t, coupon.terms),
+                 until=local_date(coupon.valid_until, req.user.timezone))
+    else:
+        text = t(f"coupon-claim-{result.outcome}")
+    event = req.incoming.event
+    assert isinstance(event, ButtonPress)
+    return [AnswerButton(event.query_id or "", text[:200]), SendText(text)]
+
+
+# --------------------------------------------------------------------------- /coupon
+
+
+async def _refusal(req: Request) -> SendText | None:
+    """Why this person cannot hand out coupons (the answer every merchant command
+    gives); None for an approved owner."""
+    seller = await seller_of(req.db, req.user.id)
+    if seller is None:
+        return SendText(req.t("deal-owner-only"))
+    if seller.suspended:
+        return SendText(req.t("deal-suspended"))
+    if not seller.approved:
+        return SendText(req.t("deal-not-approved"))
+    return None
+
+
+def _problem(t: Translator, error: CouponInputError) -> str:
+    return t(f"coupon-bad-{error.reason}", **{k: str(v) for k, v in error.args_.items()})
+
+
+@router.command("coupon")
+async def coupon_command(req: Request) -> list[Reply]:
+    """The owner's templates with their buttons; `/coupon new ...` makes one."""
+    refusal = await _refusal(req)
+    if refusal is not None:
+        return [refusal]
+    event = req.incoming.event
+    args = event.args.strip() if isinstance(event, Command) else ""
+    head, _, rest = args.partition(" ")
+    if head.lower() in ("new", "新建", "add"):
+        return await _new(req, rest.strip())
+    return await _templates(req)
+
+
+async def _templates(req: Request, note: str = "") -> list[Reply]:
+    t = req.t
+    templates = await list_templates(req.db, req.user.id) or []
+    if not templates:
+        return [SendText((note + "\n\n" if note else "") + t("coupon-list-none"))]
+    lines = [note, ""] if note else []
+    lines.append(t("coupon-list-title", count=len(templates)))
+    rows: list[tuple[Button, ...]] = []
+    for number, template in enumerate(templates[:10], start=1):
+        lines.append(_template_line(t, number, template))
+        rows.extend(_template_buttons(t, number, template))
+    lines += ["", t("coupon-list-hint")]
+    return [SendText("\n".join(lines), buttons=tuple(rows))]
+
+
+def _template_line(t: Translator, number: int, template: TemplateView) -> str:
+    terms = template.terms
+    return t("coupon-list-line", number=str(number), terms=terms_text(t, terms),
+             status=t(f"coupon-status-{template.status}"), claimed=str(template.claimed),
+             quantity=(str(terms.total_quantity) if terms.total_quantity is not None
+                       else t("coupon-unlimited")),
+             used=str(template.used), days=str(terms.valid_days),
+             limit=str(terms.per_user_limit),
+             welcome=t("coupon-list-welcome") if template.welcome else "")
+
+
+def _template_buttons(t: Translator, number: int,
+                      template: TemplateView) -> list[tuple[Button, ...]]:
+    if template.status == CouponTemplateStatus.ENDED:
+        return []
+    n, tid = str(number), template.id
+    row: list[Button] = []
+    if template.status == CouponTemplateStatus.ACTIVE:
+        row.append(Button(t("coupon-action-pause", number=n), data=f"cpt:{tid}:pause"))
+    elif template.status == CouponTemplateStatus.PAUSED:
+        row.append(Button(t("coupon-action-resume", number=n), data=f"cpt:{tid}:resume"))
+    row.append(Button(t("coupon-action-end", number=n), data=f"cpt:{tid}:end"))
+    if template.welcome:
+        row.append(Button(t("coupon-action-unwelcome", number=n), data=f"cpt:{tid}:unwelcome"))
+    elif template.status != CouponTemplateStatus.EXHAUSTED:
+        row.append(Button(t("coupon-action-welcome", number=n), data=f"cpt:{tid}:welcome"))
+    return [tuple(row)]
+
+
+@router.button("cpt")
+async def template_button(req: Request) -> list[Reply]:
+    """Pause / resume / end a template, or make it (or stop it being) the welcome gift."""
+    event = req.incoming.event
+    assert isinstance(event, ButtonPress)
+    parts = req.button_ints(1)
+    action = event.data.split(":")[-1]
+    if parts is None or action not in (*TEMPLATE_ACTIONS, "welcome", "unwelcome"):
+        return stale_replies(req)
+    refusal = await _refusal(req)
+    if refusal is not None:
+        return [refusal]
+    if action in ("welcome", "unwelcome"):
+        outcome = await set_welcome(req.db, req.user.id, parts[0], action == "welcome")
+        keys = {"done": f"coupon-{action}-done", "ended": "coupon-welcome-ended"}
+    else:
+        outcome = await set_template_status(req.db, req.user.id, parts[0], action)
+        keys = {"done": f"coupon-{action}-done", "already": "coupon-action-already"}
+    if outcome not in keys:
+        return stale_replies(req)
+    return await _templates(req, req.t(keys[outcome]))
+
+
+# --------------------------------------------------------------------------- /coupon new
+
+
+async def _new(req: Request, args: str) -> list[Reply]:
+    t = req.t
+    token = secrets.token_hex(8)
+    if args:
+        try:
+            terms = parse_coupon(args)
+        except CouponInputError as error:
+            return [SendText(_problem(t, error) + "\n" + t("coupon-one-line-usage"))]
+        await req.enter_flow(FLOW, "preview", token=token, **terms.as_data())
+        return [_preview(req, terms)]
+    await req.enter_flow(FLOW, "terms", token=token)
+    return [SendText(t("coupon-new-intro")), _ask(req, "terms")]
+
+
+def _ask(req: Request, step: str, problem: str = "") -> SendText:
+    t = req.t
+    buttons: list[Button] = []
+    if step == "valid_days":
+        buttons = [Button(t("coupon-days-button", days=str(d)), data=f"cpn:d:{d}")
+                   for d in DAY_CHOICES]
+    elif step == "total_quantity":
+        buttons = [Button(t("coupon-unlimited-button"), data="cpn:u")]
+    elif step == "per_user_limit":
+        buttons = [Button(str(n), data=f"cpn:p:{n}") for n in LIMIT_CHOICES]
+    question = {
+        "terms": t("coupon-ask-terms"),
+        "valid_days": t("coupon-ask-days", max=str(VALID_DAYS_MAX)),
+        "total_quantity": t("coupon-ask-quantity"),
+        "per_user_limit": t("coupon-ask-per-user"),
+    }[step]
+    text = f"{problem}\n{question}" if problem else question
+    return SendText(text, buttons=keyboard_rows(buttons, 3))
+
+
+def _answer(step: str, text: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The fields an answer at `step` sets (raises `CouponInputError`)."""
+    if step == "terms":
+        terms = parse_terms(text)
+        return {k: v for k, v in terms.as_data().items()
+                if k not in ("valid_days", "total_quantity", "per_user_limit")}
+    if step == "valid_days":
+        return {"valid_days": parse_valid_days(text)}
+    if step == "total_quantity":
+        return {"total_quantity": parse_quantity(text)}
+    return {"per_user_limit": parse_per_user(text)}
+
+
+async def _advance(req: Request, data: dict[str, Any], step: str) -> list[Reply]:
+    """The next question, or the preview after the last one."""
+    following = STEPS[STEPS.index(step) + 1:]
+    if following:
+        await req.enter_flow(FLOW, following[0], **data)
+        return [_ask(req, following[0])]
+    terms = _terms_of(data)
+    if terms is None:
+        await req.leave_flow()
+        return stale_replies(req)
+    await req.enter_flow(FLOW, "preview", **data)
+    return [_preview(req, terms)]
+
+
+def _terms_of(data: dict[str, Any]) -> CouponTerms | None:
+    try:
+        return CouponTerms.from_data(data)
+    except (KeyError, ValueError, TypeError):
+        return None
+
+
+def _preview(req: Request, terms: CouponTerms) -> SendText:
+    t = req.t
+    quantity = (str(terms.total_quantity) if terms.total_quantity is not None
+                else t("coupon-unlimited"))
+    text = t("coupon-preview", terms=terms_text(t, terms), days=str(terms.valid_days),
+             quantity=quantity, limit=str(terms.per_user_limit))
+    return SendText(text, buttons=((Button(t("coupon-create"), data="cpn:ok"),
+                                    Button(t("coupon-cancel"), data="cpn:x")),))
+
+
+@router.flow(FLOW)
+async def new_coupon_step(req: Request) -> list[Reply]:
+    """A typed answer at the step the owner is at."""
+    state, event = req.state, req.incoming.event
+    assert state is not None
+    refusal = await _refusal(req)
+    if refusal is not None:
+        await req.leave_flow()
+        return [refusal]
+    data, step = dict(state.data), state.step
+    if step == "preview":
+        terms = _terms_of(data)
+        return [_preview(req, terms)] if terms else stale_replies(req)
+    if step not in STEPS:
+        await req.leave_flow()
+        return stale_replies(req)
+    if not isinstance(event, Text):
+        return [_ask(req, step, req.t("coupon-bad-not-text"))]
+    try:
+        data.update(_answer(step, event.text, data))
+    except CouponInputError as error:
+        return [_ask(req, step, _problem(req.t, error))]
+    return await _advance(req, data, step)
+
+
+@router.button("cpn")
+async def new_coupon_button(req: Request) -> list[Reply]:
+    """A shortcut inside `/coupon new`, or the preview's Publish / Cancel."""
+    state, event, t = req.state, req.incoming.event, req.t
+    assert isinstance(event, ButtonPress)
+    if state is None or state.flow != FLOW:
+        return stale_replies(req)
+    refusal = await _refusal(req)
+    if refusal is not None:
+        await req.leave_flow()
+        return [refusal]
+    parts = event.data.split(":")[1:]
+    what, arg = [*parts, "", ""][:2]
+    data, step = dict(state.data), state.step
+    if what == "x":
+        await req.leave_flow()
+        return [SendText(t("coupon-cancelled"))]
+    if what == "ok" and step == "preview":
+        return await _publish(req, data)
+    chosen: dict[str, Any] | None = None
+    if what == "d" and step == "valid_days" and arg in {str(d) for d in DAY_CHOICES}:
+        chosen = {"valid_days": int(arg)}
+    elif what == "u" and step == "total_quantity":
+        chosen = {"total_quantity": None}
+    elif what == "p" and step == "per_user_limit" and arg in {str(n) for n in LIMIT_CHOICES}:
+        chosen = {"per_user_limit": int(arg)}
+    if chosen is None:
+        return stale_replies(req)
+    data.update(chosen)
+    return await _advance(req, data, step)
+
+
+async def _publish(req: Request, data: dict[str, Any]) -> list[Reply]:
+    t = req.t
+    terms = _terms_of(data)
+    # Leaving the flow is the gate: of two taps on Publish only one finds the flow.
+    if terms is None or not await req.leave_flow():
+        return [SendText(t("coupon-created-already"))]
+    title = Bilingual(terms_text(Translator("zh"), terms), terms_text(Translator("en"), terms))
+    created = await create_template(req.db, req.user.id, terms, req.now(), title=title)
+    if isinstance(created, str):
+        return [await _refusal(req) or SendText(t("deal-owner-only"))]
+    return await _templates(req, t("coupon-created", terms=terms_text(t, terms)))
