@@ -37,12 +37,14 @@ from handlers.core import (
     SendVenue,
     button_ints,
 )
+from handlers.coupons import follow_text
 from handlers.format import category_label, deal_card_text, result_button_text, result_line
 from handlers.links import deal_payload, start_link
 from handlers.menu import category_buttons, stale_button
 from handlers.router import Request, Router
 from nlu import Intent
 from services.catalog import get_deal_card
+from services.events import log_event
 from services.follows import follow, unfollow
 from services.geo import format_distance
 from services.locations import forget_location, remember_location
@@ -207,6 +209,8 @@ async def search_replies(req: Request, query: SearchQuery) -> Reply:
     """Run `query` (around the user's fresh location when it has none) and show page 1."""
     query = with_location(req, query)
     page = await run_search(req.db, req.user.id, query, req.app.options.page_size, req.now())
+    await log_event(req.db, "search", now=req.now(), user_id=req.user.id,
+                    category=query.category)
     text, buttons = await render(req, page)
     age = stale_location_age(req, query)
     if age is not None:
@@ -231,6 +235,7 @@ async def location(req: Request) -> Reply | None:
     query = SearchQuery(lat=round(event.lat, 3), lon=round(event.lon, 3),
                         radius_m=DEFAULT_RADIUS_M, sort="nearest")
     page = await run_search(req.db, req.user.id, query, req.app.options.page_size, req.now())
+    await log_event(req.db, "search", now=req.now(), user_id=req.user.id)
     text, buttons = await render(req, page)
     return SendText(t("location-saved") + "\n\n" + text, buttons=buttons, remove_keyboard=True)
 
@@ -279,6 +284,7 @@ async def around_place(req: Request, place: PlaceView) -> Reply:
     query = SearchQuery(lat=place.lat, lon=place.lon, radius_m=DEFAULT_RADIUS_M,
                         sort="nearest", near=place.name(req.lang))
     page = await run_search(req.db, req.user.id, query, req.app.options.page_size, req.now())
+    await log_event(req.db, "search", now=req.now(), user_id=req.user.id)
     text, buttons = await render(req, page)
     return SendText(text, buttons=buttons)
 
@@ -385,20 +391,26 @@ async def deal_button(req: Request) -> Reply | list[Reply]:
     if parts is None:
         return await stale_button(req)
     back = button_ints(event.data, 3)
-    replies = await deal_card_replies(req, parts[0], f"sp:{back[1]}:{back[2]}" if back else None)
+    replies = await deal_card_replies(req, parts[0], f"sp:{back[1]}:{back[2]}" if back else None,
+                                      clicked=True)
     if isinstance(replies[-1], SendText) and replies[-1].text == req.t("deal-gone"):
         replies.insert(0, AnswerButton(event.query_id or "", req.t("deal-gone")))
     return replies
 
 
-async def deal_card_replies(req: Request, deal_id: int, back: str | None = None) -> list[Reply]:
-    """The deal card (or a note that the deal is gone), with Follow and Back buttons."""
+async def deal_card_replies(req: Request, deal_id: int, back: str | None = None, *,
+                            clicked: bool = False) -> list[Reply]:
+    """The deal card (or a note that the deal is gone), with Follow and Back buttons.
+    `clicked`: it was opened from a list (results, a storefront), which is logged too."""
     t = req.t
     card = await get_deal_card(req.db, deal_id, req.now())
     if card is None:
         return [SendText(t("deal-gone"), buttons=main_menu(t))]
     await record_event(req.db, req.user.id, "view", category=card.category, deal_id=card.id,
                        merchant_id=card.merchant_id, now=req.now())
+    if clicked:
+        await log_event(req.db, "click", now=req.now(), user_id=req.user.id,
+                        category=card.category, deal_id=card.id, merchant_id=card.merchant_id)
     text = deal_card_text(t, card, req.user.timezone, req.now())
     follow_label = t("follow-button", name=card.merchant.get(req.lang))
     rows: list[tuple[Button, ...]] = [
@@ -449,11 +461,11 @@ async def follow_button(req: Request) -> list[Reply]:
     if parts is None:
         return await stale_button(req)
     t = req.t
-    result = await follow(req.db, req.user.id, parts[0], source="deal_card")
-    if result is None:
+    result = await follow(req.db, req.user.id, parts[0], req.now(), source="deal_card")
+    if result.outcome == "unknown":
         return await stale_button(req)
-    key = "follow-done" if result else "follow-already"
-    return [AnswerButton(event.query_id or "", t(key)), SendText(t(key))]
+    text = follow_text(t, result, req.user.timezone)
+    return [AnswerButton(event.query_id or "", text.splitlines()[0]), SendText(text)]
 
 
 @router.button("uf")

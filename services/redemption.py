@@ -29,6 +29,7 @@ from sqlmodel import col, select
 from services.catalog import Bilingual
 from services.codes import ReadCode, read_code
 from services.database import Database
+from services.events import log_event
 from storage.models import (
     CodeStatus,
     Deal,
@@ -311,6 +312,7 @@ async def confirm(db: Database, request_id: str, staff_user_id: int, store_id: i
         view = _view(row)
         if taken.rowcount == 1:
             outcome = "redeemed"
+            await log_event(conn, "redeem", now=now, code_id=code_id)
         elif view.status != CodeStatus.ISSUED:
             outcome = "taken"
         elif view.valid_until <= now:
