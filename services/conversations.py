@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlmodel import col, delete
+
 from services.database import Database
 from storage.models import ConversationState
 from storage.types import utcnow
@@ -64,10 +66,11 @@ async def set_state(
 
 
 async def clear_state(db: Database, chat_id: int, user_id: int) -> bool:
-    """Leave any flow; True when there was one."""
+    """Leave any flow; True when there was one (for exactly one of concurrent callers,
+    so a double-tapped final button acts once)."""
     async with db.transaction() as session:
-        row = await session.get(ConversationState, (chat_id, user_id))
-        if row is None:
-            return False
-        await session.delete(row)
-        return True
+        gone = await session.exec(  # type: ignore[call-overload]
+            delete(ConversationState).where(col(ConversationState.chat_id) == chat_id,
+                                            col(ConversationState.user_id) == user_id)
+        )
+        return bool(gone.rowcount == 1)

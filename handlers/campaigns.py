@@ -1,0 +1,481 @@
+"""The owner's pushes to followers: `/campaign` lists them, `/campaign new` makes one.
+
+`/campaign` shows the merchant's campaigns (offer, audience, schedule in the owner's
+time zone, status, how many runs) with a Cancel button on each scheduled one, and a
+New campaign button. A new campaign is one conversation ("campaign") asking one thing
+at a time, buttons first and typing accepted:
+
+  offer     which active coupon or deal on sale to promote
+  audience  all followers / nearby / interested in the offer's category / lapsed
+  radius    (nearby only) 1, 3 or 5 km, or typed: "2km", "800m", "2公里"
+  when      now / in 10 minutes / tomorrow 11:00 / every Friday 11:00, or typed
+  window    how long the pushes may take to reach everyone (1, 3, 6 or 12 hours)
+  preview   who and how many, when, warnings: Confirm / Change / Cancel
+
+A wrong answer is asked again with the reason; /cancel leaves at any point. The time is
+kept as the merchant typed it and read again at the preview and at Confirm, so "now"
+means the moment of confirming.
+
+Buttons:
+  cmpl:new                 start a new campaign (under the list)
+  cmpl:c:<id>  cmpl:y:<id> cancel a scheduled campaign (asks first) / cancel for sure
+  cmpl:n                   keep it
+  cmp:o:c:<id> cmp:o:d:<id>  promote this coupon template / deal
+  cmp:a:<audience>         all, nearby, interest, lapsed
+  cmp:r:<metres>           the nearby radius
+  cmp:w:<choice>           now, 10m, tmr, fri
+  cmp:win:<minutes>        the sending window
+  cmp:ok:<token>           confirm (works once: the token lives in the conversation)
+  cmp:chg  cmp:x           change the audience and on / drop the new campaign
+Every press re-checks that the presser owns the (approved) merchant.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from handlers.common import stale_replies
+from handlers.core import Button, ButtonPress, Command, Reply, SendText, Text, keyboard_rows
+from handlers.format import category_label, local_datetime
+from handlers.i18n import Translator
+from handlers.router import Request, Router
+from services.campaigns import (
+    AUDIENCES,
+    DEFAULT_WINDOW,
+    LAPSED_AFTER,
+    MAX_AHEAD,
+    MAX_RADIUS_M,
+    WINDOWS,
+    CampaignDraft,
+    CampaignInputError,
+    CampaignPreview,
+    CampaignView,
+    Promotable,
+    cancel_campaign,
+    create_campaign,
+    follower_count,
+    list_campaigns,
+    parse_audience,
+    parse_radius,
+    parse_schedule,
+    parse_window,
+    preview_campaign,
+    promotable,
+)
+from services.deals import Seller, seller_of
+from services.geo import format_distance
+from services.money import format_money
+
+router = Router()
+FLOW = "campaign"
+RADII = (1000, 3000, 5000)
+# The "when" buttons, as the words parse_schedule reads.
+WHEN_CHOICES = {"now": "now", "10m": "in 10 minutes", "tmr": "tomorrow 11:00",
+                "fri": "every friday 11:00"}
+NEW_WORDS = frozenset({"new", "create", "新建", "创建", "新"})
+BUTTON_TITLE_MAX = 28
+LIST_TITLE_MAX = 30
+# Where a refused draft goes back to, by the refusal's reason.
+STEP_OF_REASON = {
+    "offer": "offer", "offer_gone": "offer", "audience": "audience",
+    "audience_unknown": "audience", "no_stores": "audience", "empty_audience": "audience",
+    "radius": "radius", "past": "when", "too_far": "when", "schedule": "when",
+    "window": "window",
+}
+
+
+# --------------------------------------------------------------------------- who
+
+
+async def _approved_seller(req: Request) -> Seller | SendText:
+    """The approved merchant the user owns, or the reply saying why they cannot push
+    (the same three answers as the other merchant commands)."""
+    seller = await seller_of(req.db, req.user.id)
+    if seller is None:
+        return SendText(req.t("campaign-owner-only"))
+    if seller.suspended:
+        return SendText(req.t("campaign-suspended"))
+    if not seller.approved:
+        return SendText(req.t("campaign-not-approved"))
+    return seller
+
+
+# --------------------------------------------------------------------------- words
+
+
+def _number(text: str) -> int | None:
+    """A plain id from button data; None for anything forged (signs, letters, huge)."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 12 else None
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _distance(metres: int) -> str:
+    return f"{metres // 1000} km" if metres % 1000 == 0 else format_distance(metres)
+
+
+def _audience_words(t: Translator, audience: str, radius_m: int | None,
+                    category: str | None) -> str:
+    """"All followers", "Followers within 3 km", "Followers into 🍲 Hotpot", ..."""
+    if audience == "nearby" and radius_m is not None:
+        return t("campaign-aud-nearby", distance=_distance(radius_m))
+    if audience == "interest":
+        return t("campaign-aud-interest", category=category_label(t.lang, category or ""))
+    if audience == "lapsed":
+        return t("campaign-aud-lapsed", days=LAPSED_AFTER.days)
+    return t("campaign-aud-all")
+
+
+def _rule_words(t: Translator, kind: str, weekday: int | None, local_time: int) -> str:
+    """"每周五 11:00" / "every Friday 11:00" / "每天 11:00"; "" for a one-off."""
+    clock = f"{local_time // 60:02d}:{local_time % 60:02d}"
+    if kind == "weekly" and weekday is not None:
+        return t("campaign-rule-weekly", weekday=t(f"campaign-weekday-{weekday}"), time=clock)
+    if kind == "daily":
+        return t("campaign-rule-daily", time=clock)
+    return ""
+
+
+def _schedule_words(t: Translator, view: CampaignView, timezone: str) -> str:
+    """A listed campaign's schedule: its rule, or its moment in the owner's time zone."""
+    return (_rule_words(t, view.schedule, view.weekday, view.local_time)
+            or local_datetime(view.run_at, timezone))
+
+
+def _offer_label(t: Translator, offer: Promotable) -> str:
+    title = _short(offer.title.get(t.lang) or t("campaign-untitled", number=str(offer.id)),
+                   BUTTON_TITLE_MAX)
+    if offer.kind == "coupon":
+        return t("campaign-offer-coupon", title=title)
+    return t("campaign-offer-deal", title=title,
+             price=format_money(offer.price or 0, offer.currency, t.lang))
+
+
+def _window_words(t: Translator, minutes: int) -> str:
+    return t("campaign-window-hours", hours=minutes // 60)
+
+
+def _problem(t: Translator, reason: str) -> str:
+    return t(f"campaign-bad-{reason}", days=MAX_AHEAD.days, max_km=MAX_RADIUS_M // 1000)
+
+
+# --------------------------------------------------------------------------- /campaign
+
+
+@router.command("campaign")
+async def campaign_command(req: Request) -> list[Reply]:
+    """The owner's campaigns with Cancel and New buttons; `/campaign new` starts one."""
+    seller = await _approved_seller(req)
+    if isinstance(seller, SendText):
+        return [seller]
+    event = req.incoming.event
+    args = event.args.strip().lower() if isinstance(event, Command) else ""
+    if args in NEW_WORDS:
+        return await _start(req)
+    return await _campaign_list(req)
+
+
+async def _campaign_list(req: Request) -> list[Reply]:
+    t = req.t
+    views = await list_campaigns(req.db, req.user.id)
+    new = Button(t("campaign-new-button"), data="cmpl:new")
+    if not views:
+        return [SendText(t("campaign-list-none"), buttons=((new,),))]
+    lines = [t("campaign-list-title", count=len(views))]
+    buttons: list[Button] = []
+    for view in views:
+        offer = _short(view.offer.get(req.lang) or t("campaign-offer-gone"), LIST_TITLE_MAX)
+        lines.append(t(
+            "campaign-list-line", number=str(view.id), offer=offer,
+            audience=_audience_words(t, view.audience, view.radius_m, view.category),
+            schedule=_schedule_words(t, view, req.user.timezone),
+            status=t(f"campaign-status-{view.status}"), runs=view.runs,
+        ))
+        if view.scheduled:
+            buttons.append(Button(t("campaign-cancel-button", number=str(view.id)),
+                                  data=f"cmpl:c:{view.id}"))
+    return [SendText("\n".join(lines), buttons=(*keyboard_rows(buttons, 2), (new,)))]
+
+
+@router.button("cmpl")
+async def campaign_list_button(req: Request) -> list[Reply]:
+    """New campaign, or cancelling one of the list (asked first, then done once)."""
+    event = req.incoming.event
+    assert isinstance(event, ButtonPress)
+    seller = await _approved_seller(req)
+    if isinstance(seller, SendText):
+        return [seller]
+    t = req.t
+    parts = event.data.split(":")[1:]
+    what = parts[0] if parts else ""
+    if what == "new" and len(parts) == 1:
+        return await _start(req)
+    if what == "n" and len(parts) == 1:
+        return [SendText(t("campaign-cancel-kept"))]
+    campaign_id = _number(parts[1]) if what in ("c", "y") and len(parts) == 2 else None
+    if campaign_id is None:
+        return stale_replies(req)
+    view = next((v for v in await list_campaigns(req.db, req.user.id) if v.id == campaign_id),
+                None)
+    if view is None:  # not one of this owner's campaigns
+        return stale_replies(req)
+    if what == "c":
+        if not view.scheduled:
+            return [SendText(t("campaign-not-scheduled", number=str(campaign_id)))]
+        return [SendText(t("campaign-cancel-ask", number=str(campaign_id)),
+                         buttons=((Button(t("campaign-cancel-yes"), data=f"cmpl:y:{campaign_id}"),
+                                   Button(t("campaign-cancel-no"), data="cmpl:n")),))]
+    if not await cancel_campaign(req.db, req.user.id, campaign_id):
+        return [SendText(t("campaign-not-scheduled", number=str(campaign_id)))]
+    if req.app.campaigns is not None:
+        await req.app.campaigns.unschedule(campaign_id)
+    return [SendText(t("campaign-cancel-done", number=str(campaign_id)))]
+
+
+# --------------------------------------------------------------------------- the new campaign
+
+
+async def _start(req: Request) -> list[Reply]:
+    """Begin a new campaign at the offer step; without anything to promote, say how to
+    make something."""
+    coupons, deals = await promotable(req.db, req.user.id, req.now())
+    if not coupons and not deals:
+        return [SendText(req.t("campaign-nothing-to-promote"))]
+    await req.enter_flow(FLOW, "offer")
+    return [SendText(req.t("campaign-intro")), _offer_question(req, coupons, deals)]
+
+
+def _offer_question(req: Request, coupons: list[Promotable], deals: list[Promotable],
+                    problem: str = "") -> SendText:
+    t = req.t
+    buttons = [Button(_offer_label(t, offer),
+                      data=f"cmp:o:{'c' if offer.kind == 'coupon' else 'd'}:{offer.id}")
+               for offer in (*coupons, *deals)]
+    text = t("campaign-ask-offer")
+    return SendText(f"{problem}\n{text}" if problem else text, buttons=keyboard_rows(buttons))
+
+
+async def _ask(req: Request, step: str, data: dict[str, Any], problem: str = "") -> list[Reply]:
+    """Move to `step` and ask its question (after the reason the last answer was refused)."""
+    t = req.t
+    data.pop("token", None)  # only a shown preview can be confirmed
+    await req.enter_flow(FLOW, step, **data)
+    if step == "offer":
+        coupons, deals = await promotable(req.db, req.user.id, req.now())
+        if not coupons and not deals:
+            await req.leave_flow()
+            return [SendText("\n".join(filter(None, (problem,
+                                                     t("campaign-nothing-to-promote")))))]
+        return [_offer_question(req, coupons, deals, problem)]
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    if step == "audience":
+        category = category_label(req.lang, str(data.get("offer_category") or ""))
+        buttons = keyboard_rows([
+            Button(t("campaign-audience-all"), data="cmp:a:all"),
+            Button(t("campaign-audience-nearby"), data="cmp:a:nearby"),
+            Button(t("campaign-audience-interest", category=category), data="cmp:a:interest"),
+            Button(t("campaign-audience-lapsed", days=LAPSED_AFTER.days), data="cmp:a:lapsed"),
+        ])
+    elif step == "radius":
+        buttons = keyboard_rows([Button(_distance(r), data=f"cmp:r:{r}") for r in RADII], 3)
+    elif step == "when":
+        buttons = keyboard_rows([Button(t(f"campaign-when-{key}"), data=f"cmp:w:{key}")
+                                 for key in WHEN_CHOICES], 2)
+    elif step == "window":
+        buttons = keyboard_rows([
+            Button(t("campaign-window-default" if minutes == DEFAULT_WINDOW
+                     else "campaign-window-hours", hours=minutes // 60),
+                   data=f"cmp:win:{minutes}")
+            for minutes in WINDOWS], 4)
+    text = t(f"campaign-ask-{step}", days=MAX_AHEAD.days, max_km=MAX_RADIUS_M // 1000)
+    return [SendText(f"{problem}\n{text}" if problem else text, buttons=buttons)]
+
+
+def _draft_of(req: Request, data: dict[str, Any]) -> CampaignDraft:
+    """The draft the conversation holds, its time read again now (CampaignInputError if
+    it no longer makes a campaign)."""
+    audience = str(data.get("audience", ""))
+    return CampaignDraft(
+        schedule=parse_schedule(str(data.get("when", "")), req.now(), req.user.timezone),
+        audience=audience,
+        template_id=data.get("template_id"), deal_id=data.get("deal_id"),
+        radius_m=data.get("radius_m") if audience == "nearby" else None,
+        category=data.get("offer_category") if audience == "interest" else None,
+        window_minutes=int(data.get("window") or DEFAULT_WINDOW),
+    )
+
+
+async def _preview(req: Request, data: dict[str, Any]) -> list[Reply]:
+    """Check the draft and show what confirming would do, or send the owner back to the
+    step that needs another answer."""
+    try:
+        draft = _draft_of(req, data)
+        preview = await preview_campaign(req.db, req.user.id, draft, req.now(),
+                                         req.app.options.push_max_per_day)
+    except CampaignInputError as error:
+        return await _refused(req, data, error)
+    data["token"] = secrets.token_hex(4)
+    await req.enter_flow(FLOW, "preview", **data)
+    t = req.t
+    buttons = ((Button(t("campaign-confirm"), data=f"cmp:ok:{data['token']}"),),
+               (Button(t("campaign-change"), data="cmp:chg"),
+                Button(t("campaign-drop"), data="cmp:x")))
+    return [SendText(_preview_text(req, draft, preview), buttons=buttons)]
+
+
+def _preview_text(req: Request, draft: CampaignDraft, preview: CampaignPreview) -> str:
+    t = req.t
+    schedule = draft.schedule
+    first = local_datetime(preview.first_run, req.user.timezone)
+    rule = _rule_words(t, schedule.kind, schedule.weekday, schedule.local_time)
+    lines = [
+        t("campaign-preview-title"),
+        t(f"campaign-preview-offer-{preview.offer_kind}", offer=preview.offer.get(req.lang)
+          or t("campaign-untitled", number=str(draft.template_id or draft.deal_id or ""))),
+        t("campaign-preview-audience",
+          audience=_audience_words(t, draft.audience, draft.radius_m, preview.category),
+          size=preview.audience_size, reachable=preview.reachable),
+        t("campaign-preview-first", first=first) if not rule
+        else t("campaign-preview-rule", rule=rule, first=first),
+        t("campaign-preview-window", window=_window_words(t, draft.window_minutes)),
+        t("campaign-window-explain"),
+    ]
+    lines += [f"⚠️ {t(f'campaign-warn-{key}', **args)}" for key, args in preview.warnings]
+    return "\n".join(lines)
+
+
+async def _refused(req: Request, data: dict[str, Any], error: CampaignInputError) -> list[Reply]:
+    """A draft the service refused: the reason, and the question to answer again (or the
+    end of the conversation when nothing can fix it here)."""
+    t = req.t
+    reason = error.reason
+    if reason == "empty_audience":
+        seller = await seller_of(req.db, req.user.id)
+        if seller is not None and await follower_count(req.db, seller.merchant_id) == 0:
+            await req.leave_flow()
+            return [SendText(t("campaign-bad-no_followers"))]
+    step = STEP_OF_REASON.get(reason)
+    if step is None:  # not_owner: the merchant changed status in the meantime
+        await req.leave_flow()
+        return [SendText(_problem(t, reason))]
+    return await _ask(req, step, data, _problem(t, reason))
+
+
+async def _after_audience(req: Request, data: dict[str, Any]) -> list[Reply]:
+    return await _ask(req, "radius" if data["audience"] == "nearby" else "when", data)
+
+
+@router.flow(FLOW)
+async def campaign_step(req: Request) -> list[Reply]:
+    """A typed answer at the step the owner is at."""
+    state = req.state
+    assert state is not None
+    seller = await _approved_seller(req)
+    if isinstance(seller, SendText):
+        await req.leave_flow()
+        return [seller]
+    data, step, event = dict(state.data), state.step, req.incoming.event
+    t = req.t
+    if step == "preview":
+        return await _preview(req, data)
+    if not isinstance(event, Text):
+        return await _ask(req, step, data, t("campaign-bad-not_text"))
+    text = event.text
+    try:
+        if step == "audience":
+            data["audience"] = parse_audience(text)
+            return await _after_audience(req, data)
+        if step == "radius":
+            data["radius_m"] = parse_radius(text)
+            return await _ask(req, "when", data)
+        if step == "when":
+            parse_schedule(text, req.now(), req.user.timezone)
+            data["when"] = " ".join(text.split())[:100]
+            return await _ask(req, "window", data)
+        if step == "window":
+            data["window"] = parse_window(text)
+            return await _preview(req, data)
+    except CampaignInputError as error:
+        return await _ask(req, step, data, _problem(t, error.reason))
+    return await _ask(req, step, data, t("campaign-bad-use_buttons"))
+
+
+@router.button("cmp")
+async def campaign_button(req: Request) -> list[Reply]:
+    """A choice inside the new-campaign conversation, or the preview's Confirm / Change /
+    Cancel; a press that does not belong to the current step is stale."""
+    state, event = req.state, req.incoming.event
+    assert isinstance(event, ButtonPress)
+    if state is None or state.flow != FLOW:
+        return stale_replies(req)
+    seller = await _approved_seller(req)
+    if isinstance(seller, SendText):
+        await req.leave_flow()
+        return [seller]
+    parts = event.data.split(":")[1:]
+    data, step = dict(state.data), state.step
+    what, args = (parts[0], parts[1:]) if parts else ("", [])
+    if what == "x" and not args:
+        await req.leave_flow()
+        return [SendText(req.t("campaign-dropped"))]
+    if step == "offer" and what == "o" and len(args) == 2:
+        return await _choose_offer(req, data, args[0], args[1])
+    if step == "audience" and what == "a" and len(args) == 1 and args[0] in AUDIENCES:
+        data["audience"] = args[0]
+        return await _after_audience(req, data)
+    if step == "radius" and what == "r" and len(args) == 1 and args[0] in map(str, RADII):
+        data["radius_m"] = int(args[0])
+        return await _ask(req, "when", data)
+    if step == "when" and what == "w" and len(args) == 1 and args[0] in WHEN_CHOICES:
+        data["when"] = WHEN_CHOICES[args[0]]
+        return await _ask(req, "window", data)
+    if step == "window" and what == "win" and len(args) == 1 and args[0] in map(str, WINDOWS):
+        data["window"] = int(args[0])
+        return await _preview(req, data)
+    if step == "preview" and what == "chg" and not args:
+        return await _ask(req, "audience", data)
+    if (step == "preview" and what == "ok" and len(args) == 1 and data.get("token")
+            and secrets.compare_digest(str(data["token"]), args[0])):
+        return await _confirm(req, data)
+    return stale_replies(req)
+
+
+async def _choose_offer(req: Request, data: dict[str, Any], kind: str,
+                        raw_id: str) -> list[Reply]:
+    """The offer button: it must still be one of the merchant's promotable offers."""
+    coupons, deals = await promotable(req.db, req.user.id, req.now())
+    pool = {"c": coupons, "d": deals}.get(kind, [])
+    chosen = next((offer for offer in pool if str(offer.id) == raw_id), None)
+    if chosen is None:
+        return stale_replies(req)
+    data.update(template_id=chosen.id if chosen.kind == "coupon" else None,
+                deal_id=chosen.id if chosen.kind == "deal" else None,
+                offer_category=chosen.category)
+    return await _ask(req, "audience", data)
+
+
+async def _confirm(req: Request, data: dict[str, Any]) -> list[Reply]:
+    """Store the campaign once: leaving the conversation is the one-time ticket, so a
+    second press of Confirm (even at the same instant) finds nothing to confirm."""
+    if not await req.leave_flow():
+        return stale_replies(req)
+    try:
+        draft = _draft_of(req, data)
+        campaign_id = await create_campaign(req.db, req.user.id, draft, req.now(),
+                                            req.app.options.push_max_per_day,
+                                            report_chat_id=req.chat_id)
+    except CampaignInputError as error:
+        return await _refused(req, data, error)
+    if req.app.campaigns is not None:
+        await req.app.campaigns.schedule(campaign_id)
+    t = req.t
+    first = local_datetime(max(draft.schedule.run_at, req.now()), req.user.timezone)
+    rule = _rule_words(t, draft.schedule.kind, draft.schedule.weekday, draft.schedule.local_time)
+    if rule:
+        return [SendText(t("campaign-scheduled-rule", number=str(campaign_id), first=first,
+                           rule=rule))]
+    return [SendText(t("campaign-scheduled-once", number=str(campaign_id), first=first))]
+
