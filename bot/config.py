@@ -91,6 +91,10 @@ class Settings(BaseSettings):
         default="",
         description="Font file for `o2o poster` (a CJK font for Chinese); empty: search.",
     )
+    push_rate: float = Field(default=30.0, gt=0, le=10_000,
+                             description="Pushes sent per second, all chats together.")
+    push_max_per_day: int = Field(default=2, ge=1, le=20,
+                                  description="Most pushes a user gets per day (all merchants).")
 
     @field_validator("database_url")
     @classmethod

@@ -5,20 +5,27 @@ Every `INTERVAL` seconds, one run at a time:
 - codes past their validity expire, or are refunded when the deal's policy says so;
 - refunds a provider could not make yet are tried again (same idempotency key);
 - paid orders whose codes never reached the chat (a crash between paying and sending)
-  get their codes sent again.
+  get their codes sent again;
+- taste profiles of people who did something since the last round are brought up to date.
+
+Campaign timers and the push sender (`bot.pushes`) start with it: `start_jobs`.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.pushes import CampaignTimers, PushSender, start_pushes
 from bot.runtime import Runtime
 from handlers.checkout import delivery_replies
 from handlers.core import SendText
 from handlers.i18n import Translator, language_of
+from services.campaigns import latest_occurrence, scheduled_campaigns
 from services.checkout import (
     get_order,
     mark_delivered,
@@ -26,12 +33,15 @@ from services.checkout import (
     undelivered_orders,
 )
 from services.money import format_money
+from services.profiles import refresh_profiles
 from services.refunds import RefundDone, carry_out, expire_codes, pending_refunds
 from services.users import get_profile_by_telegram_id
 
 log = structlog.get_logger("o2o.jobs")
 INTERVAL = 30  # seconds
+INTERVAL_DELTA = timedelta(seconds=INTERVAL)
 REDELIVER_AFTER = timedelta(minutes=2)
+_last_refresh: dict[int, datetime] = {}  # per database: when profiles were last refreshed
 
 
 async def _tell_refund(runtime: Runtime, done: RefundDone) -> None:
@@ -67,8 +77,10 @@ async def housekeeping(runtime: Runtime) -> dict[str, int]:
         if order_chat is not None and await runtime.send(order_chat, replies):
             await mark_delivered(db, order_id, now)
             redelivered += 1
+    profiles = await refresh_profiles(db, now, since=_last_refresh.get(id(db)))
+    _last_refresh[id(db)] = now - INTERVAL_DELTA  # overlap: late commits are not missed
     report = {"expired_orders": expired_orders, "refunds": len(refund_ids),
-              "refunded": refunded, "redelivered": redelivered}
+              "refunded": refunded, "redelivered": redelivered, "profiles": profiles}
     if any(report.values()):
         log.info("housekeeping", **report)
     return report
@@ -79,11 +91,63 @@ async def _chat_of_order(runtime: Runtime, order_id: int) -> int | None:
     return order.user_telegram_id if order else None
 
 
-def start_scheduler(runtime: Runtime) -> AsyncIOScheduler:
-    """Run `housekeeping` every INTERVAL seconds in the running event loop."""
+@dataclass
+class Jobs:
+    """The running background work: housekeeping, campaign timers and the push sender."""
+
+    scheduler: AsyncIOScheduler
+    sender: PushSender
+    timers: CampaignTimers
+    stop_sending: asyncio.Event
+    sending: asyncio.Task[None]
+
+    async def stop(self) -> None:
+        """Stop sending (the batch in hand is settled first) and the timers."""
+        self.stop_sending.set()
+        await self.sending
+        self.scheduler.shutdown(wait=False)
+        self.timers.close()
+
+
+async def start_jobs(runtime: Runtime) -> Jobs:
+    """Start housekeeping every INTERVAL seconds, the campaign timers (restored from the
+    database, missed starts caught up) and the push sender, in the running event loop."""
     scheduler = AsyncIOScheduler(timezone="UTC")
     scheduler.add_job(housekeeping, "interval", seconds=INTERVAL, args=[runtime],
                       id="housekeeping", max_instances=1, coalesce=True,
                       next_run_time=runtime.app.clock())
+    sender, timers = start_pushes(runtime, scheduler)
+    await sender.recover()
     scheduler.start()
-    return scheduler
+    await timers.catch_up()
+    stop = asyncio.Event()
+    task = asyncio.create_task(sender.run_forever(stop), name="push-sender")
+    return Jobs(scheduler, sender, timers, stop, task)
+
+
+async def run_due(runtime: Runtime) -> dict[str, int]:
+    """Do now, in order, what the background jobs would do by the app's clock: one
+    housekeeping round, every campaign start that has come, and all pushes that are due.
+    The scripted shell's `/later` and tests use it instead of waiting on timers."""
+    report = await housekeeping(runtime)
+    sender = runtime.pushes
+    if sender is None:
+        settings = runtime.settings
+        sender = runtime.pushes = PushSender(runtime, settings.push_rate,
+                                             settings.push_max_per_day)
+    now = runtime.app.clock()
+    fired = 0
+    for campaign in await scheduled_campaigns(runtime.db):
+        assert campaign.id is not None
+        started = latest_occurrence(campaign, now)
+        if started is not None and now < started + timedelta(minutes=campaign.window_minutes):
+            fired += await sender.fire(campaign.id) is not None
+    pushed = 0
+    while True:
+        sender.reset_pacing()  # a scripted run does not sleep off real-time waits
+        handed = await sender.tick()
+        if not handed:
+            break
+        pushed += handed
+    await sender.report_progress(force=True)
+    return {**report, "campaigns_fired": fired, "pushed": pushed}

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import structlog
 
@@ -27,6 +28,22 @@ Outbox = Callable[[int, list[Reply]], Awaitable[int]]
 """Sends replies to a chat outside any conversation turn; returns how many went out."""
 
 
+@dataclass(frozen=True)
+class PushOutcome:
+    """What Telegram answered to one push: "sent" (with the message id), "retry_after"
+    (429: not delivered, wait `retry_after` seconds), "forbidden" (403: the user blocked
+    the bot), "bad_request" (400) or "network" (nobody knows whether it arrived)."""
+
+    kind: str
+    message_id: int | None = None
+    retry_after: float = 0.0
+    error: str = ""
+
+
+Pusher = Callable[[int, Reply], Awaitable[PushOutcome]]
+"""Sends one push once, without retries, and reports exactly how it went."""
+
+
 @dataclass
 class Runtime:
     """A started assistant: its settings, database, app context and router.
@@ -40,6 +57,8 @@ class Runtime:
     app: App
     router: Router
     outbox: Outbox | None = None
+    pusher: Pusher | None = None
+    pushes: Any = None  # the push sender (bot.pushes.PushSender) once scheduling started
 
     async def send(self, chat_id: int, replies: list[Reply]) -> int:
         """Send replies to a chat through the outbox; 0 when there is none (yet)."""
@@ -107,6 +126,7 @@ def options_from(settings: Settings, bot_username: str | None = None) -> Options
         admin_ids=tuple(settings.admin_ids),
         bot_username=bot_username or settings.bot_username,
         poster_font=settings.poster_font,
+        push_max_per_day=settings.push_max_per_day,
     )
 
 

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from handlers import (
     admin,
+    campaigns,
     checkout,
     codes,
+    coupons,
     deals,
     inline,
     menu,
     merchant,
+    pushes,
     redeem,
     search,
+    settings,
     staff,
     start,
     stats,
@@ -24,7 +28,8 @@ from handlers.router import Router
 def build_router() -> Router:
     """The router with all flows of the assistant registered."""
     root = Router()
-    for module in (start, menu, search, understand, inline, checkout, codes, redeem,
-                   staff, merchant, stores, deals, stats, admin):
+    for module in (start, menu, settings, search, understand, inline, checkout, codes,
+                   coupons, redeem, staff, merchant, stores, deals, stats, admin, campaigns,
+                   pushes):
         root.include(module.router)
     return root

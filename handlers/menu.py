@@ -1,11 +1,11 @@
-"""Greeting, main menu, help, settings, and polite answers to everything unexpected."""
+"""Greeting, main menu, help, and polite answers to everything unexpected (the
+settings live in handlers.settings)."""
 
 from __future__ import annotations
 
 from handlers.codes import my_codes
 from handlers.common import main_menu, stale_replies
 from handlers.core import (
-    AnswerButton,
     Button,
     ButtonPress,
     KeyButton,
@@ -15,11 +15,11 @@ from handlers.core import (
     Unsupported,
 )
 from handlers.format import category_label
-from handlers.i18n import normalize_language
 from handlers.router import Request, Router
+from handlers.settings import settings
 from services.follows import list_following
+from services.push_settings import set_reachable
 from services.taxonomy import CATEGORIES
-from services.users import set_language
 
 router = Router()
 
@@ -71,47 +71,6 @@ async def following(req: Request) -> Reply:
         lines.append(f"• {name}")
         buttons.append((Button(t("unfollow-button", name=name), data=f"uf:{m.merchant_id}"),))
     return SendText("\n".join(lines), buttons=tuple(buttons))
-
-
-@router.command("settings")
-async def settings(req: Request) -> Reply:
-    t = req.t
-    current = t("language-auto") if req.user.language is None else t(f"language-{req.lang}")
-    return SendText(
-        t("settings-text", language=current),
-        buttons=(
-            (
-                Button("中文", data="lang:zh"),
-                Button("English", data="lang:en"),
-                Button(t("language-auto"), data="lang:auto"),
-            ),
-        ),
-    )
-
-
-@router.command("language", "lang")
-async def language_command(req: Request) -> Reply:
-    return await settings(req)
-
-
-@router.button("lang")
-async def choose_language(req: Request) -> list[Reply]:
-    event = req.incoming.event
-    assert isinstance(event, ButtonPress)
-    choice = event.data.split(":", 1)[1] if ":" in event.data else ""
-    if choice not in ("zh", "en", "auto"):
-        return await stale_button(req)
-    await set_language(req.db, req.user.id, None if choice == "auto" else choice)
-    req.lang = (
-        normalize_language(req.incoming.sender.language_code, req.app.options.default_language)
-        if choice == "auto"
-        else choice
-    )
-    t = req.t
-    return [
-        AnswerButton(event.query_id or "", t("language-set")),
-        SendText(t("language-set"), buttons=main_menu(t)),
-    ]
 
 
 @router.command("cancel")
@@ -173,9 +132,11 @@ async def stale_button(req: Request) -> list[Reply]:
 
 @router.on("member_status")
 async def member_status(req: Request) -> None:
-    # Nothing to say to someone who blocked us; the push issue records reachability.
+    """Telegram says the user blocked (or unblocked) the bot: pushes stop (or resume).
+    Nothing is said: a blocked chat cannot be written to."""
     event = req.incoming.event
     assert isinstance(event, MemberStatus)
+    await set_reachable(req.db, req.incoming.sender.id, not event.blocked, req.now())
     return None
 
 

@@ -35,6 +35,7 @@ from handlers.core import (
 from handlers.i18n import Translator, normalize_language
 from handlers.vocabulary import load_vocabulary
 from nlu import Parser
+from services.campaigns import CampaignScheduler
 from services.clock import utcnow
 from services.conversations import FlowState, clear_state, get_state, set_state
 from services.database import Database
@@ -57,6 +58,7 @@ class Options:
     admin_ids: tuple[int, ...] = ()  # Telegram ids of platform admins
     bot_username: str = "o2o_demo_bot"  # learnt from Telegram by `o2o run`
     poster_font: str | None = None  # a font file for posters; None = search the system
+    push_max_per_day: int = 2  # the platform's cap on pushes per user per day (all merchants)
 
 
 @dataclass
@@ -67,6 +69,7 @@ class App:
     options: Options = field(default_factory=Options)
     clock: Callable[[], datetime] = utcnow
     parser: Parser | None = None  # built from the database on first use
+    campaigns: CampaignScheduler | None = None  # the bot's timer; None: stored, run at start
     payments: Payments = field(default_factory=lambda: Payments(
         "sandbox", {"sandbox": SandboxProvider("http://127.0.0.1:8080")}))
 

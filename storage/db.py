@@ -63,6 +63,7 @@ class Database:
         self, url: str, *, echo: bool = False, pool_size: int = 10, schema: str | None = None
     ) -> None:
         self.url = url
+        self.schema = schema  # PostgreSQL: where the tables are (None: the default)
         parsed = make_url(url)
         self.dialect = parsed.get_backend_name()
         kwargs: dict[str, Any] = {"echo": echo}

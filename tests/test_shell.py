@@ -90,3 +90,23 @@ def test_the_merchant_journey_script_from_application_to_stats(tmp_path: Path) -
     [chart] = list((tmp_path / "files").glob("*stats-7d.png"))
     with Image.open(chart) as image:
         assert image.size[0] >= 800
+
+
+def test_the_push_journey_script_from_poster_to_a_deferred_push(tmp_path: Path) -> None:
+    """The push issue's done-when, as `examples/push_journey.txt` plays it: a shopper
+    scans the poster (follow + welcome coupon), a campaign a minute ahead fires, she
+    claims its coupon and checkout applies it, and quiet hours hold a night push till
+    08:00."""
+    script = (ROOT / "examples" / "push_journey.txt").read_text(encoding="utf-8")
+    result = run_shell(tmp_path, script, "--files", "files", "--echo",
+                       "--now", "2026-11-25T12:00+08:00")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Traceback" not in out + result.stderr
+    for step in ("已关注「海底捞火锅」", "关注礼「满50减10」已放入你的券包",
+                 "海底捞火锅 送你一张优惠券：满100减20", "已放进你的卡包",
+                 "已用券「满100减20」：-¥20，实付 ¥338", "推送 #2 已安排好"):
+        assert step in out, step
+    night, morning = out.split("» /later 11h")[1].split("» /later 9h")
+    assert "一人食火锅套餐，¥88" not in night  # 23:02 in Shanghai: quiet hours
+    assert "一人食火锅套餐，¥88" in morning and "延后（免打扰 / 常用时段）1" in morning

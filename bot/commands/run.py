@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.commands.common import add_database_option, settings_from
 from bot.config import ConfigError, Settings
-from bot.jobs import start_scheduler
+from bot.jobs import Jobs, start_jobs
 from bot.runtime import configure_logging, start_runtime
 from bot.web import start_web
 
@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
 async def _serve(settings: Settings) -> None:
     runtime = await start_runtime(settings, seed_if_empty=False)
     web = None
-    scheduler = None
+    jobs: Jobs | None = None
     try:
         assert settings.bot_token is not None
         token = settings.bot_token.get_secret_value()
@@ -61,11 +61,11 @@ async def _serve(settings: Settings) -> None:
         except OSError as exc:
             raise ConfigError(f"config error: web_port: can't listen on {settings.web_host}:"
                               f"{settings.web_port} ({exc.strerror}); set O2O_WEB_PORT") from None
-        scheduler = start_scheduler(runtime)
+        jobs = await start_jobs(runtime)
         await transport.run_polling()
     finally:
-        if scheduler is not None:
-            scheduler.shutdown(wait=False)
+        if jobs is not None:
+            await jobs.stop()
         if web is not None:
             await web.cleanup()
         await runtime.close()

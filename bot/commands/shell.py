@@ -6,13 +6,13 @@ import argparse
 import asyncio
 import sys
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
 from aiohttp.web import AppRunner
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.commands.common import add_database_option, settings_from
-from bot.jobs import start_scheduler
+from bot.jobs import Jobs, start_jobs
 from bot.runtime import configure_logging, start_runtime
 from bot.transports.console import ConsoleShell, interactive_lines, read_lines
 from bot.web import start_web
@@ -32,7 +32,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--user", default="guest", help="the name of the user you play")
     parser.add_argument("--files", metavar="DIR", help="where pictures are saved")
     parser.add_argument("--echo", action="store_true", help="print each input line (scripts)")
+    parser.add_argument("--now", type=_moment, metavar="ISO",
+                        help="start the shell's clock here, e.g. 2026-11-25T12:00+08:00 "
+                             "(scripts that must not depend on the time of day)")
     parser.set_defaults(func=run)
+
+
+def _moment(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError("give a timezone, e.g. 2026-11-25T12:00+08:00")
+    return moment
 
 
 def run(args: argparse.Namespace) -> int:
@@ -48,7 +58,7 @@ async def _shell(settings, args: argparse.Namespace) -> int:  # type: ignore[no-
     runtime.app.options = replace(
         options, admin_ids=(*options.admin_ids, demo_telegram_id(SHELL_ADMIN)))
     web: AppRunner | None = None
-    scheduler: AsyncIOScheduler | None = None
+    jobs: Jobs | None = None
     try:
         shell = ConsoleShell(
             runtime,
@@ -57,6 +67,8 @@ async def _shell(settings, args: argparse.Namespace) -> int:  # type: ignore[no-
             files_dir=Path(args.files) if args.files else None,
             echo=args.echo,
         )
+        if args.now is not None:
+            shell.clock_offset = args.now - runtime.app.clock()
         interactive = sys.stdin.isatty()
         lines = interactive_lines() if interactive else read_lines(sys.stdin)
         if interactive:
@@ -70,12 +82,12 @@ async def _shell(settings, args: argparse.Namespace) -> int:  # type: ignore[no-
             except OSError as exc:
                 shell.print(f"(web server not started: {exc.strerror}; the Pay button still "
                             "works here)")
-            scheduler = start_scheduler(runtime)
+            jobs = await start_jobs(runtime)
         async for line in lines:
             await shell.handle_line(line)
     finally:
-        if scheduler is not None:
-            scheduler.shutdown(wait=False)
+        if jobs is not None:
+            await jobs.stop()
         if web is not None:
             await web.cleanup()
         await runtime.close()

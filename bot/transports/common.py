@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import structlog
 
-from bot.runtime import Outbox, Runtime
+from bot.runtime import Outbox, Pusher, PushOutcome, Runtime
 from handlers.core import TELEGRAM_TEXT_MAX, EditText, Notify, Reply, SendText
 from services.payments.telegram import StarRefunder, TelegramProvider
 
@@ -43,7 +43,7 @@ class Failure:
 async def deliver(
     chat_id: int,
     reply: Reply,
-    send_once: Callable[[int, Reply], Awaitable[None]],
+    send_once: Callable[[int, Reply], Awaitable[object]],
     classify: Callable[[Exception], Failure | None],
 ) -> bool:
     """Carry out one reply under the one retry policy of every transport.
@@ -114,10 +114,29 @@ async def deliver_all(
     return sent
 
 
-def attach(runtime: Runtime, send: Outbox, refund_stars: StarRefunder) -> None:
+async def push_once(
+    chat_id: int,
+    reply: Reply,
+    send_once: Callable[[int, Reply], Awaitable[int | None]],
+    classify: Callable[[Exception], Failure | None],
+) -> PushOutcome:
+    """Try one push once and say what Telegram answered, in the push sender's terms."""
+    try:
+        message_id = await send_once(chat_id, reply)
+    except Exception as exc:
+        failure = classify(exc)
+        if failure is None:
+            raise
+        return PushOutcome(failure.kind, retry_after=failure.retry_after, error=failure.message)
+    return PushOutcome("sent", message_id=message_id)
+
+
+def attach(runtime: Runtime, send: Outbox, refund_stars: StarRefunder, push: Pusher) -> None:
     """Make a transport the runtime's way to users: the web server and the jobs send
-    through `send`, and Telegram Stars are refunded through `refund_stars`."""
+    through `send`, campaign pushes through `push`, and Telegram Stars are refunded
+    through `refund_stars`."""
     runtime.outbox = send
+    runtime.pusher = push
     telegram = runtime.app.payments.get("telegram")
     if isinstance(telegram, TelegramProvider):
         telegram.star_refunder = refund_stars

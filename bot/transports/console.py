@@ -27,10 +27,11 @@ import re
 import sys
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
 
-from bot.runtime import Runtime
+from bot.runtime import PushOutcome, Runtime
 from handlers.core import (
     AnswerButton,
     AnswerInline,
@@ -96,6 +97,11 @@ class ConsoleShell:
         bot = re.escape(runtime.app.options.bot_username)
         self._link_pattern = re.compile(rf"https://t\.me/{bot}\?start=([A-Za-z0-9_-]{{1,64}})")
         runtime.outbox = self.outbox
+        runtime.pusher = self.push
+        # `/later` moves this shell's clock on; everything reads the time through it.
+        self.clock_offset = timedelta()
+        real_clock = runtime.app.clock
+        runtime.app.clock = lambda: real_clock() + self.clock_offset
 
     def _user(self, name: str) -> _ShellUser:
         key = name.strip() or "guest"
@@ -122,6 +128,10 @@ class ConsoleShell:
         if token is not None:
             await self._pay(token)
             return
+        later = parse_command(line.strip())
+        if later is not None and later.name == "later":
+            await self._later(later.args)
+            return
         event = self._event_for(line)
         if event is None:
             return
@@ -134,6 +144,20 @@ class ConsoleShell:
         replies = await dispatch(self.runtime.app, self.runtime.router, incoming)
         for reply in replies:
             self._show(reply, self.current)
+
+    async def _later(self, args: str) -> None:
+        """`/later 2m`: move the shell's clock on and do what the background jobs would
+        have done by then (campaign starts, pushes, expiring holds), in order."""
+        from bot.jobs import run_due  # the jobs import this module's neighbours
+
+        match = re.fullmatch(r"\s*(\d{1,5})\s*([smhd])\s*", args)
+        if match is None:
+            self.print("usage: /later 90s | 2m | 1h | 1d")
+            return
+        unit = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}[match.group(2)]
+        self.clock_offset += timedelta(**{unit: int(match.group(1))})
+        self.print(f"(the time is now {self.runtime.app.clock():%Y-%m-%d %H:%M} UTC)")
+        await run_due(self.runtime)
 
     def _sandbox_token(self, line: str) -> str | None:
         """The token when `line` presses a sandbox Pay button (paid right here)."""
@@ -165,6 +189,13 @@ class ConsoleShell:
         for reply in replies:
             self._show(reply, user)
         return len(replies)
+
+    async def push(self, chat_id: int, reply: Reply) -> PushOutcome:
+        """Show a campaign push to the user it is for (the shell never refuses one)."""
+        user = self._user_by_id(chat_id)
+        if user is not self.current:
+            self.print(f"→ to {user.sender.first_name}:")
+        return PushOutcome("sent", message_id=self._show(reply, user))
 
     def _user_by_id(self, chat_id: int) -> _ShellUser:
         for user in self.users.values():
@@ -291,7 +322,8 @@ class ConsoleShell:
         path.write_bytes(data)
         return path
 
-    def _show(self, reply: Reply, user: _ShellUser) -> None:
+    def _show(self, reply: Reply, user: _ShellUser) -> int | None:
+        """Print one reply for `user`; the id of the message shown, for texts."""
         match reply:
             case SendText(text=text, buttons=buttons, keyboard=keyboard):
                 message_id = next(self._message_ids)
@@ -304,6 +336,7 @@ class ConsoleShell:
                         hint = "  (type /location LAT LON)" if key.request_location else ""
                         self.print(f"  ⌨ {key.text}{hint}")
                 self.print()
+                return message_id
             case EditText(message_id=message_id, text=text, buttons=buttons):
                 self.print(f"(message {message_id} edited)")
                 self.print(text)

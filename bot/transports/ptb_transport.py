@@ -31,8 +31,15 @@ from telegram import (
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import Application, ContextTypes, TypeHandler
 
-from bot.runtime import Runtime
-from bot.transports.common import Failure, attach, deliver, deliver_all, split_text
+from bot.runtime import PushOutcome, Runtime
+from bot.transports.common import (
+    Failure,
+    attach,
+    deliver,
+    deliver_all,
+    push_once,
+    split_text,
+)
 from handlers.core import (
     DOCUMENT_FETCH_MAX,
     AnswerButton,
@@ -189,11 +196,16 @@ class PtbTransport:
         )
         self.application.add_handler(TypeHandler(Update, self.on_update))
         self.bot_username: str | None = None
-        attach(runtime, self.send, self.refund_stars)
+        attach(runtime, self.send, self.refund_stars, self.push)
 
     async def send(self, chat_id: int, replies: list[Reply]) -> int:
         """Send replies to a chat outside an update (payment pages, scheduled jobs)."""
         return await deliver_all(chat_id, replies, self.perform)
+
+    async def push(self, chat_id: int, reply: Reply) -> PushOutcome:
+        """Send one campaign push once, saying exactly how it went (no retries here: the
+        push sender paces, pauses on 429 and marks blocked users itself)."""
+        return await push_once(chat_id, reply, self._perform_once, classify_error)
 
     async def refund_stars(self, user_id: int, charge_id: str) -> bool:
         """Give Telegram Stars back (refundStarPayment)."""
@@ -233,7 +245,8 @@ class PtbTransport:
         """Carry out one reply (see `deliver` for retries). False: stop this chat's replies."""
         return await deliver(chat_id, reply, self._perform_once, classify_error)
 
-    async def _perform_once(self, chat_id: int, reply: Reply) -> None:
+    async def _perform_once(self, chat_id: int, reply: Reply) -> int | None:
+        """Carry out one reply once; the id of the message sent, for texts."""
         bot = self.application.bot
         match reply:
             case SendText(text=text, buttons=buttons, keyboard=keyboard, remove_keyboard=remove):
@@ -249,7 +262,8 @@ class PtbTransport:
                 pieces = split_text(text)
                 for piece in pieces[:-1]:
                     await bot.send_message(chat_id, piece)
-                await bot.send_message(chat_id, pieces[-1], reply_markup=markup)
+                sent = await bot.send_message(chat_id, pieces[-1], reply_markup=markup)
+                return sent.message_id
             case SendPhoto(photo=photo, caption=caption, buttons=buttons, filename=filename):
                 file: Any = photo
                 if isinstance(photo, str) and Path(photo).is_file():

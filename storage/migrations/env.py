@@ -14,6 +14,11 @@ import storage.models  # noqa: F401  (registers the tables)
 target_metadata = SQLModel.metadata
 
 
+def _ours(obj: object, name: str | None, type_: str, reflected: bool, _compare: object) -> bool:
+    # APScheduler keeps campaign timers in its own table (bot.pushes); not ours to manage.
+    return not (type_ == "table" and name == "scheduled_jobs")
+
+
 def run_migrations() -> None:
     connection = context.config.attributes.get("connection")
     if connection is None:
@@ -23,6 +28,7 @@ def run_migrations() -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=_ours,
     )
     with context.begin_transaction():
         context.run_migrations()

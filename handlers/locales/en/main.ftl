@@ -26,8 +26,10 @@ help-text =
     • /merchant: apply to sell here; /addstore, /stores: add and edit your stores; /staff: invite and manage staff
     • /newdeal: post a deal (or on one line: /newdeal title | price | original | quantity | last day); /import: many from a CSV; /deals: manage them
     • /stats: your numbers and a chart; /export: orders as CSV; /poster: your storefront QR poster
+    • /campaign: push a coupon or deal to your followers (pick who, when, or every week)
     • /following lists the stores you follow
-    • /settings changes the language
+    • /settings: pushes (pause, daily maximum, quiet hours), timezone, language
+    • /coupons: your coupon wallet; /coupon: merchants manage coupons (amount off, percent off, free item, welcome gift)
     • /cancel leaves whatever you're doing
 search-prompt = What are you looking for? Type a word (like "hotpot" or "milk tea") or pick a category:
 search-empty = Type what you're looking for, for example "hotpot" or "milk tea".
@@ -56,7 +58,6 @@ follow-done = Following! You'll hear about their new deals first.
 follow-already = You already follow this store.
 unfollow-done = Unfollowed.
 unfollow-not = You weren't following this store.
-settings-text = Settings
     Language: { $language }
     Choose a language:
 language-auto = Same as Telegram
@@ -134,7 +135,7 @@ cmd-help = Help
 cmd-search = Search deals
 cmd-mycodes = My codes
 cmd-following = Stores I follow
-cmd-settings = Settings and language
+cmd-settings = Pushes, timezone and language
 cmd-forget = Delete my location history
 cmd-cancel = Leave the current step
 cmd-redeem = Redeem a code (store staff)

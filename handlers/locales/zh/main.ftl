@@ -26,8 +26,10 @@ help-text =
     • /merchant：商家申请入驻；/addstore、/stores：添加、修改门店；/staff：邀请、管理店员
     • /newdeal：发布团购（也可一行：/newdeal 名称 | 团购价 | 原价 | 数量 | 截止日期）；/import：用 CSV 批量导入；/deals：管理团购
     • /stats：经营数据和图表；/export：导出订单；/poster：店铺二维码海报
+    • /campaign：给粉丝推送优惠券或团购（选人群、定时、每周重复）
     • /following 查看关注的商家
-    • /settings 切换语言
+    • /settings 推送（暂停、每日上限、免打扰）、时区、语言
+    • /coupons 我的卡包；/coupon：商家管理优惠券（满减、折扣、赠品、关注礼）
     • /cancel 退出当前操作
 search-prompt = 想找什么？直接输入关键词（如「火锅」「奶茶」），或选一个分类：
 search-empty = 请输入想找的内容，例如「火锅」或「奶茶」。
@@ -56,7 +58,6 @@ follow-done = 已关注！有新优惠会第一时间告诉你。
 follow-already = 你已经关注过这家了。
 unfollow-done = 已取消关注。
 unfollow-not = 你没有关注这家商家。
-settings-text = 设置
     界面语言：{ $language }
     选择语言：
 language-auto = 跟随 Telegram
@@ -134,7 +135,7 @@ cmd-help = 帮助
 cmd-search = 搜索优惠
 cmd-mycodes = 我的券码
 cmd-following = 我的关注
-cmd-settings = 设置与语言
+cmd-settings = 推送、时区与语言
 cmd-forget = 删除我的位置记录
 cmd-cancel = 退出当前操作
 cmd-redeem = 核销券码（店员）
