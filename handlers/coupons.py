@@ -29,6 +29,7 @@ from handlers.core import (
     Text,
     keyboard_rows,
 )
+from handlers.deals import seller_refusal
 from handlers.format import local_date
 from handlers.i18n import Translator
 from handlers.router import Request, Router
@@ -203,14 +204,7 @@ async def claim_button(req: Request) -> list[Reply]:
 async def _refusal(req: Request) -> SendText | None:
     """Why this person cannot hand out coupons (the answer every merchant command
     gives); None for an approved owner."""
-    seller = await seller_of(req.db, req.user.id)
-    if seller is None:
-        return SendText(req.t("deal-owner-only"))
-    if seller.suspended:
-        return SendText(req.t("deal-suspended"))
-    if not seller.approved:
-        return SendText(req.t("deal-not-approved"))
-    return None
+    return seller_refusal(req, await seller_of(req.db, req.user.id))
 
 
 def _problem(t: Translator, error: CouponInputError) -> str:

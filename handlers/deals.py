@@ -79,7 +79,7 @@ STEPS = ("title", "description", "photo", "price", "original_price", "stock",
 # --------------------------------------------------------------------------- who
 
 
-def _refusal(req: Request, seller: Seller | None) -> SendText | None:
+def seller_refusal(req: Request, seller: Seller | None) -> SendText | None:
     """Why this person cannot sell (no merchant, suspended, not yet approved); None
     when they can."""
     if seller is None:
@@ -94,7 +94,7 @@ def _refusal(req: Request, seller: Seller | None) -> SendText | None:
 async def _approved_seller(req: Request) -> Seller | SendText:
     """The approved merchant the user owns, or the reply saying why they cannot sell."""
     seller = await seller_of(req.db, req.user.id)
-    refusal = _refusal(req, seller)
+    refusal = seller_refusal(req, seller)
     if refusal is not None or seller is None:
         return refusal or SendText(req.t("deal-owner-only"))
     return seller
@@ -399,7 +399,7 @@ async def document(req: Request) -> list[Reply]:
     seller = await seller_of(req.db, req.user.id)
     if seller is None:  # a shopper's file: nothing to import
         return [SendText(t("unsupported-message", kind=t("kind-document")))]
-    refusal = _refusal(req, seller)
+    refusal = seller_refusal(req, seller)
     if refusal is not None:
         return [refusal]
     name = event.file_name.lower()
