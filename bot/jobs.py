@@ -34,6 +34,7 @@ from services.checkout import (
 )
 from services.money import format_money
 from services.profiles import refresh_profiles
+from services.pushes import drop_closed_windows
 from services.refunds import RefundDone, carry_out, expire_codes, pending_refunds
 from services.users import get_profile_by_telegram_id
 
@@ -142,6 +143,7 @@ async def run_due(runtime: Runtime) -> dict[str, int]:
         started = latest_occurrence(campaign, now)
         if started is not None and now < started + timedelta(minutes=campaign.window_minutes):
             fired += await sender.fire(campaign.id) is not None
+    await drop_closed_windows(runtime.db, now)
     pushed = 0
     while True:
         sender.reset_pacing()  # a scripted run does not sleep off real-time waits

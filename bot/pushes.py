@@ -45,6 +45,7 @@ from services.pushes import (
     Outcome,
     active_runs,
     claim_due,
+    drop_closed_windows,
     finish_run,
     plan_run,
     put_back,
@@ -298,6 +299,7 @@ class PushSender:
                 handed = await self.tick()
                 if time.monotonic() - last_progress >= 1.0:
                     last_progress = time.monotonic()
+                    await drop_closed_windows(self.runtime.db, self.runtime.app.clock())
                     await self.report_progress()
             except Exception:  # a database hiccup must not end sending for good
                 log.exception("push sender round failed")

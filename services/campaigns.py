@@ -16,14 +16,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Protocol
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func
 from sqlmodel import col, select, update
 
 from services.catalog import Bilingual, is_on_sale
+from services.clock import as_utc, zone
 from services.database import Database
 from services.deals import seller_of
 from services.geo import haversine_m
@@ -146,12 +146,6 @@ class CampaignView:
         return self.status == CampaignStatus.SCHEDULED
 
 
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("Asia/Shanghai")
-
 
 def _clock(text: str) -> int | None:
     """"11:00", "11点", "11点半", "9:30pm" -> minutes after midnight."""
@@ -176,7 +170,7 @@ def parse_schedule(text: str, now: datetime, timezone: str) -> Schedule:
     Times are in `timezone` (the merchant's). Raises CampaignInputError("past") for a
     moment gone by, "too_far" beyond 90 days and "schedule" for anything unreadable.
     """
-    zone = _zone(timezone)
+    tz = zone(timezone)
     raw = unicodedata.normalize("NFKC", text).strip().lower()
     raw = re.sub(r"\s+", " ", raw)[:100]
     if raw in ("now", "现在", "立即", "马上", "立刻"):
@@ -198,7 +192,7 @@ def parse_schedule(text: str, now: datetime, timezone: str) -> Schedule:
         if weekday is None or minutes is None:
             raise CampaignInputError("schedule")
         return _recurring("weekly", weekday, minutes, now, timezone)
-    local_now = now.astimezone(zone)
+    local_now = now.astimezone(tz)
     day = local_now.date()
     rest = raw
     if match := re.fullmatch(r"(today|tomorrow|今天|明天|后天) ?(.+)", raw):
@@ -216,7 +210,7 @@ def parse_schedule(text: str, now: datetime, timezone: str) -> Schedule:
     minutes = _clock(rest.strip())
     if minutes is None:
         raise CampaignInputError("schedule")
-    moment = datetime.combine(day, time(minutes // 60, minutes % 60), zone)
+    moment = datetime.combine(day, time(minutes // 60, minutes % 60), tz)
     return _once(moment.astimezone(now.tzinfo), now, timezone)
 
 
@@ -237,12 +231,12 @@ def _recurring(kind: str, weekday: int | None, minutes: int, now: datetime,
 def next_occurrence(kind: str, weekday: int | None, local_time: int, timezone: str,
                     after: datetime) -> datetime:
     """The first start of a daily / weekly rule at or after `after` (UTC)."""
-    zone = _zone(timezone)
-    local = after.astimezone(zone)
+    tz = zone(timezone)
+    local = after.astimezone(tz)
     day = local.date()
     for _ in range(9):
         if kind == "daily" or day.weekday() == weekday:
-            start = datetime.combine(day, time(local_time // 60, local_time % 60), zone)
+            start = datetime.combine(day, time(local_time // 60, local_time % 60), tz)
             if start >= after:
                 return start.astimezone(after.tzinfo)
         day += timedelta(days=1)
@@ -370,11 +364,8 @@ async def lapsed_customers(db: Database, merchant_id: int, now: datetime) -> set
             .group_by(Order.user_id)
         )).all()
     cutoff = now - LAPSED_AFTER
-    return {user_id for user_id, last in rows if last is not None and _aware(last) < cutoff}
+    return {user_id for user_id, last in rows if last is not None and as_utc(last) < cutoff}
 
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def in_audience(follower: Follower, audience: str, *, offer: CampaignOffer, radius_m: int | None,

@@ -19,13 +19,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from services.catalog import Bilingual, build_search_text, is_chinese
+from services.clock import zone
 from services.database import Database
 from services.money import minor_digits
 from services.taxonomy import CATEGORIES, category
@@ -233,20 +233,14 @@ def parse_day(text: str, today: date) -> date:
     raise DealInputError("date-unreadable")
 
 
-def _zone(timezone: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(timezone)
-    except (KeyError, ValueError):
-        return ZoneInfo("Asia/Shanghai")
-
 
 def parse_valid_from(text: str, now: datetime, timezone: str) -> datetime | None:
     """When codes start to work: None for "now"/"今天", else the start of that day
     (in the owner's timezone), which may not lie in the past."""
     if clean_text(text).lower() in NOW_WORDS:
         return None
-    zone = _zone(timezone)
-    today = now.astimezone(zone).date()
+    tz = zone(timezone)
+    today = now.astimezone(tz).date()
     day = parse_day(text, today)
     if day < today:
         raise DealInputError("date-past")
@@ -254,30 +248,30 @@ def parse_valid_from(text: str, now: datetime, timezone: str) -> datetime | None
         return None
     if day > today + timedelta(days=VALID_DAYS_MAX):
         raise DealInputError("date-too-far", days=VALID_DAYS_MAX)
-    return datetime.combine(day, time(0, 0), zone).astimezone(UTC)
+    return datetime.combine(day, time(0, 0), tz).astimezone(UTC)
 
 
 def parse_valid_until(text: str, now: datetime, timezone: str,
                       valid_from: datetime | None = None) -> datetime:
     """The last day codes work, to its end (23:59:59 in the owner's timezone): ahead of
     now and of `valid_from`, at most a year away."""
-    zone = _zone(timezone)
-    today = now.astimezone(zone).date()
+    tz = zone(timezone)
+    today = now.astimezone(tz).date()
     day = parse_day(text, today)
     if day < today:
         raise DealInputError("date-past")
-    start = (valid_from or now).astimezone(zone).date()
+    start = (valid_from or now).astimezone(tz).date()
     if day < start:
         raise DealInputError("until-before-from")
     if day > today + timedelta(days=VALID_DAYS_MAX):
         raise DealInputError("date-too-far", days=VALID_DAYS_MAX)
-    end = datetime.combine(day + timedelta(days=1), time(0, 0), zone) - timedelta(seconds=1)
+    end = datetime.combine(day + timedelta(days=1), time(0, 0), tz) - timedelta(seconds=1)
     return end.astimezone(UTC)
 
 
 def default_valid_until(now: datetime, timezone: str) -> datetime:
     """The end of the day `DEFAULT_VALID_DAYS` from now (the one-line form's default)."""
-    day = now.astimezone(_zone(timezone)).date() + timedelta(days=DEFAULT_VALID_DAYS)
+    day = now.astimezone(zone(timezone)).date() + timedelta(days=DEFAULT_VALID_DAYS)
     return parse_valid_until(day.isoformat(), now, timezone)
 
 

@@ -42,14 +42,13 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select, union
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.clock import DEFAULT_TIMEZONE, zone
 from services.database import Database
 from services.taxonomy import category_ids
 from storage.models import Deal, DealStore, Event, Store, TasteProfile, User
@@ -59,7 +58,6 @@ EVENT_WEIGHTS = {"view": 1, "click": 1, "search": 1, "buy": 3, "redeem": 3, "pus
 PRICE_KINDS = ("view", "click", "buy")  # events whose deal's price says what they pay
 AREA_KINDS = ("buy", "redeem")  # events whose deal's stores say where they go
 MIN_EVENTS_FOR_HOUR = 3
-DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 BASE_RATE = 0.03  # claim rate of a pushed offer for someone we know nothing about
 PRIOR_EVENTS = 5
@@ -133,12 +131,6 @@ class Activity:
     price: int | None
 
 
-@lru_cache(maxsize=512)
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(DEFAULT_TIMEZONE)
 
 
 def build_profile(activities: Iterable[Activity], timezone: str,
@@ -152,7 +144,7 @@ def build_profile(activities: Iterable[Activity], timezone: str,
     weights: Counter[str] = Counter()
     prices: list[int] = []
     hours: Counter[int] = Counter()
-    zone = _zone(timezone)
+    tz = zone(timezone)
     events = 0
     for activity in activities:
         weight = EVENT_WEIGHTS.get(activity.kind)
@@ -163,7 +155,7 @@ def build_profile(activities: Iterable[Activity], timezone: str,
             weights[activity.category] += weight
         if activity.price is not None and activity.kind in PRICE_KINDS:
             prices.append(activity.price)
-        hours[activity.created_at.astimezone(zone).hour] += 1
+        hours[activity.created_at.astimezone(tz).hour] += 1
     total = sum(weights.values())
     affinity = {c: round(w / total, 4) for c, w in sorted(weights.items())} if total else {}
     if last_location is not None:

@@ -25,10 +25,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from sqlalchemy import or_, update
 from sqlmodel import col
 
+from services.clock import zone
 from services.database import Database
 from storage.models import User
 
-DEFAULT_TIMEZONE = "Asia/Shanghai"
 MINUTES_PER_DAY = 24 * 60
 NO_QUIET_HOURS = (0, 0)  # start == end: no quiet hours
 MAX_TYPED = 100  # longer answers are not a time window, a zone or a number
@@ -84,14 +84,6 @@ Window = PushSettings | tuple[int, int, str]
 
 # ------------------------------------------------------------------ time zones
 
-
-def zone(name: str) -> ZoneInfo:
-    """The time zone called `name`; the platform default when the name is unknown (a
-    stored zone always comes from `parse_timezone`, so that is only a safety net)."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(DEFAULT_TIMEZONE)
 
 
 def _window(window: Window) -> tuple[int, int, ZoneInfo]:

@@ -25,7 +25,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import String, and_, case, func, literal_column, or_
 from sqlalchemy.dialects import postgresql, sqlite
@@ -41,6 +40,7 @@ from services.campaigns import (
     load_offer,
 )
 from services.catalog import Bilingual, is_on_sale
+from services.clock import as_utc, zone
 from services.coupons import CouponTerms
 from services.database import Database
 from services.profiles import Offer as TasteOffer
@@ -69,15 +69,6 @@ PAGE = 2000  # followers planned per transaction
 LIVE = (DeliveryStatus.PLANNED, DeliveryStatus.SENDING, DeliveryStatus.SENT)
 
 
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (KeyError, ValueError):
-        return ZoneInfo("Asia/Shanghai")
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -133,9 +124,9 @@ def place(follower: Follower, start: datetime, window_end: datetime) -> Placemen
         return Placement(DeliveryStatus.BLOCKED, start, reason="unreachable")
     if follower.paused:
         return Placement(DeliveryStatus.DROPPED, start, reason="paused")
-    zone = _zone(follower.timezone)
-    moment = send_hour(follower.active_hour, start.astimezone(zone),
-                       window_end.astimezone(zone)).astimezone(UTC)
+    tz = zone(follower.timezone)
+    moment = send_hour(follower.active_hour, start.astimezone(tz),
+                       window_end.astimezone(tz)).astimezone(UTC)
     quiet = (follower.quiet_start, follower.quiet_end, follower.timezone)
     if in_quiet_hours(quiet, moment):
         moment = next_allowed_moment(quiet, moment)
@@ -149,7 +140,7 @@ def place(follower: Follower, start: datetime, window_end: datetime) -> Placemen
 
 
 def _local_day(moment: datetime, timezone: str) -> Any:
-    return moment.astimezone(_zone(timezone)).date()
+    return moment.astimezone(zone(timezone)).date()
 
 
 @dataclass
@@ -174,7 +165,7 @@ async def _existing_deliveries(db: Database, user_ids: Sequence[int], start: dat
                    col(Delivery.send_at) >= low, col(Delivery.send_at) <= high)
         )).all()
     for id_, user_id, run_id, send_at, end, status, score in rows:
-        found[user_id].append(_Existing(id_, run_id, _aware(send_at), _aware(end), status,
+        found[user_id].append(_Existing(id_, run_id, as_utc(send_at), as_utc(end), status,
                                         score))
     return found
 
@@ -194,7 +185,7 @@ async def plan_run(db: Database, run_id: int, now: datetime, platform_cap: int,
         campaign = await session.get(Campaign, run.campaign_id) if run else None
     if run is None or campaign is None or campaign.id is None:
         return 0
-    start, window_end = max(_aware(run.occurrence), now), _aware(run.window_end)
+    start, window_end = max(as_utc(run.occurrence), now), as_utc(run.window_end)
     offer = await load_offer(db, campaign.merchant_id, campaign.template_id, campaign.deal_id,
                              now)
     size = 0
@@ -299,15 +290,12 @@ class DueDelivery:
 async def claim_due(db: Database, now: datetime, limit: int,
                     skip_chats: frozenset[int] = frozenset()) -> list[DueDelivery]:
     """Move up to `limit` pushes that are due from `planned` to `sending` (committed
-    before anything is sent) and return them. Pushes whose window closed are dropped."""
+    before anything is sent) and return them, oldest first. Pushes whose window has
+    closed are never claimed; `drop_closed_windows` records them as dropped."""
     async with db.begin() as conn:
-        await conn.execute(
-            update(Delivery).where(col(Delivery.status) == DeliveryStatus.PLANNED,
-                                   col(Delivery.window_end) <= now)
-            .values(status=DeliveryStatus.DROPPED, reason="window_closed"))
         query = (select(Delivery.id, Delivery.chat_id)  # type: ignore[call-overload]
                  .where(col(Delivery.status) == DeliveryStatus.PLANNED,
-                        col(Delivery.send_at) <= now)
+                        col(Delivery.send_at) <= now, col(Delivery.window_end) > now)
                  .order_by(col(Delivery.send_at), col(Delivery.id))
                  .limit(limit + len(skip_chats)))
         if db.dialect == "postgresql":
@@ -343,6 +331,17 @@ async def claim_due(db: Database, now: datetime, limit: int,
         due.append(DueDelivery(id_, run_id, campaign_id, user_id, chat_id, merchant_id,
                                template_id, deal_id, lang, lang_code, tz, wanted))
     return due
+
+
+async def drop_closed_windows(db: Database, now: datetime) -> int:
+    """Drop planned pushes whose window has closed (the sender runs this about once a
+    second, not per batch); returns how many."""
+    async with db.begin() as conn:
+        result = await conn.execute(
+            update(Delivery).where(col(Delivery.status) == DeliveryStatus.PLANNED,
+                                   col(Delivery.window_end) <= now)
+            .values(status=DeliveryStatus.DROPPED, reason="window_closed"))
+    return int(result.rowcount or 0)
 
 
 @dataclass(frozen=True)
@@ -477,7 +476,7 @@ async def run_report(db: Database, run_id: int) -> RunReport | None:
         capped=counts.get(DeliveryStatus.CAPPED, 0),
         superseded=counts.get(DeliveryStatus.SUPERSEDED, 0), claimed=int(claimed or 0),
         redeemed=redeemed, in_doubt=int(in_doubt or 0), status=run.status,
-        window_end=_aware(run.window_end),
+        window_end=as_utc(run.window_end),
     )
 
 
@@ -529,7 +528,7 @@ async def finish_run(db: Database, run_id: int, now: datetime) -> bool:
     async with db.begin() as conn:
         run = (await conn.execute(select(CampaignRun.window_end)  # type: ignore[call-overload]
                                   .where(col(CampaignRun.id) == run_id))).first()
-        if run is None or _aware(run[0]) > now:
+        if run is None or as_utc(run[0]) > now:
             return False
         waiting = (await conn.execute(
             select(func.count()).select_from(Delivery)  # type: ignore[call-overload]
@@ -635,7 +634,7 @@ async def push_offer(db: Database, campaign_id: int, now: datetime) -> PushOffer
                          and (template.total_quantity is None
                               or template.claimed < template.total_quantity)
                          and (template.valid_until is None
-                              or _aware(template.valid_until) > now))
+                              or as_utc(template.valid_until) > now))
             return PushOffer(merchant.id or 0, name, available, terms=terms,
                              template_id=template.id)
         deal = await session.get(Deal, campaign.deal_id) if campaign.deal_id else None

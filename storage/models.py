@@ -524,6 +524,7 @@ class Delivery(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("run_id", "user_id", name="uq_deliveries_run_user"),
         Index("ix_deliveries_status_send_at", "status", "send_at"),
+        Index("ix_deliveries_status_window_end", "status", "window_end"),
         Index("ix_deliveries_user_send_at", "user_id", "send_at"),
     )
 

@@ -155,6 +155,7 @@ def upgrade() -> None:
     with op.batch_alter_table('deliveries', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_deliveries_campaign_id'), ['campaign_id'], unique=False)
         batch_op.create_index('ix_deliveries_status_send_at', ['status', 'send_at'], unique=False)
+        batch_op.create_index('ix_deliveries_status_window_end', ['status', 'window_end'], unique=False)
         batch_op.create_index('ix_deliveries_user_send_at', ['user_id', 'send_at'], unique=False)
 
     with op.batch_alter_table('orders', schema=None) as batch_op:
@@ -192,6 +193,7 @@ def downgrade() -> None:
 
     with op.batch_alter_table('deliveries', schema=None) as batch_op:
         batch_op.drop_index('ix_deliveries_user_send_at')
+        batch_op.drop_index('ix_deliveries_status_window_end')
         batch_op.drop_index('ix_deliveries_status_send_at')
         batch_op.drop_index(batch_op.f('ix_deliveries_campaign_id'))
 
