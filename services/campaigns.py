@@ -294,7 +294,7 @@ async def load_offer(db: Database, merchant_id: int, template_id: int | None,
     return None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Follower:
     """A follower as planning sees them: settings for pacing, taste for choosing."""
 
@@ -329,8 +329,8 @@ async def followers_page(db: Database, merchant_id: int, after_follow_id: int,
 
     Pages keep memory flat however many followers there are (a million in the bench).
     """
-    async with db.session() as session:
-        rows = (await session.exec(
+    async with db.engine.connect() as conn:
+        rows = (await conn.execute(
             select(*_FOLLOWER_COLUMNS)  # type: ignore[call-overload]
             .select_from(Follow)
             .join(User, col(User.id) == col(Follow.user_id))
@@ -340,14 +340,14 @@ async def followers_page(db: Database, merchant_id: int, after_follow_id: int,
             .limit(limit)
         )).all()
     followers = [
-        Follower(
-            user_id=r[0], chat_id=r[1], timezone=r[2], paused=bool(r[3]), max_per_day=r[4],
-            quiet_start=r[5], quiet_end=r[6], unreachable=r[7] is not None,
-            lat=r[10] if r[10] is not None else r[8], lon=r[11] if r[11] is not None else r[9],
-            profile=None if r[15] is None else ProfileRow.of(
-                r[12] or {}, r[13], r[10], r[11], r[14], r[15]),
-        )
-        for r in rows
+        Follower(user_id, chat_id, timezone, bool(paused), max_per_day, quiet_start,
+                 quiet_end, unreachable is not None,
+                 plat if plat is not None else last_lat, plon if plon is not None else last_lon,
+                 None if events is None else ProfileRow.of(
+                     affinity or {}, price, plat, plon, hour, events))
+        for (user_id, chat_id, timezone, paused, max_per_day, quiet_start, quiet_end,
+             unreachable, last_lat, last_lon, plat, plon, affinity, price, hour, events, _)
+        in rows
     ]
     return followers, (rows[-1][-1] if rows else after_follow_id)
 

@@ -27,7 +27,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import String, and_, case, func, literal_column, or_
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select, update
 
@@ -143,6 +142,29 @@ def _local_day(moment: datetime, timezone: str) -> Any:
     return moment.astimezone(zone(timezone)).date()
 
 
+class _Placements:
+    """`place` remembered for one run: within a run the placement depends only on a
+    follower's settings and usual hour, which a million followers share in a few
+    thousand combinations (time zone x quiet hours x usual hour). Bounded, for
+    audiences whose settings are all different."""
+
+    MOST = 20_000  # placements remembered (about 200 bytes each)
+
+    def __init__(self, start: datetime, window_end: datetime) -> None:
+        self.start, self.window_end = start, window_end
+        self._known: dict[tuple[Any, ...], Placement] = {}
+
+    def __call__(self, follower: Follower) -> Placement:
+        key = (follower.unreachable, follower.paused, follower.timezone, follower.active_hour,
+               follower.quiet_start, follower.quiet_end)
+        placement = self._known.get(key)
+        if placement is None:
+            if len(self._known) >= self.MOST:
+                self._known.clear()
+            placement = self._known[key] = place(follower, self.start, self.window_end)
+        return placement
+
+
 @dataclass
 class _Existing:
     id: int
@@ -157,23 +179,26 @@ async def _existing_deliveries(db: Database, user_ids: Sequence[int], start: dat
                                window_end: datetime) -> dict[int, list[_Existing]]:
     low, high = start - timedelta(days=1), window_end + timedelta(days=1)
     found: dict[int, list[_Existing]] = defaultdict(list)
-    async with db.session() as session:
-        rows = (await session.exec(
+    async with db.engine.connect() as conn:
+        rows = (await conn.execute(
             select(Delivery.id, Delivery.user_id, Delivery.run_id,  # type: ignore[call-overload]
                    Delivery.send_at, Delivery.window_end, Delivery.status, Delivery.score)
-            .where(col(Delivery.user_id).in_(user_ids), col(Delivery.status).in_(LIVE),
+            # No status filter here: with one, SQLite (no statistics) walks the
+            # (status, send_at) index over every planned push in these days, this run's
+            # included, for each page; by user it reads a handful of rows per person.
+            .where(col(Delivery.user_id).in_(user_ids),
                    col(Delivery.send_at) >= low, col(Delivery.send_at) <= high)
         )).all()
     for id_, user_id, run_id, send_at, end, status, score in rows:
+        if status not in LIVE:
+            continue
         found[user_id].append(_Existing(id_, run_id, as_utc(send_at), as_utc(end), status,
                                         score))
     return found
 
 
-def _insert_ignoring_duplicates(db: Database) -> Any:
-    dialect = postgresql if db.dialect == "postgresql" else sqlite
-    return dialect.insert(Delivery).on_conflict_do_nothing(
-        index_elements=["run_id", "user_id"])
+_PLAN_COLUMNS = ("run_id", "campaign_id", "user_id", "chat_id", "send_at", "window_end",
+                 "status", "deferred", "score", "reason")
 
 
 async def plan_run(db: Database, run_id: int, now: datetime, platform_cap: int,
@@ -192,19 +217,20 @@ async def plan_run(db: Database, run_id: int, now: datetime, platform_cap: int,
     if offer is not None and offer.available and start < window_end:
         lapsed = (await lapsed_customers(db, campaign.merchant_id, now)
                   if campaign.audience == "lapsed" else set())
-        rate = score or _likelihood
+        plan = _PagePlan(run_id, campaign.id, offer, start, window_end, platform_cap,
+                         score or _likelihood)
         cursor = 0
         while True:
             page, cursor = await followers_page(db, campaign.merchant_id, cursor, PAGE)
             if not page:
                 break
-            members = [f for f in page if in_audience(
-                f, campaign.audience, offer=offer, radius_m=campaign.radius_m,
-                category=campaign.category, lapsed=lapsed)]
+            members = page if campaign.audience == "all" else [
+                f for f in page if in_audience(
+                    f, campaign.audience, offer=offer, radius_m=campaign.radius_m,
+                    category=campaign.category, lapsed=lapsed)]
             size += len(members)
             if members:
-                await _plan_page(db, run_id, campaign.id, members, offer, start, window_end,
-                                 platform_cap, rate)
+                await plan.page(db, members)
     async with db.transaction() as session:
         await session.exec(  # type: ignore[call-overload]
             update(CampaignRun).where(col(CampaignRun.id) == run_id,
@@ -217,35 +243,49 @@ def _likelihood(follower: Follower, offer: CampaignOffer) -> float:
     return likelihood(follower.profile, TasteOffer(offer.category, offer.price, offer.stores))
 
 
-async def _plan_page(db: Database, run_id: int, campaign_id: int, members: list[Follower],
-                     offer: CampaignOffer, start: datetime, window_end: datetime, platform_cap: int,
-                     rate: Callable[[Follower, CampaignOffer], float]) -> None:
-    existing = await _existing_deliveries(db, [f.user_id for f in members], start, window_end)
-    rows: list[dict[str, Any]] = []
-    superseded: list[int] = []
-    for follower in members:
-        placement = place(follower, start, window_end)
-        status, reason = placement.status, placement.reason
-        chance = rate(follower, offer)
-        if status == DeliveryStatus.PLANNED:
-            status, reason, losers = _against_others(
-                follower, placement.send_at, start, window_end, chance,
-                [e for e in existing.get(follower.user_id, ()) if e.run_id != run_id],
-                platform_cap)
-            superseded += losers
-        rows.append({
-            "run_id": run_id, "campaign_id": campaign_id, "user_id": follower.user_id,
-            "chat_id": follower.chat_id, "send_at": placement.send_at,
-            "window_end": window_end, "status": status, "deferred": placement.deferred,
-            "score": round(chance, 6), "reason": reason,
-        })
-    async with db.begin() as conn:
-        if superseded:
-            await conn.execute(
-                update(Delivery).where(col(Delivery.id).in_(superseded),
-                                       col(Delivery.status) == DeliveryStatus.PLANNED)
-                .values(status=DeliveryStatus.SUPERSEDED, reason="likelier_campaign"))
-        await conn.execute(_insert_ignoring_duplicates(db), rows)
+class _PagePlan:
+    """Plans one run's followers a page at a time: one row per follower, written in one
+    short transaction per page."""
+
+    def __init__(self, run_id: int, campaign_id: int, offer: CampaignOffer, start: datetime,
+                 window_end: datetime, platform_cap: int,
+                 rate: Callable[[Follower, CampaignOffer], float]) -> None:
+        self.run_id, self.campaign_id, self.offer = run_id, campaign_id, offer
+        self.start, self.window_end, self.platform_cap, self.rate = (
+            start, window_end, platform_cap, rate)
+        self.placements = _Placements(start, window_end)
+
+    async def page(self, db: Database, members: list[Follower]) -> None:
+        """Plan these followers against their other pushes and write their rows."""
+        existing = await _existing_deliveries(db, [f.user_id for f in members], self.start,
+                                              self.window_end)
+        run_id, offer, rate, cap = self.run_id, self.offer, self.rate, self.platform_cap
+        rows: list[tuple[Any, ...]] = []
+        superseded: list[int] = []
+        for follower in members:
+            placement = self.placements(follower)
+            status, reason = placement.status, placement.reason
+            chance = rate(follower, offer)
+            others = existing.get(follower.user_id)
+            if status == DeliveryStatus.PLANNED and others:
+                status, reason, losers = _against_others(
+                    follower, placement.send_at, self.start, self.window_end, chance,
+                    [e for e in others if e.run_id != run_id], cap)
+                superseded += losers
+            elif status == DeliveryStatus.PLANNED and min(cap, follower.max_per_day or cap) < 1:
+                status, reason = DeliveryStatus.CAPPED, "daily_cap"
+            rows.append((run_id, self.campaign_id, follower.user_id, follower.chat_id,
+                         placement.send_at, self.window_end, status, placement.deferred,
+                         round(chance, 6), reason))
+        async with db.begin() as conn:
+            if superseded:
+                await conn.execute(
+                    update(Delivery).where(col(Delivery.id).in_(superseded),
+                                           col(Delivery.status) == DeliveryStatus.PLANNED)
+                    .values(status=DeliveryStatus.SUPERSEDED, reason="likelier_campaign"))
+            await db.insert_ignoring_duplicates(
+                conn, Delivery.__table__, _PLAN_COLUMNS, rows,  # type: ignore[attr-defined]
+                ("run_id", "user_id"))
 
 
 def _against_others(follower: Follower, send_at: datetime, start: datetime,

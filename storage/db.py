@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import event
+from sqlalchemy import Table, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -90,6 +91,7 @@ class Database:
         # rather than in SQLite's busy handler, which sleeps and is not fair (other
         # processes still queue there, under busy_timeout).
         self._write_turn = asyncio.Lock() if self.dialect == "sqlite" else None
+        self._bulk_inserts: dict[tuple[str, tuple[str, ...], tuple[str, ...]], _BulkInsert] = {}
 
     @contextlib.asynccontextmanager
     async def _writing(self) -> AsyncIterator[None]:
@@ -117,6 +119,26 @@ class Database:
             async with conn.begin():
                 yield conn
 
+    async def insert_ignoring_duplicates(
+        self, conn: AsyncConnection, table: Table, columns: Sequence[str],
+        rows: Sequence[Sequence[Any]], unique: Sequence[str],
+    ) -> None:
+        """INSERT many rows (tuples in `columns` order) in `conn`'s transaction, skipping
+        any whose `unique` key is already taken (ON CONFLICT DO NOTHING).
+
+        For the bulk paths (planning a million pushes): the statement is compiled once
+        and handed to the driver's executemany, and each column's conversion (a
+        timestamp to naive UTC, say) runs once per distinct value instead of per row.
+        """
+        if not rows:
+            return
+        key = (table.name, tuple(columns), tuple(unique))
+        bulk = self._bulk_inserts.get(key)
+        if bulk is None:
+            bulk = self._bulk_inserts[key] = _BulkInsert.compile(
+                table, columns, unique, self.engine.dialect)
+        await conn.exec_driver_sql(bulk.sql, bulk.convert(rows))
+
     @contextlib.asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         """A session for reads (autobegin; nothing is committed unless asked)."""
@@ -143,6 +165,49 @@ class Database:
     async def dispose(self) -> None:
         """Close all pooled connections."""
         await self.engine.dispose()
+
+
+class _BulkInsert:
+    """One compiled INSERT ... ON CONFLICT DO NOTHING and its columns' converters."""
+
+    def __init__(self, sql: str, converters: list[Callable[[Any], Any] | None]) -> None:
+        self.sql = sql
+        self.converters = converters
+
+    @classmethod
+    def compile(cls, table: Table, columns: Sequence[str], unique: Sequence[str],
+                dialect: Any) -> _BulkInsert:
+        insert = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
+        statement = insert(table).on_conflict_do_nothing(index_elements=list(unique))
+        compiled = statement.compile(dialect=dialect, column_keys=list(columns))
+        order = list(compiled.positiontup or ())
+        if order != list(columns):
+            raise ValueError(f"unexpected parameter order {order} for {list(columns)}")
+        converters = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+                      for name in columns]
+        return cls(str(compiled), converters)
+
+    def convert(self, rows: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
+        """The rows as the driver takes them, each distinct value converted once."""
+        converting = [(index, converter, {}) for index, converter
+                      in enumerate(self.converters) if converter is not None]
+        if not converting:
+            return [tuple(row) for row in rows]
+        out: list[tuple[Any, ...]] = []
+        for row in rows:
+            values = list(row)
+            for index, converter, memo in converting:
+                value = values[index]
+                if value is not None:
+                    done = memo.get(value, _MISSING)
+                    if done is _MISSING:
+                        done = memo[value] = converter(value)
+                    values[index] = done
+            out.append(tuple(values))
+        return out
+
+
+_MISSING = object()
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
