@@ -4,7 +4,8 @@ merchant told."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -64,6 +65,7 @@ async def test_a_scheduled_campaign_survives_a_restart(app: App) -> None:
     timers = CampaignTimers(_runtime(app, []), first)
     first.start(paused=True)
     await timers.schedule(campaign)
+    planned = first.get_job(f"campaign:{campaign}", jobstore="campaigns").next_run_time
     first.shutdown(wait=False)
     timers.close()
     again = AsyncIOScheduler(timezone="UTC")  # the assistant restarted
@@ -71,7 +73,12 @@ async def test_a_scheduled_campaign_survives_a_restart(app: App) -> None:
     again.start(paused=True)
     job = again.get_job(f"campaign:{campaign}", jobstore="campaigns")
     assert job is not None
-    assert job.next_run_time.isoformat().startswith("2026-11-27T11:00:00+08:00")
+    # APScheduler counts from the real clock: the first Friday 11:00 (Beijing) from the
+    # campaign's start on 2026-11-27, or a later Friday when this test runs after it.
+    assert job.next_run_time == planned
+    local = job.next_run_time.astimezone(ZoneInfo("Asia/Shanghai"))
+    assert (local.weekday(), local.hour, local.minute) == (4, 11, 0)
+    assert local >= datetime(2026, 11, 27, 11, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
     await restored.unschedule(campaign)
     assert again.get_job(f"campaign:{campaign}", jobstore="campaigns") is None
     again.shutdown(wait=False)
