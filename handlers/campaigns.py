@@ -32,6 +32,7 @@ Every press re-checks that the presser owns the (approved) merchant.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from typing import Any
 
@@ -68,6 +69,7 @@ from services.geo import format_distance
 from services.money import format_money
 
 router = Router()
+log = logging.getLogger(__name__)
 FLOW = "campaign"
 RADII = (1000, 3000, 5000)
 # The "when" buttons, as the words parse_schedule reads.
@@ -469,13 +471,31 @@ async def _confirm(req: Request, data: dict[str, Any]) -> list[Reply]:
                                             report_chat_id=req.chat_id)
     except CampaignInputError as error:
         return await _refused(req, data, error)
-    if req.app.campaigns is not None:
-        await req.app.campaigns.schedule(campaign_id)
+    timer_set = await _set_timer(req, campaign_id)
     t = req.t
     first = local_datetime(max(draft.schedule.run_at, req.now()), req.user.timezone)
     rule = _rule_words(t, draft.schedule.kind, draft.schedule.weekday, draft.schedule.local_time)
+    if not timer_set:
+        key = "campaign-saved-timer-down-rule" if rule else "campaign-saved-timer-down-once"
+        return [SendText(t(key, number=str(campaign_id), first=first, rule=rule))]
     if rule:
         return [SendText(t("campaign-scheduled-rule", number=str(campaign_id), first=first,
                            rule=rule))]
     return [SendText(t("campaign-scheduled-once", number=str(campaign_id), first=first))]
+
+
+async def _set_timer(req: Request, campaign_id: int) -> bool:
+    """Hand a stored campaign to the scheduler; False (logged) when its timer could not
+    be set. The campaign stays stored and scheduled: the scheduler's catch-up at its next
+    start gives every scheduled campaign without a timer one (and runs a start still
+    inside its window), so nothing is lost, only delayed."""
+    if req.app.campaigns is None:
+        return True
+    try:
+        await req.app.campaigns.schedule(campaign_id)
+    except Exception:  # the scheduler is the boundary: its job store, its own bugs
+        log.exception("campaign %s is stored but its timer could not be set; the "
+                      "scheduler's catch-up will set it at its next start", campaign_id)
+        return False
+    return True
 

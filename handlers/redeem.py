@@ -66,11 +66,16 @@ async def scanned(req: Request, payload: str) -> list[Reply]:
     return [SendText(req.t("redeem-scanned-by-shopper"))]
 
 
-def _describe(req: Request, code: CodeAtCounter) -> str:
+def _describe(req: Request, code: CodeAtCounter, hand_over: bool = False) -> str:
+    """The code as staff see it; with `hand_over` (the check before Confirm and the
+    confirmation), also the free item its order's coupon gives, to hand over."""
     tz = req.user.timezone
-    return req.t("redeem-code-line", code=format_code(code.code),
+    text = req.t("redeem-code-line", code=format_code(code.code),
                  title=code.deal_title.get(req.lang), shopper=code.shopper_name or "-",
                  start=local_date(code.valid_from, tz), end=local_date(code.valid_until, tz))
+    if hand_over and code.free_item is not None:
+        text += "\n" + req.t("redeem-free-item", item=code.free_item.get(req.lang))
+    return text
 
 
 async def check_replies(req: Request, entered: str) -> list[Reply]:
@@ -84,7 +89,7 @@ async def check_replies(req: Request, entered: str) -> list[Reply]:
                     data=f"rc:{checked.request_id}:{s.id}"),)
             for s in checked.stores
         )
-        return [SendText(t("redeem-check-ok") + "\n" + _describe(req, checked.code),
+        return [SendText(t("redeem-check-ok") + "\n" + _describe(req, checked.code, True),
                          buttons=buttons)]
     if checked.locked_until is not None:
         return [SendText(t("redeem-locked",
@@ -118,7 +123,7 @@ async def confirm_button(req: Request) -> list[Reply]:
         return [SendText(text)]
     code = done.code
     replies: list[Reply] = [SendText(
-        t("redeem-done") + "\n" + _describe(req, code),
+        t("redeem-done") + "\n" + _describe(req, code, True),
         buttons=((Button(t("redeem-undo"), data=f"ru:{code.code_id}"),),),
     )]
     if done.outcome == "redeemed":

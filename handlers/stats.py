@@ -19,6 +19,7 @@ import unicodedata
 from datetime import date
 
 from handlers.core import Command, Reply, SendDocument, SendPhoto, SendText
+from handlers.format import local_datetime
 from handlers.i18n import Translator
 from handlers.links import shop_payload, start_link
 from handlers.router import Request, Router
@@ -125,7 +126,33 @@ def stats_text(t: Translator, merchant: str, figures: MerchantStats) -> str:
                            units=deal.units))
     if figures.is_empty:
         lines += ["", t("stats-nothing")]
+    lines += campaign_lines(t, figures)
     return "\n".join(lines)
+
+
+def campaign_lines(t: Translator, figures: MerchantStats) -> list[str]:
+    """The campaign section of /stats: the newest runs that started in the period (their
+    offer, start in the owner's time zone, sent · claimed · redeemed) and the total of
+    all of them; nothing at all when no campaign ran."""
+    totals = figures.campaign_totals
+    if totals is None or not figures.campaign_runs:
+        return []
+    timezone = figures.period.timezone
+    lines = ["", t("stats-campaigns-title")]
+    for number, run in enumerate(figures.campaign_runs, start=1):
+        title = run.title.get(t.lang) or t("stats-campaign-untitled",
+                                           campaign=str(run.campaign_id))
+        lines.append(t("stats-campaign-line", number=number, title=title,
+                       when=local_datetime(run.occurrence, timezone),
+                       counts=t("stats-campaign-counts", sent=run.sent, claimed=run.claimed,
+                                redeemed=run.redeemed)))
+    earlier = totals.runs - len(figures.campaign_runs)
+    if earlier > 0:
+        lines.append(t("stats-campaign-earlier", count=earlier))
+    lines.append(t("stats-campaign-total", runs=totals.runs,
+                   counts=t("stats-campaign-counts", sent=totals.sent, claimed=totals.claimed,
+                            redeemed=totals.redeemed)))
+    return lines
 
 
 def chart_labels(t: Translator, merchant: str, days: int, currency: str | None) -> ChartLabels:

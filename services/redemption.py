@@ -12,6 +12,10 @@ does not exist: they learn nothing about it. Every attempt is written to
 `redemption_attempts` with who made it; five wrong codes within ten minutes lock that
 person's redeeming for fifteen minutes. The merchant may undo a redemption within ten
 minutes.
+
+An order paid with a free-item coupon (送可乐一杯) gets its item at the counter: the
+code's view carries the item (`CodeAtCounter.free_item`) until one of the order's codes
+is redeemed, so staff hand it over once per order, whichever code comes first.
 """
 
 from __future__ import annotations
@@ -32,10 +36,14 @@ from services.database import Database
 from services.events import log_event
 from storage.models import (
     CodeStatus,
+    Coupon,
+    CouponKind,
+    CouponTemplate,
     Deal,
     DealStore,
     Merchant,
     MerchantStaff,
+    Order,
     RedemptionAttempt,
     RedemptionCode,
     RedemptionLock,
@@ -67,6 +75,9 @@ class CodeAtCounter:
     redeemed_at: datetime | None
     shopper_telegram_id: int
     shopper_name: str
+    # The free item the order's coupon gives, while none of the order's other codes has
+    # been redeemed (staff hand it over once per order); None for any other order.
+    free_item: Bilingual | None = None
 
 
 @dataclass(frozen=True)
@@ -121,18 +132,35 @@ _WHO = select(
     or_(select(_STAFF.c.id).where(_STAFF.c.user_id == _STAFF_ID).exists(),
         select(_MERCHANTS.c.id).where(_MERCHANTS.c.owner_user_id == _STAFF_ID).exists()),
 )
+_ORDERS, _COUPONS, _TEMPLATES = (
+    Order.__table__, Coupon.__table__, CouponTemplate.__table__,  # type: ignore[attr-defined]
+)
+_SIBLINGS = _CODES.alias("sibling")
 _CODE_COLUMNS = (
     _CODES.c.id, _CODES.c.code, _CODES.c.status, _CODES.c.valid_from, _CODES.c.valid_until,
     _CODES.c.redeemed_at, _CODES.c.deal_id, _DEALS.c.merchant_id, _DEALS.c.title_zh,
-    _DEALS.c.title_en, _USERS.c.telegram_id, _USERS.c.first_name,
+    _DEALS.c.title_en, _USERS.c.telegram_id, _USERS.c.first_name, _TEMPLATES.c.item_zh,
+    _TEMPLATES.c.item_en,
+)
+_AFTER_CODE = len(_CODE_COLUMNS)  # where the columns a statement adds begin
+# The code, its deal and shopper, and the free item of its order's coupon (a free-item
+# template only, and only while no other code of the order has been redeemed).
+_CODE_ROWS = (
+    _CODES.join(_DEALS, _DEALS.c.id == _CODES.c.deal_id)
+    .join(_USERS, _USERS.c.id == _CODES.c.user_id)
+    .join(_ORDERS, _ORDERS.c.id == _CODES.c.order_id)
+    .outerjoin(_COUPONS, _COUPONS.c.id == _ORDERS.c.coupon_id)
+    .outerjoin(_TEMPLATES, and_(
+        _TEMPLATES.c.id == _COUPONS.c.template_id, _TEMPLATES.c.kind == CouponKind.FREE_ITEM,
+        ~select(_SIBLINGS.c.id).where(_SIBLINGS.c.order_id == _CODES.c.order_id,
+                                      _SIBLINGS.c.id != _CODES.c.id,
+                                      _SIBLINGS.c.status == CodeStatus.REDEEMED).exists()))
 )
 _CODE_FOR_STAFF = (
     select(*_CODE_COLUMNS, _MERCHANTS.c.owner_user_id, _STAFF.c.id, _STAFF.c.store_id,
            *_WHO.selected_columns)
     .select_from(
-        _CODES.join(_DEALS, _DEALS.c.id == _CODES.c.deal_id)
-        .join(_USERS, _USERS.c.id == _CODES.c.user_id)
-        .join(_MERCHANTS, _MERCHANTS.c.id == _DEALS.c.merchant_id)
+        _CODE_ROWS.join(_MERCHANTS, _MERCHANTS.c.id == _DEALS.c.merchant_id)
         .outerjoin(_STAFF, and_(_STAFF.c.merchant_id == _DEALS.c.merchant_id,
                                 _STAFF.c.user_id == _STAFF_ID))
     )
@@ -140,8 +168,7 @@ _CODE_FOR_STAFF = (
 )
 _CODE_BY_ID = (
     select(*_CODE_COLUMNS)
-    .select_from(_CODES.join(_DEALS, _DEALS.c.id == _CODES.c.deal_id)
-                 .join(_USERS, _USERS.c.id == _CODES.c.user_id))
+    .select_from(_CODE_ROWS)
     .where(_CODES.c.id == bindparam("code_id"))
 )
 _TIED = bindparam("tied", type_=Integer)
@@ -201,11 +228,12 @@ _CODE_AND_STORE = _CODE_BY_ID.add_columns(
 
 def _view(row: Any) -> CodeAtCounter:
     (code_id, code, status, valid_from, valid_until, redeemed_at, _deal_id, merchant_id,
-     title_zh, title_en, telegram_id, first_name) = row[:12]
+     title_zh, title_en, telegram_id, first_name, item_zh, item_en) = row[:_AFTER_CODE]
     return CodeAtCounter(
         code_id=code_id, code=code, status=status, deal_title=Bilingual(title_zh, title_en),
         merchant_id=merchant_id, valid_from=valid_from, valid_until=valid_until,
         redeemed_at=redeemed_at, shopper_telegram_id=telegram_id, shopper_name=first_name,
+        free_item=Bilingual(item_zh, item_en) if item_zh or item_en else None,
     )
 
 
@@ -251,7 +279,7 @@ async def check_code(db: Database, staff_user_id: int, entered: str,
         if read.problem is None:
             row = (await conn.execute(_CODE_FOR_STAFF, {"code": read.code,
                                                         "staff": staff_user_id})).first()
-        locked_until, staff_anywhere = row[15:] if row is not None else (
+        locked_until, staff_anywhere = row[_AFTER_CODE + 3:] if row is not None else (
             await conn.execute(_WHO, {"staff": staff_user_id})).one()
         if not staff_anywhere:
             outcome = CheckOutcome("not_staff")
@@ -281,7 +309,7 @@ async def _check(conn: AsyncConnection, staff_user_id: int, read: ReadCode, row:
         return CheckOutcome("unreadable" if read.problem == "empty" else "unknown")
     if row is None:
         return CheckOutcome("unknown")
-    owner, staff_row, tied = row[12:15]
+    owner, staff_row, tied = row[_AFTER_CODE:_AFTER_CODE + 3]
     if owner != staff_user_id and staff_row is None:
         return CheckOutcome("unknown")  # another merchant's code looks like no code at all
     view = _view(row)

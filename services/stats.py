@@ -12,7 +12,11 @@ What the figures mean:
 - redemptions are the codes redeemed *during* the period (whenever they were bought);
 - the redemption rate is, of the codes issued for the orders paid in the period, the
   share redeemed so far;
-- new followers are the follows made in the period.
+- new followers are the follows made in the period;
+- campaign results are those of the runs whose scheduled start (occurrence) falls in
+  the period, counted as the run's final report counts them (`services.pushes`): sent
+  pushes, coupons claimed from them, and pushes that ended in a visit (the pushed coupon
+  used, or the pushed deal paid for after the push), however long after the period.
 """
 
 from __future__ import annotations
@@ -23,17 +27,36 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import ColumnElement, Select, case, func
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    literal_column,
+)
 from sqlmodel import col, select
 
 from services.catalog import Bilingual
+from services.clock import as_utc
 from services.database import Database
 from services.money import minor_digits
 from storage.models import (
+    Campaign,
+    CampaignRun,
     CodeStatus,
+    Coupon,
+    CouponStatus,
+    CouponTemplate,
     Deal,
+    Delivery,
+    DeliveryStatus,
     Follow,
     Merchant,
     Order,
@@ -42,6 +65,7 @@ from storage.models import (
 )
 
 TOP_DEALS = 5
+CAMPAIGN_RUNS_SHOWN = 5  # the newest runs /stats lists one by one (all are in the total)
 PERIOD_DAYS = (7, 30)  # the periods /stats and /export offer
 # Spreadsheets run a cell starting with one of these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -140,6 +164,29 @@ class DayFigures:
 
 
 @dataclass(frozen=True)
+class CampaignRunFigures:
+    """One campaign run that started in the period, as its final report counts it."""
+
+    run_id: int
+    campaign_id: int
+    title: Bilingual  # the promoted coupon's or deal's title (either may be missing)
+    occurrence: datetime  # the run's scheduled start (UTC)
+    sent: int
+    claimed: int  # coupons claimed from the pushes
+    redeemed: int  # pushes that ended in a visit (coupon used / deal bought after it)
+
+
+@dataclass(frozen=True)
+class CampaignTotals:
+    """All campaign runs that started in the period, added up."""
+
+    runs: int
+    sent: int
+    claimed: int
+    redeemed: int
+
+
+@dataclass(frozen=True)
 class MerchantStats:
     """A merchant's figures over a period (see the module docstring for definitions)."""
 
@@ -154,6 +201,9 @@ class MerchantStats:
     new_followers: int
     top_deals: tuple[DealFigures, ...]
     daily: tuple[DayFigures, ...]
+    # The newest runs (at most CAMPAIGN_RUNS_SHOWN) and the sum of all; None: no runs.
+    campaign_runs: tuple[CampaignRunFigures, ...] = ()
+    campaign_totals: CampaignTotals | None = None
 
     @property
     def redemption_rate(self) -> int | None:
@@ -214,6 +264,82 @@ def _redemptions_by_day(merchant_id: int, period: Period) -> Select:  # type: ig
     return select(inner.c.day, func.count()).group_by(inner.c.day)
 
 
+_LIVE_PUSH = (DeliveryStatus.PLANNED, DeliveryStatus.SENDING, DeliveryStatus.SENT)
+
+
+def _campaign_runs(merchant_id: int, period: Period) -> Select:  # type: ignore[type-arg]
+    """One query: the merchant's runs that started in the period, newest first, at most
+    CAMPAIGN_RUNS_SHOWN, each with its counts and the promoted offer's titles, and on
+    every row the totals of ALL the period's runs (window sums, taken before the LIMIT).
+
+    The counts are those of `services.pushes.run_report`: sent pushes; claims among the
+    live pushes; a coupon push redeemed when the coupon claimed from it (claim key
+    "push:<delivery id>") is used; a deal push when its recipient paid for the deal
+    after the push (an order still paid or fulfilled).
+    """
+    push_key = literal_column("'push:'", String) + cast(col(Delivery.id), String)
+    coupon_used = exists().where(col(Coupon.claim_key) == push_key,
+                                 col(Coupon.status) == CouponStatus.USED)
+    deal_bought = exists().where(
+        col(Order.user_id) == col(Delivery.user_id), col(Order.deal_id) == col(Campaign.deal_id),
+        col(Order.paid_at) >= col(Delivery.sent_at),
+        col(Order.status).in_((OrderStatus.PAID, OrderStatus.FULFILLED)))
+    sent = func.sum(case((col(Delivery.status) == DeliveryStatus.SENT, 1), else_=0))
+    claimed = func.sum(case((and_(col(Delivery.claimed_at).is_not(None),
+                                  col(Delivery.status).in_(_LIVE_PUSH)), 1), else_=0))
+    redeemed = func.sum(case(
+        (and_(col(Campaign.template_id).is_not(None), coupon_used), 1),
+        (and_(col(Campaign.deal_id).is_not(None), col(Delivery.sent_at).is_not(None),
+              deal_bought), 1),
+        else_=0))
+    runs = (
+        select(
+            col(CampaignRun.id).label("run_id"), col(CampaignRun.occurrence).label("occurrence"),
+            col(Campaign.id).label("campaign_id"), col(Campaign.template_id).label("template_id"),
+            col(Campaign.deal_id).label("deal_id"),
+            sent.label("sent"), claimed.label("claimed"), redeemed.label("redeemed"),
+        )
+        .select_from(CampaignRun)
+        .join(Campaign, col(Campaign.id) == col(CampaignRun.campaign_id))
+        .outerjoin(Delivery, col(Delivery.run_id) == col(CampaignRun.id))
+        .where(Campaign.merchant_id == merchant_id, *_within(col(CampaignRun.occurrence), period))
+        .group_by(col(CampaignRun.id), col(CampaignRun.occurrence), col(Campaign.id),
+                  col(Campaign.template_id), col(Campaign.deal_id))
+        .subquery()
+    )
+    return (
+        select(runs.c.run_id, runs.c.campaign_id, runs.c.occurrence, runs.c.sent,
+               runs.c.claimed, runs.c.redeemed,
+               func.count().over(), func.sum(runs.c.sent).over(),
+               func.sum(runs.c.claimed).over(), func.sum(runs.c.redeemed).over(),
+               col(CouponTemplate.title_zh), col(CouponTemplate.title_en),
+               col(Deal.title_zh), col(Deal.title_en))
+        .select_from(runs)
+        .outerjoin(CouponTemplate, col(CouponTemplate.id) == runs.c.template_id)
+        .outerjoin(Deal, col(Deal.id) == runs.c.deal_id)
+        .order_by(runs.c.occurrence.desc(), runs.c.run_id.desc())
+        .limit(CAMPAIGN_RUNS_SHOWN)
+    )
+
+
+def _campaign_figures(rows: Sequence[Any]) -> tuple[tuple[CampaignRunFigures, ...],
+                                                     CampaignTotals | None]:
+    """The listed runs and the period's totals from `_campaign_runs`' rows."""
+    if not rows:
+        return (), None
+    listed = tuple(
+        CampaignRunFigures(
+            run_id=int(r[0]), campaign_id=int(r[1]),
+            title=Bilingual(r[10], r[11]) if (r[10] or r[11]) else Bilingual(r[12], r[13]),
+            occurrence=as_utc(r[2]), sent=int(r[3] or 0), claimed=int(r[4] or 0),
+            redeemed=int(r[5] or 0))
+        for r in rows
+    )
+    first = rows[0]
+    return listed, CampaignTotals(int(first[6]), int(first[7] or 0), int(first[8] or 0),
+                                  int(first[9] or 0))
+
+
 async def merchant_stats(db: Database, merchant_id: int, period: Period) -> MerchantStats:
     """The figures of `merchant_id` over `period` (which must have days)."""
     if not period.days:
@@ -250,6 +376,8 @@ async def merchant_stats(db: Database, merchant_id: int, period: Period) -> Merc
                 .limit(TOP_DEALS)
             )
         ).all()
+        runs = (await session.exec(_campaign_runs(merchant_id, period))).all()
+    campaign_runs, campaign_totals = _campaign_figures(runs)
     count = len(period.days)
     orders_on, units_on, visits_on = [0] * count, [0] * count, [0] * count
     revenue_on: list[dict[str, int]] = [{} for _ in range(count)]
@@ -288,6 +416,8 @@ async def merchant_stats(db: Database, merchant_id: int, period: Period) -> Merc
             for deal_id, zh, en, currency, orders, units, net in top
         ),
         daily=daily,
+        campaign_runs=campaign_runs,
+        campaign_totals=campaign_totals,
     )
 
 

@@ -5,6 +5,7 @@ campaigns. Plus the readers of typed times, distances, windows and audiences."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -44,6 +45,14 @@ class RecordingTimer:
 
     async def unschedule(self, campaign_id: int) -> None:
         self.unscheduled.append(campaign_id)
+
+
+class BrokenTimer(RecordingTimer):
+    """A campaign timer whose job store is down: every schedule() fails."""
+
+    async def schedule(self, campaign_id: int) -> None:
+        self.scheduled.append(campaign_id)
+        raise ConnectionError("the job store does not answer")
 
 
 def owner(app: App, slug: str = "haidilao", language_code: str = "zh") -> Chat:
@@ -312,6 +321,58 @@ async def test_a_double_tapped_confirm_makes_one_campaign(app: App) -> None:
     await asyncio.gather(boss.press_data(confirm), twin.press_data(confirm))
     assert len(await campaigns_of(app)) == 2
     assert len(timer.scheduled) == 2
+
+
+async def test_a_campaign_saved_while_the_timer_is_down_is_told_truthfully(
+        app: App, caplog: pytest.LogCaptureFixture) -> None:
+    timer = BrokenTimer()
+    app.campaigns = timer
+    await new_follower(app, 7051)
+    boss = owner(app)
+    await to_preview(boss)
+    [confirm] = [b.data for b, _ in boss.buttons if "确认" in b.text]
+
+    with caplog.at_level(logging.ERROR, logger="handlers.campaigns"):
+        await boss.press("确认")
+
+    [campaign] = await campaigns_of(app)
+    assert campaign.status == "scheduled" and campaign.run_at == TOMORROW_11_UTC
+    assert timer.scheduled == [campaign.id]  # it was asked, and failed
+    told = boss.texts
+    assert f"推送 #{campaign.id} 已保存，定于 2026-11-26 11:00 发送" in told
+    assert "定时服务暂时没有响应" in told and "定时服务一恢复" in told
+    assert "会通知你这次错过了" in told and "/campaign" in told
+    assert "出了点问题" not in told and "已安排好" not in told  # not the generic error, no fib
+    [record] = [r for r in caplog.records if r.name == "handlers.campaigns"]
+    assert f"campaign {campaign.id} is stored" in record.getMessage()
+    assert record.exc_info is not None and "job store" in str(record.exc_info[1])
+    await boss.press_data(confirm or "")  # pressing Confirm again makes no second one
+    assert "失效" in boss.texts and len(await campaigns_of(app)) == 1
+    await boss.say("/campaign")  # listed, still to run, and can be cancelled
+    assert f"#{campaign.id}" in boss.texts and "待发送" in boss.texts
+    assert any(f"取消 #{campaign.id}" in b for b in boss.button_texts)
+
+
+async def test_an_english_owner_is_told_a_weekly_campaign_waits_for_the_timer(
+        app: App, caplog: pytest.LogCaptureFixture) -> None:
+    app.campaigns = BrokenTimer()
+    await new_follower(app, 7052)
+    boss = owner(app, language_code="en")
+    await boss.say("/campaign new")
+    await boss.press("🛒")
+    await boss.press("All followers")
+    await boss.say("every Friday 11:00")
+    await boss.press("3 h")
+
+    with caplog.at_level(logging.ERROR, logger="handlers.campaigns"):
+        await boss.press("Confirm")
+
+    [campaign] = await campaigns_of(app)
+    assert boss.texts.splitlines()[0] == (
+        f"✅ Campaign #{campaign.id} is saved: every Friday 11:00, first run 2026-11-27 11:00.")
+    assert "will start as soon as the timer service is back" in boss.texts
+    assert "is skipped" in boss.texts and "scheduled" not in boss.texts
+    assert any(r.exc_info for r in caplog.records if r.name == "handlers.campaigns")
 
 
 async def test_an_owner_cancels_a_campaign_from_the_list(app: App) -> None:

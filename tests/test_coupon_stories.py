@@ -505,6 +505,95 @@ async def test_two_orders_at_once_never_hold_one_coupon(app: App, chat: Chat) ->
     assert explicit.reason == "coupon_unavailable"
 
 
+# ------------------------------------------------------------------ at the counter
+
+
+def haidilao_staff(app: App, language_code: str = "zh") -> Chat:
+    return Chat(app, user_id=demo_telegram_id("haidilao-staff"), name="haidilao-staff",
+                language_code=language_code)
+
+
+async def pay_latest_order(app: App) -> list[str]:
+    """The shopper's newest order is paid (sandbox); its codes."""
+    order = await latest_order(app.db)
+    paid = await apply_payment(app.db, PaymentNotice("sandbox", order.id, order.total, "CNY",
+                                                     charge_id=f"ch_{order.id}"), NOW)
+    assert paid.outcome == "paid"
+    return [c.code for c in await codes_of_order(app.db, order.id)]
+
+
+FREE_COLA = "🎁 本单赠品：可乐 ×1 —— 请一并交给顾客。"
+
+
+async def test_staff_scanning_a_code_bought_with_a_free_cola_coupon_see_the_cola(
+    app: App, chat: Chat,
+) -> None:
+    coupon_id = await give(app, chat, await haidilao_template(app, "送可乐"))
+    await buy_duo(chat)
+    order = await latest_order(app.db)
+    assert (order.coupon_id, order.discount, order.total) == (coupon_id, 0, 16800)
+    [code] = await pay_latest_order(app)
+    staff = haidilao_staff(app)
+
+    await staff.say(f"/start r_{code}")  # what scanning the QR does
+    assert "券码有效" in staff.texts and FREE_COLA in staff.texts
+    await staff.press(1)  # Confirm at the store
+    assert "核销成功" in staff.texts and FREE_COLA in staff.texts  # repeated, to hand over
+
+    await staff.say(f"/redeem {code}")  # scanned again: used, and no second cola
+    assert "已经使用过" in staff.texts and "赠品" not in staff.texts
+
+
+async def test_english_speaking_staff_read_the_free_item_in_english(app: App) -> None:
+    shopper = Chat(app, user_id=6610, name="Cal", language_code="en")
+    await give(app, shopper, await haidilao_template(app, "free cola"))
+    await buy_duo(shopper)
+    [code] = await pay_latest_order(app)
+    staff = haidilao_staff(app, "en")
+
+    await staff.say(f"/redeem {code}")
+    assert "Free item with this order: cola ×1" in staff.texts
+
+
+async def test_orders_without_a_free_item_coupon_show_no_free_item(app: App, chat: Chat) -> None:
+    await buy_duo(chat)  # no coupon at all
+    [plain] = await pay_latest_order(app)
+    saver = Chat(app, user_id=6611, name="Dee")
+    await give(app, saver, await haidilao_template(app, "满100减20 | 7天"))
+    await buy_duo(saver)  # money off: already in the price
+    assert (await latest_order(app.db)).discount == 2000
+    [money_off] = await pay_latest_order(app)
+    staff = haidilao_staff(app)
+    for code in (plain, money_off):
+        await staff.say(f"/redeem {code}")
+        assert "券码有效" in staff.texts and "赠品" not in staff.texts
+        await staff.press(1)
+        assert "核销成功" in staff.texts and "赠品" not in staff.texts
+
+
+async def test_one_free_cola_per_order_whichever_of_its_codes_comes_first(
+    app: App, chat: Chat,
+) -> None:
+    await give(app, chat, await haidilao_template(app, "送可乐"))
+    await buy_duo(chat, quantity=2)  # one coupon, two codes
+    first, second = await pay_latest_order(app)
+    staff = haidilao_staff(app)
+
+    await staff.say(f"/redeem {second}")
+    assert FREE_COLA in staff.texts  # either code may come first: both show it until then
+    await staff.say(f"/redeem {first}")
+    assert FREE_COLA in staff.texts
+    await staff.press(1)
+    assert "核销成功" in staff.texts and FREE_COLA in staff.texts
+    [undo] = [b.data for b, _ in staff.buttons if b.data and "↩" in b.text]
+    await staff.say(f"/redeem {second}")  # the cola went with the first code
+    assert "券码有效" in staff.texts and "赠品" not in staff.texts
+    await staff.press_data(undo or "")  # ... unless that redemption was a mis-scan, undone
+    assert "已撤销" in staff.texts
+    await staff.say(f"/redeem {second}")
+    assert FREE_COLA in staff.texts
+
+
 async def test_a_telegram_invoice_carries_the_discounted_total(app: App) -> None:
     app.payments = Payments("telegram", {"telegram": TelegramProvider(),
                                          "sandbox": SandboxProvider("http://127.0.0.1:8080")})

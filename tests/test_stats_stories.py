@@ -20,20 +20,28 @@ from handlers.core import Reply, SendDocument, SendPhoto, SendText
 from handlers.router import App, Options
 from services import charts
 from services import poster as poster_service
+from services.campaigns import CampaignDraft, Schedule, create_campaign, get_campaign
+from services.catalog import Bilingual
 from services.checkout import apply_payment, start_order
 from services.codes import codes_of_order
+from services.coupons import CouponTerms, create_template
 from services.database import Database
+from services.follows import follow
 from services.payments import PaymentNotice
+from services.pushes import Outcome, claim_due, plan_run, settle, start_run
 from services.redemption import check_code, confirm
 from services.refunds import ask_refund
 from services.stats import merchant_stats, orders_csv, period_of, safe_cell
 from storage.models import (
+    CouponKind,
     Deal,
     DealStatus,
+    Delivery,
     Follow,
     Merchant,
     MerchantStaff,
     MerchantStatus,
+    Order,
     User,
 )
 from tests.checkout_world import World, build_world
@@ -343,6 +351,161 @@ async def test_an_owner_who_has_sold_nothing_yet_hears_so_without_a_chart(
                                  "to export.")]
     assert text_of(await owner.say("/export")) == (
         "No orders in this period (2026-10-27 – 2026-11-25), so there is nothing to export.")
+
+
+# ------------------------------------------------------------------ /stats: campaign results
+
+
+PUSH_CAP = 2  # pushes a person may get a day (the platform's default)
+
+
+async def push_campaign(db: Database, world: World, at: datetime, *, template_id: int | None = None,
+                        deal: str | None = None) -> tuple[int, list[int]]:
+    """The owner pushes a coupon (or deal) to all followers at `at`, and every push goes
+    out at once: planned, handed to the sender, sent. The run and its deliveries."""
+    draft = CampaignDraft(schedule=Schedule("once", at), audience="all", template_id=template_id,
+                          deal_id=world.deals[deal] if deal else None)
+    campaign_id = await create_campaign(db, world.users["owner"], draft, at, PUSH_CAP,
+                                        report_chat_id=world.telegram["owner"])
+    campaign = await get_campaign(db, campaign_id)
+    assert campaign is not None
+    run = await start_run(db, campaign, at, at)
+    await plan_run(db, run.run_id, at, PUSH_CAP)
+    due = await claim_due(db, at, 100)
+    await settle(db, [Outcome(d.id, "sent") for d in due], at)
+    return run.run_id, [d.id for d in due]
+
+
+async def press_claim(bot: App, world: World, who: str, delivery_id: int) -> None:
+    """`who` presses Claim on the push they got."""
+    chat = Chat(bot, user_id=world.telegram[who], name=who, language_code="en")
+    await chat.press_data(f"pc:{delivery_id}")
+    assert "in your wallet" in chat.texts, chat.texts
+
+
+async def three_followers_claim_twice_and_one_visits(db: Database, bot: App,
+                                                     world: World) -> None:
+    """Yesterday at noon the owner pushed "¥5 off ¥20+" to three followers; today two
+    claim it and one of them buys a bowl with it and has the code redeemed."""
+    for buyer in ("buyer1", "buyer2", "buyer3"):
+        await follow(db, world.users[buyer], world.merchant_id, NOW - timedelta(days=2))
+    yesterday = NOW - timedelta(days=1)
+    coupon = await create_template(
+        db, world.users["owner"],
+        CouponTerms(CouponKind.AMOUNT_OFF, amount_off=500, min_spend=2000), yesterday,
+        title=Bilingual("满20减5", "¥5 off ¥20+"))
+    assert isinstance(coupon, int), coupon
+    _, deliveries = await push_campaign(db, world, yesterday, template_id=coupon)
+    assert len(deliveries) == 3
+    users_of = {await _user_of_delivery(db, d): d for d in deliveries}
+    await press_claim(bot, world, "buyer1", users_of[world.users["buyer1"]])
+    await press_claim(bot, world, "buyer2", users_of[world.users["buyer2"]])
+    order, codes = await buy(db, world, "buyer1", "limited", 1, NOW)
+    assert await _discount_of(db, order) == 500  # the pushed coupon was used
+    await redeem(db, world, codes[0], NOW)
+
+
+async def _user_of_delivery(db: Database, delivery_id: int) -> int:
+    async with db.session() as session:
+        delivery = await session.get(Delivery, delivery_id)
+    assert delivery is not None
+    return delivery.user_id
+
+
+async def _discount_of(db: Database, order_id: int) -> int:
+    async with db.session() as session:
+        order = await session.get(Order, order_id)
+    assert order is not None
+    return order.discount
+
+
+async def test_an_owner_sees_how_their_coupon_push_did_in_stats(db: Database, bot: App,
+                                                                 world: World) -> None:
+    await three_followers_claim_twice_and_one_visits(db, bot, world)
+
+    lines = text_of(await owner_chat(bot, world).say("/stats")).splitlines()
+
+    start = lines.index("📣 Pushes that started in these days:")
+    assert lines[start - 1] == ""
+    assert lines[start + 1:] == [
+        "1. ¥5 off ¥20+ · 2026-11-24 12:00 — sent 3 · claimed 2 · redeemed 1",
+        "Total of 1 run: sent 3 · claimed 2 · redeemed 1",
+    ]
+
+
+async def test_a_chinese_owner_reads_the_push_results_in_chinese(db: Database, bot: App,
+                                                                  world: World) -> None:
+    await three_followers_claim_twice_and_one_visits(db, bot, world)
+
+    text = text_of(await owner_chat(bot, world, "zh").say("/stats 30天"))
+
+    assert ("📣 这几天开始的推送：\n"
+            "1. 满20减5 · 2026-11-24 12:00 —— 已发送 3 · 已领取 2 · 已到店使用 1\n"
+            "合计 1 轮：已发送 3 · 已领取 2 · 已到店使用 1") in text
+
+
+async def test_push_results_follow_the_owners_time_zone_and_period(db: Database, bot: App,
+                                                                   world: World) -> None:
+    await three_followers_claim_twice_and_one_visits(db, bot, world)
+    await set_timezone(db, world, "owner", "America/Los_Angeles")  # 2026-11-23 20:00 there
+
+    text = text_of(await owner_chat(bot, world).say("/stats"))
+
+    assert "1. ¥5 off ¥20+ · 2026-11-23 20:00 — sent 3 · claimed 2 · redeemed 1" in text
+    figures = await merchant_stats(db, world.merchant_id,
+                                   period_of(7, NOW + timedelta(days=7), "Asia/Shanghai"))
+    assert figures.campaign_runs == () and figures.campaign_totals is None  # a week later
+
+
+async def test_the_newest_five_runs_are_listed_and_all_are_in_the_total(
+        db: Database, bot: App, world: World) -> None:
+    await follow(db, world.users["buyer1"], world.merchant_id, NOW - timedelta(days=20))
+    coupon = await create_template(db, world.users["owner"], CouponTerms(
+        CouponKind.FREE_ITEM, item="Iced tea"), NOW - timedelta(days=20))
+    assert isinstance(coupon, int)
+    for days_ago in (9, 6, 5, 4, 3):  # the push cap allows one a day for this follower
+        await push_campaign(db, world, NOW - timedelta(days=days_ago), template_id=coupon)
+    await push_campaign(db, world, NOW - timedelta(days=2), deal="limited")
+    await push_campaign(db, world, NOW - timedelta(days=40), deal="limited")  # not in 30 days
+
+    month = text_of(await owner_chat(bot, world).say("/stats 30d")).splitlines()
+
+    start = month.index("📣 Pushes that started in these days:")
+    assert month[start + 1:] == [
+        "1. Bowl of noodles · 2026-11-23 12:00 — sent 1 · claimed 0 · redeemed 0",
+        "2. Push #5 · 2026-11-22 12:00 — sent 1 · claimed 0 · redeemed 0",
+        "3. Push #4 · 2026-11-21 12:00 — sent 1 · claimed 0 · redeemed 0",
+        "4. Push #3 · 2026-11-20 12:00 — sent 1 · claimed 0 · redeemed 0",
+        "5. Push #2 · 2026-11-19 12:00 — sent 1 · claimed 0 · redeemed 0",
+        "… and 1 earlier run (counted in the total)",
+        "Total of 6 runs: sent 6 · claimed 0 · redeemed 0",
+    ]
+    week = text_of(await owner_chat(bot, world).say("/stats"))
+    assert "Total of 5 runs: sent 5" in week and "earlier" not in week
+
+
+async def test_a_bought_pushed_deal_counts_as_redeemed(db: Database, bot: App,
+                                                       world: World) -> None:
+    for buyer in ("buyer1", "buyer2"):
+        await follow(db, world.users[buyer], world.merchant_id, NOW - timedelta(days=3))
+    await push_campaign(db, world, NOW - timedelta(days=1), deal="final")
+    await buy(db, world, "buyer2", "final", 1, NOW)  # bought after the push
+    await buy(db, world, "buyer3", "final", 1, NOW)  # not pushed to: not counted
+
+    text = text_of(await owner_chat(bot, world).say("/stats"))
+
+    assert f"1. {FORMULA} · 2026-11-24 12:00 — sent 2 · claimed 0 · redeemed 1" in text
+
+
+async def test_owners_without_pushes_see_no_push_section(db: Database, bot: App,
+                                                         world: World) -> None:
+    await three_followers_claim_twice_and_one_visits(db, bot, world)
+    rival = Chat(bot, user_id=RIVAL_OWNER_TG, name="rival", language_code="en")
+    empty = Chat(bot, user_id=EMPTY_OWNER_TG, name="empty", language_code="zh")
+
+    assert "📣" not in text_of(await rival.say("/stats 30d"))
+    assert "📣" not in text_of(await empty.say("/stats"))
+    assert "推送" not in text_of(await empty.say("/stats"))
 
 
 # ------------------------------------------------------------------ /export

@@ -240,6 +240,7 @@ redeem-scanned-by-shopper = This QR is a redemption code: show it at the store's
 redeem-code-line = 🎫 { $code } · { $title }
     Customer: { $shopper } · valid { $start } to { $end }
 redeem-check-ok = ✅ Valid code. Confirm to redeem:
+redeem-free-item = 🎁 Free item with this order: { $item } ×1 — please hand it over too.
 redeem-confirm-at = Redeem at { $store }
 redeem-locked = 🔒 Too many wrong codes. Redeeming is locked until { $until }.
 redeem-typo = "{ $code }" looks mistyped (its check letter doesn't match). Please check each character.

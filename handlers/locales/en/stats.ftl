@@ -50,3 +50,15 @@ poster-no-storefront = Your storefront can't be opened right now, so there is no
 stats-dates = { $first } – { $last }
 stats-chart-revenue-plain = Revenue
 poster-print-file = The same poster as a full-size file (A4 at 150 dpi) for printing.
+stats-campaigns-title = 📣 Pushes that started in these days:
+stats-campaign-line = { $number }. { $title } · { $when } — { $counts }
+stats-campaign-counts = sent { $sent } · claimed { $claimed } · redeemed { $redeemed }
+stats-campaign-earlier = … and { $count ->
+    [one] 1 earlier run
+   *[other] { $count } earlier runs
+} (counted in the total)
+stats-campaign-total = Total of { $runs ->
+    [one] 1 run
+   *[other] { $runs } runs
+}: { $counts }
+stats-campaign-untitled = Push #{ $campaign }

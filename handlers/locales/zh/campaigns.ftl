@@ -77,6 +77,10 @@ campaign-drop = ✖ 取消
 campaign-dropped = 已取消，没有创建推送。
 campaign-scheduled-once = ✅ 推送 #{ $number } 已安排好，将在 { $first } 发送。发送进度会实时显示在这里，发完后会给你一份报告。
 campaign-scheduled-rule = ✅ 推送 #{ $number } 已安排好：{ $rule }，第一次 { $first }。发送进度会实时显示在这里，每轮发完后会给你一份报告。
+campaign-saved-timer-down-once = ✅ 推送 #{ $number } 已保存，定于 { $first } 发送。
+    ⚠️ 不过负责按时启动推送的定时服务暂时没有响应。定时服务一恢复（助手重启时会为已保存的推送重新设好定时），这个推送就会开始；如果恢复时已经过了发送时长，会通知你这次错过了。可以在 /campaign 里查看或取消。
+campaign-saved-timer-down-rule = ✅ 推送 #{ $number } 已保存：{ $rule }，第一次 { $first }。
+    ⚠️ 不过负责按时启动推送的定时服务暂时没有响应。定时服务一恢复（助手重启时会为已保存的推送重新设好定时），这个推送就会开始；恢复之前整个发送时长都已过去的那几轮会跳过。可以在 /campaign 里查看或取消。
 
 campaign-bad-not_owner = 只有通过审核的商家店主可以给粉丝推送。
 campaign-bad-offer = 这个优惠已经不是你的了，请换一个。

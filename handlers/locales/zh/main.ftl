@@ -231,6 +231,7 @@ redeem-scanned-by-shopper = 这是一个核销二维码：请到店出示给店�
 redeem-code-line = 🎫 { $code } · { $title }
     顾客：{ $shopper } · 有效期 { $start } 至 { $end }
 redeem-check-ok = ✅ 券码有效，确认核销：
+redeem-free-item = 🎁 本单赠品：{ $item } ×1 —— 请一并交给顾客。
 redeem-confirm-at = 在「{ $store }」核销
 redeem-locked = 🔒 错误次数过多，核销已锁定至 { $until }。
 redeem-typo = 「{ $code }」似乎输错了（校验位不符），请逐字核对。
