@@ -228,6 +228,7 @@ async def dispatch(app: App, router: Router, incoming: Incoming) -> list[Reply]:
             username=sender.username,
             language_code=sender.language_code,
             default_timezone=app.options.default_timezone,
+            now=app.clock(),
         )
         lang = user.language or lang
         req = Request(app, incoming, user, lang)

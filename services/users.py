@@ -51,8 +51,11 @@ async def ensure_user(
     username: str | None = None,
     language_code: str | None = None,
     default_timezone: str = "Asia/Shanghai",
+    now: datetime | None = None,
 ) -> UserProfile:
-    """The user with this Telegram id, created on first contact, names kept fresh."""
+    """The user with this Telegram id, created on first contact (at `now`, the app's
+    clock; the wall clock when not given), names kept fresh."""
+    now = now or utcnow()
     async with db.transaction() as session:
         user = (
             await session.exec(select(User).where(User.telegram_id == telegram_id))
@@ -64,6 +67,8 @@ async def ensure_user(
                 username=(username or None) and username[:64],
                 language_code=(language_code or None) and language_code[:16],
                 timezone=default_timezone,
+                created_at=now,
+                updated_at=now,
             )
             session.add(user)
             await session.flush()
@@ -75,7 +80,7 @@ async def ensure_user(
             user.first_name = first_name[:128]
             user.username = (username or None) and username[:64]
             user.language_code = (language_code or None) and language_code[:16]
-            user.updated_at = utcnow()
+            user.updated_at = now
         return _profile(user)
 
 
