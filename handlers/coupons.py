@@ -175,16 +175,24 @@ async def storefront_coupons(req: Request, merchant_id: int) -> tuple[list[str],
 async def claim_button(req: Request) -> list[Reply]:
     """Claim pressed on a storefront: one coupon into the wallet.
 
-    The claim key is per template, person and claim number (`claim:<t>:<user>:<n>`, n =
-    coupons of it they had + 1): two taps at once carry the same key and give one
-    coupon; a later tap is the next claim, refused once the per-person limit is met."""
+    One claim per button: the key is the template, the person and the message the
+    button is on (`claim:<t>:<user>:m<message>`), so however many taps reach us, and
+    however far apart, that button gives one coupon; another coupon of the same
+    template (up to the per-person limit) comes from a freshly shown storefront.
+    Without a message id the key is the claim number (`claim:<t>:<user>:<n>`, n =
+    coupons of it they had + 1), which only catches taps that overlap."""
     parts = req.button_ints(1)
     if parts is None:
         return stale_replies(req)
     template_id, t = parts[0], req.t
-    had = await claims_of(req.db, req.user.id, template_id)
-    result = await claim(req.db, req.user.id, template_id, req.now(),
-                         key=f"claim:{template_id}:{req.user.id}:{had + 1}", source="claim")
+    event = req.incoming.event
+    assert isinstance(event, ButtonPress)
+    if event.message_id is not None:
+        key = f"claim:{template_id}:{req.user.id}:m{event.message_id}"
+    else:
+        had = await claims_of(req.db, req.user.id, template_id)
+        key = f"claim:{template_id}:{req.user.id}:{had + 1}"
+    result = await claim(req.db, req.user.id, template_id, req.now(), key=key, source="claim")
     if result.outcome == "unknown":
         return stale_replies(req)
     coupon = result.coupon
@@ -193,8 +201,6 @@ async def claim_button(req: Request) -> list[Reply]:
                  until=local_date(coupon.valid_until, req.user.timezone))
     else:
         text = t(f"coupon-claim-{result.outcome}")
-    event = req.incoming.event
-    assert isinstance(event, ButtonPress)
     return [AnswerButton(event.query_id or "", text[:200]), SendText(text)]
 
 

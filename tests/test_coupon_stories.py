@@ -271,11 +271,20 @@ async def test_a_shopper_claims_a_coupon_on_the_storefront_within_the_limit(
 
 async def test_a_double_tap_on_claim_gives_one_coupon(app: App, chat: Chat) -> None:
     template_id = await haidilao_template(app, "满100减20 | 7天 | 100张 | 每人3张")
-    await asyncio.gather(*(chat.press_data(f"cc:{template_id}") for _ in range(2)))
+    await chat.say("海底捞")
+    assert [b.data for b, _ in chat.buttons if "领取" in b.text] == [f"cc:{template_id}"]
+    await asyncio.gather(*(chat.press("领取") for _ in range(2)))
+    await chat.press("领取")  # and once more, a while later, on the same storefront
+    assert "已经领过了" in chat.texts
     me = await user_id(app, chat.sender.id)
     async with app.db.session() as session:
         mine = (await session.exec(select(Coupon).where(Coupon.user_id == me))).all()
     assert len(mine) == 1
+    await chat.say("海底捞")  # a fresh storefront: the next coupon, within the limit
+    await chat.press("领取")
+    async with app.db.session() as session:
+        mine = (await session.exec(select(Coupon).where(Coupon.user_id == me))).all()
+    assert len(mine) == 2
 
 
 async def test_fifty_people_race_for_the_last_ten_coupons(db: Database) -> None:
