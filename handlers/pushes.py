@@ -9,6 +9,7 @@ opens the pushed deal). A press on someone else's push, or a forged one, is stal
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from handlers.common import stale_replies
@@ -35,20 +36,30 @@ from services.users import get_profile_by_telegram_id
 
 router = Router()
 
-OFFER_TTL = 5.0  # seconds an offer is reused for the pushes of one campaign
-_offers: dict[int, tuple[float, PushOffer | None]] = {}
+OFFER_TTL = 5.0  # seconds an offer (and its words) is reused for the pushes of a campaign
 
 
-async def _offer(app: App, campaign_id: int, now: datetime) -> PushOffer | None:
-    # A campaign sends to thousands at once: look its offer up once, not per push.
+@dataclass
+class _CachedOffer:
+    at: float
+    offer: PushOffer | None
+    words: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # lang: texts
+
+
+_offers: dict[int, _CachedOffer] = {}
+
+
+async def _cached_offer(app: App, campaign_id: int, now: datetime) -> _CachedOffer:
+    # A campaign sends to thousands at once: look its offer up (and word it, per
+    # language) once every few seconds, not per push.
     cached = _offers.get(campaign_id)
-    if cached is not None and time.monotonic() - cached[0] < OFFER_TTL:
-        return cached[1]
+    if cached is not None and time.monotonic() - cached.at < OFFER_TTL:
+        return cached
     offer = await push_offer(app.db, campaign_id, now)
     if len(_offers) > 1000:
         _offers.clear()
-    _offers[campaign_id] = (time.monotonic(), offer)
-    return offer
+    cached = _offers[campaign_id] = _CachedOffer(time.monotonic(), offer)
+    return cached
 
 
 def _translator(app: App, language: str | None, language_code: str | None) -> Translator:
@@ -56,25 +67,36 @@ def _translator(app: App, language: str | None, language_code: str | None) -> Tr
                                                      app.options.default_language))
 
 
-async def push_message(app: App, due: DueDelivery, now: datetime) -> SendText | None:
-    """The push for one delivery, in its recipient's language; None when the offer is
-    gone (the coupon ran out or the deal stopped selling)."""
-    offer = await _offer(app, due.campaign_id, now)
-    if offer is None or not offer.available:
-        return None
-    t = _translator(app, due.language, due.language_code)
+def _words(t: Translator, offer: PushOffer) -> tuple[str, str, str]:
+    """(text, action button, settings button) of a campaign's push in one language."""
     merchant = offer.merchant.get(t.lang)
-    settings = Button(t("push-settings"), data="menu:settings")
     if offer.terms is not None:
         text = t("push-coupon", merchant=merchant, terms=terms_text(t, offer.terms))
-        action = Button(t("push-claim"), data=f"pc:{due.id}")
+        action = t("push-claim")
     else:
         assert offer.deal_title is not None
         text = t("push-deal", merchant=merchant, title=offer.deal_title.get(t.lang),
                  price=format_money(offer.price, offer.currency, t.lang),
                  original=format_money(offer.original_price, offer.currency, t.lang))
-        action = Button(t("push-view"), data=f"pv:{due.id}")
-    return SendText(text + "\n\n" + t("push-why"), buttons=((action,), (settings,)))
+        action = t("push-view")
+    return text + "\n\n" + t("push-why"), action, t("push-settings")
+
+
+async def push_message(app: App, due: DueDelivery, now: datetime) -> SendText | None:
+    """The push for one delivery, in its recipient's language; None when the offer is
+    gone (the coupon ran out or the deal stopped selling)."""
+    cached = await _cached_offer(app, due.campaign_id, now)
+    offer = cached.offer
+    if offer is None or not offer.available:
+        return None
+    t = _translator(app, due.language, due.language_code)
+    words = cached.words.get(t.lang)
+    if words is None:
+        words = cached.words[t.lang] = _words(t, offer)
+    text, action, settings = words
+    data = f"pc:{due.id}" if offer.terms is not None else f"pv:{due.id}"
+    return SendText(text, buttons=((Button(action, data=data),),
+                                   (Button(settings, data="menu:settings"),)))
 
 
 def _counts(t: Translator, report: RunReport) -> str:

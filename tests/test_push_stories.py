@@ -3,6 +3,7 @@ within their daily maximum, and never again after they blocked the bot."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -287,3 +288,57 @@ async def test_a_schedule_in_the_past_and_an_audience_of_nobody_are_refused(
     with pytest.raises(CampaignInputError) as refused:
         await create_campaign(world.app.db, await world.owner_id(), nobody, world.now, 2)
     assert refused.value.reason == "audience"
+
+
+class SlowPhones(Phones):
+    """Telegram taking a while to answer, counting how many pushes are on the wire."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__()
+        self.seconds = seconds
+        self.on_the_wire = 0
+        self.most_on_the_wire = 0
+
+    async def push(self, chat_id: int, reply: Reply) -> PushOutcome:
+        self.on_the_wire += 1
+        self.most_on_the_wire = max(self.most_on_the_wire, self.on_the_wire)
+        try:
+            await asyncio.sleep(self.seconds)
+            return await super().push(chat_id, reply)
+        finally:
+            self.on_the_wire -= 1
+
+    def to_followers(self) -> list[int]:
+        return [chat for chat, _ in self.received if chat != OWNER]
+
+
+async def test_a_big_campaign_goes_out_in_overlapping_batches_each_push_once(
+        world: World) -> None:
+    followers = [7170 + n for n in range(40)]
+    for telegram_id in followers:
+        await world.follower(telegram_id, quiet_start=0, quiet_end=0)
+    campaign = await world.campaign("now", await world.coupon())
+    phones = SlowPhones(seconds=0.2)
+    world.runtime.pusher = phones.push
+    sender = PushSender(world.runtime, rate=100, platform_cap=2)  # batches of 5
+    await sender.fire(campaign)
+    stop = asyncio.Event()
+    sending = asyncio.create_task(sender.run_forever(stop))
+    for _ in range(200):
+        if len(phones.to_followers()) >= 15:
+            break
+        await asyncio.sleep(0.02)
+    stop.set()  # stopping mid-campaign: what is on the wire is settled first
+    await sending
+    counts = await count_pushes(world.app.db)
+    assert "sending" not in counts
+    assert counts.get("sent") == len(phones.to_followers()) < len(followers)
+    assert phones.most_on_the_wire > sender.batch  # the next batch went while one was out
+    sending = asyncio.create_task(sender.run_forever(stop := asyncio.Event()))
+    for _ in range(200):
+        if (await count_pushes(world.app.db)).get("sent") == len(followers):
+            break
+        await asyncio.sleep(0.05)
+    stop.set()
+    await sending
+    assert sorted(phones.to_followers()) == followers  # every follower once, nobody twice
