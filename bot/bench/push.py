@@ -11,7 +11,7 @@ database with --db), all traffic to 127.0.0.1:
          moment inside quiet hours, paused -> dropped, unreachable -> blocked, daily
          maximum respected. Targets: < 60 s on one core, < 1 GiB.
   send   the Bot API stand-in in its own process (on the other core) and the real push
-         path in this one: `start_runtime`, aiogram's `AiogramTransport.push`, and
+         path in this one: `start_runtime`, the aiogram transport's `PushLane`, and
          `PushSender.run_forever` at --rate over a campaign due now, until every due push
          is settled. Reports the rate achieved against the configured one (target
          >= 95%), duplicates seen by the stand-in and sends inside quiet hours (both 0).
@@ -628,6 +628,7 @@ async def send_until_settled(db_url: str, api_base: str, rate: float, due_by: da
         return {"wall": time.perf_counter() - began, "cpu": _own_cpu_seconds() - cpu,
                 "sent": sender.sent, "pauses": sender.retry_afters}
     finally:
+        await transport.push_lane.close()
         await transport.bot.session.close()
         await runtime.close()
 

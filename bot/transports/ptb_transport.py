@@ -40,6 +40,7 @@ from bot.transports.common import (
     push_once,
     split_text,
 )
+from bot.transports.push_lane import PushLane
 from handlers.core import (
     DOCUMENT_FETCH_MAX,
     AnswerButton,
@@ -196,15 +197,18 @@ class PtbTransport:
         )
         self.application.add_handler(TypeHandler(Update, self.on_update))
         self.bot_username: str | None = None
-        attach(runtime, self.send, self.refund_stars, self.push)
+        # Campaign pushes go the lean way; anything else a push carries comes back here.
+        self.push_lane = PushLane(api_base, token, self.push)
+        attach(runtime, self.send, self.refund_stars, self.push_lane.push)
 
     async def send(self, chat_id: int, replies: list[Reply]) -> int:
         """Send replies to a chat outside an update (payment pages, scheduled jobs)."""
         return await deliver_all(chat_id, replies, self.perform)
 
     async def push(self, chat_id: int, reply: Reply) -> PushOutcome:
-        """Send one campaign push once, saying exactly how it went (no retries here: the
-        push sender paces, pauses on 429 and marks blocked users itself)."""
+        """Send one push once through the library, saying exactly how it went (no
+        retries here: the push sender paces, pauses on 429 and marks blocked users
+        itself). Plain text pushes take the `PushLane` instead."""
         return await push_once(chat_id, reply, self._perform_once, classify_error)
 
     async def refund_stars(self, user_id: int, charge_id: str) -> bool:
@@ -342,4 +346,5 @@ class PtbTransport:
             await stop.wait()
             await self.application.updater.stop()
             await self.application.stop()
+        await self.push_lane.close()
         log.info("polling stopped")
