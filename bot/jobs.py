@@ -6,7 +6,8 @@ Every `INTERVAL` seconds, one run at a time:
 - refunds a provider could not make yet are tried again (same idempotency key);
 - paid orders whose codes never reached the chat (a crash between paying and sending)
   get their codes sent again;
-- taste profiles of people who did something since the last round are brought up to date.
+- taste profiles of people who did something since the last round are brought up to date;
+- scheduled campaigns whose timer could not be set (after the owner confirmed) get it.
 
 Campaign timers and the push sender (`bot.pushes`) start with it: `start_jobs`.
 """
@@ -80,8 +81,11 @@ async def housekeeping(runtime: Runtime) -> dict[str, int]:
             redelivered += 1
     profiles = await refresh_profiles(db, now, since=_last_refresh.get(id(db)))
     _last_refresh[id(db)] = now - INTERVAL_DELTA  # overlap: late commits are not missed
+    timers = runtime.app.campaigns
+    restored = await timers.restore_missing() if isinstance(timers, CampaignTimers) else 0
     report = {"expired_orders": expired_orders, "refunds": len(refund_ids),
-              "refunded": refunded, "redelivered": redelivered, "profiles": profiles}
+              "refunded": refunded, "redelivered": redelivered, "profiles": profiles,
+              "timers_restored": restored}
     if any(report.values()):
         log.info("housekeeping", **report)
     return report

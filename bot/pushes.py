@@ -127,20 +127,35 @@ class CampaignTimers:
         """At start-up: every scheduled campaign has its timer; one-off campaigns whose
         whole window passed while the assistant was down are marked missed (and their
         merchant told); a start inside its window runs now."""
-        now = self.runtime.app.clock()
         for campaign in await scheduled_campaigns(self.runtime.db):
-            assert campaign.id is not None
-            window = timedelta(minutes=campaign.window_minutes)
-            if campaign.schedule == "once" and campaign.run_at + window <= now:
-                if await mark_missed(self.runtime.db, campaign.id) and campaign.report_chat_id:
-                    text = await missed_text(self.runtime.app, campaign)
-                    await self.runtime.send(campaign.report_chat_id, [SendText(text)])
-                continue
-            if self.scheduler.get_job(f"campaign:{campaign.id}", jobstore="campaigns") is None:
-                await self.schedule(campaign.id)
-            started = latest_occurrence(campaign, now)
-            if started is not None and started + window > now and self.runtime.pushes:
-                await self.runtime.pushes.fire(campaign.id)
+            await self._catch_up(campaign)
+
+    async def restore_missing(self) -> int:
+        """Set the timers of scheduled campaigns that have none (setting it failed
+        after the owner confirmed), catching up as at start-up; returns how many.
+        Housekeeping calls this every round, so such a campaign still starts."""
+        have = {job.id for job in self.scheduler.get_jobs(jobstore="campaigns")}
+        missing = [c for c in await scheduled_campaigns(self.runtime.db)
+                   if f"campaign:{c.id}" not in have]
+        for campaign in missing:
+            log.warning("campaign timer was missing; restored", campaign=campaign.id)
+            await self._catch_up(campaign)
+        return len(missing)
+
+    async def _catch_up(self, campaign: Campaign) -> None:
+        now = self.runtime.app.clock()
+        assert campaign.id is not None
+        window = timedelta(minutes=campaign.window_minutes)
+        if campaign.schedule == "once" and campaign.run_at + window <= now:
+            if await mark_missed(self.runtime.db, campaign.id) and campaign.report_chat_id:
+                text = await missed_text(self.runtime.app, campaign)
+                await self.runtime.send(campaign.report_chat_id, [SendText(text)])
+            return
+        if self.scheduler.get_job(f"campaign:{campaign.id}", jobstore="campaigns") is None:
+            await self.schedule(campaign.id)
+        started = latest_occurrence(campaign, now)
+        if started is not None and started + window > now and self.runtime.pushes:
+            await self.runtime.pushes.fire(campaign.id)
 
     def close(self) -> None:
         """Release the job store's connections."""

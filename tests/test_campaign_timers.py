@@ -115,3 +115,26 @@ async def test_a_start_missed_but_inside_its_window_still_runs_at_restart(app: A
     assert any(chat == 8801 for chat, _ in told)
     scheduler.shutdown(wait=False)
     timers.close()
+
+
+async def test_a_campaign_whose_timer_could_not_be_set_still_starts(app: App) -> None:
+    from bot.jobs import housekeeping
+
+    later = await _campaign(app, "每周五 11:00")  # stored after Confirm; no timer was set
+    soon = await _campaign(app, "in 10 minutes", window=180)
+    told: list[tuple[int, Reply]] = []
+    scheduler = AsyncIOScheduler(timezone="UTC")
+    runtime = _runtime(app, told)
+    timers = CampaignTimers(runtime, scheduler)
+    app.campaigns = timers
+    scheduler.start(paused=True)
+    app.clock = lambda: STORY_NOW + timedelta(minutes=20)  # the next housekeeping round
+    assert (await housekeeping(runtime))["timers_restored"] == 2
+    assert scheduler.get_job(f"campaign:{later}", jobstore="campaigns") is not None
+    assert await runtime.pushes.tick() == 1  # the one whose start passed ran at once
+    assert any(chat == 8801 for chat, _ in told)
+    started = await get_campaign(app.db, soon)
+    assert started is not None and started.status == CampaignStatus.DONE
+    assert (await housekeeping(runtime))["timers_restored"] == 0  # once, not every round
+    scheduler.shutdown(wait=False)
+    timers.close()

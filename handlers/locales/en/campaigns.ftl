@@ -81,9 +81,9 @@ campaign-dropped = Cancelled: no campaign was scheduled.
 campaign-scheduled-once = ✅ Campaign #{ $number } is scheduled for { $first }. You'll see live progress here and a final report.
 campaign-scheduled-rule = ✅ Campaign #{ $number } is scheduled: { $rule }, first run { $first }. You'll see live progress here and a report after each run.
 campaign-saved-timer-down-once = ✅ Campaign #{ $number } is saved, to go out at { $first }.
-    ⚠️ But the timer that starts campaigns isn't answering right now. The campaign will start as soon as the timer service is back (it restores the timers of saved campaigns when the assistant restarts); if that is only after its sending window, you'll be told it was missed. It is listed in /campaign, where you can cancel it.
+    ⚠️ But the timer that starts campaigns isn't answering right now. The campaign will start as soon as the timer service is back (the assistant checks for saved campaigns without a timer every half minute, and at every restart); if that is only after its sending window, you'll be told it was missed. It is listed in /campaign, where you can cancel it.
 campaign-saved-timer-down-rule = ✅ Campaign #{ $number } is saved: { $rule }, first run { $first }.
-    ⚠️ But the timer that starts campaigns isn't answering right now. The campaign will start as soon as the timer service is back (it restores the timers of saved campaigns when the assistant restarts); a run whose whole sending window passes before then is skipped. It is listed in /campaign, where you can cancel it.
+    ⚠️ But the timer that starts campaigns isn't answering right now. The campaign will start as soon as the timer service is back (the assistant checks for saved campaigns without a timer every half minute, and at every restart); a run whose whole sending window passes before then is skipped. It is listed in /campaign, where you can cancel it.
 
 campaign-bad-not_owner = Only the owner of an approved merchant can push to followers.
 campaign-bad-offer = That offer isn't one of yours any more. Pick another.
