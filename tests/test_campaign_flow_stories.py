@@ -100,14 +100,17 @@ async def to_audience_step(boss: Chat) -> None:
     assert "推送给谁" in boss.texts
 
 
-async def to_preview(boss: Chat, when: str = "明天 11:00") -> None:
-    """All followers, `when` typed, the recommended window."""
+async def to_preview(boss: Chat, when: str = "明天 11:00") -> str:
+    """All followers, `when` typed, the recommended window; the Confirm button's data."""
     await to_audience_step(boss)
     await boss.press("全部粉丝")
     await boss.say(when)
     assert "多长时间内发完" in boss.texts
     await boss.press("推荐")
     assert "推送预览" in boss.texts, boss.texts
+    [confirm] = [b.data for b, _ in boss.buttons if "确认" in b.text]
+    assert confirm is not None
+    return confirm
 
 
 async def test_an_owner_pushes_a_deal_to_all_followers_step_by_step(app: App) -> None:
@@ -305,18 +308,14 @@ async def test_a_double_tapped_confirm_makes_one_campaign(app: App) -> None:
     app.campaigns = timer
     await new_follower(app, 6901)
     boss = owner(app)
-    await to_preview(boss)
-    [confirm] = [b.data for b, _ in boss.buttons if "确认" in b.text]
-    assert confirm is not None
+    confirm = await to_preview(boss)
     await boss.press("确认")
     assert "已安排好" in boss.texts
     await boss.press_data(confirm)
     assert "失效" in boss.texts
     assert len(await campaigns_of(app)) == 1
 
-    await to_preview(boss, "后天 11:00")
-    [confirm] = [b.data for b, _ in boss.buttons if "确认" in b.text]
-    assert confirm is not None
+    confirm = await to_preview(boss, "后天 11:00")
     twin = Chat(app, user_id=boss.sender.id, name=boss.sender.first_name)
     await asyncio.gather(boss.press_data(confirm), twin.press_data(confirm))
     assert len(await campaigns_of(app)) == 2
@@ -329,8 +328,7 @@ async def test_a_campaign_saved_while_the_timer_is_down_is_told_truthfully(
     app.campaigns = timer
     await new_follower(app, 7051)
     boss = owner(app)
-    await to_preview(boss)
-    [confirm] = [b.data for b, _ in boss.buttons if "确认" in b.text]
+    confirm = await to_preview(boss)
 
     with caplog.at_level(logging.ERROR, logger="handlers.campaigns"):
         await boss.press("确认")
@@ -346,7 +344,7 @@ async def test_a_campaign_saved_while_the_timer_is_down_is_told_truthfully(
     [record] = [r for r in caplog.records if r.name == "handlers.campaigns"]
     assert f"campaign {campaign.id} is stored" in record.getMessage()
     assert record.exc_info is not None and "job store" in str(record.exc_info[1])
-    await boss.press_data(confirm or "")  # pressing Confirm again makes no second one
+    await boss.press_data(confirm)  # pressing Confirm again makes no second one
     assert "失效" in boss.texts and len(await campaigns_of(app)) == 1
     await boss.say("/campaign")  # listed, still to run, and can be cancelled
     assert f"#{campaign.id}" in boss.texts and "待发送" in boss.texts
