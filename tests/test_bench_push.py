@@ -1,7 +1,7 @@
 """The push benchmark in a small smoke run: its invariants hold and it says so.
 
 Runs `o2o bench push --quick` with a few hundred followers in its own process: the
-real planning, the real sender through aiogram to the Bot API stand-in, and the sender
+real planning, the real sender through the push lane to the Bot API stand-in, and the sender
 SIGKILLed mid-campaign and restarted. Speed figures are not checked here.
 """
 

@@ -733,7 +733,7 @@ async def _planned_world(url: str, count: int, rng: random.Random
 async def phase_send(args: argparse.Namespace, report: Report, rng: random.Random,
                      folder: Path) -> None:
     count, rate = args.send_users, args.rate
-    print(f"\nsend: {count:,} followers, sender at {rate:,.0f}/s through aiogram to the "
+    print(f"\nsend: {count:,} followers, sender at {rate:,.0f}/s through the push lane to the "
           "stand-in", flush=True)
     async with fresh_database(args.db, "send") as url:
         run_id, now, population, due = await _planned_world(url, count, rng)
