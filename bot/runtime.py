@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 from collections.abc import Awaitable, Callable
@@ -139,6 +140,16 @@ async def start_runtime(settings: Settings, *, seed_if_empty: bool = False) -> R
         log.info("demo data seeded", merchants=report.merchants, deals=report.deals)
     app = App(db=db, options=options_from(settings), payments=build_payments(settings))
     return Runtime(settings=settings, db=db, app=app, router=build_router())
+
+
+def freeze_startup_objects() -> None:
+    """Take what start-up made (modules, catalogs, the Telegram library's models: a few
+    hundred thousand objects that live as long as the process) out of the garbage
+    collector's full passes. Each such pass otherwise stops the event loop for up to
+    0.3 s, which paced sending cannot make up: in a 20-second broadcast at 1,000/s, 14
+    full passes took 2.7 s. Call once, when everything has started."""
+    gc.collect()
+    gc.freeze()
 
 
 def build_payments(settings: Settings) -> Payments:

@@ -56,7 +56,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 from sqlmodel import col
 
 from bot.config import load_settings
-from bot.runtime import Runtime, configure_logging, start_runtime
+from bot.runtime import Runtime, configure_logging, freeze_startup_objects, start_runtime
 from services.database import Database
 from services.push_settings import in_quiet_hours
 from services.pushes import plan_run, start_run
@@ -596,6 +596,7 @@ async def start_sender(db_url: str, api_base: str, rate: float) -> tuple[Runtime
     transport = AiogramTransport(runtime, TOKEN, api_base)
     sender = PushSender(runtime, rate, settings.push_max_per_day)
     runtime.pushes = sender
+    freeze_startup_objects()  # as `o2o run` does once started
     return runtime, transport, sender
 
 

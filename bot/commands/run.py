@@ -9,7 +9,7 @@ from typing import Any
 from bot.commands.common import add_database_option, settings_from
 from bot.config import ConfigError, Settings
 from bot.jobs import Jobs, start_jobs
-from bot.runtime import configure_logging, start_runtime
+from bot.runtime import configure_logging, freeze_startup_objects, start_runtime
 from bot.web import start_web
 
 
@@ -62,6 +62,7 @@ async def _serve(settings: Settings) -> None:
             raise ConfigError(f"config error: web_port: can't listen on {settings.web_host}:"
                               f"{settings.web_port} ({exc.strerror}); set O2O_WEB_PORT") from None
         jobs = await start_jobs(runtime)
+        freeze_startup_objects()
         await transport.run_polling()
     finally:
         if jobs is not None:
