@@ -254,6 +254,7 @@ class _PagePlan:
         self.start, self.window_end, self.platform_cap, self.rate = (
             start, window_end, platform_cap, rate)
         self.placements = _Placements(start, window_end)
+        self.pages = 0
 
     async def page(self, db: Database, members: list[Follower]) -> None:
         """Plan these followers against their other pushes and write their rows."""
@@ -286,6 +287,12 @@ class _PagePlan:
             await db.insert_ignoring_duplicates(
                 conn, Delivery.__table__, _PLAN_COLUMNS, rows,  # type: ignore[attr-defined]
                 ("run_id", "user_id"))
+        self.pages += 1
+        if self.pages & (self.pages - 1) == 0:
+            # After pages 1, 2, 4, 8, ...: PostgreSQL's planner must know the table has
+            # grown, or it looks others up through the (status, send_at) index, reading
+            # every planned row per page (200,000 followers took 274 s, not 18 s).
+            await db.refresh_statistics(Delivery.__table__)  # type: ignore[attr-defined]
 
 
 def _against_others(follower: Follower, send_at: datetime, start: datetime,

@@ -17,7 +17,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Table, event
+from sqlalchemy import Table, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import (
@@ -138,6 +138,19 @@ class Database:
             bulk = self._bulk_inserts[key] = _BulkInsert.compile(
                 table, columns, unique, self.engine.dialect)
         await conn.exec_driver_sql(bulk.sql, bulk.convert(rows))
+
+    async def refresh_statistics(self, table: Table) -> None:
+        """ANALYZE `table` on PostgreSQL, for a bulk job that grows it a lot at once.
+
+        Autovacuum refreshes statistics only every minute or so; meanwhile the planner
+        believes the table is as small as it last saw and may pick an index that reads
+        every row for what should touch a few. SQLite keeps no statistics here.
+        """
+        if self.dialect != "postgresql":
+            return
+        async with self.engine.connect() as conn:
+            await conn.execute(text(f'ANALYZE "{table.name}"'))
+            await conn.commit()
 
     @contextlib.asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
