@@ -11,8 +11,8 @@ merchant told. Running a start twice is harmless: a run is unique per (campaign,
 Sending: `PushSender` claims the pushes that are due in batches sized for the
 configured rate (`push_rate`, 30/s by default), one batch per 50 ms, no chat more than
 once a second; each batch is sent in a task of its own, so several are on the wire at
-once while the next is claimed. Each
-push is moved to `sending` in the database before it goes out, and settled after:
+once while the next is claimed. Each push is moved to `sending` in the database before
+it goes out (the claim commits), and settled after:
 sent, blocked (403: the user is marked unreachable until they unblock), failed (400).
 A 429 pauses ALL sending for its retry_after and puts the refused pushes back. Every
 few seconds the merchant's progress message is edited; a finished run gets a report.
