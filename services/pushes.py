@@ -20,6 +20,7 @@ crashes and restarts happen.
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -220,17 +221,22 @@ async def plan_run(db: Database, run_id: int, now: datetime, platform_cap: int,
         plan = _PagePlan(run_id, campaign.id, offer, start, window_end, platform_cap,
                          score or _likelihood)
         cursor = 0
-        while True:
-            page, cursor = await followers_page(db, campaign.merchant_id, cursor, PAGE)
-            if not page:
-                break
-            members = page if campaign.audience == "all" else [
-                f for f in page if in_audience(
-                    f, campaign.audience, offer=offer, radius_m=campaign.radius_m,
-                    category=campaign.category, lapsed=lapsed)]
-            size += len(members)
-            if members:
-                await plan.page(db, members)
+        try:
+            while True:
+                page, cursor = await followers_page(db, campaign.merchant_id, cursor, PAGE)
+                if not page:
+                    break
+                members = page if campaign.audience == "all" else [
+                    f for f in page if in_audience(
+                        f, campaign.audience, offer=offer, radius_m=campaign.radius_m,
+                        category=campaign.category, lapsed=lapsed)]
+                size += len(members)
+                if members:
+                    await plan.page(db, members)
+            await plan.written()
+        except BaseException:
+            plan.abandon()  # the run stays `planning`: recovery plans it again
+            raise
     async with db.transaction() as session:
         await session.exec(  # type: ignore[call-overload]
             update(CampaignRun).where(col(CampaignRun.id) == run_id,
@@ -255,9 +261,15 @@ class _PagePlan:
             start, window_end, platform_cap, rate)
         self.placements = _Placements(start, window_end)
         self.pages = 0
+        self._writing: asyncio.Task[None] | None = None
 
     async def page(self, db: Database, members: list[Follower]) -> None:
-        """Plan these followers against their other pushes and write their rows."""
+        """Plan these followers against their other pushes and start writing their rows.
+
+        The write runs while the next page is read and planned (on PostgreSQL the
+        server inserts on its own core meanwhile). Pages hold different people, so
+        none needs another's rows; `written` waits for the last one.
+        """
         existing = await _existing_deliveries(db, [f.user_id for f in members], self.start,
                                               self.window_end)
         run_id, offer, rate, cap = self.run_id, self.offer, self.rate, self.platform_cap
@@ -278,6 +290,23 @@ class _PagePlan:
             rows.append((run_id, self.campaign_id, follower.user_id, follower.chat_id,
                          placement.send_at, self.window_end, status, placement.deferred,
                          round(chance, 6), reason))
+        await self.written()
+        self._writing = asyncio.create_task(self._write(db, rows, superseded))
+
+    async def written(self) -> None:
+        """Wait until the last page's rows are written (raising what the write raised)."""
+        if self._writing is not None:
+            writing, self._writing = self._writing, None
+            await writing
+
+    def abandon(self) -> None:
+        """Stop a write still under way (planning failed or was cancelled)."""
+        if self._writing is not None:
+            self._writing.cancel()
+            self._writing = None
+
+    async def _write(self, db: Database, rows: list[tuple[Any, ...]],
+                     superseded: list[int]) -> None:
         async with db.begin() as conn:
             if superseded:
                 await conn.execute(
