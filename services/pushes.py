@@ -523,6 +523,33 @@ class RunReport:
         return self.planned == 0 and self.sending == 0 and now >= self.window_end
 
 
+_LIVE = (DeliveryStatus.PLANNED, DeliveryStatus.SENDING, DeliveryStatus.SENT)
+
+
+def push_results() -> tuple[Any, Any, Any]:
+    """What pushes achieved, as sums over `Delivery` rows joined with their `Campaign`:
+    (sent, claimed, redeemed). The one definition the run report and /stats share:
+    claimed counts claims among live pushes; a push is redeemed when the coupon claimed
+    from it (claim key "push:<delivery id>") was used, or, for a deal, when its
+    recipient paid for the deal after the push (the order still paid or fulfilled)."""
+    push_key = literal_column("'push:'", String) + func.cast(col(Delivery.id), String())
+    coupon_used = select(Coupon.id).where(  # type: ignore[call-overload]
+        col(Coupon.claim_key) == push_key, col(Coupon.status) == CouponStatus.USED).exists()
+    deal_bought = select(Order.id).where(  # type: ignore[call-overload]
+        col(Order.user_id) == col(Delivery.user_id), col(Order.deal_id) == col(Campaign.deal_id),
+        col(Order.paid_at) >= col(Delivery.sent_at),
+        col(Order.status).in_((OrderStatus.PAID, OrderStatus.FULFILLED))).exists()
+    sent = func.sum(case((col(Delivery.status) == DeliveryStatus.SENT, 1), else_=0))
+    claimed = func.sum(case((and_(col(Delivery.claimed_at).is_not(None),
+                                  col(Delivery.status).in_(_LIVE)), 1), else_=0))
+    redeemed = func.sum(case(
+        (and_(col(Campaign.template_id).is_not(None), coupon_used), 1),
+        (and_(col(Campaign.deal_id).is_not(None), col(Delivery.sent_at).is_not(None),
+              deal_bought), 1),
+        else_=0))
+    return sent, claimed, redeemed
+
+
 async def run_report(db: Database, run_id: int) -> RunReport | None:
     """Counts of a run's deliveries by outcome, with claims and redemptions."""
     async with db.session() as session:
@@ -534,15 +561,17 @@ async def run_report(db: Database, run_id: int) -> RunReport | None:
         counts = {status: int(n) for status, n in (await session.exec(
             select(Delivery.status, func.count())  # type: ignore[call-overload]
             .where(Delivery.run_id == run_id).group_by(Delivery.status))).all()}
-        deferred, claimed, in_doubt = (await session.exec(
-            select(func.sum(case((col(Delivery.deferred).is_(True), 1), else_=0)),  # type: ignore[call-overload]
-                   func.count(col(Delivery.claimed_at)),
-                   func.sum(case((col(Delivery.reason) == "in_doubt", 1), else_=0)))
-            .where(Delivery.run_id == run_id,
-                   col(Delivery.status).in_((DeliveryStatus.PLANNED, DeliveryStatus.SENDING,
-                                             DeliveryStatus.SENT)))
+        _, claimed, redeemed = push_results()
+        deferred, in_doubt, claimed, redeemed = (await session.exec(
+            select(func.sum(case((and_(col(Delivery.deferred).is_(True),  # type: ignore[call-overload]
+                                       col(Delivery.status).in_(_LIVE)), 1), else_=0)),
+                   func.sum(case((and_(col(Delivery.reason) == "in_doubt",
+                                       col(Delivery.status).in_(_LIVE)), 1), else_=0)),
+                   claimed, redeemed)
+            .select_from(Delivery)
+            .join(Campaign, col(Campaign.id) == col(Delivery.campaign_id))
+            .where(Delivery.run_id == run_id)
         )).one()
-        redeemed = await _redeemed(session, run_id, campaign)
     return RunReport(
         run_id=run_id, campaign_id=campaign.id or 0, merchant_id=campaign.merchant_id,
         report_chat_id=campaign.report_chat_id, progress_message_id=run.progress_message_id,
@@ -553,28 +582,9 @@ async def run_report(db: Database, run_id: int) -> RunReport | None:
         failed=counts.get(DeliveryStatus.FAILED, 0), dropped=counts.get(DeliveryStatus.DROPPED, 0),
         capped=counts.get(DeliveryStatus.CAPPED, 0),
         superseded=counts.get(DeliveryStatus.SUPERSEDED, 0), claimed=int(claimed or 0),
-        redeemed=redeemed, in_doubt=int(in_doubt or 0), status=run.status,
+        redeemed=int(redeemed or 0), in_doubt=int(in_doubt or 0), status=run.status,
         window_end=as_utc(run.window_end),
     )
-
-
-async def _redeemed(session: Any, run_id: int, campaign: Campaign) -> int:
-    """Pushes that ended in a visit: the pushed coupon used, or the pushed deal bought
-    (paid or already redeemed) after the push."""
-    if campaign.template_id is not None:
-        key = literal_column("'push:'") + func.cast(col(Delivery.id), String())
-        return int((await session.exec(
-            select(func.count()).select_from(Delivery)  # type: ignore[call-overload]
-            .join(Coupon, col(Coupon.claim_key) == key)
-            .where(Delivery.run_id == run_id, Coupon.status == CouponStatus.USED))).one())
-    return int((await session.exec(
-        select(func.count(func.distinct(Delivery.id)))  # type: ignore[call-overload]
-        .select_from(Delivery)
-        .join(Order, and_(col(Order.user_id) == col(Delivery.user_id),
-                          col(Order.deal_id) == campaign.deal_id))
-        .where(Delivery.run_id == run_id, col(Delivery.sent_at).is_not(None),
-               col(Order.paid_at) >= col(Delivery.sent_at),
-               col(Order.status).in_((OrderStatus.PAID, OrderStatus.FULFILLED))))).one())
 
 
 async def active_runs(db: Database) -> list[int]:

@@ -33,13 +33,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import (
     ColumnElement,
     Select,
-    String,
-    and_,
     case,
-    cast,
-    exists,
     func,
-    literal_column,
 )
 from sqlmodel import col, select
 
@@ -47,16 +42,14 @@ from services.catalog import Bilingual
 from services.clock import as_utc
 from services.database import Database
 from services.money import minor_digits
+from services.pushes import push_results
 from storage.models import (
     Campaign,
     CampaignRun,
     CodeStatus,
-    Coupon,
-    CouponStatus,
     CouponTemplate,
     Deal,
     Delivery,
-    DeliveryStatus,
     Follow,
     Merchant,
     Order,
@@ -264,34 +257,12 @@ def _redemptions_by_day(merchant_id: int, period: Period) -> Select:  # type: ig
     return select(inner.c.day, func.count()).group_by(inner.c.day)
 
 
-_LIVE_PUSH = (DeliveryStatus.PLANNED, DeliveryStatus.SENDING, DeliveryStatus.SENT)
-
-
 def _campaign_runs(merchant_id: int, period: Period) -> Select:  # type: ignore[type-arg]
     """One query: the merchant's runs that started in the period, newest first, at most
     CAMPAIGN_RUNS_SHOWN, each with its counts and the promoted offer's titles, and on
     every row the totals of ALL the period's runs (window sums, taken before the LIMIT).
-
-    The counts are those of `services.pushes.run_report`: sent pushes; claims among the
-    live pushes; a coupon push redeemed when the coupon claimed from it (claim key
-    "push:<delivery id>") is used; a deal push when its recipient paid for the deal
-    after the push (an order still paid or fulfilled).
-    """
-    push_key = literal_column("'push:'", String) + cast(col(Delivery.id), String)
-    coupon_used = exists().where(col(Coupon.claim_key) == push_key,
-                                 col(Coupon.status) == CouponStatus.USED)
-    deal_bought = exists().where(
-        col(Order.user_id) == col(Delivery.user_id), col(Order.deal_id) == col(Campaign.deal_id),
-        col(Order.paid_at) >= col(Delivery.sent_at),
-        col(Order.status).in_((OrderStatus.PAID, OrderStatus.FULFILLED)))
-    sent = func.sum(case((col(Delivery.status) == DeliveryStatus.SENT, 1), else_=0))
-    claimed = func.sum(case((and_(col(Delivery.claimed_at).is_not(None),
-                                  col(Delivery.status).in_(_LIVE_PUSH)), 1), else_=0))
-    redeemed = func.sum(case(
-        (and_(col(Campaign.template_id).is_not(None), coupon_used), 1),
-        (and_(col(Campaign.deal_id).is_not(None), col(Delivery.sent_at).is_not(None),
-              deal_bought), 1),
-        else_=0))
+    The counts are the run report's (`services.pushes.push_results`)."""
+    sent, claimed, redeemed = push_results()
     runs = (
         select(
             col(CampaignRun.id).label("run_id"), col(CampaignRun.occurrence).label("occurrence"),
