@@ -486,16 +486,16 @@ async def _confirm(req: Request, data: dict[str, Any]) -> list[Reply]:
 
 async def _set_timer(req: Request, campaign_id: int) -> bool:
     """Hand a stored campaign to the scheduler; False (logged) when its timer could not
-    be set. The campaign stays stored and scheduled: the scheduler's catch-up at its next
-    start gives every scheduled campaign without a timer one (and runs a start still
-    inside its window), so nothing is lost, only delayed."""
+    be set. The campaign stays stored and scheduled: housekeeping (every 30 s) and every
+    start-up give each scheduled campaign without a timer one, and run a start still
+    inside its window, so nothing is lost, only delayed."""
     if req.app.campaigns is None:
         return True
     try:
         await req.app.campaigns.schedule(campaign_id)
     except Exception:  # the scheduler is the boundary: its job store, its own bugs
-        log.exception("campaign %s is stored but its timer could not be set; the "
-                      "scheduler's catch-up will set it at its next start", campaign_id)
+        log.exception("campaign %s is stored but its timer could not be set; "
+                      "housekeeping will set it", campaign_id)
         return False
     return True
 
