@@ -4,7 +4,7 @@
     o2o nlu parse --json "cheap sushi near me under 50"
     printf '我的券\\nhelp\\n' | o2o nlu parse --json
     o2o nlu eval tests/data/nlu_eval.jsonl
-    o2o nlu eval ../shared/data/nlu/*.jsonl --json
+    o2o nlu eval tests/data/public/*.jsonl --json
 """
 
 from __future__ import annotations
