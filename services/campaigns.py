@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Protocol
 
-from sqlalchemy import func
+from sqlalchemy import exists, func
 from sqlmodel import col, select, update
 
 from services.catalog import Bilingual, is_on_sale
@@ -252,6 +252,16 @@ def latest_occurrence(campaign: Campaign, now: datetime) -> datetime | None:
     start = next_occurrence(campaign.schedule, campaign.weekday, campaign.local_time,
                             campaign.timezone, now - step)
     return start if campaign.run_at <= start <= now else None
+
+
+def open_occurrence(campaign: Campaign, now: datetime) -> datetime | None:
+    """The start of the occurrence whose window `now` falls in (the one to run now), or
+    None: not started yet, or its window closed (a one-off is then missed; a recurring
+    campaign waits for its next occurrence)."""
+    started = latest_occurrence(campaign, now)
+    if started is None or now >= started + timedelta(minutes=campaign.window_minutes):
+        return None
+    return started
 
 
 @dataclass(frozen=True)
@@ -692,12 +702,30 @@ def parse_window(text: str) -> int:
     return minutes
 
 
-async def mark_missed(db: Database, campaign_id: int) -> bool:
-    """A one-off campaign whose window passed while the assistant was down: missed.
-    True for the one call that marked it (that one tells the merchant)."""
-    async with db.transaction() as session:
-        result = await session.exec(  # type: ignore[call-overload]
-            update(Campaign).where(col(Campaign.id) == campaign_id,
-                                   col(Campaign.status) == CampaignStatus.SCHEDULED)
-            .values(status=CampaignStatus.MISSED))
-    return bool(result.rowcount == 1)
+async def mark_missed_campaigns(db: Database, now: datetime) -> list[Campaign]:
+    """One-off campaigns still scheduled whose start and whole window have passed with
+    no run (the assistant was down, or nothing looked at the timers in time): marked
+    missed. Returns the ones this call marked, so each owner is told once however many
+    rounds (or processes) look at the same time.
+
+    Recurring campaigns are never missed: their next occurrence still comes.
+    """
+    async with db.session() as session:
+        candidates = (await session.exec(
+            select(Campaign).where(Campaign.status == CampaignStatus.SCHEDULED,
+                                   Campaign.schedule == "once", col(Campaign.run_at) <= now)
+        )).all()
+    marked = []
+    for campaign in candidates:
+        if as_utc(campaign.run_at) + timedelta(minutes=campaign.window_minutes) > now:
+            continue  # its window is still open: it can still start
+        async with db.transaction() as session:
+            ran = exists().where(col(CampaignRun.campaign_id) == col(Campaign.id))
+            result = await session.exec(  # type: ignore[call-overload]
+                update(Campaign).where(col(Campaign.id) == campaign.id,
+                                       col(Campaign.status) == CampaignStatus.SCHEDULED, ~ran)
+                .values(status=CampaignStatus.MISSED))
+        if result.rowcount == 1:
+            campaign.status = CampaignStatus.MISSED
+            marked.append(campaign)
+    return marked
