@@ -7,6 +7,8 @@ Every `INTERVAL` seconds, one run at a time:
 - paid orders whose codes never reached the chat (a crash between paying and sending)
   get their codes sent again;
 - taste profiles of people who did something since the last round are brought up to date;
+- one-off campaigns whose whole window passed without a run are marked missed and
+  their owner told (once);
 - scheduled campaigns whose timer could not be set (after the owner confirmed) get it.
 
 Campaign timers and the push sender (`bot.pushes`) start with it: `start_jobs`.
@@ -21,12 +23,12 @@ from datetime import datetime, timedelta
 import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.pushes import CampaignTimers, PushSender, start_pushes
+from bot.pushes import CampaignTimers, PushSender, report_missed, start_pushes
 from bot.runtime import Runtime
 from handlers.checkout import delivery_replies
 from handlers.core import SendText
 from handlers.i18n import Translator, language_of
-from services.campaigns import latest_occurrence, scheduled_campaigns
+from services.campaigns import open_occurrence, scheduled_campaigns
 from services.checkout import (
     get_order,
     mark_delivered,
@@ -81,11 +83,12 @@ async def housekeeping(runtime: Runtime) -> dict[str, int]:
             redelivered += 1
     profiles = await refresh_profiles(db, now, since=_last_refresh.get(id(db)))
     _last_refresh[id(db)] = now - INTERVAL_DELTA  # overlap: late commits are not missed
+    missed = await report_missed(runtime)
     timers = runtime.app.campaigns
     restored = await timers.restore_missing() if isinstance(timers, CampaignTimers) else 0
     report = {"expired_orders": expired_orders, "refunds": len(refund_ids),
               "refunded": refunded, "redelivered": redelivered, "profiles": profiles,
-              "timers_restored": restored}
+              "campaigns_missed": missed, "timers_restored": restored}
     if any(report.values()):
         log.info("housekeeping", **report)
     return report
@@ -144,8 +147,7 @@ async def run_due(runtime: Runtime) -> dict[str, int]:
     fired = 0
     for campaign in await scheduled_campaigns(runtime.db):
         assert campaign.id is not None
-        started = latest_occurrence(campaign, now)
-        if started is not None and now < started + timedelta(minutes=campaign.window_minutes):
+        if open_occurrence(campaign, now) is not None:
             fired += await sender.fire(campaign.id) is not None
     await drop_closed_windows(runtime.db, now)
     pushed = 0

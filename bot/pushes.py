@@ -4,9 +4,12 @@ Timers: each scheduled campaign is an APScheduler job in the `scheduled_jobs` ta
 the assistant's own database (SQLAlchemyJobStore), so a restart loses none. The misfire
 rule: a start missed while the assistant was down still runs when it comes back, as
 long as the campaign's window (1 to 12 hours) has not closed (`misfire_grace_time` is
-the window); several missed starts of a recurring campaign run once (`coalesce`). A
-one-off campaign whose whole window passed while down is marked `missed` and its
-merchant told. Running a start twice is harmless: a run is unique per (campaign, start).
+the window); several missed starts of a recurring campaign run once (`coalesce`), and
+one whose window closed unseen waits for its next occurrence. A one-off campaign whose
+whole window passed without a run (down, or no timer looked in time) is marked `missed`
+and its merchant told once, at start-up and by every housekeeping round
+(`report_missed`). Running a start twice is harmless: a run is unique per (campaign,
+start).
 
 Sending: `PushSender` claims the pushes that are due in batches sized for the
 configured rate (`push_rate`, 30/s by default), one batch per 50 ms, no chat more than
@@ -40,7 +43,12 @@ from sqlalchemy.engine import Engine, make_url
 from bot.runtime import Runtime
 from handlers.core import EditText, SendText
 from handlers.pushes import missed_text, progress_text, push_message, report_text
-from services.campaigns import get_campaign, latest_occurrence, mark_missed, scheduled_campaigns
+from services.campaigns import (
+    get_campaign,
+    mark_missed_campaigns,
+    open_occurrence,
+    scheduled_campaigns,
+)
 from services.push_settings import set_reachable
 from services.pushes import (
     DueDelivery,
@@ -78,6 +86,18 @@ async def fire_campaign(campaign_id: int) -> None:
         log.warning("campaign fired with no push sender", campaign=campaign_id)
         return
     await _RUNTIME.pushes.fire(campaign_id)
+
+
+async def report_missed(runtime: Runtime) -> int:
+    """Mark one-off campaigns whose whole window passed without a run as missed and tell
+    each owner, in their language, once; returns how many were marked."""
+    missed = await mark_missed_campaigns(runtime.db, runtime.app.clock())
+    for campaign in missed:
+        log.info("campaign missed: its window passed without a run", campaign=campaign.id)
+        if campaign.report_chat_id is not None:
+            text = await missed_text(runtime.app, campaign)
+            await runtime.send(campaign.report_chat_id, [SendText(text)])
+    return len(missed)
 
 
 def sync_url(async_url: str) -> str:
@@ -124,9 +144,10 @@ class CampaignTimers:
                            start_date=campaign.run_at)
 
     async def catch_up(self) -> None:
-        """At start-up: every scheduled campaign has its timer; one-off campaigns whose
-        whole window passed while the assistant was down are marked missed (and their
-        merchant told); a start inside its window runs now."""
+        """At start-up: one-off campaigns whose whole window passed while the assistant
+        was down are marked missed (and their merchant told); every other scheduled
+        campaign has its timer, and a start inside its window runs now."""
+        await report_missed(self.runtime)
         for campaign in await scheduled_campaigns(self.runtime.db):
             await self._catch_up(campaign)
 
@@ -147,14 +168,10 @@ class CampaignTimers:
         assert campaign.id is not None
         window = timedelta(minutes=campaign.window_minutes)
         if campaign.schedule == "once" and campaign.run_at + window <= now:
-            if await mark_missed(self.runtime.db, campaign.id) and campaign.report_chat_id:
-                text = await missed_text(self.runtime.app, campaign)
-                await self.runtime.send(campaign.report_chat_id, [SendText(text)])
-            return
+            return  # missed: report_missed marks it and tells the merchant
         if self.scheduler.get_job(f"campaign:{campaign.id}", jobstore="campaigns") is None:
             await self.schedule(campaign.id)
-        started = latest_occurrence(campaign, now)
-        if started is not None and started + window > now and self.runtime.pushes:
+        if open_occurrence(campaign, now) is not None and self.runtime.pushes:
             await self.runtime.pushes.fire(campaign.id)
 
     def close(self) -> None:
@@ -180,12 +197,14 @@ class PushSender:
         self.retry_afters = 0
 
     async def fire(self, campaign_id: int) -> int | None:
-        """A campaign's start: plan its run (once, however often this is called)."""
+        """A campaign's start: plan its run (once, however often this is called). None
+        when there is nothing to run: cancelled, missed, or its window has closed."""
         db, now = self.runtime.db, self.runtime.app.clock()
         campaign = await get_campaign(db, campaign_id)
-        if campaign is None or campaign.status == CampaignStatus.CANCELLED:
+        if campaign is None or campaign.status in (CampaignStatus.CANCELLED,
+                                                   CampaignStatus.MISSED):
             return None
-        occurrence = latest_occurrence(campaign, now)
+        occurrence = open_occurrence(campaign, now)
         if occurrence is None:
             return None
         run = await start_run(db, campaign, occurrence, now)

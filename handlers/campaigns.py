@@ -38,6 +38,7 @@ from typing import Any
 
 from handlers.common import stale_replies
 from handlers.core import Button, ButtonPress, Command, Reply, SendText, Text, keyboard_rows
+from handlers.dates import time_reader
 from handlers.format import category_label, local_datetime
 from handlers.i18n import Translator
 from handlers.router import Request, Router
@@ -53,6 +54,7 @@ from services.campaigns import (
     CampaignPreview,
     CampaignView,
     Promotable,
+    Schedule,
     cancel_campaign,
     create_campaign,
     follower_count,
@@ -83,6 +85,7 @@ STEP_OF_REASON = {
     "offer": "offer", "offer_gone": "offer", "audience": "audience",
     "audience_unknown": "audience", "no_stores": "audience", "empty_audience": "audience",
     "radius": "radius", "past": "when", "too_far": "when", "schedule": "when",
+    "no_time": "when",
     "window": "window",
 }
 
@@ -296,12 +299,19 @@ async def _ask(req: Request, step: str, data: dict[str, Any], problem: str = "")
     return [SendText(f"{problem}\n{text}" if problem else text, buttons=buttons)]
 
 
+def _schedule(req: Request, text: str) -> Schedule:
+    """The owner's typed time, read now in their time zone (the NLU reads what the
+    service's own formats do not: "下周一早上10点", "next monday 10am")."""
+    return parse_schedule(text, req.now(), req.user.timezone,
+                          time_reader(req.now(), req.user.timezone))
+
+
 def _draft_of(req: Request, data: dict[str, Any]) -> CampaignDraft:
     """The draft the conversation holds, its time read again now (CampaignInputError if
     it no longer makes a campaign)."""
     audience = str(data.get("audience", ""))
     return CampaignDraft(
-        schedule=parse_schedule(str(data.get("when", "")), req.now(), req.user.timezone),
+        schedule=_schedule(req, str(data.get("when", ""))),
         audience=audience,
         template_id=data.get("template_id"), deal_id=data.get("deal_id"),
         radius_m=data.get("radius_m") if audience == "nearby" else None,
@@ -394,7 +404,7 @@ async def campaign_step(req: Request) -> list[Reply]:
             data["radius_m"] = parse_radius(text)
             return await _ask(req, "when", data)
         if step == "when":
-            parse_schedule(text, req.now(), req.user.timezone)
+            _schedule(req, text)
             data["when"] = " ".join(text.split())[:100]
             return await _ask(req, "window", data)
         if step == "window":

@@ -38,6 +38,7 @@ from handlers.core import (
     Text,
     keyboard_rows,
 )
+from handlers.dates import time_reader
 from handlers.format import category_label, discount_text, local_date
 from handlers.i18n import Translator
 from handlers.links import deal_payload, start_link
@@ -121,7 +122,8 @@ async def newdeal(req: Request) -> list[Reply]:
     token = secrets.token_hex(8)
     if args:
         try:
-            draft = parse_one_line(args, req.now(), req.user.timezone)
+            draft = parse_one_line(args, req.now(), req.user.timezone,
+                                   time_reader(req.now(), req.user.timezone))
         except DealFormErrors as exc:
             lines = [t("deal-one-line-problems")]
             lines += [f"• {t(f'deal-field-{name}')}: {_problem(t, error)}"
@@ -229,7 +231,8 @@ async def newdeal_step(req: Request) -> list[Reply]:
     if not isinstance(event, Text):
         return [_ask(req, seller, step, data, req.t("deal-bad-not-text"))]
     try:
-        data.update(answer_step(step, event.text, data, req.now(), req.user.timezone))
+        data.update(answer_step(step, event.text, data, req.now(), req.user.timezone,
+                                time_reader(req.now(), req.user.timezone)))
     except DealInputError as error:
         return [_ask(req, seller, step, data, _problem(req.t, error))]
     return await _advance(req, seller, data, step)
@@ -595,7 +598,8 @@ async def edit_step(req: Request) -> list[Reply]:
         return [SendText(t("deal-bad-not-text"))]
     try:
         deal = await edit_deal(req.db, req.user.id, deal_id, field_name, event.text,
-                               req.now(), req.user.timezone)
+                               req.now(), req.user.timezone,
+                               time_reader(req.now(), req.user.timezone))
     except DealInputError as error:
         return [SendText(_problem(t, error) + "\n"
                          + t("deal-edit-ask-again", field=t(f"deal-field-{field_name}")))]

@@ -15,6 +15,7 @@ from datetime import datetime
 from handlers.common import stale_replies
 from handlers.core import AnswerButton, Button, Notify, Reply, SendText
 from handlers.coupons import terms_text
+from handlers.format import local_datetime
 from handlers.i18n import Translator, language_of, normalize_language
 from handlers.router import App, Request, Router
 from handlers.search import deal_card_replies
@@ -129,9 +130,12 @@ async def report_text(app: App, report: RunReport) -> str:
 
 
 async def missed_text(app: App, campaign: Campaign) -> str:
-    """Tells the merchant a one-off campaign's window passed while the bot was down."""
+    """Tells the merchant a one-off campaign's whole window passed without it starting
+    (its time in the time zone it was scheduled in, the merchant's)."""
     t = await _merchant_translator(app, campaign.report_chat_id)
-    return t("campaign-missed", campaign=str(campaign.id))
+    when = local_datetime(campaign.run_at, campaign.timezone)
+    return t("campaign-missed", campaign=str(campaign.id), when=when,
+             hours=campaign.window_minutes // 60)
 
 
 @router.button("pc")

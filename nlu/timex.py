@@ -10,16 +10,24 @@ Resolution rules (documented in README "Understanding what people type"):
   evening / 晚上 / tonight 17-22, night 21-24;
 - a clock time is the hour that starts there; 1 to 9 o'clock with no "am" or morning
   word means the evening (people book dinner, not breakfast, at "7点");
-- with no day, a time that has already passed today means tomorrow.
+- with no day, a time that has already passed today means tomorrow;
+- a date without a year is the next such day (a year said is kept); a day the
+  calendar does not have (2月30日) is no time at all; "31号" is the next month's
+  31st when this one has none.
+`resolve_moment` / `read_alone` are the same words for someone scheduling (a
+merchant): a moment or a day, with 1 to 9 o'clock as said.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from nlu.numbers import CN_NUMERAL, to_number
+from nlu.text import normalize
 from nlu.types import TimeWindow
 
 _WEEKDAYS_ZH = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6,
@@ -86,6 +94,8 @@ _PIECE = re.compile(
     rf"|(?P<zcn>{_ZH_CLOCK_CN})"
     rf"|(?<![a-z])(?:(?P<eday>{_EN_DAY})|(?P<epart>{_EN_PART})|(?P<eclock>{_EN_CLOCK}))"
     r"(?![a-z])")
+_FILLER = re.compile(r"[\s,.!:;~-]*(?:(?:on|at|by|until|till|from|starting|到|至|截至|截止|在|从)"
+                     r"[\s,.!:;~-]*)?")  # what may stand around a time said alone
 _JOINER = re.compile(r"^(?:\s*(?:,|at|on|in the|around|about|by|的|,)?\s*)$")
 # A Chinese-numeral hour ("一点") needs a day or part of day next to it: 便宜一点 is "a bit".
 _ZH_NEEDS_CONTEXT = "zcn"
@@ -124,10 +134,19 @@ def find_times(text: str) -> list[tuple[int, int]]:
     return out
 
 
-def resolve(span: str, now: datetime, tz: ZoneInfo) -> TimeWindow | None:
-    """The window that normalized time expression `span` means, seen from `now`."""
-    local_now = now.astimezone(tz)
-    today = local_now.date()
+@dataclass(frozen=True)
+class _Said:
+    """The pieces of a time expression: a day, a part of the day, a clock time."""
+
+    day: date | None
+    whole_weekend: bool
+    part: str | None
+    clock: tuple[int, int] | None
+    am: bool | None  # True: am, False: pm, None: not said
+
+
+def _read(span: str, today: date) -> _Said | None:
+    """The pieces `span` says; None when it names a day the calendar does not have."""
     day: date | None = None
     whole_weekend = False
     part: str | None = None
@@ -137,7 +156,10 @@ def resolve(span: str, now: datetime, tz: ZoneInfo) -> TimeWindow | None:
         piece = m.group(0)
         kind = m.lastgroup
         if kind in ("zday", "eday"):
-            day, whole_weekend = _resolve_day(piece, today)
+            resolved = _resolve_day(piece, today)
+            if resolved is None:
+                return None
+            day, whole_weekend = resolved
             part = _DAY_PART_OF.get(piece, part)
         elif kind in ("zpart", "epart"):
             part = _PART_WORDS.get(piece.replace("in the ", "").replace("this ", "")
@@ -148,16 +170,62 @@ def resolve(span: str, now: datetime, tz: ZoneInfo) -> TimeWindow | None:
             parsed = _parse_clock(piece)
             if parsed is not None:
                 clock, am = parsed
-    if day is None and part is None and clock is None:
+    return _Said(day, whole_weekend, part, clock, am)
+
+
+def resolve(span: str, now: datetime, tz: ZoneInfo) -> TimeWindow | None:
+    """The window that normalized time expression `span` means, seen from `now`."""
+    local_now = now.astimezone(tz)
+    said = _read(span, local_now.date())
+    if said is None or (said.day is None and said.part is None and said.clock is None):
         return None
-    base = day or today
-    if whole_weekend and part is None and clock is None:
+    return _window(said, local_now, tz, evening_hours=True)
+
+
+def resolve_moment(span: str, now: datetime, tz: ZoneInfo) -> datetime | date | None:
+    """What someone scheduling means by normalized `span` ("下周一早上10点", "next monday
+    10am", "明天"): the moment a clock time or part of the day starts, in `tz`; the date
+    alone when only a day is said (Saturday for a weekend); None for no time at all.
+
+    Unlike `resolve`, 1 to 9 o'clock is the hour as said (a merchant's "9点" opens the
+    shop, it is not dinner); a part of the day still moves it ("晚上9点" is 21:00).
+    """
+    local_now = now.astimezone(tz)
+    said = _read(span, local_now.date())
+    if said is None:
+        return None
+    if said.clock is None and said.part is None:
+        return said.day
+    return _window(said, local_now, tz, evening_hours=False).start
+
+
+def read_alone(text: str, now: datetime, tz: ZoneInfo) -> datetime | date | None:
+    """`resolve_moment` of a message that is nothing but a time expression (words such
+    as "on", "at", "by", "到" around it are fine); None when anything else is in it."""
+    norm = normalize(text).strip()
+    spans = find_times(norm)
+    if len(spans) != 1:
+        return None
+    start, end = spans[0]
+    if not (_FILLER.fullmatch(norm[:start]) and _FILLER.fullmatch(norm[end:])):
+        return None
+    return resolve_moment(norm[start:end], now, tz)
+
+
+def _window(said: _Said, local_now: datetime, tz: ZoneInfo, *,
+            evening_hours: bool) -> TimeWindow:
+    """The window of what was said; with `evening_hours`, a bare 1 to 9 o'clock is the
+    evening's."""
+    day, part, clock, am = said.day, said.part, said.clock, said.am
+    base = day or local_now.date()
+    if said.whole_weekend and part is None and clock is None:
         start = datetime.combine(base, time(0), tz)
         return TimeWindow(start, start + timedelta(days=2))
     if clock is not None:
         hour, minute = clock
         later = (part in ("afternoon", "dusk", "evening", "night") and hour < 12) \
-            or (part == "noon" and hour < 6) or (part is None and 1 <= hour <= 9)
+            or (part == "noon" and hour < 6) or (evening_hours and part is None
+                                                  and 1 <= hour <= 9)
         if (am is False and hour < 12) or (am is None and later):
             hour += 12
         if am is True and hour == 12:
@@ -177,8 +245,9 @@ def resolve(span: str, now: datetime, tz: ZoneInfo) -> TimeWindow | None:
     return TimeWindow(start, start + timedelta(days=1))
 
 
-def _resolve_day(piece: str, today: date) -> tuple[date, bool]:
-    """The date a day word means, and whether it is a whole weekend."""
+def _resolve_day(piece: str, today: date) -> tuple[date, bool] | None:
+    """The date a day word means, and whether it is a whole weekend; None for a day the
+    calendar does not have (2月30日, the 31st of a month without one)."""
     if piece in _DAY_WORDS:
         return today + timedelta(days=_DAY_WORDS[piece]), False
     monday = today - timedelta(days=today.weekday())
@@ -198,26 +267,31 @@ def _resolve_day(piece: str, today: date) -> tuple[date, bool]:
     m = re.search(r"(\S+)月(\S+?)[日号]", piece)
     if m:
         month, dom = to_number(m.group(1)), to_number(m.group(2))
-        return _calendar(today, int(month or 0), int(dom or 0)), False
+        return _day_or_none(_calendar(today, int(month or 0), int(dom or 0)))
     m = re.fullmatch(r"(\S+?)号", piece)
     if m:
-        dom = int(to_number(m.group(1)) or 0)
-        return _calendar(today, today.month if dom >= today.day else today.month % 12 + 1,
-                         dom), False
+        return _day_or_none(_day_of_month(today, int(to_number(m.group(1)) or 0)))
     m = re.search(r"(\d{1,2})(?:st|nd|rd|th)(?: of (this|next) month)?$", piece)
     if m and not re.search(_EN_MONTH + r" ", piece):
         dom = int(m.group(1))
-        month = today.month % 12 + 1 if m.group(2) == "next" or (
-            m.group(2) is None and dom < today.day) else today.month
-        return _calendar(today, month, dom), False
+        if m.group(2) is None:
+            return _day_or_none(_day_of_month(today, dom))
+        month = today.month % 12 + 1 if m.group(2) == "next" else today.month
+        return _day_or_none(_calendar(today, month, dom))
     m = re.search(rf"({_EN_MONTH}) (?:the )?(\d{{1,2}})", piece) or \
         re.search(rf"(\d{{1,2}})(?:st|nd|rd|th) of ({_EN_MONTH})", piece)
     if m:
         a, b = m.group(1), m.group(2)
         month_word, dom_text = (a, b) if not a[0].isdigit() else (b, a)
         month = _MONTHS_EN.get(month_word[:3], today.month)
-        return _calendar(today, month, int(dom_text)), False
+        year = re.search(r"\b(\d{4})$", piece)
+        return _day_or_none(_calendar(today, month, int(dom_text),
+                                      int(year.group(1)) if year else None))
     return today, False
+
+
+def _day_or_none(day: date | None) -> tuple[date, bool] | None:
+    return None if day is None else (day, False)
 
 
 def _weekday(today: date, monday: date, index: int, nxt: bool, this: bool) -> date:
@@ -229,16 +303,29 @@ def _weekday(today: date, monday: date, index: int, nxt: bool, this: bool) -> da
     return today + timedelta(days=ahead)
 
 
-def _calendar(today: date, month: int, dom: int) -> date:
-    """The next date with this month and day of month (this year or next)."""
-    for year in (today.year, today.year + 1):
+def _calendar(today: date, month: int, dom: int, year: int | None = None) -> date | None:
+    """The date with this month and day of month: in `year` when it is said, else the
+    next one from today (this year or next); None when the calendar has no such day."""
+    for candidate_year in (year,) if year is not None else (today.year, today.year + 1):
         try:
-            candidate = date(year, max(1, min(12, month)), dom)
+            candidate = date(candidate_year, month, dom)
         except ValueError:
             continue
-        if candidate >= today:
+        if year is not None or candidate >= today:
             return candidate
-    return today
+    return None
+
+
+def _day_of_month(today: date, dom: int) -> date | None:
+    """The next day numbered `dom` from today on ("31号" in November is 31 December)."""
+    year, month = today.year, today.month
+    for _ in range(13):
+        with contextlib.suppress(ValueError):
+            candidate = date(year, month, dom)
+            if candidate >= today:
+                return candidate
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return None
 
 
 def _parse_clock(piece: str) -> tuple[tuple[int, int], bool | None] | None:

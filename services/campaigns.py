@@ -18,12 +18,13 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import func
+from sqlalchemy import exists, func
 from sqlmodel import col, select, update
 
 from services.catalog import Bilingual, is_on_sale
-from services.clock import as_utc, zone
+from services.clock import TimeReader, as_utc, zone
 from services.database import Database
 from services.deals import seller_of
 from services.geo import haversine_m
@@ -163,12 +164,16 @@ def _clock(text: str) -> int | None:
     return hour * 60 + minute
 
 
-def parse_schedule(text: str, now: datetime, timezone: str) -> Schedule:
+def parse_schedule(text: str, now: datetime, timezone: str,
+                   read: TimeReader | None = None) -> Schedule:
     """Read when to run: "now", "in 10 minutes", "2026-11-27 11:00", "明天 11:00",
-    "11:00" (today), "every Friday 11:00", "每周五 11:00", "每天 11:00".
+    "11:00" (today), "every Friday 11:00", "每周五 11:00", "每天 11:00"; and, through
+    `read` (the NLU's, handed in by the handlers), what people say beyond these:
+    "下周一早上10点", "next monday 10am", "每天早上9点".
 
     Times are in `timezone` (the merchant's). Raises CampaignInputError("past") for a
-    moment gone by, "too_far" beyond 90 days and "schedule" for anything unreadable.
+    moment gone by, "too_far" beyond 90 days, "no_time" for a day without a time of day
+    and "schedule" for anything unreadable.
     """
     tz = zone(timezone)
     raw = unicodedata.normalize("NFKC", text).strip().lower()
@@ -181,17 +186,29 @@ def parse_schedule(text: str, now: datetime, timezone: str) -> Schedule:
     if match := re.fullmatch(r"(?:in )?(\d{1,3}) ?(?:h|hours?|小时)(?: ?(?:later|后|之后))?", raw):
         return _once(now + timedelta(hours=int(match.group(1))), now, timezone)
     if match := re.fullmatch(r"(?:every ?day|daily|每天|每日) ?(.+)", raw):
-        minutes = _clock(match.group(1).strip())
-        if minutes is None:
-            raise CampaignInputError("schedule")
+        minutes = _time_of_day(match.group(1).strip(), read)
         return _recurring("daily", None, minutes, now, timezone)
     if match := re.fullmatch(r"(?:every ?|每)(?:周|星期|礼拜)?([a-z]+|[一二三四五六日天1-7]) ?(.+)",
                              raw):
         weekday = _WEEKDAYS.get(match.group(1))
-        minutes = _clock(match.group(2).strip())
-        if weekday is None or minutes is None:
+        if weekday is None:
             raise CampaignInputError("schedule")
+        minutes = _time_of_day(match.group(2).strip(), read)
         return _recurring("weekly", weekday, minutes, now, timezone)
+    moment = _own_moment(raw, now, tz)
+    if moment is None and read is not None:
+        said = read(text)
+        if said is not None and not isinstance(said, datetime):
+            raise CampaignInputError("no_time")  # a day alone: when on that day?
+        moment = said
+    if moment is None:
+        raise CampaignInputError("schedule")
+    return _once(moment.astimezone(now.tzinfo), now, timezone)
+
+
+def _own_moment(raw: str, now: datetime, tz: ZoneInfo) -> datetime | None:
+    """"2026-11-27 11:00", "12月1日 11:00", "明天 11:00", "11:00" (today) -> the moment;
+    None when it is not one of these."""
     local_now = now.astimezone(tz)
     day = local_now.date()
     rest = raw
@@ -209,9 +226,20 @@ def parse_schedule(text: str, now: datetime, timezone: str) -> Schedule:
         rest = match.group(4)
     minutes = _clock(rest.strip())
     if minutes is None:
+        return None
+    return datetime.combine(day, time(minutes // 60, minutes % 60), tz)
+
+
+def _time_of_day(text: str, read: TimeReader | None) -> int:
+    """A recurring rule's time: "11:00", "11点半", or what `read` makes of "早上9点"."""
+    minutes = _clock(text)
+    if minutes is None and read is not None:
+        said = read(text)
+        if isinstance(said, datetime):
+            minutes = said.hour * 60 + said.minute
+    if minutes is None:
         raise CampaignInputError("schedule")
-    moment = datetime.combine(day, time(minutes // 60, minutes % 60), tz)
-    return _once(moment.astimezone(now.tzinfo), now, timezone)
+    return minutes
 
 
 def _once(moment: datetime, now: datetime, timezone: str) -> Schedule:
@@ -252,6 +280,16 @@ def latest_occurrence(campaign: Campaign, now: datetime) -> datetime | None:
     start = next_occurrence(campaign.schedule, campaign.weekday, campaign.local_time,
                             campaign.timezone, now - step)
     return start if campaign.run_at <= start <= now else None
+
+
+def open_occurrence(campaign: Campaign, now: datetime) -> datetime | None:
+    """The start of the occurrence whose window `now` falls in (the one to run now), or
+    None: not started yet, or its window closed (a one-off is then missed; a recurring
+    campaign waits for its next occurrence)."""
+    started = latest_occurrence(campaign, now)
+    if started is None or now >= started + timedelta(minutes=campaign.window_minutes):
+        return None
+    return started
 
 
 @dataclass(frozen=True)
@@ -692,12 +730,30 @@ def parse_window(text: str) -> int:
     return minutes
 
 
-async def mark_missed(db: Database, campaign_id: int) -> bool:
-    """A one-off campaign whose window passed while the assistant was down: missed.
-    True for the one call that marked it (that one tells the merchant)."""
-    async with db.transaction() as session:
-        result = await session.exec(  # type: ignore[call-overload]
-            update(Campaign).where(col(Campaign.id) == campaign_id,
-                                   col(Campaign.status) == CampaignStatus.SCHEDULED)
-            .values(status=CampaignStatus.MISSED))
-    return bool(result.rowcount == 1)
+async def mark_missed_campaigns(db: Database, now: datetime) -> list[Campaign]:
+    """One-off campaigns still scheduled whose start and whole window have passed with
+    no run (the assistant was down, or nothing looked at the timers in time): marked
+    missed. Returns the ones this call marked, so each owner is told once however many
+    rounds (or processes) look at the same time.
+
+    Recurring campaigns are never missed: their next occurrence still comes.
+    """
+    async with db.session() as session:
+        candidates = (await session.exec(
+            select(Campaign).where(Campaign.status == CampaignStatus.SCHEDULED,
+                                   Campaign.schedule == "once", col(Campaign.run_at) <= now)
+        )).all()
+    marked = []
+    for campaign in candidates:
+        if as_utc(campaign.run_at) + timedelta(minutes=campaign.window_minutes) > now:
+            continue  # its window is still open: it can still start
+        async with db.transaction() as session:
+            ran = exists().where(col(CampaignRun.campaign_id) == col(Campaign.id))
+            result = await session.exec(  # type: ignore[call-overload]
+                update(Campaign).where(col(Campaign.id) == campaign.id,
+                                       col(Campaign.status) == CampaignStatus.SCHEDULED, ~ran)
+                .values(status=CampaignStatus.MISSED))
+        if result.rowcount == 1:
+            campaign.status = CampaignStatus.MISSED
+            marked.append(campaign)
+    return marked

@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from services.catalog import Bilingual, build_search_text, is_chinese
-from services.clock import zone
+from services.clock import TimeReader, zone
 from services.database import Database
 from services.money import minor_digits
 from services.taxonomy import CATEGORIES, category
@@ -214,9 +214,10 @@ _DATE_FORMS = (
 )
 
 
-def parse_day(text: str, today: date) -> date:
+def parse_day(text: str, today: date, read: TimeReader | None = None) -> date:
     """A calendar day typed as 2026-12-31, 2026/12/31, 2026年12月31日, 12-31 or 12月31日.
-    Without a year, the next such day from `today` on."""
+    Without a year, the next such day from `today` on. Anything else goes to `read`
+    (明天, 下周一, tomorrow, dec 31, ...: a moment counts as its day)."""
     raw = unicodedata.normalize("NFKC", str(text)).strip().replace(" ", "")
     for form in _DATE_FORMS:
         found = form.match(raw)
@@ -230,18 +231,22 @@ def parse_day(text: str, today: date) -> date:
             return day if day >= today else date(today.year + 1, day.month, day.day)
         except ValueError:
             raise DealInputError("date-invalid") from None
-    raise DealInputError("date-unreadable")
+    said = read(str(text)) if read is not None else None
+    if said is None:
+        raise DealInputError("date-unreadable")
+    return said.date() if isinstance(said, datetime) else said
 
 
 
-def parse_valid_from(text: str, now: datetime, timezone: str) -> datetime | None:
+def parse_valid_from(text: str, now: datetime, timezone: str,
+                     read: TimeReader | None = None) -> datetime | None:
     """When codes start to work: None for "now"/"今天", else the start of that day
-    (in the owner's timezone), which may not lie in the past."""
+    (in the owner's timezone), which may not lie in the past. `read`: see parse_day."""
     if clean_text(text).lower() in NOW_WORDS:
         return None
     tz = zone(timezone)
     today = now.astimezone(tz).date()
-    day = parse_day(text, today)
+    day = parse_day(text, today, read)
     if day < today:
         raise DealInputError("date-past")
     if day == today:
@@ -252,12 +257,13 @@ def parse_valid_from(text: str, now: datetime, timezone: str) -> datetime | None
 
 
 def parse_valid_until(text: str, now: datetime, timezone: str,
-                      valid_from: datetime | None = None) -> datetime:
+                      valid_from: datetime | None = None,
+                      read: TimeReader | None = None) -> datetime:
     """The last day codes work, to its end (23:59:59 in the owner's timezone): ahead of
-    now and of `valid_from`, at most a year away."""
+    now and of `valid_from`, at most a year away. `read`: see parse_day."""
     tz = zone(timezone)
     today = now.astimezone(tz).date()
-    day = parse_day(text, today)
+    day = parse_day(text, today, read)
     if day < today:
         raise DealInputError("date-past")
     start = (valid_from or now).astimezone(tz).date()
@@ -327,9 +333,11 @@ def parse_category(text: str) -> str | None:
     raise DealInputError("category-unknown")
 
 
-def parse_one_line(text: str, now: datetime, timezone: str) -> DealDraft:
+def parse_one_line(text: str, now: datetime, timezone: str,
+                   read: TimeReader | None = None) -> DealDraft:
     """`title | price | original price | quantity | last day` (the last two optional)
-    -> a draft; every problem found at once, as `DealFormErrors`."""
+    -> a draft; every problem found at once, as `DealFormErrors`. `read`: see
+    parse_day."""
     fields = [f.strip() for f in re.split(r"[|｜]", text)]
     if len(fields) < 3 or len(fields) > 5:
         raise DealFormErrors([("form", DealInputError("one-line-shape", count=len(fields)))])
@@ -354,7 +362,7 @@ def parse_one_line(text: str, now: datetime, timezone: str) -> DealDraft:
     except DealInputError as exc:
         errors.append(("stock", exc))
     if len(fields) > 4 and fields[4]:
-        attempt("valid_until", parse_valid_until, fields[4], now, timezone)
+        attempt("valid_until", parse_valid_until, fields[4], now, timezone, None, read)
     else:
         values["valid_until"] = default_valid_until(now, timezone)
     if errors:
@@ -365,10 +373,10 @@ def parse_one_line(text: str, now: datetime, timezone: str) -> DealDraft:
 
 
 def answer_step(step: str, text: str, data: dict[str, Any], now: datetime,
-                timezone: str) -> dict[str, Any]:
+                timezone: str, read: TimeReader | None = None) -> dict[str, Any]:
     """The draft field(s) a typed answer to `step` of the guided `/newdeal` sets, given
     what the draft already holds (`data`, as `DealDraft.as_data` writes it). Raises
-    `DealInputError` for an answer that cannot be used."""
+    `DealInputError` for an answer that cannot be used. `read`: see parse_day."""
     if step == "title":
         return {"title": check_title(text)}
     if step == "description":
@@ -391,12 +399,12 @@ def answer_step(step: str, text: str, data: dict[str, Any], now: datetime,
     if step == "per_user_limit":
         return {"per_user_limit": parse_count(text, PER_USER_MAX, unlimited=False)}
     if step == "valid_from":
-        start = parse_valid_from(text, now, timezone)
+        start = parse_valid_from(text, now, timezone, read)
         return {"valid_from": start.isoformat() if start else None}
     if step == "valid_until":
         first = data.get("valid_from")
         until = parse_valid_until(text, now, timezone,
-                                  datetime.fromisoformat(first) if first else None)
+                                  datetime.fromisoformat(first) if first else None, read)
         return {"valid_until": until.isoformat()}
     if step == "tags":
         return {"tags": list(parse_tags(text))}
@@ -658,10 +666,10 @@ EDITABLE = ("title", "price", "original_price", "stock", "valid_until")
 
 
 async def edit_deal(db: Database, user_id: int, deal_id: int, field_name: str, raw: str,
-                    now: datetime, timezone: str) -> OwnDeal:
+                    now: datetime, timezone: str, read: TimeReader | None = None) -> OwnDeal:
     """Change one field of a deal (checked like `/newdeal` checks it) and return the
     deal as it is now. Raises `DealInputError` for a bad value, `PermissionError` when
-    the deal is not the caller's to change.
+    the deal is not the caller's to change. `read`: see parse_day.
 
     Orders already placed keep their amount: a pending order's invoice or payment page
     still asks the old price, and the payment check compares against the order.
@@ -697,7 +705,7 @@ async def edit_deal(db: Database, user_id: int, deal_id: int, field_name: str, r
         elif field_name == "stock":
             deal.stock = parse_count(raw, QUANTITY_MAX, unlimited=True)
         elif field_name == "valid_until":
-            deal.valid_until = parse_valid_until(raw, now, timezone)
+            deal.valid_until = parse_valid_until(raw, now, timezone, read=read)
         deal.updated_at = now
         deal.search_text = build_search_text(deal, merchant)
         session.add(deal)

@@ -461,7 +461,7 @@ class CampaignStatus(StrEnum):
     SCHEDULED = "scheduled"
     DONE = "done"  # a one-off campaign that ran
     CANCELLED = "cancelled"
-    MISSED = "missed"  # its time and window passed while the assistant was down
+    MISSED = "missed"  # a one-off whose time and whole window passed without a run
 
 
 class Campaign(SQLModel, table=True):

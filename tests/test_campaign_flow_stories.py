@@ -204,6 +204,55 @@ async def test_a_time_gone_by_is_refused_and_asked_again(app: App) -> None:
     assert "发送时间：2026-11-26 11:00" in boss.texts and "发送时长：1 小时" in boss.texts
 
 
+async def test_an_owner_says_next_monday_morning_at_ten_as_people_do(app: App) -> None:
+    await new_follower(app, 6451)
+    boss = owner(app)
+    await to_audience_step(boss)
+    await boss.press("全部粉丝")
+    await boss.say("下周一")  # a day, but no time
+    assert "请同时说一个时间" in boss.texts and "什么时候发" in boss.texts
+    await boss.say("昨天早上10点")
+    assert "这个时间已经过去了" in boss.texts
+    await boss.say("下周一早上10点")
+    assert "多长时间内发完" in boss.texts
+    await boss.press("推荐")
+    assert "发送时间：2026-11-30 10:00" in boss.texts
+    await boss.press("确认")
+    assert "已安排好" in boss.texts and "2026-11-30 10:00" in boss.texts
+    [campaign] = await campaigns_of(app)
+    assert (campaign.schedule, campaign.run_at) == ("once",
+                                                   datetime(2026, 11, 30, 2, 0, tzinfo=UTC))
+
+
+async def test_nine_oclock_next_monday_is_the_morning_and_every_day_at_nine_too(
+        app: App) -> None:
+    await new_follower(app, 6452)
+    boss = owner(app)
+    await to_preview(boss, "下周一 9点")
+    assert "发送时间：2026-11-30 09:00" in boss.texts  # a merchant's 9点 is as said
+    await boss.press("修改")
+    await boss.press("全部粉丝")
+    await boss.say("每天早上9点")
+    await boss.press("推荐")
+    assert "每天 09:00" in boss.texts and "第一次 2026-11-26 09:00" in boss.texts
+
+
+async def test_an_english_owner_types_next_monday_10am(app: App) -> None:
+    await new_follower(app, 6453)
+    boss = owner(app, language_code="en")
+    await boss.say("/campaign new")
+    await boss.press("🛒")
+    await boss.press("All followers")
+    await boss.say("next monday")
+    assert "a time too" in boss.texts
+    await boss.say("next monday 10am")
+    await boss.press("3 h")
+    assert "2026-11-30 10:00" in boss.texts
+    await boss.press("Confirm")
+    [campaign] = await campaigns_of(app)
+    assert campaign.run_at == datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
+
+
 async def test_an_owner_without_followers_is_told_to_put_up_the_poster(app: App) -> None:
     boss = owner(app)
     await to_audience_step(boss)

@@ -363,3 +363,67 @@ async def test_english_owners_get_english_and_forged_choices_are_refused(app: Ap
     await boss.press_data("nd:s:999999")
     assert "expired" in boss.texts
     await boss.say("/cancel")
+
+
+# STORY_NOW is Wednesday 2026-11-25, 12:00 in Shanghai.
+
+
+async def test_an_owner_gives_a_deals_dates_as_people_say_them(app: App) -> None:
+    boss = owner(app)
+    await boss.say("/newdeal 明天截止套餐 | 88 | 168 | 100 | 明天")
+    assert "【明天截止套餐】" in boss.texts and "2026-11-25 至 2026-11-26" in boss.texts
+    await boss.press("发布")
+    [deal] = await deals_titled(app, "明天截止套餐")
+    assert deal.valid_until == STORY_NOW.replace(day=26, hour=15, minute=59, second=59)
+    await boss.say("/newdeal")
+    for answer in ("周末双人餐", "-"):
+        await boss.say(answer)
+    await boss.press("跳过")  # no photo
+    for answer in ("88", "168", "不限", "1"):
+        await boss.say(answer)
+    await boss.say("后天")  # valid from Friday
+    assert "用到哪天为止" in boss.texts
+    await boss.say("昨天")
+    assert "这一天已经过去了" in boss.texts
+    await boss.say("下周八")
+    assert "看不懂这个日期" in boss.texts and "明天" in boss.texts  # the hint names them
+    await boss.say("下周一")
+    await boss.press("跳过")  # no rules
+    await boss.press("完成")
+    await boss.press("和店铺一样")
+    await boss.press("跳过")
+    await boss.press("随时退")
+    assert "2026-11-27 至 2026-11-30" in boss.texts
+
+
+async def test_an_owner_moves_a_deals_last_day_to_next_friday(app: App) -> None:
+    boss = owner(app)
+    await boss.say("/newdeal 改期测试套餐 | 50 | 80 | 10 | 2026-12-31")
+    await boss.press("发布")
+    await boss.press("管理")
+    await boss.press("截止日期")
+    await boss.say("2月30日")
+    assert "日历上没有这一天" in boss.texts
+    await boss.say("下周五")
+    assert "截止日期已保存" in boss.texts and "2026-12-04" in boss.texts
+    [deal] = await deals_titled(app, "改期测试套餐")
+    assert deal.valid_until == STORY_NOW.replace(month=12, day=4, hour=15, minute=59,
+                                                 second=59)
+
+
+async def test_an_english_owner_types_tomorrow_next_monday_and_dec_31(app: App) -> None:
+    boss = Chat(app, user_id=demo_telegram_id("haidilao-owner"), name="haidilao-owner",
+                language_code="en")
+    await boss.say("/newdeal Hotpot for two | 88 | 168 | 100 | Dec 31")
+    assert "Valid 2026-11-25 – 2026-12-31" in boss.texts, boss.texts
+    await boss.press("Cancel")
+    await boss.say("/newdeal Hotpot for one | 58 | 98 | 100 | dec 31, 2027")
+    assert "more than 366 days ahead" in boss.texts  # the year said is the year meant
+    await boss.say("/newdeal Hotpot for one | 58 | 98 | 100 | Jan 15, 2027")
+    assert "Valid 2026-11-25 – 2027-01-15" in boss.texts, boss.texts
+    await boss.press("Cancel")
+    await boss.say("/newdeal Lunch set | 38 | 68 | 10 | the day after tomorrow")
+    assert "Valid 2026-11-25 – 2026-11-27" in boss.texts, boss.texts
+    await boss.press("Cancel")
+    await boss.say("/newdeal Tea set | 38 | 68 | 10 | next monday")
+    assert "Valid 2026-11-25 – 2026-11-30" in boss.texts, boss.texts

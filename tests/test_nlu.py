@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -16,6 +16,7 @@ from handlers.vocabulary import shipped_vocabulary
 from nlu import Intent, Parser, Vocabulary
 from nlu.evaluation import evaluate
 from nlu.numbers import to_number
+from nlu.timex import read_alone
 
 DATA = Path(__file__).parent / "data" / "nlu_eval.jsonl"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -223,3 +224,27 @@ def test_any_text_at_all_parses(text: str) -> None:
 
 
 _PROPERTY_PARSER = Parser(shipped_vocabulary())
+
+
+_SHANGHAI = ZoneInfo("Asia/Shanghai")
+_WEDNESDAY_NOON = datetime(2026, 11, 25, 12, 0, tzinfo=_SHANGHAI)
+
+
+@pytest.mark.parametrize(("text", "meant"), [
+    ("明天", date(2026, 11, 26)),
+    ("下周一", date(2026, 11, 30)),
+    ("next monday", date(2026, 11, 30)),
+    ("下周一早上10点", datetime(2026, 11, 30, 10, 0, tzinfo=_SHANGHAI)),
+    ("next monday 10am", datetime(2026, 11, 30, 10, 0, tzinfo=_SHANGHAI)),
+    ("下周一 9点", datetime(2026, 11, 30, 9, 0, tzinfo=_SHANGHAI)),  # as said, not 21:00
+    ("晚上9点", datetime(2026, 11, 25, 21, 0, tzinfo=_SHANGHAI)),
+    ("until dec 31", date(2026, 12, 31)),
+    ("Dec 31, 2027", date(2027, 12, 31)),  # the year said is kept
+    ("31号", date(2026, 12, 31)),  # November has no 31st: the next month that does
+    ("2月30日", None),  # no such day: not "today"
+    ("feb 30", None),
+    ("明年的某一天", None),
+    ("明天的火锅", None),  # not a time alone
+])
+def test_a_time_said_alone_for_scheduling(text: str, meant: date | None) -> None:
+    assert read_alone(text, _WEDNESDAY_NOON, _SHANGHAI) == meant

@@ -46,6 +46,11 @@ class Phones:
         self.received.append((chat_id, reply))
         return PushOutcome("sent", message_id=self._ids)
 
+    async def deliver(self, chat_id: int, replies: list[Reply]) -> int:
+        """The bot's own messages (not pushes) land here too."""
+        self.received.extend((chat_id, reply) for reply in replies)
+        return len(replies)
+
     def to(self, chat_id: int) -> list[str]:
         return [r.text for c, r in self.received if c == chat_id and isinstance(r, SendText)]
 
@@ -58,6 +63,7 @@ class World:
         self.phones = Phones()
         self.runtime = Runtime(settings=Settings(), db=app.db, app=app, router=build_router())
         self.runtime.pusher = self.phones.push
+        self.runtime.outbox = self.phones.deliver
         self.runtime.pushes = PushSender(self.runtime, rate=1000, platform_cap=2)
 
     async def merchant_id(self, slug: str = "haidilao") -> int:
@@ -200,6 +206,48 @@ async def test_a_user_who_blocked_the_bot_is_marked_and_skipped_until_they_unblo
     await world.campaign("in 2 hours", coupon)
     await world.later(hours=2, minutes=1)
     assert len(world.phones.to(7120)) == 1
+
+
+async def test_a_one_off_whose_whole_window_passes_between_checks_is_missed_and_told_once(
+        world: World, app: App) -> None:
+    await world.follower(7125)
+    campaign = await world.campaign("now", await world.coupon(), window=180)
+    await world.later(hours=5)  # nothing looked at the timers while the window was open
+    assert world.phones.to(7125) == []  # never pushed that late
+    [notice] = world.phones.to(OWNER)
+    assert f"推送 #{campaign} 没有发出" in notice and "12:00" in notice and "3 小时" in notice
+    boss = Chat(app, user_id=OWNER, name="haidilao-owner")
+    await boss.say("/campaign")
+    assert f"#{campaign} " in boss.texts and "已错过" in boss.texts
+    assert "待发送" not in boss.texts and f"取消 #{campaign}" not in boss.texts
+    await world.later(seconds=30)  # the next housekeeping rounds
+    await world.later(hours=1)
+    assert len(world.phones.to(OWNER)) == 1  # told once
+    assert world.phones.to(7125) == []
+    assert await world.runtime.pushes.fire(campaign) is None  # a late timer changes nothing
+
+
+async def test_an_english_owner_is_told_in_english_that_a_push_was_missed(
+        world: World, app: App) -> None:
+    await Chat(app, user_id=OWNER, name="haidilao-owner", language_code="en").say("/start")
+    await world.follower(7126)
+    campaign = await world.campaign("in 10 minutes", await world.coupon(), window=60)
+    await world.later(hours=2)
+    [notice] = world.phones.to(OWNER)
+    assert f"Push #{campaign} was not sent" in notice and "1-hour window" in notice
+
+
+async def test_a_daily_campaign_that_missed_a_day_goes_out_the_next_day(world: World) -> None:
+    await world.follower(7127, quiet_start=0, quiet_end=0)
+    campaign = await world.campaign("每天 13:00", await world.coupon(), window=60)
+    await world.later(hours=3)  # 15:00 in Shanghai: today's window closed unseen
+    assert world.phones.to(7127) == [] and world.phones.to(OWNER) == []
+    await world.later(hours=22, minutes=5)  # 13:05 the next day
+    assert len(world.phones.to(7127)) == 1
+    async with world.app.db.session() as session:
+        from storage.models import Campaign, CampaignStatus
+        stored = await session.get(Campaign, campaign)
+    assert stored is not None and stored.status == CampaignStatus.SCHEDULED
 
 
 async def test_a_429_pauses_all_sending_and_the_push_still_goes_once(world: World) -> None:

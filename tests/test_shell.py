@@ -110,3 +110,21 @@ def test_the_push_journey_script_from_poster_to_a_deferred_push(tmp_path: Path) 
     night, morning = out.split("» /later 11h")[1].split("» /later 9h")
     assert "一人食火锅套餐，¥88" not in night  # 23:02 in Shanghai: quiet hours
     assert "一人食火锅套餐，¥88" in morning and "延后（免打扰 / 常用时段）1" in morning
+
+
+def test_a_campaign_whose_window_passed_before_a_restart_is_missed_and_the_owner_told(
+        tmp_path: Path) -> None:
+    """Issue 14: a campaign "now" with a 3-hour window, the shell started again 4 hours
+    later: it no longer sits "待发送 · 已发 0 轮"; the owner hears it was missed."""
+    make = ("/as ann\n/start shop_haidilao\n/as haidilao-owner\n/campaign new\n#1\n#1\n"
+            "now\n3h\n#1\n")
+    first = run_shell(tmp_path, make, "--now", "2026-11-25T12:00+08:00")
+    assert first.returncode == 0, first.stderr
+    assert "推送 #1 已安排好" in first.stdout
+    again = run_shell(tmp_path, "/as haidilao-owner\n/campaign\n", "--now",
+                      "2026-11-25T16:00+08:00")
+    assert again.returncode == 0, again.stderr
+    told, listed = again.stdout.split("(now you are haidilao-owner)")
+    assert "推送 #1 没有发出" in told
+    assert "#1 一人食火锅套餐 · 全部粉丝 · 2026-11-25 12:00 · 已错过" in listed
+    assert "待发送" not in listed

@@ -12,7 +12,7 @@ from pathlib import Path
 from aiohttp.web import AppRunner
 
 from bot.commands.common import add_database_option, settings_from
-from bot.jobs import Jobs, start_jobs
+from bot.jobs import Jobs, run_due, start_jobs
 from bot.runtime import configure_logging, start_runtime
 from bot.transports.console import ConsoleShell, interactive_lines, read_lines
 from bot.web import start_web
@@ -83,6 +83,8 @@ async def _shell(settings, args: argparse.Namespace) -> int:  # type: ignore[no-
                 shell.print(f"(web server not started: {exc.strerror}; the Pay button still "
                             "works here)")
             jobs = await start_jobs(runtime)
+        else:  # what starting the assistant catches up on (a campaign missed meanwhile)
+            await run_due(runtime)
         async for line in lines:
             await shell.handle_line(line)
     finally:

@@ -40,7 +40,7 @@ campaign-aud-lapsed = customers with no purchase in { $days } days
 
 campaign-ask-radius = How close to one of your stores? Tap a distance, or type one such as 2km or 800m (100 m to { $max_km } km).
 
-campaign-ask-when = When should it go out? Tap a choice, or type a time in your time zone, e.g. now, in 10 minutes, tomorrow 11:00, 2026-12-01 11:00, every Friday 11:00, every day 11:00.
+campaign-ask-when = When should it go out? Tap a choice, or type a time in your time zone, e.g. now, in 10 minutes, tomorrow 11:00, next Monday 10am, 2026-12-01 11:00, every Friday 11:00, every day 11:00.
 campaign-when-now = ⚡ Now
 campaign-when-10m = ⏱ In 10 minutes
 campaign-when-tmr = 📅 Tomorrow 11:00
@@ -98,5 +98,6 @@ campaign-bad-audience_unknown = Please pick one of the buttons: All followers, N
 campaign-bad-past = That time has already passed.
 campaign-bad-too_far = That is too far ahead: at most { $days } days from now.
 campaign-bad-schedule = I couldn't read that time.
+campaign-bad-no_time = Please say a time too, e.g. next Monday 10am or tomorrow 11:00.
 campaign-bad-not_text = Please answer with text or the buttons.
 campaign-bad-use_buttons = Please tap one of the buttons.

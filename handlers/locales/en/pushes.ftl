@@ -20,4 +20,7 @@ campaign-counts =
     Claimed { $claimed } · redeemed in store { $redeemed }
 campaign-in-doubt = { $count } of them were being sent when the assistant restarted; whether they arrived is unknown, and they are not sent again.
 campaign-coupon-gone = ⚠️ The coupon of push #{ $campaign } has run out; the { $count } pushes not sent yet are stopped. Add coupons in /coupon and push again.
-campaign-missed = ⚠️ Push #{ $campaign } was not sent: its time and its whole window passed while the assistant was down. Reschedule it with /campaign if you still want it.
+campaign-missed = ⚠️ Push #{ $campaign } was not sent: its time ({ $when }) and its { $hours ->
+        [one] 1-hour
+       *[other] { $hours }-hour
+    } window passed before the assistant could start it (it was probably down). It is now listed as missed in /campaign; make a new one there if you still want it.

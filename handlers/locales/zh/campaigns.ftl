@@ -40,7 +40,7 @@ campaign-aud-lapsed = { $days } 天没有消费的老客
 
 campaign-ask-radius = 离门店多近？点一个距离，或直接输入，例如 2公里、800米、2km（100 米到 { $max_km } 公里）。
 
-campaign-ask-when = 什么时候发？点下面的选项，或按你的时区直接输入，例如：现在、10分钟后、明天 11:00、12月1日 11:00、每周五 11:00、每天 11:00。
+campaign-ask-when = 什么时候发？点下面的选项，或按你的时区直接输入，例如：现在、10分钟后、明天 11:00、下周一早上10点、12月1日 11:00、每周五 11:00、每天 11:00。
 campaign-when-now = ⚡ 现在
 campaign-when-10m = ⏱ 10 分钟后
 campaign-when-tmr = 📅 明天 11:00
@@ -95,5 +95,6 @@ campaign-bad-audience_unknown = 请点一个按钮：全部粉丝、附近的粉
 campaign-bad-past = 这个时间已经过去了。
 campaign-bad-too_far = 时间太远了：最多只能安排在 { $days } 天之内。
 campaign-bad-schedule = 没看懂这个时间。
+campaign-bad-no_time = 请同时说一个时间，例如「下周一早上10点」或「明天 11:00」。
 campaign-bad-not_text = 请用文字或按钮回答。
 campaign-bad-use_buttons = 请点一个按钮。

@@ -20,4 +20,4 @@ campaign-counts =
     已领取 { $claimed } · 已到店使用 { $redeemed }
 campaign-in-doubt = 其中 { $count } 条在重启时正在发送，无法确认是否送达，为避免重复不会再发。
 campaign-coupon-gone = ⚠️ 推送 #{ $campaign } 的优惠券已经被领完，还没发出的 { $count } 条推送已停止。可以在 /coupon 里追加新券再推送。
-campaign-missed = ⚠️ 推送 #{ $campaign } 没有发出：预定时间和发送窗口都在机器人停机期间过去了。需要的话请用 /campaign 重新安排。
+campaign-missed = ⚠️ 推送 #{ $campaign } 没有发出：预定时间（{ $when }）和 { $hours } 小时的发送窗口都已过去，机器人没能及时启动它（可能是停机了）。它在 /campaign 里已标为「已错过」；需要的话请在那里新建一个。
