@@ -95,6 +95,11 @@ class Settings(BaseSettings):
                              description="Pushes sent per second, all chats together.")
     push_max_per_day: int = Field(default=2, ge=1, le=20,
                                   description="Most pushes a user gets per day (all merchants).")
+    coupon_floor_percent: int = Field(
+        default=10, ge=0, le=100,
+        description="A new coupon that takes a deal below this share of its price (or to "
+                    "nothing) is shown with a warning and needs a second confirmation.",
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -128,6 +128,7 @@ def options_from(settings: Settings, bot_username: str | None = None) -> Options
         bot_username=bot_username or settings.bot_username,
         poster_font=settings.poster_font,
         push_max_per_day=settings.push_max_per_day,
+        coupon_floor_percent=settings.coupon_floor_percent,
     )
 
 

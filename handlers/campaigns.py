@@ -36,7 +36,7 @@ import logging
 import secrets
 from typing import Any
 
-from handlers.common import stale_replies
+from handlers.common import owner_refusal, stale_replies
 from handlers.core import Button, ButtonPress, Command, Reply, SendText, Text, keyboard_rows
 from handlers.dates import time_reader
 from handlers.format import category_label, local_datetime
@@ -97,12 +97,9 @@ async def _approved_seller(req: Request) -> Seller | SendText:
     """The approved merchant the user owns, or the reply saying why they cannot push
     (the same three answers as the other merchant commands)."""
     seller = await seller_of(req.db, req.user.id)
-    if seller is None:
-        return SendText(req.t("campaign-owner-only"))
-    if seller.suspended:
-        return SendText(req.t("campaign-suspended"))
-    if not seller.approved:
-        return SendText(req.t("campaign-not-approved"))
+    why = owner_refusal(req.t, seller.status if seller else None, "campaign")
+    if why is not None or seller is None:
+        return SendText(why or req.t("campaign-owner-only"))
     return seller
 
 

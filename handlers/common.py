@@ -1,4 +1,5 @@
-"""Replies every flow shares: the main menu, and the answer to a stale or forged button."""
+"""Replies every flow shares: the main menu, the answer to a stale or forged button, and
+why an owner may not use a merchant command."""
 
 from __future__ import annotations
 
@@ -25,3 +26,17 @@ def stale_replies(req: Request) -> list[Reply]:
         replies.append(AnswerButton(event.query_id or "", t("button-stale"), alert=False))
     replies.append(SendText(t("button-stale"), buttons=main_menu(t)))
     return replies
+
+
+def owner_refusal(t: Translator, status: str | None, area: str) -> str | None:
+    """Why someone may not use `area`'s merchant commands, in words, by their merchant's
+    status: they own none (`<area>-owner-only`), the platform suspended it
+    (`<area>-suspended`), its application is not approved (`<area>-not-approved`).
+    None for the owner of an approved merchant."""
+    if status is None:
+        return t(f"{area}-owner-only")
+    if status == "suspended":
+        return t(f"{area}-suspended")
+    if status != "approved":
+        return t(f"{area}-not-approved")
+    return None

@@ -3,11 +3,16 @@ merchant's `/coupon` (list, pause / resume / end, welcome gift, and `/coupon new
 
 `/coupon new 满100减20 | 7天 | 100张 | 每人1张` goes straight to a preview; `/coupon new`
 alone asks terms -> validity -> quantity -> per-person limit, each answer checked where
-it is given, then the same preview with Publish / Cancel.
+it is given, then the same preview with Publish / Cancel. The preview shows what the
+coupon does to the owner's deals (`services.coupons.impact_on`): a coupon that takes
+any of them below the floor (`Options.coupon_floor_percent` of the price, and never to
+nothing) is warned about, and Publish then asks a second time ("sure") before anything
+is made. An amount off with no minimum spend worth every deal's price is refused.
 
 Buttons:
   cc:<template>              claim a coupon (shown on the merchant's storefront)
-  cpn:<what>[:<arg>]         a choice inside `/coupon new` (days, unlimited, limit, ok, x)
+  cpn:<what>[:<arg>]         a choice inside `/coupon new` (days, unlimited, limit, ok,
+                             sure, x)
   cpt:<template>:<action>    pause / resume / end / welcome / unwelcome a template
 Every press is checked again when it is pressed (owner, state, what is left).
 The checkout's "change coupon" buttons live with the order, in `handlers.checkout`.
@@ -37,6 +42,7 @@ from services.catalog import Bilingual
 from services.coupons import (
     TEMPLATE_ACTIONS,
     VALID_DAYS_MAX,
+    CouponImpact,
     CouponInputError,
     CouponKind,
     CouponTemplateStatus,
@@ -46,6 +52,7 @@ from services.coupons import (
     claim,
     claimable_templates,
     claims_of,
+    coupon_impact,
     create_template,
     list_templates,
     parse_coupon,
@@ -309,10 +316,65 @@ async def _new(req: Request, args: str) -> list[Reply]:
             terms = parse_coupon(args)
         except CouponInputError as error:
             return [SendText(_problem(t, error) + "\n" + t("coupon-one-line-usage"))]
+        impact = await _impact(req, terms)
+        if impact.too_big:
+            return [SendText(_too_big(req, terms, impact) + "\n" + t("coupon-one-line-usage"))]
         await req.enter_flow(FLOW, "preview", token=token, **terms.as_data())
-        return [_preview(req, terms)]
+        return [_preview(req, terms, impact)]
     await req.enter_flow(FLOW, "terms", token=token)
     return [SendText(t("coupon-new-intro")), _ask(req, "terms")]
+
+
+async def _impact(req: Request, terms: CouponTerms) -> CouponImpact:
+    """What the coupon would do to the owner's deals, judged against the floor setting
+    (no deals at all for someone who owns no merchant)."""
+    seller = await seller_of(req.db, req.user.id)
+    if seller is None:
+        return CouponImpact(req.app.options.coupon_floor_percent, 0, (), False)
+    return await coupon_impact(req.db, seller.merchant_id, terms, req.now(),
+                               req.app.options.coupon_floor_percent, terms.currency)
+
+
+def _too_big(req: Request, terms: CouponTerms, impact: CouponImpact) -> str:
+    """Why an amount off with no minimum spend worth every deal's price is refused."""
+    t, dearest = req.t, impact.dearest
+    assert dearest is not None
+    return t("coupon-bad-worth-every-deal", terms=terms_text(t, terms),
+             title=dearest.title.get(req.lang),
+             price=format_money(dearest.before, terms.currency, t.lang))
+
+
+IMPACT_LINES = 5  # deals the preview lists, those the coupon cuts deepest first
+
+
+def _impact_text(req: Request, terms: CouponTerms, impact: CouponImpact) -> str:
+    """The coupon on the owner's deals: each deal's price before and after (⚠️ below the
+    floor), the lowest price anybody would pay, and the warning."""
+    t, cur = req.t, terms.currency
+    if not impact.deals:
+        return t("coupon-impact-no-deals")
+    if terms.kind == CouponKind.FREE_ITEM:
+        return t("coupon-impact-free-item")
+    if not impact.effects:
+        return t("coupon-impact-none-applies")
+    lines = [t("coupon-impact-title")]
+    for effect in impact.effects[:IMPACT_LINES]:
+        lines.append(t("coupon-impact-line", title=effect.title.get(req.lang),
+                       times=(t("coupon-impact-times", quantity=str(effect.quantity))
+                              if effect.quantity > 1 else ""),
+                       before=format_money(effect.before, cur, t.lang),
+                       after=format_money(effect.after, cur, t.lang),
+                       mark=" ⚠️" if effect.below_floor else ""))
+    if len(impact.effects) > IMPACT_LINES:
+        lines.append(t("coupon-impact-more", count=len(impact.effects) - IMPACT_LINES))
+    cheapest = impact.cheapest
+    assert cheapest is not None
+    lines.append(t("coupon-impact-cheapest", after=format_money(cheapest.after, cur, t.lang),
+                   title=cheapest.title.get(req.lang)))
+    if impact.below_floor:
+        lines.append(t("coupon-impact-warning", count=len(impact.below_floor),
+                       percent=str(impact.floor_percent)))
+    return "\n".join(lines)
 
 
 def _ask(req: Request, step: str, problem: str = "") -> SendText:
@@ -359,7 +421,7 @@ async def _advance(req: Request, data: dict[str, Any], step: str) -> list[Reply]
         await req.leave_flow()
         return stale_replies(req)
     await req.enter_flow(FLOW, "preview", **data)
-    return [_preview(req, terms)]
+    return [_preview(req, terms, await _impact(req, terms))]
 
 
 def _terms_of(data: dict[str, Any]) -> CouponTerms | None:
@@ -369,14 +431,44 @@ def _terms_of(data: dict[str, Any]) -> CouponTerms | None:
         return None
 
 
-def _preview(req: Request, terms: CouponTerms) -> SendText:
+def _preview(req: Request, terms: CouponTerms, impact: CouponImpact) -> SendText:
     t = req.t
     quantity = (str(terms.total_quantity) if terms.total_quantity is not None
                 else t("coupon-unlimited"))
     text = t("coupon-preview", terms=terms_text(t, terms), days=str(terms.valid_days),
              quantity=quantity, limit=str(terms.per_user_limit))
+    text += "\n\n" + _impact_text(req, terms, impact)
     return SendText(text, buttons=((Button(t("coupon-create"), data="cpn:ok"),
                                     Button(t("coupon-cancel"), data="cpn:x")),))
+
+
+def _confirm(req: Request, terms: CouponTerms, impact: CouponImpact) -> SendText:
+    """The second question, after Publish on a preview that warned: is it really meant?"""
+    t, cheapest = req.t, impact.cheapest
+    assert cheapest is not None
+    text = t("coupon-confirm", terms=terms_text(t, terms), count=len(impact.below_floor),
+             percent=str(impact.floor_percent), title=cheapest.title.get(req.lang),
+             after=format_money(cheapest.after, terms.currency, t.lang))
+    return SendText(text, buttons=((Button(t("coupon-confirm-button"), data="cpn:sure"),
+                                    Button(t("coupon-cancel"), data="cpn:x")),))
+
+
+async def _check(req: Request, data: dict[str, Any], *, confirmed: bool) -> list[Reply]:
+    """Publish pressed (or, `confirmed`, its second yes): the coupon is judged against
+    the deals as they are now. Refused when too big; below the floor and not yet
+    confirmed, the second question; otherwise published."""
+    terms = _terms_of(data)
+    if terms is None:
+        await req.leave_flow()
+        return stale_replies(req)
+    impact = await _impact(req, terms)
+    if impact.too_big:
+        await req.leave_flow()
+        return [SendText(_too_big(req, terms, impact))]
+    if impact.below_floor and not confirmed:
+        await req.enter_flow(FLOW, "confirm", **data)
+        return [_confirm(req, terms, impact)]
+    return await _publish(req, data)
 
 
 @router.flow(FLOW)
@@ -389,9 +481,14 @@ async def new_coupon_step(req: Request) -> list[Reply]:
         await req.leave_flow()
         return [refusal]
     data, step = dict(state.data), state.step
-    if step == "preview":
+    if step in ("preview", "confirm"):
         terms = _terms_of(data)
-        return [_preview(req, terms)] if terms else stale_replies(req)
+        if terms is None:
+            return stale_replies(req)
+        impact = await _impact(req, terms)
+        if step == "confirm" and impact.below_floor:
+            return [_confirm(req, terms, impact)]
+        return [_preview(req, terms, impact)]
     if step not in STEPS:
         await req.leave_flow()
         return stale_replies(req)
@@ -401,6 +498,10 @@ async def new_coupon_step(req: Request) -> list[Reply]:
         data.update(_answer(step, event.text, data))
     except CouponInputError as error:
         return [_ask(req, step, _problem(req.t, error))]
+    if step == "terms" and (terms := _terms_of(data)) is not None:
+        impact = await _impact(req, terms)
+        if impact.too_big:
+            return [_ask(req, step, _too_big(req, terms, impact))]
     return await _advance(req, data, step)
 
 
@@ -421,8 +522,10 @@ async def new_coupon_button(req: Request) -> list[Reply]:
     if what == "x":
         await req.leave_flow()
         return [SendText(t("coupon-cancelled"))]
-    if what == "ok" and step == "preview":
-        return await _publish(req, data)
+    if what == "ok" and step in ("preview", "confirm"):
+        return await _check(req, data, confirmed=False)
+    if what == "sure" and step == "confirm":
+        return await _check(req, data, confirmed=True)
     chosen: dict[str, Any] | None = None
     if what == "d" and step == "valid_days" and arg in {str(d) for d in DAY_CHOICES}:
         chosen = {"valid_days": int(arg)}
@@ -444,6 +547,9 @@ async def _publish(req: Request, data: dict[str, Any]) -> list[Reply]:
         return [SendText(t("coupon-created-already"))]
     title = Bilingual(terms_text(Translator("zh"), terms), terms_text(Translator("en"), terms))
     created = await create_template(req.db, req.user.id, terms, req.now(), title=title)
+    if created == "too_big":  # a deal changed between the check and the write
+        impact = await _impact(req, terms)
+        return [SendText(_too_big(req, terms, impact))] if impact.too_big else stale_replies(req)
     if isinstance(created, str):
         return [await _refusal(req) or SendText(t("deal-owner-only"))]
     return await _templates(req, t("coupon-created", terms=terms_text(t, terms)))

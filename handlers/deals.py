@@ -23,7 +23,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from handlers.common import stale_replies
+from handlers.common import owner_refusal, stale_replies
 from handlers.core import (
     DOCUMENT_FETCH_MAX,
     Button,
@@ -83,13 +83,8 @@ STEPS = ("title", "description", "photo", "price", "original_price", "stock",
 def seller_refusal(req: Request, seller: Seller | None) -> SendText | None:
     """Why this person cannot sell (no merchant, suspended, not yet approved); None
     when they can."""
-    if seller is None:
-        return SendText(req.t("deal-owner-only"))
-    if seller.suspended:
-        return SendText(req.t("deal-suspended"))
-    if not seller.approved:
-        return SendText(req.t("deal-not-approved"))
-    return None
+    why = owner_refusal(req.t, seller.status if seller else None, "deal")
+    return SendText(why) if why else None
 
 
 async def _approved_seller(req: Request) -> Seller | SendText:
@@ -467,9 +462,12 @@ async def _deals_page(req: Request, offset: int) -> list[Reply]:
             return await _deals_page(req, 0)
         return [SendText(t("deal-none"))]
     lines = [t("deal-list-title", total=total)]
+    if page[0].merchant_status == "suspended":
+        lines.insert(0, t("deal-list-suspended"))
     buttons: list[Button] = []
     for number, deal in enumerate(page, start=offset + 1):
-        lines.append(t("deal-list-line", number=number, status=t(f"deal-status-{deal.status}"),
+        lines.append(t("deal-list-line", number=number,
+                       status=t(f"deal-status-{deal.shown_status}"),
                        title=deal.title.get(req.lang),
                        price=format_money(deal.price, deal.currency, t.lang),
                        sold=deal.paid_units, left=_stock_text(t, deal),
@@ -495,15 +493,18 @@ async def _own_deal_or_stale(req: Request) -> OwnDeal | list[Reply]:
 def _deal_page(req: Request, deal: OwnDeal, note: str = "") -> SendText:
     t = req.t
     text = t("deal-page", title=deal.title.get(req.lang),
-             status=t(f"deal-status-{deal.status}"),
+             status=t(f"deal-status-{deal.shown_status}"),
              price=format_money(deal.price, deal.currency, t.lang),
              original=format_money(deal.original_price, deal.currency, t.lang),
              sold=deal.paid_units, pending=deal.pending_units, left=_stock_text(t, deal),
              until=local_date(deal.valid_until, req.user.timezone))
+    if deal.merchant_status == "suspended":
+        note = "\n".join(filter(None, (note, t("deal-page-suspended"))))
     if note:
         text = f"{note}\n\n{text}"
     rows: list[tuple[Button, ...]] = []
-    if deal.status != "ended":
+    # While the merchant may not sell, nothing here could be changed: no buttons for it.
+    if deal.status != "ended" and deal.merchant_status == "approved":
         edits = [Button(t(f"deal-field-{f}"), data=f"de:{deal.id}:{f}") for f in EDITABLE]
         rows += keyboard_rows(edits, 3)
         toggle = (Button(t("deal-pause"), data=f"dp:{deal.id}") if deal.status == "active"

@@ -59,6 +59,7 @@ class Options:
     bot_username: str = "o2o_demo_bot"  # learnt from Telegram by `o2o run`
     poster_font: str | None = None  # a font file for posters; None = search the system
     push_max_per_day: int = 2  # the platform's cap on pushes per user per day (all merchants)
+    coupon_floor_percent: int = 10  # a coupon leaving less of a deal's price needs confirming
 
 
 @dataclass

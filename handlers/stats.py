@@ -18,6 +18,7 @@ import logging
 import unicodedata
 from datetime import date
 
+from handlers.common import owner_refusal
 from handlers.core import Command, Reply, SendDocument, SendPhoto, SendText
 from handlers.format import local_datetime
 from handlers.i18n import Translator
@@ -69,10 +70,9 @@ def parse_days(args: str, default: int, allow_all: bool = False) -> int | str | 
 async def _owners_merchant(req: Request) -> OwnedMerchant | SendText:
     """The approved merchant this person owns, or the answer to give them instead."""
     merchant = await owned_merchant(req.db, req.user.id)
-    if merchant is None:
-        return SendText(req.t("stats-owner-only"))
-    if merchant.status != "approved":
-        return SendText(req.t("stats-not-approved"))
+    why = owner_refusal(req.t, merchant.status if merchant else None, "stats")
+    if why is not None or merchant is None:
+        return SendText(why or req.t("stats-owner-only"))
     return merchant
 
 

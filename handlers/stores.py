@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from handlers.common import stale_replies
+from handlers.common import owner_refusal, stale_replies
 from handlers.core import (
     Button,
     ButtonPress,
@@ -67,10 +67,9 @@ MENU = "menu"  # the editing step where the owner picks a field with the buttons
 async def addstore(req: Request) -> list[Reply]:
     """Start adding a store (owners of an approved merchant only)."""
     merchant = await owned_merchant(req.db, req.user.id)
-    if merchant is None:
-        return [SendText(req.t("staff-owner-only"))]
-    if merchant.status != "approved":
-        return [SendText(req.t("store-not-approved"))]
+    why = owner_refusal(req.t, merchant.status if merchant else None, "store")
+    if why is not None:
+        return [SendText(why)]
     await req.enter_flow(FLOW, FIELDS[0])
     return _ask(req, FIELDS[0])
 
@@ -81,7 +80,7 @@ async def stores(req: Request) -> list[Reply]:
     t = req.t
     found = await list_stores(req.db, req.user.id)
     if found is None:
-        return [SendText(t("staff-owner-only"))]
+        return [SendText(t("store-owner-only"))]
     if not found:
         return [SendText(t("store-none"))]
     lines = [t("store-list-title", count=len(found))]
@@ -214,7 +213,7 @@ async def save(req: Request) -> list[Reply]:
     saved = await add_store(req.db, req.user.id, form, req.now())
     await req.leave_flow()
     if saved is None:
-        return [SendText(t("store-not-approved"))]
+        return await _refused(req, "store-not-approved")
     return [SendText(t("store-saved", name=saved.name.get(req.lang)))]
 
 
@@ -228,8 +227,12 @@ async def cancel(req: Request) -> list[Reply]:
 # ----------------------------------------------------------------------- edit
 
 
-def _refused(req: Request) -> list[Reply]:
-    return [SendText(req.t("store-edit-refused"))]
+async def _refused(req: Request, otherwise: str = "store-edit-refused") -> list[Reply]:
+    """A store change that was not allowed: why, when it is the person's merchant that
+    may not (suspended, not approved), else `otherwise`."""
+    merchant = await owned_merchant(req.db, req.user.id)
+    why = owner_refusal(req.t, merchant.status, "store") if merchant else None
+    return [SendText(why or req.t(otherwise))]
 
 
 def _draft(req: Request, store: StoreView, data: dict[str, object]) -> dict[str, object]:
@@ -254,7 +257,7 @@ async def _edit_menu(req: Request, data: dict[str, object],
     store = store or await owned_store(req.db, req.user.id, int(store_id))  # type: ignore[arg-type]
     if store is None:
         await req.leave_flow()
-        return _refused(req)
+        return await _refused(req)
     fields = [Button(t(f"store-field-{f}"), data=f"sef:{store_id}:{f}") for f in FIELDS]
     buttons = (tuple(fields[0:2]), tuple(fields[2:4]), tuple(fields[4:]),
                (Button(t("store-edit-save"), data=f"sed:{store_id}"),
@@ -277,7 +280,7 @@ async def edit(req: Request) -> list[Reply]:
         return stale_replies(req)
     store = await owned_store(req.db, req.user.id, ids[0])
     if store is None:
-        return _refused(req)
+        return await _refused(req)
     await req.enter_flow(FLOW, MENU, **{EDITING: store.id})
     return await _edit_menu(req, {EDITING: store.id}, store)
 
@@ -291,7 +294,7 @@ async def edit_field(req: Request) -> list[Reply]:
     if await owned_store(req.db, req.user.id, ids[0]) is None:
         if _editing(state) == ids[0]:
             await req.leave_flow()
-        return _refused(req)
+        return await _refused(req)
     if state is None or _editing(state) != ids[0]:
         return stale_replies(req)
     await req.enter_flow(FLOW, field, **state.data)
@@ -320,7 +323,7 @@ async def edit_save(req: Request) -> list[Reply]:
         return stale_replies(req)
     if state is None or _editing(state) != ids[0]:
         if await owned_store(req.db, req.user.id, ids[0]) is None:
-            return _refused(req)
+            return await _refused(req)
         return stale_replies(req)
     changes = _changes(dict(state.data))
     await req.leave_flow()
@@ -328,7 +331,7 @@ async def edit_save(req: Request) -> list[Reply]:
         return [SendText(t("store-edit-unchanged"), remove_keyboard=True)]
     saved = await update_store(req.db, req.user.id, ids[0], changes)
     if saved is None:
-        return _refused(req)
+        return await _refused(req)
     name, address = saved.name.get(req.lang), saved.address.get(req.lang)
     text = t("store-summary", name=name, address=address, hours=saved.opening_hours or "-",
              phone=saved.phone or "-")

@@ -21,7 +21,10 @@ A `CouponTemplate` is a kind of coupon a merchant hands out (满100减20, 8折 c
 
 Money rule: a discount never brings an order below one minor unit (¥0.01). Payment
 providers refuse to charge 0, and an order nobody pays for would never issue codes; so
-`discount_for` gives at most `subtotal - 1`.
+`discount_for` gives at most `subtotal - 1`. Before a coupon is made, `impact_on` shows
+what it does to the merchant's deals: which it takes below a floor (a share of the
+price) or to nothing, so the owner confirms twice; an amount off with no minimum spend
+worth every deal's whole price is not made at all (`create_template` says "too_big").
 
 Input: `parse_coupon` reads the ways people write coupons in Chinese and English
 ("满100减20", "100-20", "20 off 100", "8折", "8.5折", "20% off" with "最高减30" / "cap 30",
@@ -54,6 +57,7 @@ from storage.models import (
     CouponTemplate,
     CouponTemplateStatus,
     Deal,
+    DealStatus,
     Merchant,
     MerchantStaff,
     MerchantStatus,
@@ -163,17 +167,99 @@ def discount_for(terms: HasTerms, subtotal: int) -> int:
     is honoured at the counter). Never more than `subtotal - 1`: an order keeps a total
     of at least one minor unit, because payment providers refuse to charge 0.
     """
+    return max(0, min(face_value(terms, subtotal), subtotal - 1))
+
+
+def face_value(terms: HasTerms, subtotal: int) -> int:
+    """What the coupon says it takes off an order of `subtotal` (0 when it does not
+    apply), before `discount_for` keeps the order at one minor unit or more: an
+    amount off can be worth more than the order."""
     if not applies(terms, subtotal):
         return 0
     if terms.kind == CouponKind.AMOUNT_OFF:
-        off = terms.amount_off
-    elif terms.kind == CouponKind.PERCENT_OFF:
+        return terms.amount_off
+    if terms.kind == CouponKind.PERCENT_OFF:
         off = subtotal * terms.percent_off // 100
-        if terms.cap is not None:
-            off = min(off, terms.cap)
-    else:
-        off = 0
-    return max(0, min(off, subtotal - 1))
+        return off if terms.cap is None else min(off, terms.cap)
+    return 0
+
+
+@dataclass(frozen=True)
+class PricedDeal:
+    """One of the merchant's deals, as far as a coupon's effect goes."""
+
+    id: int
+    title: Bilingual
+    price: int  # minor units, one unit
+    per_user_limit: int
+
+
+@dataclass(frozen=True)
+class DealEffect:
+    """A coupon on one deal: the smallest order it applies to (one unit, or as many as
+    its minimum spend needs), what that costs before and after, and the floor."""
+
+    deal_id: int
+    title: Bilingual
+    quantity: int
+    before: int
+    after: int  # what the buyer pays (never below one minor unit)
+    floor: int  # the least the floor setting lets an order of `before` cost
+    below_floor: bool  # the coupon takes the order below the floor (or to nothing)
+
+
+@dataclass(frozen=True)
+class CouponImpact:
+    """What a coupon would do to the merchant's deals (on sale or paused)."""
+
+    floor_percent: int
+    deals: int  # deals looked at
+    effects: tuple[DealEffect, ...]  # deals it applies to, least of the price left first
+    too_big: bool  # an amount off with no minimum, worth every deal's whole price
+
+    @property
+    def below_floor(self) -> tuple[DealEffect, ...]:
+        """The deals the coupon takes below the floor, worst first."""
+        return tuple(e for e in self.effects if e.below_floor)
+
+    @property
+    def cheapest(self) -> DealEffect | None:
+        """The lowest price anybody pays with the coupon."""
+        return min(self.effects, key=lambda e: (e.after, e.before), default=None)
+
+    @property
+    def dearest(self) -> DealEffect | None:
+        """The dearest deal the coupon applies to."""
+        return max(self.effects, key=lambda e: e.before, default=None)
+
+
+def floor_of(price: int, floor_percent: int) -> int:
+    """The least an order of `price` may cost after a coupon without a warning:
+    `floor_percent` of it, rounded up, and never below one minor unit."""
+    return max(1, -(-price * floor_percent // 100))
+
+
+def impact_on(terms: HasTerms, deals: Sequence[PricedDeal], floor_percent: int) -> CouponImpact:
+    """What `terms` does to each deal, judged on the smallest order it applies to (the
+    one where it takes the largest share: a bigger order only dilutes it). A deal whose
+    per-person limit never reaches the minimum spend is left out. Too big: an amount
+    off with no minimum spend that is worth at least the price of every deal."""
+    effects: list[DealEffect] = []
+    for deal in deals:
+        if deal.price <= 0:
+            continue
+        quantity = max(1, -(-terms.min_spend // deal.price))
+        if quantity > max(deal.per_user_limit, 1):
+            continue
+        before = deal.price * quantity
+        floor = floor_of(before, floor_percent)
+        effects.append(DealEffect(
+            deal.id, deal.title, quantity, before, before - discount_for(terms, before), floor,
+            below_floor=before - face_value(terms, before) < floor))
+    effects.sort(key=lambda e: (e.after * 10_000 // e.before, e.after, e.deal_id))
+    too_big = (terms.kind == CouponKind.AMOUNT_OFF and not terms.min_spend and bool(effects)
+               and all(terms.amount_off >= e.before for e in effects))
+    return CouponImpact(floor_percent, len(deals), tuple(effects), too_big)
 
 
 # --------------------------------------------------------------------------- reading input
@@ -781,13 +867,17 @@ def _owned_approved(user_id: int) -> Any:
 async def create_template(db: Database, owner_user_id: int, terms: CouponTerms,
                           now: datetime, *, title: Bilingual | None = None) -> int | str:
     """A new active template for the approved merchant `owner_user_id` owns: its id, or
-    "not_owner" / "not_approved". Ownership and approval are re-checked in the write.
-    `title` is the coupon in words (pushes and lists show it), in both languages."""
+    "not_owner" / "not_approved", or "too_big" (an amount off with no minimum worth
+    every deal's whole price, see `impact_on`). Ownership and approval are re-checked
+    in the write. `title` is the coupon in words (pushes and lists show it), in both
+    languages."""
     seller = await seller_of(db, owner_user_id)
     if seller is None:
         return "not_owner"
     if not seller.approved:
         return "not_approved"
+    if (await coupon_impact(db, seller.merchant_id, terms, now, 0, terms.currency)).too_big:
+        return "too_big"
     item_zh = terms.item if terms.item and is_chinese(terms.item) else None
     item_en = terms.item if terms.item and not is_chinese(terms.item) else None
     async with db.begin() as conn:
@@ -806,6 +896,23 @@ async def create_template(db: Database, owner_user_id: int, terms: CouponTerms,
             per_user_limit=terms.per_user_limit, welcome=False,
             status=CouponTemplateStatus.ACTIVE, created_at=now,
         ).returning(_T.c.id))).scalar_one())
+
+
+async def coupon_impact(db: Database, merchant_id: int, terms: HasTerms, now: datetime,
+                        floor_percent: int, currency: str = CURRENCY) -> CouponImpact:
+    """What `terms` would do to the merchant's deals in `currency` that are on sale or
+    paused and not past their last day (see `impact_on`)."""
+    async with db.session() as session:
+        conn = await session.connection()
+        rows = (await conn.execute(
+            select(_D.c.id, _D.c.title_zh, _D.c.title_en, _D.c.price, _D.c.per_user_limit)
+            .where(_D.c.merchant_id == merchant_id, _D.c.currency == currency,
+                   _D.c.status.in_((DealStatus.ACTIVE, DealStatus.PAUSED)),
+                   _D.c.valid_until > now)
+            .order_by(_D.c.id))).all()
+    deals = [PricedDeal(r.id, Bilingual(r.title_zh, r.title_en), r.price, r.per_user_limit)
+             for r in rows]
+    return impact_on(terms, deals, floor_percent)
 
 
 def _template_rows() -> Any:

@@ -569,6 +569,16 @@ class OwnDeal:
     valid_until: datetime
     paid_units: int  # units in paid or fulfilled orders
     pending_units: int  # units held by unpaid orders
+    merchant_status: str = MerchantStatus.APPROVED
+
+    @property
+    def shown_status(self) -> str:
+        """The status as its owner should read it: "hidden" for a deal that is on sale as
+        far as it goes but that shoppers cannot see or buy, because its merchant is not
+        approved (suspended by the platform); otherwise its own status."""
+        if self.status == DealStatus.ACTIVE and self.merchant_status != MerchantStatus.APPROVED:
+            return "hidden"
+        return self.status
 
 
 async def list_own_deals(db: Database, user_id: int, *, offset: int = 0,
@@ -600,7 +610,8 @@ async def list_own_deals(db: Database, user_id: int, *, offset: int = 0,
         )).all()
     return [
         OwnDeal(d.id or 0, Bilingual(d.title_zh, d.title_en), d.price, d.original_price,
-                d.currency, d.stock, d.sold, d.status, d.valid_until, int(p), int(h))
+                d.currency, d.stock, d.sold, d.status, d.valid_until, int(p), int(h),
+                seller.status)
         for d, p, h in rows
     ], int(total)
 
@@ -618,12 +629,14 @@ async def get_own_deal(db: Database, user_id: int, deal_id: int) -> OwnDeal | No
             select(Order.status, func.coalesce(func.sum(Order.quantity), 0))
             .where(Order.deal_id == deal.id).group_by(col(Order.status))
         )).all()
+        merchant_status = (await session.exec(
+            select(Merchant.status).where(Merchant.id == deal.merchant_id))).one()
     by_status = {s: int(n) for s, n in counts}
     return OwnDeal(deal.id, Bilingual(deal.title_zh, deal.title_en), deal.price,
                    deal.original_price, deal.currency, deal.stock, deal.sold, deal.status,
                    deal.valid_until,
                    by_status.get(OrderStatus.PAID, 0) + by_status.get(OrderStatus.FULFILLED, 0),
-                   by_status.get(OrderStatus.PENDING, 0))
+                   by_status.get(OrderStatus.PENDING, 0), merchant_status)
 
 
 def _any_owned_ids(user_id: int) -> Any:

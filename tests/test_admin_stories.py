@@ -296,6 +296,52 @@ async def test_suspending_hides_the_deals_but_sold_codes_still_redeem(admin_app:
     assert "要买几份" in chat.texts
 
 
+async def test_a_suspended_owner_is_told_so_and_sees_the_deals_hidden(admin_app: App) -> None:
+    admin = admin_chat(admin_app)
+    await admin.say("/admin find 海底捞")
+    await admin.press("海底捞火锅")
+    await admin.press("⛔ 暂停")
+    await admin.press("确定暂停")
+    owner = Chat(admin_app, user_id=demo_telegram_id("haidilao-owner"), name="haidilao-owner")
+    for command in ("/stats", "/export", "/poster", "/addstore", "/newdeal", "/coupon",
+                    "/campaign", "/import"):
+        await owner.say(command)
+        assert "已被暂停" in owner.texts, command
+        assert "通过后" not in owner.texts, command  # not "once your application is approved"
+    await owner.say("/stores")
+    await owner.press(1)  # edit a store
+    assert "已被暂停" in owner.texts and "不是你的门店" not in owner.texts
+
+    await owner.say("/deals")
+    assert "已被平台暂停" in owner.texts and "顾客看不到" in owner.texts
+    assert "🟢" not in owner.texts and owner.texts.count("🚫") == 5  # the note and 4 deals
+    await owner.press(1)
+    assert "🚫" in owner.texts and "🟢" not in owner.texts and "顾客看不到" in owner.texts
+    assert owner.button_texts == ["我的团购"]  # nothing here can be changed while suspended
+
+    await admin.say("/admin find 海底捞")
+    await admin.press("海底捞火锅")
+    await admin.press("♻️ 恢复")
+    await owner.say("/deals")
+    assert owner.texts.count("🟢") == 4 and "🚫" not in owner.texts
+    await owner.say("/stats")
+    assert "已被暂停" not in owner.texts
+
+
+async def test_a_suspended_owner_reading_english_is_told_so(admin_app: App) -> None:
+    owner = Chat(admin_app, user_id=demo_telegram_id("mixue-owner"), name="mixue-owner",
+                 language_code="en")
+    await owner.say("/start")
+    assert (await suspend_merchant(admin_app.db, await merchant_id(admin_app.db, "mixue"))
+            ).outcome == "done"
+    await owner.say("/stats")
+    assert "suspended" in owner.texts and "once your merchant application" not in owner.texts
+    await owner.say("/addstore")
+    assert "suspended" in owner.texts and "once your merchant application" not in owner.texts
+    await owner.say("/deals")
+    assert "suspended by the platform" in owner.texts and "🟢" not in owner.texts
+
+
 async def test_the_owner_is_told_in_their_own_language(admin_app: App) -> None:
     owner = Chat(admin_app, user_id=demo_telegram_id("mixue-owner"), name="mixue-owner",
                  language_code="en")

@@ -5,6 +5,7 @@ get them by following or claiming, checkout uses the best one, and every way bac
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -13,13 +14,17 @@ from sqlmodel import select
 
 from handlers.core import SendInvoice
 from handlers.router import App
+from services.catalog import Bilingual
 from services.checkout import apply_payment, release_expired_holds, start_order
 from services.codes import codes_of_order
 from services.coupons import (
     CouponTerms,
+    PricedDeal,
     claim,
     create_template,
     discount_for,
+    floor_of,
+    impact_on,
     parse_coupon,
     set_welcome,
     wallet,
@@ -140,6 +145,150 @@ async def test_a_double_tap_on_publish_makes_one_coupon(app: App) -> None:
     await asyncio.gather(me.press_data(publish), me.press_data(publish))
     async with app.db.session() as session:
         assert len((await session.exec(select(CouponTemplate))).all()) == 1
+
+
+async def templates_made(db: Database) -> int:
+    async with db.session() as session:
+        return len((await session.exec(select(CouponTemplate))).all())
+
+
+async def test_a_coupon_worth_more_than_some_deals_is_made_only_after_a_second_yes(
+    app: App,
+) -> None:
+    me = owner(app)
+    await me.say("/coupon new 减200 | 7天")
+    # Haidilao sells ¥88, ¥89, ¥168 and ¥358 deals: three of them would cost ¥0.01
+    assert "一人食火锅套餐 ¥88 → ¥0.01 ⚠️" in me.texts
+    assert "100元代金券 ¥89 → ¥0.01 ⚠️" in me.texts
+    assert "四人欢聚火锅套餐 ¥358 → ¥158" in me.texts and "¥158 ⚠️" not in me.texts
+    assert "用券后最低：¥0.01" in me.texts
+    assert "3 个团购会低于底价（原价的 10%）" in me.texts
+    await me.press("发布")
+    assert "请再确认一次" in me.texts and "「无门槛减200」" in me.texts
+    assert "确定发布" in " ".join(me.button_texts)
+    assert await templates_made(app.db) == 0  # the first Publish made nothing
+    await me.say("什么？")  # typing meanwhile asks the same question again
+    assert "请再确认一次" in me.texts
+    assert await templates_made(app.db) == 0
+    await me.press("确定发布")
+    assert "已发布「无门槛减200」" in me.texts
+    assert await templates_made(app.db) == 1
+
+
+async def test_second_thoughts_after_the_warning_make_nothing(app: App) -> None:
+    me = owner(app)
+    await me.say("/coupon new 95% off")  # 0.5折: the ¥88 set for ¥4.40
+    assert "一人食火锅套餐 ¥88 → ¥4.40 ⚠️" in me.texts and "4 个团购会低于底价" in me.texts
+    sure = "cpn:sure"
+    await me.press_data(sure)  # a forged "sure" before the warning was confirmed
+    assert await templates_made(app.db) == 0
+    await me.say("嗯")  # the preview again
+    assert "¥88 → ¥4.40 ⚠️" in me.texts
+    await me.press("发布")
+    await me.press("取消")
+    assert "已取消" in me.texts
+    await me.press_data(sure)  # the old confirm button
+    assert await templates_made(app.db) == 0
+
+
+async def test_the_guided_coupon_ends_in_the_same_warning_and_second_yes(
+    english_chat: Chat,
+) -> None:
+    me = Chat(english_chat.app, user_id=demo_telegram_id("haidilao-owner"),
+              name="haidilao-owner", language_code="en")
+    await me.say("/coupon new")
+    await me.say("160 off")
+    await me.press("7 days")
+    await me.press("Unlimited")
+    await me.press("1")
+    assert "Solo hotpot set: ¥88 → ¥0.01 ⚠️" in me.texts
+    assert "Hotpot feast for four: ¥358 → ¥198" in me.texts
+    assert "Lowest price with it: ¥0.01" in me.texts
+    assert "3 deals would go below the floor (10% of the price)" in me.texts
+    await me.press("Publish")
+    assert "Please confirm once more" in me.texts
+    assert await templates_made(me.app.db) == 0
+    await me.press("Yes, publish")
+    assert 'Published "¥160 off"' in me.texts
+    assert await templates_made(me.app.db) == 1
+
+
+async def test_coupons_that_leave_enough_of_every_price_are_published_at_once(
+    app: App,
+) -> None:
+    me = owner(app)
+    await me.say("/coupon new 8折")
+    assert "一人食火锅套餐 ¥88 → ¥70.40" in me.texts and "⚠️" not in me.texts
+    assert "用券后最低：¥70.40" in me.texts
+    await me.press("发布")
+    assert "已发布「8折」" in me.texts
+    await me.say("/coupon new 送可乐一杯")
+    assert "团购价不变" in me.texts and "⚠️" not in me.texts
+    await me.press("发布")
+    assert "已发布「赠可乐一杯」" in me.texts
+    await me.say("/coupon new 满400减100")  # no deal of theirs reaches ¥400 in one order
+    assert "达不到这张券的门槛" in me.texts and "⚠️" not in me.texts
+    await me.press("发布")
+    assert await templates_made(app.db) == 3
+
+
+async def test_a_minimum_spend_is_judged_on_the_smallest_order_that_reaches_it(
+    app: App,
+) -> None:
+    me = Chat(app, user_id=demo_telegram_id("mixue-owner"), name="mixue-owner")
+    await me.say("/coupon new 满18减17")  # two ¥9 sundaes for ¥1
+    assert "圣代2个 ×2 ¥18 → ¥1 ⚠️" in me.texts
+    assert "冰鲜柠檬水2杯 ×3 ¥21 → ¥4" in me.texts and "¥4 ⚠️" not in me.texts
+    assert "珍珠奶茶+冰淇淋套餐 ×2 ¥18 → ¥1 ⚠️" in me.texts
+    assert "摇摇奶昔3杯 ×2 ¥30 → ¥13" in me.texts and "¥13 ⚠️" not in me.texts
+
+
+async def test_an_amount_off_worth_every_deal_with_no_minimum_is_refused(app: App) -> None:
+    me = owner(app)
+    await me.say("/coupon new 减400 | 7天")
+    assert "「无门槛减400」抵得上你每个团购的全价" in me.texts
+    assert "四人欢聚火锅套餐 ¥358" in me.texts and "格式：/coupon new" in me.texts
+    assert "发布" not in " ".join(me.button_texts)
+    await me.say("/coupon new")
+    await me.say("减358")  # the dearest deal for ¥0.01 is no better
+    assert "抵得上你每个团购的全价" in me.texts and "券的内容是什么" in me.texts
+    await me.say("满400减358")  # with a minimum spend it is the owner's call
+    assert "多少天内有效" in me.texts
+    await me.say("/cancel")
+    boss = await user_id(app, demo_telegram_id("haidilao-owner"))
+    assert await create_template(app.db, boss, parse_coupon("减400"), NOW) == "too_big"
+    assert await templates_made(app.db) == 0
+
+
+async def test_the_floor_is_a_setting_and_nothing_free_ever_passes_quietly(app: App) -> None:
+    strict = App(db=app.db, options=replace(app.options, coupon_floor_percent=90),
+                 clock=app.clock)
+    me = owner(strict)
+    await me.say("/coupon new 8折")
+    assert "4 个团购会低于底价（原价的 90%）" in me.texts
+    lenient = App(db=app.db, options=replace(app.options, coupon_floor_percent=0),
+                  clock=app.clock)
+    me = owner(lenient)
+    await me.say("/coupon new 减87")
+    assert "⚠️" not in me.texts  # ¥88 -> ¥1 is allowed by a 0% floor
+    await me.say("/coupon new 减88")
+    assert "一人食火锅套餐 ¥88 → ¥0.01 ⚠️" in me.texts  # but never for nothing
+    await me.press("发布")
+    assert "请再确认一次" in me.texts and await templates_made(app.db) == 0
+
+
+def test_the_floor_is_rounded_up_and_at_least_one_minor_unit() -> None:
+    assert floor_of(8800, 10) == 880 and floor_of(999, 10) == 100
+    assert floor_of(8800, 0) == 1 and floor_of(1, 50) == 1
+    deal = PricedDeal(1, Bilingual("套餐", "Set"), 1000, per_user_limit=1)
+    percent = CouponTerms(CouponKind.PERCENT_OFF, percent_off=90)
+    [effect] = impact_on(percent, [deal], 10).effects
+    assert (effect.before, effect.after, effect.floor, effect.below_floor) == (
+        1000, 100, 100, False)
+    [effect] = impact_on(percent, [deal], 11).effects
+    assert effect.below_floor
+    assert impact_on(CouponTerms(CouponKind.AMOUNT_OFF, amount_off=100, min_spend=1001),
+                     [deal], 10).effects == ()  # one per person never reaches ¥10.01
 
 
 @pytest.mark.parametrize("typed,answer", [

@@ -648,4 +648,7 @@ async def test_a_suspended_merchants_owner_is_refused_on_the_next_call(
         shop = await session.get(Merchant, world.merchant_id)
         assert shop is not None
         shop.status = MerchantStatus.SUSPENDED
-    assert text_of(await owner.say("/stats")).startswith("Numbers, exports and the poster")
+    # told why: suspended (it had said "once your merchant application is approved")
+    for command in ("/stats", "/export", "/poster"):
+        assert text_of(await owner.say(command)).startswith(
+            "Your merchant has been suspended by the platform"), command

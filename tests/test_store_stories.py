@@ -240,7 +240,7 @@ async def test_an_owner_who_loses_the_merchant_mid_edit_is_refused(app: App) -> 
         assert merchant is not None
         merchant.status = MerchantStatus.SUSPENDED
     await me.press("保存修改")
-    assert "这不是你的门店" in me.texts
+    assert "你的商家已被暂停" in me.texts  # the reason, not "this is not your store"
     assert (await _stored(app, store_id)).name_zh == KUAIAN
 
 

@@ -74,6 +74,23 @@ coupon-created = ✅ Published "{ $terms }". Shoppers can claim it on your shop'
 coupon-created-already = This coupon was published already: /coupon
 coupon-cancelled = Cancelled, nothing was published.
 coupon-one-line-usage = Format: /coupon new 20 off 100 | 7 days | 100 | 1 per person
+coupon-impact-title = On your deals:
+coupon-impact-line = · { $title }{ $times }: { $before } → { $after }{ $mark }
+coupon-impact-times = {" "}×{ $quantity }
+coupon-impact-more = …and { $count } more
+coupon-impact-cheapest = Lowest price with it: { $after } ({ $title })
+coupon-impact-warning = ⚠️ { $count ->
+        [one] 1 deal would go
+       *[other] { $count } deals would go
+    } below the floor ({ $percent }% of the price). Look closely: after Publish you'll be asked once more.
+coupon-impact-no-deals = You have no deals on sale yet; when you post one, check how cheap this coupon makes it.
+coupon-impact-free-item = The free item is given at the counter; deal prices stay as they are.
+coupon-impact-none-applies = None of your deals reaches this coupon's minimum spend in one order, so it can't be used on them yet.
+coupon-confirm = ⚠️ Please confirm once more: "{ $terms }" takes { $count ->
+        [one] 1 deal
+       *[other] { $count } deals
+    } below the floor ({ $percent }% of the price); the lowest price would be { $after } ({ $title }). Publish it anyway?
+coupon-confirm-button = ⚠️ Yes, publish
 
 ## Why an answer was not taken
 coupon-bad-empty = Nothing was typed.
@@ -84,6 +101,7 @@ coupon-bad-min-zero = A minimum of 0 means no minimum: write "20 off" instead.
 coupon-bad-amount-too-big = That amount is too big (at most { $max }).
 coupon-bad-amount-decimals = Amounts have at most { $digits } decimals.
 coupon-bad-off-not-below-min = The amount off must be below the minimum spend, e.g. 20 off 100.
+coupon-bad-worth-every-deal = "{ $terms }" is worth the whole price of every deal you sell (the dearest is { $title } at { $price }): shoppers would pay next to nothing, so it can't be published. Add a minimum spend (e.g. 20 off 100) or take less off.
 coupon-bad-percent-range = The discount must be between 1% and 99% off.
 coupon-bad-cap-zero = The cap must be above 0.
 coupon-bad-cap-not-percent = A cap only goes with a percent-off coupon.

@@ -153,6 +153,9 @@ deal-status-draft = 📝
 deal-status-active = 🟢
 deal-status-paused = ⏸
 deal-status-ended = ⏹
+deal-status-hidden = 🚫
+deal-list-suspended = ⛔ Your merchant has been suspended by the platform: shoppers can't see or buy the deals marked 🚫; they go back on sale when it is restored. Codes already sold still redeem.
+deal-page-suspended = ⛔ Your merchant has been suspended by the platform: shoppers can't see or buy this deal, and it can't be changed for now. Please contact the platform.
 deal-page =
     【{ $title }】 { $status }
     Price { $price } (instead of { $original })

@@ -74,6 +74,17 @@ coupon-created = ✅ 已发布「{ $terms }」。顾客可以在你的店铺页�
 coupon-created-already = 这张券已经发布过了：/coupon
 coupon-cancelled = 已取消，没有发布。
 coupon-one-line-usage = 格式：/coupon new 满100减20 | 7天 | 100张 | 每人1张
+coupon-impact-title = 用在你的团购上：
+coupon-impact-line = · { $title }{ $times } { $before } → { $after }{ $mark }
+coupon-impact-times = {" "}×{ $quantity }
+coupon-impact-more = …还有 { $count } 个团购
+coupon-impact-cheapest = 用券后最低：{ $after }（{ $title }）
+coupon-impact-warning = ⚠️ 有 { $count } 个团购会低于底价（原价的 { $percent }%）。请看清楚：按「发布」后还要再确认一次。
+coupon-impact-no-deals = 你还没有在售的团购；以后发布团购时，请留意这张券会让它便宜多少。
+coupon-impact-free-item = 赠品在店里兑现，团购价不变。
+coupon-impact-none-applies = 你现在的团购一单都达不到这张券的门槛，暂时用不上。
+coupon-confirm = ⚠️ 请再确认一次：「{ $terms }」会让 { $count } 个团购低于底价（原价的 { $percent }%），最低只要付 { $after }（{ $title }）。确定要发布吗？
+coupon-confirm-button = ⚠️ 确定发布
 
 ## Why an answer was not taken
 coupon-bad-empty = 没有收到内容。
@@ -84,6 +95,7 @@ coupon-bad-min-zero = 「满0」没有意义：没有门槛请写「减20」或�
 coupon-bad-amount-too-big = 金额太大了（最多 { $max } 元）。
 coupon-bad-amount-decimals = 金额最多 { $digits } 位小数。
 coupon-bad-off-not-below-min = 减的金额要小于门槛，比如满100减20。
+coupon-bad-worth-every-deal = 「{ $terms }」抵得上你每个团购的全价（最贵的是 { $title } { $price }），顾客几乎不用付钱，不能发布。请加上使用门槛（比如 满100减20），或者减少金额。
 coupon-bad-percent-range = 折扣要在 9.9折 到 1折 之间（优惠 1% 到 99%）。
 coupon-bad-cap-zero = 最高优惠要大于 0。
 coupon-bad-cap-not-percent = 「最高减」只用于打折券。

@@ -153,6 +153,9 @@ deal-status-draft = 📝
 deal-status-active = 🟢
 deal-status-paused = ⏸
 deal-status-ended = ⏹
+deal-status-hidden = 🚫
+deal-list-suspended = ⛔ 你的商家已被平台暂停：标 🚫 的团购顾客看不到，也不能购买；恢复后会自动重新上架。已售出的券码仍可核销。
+deal-page-suspended = ⛔ 你的商家已被平台暂停：这个团购顾客看不到，也不能购买，暂时也不能修改。请联系平台。
 deal-page =
     【{ $title }】 { $status }
     团购价 { $price }（原价 { $original }）

@@ -1,6 +1,7 @@
 ## 店主数据：/stats、/export、/poster（handlers/stats.py）
 stats-owner-only = 只有商家店主可以查看经营数据、导出订单和获取海报。
 stats-not-approved = 入驻申请通过后才能查看经营数据、导出订单和获取海报。
+stats-suspended = 你的商家已被暂停，暂时不能查看经营数据、导出订单和获取海报。请联系平台。
 stats-usage = 用法：/stats 7天 或 /stats 30天 —— 最近 7 天或 30 天（含今天），不写默认 7 天。
 export-usage = 用法：/export 7天、/export 30天 或 /export 全部 —— 导出最近 7 天、30 天或全部订单，不写默认 30 天。
 stats-title = 📊 { $merchant } · 近 { $days } 天
