@@ -17,6 +17,7 @@ from handlers.coupons import follow_text
 from handlers.deals import document
 from handlers.menu import (
     category_buttons,
+    following,
     help_,
     main_menu,
     nearby_prompt,
@@ -38,7 +39,7 @@ CONFIDENT = 0.45  # below this, ask
 FLOW = "understand"  # the conversation state that holds a text awaiting a choice
 # The readings offered as buttons when a parse is doubtful.
 CHOOSABLE = ("search_deals", "show_deal", "book_table", "buy", "my_codes", "follow",
-             "unfollow", "set_location", "settings", "help", "cancel", "refund")
+             "unfollow", "my_follows", "set_location", "settings", "help", "cancel", "refund")
 
 
 @router.on("text")
@@ -122,6 +123,8 @@ async def act(req: Request, intent: Intent, text: str) -> Reply | list[Reply]:
         return await around_place(req, place)
     if name == "my_codes":
         return await my_codes(req)
+    if name == "my_follows":
+        return await following(req)
     if name == "refund":
         return [SendText(t("nlu-refund-how")), await my_codes(req)]
     if name == "buy":

@@ -148,6 +148,7 @@ nlu-choice-book_table = 📅 Book a table
 nlu-choice-buy = 🛒 Buy
 nlu-choice-my_codes = 🎟 My codes
 nlu-choice-follow = ⭐ Follow the store
+nlu-choice-my_follows = ⭐ Stores I follow
 nlu-choice-unfollow = Unfollow the store
 nlu-choice-set_location = 📍 Set my location
 nlu-choice-settings = ⚙️ Settings

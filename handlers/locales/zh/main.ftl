@@ -149,6 +149,7 @@ nlu-choice-buy = 🛒 购买
 nlu-choice-my_codes = 🎟 我的券码
 nlu-choice-follow = ⭐ 关注这家店
 nlu-choice-unfollow = 取消关注
+nlu-choice-my_follows = ⭐ 我的关注
 nlu-choice-set_location = 📍 设置我的位置
 nlu-choice-settings = ⚙️ 设置
 nlu-choice-help = ❓ 帮助
