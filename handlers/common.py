@@ -15,6 +15,14 @@ def main_menu(t: Translator) -> tuple[tuple[Button, ...], ...]:
     )
 
 
+def follow_toggle(t: Translator, merchant_id: int, name: str, following: bool) -> Button:
+    """Follow for someone who does not follow the merchant yet, Unfollow for a follower
+    (a follower is never offered to follow again)."""
+    if following:
+        return Button(t("unfollow-button", name=name), data=f"uf:{merchant_id}")
+    return Button(t("follow-button", name=name), data=f"f:{merchant_id}")
+
+
 def stale_replies(req: Request) -> list[Reply]:
     """A button that no longer means anything (old, forged, or no longer allowed): a
     short note and the main menu, nothing changed."""

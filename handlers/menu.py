@@ -4,7 +4,7 @@ settings live in handlers.settings)."""
 from __future__ import annotations
 
 from handlers.codes import my_codes
-from handlers.common import main_menu, stale_replies
+from handlers.common import follow_toggle, main_menu, stale_replies
 from handlers.core import (
     Button,
     ButtonPress,
@@ -69,7 +69,7 @@ async def following(req: Request) -> Reply:
     for m in merchants:
         name = m.name.get(req.lang)
         lines.append(f"• {name}")
-        buttons.append((Button(t("unfollow-button", name=name), data=f"uf:{m.merchant_id}"),))
+        buttons.append((follow_toggle(t, m.merchant_id, name, following=True),))
     return SendText("\n".join(lines), buttons=tuple(buttons))
 
 

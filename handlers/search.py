@@ -23,7 +23,7 @@ from datetime import timedelta
 from urllib.parse import quote
 
 from handlers.checkout import buy_button
-from handlers.common import main_menu
+from handlers.common import follow_toggle, main_menu
 from handlers.core import (
     AnswerButton,
     Button,
@@ -45,7 +45,7 @@ from handlers.router import Request, Router
 from nlu import Intent
 from services.catalog import get_deal_card
 from services.events import log_event
-from services.follows import follow, unfollow
+from services.follows import follow, is_following, unfollow
 from services.geo import format_distance
 from services.locations import forget_location, remember_location
 from services.places import (
@@ -400,7 +400,8 @@ async def deal_button(req: Request) -> Reply | list[Reply]:
 
 async def deal_card_replies(req: Request, deal_id: int, back: str | None = None, *,
                             clicked: bool = False) -> list[Reply]:
-    """The deal card (or a note that the deal is gone), with Follow and Back buttons.
+    """The deal card (or a note that the deal is gone), with Follow (Unfollow for a
+    follower) and Back buttons.
     `clicked`: it was opened from a list (results, a storefront), which is logged too."""
     t = req.t
     card = await get_deal_card(req.db, deal_id, req.now())
@@ -412,9 +413,9 @@ async def deal_card_replies(req: Request, deal_id: int, back: str | None = None,
         await log_event(req.db, "click", now=req.now(), user_id=req.user.id,
                         category=card.category, deal_id=card.id, merchant_id=card.merchant_id)
     text = deal_card_text(t, card, req.user.timezone, req.now())
-    follow_label = t("follow-button", name=card.merchant.get(req.lang))
+    following = await is_following(req.db, req.user.id, card.merchant_id)
     rows: list[tuple[Button, ...]] = [
-        (Button(follow_label, data=f"f:{card.merchant_id}"),
+        (follow_toggle(t, card.merchant_id, card.merchant.get(req.lang), following),
          Button(t("share-button"), data=f"sh:{card.id}")),
     ]
     if card.on_sale:

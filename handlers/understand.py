@@ -37,9 +37,11 @@ router = Router()
 
 CONFIDENT = 0.45  # below this, ask
 FLOW = "understand"  # the conversation state that holds a text awaiting a choice
-# The readings offered as buttons when a parse is doubtful.
-CHOOSABLE = ("search_deals", "show_deal", "book_table", "buy", "my_codes", "follow",
-             "unfollow", "my_follows", "set_location", "settings", "help", "cancel", "refund")
+# The readings offered as buttons when a parse is doubtful. Not book_table: bookings do
+# not exist yet, so that button could only lead to "not available"; when a booking is
+# the best reading, its honest answer (with the named store's deals) is given instead.
+CHOOSABLE = ("search_deals", "show_deal", "buy", "my_codes", "follow", "unfollow",
+             "my_follows", "set_location", "settings", "help", "cancel", "refund")
 
 
 @router.on("text")
@@ -62,8 +64,8 @@ async def _ask(req: Request, text: str, intent: Intent) -> Reply:
     t = req.t
     readings = [intent.name, *(name for name, _ in intent.alternatives)]
     readings = [r for r in dict.fromkeys(readings) if r in CHOOSABLE][:3]
-    if not readings:
-        return await act(req, intent, text)
+    if not readings or (len(readings) == 1 and intent.name in (*CHOOSABLE, "book_table")):
+        return await act(req, intent, text)  # nothing left to choose between
     await req.enter_flow(FLOW, "choose", text=text)
     buttons = tuple((Button(t(f"nlu-choice-{name}"), data=f"nlu:{name}"),) for name in readings)
     return SendText(t("nlu-clarify", text=text[:60]), buttons=buttons)
