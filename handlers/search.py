@@ -194,6 +194,7 @@ def search_query_from(intent: Intent, text: str, place: PlaceView | None, lang: 
     query = SearchQuery(
         text=" ".join(words)[:200],
         category=intent.get("category"),
+        category_words=" ".join(s.text for s in intent.slots if s.name == "category")[:200],
         price_min=minor(intent.get("price_min")),
         price_max=minor(intent.get("price_max")),
         radius_m=radius if isinstance(radius, int) and radius > 0 else None,
