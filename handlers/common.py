@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.core import AnswerButton, Button, ButtonPress, Reply, SendText
+from handlers.core import AnswerButton, Button, ButtonPress, KeyButton, Reply, SendText
 from handlers.i18n import Translator
 from handlers.router import Request
 
@@ -21,6 +21,11 @@ def follow_toggle(t: Translator, merchant_id: int, name: str, following: bool) -
     if following:
         return Button(t("unfollow-button", name=name), data=f"uf:{merchant_id}")
     return Button(t("follow-button", name=name), data=f"f:{merchant_id}")
+
+
+def share_location_keyboard(t: Translator) -> tuple[tuple[KeyButton, ...], ...]:
+    """The reply keyboard with the one button that shares the user's location."""
+    return ((KeyButton(t("share-location"), request_location=True),),)
 
 
 def stale_replies(req: Request) -> list[Reply]:

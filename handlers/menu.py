@@ -4,11 +4,10 @@ settings live in handlers.settings)."""
 from __future__ import annotations
 
 from handlers.codes import my_codes
-from handlers.common import follow_toggle, main_menu, stale_replies
+from handlers.common import follow_toggle, main_menu, share_location_keyboard, stale_replies
 from handlers.core import (
     Button,
     ButtonPress,
-    KeyButton,
     MemberStatus,
     Reply,
     SendText,
@@ -54,7 +53,7 @@ async def nearby_prompt(req: Request) -> Reply:
     t = req.t
     return SendText(
         t("nearby-prompt"),
-        keyboard=((KeyButton(t("share-location"), request_location=True),),),
+        keyboard=share_location_keyboard(t),
     )
 
 

@@ -13,7 +13,10 @@ Button data (all well under Telegram's 64 bytes):
   uf:<merchant_id>          unfollow
 
 A search uses the user's last shared location while it is fresh (LOCATION_FRESH):
-results are then limited to a radius and show their distance.
+results are then limited to a radius and show their distance. One that asks for
+nearness (附近, within 1 km) without a location shows what it found everywhere and asks
+for the location; the location, shared within the conversation timeout, runs that
+search again by distance.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from datetime import timedelta
 from urllib.parse import quote
 
 from handlers.checkout import buy_button
-from handlers.common import follow_toggle, main_menu
+from handlers.common import follow_toggle, main_menu, share_location_keyboard
 from handlers.core import (
     AnswerButton,
     Button,
@@ -62,6 +65,7 @@ from services.search import (
     SearchPage,
     SearchQuery,
     categories_near,
+    latest_search,
     load_search,
     run_search,
     search_page,
@@ -206,8 +210,11 @@ def search_query_from(intent: Intent, text: str, place: PlaceView | None, lang: 
     return query, notes
 
 
-async def search_replies(req: Request, query: SearchQuery) -> Reply:
-    """Run `query` (around the user's fresh location when it has none) and show page 1."""
+async def search_replies(req: Request, query: SearchQuery) -> list[Reply]:
+    """Run `query` (around the user's fresh location when it has none) and show page 1.
+    A search that asks for nearness without a location to measure from shows what it
+    found everywhere, then asks for the location; when it arrives, the search is run
+    again by distance (see `location`)."""
     query = with_location(req, query)
     page = await run_search(req.db, req.user.id, query, req.app.options.page_size, req.now())
     await log_event(req.db, "search", now=req.now(), user_id=req.user.id,
@@ -218,7 +225,11 @@ async def search_replies(req: Request, query: SearchQuery) -> Reply:
         hours = max(1, int(age.total_seconds() // 3600))
         ask = Button(req.t("use-last-location", hours=hours), data=f"ul:{page.search_id}")
         buttons = ((ask,), *buttons)
-    return SendText(text, buttons=buttons)
+    replies: list[Reply] = [SendText(text, buttons=buttons)]
+    if query.waits_for_location:
+        replies.append(SendText(req.t("nearby-not-by-distance"),
+                                keyboard=share_location_keyboard(req.t)))
+    return replies
 
 
 @router.on("location")
@@ -233,8 +244,13 @@ async def location(req: Request) -> Reply | None:
         return None
     if not remembered:
         return SendText(t("location-invalid"))
-    query = SearchQuery(lat=round(event.lat, 3), lon=round(event.lon, 3),
-                        radius_m=DEFAULT_RADIUS_M, sort="nearest")
+    here = {"lat": round(event.lat, 3), "lon": round(event.lon, 3)}
+    waiting = await latest_search(req.db, req.user.id,
+                                  req.now() - req.app.options.conversation_ttl)
+    if waiting is not None and waiting[1].waits_for_location:
+        query = replace(waiting[1], **here)  # the nearby search that asked for it
+    else:
+        query = SearchQuery(**here, radius_m=DEFAULT_RADIUS_M, sort="nearest")
     page = await run_search(req.db, req.user.id, query, req.app.options.page_size, req.now())
     await log_event(req.db, "search", now=req.now(), user_id=req.user.id)
     text, buttons = await render(req, page)

@@ -170,8 +170,7 @@ async def _search(req: Request, intent: Intent, text: str) -> Reply | list[Reply
     place = await _place(req, intent)
     query, notes = search_query_from(intent, text, place, req.lang)
     replies: list[Reply] = [SendText(req.t(key, **args)) for key, args in notes]
-    found = await search_replies(req, query)
-    return [*replies, found] if replies else found
+    return [*replies, *await search_replies(req, query)]
 
 
 async def _follow(req: Request, intent: Intent, slug: str | None, on: bool) -> Reply:

@@ -86,6 +86,11 @@ class SearchQuery:
     def located(self) -> bool:
         return self.lat is not None and self.lon is not None
 
+    @property
+    def waits_for_location(self) -> bool:
+        """It asks for nearness (附近, within 1 km) but has no place to measure from."""
+        return self.radius_m is not None and not self.located
+
     def to_json(self) -> dict[str, Any]:
         """A JSON-able dict (for `SavedSearch`)."""
         return asdict(self)
@@ -332,7 +337,7 @@ async def run_search(
 ) -> SearchPage:
     """Search, remember the query for paging, and return the first page."""
     async with db.transaction() as session:
-        saved = SavedSearch(user_id=user_id, query=query.to_json())
+        saved = SavedSearch(user_id=user_id, query=query.to_json(), created_at=now or utcnow())
         session.add(saved)
         await session.flush()
         assert saved.id is not None
@@ -348,6 +353,25 @@ async def load_search(db: Database, search_id: int, user_id: int) -> SearchQuery
         return None
     try:
         return SearchQuery.from_json(saved.query)
+    except (TypeError, ValueError):
+        return None
+
+
+async def latest_search(db: Database, user_id: int, since: datetime,
+                        ) -> tuple[int, SearchQuery] | None:
+    """The user's most recent search run at or after `since` (its id and query); None
+    when there is none or it is unreadable."""
+    async with db.session() as session:
+        saved = (await session.exec(
+            select(SavedSearch)
+            .where(SavedSearch.user_id == user_id, col(SavedSearch.created_at) >= since)
+            .order_by(col(SavedSearch.created_at).desc(), col(SavedSearch.id).desc())
+            .limit(1)
+        )).first()
+    if saved is None or saved.id is None:
+        return None
+    try:
+        return saved.id, SearchQuery.from_json(saved.query)
     except (TypeError, ValueError):
         return None
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from handlers.core import Location, SendText
 from tests.conftest import Chat
 
 MAWEI = Location(26.0, 119.45)
+WANDA = Location(25.9935, 119.4430)  # by the Wanda Plaza stores
 
 
 async def test_hotpot_nearby_under_100_finds_only_hotpot_within_budget(chat: Chat) -> None:
@@ -147,9 +150,10 @@ async def test_coffee_within_1km_without_a_location_asks_then_searches_within_1k
     assert "Luckin" in english_chat.texts
     asks = _location_asks(english_chat)
     assert len(asks) == 1 and "not by distance" in asks[0]
-    await english_chat.send(MAWEI)
+    await english_chat.send(WANDA)
     texts = english_chat.texts
-    assert "within 1 km" in texts and "Coffee" in texts and "away" in texts
+    assert re.search(r"within 1(\.0)? km", texts) and "Coffee" in texts and "away" in texts
+    assert "Luckin" in texts and "Shipyard" not in texts  # farther than 1 km
 
 
 async def test_a_search_without_nearby_words_does_not_ask_for_a_location(chat: Chat) -> None:

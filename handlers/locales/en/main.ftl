@@ -35,6 +35,7 @@ search-prompt = What are you looking for? Type a word (like "hotpot" or "milk te
 search-empty = Type what you're looking for, for example "hotpot" or "milk tea".
 nearby-prompt = Tap the button below to share your location and I'll find deals nearby.
 share-location = 📍 Share my location
+nearby-not-by-distance = These results are not by distance yet: I don't know where you are. Tap "📍 Share my location" below and I'll search again by distance.
 location-saved = Got your location (kept to about 100 m).
 forget-done = Your location history is deleted. Searches won't use distance until you share a location again.
 forget-nothing = We had no location of yours stored.

@@ -35,6 +35,7 @@ search-prompt = 想找什么？直接输入关键词（如「火锅」「奶茶�
 search-empty = 请输入想找的内容，例如「火锅」或「奶茶」。
 nearby-prompt = 请点击下方按钮发送你的位置，我来找附近的优惠。
 share-location = 📍 发送我的位置
+nearby-not-by-distance = 以上结果还没按距离排：我还不知道你在哪。点下方「📍 发送我的位置」，我就按距离重新找一遍。
 location-saved = 已记住你的位置（精确到约 100 米）。
 forget-done = 已删除你的位置记录。之后搜索不再按距离排序，除非你再次发送位置。
 forget-nothing = 我们没有保存你的位置。
