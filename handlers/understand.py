@@ -38,8 +38,8 @@ router = Router()
 CONFIDENT = 0.45  # below this, ask
 FLOW = "understand"  # the conversation state that holds a text awaiting a choice
 # The readings offered as buttons when a parse is doubtful. Not book_table: bookings do
-# not exist yet, so that button could only lead to "not available"; when a booking is
-# the best reading, its honest answer (with the named store's deals) is given instead.
+# not exist yet, so that button could only lead to "not available"; the question says so
+# instead.
 CHOOSABLE = ("search_deals", "show_deal", "buy", "my_codes", "follow", "unfollow",
              "my_follows", "set_location", "settings", "help", "cancel", "refund")
 
@@ -60,15 +60,22 @@ async def free_text(req: Request) -> Reply | list[Reply]:
 
 
 async def _ask(req: Request, text: str, intent: Intent) -> Reply:
-    """A short question with one button per likely reading of `text`."""
+    """A short question with one button per likely reading of `text` (a booking is
+    not offered: the question says bookings are not available yet)."""
     t = req.t
-    readings = [intent.name, *(name for name, _ in intent.alternatives)]
-    readings = [r for r in dict.fromkeys(readings) if r in CHOOSABLE][:3]
-    if not readings or (len(readings) == 1 and intent.name in (*CHOOSABLE, "book_table")):
-        return await act(req, intent, text)  # nothing left to choose between
+    close = [intent.name, *(name for name, _ in intent.alternatives)]
+    readings = [r for r in dict.fromkeys(close) if r in CHOOSABLE][:3]
+    if not readings:
+        return await act(req, intent, text)
+    booking = "book_table" in close
+    if booking and readings == [intent.name] and intent.confidence >= CONFIDENT:
+        return await act(req, intent, text)  # its only rival was the booking
     await req.enter_flow(FLOW, "choose", text=text)
     buttons = tuple((Button(t(f"nlu-choice-{name}"), data=f"nlu:{name}"),) for name in readings)
-    return SendText(t("nlu-clarify", text=text[:60]), buttons=buttons)
+    question = t("nlu-clarify", text=text[:60])
+    if booking:
+        question += "\n" + t("nlu-booking-not-yet")
+    return SendText(question, buttons=buttons)
 
 
 @router.button("nlu")

@@ -189,8 +189,10 @@ async def test_a_doubtful_message_never_offers_a_booking_that_does_not_exist(
     chat: Chat, english_chat: Chat,
 ) -> None:
     await chat.say("海底捞 明晚")  # a table there, or its deals: bookings are not in chat yet
+    assert "想确认一下" in chat.texts and "暂不支持在聊天里订位" in chat.texts
     assert not any("订位" in label for label in chat.button_texts)
-    assert "暂不支持在聊天里订位" in chat.texts and "海底捞" in chat.texts
+    await chat.press("团购")
+    assert "🏪 海底捞火锅" in chat.texts  # the storefront
     await chat.say("今晚想撸串")  # a search, or a table: the search
     assert "想确认一下" not in chat.texts and "烧烤" in chat.texts
     await english_chat.say("haidilao tomorrow night")
