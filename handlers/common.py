@@ -3,7 +3,7 @@ why an owner may not use a merchant command."""
 
 from __future__ import annotations
 
-from handlers.core import AnswerButton, Button, ButtonPress, Reply, SendText
+from handlers.core import AnswerButton, Button, ButtonPress, KeyButton, Reply, SendText
 from handlers.i18n import Translator
 from handlers.router import Request
 
@@ -14,6 +14,19 @@ def main_menu(t: Translator) -> tuple[tuple[Button, ...], ...]:
     return tuple(
         tuple(Button(t(f"menu-{name}"), data=f"menu:{name}") for name in pair) for pair in pairs
     )
+
+
+def follow_toggle(t: Translator, merchant_id: int, name: str, following: bool) -> Button:
+    """Follow for someone who does not follow the merchant yet, Unfollow for a follower
+    (a follower is never offered to follow again)."""
+    if following:
+        return Button(t("unfollow-button", name=name), data=f"uf:{merchant_id}")
+    return Button(t("follow-button", name=name), data=f"f:{merchant_id}")
+
+
+def share_location_keyboard(t: Translator) -> tuple[tuple[KeyButton, ...], ...]:
+    """The reply keyboard with the one button that shares the user's location."""
+    return ((KeyButton(t("share-location"), request_location=True),),)
 
 
 def stale_replies(req: Request) -> list[Reply]:

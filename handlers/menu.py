@@ -4,11 +4,10 @@ settings live in handlers.settings)."""
 from __future__ import annotations
 
 from handlers.codes import my_codes
-from handlers.common import main_menu, stale_replies
+from handlers.common import follow_toggle, main_menu, share_location_keyboard, stale_replies
 from handlers.core import (
     Button,
     ButtonPress,
-    KeyButton,
     MemberStatus,
     Reply,
     SendText,
@@ -54,7 +53,7 @@ async def nearby_prompt(req: Request) -> Reply:
     t = req.t
     return SendText(
         t("nearby-prompt"),
-        keyboard=((KeyButton(t("share-location"), request_location=True),),),
+        keyboard=share_location_keyboard(t),
     )
 
 
@@ -69,7 +68,7 @@ async def following(req: Request) -> Reply:
     for m in merchants:
         name = m.name.get(req.lang)
         lines.append(f"• {name}")
-        buttons.append((Button(t("unfollow-button", name=name), data=f"uf:{m.merchant_id}"),))
+        buttons.append((follow_toggle(t, m.merchant_id, name, following=True),))
     return SendText("\n".join(lines), buttons=tuple(buttons))
 
 

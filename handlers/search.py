@@ -13,7 +13,10 @@ Button data (all well under Telegram's 64 bytes):
   uf:<merchant_id>          unfollow
 
 A search uses the user's last shared location while it is fresh (LOCATION_FRESH):
-results are then limited to a radius and show their distance.
+results are then limited to a radius and show their distance. One that asks for
+nearness (附近, within 1 km) without a location shows what it found everywhere and asks
+for the location; the location, shared within the conversation timeout, runs that
+search again by distance.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from datetime import timedelta
 from urllib.parse import quote
 
 from handlers.checkout import buy_button
-from handlers.common import main_menu
+from handlers.common import follow_toggle, main_menu, share_location_keyboard
 from handlers.core import (
     AnswerButton,
     Button,
@@ -45,7 +48,7 @@ from handlers.router import Request, Router
 from nlu import Intent
 from services.catalog import get_deal_card
 from services.events import log_event
-from services.follows import follow, unfollow
+from services.follows import follow, is_following, unfollow
 from services.geo import format_distance
 from services.locations import forget_location, remember_location
 from services.places import (
@@ -62,6 +65,7 @@ from services.search import (
     SearchPage,
     SearchQuery,
     categories_near,
+    latest_search,
     load_search,
     run_search,
     search_page,
@@ -194,6 +198,7 @@ def search_query_from(intent: Intent, text: str, place: PlaceView | None, lang: 
     query = SearchQuery(
         text=" ".join(words)[:200],
         category=intent.get("category"),
+        category_words=" ".join(s.text for s in intent.slots if s.name == "category")[:200],
         price_min=minor(intent.get("price_min")),
         price_max=minor(intent.get("price_max")),
         radius_m=radius if isinstance(radius, int) and radius > 0 else None,
@@ -205,8 +210,11 @@ def search_query_from(intent: Intent, text: str, place: PlaceView | None, lang: 
     return query, notes
 
 
-async def search_replies(req: Request, query: SearchQuery) -> Reply:
-    """Run `query` (around the user's fresh location when it has none) and show page 1."""
+async def search_replies(req: Request, query: SearchQuery) -> list[Reply]:
+    """Run `query` (around the user's fresh location when it has none) and show page 1.
+    A search that asks for nearness without a location to measure from shows what it
+    found everywhere, then asks for the location; when it arrives, the search is run
+    again by distance (see `location`)."""
     query = with_location(req, query)
     page = await run_search(req.db, req.user.id, query, req.app.options.page_size, req.now())
     await log_event(req.db, "search", now=req.now(), user_id=req.user.id,
@@ -217,7 +225,11 @@ async def search_replies(req: Request, query: SearchQuery) -> Reply:
         hours = max(1, int(age.total_seconds() // 3600))
         ask = Button(req.t("use-last-location", hours=hours), data=f"ul:{page.search_id}")
         buttons = ((ask,), *buttons)
-    return SendText(text, buttons=buttons)
+    replies: list[Reply] = [SendText(text, buttons=buttons)]
+    if query.waits_for_location:
+        replies.append(SendText(req.t("nearby-not-by-distance"),
+                                keyboard=share_location_keyboard(req.t)))
+    return replies
 
 
 @router.on("location")
@@ -232,8 +244,13 @@ async def location(req: Request) -> Reply | None:
         return None
     if not remembered:
         return SendText(t("location-invalid"))
-    query = SearchQuery(lat=round(event.lat, 3), lon=round(event.lon, 3),
-                        radius_m=DEFAULT_RADIUS_M, sort="nearest")
+    here = {"lat": round(event.lat, 3), "lon": round(event.lon, 3)}
+    waiting = await latest_search(req.db, req.user.id,
+                                  req.now() - req.app.options.conversation_ttl)
+    if waiting is not None and waiting[1].waits_for_location:
+        query = replace(waiting[1], **here)  # the nearby search that asked for it
+    else:
+        query = SearchQuery(**here, radius_m=DEFAULT_RADIUS_M, sort="nearest")
     page = await run_search(req.db, req.user.id, query, req.app.options.page_size, req.now())
     await log_event(req.db, "search", now=req.now(), user_id=req.user.id)
     text, buttons = await render(req, page)
@@ -400,7 +417,8 @@ async def deal_button(req: Request) -> Reply | list[Reply]:
 
 async def deal_card_replies(req: Request, deal_id: int, back: str | None = None, *,
                             clicked: bool = False) -> list[Reply]:
-    """The deal card (or a note that the deal is gone), with Follow and Back buttons.
+    """The deal card (or a note that the deal is gone), with Follow (Unfollow for a
+    follower) and Back buttons.
     `clicked`: it was opened from a list (results, a storefront), which is logged too."""
     t = req.t
     card = await get_deal_card(req.db, deal_id, req.now())
@@ -412,9 +430,9 @@ async def deal_card_replies(req: Request, deal_id: int, back: str | None = None,
         await log_event(req.db, "click", now=req.now(), user_id=req.user.id,
                         category=card.category, deal_id=card.id, merchant_id=card.merchant_id)
     text = deal_card_text(t, card, req.user.timezone, req.now())
-    follow_label = t("follow-button", name=card.merchant.get(req.lang))
+    following = await is_following(req.db, req.user.id, card.merchant_id)
     rows: list[tuple[Button, ...]] = [
-        (Button(follow_label, data=f"f:{card.merchant_id}"),
+        (follow_toggle(t, card.merchant_id, card.merchant.get(req.lang), following),
          Button(t("share-button"), data=f"sh:{card.id}")),
     ]
     if card.on_sale:

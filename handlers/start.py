@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from handlers.common import main_menu, stale_replies
+from handlers.common import follow_toggle, main_menu, stale_replies
 from handlers.core import Button, ButtonPress, Command, Reply, SendText
 from handlers.coupons import storefront_coupons, welcome_text
 from handlers.format import category_label, result_button_text, result_line
@@ -118,12 +118,9 @@ async def storefront_replies(req: Request, slug: str, *,
         if distance is not None:
             line += " · " + t("result-distance", distance=format_distance(distance))
         lines.append(line)
-    if followed is not None or await is_following(req.db, req.user.id, front.merchant_id):
-        rows.append((Button(t("unfollow-button", name=front.name.get(lang)),
-                            data=f"uf:{front.merchant_id}"),))
-    else:
-        rows.append((Button(t("follow-button", name=front.name.get(lang)),
-                            data=f"f:{front.merchant_id}"),))
+    following = followed is not None or await is_following(req.db, req.user.id,
+                                                           front.merchant_id)
+    rows.append((follow_toggle(t, front.merchant_id, front.name.get(lang), following),))
     replies: list[Reply] = [SendText("\n".join(lines), buttons=tuple(rows))]
     if followed is not None and followed.outcome == "followed":
         note = t("coupon-followed-shop", name=front.name.get(lang))

@@ -17,6 +17,7 @@ from handlers.coupons import follow_text
 from handlers.deals import document
 from handlers.menu import (
     category_buttons,
+    following,
     help_,
     main_menu,
     nearby_prompt,
@@ -36,9 +37,11 @@ router = Router()
 
 CONFIDENT = 0.45  # below this, ask
 FLOW = "understand"  # the conversation state that holds a text awaiting a choice
-# The readings offered as buttons when a parse is doubtful.
-CHOOSABLE = ("search_deals", "show_deal", "book_table", "buy", "my_codes", "follow",
-             "unfollow", "set_location", "settings", "help", "cancel", "refund")
+# The readings offered as buttons when a parse is doubtful. Not book_table: bookings do
+# not exist yet, so that button could only lead to "not available"; the question says so
+# instead.
+CHOOSABLE = ("search_deals", "show_deal", "buy", "my_codes", "follow", "unfollow",
+             "my_follows", "set_location", "settings", "help", "cancel", "refund")
 
 
 @router.on("text")
@@ -57,15 +60,22 @@ async def free_text(req: Request) -> Reply | list[Reply]:
 
 
 async def _ask(req: Request, text: str, intent: Intent) -> Reply:
-    """A short question with one button per likely reading of `text`."""
+    """A short question with one button per likely reading of `text` (a booking is
+    not offered: the question says bookings are not available yet)."""
     t = req.t
-    readings = [intent.name, *(name for name, _ in intent.alternatives)]
-    readings = [r for r in dict.fromkeys(readings) if r in CHOOSABLE][:3]
+    close = [intent.name, *(name for name, _ in intent.alternatives)]
+    readings = [r for r in dict.fromkeys(close) if r in CHOOSABLE][:3]
     if not readings:
         return await act(req, intent, text)
+    booking = "book_table" in close
+    if booking and readings == [intent.name] and intent.confidence >= CONFIDENT:
+        return await act(req, intent, text)  # its only rival was the booking
     await req.enter_flow(FLOW, "choose", text=text)
     buttons = tuple((Button(t(f"nlu-choice-{name}"), data=f"nlu:{name}"),) for name in readings)
-    return SendText(t("nlu-clarify", text=text[:60]), buttons=buttons)
+    question = t("nlu-clarify", text=text[:60])
+    if booking:
+        question += "\n" + t("nlu-booking-not-yet")
+    return SendText(question, buttons=buttons)
 
 
 @router.button("nlu")
@@ -122,6 +132,8 @@ async def act(req: Request, intent: Intent, text: str) -> Reply | list[Reply]:
         return await around_place(req, place)
     if name == "my_codes":
         return await my_codes(req)
+    if name == "my_follows":
+        return await following(req)
     if name == "refund":
         return [SendText(t("nlu-refund-how")), await my_codes(req)]
     if name == "buy":
@@ -165,8 +177,7 @@ async def _search(req: Request, intent: Intent, text: str) -> Reply | list[Reply
     place = await _place(req, intent)
     query, notes = search_query_from(intent, text, place, req.lang)
     replies: list[Reply] = [SendText(req.t(key, **args)) for key, args in notes]
-    found = await search_replies(req, query)
-    return [*replies, found] if replies else found
+    return [*replies, *await search_replies(req, query)]
 
 
 async def _follow(req: Request, intent: Intent, slug: str | None, on: bool) -> Reply:

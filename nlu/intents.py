@@ -87,6 +87,17 @@ _CUES: dict[str, list[tuple[str, float]]] = {
          r"remove .{0,30}from my (?:follow|favou?rite)\w*)"
          r"(?![a-z])", 3.0),
     ],
+    # The stores one follows, listed: "我关注的店" holds 关注 but names no store to follow,
+    # and "把这家加到我的关注" is a follow.
+    "my_follows": [
+        (r"(?<!加到)(?<!加入)(?<!放进)(?<!添加到)我的关注|我(?:都|已经|已)?关注(?:了|的|过)|"
+         r"关注(?:了|过)?(?:哪些|哪几家|多少家)|关注列表|关注的(?:店|商家|门店|商户)|"
+         r"已关注的", 2.5),
+        (r"(?<![a-z])(?:my follows|my following|following list|(?:list|show) (?:of )?(?:my )?"
+         r"follow(?:s|ing)|(?:shops|stores|places|restaurants|merchants|ones) (?:that )?"
+         r"i(?:'m| am)? follow(?:ing)?|who (?:do )?i follow|do i follow|"
+         r"(?:i'?m|i am|am i) following|^following)(?![a-z])", 2.5),
+    ],
     "book_table": [
         (r"订位|订座|订桌|预订|预定|订个位|订个桌|订一个位|订一桌|订餐|有位|有座|留位|留个位|"
          r"留座|位子|座位|桌子|订个|排号|排队|订一张|餐位|订两位|订\d位|预约", 1.6),

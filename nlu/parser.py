@@ -28,7 +28,8 @@ from nlu.vocabulary import Vocabulary
 _DOMINATES: dict[str, tuple[str, ...]] = {
     "unknown": ("search_deals", "show_deal", "book_table", "buy"),
     "thanks": ("help",),
-    "unfollow": ("follow", "cancel", "settings"),
+    "unfollow": ("follow", "my_follows", "cancel", "settings"),
+    "my_follows": ("follow", "search_deals", "show_deal", "settings"),
     "refund": ("my_codes", "cancel", "buy", "show_deal", "search_deals"),
     "cancel": ("my_codes", "book_table", "buy", "greeting"),
     "my_codes": ("buy", "show_deal", "search_deals", "book_table"),

@@ -8,8 +8,8 @@ from typing import Any
 
 INTENTS: tuple[str, ...] = (
     "search_deals", "show_deal", "buy", "my_codes", "refund", "follow", "unfollow",
-    "book_table", "set_location", "settings", "help", "greeting", "thanks", "bye", "cancel",
-    "unknown",
+    "my_follows", "book_table", "set_location", "settings", "help", "greeting", "thanks", "bye",
+    "cancel", "unknown",
 )
 
 SLOTS: tuple[str, ...] = (

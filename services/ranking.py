@@ -1,7 +1,8 @@
 """How results are ordered by default ("relevance"), and the event log that personalizes it.
 
 Text relevance comes first: a deal that matches what was typed better always ranks
-above one that matches worse. Then:
+above one that matches worse (`services.search`: a typed word that the deal's title,
+shop name or tags hold beats one that only names its category). Then:
 
 - When the search has a location (the shopper shared one, or named a place), distance
   leads, to the nearest 100 m: they are standing somewhere and asked what is near.

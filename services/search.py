@@ -4,7 +4,13 @@ A query is split into terms. A term matches a deal when it appears in the deal's
 `search_text` (a whole-word prefix for Latin words, a substring for Chinese) or names
 the deal's category through the taxonomy's synonyms. A Chinese term that matches
 nothing whole is cut into words with jieba and scores by the share of its words found.
-Ranking: relevance, then past sales, then id, so equal queries give equal orders.
+
+Relevance, per typed word: the deal's title, shop name or tags hold it (3), it names
+the deal's category (2), the deal's other text holds it (1), some of its jieba words
+are found (up to 0.5). So 串串 ranks 蜀味串串香's skewers above the other hotpot deals
+that only share the category. A category's own name (火锅, Coffee) is no such word: every
+deal of the category is one. Words that only chose the category (`category_words`)
+rank but never exclude. The order then follows `services.ranking`.
 
 Results are remembered as a `SavedSearch`, so the page buttons of an old result
 message keep working after newer searches.
@@ -27,7 +33,7 @@ from services.catalog import DealSummary, summary_of
 from services.database import Database
 from services.hours import is_open
 from services.ranking import NO_TASTE, Taste, blend, taste_of
-from services.taxonomy import synonym_table
+from services.taxonomy import CATEGORIES, synonym_table
 from storage.geo import deals_near
 from storage.models import (
     Deal,
@@ -64,6 +70,7 @@ class SearchQuery:
     radius_m: int | None = None
     sort: str = "relevance"
     near: str = ""  # the place name the location came from, for display
+    category_words: str = ""  # the words typed for `category` (串串): they rank, not filter
     open_now: bool = False  # only deals with a store open right now
     tz: str = "Asia/Shanghai"  # the stores' local time, for opening hours
 
@@ -78,6 +85,11 @@ class SearchQuery:
     @property
     def located(self) -> bool:
         return self.lat is not None and self.lon is not None
+
+    @property
+    def waits_for_location(self) -> bool:
+        """It asks for nearness (附近, within 1 km) but has no place to measure from."""
+        return self.radius_m is not None and not self.located
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-able dict (for `SavedSearch`)."""
@@ -160,10 +172,26 @@ def _contains(haystack: str, needle: str) -> bool:
     return re.search(rf"(?<![a-z0-9]){re.escape(needle)}", haystack) is not None
 
 
-def _relevance(terms: list[_Term], deal: Deal) -> float:
+def _named_text(deal: Deal, merchant: Merchant) -> str:
+    """What names a deal: its titles, its shop's names and its tags, lower-cased."""
+    parts = (deal.title_zh, deal.title_en, merchant.name_zh, merchant.name_en, *deal.tags)
+    return " | ".join(p for p in parts if p).lower()
+
+
+@lru_cache(maxsize=1)
+def _category_names() -> frozenset[str]:
+    """Every category's own names (id, Chinese and English names), lower-cased."""
+    return frozenset(name.lower() for c in CATEGORIES for name in (c.id, c.name_zh, c.name_en))
+
+
+def _relevance(terms: list[_Term], deal: Deal, named: str) -> float:
+    """How well `terms` match a deal whose naming text is `named` (see the module
+    docstring); 0 when no term matches at all."""
     score = 0.0
     for term in terms:
-        if term.category is not None and deal.category == term.category:
+        if term.text not in _category_names() and _contains(named, term.text):
+            score += 3.0
+        elif term.category is not None and deal.category == term.category:
             score += 2.0
         elif _contains(deal.search_text, term.text):
             score += 1.0
@@ -211,6 +239,7 @@ async def find_deals(
     order is personal through `taste` (see services.ranking)."""
     now = now or utcnow()
     terms = query_terms(query.text)
+    ranking_terms = query_terms(query.category_words) if query.category else []
     if query.text.strip() and not terms:
         return []  # only punctuation or symbols: nothing to look for
     stmt = (
@@ -255,8 +284,10 @@ async def find_deals(
     hits: dict[int, _Hit] = {}
     for deal, merchant in rows:
         assert deal.id is not None
-        score = _relevance(terms, deal) if terms else 1.0
+        named = _named_text(deal, merchant)
+        score = _relevance(terms, deal, named) if terms else 1.0
         if score > 0:
+            score += _relevance(ranking_terms, deal, named)
             distance = distances[deal.id] if distances is not None else None
             hits[deal.id] = _Hit(deal, merchant, score, distance)
     if query.open_now and hits:
@@ -306,7 +337,7 @@ async def run_search(
 ) -> SearchPage:
     """Search, remember the query for paging, and return the first page."""
     async with db.transaction() as session:
-        saved = SavedSearch(user_id=user_id, query=query.to_json())
+        saved = SavedSearch(user_id=user_id, query=query.to_json(), created_at=now or utcnow())
         session.add(saved)
         await session.flush()
         assert saved.id is not None
@@ -322,6 +353,25 @@ async def load_search(db: Database, search_id: int, user_id: int) -> SearchQuery
         return None
     try:
         return SearchQuery.from_json(saved.query)
+    except (TypeError, ValueError):
+        return None
+
+
+async def latest_search(db: Database, user_id: int, since: datetime,
+                        ) -> tuple[int, SearchQuery] | None:
+    """The user's most recent search run at or after `since` (its id and query); None
+    when there is none or it is unreadable."""
+    async with db.session() as session:
+        saved = (await session.exec(
+            select(SavedSearch)
+            .where(SavedSearch.user_id == user_id, col(SavedSearch.created_at) >= since)
+            .order_by(col(SavedSearch.created_at).desc(), col(SavedSearch.id).desc())
+            .limit(1)
+        )).first()
+    if saved is None or saved.id is None:
+        return None
+    try:
+        return saved.id, SearchQuery.from_json(saved.query)
     except (TypeError, ValueError):
         return None
 

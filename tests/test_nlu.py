@@ -217,8 +217,8 @@ def test_any_text_at_all_parses(text: str) -> None:
     result = _PROPERTY_PARSER.parse(text, now=WEDNESDAY_NOON)
     assert isinstance(result, Intent)
     assert result.name in {"search_deals", "show_deal", "buy", "my_codes", "refund", "follow",
-                           "unfollow", "book_table", "set_location", "settings", "help",
-                           "greeting", "thanks", "bye", "cancel", "unknown"}
+                           "unfollow", "my_follows", "book_table", "set_location", "settings",
+                           "help", "greeting", "thanks", "bye", "cancel", "unknown"}
     for slot in result.slots:
         assert 0 <= slot.start <= slot.end <= len(text)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from services.database import Database
@@ -62,3 +63,30 @@ async def test_liking_a_category_only_ever_moves_its_deals_up(demo_db: Database)
     assert ktv
     assert all(liking.index(i) <= plain.index(i) for i in ktv)
     assert any(liking.index(i) < plain.index(i) for i in ktv)
+
+
+def _results(texts: str) -> list[tuple[str, str]]:
+    """(title, shop) of each result line ("1. 串串香单人畅吃 — 蜀味串串香")."""
+    return re.findall(r"^\d+\. (.+?) — (.+)$", texts, flags=re.MULTILINE)
+
+
+async def test_a_dish_word_ranks_the_deals_that_name_it_above_the_rest_of_its_category(
+    chat: Chat, english_chat: Chat,
+) -> None:
+    await chat.say("串串")  # a kind of hotpot: the hotpot deals, the skewer ones first
+    found = _results(chat.texts)
+    assert len(found) == 5 and "7 个" in chat.texts
+    assert {shop for _, shop in found[:2]} == {"蜀味串串香"}
+    assert {shop for _, shop in found[2:]} == {"海底捞火锅"}
+    await chat.say("串串香")  # the deal's title and the shop's name say it
+    assert _results(chat.texts)[0] == ("串串香单人畅吃", "蜀味串串香")
+    await english_chat.say("latte")  # coffee, the lattes first
+    titles = [title for title, _ in _results(english_chat.texts)]
+    assert len(titles) == 4 and set(titles[:2]) == {"Coconut latte", "Tea-coffee latte"}
+
+
+async def test_the_category_name_itself_favours_no_shop_that_repeats_it(chat: Chat) -> None:
+    await chat.press_data("cat:hotpot")
+    by_button = _results(chat.texts)
+    await chat.say("火锅")  # every hotpot deal is 火锅: the usual order
+    assert _results(chat.texts) == by_button

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from handlers.core import Location
+import re
+
+from handlers.core import Location, SendText
 from tests.conftest import Chat
 
 MAWEI = Location(26.0, 119.45)
+WANDA = Location(25.9935, 119.4430)  # by the Wanda Plaza stores
 
 
 async def test_hotpot_nearby_under_100_finds_only_hotpot_within_budget(chat: Chat) -> None:
@@ -50,17 +53,18 @@ async def test_saying_where_you_are_searches_around_that_place(chat: Chat) -> No
 
 
 async def test_a_doubtful_message_gets_a_question_never_a_guess(chat: Chat) -> None:
-    await chat.say("海底捞 明晚")
+    await chat.say("樱花寿司打折吗")  # its deals on sale, or a search for sushi on sale
     assert "想确认一下" in chat.texts
     labels = [b.text for b, _ in chat.buttons]
-    assert any("订位" in label for label in labels) and any("团购" in label for label in labels)
+    assert any("找优惠" in label for label in labels) and any("团购" in label for label in labels)
     await chat.press("团购")
-    assert "海底捞" in chat.texts and "适用门店" not in chat.texts  # the storefront
+    assert "樱花寿司" in chat.texts and "适用门店" not in chat.texts  # the storefront
     await chat.press(1)  # the question's buttons are gone: a stale press is answered politely
 
 
 async def test_typing_again_instead_of_choosing_starts_over(chat: Chat) -> None:
-    await chat.say("海底捞 明晚")
+    await chat.say("樱花寿司打折吗")
+    assert "想确认一下" in chat.texts
     await chat.say("奶茶")
     assert "奶茶" in chat.texts and "想确认一下" not in chat.texts
 
@@ -91,3 +95,105 @@ async def test_english_typos_still_find_sushi(english_chat: Chat) -> None:
 async def test_a_table_booking_is_answered_honestly(chat: Chat) -> None:
     await chat.say("明晚7点两位 有位子吗")
     assert "订位" in chat.texts
+
+
+# -- asking for the stores one follows (issue 14, item 6) ------------------------------
+
+
+async def test_asking_for_my_follows_in_words_lists_them(chat: Chat) -> None:
+    await chat.say("我的关注")
+    assert "还没有关注任何商家" in chat.texts
+    await chat.say("关注海底捞")  # naming a store still follows it
+    assert "已关注" in chat.texts
+    for asked in ("我的关注", "我关注的店", "我关注了哪些店", "看看我关注的商家"):
+        await chat.say(asked)
+        assert "你关注的商家（1 家）" in chat.texts and "海底捞" in chat.texts, asked
+        assert "关注哪家店" not in chat.texts, asked
+        assert "取消关注 海底捞火锅" in chat.button_texts, asked
+
+
+async def test_asking_for_my_follows_in_english_lists_them(english_chat: Chat) -> None:
+    await english_chat.say("follow Haidilao")
+    assert "Following!" in english_chat.texts
+    for asked in ("following", "my follows", "show my follows", "shops I follow",
+                  "which stores do I follow?"):
+        await english_chat.say(asked)
+        assert "Stores you follow (1)" in english_chat.texts, asked
+        assert "Haidilao" in english_chat.texts, asked
+
+
+# -- nearness asked for without a location (issue 14, item 13) -------------------------
+
+
+def _location_asks(chat: Chat) -> list[str]:
+    """The texts of replies that carry the share-location keyboard button."""
+    return [r.text for r in chat.replies if isinstance(r, SendText)
+            and any(k.request_location for row in r.keyboard for k in row)]
+
+
+async def test_nearby_hotpot_without_a_location_shows_all_and_asks_for_it(chat: Chat) -> None:
+    await chat.say("附近有什么火锅")
+    assert "串串香单人畅吃" in chat.texts and "距你" not in chat.texts  # found everywhere
+    asks = _location_asks(chat)
+    assert len(asks) == 1 and "还没按距离" in asks[0]
+    await chat.send(MAWEI)  # the location arrives: the same search, by distance
+    texts = chat.texts
+    assert "3.0 km 内的「🍲 火锅」" in texts and "距你" in texts
+    assert "托尼造型" not in texts  # not everything nearby: the hotpot asked for
+    assert not _location_asks(chat)
+
+
+async def test_coffee_within_1km_without_a_location_asks_then_searches_within_1km(
+    english_chat: Chat,
+) -> None:
+    await english_chat.say("coffee within 1km")
+    assert "Luckin" in english_chat.texts
+    asks = _location_asks(english_chat)
+    assert len(asks) == 1 and "not by distance" in asks[0]
+    await english_chat.send(WANDA)
+    texts = english_chat.texts
+    assert re.search(r"within 1(\.0)? km", texts) and "Coffee" in texts and "away" in texts
+    assert "Luckin" in texts and "Shipyard" not in texts  # farther than 1 km
+
+
+async def test_a_search_without_nearby_words_does_not_ask_for_a_location(chat: Chat) -> None:
+    await chat.say("火锅")
+    assert "串串香单人畅吃" in chat.texts and not _location_asks(chat)
+    await chat.send(MAWEI)  # no search waits for it: what is nearby, everything
+    assert "3.0 km 内的「全部」" in chat.texts
+
+
+async def test_with_a_fresh_location_nearby_is_not_asked_again(chat: Chat) -> None:
+    await chat.send(MAWEI)
+    await chat.say("附近有什么火锅")
+    assert "距你" in chat.texts and not _location_asks(chat)
+
+
+# -- the deal card and the doubtful-message question (issue 14, item 17) ---------------
+
+
+async def test_a_follower_sees_unfollow_on_the_deal_card_not_follow(chat: Chat) -> None:
+    await chat.say("海底捞")
+    await chat.press("100元代金券")
+    assert "⭐ 关注 海底捞火锅" in chat.button_texts
+    await chat.press("⭐ 关注")
+    await chat.say("海底捞")
+    await chat.press("100元代金券")
+    assert "取消关注 海底捞火锅" in chat.button_texts
+    assert not any("⭐ 关注" in label for label in chat.button_texts)
+    await chat.press("取消关注")
+    assert "已取消关注" in chat.texts
+
+
+async def test_a_doubtful_message_never_offers_a_booking_that_does_not_exist(
+    chat: Chat, english_chat: Chat,
+) -> None:
+    await chat.say("海底捞 明晚")  # a table there, or its deals: bookings are not in chat yet
+    assert "想确认一下" in chat.texts and "暂不支持在聊天里订位" in chat.texts
+    assert not any("订位" in label for label in chat.button_texts)
+    await chat.press("团购")
+    assert "🏪 海底捞火锅" in chat.texts  # the storefront
+    await chat.say("今晚想撸串")  # a search, or a table: the search
+    assert "想确认一下" not in chat.texts and "烧烤" in chat.texts
+    await english_chat.say("haidilao tomorrow night")
+    assert not any("Book" in label for label in english_chat.button_texts)
