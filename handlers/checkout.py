@@ -22,6 +22,8 @@ from handlers.common import stale_replies
 from handlers.core import (
     AnswerPreCheckout,
     Button,
+    ButtonPress,
+    EditText,
     PreCheckout,
     Reply,
     SendInvoice,
@@ -36,6 +38,7 @@ from handlers.i18n import Translator, language_of
 from handlers.router import App, Request, Router
 from services.catalog import get_deal_card
 from services.checkout import (
+    OrderView,
     apply_payment,
     attach_payment,
     buy_limits,
@@ -125,9 +128,7 @@ async def _order(req: Request, deal_id: int, quantity: int,
         return [SendText(t("pay-unavailable"))]
     await attach_payment(req.db, order.id, link, now)
     total = format_money(order.total, order.currency, req.lang)
-    subtotal = format_money(order.total + order.discount, order.currency, req.lang)
-    lines = [t("order-summary", title=title, quantity=str(order.quantity),
-               unit=format_money(order.unit_price, order.currency, req.lang), total=subtotal)]
+    lines = [_summary(t, order)]
     choices = await coupons_for_order(req.db, req.user.id, order.id, now)
     if choices is not None and choices.current is not None:
         words = terms_text(t, choices.current.terms)
@@ -156,12 +157,40 @@ async def _order(req: Request, deal_id: int, quantity: int,
 
 @router.button("oc")
 async def cancel(req: Request) -> list[Reply]:
-    """The buyer gives up a pending order."""
+    """The buyer gives up a pending order: the order message loses its Pay button and
+    the provider's page stops taking money."""
     parts = req.button_ints(1)
     if parts is None:
         return stale_replies(req)
-    done = await cancel_order(req.db, parts[0], req.user.id, req.now())
-    return [SendText(req.t("order-cancelled" if done else "order-not-pending"))]
+    order = await _cancel_and_close(req, parts[0])
+    if order is None:
+        return [SendText(req.t("order-not-pending"))]
+    t = req.t
+    text = _summary(t, order) + "\n" + t("order-cancelled")
+    event = req.incoming.event
+    assert isinstance(event, ButtonPress)
+    if event.message_id is not None:
+        return [EditText(event.message_id, text)]
+    return [SendText(text)]
+
+
+def _summary(t: Translator, order: OrderView) -> str:
+    """The order's first lines: what, how many, at what price."""
+    return t("order-summary", title=order.deal_title.get(t.lang), quantity=str(order.quantity),
+             unit=format_money(order.unit_price, order.currency, t.lang),
+             total=format_money(order.total + order.discount, order.currency, t.lang))
+
+
+async def _cancel_and_close(req: Request, order_id: int) -> OrderView | None:
+    """Cancel the buyer's pending order and close its payment at the provider, so a
+    payment page left open takes no money; the cancelled order, or None if it was not
+    pending (or not theirs)."""
+    if not await cancel_order(req.db, order_id, req.user.id, req.now()):
+        return None
+    order = await get_order(req.db, order_id)
+    if order is not None:
+        await req.app.payments.close(order.provider, order.provider_ref)
+    return order
 
 
 @router.button("ch")
@@ -218,7 +247,7 @@ async def _order_again(req: Request, deal_id: int, quantity: int, order_id: int,
                        coupon_id: int | None) -> list[Reply]:
     """Cancel the pending order and open it again with `coupon_id` (None: no coupon).
     Only the tap that cancels it goes on, so a double tap opens one new order."""
-    if not await cancel_order(req.db, order_id, req.user.id, req.now()):
+    if await _cancel_and_close(req, order_id) is None:
         return [SendText(req.t("order-not-pending"))]
     return await _order(req, deal_id, quantity, coupon_id)
 
@@ -333,3 +362,15 @@ async def delivery_replies(app: App, order_id: int) -> list[Reply]:
     replies.append(SendText(t("paid-footer"),
                             buttons=((Button(t("menu-codes"), data="menu:codes"),),)))
     return replies
+
+
+async def hold_expired_replies(app: App, order: OrderView) -> list[Reply]:
+    """What the buyer of `order` is told when its hold ran out unpaid, in their
+    language: nothing was charged, and a button into the deal's buy flow again."""
+    profile = await get_profile(app.db, order.user_id)
+    t = Translator(language_of(profile, app.options.default_language))
+    text = t("order-hold-expired", title=order.deal_title.get(t.lang),
+             quantity=str(order.quantity),
+             total=format_money(order.total, order.currency, t.lang))
+    return [SendText(text, buttons=((Button(t("order-buy-again"),
+                                            data=f"b:{order.deal_id}"),),))]
