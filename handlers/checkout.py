@@ -1,7 +1,7 @@
 """Buying: Buy -> how many -> an order holding stock -> Pay -> codes in the chat.
 
 Buttons:
-  b:<deal>          Buy on a deal card
+  b:<deal>          Buy on a deal card (asks how many: buttons, or typed in flow "buy")
   bq:<deal>:<n>     n units
   oc:<order>        cancel a pending order
   ch:<order>        change the coupon of a pending order: the buyer's other coupons
@@ -31,13 +31,16 @@ from handlers.core import (
     SendText,
     SendVenue,
     SuccessfulPayment,
+    Text,
 )
 from handlers.coupons import terms_text
 from handlers.format import local_date, local_time
 from handlers.i18n import Translator, language_of
 from handlers.router import App, Request, Router
+from nlu.numbers import read_quantity
 from services.catalog import get_deal_card
 from services.checkout import (
+    BuyLimits,
     OrderView,
     apply_payment,
     attach_payment,
@@ -59,6 +62,7 @@ from services.users import get_profile
 log = logging.getLogger(__name__)
 router = Router()
 
+FLOW = "buy"  # "how many?" waits for a typed quantity (`quantity_typed`)
 QUANTITY_BUTTONS = 6
 CODES_WITH_PICTURES = 5  # more codes than this: the rest are listed, QR in /mycodes
 
@@ -76,19 +80,65 @@ async def buy(req: Request) -> list[Reply]:
     if parts is None:
         return stale_replies(req)
     deal_id = parts[0]
+    if req.state is not None and req.state.flow == FLOW:
+        await req.leave_flow()  # an earlier question of how many is answered by this one
     limits = await buy_limits(req.db, req.user.id, deal_id, req.now())
     if limits.can_buy == 0:
-        return [SendText(req.t(f"buy-{(limits.reason or 'deal_gone').replace('_', '-')}",
-                               limit=str(limits.per_user_limit)))]
+        return [_cannot_buy(req.t, limits)]
     if limits.can_buy == 1:
         return await _order(req, deal_id, 1)
+    if req.state is None:  # never over another flow's answers (a deal being written...)
+        await req.enter_flow(FLOW, "quantity", deal=deal_id)
+    return [await _how_many(req, deal_id, limits)]
+
+
+def _cannot_buy(t: Translator, limits: BuyLimits) -> SendText:
+    """Why nothing can be bought (`limits.can_buy` is 0)."""
+    return SendText(t(f"buy-{(limits.reason or 'deal_gone').replace('_', '-')}",
+                      limit=str(limits.per_user_limit)))
+
+
+async def _how_many(req: Request, deal_id: int, limits: BuyLimits, why: str = "") -> SendText:
+    """"How many?" with a button per quantity (up to QUANTITY_BUTTONS; more are typed),
+    after `why` the last answer would not do."""
     t = req.t
     card = await get_deal_card(req.db, deal_id, req.now())
     title = card.title.get(req.lang) if card else ""
     choices = [Button(str(n), data=f"bq:{deal_id}:{n}")
                for n in range(1, min(limits.can_buy, QUANTITY_BUTTONS) + 1)]
-    return [SendText(t("buy-how-many", title=title, most=str(limits.can_buy)),
-                     buttons=(tuple(choices),))]
+    lines = [why] if why else []
+    lines.append(t("buy-how-many", title=title, most=str(limits.can_buy)))
+    if limits.can_buy > QUANTITY_BUTTONS:
+        lines.append(t("buy-how-many-type"))
+    return SendText("\n".join(lines), buttons=(tuple(choices),))
+
+
+@router.flow(FLOW)
+async def quantity_typed(req: Request) -> list[Reply] | Reply | None:
+    """Something sent at "how many?": a quantity within the limits orders it, one
+    outside them gets the reason and the question again; anything else is read as it
+    would be without the question (a search, a location...)."""
+    event = req.incoming.event
+    deal_id = req.state.data.get("deal") if req.state is not None else None
+    wanted = read_quantity(event.text) if isinstance(event, Text) else None
+    if wanted is None or not isinstance(deal_id, int):
+        # Imported here: the free-text flow reaches the deal cards, which import us.
+        from handlers.understand import typed_instead
+
+        return await typed_instead(req)  # leaves the flow
+    limits = await buy_limits(req.db, req.user.id, deal_id, req.now())
+    refusal = limits.refusal(wanted)
+    if refusal is None:
+        await req.leave_flow()
+        return await _order(req, deal_id, int(wanted))
+    if limits.can_buy == 0:
+        await req.leave_flow()
+        return [_cannot_buy(req.t, limits)]
+    key = {"bad_quantity": "buy-quantity-range", "limit_reached": "buy-quantity-over-limit",
+           "not_enough": "buy-not-enough", "too_many": "buy-quantity-too-many"}[refusal]
+    why = req.t(key, most=str(limits.can_buy), limit=str(limits.per_user_limit),
+                bought=limits.bought)
+    return [await _how_many(req, deal_id, limits, why)]
 
 
 @router.button("bq")
@@ -97,6 +147,8 @@ async def buy_quantity(req: Request) -> list[Reply]:
     parts = req.button_ints(2)
     if parts is None:
         return stale_replies(req)
+    if req.state is not None and req.state.flow == FLOW:
+        await req.leave_flow()
     return await _order(req, parts[0], parts[1])
 
 

@@ -151,6 +151,23 @@ class BuyLimits:
     bought: int  # units already bought or held by this person
     per_user_limit: int
 
+    def refusal(self, quantity: float) -> str | None:
+        """Why `quantity` units cannot be ordered now, or None when they can:
+        bad_quantity (not a whole number from 1 up), limit_reached (over what the
+        per-person limit leaves), not_enough (over the stock left), too_many (over
+        `MAX_QUANTITY` per order), or `reason` when nothing can be bought. `can_buy`
+        is the most that can."""
+        if quantity != int(quantity) or quantity < 1:
+            return "bad_quantity"
+        if self.can_buy == 0:
+            return self.reason or "deal_gone"
+        if quantity <= self.can_buy:
+            return None
+        if self.can_buy == self.per_user_limit - self.bought:
+            return "limit_reached"
+        if self.stock is not None and self.can_buy == self.stock:
+            return "not_enough"
+        return "too_many"
 
 
 @dataclass(frozen=True)

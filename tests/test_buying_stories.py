@@ -434,3 +434,77 @@ async def test_a_buyer_who_already_bought_again_is_not_told_the_old_hold_ran_out
     statuses, _, _ = await orders_refunds_and_codes(chat.app)
     assert sorted(statuses) == ["expired", "pending"]
 
+
+# ------------------------------------------------------------ typing how many
+
+
+async def orders_of(app: App) -> list[tuple[int, str]]:
+    async with app.db.session() as session:
+        return [(o.quantity, o.status) for o in (await session.exec(select(Order))).all()]
+
+
+async def set_deal(app: App, key: str, **values: object) -> None:
+    async with app.db.transaction() as session:
+        deal = (await session.exec(select(Deal).where(Deal.key == key))).one()
+        for name, value in values.items():
+            setattr(deal, name, value)
+        session.add(deal)
+
+
+@pytest.mark.parametrize(("typed", "quantity"), [
+    ("3", 3), ("３", 3), ("3份", 3), ("三份", 3), ("两份", 2), ("3 pcs", 3), ("要4份", 4),
+])
+async def test_typing_how_many_at_the_quantity_question_orders_that_many(
+    chat: Chat, typed: str, quantity: int,
+) -> None:
+    await buy(chat, "hdl-100")  # ¥89, 4 per person
+    assert "要买几份" in chat.texts
+    await chat.say(typed)
+    assert f"{quantity} × ¥89 = " in chat.texts and any("支付" in b for b in chat.button_texts)
+    assert await orders_of(chat.app) == [(quantity, "pending")]
+
+
+async def test_a_typed_quantity_outside_the_limits_gets_the_reason_and_the_question_again(
+    chat: Chat,
+) -> None:
+    await buy(chat, "hdl-100")
+    for typed in ("0", "-2", "1.5", "零份"):
+        await chat.say(typed)
+        assert "1 到 4" in chat.texts and "要买几份" in chat.texts, typed
+        assert chat.button_texts == ["1", "2", "3", "4"]
+    await chat.say("5")
+    assert "每人限购 4 份" in chat.texts and "要买几份" in chat.texts
+    await set_deal(chat.app, "hdl-100", stock=3)  # bought up meanwhile
+    await chat.say("4")
+    assert "只剩 3 份" in chat.texts and "要买几份" in chat.texts
+    await set_deal(chat.app, "hdl-100", stock=None, per_user_limit=50)
+    await chat.say("25")
+    assert "一单最多买 20 份" in chat.texts
+    assert "也可以直接输入份数" in chat.texts  # 20 to choose from, six buttons
+    assert await orders_of(chat.app) == []  # nothing was ordered on the way
+    await chat.say("两份")
+    assert await orders_of(chat.app) == [(2, "pending")]
+
+
+async def test_the_limit_counts_what_the_shopper_already_holds(english_chat: Chat) -> None:
+    await buy(english_chat, "hdl-100", quantity=2)
+    await buy(english_chat, "hdl-100")
+    assert "How many" in english_chat.texts and "up to 2" in english_chat.texts
+    await english_chat.say("3 please")
+    assert "limited to 4 per person" in english_chat.texts
+    assert "2 are already yours" in english_chat.texts
+    assert "at most 2 more" in english_chat.texts
+    await english_chat.say("one")
+    assert sorted(await orders_of(english_chat.app)) == [(1, "pending"), (2, "pending")]
+
+
+async def test_other_text_at_the_quantity_question_is_understood_as_usual(chat: Chat) -> None:
+    await buy(chat, "hdl-100")
+    await chat.say("奶茶")  # changed their mind: a search, as anywhere else
+    assert "奶茶" in chat.texts and "要买几份" not in chat.texts
+    await chat.say("3")  # the question is behind them: no order of 3 vouchers
+    assert await orders_of(chat.app) == []
+    await buy(chat, "hdl-100")
+    await chat.press("2")  # a button answers the question too, and ends it
+    await chat.say("3")
+    assert await orders_of(chat.app) == [(2, "pending")]

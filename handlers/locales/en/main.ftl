@@ -172,6 +172,14 @@ poster-stores = Our stores
 ## Buying
 buy-button = 🛒 Buy · { $price }
 buy-how-many = How many of "{ $title }"? (up to { $most })
+buy-how-many-type = You can also type how many, e.g. "8".
+buy-quantity-range = Please choose from 1 to { $most }.
+buy-quantity-over-limit = { $bought ->
+        [0] This deal is limited to { $limit } per person.
+        [one] This deal is limited to { $limit } per person and one is already yours or reserved for you, so you can buy at most { $most } more.
+       *[other] This deal is limited to { $limit } per person and { $bought } are already yours or reserved for you, so you can buy at most { $most } more.
+    }
+buy-quantity-too-many = One order can have at most { $most }.
 buy-deal-gone = Sorry, this deal can't be bought any more.
 buy-sold-out = Sorry, it's sold out.
 buy-not-enough = Only { $most } left. Please choose fewer.

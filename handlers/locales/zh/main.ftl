@@ -172,6 +172,13 @@ poster-stores = 门店地址
 ## Buying
 buy-button = 🛒 立即购买 · { $price }
 buy-how-many = 「{ $title }」要买几份？（最多 { $most } 份）
+buy-how-many-type = 也可以直接输入份数，比如「8」。
+buy-quantity-range = 份数要在 1 到 { $most } 之间。
+buy-quantity-over-limit = { $bought ->
+        [0] 这个优惠每人限购 { $limit } 份。
+       *[other] 这个优惠每人限购 { $limit } 份，你已买或保留了 { $bought } 份，最多还能买 { $most } 份。
+    }
+buy-quantity-too-many = 一单最多买 { $most } 份。
 buy-deal-gone = 抱歉，这个优惠已无法购买。
 buy-sold-out = 抱歉，已经售罄了。
 buy-not-enough = 只剩 { $most } 份了，请少选几份。
