@@ -1,7 +1,8 @@
 """Scheduled housekeeping (APScheduler): nothing waits on a user to be put right.
 
 Every `INTERVAL` seconds, one run at a time:
-- unpaid orders whose hold ran out expire and give their stock back;
+- unpaid orders whose hold ran out expire and give their stock back; their payment is
+  closed at the provider and their buyer told, once, with a button to buy again;
 - codes past their validity expire, or are refunded when the deal's policy says so;
 - refunds a provider could not make yet are tried again (same idempotency key);
 - paid orders whose codes never reached the chat (a crash between paying and sending)
@@ -25,11 +26,12 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.pushes import CampaignTimers, PushSender, report_missed, start_pushes
 from bot.runtime import Runtime
-from handlers.checkout import delivery_replies
+from handlers.checkout import delivery_replies, hold_expired_replies
 from handlers.core import SendText
 from handlers.i18n import Translator, language_of
 from services.campaigns import open_occurrence, scheduled_campaigns
 from services.checkout import (
+    claim_expired_holds,
     get_order,
     mark_delivered,
     release_expired_holds,
@@ -66,6 +68,7 @@ async def housekeeping(runtime: Runtime) -> dict[str, int]:
     """One round of the jobs above; returns what it did (for logs and tests)."""
     db, now = runtime.db, runtime.app.clock()
     expired_orders = await release_expired_holds(db, now)
+    told = await _tell_expired_holds(runtime, now)
     refund_ids = await expire_codes(db, now)
     refund_ids += [r for r in await pending_refunds(db) if r not in refund_ids]
     refunded = 0
@@ -86,12 +89,29 @@ async def housekeeping(runtime: Runtime) -> dict[str, int]:
     missed = await report_missed(runtime)
     timers = runtime.app.campaigns
     restored = await timers.restore_missing() if isinstance(timers, CampaignTimers) else 0
-    report = {"expired_orders": expired_orders, "refunds": len(refund_ids),
+    report = {"expired_orders": expired_orders, "expiry_told": told,
+              "refunds": len(refund_ids),
               "refunded": refunded, "redelivered": redelivered, "profiles": profiles,
               "campaigns_missed": missed, "timers_restored": restored}
     if any(report.values()):
         log.info("housekeeping", **report)
     return report
+
+
+async def _tell_expired_holds(runtime: Runtime, now: datetime) -> int:
+    """Close the payment of each newly expired order at its provider (an open Stripe
+    page stops taking money) and tell its buyer; returns how many were told. Waits
+    while there is no transport to tell them through."""
+    if runtime.outbox is None:
+        return 0
+    told = 0
+    for expired in await claim_expired_holds(runtime.db, now):
+        order = expired.order
+        await runtime.app.payments.close(order.provider, order.provider_ref)
+        if not expired.superseded:
+            told += await runtime.send(order.user_telegram_id,
+                                       await hold_expired_replies(runtime.app, order)) > 0
+    return told
 
 
 async def _chat_of_order(runtime: Runtime, order_id: int) -> int | None:

@@ -2,7 +2,9 @@
 
   GET  /healthz              200 {"ok": true} when the database answers, else 503
   GET  /pay/<token>          the sandbox payment page of one order (clearly a sandbox)
-  POST /pay/<token>          "Pay": completes that order, codes go to the buyer's chat
+  POST /pay/<token>          "Pay": completes that order, codes go to the buyer's chat;
+                             refused (409, nothing charged) once the order is cancelled
+                             or its hold ran out
   GET  /pay/done, /pay/cancelled   where Stripe Checkout sends the browser back
   POST /webhooks/stripe      Stripe's signed events (bad signatures and replays refused)
 
@@ -13,6 +15,7 @@ function Telegram's successful_payment uses, so each charge applies once.
 from __future__ import annotations
 
 import html
+from datetime import datetime
 
 import structlog
 from aiohttp import web
@@ -21,12 +24,13 @@ from sqlalchemy import text
 from bot.runtime import Runtime
 from handlers.checkout import Settled, settle
 from handlers.i18n import Translator, language_of
-from services.checkout import OrderView, mark_delivered, order_by_ref
+from services.checkout import OrderView, mark_delivered, order_by_ref, precheck_problem
 from services.money import format_money
 from services.payments import WebhookError
 from services.payments.sandbox import NAME as SANDBOX
 from services.payments.sandbox import SandboxProvider
 from services.users import get_profile
+from storage.models import OrderStatus
 
 log = structlog.get_logger("o2o.web")
 RUNTIME = web.AppKey("runtime", Runtime)
@@ -41,14 +45,45 @@ async def deliver_settled(runtime: Runtime, settled: Settled, order_id: int) -> 
         await mark_delivered(runtime.db, order_id, runtime.app.clock())
 
 
+# What the sandbox page says after Pay, by outcome (also shown by the console shell).
+_ANSWERS = {"paid": "web-pay-done", "duplicate": "web-pay-paid", "refund": "web-pay-refunded",
+            "cancelled": "web-pay-cancelled", "expired": "web-pay-expired"}
+# Outcomes where Pay was refused and no money moved.
+REFUSED = frozenset({"cancelled", "expired"})
+
+
+def sandbox_answer(outcome: str, lang: str) -> str:
+    """What the sandbox page tells the buyer after Pay led to `outcome`."""
+    return Translator(lang)(_ANSWERS.get(outcome, "web-pay-unknown"))
+
+
+async def page_answer(runtime: Runtime, outcome: str, order: OrderView | None) -> str:
+    """`sandbox_answer` in the language of the order's buyer."""
+    return sandbox_answer(outcome, (await _translator(runtime, order)).lang)
+
+
+def _refusal(order: OrderView, now: datetime) -> str | None:
+    """Why the page of this order must not take money (cancelled, expired), or None.
+    Any other order goes on to `settle`, which answers a paid one as a duplicate."""
+    if order.status == OrderStatus.CANCELLED:
+        return "cancelled"
+    expired = precheck_problem(order, order.total, order.currency, now) == "order_expired"
+    return "expired" if expired or order.status == OrderStatus.EXPIRED else None
+
+
 async def pay_with_sandbox(runtime: Runtime, token: str) -> tuple[str, OrderView | None]:
     """Complete the sandbox order of `token` (the page's Pay, or the shell's Pay button).
 
-    Returns the outcome (paid, duplicate, refund, unknown, expired) and the order.
+    Returns the outcome (paid, duplicate, refund, unknown; or cancelled, expired when
+    the order can no longer be paid and nothing was charged) and the order.
     """
     order = await order_by_ref(runtime.db, SANDBOX, token)
     if order is None:
         return "unknown", None
+    refused = _refusal(order, runtime.app.clock())
+    if refused is not None:
+        log.info("sandbox payment refused", order=order.id, why=refused)
+        return refused, order
     notice = SandboxProvider.notice(order.id, order.total, order.currency, token)
     settled = await settle(runtime.app, notice)
     await deliver_settled(runtime, settled, order.id)
@@ -93,8 +128,12 @@ async def pay_page(request: web.Request) -> web.Response:
         return _page(t("web-pay-title"), f"<p>{html.escape(t('web-pay-unknown'))}</p>", t.lang)
     total = format_money(order.total, order.currency, t.lang)
     unit = format_money(order.unit_price, order.currency, t.lang)
-    if order.status != "pending":
-        paid = order.status in ("paid", "fulfilled")
+    refused = _refusal(order, runtime.app.clock())
+    if refused is not None:
+        body = f"<p>{html.escape(sandbox_answer(refused, t.lang))}</p>"
+        return _page(t("web-pay-title"), body, t.lang)
+    if order.status != OrderStatus.PENDING:
+        paid = order.status in (OrderStatus.PAID, OrderStatus.FULFILLED)
         body = f"<p>{html.escape(t('web-pay-paid' if paid else 'web-pay-closed'))}</p>"
         return _page(t("web-pay-title"), body, t.lang)
     body = (
@@ -113,9 +152,8 @@ async def pay_submit(request: web.Request) -> web.Response:
     token = request.match_info["token"]
     outcome, order = await pay_with_sandbox(runtime, token)
     t = await _translator(runtime, order)
-    key = {"paid": "web-pay-done", "duplicate": "web-pay-paid", "refund": "web-pay-refunded"}
-    message = t(key.get(outcome, "web-pay-unknown"))
-    status = 404 if outcome == "unknown" else 200
+    message = await page_answer(runtime, outcome, order)
+    status = 404 if outcome == "unknown" else 409 if outcome in REFUSED else 200
     response = _page(t("web-pay-title"), f"<p>{html.escape(message)}</p>", t.lang)
     response.set_status(status)
     return response

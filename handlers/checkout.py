@@ -1,7 +1,7 @@
 """Buying: Buy -> how many -> an order holding stock -> Pay -> codes in the chat.
 
 Buttons:
-  b:<deal>          Buy on a deal card
+  b:<deal>          Buy on a deal card (asks how many: buttons, or typed in flow "buy")
   bq:<deal>:<n>     n units
   oc:<order>        cancel a pending order
   ch:<order>        change the coupon of a pending order: the buyer's other coupons
@@ -22,6 +22,8 @@ from handlers.common import stale_replies
 from handlers.core import (
     AnswerPreCheckout,
     Button,
+    ButtonPress,
+    EditText,
     PreCheckout,
     Reply,
     SendInvoice,
@@ -29,13 +31,17 @@ from handlers.core import (
     SendText,
     SendVenue,
     SuccessfulPayment,
+    Text,
 )
 from handlers.coupons import terms_text
 from handlers.format import local_date, local_time
 from handlers.i18n import Translator, language_of
 from handlers.router import App, Request, Router
+from nlu.numbers import read_quantity
 from services.catalog import get_deal_card
 from services.checkout import (
+    BuyLimits,
+    OrderView,
     apply_payment,
     attach_payment,
     buy_limits,
@@ -56,6 +62,7 @@ from services.users import get_profile
 log = logging.getLogger(__name__)
 router = Router()
 
+FLOW = "buy"  # "how many?" waits for a typed quantity (`quantity_typed`)
 QUANTITY_BUTTONS = 6
 CODES_WITH_PICTURES = 5  # more codes than this: the rest are listed, QR in /mycodes
 
@@ -73,19 +80,65 @@ async def buy(req: Request) -> list[Reply]:
     if parts is None:
         return stale_replies(req)
     deal_id = parts[0]
+    if req.state is not None and req.state.flow == FLOW:
+        await req.leave_flow()  # an earlier question of how many is answered by this one
     limits = await buy_limits(req.db, req.user.id, deal_id, req.now())
     if limits.can_buy == 0:
-        return [SendText(req.t(f"buy-{(limits.reason or 'deal_gone').replace('_', '-')}",
-                               limit=str(limits.per_user_limit)))]
+        return [_cannot_buy(req.t, limits)]
     if limits.can_buy == 1:
         return await _order(req, deal_id, 1)
+    if req.state is None:  # never over another flow's answers (a deal being written...)
+        await req.enter_flow(FLOW, "quantity", deal=deal_id)
+    return [await _how_many(req, deal_id, limits)]
+
+
+def _cannot_buy(t: Translator, limits: BuyLimits) -> SendText:
+    """Why nothing can be bought (`limits.can_buy` is 0)."""
+    return SendText(t(f"buy-{(limits.reason or 'deal_gone').replace('_', '-')}",
+                      limit=str(limits.per_user_limit)))
+
+
+async def _how_many(req: Request, deal_id: int, limits: BuyLimits, why: str = "") -> SendText:
+    """"How many?" with a button per quantity (up to QUANTITY_BUTTONS; more are typed),
+    after `why` the last answer would not do."""
     t = req.t
     card = await get_deal_card(req.db, deal_id, req.now())
     title = card.title.get(req.lang) if card else ""
     choices = [Button(str(n), data=f"bq:{deal_id}:{n}")
                for n in range(1, min(limits.can_buy, QUANTITY_BUTTONS) + 1)]
-    return [SendText(t("buy-how-many", title=title, most=str(limits.can_buy)),
-                     buttons=(tuple(choices),))]
+    lines = [why] if why else []
+    lines.append(t("buy-how-many", title=title, most=str(limits.can_buy)))
+    if limits.can_buy > QUANTITY_BUTTONS:
+        lines.append(t("buy-how-many-type"))
+    return SendText("\n".join(lines), buttons=(tuple(choices),))
+
+
+@router.flow(FLOW)
+async def quantity_typed(req: Request) -> list[Reply] | Reply | None:
+    """Something sent at "how many?": a quantity within the limits orders it, one
+    outside them gets the reason and the question again; anything else is read as it
+    would be without the question (a search, a location...)."""
+    event = req.incoming.event
+    deal_id = req.state.data.get("deal") if req.state is not None else None
+    wanted = read_quantity(event.text) if isinstance(event, Text) else None
+    if wanted is None or not isinstance(deal_id, int):
+        # Imported here: the free-text flow reaches the deal cards, which import us.
+        from handlers.understand import typed_instead
+
+        return await typed_instead(req)  # leaves the flow
+    limits = await buy_limits(req.db, req.user.id, deal_id, req.now())
+    refusal = limits.refusal(wanted)
+    if refusal is None:
+        await req.leave_flow()
+        return await _order(req, deal_id, int(wanted))
+    if limits.can_buy == 0:
+        await req.leave_flow()
+        return [_cannot_buy(req.t, limits)]
+    key = {"bad_quantity": "buy-quantity-range", "limit_reached": "buy-quantity-over-limit",
+           "not_enough": "buy-not-enough", "too_many": "buy-quantity-too-many"}[refusal]
+    why = req.t(key, most=str(limits.can_buy), limit=str(limits.per_user_limit),
+                bought=limits.bought)
+    return [await _how_many(req, deal_id, limits, why)]
 
 
 @router.button("bq")
@@ -94,6 +147,8 @@ async def buy_quantity(req: Request) -> list[Reply]:
     parts = req.button_ints(2)
     if parts is None:
         return stale_replies(req)
+    if req.state is not None and req.state.flow == FLOW:
+        await req.leave_flow()
     return await _order(req, parts[0], parts[1])
 
 
@@ -125,9 +180,7 @@ async def _order(req: Request, deal_id: int, quantity: int,
         return [SendText(t("pay-unavailable"))]
     await attach_payment(req.db, order.id, link, now)
     total = format_money(order.total, order.currency, req.lang)
-    subtotal = format_money(order.total + order.discount, order.currency, req.lang)
-    lines = [t("order-summary", title=title, quantity=str(order.quantity),
-               unit=format_money(order.unit_price, order.currency, req.lang), total=subtotal)]
+    lines = [_summary(t, order)]
     choices = await coupons_for_order(req.db, req.user.id, order.id, now)
     if choices is not None and choices.current is not None:
         words = terms_text(t, choices.current.terms)
@@ -156,12 +209,40 @@ async def _order(req: Request, deal_id: int, quantity: int,
 
 @router.button("oc")
 async def cancel(req: Request) -> list[Reply]:
-    """The buyer gives up a pending order."""
+    """The buyer gives up a pending order: the order message loses its Pay button and
+    the provider's page stops taking money."""
     parts = req.button_ints(1)
     if parts is None:
         return stale_replies(req)
-    done = await cancel_order(req.db, parts[0], req.user.id, req.now())
-    return [SendText(req.t("order-cancelled" if done else "order-not-pending"))]
+    order = await _cancel_and_close(req, parts[0])
+    if order is None:
+        return [SendText(req.t("order-not-pending"))]
+    t = req.t
+    text = _summary(t, order) + "\n" + t("order-cancelled")
+    event = req.incoming.event
+    assert isinstance(event, ButtonPress)
+    if event.message_id is not None:
+        return [EditText(event.message_id, text)]
+    return [SendText(text)]
+
+
+def _summary(t: Translator, order: OrderView) -> str:
+    """The order's first lines: what, how many, at what price."""
+    return t("order-summary", title=order.deal_title.get(t.lang), quantity=str(order.quantity),
+             unit=format_money(order.unit_price, order.currency, t.lang),
+             total=format_money(order.total + order.discount, order.currency, t.lang))
+
+
+async def _cancel_and_close(req: Request, order_id: int) -> OrderView | None:
+    """Cancel the buyer's pending order and close its payment at the provider, so a
+    payment page left open takes no money; the cancelled order, or None if it was not
+    pending (or not theirs)."""
+    if not await cancel_order(req.db, order_id, req.user.id, req.now()):
+        return None
+    order = await get_order(req.db, order_id)
+    if order is not None:
+        await req.app.payments.close(order.provider, order.provider_ref)
+    return order
 
 
 @router.button("ch")
@@ -218,7 +299,7 @@ async def _order_again(req: Request, deal_id: int, quantity: int, order_id: int,
                        coupon_id: int | None) -> list[Reply]:
     """Cancel the pending order and open it again with `coupon_id` (None: no coupon).
     Only the tap that cancels it goes on, so a double tap opens one new order."""
-    if not await cancel_order(req.db, order_id, req.user.id, req.now()):
+    if await _cancel_and_close(req, order_id) is None:
         return [SendText(req.t("order-not-pending"))]
     return await _order(req, deal_id, quantity, coupon_id)
 
@@ -333,3 +414,15 @@ async def delivery_replies(app: App, order_id: int) -> list[Reply]:
     replies.append(SendText(t("paid-footer"),
                             buttons=((Button(t("menu-codes"), data="menu:codes"),),)))
     return replies
+
+
+async def hold_expired_replies(app: App, order: OrderView) -> list[Reply]:
+    """What the buyer of `order` is told when its hold ran out unpaid, in their
+    language: nothing was charged, and a button into the deal's buy flow again."""
+    profile = await get_profile(app.db, order.user_id)
+    t = Translator(language_of(profile, app.options.default_language))
+    text = t("order-hold-expired", title=order.deal_title.get(t.lang),
+             quantity=str(order.quantity),
+             total=format_money(order.total, order.currency, t.lang))
+    return [SendText(text, buttons=((Button(t("order-buy-again"),
+                                            data=f"b:{order.deal_id}"),),))]

@@ -1,12 +1,14 @@
 """Numbers as people type them: 88, 1.5, 两百, 一百五, 三千五, 二十五, fifteen.
 
 `NUMBER` is a regular-expression fragment that finds any of them in normalized text;
-`to_number` turns the matched text into a float (None when it is not a number).
+`to_number` turns the matched text into a float (None when it is not a number);
+`read_quantity` reads a whole message that answers "how many?".
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _DIGITS = {"零": 0, "〇": 0, "一": 1, "幺": 1, "二": 2, "两": 2, "俩": 2, "三": 3, "四": 4,
            "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -78,3 +80,27 @@ def to_number(text: str) -> float | None:
     if re.fullmatch(ARABIC, text):
         return float(text)
     return chinese_to_number(text) if not text.isascii() else english_to_number(text)
+
+
+_QUANTITY = re.compile(
+    r"(?:我?(?:要|买|来|拿)\s*)?(?:x\s*)?"
+    rf"(?P<sign>-\s*)?(?P<n>{ARABIC}|{CN_NUMERAL}|{EN_NUMBER})"
+    r"\s*(?:份|个|张|件|套|单|pcs?|pieces?|units?|x)?"
+    r"\s*(?:吧|就好|就行|谢谢|please|thanks|thank you)?"
+)
+
+
+def read_quantity(text: str) -> float | None:
+    """How many units a whole message asks for: "3", "３", "3份", "三份", "两份", "要2份",
+    "3 pcs", "x3", "two please"; a minus sign is kept ("-1" -> -1.0) so the caller can
+    say why that will not do. None when the message is anything else ("3个人", "火锅")."""
+    # Full-width forms fold to ASCII; "×" and punctuation become spaces.
+    folded = unicodedata.normalize("NFKC", text).lower().replace("×", "x")
+    folded = re.sub(r"[\s。.!！,，~]+$", "", folded.strip())
+    match = _QUANTITY.fullmatch(folded)
+    if match is None:
+        return None
+    value = to_number(match.group("n"))
+    if value is None:
+        return None
+    return -value if match.group("sign") else value

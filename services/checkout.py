@@ -15,7 +15,8 @@ The order state machine (each move one transaction that checks the state it leav
   and the stock is gone, a second charge for a paid order, a wrong amount) becomes a
   refund rather than silence.
 - Holds that run out are released by `release_expired_holds` (a scheduler job) and lazily,
-  whenever a buyer finds a deal sold out.
+  whenever a buyer finds a deal sold out. `claim_expired_holds` then hands each expired
+  order once to the job that closes its payment and tells its buyer.
 - Coupons (`services.coupons`): the order's coupon is held in the order's transaction
   (available -> held; the best one unless the buyer chose), used when the order is paid,
   and given back when the order is cancelled or expires. `Order.discount` is what it took
@@ -59,6 +60,7 @@ from storage.models import (
 )
 
 DEFAULT_HOLD = timedelta(minutes=15)
+TELL_EXPIRY_WITHIN = timedelta(days=1)  # a hold that ran out longer ago goes untold
 MAX_QUANTITY = 20  # per order, whatever the stock and limit
 
 # The hot paths (ordering, paying) run prebuilt Core statements on a bare connection
@@ -148,6 +150,24 @@ class BuyLimits:
     stock: int | None
     bought: int  # units already bought or held by this person
     per_user_limit: int
+
+    def refusal(self, quantity: float) -> str | None:
+        """Why `quantity` units cannot be ordered now, or None when they can:
+        bad_quantity (not a whole number from 1 up), limit_reached (over what the
+        per-person limit leaves), not_enough (over the stock left), too_many (over
+        `MAX_QUANTITY` per order), or `reason` when nothing can be bought. `can_buy`
+        is the most that can."""
+        if quantity != int(quantity) or quantity < 1:
+            return "bad_quantity"
+        if self.can_buy == 0:
+            return self.reason or "deal_gone"
+        if quantity <= self.can_buy:
+            return None
+        if self.can_buy == self.per_user_limit - self.bought:
+            return "limit_reached"
+        if self.stock is not None and self.can_buy == self.stock:
+            return "not_enough"
+        return "too_many"
 
 
 @dataclass(frozen=True)
@@ -413,6 +433,47 @@ async def release_expired_holds(db: Database, now: datetime, deal_id: int | None
             released += await _close_pending(session, order_id, OrderStatus.EXPIRED, now)
     return released
 
+
+@dataclass(frozen=True)
+class ExpiredHold:
+    """An order whose hold ran out, claimed for telling its buyer (`claim_expired_holds`)."""
+
+    order: OrderView
+    superseded: bool  # the buyer has ordered the same deal again since: nothing to tell
+
+
+async def claim_expired_holds(db: Database, now: datetime, limit: int = 200) -> list[ExpiredHold]:
+    """Orders expired but not yet announced to their buyer, each marked told as it is
+    claimed, so the buyer hears of it once (however it expired: the housekeeping job or
+    lazily when someone bought the deal). Holds that ran out more than
+    `TELL_EXPIRY_WITHIN` ago are left unannounced: the news would be stale."""
+    async with db.session() as session:
+        ids = list((await session.exec(
+            select(Order.id).where(
+                Order.status == OrderStatus.EXPIRED, col(Order.expiry_told_at).is_(None),
+                col(Order.expires_at) > now - TELL_EXPIRY_WITHIN,
+            ).order_by(col(Order.id)).limit(limit)
+        )).all())
+    claimed: list[ExpiredHold] = []
+    for order_id in ids:
+        async with db.transaction() as session:
+            row = (await session.exec(  # type: ignore[call-overload]
+                update(Order)
+                .where(col(Order.id) == order_id, col(Order.expiry_told_at).is_(None))
+                .values(expiry_told_at=now)
+                .returning(Order.user_id, Order.deal_id, Order.created_at)
+            )).first()
+            if row is None:
+                continue  # another round claimed it
+            user_id, deal_id, created_at = row
+            newer = (await session.exec(
+                select(Order.id).where(Order.user_id == user_id, Order.deal_id == deal_id,
+                                       col(Order.created_at) > created_at).limit(1)
+            )).first()
+            view = await _order_view(session, order_id)
+        if view is not None:
+            claimed.append(ExpiredHold(view, superseded=newer is not None))
+    return claimed
 
 
 # ------------------------------------------------------------------ paying

@@ -192,6 +192,9 @@ class Order(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     paid_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # When the buyer of an expired order was told its hold ran out (and its payment
+    # closed at the provider); None while that is still to do.
+    expiry_told_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class StaffRole(StrEnum):

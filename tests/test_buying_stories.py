@@ -3,8 +3,11 @@ staff redeem -> the shopper rates the visit; Telegram invoices; refunds from /my
 
 from __future__ import annotations
 
+import asyncio
 import io
+from datetime import timedelta
 
+import aiohttp
 import pytest
 import zxingcpp
 from aiohttp.test_utils import TestClient, TestServer
@@ -12,11 +15,13 @@ from PIL import Image
 from sqlmodel import select
 
 from bot.config import load_settings
+from bot.jobs import housekeeping
 from bot.runtime import Runtime
-from bot.web import build_web_app, pay_with_sandbox
+from bot.web import build_web_app, pay_with_sandbox, sandbox_answer
 from handlers.app import build_router
 from handlers.core import (
     AnswerPreCheckout,
+    EditText,
     Notify,
     PreCheckout,
     SendInvoice,
@@ -31,8 +36,8 @@ from services.payments import Payments
 from services.payments.sandbox import SandboxProvider
 from services.payments.telegram import TelegramProvider
 from services.users import demo_telegram_id
-from storage.models import Deal, Order, RedemptionCode
-from tests.conftest import Chat
+from storage.models import Deal, Order, RedemptionCode, Refund
+from tests.conftest import STORY_NOW, Chat
 
 
 async def deal_id(db: Database, key: str) -> int:
@@ -266,3 +271,240 @@ async def test_staff_typing_nonsense_get_a_clear_answer_and_redeem_nothing(
     assert staff.texts.strip()
     async with app.db.session() as session:
         assert (await session.exec(select(RedemptionCode))).all() == []
+
+
+# ------------------------------------------------------------ closed orders take no money
+
+
+def order_message_edit(chat: Chat) -> EditText:
+    edits = [r for r in chat.replies if isinstance(r, EditText)]
+    assert edits, chat.replies
+    return edits[0]
+
+
+async def orders_refunds_and_codes(app: App) -> tuple[list[str], int, int]:
+    async with app.db.session() as session:
+        statuses = [o.status for o in (await session.exec(select(Order))).all()]
+        refunds = len((await session.exec(select(Refund))).all())
+        codes = len((await session.exec(select(RedemptionCode))).all())
+    return statuses, refunds, codes
+
+
+async def test_a_cancelled_order_loses_its_pay_button_and_the_old_one_charges_nothing(
+    chat: Chat,
+) -> None:
+    await buy(chat, "hdl-duo", quantity=1)
+    url = pay_url(chat)
+    await chat.press("取消订单")
+    edit = order_message_edit(chat)
+    assert "已取消" in edit.text and "¥168" in edit.text
+    assert not any(b.url for row in edit.buttons for b in row)  # no Pay any more
+    runtime = runtime_for(chat.app)
+    sent: list[tuple[int, list[object]]] = []
+
+    async def outbox(chat_id: int, replies: list[object]) -> int:
+        sent.append((chat_id, replies))
+        return len(replies)
+
+    runtime.outbox = outbox  # type: ignore[assignment]
+    token = chat.app.payments.get("sandbox").token_in(url)  # type: ignore[union-attr]
+    outcome, _ = await pay_with_sandbox(runtime, token or "")  # the old Pay, pressed anyway
+    assert outcome == "cancelled"
+    assert "已取消" in sandbox_answer(outcome, "zh") and "未扣款" in sandbox_answer(outcome, "zh")
+    assert sent == []  # no "refunded" message: nothing was taken
+    assert await orders_refunds_and_codes(chat.app) == (["cancelled"], 0, 0)
+
+
+async def test_the_sandbox_page_of_a_cancelled_or_expired_order_refuses_to_pay(
+    chat: Chat,
+) -> None:
+    runtime = runtime_for(chat.app)
+    runtime.outbox = None
+    await buy(chat, "cw-single", quantity=1)
+    cancelled = chat.app.payments.get("sandbox").token_in(pay_url(chat))  # type: ignore[union-attr]
+    await chat.press("取消订单")
+    await buy(chat, "hdl-duo", quantity=1)
+    expired = chat.app.payments.get("sandbox").token_in(pay_url(chat))  # type: ignore[union-attr]
+    chat.app.clock = lambda: STORY_NOW + timedelta(minutes=16)  # the hold ran out
+    async with TestClient(TestServer(build_web_app(runtime))) as client:
+        for token, words in ((cancelled, "已取消"), (expired, "保留时间已过")):
+            page = await client.get(f"/pay/{token}")
+            body = await page.text()
+            assert words in body and "<form" not in body  # no Pay button on the page
+            pressed = await client.post(f"/pay/{token}")  # a page left open, Pay pressed
+            assert pressed.status == 409 and words in await pressed.text()
+        await housekeeping(runtime)  # now the order is marked expired
+        pressed = await client.post(f"/pay/{expired}")
+        assert pressed.status == 409 and "保留时间已过" in await pressed.text()
+    statuses, refunds, codes = await orders_refunds_and_codes(chat.app)
+    assert sorted(statuses) == ["cancelled", "expired"] and (refunds, codes) == (0, 0)
+
+
+async def test_cancelling_a_stripe_order_expires_its_checkout_session(chat: Chat) -> None:
+    from bot.standin.stripe_api import StripeStandIn
+    from services.payments.stripe_provider import StripeProvider
+
+    async with StripeStandIn() as stripe_api:
+        chat.app.payments = Payments("stripe", {"stripe": StripeProvider(
+            secret_key=stripe_api.secret_key, webhook_secret=stripe_api.webhook_secret,
+            api_base=stripe_api.base_url, public_url="http://127.0.0.1:8080")})
+        await buy(chat, "hdl-duo", quantity=1)
+        [session_id] = stripe_api.sessions
+        await chat.press("取消订单")
+        assert not any(b.url for row in order_message_edit(chat).buttons for b in row)
+        assert stripe_api.requests_to("POST", f"/v1/checkout/sessions/{session_id}/expire")
+        assert stripe_api.sessions[session_id]["status"] == "expired"
+        async with aiohttp.ClientSession() as http, http.post(
+            f"{stripe_api.base_url}/pay/{session_id}", allow_redirects=False,
+        ) as paying:  # the Stripe page left open: Pay is refused
+            assert paying.status == 409
+        assert stripe_api.payment_intents == {}
+        await chat.app.payments.providers["stripe"].aclose()  # type: ignore[attr-defined]
+
+
+async def test_a_buyer_whose_hold_ran_out_is_told_once_with_a_button_to_buy_again(
+    chat: Chat, english_chat: Chat,
+) -> None:
+    await buy(chat, "hdl-duo", quantity=1)
+    await buy(english_chat, "cw-single", quantity=1)
+    runtime = runtime_for(chat.app)
+    sent: list[tuple[int, list[object]]] = []
+
+    async def outbox(chat_id: int, replies: list[object]) -> int:
+        sent.append((chat_id, replies))
+        return len(replies)
+
+    runtime.outbox = outbox  # type: ignore[assignment]
+    await housekeeping(runtime)
+    assert sent == []  # still held
+    chat.app.clock = lambda: STORY_NOW + timedelta(minutes=16)
+    await housekeeping(runtime)
+    told = {chat_id: replies for chat_id, replies in sent}
+    assert sorted(told) == sorted([chat.sender.id, english_chat.sender.id])
+    [zh] = told[chat.sender.id]
+    [en] = told[english_chat.sender.id]
+    assert isinstance(zh, SendText) and isinstance(en, SendText)
+    assert "双人精品火锅套餐" in zh.text and "保留时间" in zh.text and "未扣款" in zh.text
+    assert "All-you-can-eat skewers" in en.text and "nothing was charged" in en.text
+    [[again]] = zh.buttons
+    hotpot = await deal_id(chat.app.db, "hdl-duo")
+    assert again.text == "🛒 再买一次" and again.data == f"b:{hotpot}"
+    await housekeeping(runtime)
+    chat.app.clock = lambda: STORY_NOW + timedelta(hours=2)
+    await housekeeping(runtime)
+    assert len(sent) == 2  # told once
+    await chat.press_data(again.data or "")
+    assert "要买几份" in chat.texts  # the deal's buy flow
+
+
+async def test_a_stripe_session_is_expired_when_the_hold_runs_out(chat: Chat) -> None:
+    from bot.standin.stripe_api import StripeStandIn
+    from services.payments.stripe_provider import StripeProvider
+
+    async with StripeStandIn() as stripe_api:
+        chat.app.payments = Payments("stripe", {"stripe": StripeProvider(
+            secret_key=stripe_api.secret_key, webhook_secret=stripe_api.webhook_secret,
+            api_base=stripe_api.base_url, public_url="http://127.0.0.1:8080")})
+        await buy(chat, "hdl-duo", quantity=1)
+        [session_id] = stripe_api.sessions
+        runtime = runtime_for(chat.app)
+        runtime.outbox = lambda chat_id, replies: asyncio.sleep(0, len(replies))  # type: ignore[assignment]
+        chat.app.clock = lambda: STORY_NOW + timedelta(minutes=16)
+        await housekeeping(runtime)
+        assert stripe_api.sessions[session_id]["status"] == "expired"
+        await chat.app.payments.providers["stripe"].aclose()  # type: ignore[attr-defined]
+
+
+async def test_a_buyer_who_already_bought_again_is_not_told_the_old_hold_ran_out(
+    chat: Chat,
+) -> None:
+    await buy(chat, "hdl-duo", quantity=1)
+    chat.app.clock = lambda: STORY_NOW + timedelta(minutes=16)
+    await buy(chat, "hdl-duo", quantity=1)  # the old hold is released on the way
+    runtime = runtime_for(chat.app)
+    sent: list[int] = []
+
+    async def outbox(chat_id: int, replies: list[object]) -> int:
+        sent.append(chat_id)
+        return len(replies)
+
+    runtime.outbox = outbox  # type: ignore[assignment]
+    await housekeeping(runtime)
+    assert sent == []
+    statuses, _, _ = await orders_refunds_and_codes(chat.app)
+    assert sorted(statuses) == ["expired", "pending"]
+
+
+# ------------------------------------------------------------ typing how many
+
+
+async def orders_of(app: App) -> list[tuple[int, str]]:
+    async with app.db.session() as session:
+        return [(o.quantity, o.status) for o in (await session.exec(select(Order))).all()]
+
+
+async def set_deal(app: App, key: str, **values: object) -> None:
+    async with app.db.transaction() as session:
+        deal = (await session.exec(select(Deal).where(Deal.key == key))).one()
+        for name, value in values.items():
+            setattr(deal, name, value)
+        session.add(deal)
+
+
+@pytest.mark.parametrize(("typed", "quantity"), [
+    ("3", 3), ("３", 3), ("3份", 3), ("三份", 3), ("两份", 2), ("3 pcs", 3), ("要4份", 4),
+])
+async def test_typing_how_many_at_the_quantity_question_orders_that_many(
+    chat: Chat, typed: str, quantity: int,
+) -> None:
+    await buy(chat, "hdl-100")  # ¥89, 4 per person
+    assert "要买几份" in chat.texts
+    await chat.say(typed)
+    assert f"{quantity} × ¥89 = " in chat.texts and any("支付" in b for b in chat.button_texts)
+    assert await orders_of(chat.app) == [(quantity, "pending")]
+
+
+async def test_a_typed_quantity_outside_the_limits_gets_the_reason_and_the_question_again(
+    chat: Chat,
+) -> None:
+    await buy(chat, "hdl-100")
+    for typed in ("0", "-2", "1.5", "零份"):
+        await chat.say(typed)
+        assert "1 到 4" in chat.texts and "要买几份" in chat.texts, typed
+        assert chat.button_texts == ["1", "2", "3", "4"]
+    await chat.say("5")
+    assert "每人限购 4 份" in chat.texts and "要买几份" in chat.texts
+    await set_deal(chat.app, "hdl-100", stock=3)  # bought up meanwhile
+    await chat.say("4")
+    assert "只剩 3 份" in chat.texts and "要买几份" in chat.texts
+    await set_deal(chat.app, "hdl-100", stock=None, per_user_limit=50)
+    await chat.say("25")
+    assert "一单最多买 20 份" in chat.texts
+    assert "也可以直接输入份数" in chat.texts  # 20 to choose from, six buttons
+    assert await orders_of(chat.app) == []  # nothing was ordered on the way
+    await chat.say("两份")
+    assert await orders_of(chat.app) == [(2, "pending")]
+
+
+async def test_the_limit_counts_what_the_shopper_already_holds(english_chat: Chat) -> None:
+    await buy(english_chat, "hdl-100", quantity=2)
+    await buy(english_chat, "hdl-100")
+    assert "How many" in english_chat.texts and "up to 2" in english_chat.texts
+    await english_chat.say("3 please")
+    assert "limited to 4 per person" in english_chat.texts
+    assert "2 are already yours" in english_chat.texts
+    assert "at most 2 more" in english_chat.texts
+    await english_chat.say("one")
+    assert sorted(await orders_of(english_chat.app)) == [(1, "pending"), (2, "pending")]
+
+
+async def test_other_text_at_the_quantity_question_is_understood_as_usual(chat: Chat) -> None:
+    await buy(chat, "hdl-100")
+    await chat.say("奶茶")  # changed their mind: a search, as anywhere else
+    assert "奶茶" in chat.texts and "要买几份" not in chat.texts
+    await chat.say("3")  # the question is behind them: no order of 3 vouchers
+    assert await orders_of(chat.app) == []
+    await buy(chat, "hdl-100")
+    await chat.press("2")  # a button answers the question too, and ends it
+    await chat.say("3")
+    assert await orders_of(chat.app) == [(2, "pending")]

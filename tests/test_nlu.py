@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from handlers.vocabulary import shipped_vocabulary
 from nlu import Intent, Parser, Vocabulary
 from nlu.evaluation import evaluate
-from nlu.numbers import to_number
+from nlu.numbers import read_quantity, to_number
 from nlu.timex import read_alone
 
 DATA = Path(__file__).parent / "data" / "nlu_eval.jsonl"
@@ -146,6 +146,16 @@ def test_discount_wishes(parser: Parser, text: str, discount: object) -> None:
 ])
 def test_chinese_and_english_numerals(text: str, value: float) -> None:
     assert to_number(text) == value
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("3", 3), ("３", 3), ("3份", 3), ("三份", 3), ("两份", 2), ("要2份", 2), ("我要十份", 10),
+    ("3 pcs", 3), ("x3", 3), ("×2", 2), ("two please", 2), ("3份。", 3), ("0", 0),
+    ("-1", -1), ("－2", -2), ("1.5", 1.5),
+    ("3个人", None), ("火锅", None), ("3 people", None), ("奶茶3杯", None), ("", None),
+])
+def test_a_message_answering_how_many(text: str, value: float | None) -> None:
+    assert read_quantity(text) == value
 
 
 @pytest.mark.parametrize(("typo", "category"), [

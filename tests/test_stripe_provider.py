@@ -420,6 +420,39 @@ def test_an_event_body_is_json_with_the_session_inside(stripe_api: StripeStandIn
     assert event["data"]["object"]["id"] == "cs_test_x"
 
 
+# ---------------------------------------------------------------- closing a session
+
+
+async def test_closing_an_order_expires_its_session_so_it_can_no_longer_be_paid(
+    provider: StripeProvider, stripe_api: StripeStandIn,
+) -> None:
+    link = await provider.create_link(hotpot_order())
+
+    assert await provider.close(link.provider_ref)
+
+    (sent,) = stripe_api.requests_to("POST", f"/v1/checkout/sessions/{link.provider_ref}/expire")
+    assert sent.status == 200 and sent.response["status"] == "expired"
+    assert stripe_api.sessions[link.provider_ref]["status"] == "expired"
+    with pytest.raises(ValueError, match="not open"):
+        stripe_api.complete(link.provider_ref)
+    assert await provider.close(link.provider_ref)  # closed already: still closed
+    again = stripe_api.requests_to("POST", f"/v1/checkout/sessions/{link.provider_ref}/expire")
+    assert again[-1].status == 400
+    assert 'Only Checkout Sessions with a status in ["open"]' in (
+        again[-1].response["error"]["message"])
+
+
+async def test_a_session_paid_before_it_could_be_closed_says_so(
+    provider: StripeProvider, stripe_api: StripeStandIn,
+) -> None:
+    link = await provider.create_link(hotpot_order())
+    stripe_api.complete(link.provider_ref)
+
+    assert not await provider.close(link.provider_ref)  # the webhook will refund it
+    assert not await provider.close("cs_test_unknown")
+    assert not await provider.close("order:1:abcdefgh")  # not a Stripe session at all
+
+
 # ---------------------------------------------------------------- refunds
 
 

@@ -4,6 +4,7 @@ It answers the official `stripe` SDK the way Stripe does, so `StripeProvider` ca
 tested without the internet:
 
 - `POST /v1/checkout/sessions`, `GET /v1/checkout/sessions/{id}`,
+  `POST /v1/checkout/sessions/{id}/expire` (open sessions only, as at Stripe),
   `POST /v1/refunds`, `GET /v1/refunds/{id}`, `GET /v1/payment_intents/{id}`;
 - form-encoded parameters in Stripe's bracket notation (`line_items[0][quantity]`),
   decoded into nested dicts and lists;
@@ -260,6 +261,8 @@ class StripeStandIn(Served):
         app = web.Application()
         app.router.add_post("/v1/checkout/sessions", self._api(self._create_session))
         app.router.add_get("/v1/checkout/sessions/{id}", self._api(self._get_session))
+        app.router.add_post("/v1/checkout/sessions/{id}/expire",
+                            self._api(self._expire_session))
         app.router.add_post("/v1/refunds", self._api(self._create_refund))
         app.router.add_get("/v1/refunds/{id}", self._api(self._get_refund))
         app.router.add_get("/v1/payment_intents/{id}", self._api(self._get_payment_intent))
@@ -583,6 +586,16 @@ class StripeStandIn(Served):
 
     def _get_session(self, request: web.Request, params: dict[str, Any]) -> dict[str, Any]:
         return dict(self._session(request.match_info["id"]))
+
+    def _expire_session(self, request: web.Request, params: dict[str, Any]) -> dict[str, Any]:
+        _unknown(params, frozenset({"expand"}))
+        session = self._session(request.match_info["id"])
+        if session["status"] != "open":
+            raise StripeApiError(
+                400, 'Only Checkout Sessions with a status in ["open"] can be expired. '
+                f"This Checkout Session has a status of `{session['status']}`.")
+        self.expire(session["id"])
+        return dict(session)
 
     def _get_payment_intent(self, request: web.Request, params: dict[str, Any]
                             ) -> dict[str, Any]:

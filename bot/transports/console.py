@@ -173,12 +173,12 @@ class ConsoleShell:
         return sandbox.token_in(url) if sandbox is not None else None  # type: ignore[attr-defined]
 
     async def _pay(self, token: str) -> None:
-        from bot.web import pay_with_sandbox  # the same completion as the web page's
+        from bot.web import page_answer, pay_with_sandbox  # the same as the web page
 
         self.print("(sandbox payment page: Pay pressed)")
-        outcome, _ = await pay_with_sandbox(self.runtime, token)
+        outcome, order = await pay_with_sandbox(self.runtime, token)
         if outcome != "paid":
-            self.print(f"(payment: {outcome})")
+            self.print(f"(payment: {outcome}) {await page_answer(self.runtime, outcome, order)}")
             self.print()
 
     async def outbox(self, chat_id: int, replies: list[Reply]) -> int:
@@ -298,11 +298,13 @@ class ConsoleShell:
                         size=len(data), content=data)
 
     def _remember_buttons(self, rows: Iterable[Iterable[Button]], message_id: int,
-                          user: _ShellUser) -> None:
+                          user: _ShellUser, edited: bool = False) -> None:
         flat = [(b, message_id) for row in rows for b in row]
         self._remember_links(*(b.url for b, _ in flat if b.url))
         if flat:
             user.buttons = flat
+        elif edited and any(m == message_id for _, m in user.buttons):
+            user.buttons = []  # as on Telegram: an edit without buttons removes them
 
     def _print_buttons(self, rows: Iterable[Iterable[Button]]) -> None:
         number = 1
@@ -342,7 +344,7 @@ class ConsoleShell:
                 self.print(text)
                 self._remember_links(text)
                 self._print_buttons(buttons)
-                self._remember_buttons(buttons, message_id, user)
+                self._remember_buttons(buttons, message_id, user, edited=True)
                 self.print()
             case SendPhoto(photo=photo, caption=caption, buttons=buttons, filename=filename):
                 message_id = next(self._message_ids)

@@ -7,6 +7,7 @@ the way the money came.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 from services.payments.base import (
@@ -18,6 +19,8 @@ from services.payments.base import (
     RefundOutcome,
     WebhookError,
 )
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "Checkout", "PaymentError", "PaymentLink", "PaymentNotice", "PaymentProvider",
@@ -40,6 +43,19 @@ class Payments:
     def get(self, name: str) -> PaymentProvider | None:
         """A provider by name, or None when it is not configured."""
         return self.providers.get(name)
+
+    async def close(self, provider: str | None, provider_ref: str | None) -> bool:
+        """Stop the payment attempt `provider_ref` of `provider` from being paid (see
+        `PaymentProvider.close`); False when there is none or it cannot be stopped."""
+        chosen = self.providers.get(provider or "")
+        close = getattr(chosen, "close", None)
+        if close is None or not provider_ref:
+            return False
+        try:
+            return bool(await close(provider_ref))
+        except Exception:  # the order is closed either way; a payment is refunded
+            log.exception("closing payment %s at %s failed", provider_ref[:40], provider)
+            return False
 
     async def refund(self, provider: str, charge_id: str, amount: int, currency: str,
                      user_telegram_id: int, idempotency_key: str) -> RefundOutcome:

@@ -3,7 +3,8 @@
 A provider turns an order into something the buyer can pay (a link to a page, or a
 Telegram invoice), tells us reliably that an order was paid (a `PaymentNotice`,
 verified by the provider's own means: a signed webhook, Telegram's update, the sandbox
-page's one-time token), and gives money back (`refund`).
+page's one-time token), gives money back (`refund`) and, where it can, stops a buyer
+paying for an order that was cancelled or ran out (`close`).
 
 The checkout service (`services.checkout`) never trusts a notice's amount blindly: it
 compares amount and currency with the order and applies each charge at most once.
@@ -85,4 +86,14 @@ class PaymentProvider(Protocol):
         idempotency_key: str,
     ) -> RefundOutcome:
         """Give `amount` of charge `charge_id` back; safe to retry with the same key."""
+        ...
+
+    async def close(self, provider_ref: str) -> bool:
+        """Stop the buyer paying through attempt `provider_ref`: its order was cancelled
+        or its hold ran out. True when it can no longer be paid, False when the provider
+        cannot revoke it (or could not be reached). Never raises for a refusal: a payment
+        that still gets through is refunded by `services.checkout.apply_payment`.
+
+        Optional: `Payments.close` treats a provider without it as unable to close.
+        """
         ...

@@ -45,6 +45,11 @@ class SandboxProvider:
         return PaymentNotice(NAME, order_id, amount, currency, charge_id=f"sbx_{token}",
                              provider_ref=token)
 
+    async def close(self, provider_ref: str) -> bool:
+        """Nothing to revoke: the page checks its order each time it is opened or
+        pressed (`bot.web`), and a closed order's page refuses to pay."""
+        return True
+
     async def refund(self, charge_id: str, amount: int, currency: str, *, user_telegram_id: int,
                      idempotency_key: str) -> RefundOutcome:
         """Sandbox money goes back at once."""

@@ -183,6 +183,37 @@ class StripeProvider:
             except stripe.StripeError as exc:
                 raise PaymentError(f"Stripe refused the checkout: {_short(exc)}") from None
 
+    async def close(self, provider_ref: str) -> bool:
+        """Expire Checkout Session `provider_ref` so its page no longer takes money.
+
+        Stripe expires only open sessions: for one that is no longer open, its status
+        says whether it can still be paid (expired: no; complete: it was paid, and the
+        webhook that says so is refunded as a payment for a closed order).
+        """
+        if not provider_ref.startswith("cs_"):
+            return False
+        try:
+            await self._client.v1.checkout.sessions.expire_async(provider_ref)
+            log.info("stripe_session_expired", session=provider_ref)
+            return True
+        except stripe.InvalidRequestError as exc:
+            refused = _short(exc)
+        except stripe.APIConnectionError:
+            log.warning("stripe_expire_failed", session=provider_ref, error="unreachable")
+            return False
+        except stripe.StripeError as exc:
+            log.warning("stripe_expire_failed", session=provider_ref, error=_short(exc))
+            return False
+        try:
+            session = await self._client.v1.checkout.sessions.retrieve_async(provider_ref)
+        except stripe.StripeError as exc:
+            log.warning("stripe_expire_failed", session=provider_ref, error=refused,
+                        then=_short(exc))
+            return False
+        status = getattr(session, "status", None)
+        log.info("stripe_session_not_open", session=provider_ref, status=status)
+        return status == "expired"
+
     # ------------------------------------------------------------ webhooks
 
     def parse_webhook(self, payload: bytes, signature_header: str) -> PaymentNotice | None:

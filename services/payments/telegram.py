@@ -52,6 +52,11 @@ class TelegramProvider:
         return PaymentNotice(NAME, order_id, amount, currency.upper(), charge_id,
                              provider_ref=payload)
 
+    async def close(self, provider_ref: str) -> bool:
+        """An invoice already in the chat cannot be taken back. Paying it is stopped by
+        the pre-checkout answer instead, which re-checks the order first."""
+        return False
+
     async def refund(self, charge_id: str, amount: int, currency: str, *, user_telegram_id: int,
                      idempotency_key: str) -> RefundOutcome:
         """Stars back through the Bot API; card payments at the provider (manual)."""

@@ -174,6 +174,14 @@ poster-stores = Our stores
 ## Buying
 buy-button = 🛒 Buy · { $price }
 buy-how-many = How many of "{ $title }"? (up to { $most })
+buy-how-many-type = You can also type how many, e.g. "8".
+buy-quantity-range = Please choose from 1 to { $most }.
+buy-quantity-over-limit = { $bought ->
+        [0] This deal is limited to { $limit } per person.
+        [one] This deal is limited to { $limit } per person and one is already yours or reserved for you, so you can buy at most { $most } more.
+       *[other] This deal is limited to { $limit } per person and { $bought } are already yours or reserved for you, so you can buy at most { $most } more.
+    }
+buy-quantity-too-many = One order can have at most { $most }.
 buy-deal-gone = Sorry, this deal can't be bought any more.
 buy-sold-out = Sorry, it's sold out.
 buy-not-enough = Only { $most } left. Please choose fewer.
@@ -189,6 +197,9 @@ pay-sandbox-note = 🧪 Sandbox payment: a test page, no real money moves.
 pay-button = 💳 Pay { $total }
 order-cancel = Cancel order
 order-cancelled = Order cancelled; nothing was charged.
+order-hold-expired = ⌛ Your reservation of "{ $title }" ({ $quantity } for { $total }) ran out, so the order was closed and nothing was charged.
+    You can buy it again if you still want it.
+order-buy-again = 🛒 Buy again
 order-not-pending = That order can't be cancelled any more (it's paid, expired or already cancelled).
 precheck-unknown-order = This order doesn't exist. Please start again from the deal.
 precheck-paid-already = This order is already paid. Your codes are in /mycodes.
@@ -269,6 +280,8 @@ web-pay-sandbox = SANDBOX: a test payment page. No real money moves.
 web-pay-unknown = This payment link is not valid.
 web-pay-paid = This order is already paid. Your codes are in the chat.
 web-pay-closed = This order is closed (cancelled or its reservation ran out). Please buy again in the chat.
+web-pay-cancelled = This order was cancelled, so nothing was charged. Buy again in the chat if you still want it.
+web-pay-expired = This order's reservation ran out, so it was closed and nothing was charged. Buy again in the chat if you still want it.
 web-pay-done = Paid. Your codes are waiting for you in the chat.
 web-pay-refunded = This order could not take the payment, so it is being refunded. See the chat.
 web-pay-back-done = Thank you! Your codes are on their way to the chat.

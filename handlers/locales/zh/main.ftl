@@ -174,6 +174,13 @@ poster-stores = 门店地址
 ## Buying
 buy-button = 🛒 立即购买 · { $price }
 buy-how-many = 「{ $title }」要买几份？（最多 { $most } 份）
+buy-how-many-type = 也可以直接输入份数，比如「8」。
+buy-quantity-range = 份数要在 1 到 { $most } 之间。
+buy-quantity-over-limit = { $bought ->
+        [0] 这个优惠每人限购 { $limit } 份。
+       *[other] 这个优惠每人限购 { $limit } 份，你已买或保留了 { $bought } 份，最多还能买 { $most } 份。
+    }
+buy-quantity-too-many = 一单最多买 { $most } 份。
 buy-deal-gone = 抱歉，这个优惠已无法购买。
 buy-sold-out = 抱歉，已经售罄了。
 buy-not-enough = 只剩 { $most } 份了，请少选几份。
@@ -189,6 +196,9 @@ pay-sandbox-note = 🧪 沙箱支付：测试页面，不会真实扣款。
 pay-button = 💳 支付 { $total }
 order-cancel = 取消订单
 order-cancelled = 订单已取消，未扣款。
+order-hold-expired = ⌛ 「{ $title }」（{ $quantity } 份，{ $total }）的保留时间已过，订单已自动取消，未扣款。
+    还想要的话可以再买一次。
+order-buy-again = 🛒 再买一次
 order-not-pending = 这个订单已无法取消（已支付、已过期或已取消）。
 precheck-unknown-order = 订单不存在，请从优惠页面重新下单。
 precheck-paid-already = 这个订单已经付过款了，券码在 /mycodes 里。
@@ -260,6 +270,8 @@ web-pay-sandbox = 沙箱：测试支付页面，不会真实扣款。
 web-pay-unknown = 这个支付链接无效。
 web-pay-paid = 这个订单已支付，券码已发到聊天里。
 web-pay-closed = 这个订单已关闭（已取消或保留时间已过），请回到聊天重新购买。
+web-pay-cancelled = 这个订单已取消，未扣款。想要的话请回到聊天重新购买。
+web-pay-expired = 这个订单的保留时间已过，已自动取消，未扣款。想要的话请回到聊天重新购买。
 web-pay-done = 支付成功，券码已发到聊天里。
 web-pay-refunded = 这个订单无法接受这笔付款，将为你退款，详情见聊天。
 web-pay-back-done = 谢谢！券码正在发往聊天。
