@@ -370,7 +370,7 @@ async def _after_audience(req: Request, data: dict[str, Any]) -> list[Reply]:
     return await _ask(req, "radius" if data["audience"] == "nearby" else "when", data)
 
 
-@router.flow(FLOW)
+@router.flow(FLOW, draft=True)
 async def campaign_step(req: Request) -> list[Reply]:
     """A typed answer at the step the owner is at."""
     state = req.state

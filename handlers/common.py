@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.core import AnswerButton, Button, ButtonPress, Reply, SendText
+from handlers.core import AnswerButton, Button, ButtonPress, KeyButton, Reply, SendText
 from handlers.i18n import Translator
 from handlers.router import Request
 
@@ -13,6 +13,11 @@ def main_menu(t: Translator) -> tuple[tuple[Button, ...], ...]:
     return tuple(
         tuple(Button(t(f"menu-{name}"), data=f"menu:{name}") for name in pair) for pair in pairs
     )
+
+
+def share_location_keyboard(t: Translator) -> tuple[tuple[KeyButton, ...], ...]:
+    """The reply keyboard that asks the client to share the user's location."""
+    return ((KeyButton(t("share-location"), request_location=True),),)
 
 
 def stale_replies(req: Request) -> list[Reply]:

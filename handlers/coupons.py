@@ -379,7 +379,7 @@ def _preview(req: Request, terms: CouponTerms) -> SendText:
                                     Button(t("coupon-cancel"), data="cpn:x")),))
 
 
-@router.flow(FLOW)
+@router.flow(FLOW, draft=True)
 async def new_coupon_step(req: Request) -> list[Reply]:
     """A typed answer at the step the owner is at."""
     state, event = req.state, req.incoming.event

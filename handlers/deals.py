@@ -208,7 +208,7 @@ def _draft_of(data: dict[str, Any]) -> DealDraft | None:
         return None
 
 
-@router.flow(FLOW)
+@router.flow(FLOW, draft=True)
 async def newdeal_step(req: Request) -> list[Reply]:
     """A typed answer (or a photo) at the step the owner is at."""
     state = req.state

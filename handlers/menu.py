@@ -4,11 +4,10 @@ settings live in handlers.settings)."""
 from __future__ import annotations
 
 from handlers.codes import my_codes
-from handlers.common import main_menu, stale_replies
+from handlers.common import main_menu, share_location_keyboard, stale_replies
 from handlers.core import (
     Button,
     ButtonPress,
-    KeyButton,
     MemberStatus,
     Reply,
     SendText,
@@ -52,10 +51,7 @@ async def search_prompt(req: Request) -> Reply:
 
 async def nearby_prompt(req: Request) -> Reply:
     t = req.t
-    return SendText(
-        t("nearby-prompt"),
-        keyboard=((KeyButton(t("share-location"), request_location=True),),),
-    )
+    return SendText(t("nearby-prompt"), keyboard=share_location_keyboard(t))
 
 
 @router.command("following")

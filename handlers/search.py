@@ -23,7 +23,7 @@ from datetime import timedelta
 from urllib.parse import quote
 
 from handlers.checkout import buy_button
-from handlers.common import main_menu
+from handlers.common import main_menu, share_location_keyboard
 from handlers.core import (
     AnswerButton,
     Button,
@@ -231,7 +231,7 @@ async def location(req: Request) -> Reply | None:
     if event.update:
         return None
     if not remembered:
-        return SendText(t("location-invalid"))
+        return SendText(t("location-invalid"), keyboard=share_location_keyboard(t))
     query = SearchQuery(lat=round(event.lat, 3), lon=round(event.lon, 3),
                         radius_m=DEFAULT_RADIUS_M, sort="nearest")
     page = await run_search(req.db, req.user.id, query, req.app.options.page_size, req.now())

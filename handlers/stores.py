@@ -149,7 +149,7 @@ async def _check_answer(req: Request, field: str) -> dict[str, object] | str:
     return {"phone": phone} if phone is not None else t("merchant-bad-phone")
 
 
-@router.flow(FLOW)
+@router.flow(FLOW, draft=True)
 async def store_step(req: Request) -> list[Reply]:
     """One answer in the add or edit conversation; a wrong one is asked again."""
     state = req.state
