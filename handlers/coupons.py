@@ -30,7 +30,7 @@ from handlers.core import (
     keyboard_rows,
 )
 from handlers.deals import seller_refusal
-from handlers.format import local_date
+from handlers.format import LABEL_MAX, local_date, short_label
 from handlers.i18n import Translator
 from handlers.router import Request, Router
 from services.catalog import Bilingual
@@ -166,7 +166,7 @@ async def storefront_coupons(req: Request, merchant_id: int) -> tuple[list[str],
             if total is not None else ""
         lines.append(t("coupon-storefront-line", terms=words,
                        days=str(template.terms.valid_days), left=left))
-        buttons.append(Button(t("coupon-claim-button", terms=words)[:60],
+        buttons.append(Button(short_label(t("coupon-claim-button", terms=words), LABEL_MAX),
                               data=f"cc:{template.id}"))
     return lines, buttons
 

@@ -38,7 +38,13 @@ from handlers.core import (
     Text,
     keyboard_rows,
 )
-from handlers.format import category_label, discount_text, local_date
+from handlers.format import (
+    BUTTON_TITLE_MAX,
+    category_label,
+    discount_text,
+    local_date,
+    short_label,
+)
 from handlers.i18n import Translator
 from handlers.links import deal_payload, start_link
 from handlers.router import Request, Router
@@ -471,8 +477,9 @@ async def _deals_page(req: Request, offset: int) -> list[Reply]:
                        price=format_money(deal.price, deal.currency, t.lang),
                        sold=deal.paid_units, left=_stock_text(t, deal),
                        until=local_date(deal.valid_until, req.user.timezone)))
-        buttons.append(Button(str(number), data=f"dm:{deal.id}"))
-    rows = list(keyboard_rows(buttons, 5))
+        label = short_label(deal.title.get(req.lang), BUTTON_TITLE_MAX)
+        buttons.append(Button(f"{number}. {label}", data=f"dm:{deal.id}"))
+    rows = list(keyboard_rows(buttons, 1))
     nav: list[Button] = []
     if offset > 0:
         nav.append(Button(t("page-prev"), data=f"dl:{max(0, offset - PAGE)}"))

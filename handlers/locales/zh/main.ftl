@@ -95,17 +95,21 @@ deal-gone = 抱歉，这个优惠已经下架了。
 error-generic = 抱歉，出了点问题，请稍后再试。你的数据没有丢失。
 search-none = 没有找到与「{ $query }」相关的优惠。换个词试试，或看看这些分类：
 search-found = 找到 { $count } 个「{ $query }」优惠（第 { $page }/{ $pages } 页）：
+search-found-all = 全部 { $count } 个优惠（第 { $page }/{ $pages } 页）：
 result-line = { $number }. { $title } — { $merchant }
     { $price }（原价 { $original }，{ $discount }）
 result-distance = 📍 距你 { $distance }
 search-found-near = 找到 { $count } 个 { $radius } 内的「{ $query }」优惠（第 { $page }/{ $pages } 页）：
+search-found-near-all = { $radius } 内全部 { $count } 个优惠（第 { $page }/{ $pages } 页）：
 search-none-near = { $radius } 内没有「{ $query }」的优惠。扩大范围看看，或换个分类：
+search-none-near-all = { $radius } 内没有优惠。扩大范围看看，或换个分类：
 search-found-place = 找到 { $count } 个{ $radius }的「{ $query }」优惠（第 { $page }/{ $pages } 页）：
+search-found-place-all = { $radius }全部 { $count } 个优惠（第 { $page }/{ $pages } 页）：
 radius-of-place = { $place } { $radius } 内
 near-usage = 告诉我你在哪儿，例如：/near 万达 或 /near 罗星塔
 place-unknown = 我还不认识「{ $name }」。可以直接发送位置，或换个地名试试（商场、地标、地铁站）。
 place-did-you-mean = 我不认识「{ $name }」，你是说：
-search-anything = 全部
+
 use-last-location = 📍 用上次的位置（{ $hours } 小时前）
 search-wider = 🔭 看看更远的
 ranking-reason = ✨ 你常选{ $category }，相关优惠排在前面
@@ -117,6 +121,7 @@ sort-popular = 人气
 open-now-on = 🕒 只看营业中
 open-now-off = 🕒 显示全部（含休息中）
 search-none-open = 现在没有营业中的「{ $query }」优惠。
+search-none-open-all = 现在没有营业中门店的优惠。
 store-open = 营业中
 store-closed = 休息中
 search-nearby-categories = 附近有这些分类的优惠：
@@ -340,7 +345,8 @@ store-unknown-place = 我不认识这个地点。你是不是想找：{ $names }
 store-bad-hours = 看不懂这个营业时间。请写成 10:00-22:00，每天不同时加上星期：Mon-Fri 09:00-18:00; Sat 10:00-16:00。
 store-summary = 🏬 { $name }
     { $address }
-    🕒 { $hours } · 📞 { $phone }
+store-hours = 🕒 { $hours }
+store-phone = 📞 { $phone }
 store-save = ✅ 保存门店
 store-saved = ✅「{ $name }」已保存，优惠券现在可以在这里核销。
 store-cancelled = 已取消，没有添加门店。
