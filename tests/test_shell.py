@@ -110,3 +110,25 @@ def test_the_push_journey_script_from_poster_to_a_deferred_push(tmp_path: Path) 
     night, morning = out.split("» /later 11h")[1].split("» /later 9h")
     assert "一人食火锅套餐，¥88" not in night  # 23:02 in Shanghai: quiet hours
     assert "一人食火锅套餐，¥88" in morning and "延后（免打扰 / 常用时段）1" in morning
+
+
+def test_notices_to_other_users_are_addressed_by_name_in_the_shells_language(
+        tmp_path: Path) -> None:
+    """An admin told of an application, a shopper told their code was used in a later
+    script: "→ to admin:" in English, not "→ to 582622326:" in Chinese."""
+    apply = "/merchant\nNoodle Lab\n#4\n13800138000\n-\n#1\n"
+    result = run_shell(tmp_path, apply, "--lang", "en")
+    assert result.returncode == 0, result.stderr
+    told = result.stdout.split("→ to ", 1)[1]
+    assert told.startswith("admin:\n🆕 Merchant application from guest:")
+    assert "[1] ✅ Approve" in told
+
+    buy = "/as Mei\n/location 26.0 119.45\nhotpot\n#1\n#1\n#1\n#1\n"
+    first = run_shell(tmp_path, buy, "--lang", "en", "--files", "files")
+    assert first.returncode == 0, first.stderr
+    [qr] = list((tmp_path / "files").glob("*code-*.png"))
+    code = qr.stem.split("code-")[1]
+    second = run_shell(tmp_path, f"/as chuanwei-chuanchuan-staff\n/redeem {code}\n#1\n",
+                       "--lang", "en")
+    assert second.returncode == 0, second.stderr
+    assert "→ to Mei:" in second.stdout and "How was your visit?" in second.stdout
