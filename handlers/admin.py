@@ -33,7 +33,7 @@ from handlers.core import (
     Reply,
     SendText,
 )
-from handlers.format import category_label, local_date, local_datetime
+from handlers.format import LABEL_MAX, category_label, local_date, local_datetime, short_label
 from handlers.i18n import Translator, language_of
 from handlers.merchant import decision_buttons
 from handlers.router import Request, Router
@@ -263,7 +263,7 @@ def _merchant_rows(t: Translator, page: MerchantPage, first: int,
     rows: list[tuple[Button, ...]] = []
     for number, line in enumerate(page.items, start=first):
         label = f"{number}. {_name(line.view, t.lang)}"
-        rows.append((Button(label[:60], data=f"pav:{line.id}:{back}"),))
+        rows.append((Button(short_label(label, LABEL_MAX), data=f"pav:{line.id}:{back}"),))
     return rows
 
 
@@ -324,7 +324,7 @@ def _page_text(req: Request, details: MerchantDetails) -> str:
         "🏪 " + " / ".join(dict.fromkeys(names)) if names else f"🏪 #{view.id}",
         t("admin-page-status", status=_status(t, view.status),
           category=category_label(lang, view.category), slug=details.slug),
-        t("admin-page-phone", phone=view.phone or "-"),
+        *([t("admin-page-phone", phone=view.phone)] if view.phone else []),
         t("admin-page-owner", owner=owner),
         t("admin-page-joined", date=local_date(details.created_at, req.user.timezone)),
         t("admin-page-stores", count=details.stores),

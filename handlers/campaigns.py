@@ -39,7 +39,7 @@ from typing import Any
 from handlers.common import owner_refusal, stale_replies
 from handlers.core import Button, ButtonPress, Command, Reply, SendText, Text, keyboard_rows
 from handlers.dates import time_reader
-from handlers.format import category_label, local_datetime
+from handlers.format import category_label, local_datetime, short_label
 from handlers.i18n import Translator
 from handlers.router import Request, Router
 from services.campaigns import (
@@ -111,10 +111,6 @@ def _number(text: str) -> int | None:
     return int(text) if text.isascii() and text.isdigit() and len(text) <= 12 else None
 
 
-def _short(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def _distance(metres: int) -> str:
     return f"{metres // 1000} km" if metres % 1000 == 0 else format_distance(metres)
 
@@ -148,7 +144,7 @@ def _schedule_words(t: Translator, view: CampaignView, timezone: str) -> str:
 
 
 def _offer_label(t: Translator, offer: Promotable) -> str:
-    title = _short(offer.title.get(t.lang) or t("campaign-untitled", number=str(offer.id)),
+    title = short_label(offer.title.get(t.lang) or t("campaign-untitled", number=str(offer.id)),
                    BUTTON_TITLE_MAX)
     if offer.kind == "coupon":
         return t("campaign-offer-coupon", title=title)
@@ -189,7 +185,7 @@ async def _campaign_list(req: Request) -> list[Reply]:
     lines = [t("campaign-list-title", count=len(views))]
     buttons: list[Button] = []
     for view in views:
-        offer = _short(view.offer.get(req.lang) or t("campaign-offer-gone"), LIST_TITLE_MAX)
+        offer = short_label(view.offer.get(req.lang) or t("campaign-offer-gone"), LIST_TITLE_MAX)
         lines.append(t(
             "campaign-list-line", number=str(view.id), offer=offer,
             audience=_audience_words(t, view.audience, view.radius_m, view.category),
@@ -377,7 +373,7 @@ async def _after_audience(req: Request, data: dict[str, Any]) -> list[Reply]:
     return await _ask(req, "radius" if data["audience"] == "nearby" else "when", data)
 
 
-@router.flow(FLOW)
+@router.flow(FLOW, draft=True)
 async def campaign_step(req: Request) -> list[Reply]:
     """A typed answer at the step the owner is at."""
     state = req.state

@@ -34,7 +34,7 @@ from handlers.core import (
     Text,
 )
 from handlers.coupons import terms_text
-from handlers.format import local_date, local_time
+from handlers.format import LABEL_MAX, local_date, local_time, short_label
 from handlers.i18n import Translator, language_of
 from handlers.router import App, Request, Router
 from nlu.numbers import read_quantity
@@ -259,14 +259,15 @@ async def change_coupon(req: Request) -> list[Reply]:
     assert order is not None
     rows: list[tuple[Button, ...]] = []
     if choices.current is not None:
-        rows.append((Button(t("order-coupon-option-current",
-                              terms=terms_text(t, choices.current.terms))[:60],
+        rows.append((Button(short_label(t("order-coupon-option-current",
+                              terms=terms_text(t, choices.current.terms)), LABEL_MAX),
                             data=f"chc:{order.id}:{choices.current.id}"),))
     for option in choices.others[:8]:
         label = t("order-coupon-option", terms=terms_text(t, option.coupon.terms),
                   saving=format_money(option.discount, order.currency, req.lang)) \
             if option.discount else terms_text(t, option.coupon.terms)
-        rows.append((Button(label[:60], data=f"chc:{order.id}:{option.coupon.id}"),))
+        rows.append((Button(short_label(label, LABEL_MAX),
+                            data=f"chc:{order.id}:{option.coupon.id}"),))
     if choices.current is not None:
         rows.append((Button(t("order-coupon-none"), data=f"chc:{order.id}:0"),))
     if not choices.others and choices.current is None:

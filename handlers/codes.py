@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from handlers.common import stale_replies
 from handlers.core import Button, Reply, SendPhoto, SendText
-from handlers.format import local_date, local_datetime
+from handlers.format import local_date, local_datetime, short_label
 from handlers.router import Request, Router
 from services.codes import CodeView, format_code, get_code, list_codes, qr_payload, qr_png
 from services.money import format_money
@@ -38,7 +38,7 @@ async def my_codes(req: Request) -> Reply:
     lines = [t("codes-title", count=len(codes))] + [_line(req, c) for c in codes]
     usable = [c for c in codes if c.usable][:CODE_BUTTONS]
     buttons = tuple(
-        (Button(f"🎫 {format_code(c.code)} · {c.deal_title.get(req.lang)[:20]}",
+        (Button(f"🎫 {format_code(c.code)} · {short_label(c.deal_title.get(req.lang), 20)}",
                 data=f"mc:{c.id}"),)
         for c in usable
     )

@@ -7,6 +7,7 @@ knows about any Telegram library, so one conversation runs unchanged on all of t
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 CALLBACK_DATA_MAX_BYTES = 64  # Telegram's limit for inline button data
@@ -319,12 +320,16 @@ def keyboard_rows(buttons: list[Button], per_row: int = 1) -> Buttons:
 def parse_command(text: str, bot_username: str | None = None) -> Command | None:
     """`/Start@o2o_bot payload` -> Command("start", "payload"); None if not a command.
 
+    The command itself is read NFKC-normalised, so `／ｓｔａｒｔ` typed with a Chinese
+    input method (full-width letters) is /start too; its arguments are kept as typed.
     A command addressed to another bot (`/start@other_bot`) is not ours: None.
     """
-    if not text.startswith("/") or len(text) < 2:
+    text = text.lstrip()
+    head, args = [*text.split(maxsplit=1), ""][:2] if text else ("", "")
+    head = unicodedata.normalize("NFKC", head)
+    if not head.startswith("/") or len(head) < 2:
         return None
-    head, _, args = text[1:].partition(" ")
-    name, _, target = head.partition("@")
+    name, _, target = head[1:].partition("@")
     if target and bot_username and target.lower() != bot_username.lower():
         return None
     name = name.strip().lower()

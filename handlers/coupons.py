@@ -35,7 +35,7 @@ from handlers.core import (
     keyboard_rows,
 )
 from handlers.deals import seller_refusal
-from handlers.format import local_date
+from handlers.format import LABEL_MAX, local_date, short_label
 from handlers.i18n import Translator
 from handlers.router import Request, Router
 from services.catalog import Bilingual
@@ -173,7 +173,7 @@ async def storefront_coupons(req: Request, merchant_id: int) -> tuple[list[str],
             if total is not None else ""
         lines.append(t("coupon-storefront-line", terms=words,
                        days=str(template.terms.valid_days), left=left))
-        buttons.append(Button(t("coupon-claim-button", terms=words)[:60],
+        buttons.append(Button(short_label(t("coupon-claim-button", terms=words), LABEL_MAX),
                               data=f"cc:{template.id}"))
     return lines, buttons
 
@@ -471,7 +471,7 @@ async def _check(req: Request, data: dict[str, Any], *, confirmed: bool) -> list
     return await _publish(req, data)
 
 
-@router.flow(FLOW)
+@router.flow(FLOW, draft=True)
 async def new_coupon_step(req: Request) -> list[Reply]:
     """A typed answer at the step the owner is at."""
     state, event = req.state, req.incoming.event

@@ -39,7 +39,13 @@ from handlers.core import (
     keyboard_rows,
 )
 from handlers.dates import time_reader
-from handlers.format import category_label, discount_text, local_date
+from handlers.format import (
+    BUTTON_TITLE_MAX,
+    category_label,
+    discount_text,
+    local_date,
+    short_label,
+)
 from handlers.i18n import Translator
 from handlers.links import deal_payload, start_link
 from handlers.router import Request, Router
@@ -205,7 +211,7 @@ def _draft_of(data: dict[str, Any]) -> DealDraft | None:
         return None
 
 
-@router.flow(FLOW)
+@router.flow(FLOW, draft=True)
 async def newdeal_step(req: Request) -> list[Reply]:
     """A typed answer (or a photo) at the step the owner is at."""
     state = req.state
@@ -472,8 +478,9 @@ async def _deals_page(req: Request, offset: int) -> list[Reply]:
                        price=format_money(deal.price, deal.currency, t.lang),
                        sold=deal.paid_units, left=_stock_text(t, deal),
                        until=local_date(deal.valid_until, req.user.timezone)))
-        buttons.append(Button(str(number), data=f"dm:{deal.id}"))
-    rows = list(keyboard_rows(buttons, 5))
+        label = short_label(deal.title.get(req.lang), BUTTON_TITLE_MAX)
+        buttons.append(Button(f"{number}. {label}", data=f"dm:{deal.id}"))
+    rows = list(keyboard_rows(buttons, 1))
     nav: list[Button] = []
     if offset > 0:
         nav.append(Button(t("page-prev"), data=f"dl:{max(0, offset - PAGE)}"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -61,11 +62,43 @@ def result_line(t: Translator, number: int, deal: DealSummary) -> str:
     return line
 
 
+BUTTON_TITLE_MAX = 28  # a title on a button: about what a phone shows on one line
+LABEL_MAX = 60  # a whole button label (a coupon's terms, a merchant's name and number)
+_TRAILING = " \t,.;:·、，。；：&+-—/|（(【[「"  # not worth keeping before the ellipsis
+
+
+def _joins_previous(char: str) -> bool:
+    """A combining mark, a variation selector or a zero-width joiner: a cut before it
+    would break the character (or emoji) before it."""
+    return bool(unicodedata.combining(char)) or char in "\u200d\ufe0e\ufe0f" or (
+        "\U0001f3fb" <= char <= "\U0001f3ff")  # skin tones
+
+
+def short_label(text: str, limit: int) -> str:
+    """`text` in at most `limit` characters for a button: whole when it fits, else cut
+    at the last word boundary (for text written with spaces) or between two characters
+    (Chinese), never inside a word, emoji or accented letter, and ended with "…".
+
+    "Hotpot set for two, weekends too" at 28 -> "Hotpot set for two…".
+    """
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = limit - 1  # room for the ellipsis
+    while cut > 0 and (_joins_previous(text[cut]) or text[cut - 1] == "\u200d"):
+        cut -= 1
+    head = text[:cut]
+    if text[cut] != " " and " " in head:
+        word_start = head.rindex(" ")
+        # Only when the words kept say enough; one long word is cut between letters.
+        if word_start >= cut // 2:
+            head = head[:word_start]
+    return head.rstrip(_TRAILING) + "…"
+
+
 def result_button_text(t: Translator, number: int, deal: DealSummary) -> str:
     """The short label of a result's button."""
-    title = deal.title.get(t.lang)
-    if len(title) > 28:
-        title = title[:27] + "…"
+    title = short_label(deal.title.get(t.lang), BUTTON_TITLE_MAX)
     return f"{number}. {title} {format_money(deal.price, deal.currency, t.lang)}"
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from fluent.runtime import FluentBundle, FluentResource
+from fluent.runtime.types import fluent_number
 
 LOCALES_DIR = Path(__file__).parent / "locales"
 LANGUAGES = ("zh", "en")
@@ -68,10 +69,22 @@ class Catalog:
         message = self.bundle.get_message(key)
         if message.value is None:
             return None
-        text, errors = self.bundle.format_pattern(message.value, dict(args or {}))
+        text, errors = self.bundle.format_pattern(message.value, _fluent_args(args))
         if errors:
             log.warning("translation %s/%s: %s", self.lang, key, errors)
         return text
+
+
+def _fluent_args(args: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The variables as Fluent should see them: a whole number written as text ("12",
+    as many handlers pass counts) becomes a number, so plural variants (`[one]`) are
+    chosen by it; it is shown exactly as written (no digit grouping)."""
+    return {
+        name: fluent_number(int(value), useGrouping=False)
+        if isinstance(value, str) and value.isascii() and value.isdigit()
+        and str(int(value)) == value else value
+        for name, value in (args or {}).items()
+    }
 
 
 @cache

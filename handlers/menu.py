@@ -51,10 +51,7 @@ async def search_prompt(req: Request) -> Reply:
 
 async def nearby_prompt(req: Request) -> Reply:
     t = req.t
-    return SendText(
-        t("nearby-prompt"),
-        keyboard=share_location_keyboard(t),
-    )
+    return SendText(t("nearby-prompt"), keyboard=share_location_keyboard(t))
 
 
 @router.command("following")

@@ -44,7 +44,7 @@ async def merchant_command(req: Request) -> list[Reply]:
     return [SendText(t("merchant-intro") + "\n\n" + t("merchant-ask-name"))]
 
 
-@router.flow(FLOW)
+@router.flow(FLOW, draft=True)
 async def merchant_step(req: Request) -> list[Reply]:
     """A typed answer to the step the applicant is at; wrong answers are asked again."""
     t, state = req.t, req.state

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from handlers.core import (
@@ -135,6 +135,7 @@ class Router:
         self.commands: dict[str, Handler] = {}
         self.buttons: dict[str, Handler] = {}
         self.flows: dict[str, Handler] = {}
+        self.drafts: set[str] = set()  # flows that collect a draft (see `flow`)
         self.singles: dict[str, Handler] = {}
 
     def _register(self, table: dict[str, Handler], *keys: str) -> Callable[[Handler], Handler]:
@@ -155,8 +156,15 @@ class Router:
         """Handle presses of buttons whose data is `prefix` or starts with `prefix:`."""
         return self._register(self.buttons, prefix)
 
-    def flow(self, name: str) -> Callable[[Handler], Handler]:
-        """Handle text and locations from users who are inside flow `name`."""
+    def flow(self, name: str, *, draft: bool = False) -> Callable[[Handler], Handler]:
+        """Handle text and locations from users who are inside flow `name`.
+
+        `draft`: the flow collects several answers (a deal, a store, an application).
+        Another command keeps such a flow, to be resumed with the next answer, and the
+        user is told so; a command ends any other flow (a single pending question).
+        """
+        if draft:
+            self.drafts.add(name)
         return self._register(self.flows, name)
 
     def on(self, kind: str) -> Callable[[Handler], Handler]:
@@ -175,6 +183,7 @@ class Router:
         ):
             for key, fn in theirs.items():
                 self._register(mine, key)(fn)
+        self.drafts |= other.drafts
 
 
 def _as_list(result: Result) -> list[Reply]:
@@ -216,6 +225,53 @@ def _pick(router: Router, req: Request) -> Handler | None:
     return None  # pragma: no cover - every event kind is matched above
 
 
+CANCEL = "cancel"  # the command that leaves a flow, and says so itself
+
+
+def _same_step(a: FlowState, b: FlowState) -> bool:
+    return (a.flow, a.step, a.data) == (b.flow, b.step, b.data)
+
+
+def _with_cancel_hint(t: Translator, replies: list[Reply]) -> list[Reply]:
+    """A flow asked its step again after input it could not use: the question ends with
+    a line saying that /cancel leaves (on the last text, above its buttons), unless the
+    question says so already."""
+    hint = t("flow-cancel-hint")
+    for i in range(len(replies) - 1, -1, -1):
+        reply = replies[i]
+        if isinstance(reply, SendText):
+            if "/cancel" in reply.text:
+                return replies
+            replies[i] = replace(reply, text=f"{reply.text}\n{hint}")
+            return replies
+    return [*replies, SendText(hint)]
+
+
+async def _after_command(req: Request, router: Router, interrupted: FlowState,
+                         replies: list[Reply]) -> list[Reply]:
+    """A command arrived in the middle of a flow: say what became of it.
+
+    A draft (see `Router.flow`) the command left alone is kept and resumes with the next
+    answer; one the command replaced (another flow started: there is one per chat) or
+    ended is gone; the user is told which. Any other flow is a single pending question,
+    which the command ends: nothing typed is lost.
+    """
+    event = req.incoming.event
+    if isinstance(event, Command) and event.name == CANCEL:
+        return replies
+    now = await get_state(req.db, req.chat_id, req.incoming.sender.id, req.now())
+    kept = now is not None and _same_step(now, interrupted)
+    t = req.t
+    if interrupted.flow not in router.drafts:
+        if kept:
+            await clear_state(req.db, req.chat_id, req.incoming.sender.id)
+        return replies
+    what = t(f"flow-draft-{interrupted.flow}")
+    if kept:
+        return [*replies, SendText(t("flow-draft-kept", draft=what))]
+    return [SendText(t("flow-draft-dropped", draft=what)), *replies]
+
+
 async def dispatch(app: App, router: Router, incoming: Incoming) -> list[Reply]:
     """Handle one event and return the replies to carry out, in order."""
     sender = incoming.sender
@@ -233,10 +289,19 @@ async def dispatch(app: App, router: Router, incoming: Incoming) -> list[Reply]:
         )
         lang = user.language or lang
         req = Request(app, incoming, user, lang)
+        interrupted: FlowState | None = None  # the flow a command arrives in the middle of
         if isinstance(incoming.event, Text | Location | ButtonPress | Photo | Document):
             req.state = await get_state(app.db, incoming.chat_id, sender.id, app.clock())
+        elif isinstance(incoming.event, Command):
+            interrupted = await get_state(app.db, incoming.chat_id, sender.id, app.clock())
         handler = _pick(router, req)
+        asked = req.state
         replies = _as_list(await handler(req)) if handler else []
+        if asked is not None and req.state is asked and handler is router.flows.get(asked.flow):
+            # The flow's handler neither moved on nor left: it asked its question again.
+            replies = _with_cancel_hint(req.t, replies)
+        if interrupted is not None:
+            replies = await _after_command(req, router, interrupted, replies)
     except Exception:
         log.exception("handler failed for update %s", incoming.update_id)
         fallback = router.singles.get("error")

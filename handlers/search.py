@@ -42,6 +42,7 @@ from handlers.core import (
 )
 from handlers.coupons import follow_text
 from handlers.format import category_label, deal_card_text, result_button_text, result_line
+from handlers.i18n import Translator
 from handlers.links import deal_payload, start_link
 from handlers.menu import category_buttons, stale_button
 from handlers.router import Request, Router
@@ -78,6 +79,12 @@ LOCATION_FRESH = timedelta(hours=3)  # older locations are not used silently
 SORT_BUTTONS = ("nearest", "cheapest", "biggest_discount", "best_rated", "popular")
 
 
+def _heading(t: Translator, key: str, label: str, **args: object) -> str:
+    """A results heading: "7 deals for \"🍲 Hotpot\"", or, browsing everything (no word,
+    no category), "74 deals" from the message `<key>-all`, not "deals for \"all\""."""
+    return t(key, query=label, **args) if label else t(f"{key}-all", **args)
+
+
 def render_page(req: Request, page: SearchPage) -> tuple[str, tuple[tuple[Button, ...], ...]]:
     """The text and buttons of one page of results."""
     t = req.t
@@ -93,11 +100,11 @@ def render_page(req: Request, page: SearchPage) -> tuple[str, tuple[tuple[Button
         if query.open_now:
             rows_none: tuple[tuple[Button, ...], ...] = (
                 (Button(t("open-now-off"), data=f"op:{page.search_id}"),),)
-            return t("search-none-open", query=label or t("search-anything")), rows_none
+            return _heading(t, "search-none-open", label), rows_none
         if query.located:
             if query.near:
                 radius = t("radius-of-place", radius=radius, place=query.near)
-            text = t("search-none-near", query=label or t("search-anything"), radius=radius)
+            text = _heading(t, "search-none-near", label, radius=radius)
         else:
             text = t("search-none", query=label)
         return text, ((wider,) if wider else ()) + category_buttons(req.lang)
@@ -109,8 +116,8 @@ def render_page(req: Request, page: SearchPage) -> tuple[str, tuple[tuple[Button
     key = "search-found-near" if query.located else "search-found"
     if query.near:
         key, radius = "search-found-place", t("radius-of-place", radius=radius, place=query.near)
-    lines = [t(key, count=page.total, query=label or t("search-anything"), radius=radius,
-               page=str(page.page + 1), pages=str(page.pages)), *reason]
+    lines = [_heading(t, key, label, count=page.total, radius=radius,
+                      page=page.page + 1, pages=page.pages), *reason]
     rows: list[tuple[Button, ...]] = []
     first = page.page * page.page_size + 1
     for number, deal in enumerate(page.items, start=first):
@@ -243,7 +250,7 @@ async def location(req: Request) -> Reply | None:
     if event.update:
         return None
     if not remembered:
-        return SendText(t("location-invalid"))
+        return SendText(t("location-invalid"), keyboard=share_location_keyboard(t))
     here = {"lat": round(event.lat, 3), "lon": round(event.lon, 3)}
     waiting = await latest_search(req.db, req.user.id,
                                   req.now() - req.app.options.conversation_ttl)

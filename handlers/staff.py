@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from handlers.common import stale_replies
 from handlers.core import Button, Command, Reply, SendText
-from handlers.format import local_date
+from handlers.format import local_date, short_label
 from handlers.links import staff_payload, start_link
 from handlers.router import Request, Router
 from services.staff import (
@@ -50,7 +50,7 @@ async def staff_list(req: Request) -> list[Reply]:
         lines.append(t("staff-line", name=person.name, role=role,
                        since=local_date(person.since, req.user.timezone)))
         if person.role != "owner":
-            rows.append((Button(t("staff-remove", name=person.name[:20]),
+            rows.append((Button(t("staff-remove", name=short_label(person.name, 20)),
                                 data=f"sr:{person.user_id}"),))
     rows.append((Button(t("staff-invite-button"), data="si"),))
     return [SendText("\n".join(lines), buttons=tuple(rows))]

@@ -34,6 +34,7 @@ from handlers.core import (
     SendVenue,
     Text,
 )
+from handlers.i18n import Translator
 from handlers.router import Request, Router
 from services.catalog import StoreView
 from services.conversations import FlowState
@@ -148,7 +149,7 @@ async def _check_answer(req: Request, field: str) -> dict[str, object] | str:
     return {"phone": phone} if phone is not None else t("merchant-bad-phone")
 
 
-@router.flow(FLOW)
+@router.flow(FLOW, draft=True)
 async def store_step(req: Request) -> list[Reply]:
     """One answer in the add or edit conversation; a wrong one is asked again."""
     state = req.state
@@ -182,10 +183,21 @@ async def store_step(req: Request) -> list[Reply]:
     return replies
 
 
+def _store_text(t: Translator, name: str, address: str, hours: str | None,
+                phone: str | None) -> str:
+    """Name, address, and a line of opening hours and phone; what the store does not
+    have is left out (no "📞 -")."""
+    details = [t("store-hours", hours=hours) if hours else "",
+               t("store-phone", phone=phone) if phone else ""]
+    line = " · ".join(d for d in details if d)
+    text = t("store-summary", name=name, address=address)
+    return f"{text}\n{line}" if line else text
+
+
 def _card(req: Request, data: dict[str, object], header: str, buttons: Buttons) -> list[Reply]:
     """The store on the map, then its details under `header` with `buttons`."""
-    text = req.t("store-summary", name=str(data["name"]), address=str(data["address"]),
-                 hours=str(data.get("hours") or "-"), phone=str(data.get("phone") or "-"))
+    text = _store_text(req.t, str(data["name"]), str(data["address"]),
+                       str(data.get("hours") or ""), str(data.get("phone") or ""))
     return [
         SendVenue(float(data["lat"]), float(data["lon"]),  # type: ignore[arg-type]
                   str(data["name"]), str(data["address"])),
@@ -333,8 +345,7 @@ async def edit_save(req: Request) -> list[Reply]:
     if saved is None:
         return await _refused(req)
     name, address = saved.name.get(req.lang), saved.address.get(req.lang)
-    text = t("store-summary", name=name, address=address, hours=saved.opening_hours or "-",
-             phone=saved.phone or "-")
+    text = _store_text(t, name, address, saved.opening_hours, saved.phone)
     return [SendVenue(saved.lat, saved.lon, name, address),
             SendText(t("store-edit-saved", name=name) + "\n" + text, remove_keyboard=True)]
 

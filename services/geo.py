@@ -4,6 +4,8 @@ to the radius query that uses it, and is re-exported here for the layers above."
 
 from __future__ import annotations
 
+import math
+
 from storage.geo import EARTH_RADIUS_M, BoundingBox, bounding_box, haversine_m
 
 __all__ = ["EARTH_RADIUS_M", "BoundingBox", "bounding_box", "format_distance", "haversine_m"]
@@ -12,10 +14,15 @@ __all__ = ["EARTH_RADIUS_M", "BoundingBox", "bounding_box", "format_distance", "
 def format_distance(metres: float) -> str:
     """"350 m" under a kilometre (to 10 m), "1.2 km" above, "12 km" from 10 km on.
 
-    The same in Chinese and English: it is how Chinese apps write distances too.
+    Always rounded up to the precision shown, never down: radius filters count exact
+    metres, so a place 1,030 m away, outside "within 1.0 km", reads "1.1 km", not
+    "1.0 km", and whatever reads "1.0 km" is within it. The same in Chinese and English:
+    it is how Chinese apps write distances too.
     """
-    rounded = max(10, round(metres / 10.0) * 10)
-    if rounded < 1000:
-        return f"{rounded} m"
-    km = metres / 1000
-    return f"{km:.1f} km" if km < 9.95 else f"{km:.0f} km"
+    tens = max(1, math.ceil(metres / 10))
+    if tens < 100:
+        return f"{tens * 10} m"
+    tenths = math.ceil(metres / 100)
+    if tenths < 100:
+        return f"{tenths / 10:.1f} km"
+    return f"{math.ceil(metres / 1000)} km"

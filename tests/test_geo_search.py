@@ -25,8 +25,11 @@ def test_known_distances() -> None:
     assert haversine_m(89.999, 0, 89.999, 180) == pytest.approx(222.4, rel=0.01)
 
 
+# Rounded up to what is shown (1234 m read "1.2 km" and 12,345 m "12 km" before a radius
+# of "1.0 km" was seen to leave out a place shown "1.0 km" away): never nearer than it is.
 @pytest.mark.parametrize("metres,text", [(0, "10 m"), (348, "350 m"), (995, "1.0 km"),
-                                         (1234, "1.2 km"), (12_345, "12 km")])
+                                         (1000, "1.0 km"), (1030, "1.1 km"),
+                                         (1234, "1.3 km"), (12_345, "13 km")])
 def test_distances_read_like_a_map_app(metres: float, text: str) -> None:
     assert format_distance(metres) == text
 

@@ -45,7 +45,11 @@ def test_button_data_over_64_bytes_is_refused_at_once() -> None:
     "text,expected",
     [("/start", Command("start")), ("/Start@o2o_bot shop_abc", Command("start", "shop_abc")),
      ("/start@other_bot", None), ("hello", None), ("/", None), ("/ spaced", None),
-     ("/redeem  7QH4-K2MX ", Command("redeem", "7QH4-K2MX"))],
+     ("/redeem  7QH4-K2MX ", Command("redeem", "7QH4-K2MX")),
+     # Full-width, as a Chinese input method types it; the arguments stay as typed.
+     ("／ｓｔａｒｔ", Command("start")),
+     ("／ｎｅａｒ　万达（马尾）", Command("near", "万达（马尾）")),
+     ("／ｓｔａｒｔ＠ｏｔｈｅｒ_ｂｏｔ", None)],
 )
 def test_commands_are_recognised(text: str, expected: Command | None) -> None:
     assert parse_command(text, bot_username="o2o_bot") == expected

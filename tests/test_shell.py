@@ -128,3 +128,25 @@ def test_a_campaign_whose_window_passed_before_a_restart_is_missed_and_the_owner
     assert "推送 #1 没有发出" in told
     assert "#1 一人食火锅套餐 · 全部粉丝 · 2026-11-25 12:00 · 已错过" in listed
     assert "待发送" not in listed
+
+
+def test_notices_to_other_users_are_addressed_by_name_in_the_shells_language(
+        tmp_path: Path) -> None:
+    """An admin told of an application, a shopper told their code was used in a later
+    script: "→ to admin:" in English, not "→ to 582622326:" in Chinese."""
+    apply = "/merchant\nNoodle Lab\n#4\n13800138000\n-\n#1\n"
+    result = run_shell(tmp_path, apply, "--lang", "en")
+    assert result.returncode == 0, result.stderr
+    told = result.stdout.split("→ to ", 1)[1]
+    assert told.startswith("admin:\n🆕 Merchant application from guest:")
+    assert "[1] ✅ Approve" in told
+
+    buy = "/as Mei\n/location 26.0 119.45\nhotpot\n#1\n#1\n#1\n#1\n"
+    first = run_shell(tmp_path, buy, "--lang", "en", "--files", "files")
+    assert first.returncode == 0, first.stderr
+    [qr] = list((tmp_path / "files").glob("*code-*.png"))
+    code = qr.stem.split("code-")[1]
+    second = run_shell(tmp_path, f"/as chuanwei-chuanchuan-staff\n/redeem {code}\n#1\n",
+                       "--lang", "en")
+    assert second.returncode == 0, second.stderr
+    assert "→ to Mei:" in second.stdout and "How was your visit?" in second.stdout

@@ -175,7 +175,8 @@ async def test_a_bad_phone_is_asked_again_and_a_dash_removes_it(app: App) -> Non
     await me.say("call me maybe")
     assert "这不像电话号码" in me.texts and "新电话" in me.texts
     await me.say("-")
-    assert "📞 -" in me.texts
+    assert "📞" not in me.texts  # no phone: no phone line (was "📞 -")
+    assert "🕒 11:00-23:00" in me.texts  # the rest of the line stays
     await me.press("保存修改")
     assert "已更新" in me.texts
     assert (await _stored(app, store_id)).phone is None

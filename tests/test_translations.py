@@ -67,3 +67,72 @@ def test_variables_are_filled_in_without_bidi_marks() -> None:
     text = t("en", "start-greeting", name="Ann")
     assert text.startswith("Hi Ann!")
     assert "\u2068" not in text
+
+
+# Variables that hold something other than a count (a name, an amount, an id shown as
+# "#12"), so no noun agrees with them.
+NOT_COUNTS = {"number", "merchant", "campaign", "field", "kind", "amount", "name", "title",
+              "draft"}
+# Verbs that agree with a count, singular -> plural.
+VERBS = {"is": "are", "was": "were", "has": "have"}
+# After these, the next word is not what is counted ("2 per person", "1 of them").
+NOT_BEFORE_NOUN = {"on", "of", "to", "in", "at", "per", "a", "an", "for", "from", "with", "by",
+                   "and", "or", *VERBS, *VERBS.values()}
+
+
+def _variables(node: object, found: set[str]) -> set[str]:
+    from fluent.syntax import ast as fast
+
+    if isinstance(node, fast.VariableReference):
+        found.add(node.id.name)
+    if isinstance(node, fast.BaseNode):
+        for value in vars(node).values():
+            for child in value if isinstance(value, list) else [value]:
+                _variables(child, found)
+    return found
+
+
+def _after(number: int, text: str) -> list[tuple[str, ...]]:
+    """The (up to) two words after each free-standing `number` in `text`."""
+    pattern = rf"(?<![\w#.,¥$/:+-]){number} ([A-Za-z]+)(?: ([A-Za-z]+))?"
+    return [tuple(w for w in m.groups() if w) for m in re.finditer(pattern, text)]
+
+
+def test_every_english_count_agrees_with_its_noun_for_1_and_2() -> None:
+    """"1 deal", "2 deals", "1 code was", never "1 deals" or "2 day": each English
+    message is rendered with each count at 1 and at 2, and the words after the number
+    must change where English changes them (a noun that also appears with an -s in
+    the catalog, or a verb such as was/were)."""
+    from fluent.syntax import FluentParser
+    from fluent.syntax import ast as fast
+
+    catalog = Catalog("en")
+    sources = sorted((ROOT / "handlers/locales/en").glob("*.ftl"))
+    words = {w.lower() for path in sources for w in re.findall(r"[A-Za-z]+", path.read_text())}
+    wrong = []
+    for path in sources:
+        for entry in FluentParser().parse(path.read_text(encoding="utf-8")).body:
+            if not isinstance(entry, fast.Message):
+                continue
+            variables = _variables(entry, set())
+            for name in sorted(variables - NOT_COUNTS):
+                rendered = {}
+                for n in (1, 2):
+                    args = {v: "‹x›" for v in variables} | {name: n}
+                    rendered[n] = catalog.format(entry.id.name, args) or ""
+                for one, two in zip(_after(1, rendered[1]), _after(2, rendered[2]), strict=False):
+                    for w1, w2 in zip(one, two, strict=False):
+                        a, b = w1.lower(), w2.lower()
+                        verb = a in VERBS or a in VERBS.values()
+                        if a in NOT_BEFORE_NOUN and not verb:
+                            break  # "2 per person": what follows is not counted
+                        wrong_form = a == b and (
+                            verb
+                            or (a.endswith("s") and (a[:-1] in words or a[:-2] in words))
+                            or f"{a}s" in words or f"{a}es" in words)  # 2 day
+                        if wrong_form:
+                            wrong.append(f"{entry.id.name} (${name}): {rendered[1]!r} / "
+                                         f"{rendered[2]!r}")
+                        if verb:
+                            break
+    assert not wrong, "\n".join(wrong)

@@ -66,6 +66,7 @@ async def _shell(settings, args: argparse.Namespace) -> int:  # type: ignore[no-
             user=args.user,
             files_dir=Path(args.files) if args.files else None,
             echo=args.echo,
+            names=(SHELL_ADMIN,),
         )
         if args.now is not None:
             shell.clock_offset = args.now - runtime.app.clock()

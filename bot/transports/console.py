@@ -17,7 +17,8 @@ with their buttons numbered. Shell-only lines:
   # comment          ignored (a '#' followed by a space)
 
 Pictures and files the bot sends are saved under the files folder and their paths
-printed.
+printed. A message to another user (an admin told of an application) is shown under
+"→ to NAME:", written in the shell's language like everything else.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import itertools
 import re
 import sys
 from collections.abc import AsyncIterator, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
@@ -59,7 +60,7 @@ from handlers.core import (
     parse_command,
 )
 from handlers.router import dispatch
-from services.users import demo_telegram_id
+from services.users import demo_telegram_id, get_profile_by_telegram_id
 
 
 @dataclass
@@ -80,10 +81,19 @@ class ConsoleShell:
         user: str = "guest",
         files_dir: Path | None = None,
         echo: bool = False,
+        names: Iterable[str] = (),
     ) -> None:
         self.runtime = runtime
         self.out = out
         self.lang = lang or runtime.settings.default_language
+        # Everyone in this shell speaks its language, also those it has not played yet
+        # (an admin told of an application, staff told of a sale): what the bot sends
+        # them is written in it, as it is to the users played.
+        runtime.settings = runtime.settings.model_copy(update={"default_language": self.lang})
+        runtime.app.options = replace(runtime.app.options, default_language=self.lang)
+        # Users who may be written to before they are played, and who have no name in
+        # the database (the shell's admin), by their made-up Telegram id.
+        self._names = {demo_telegram_id(name): name for name in names}
         self.files_dir = files_dir or Path(runtime.settings.shell_files_dir)
         self.echo = echo
         self.users: dict[str, _ShellUser] = {}
@@ -143,6 +153,8 @@ class ConsoleShell:
         )
         replies = await dispatch(self.runtime.app, self.runtime.router, incoming)
         for reply in replies:
+            if isinstance(reply, Notify):
+                await self._meet(reply.chat_id)
             self._show(reply, self.current)
 
     async def _later(self, args: str) -> None:
@@ -183,7 +195,7 @@ class ConsoleShell:
 
     async def outbox(self, chat_id: int, replies: list[Reply]) -> int:
         """Show replies sent outside a turn (payments, jobs) to whichever user they are for."""
-        user = self._user_by_id(chat_id)
+        user = await self._meet(chat_id)
         if user is not self.current:
             self.print(f"→ to {user.sender.first_name}:")
         for reply in replies:
@@ -192,10 +204,25 @@ class ConsoleShell:
 
     async def push(self, chat_id: int, reply: Reply) -> PushOutcome:
         """Show a campaign push to the user it is for (the shell never refuses one)."""
-        user = self._user_by_id(chat_id)
+        user = await self._meet(chat_id)
         if user is not self.current:
             self.print(f"→ to {user.sender.first_name}:")
         return PushOutcome("sent", message_id=self._show(reply, user))
+
+    async def _meet(self, chat_id: int) -> _ShellUser:
+        """The user a message to `chat_id` is for, known by name when the shell can tell
+        it (a user played, one named to the shell, one the database knows), so that the
+        message reads "→ to haidilao-staff:", not "→ to 582622326:"."""
+        if any(user.sender.id == chat_id for user in self.users.values()):
+            return self._user_by_id(chat_id)
+        name = self._names.get(chat_id)
+        if name is None:
+            profile = await get_profile_by_telegram_id(self.runtime.app.db, chat_id)
+            name = profile.first_name if profile is not None and profile.first_name else None
+        if name is None or name in self.users:  # nameless, or the name is someone else's
+            return self._user_by_id(chat_id)
+        sender = Sender(id=chat_id, first_name=name, language_code=self.lang)
+        return self.users.setdefault(name, _ShellUser(sender))
 
     def _user_by_id(self, chat_id: int) -> _ShellUser:
         for user in self.users.values():

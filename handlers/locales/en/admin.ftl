@@ -65,7 +65,10 @@ admin-back-to-list = ◀ Merchants
 admin-suspend-button = ⛔ Suspend
 admin-restore-button = ♻️ Restore
 admin-suspend-confirm = Suspend "{ $name }"?
-    Its { $live } deals on sale disappear from search and can't be bought. Codes already sold still redeem at the counter. The owner is told.
+    Its { $live ->
+        [one] { $live } deal on sale disappears
+       *[other] { $live } deals on sale disappear
+    } from search and can't be bought. Codes already sold still redeem at the counter. The owner is told.
 admin-suspend-yes = ⛔ Yes, suspend
 admin-suspend-no = Cancel
 admin-suspended = ⛔ "{ $name }" is suspended: its deals are hidden and can't be bought; codes already sold still redeem. The owner was told.

@@ -32,11 +32,17 @@ campaign-ask-audience = Who should get it? Pushes only ever go to people who fol
 campaign-audience-all = 👥 All followers
 campaign-audience-nearby = 📍 Nearby followers
 campaign-audience-interest = ❤️ Into { $category }
-campaign-audience-lapsed = ⏳ Lapsed customers (no purchase in { $days } days)
+campaign-audience-lapsed = ⏳ Lapsed customers (no purchase in { $days ->
+        [one] { $days } day
+       *[other] { $days } days
+    })
 campaign-aud-all = all followers
 campaign-aud-nearby = followers within { $distance } of a store
 campaign-aud-interest = followers into { $category }
-campaign-aud-lapsed = customers with no purchase in { $days } days
+campaign-aud-lapsed = customers with no purchase in { $days ->
+        [one] { $days } day
+       *[other] { $days } days
+    }
 
 campaign-ask-radius = How close to one of your stores? Tap a distance, or type one such as 2km or 800m (100 m to { $max_km } km).
 
@@ -71,8 +77,17 @@ campaign-preview-first = Sends at: { $first }
 campaign-preview-rule = Repeats { $rule }; first run { $first }
 campaign-preview-window = Window: { $window }
 campaign-warn-unreachable = { $count } of them paused pushes or blocked the bot; they won't get it.
-campaign-warn-over_cap = On the busiest day your recurring campaigns would push { $count } times, but a follower gets at most { $cap } pushes a day: some will be skipped.
-campaign-warn-over_user_caps = { $count } followers allow fewer pushes a day than your campaigns add up to: some of them will be skipped.
+campaign-warn-over_cap = On the busiest day your recurring campaigns would push { $count ->
+        [one] { $count } time
+       *[other] { $count } times
+    }, but a follower gets at most { $cap ->
+        [one] { $cap } push
+       *[other] { $cap } pushes
+    } a day: some will be skipped.
+campaign-warn-over_user_caps = { $count ->
+        [one] { $count } follower allows
+       *[other] { $count } followers allow
+    } fewer pushes a day than your campaigns add up to: some of them will be skipped.
 campaign-warn-daily = A daily push is a lot: followers who feel spammed unfollow. Weekly usually works better.
 campaign-confirm = ✅ Confirm
 campaign-change = ✏️ Change
@@ -96,7 +111,10 @@ campaign-bad-window = The window can be 1, 3, 6 or 12 hours.
 campaign-bad-audience = Pushes only go to your followers: there is no audience outside them.
 campaign-bad-audience_unknown = Please pick one of the buttons: All followers, Nearby, Interest or Lapsed customers.
 campaign-bad-past = That time has already passed.
-campaign-bad-too_far = That is too far ahead: at most { $days } days from now.
+campaign-bad-too_far = That is too far ahead: at most { $days ->
+        [one] { $days } day
+       *[other] { $days } days
+    } from now.
 campaign-bad-schedule = I couldn't read that time.
 campaign-bad-no_time = Please say a time too, e.g. next Monday 10am or tomorrow 11:00.
 campaign-bad-not_text = Please answer with text or the buttons.

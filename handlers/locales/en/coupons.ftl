@@ -20,7 +20,10 @@ coupons-shop-button = 🏪 { $merchant }
 coupon-followed-shop = ✅ You now follow { $name }; you'll hear about new deals first.
 coupon-welcome-given = 🎁 Welcome coupon "{ $terms }" is in your wallet, valid until { $until }: /coupons
 coupon-storefront-title = 🎟 Coupons to claim:
-coupon-storefront-line = • { $terms } · good for { $days } days after claiming{ $left }
+coupon-storefront-line = • { $terms } · good for { $days ->
+        [one] { $days } day
+       *[other] { $days } days
+    } after claiming{ $left }
 coupon-storefront-left = {" "}({ $left } left)
 coupon-claim-button = 🎟 Claim { $terms }
 coupon-claimed = 🎟 Claimed "{ $terms }", valid until { $until }. It is used automatically when you order here: /coupons
@@ -31,8 +34,14 @@ coupon-claim-ended = This coupon is no longer handed out.
 coupon-claim-expired = The time to claim this coupon is over.
 
 ## The merchant's /coupon
-coupon-list-title = 🎟 Your coupons ({ $count } kinds):
-coupon-list-line = { $number }. { $terms } · { $status } · claimed { $claimed }/{ $quantity } · used { $used } · good { $days } days · { $limit } per person{ $welcome }
+coupon-list-title = 🎟 Your coupons ({ $count ->
+        [one] { $count } kind
+       *[other] { $count } kinds
+    }):
+coupon-list-line = { $number }. { $terms } · { $status } · claimed { $claimed }/{ $quantity } · used { $used } · good { $days ->
+        [one] { $days } day
+       *[other] { $days } days
+    } · { $limit } per person{ $welcome }
 coupon-list-welcome = {" "}· 🎁 welcome gift
 coupon-list-none = No coupons yet. Make one: /coupon new 20 off 100 | 7 days | 100 | 1 per person, or just /coupon new to go step by step.
 coupon-list-hint = New: /coupon new 20 off 100 | 7 days | 100 | 1 per person
@@ -60,12 +69,18 @@ coupon-ask-terms = What does the coupon give? For example: 20 off 100, 20% off c
 coupon-ask-days = How many days is it good for after it is claimed? (1 to { $max }, e.g. 7)
 coupon-ask-quantity = How many coupons in all? (a number, or "unlimited")
 coupon-ask-per-user = How many may one person claim?
-coupon-days-button = { $days } days
+coupon-days-button = { $days ->
+        [one] { $days } day
+       *[other] { $days } days
+    }
 coupon-unlimited-button = Unlimited
 coupon-preview =
     🎟 Coupon preview
     Gives: { $terms }
-    Good for: { $days } days after claiming
+    Good for: { $days ->
+        [one] { $days } day
+       *[other] { $days } days
+    } after claiming
     Quantity: { $quantity }
     Per person: { $limit }
 coupon-create = ✅ Publish
@@ -94,7 +109,10 @@ coupon-confirm-button = ⚠️ Yes, publish
 
 ## Why an answer was not taken
 coupon-bad-empty = Nothing was typed.
-coupon-bad-too-long = That is too long ({ $length } characters); keep it under { $max }.
+coupon-bad-too-long = That is too long ({ $length ->
+        [one] { $length } character
+       *[other] { $length } characters
+    }); keep it under { $max }.
 coupon-bad-unreadable = I can't read that as a coupon. Try: 20 off 100, 20 off, 20% off cap 30, free drink, 满100减20, 8折.
 coupon-bad-amount-zero = The amount off must be above 0.
 coupon-bad-min-zero = A minimum of 0 means no minimum: write "20 off" instead.
@@ -105,8 +123,14 @@ coupon-bad-worth-every-deal = "{ $terms }" is worth the whole price of every dea
 coupon-bad-percent-range = The discount must be between 1% and 99% off.
 coupon-bad-cap-zero = The cap must be above 0.
 coupon-bad-cap-not-percent = A cap only goes with a percent-off coupon.
-coupon-bad-item-bad = Say what is free, e.g. "free drink" (at most { $max } characters).
-coupon-bad-item-long = The free item's name has at most { $max } characters.
+coupon-bad-item-bad = Say what is free, e.g. "free drink" (at most { $max ->
+        [one] { $max } character
+       *[other] { $max } characters
+    }).
+coupon-bad-item-long = The free item's name has at most { $max ->
+        [one] { $max } character
+       *[other] { $max } characters
+    }.
 coupon-bad-days-unreadable = Type a number of days, e.g. 7 or "7 days" (1 to { $max }).
 coupon-bad-days-range = The number of days must be from 1 to { $max }.
 coupon-bad-quantity-unreadable = Type how many, e.g. 100, or "unlimited" (at most { $max }).

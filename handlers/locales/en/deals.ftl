@@ -7,7 +7,10 @@ deal-no-stores = Add a store first (/addstore): a deal needs somewhere to be use
 
 deal-intro = Let's post a deal. I'll ask one thing at a time; /cancel stops at any point.
 deal-ask-title = What is the deal called? (2 to 60 characters, e.g. "Hotpot for two")
-deal-ask-description = Describe it in a few lines (up to { $max_description } characters), or Skip.
+deal-ask-description = Describe it in a few lines (up to { $max_description ->
+        [one] { $max_description } character
+       *[other] { $max_description } characters
+    }), or Skip.
 deal-ask-photo = Send a photo for the deal card, or Skip.
 deal-ask-price = What do shoppers pay? (e.g. 88 or 88.50)
 deal-ask-original_price = What does it cost normally, without the deal? (must be above the deal price)
@@ -15,7 +18,10 @@ deal-ask-stock = How many can be sold? (a number up to { $max_quantity }, or Unl
 deal-ask-per_user_limit = How many may one person buy? (1 to { $max_limit })
 deal-ask-valid_from = From which day can codes be used? (e.g. 2026-12-01 or tomorrow, or Now)
 deal-ask-valid_until = Until which day can codes be used? (e.g. 2026-12-31 or next Sunday; at most a year ahead)
-deal-ask-usage_rules = Any rules for using it (weekends, booking ahead, ...)? Up to { $max_rules } characters, or Skip.
+deal-ask-usage_rules = Any rules for using it (weekends, booking ahead, ...)? Up to { $max_rules ->
+        [one] { $max_rules } character
+       *[other] { $max_rules } characters
+    }, or Skip.
 deal-ask-stores = At which stores can it be used? Tap to include or leave out, then Done.
 deal-ask-category = Which category is it in?
 deal-ask-tags = Tags help people find it: a few words separated by commas (e.g. hotpot, for two), or Skip.
@@ -24,7 +30,10 @@ deal-ask-refund_policy = Can buyers get their money back?
 deal-skip = Skip
 deal-unlimited = Unlimited
 deal-from-now = Now
-deal-days = In { $days } days
+deal-days = In { $days ->
+        [one] { $days } day
+       *[other] { $days } days
+    }
 deal-stores-done = ✔ Done
 deal-category-shop = Same as my shop: { $category }
 deal-policy-anytime = Refund any time before use
@@ -47,9 +56,18 @@ deal-field-category = Category
 deal-field-tags = Tags
 deal-field-refund_policy = Refunds
 
-deal-bad-title-short = The title needs at least { $min } characters with letters or digits.
-deal-bad-title-long = The title is { $length } characters; { $max } at most, please.
-deal-bad-text-long = That is { $length } characters; { $max } at most, please.
+deal-bad-title-short = The title needs at least { $min ->
+        [one] { $min } character
+       *[other] { $min } characters
+    } with letters or digits.
+deal-bad-title-long = The title is { $length ->
+        [one] { $length } character
+       *[other] { $length } characters
+    }; { $max } at most, please.
+deal-bad-text-long = That is { $length ->
+        [one] { $length } character
+       *[other] { $length } characters
+    }; { $max } at most, please.
 deal-bad-price-not-number = That doesn't look like an amount. Type just the number, like 88 or 88.50.
 deal-bad-price-not-positive = The amount must be more than 0.
 deal-bad-price-too-big = That is more than { $max } — probably a typo?
@@ -60,10 +78,19 @@ deal-bad-count-range = Please type a whole number from 1 to { $max }.
 deal-bad-date-invalid = That date doesn't exist in the calendar.
 deal-bad-date-unreadable = I can't read that date. Type it like 2026-12-31, 12-31, Dec 31, tomorrow or next Monday.
 deal-bad-date-past = That day has already passed.
-deal-bad-date-too-far = That is more than { $days } days ahead.
+deal-bad-date-too-far = That is more than { $days ->
+        [one] { $days } day
+       *[other] { $days } days
+    } ahead.
 deal-bad-until-before-from = The last day must not be before the first day.
-deal-bad-tag-long = The tag "{ $tag }" is too long ({ $max } characters at most).
-deal-bad-tags-many = { $max } tags at most, please.
+deal-bad-tag-long = The tag "{ $tag }" is too long ({ $max ->
+        [one] { $max } character
+       *[other] { $max } characters
+    } at most).
+deal-bad-tags-many = { $max ->
+        [one] { $max } tag
+       *[other] { $max } tags
+    } at most, please.
 deal-bad-policy-unknown = Unknown refund rule. Use anytime, on_expiry or none (随时退, 过期退, 不可退).
 deal-bad-category-unknown = Unknown category.
 deal-bad-one-line-shape = The one-line form has 3 to 5 parts separated by |, not { $count }.
@@ -81,7 +108,10 @@ deal-bad-file-unreadable = The file isn't valid CSV ({ $detail }).
 deal-bad-file-empty = The file is empty.
 deal-bad-file-columns = Missing columns: { $missing }. The first row has: { $found }.
 deal-bad-file-no-rows = The file has a header row but no deals.
-deal-bad-file-rows = The file has { $rows } deals; at most { $max } per file. Please split it into several files.
+deal-bad-file-rows = The file has { $rows ->
+        [one] { $rows } deal
+       *[other] { $rows } deals
+    }; at most { $max } per file. Please split it into several files.
 deal-bad-cell-empty = empty, but required
 deal-bad-store-unknown = no store of yours is called "{ $store }"
 deal-bad-row-repeated = the same as row { $first }
@@ -116,18 +146,30 @@ deal-list = My deals
 deal-import-help =
     To post many deals at once, send a CSV file (as a document). The first row names the columns:
     title, price, original_price are required; quantity, valid_until, valid_from, per_user_limit, description, usage_rules, category, tags, refund_policy and stores are optional (Chinese headers such as 标题, 价格, 原价 work too). Stores are names separated by ";"; leave empty for all stores.
-    UTF-8 or GBK; at most { $max } deals per file. Every row is checked first: if any row is wrong, nothing is imported and I list what to fix.
+    UTF-8 or GBK; at most { $max ->
+        [one] { $max } deal
+       *[other] { $max } deals
+    } per file. Every row is checked first: if any row is wrong, nothing is imported and I list what to fix.
 deal-import-template = A template to fill in.
 deal-import-not-csv = I can only import deals from a CSV file. Send /import for the format.
 deal-import-see-help = Send /import for the format and a template.
-deal-import-refused = Nothing was imported: { $bad } of { $rows } rows need fixing.
+deal-import-refused = Nothing was imported: fix { $rows ->
+        [one] { $bad } of { $rows } row
+       *[other] { $bad } of { $rows } rows
+    } first.
 deal-import-row = • Row { $row }, { $column }: { $problem }
 deal-import-more = … and { $count } more.
 deal-imported = { $count ->
         [0] All { $again } deals were imported before; nothing new.
-       *[other] Imported { $count } deals; they are on sale now.{ $again ->
+       *[other] Imported { $count ->
+                [one] { $count } deal; it is
+               *[other] { $count } deals; they are
+            } on sale now.{ $again ->
             [0] {""}
-           *[other] {" "}{ $again } were already imported before and were skipped.
+           *[other] {" "}{ $again ->
+                    [one] { $again } was
+                   *[other] { $again } were
+                } already imported before and were skipped.
         }
     }
 

@@ -67,6 +67,14 @@ language-en = English
 language-set = Done, I'll speak English.
 cancel-done = Cancelled.
 cancel-nothing = There was nothing to cancel.
+flow-cancel-hint = (Send /cancel to leave this.)
+flow-draft-kept = 📝 Your { $draft } is kept: reply to its last question to go on, or send /cancel to drop it.
+flow-draft-dropped = Your unfinished { $draft } was dropped.
+flow-draft-newdeal = deal draft
+flow-draft-coupon = coupon draft
+flow-draft-campaign = campaign draft
+flow-draft-merchant = merchant application
+flow-draft-store = store draft
 unknown-command = Sorry, I don't know that command. Just type what you're looking for, or use the menu:
 unsupported-message = I can't read { $kind } yet. Please send me text, a command or a location.
 kind-sticker = stickers
@@ -87,18 +95,40 @@ button-stale = That button has expired. Please search again.
 deal-gone = Sorry, that deal is no longer available.
 error-generic = Sorry, something went wrong on our side. Please try again in a moment; nothing of yours was lost.
 search-none = Nothing found for "{ $query }". Try another word, or browse a category:
-search-found = { $count } deals for "{ $query }" (page { $page } of { $pages }):
+search-found = { $count ->
+        [one] 1 deal
+       *[other] { $count } deals
+    } for "{ $query }" (page { $page } of { $pages }):
+search-found-all = { $count ->
+        [one] 1 deal
+       *[other] { $count } deals
+    } (page { $page } of { $pages }):
 result-line = { $number }. { $title } — { $merchant }
     { $price } (was { $original }, { $discount })
 result-distance = 📍 { $distance } away
-search-found-near = { $count } deals for "{ $query }" within { $radius } (page { $page } of { $pages }):
+search-found-near = { $count ->
+        [one] 1 deal
+       *[other] { $count } deals
+    } for "{ $query }" within { $radius } (page { $page } of { $pages }):
+search-found-near-all = { $count ->
+        [one] 1 deal
+       *[other] { $count } deals
+    } within { $radius } (page { $page } of { $pages }):
 search-none-near = No "{ $query }" deals within { $radius }. Look farther, or try a category:
-search-found-place = { $count } deals for "{ $query }" within { $radius } (page { $page } of { $pages }):
+search-none-near-all = No deals within { $radius }. Look farther, or try a category:
+search-found-place = { $count ->
+        [one] 1 deal
+       *[other] { $count } deals
+    } for "{ $query }" within { $radius } (page { $page } of { $pages }):
+search-found-place-all = { $count ->
+        [one] 1 deal
+       *[other] { $count } deals
+    } within { $radius } (page { $page } of { $pages }):
 radius-of-place = { $radius } of { $place }
 near-usage = Tell me where you are, e.g. /near Wanda or /near Luoxing Pagoda
 place-unknown = I don't know "{ $name }" yet. Share your location, or try another place name (a mall, landmark or metro station).
 place-did-you-mean = I don't know "{ $name }". Did you mean:
-search-anything = all
+
 use-last-location = 📍 Use my last location ({ $hours } h ago)
 search-wider = 🔭 Show farther
 ranking-reason = ✨ Because you often choose { $category }, those come first
@@ -110,6 +140,7 @@ sort-popular = Popular
 open-now-on = 🕒 Open now only
 open-now-off = 🕒 Show all (closed too)
 search-none-open = No "{ $query }" deals at a store that is open right now.
+search-none-open-all = No deals at a store that is open right now.
 store-open = open now
 store-closed = closed now
 search-nearby-categories = Nearby there are deals in these categories:
@@ -220,7 +251,10 @@ paid-header = ✅ Paid { $total }. { $count ->
 code-caption = 🎫 { $code }
     { $title }
     Valid { $start } to { $end }. Show this QR (or the code) at the counter.
-paid-more-codes = { $count } more codes (their QR codes are in /mycodes):
+paid-more-codes = { $count ->
+        [one] { $count } more code
+       *[other] { $count } more codes
+    } (their QR codes are in /mycodes):
 paid-footer = Show a code at the store to use it. /mycodes lists all your codes.
 
 ## Codes and refunds
@@ -295,7 +329,10 @@ staff-role-owner = owner
 staff-role-staff = staff (redeems codes)
 staff-remove = Remove { $name }
 staff-invite-button = ➕ Invite staff
-staff-invite-link = Send this link to the person who should redeem codes at your stores. It works once, within { $hours } hours:
+staff-invite-link = Send this link to the person who should redeem codes at your stores. It works once, within { $hours ->
+        [one] { $hours } hour
+       *[other] { $hours } hours
+    }:
     { $link }
 staff-removed = Removed. They can no longer redeem your codes.
 staff-not-removed = That person isn't on your staff (or is the owner).
@@ -356,7 +393,8 @@ store-unknown-place = I don't know that place. Did you mean: { $names }? You can
 store-bad-hours = I can't read those hours. Write them like 10:00-22:00, with days if they differ: Mon-Fri 09:00-18:00; Sat 10:00-16:00.
 store-summary = 🏬 { $name }
     { $address }
-    🕒 { $hours } · 📞 { $phone }
+store-hours = 🕒 { $hours }
+store-phone = 📞 { $phone }
 store-save = ✅ Save store
 store-saved = ✅ "{ $name }" is saved. Deals can now be redeemed there.
 store-cancelled = Cancelled; no store was added.

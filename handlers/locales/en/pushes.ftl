@@ -19,7 +19,10 @@ campaign-counts =
     Not sent (pushes paused, daily maximum reached, window closed, ...) { $dropped }
     Claimed { $claimed } · redeemed in store { $redeemed }
 campaign-in-doubt = { $count } of them were being sent when the assistant restarted; whether they arrived is unknown, and they are not sent again.
-campaign-coupon-gone = ⚠️ The coupon of push #{ $campaign } has run out; the { $count } pushes not sent yet are stopped. Add coupons in /coupon and push again.
+campaign-coupon-gone = ⚠️ The coupon of push #{ $campaign } has run out; { $count ->
+        [one] the push not sent yet is stopped
+       *[other] the { $count } pushes not sent yet are stopped
+    }. Add coupons in /coupon and push again.
 campaign-missed = ⚠️ Push #{ $campaign } was not sent: its time ({ $when }) and its { $hours ->
         [one] 1-hour
        *[other] { $hours }-hour

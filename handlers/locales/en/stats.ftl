@@ -4,13 +4,22 @@ stats-not-approved = Numbers, exports and the poster are available once your mer
 stats-suspended = Your merchant has been suspended by the platform, so its numbers, exports and poster aren't available right now. Please contact the platform.
 stats-usage = Usage: /stats 7d or /stats 30d — the last 7 or 30 days, today included (7d when left out).
 export-usage = Usage: /export 7d, /export 30d or /export all — the orders of the last 7 or 30 days, or all of them (30d when left out).
-stats-title = 📊 { $merchant } · last { $days } days
+stats-title = 📊 { $merchant } · last { $days ->
+        [one] { $days } day
+       *[other] { $days } days
+    }
 stats-range = { $first } – { $last } (days in { $timezone })
 stats-orders = Paid orders: { $orders } · units: { $units }
 stats-revenue = Revenue: { $revenue }
 stats-revenue-refunded = Revenue: { $revenue } (net of { $refunded } refunded)
 stats-redemptions = Redemptions: { $count } (codes used in these days)
-stats-rate = Redemption rate: { $rate }% — { $redeemed } of the { $issued } codes from orders paid in these days have been redeemed so far
+stats-rate = Redemption rate: { $rate }% — { $redeemed } of the { $issued ->
+        [one] { $issued } code
+       *[other] { $issued } codes
+    } from orders paid in these days { $redeemed ->
+        [one] has
+       *[other] have
+    } been redeemed so far
 stats-rate-none = Redemption rate: - (no codes from orders paid in these days)
 stats-followers = New followers: { $count }
 stats-top-title = Top deals by revenue:
@@ -19,7 +28,10 @@ stats-top-line = { $number }. { $title } — { $revenue } · { $units ->
    *[other] { $units } units
 }
 stats-nothing = No orders were paid and no codes were redeemed in these days.
-stats-chart-title = { $merchant } · last { $days } days
+stats-chart-title = { $merchant } · last { $days ->
+        [one] { $days } day
+       *[other] { $days } days
+    }
 stats-chart-revenue = Revenue ({ $currency })
 stats-chart-redemptions = Redemptions
 stats-chart-caption = Per day: revenue (bars) and redemptions (line), { $first } – { $last }
