@@ -10,8 +10,10 @@ Two phases, as Dianping's voucher API does it:
 Staff of another merchant (and anyone else) get the same answer as for a code that
 does not exist: they learn nothing about it. Every attempt is written to
 `redemption_attempts` with who made it; five wrong codes within ten minutes lock that
-person's redeeming for fifteen minutes. The merchant may undo a redemption within ten
-minutes.
+person's redeeming for fifteen minutes. A wrong code is a well-formed one (its check
+symbol right) that matches no code they may redeem: only those can guess at codes. A
+typo the check symbol catches, or text that is no code at all, is answered but never
+looked up, so it does not count. The merchant may undo a redemption within ten minutes.
 
 An order paid with a free-item coupon (送可乐一杯) gets its item at the counter: the
 code's view carries the item (`CodeAtCounter.free_item`) until one of the order's codes
@@ -58,7 +60,7 @@ WRONG_CODES_WINDOW = timedelta(minutes=10)
 LOCK_FOR = timedelta(minutes=15)
 UNDO_WITHIN = timedelta(minutes=10)
 REQUEST_LIFETIME = timedelta(minutes=10)
-_WRONG = ("typo", "unknown")  # outcomes that count towards the lock
+_WRONG = ("unknown",)  # outcomes that count towards the lock: well-formed, yet no code
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,7 @@ class CheckOutcome:
     """The answer to phase one."""
 
     outcome: str  # ok, locked, not_staff, typo, unknown, wrong_store, redeemed, void,
-    #               expired, not_yet, unreadable
+    #               expired, not_yet, unreadable (nothing typed), not_a_code
     code: CodeAtCounter | None = None
     request_id: str | None = None
     stores: tuple[StoreChoice, ...] = ()
@@ -306,7 +308,7 @@ async def _check(conn: AsyncConnection, staff_user_id: int, read: ReadCode, row:
     if read.problem == "check":
         return CheckOutcome("typo")
     if read.problem is not None:
-        return CheckOutcome("unreadable" if read.problem == "empty" else "unknown")
+        return CheckOutcome("unreadable" if read.problem == "empty" else "not_a_code")
     if row is None:
         return CheckOutcome("unknown")
     owner, staff_row, tied = row[_AFTER_CODE:_AFTER_CODE + 3]

@@ -255,6 +255,7 @@ redeem-locked = 🔒 Too many wrong codes. Redeeming is locked until { $until }.
 redeem-typo = "{ $code }" looks mistyped (its check letter doesn't match). Please check each character.
 redeem-unknown = No such code for your stores.
 redeem-unreadable = Please type the code, e.g. 7QH4-K2MX-9TDA.
+redeem-not-a-code = That isn't a code: codes are 12 letters and digits, e.g. 7QH4-K2MX-9TDA.
 redeem-wrong-store = This code can't be redeemed at your store.
 redeem-redeemed = ⚠ This code has already been used.
 redeem-redeemed-at = Used at { $at }.

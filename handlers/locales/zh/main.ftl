@@ -246,6 +246,7 @@ redeem-locked = 🔒 错误次数过多，核销已锁定至 { $until }。
 redeem-typo = 「{ $code }」似乎输错了（校验位不符），请逐字核对。
 redeem-unknown = 你的门店没有这个券码。
 redeem-unreadable = 请输入券码，例如 7QH4-K2MX-9TDA。
+redeem-not-a-code = 这不是券码：券码是 12 位字母和数字，例如 7QH4-K2MX-9TDA。
 redeem-wrong-store = 这个券码不能在你的门店核销。
 redeem-redeemed = ⚠ 这个券码已经使用过了。
 redeem-redeemed-at = 使用时间：{ $at }。
