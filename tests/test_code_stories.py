@@ -329,7 +329,7 @@ async def test_undoing_a_redemption_tells_the_shopper_and_stars_are_asked_once(
     [undone] = [r for r in replies if isinstance(r, Notify)]
     assert undone.chat_id == shopper.sender.id
     text = undone.replies[0].text  # type: ignore[union-attr]
-    assert format_code(code) in text and "undone" in text and "can be used again" in text
+    assert format_code(code) in text and "undid" in text and "can be used again" in text
     await staff.say(f"/redeem {code}")
     replies = await staff.press(1)
     [again] = [r for r in replies if isinstance(r, Notify)]

@@ -267,6 +267,7 @@ redeem-stale = That confirmation has expired. Please check the code again.
 redeem-done = ✅ Redeemed.
 redeem-undo = ↩ Undo (mis-scan)
 redeem-shopper-told = ✅ Your code { $code } for "{ $title }" was used at { $store }. Enjoy!
+redeem-shopper-undone = ↩ The store undid the redemption of your code { $code } ("{ $title }"): it was a mis-scan, and the code can be used again.
 redeem-undone = ↩ Redemption undone; the code can be used again.
 redeem-too-late = A redemption can only be undone within 10 minutes.
 refund-why-expired = Your unused code expired, so its money came back automatically.

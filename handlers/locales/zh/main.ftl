@@ -258,6 +258,7 @@ redeem-stale = 这个确认已失效，请重新查验券码。
 redeem-done = ✅ 核销成功。
 redeem-undo = ↩ 撤销（扫错了）
 redeem-shopper-told = ✅ 你的券码 { $code }（「{ $title }」）已在「{ $store }」使用，祝用餐愉快！
+redeem-shopper-undone = ↩ 商家撤销了你的券码 { $code }（「{ $title }」）的核销（扫错了），券码可以继续使用。
 redeem-undone = ↩ 已撤销核销，券码可以再次使用。
 redeem-too-late = 核销超过 10 分钟后不能撤销。
 refund-why-expired = 你未使用的券码已过期，款项已自动退回。
