@@ -115,13 +115,12 @@ async def _void_and_live(session: object, order_id: int | None) -> tuple[int, in
     """How many of the order's codes are refunded (void), and how many are not."""
     rows = (
         await session.exec(  # type: ignore[attr-defined]
-            select(RedemptionCode.status == CodeStatus.VOID, func.count())
-            .where(RedemptionCode.order_id == order_id)
-            .group_by(RedemptionCode.status == CodeStatus.VOID)
+            select(RedemptionCode.status, func.count())
+            .where(RedemptionCode.order_id == order_id).group_by(RedemptionCode.status)
         )
     ).all()
-    counts = {bool(void): n for void, n in rows}
-    return counts.get(True, 0), counts.get(False, 0)
+    void = sum(n for status, n in rows if status == CodeStatus.VOID)
+    return void, sum(n for _, n in rows) - void
 
 
 async def _void_and_record(
@@ -337,8 +336,12 @@ async def carry_out(db: Database, refund_id: int, refunder: Refunder,
     # it covers all that the order's charge took at once.
     whole = refund.codes == 0 or refund.amount >= paid
     try:
-        outcome = await refunder(refund.provider, refund.charge_id, refund.amount,
-                                 refund.currency, telegram_id, f"refund-{refund.id}", whole)
+        if refund.amount <= 0:  # a unit of an order that cost less than its unit count
+            outcome = RefundOutcome(ok=True, reference="nothing to pay back")
+        else:
+            outcome = await refunder(refund.provider, refund.charge_id, refund.amount,
+                                     refund.currency, telegram_id, f"refund-{refund.id}",
+                                     whole)
     except PaymentError as exc:
         outcome = RefundOutcome(ok=False, error=str(exc))
     status = "done" if outcome.ok else "manual" if outcome.manual else "pending"

@@ -226,6 +226,35 @@ def test_refund_shares_add_up_whatever_the_grouping() -> None:
                 assert order.refunded == total
 
 
+async def test_a_code_whose_share_is_nothing_is_refunded_without_asking_the_provider(
+    db: Database,
+) -> None:
+    world = await build_world(db, buyers=1)
+    terms = CouponTerms(CouponKind.AMOUNT_OFF, amount_off=4999, min_spend=5000)
+    template_id = await create_template(db, world.users["owner"], terms, NOW)
+    assert isinstance(template_id, int)
+    buyer = world.users["buyer1"]
+    await claim(db, buyer, template_id, NOW, key="z", source="claim")
+    started = await start_order(db, buyer, world.deals["limited"], 2, NOW)
+    assert started.order is not None and started.order.total == 1  # ¥0.01 for two
+    await apply_payment(db, PaymentNotice("sandbox", started.order.id, 1, "CNY",
+                                          charge_id="ch_z"), NOW)
+    asked_for: list[int] = []
+
+    async def refunder(provider: str, charge: str, amount: int, currency: str, user: int,
+                       key: str, whole: bool) -> RefundOutcome:
+        asked_for.append(amount)
+        return RefundOutcome(ok=True)
+
+    back = []
+    for code in await codes_of_order(db, started.order.id):
+        asked = await ask_refund(db, buyer, started.order.id, NOW, code_id=code.id)
+        done = await carry_out(db, asked.refund_id or 0, refunder, NOW)
+        assert done is not None and done.status == "done"
+        back.append(asked.amount)
+    assert back == [0, 1] and asked_for == [1]  # no provider is asked to refund nothing
+
+
 # ------------------------------------------------------------------ partial refunds by provider
 
 
