@@ -1,10 +1,13 @@
 """The shopper's codes: `/mycodes`, one code with its QR again, refunds.
 
 Buttons:
-  mc:<code>       show one code (QR, validity, Refund when the deal allows it)
-  rf:<order>      ask to refund the order's unredeemed codes (a confirm step)
-  rfy:<order>     yes, refund
-  rt:<code>:<n>   n stars for a redeemed code's visit
+  mc:<code>                 show one code (QR, validity, Refund when the deal allows it)
+  rq:<code>                 Refund pressed: what it gives back, this code or all unused
+  r1:<code>:<amount>        yes, refund this code (for the amount shown)
+  ra:<code>:<n>:<amount>    yes, refund all n unused codes of its order (for the amount shown)
+  rt:<code>:<n>             n stars for a redeemed code's visit
+The amounts ride on the buttons: if the codes changed since (one was used or refunded),
+nothing is refunded and the shopper sees the new offer.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from handlers.router import Request, Router
 from services.codes import CodeView, format_code, get_code, list_codes, qr_payload, qr_png
 from services.money import format_money
 from services.redemption import rate_visit
-from services.refunds import ask_refund, carry_out
+from services.refunds import RefundOffer, ask_refund, carry_out, refund_offer
 
 router = Router()
 CODE_BUTTONS = 8
@@ -62,7 +65,7 @@ async def show_code(req: Request) -> list[Reply]:
         caption += " · " + local_datetime(code.redeemed_at, tz)
     rows: tuple[tuple[Button, ...], ...] = ()
     if code.refundable:
-        rows = ((Button(t("refund-button"), data=f"rf:{code.order_id}"),),)
+        rows = ((Button(t("refund-button"), data=f"rq:{code.id}"),),)
     elif code.usable:
         caption += "\n" + t(f"refund-{code.refund_policy.replace('_', '-')}")
     if not code.usable:
@@ -71,32 +74,90 @@ async def show_code(req: Request) -> list[Reply]:
                       caption=caption, buttons=rows, filename=f"code-{code.code}.png")]
 
 
-@router.button("rf")
-async def refund_ask(req: Request) -> list[Reply]:
-    """Refund pressed: say what will happen and ask once more."""
-    parts = req.button_ints(1)
-    if parts is None:
-        return stale_replies(req)
+def _code_list(req: Request, codes: tuple[str, ...]) -> str:
+    """Codes as a list in the shopper's language."""
+    return ("、" if req.lang == "zh" else ", ").join(format_code(c) for c in codes)
+
+
+def _offer_reply(req: Request, code_id: int, offer: RefundOffer, title: str,
+                 note: str = "") -> SendText:
+    """The refund confirmation: the amount and the codes, one button per choice."""
     t = req.t
-    return [SendText(t("refund-confirm"),
-                     buttons=((Button(t("refund-yes"), data=f"rfy:{parts[0]}"),
-                               Button(t("refund-no"), data="menu:codes")),))]
+    if offer.outcome != "ok":
+        return SendText((note + "\n" if note else "")
+                        + t(f"refund-{offer.outcome.replace('_', '-')}"))
+
+    def money(amount: int) -> str:
+        return format_money(amount, offer.currency, req.lang)
+
+    code, count = format_code(offer.code), len(offer.open_codes)
+    no = Button(t("refund-no"), data="menu:codes")
+    if count == 1:
+        text = t("refund-offer-one", code=code, title=title, amount=money(offer.amount))
+        rows = ((Button(t("refund-yes", amount=money(offer.amount)),
+                        data=f"r1:{code_id}:{offer.amount}"), no),)
+    else:
+        text = t("refund-offer-choice", code=code, title=title, amount=money(offer.amount),
+                 count=count, codes=_code_list(req, offer.open_codes),
+                 all=money(offer.all_amount))
+        rows = ((Button(t("refund-this", amount=money(offer.amount)),
+                        data=f"r1:{code_id}:{offer.amount}"),),
+                (Button(t("refund-all", count=count, amount=money(offer.all_amount)),
+                        data=f"ra:{code_id}:{count}:{offer.all_amount}"),),
+                (no,))
+    return SendText((note + "\n" if note else "") + text, buttons=rows)
 
 
-@router.button("rfy")
-async def refund_yes(req: Request) -> list[Reply]:
-    """Void the order's unredeemed codes and send the money back."""
+@router.button("rq")
+async def refund_ask(req: Request) -> list[Reply]:
+    """Refund pressed: what this code, or all unused codes of its order, would give back."""
     parts = req.button_ints(1)
-    if parts is None:
+    code = await get_code(req.db, req.user.id, parts[0]) if parts else None
+    if code is None:
         return stale_replies(req)
+    offer = await refund_offer(req.db, req.user.id, code.id)
+    return [_offer_reply(req, code.id, offer, code.deal_title.get(req.lang))]
+
+
+async def _refund(req: Request, code_id: int, one: bool, count: int,
+                  amount: int) -> list[Reply]:
+    """Refund what the shopper confirmed (this code, or all `count` unused codes of its
+    order) for exactly `amount`, and send the money back."""
     t, now = req.t, req.now()
-    asked = await ask_refund(req.db, req.user.id, parts[0], now)
+    code = await get_code(req.db, req.user.id, code_id)
+    if code is None:
+        return stale_replies(req)
+    asked = await ask_refund(req.db, req.user.id, code.order_id, now,
+                             code_id=code.id if one else None, expected=amount,
+                             expected_codes=count)
+    if asked.outcome == "changed":
+        offer = await refund_offer(req.db, req.user.id, code.id)
+        return [_offer_reply(req, code.id, offer, code.deal_title.get(req.lang),
+                             note=t("refund-changed"))]
     if asked.outcome != "started" or asked.refund_id is None:
         return [SendText(t(f"refund-{asked.outcome.replace('_', '-')}"))]
     done = await carry_out(req.db, asked.refund_id, req.app.payments.refund, now)
-    amount = format_money(asked.amount, asked.currency, req.lang)
     key = "refund-done" if done is not None and done.status == "done" else "refund-pending"
-    return [SendText(t(key, amount=amount, count=asked.codes))]
+    return [SendText(t(key, amount=format_money(asked.amount, asked.currency, req.lang),
+                       count=asked.codes, codes=_code_list(req, asked.code_list)))]
+
+
+@router.button("r1")
+async def refund_one(req: Request) -> list[Reply]:
+    """Yes, refund this code."""
+    parts = req.button_ints(2)
+    if parts is None:
+        return stale_replies(req)
+    return await _refund(req, parts[0], True, 1, parts[1])
+
+
+@router.button("ra")
+async def refund_all(req: Request) -> list[Reply]:
+    """Yes, refund every unused code of this code's order."""
+    parts = req.button_ints(3)
+    if parts is None:
+        return stale_replies(req)
+    return await _refund(req, parts[0], False, parts[1], parts[2])
 
 
 @router.button("rt")

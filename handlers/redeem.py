@@ -8,6 +8,8 @@ Scanning a code's QR with Telegram opens `/start r_<CODE>` (see `handlers.start`
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from handlers.common import stale_replies
 from handlers.core import (
     Button,
@@ -108,7 +110,7 @@ async def check_replies(req: Request, entered: str) -> list[Reply]:
 
 @router.button("rc")
 async def confirm_button(req: Request) -> list[Reply]:
-    """Phase two: redeem once, tell the shopper and ask them to rate the visit."""
+    """Phase two: redeem once, tell the shopper and (once per code) ask them to rate it."""
     event = req.incoming.event
     assert isinstance(event, ButtonPress)
     parts = event.data.split(":")
@@ -127,30 +129,44 @@ async def confirm_button(req: Request) -> list[Reply]:
         buttons=((Button(t("redeem-undo"), data=f"ru:{code.code_id}"),),),
     )]
     if done.outcome == "redeemed":
-        replies.append(await _tell_shopper(req, code, done.store.name.get(req.lang)
-                                           if done.store else ""))
+        store = done.store.name if done.store else None
+        replies.append(await _tell_shopper(req, code, lambda t: _redeemed_note(
+            t, code, store.get(t.lang) if store else "", done.ask_rating)))
     return replies
 
 
-async def _tell_shopper(req: Request, code: CodeAtCounter, store: str) -> Notify:
+async def _tell_shopper(req: Request, code: CodeAtCounter,
+                        message: Callable[[Translator], SendText]) -> Notify:
+    """A message to the code's shopper, in their language (not the staff member's)."""
     profile = await get_profile_by_telegram_id(req.db, code.shopper_telegram_id)
     t = Translator(language_of(profile, req.app.options.default_language))
+    return Notify(code.shopper_telegram_id, (message(t),))
+
+
+def _redeemed_note(t: Translator, code: CodeAtCounter, store: str, ask_rating: bool) -> SendText:
+    """Your code was used; with `ask_rating` (the first time), 1-5 stars for the visit."""
+    text = t("redeem-shopper-told", code=format_code(code.code),
+             title=code.deal_title.get(t.lang), store=store)
+    if not ask_rating:
+        return SendText(text)
     stars = tuple(Button("⭐" * n, data=f"rt:{code.code_id}:{n}") for n in range(1, 6))
-    return Notify(code.shopper_telegram_id, (SendText(
-        t("redeem-shopper-told", code=format_code(code.code),
-          title=code.deal_title.get(t.lang), store=store) + "\n\n" + t("rate-ask"),
-        buttons=(stars[:3], stars[3:]),
-    ),))
+    return SendText(text + "\n\n" + t("rate-ask"), buttons=(stars[:3], stars[3:]))
 
 
 @router.button("ru")
 async def undo_button(req: Request) -> list[Reply]:
-    """Undo a mis-scan within ten minutes."""
+    """Undo a mis-scan within ten minutes; the shopper is told their code works again."""
     parts = req.button_ints(1)
     if parts is None:
         return stale_replies(req)
     done = await undo(req.db, parts[0], req.user.id, req.now())
     text = req.t(f"redeem-{done.outcome.replace('_', '-')}")
-    if done.code is not None:
-        text += "\n" + _describe(req, done.code)
-    return [SendText(text)]
+    if done.code is None:
+        return [SendText(text)]
+    code = done.code
+    replies: list[Reply] = [SendText(text + "\n" + _describe(req, code))]
+    if done.outcome == "undone":
+        replies.append(await _tell_shopper(req, code, lambda t: SendText(t(
+            "redeem-shopper-undone", code=format_code(code.code),
+            title=code.deal_title.get(t.lang)))))
+    return replies

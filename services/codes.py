@@ -13,6 +13,7 @@ answered as "no such code", which is still right.
 from __future__ import annotations
 
 import io
+import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
@@ -28,6 +29,8 @@ from storage.models import CodeStatus, Deal, Order, RedemptionCode, RefundPolicy
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _VALUE = {ch: i for i, ch in enumerate(ALPHABET)}
 _LOOKALIKES = str.maketrans({"O": "0", "I": "1", "L": "1"})
+_SEPARATORS = " -_\t"
+_WORD = re.compile(r"[0-9A-Za-z_-]*[0-9A-Za-z][0-9A-Za-z_-]*")  # ASCII, after NFKC
 RANDOM_SYMBOLS = 11  # 55 bits
 CODE_LENGTH = RANDOM_SYMBOLS + 1
 DEEP_LINK_PREFIX = "r_"  # /start r_<CODE> opens the redemption check for staff
@@ -62,13 +65,9 @@ class ReadCode:
     problem: str | None  # None, "empty", "length", "symbols" or "check" (a typo)
 
 
-def read_code(entered: str) -> ReadCode:
-    """Normalize what staff typed or scanned and say whether it can be a code at all."""
-    # NFKC: Chinese keyboards often type full-width letters and digits (７ＱＨ４).
-    text = unicodedata.normalize("NFKC", entered).strip()
-    if text.lower().startswith(DEEP_LINK_PREFIX):
-        text = text[len(DEEP_LINK_PREFIX):]
-    text = "".join(ch for ch in text.upper() if ch not in " -_\t").translate(_LOOKALIKES)
+def _read_token(text: str) -> ReadCode:
+    """One candidate, already NFKC-normalized: separators dropped, look-alikes forgiven."""
+    text = "".join(ch for ch in text.upper() if ch not in _SEPARATORS).translate(_LOOKALIKES)
     if not text:
         return ReadCode("", "empty")
     if len(text) != CODE_LENGTH:
@@ -78,6 +77,38 @@ def read_code(entered: str) -> ReadCode:
     if check_symbol(text[:-1]) != text[-1]:
         return ReadCode(text, "check")
     return ReadCode(text, None)
+
+
+def _code_shaped(text: str) -> str | None:
+    """The code in a line with other words in it ("7QH4-K2MX-9TDA 谢谢", "核销 7QH4 K2MX
+    9TDA"): runs of words that together hold exactly one code's worth of letters and
+    digits, the first that checks out, else the first (to be told it is a typo)."""
+    words = _WORD.findall(text)
+    shaped: list[str] = []
+    for start in range(len(words)):
+        symbols = 0
+        for end in range(start, len(words)):
+            symbols += sum(ch.isalnum() for ch in words[end])
+            if symbols >= CODE_LENGTH:
+                if symbols == CODE_LENGTH:
+                    shaped.append("".join(words[start:end + 1]))
+                break
+    return next((c for c in shaped if _read_token(c).problem is None),
+                shaped[0] if shaped else None)
+
+
+def read_code(entered: str) -> ReadCode:
+    """Normalize what staff typed or scanned and say whether it can be a code at all.
+
+    The first code-shaped run of words is the code, so words typed before or after it
+    do not matter; without one, the whole text is read (and says why it is no code).
+    """
+    # NFKC: Chinese keyboards often type full-width letters and digits (７ＱＨ４).
+    text = unicodedata.normalize("NFKC", entered).strip()
+    if text.lower().startswith(DEEP_LINK_PREFIX):
+        text = text[len(DEEP_LINK_PREFIX):]
+    shaped = _code_shaped(text)
+    return _read_token(shaped if shaped is not None else text)
 
 
 def qr_payload(code: str, bot_username: str) -> str:

@@ -10,8 +10,12 @@ Two phases, as Dianping's voucher API does it:
 Staff of another merchant (and anyone else) get the same answer as for a code that
 does not exist: they learn nothing about it. Every attempt is written to
 `redemption_attempts` with who made it; five wrong codes within ten minutes lock that
-person's redeeming for fifteen minutes. The merchant may undo a redemption within ten
-minutes.
+person's redeeming for fifteen minutes. A wrong code is a well-formed one (its check
+symbol right) that matches no code they may redeem: only those can guess at codes. A
+typo the check symbol catches, or text that is no code at all, is answered but never
+looked up, so it does not count. The merchant may undo a redemption within ten minutes.
+The shopper is asked to rate a code's visit once (`ConfirmOutcome.ask_rating`), however
+often it is undone and redeemed again.
 
 An order paid with a free-item coupon (送可乐一杯) gets its item at the counter: the
 code's view carries the item (`CodeAtCounter.free_item`) until one of the order's codes
@@ -58,7 +62,7 @@ WRONG_CODES_WINDOW = timedelta(minutes=10)
 LOCK_FOR = timedelta(minutes=15)
 UNDO_WITHIN = timedelta(minutes=10)
 REQUEST_LIFETIME = timedelta(minutes=10)
-_WRONG = ("typo", "unknown")  # outcomes that count towards the lock
+_WRONG = ("unknown",)  # outcomes that count towards the lock: well-formed, yet no code
 
 
 @dataclass(frozen=True)
@@ -93,7 +97,7 @@ class CheckOutcome:
     """The answer to phase one."""
 
     outcome: str  # ok, locked, not_staff, typo, unknown, wrong_store, redeemed, void,
-    #               expired, not_yet, unreadable
+    #               expired, not_yet, unreadable (nothing typed), not_a_code
     code: CodeAtCounter | None = None
     request_id: str | None = None
     stores: tuple[StoreChoice, ...] = ()
@@ -108,6 +112,7 @@ class ConfirmOutcome:
     #               too_late
     code: CodeAtCounter | None = None
     store: StoreChoice | None = None
+    ask_rating: bool = False  # redeemed, and the shopper was never asked to rate this code
 
 
 async def is_staff(db: Database, user_id: int) -> bool:
@@ -214,6 +219,12 @@ _REDEEM = (
     .values(status=CodeStatus.REDEEMED, redeemed_at=bindparam("now"), redeemed_by=_STAFF_ID,
             redeemed_store_id=_STORE_ID)
 )
+# Asked once per code: an undone redemption redeemed again does not ask again.
+_ASK_RATING = (
+    update(_CODES)
+    .where(_CODES.c.id == bindparam("code_id"), _CODES.c.rating_asked_at.is_(None))
+    .values(rating_asked_at=bindparam("now"))
+)
 _REQUEST_OUTCOME = (
     update(_REQUESTS).where(_REQUESTS.c.id == bindparam("request"))
     .values(outcome=bindparam("result"))
@@ -306,7 +317,7 @@ async def _check(conn: AsyncConnection, staff_user_id: int, read: ReadCode, row:
     if read.problem == "check":
         return CheckOutcome("typo")
     if read.problem is not None:
-        return CheckOutcome("unreadable" if read.problem == "empty" else "unknown")
+        return CheckOutcome("unreadable" if read.problem == "empty" else "not_a_code")
     if row is None:
         return CheckOutcome("unknown")
     owner, staff_row, tied = row[_AFTER_CODE:_AFTER_CODE + 3]
@@ -338,9 +349,12 @@ async def confirm(db: Database, request_id: str, staff_user_id: int, store_id: i
         row = (await conn.execute(_CODE_AND_STORE, {"code_id": code_id,
                                                     "store": store_id})).one()
         view = _view(row)
+        ask_rating = False
         if taken.rowcount == 1:
             outcome = "redeemed"
             await log_event(conn, "redeem", now=now, code_id=code_id)
+            ask_rating = (await conn.execute(_ASK_RATING, {"code_id": code_id,
+                                                           "now": now})).rowcount == 1
         elif view.status != CodeStatus.ISSUED:
             outcome = "taken"
         elif view.valid_until <= now:
@@ -354,7 +368,7 @@ async def confirm(db: Database, request_id: str, staff_user_id: int, store_id: i
         await _record(conn, staff_user_id, "confirm", view.code, outcome, now, code_id,
                       store_id)
     store = StoreChoice(store_id, Bilingual(row.store_zh, row.store_en))
-    return ConfirmOutcome(outcome, view, store if outcome == "redeemed" else None)
+    return ConfirmOutcome(outcome, view, store if outcome == "redeemed" else None, ask_rating)
 
 
 async def _confirm_again(conn: AsyncConnection, request_id: str, staff_user_id: int,

@@ -12,10 +12,17 @@ at any time, and are refunded automatically when they expire), `on_expiry` (è¿‡æ
 no refund on request, automatic refund at expiry) and `none`. Redeemed codes are never
 refundable.
 
-With a coupon, the buyer paid `Order.total` (after the discount): each refunded code
-gives back its share of that paid total, never more than is left of it, and the last
-codes of the order give back exactly what is left. An order refunded in full gives its
-coupon back too (available again, or expired if its time is up).
+A shopper refunds one code, or every unused code of its order (`ask_refund`); what
+each would give back is shown before they confirm (`refund_offer`), and a confirmation
+that no longer matches (a code was redeemed or refunded meanwhile) refunds nothing.
+Partial refunds keep the order paid: its other codes stay usable.
+
+With a coupon, the buyer paid `Order.total` (after the discount), and that is what is
+spread over the units (`_share`): once k of an order's n units are refunded, total*k//n
+has been given back altogether, whichever codes went and in whatever groups, so the
+per-code refunds add up to exactly what was paid (the last unit gets the rounding).
+An order refunded in full gives its coupon back too (available again, or expired if its
+time is up).
 """
 
 from __future__ import annotations
@@ -49,11 +56,24 @@ MAX_ATTEMPTS = 10
 class RefundAsk:
     """What a refund request did."""
 
-    outcome: str  # started, not_refundable, policy_none, policy_on_expiry, redeemed, nothing
+    outcome: str  # started, changed, policy_none, policy_on_expiry, redeemed, nothing
     refund_id: int | None = None
     amount: int = 0
     currency: str = ""
     codes: int = 0
+    code_list: tuple[str, ...] = ()  # the codes it voided
+
+
+@dataclass(frozen=True)
+class RefundOffer:
+    """What refunding one of the shopper's codes would give back, before they confirm."""
+
+    outcome: str  # ok, or why not: policy_none, policy_on_expiry, redeemed, nothing
+    code: str = ""  # the code tapped
+    amount: int = 0  # refunding that code alone
+    currency: str = ""
+    open_codes: tuple[str, ...] = ()  # every unused code of its order, the tapped one first
+    all_amount: int = 0  # refunding all of them
 
 
 @dataclass(frozen=True)
@@ -69,18 +89,38 @@ class RefundDone:
     order_id: int
 
 
-Refunder = Callable[[str, str, int, str, int, str], Awaitable[RefundOutcome]]
-"""(provider, charge_id, amount, currency, user_telegram_id, idempotency_key) -> outcome."""
+Refunder = Callable[[str, str, int, str, int, str, bool], Awaitable[RefundOutcome]]
+"""(provider, charge_id, amount, currency, user_telegram_id, idempotency_key, whole) ->
+outcome; `whole`: the amount is all of the charge (some providers cannot refund a part)."""
 
 
-def _share(order: Order, codes: int, *, last: bool) -> int:
-    """The part of the paid total (after any coupon) that `codes` of its units paid:
-    rounding down, never more than is left unrefunded; `last` (no live code remains)
-    gives back all that is left, so the refunds of an order add up to what was paid."""
+class _Changed(Exception):
+    """The codes changed between the shopper's confirmation and the refund: roll back."""
+
+
+def _share(order: Order, before: int, codes: int, *, last: bool) -> int:
+    """What refunding `codes` more units gives back when `before` units of the order
+    were refunded already: the first k refunded units give back total*k//quantity of the
+    paid total (after any coupon) altogether, so the result does not depend on which
+    codes went first or in what groups. Never more than is left unrefunded; `last` (no
+    live code remains) gives back all that is left, so the refunds add up to what was paid."""
     left = order.total - order.refunded
     if last:
         return left
-    return max(0, min(order.total * codes // order.quantity, left))
+    after = order.total * (before + codes) // order.quantity
+    return max(0, min(after - order.total * before // order.quantity, left))
+
+
+async def _void_and_live(session: object, order_id: int | None) -> tuple[int, int]:
+    """How many of the order's codes are refunded (void), and how many are not."""
+    rows = (
+        await session.exec(  # type: ignore[attr-defined]
+            select(RedemptionCode.status, func.count())
+            .where(RedemptionCode.order_id == order_id).group_by(RedemptionCode.status)
+        )
+    ).all()
+    void = sum(n for status, n in rows if status == CodeStatus.VOID)
+    return void, sum(n for _, n in rows) - void
 
 
 async def _void_and_record(
@@ -102,13 +142,8 @@ async def _void_and_record(
         .values(sold=col(Deal.sold) - voided,
                 stock=col(Deal.stock) + voided)  # NULL (unlimited) stays NULL
     )
-    live = (
-        await session.exec(  # type: ignore[attr-defined]
-            select(func.count()).select_from(RedemptionCode).where(
-                RedemptionCode.order_id == order.id, RedemptionCode.status != CodeStatus.VOID)
-        )
-    ).one()
-    amount = _share(order, voided, last=live == 0)
+    void, live = await _void_and_live(session, order.id)
+    amount = _share(order, void - voided, voided, last=live == 0)
     order.refunded += amount
     if live == 0:
         order.status = OrderStatus.REFUNDED
@@ -124,39 +159,106 @@ async def _void_and_record(
     return refund
 
 
-async def ask_refund(db: Database, user_id: int, order_id: int, now: datetime) -> RefundAsk:
-    """A shopper asks for the unredeemed codes of one order back."""
-    async with db.transaction() as session:
-        row = (
-            await session.exec(
-                select(Order, Deal).join(Deal, Deal.id == Order.deal_id)
-                .where(Order.id == order_id, Order.user_id == user_id).with_for_update()
-            )
-        ).first()
+@dataclass(frozen=True)
+class _OpenOrder:
+    """An order the shopper may refund codes of, with its codes (id, code, status)."""
+
+    order: Order
+    codes: list[tuple[int, str, str]]
+
+    @property
+    def open(self) -> list[tuple[int, str]]:
+        """Its unused codes (issued, or expired but not yet refunded), in issue order."""
+        return [(cid, code) for cid, code, status in self.codes
+                if status in (CodeStatus.ISSUED, CodeStatus.EXPIRED)]
+
+    def amount(self, codes: int) -> int:
+        """What refunding `codes` of its unused codes now gives back (see `_share`)."""
+        void = sum(status == CodeStatus.VOID for _, _, status in self.codes)
+        live = len(self.codes) - void
+        return _share(self.order, void, codes, last=live == codes)
+
+
+async def _open_order(session: object, user_id: int, order_id: int,
+                      lock: bool) -> _OpenOrder | str:
+    """The shopper's order if codes of it may be refunded on request, else why not."""
+    query = (select(Order, Deal).join(Deal, Deal.id == Order.deal_id)
+             .where(Order.id == order_id, Order.user_id == user_id))
+    row = (await session.exec(  # type: ignore[attr-defined]
+        query.with_for_update() if lock else query)).first()
+    if row is None:
+        return "nothing"
+    order, deal = row
+    if order.status not in (OrderStatus.PAID, OrderStatus.FULFILLED):
+        return "nothing"
+    if deal.refund_policy == RefundPolicy.NONE:
+        return "policy_none"
+    codes = list((
+        await session.exec(  # type: ignore[attr-defined]
+            select(RedemptionCode.id, RedemptionCode.code, RedemptionCode.status)
+            .where(RedemptionCode.order_id == order_id).order_by(col(RedemptionCode.id))
+        )
+    ).all())
+    found = _OpenOrder(order, codes)
+    if not found.open:
+        redeemed = any(status == CodeStatus.REDEEMED for _, _, status in codes)
+        return "redeemed" if redeemed else "nothing"
+    if deal.refund_policy == RefundPolicy.ON_EXPIRY:
+        return "policy_on_expiry"
+    return found
+
+
+async def refund_offer(db: Database, user_id: int, code_id: int) -> RefundOffer:
+    """What the shopper would get back for one of their codes, and for all the unused
+    codes of its order: shown before they confirm, with exactly the amounts
+    `ask_refund` will refund while nothing changes."""
+    async with db.session() as session:
+        row = (await session.exec(
+            select(RedemptionCode.order_id, RedemptionCode.code, RedemptionCode.status)
+            .where(RedemptionCode.id == code_id, RedemptionCode.user_id == user_id))).first()
         if row is None:
-            return RefundAsk("nothing")
-        order, deal = row
-        if order.status not in (OrderStatus.PAID, OrderStatus.FULFILLED):
-            return RefundAsk("nothing")
-        if deal.refund_policy == RefundPolicy.NONE:
-            return RefundAsk("policy_none")
-        codes = (
-            await session.exec(
-                select(RedemptionCode.id, RedemptionCode.status, RedemptionCode.valid_until)
-                .where(RedemptionCode.order_id == order_id)
-            )
-        ).all()
-        open_ids = [cid for cid, status, _ in codes
-                    if status in (CodeStatus.ISSUED, CodeStatus.EXPIRED)]
-        if not open_ids:
-            redeemed = any(status == CodeStatus.REDEEMED for _, status, _ in codes)
-            return RefundAsk("redeemed" if redeemed else "nothing")
-        if deal.refund_policy == RefundPolicy.ON_EXPIRY:
-            return RefundAsk("policy_on_expiry")
-        refund = await _void_and_record(session, order, open_ids, "shopper", now)
-        if refund is None:
-            return RefundAsk("nothing")
-        return RefundAsk("started", refund.id, refund.amount, refund.currency, refund.codes)
+            return RefundOffer("nothing")
+        order_id, code, status = row
+        found = await _open_order(session, user_id, order_id, lock=False)
+    if isinstance(found, str):
+        return RefundOffer(found)
+    others = tuple(c for cid, c in found.open if cid != code_id)
+    if len(others) == len(found.open):  # this code itself is not refundable any more
+        return RefundOffer("redeemed" if status == CodeStatus.REDEEMED else "nothing")
+    return RefundOffer("ok", code, found.amount(1), found.order.currency, (code, *others),
+                       found.amount(len(found.open)))
+
+
+async def ask_refund(db: Database, user_id: int, order_id: int, now: datetime, *,
+                     code_id: int | None = None, expected: int | None = None,
+                     expected_codes: int | None = None) -> RefundAsk:
+    """A shopper asks for unused codes of one of their orders back: `code_id` alone, or
+    (None) every unused code of the order. With `expected` (the amount they confirmed)
+    and `expected_codes` (how many codes), nothing is refunded unless that is exactly
+    what it gives back ("changed")."""
+    try:
+        async with db.transaction() as session:
+            found = await _open_order(session, user_id, order_id, lock=True)
+            if isinstance(found, str):
+                return RefundAsk(found)
+            targets = [(cid, c) for cid, c in found.open if code_id in (None, cid)]
+            if not targets:
+                status = next((s for cid, _, s in found.codes if cid == code_id), None)
+                return RefundAsk("redeemed" if status == CodeStatus.REDEEMED else "nothing")
+            if (expected is not None and found.amount(len(targets)) != expected) or (
+                    expected_codes is not None and len(targets) != expected_codes):
+                return RefundAsk("changed")
+            refund = await _void_and_record(session, found.order, [cid for cid, _ in targets],
+                                            "shopper", now)
+            if refund is None:
+                return RefundAsk("nothing")
+            if (expected is not None or expected_codes is not None) and (
+                    refund.codes != len(targets) or expected not in (None, refund.amount)):
+                raise _Changed  # a code was redeemed meanwhile: refund nothing
+            return RefundAsk("started", refund.id, refund.amount, refund.currency, refund.codes,
+                             tuple(c for _, c in targets))
+    except _Changed:
+        return RefundAsk("changed")
 
 
 async def expire_codes(db: Database, now: datetime, batch: int = 500) -> list[int]:
@@ -221,7 +323,7 @@ async def carry_out(db: Database, refund_id: int, refunder: Refunder,
     async with db.session() as session:
         row = (
             await session.exec(
-                select(Refund, User.telegram_id)
+                select(Refund, User.telegram_id, Order.total)
                 .join(Order, Order.id == Refund.order_id)
                 .join(User, User.id == Order.user_id)
                 .where(Refund.id == refund_id)
@@ -229,10 +331,17 @@ async def carry_out(db: Database, refund_id: int, refunder: Refunder,
         ).first()
     if row is None or row[0].status != "pending":
         return None
-    refund, telegram_id = row
+    refund, telegram_id, paid = row
+    # A payment refund (no codes) gives a whole charge back; a refund of codes does when
+    # it covers all that the order's charge took at once.
+    whole = refund.codes == 0 or refund.amount >= paid
     try:
-        outcome = await refunder(refund.provider, refund.charge_id, refund.amount,
-                                 refund.currency, telegram_id, f"refund-{refund.id}")
+        if refund.amount <= 0:  # a unit of an order that cost less than its unit count
+            outcome = RefundOutcome(ok=True, reference="nothing to pay back")
+        else:
+            outcome = await refunder(refund.provider, refund.charge_id, refund.amount,
+                                     refund.currency, telegram_id, f"refund-{refund.id}",
+                                     whole)
     except PaymentError as exc:
         outcome = RefundOutcome(ok=False, error=str(exc))
     status = "done" if outcome.ok else "manual" if outcome.manual else "pending"

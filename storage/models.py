@@ -248,6 +248,9 @@ class RedemptionCode(SQLModel, table=True):
     redeemed_by: int | None = Field(default=None, foreign_key="users.id")
     redeemed_store_id: int | None = Field(default=None, foreign_key="stores.id")
     voided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # When the shopper was asked to rate the visit: once per code, even when a
+    # redemption is undone and the code redeemed again.
+    rating_asked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 

@@ -58,12 +58,14 @@ class Payments:
             return False
 
     async def refund(self, provider: str, charge_id: str, amount: int, currency: str,
-                     user_telegram_id: int, idempotency_key: str) -> RefundOutcome:
-        """Refund through the provider that took the money (see `services.refunds`)."""
+                     user_telegram_id: int, idempotency_key: str,
+                     whole: bool = False) -> RefundOutcome:
+        """Refund through the provider that took the money (see `services.refunds`);
+        `whole`: `amount` is all of the charge."""
         chosen = self.providers.get(provider)
         if chosen is None:
             return RefundOutcome(ok=False, manual=True,
                                  error=f"provider {provider!r} is not configured")
         return await chosen.refund(charge_id, amount, currency,
                                    user_telegram_id=user_telegram_id,
-                                   idempotency_key=idempotency_key)
+                                   idempotency_key=idempotency_key, whole=whole)

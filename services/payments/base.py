@@ -83,9 +83,11 @@ class PaymentProvider(Protocol):
 
     async def refund(
         self, charge_id: str, amount: int, currency: str, *, user_telegram_id: int,
-        idempotency_key: str,
+        idempotency_key: str, whole: bool = False,
     ) -> RefundOutcome:
-        """Give `amount` of charge `charge_id` back; safe to retry with the same key."""
+        """Give `amount` of charge `charge_id` back; safe to retry with the same key.
+        `whole` says `amount` is all of the charge: a provider that can only refund whole
+        charges must not refund more than `amount` when it is not."""
         ...
 
     async def close(self, provider_ref: str) -> bool:

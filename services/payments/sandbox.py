@@ -51,6 +51,6 @@ class SandboxProvider:
         return True
 
     async def refund(self, charge_id: str, amount: int, currency: str, *, user_telegram_id: int,
-                     idempotency_key: str) -> RefundOutcome:
+                     idempotency_key: str, whole: bool = False) -> RefundOutcome:
         """Sandbox money goes back at once."""
         return RefundOutcome(ok=True, reference=f"sbx_{idempotency_key}")

@@ -295,10 +295,11 @@ class StripeProvider:
 
     async def refund(
         self, charge_id: str, amount: int, currency: str, *, user_telegram_id: int,
-        idempotency_key: str,
+        idempotency_key: str, whole: bool = False,
     ) -> RefundOutcome:
-        """Refund `amount` of payment intent (or charge) `charge_id`; safe to retry with
-        the same `idempotency_key`. A refusal is `ok=False` with Stripe's reason."""
+        """Refund `amount` of payment intent (or charge) `charge_id`, all of it or a part
+        (`whole` changes nothing: Stripe refunds any amount up to what is left); safe to
+        retry with the same `idempotency_key`. A refusal is `ok=False` with Stripe's reason."""
         if not charge_id:
             return RefundOutcome(ok=False, error="no Stripe payment to refund")
         if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:

@@ -5,7 +5,9 @@ from an older attempt useless. Telegram's successful_payment carries
 telegram_payment_charge_id, which is the charge id we apply once.
 
 Refunds: Telegram Stars (currency XTR) are refunded through the Bot API
-(refundStarPayment), which the transport provides as `star_refunder`. Payments taken
+(refundStarPayment), which the transport provides as `star_refunder`; it refunds a
+whole payment only, so a partial refund (some codes of an order) of Stars is recorded
+as `manual` for the operator. Payments taken
 by a card provider through Telegram are refunded at that provider, so they are
 recorded as `manual` for the operator.
 """
@@ -58,8 +60,14 @@ class TelegramProvider:
         return False
 
     async def refund(self, charge_id: str, amount: int, currency: str, *, user_telegram_id: int,
-                     idempotency_key: str) -> RefundOutcome:
-        """Stars back through the Bot API; card payments at the provider (manual)."""
+                     idempotency_key: str, whole: bool = False) -> RefundOutcome:
+        """Stars back through the Bot API; card payments at the provider (manual).
+        refundStarPayment gives the whole payment back, so a part of one (`whole` False)
+        is left to the operator (manual) rather than refunding more than is owed."""
+        if currency.upper() == "XTR" and not whole:
+            return RefundOutcome(ok=False, manual=True,
+                                 error=f"Telegram Stars cannot be refunded in part "
+                                       f"({amount} {currency} of the payment)")
         if currency.upper() == "XTR" and self.star_refunder is not None:
             ok = await self.star_refunder(user_telegram_id, charge_id)
             return RefundOutcome(ok=ok, reference=charge_id if ok else "",

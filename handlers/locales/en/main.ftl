@@ -45,7 +45,7 @@ codes-title = Your codes ({ $count }):
 codes-line = { $code } · { $title } · { $status } · valid until { $until }
 code-status-issued = unused
 code-status-redeemed = used
-code-status-void = voided
+code-status-void = refunded
 code-status-expired = expired
 following-none = You don't follow any stores yet. Tap "Follow" on a deal card.
 following-title = Stores you follow ({ $count }):
@@ -259,22 +259,31 @@ paid-footer = Show a code at the store to use it. /mycodes lists all your codes.
 
 ## Codes and refunds
 codes-show-hint = Tap a code to show its QR again.
-refund-button = ↩ Refund unused codes
-refund-confirm = Refund this order's unused codes? They stop working at once and the money goes back to how you paid.
-refund-yes = Yes, refund
-refund-no = No, keep them
+refund-button = ↩ Refund
+refund-offer-one =
+    Refund code { $code } ("{ $title }"): { $amount } back.
+    The code stops working at once and the money goes back the way you paid.
+refund-offer-choice =
+    Code { $code } ("{ $title }"): refund just this one for { $amount },
+    or all { $count } unused codes of this order ({ $codes }) for { $all }.
+    Refunded codes stop working at once and the money goes back the way you paid; the others stay usable.
+refund-yes = Refund { $amount }
+refund-this = ↩ Just this code · { $amount }
+refund-all = ↩ All { $count } unused · { $amount }
+refund-no = No, keep it
+refund-changed = This order's codes just changed (one was used or refunded), so nothing was refunded. Here is how it stands now:
 refund-nothing = There's nothing left to refund on that order.
 refund-policy-none = This deal is non-refundable.
 refund-policy-on-expiry = This deal can't be refunded on request; unused codes are refunded automatically when they expire.
-refund-redeemed = These codes were used, so they can't be refunded.
+refund-redeemed = Used codes can't be refunded.
 refund-done = ↩ Refunded { $amount } for { $count ->
         [one] 1 code
        *[other] { $count } codes
-    }.
-refund-pending = ↩ { $count ->
-        [one] 1 code was
-       *[other] { $count } codes were
-    } cancelled; the refund of { $amount } is on its way.
+    }: { $codes }.
+refund-pending = ↩ Refunded { $count ->
+        [one] 1 code
+       *[other] { $count } codes
+    } ({ $codes }); the { $amount } is on its way back.
 rate-ask = How was your visit?
 rate-rated = Thanks for rating { $stars }!
 rate-already = You've already rated this visit. Thanks!
@@ -293,10 +302,11 @@ redeem-locked = 🔒 Too many wrong codes. Redeeming is locked until { $until }.
 redeem-typo = "{ $code }" looks mistyped (its check letter doesn't match). Please check each character.
 redeem-unknown = No such code for your stores.
 redeem-unreadable = Please type the code, e.g. 7QH4-K2MX-9TDA.
+redeem-not-a-code = That isn't a code: codes are 12 letters and digits, e.g. 7QH4-K2MX-9TDA.
 redeem-wrong-store = This code can't be redeemed at your store.
 redeem-redeemed = ⚠ This code has already been used.
 redeem-redeemed-at = Used at { $at }.
-redeem-void = ⚠ This code was refunded and is void.
+redeem-void = ⚠ This code was refunded and can't be used.
 redeem-expired = ⚠ This code has expired.
 redeem-not-yet = ⚠ This code isn't valid yet.
 redeem-taken = ⚠ This code was redeemed by someone else just now.
@@ -304,6 +314,7 @@ redeem-stale = That confirmation has expired. Please check the code again.
 redeem-done = ✅ Redeemed.
 redeem-undo = ↩ Undo (mis-scan)
 redeem-shopper-told = ✅ Your code { $code } for "{ $title }" was used at { $store }. Enjoy!
+redeem-shopper-undone = ↩ The store undid the redemption of your code { $code } ("{ $title }"): it was a mis-scan, and the code can be used again.
 redeem-undone = ↩ Redemption undone; the code can be used again.
 redeem-too-late = A redemption can only be undone within 10 minutes.
 refund-why-expired = Your unused code expired, so its money came back automatically.

@@ -45,7 +45,7 @@ codes-title = 你的券码（{ $count } 张）：
 codes-line = { $code } · { $title } · { $status } · 有效至 { $until }
 code-status-issued = 未使用
 code-status-redeemed = 已使用
-code-status-void = 已作废
+code-status-void = 已退款
 code-status-expired = 已过期
 following-none = 你还没有关注任何商家。在优惠详情里点「关注」即可。
 following-title = 你关注的商家（{ $count } 家）：
@@ -234,16 +234,25 @@ paid-footer = 到店出示券码即可使用。/mycodes 查看全部券码。
 
 ## Codes and refunds
 codes-show-hint = 点按券码可再次显示二维码。
-refund-button = ↩ 退款（未使用的券）
-refund-confirm = 确定退掉这个订单未使用的券码吗？券码会立即失效，款项原路退回。
-refund-yes = 确定退款
+refund-button = ↩ 退款
+refund-offer-one =
+    退掉券码 { $code }（「{ $title }」），退回 { $amount }。
+    券码会立即失效，款项原路退回。
+refund-offer-choice =
+    券码 { $code }（「{ $title }」）：只退这一张，退回 { $amount }；
+    或退掉这个订单全部 { $count } 张未使用的券码（{ $codes }），退回 { $all }。
+    退掉的券码会立即失效，款项原路退回；其余券码照常可用。
+refund-yes = 确定退款 { $amount }
+refund-this = ↩ 只退这张 · { $amount }
+refund-all = ↩ 全部 { $count } 张未使用都退 · { $amount }
 refund-no = 不退了
+refund-changed = 这个订单的券码刚刚有变化（被使用或已退款），没有退款。请按最新情况重新确认：
 refund-nothing = 这个订单没有可退的券码了。
 refund-policy-none = 这个优惠不支持退款。
 refund-policy-on-expiry = 这个优惠不支持主动退款；未使用的券码过期后会自动退款。
-refund-redeemed = 这些券码已使用，不能退款。
-refund-done = ↩ 已退款 { $amount }（{ $count } 张券码）。
-refund-pending = ↩ { $count } 张券码已作废，{ $amount } 的退款正在处理中。
+refund-redeemed = 券码已使用，不能退款。
+refund-done = ↩ 已退款 { $amount }（{ $count } 张券码：{ $codes }）。
+refund-pending = ↩ 已退掉 { $count } 张券码（{ $codes }），{ $amount } 的退款正在处理中。
 rate-ask = 这次到店体验如何？
 rate-rated = 感谢你的 { $stars } 评价！
 rate-already = 你已经评价过这次消费了，谢谢！
@@ -262,10 +271,11 @@ redeem-locked = 🔒 错误次数过多，核销已锁定至 { $until }。
 redeem-typo = 「{ $code }」似乎输错了（校验位不符），请逐字核对。
 redeem-unknown = 你的门店没有这个券码。
 redeem-unreadable = 请输入券码，例如 7QH4-K2MX-9TDA。
+redeem-not-a-code = 这不是券码：券码是 12 位字母和数字，例如 7QH4-K2MX-9TDA。
 redeem-wrong-store = 这个券码不能在你的门店核销。
 redeem-redeemed = ⚠ 这个券码已经使用过了。
 redeem-redeemed-at = 使用时间：{ $at }。
-redeem-void = ⚠ 这个券码已退款作废。
+redeem-void = ⚠ 这个券码已退款，不能再使用。
 redeem-expired = ⚠ 这个券码已过期。
 redeem-not-yet = ⚠ 这个券码还未到使用时间。
 redeem-taken = ⚠ 这个券码刚刚已被其他人核销。
@@ -273,6 +283,7 @@ redeem-stale = 这个确认已失效，请重新查验券码。
 redeem-done = ✅ 核销成功。
 redeem-undo = ↩ 撤销（扫错了）
 redeem-shopper-told = ✅ 你的券码 { $code }（「{ $title }」）已在「{ $store }」使用，祝用餐愉快！
+redeem-shopper-undone = ↩ 商家撤销了你的券码 { $code }（「{ $title }」）的核销（扫错了），券码可以继续使用。
 redeem-undone = ↩ 已撤销核销，券码可以再次使用。
 redeem-too-late = 核销超过 10 分钟后不能撤销。
 refund-why-expired = 你未使用的券码已过期，款项已自动退回。
