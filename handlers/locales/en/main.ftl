@@ -265,7 +265,10 @@ refund-offer-one =
     The code stops working at once and the money goes back the way you paid.
 refund-offer-choice =
     Code { $code } ("{ $title }"): refund just this one for { $amount },
-    or all { $count } unused codes of this order ({ $codes }) for { $all }.
+    or { $count ->
+        [one] the one unused code
+       *[other] all { $count } unused codes
+    } of this order ({ $codes }) for { $all }.
     Refunded codes stop working at once and the money goes back the way you paid; the others stay usable.
 refund-yes = Refund { $amount }
 refund-this = ↩ Just this code · { $amount }
