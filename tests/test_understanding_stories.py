@@ -160,7 +160,7 @@ async def test_a_search_without_nearby_words_does_not_ask_for_a_location(chat: C
     await chat.say("火锅")
     assert "串串香单人畅吃" in chat.texts and not _location_asks(chat)
     await chat.send(MAWEI)  # no search waits for it: what is nearby, everything
-    assert "3.0 km 内的「全部」" in chat.texts
+    assert "3.0 km 内全部 74 个优惠" in chat.texts
 
 
 async def test_with_a_fresh_location_nearby_is_not_asked_again(chat: Chat) -> None:
