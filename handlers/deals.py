@@ -457,6 +457,11 @@ def _stock_text(t: Translator, deal: OwnDeal) -> str:
     return t("deal-unlimited") if deal.stock is None else str(deal.stock)
 
 
+def _left_text(t: Translator, deal: OwnDeal) -> str:
+    """What is left to sell, as it reads after "left" ("no limit" for unlimited stock)."""
+    return t("deal-left-unlimited") if deal.stock is None else str(deal.stock)
+
+
 async def _deals_page(req: Request, offset: int) -> list[Reply]:
     t = req.t
     found = await list_own_deals(req.db, req.user.id, offset=offset, limit=PAGE)
@@ -476,7 +481,7 @@ async def _deals_page(req: Request, offset: int) -> list[Reply]:
                        status=t(f"deal-status-{deal.shown_status}"),
                        title=deal.title.get(req.lang),
                        price=format_money(deal.price, deal.currency, t.lang),
-                       sold=deal.paid_units, left=_stock_text(t, deal),
+                       sold=deal.paid_units, left=_left_text(t, deal),
                        until=local_date(deal.valid_until, req.user.timezone)))
         label = short_label(deal.title.get(req.lang), BUTTON_TITLE_MAX)
         buttons.append(Button(f"{number}. {label}", data=f"dm:{deal.id}"))
@@ -503,7 +508,7 @@ def _deal_page(req: Request, deal: OwnDeal, note: str = "") -> SendText:
              status=t(f"deal-status-{deal.shown_status}"),
              price=format_money(deal.price, deal.currency, t.lang),
              original=format_money(deal.original_price, deal.currency, t.lang),
-             sold=deal.paid_units, pending=deal.pending_units, left=_stock_text(t, deal),
+             sold=deal.paid_units, pending=deal.pending_units, left=_left_text(t, deal),
              until=local_date(deal.valid_until, req.user.timezone))
     if deal.merchant_status == "suspended":
         note = "\n".join(filter(None, (note, t("deal-page-suspended"))))

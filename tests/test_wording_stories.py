@@ -59,6 +59,7 @@ async def test_the_deals_list_buttons_name_the_deals(app: App) -> None:
     labels = boss.button_texts
     assert "1. Solo hotpot set" in labels and "2. ¥100 voucher" in labels
     assert "4. Hotpot set for two…" in labels  # the title cut at a word, as in search
+    assert "left no limit" in boss.texts and "Unlimited" not in boss.texts
     await boss.press("Solo hotpot set")
     assert "Solo hotpot set" in boss.texts  # the deal's own page
 

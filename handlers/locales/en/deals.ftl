@@ -29,6 +29,7 @@ deal-ask-refund_policy = Can buyers get their money back?
 
 deal-skip = Skip
 deal-unlimited = Unlimited
+deal-left-unlimited = no limit
 deal-from-now = Now
 deal-days = In { $days ->
         [one] { $days } day

@@ -23,6 +23,7 @@ deal-ask-refund_policy = 顾客可以退款吗？
 
 deal-skip = 跳过
 deal-unlimited = 不限量
+deal-left-unlimited = 不限
 deal-from-now = 立即
 deal-days = { $days } 天后
 deal-stores-done = ✔ 完成
