@@ -11,6 +11,7 @@ import contextlib
 import json
 import os
 import sys
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -256,3 +257,26 @@ async def test_every_update_is_logged_once_as_handled_and_nothing_else_goes_wron
         update["message"]["from"]["id"] for update in sent)
     assert {line["kind"] for line in handled} == {"Text", "Command"}
     assert all(line["replies"] >= 1 and line["sent"] >= 1 for line in handled)
+
+
+@pytest.mark.parametrize("transport", ["aiogram", "ptb"])
+async def test_a_shopper_writing_right_after_a_busy_moment_is_answered_at_once(
+    standin: BotApiStandin, tmp_path: Path, transport: str
+) -> None:
+    crowd = [standin.user(5300 + n, first_name=f"C{n}", language_code="en") for n in range(10)]
+    late = standin.user(5399, first_name="Late", language_code="en")
+    # The usual 30 s long poll (the other tests poll every second, which hid this).
+    async with running_bot(standin, tmp_path / "busy.db", transport, polling_timeout="30"):
+        for _ in range(3):
+            batch = [await shopper.send("/help") for shopper in crowd]
+            for shopper in crowd:
+                await shopper.wait_reply(timeout=20)
+            # The bot confirms the batch and waits for more: it is seen asking.
+            last = batch[-1]["update_id"]
+            await standin.wait_for_call(
+                "getUpdates", lambda c, last=last: (c.params.get("offset") or 0) > last,
+                timeout=2)
+            started = time.monotonic()
+            await late.send("/help")
+            await late.wait_reply(timeout=2)
+            assert time.monotonic() - started < 2
