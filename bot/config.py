@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from services.poster import FONT_DIRS
+
 ENV_PREFIX = "O2O_"
 DEFAULT_CONFIG_FILE = "config.toml"
 
@@ -94,7 +96,11 @@ class Settings(BaseSettings):
     )
     poster_font: str = Field(
         default="",
-        description="Font file for `o2o poster` (a CJK font for Chinese); empty: search.",
+        description="Font file for posters and charts (a CJK font for Chinese); empty: search.",
+    )
+    font_dirs: list[str] = Field(
+        default_factory=lambda: list(FONT_DIRS),
+        description="Folders searched for a CJK font (posters, charts); empty: none.",
     )
     push_rate: float = Field(default=30.0, gt=0, le=10_000,
                              description="Pushes sent per second, all chats together.")
