@@ -7,14 +7,17 @@ two in step. A bad value stops start-up with one line naming the key (see
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Union, get_args, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from services.poster import FONT_DIRS
 
 ENV_PREFIX = "O2O_"
 DEFAULT_CONFIG_FILE = "config.toml"
@@ -28,7 +31,11 @@ class Settings(BaseSettings):
     """All settings of the assistant. Field names are the TOML keys; env vars add `O2O_`."""
 
     model_config = SettingsConfigDict(
-        env_prefix=ENV_PREFIX, extra="forbid", validate_default=True, case_sensitive=False
+        env_prefix=ENV_PREFIX, extra="forbid", validate_default=True, case_sensitive=False,
+        # Lists and tables from the environment are read by `_collection_from_text`
+        # (123,456 or JSON or empty), not by pydantic-settings, which takes JSON only
+        # and fails with a traceback.
+        enable_decoding=False,
     )
 
     bot_token: SecretStr | None = Field(
@@ -89,7 +96,11 @@ class Settings(BaseSettings):
     )
     poster_font: str = Field(
         default="",
-        description="Font file for `o2o poster` (a CJK font for Chinese); empty: search.",
+        description="Font file for posters and charts (a CJK font for Chinese); empty: search.",
+    )
+    font_dirs: list[str] = Field(
+        default_factory=lambda: list(FONT_DIRS),
+        description="Folders searched for a CJK font (posters, charts); empty: none.",
     )
     push_rate: float = Field(default=30.0, gt=0, le=10_000,
                              description="Pushes sent per second, all chats together.")
@@ -100,6 +111,14 @@ class Settings(BaseSettings):
         description="A new coupon that takes a deal below this share of its price (or to "
                     "nothing) is shown with a warning and needs a second confirmation.",
     )
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _collection_from_text(cls, value: Any, info: ValidationInfo) -> Any:
+        kind = collection_kind(info.field_name or "")
+        if kind is None or not isinstance(value, str):
+            return value
+        return parse_collection(value, kind)
 
     @field_validator("database_url")
     @classmethod
@@ -160,11 +179,74 @@ class Settings(BaseSettings):
         return (env_settings, init_settings)
 
 
+# Sample items per element type, for the examples in error messages.
+_SAMPLES: dict[Any, tuple[str, str]] = {int: ("123", "456"), float: ("1.5", "2"),
+                                        str: ("abc", "def")}
+
+
+def collection_kind(name: str) -> type[list[Any]] | type[dict[Any, Any]] | None:
+    """`list` or `dict` when the setting `name` holds a list or a table, else None."""
+    field = Settings.model_fields.get(name)
+    if field is None:
+        return None
+    annotation = field.annotation
+    if get_origin(annotation) in (Union, type(int | None)):  # Optional[...]: the inner type
+        annotation = next((a for a in get_args(annotation) if a is not type(None)), annotation)
+    origin = get_origin(annotation) or annotation
+    if origin in (list, tuple, set, frozenset):
+        return list
+    if origin is dict:
+        return dict
+    return None
+
+
+def collection_example(name: str) -> str:
+    """How to write the list or table setting `name` in the environment, e.g.
+    `O2O_ADMIN_IDS=123,456 or O2O_ADMIN_IDS='[123, 456]' (empty: none)`."""
+    env = ENV_PREFIX + name.upper()
+    args = get_args(Settings.model_fields[name].annotation)
+    if collection_kind(name) is dict:
+        key, value = (_SAMPLES.get(a, _SAMPLES[str]) for a in (args or (str, str))[:2])
+        return (f"{env}={key[0]}={value[0]},{key[1]}={value[1]} or "
+                f"{env}='{json.dumps({key[0]: value[0], key[1]: value[1]})}' (empty: none)")
+    first, second = _SAMPLES.get(args[0] if args else str, _SAMPLES[str])
+    listed = json.dumps([first, second]) if not first[0].isdigit() else f"[{first}, {second}]"
+    return f"{env}={first},{second} or {env}='{listed}' (empty: none)"
+
+
+def parse_collection(text: str, kind: type) -> Any:
+    """A list or table setting written as text: empty (none), JSON (`[123, 456]`,
+    `{"a": "b"}`) or comma-separated (`123,456`; `a=b,c=d` for a table). Items are
+    checked by the model afterwards; a shape that cannot be read raises ValueError."""
+    text = text.strip()
+    if not text:
+        return kind()
+    if text[0] in "[{":
+        try:
+            value = json.loads(text)
+        except ValueError as exc:
+            raise ValueError(f"not valid JSON ({exc.msg} at character {exc.pos + 1})") from None
+        if not isinstance(value, kind):
+            raise ValueError(f"must be a {'table' if kind is dict else 'list'}")
+        return value
+    items = [item.strip() for item in text.split(",")]
+    if not all(items):
+        raise ValueError("has an empty item between commas")
+    if kind is list:
+        return items
+    pairs = [item.partition("=") for item in items]
+    if not all(sep and key.strip() for key, sep, _ in pairs):
+        raise ValueError("each item must be written key=value")
+    return {key.strip(): value.strip() for key, _, value in pairs}
+
+
 def _describe(error: dict[str, Any], from_file: set[str], config_path: Path | None) -> str:
-    key = ".".join(str(p) for p in error.get("loc", ())) or "?"
+    loc = error.get("loc", ())
+    key = ".".join(str(p) for p in loc) or "?"
     field = key.split(".")[0]
     env_name = ENV_PREFIX + field.upper()
-    if env_name in os.environ:
+    in_env = env_name in os.environ
+    if in_env:
         where = env_name
     elif field in from_file and config_path is not None:
         where = f"{config_path}: {field}"
@@ -173,6 +255,14 @@ def _describe(error: dict[str, Any], from_file: set[str], config_path: Path | No
     message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
     if error.get("type") == "extra_forbidden":
         message = "unknown setting (see config.example.toml for the keys)"
+    elif collection_kind(field) is not None:
+        if len(loc) > 1:  # one item is wrong: say which
+            place = loc[1] + 1 if isinstance(loc[1], int) else loc[1]
+            message = f"item {place} ({error.get('input')!r}): {message}"
+        example = collection_example(field)
+        if not in_env:  # the TOML spelling: the JSON form without the quotes
+            example = f"{field} = " + example.split("'")[1]
+        message = f"{message}; write it like {example}"
     return f"config error: {where}: {message}"
 
 

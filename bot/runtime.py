@@ -127,6 +127,7 @@ def options_from(settings: Settings, bot_username: str | None = None) -> Options
         admin_ids=tuple(settings.admin_ids),
         bot_username=bot_username or settings.bot_username,
         poster_font=settings.poster_font,
+        font_dirs=tuple(settings.font_dirs),
         push_max_per_day=settings.push_max_per_day,
         coupon_floor_percent=settings.coupon_floor_percent,
     )

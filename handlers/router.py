@@ -41,6 +41,7 @@ from services.conversations import FlowState, clear_state, get_state, set_state
 from services.database import Database
 from services.payments import Payments
 from services.payments.sandbox import SandboxProvider
+from services.poster import FONT_DIRS
 from services.users import UserProfile, ensure_user
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,8 @@ class Options:
     order_hold: timedelta = timedelta(minutes=15)
     admin_ids: tuple[int, ...] = ()  # Telegram ids of platform admins
     bot_username: str = "o2o_demo_bot"  # learnt from Telegram by `o2o run`
-    poster_font: str | None = None  # a font file for posters; None = search the system
+    poster_font: str | None = None  # a font file for posters and charts; None = search
+    font_dirs: tuple[str, ...] = FONT_DIRS  # where to search for a CJK font
     push_max_per_day: int = 2  # the platform's cap on pushes per user per day (all merchants)
     coupon_floor_percent: int = 10  # a coupon leaving less of a deal's price needs confirming
 

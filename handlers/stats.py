@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import unicodedata
+from collections.abc import Sequence
 from datetime import date
 
 from handlers.common import owner_refusal
@@ -25,9 +26,15 @@ from handlers.i18n import Translator
 from handlers.links import shop_payload, start_link
 from handlers.router import Request, Router
 from services.catalog import Bilingual
-from services.charts import ChartLabels, daily_chart
+from services.charts import ChartLabels, daily_chart, plan_chart
 from services.money import format_money
-from services.poster import PosterTexts, font_candidates, plan_poster, render_poster
+from services.poster import (
+    FONT_DIRS,
+    PosterTexts,
+    font_candidates,
+    plan_poster,
+    render_poster,
+)
 from services.staff import OwnedMerchant, owned_merchant
 from services.stats import (
     ORDER_STATUSES,
@@ -163,20 +170,36 @@ def chart_labels(t: Translator, merchant: str, days: int, currency: str | None) 
                        revenue=revenue, redemptions=t("stats-chart-redemptions"))
 
 
-def stats_chart(t: Translator, merchant: Bilingual, figures: MerchantStats) -> bytes:
-    """The figures day by day as a PNG (revenue in the main currency), in English when
-    no installed font draws the owner's language."""
+def english_name(name: Bilingual, slug: str | None) -> str:
+    """How a picture in English names a merchant: its English name, else its slug
+    (the Chinese name cannot be drawn where English is the fallback)."""
+    return name.en or slug or name.get("en")
+
+
+def stats_chart(t: Translator, merchant: Bilingual, slug: str | None, figures: MerchantStats,
+                font: str | None = None, font_dirs: Sequence[str] = FONT_DIRS
+                ) -> tuple[bytes, bool]:
+    """The figures day by day as a PNG (revenue in the main currency), and whether it
+    had to be drawn in English because no font found draws the owner's language."""
     currency = figures.main_currency
     days = len(figures.period.days)
-    english = Translator("en")
-    return daily_chart(
+    candidates, warnings = font_candidates(font, font_dirs)
+    for warning in warnings:
+        log.warning("chart: %s", warning)
+    plan = plan_chart(
+        chart_labels(t, merchant.get(t.lang), days, currency),
+        chart_labels(Translator("en"), english_name(merchant, slug), days, currency),
+        candidates,
+    )
+    png = daily_chart(
         [d.day for d in figures.daily],
         [d.revenue.get(currency, 0) if currency else 0 for d in figures.daily],
         [d.redemptions for d in figures.daily],
         currency,
-        chart_labels(t, merchant.get(t.lang), days, currency),
-        fallback=chart_labels(english, merchant.get("en"), days, currency),
+        plan.labels,
+        plan.font,
     )
+    return png, plan.fell_back
 
 
 @router.command("stats")
@@ -193,12 +216,17 @@ async def stats(req: Request) -> list[Reply]:
     figures = await merchant_stats(req.db, merchant.id, period)
     replies: list[Reply] = [SendText(stats_text(t, merchant.name.get(req.lang), figures))]
     if not figures.is_empty:
-        png = await asyncio.to_thread(stats_chart, t, merchant.name, figures)
+        options = req.app.options
+        slug = await merchant_slug(req.db, merchant.id)
+        png, in_english = await asyncio.to_thread(stats_chart, t, merchant.name, slug,
+                                                  figures, options.poster_font,
+                                                  options.font_dirs)
         assert period.first is not None
-        replies.append(SendPhoto(png, caption=t("stats-chart-caption",
-                                                first=period.first.isoformat(),
-                                                last=period.last.isoformat()),
-                                 filename=f"stats-{days}d.png"))
+        caption = t("stats-chart-caption", first=period.first.isoformat(),
+                    last=period.last.isoformat())
+        if in_english:
+            caption += "\n" + t("stats-chart-in-english")
+        replies.append(SendPhoto(png, caption=caption, filename=f"stats-{days}d.png"))
     return replies
 
 
@@ -234,7 +262,7 @@ def poster_texts(t: Translator, storefront: Storefront) -> PosterTexts:
     the merchant in English, or by its slug)."""
     lang = t.lang
     if lang == "en":
-        title = storefront.name.en or storefront.slug
+        title = english_name(storefront.name, storefront.slug)
     else:
         title = storefront.name.get(lang) or storefront.slug
     return PosterTexts(
@@ -247,15 +275,18 @@ def poster_texts(t: Translator, storefront: Storefront) -> PosterTexts:
 
 
 def draw_poster(wanted: PosterTexts, fallback: PosterTexts, link: str,
-                font: str | None = None) -> bytes:
+                font: str | None = None, font_dirs: Sequence[str] = FONT_DIRS
+                ) -> tuple[bytes, PosterTexts]:
     """The poster PNG in the first installed font that draws it (else in English), the
-    way `o2o poster` makes it; font problems are logged for the operator."""
-    candidates, warnings = font_candidates(font)
+    way `o2o poster` makes it, and the texts drawn; font problems are logged for the
+    operator."""
+    candidates, warnings = font_candidates(font, font_dirs)
     texts, chosen, more = plan_poster(wanted, fallback, candidates)
     for warning in [*warnings, *more]:
         log.warning("poster: %s", warning)
-    return render_poster(texts.title, texts.tagline, link, texts.addresses,
-                         lang=texts.lang, font_path=chosen, heading=texts.heading)
+    png = render_poster(texts.title, texts.tagline, link, texts.addresses,
+                        lang=texts.lang, font_path=chosen, heading=texts.heading)
+    return png, texts
 
 
 @router.command("poster")
@@ -273,11 +304,16 @@ async def poster(req: Request) -> list[Reply]:
         link = start_link(req.app.options.bot_username, shop_payload(storefront.slug))
     except ValueError:  # a slug a link cannot carry
         return [SendText(t("poster-no-storefront"))]
-    png = await asyncio.to_thread(draw_poster, poster_texts(t, storefront),
-                                  poster_texts(Translator("en"), storefront), link,
-                                  req.app.options.poster_font)
+    wanted = poster_texts(t, storefront)
+    png, drawn = await asyncio.to_thread(draw_poster, wanted,
+                                         poster_texts(Translator("en"), storefront), link,
+                                         req.app.options.poster_font,
+                                         req.app.options.font_dirs)
     filename = f"poster-{storefront.slug}.png"
+    caption = t("poster-caption", link=link)
+    if drawn.lang != wanted.lang:
+        caption += "\n" + t("poster-in-english", title=drawn.title)
     return [
-        SendPhoto(png, caption=t("poster-caption", link=link), filename=filename),
+        SendPhoto(png, caption=caption, filename=filename),
         SendDocument(png, filename, caption=t("poster-print-file")),
     ]

@@ -2,9 +2,12 @@
 
 Drawn with matplotlib's object API (`Figure` on the Agg canvas), never pyplot, so no
 global state is touched and charts can be drawn from worker threads. Texts come in
-already translated; Chinese needs a CJK font, found the way posters find theirs
-(`services.poster.font_candidates`): the first installed font that draws every label.
-Without one the `fallback` (English) labels are drawn in matplotlib's own font.
+already translated. `plan_chart` picks the font the way posters do (the one finder in
+`services.poster`: the configured font, then the CJK fonts installed): the first that
+draws every label, else matplotlib's own font if it can. When none draws the wanted
+labels (Chinese without a CJK font), the fallback (English) labels are drawn instead
+and the plan says so, so the owner can be told; nothing is ever drawn as empty boxes,
+and matplotlib never has to warn about a missing glyph.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from decimal import Decimal
 from functools import cache
 
 from services.money import minor_digits
-from services.poster import font_candidates, missing_glyphs
+from services.poster import first_font_drawing, plain_text
 
 log = logging.getLogger(__name__)
 
@@ -41,20 +44,41 @@ class ChartLabels:
         return (self.title, self.revenue, self.redemptions)
 
 
+@dataclass(frozen=True)
+class ChartPlan:
+    """What a chart is drawn with: its labels, in which font file, and whether these
+    are the fallback labels because no font draws the wanted ones."""
+
+    labels: ChartLabels
+    font: str
+    fell_back: bool
+
+
 @cache
-def _fonts() -> tuple[str, ...]:
-    candidates, warnings = font_candidates(None)
-    for warning in warnings:  # pragma: no cover - no preferred font is given
-        log.warning("chart font: %s", warning)
-    return tuple(candidates)
+def default_font() -> str:
+    """matplotlib's own font file (DejaVu Sans: Latin, Greek, Cyrillic; no CJK)."""
+    from matplotlib.font_manager import FontProperties, findfont
+
+    return str(findfont(FontProperties(family="DejaVu Sans")))
 
 
-def chart_font(texts: Sequence[str]) -> str | None:
-    """The first installed CJK font that draws every one of `texts`, or None."""
-    for path in _fonts():
-        if not missing_glyphs(texts, path):
-            return path
-    return None
+def plan_chart(wanted: ChartLabels, fallback: ChartLabels,
+               candidates: Sequence[str]) -> ChartPlan:
+    """The labels and font to draw a chart with: `wanted` in the first of `candidates`
+    (see `services.poster.font_candidates`) or matplotlib's font that draws them all;
+    else `fallback` (English), with letters no font has left out."""
+    fonts = [*candidates, default_font()]
+    font = first_font_drawing(wanted.all(), fonts)
+    if font is not None:
+        return ChartPlan(wanted, font, fell_back=False)
+    labels = fallback
+    font = first_font_drawing(fallback.all(), fonts)
+    if font is None:
+        font = default_font()
+        labels = ChartLabels(*(plain_text(text, font)[0] for text in fallback.all()))
+    log.warning("no font draws the chart labels %r; drew %r instead (install a CJK font "
+                "such as fonts-wqy-microhei, or set poster_font)", wanted.title, labels.title)
+    return ChartPlan(labels, font, fell_back=labels != wanted)
 
 
 def daily_chart(
@@ -63,23 +87,17 @@ def daily_chart(
     redemptions: Sequence[int],
     currency: str | None,
     labels: ChartLabels,
-    fallback: ChartLabels | None = None,
+    font: str | None = None,
 ) -> bytes:
     """A PNG chart: per day, `revenue` (minor units of `currency`) as bars on the left
     axis and `redemptions` as a line on the right axis. `currency` may be None only
     when there is no revenue at all.
 
-    `labels` are used when some installed font draws them (or they are plain ASCII);
-    otherwise `fallback` (English) is drawn instead, and a warning logged.
+    `labels` are drawn in the font file `font` (None: matplotlib's own); `plan_chart`
+    chooses both so that every letter is drawn.
     """
     if not len(days) == len(revenue) == len(redemptions):
         raise ValueError("days, revenue and redemptions must have the same length")
-    font = chart_font(labels.all())
-    drawable = font is not None or all(text.isascii() for text in labels.all())
-    if not drawable and fallback is not None:
-        log.warning("no installed font draws the chart labels %r; using %r (install a "
-                    "CJK font such as fonts-wqy-microhei)", labels.title, fallback.title)
-        labels = fallback
     # Imported here: matplotlib takes a moment to load, and only charts need it.
     from matplotlib.figure import Figure
     from matplotlib.font_manager import FontProperties

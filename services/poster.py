@@ -7,10 +7,11 @@ in, PNG bytes out) and never draws a glyph its font lacks: text a font cannot dr
 refused with `PosterFontError`, so nobody prints a poster full of empty boxes ("tofu").
 
 Chinese text needs a CJK font. `font_candidates` lists the usable ones (the
-`poster_font` setting first, then common system fonts), and `plan_poster` picks the
-first that draws every text of the wanted poster; when none does it falls back to the
-English texts (and, with no usable font at all, to Pillow's built-in Latin font),
-explaining each change in a warning for the operator.
+`poster_font` setting first, then CJK fonts found in the `font_dirs` setting's folders)
+and `first_font_drawing` picks the first that draws given texts: this is the one font
+finder, for posters and charts (`services.charts`) alike. `plan_poster` falls back to
+the English texts when no font draws the wanted ones (and, with no usable font at all,
+to Pillow's built-in Latin font), explaining each change in a warning for the operator.
 """
 
 from __future__ import annotations
@@ -129,12 +130,17 @@ def missing_glyphs(texts: Iterable[str], font_path: str | None) -> str:
     return "".join(missing)
 
 
-def system_cjk_fonts() -> list[str]:
-    """CJK fonts installed on this machine: the usual paths, then a search of FONT_DIRS."""
-    found = [p for p in CJK_FONT_PATHS if os.path.isfile(p)]
+def _inside(path: str, directories: Sequence[Path]) -> bool:
+    return any(Path(path).is_relative_to(directory) for directory in directories)
+
+
+def system_cjk_fonts(dirs: Sequence[str] = FONT_DIRS) -> list[str]:
+    """CJK fonts installed in the folders `dirs` (and below): the usual paths first,
+    then whatever else a search finds. No folders: no fonts."""
+    roots = [Path(directory).expanduser() for directory in dirs]
+    found = [p for p in CJK_FONT_PATHS if _inside(p, roots) and os.path.isfile(p)]
     searched: list[str] = []
-    for directory in FONT_DIRS:
-        root = Path(directory).expanduser()
+    for root in roots:
         if not root.is_dir():
             continue
         for path in root.rglob("*"):
@@ -149,8 +155,9 @@ def system_cjk_fonts() -> list[str]:
     return list(dict.fromkeys([*found, *searched]))
 
 
-def font_candidates(preferred: str | None) -> tuple[list[str], list[str]]:
-    """Fonts to try, best first (`preferred`, then system CJK fonts), and warnings.
+def font_candidates(preferred: str | None,
+                    dirs: Sequence[str] = FONT_DIRS) -> tuple[list[str], list[str]]:
+    """Fonts to try, best first (`preferred`, then the CJK fonts in `dirs`), and warnings.
 
     A `preferred` path that is missing or not a font is left out with a warning.
     """
@@ -166,7 +173,7 @@ def font_candidates(preferred: str | None) -> tuple[list[str], list[str]]:
                 candidates.append(path)
             except OSError as exc:
                 warnings.append(f"poster_font {path}: not a usable font ({exc})")
-    for path in system_cjk_fonts():
+    for path in system_cjk_fonts(dirs):
         try:
             load_font(path, 40)
         except OSError:
@@ -175,7 +182,13 @@ def font_candidates(preferred: str | None) -> tuple[list[str], list[str]]:
     return list(dict.fromkeys(candidates)), warnings
 
 
-def _plain(text: str, font_path: str | None) -> tuple[str, str]:
+def first_font_drawing(texts: Iterable[str], candidates: Sequence[str]) -> str | None:
+    """The first of `candidates` that draws every character of `texts`, or None."""
+    texts = list(texts)
+    return next((path for path in candidates if not missing_glyphs(texts, path)), None)
+
+
+def plain_text(text: str, font_path: str | None) -> tuple[str, str]:
     """`text` with letters the font lacks simplified (é -> e, ’ -> '), and the
     characters it had to leave out because no simpler spelling exists."""
     text = text.translate(_PLAIN)
@@ -206,9 +219,9 @@ def plan_poster(
     with Pillow's built-in font (None): letters it lacks are simplified (é -> e), an
     address it cannot draw is left out, and each change is a warning.
     """
-    for path in candidates:
-        if not missing_glyphs(wanted.all(), path):
-            return wanted, path, []
+    path = first_font_drawing(wanted.all(), candidates)
+    if path is not None:
+        return wanted, path, []
     warnings: list[str] = []
     lacking = missing_glyphs(wanted.all(), candidates[0] if candidates else None)
     tried = ", ".join(candidates) if candidates else "no CJK font found"
@@ -218,17 +231,17 @@ def plan_poster(
             f"{tried}); made the {fallback.lang} poster instead. Install a CJK font "
             "(e.g. fonts-wqy-microhei) or set poster_font"
         )
-    for path in candidates:
-        if not missing_glyphs(fallback.all(), path):
-            return fallback, path, warnings
+    path = first_font_drawing(fallback.all(), candidates)
+    if path is not None:
+        return fallback, path, warnings
     warnings.append(f"using {BUILTIN_FONT}, which has Latin letters only")
     font = None
-    title, dropped = _plain(fallback.title, font)
+    title, dropped = plain_text(fallback.title, font)
     if dropped:
         warnings.append(f"left {dropped!r} out of the name {fallback.title!r}")
     addresses = []
     for address in fallback.addresses:
-        plain, dropped = _plain(address, font)
+        plain, dropped = plain_text(address, font)
         if dropped:
             warnings.append(f"left out an address the font cannot draw: {address}")
         else:
@@ -236,8 +249,8 @@ def plan_poster(
     texts = replace(
         fallback,
         title=title,
-        tagline=_plain(fallback.tagline, font)[0],
-        heading=_plain(fallback.heading, font)[0],
+        tagline=plain_text(fallback.tagline, font)[0],
+        heading=plain_text(fallback.heading, font)[0],
         addresses=tuple(addresses),
     )
     return texts, font, warnings

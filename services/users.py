@@ -56,12 +56,14 @@ async def ensure_user(
     """The user with this Telegram id, created on first contact (at `now`, the app's
     clock; the wall clock when not given), names kept fresh."""
     now = now or utcnow()
+    by_telegram_id = select(User).where(User.telegram_id == telegram_id)
     async with db.transaction() as session:
-        user = (
-            await session.exec(select(User).where(User.telegram_id == telegram_id))
-        ).first()
+        user = (await session.exec(by_telegram_id)).first()
         if user is None:
-            user = User(
+            # A new user's first messages may be handled at the same time: whichever
+            # inserts first wins, the others find that row (no UniqueViolation).
+            table = User.__table__  # type: ignore[attr-defined]
+            await session.exec(db.insert_ignoring(table, ["telegram_id"]).values(  # type: ignore[call-overload]
                 telegram_id=telegram_id,
                 first_name=first_name[:128],
                 username=(username or None) and username[:64],
@@ -69,10 +71,9 @@ async def ensure_user(
                 timezone=default_timezone,
                 created_at=now,
                 updated_at=now,
-            )
-            session.add(user)
-            await session.flush()
-        elif (user.first_name, user.username, user.language_code) != (
+            ))
+            user = (await session.exec(by_telegram_id)).one()
+        if (user.first_name, user.username, user.language_code) != (
             first_name[:128],
             username,
             language_code,

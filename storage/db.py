@@ -17,8 +17,8 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Table, event, text
-from sqlalchemy.dialects import sqlite
+from sqlalchemy import Insert, Table, event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -118,6 +118,13 @@ class Database:
                 await conn.execution_options(sqlite_write=True)
             async with conn.begin():
                 yield conn
+
+    def insert_ignoring(self, table: Table, unique: Sequence[str]) -> Insert:
+        """An INSERT into `table`, in this database's dialect, that does nothing when the
+        row's `unique` key is taken already (ON CONFLICT DO NOTHING): insert-or-get
+        without a race, whoever inserts first. Column defaults apply as usual."""
+        dialect_insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
+        return dialect_insert(table).on_conflict_do_nothing(index_elements=list(unique))
 
     async def insert_ignoring_duplicates(
         self, conn: AsyncConnection, table: Table, columns: Sequence[str],

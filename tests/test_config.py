@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
 import sys
 import tomllib
+import types
+import typing
 from pathlib import Path
 
 import pytest
@@ -132,3 +135,119 @@ def test_the_sandbox_is_the_default_payment_provider() -> None:
 
     payments = build_payments(load_settings(None))
     assert payments.current.name == "sandbox"
+
+
+# ------------------------------------------------- lists and tables from the environment
+
+# Items the tests write for each element type; a setting with another type fails below
+# until a sample is added here, so no list or table setting goes untested.
+SAMPLE_ITEMS: dict[object, tuple[object, object]] = {int: (123, 456), str: ("ab", "cd"),
+                                                     float: (1.5, 2.0)}
+
+
+def _collection_settings() -> dict[str, tuple[type, tuple[object, ...]]]:
+    """Every list- or dict-typed setting of the model: name -> (list or dict, item types)."""
+    found: dict[str, tuple[type, tuple[object, ...]]] = {}
+    for name, field in Settings.model_fields.items():
+        annotation = field.annotation
+        inner = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if typing.get_origin(annotation) in (typing.Union, types.UnionType) and len(inner) == 1:
+            annotation = inner[0]
+        origin = typing.get_origin(annotation) or annotation
+        if origin in (list, tuple, set, frozenset):
+            found[name] = (list, typing.get_args(annotation))
+        elif origin is dict:
+            found[name] = (dict, typing.get_args(annotation))
+    return found
+
+
+COLLECTIONS = _collection_settings()
+
+
+def test_admin_ids_is_among_the_list_settings() -> None:
+    assert COLLECTIONS["admin_ids"][0] is list
+
+
+def _samples(kind: type, items: tuple[object, ...]) -> tuple[object, list[str], str]:
+    """The value, how to write it comma-separated, and as JSON."""
+    if kind is dict:
+        keys, values = SAMPLE_ITEMS[items[0]], SAMPLE_ITEMS[items[1]]
+        value: object = dict(zip(keys, values, strict=True))
+        return value, [f"{k}={v}" for k, v in zip(keys, values, strict=True)], json.dumps(value)
+    first, second = SAMPLE_ITEMS[items[0]]
+    return [first, second], [str(first), str(second)], json.dumps([first, second])
+
+
+@pytest.mark.parametrize("name", sorted(COLLECTIONS))
+def test_every_list_setting_reads_commas_json_and_empty_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    kind, items = COLLECTIONS[name]
+    value, parts, as_json = _samples(kind, items)
+    env = f"O2O_{name.upper()}"
+    for written in (",".join(parts), " , ".join(parts), as_json):
+        monkeypatch.setenv(env, written)
+        assert getattr(load_settings(), name) == value, written
+    for written in ("", "  ", "[]" if kind is list else "{}"):
+        monkeypatch.setenv(env, written)
+        assert not getattr(load_settings(), name), written
+    monkeypatch.setenv(env, parts[0])
+    assert len(getattr(load_settings(), name)) == 1
+
+
+@pytest.mark.parametrize("name", sorted(COLLECTIONS))
+def test_a_bad_list_setting_is_one_line_with_an_example(
+    monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    kind, items = COLLECTIONS[name]
+    _, parts, as_json = _samples(kind, items)
+    env = f"O2O_{name.upper()}"
+    bad = [as_json[:-1], "1,,2", "{}" if kind is list else "[]"]
+    if kind is dict:
+        bad.append("no-equals-sign")
+    if (items[-1] if kind is dict else items[0]) in (int, float):
+        last = (parts[-1].split("=")[0] + "=" if kind is dict else "") + "twelve"
+        bad.append(",".join([*parts[:-1], last]))  # an item that is not a number
+    for written in bad:
+        monkeypatch.setenv(env, written)
+        with pytest.raises(ConfigError) as info:
+            load_settings()
+        message = str(info.value)
+        assert message.startswith(f"config error: {env}: "), message
+        assert "\n" not in message
+        assert f"write it like {env}=" in message, message  # an example of the format
+
+
+@pytest.mark.parametrize("name", sorted(COLLECTIONS))
+def test_the_cli_exits_2_on_a_bad_list_and_starts_with_a_good_one(
+    tmp_path: Path, name: str
+) -> None:
+    kind, items = COLLECTIONS[name]
+    _, parts, _ = _samples(kind, items)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("O2O_")}
+    key = f"O2O_{name.upper()}"
+    for written, code in ((",".join(parts), 0), ("", 0), ("[1,", 2)):
+        env[key] = written
+        result = subprocess.run(
+            [sys.executable, "-m", "bot.cli", "shell", "--db", str(tmp_path / "x.db")],
+            input="", capture_output=True, text=True, env=env, cwd=ROOT, timeout=60,
+        )
+        assert result.returncode == code, (written, result.stderr[-2000:])
+        assert "Traceback" not in result.stderr, result.stderr[-2000:]
+        if code == 2:
+            assert result.stderr.strip().count("\n") == 0
+            assert result.stderr.startswith(f"config error: {key}: ")
+            assert f"write it like {key}=" in result.stderr
+
+
+def test_a_list_in_the_file_is_explained_in_the_files_own_spelling(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text('admin_ids = [123, "boss"]\n')
+    with pytest.raises(ConfigError) as info:
+        load_settings(path)
+    assert str(info.value) == (
+        f"config error: {path}: admin_ids: item 2 ('boss'): Input should be a valid integer, "
+        "unable to parse string as an integer; write it like admin_ids = [123, 456]"
+    )
+    path.write_text("admin_ids = [123, 456]\n")
+    assert load_settings(path).admin_ids == [123, 456]

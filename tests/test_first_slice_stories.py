@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+
+from sqlmodel import select
+
 from handlers.core import AnswerButton, EditText, SendText
+from handlers.router import App
+from storage.models import User
 from tests.conftest import Chat
 
 
@@ -190,3 +196,23 @@ async def test_nothing_found_nearby_offers_the_categories_that_are_nearby(chat: 
     assert chat.button_texts[0] == "🔭 看看更远的"
     await chat.press("火锅 (")
     assert "「🍲 火锅」" in chat.texts and "距你" in chat.texts
+
+
+async def test_new_shoppers_whose_first_messages_arrive_together_get_every_answer(
+    app: App,
+) -> None:
+    # The bot is busy: regulars are chatting at the same time.
+    regulars = [Chat(app, user_id=5000 + n, name=f"R{n}") for n in range(20)]
+    await asyncio.gather(*(regular.say("/start") for regular in regulars))
+    # Telegram delivers a burst (a double tap, a forwarded album) as separate updates,
+    # handled at the same time, before the shopper exists in the database.
+    for telegram_id, name in ((4242, "Dai"), (4343, "Eva"), (4444, "Fan")):
+        taps = [Chat(app, user_id=telegram_id, name=name) for _ in range(20)]
+        await asyncio.gather(*(tap.say("/start") for tap in taps),
+                             *(regular.say("/help") for regular in regulars))
+
+        answers = [tap.texts for tap in taps]
+        assert all(f"{name}，你好" in answer for answer in answers), answers
+        async with app.db.session() as session:
+            rows = (await session.exec(select(User).where(User.telegram_id == telegram_id))).all()
+        assert [row.first_name for row in rows] == [name]

@@ -54,9 +54,8 @@ def counter(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 
 @pytest.fixture
 def no_cjk_fonts(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A machine without any CJK font installed."""
-    monkeypatch.setattr(poster, "CJK_FONT_PATHS", ())
-    monkeypatch.setattr(poster, "FONT_DIRS", ())
+    """A machine without any CJK font installed: no folders to search."""
+    monkeypatch.setenv("O2O_FONT_DIRS", "")
 
 
 def scan(path: Path) -> list[zxingcpp.Barcode]:

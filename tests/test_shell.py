@@ -12,8 +12,11 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_shell(tmp_path: Path, script: str, *args: str) -> subprocess.CompletedProcess[str]:
+def run_shell(tmp_path: Path, script: str, *args: str,
+              **settings: str) -> subprocess.CompletedProcess[str]:
+    """`o2o shell` playing `script`, with no O2O_ settings but `settings` (as O2O_*)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("O2O_")}
+    env.update({f"O2O_{key.upper()}": value for key, value in settings.items()})
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", "shell", "--db", str(tmp_path / "t.db"), *args],
         input=script, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120,
@@ -87,6 +90,27 @@ def test_the_merchant_journey_script_from_application_to_stats(tmp_path: Path) -
                  "✅ 已支付 ¥38", "你已成为「阿明鱼丸店」的店员", "✅ 核销成功",
                  "已付款订单：1 笔", "营业额：¥38", "核销：1 张"):
         assert step in out, step
+    [chart] = list((tmp_path / "files").glob("*stats-7d.png"))
+    with Image.open(chart) as image:
+        assert image.size[0] >= 800
+
+
+def test_without_a_chinese_font_the_owner_hears_why_the_chart_is_english_and_the_shell_stays_quiet(
+    tmp_path: Path,
+) -> None:
+    """A server with no CJK font (font_dirs = []): the journey's chart and the poster
+    come in English, the owner is told so in chat, and no matplotlib warning (a line
+    per missing glyph) floods the shell."""
+    script = (ROOT / "examples" / "merchant_journey.txt").read_text(encoding="utf-8")
+    result = run_shell(tmp_path, script + "/poster\n", "--files", "files", font_dirs="")
+    assert result.returncode == 0, result.stderr
+    out, err = result.stdout, result.stderr
+    assert "营业额：¥38" in out
+    assert "图表是英文的：服务器上没有能写中文的字体" in out
+    assert "海报是英文的，店名写作“" in out
+    for noise in ("Glyph", "UserWarning", "missing from font", "findfont", "Traceback"):
+        assert noise not in err, err[-2000:]
+    assert err.count("no font draws the chart labels") == 1, err[-2000:]
     [chart] = list((tmp_path / "files").glob("*stats-7d.png"))
     with Image.open(chart) as image:
         assert image.size[0] >= 800

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -309,21 +310,46 @@ async def test_a_chinese_speaking_owner_reads_chinese_figures_and_chart(
 
 
 def test_chinese_chart_labels_are_drawn_in_a_cjk_font_or_else_in_english(
-        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+        caplog: pytest.LogCaptureFixture, recwarn: pytest.WarningsRecorder) -> None:
     chinese = charts.ChartLabels("面条实验室 · 近 7 天", "营业额（CNY）", "核销数")
     english = charts.ChartLabels("Noodle Lab · last 7 days", "Revenue (CNY)", "Redemptions")
     days = [date(2026, 11, 19) + timedelta(days=n) for n in range(7)]
-    if poster_service.system_cjk_fonts():
-        font = charts.chart_font(chinese.all())
-        assert font is not None and not poster_service.missing_glyphs(chinese.all(), font)
-    monkeypatch.setattr(charts, "_fonts", lambda: ())  # a machine without CJK fonts
+    installed, _ = poster_service.font_candidates(None)
+    if installed:  # CI installs fonts-wqy-microhei
+        plan = charts.plan_chart(chinese, english, installed)
+        assert plan == charts.ChartPlan(chinese, plan.font, fell_back=False)
+        assert not poster_service.missing_glyphs(chinese.all(), plan.font)
     with caplog.at_level(logging.WARNING, logger="services.charts"):
-        png = charts.daily_chart(days, [0, 2500, 0, 0, 0, 0, 990], [0, 1, 0, 0, 2, 0, 0],
-                                 "CNY", chinese, fallback=english)
-    assert "no installed font draws the chart labels" in caplog.text
+        plan = charts.plan_chart(chinese, english, [])  # a machine without CJK fonts
+    assert plan == charts.ChartPlan(english, charts.default_font(), fell_back=True)
+    assert "no font draws the chart labels" in caplog.text
+    png = charts.daily_chart(days, [0, 2500, 0, 0, 0, 0, 990], [0, 1, 0, 0, 2, 0, 0],
+                             "CNY", plan.labels, plan.font)
     assert Image.open(io.BytesIO(png)).size == (1200, 600)
+    # No font at all draws this fallback: what cannot be drawn is left out, never boxes.
+    plan = charts.plan_chart(chinese, charts.ChartLabels("面条 Lab", "Revenue", "Redemptions"),
+                             [])
+    assert plan.labels.title == "Lab" and plan.fell_back
+    assert not [w for w in recwarn if "Glyph" in str(w.message)]
     with pytest.raises(ValueError):
         charts.daily_chart(days, [1] * 7, [0] * 7, None, english)
+
+
+async def test_an_owner_on_a_server_without_chinese_fonts_is_told_the_chart_is_in_english(
+        db: Database, bot: App, world: World, recwarn: pytest.WarningsRecorder) -> None:
+    await buy(db, world, "buyer1", "limited", 2, NOW - timedelta(days=2))
+    bot.options = replace(bot.options, font_dirs=())  # no CJK font anywhere
+
+    replies = await owner_chat(bot, world, "zh").say("/stats")
+
+    [chart] = photos(replies)
+    assert chart.caption.splitlines()[-1] == (
+        "ℹ️ 图表是英文的：服务器上没有能写中文的字体。请运营方安装一个（fonts-wqy-microhei）。")
+    assert not [w for w in recwarn if "Glyph" in str(w.message)]  # matplotlib kept quiet
+    if poster_service.font_candidates(None)[0]:  # with the font: Chinese, no notice
+        bot.options = replace(bot.options, font_dirs=poster_service.FONT_DIRS)
+        [chart] = photos(await owner_chat(bot, world, "zh").say("/stats"))
+        assert "ℹ️" not in chart.caption
 
 
 @pytest.mark.parametrize("words", ["/stats 14d", "/stats all", "/stats abc", "/stats 7d 30d",
@@ -599,6 +625,25 @@ async def test_the_owner_gets_the_storefront_poster_to_see_and_to_print(
     assert image.info["Language"] == expected
     if expected == "zh":
         assert image.info["Title"] == "面条实验室"
+        assert "ℹ️" not in photo.caption
+
+
+async def test_an_owner_on_a_server_without_chinese_fonts_is_told_the_poster_is_in_english(
+        db: Database, bot: App, world: World) -> None:
+    async with db.transaction() as session:  # a shop known by its Chinese name only
+        merchant = await session.get(Merchant, world.merchant_id)
+        assert merchant is not None
+        merchant.name_en = None
+    bot.options = replace(bot.options, font_dirs=())  # no CJK font anywhere
+
+    replies = await owner_chat(bot, world, "zh").say("/poster")
+
+    [photo] = photos(replies)
+    assert photo.caption.splitlines()[-1] == (
+        "ℹ️ 海报是英文的，店名写作“noodle-lab”：服务器上没有能写中文的字体。"
+        "请运营方安装一个（fonts-wqy-microhei）后再生成中文海报。")
+    image = Image.open(io.BytesIO(photo.photo))  # type: ignore[arg-type]
+    assert image.info["Language"] == "en" and image.info["Title"] == "noodle-lab"
 
 
 # ------------------------------------------------------------------ who may see

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import sys
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -224,3 +226,57 @@ async def test_an_owner_sends_a_csv_and_a_photo_and_gets_a_file_back(
     await boss.send_photo(b"\xff\xd8\xff\xe0 a jpeg")
     asked = await boss.wait_reply(timeout=20)
     assert "团购价" in (asked.text or "")
+
+
+async def _stop_and_read_log(proc: asyncio.subprocess.Process) -> str:
+    """SIGTERM the bot, wait for it, and everything it logged (stderr)."""
+    proc.terminate()
+    _, err = await asyncio.wait_for(proc.communicate(), timeout=15)
+    return err.decode()
+
+
+@pytest.mark.parametrize("transport", ["aiogram", "ptb"])
+async def test_every_update_is_logged_once_as_handled_and_nothing_else_goes_wrong(
+    standin: BotApiStandin, tmp_path: Path, transport: str
+) -> None:
+    shoppers = [standin.user(5200 + n, first_name=f"S{n}", language_code="en")
+                for n in range(5)]
+    async with running_bot(standin, tmp_path / "log.db", transport) as proc:
+        sent = [await shopper.send(words) for shopper in shoppers
+                for words in ("/help", "hotpot", "/mycodes")]
+        await standin.wait_until(
+            lambda: sum(len(u.messages) for u in shoppers) >= len(sent), timeout=30,
+            what="a reply to every update")
+        log = await _stop_and_read_log(proc)
+
+    assert "Traceback" not in log and '"level": "error"' not in log, log[-3000:]
+    lines = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
+    handled = [line for line in lines if line["event"] == "update handled"]
+    assert len(handled) == len(sent), [line["event"] for line in lines]
+    assert sorted(line["user"] for line in handled) == sorted(
+        update["message"]["from"]["id"] for update in sent)
+    assert {line["kind"] for line in handled} == {"Text", "Command"}
+    assert all(line["replies"] >= 1 and line["sent"] >= 1 for line in handled)
+
+
+@pytest.mark.parametrize("transport", ["aiogram", "ptb"])
+async def test_a_shopper_writing_right_after_a_busy_moment_is_answered_at_once(
+    standin: BotApiStandin, tmp_path: Path, transport: str
+) -> None:
+    crowd = [standin.user(5300 + n, first_name=f"C{n}", language_code="en") for n in range(10)]
+    late = standin.user(5399, first_name="Late", language_code="en")
+    # The usual 30 s long poll (the other tests poll every second, which hid this).
+    async with running_bot(standin, tmp_path / "busy.db", transport, polling_timeout="30"):
+        for _ in range(3):
+            batch = [await shopper.send("/help") for shopper in crowd]
+            for shopper in crowd:
+                await shopper.wait_reply(timeout=20)
+            # The bot confirms the batch and waits for more: it is seen asking.
+            last = batch[-1]["update_id"]
+            await standin.wait_for_call(
+                "getUpdates", lambda c, last=last: (c.params.get("offset") or 0) > last,
+                timeout=2)
+            started = time.monotonic()
+            await late.send("/help")
+            await late.wait_reply(timeout=2)
+            assert time.monotonic() - started < 2

@@ -86,7 +86,7 @@ def run_poster(args: argparse.Namespace) -> int:
         print(f"merchant {storefront.slug!r}: {exc}", file=sys.stderr)
         return 2
 
-    candidates, warnings = font_candidates(settings.poster_font)
+    candidates, warnings = font_candidates(settings.poster_font, settings.font_dirs)
     texts, font, more = plan_poster(
         poster_texts(Translator(lang), storefront), poster_texts(Translator("en"), storefront),
         candidates

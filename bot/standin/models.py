@@ -15,7 +15,10 @@ class Call:
     files: dict[str, bytes]
     ok: bool
     result_or_error: Any  # the result on success; the error body ({"error_code", ...}) if not
-    at: float
+    at: float  # when it was answered (while a long poll waits: when it arrived)
+    # False while a long poll (getUpdates) waits: it is recorded when it arrives, so a
+    # test can see the bot asking; `ok` and the result are filled in when it is answered.
+    answered: bool = True
 
 
 @dataclass

@@ -144,6 +144,7 @@ class BotApiStandin(Served):
         self._last_per_chat: dict[int, float] = {}
         self._global_sends: deque[float] = deque()
         self._runner: web.AppRunner | None = None
+        self._closing = False
 
     # ------------------------------------------------------------ lifecycle
 
@@ -153,6 +154,13 @@ class BotApiStandin(Served):
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         app.router.add_get("/file/bot{token}/{path:.+}", self._file)
         self._runner, self.port = await serve_app(app, self.host, self.port)
+
+    async def stop(self) -> None:
+        """Answer any waiting long poll (with no updates), then stop serving."""
+        self._closing = True
+        async with self._changed:
+            self._changed.notify_all()
+        await super().stop()
 
     @property
     def base_url(self) -> str:
@@ -310,6 +318,15 @@ class BotApiStandin(Served):
                 {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
         params, files = await self._params(request)
         self.method_counts[method] = self.method_counts.get(method, 0) + 1
+        # A long poll may wait `timeout` seconds for an update: it is recorded (and
+        # waiters woken) when it arrives, or waiting for the bot to poll again would
+        # last until the poll ends, 30 s with the usual timeout.
+        polling = method.lower() == "getupdates"
+        call = Call(method, params, files, True, None, time.time(), answered=not polling)
+        if polling:
+            if self.record_calls:
+                self.calls.append(call)
+            self._notify()
         try:
             self._check_injected(method, params)
             handler = getattr(self, f"_m_{method.lower()}", None)
@@ -317,15 +334,17 @@ class BotApiStandin(Served):
                 raise ApiError(404, "Not Found")
             result = await handler(params, files)
         except ApiError as exc:
-            self._record(method, params, files, False, exc.body())
+            self._record(call, False, exc.body(), polling)
             return web.json_response(exc.body(), status=exc.code)
-        self._record(method, params, files, True, result)
+        self._record(call, True, result, polling)
         return web.json_response({"ok": True, "result": result})
 
-    def _record(self, method: str, params: dict[str, Any], files: dict[str, bytes], ok: bool,
-                outcome: Any) -> None:
-        if self.record_calls or not ok:
-            self.calls.append(Call(method, params, files, ok, outcome, time.time()))
+    def _record(self, call: Call, ok: bool, outcome: Any, recorded: bool) -> None:
+        """The call answered: `ok` and its result or error body (`recorded`: the call
+        is in `calls` already, since it arrived)."""
+        call.ok, call.result_or_error, call.answered, call.at = ok, outcome, True, time.time()
+        if not (recorded and self.record_calls) and (self.record_calls or not ok):
+            self.calls.append(call)
         self._notify()
 
     def _check_injected(self, method: str, params: dict[str, Any]) -> None:
@@ -490,7 +509,7 @@ class BotApiStandin(Served):
 
         if not wanted() and timeout:
             try:
-                await self.wait_until(lambda: bool(wanted()), float(timeout))
+                await self.wait_until(lambda: bool(wanted()) or self._closing, float(timeout))
             except TimeoutError:
                 return []
         return wanted()[: max(1, min(100, limit))]

@@ -7,7 +7,6 @@ not reshaping this module.
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -48,6 +47,7 @@ from bot.transports.common import (
     attach,
     deliver,
     deliver_all,
+    handle_update,
     push_once,
     split_text,
 )
@@ -82,7 +82,6 @@ from handlers.core import (
 )
 from handlers.i18n import LANGUAGES, t
 from handlers.menu import MENU_COMMANDS
-from handlers.router import dispatch
 
 log = structlog.get_logger("o2o.telegram")
 
@@ -249,17 +248,7 @@ class AiogramTransport:
 
     async def handle(self, incoming: Incoming) -> None:
         """Dispatch one event and carry out its replies; log how it went."""
-        started = time.perf_counter()
-        replies = await dispatch(self.runtime.app, self.runtime.router, incoming)
-        sent = await deliver_all(incoming.chat_id, replies, self.perform)
-        log.info(
-            "update handled",
-            user=incoming.sender.id,
-            event=type(incoming.event).__name__,
-            replies=len(replies),
-            sent=sent,
-            ms=round((time.perf_counter() - started) * 1000, 1),
-        )
+        await handle_update(self.runtime, incoming, self.perform)
 
     async def perform(self, chat_id: int, reply: Reply) -> bool:
         """Carry out one reply (see `deliver` for retries). False: stop this chat's replies."""

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 import structlog
 
 from bot.runtime import Outbox, Pusher, PushOutcome, Runtime
-from handlers.core import TELEGRAM_TEXT_MAX, EditText, Notify, Reply, SendText
+from handlers.core import TELEGRAM_TEXT_MAX, EditText, Incoming, Notify, Reply, SendText
+from handlers.router import dispatch
 from services.payments.telegram import StarRefunder, TelegramProvider
 
 log = structlog.get_logger("o2o.telegram")
@@ -129,6 +132,21 @@ async def push_once(
             raise
         return PushOutcome(failure.kind, retry_after=failure.retry_after, error=failure.message)
     return PushOutcome("sent", message_id=message_id)
+
+
+async def handle_update(runtime: Runtime, incoming: Incoming,
+                        perform: Callable[[int, Reply], Awaitable[bool]],
+                        update_id: int | None = None) -> None:
+    """Dispatch one event, carry out its replies with `perform`, and log one line,
+    "update handled", with who sent what kind of event and how it went."""
+    started = time.perf_counter()
+    replies = await dispatch(runtime.app, runtime.router, incoming)
+    sent = await deliver_all(incoming.chat_id, replies, perform)
+    # Not `event=`: structlog takes the message itself as `event`.
+    fields: dict[str, Any] = {} if update_id is None else {"update_id": update_id}
+    log.info("update handled", **fields, user=incoming.sender.id,
+             kind=type(incoming.event).__name__, replies=len(replies), sent=sent,
+             ms=round((time.perf_counter() - started) * 1000, 1))
 
 
 def attach(runtime: Runtime, send: Outbox, refund_stars: StarRefunder, push: Pusher) -> None:

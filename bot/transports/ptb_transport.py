@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import time
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -37,6 +36,7 @@ from bot.transports.common import (
     attach,
     deliver,
     deliver_all,
+    handle_update,
     push_once,
     split_text,
 )
@@ -71,7 +71,6 @@ from handlers.core import (
 )
 from handlers.i18n import LANGUAGES, t
 from handlers.menu import MENU_COMMANDS
-from handlers.router import dispatch
 
 log = structlog.get_logger("o2o.telegram")
 
@@ -226,12 +225,7 @@ class PtbTransport:
             return
         if isinstance(incoming.event, Document):
             incoming = replace(incoming, event=await self._fetched(incoming.event))
-        started = time.perf_counter()
-        replies = await dispatch(self.runtime.app, self.runtime.router, incoming)
-        sent = await deliver_all(incoming.chat_id, replies, self.perform)
-        log.info("update handled", update_id=update.update_id, user=incoming.sender.id,
-                 event=type(incoming.event).__name__, replies=len(replies), sent=sent,
-                 ms=round((time.perf_counter() - started) * 1000, 1))
+        await handle_update(self.runtime, incoming, self.perform, update.update_id)
 
     async def _fetched(self, document: Document) -> Document:
         """The document with its bytes downloaded (when small enough to fetch)."""
