@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import io
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 
 import aiohttp
@@ -17,6 +19,7 @@ from sqlmodel import select
 from bot.config import load_settings
 from bot.jobs import housekeeping
 from bot.runtime import Runtime
+from bot.standin.stripe_api import StripeStandIn
 from bot.web import build_web_app, pay_with_sandbox, sandbox_answer
 from handlers.app import build_router
 from handlers.core import (
@@ -34,6 +37,7 @@ from handlers.router import App
 from services.database import Database
 from services.payments import Payments
 from services.payments.sandbox import SandboxProvider
+from services.payments.stripe_provider import StripeProvider
 from services.payments.telegram import TelegramProvider
 from services.users import demo_telegram_id
 from storage.models import Deal, Order, RedemptionCode, Refund
@@ -54,6 +58,16 @@ def pay_url(chat: Chat) -> str:
 def runtime_for(app: App) -> Runtime:
     settings = load_settings(None, web_port=0)
     return Runtime(settings=settings, db=app.db, app=app, router=build_router())
+
+
+@asynccontextmanager
+async def stripe_for(app: App) -> AsyncIterator[StripeStandIn]:
+    """The app takes payments through Stripe Checkout, served by the local stand-in."""
+    async with StripeStandIn() as stripe_api:
+        app.payments = Payments("stripe", {"stripe": StripeProvider(
+            secret_key=stripe_api.secret_key, webhook_secret=stripe_api.webhook_secret,
+            api_base=stripe_api.base_url, public_url="http://127.0.0.1:8080")})
+        yield stripe_api
 
 
 async def buy(chat: Chat, key: str, quantity: int | None = None) -> None:
@@ -213,13 +227,7 @@ async def test_the_web_server_serves_the_sandbox_page_health_and_refuses_bad_web
 
 
 async def test_stripe_checkout_pays_once_by_signed_webhook_and_refunds_back(chat: Chat) -> None:
-    from bot.standin.stripe_api import StripeStandIn
-    from services.payments.stripe_provider import StripeProvider
-
-    async with StripeStandIn() as stripe_api:
-        chat.app.payments = Payments("stripe", {"stripe": StripeProvider(
-            secret_key=stripe_api.secret_key, webhook_secret=stripe_api.webhook_secret,
-            api_base=stripe_api.base_url, public_url="http://127.0.0.1:8080")})
+    async with stripe_for(chat.app) as stripe_api:
         await buy(chat, "cw-single", quantity=1)
         assert pay_url(chat).startswith(stripe_api.base_url)
         async with chat.app.db.session() as session:
@@ -341,13 +349,7 @@ async def test_the_sandbox_page_of_a_cancelled_or_expired_order_refuses_to_pay(
 
 
 async def test_cancelling_a_stripe_order_expires_its_checkout_session(chat: Chat) -> None:
-    from bot.standin.stripe_api import StripeStandIn
-    from services.payments.stripe_provider import StripeProvider
-
-    async with StripeStandIn() as stripe_api:
-        chat.app.payments = Payments("stripe", {"stripe": StripeProvider(
-            secret_key=stripe_api.secret_key, webhook_secret=stripe_api.webhook_secret,
-            api_base=stripe_api.base_url, public_url="http://127.0.0.1:8080")})
+    async with stripe_for(chat.app) as stripe_api:
         await buy(chat, "hdl-duo", quantity=1)
         [session_id] = stripe_api.sessions
         await chat.press("取消订单")
@@ -398,13 +400,7 @@ async def test_a_buyer_whose_hold_ran_out_is_told_once_with_a_button_to_buy_agai
 
 
 async def test_a_stripe_session_is_expired_when_the_hold_runs_out(chat: Chat) -> None:
-    from bot.standin.stripe_api import StripeStandIn
-    from services.payments.stripe_provider import StripeProvider
-
-    async with StripeStandIn() as stripe_api:
-        chat.app.payments = Payments("stripe", {"stripe": StripeProvider(
-            secret_key=stripe_api.secret_key, webhook_secret=stripe_api.webhook_secret,
-            api_base=stripe_api.base_url, public_url="http://127.0.0.1:8080")})
+    async with stripe_for(chat.app) as stripe_api:
         await buy(chat, "hdl-duo", quantity=1)
         [session_id] = stripe_api.sessions
         runtime = runtime_for(chat.app)
