@@ -6,11 +6,16 @@ import argparse
 import asyncio
 from typing import Any
 
+import structlog
+
 from bot.commands.common import add_database_option, settings_from
 from bot.config import ConfigError, Settings
 from bot.jobs import Jobs, start_jobs
 from bot.runtime import configure_logging, freeze_startup_objects, start_runtime
 from bot.web import start_web
+from services.seed import has_deals
+
+log = structlog.get_logger("o2o.run")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -41,6 +46,9 @@ def run(args: argparse.Namespace) -> int:
 
 async def _serve(settings: Settings) -> None:
     runtime = await start_runtime(settings, seed_if_empty=False)
+    if not await has_deals(runtime.db):  # a real bot gets no demo merchants by itself
+        log.warning("no deals in the database yet: shoppers will find nothing; "
+                    "`o2o seed demo` loads the demo, merchants apply with /merchant")
     web = None
     jobs: Jobs | None = None
     try:
