@@ -3,7 +3,7 @@ the dish list, the gazetteer, and the merchants and their deals in the database.
 
 `shipped_vocabulary()` needs no database (the demo merchants stand in for the real
 ones): the evaluation and the benchmark use it. `load_vocabulary(db)` adds every
-active merchant and place of the database; `learn_merchant` adds one while running.
+active merchant and place of the database.
 """
 
 from __future__ import annotations
@@ -47,8 +47,3 @@ async def load_vocabulary(db: Database) -> Vocabulary:
     for key, names in await list_place_names(db):
         vocabulary.add_place(key, names)
     return vocabulary
-
-
-def learn_merchant(vocabulary: Vocabulary, slug: str, names: tuple[str, ...]) -> None:
-    """Make a new (or renamed) merchant known at once."""
-    vocabulary.add_merchant(slug, names)

@@ -752,13 +752,6 @@ async def applicable_coupons(db: Database, user_id: int, merchant_id: int, subto
     return _best_first(rows, subtotal)
 
 
-async def best_coupon(db: Database, user_id: int, merchant_id: int, subtotal: int,
-                      now: datetime, currency: str = CURRENCY) -> ApplicableCoupon | None:
-    """The coupon checkout would pick for this order, or None."""
-    found = await applicable_coupons(db, user_id, merchant_id, subtotal, now, currency)
-    return found[0] if found else None
-
-
 # --------------------------------------------------------------------------- at checkout
 
 

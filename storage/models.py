@@ -564,8 +564,3 @@ class TasteProfile(SQLModel, table=True):
     active_hour: int | None = None  # usual local hour of activity, 0..23
     events: int = 0
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-
-
-def table_names() -> list[str]:
-    """Names of all tables, in dependency order."""
-    return [t.name for t in SQLModel.metadata.sorted_tables]
