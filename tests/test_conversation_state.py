@@ -13,13 +13,20 @@ T0 = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 async def test_a_flow_step_survives_a_new_process(db: Database) -> None:
     await set_state(db, 10, 20, FlowState("newdeal", "price", {"title": "双人套餐 🍲"}),
                     timedelta(minutes=30), T0)
-    # A second Database object stands for another worker process.
-    other = Database(db.url) if db.dialect == "sqlite" else db
-    state = await get_state(other, 10, 20, T0 + timedelta(minutes=5))
-    assert state is not None and state.step == "price"
-    assert state.data == {"title": "双人套餐 🍲"}
-    if other is not db:
+    # A second Database object (its own engine and connections) stands for another
+    # worker process, on SQLite and on PostgreSQL alike.
+    other = Database(db.url, schema=db.schema)
+    assert other.engine is not db.engine
+    try:
+        state = await get_state(other, 10, 20, T0 + timedelta(minutes=5))
+        assert state is not None and state.step == "price"
+        assert state.data == {"title": "双人套餐 🍲"}
+        await set_state(other, 10, 20, FlowState("newdeal", "stock", {"price": 8800}),
+                        timedelta(minutes=30), T0 + timedelta(minutes=6))
+    finally:
         await other.dispose()
+    moved_on = await get_state(db, 10, 20, T0 + timedelta(minutes=7))
+    assert moved_on is not None and moved_on.step == "stock"  # seen back in the first
 
 
 async def test_an_abandoned_flow_expires(db: Database) -> None:

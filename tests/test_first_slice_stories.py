@@ -54,12 +54,13 @@ async def test_pressing_a_result_shows_the_deal_card(chat: Chat) -> None:
 
 
 async def test_next_page_edits_the_results_message(chat: Chat) -> None:
-    await chat.say("餐")  # a broad word: many results
-    if not any("下一页" in b for b in chat.button_texts):
-        await chat.say("优惠")
+    await chat.say("火锅")  # seven deals: two pages of five
+    first = chat.texts
+    assert "（第 1/2 页）" in first and "1. " in first and "6. " not in first
     await chat.press("下一页")
-    assert any(isinstance(r, EditText) for r in chat.replies)
-    assert "第 2/" in chat.texts
+    [edit] = [r for r in chat.replies if isinstance(r, EditText)]
+    assert "（第 2/2 页）" in edit.text
+    assert "6. " in edit.text and "7. " in edit.text and "1. " not in edit.text
 
 
 async def test_a_search_that_finds_nothing_says_so_and_offers_categories(chat: Chat) -> None:
