@@ -16,6 +16,7 @@ from handlers.common import stale_replies
 from handlers.core import Button, Reply, SendPhoto, SendText
 from handlers.format import local_date, local_datetime, short_label
 from handlers.router import Request, Router
+from nlu import Intent
 from services.codes import CodeView, format_code, get_code, list_codes, qr_payload, qr_png
 from services.money import format_money
 from services.redemption import rate_visit
@@ -168,3 +169,15 @@ async def rate(req: Request) -> list[Reply]:
         return stale_replies(req)
     outcome = await rate_visit(req.db, req.user.id, parts[0], parts[1], req.now())
     return [SendText(req.t(f"rate-{outcome}", stars="⭐" * parts[1] if outcome == "rated" else ""))]
+
+
+@router.intent("my_codes")
+async def my_codes_intent(req: Request, intent: Intent, text: str) -> Reply:
+    """"我的券码" / "my codes"."""
+    return await my_codes(req)
+
+
+@router.intent("refund")
+async def refund_intent(req: Request, intent: Intent, text: str) -> list[Reply]:
+    """"我要退款": how refunds work, then the codes to pick from."""
+    return [SendText(req.t("nlu-refund-how")), await my_codes(req)]

@@ -16,6 +16,7 @@ from handlers.core import (
 from handlers.format import category_label
 from handlers.router import Request, Router
 from handlers.settings import settings
+from nlu import Intent
 from services.follows import list_following
 from services.push_settings import set_reachable
 from services.taxonomy import CATEGORIES
@@ -139,3 +140,33 @@ async def member_status(req: Request) -> None:
 @router.on("error")
 async def error(req: Request) -> Reply:
     return SendText(req.t("error-generic"), buttons=main_menu(req.t))
+
+
+# --------------------------------------------------------------------------- free text
+
+
+@router.intent("my_follows")
+async def my_follows_intent(req: Request, intent: Intent, text: str) -> Reply:
+    """"我的关注" / "shops I follow"."""
+    return await following(req)
+
+
+@router.intent("help")
+async def help_intent(req: Request, intent: Intent, text: str) -> Reply:
+    """"怎么用" / "how does this work"."""
+    return await help_(req)
+
+
+@router.intent("cancel")
+async def cancel_intent(req: Request, intent: Intent, text: str) -> Reply:
+    """"不要了" / "cancel": as /cancel."""
+    return await cancel(req)
+
+
+@router.intent("greeting", "thanks", "bye")
+async def small_talk_intent(req: Request, intent: Intent, text: str) -> Reply:
+    """"你好", "谢谢", "拜拜": a short answer; a greeting also shows the menu."""
+    t = req.t
+    if intent.name == "greeting":
+        return SendText(t("nlu-greeting"), buttons=main_menu(t))
+    return SendText(t(f"nlu-{intent.name}"))

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from handlers.core import (
     TELEGRAM_TEXT_MAX,
@@ -34,7 +35,7 @@ from handlers.core import (
 )
 from handlers.i18n import Translator, normalize_language
 from handlers.vocabulary import load_vocabulary
-from nlu import Parser
+from nlu import Intent, Parser
 from services.campaigns import CampaignScheduler
 from services.clock import utcnow
 from services.conversations import FlowState, clear_state, get_state, set_state
@@ -92,6 +93,7 @@ class Request:
     user: UserProfile
     lang: str
     state: FlowState | None = None
+    router: Router | None = None  # the routes this event is dispatched through
 
     @property
     def t(self) -> Translator:
@@ -128,10 +130,16 @@ class Request:
 
 Result = list[Reply] | Reply | None
 Handler = Callable[[Request], Awaitable[Result]]
+# What a flow does with free text the parser understood as one of its intents.
+IntentHandler = Callable[[Request, Intent, str], Awaitable[Result]]
+
+
+H = TypeVar("H", Handler, IntentHandler)
 
 
 class Router:
-    """A table from event kinds (and command names, button prefixes, flows) to handlers."""
+    """A table from event kinds (and command names, button prefixes, flows, the parser's
+    intents) to handlers."""
 
     def __init__(self) -> None:
         self.commands: dict[str, Handler] = {}
@@ -139,9 +147,10 @@ class Router:
         self.flows: dict[str, Handler] = {}
         self.drafts: set[str] = set()  # flows that collect a draft (see `flow`)
         self.singles: dict[str, Handler] = {}
+        self.intents: dict[str, IntentHandler] = {}
 
-    def _register(self, table: dict[str, Handler], *keys: str) -> Callable[[Handler], Handler]:
-        def decorate(fn: Handler) -> Handler:
+    def _register(self, table: dict[str, H], *keys: str) -> Callable[[H], H]:
+        def decorate(fn: H) -> H:
             for key in keys:
                 if key in table:
                     raise ValueError(f"{key!r} is registered twice")
@@ -175,6 +184,11 @@ class Router:
         too_long, error."""
         return self._register(self.singles, kind)
 
+    def intent(self, *names: str) -> Callable[[IntentHandler], IntentHandler]:
+        """Act on free text the parser understood as intent `name` (the handler gets the
+        request, the parse and the text as typed)."""
+        return self._register(self.intents, *names)
+
     def include(self, other: Router) -> None:
         """Merge another router's handlers into this one (names must not clash)."""
         for mine, theirs in (
@@ -185,6 +199,8 @@ class Router:
         ):
             for key, fn in theirs.items():
                 self._register(mine, key)(fn)
+        for name, act in other.intents.items():
+            self._register(self.intents, name)(act)
         self.drafts |= other.drafts
 
 
@@ -290,7 +306,7 @@ async def dispatch(app: App, router: Router, incoming: Incoming) -> list[Reply]:
             now=app.clock(),
         )
         lang = user.language or lang
-        req = Request(app, incoming, user, lang)
+        req = Request(app, incoming, user, lang, router=router)
         interrupted: FlowState | None = None  # the flow a command arrives in the middle of
         if isinstance(incoming.event, Text | Location | ButtonPress | Photo | Document):
             req.state = await get_state(app.db, incoming.chat_id, sender.id, app.clock())

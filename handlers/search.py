@@ -44,10 +44,10 @@ from handlers.coupons import follow_text
 from handlers.format import category_label, deal_card_text, result_button_text, result_line
 from handlers.i18n import Translator
 from handlers.links import deal_payload, start_link
-from handlers.menu import category_buttons, stale_button
+from handlers.menu import category_buttons, nearby_prompt, stale_button
 from handlers.router import Request, Router
 from nlu import Intent
-from services.catalog import get_deal_card
+from services.catalog import get_deal_card, merchant_id_of
 from services.events import log_event
 from services.follows import follow, is_following, unfollow
 from services.geo import format_distance
@@ -503,3 +503,48 @@ async def unfollow_button(req: Request) -> list[Reply]:
     t = req.t
     key = "unfollow-done" if await unfollow(req.db, req.user.id, parts[0]) else "unfollow-not"
     return [AnswerButton(event.query_id or "", t(key)), SendText(t(key))]
+
+
+# --------------------------------------------------------------------------- free text
+
+
+async def place_of(req: Request, intent: Intent) -> PlaceView | None:
+    """The known place the message names ("万达附近"), or None."""
+    written = intent.get("place")
+    return await resolve_place(req.db, written) if isinstance(written, str) else None
+
+
+@router.intent("search_deals")
+async def search_intent(req: Request, intent: Intent, text: str) -> list[Reply]:
+    """"附近有什么火锅，人均100以内": the deals the words ask for, with notes on what was
+    read differently (a radius capped, say)."""
+    query, notes = search_query_from(intent, text, await place_of(req, intent), req.lang)
+    replies: list[Reply] = [SendText(req.t(key, **args)) for key, args in notes]
+    return [*replies, *await search_replies(req, query)]
+
+
+@router.intent("set_location")
+async def set_location_intent(req: Request, intent: Intent, text: str) -> Reply:
+    """"我在万达": a known place is taken as where the user is; otherwise the
+    share-location prompt."""
+    place = await place_of(req, intent)
+    if place is None:
+        return await nearby_prompt(req)
+    return await around_place(req, place)
+
+
+@router.intent("follow", "unfollow")
+async def follow_intent(req: Request, intent: Intent, text: str) -> Reply:
+    """"关注海底捞" / "取消关注海底捞": follow or unfollow the merchant named."""
+    t = req.t
+    slug = intent.ref("merchant")
+    merchant_id = await merchant_id_of(req.db, slug) if slug else None
+    if merchant_id is None:
+        written = intent.get("merchant")
+        key = "nlu-follow-which" if written is None else "nlu-merchant-unknown"
+        return SendText(t(key, name=str(written or "")))
+    if intent.name == "follow":
+        result = await follow(req.db, req.user.id, merchant_id, req.now(), source="chat")
+        return SendText(follow_text(t, result, req.user.timezone))
+    return SendText(t("unfollow-done" if await unfollow(req.db, req.user.id, merchant_id)
+                      else "unfollow-not"))

@@ -25,6 +25,7 @@ from handlers.common import stale_replies
 from handlers.core import AnswerButton, Button, ButtonPress, Buttons, Reply, SendText, Text
 from handlers.i18n import normalize_language
 from handlers.router import Request, Router
+from nlu import Intent
 from services.push_settings import (
     MINUTES_PER_DAY,
     NO_QUIET_HOURS,
@@ -266,3 +267,8 @@ async def settings_step(req: Request) -> list[Reply]:
     await set_timezone(req.db, req.user.id, zone, req.now())
     return await _saved(req)
 
+
+@router.intent("settings")
+async def settings_intent(req: Request, intent: Intent, text: str) -> Reply:
+    """"推送设置" / "notification settings"."""
+    return await settings(req)

@@ -20,8 +20,9 @@ from handlers.format import category_label, result_button_text, result_line
 from handlers.links import DEAL, PAYLOAD, REDEEM, SHOP, STAFF
 from handlers.redeem import scanned
 from handlers.router import Request, Router
-from handlers.search import deal_card_replies, with_location
+from handlers.search import deal_card_replies, search_intent, with_location
 from handlers.staff import joined
+from nlu import Intent
 from services.follows import follow, is_following
 from services.geo import format_distance
 from services.referrals import record_referral
@@ -128,3 +129,19 @@ async def storefront_replies(req: Request, slug: str, *,
             note += "\n" + welcome_text(t, followed.welcome, req.user.timezone)
         replies.append(SendText(note))
     return replies
+
+
+@router.intent("show_deal")
+async def show_deal_intent(req: Request, intent: Intent, text: str) -> list[Reply]:
+    """"海底捞有什么团购": the merchant's storefront when it is known, else a search."""
+    slug = intent.ref("merchant")
+    replies = await storefront_replies(req, slug) if slug else None
+    return replies or await search_intent(req, intent, text)
+
+
+@router.intent("buy")
+async def buy_intent(req: Request, intent: Intent, text: str) -> list[Reply]:
+    """"买海底捞的套餐": how buying works, then the merchant's deals (or a search)."""
+    slug = intent.ref("merchant")
+    rest = await storefront_replies(req, slug) if slug else None
+    return [SendText(req.t("nlu-buy-how")), *(rest or await search_intent(req, intent, text))]

@@ -11,27 +11,13 @@ Button data:
 
 from __future__ import annotations
 
-from handlers.codes import my_codes
 from handlers.core import Button, ButtonPress, Document, Location, Reply, SendText, Text
-from handlers.coupons import follow_text
 from handlers.deals import document
-from handlers.menu import (
-    category_buttons,
-    following,
-    help_,
-    main_menu,
-    nearby_prompt,
-    stale_button,
-    unsupported,
-)
+from handlers.menu import category_buttons, main_menu, stale_button, unsupported
 from handlers.router import Request, Router
-from handlers.search import around_place, location, search_query_from, search_replies
-from handlers.settings import settings
+from handlers.search import location, search_query_from, search_replies
 from handlers.start import storefront_replies
 from nlu import Intent
-from services.catalog import merchant_id_of
-from services.follows import follow, unfollow
-from services.places import resolve_place
 
 router = Router()
 
@@ -111,84 +97,21 @@ async def typed_instead(req: Request) -> Reply | list[Reply] | None:
 
 
 async def act(req: Request, intent: Intent, text: str) -> Reply | list[Reply]:
-    """Do what `intent` asks."""
-    t = req.t
-    name = intent.name
-    slug = _merchant_slug(intent)
-    if name == "search_deals":
-        return await _search(req, intent, text)
-    if name == "show_deal":
-        if slug is not None:
-            replies = await storefront_replies(req, slug)
-            if replies:
-                return replies
-        return await _search(req, intent, text)
-    if name in ("follow", "unfollow"):
-        return await _follow(req, intent, slug, name == "follow")
-    if name == "set_location":
-        place = await _place(req, intent)
-        if place is None:
-            return await nearby_prompt(req)
-        return await around_place(req, place)
-    if name == "my_codes":
-        return await my_codes(req)
-    if name == "my_follows":
-        return await following(req)
-    if name == "refund":
-        return [SendText(t("nlu-refund-how")), await my_codes(req)]
-    if name == "buy":
-        lead = SendText(t("nlu-buy-how"))
-        rest = await storefront_replies(req, slug) if slug else None
-        return [lead, *(rest or [await _search(req, intent, text)])]
-    if name == "book_table":
-        lead = SendText(t("nlu-booking-not-yet"))
-        rest = await storefront_replies(req, slug) if slug else None
-        return [lead, *rest] if rest else lead
-    if name == "settings":
-        return await settings(req)
-    if name == "help":
-        return await help_(req)
-    if name == "greeting":
-        return SendText(t("nlu-greeting"), buttons=main_menu(t))
-    if name == "thanks":
-        return SendText(t("nlu-thanks"))
-    if name == "bye":
-        return SendText(t("nlu-bye"))
-    if name == "cancel":
-        left = await req.leave_flow()
-        return SendText(t("cancel-done" if left else "cancel-nothing"), buttons=main_menu(t))
+    """Do what `intent` asks: the flow that declared the intent acts on it (see
+    `Router.intent`); words the parser did not place may still name a product."""
+    handler = req.router.intents.get(intent.name) if req.router else None
+    if handler is not None:
+        return await handler(req, intent, text) or []
     if not intent.out_of_scope and any(c.isalnum() for c in text):
         # Words the parser does not know may still name a product: look them up.
         return await search_replies(req, search_query_from(intent, text, None, req.lang)[0])
-    return SendText(t("nlu-unknown"), buttons=category_buttons(req.lang))
+    return SendText(req.t("nlu-unknown"), buttons=category_buttons(req.lang))
 
 
-def _merchant_slug(intent: Intent) -> str | None:
-    slot = next((s for s in intent.slots if s.name == "merchant" and s.ref), None)
-    return slot.ref if slot is not None else None
-
-
-async def _place(req: Request, intent: Intent):  # type: ignore[no-untyped-def]
-    written = intent.get("place")
-    return await resolve_place(req.db, written) if isinstance(written, str) else None
-
-
-async def _search(req: Request, intent: Intent, text: str) -> Reply | list[Reply]:
-    place = await _place(req, intent)
-    query, notes = search_query_from(intent, text, place, req.lang)
-    replies: list[Reply] = [SendText(req.t(key, **args)) for key, args in notes]
-    return [*replies, *await search_replies(req, query)]
-
-
-async def _follow(req: Request, intent: Intent, slug: str | None, on: bool) -> Reply:
-    t = req.t
-    merchant_id = await merchant_id_of(req.db, slug) if slug else None
-    if merchant_id is None:
-        written = intent.get("merchant")
-        key = "nlu-follow-which" if written is None else "nlu-merchant-unknown"
-        return SendText(t(key, name=str(written or "")))
-    if on:
-        result = await follow(req.db, req.user.id, merchant_id, req.now(), source="chat")
-        return SendText(follow_text(t, result, req.user.timezone))
-    return SendText(t("unfollow-done" if await unfollow(req.db, req.user.id, merchant_id)
-                      else "unfollow-not"))
+@router.intent("book_table")
+async def book_table(req: Request, intent: Intent, text: str) -> Reply | list[Reply]:
+    """"明晚7点两位": bookings do not exist yet; say so, with the merchant's deals."""
+    lead = SendText(req.t("nlu-booking-not-yet"))
+    slug = intent.ref("merchant")
+    rest = await storefront_replies(req, slug) if slug else None
+    return [lead, *rest] if rest else lead

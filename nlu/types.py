@@ -76,6 +76,11 @@ class Intent:
         """The values of every slot called `name`, in text order."""
         return [slot.value for slot in self.slots if slot.name == name]
 
+    def ref(self, name: str) -> str | None:
+        """The vocabulary key (a merchant's slug, a place's id) of the first slot called
+        `name` that names something known, or None."""
+        return next((s.ref for s in self.slots if s.name == name and s.ref), None)
+
     def values(self) -> dict[str, Any]:
         """Slot values by name, normalized as in the evaluation format; a slot named
         twice gives a list."""

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import re
 
+from handlers.app import build_router
 from handlers.core import Location, SendText
+from nlu.types import INTENTS
 from tests.conftest import Chat
 
 MAWEI = Location(26.0, 119.45)
 WANDA = Location(25.9935, 119.4430)  # by the Wanda Plaza stores
+
+
+def test_every_intent_the_parser_knows_is_acted_on_by_one_flow() -> None:
+    """The intent table: each reading the parser can give (but "unknown") has the one
+    flow that declared it; nothing is left to an if-chain."""
+    intents = build_router().intents
+    assert set(intents) == set(INTENTS) - {"unknown"}
 
 
 async def test_hotpot_nearby_under_100_finds_only_hotpot_within_budget(chat: Chat) -> None:
