@@ -33,8 +33,7 @@ from handlers.core import (
     SuccessfulPayment,
     Text,
 )
-from handlers.coupons import terms_text
-from handlers.format import LABEL_MAX, local_date, local_time, short_label
+from handlers.format import LABEL_MAX, local_date, local_time, short_label, terms_text
 from handlers.i18n import Translator, language_of
 from handlers.router import App, Request, Router
 from nlu.numbers import read_quantity
@@ -65,12 +64,6 @@ router = Router()
 FLOW = "buy"  # "how many?" waits for a typed quantity (`quantity_typed`)
 QUANTITY_BUTTONS = 6
 CODES_WITH_PICTURES = 5  # more codes than this: the rest are listed, QR in /mycodes
-
-
-def buy_button(t: Translator, deal_id: int, price: int, currency: str) -> Button:
-    """The Buy button of a deal card."""
-    return Button(t("buy-button", price=format_money(price, currency, t.lang)),
-                  data=f"b:{deal_id}")
 
 
 @router.button("b")

@@ -35,7 +35,12 @@ from handlers.core import (
     keyboard_rows,
 )
 from handlers.deals import seller_refusal
-from handlers.format import LABEL_MAX, local_date, short_label
+from handlers.format import (
+    LABEL_MAX,
+    local_date,
+    short_label,
+    terms_text,
+)
 from handlers.i18n import Translator
 from handlers.router import Request, Router
 from services.catalog import Bilingual
@@ -47,7 +52,6 @@ from services.coupons import (
     CouponKind,
     CouponTemplateStatus,
     CouponTerms,
-    CouponView,
     TemplateView,
     claim,
     claimable_templates,
@@ -65,8 +69,7 @@ from services.coupons import (
     wallet,
 )
 from services.deals import seller_of
-from services.follows import FollowResult
-from services.money import format_money, minor_digits
+from services.money import format_money
 
 router = Router()
 FLOW = "coupon"
@@ -76,58 +79,6 @@ LIMIT_CHOICES = (1, 2, 5)
 
 
 # --------------------------------------------------------------------------- words
-
-
-def _plain(amount: int, currency: str) -> str:
-    """An amount without its symbol, the way 满100减20 writes it: 100, 9.9."""
-    digits = minor_digits(currency)
-    whole, part = divmod(amount, 10 ** digits)
-    if not part:
-        return str(whole)
-    return f"{whole}.{part:0{digits}d}".rstrip("0")
-
-
-def _money(t: Translator, amount: int, currency: str) -> str:
-    return _plain(amount, currency) if t.lang == "zh" else format_money(amount, currency, t.lang)
-
-
-def _zhe(percent_off: int) -> str:
-    """20% off is 8折, 15% off 8.5折, 5% off 9.5折."""
-    tenths = 100 - percent_off
-    return str(tenths // 10) if tenths % 10 == 0 else f"{tenths / 10:g}"
-
-
-def terms_text(t: Translator, terms: CouponTerms) -> str:
-    """A coupon in words: 满100减20 / 8折，最高减30 / 赠可乐 in Chinese, "¥20 off ¥100+" /
-    "20% off (up to ¥30)" / "Free drink" in English."""
-    cur = terms.currency
-    minimum = {"min": _money(t, terms.min_spend, cur)} if terms.min_spend else {}
-    suffix = "-min" if terms.min_spend else ""
-    if terms.kind == CouponKind.AMOUNT_OFF:
-        return t(f"coupon-terms-amount{suffix}", off=_money(t, terms.amount_off, cur), **minimum)
-    if terms.kind == CouponKind.PERCENT_OFF:
-        text = t(f"coupon-terms-percent{suffix}", zhe=_zhe(terms.percent_off),
-                 percent=str(terms.percent_off), **minimum)
-        if terms.cap is not None:
-            text += t("coupon-terms-cap", cap=_money(t, terms.cap, cur))
-        return text
-    return t(f"coupon-terms-free{suffix}", item=terms.item or "", **minimum)
-
-
-def welcome_text(t: Translator, coupon: CouponView, timezone: str) -> str:
-    """The line telling a new follower their welcome coupon is in the wallet."""
-    return t("coupon-welcome-given", terms=terms_text(t, coupon.terms),
-             until=local_date(coupon.valid_until, timezone))
-
-
-def follow_text(t: Translator, result: FollowResult, timezone: str) -> str:
-    """What a follow did, in words: followed (with the welcome coupon) or already."""
-    if result.outcome != "followed":
-        return t("follow-already")
-    text = t("follow-done")
-    if result.welcome is not None:
-        text += "\n" + welcome_text(t, result.welcome, timezone)
-    return text
 
 
 # --------------------------------------------------------------------------- wallet

@@ -6,11 +6,14 @@ import unicodedata
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from handlers.core import Button
 from handlers.i18n import Translator
 from services.catalog import DealCard, DealSummary
+from services.coupons import CouponKind, CouponTerms, CouponView
+from services.follows import FollowResult
 from services.geo import format_distance
 from services.hours import is_open
-from services.money import discount_percent_off, discount_zhe, format_money
+from services.money import discount_percent_off, discount_zhe, format_money, minor_digits
 from services.taxonomy import category
 
 
@@ -154,3 +157,68 @@ def deal_card_text(t: Translator, card: DealCard, timezone: str, now: datetime) 
     if not card.on_sale:
         lines += ["", t("card-not-on-sale")]
     return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- coupons and follows
+
+
+def plain_amount(amount: int, currency: str) -> str:
+    """An amount without its symbol, the way 满100减20 writes it: 100, 9.9."""
+    digits = minor_digits(currency)
+    whole, part = divmod(amount, 10 ** digits)
+    if not part:
+        return str(whole)
+    return f"{whole}.{part:0{digits}d}".rstrip("0")
+
+
+def coupon_money(t: Translator, amount: int, currency: str) -> str:
+    """An amount as coupon terms write it: bare in Chinese (满100减20), with its symbol
+    in English (¥20 off ¥100+)."""
+    return plain_amount(amount, currency) if t.lang == "zh" else format_money(amount, currency,
+                                                                              t.lang)
+
+
+def _zhe(percent_off: int) -> str:
+    """20% off is 8折, 15% off 8.5折, 5% off 9.5折."""
+    tenths = 100 - percent_off
+    return str(tenths // 10) if tenths % 10 == 0 else f"{tenths / 10:g}"
+
+
+def terms_text(t: Translator, terms: CouponTerms) -> str:
+    """A coupon in words: 满100减20 / 8折，最高减30 / 赠可乐 in Chinese, "¥20 off ¥100+" /
+    "20% off (up to ¥30)" / "Free drink" in English."""
+    cur = terms.currency
+    minimum = {"min": coupon_money(t, terms.min_spend, cur)} if terms.min_spend else {}
+    suffix = "-min" if terms.min_spend else ""
+    if terms.kind == CouponKind.AMOUNT_OFF:
+        return t(f"coupon-terms-amount{suffix}", off=coupon_money(t, terms.amount_off, cur),
+                 **minimum)
+    if terms.kind == CouponKind.PERCENT_OFF:
+        text = t(f"coupon-terms-percent{suffix}", zhe=_zhe(terms.percent_off),
+                 percent=str(terms.percent_off), **minimum)
+        if terms.cap is not None:
+            text += t("coupon-terms-cap", cap=coupon_money(t, terms.cap, cur))
+        return text
+    return t(f"coupon-terms-free{suffix}", item=terms.item or "", **minimum)
+
+
+def welcome_text(t: Translator, coupon: CouponView, timezone: str) -> str:
+    """The line telling a new follower their welcome coupon is in the wallet."""
+    return t("coupon-welcome-given", terms=terms_text(t, coupon.terms),
+             until=local_date(coupon.valid_until, timezone))
+
+
+def follow_text(t: Translator, result: FollowResult, timezone: str) -> str:
+    """What a follow did, in words: followed (with the welcome coupon) or already."""
+    if result.outcome != "followed":
+        return t("follow-already")
+    text = t("follow-done")
+    if result.welcome is not None:
+        text += "\n" + welcome_text(t, result.welcome, timezone)
+    return text
+
+
+def buy_button(t: Translator, deal_id: int, price: int, currency: str) -> Button:
+    """The Buy button of a deal card."""
+    return Button(t("buy-button", price=format_money(price, currency, t.lang)),
+                  data=f"b:{deal_id}")

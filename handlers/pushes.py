@@ -14,8 +14,7 @@ from datetime import datetime
 
 from handlers.common import stale_replies
 from handlers.core import AnswerButton, Button, Notify, Reply, SendText
-from handlers.coupons import terms_text
-from handlers.format import local_datetime
+from handlers.format import local_datetime, terms_text
 from handlers.i18n import Translator, language_of, normalize_language
 from handlers.router import App, Request, Router
 from handlers.search import deal_card_replies

@@ -25,7 +25,6 @@ from dataclasses import replace
 from datetime import timedelta
 from urllib.parse import quote
 
-from handlers.checkout import buy_button
 from handlers.common import follow_toggle, main_menu, share_location_keyboard
 from handlers.core import (
     AnswerButton,
@@ -40,8 +39,14 @@ from handlers.core import (
     SendVenue,
     button_ints,
 )
-from handlers.coupons import follow_text
-from handlers.format import category_label, deal_card_text, result_button_text, result_line
+from handlers.format import (
+    buy_button,
+    category_label,
+    deal_card_text,
+    follow_text,
+    result_button_text,
+    result_line,
+)
 from handlers.i18n import Translator
 from handlers.links import deal_payload, start_link
 from handlers.menu import category_buttons, nearby_prompt, stale_button

@@ -15,8 +15,8 @@ import re
 
 from handlers.common import follow_toggle, main_menu, stale_replies
 from handlers.core import Button, ButtonPress, Command, Reply, SendText
-from handlers.coupons import storefront_coupons, welcome_text
-from handlers.format import category_label, result_button_text, result_line
+from handlers.coupons import storefront_coupons
+from handlers.format import category_label, result_button_text, result_line, welcome_text
 from handlers.links import DEAL, PAYLOAD, REDEEM, SHOP, STAFF
 from handlers.redeem import scanned
 from handlers.router import Request, Router
