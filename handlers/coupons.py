@@ -23,7 +23,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from handlers.common import stale_replies
+from handlers.common import owner_refusal, stale_replies
 from handlers.core import (
     AnswerButton,
     Button,
@@ -34,7 +34,6 @@ from handlers.core import (
     Text,
     keyboard_rows,
 )
-from handlers.deals import seller_refusal
 from handlers.format import (
     LABEL_MAX,
     local_date,
@@ -168,7 +167,9 @@ async def claim_button(req: Request) -> list[Reply]:
 async def _refusal(req: Request) -> SendText | None:
     """Why this person cannot hand out coupons (the answer every merchant command
     gives); None for an approved owner."""
-    return seller_refusal(req, await seller_of(req.db, req.user.id))
+    seller = await seller_of(req.db, req.user.id)
+    why = owner_refusal(req.t, seller.status if seller else None, "coupon")
+    return SendText(why) if why else None
 
 
 def _problem(t: Translator, error: CouponInputError) -> str:

@@ -308,6 +308,8 @@ async def test_a_suspended_owner_is_told_so_and_sees_the_deals_hidden(admin_app:
         await owner.say(command)
         assert "已被暂停" in owner.texts, command
         assert "通过后" not in owner.texts, command  # not "once your application is approved"
+        if command == "/coupon":  # its own words, not the deals' ("不能修改团购")
+            assert "优惠券" in owner.texts and "团购" not in owner.texts
     await owner.say("/stores")
     await owner.press(1)  # edit a store
     assert "已被暂停" in owner.texts and "不是你的门店" not in owner.texts

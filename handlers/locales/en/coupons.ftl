@@ -151,3 +151,7 @@ order-coupon-option-current = ✅ { $terms }
 order-coupon-none = No coupon
 order-coupon-nothing = You have no other coupon of this shop that fits.
 buy-coupon-unavailable = That coupon can't be used any more (it expired or another order holds it); the best other coupon is used instead.
+
+coupon-owner-only = Only the owner of an approved merchant can hand out coupons. Apply with /merchant.
+coupon-suspended = Your merchant is suspended, so it can't hand out or change coupons right now. Please contact the platform.
+coupon-not-approved = You can hand out coupons once your merchant application is approved.

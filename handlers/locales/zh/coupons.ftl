@@ -121,3 +121,7 @@ order-coupon-option-current = ✅ { $terms }
 order-coupon-none = 不用券
 order-coupon-nothing = 你在这家店没有其他能用的券。
 buy-coupon-unavailable = 这张券现在用不了了（可能已过期或被别的订单占用），已为你用上其他最合适的券。
+
+coupon-owner-only = 只有通过审核的商家店主可以发放优惠券。请先用 /merchant 申请入驻。
+coupon-suspended = 你的商家已被暂停，暂时不能发放或修改优惠券。请联系平台。
+coupon-not-approved = 入驻申请通过后才能发放优惠券。
