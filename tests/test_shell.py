@@ -174,3 +174,21 @@ def test_notices_to_other_users_are_addressed_by_name_in_the_shells_language(
                        "--lang", "en")
     assert second.returncode == 0, second.stderr
     assert "→ to Mei:" in second.stdout and "How was your visit?" in second.stdout
+
+
+def test_a_second_run_saves_its_pictures_beside_the_first_runs_not_over_them(
+        tmp_path: Path) -> None:
+    """Two shell runs with the same --files folder: the second run's poster is 002-...,
+    and the first run's 001-... is still the picture it was."""
+    script = "/as haidilao-owner\n/poster\n"
+    first = run_shell(tmp_path, script, "--files", "files")
+    assert first.returncode == 0, first.stderr
+    saved = sorted(p.name for p in (tmp_path / "files").iterdir())
+    before = (tmp_path / "files" / saved[0]).read_bytes()
+    second = run_shell(tmp_path, script, "--files", "files")
+    assert second.returncode == 0, second.stderr
+    again = sorted(p.name for p in (tmp_path / "files").iterdir())
+    assert len(again) == 2 * len(saved) and set(saved) < set(again)
+    assert (tmp_path / "files" / saved[0]).read_bytes() == before
+    numbers = [int(name.split("-", 1)[0]) for name in again]
+    assert numbers == list(range(1, len(again) + 1))

@@ -26,7 +26,7 @@ from __future__ import annotations
 import itertools
 import re
 import sys
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
@@ -61,6 +61,8 @@ from handlers.core import (
 )
 from handlers.router import dispatch
 from services.users import demo_telegram_id, get_profile_by_telegram_id
+
+_NUMBERED = re.compile(r"(\d{3,})-")  # a saved file's number: 007-code-....png
 
 
 @dataclass
@@ -101,7 +103,7 @@ class ConsoleShell:
         self._message_ids = itertools.count(1)
         self._update_ids = itertools.count(1)
         self._query_ids = itertools.count(1)
-        self._file_numbers = itertools.count(1)
+        self._file_numbers: Iterator[int] | None = None  # set by the first file saved
         self._links: list[str] = []  # /start payloads of t.me links shown, latest last
         self._picture: bytes | None = None  # the latest picture shown
         bot = re.escape(runtime.app.options.bot_username)
@@ -346,7 +348,13 @@ class ConsoleShell:
             self.print("  " + "   ".join(cells))
 
     def _save_file(self, data: bytes, filename: str) -> Path:
-        self.files_dir.mkdir(parents=True, exist_ok=True)
+        """Save a picture or file under a number of its own: numbering goes on from the
+        files an earlier run left in the folder, so nothing is overwritten."""
+        if self._file_numbers is None:
+            self.files_dir.mkdir(parents=True, exist_ok=True)
+            taken = [int(m.group(1)) for f in self.files_dir.iterdir()
+                     if (m := _NUMBERED.match(f.name))]
+            self._file_numbers = itertools.count(max(taken, default=0) + 1)
         path = self.files_dir / f"{next(self._file_numbers):03d}-{Path(filename).name}"
         path.write_bytes(data)
         return path
