@@ -7,12 +7,14 @@ times the same search.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from sqlmodel import col, select
 
 from bot.bench.roundtrips import counting, returning_shopper
 from services.database import Database
-from services.ranking import record_event
-from services.users import get_profile_by_telegram_id
+from services.ranking import record_event, taste_column, taste_from, taste_of
+from services.users import ensure_user, get_profile_by_telegram_id
 from storage.models import Event, SavedSearch
 
 
@@ -55,3 +57,18 @@ async def test_a_shopper_who_bought_hotpot_sees_it_lifted_by_the_taste_read_with
         replies = await shopper.say("双人")  # a word many categories share
     assert counts.transactions <= 3
     assert "✨ 你常选🍲 火锅" in replies[0].text
+
+
+async def test_the_taste_read_with_the_deals_is_the_taste_read_alone(db: Database) -> None:
+    now = datetime(2026, 11, 25, 4, 0, tzinfo=UTC)
+    user = await ensure_user(db, 4242)
+    other = await ensure_user(db, 4343)
+    await record_event(db, user.id, "view", category="coffee", now=now)
+    await record_event(db, user.id, "buy", category="sushi", now=now)
+    await record_event(db, user.id, "search", category="hotpot", now=now)  # weighs nothing
+    await record_event(db, user.id, "view", category="ktv", now=now - timedelta(days=91))
+    await record_event(db, other.id, "buy", category="ktv", now=now)
+    for who in (user.id, other.id, 9999):  # 9999: nobody, no events
+        async with db.session() as session:
+            packed = (await session.exec(select(taste_column(db.dialect, who, now)))).one()
+        assert taste_from(packed) == await taste_of(db, who, now)
