@@ -38,12 +38,12 @@ from handlers.vocabulary import load_vocabulary
 from nlu import Intent, Parser
 from services.campaigns import CampaignScheduler
 from services.clock import utcnow
-from services.conversations import FlowState, clear_state, get_state, set_state
+from services.conversations import FlowState, arrive, clear_state, get_state, set_state
 from services.database import Database
 from services.payments import Payments
 from services.payments.sandbox import SandboxProvider
 from services.poster import FONT_DIRS
-from services.users import UserProfile, ensure_user
+from services.users import UserProfile
 
 log = logging.getLogger(__name__)
 
@@ -296,9 +296,13 @@ async def dispatch(app: App, router: Router, incoming: Incoming) -> list[Reply]:
     lang = normalize_language(sender.language_code, app.options.default_language)
     req: Request | None = None
     try:
-        user = await ensure_user(
+        in_flow = isinstance(incoming.event, Text | Location | ButtonPress | Photo | Document)
+        command = isinstance(incoming.event, Command)
+        # The user and their flow state in one read (most updates need both).
+        user, state = await arrive(
             app.db,
             sender.id,
+            incoming.chat_id if in_flow or command else None,
             first_name=sender.first_name,
             username=sender.username,
             language_code=sender.language_code,
@@ -306,12 +310,9 @@ async def dispatch(app: App, router: Router, incoming: Incoming) -> list[Reply]:
             now=app.clock(),
         )
         lang = user.language or lang
-        req = Request(app, incoming, user, lang, router=router)
-        interrupted: FlowState | None = None  # the flow a command arrives in the middle of
-        if isinstance(incoming.event, Text | Location | ButtonPress | Photo | Document):
-            req.state = await get_state(app.db, incoming.chat_id, sender.id, app.clock())
-        elif isinstance(incoming.event, Command):
-            interrupted = await get_state(app.db, incoming.chat_id, sender.id, app.clock())
+        req = Request(app, incoming, user, lang, state if in_flow else None, router=router)
+        # The flow a command arrives in the middle of.
+        interrupted: FlowState | None = state if command else None
         handler = _pick(router, req)
         asked = req.state
         replies = _as_list(await handler(req)) if handler else []

@@ -228,9 +228,8 @@ async def search_replies(req: Request, query: SearchQuery) -> list[Reply]:
     found everywhere, then asks for the location; when it arrives, the search is run
     again by distance (see `location`)."""
     query = with_location(req, query)
-    page = await run_search(req.db, req.user.id, query, req.app.options.page_size, req.now())
-    await log_event(req.db, "search", now=req.now(), user_id=req.user.id,
-                    category=query.category)
+    page = await run_search(req.db, req.user.id, query, req.app.options.page_size, req.now(),
+                            logged=True)
     text, buttons = await render(req, page)
     age = stale_location_age(req, query)
     if age is not None:

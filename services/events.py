@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Integer, String, func, insert, literal, select
+from sqlalchemy import Insert, Integer, String, func, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.database import Database
@@ -60,12 +60,11 @@ async def log_event(
             await log_event(conn, kind, now=now, user_id=user_id, category=category,
                             deal_id=deal_id, merchant_id=merchant_id, code_id=code_id)
         return
-    kind = kind[:16]
     if complete:
-        await target.execute(insert(_EVENTS).values(
-            user_id=user_id, kind=kind, category=category, deal_id=deal_id,
-            merchant_id=merchant_id, created_at=now))
+        await target.execute(event_insert(kind, now=now, user_id=user_id, category=category,
+                                          deal_id=deal_id, merchant_id=merchant_id))
         return
+    kind = kind[:16]
     who = literal(user_id, Integer) if user_id is not None else _CODES.c.user_id
     source = select(
         who, literal(kind, String), func.coalesce(literal(category, String), _DEALS.c.category),
@@ -78,6 +77,15 @@ async def log_event(
     else:
         source = source.where(_DEALS.c.id == deal_id)
     await target.execute(insert(_EVENTS).from_select(list(_COLUMNS), source))
+
+
+def event_insert(kind: str, *, now: datetime, user_id: int | None,
+                 category: str | None = None, deal_id: int | None = None,
+                 merchant_id: int | None = None) -> Insert:
+    """The INSERT of one event whose category and merchant are known (no look-up), for a
+    caller to run or to fold into a statement of its own (a search's)."""
+    return insert(_EVENTS).values(user_id=user_id, kind=kind[:16], category=category,
+                                  deal_id=deal_id, merchant_id=merchant_id, created_at=now)
 
 
 async def record_push_opened(db: Database, user_id: int, deal_id: int | None,

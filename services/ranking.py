@@ -21,11 +21,14 @@ When affinity lifts a category the shopper often chooses, the results say so.
 
 from __future__ import annotations
 
+import json
 import math
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
+from sqlalchemy import ScalarSelect, case, func
 from sqlmodel import col, select
 
 from services.database import Database
@@ -93,6 +96,35 @@ async def taste_of(db: Database, user_id: int, now: datetime) -> Taste:
     if total == 0:
         return NO_TASTE
     return Taste({c: w / total for c, w in weights.items()}, total)
+
+
+def taste_column(dialect: str, user_id: int, now: datetime) -> ScalarSelect[Any]:
+    """`taste_of` as a column for another query to carry (a search reads the shopper's
+    taste with its deals, in one statement): the weighted events per category as a JSON
+    object, or NULL (PostgreSQL) or {} (SQLite) without any. Read it with `taste_from`."""
+    weight = case(*((col(Event.kind) == kind, w) for kind, w in EVENT_WEIGHTS.items()),
+                  else_=0)
+    per_category = (
+        select(col(Event.category).label("category"), func.sum(weight).label("weight"))
+        .where(
+            Event.user_id == user_id,
+            col(Event.created_at) >= now - AFFINITY_WINDOW,
+            col(Event.category).is_not(None),
+        )
+        .group_by(col(Event.category))
+        .subquery()
+    )
+    pack = func.json_object_agg if dialect == "postgresql" else func.json_group_object
+    return select(pack(per_category.c.category, per_category.c.weight)).scalar_subquery()
+
+
+def taste_from(packed: Any) -> Taste:
+    """The taste a `taste_column` carried (JSON text or an object; None for none)."""
+    weights = json.loads(packed) if isinstance(packed, str | bytes) else (packed or {})
+    total = sum(int(w) for w in weights.values())
+    if total == 0:
+        return NO_TASTE
+    return Taste({c: int(w) / total for c, w in weights.items()}, total)
 
 
 def blend(deal: Deal, merchant: Merchant, taste: Taste, now: datetime) -> float:

@@ -26,13 +26,14 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_
+from sqlalchemy import insert, or_
 from sqlmodel import col, select
 
 from services.catalog import DealSummary, summary_of
 from services.database import Database
+from services.events import event_insert, log_event
 from services.hours import is_open
-from services.ranking import NO_TASTE, Taste, blend, taste_of
+from services.ranking import NO_TASTE, Taste, blend, taste_column, taste_from
 from services.taxonomy import CATEGORIES, synonym_table
 from storage.geo import deals_near
 from storage.models import (
@@ -46,6 +47,7 @@ from storage.models import (
 )
 from storage.types import utcnow
 
+_SAVED = SavedSearch.__table__  # type: ignore[attr-defined]
 MAX_QUERY_CHARS = 200  # longer text is cut; nobody types a 200-character search
 _SPLIT = re.compile(r"[\s,，.。!！?？;；:：、/\\|()（）\[\]【】<>《》\"“”‘’+*&^%$#@~`=_\-]+")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -237,13 +239,23 @@ async def find_deals(
 ) -> list[DealSummary]:
     """All deals on sale matching `query`, in the order `query.sort` asks for; the default
     order is personal through `taste` (see services.ranking)."""
-    now = now or utcnow()
+    return (await _find_deals(db, query, now or utcnow(), taste, None))[0]
+
+
+async def _find_deals(
+    db: Database, query: SearchQuery, now: datetime, taste: Taste, taste_of_user: int | None,
+) -> tuple[list[DealSummary], Taste]:
+    """`find_deals`; given `taste_of_user`, that user's taste is read with the deals (in
+    the same statement) and used instead of `taste`, and returned."""
     terms = query_terms(query.text)
     ranking_terms = query_terms(query.category_words) if query.category else []
     if query.text.strip() and not terms:
-        return []  # only punctuation or symbols: nothing to look for
+        return [], taste  # only punctuation or symbols: nothing to look for
+    columns: list[Any] = [Deal, Merchant]
+    if taste_of_user is not None:
+        columns.append(taste_column(db.dialect, taste_of_user, now))
     stmt = (
-        select(Deal, Merchant)
+        select(*columns)
         .join(Merchant, Merchant.id == Deal.merchant_id)
         .where(
             Deal.status == DealStatus.ACTIVE,
@@ -278,11 +290,13 @@ async def find_deals(
             )
             distances = {n.deal_id: n.distance_m for n in nearby}
             if not distances:
-                return []
+                return [], taste
             stmt = stmt.where(col(Deal.id).in_(list(distances)))
         rows = (await session.exec(stmt)).all()
+    if taste_of_user is not None and rows:
+        taste = taste_from(rows[0][2])
     hits: dict[int, _Hit] = {}
-    for deal, merchant in rows:
+    for deal, merchant, *_ in rows:
         assert deal.id is not None
         named = _named_text(deal, merchant)
         score = _relevance(terms, deal, named) if terms else 1.0
@@ -295,7 +309,7 @@ async def find_deals(
     for hit in hits.values():
         hit.blend = blend(hit.deal, hit.merchant, taste, now)
     ordered = sorted(hits.values(), key=lambda h: _sort_key(query, h))
-    return [summary_of(h.deal, h.merchant, h.distance_m) for h in ordered]
+    return [summary_of(h.deal, h.merchant, h.distance_m) for h in ordered], taste
 
 
 async def _open_now(db: Database, deal_ids: list[int], query: SearchQuery,
@@ -333,15 +347,28 @@ async def categories_near(db: Database, query: SearchQuery, now: datetime | None
 
 
 async def run_search(
-    db: Database, user_id: int, query: SearchQuery, page_size: int, now: datetime | None = None
+    db: Database, user_id: int, query: SearchQuery, page_size: int, now: datetime | None = None,
+    *, logged: bool = False,
 ) -> SearchPage:
-    """Search, remember the query for paging, and return the first page."""
-    async with db.transaction() as session:
-        saved = SavedSearch(user_id=user_id, query=query.to_json(), created_at=now or utcnow())
-        session.add(saved)
-        await session.flush()
-        assert saved.id is not None
-        search_id = saved.id
+    """Search, remember the query for paging, and return the first page.
+
+    `logged`: also log a "search" event (with the query's category) in the same write;
+    on PostgreSQL both rows are written by one statement.
+    """
+    now = now or utcnow()
+    saving = insert(_SAVED).values(user_id=user_id, query=query.to_json(), created_at=now)
+    async with db.begin() as conn:
+        if logged and db.dialect == "postgresql":
+            saved = saving.returning(_SAVED.c.id).cte("saved")
+            event = event_insert("search", now=now, user_id=user_id,
+                                 category=query.category).cte("logged")
+            search_id = (await conn.execute(
+                select(saved.c.id).add_cte(event))).scalar_one()  # type: ignore[call-overload]
+        else:
+            search_id = (await conn.execute(saving)).inserted_primary_key[0]
+            if logged:
+                await log_event(conn, "search", now=now, user_id=user_id,
+                                category=query.category)
     return await _page(db, search_id, user_id, query, 0, page_size, now)
 
 
@@ -392,8 +419,8 @@ async def _page(
     page_size: int, now: datetime | None,
 ) -> SearchPage:
     now = now or utcnow()
-    taste = await taste_of(db, user_id, now) if query.sort == "relevance" else NO_TASTE
-    results = await find_deals(db, query, now, taste)
+    personal = user_id if query.sort == "relevance" else None
+    results, taste = await _find_deals(db, query, now, NO_TASTE, personal)
     last_page = max(0, (len(results) - 1) // page_size)
     page = min(max(page, 0), last_page)
     start = page * page_size

@@ -28,7 +28,8 @@ class UserProfile:
     last_location_at: datetime | None = None
 
 
-def _profile(user: User) -> UserProfile:
+def profile_of(user: User) -> UserProfile:
+    """The profile of a loaded user row."""
     assert user.id is not None
     return UserProfile(
         id=user.id,
@@ -82,7 +83,7 @@ async def ensure_user(
             user.username = (username or None) and username[:64]
             user.language_code = (language_code or None) and language_code[:16]
             user.updated_at = now
-        return _profile(user)
+        return profile_of(user)
 
 
 async def set_language(db: Database, user_id: int, language: str | None) -> None:
@@ -98,14 +99,14 @@ async def get_profile(db: Database, user_id: int) -> UserProfile | None:
     """The profile of a user by our id (for messages sent outside a conversation)."""
     async with db.session() as session:
         user = await session.get(User, user_id)
-        return _profile(user) if user is not None else None
+        return profile_of(user) if user is not None else None
 
 
 async def get_profile_by_telegram_id(db: Database, telegram_id: int) -> UserProfile | None:
     """The profile of a user by their Telegram id, or None if they never wrote to us."""
     async with db.session() as session:
         user = (await session.exec(select(User).where(User.telegram_id == telegram_id))).first()
-        return _profile(user) if user is not None else None
+        return profile_of(user) if user is not None else None
 
 
 def demo_telegram_id(name: str) -> int:
