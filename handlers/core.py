@@ -296,6 +296,15 @@ class Notify:
     replies: tuple[SendText | SendPhoto | SendVenue | SendDocument, ...]
 
 
+@dataclass(frozen=True)
+class Delivered:
+    """Not a message: the replies before it carried out outbox row `outbox_id` (claimed
+    by the handler to answer in its own turn). The transport marks the row sent once
+    they all went out; otherwise the row goes back to its sender (`bot.outbox`)."""
+
+    outbox_id: int
+
+
 Reply = (
     SendText
     | SendPhoto
@@ -307,6 +316,7 @@ Reply = (
     | AnswerInline
     | SendInvoice
     | Notify
+    | Delivered
 )
 
 
