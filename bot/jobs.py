@@ -147,7 +147,7 @@ async def start_jobs(runtime: Runtime) -> Jobs:
     in_doubt = await recover_in_doubt(runtime.db)
     if in_doubt:
         log.warning("owed messages in doubt after a crash; not sent again", rows=in_doubt)
-    owed = runtime.owed_sender = OutboxSender(runtime, INTERVAL)
+    owed = runtime.owed_sender = OutboxSender(runtime)
     scheduler.start()
     await timers.catch_up()
     stop = asyncio.Event()

@@ -87,9 +87,10 @@ def owed_settler(runtime: Runtime) -> Callable[[int, str], Awaitable[None]]:
 
 
 class OutboxSender:
-    """The background loop: sends what is owed whenever woken, and every `interval` s."""
+    """The background loop: sends what is owed whenever woken, and every `interval` s
+    (a retry falls due a few seconds after a failed try; the query is one index probe)."""
 
-    def __init__(self, runtime: Runtime, interval: float = 30.0) -> None:
+    def __init__(self, runtime: Runtime, interval: float = 3.0) -> None:
         self.runtime = runtime
         self.interval = interval
         self.woken = asyncio.Event()

@@ -31,7 +31,7 @@ from services.database import Database
 from storage.models import OutboxMessage, OutboxStatus
 
 MAX_ATTEMPTS = 6
-BACKOFF = timedelta(seconds=15)  # doubled at each failed attempt
+BACKOFF = timedelta(seconds=3)  # doubled at each failed attempt: 3, 6, 12, 24, 48 s
 
 
 @dataclass(frozen=True)
