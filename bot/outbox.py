@@ -43,7 +43,7 @@ async def send_owed(runtime: Runtime, keys: list[str] | None = None) -> int:
 
 
 async def _send_one(runtime: Runtime, owed: Owed) -> int:
-    replies = await render(runtime.app, owed.kind, owed.params)
+    replies = await render(runtime.app, owed.chat_id, owed.kind, owed.params)
     if not replies:
         await mark_failed(runtime.db, owed.id, "nothing to say")
         return 0

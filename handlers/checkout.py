@@ -344,8 +344,8 @@ async def successful_payment(req: Request) -> list[Reply]:
     if settlement.outcome == "paid":
         replies: list[Reply] = []
         for owed in await claim(req.db, req.now(), keys=[codes_key(notice.order_id)]):
-            replies += await delivery_replies(req.app, notice.order_id)
-            replies.append(Delivered(owed.id))
+            codes = await delivery_replies(req.app, notice.order_id)
+            replies += [*codes, Delivered(owed.id, len(codes))]
         return replies
     return await settlement_replies(req.app, settlement, notice)
 

@@ -116,33 +116,32 @@ async def deliver_all(
 
     Stops this chat's replies when `perform` says so (the user blocked the bot); a
     notified chat that fails does not stop them. A `Delivered` marker reports to `owed`
-    whether the replies since the previous marker all went out ("sent"), none did
-    ("unsent") or some did ("partly"). Returns how many replies were carried out.
+    whether the messages it covers all went out ("sent"), none did ("unsent") or some
+    did ("partly"). Returns how many replies were carried out.
     """
     sent = 0
-    since_marker = 0  # replies carried out since the previous `Delivered`
+    went: list[bool] = []  # each message so far: carried out or not
     stopped = False
     for reply in replies:
         if isinstance(reply, Delivered):
+            covered = went[len(went) - reply.messages:] if reply.messages else []
             if owed is not None:
-                await owed(reply.outbox_id, "partly" if stopped and since_marker
-                           else "unsent" if stopped else "sent")
-            since_marker = 0
-            continue
-        if stopped:
+                await owed(reply.outbox_id, "sent" if all(covered) else
+                           "partly" if any(covered) else "unsent")
             continue
         if isinstance(reply, Notify):
+            failed = stopped  # after this chat stopped, nothing more goes out
             for other in reply.replies:
-                if not await perform(reply.chat_id, other):
-                    break
-            sent += 1
-            since_marker += 1
+                failed = failed or not await perform(reply.chat_id, other)
+                went.append(not failed)
+            sent += not stopped
             continue
-        if not await perform(chat_id, reply):
+        if stopped or not await perform(chat_id, reply):
             stopped = True
+            went.append(False)
             continue
+        went.append(True)
         sent += 1
-        since_marker += 1
     return sent
 
 
