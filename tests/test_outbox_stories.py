@@ -15,12 +15,21 @@ from bot.jobs import REDELIVER_AFTER, housekeeping
 from bot.runtime import Runtime
 from bot.transports.common import handle_update
 from bot.web import pay_with_sandbox
-from handlers.core import Incoming, Reply, SendInvoice, SendPhoto, SendText, SuccessfulPayment
+from handlers.core import (
+    ButtonPress,
+    Incoming,
+    Reply,
+    SendInvoice,
+    SendPhoto,
+    SendText,
+    SuccessfulPayment,
+)
 from services.outbox import BACKOFF, MAX_ATTEMPTS
 from services.payments import Payments
 from services.payments.sandbox import SandboxProvider
 from services.payments.telegram import TelegramProvider
-from storage.models import Order, OutboxMessage
+from services.users import demo_telegram_id
+from storage.models import Order, OutboxMessage, RedemptionCode
 from tests.conftest import STORY_NOW, Chat
 from tests.test_buying_stories import buy, pay_url, runtime_for
 
@@ -174,3 +183,37 @@ async def test_an_order_paid_before_the_outbox_existed_gets_its_codes_from_house
     await housekeeping(runtime)
     assert telegram.codes_messages() == 1
     assert await order_status(chat) == "fulfilled"
+
+
+async def test_a_shopper_telegram_could_not_reach_at_the_redemption_is_told_later_once(
+    chat: Chat,
+) -> None:
+    runtime = runtime_for(chat.app)
+    telegram = Telegram()
+    runtime.outbox = telegram.outbox
+    await paid_in_the_sandbox(chat, runtime)
+    async with chat.app.db.session() as session:
+        code = (await session.exec(select(RedemptionCode.code))).first()
+    staff = Chat(chat.app, user_id=demo_telegram_id("chuanwei-chuanchuan-staff"),
+                 name="chuanwei-chuanchuan-staff")
+    await staff.say(f"/start r_{code}")
+    check = [r for r in staff.replies if isinstance(r, SendText)][-1]
+    press = ButtonPress(check.buttons[0][0].data or "", 1, query_id="q")
+
+    async def perform(chat_id: int, reply: Reply) -> bool:
+        if chat_id == chat.sender.id:
+            return False  # the shopper cannot be reached right now
+        return await telegram.perform(chat_id, reply)
+
+    await handle_update(runtime, Incoming(staff.sender, staff.sender.id, press), perform)
+    assert any("核销成功" in r.text for _, rs in telegram.sent for r in rs  # staff told
+               if isinstance(r, SendText))
+    told = await rows(chat)
+    assert told[1][0].startswith("redeemed:") and told[1][1:] == ("pending", 1)
+    chat.app.clock = lambda: STORY_NOW + BACKOFF
+    await housekeeping(runtime)
+    await housekeeping(runtime)
+    to_shopper = [r for c, rs in telegram.sent for r in rs
+                  if c == chat.sender.id and isinstance(r, SendText) and "已在" in r.text]
+    assert len(to_shopper) == 1 and "这次到店体验如何" in to_shopper[0].text
+    assert (await rows(chat))[1][1:] == ("sent", 2)
