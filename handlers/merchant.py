@@ -14,6 +14,7 @@ from handlers.common import stale_replies
 from handlers.core import Button, ButtonPress, Notify, Reply, SendText, Text
 from handlers.format import category_label
 from handlers.i18n import Translator, language_of
+from handlers.owed import owed_in_turn
 from handlers.router import Request, Router
 from services.merchants import (
     Application,
@@ -23,6 +24,7 @@ from services.merchants import (
     check_name,
     check_phone,
     decide,
+    merchant_news_key,
     merchant_of_applicant,
 )
 from services.taxonomy import CATEGORIES, category
@@ -163,15 +165,11 @@ async def _decide(req: Request, approve: bool) -> list[Reply]:
     parts = req.button_ints(1)
     if parts is None:
         return stale_replies(req)
-    decided = await decide(req.db, parts[0], approve)
+    decided = await decide(req.db, parts[0], approve, req.now())
     if decided is None:
         return [SendText(t("merchant-decided-already"))]
     outcome = "approved" if approve else "rejected"
     name = decided.name.get(req.lang)
     replies: list[Reply] = [SendText(t(f"merchant-admin-{outcome}", name=name))]
-    if decided.owner_telegram_id is not None:
-        profile = await get_profile_by_telegram_id(req.db, decided.owner_telegram_id)
-        owner_t = Translator(language_of(profile, req.app.options.default_language))
-        replies.append(Notify(decided.owner_telegram_id, (
-            SendText(owner_t(f"merchant-told-{outcome}", name=decided.name.get(owner_t.lang))),)))
+    replies += await owed_in_turn(req, merchant_news_key(decided.id, outcome, req.now()))
     return replies

@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
 
 from services.catalog import Bilingual, is_chinese
 from services.database import Database
+from services.outbox import owe
 from services.taxonomy import category
 from storage.models import Merchant, MerchantStaff, MerchantStatus, StaffRole, User
 
@@ -106,8 +108,26 @@ async def apply(db: Database, user_id: int, form: Application, now: datetime) ->
         return merchant_view(merchant, user)
 
 
-async def decide(db: Database, merchant_id: int, approve: bool) -> MerchantView | None:
-    """An admin's decision on a pending application, once; None when it is not pending."""
+def merchant_news_key(merchant_id: int, outcome: str, now: datetime) -> str:
+    """The outbox key of the owner's news of a change to their merchant at `now`."""
+    return f"merchant:{merchant_id}:{outcome}:{now.isoformat()}"
+
+
+async def owe_merchant_news(db: Database, conn: AsyncConnection, view: MerchantView,
+                            outcome: str, now: datetime) -> None:
+    """Owe the owner (if any) the news that their merchant was approved, rejected,
+    suspended or restored, in the transaction that made the change."""
+    if view.owner_telegram_id is None:
+        return
+    await owe(db, conn, view.owner_telegram_id, "merchant_news",
+              {"merchant_id": view.id, "outcome": outcome, "name_zh": view.name.zh,
+               "name_en": view.name.en}, merchant_news_key(view.id, outcome, now), now)
+
+
+async def decide(db: Database, merchant_id: int, approve: bool,
+                 now: datetime) -> MerchantView | None:
+    """An admin's decision on a pending application, once; None when it is not pending.
+    The applicant's news of it is owed in the same transaction (`merchant_news_key`)."""
     status = MerchantStatus.APPROVED if approve else MerchantStatus.REJECTED
     async with db.transaction() as session:
         moved = await session.exec(  # type: ignore[call-overload]
@@ -123,7 +143,10 @@ async def decide(db: Database, merchant_id: int, approve: bool) -> MerchantView 
                 .where(Merchant.id == merchant_id)
             )
         ).one()
-        return merchant_view(*row)
+        view = merchant_view(*row)
+        await owe_merchant_news(db, await session.connection(), view,
+                                "approved" if approve else "rejected", now)
+        return view
 
 
 def merchant_view(merchant: Merchant, owner: User | None) -> MerchantView:
