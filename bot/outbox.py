@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable
 
 import structlog
 
+import handlers.app  # noqa: F401  (every flow module registers its owed-message renderers)
 from bot.runtime import Runtime
 from handlers.owed import render
 from services.checkout import mark_delivered

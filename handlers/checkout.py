@@ -16,7 +16,7 @@ outbox (`services.outbox`); `delivery_replies` is how they read.
 from __future__ import annotations
 
 import logging
-from typing import Literal
+from typing import Any, Literal
 
 from handlers.common import stale_replies
 from handlers.core import (
@@ -37,6 +37,7 @@ from handlers.core import (
 from handlers.coupons import terms_text
 from handlers.format import LABEL_MAX, local_date, local_time, short_label
 from handlers.i18n import Translator, language_of
+from handlers.owed import renders
 from handlers.router import App, Request, Router
 from nlu.numbers import read_quantity
 from services.catalog import get_deal_card
@@ -366,6 +367,15 @@ async def settlement_replies(app: App, settlement: Settlement,
     key = "payment-refunded" if done and done.status == "done" else "payment-refund-pending"
     why = (settlement.reason or "order_closed").replace("_", "-")
     return [SendText(t(key, amount=amount) + "\n" + t(f"refund-why-{why}"))]
+
+
+@renders("codes")
+async def _owed_codes(app: App, chat_id: int, params: dict[str, Any]) -> list[Reply]:
+    """An owed "codes" message: the paid order's codes (nothing if the order is gone)."""
+    order_id = int(params["order_id"])
+    if await get_order(app.db, order_id) is None:
+        return []
+    return await delivery_replies(app, order_id)
 
 
 async def delivery_replies(app: App, order_id: int) -> list[Reply]:

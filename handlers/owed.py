@@ -1,14 +1,16 @@
 """Owed messages (outbox rows) as their recipient reads them, rendered at send time.
 
-Services write what they owe as a kind and its parameters (`services.outbox`); this
-turns one into replies in the recipient's language of the moment. A kind this does not
-know, or whose subject is gone, renders as nothing (the row is then dropped)."""
+Services write what they owe as a kind and its parameters (`services.outbox`); the flow
+module that owns a kind registers how it reads (`@renders("codes")`), in the
+recipient's language of the moment. A kind nobody renders, or whose subject is gone,
+renders as nothing (the sender then drops the row as failed).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from handlers.checkout import delivery_replies
 from handlers.core import (
     Delivered,
     Notify,
@@ -18,38 +20,28 @@ from handlers.core import (
     SendText,
     SendVenue,
 )
-from handlers.i18n import Translator, language_of
-from handlers.redeem import shopper_message
 from handlers.router import App, Request
-from services.catalog import Bilingual
-from services.checkout import get_order
 from services.outbox import claim
-from services.users import get_profile_by_telegram_id
+
+Renderer = Callable[[App, int, dict[str, Any]], Awaitable[list[Reply]]]
+"""(app, recipient chat id, params) -> the replies of one owed message."""
+
+_RENDERERS: dict[str, Renderer] = {}
+
+
+def renders(*kinds: str) -> Callable[[Renderer], Renderer]:
+    """Register a flow module's renderer of owed messages of `kinds`."""
+    def register(renderer: Renderer) -> Renderer:
+        for kind in kinds:
+            _RENDERERS[kind] = renderer
+        return renderer
+    return register
 
 
 async def render(app: App, chat_id: int, kind: str, params: dict[str, Any]) -> list[Reply]:
-    """The replies of one owed message."""
-    if kind == "codes":
-        order_id = int(params["order_id"])
-        if await get_order(app.db, order_id) is None:
-            return []
-        return await delivery_replies(app, order_id)
-    if kind in ("redeemed", "undone"):
-        message = await shopper_message(app, chat_id, kind, params)
-        return [message] if message is not None else []
-    if kind == "merchant_news":
-        profile = await get_profile_by_telegram_id(app.db, chat_id)
-        t = Translator(language_of(profile, app.options.default_language))
-        outcome = str(params["outcome"])
-        name = Bilingual(params.get("name_zh"), params.get("name_en")).get(t.lang)
-        key = _MERCHANT_NEWS.get(outcome)
-        return [SendText(t(key, name=name))] if key else []
-    return []
-
-
-# What the owner is told of each change to their merchant.
-_MERCHANT_NEWS = {"approved": "merchant-told-approved", "rejected": "merchant-told-rejected",
-                  "suspended": "admin-owner-suspended", "restored": "admin-owner-restored"}
+    """The replies of one owed message (none for a kind nobody renders)."""
+    renderer = _RENDERERS.get(kind)
+    return await renderer(app, chat_id, {**params, "kind": kind}) if renderer else []
 
 
 async def owed_in_turn(req: Request, key: str) -> list[Reply]:

@@ -23,6 +23,7 @@ from handlers.core import (
 )
 from handlers.format import local_date, local_datetime, local_time
 from handlers.i18n import Translator, language_of
+from handlers.owed import renders
 from handlers.router import App, Request, Router
 from services.catalog import Bilingual
 from services.codes import format_code, read_code
@@ -145,6 +146,12 @@ async def _tell_shopper(req: Request, owed_key: str | None) -> list[Reply]:
         if message is not None:
             replies += [Notify(owed.chat_id, (message,)), Delivered(owed.id, 1)]
     return replies
+
+
+@renders("redeemed", "undone")
+async def _owed_note(app: App, chat_id: int, params: dict[str, Any]) -> list[Reply]:
+    message = await shopper_message(app, chat_id, str(params["kind"]), params)
+    return [message] if message is not None else []
 
 
 async def shopper_message(app: App, chat_id: int, kind: str,

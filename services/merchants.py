@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -86,8 +87,15 @@ async def merchant_of_applicant(db: Database, user_id: int) -> MerchantView | No
     return merchant_view(*row) if row else None
 
 
-async def apply(db: Database, user_id: int, form: Application, now: datetime) -> MerchantView:
-    """File an application: a pending merchant owned by the applicant."""
+def application_key(merchant_id: int, admin_telegram_id: int) -> str:
+    """The outbox key of one admin's copy of an application to review."""
+    return f"application:{merchant_id}:{admin_telegram_id}"
+
+
+async def apply(db: Database, user_id: int, form: Application, now: datetime,
+                reviewers: Sequence[int] = ()) -> MerchantView:
+    """File an application: a pending merchant owned by the applicant. Each of
+    `reviewers` (admins' Telegram ids) is owed it to review, in the same transaction."""
     if category(form.category) is None:
         raise ValueError(f"unknown category {form.category!r}")
     chinese = is_chinese(form.name)
@@ -105,7 +113,14 @@ async def apply(db: Database, user_id: int, form: Application, now: datetime) ->
         session.add(MerchantStaff(merchant_id=merchant.id, user_id=user_id,
                                   role=StaffRole.OWNER, created_at=now))
         user = await session.get(User, user_id)
-        return merchant_view(merchant, user)
+        view = merchant_view(merchant, user)
+        applicant = (user.first_name or str(user.telegram_id)) if user else "-"
+        for admin in reviewers:
+            await owe(db, await session.connection(), admin, "application", {
+                "merchant_id": view.id, "applicant": applicant, "name": form.name,
+                "category": form.category, "phone": form.phone,
+                "description": form.description}, application_key(view.id, admin), now)
+        return view
 
 
 def merchant_news_key(merchant_id: int, outcome: str, now: datetime) -> str:
