@@ -1,8 +1,8 @@
 """The one sender of owed messages (outbox rows, `services.outbox`).
 
-It claims due rows (pending -> sending, committed before anything leaves), renders each
-in its recipient's language (`handlers.owed`), sends it through the transport, and marks
-it: sent; back to pending with a growing pause when nothing went out (a 5xx, the network,
+It renders each due row in its recipient's language (`handlers.owed`), takes it
+(pending -> sending, committed just before it leaves), sends it through the transport,
+and marks it: sent; back to pending with a growing pause when nothing went out (a 5xx, the network,
 a flood wait: Telegram did not take it); failed when only part went out or it kept
 failing. The codes of a paid order, once sent, fulfil the order.
 
@@ -24,27 +24,30 @@ import handlers.app  # noqa: F401  (every flow module registers its owed-message
 from bot.runtime import Runtime
 from handlers.owed import render
 from services.checkout import mark_delivered
-from services.outbox import Owed, claim, get_owed, mark_failed, mark_sent, retry_later
+from services.outbox import Owed, due, get_owed, mark_failed, mark_sent, retry_later, take
 
 log = structlog.get_logger("o2o.outbox")
 
 
 async def send_owed(runtime: Runtime, keys: list[str] | None = None) -> int:
     """Send the due owed messages (all, or those of `keys`); returns how many went out.
-    Nothing is claimed while there is no transport to send through."""
+    Nothing is taken while there is no transport to send through."""
     if runtime.outbox is None:
         return 0
     sent = 0
     while True:
-        batch = await claim(runtime.db, runtime.app.clock(), keys=keys)
+        batch = await due(runtime.db, runtime.app.clock(), keys=keys)
         for owed in batch:
             sent += await _send_one(runtime, owed)
         if len(batch) < 50 or keys is not None:
             return sent
 
 
-async def _send_one(runtime: Runtime, owed: Owed) -> int:
-    replies = await render(runtime.app, owed.chat_id, owed.kind, owed.params)
+async def _send_one(runtime: Runtime, row: Owed) -> int:
+    replies = await render(runtime.app, row.chat_id, row.kind, row.params)
+    owed = await take(runtime.db, row)
+    if owed is None:
+        return 0  # another sender took it
     if not replies:
         await mark_failed(runtime.db, owed.id, "nothing to say")
         return 0

@@ -55,7 +55,7 @@ from services.checkout import (
 from services.codes import codes_of_order, format_code, qr_payload, qr_png
 from services.coupons import coupons_for_order
 from services.money import format_money
-from services.outbox import claim
+from services.outbox import due, take
 from services.payments import Checkout, PaymentError, PaymentNotice
 from services.payments.telegram import TelegramProvider, order_of_payload
 from services.settlement import Settlement, settle
@@ -332,7 +332,7 @@ async def successful_payment(req: Request) -> list[Reply]:
     """Telegram says the money arrived: issue the codes (once per charge).
 
     The payment's transaction owes the buyer the codes (an outbox row); this turn
-    claims that row and answers with it, so the codes come at once, and the transport
+    takes that row and answers with it, so the codes come at once, and the transport
     marks the row sent once they went out (`Delivered`)."""
     event = req.incoming.event
     assert isinstance(event, SuccessfulPayment)
@@ -344,9 +344,11 @@ async def successful_payment(req: Request) -> list[Reply]:
     settlement = await settle(req.db, req.app.payments, notice, req.now())
     if settlement.outcome == "paid":
         replies: list[Reply] = []
-        for owed in await claim(req.db, req.now(), keys=[codes_key(notice.order_id)]):
+        for row in await due(req.db, req.now(), keys=[codes_key(notice.order_id)]):
             codes = await delivery_replies(req.app, notice.order_id)
-            replies += [*codes, Delivered(owed.id, len(codes))]
+            owed = await take(req.db, row)
+            if owed is not None:
+                replies += [*codes, Delivered(owed.id, len(codes))]
         return replies
     return await settlement_replies(req.app, settlement, notice)
 

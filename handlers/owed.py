@@ -21,7 +21,7 @@ from handlers.core import (
     SendVenue,
 )
 from handlers.router import App, Request
-from services.outbox import claim
+from services.outbox import due, take
 
 Renderer = Callable[[App, int, dict[str, Any]], Awaitable[list[Reply]]]
 """(app, recipient chat id, params) -> the replies of one owed message."""
@@ -45,11 +45,14 @@ async def render(app: App, chat_id: int, kind: str, params: dict[str, Any]) -> l
 
 
 async def owed_in_turn(req: Request, key: str) -> list[Reply]:
-    """The message owed under `key` (if still pending), claimed to go out in this turn
+    """The message owed under `key` (if still pending), taken to go out in this turn
     to its own chat: `Notify` it, then `Delivered` so the transport marks it sent."""
     replies: list[Reply] = []
-    for owed in await claim(req.db, req.now(), keys=[key]):
-        messages = [m for m in await render(req.app, owed.chat_id, owed.kind, owed.params)
+    for row in await due(req.db, req.now(), keys=[key]):
+        messages = [m for m in await render(req.app, row.chat_id, row.kind, row.params)
                     if isinstance(m, SendText | SendPhoto | SendVenue | SendDocument)]
-        replies += [Notify(owed.chat_id, tuple(messages)), Delivered(owed.id, len(messages))]
+        owed = await take(req.db, row)
+        if owed is not None:
+            replies += [Notify(owed.chat_id, tuple(messages)),
+                        Delivered(owed.id, len(messages))]
     return replies

@@ -15,19 +15,16 @@ from handlers.core import (
     Button,
     ButtonPress,
     Command,
-    Delivered,
-    Notify,
     Reply,
     SendText,
     Text,
 )
 from handlers.format import local_date, local_datetime, local_time
 from handlers.i18n import Translator, language_of
-from handlers.owed import renders
+from handlers.owed import owed_in_turn, renders
 from handlers.router import App, Request, Router
 from services.catalog import Bilingual
 from services.codes import format_code, read_code
-from services.outbox import claim
 from services.redemption import (
     CheckOutcome,
     CodeAtCounter,
@@ -140,12 +137,7 @@ async def confirm_button(req: Request) -> list[Reply]:
 async def _tell_shopper(req: Request, owed_key: str | None) -> list[Reply]:
     """The message the redemption (or its undo) owes the code's shopper, in their
     language, sent in this turn: claimed from the outbox, then marked `Delivered`."""
-    replies: list[Reply] = []
-    for owed in await claim(req.db, req.now(), keys=[owed_key] if owed_key else []):
-        message = await shopper_message(req.app, owed.chat_id, owed.kind, owed.params)
-        if message is not None:
-            replies += [Notify(owed.chat_id, (message,)), Delivered(owed.id, 1)]
-    return replies
+    return await owed_in_turn(req, owed_key) if owed_key else []
 
 
 @renders("redeemed", "undone")

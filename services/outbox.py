@@ -6,20 +6,20 @@ can never keep the change and lose the message, nor the other way round. A row h
 what to say as a kind and its parameters (`codes`, {"order_id": 7}); the bot layer
 renders it in the recipient's language when it is sent.
 
-    pending --claim--> sending --sent--> sent
-       ^                  |  \\--403, 400, attempts used up--> failed
+    pending --take---> sending --sent--> sent
+       ^                  |  \\--part went out, attempts used up--> failed
        +--5xx, network----+   \\--found at start-up (a crash)--> in_doubt
 
-`claim` moves a row pending -> sending in its own committed transaction before the
-message leaves, so whoever claimed it is the only one to send it. A row found `sending`
-at start-up may have reached Telegram just before the crash: like a push in doubt it is
-never sent again (`recover_in_doubt`). For codes the buyer loses nothing: /mycodes
-shows them at any time.
+`take` moves a row pending -> sending in its own committed transaction just before the
+message leaves (it is rendered first), so whoever took it is the only one to send it.
+A row found `sending` at start-up may have reached Telegram just before the crash:
+like a push in doubt it is never sent again (`recover_in_doubt`). For codes the buyer
+loses nothing: /mycodes shows them at any time.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -54,30 +54,32 @@ async def owe(db: Database, conn: AsyncConnection, chat_id: int, kind: str,
         status=OutboxStatus.PENDING, attempts=0, next_try_at=now, created_at=now))
 
 
-async def claim(db: Database, now: datetime, limit: int = 50,
-                keys: list[str] | None = None) -> list[Owed]:
-    """Claim due pending rows (all, or those of `keys`) for sending: each moves
-    pending -> sending in a committed transaction, and only the claimer gets it."""
-    query = select(OutboxMessage.id).where(OutboxMessage.status == OutboxStatus.PENDING,
-                                           col(OutboxMessage.next_try_at) <= now)
+async def due(db: Database, now: datetime, limit: int = 50,
+              keys: list[str] | None = None) -> list[Owed]:
+    """Pending rows whose time has come (all, or those of `keys`), oldest first. Render
+    one, then `take` it just before sending, so a crash while rendering loses nothing."""
+    query = select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.PENDING,
+                                        col(OutboxMessage.next_try_at) <= now)
     if keys is not None:
         query = query.where(col(OutboxMessage.dedupe_key).in_(keys))
     async with db.session() as session:
-        ids = list((await session.exec(query.order_by(col(OutboxMessage.id)).limit(limit))).all())
-    claimed: list[Owed] = []
-    for row_id in ids:
-        async with db.begin() as conn:
-            row = (await conn.execute(
-                update(OutboxMessage)
-                .where(col(OutboxMessage.id) == row_id,
-                       col(OutboxMessage.status) == OutboxStatus.PENDING)
-                .values(status=OutboxStatus.SENDING, attempts=col(OutboxMessage.attempts) + 1)
-                .returning(col(OutboxMessage.chat_id), col(OutboxMessage.kind),
-                           col(OutboxMessage.params), col(OutboxMessage.attempts))
-            )).first()
-        if row is not None:
-            claimed.append(Owed(row_id, row[0], row[1], dict(row[2]), row[3]))
-    return claimed
+        rows = (await session.exec(query.order_by(col(OutboxMessage.id)).limit(limit))).all()
+    return [Owed(r.id, r.chat_id, r.kind, dict(r.params), r.attempts)
+            for r in rows if r.id is not None]
+
+
+async def take(db: Database, owed: Owed) -> Owed | None:
+    """Claim a due row for sending it now: pending -> sending, committed before the
+    message leaves, so only one taker sends it. None when someone else took it."""
+    async with db.begin() as conn:
+        taken = await conn.execute(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id) == owed.id,
+                   col(OutboxMessage.status) == OutboxStatus.PENDING)
+            .values(status=OutboxStatus.SENDING, attempts=col(OutboxMessage.attempts) + 1))
+    if taken.rowcount != 1:
+        return None
+    return replace(owed, attempts=owed.attempts + 1)
 
 
 async def _move(db: Database, row_id: int, **values: Any) -> None:
