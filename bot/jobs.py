@@ -5,14 +5,16 @@ Every `INTERVAL` seconds, one run at a time:
   closed at the provider and their buyer told, once, with a button to buy again;
 - codes past their validity expire, or are refunded when the deal's policy says so;
 - refunds a provider could not make yet are tried again (same idempotency key);
-- paid orders whose codes never reached the chat (a crash between paying and sending)
-  get their codes sent again;
+- messages owed through the outbox (`bot.outbox`) that are due are sent: codes whose
+  first try failed, and the codes of orders paid before the outbox existed;
 - taste profiles of people who did something since the last round are brought up to date;
 - one-off campaigns whose whole window passed without a run are marked missed and
   their owner told (once);
 - scheduled campaigns whose timer could not be set (after the owner confirmed) get it.
 
-Campaign timers and the push sender (`bot.pushes`) start with it: `start_jobs`.
+Campaign timers, the push sender (`bot.pushes`) and the outbox sender (`bot.outbox`,
+woken after every handled update) start with it: `start_jobs`, which first marks owed
+messages a crash left `sending` as in doubt.
 """
 
 from __future__ import annotations
@@ -24,20 +26,20 @@ from datetime import datetime, timedelta
 import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.outbox import OutboxSender, send_owed
 from bot.pushes import CampaignTimers, PushSender, report_missed, start_pushes
 from bot.runtime import Runtime
-from handlers.checkout import delivery_replies, hold_expired_replies
+from handlers.checkout import hold_expired_replies
 from handlers.core import SendText
 from handlers.i18n import Translator, language_of
 from services.campaigns import open_occurrence, scheduled_campaigns
 from services.checkout import (
     claim_expired_holds,
-    get_order,
-    mark_delivered,
+    owe_stranded_codes,
     release_expired_holds,
-    undelivered_orders,
 )
 from services.money import format_money
+from services.outbox import recover_in_doubt
 from services.profiles import refresh_profiles
 from services.pushes import drop_closed_windows
 from services.refunds import RefundDone, carry_out, expire_codes, pending_refunds
@@ -77,13 +79,9 @@ async def housekeeping(runtime: Runtime) -> dict[str, int]:
         if done is not None:
             refunded += done.status == "done"
             await _tell_refund(runtime, done)
-    redelivered = 0
-    for order_id in await undelivered_orders(db, now - REDELIVER_AFTER):
-        replies = await delivery_replies(runtime.app, order_id)
-        order_chat = await _chat_of_order(runtime, order_id)
-        if order_chat is not None and await runtime.send(order_chat, replies):
-            await mark_delivered(db, order_id, now)
-            redelivered += 1
+    # Orders paid before the outbox existed owe their codes too; then send what is owed.
+    await owe_stranded_codes(db, now - REDELIVER_AFTER, now)
+    redelivered = await send_owed(runtime)
     profiles = await refresh_profiles(db, now, since=_last_refresh.get(id(db)))
     _last_refresh[id(db)] = now - INTERVAL_DELTA  # overlap: late commits are not missed
     missed = await report_missed(runtime)
@@ -114,11 +112,6 @@ async def _tell_expired_holds(runtime: Runtime, now: datetime) -> int:
     return told
 
 
-async def _chat_of_order(runtime: Runtime, order_id: int) -> int | None:
-    order = await get_order(runtime.db, order_id)
-    return order.user_telegram_id if order else None
-
-
 @dataclass
 class Jobs:
     """The running background work: housekeeping, campaign timers and the push sender."""
@@ -128,11 +121,16 @@ class Jobs:
     timers: CampaignTimers
     stop_sending: asyncio.Event
     sending: asyncio.Task[None]
+    owed: OutboxSender
+    owed_sending: asyncio.Task[None]
 
     async def stop(self) -> None:
         """Stop sending (the batch in hand is settled first) and the timers."""
         self.stop_sending.set()
+        self.owed.stopping.set()
+        self.owed.wake()
         await self.sending
+        await self.owed_sending
         self.scheduler.shutdown(wait=False)
         self.timers.close()
 
@@ -146,11 +144,16 @@ async def start_jobs(runtime: Runtime) -> Jobs:
                       next_run_time=runtime.app.clock())
     sender, timers = start_pushes(runtime, scheduler)
     await sender.recover()
+    in_doubt = await recover_in_doubt(runtime.db)
+    if in_doubt:
+        log.warning("owed messages in doubt after a crash; not sent again", rows=in_doubt)
+    owed = runtime.owed_sender = OutboxSender(runtime)
     scheduler.start()
     await timers.catch_up()
     stop = asyncio.Event()
     task = asyncio.create_task(sender.run_forever(stop), name="push-sender")
-    return Jobs(scheduler, sender, timers, stop, task)
+    owed_task = asyncio.create_task(owed.run(), name="outbox-sender")
+    return Jobs(scheduler, sender, timers, stop, task, owed, owed_task)
 
 
 async def run_due(runtime: Runtime) -> dict[str, int]:

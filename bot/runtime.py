@@ -60,6 +60,7 @@ class Runtime:
     outbox: Outbox | None = None
     pusher: Pusher | None = None
     pushes: Any = None  # the push sender (bot.pushes.PushSender) once scheduling started
+    owed_sender: Any = None  # the outbox sender (bot.outbox.OutboxSender) once started
 
     async def send(self, chat_id: int, replies: list[Reply]) -> int:
         """Send replies to a chat through the outbox; 0 when there is none (yet)."""

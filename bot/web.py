@@ -8,91 +8,42 @@
   GET  /pay/done, /pay/cancelled   where Stripe Checkout sends the browser back
   POST /webhooks/stripe      Stripe's signed events (bad signatures and replays refused)
 
-Every path that completes a payment ends in `handlers.checkout.settle`, the same
-function Telegram's successful_payment uses, so each charge applies once.
+Every path that completes a payment ends in `services.settlement.settle`, the same
+use case Telegram's successful_payment uses, so each charge applies once; the codes it
+owes go out through the outbox (`bot.outbox`). Paying a sandbox order is
+`bot.payments.pay_with_sandbox`, which the console shell's Pay button uses too.
 """
 
 from __future__ import annotations
 
 import html
-from datetime import datetime
 
 import structlog
 from aiohttp import web
 from sqlalchemy import text
 
+from bot.payments import (
+    REFUSED,
+    deliver_settlement,
+    page_answer,
+    pay_with_sandbox,
+    refusal,
+    sandbox_answer,
+    translator,
+)
 from bot.runtime import Runtime
-from handlers.checkout import Settled, settle
-from handlers.i18n import Translator, language_of
-from services.checkout import OrderView, mark_delivered, order_by_ref, precheck_problem
+from handlers.i18n import Translator
+from services.checkout import order_by_ref
 from services.money import format_money
 from services.payments import WebhookError
 from services.payments.sandbox import NAME as SANDBOX
-from services.payments.sandbox import SandboxProvider
-from services.users import get_profile
+from services.settlement import settle
 from storage.models import OrderStatus
+
+__all__ = ["build_web_app", "page_answer", "pay_with_sandbox", "sandbox_answer", "start_web"]
 
 log = structlog.get_logger("o2o.web")
 RUNTIME = web.AppKey("runtime", Runtime)
-
-
-async def deliver_settled(runtime: Runtime, settled: Settled, order_id: int) -> None:
-    """Send what a settled payment says to the buyer; a paid order becomes fulfilled."""
-    if settled.chat_id is None or not settled.replies:
-        return
-    sent = await runtime.send(settled.chat_id, settled.replies)
-    if settled.outcome == "paid" and sent:
-        await mark_delivered(runtime.db, order_id, runtime.app.clock())
-
-
-# What the sandbox page says after Pay, by outcome (also shown by the console shell).
-_ANSWERS = {"paid": "web-pay-done", "duplicate": "web-pay-paid", "refund": "web-pay-refunded",
-            "cancelled": "web-pay-cancelled", "expired": "web-pay-expired"}
-# Outcomes where Pay was refused and no money moved.
-REFUSED = frozenset({"cancelled", "expired"})
-
-
-def sandbox_answer(outcome: str, lang: str) -> str:
-    """What the sandbox page tells the buyer after Pay led to `outcome`."""
-    return Translator(lang)(_ANSWERS.get(outcome, "web-pay-unknown"))
-
-
-async def page_answer(runtime: Runtime, outcome: str, order: OrderView | None) -> str:
-    """`sandbox_answer` in the language of the order's buyer."""
-    return sandbox_answer(outcome, (await _translator(runtime, order)).lang)
-
-
-def _refusal(order: OrderView, now: datetime) -> str | None:
-    """Why the page of this order must not take money (cancelled, expired), or None.
-    Any other order goes on to `settle`, which answers a paid one as a duplicate."""
-    if order.status == OrderStatus.CANCELLED:
-        return "cancelled"
-    expired = precheck_problem(order, order.total, order.currency, now) == "order_expired"
-    return "expired" if expired or order.status == OrderStatus.EXPIRED else None
-
-
-async def pay_with_sandbox(runtime: Runtime, token: str) -> tuple[str, OrderView | None]:
-    """Complete the sandbox order of `token` (the page's Pay, or the shell's Pay button).
-
-    Returns the outcome (paid, duplicate, refund, unknown; or cancelled, expired when
-    the order can no longer be paid and nothing was charged) and the order.
-    """
-    order = await order_by_ref(runtime.db, SANDBOX, token)
-    if order is None:
-        return "unknown", None
-    refused = _refusal(order, runtime.app.clock())
-    if refused is not None:
-        log.info("sandbox payment refused", order=order.id, why=refused)
-        return refused, order
-    notice = SandboxProvider.notice(order.id, order.total, order.currency, token)
-    settled = await settle(runtime.app, notice)
-    await deliver_settled(runtime, settled, order.id)
-    return settled.outcome, order
-
-
-async def _translator(runtime: Runtime, order: OrderView | None) -> Translator:
-    profile = await get_profile(runtime.db, order.user_id) if order else None
-    return Translator(language_of(profile, runtime.settings.default_language))
 
 
 def _page(title: str, body: str, lang: str) -> web.Response:
@@ -123,12 +74,12 @@ async def pay_page(request: web.Request) -> web.Response:
     runtime = request.app[RUNTIME]
     token = request.match_info["token"]
     order = await order_by_ref(runtime.db, SANDBOX, token)
-    t = await _translator(runtime, order)
+    t = await translator(runtime, order)
     if order is None:
         return _page(t("web-pay-title"), f"<p>{html.escape(t('web-pay-unknown'))}</p>", t.lang)
     total = format_money(order.total, order.currency, t.lang)
     unit = format_money(order.unit_price, order.currency, t.lang)
-    refused = _refusal(order, runtime.app.clock())
+    refused = refusal(order, runtime.app.clock())
     if refused is not None:
         body = f"<p>{html.escape(sandbox_answer(refused, t.lang))}</p>"
         return _page(t("web-pay-title"), body, t.lang)
@@ -151,7 +102,7 @@ async def pay_submit(request: web.Request) -> web.Response:
     runtime = request.app[RUNTIME]
     token = request.match_info["token"]
     outcome, order = await pay_with_sandbox(runtime, token)
-    t = await _translator(runtime, order)
+    t = await translator(runtime, order)
     message = await page_answer(runtime, outcome, order)
     status = 404 if outcome == "unknown" else 409 if outcome in REFUSED else 200
     response = _page(t("web-pay-title"), f"<p>{html.escape(message)}</p>", t.lang)
@@ -174,18 +125,17 @@ async def stripe_webhook(request: web.Request) -> web.Response:
         return web.json_response({"error": "stripe is not configured"}, status=404)
     payload = await request.read()
     try:
-        notice = provider.parse_webhook(  # type: ignore[attr-defined]
-            payload, request.headers.get("Stripe-Signature", ""))
+        notice = provider.verify_callback(payload, request.headers)
     except WebhookError as exc:
         log.warning("stripe webhook refused", reason=str(exc))
         return web.json_response({"error": str(exc)}, status=400)
     if notice is None:
         return web.json_response({"received": True, "ignored": True})
-    settled = await settle(runtime.app, notice)
-    await deliver_settled(runtime, settled, notice.order_id)
-    log.info("stripe payment", order=notice.order_id, outcome=settled.outcome)
+    settlement = await settle(runtime.db, runtime.app.payments, notice, runtime.app.clock())
+    await deliver_settlement(runtime, settlement, notice)
+    log.info("stripe payment", order=notice.order_id, outcome=settlement.outcome)
     # 200 for everything we verified, even an unknown order: Stripe would retry otherwise.
-    return web.json_response({"received": True, "outcome": settled.outcome})
+    return web.json_response({"received": True, "outcome": settlement.outcome})
 
 
 def build_web_app(runtime: Runtime) -> web.Application:

@@ -29,13 +29,13 @@ from handlers.core import (
     Buttons,
     Command,
     EditText,
-    Notify,
     Reply,
     SendText,
 )
 from handlers.format import LABEL_MAX, category_label, local_date, local_datetime, short_label
-from handlers.i18n import Translator, language_of
+from handlers.i18n import Translator
 from handlers.merchant import decision_buttons
+from handlers.owed import owed_in_turn
 from handlers.router import Request, Router
 from services.admin import (
     MERCHANT_STATUSES,
@@ -54,9 +54,8 @@ from services.admin import (
     restore_merchant,
     suspend_merchant,
 )
-from services.merchants import MerchantView
+from services.merchants import MerchantView, merchant_news_key
 from services.money import format_money
-from services.users import get_profile_by_telegram_id
 
 log = logging.getLogger(__name__)
 router = Router()
@@ -410,7 +409,8 @@ async def _change(req: Request, suspend: bool) -> list[Reply]:
     if not isinstance(parts, tuple):
         return parts
     merchant_id, back = parts
-    change = await (suspend_merchant if suspend else restore_merchant)(req.db, merchant_id)
+    now = req.now()
+    change = await (suspend_merchant if suspend else restore_merchant)(req.db, merchant_id, now)
     if change.outcome == "missing" or change.merchant is None:
         return stale_replies(req)
     if change.outcome != "done":
@@ -426,11 +426,7 @@ async def _change(req: Request, suspend: bool) -> list[Reply]:
     if isinstance(event, ButtonPress):
         replies.append(AnswerButton(event.query_id or "", note))
     replies += await _merchant_screen(req, merchant_id, back, note)
-    if view.owner_telegram_id is not None:
-        profile = await get_profile_by_telegram_id(req.db, view.owner_telegram_id)
-        owner_t = Translator(language_of(profile, req.app.options.default_language))
-        replies.append(Notify(view.owner_telegram_id, (
-            SendText(owner_t(f"admin-owner-{outcome}", name=_name(view, owner_t.lang))),)))
+    replies += await owed_in_turn(req, merchant_news_key(view.id, outcome, now))
     return replies
 
 

@@ -7,22 +7,23 @@ Buttons:
   ch:<order>        change the coupon of a pending order: the buyer's other coupons
   chc:<order>:<c>   use coupon c instead (0: no coupon): the order is cancelled and the
                     same units are ordered again with exactly that coupon
-Payment arrives three ways and meets in `settle`: Telegram's successful_payment (here),
-the sandbox page and Stripe's webhook (the web server in `bot/web.py`, and the
-console shell's Pay button).
+Payment arrives three ways and meets in `services.settlement.settle`: Telegram's
+successful_payment (here), the sandbox page and Stripe's webhook (the web server in
+`bot/web.py`, and the console shell's Pay button). The codes are owed through the
+outbox (`services.outbox`); `delivery_replies` is how they read.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from handlers.common import stale_replies
 from handlers.core import (
     AnswerPreCheckout,
     Button,
     ButtonPress,
+    Delivered,
     EditText,
     PreCheckout,
     Reply,
@@ -35,27 +36,28 @@ from handlers.core import (
 )
 from handlers.format import LABEL_MAX, local_date, local_time, short_label, terms_text
 from handlers.i18n import Translator, language_of
+from handlers.owed import renders
 from handlers.router import App, Request, Router
 from nlu.numbers import read_quantity
 from services.catalog import get_deal_card
 from services.checkout import (
     BuyLimits,
     OrderView,
-    apply_payment,
     attach_payment,
     buy_limits,
     cancel_order,
+    codes_key,
     get_order,
-    mark_delivered,
     precheck_problem,
     start_order,
 )
 from services.codes import codes_of_order, format_code, qr_payload, qr_png
 from services.coupons import coupons_for_order
 from services.money import format_money
+from services.outbox import due, take
 from services.payments import Checkout, PaymentError, PaymentNotice
 from services.payments.telegram import TelegramProvider, order_of_payload
-from services.refunds import carry_out
+from services.settlement import Settlement, settle
 from services.users import get_profile
 
 log = logging.getLogger(__name__)
@@ -320,7 +322,11 @@ async def pre_checkout(req: Request) -> list[Reply]:
 
 @router.on("payment")
 async def successful_payment(req: Request) -> list[Reply]:
-    """Telegram says the money arrived: issue the codes (once per charge)."""
+    """Telegram says the money arrived: issue the codes (once per charge).
+
+    The payment's transaction owes the buyer the codes (an outbox row); this turn
+    takes that row and answers with it, so the codes come at once, and the transport
+    marks the row sent once they went out (`Delivered`)."""
     event = req.incoming.event
     assert isinstance(event, SuccessfulPayment)
     notice = TelegramProvider.notice(event.payload, event.total_amount, event.currency,
@@ -328,53 +334,43 @@ async def successful_payment(req: Request) -> list[Reply]:
     if notice is None:
         log.warning("successful_payment with a payload not ours: %r", event.payload[:80])
         return [SendText(req.t("payment-unknown"))]
-    settled = await settle(req.app, notice)
-    if settled.outcome == "paid":
-        # The transport sends these replies next; if it dies first, the order stays
-        # "paid" and the redelivery job sends the codes again.
-        await mark_delivered(req.db, notice.order_id, req.now())
-    return settled.replies
+    settlement = await settle(req.db, req.app.payments, notice, req.now())
+    if settlement.outcome == "paid":
+        replies: list[Reply] = []
+        for row in await due(req.db, req.now(), keys=[codes_key(notice.order_id)]):
+            codes = await delivery_replies(req.app, notice.order_id)
+            owed = await take(req.db, row)
+            if owed is not None:
+                replies += [*codes, Delivered(owed.id, len(codes))]
+        return replies
+    return await settlement_replies(req.app, settlement, notice)
 
 
 # ------------------------------------------------------------------ settling
 
 
-@dataclass(frozen=True)
-class Settled:
-    """What a payment notice led to, and what to tell whom."""
+async def settlement_replies(app: App, settlement: Settlement,
+                             notice: PaymentNotice) -> list[Reply]:
+    """What the buyer is told at once about a payment that paid nothing: its refund.
+    (A paid order's codes go through the outbox; a replay says nothing new.)"""
+    order, done = settlement.order, settlement.refund
+    if settlement.outcome != "refund" or order is None:
+        return []
+    profile = await get_profile(app.db, order.user_id)
+    t = Translator(language_of(profile, app.options.default_language))
+    amount = format_money(notice.amount, notice.currency, t.lang)
+    key = "payment-refunded" if done and done.status == "done" else "payment-refund-pending"
+    why = (settlement.reason or "order_closed").replace("_", "-")
+    return [SendText(t(key, amount=amount) + "\n" + t(f"refund-why-{why}"))]
 
-    outcome: str  # paid, duplicate, refund, unknown
-    chat_id: int | None
-    replies: list[Reply]
 
-
-async def settle(app: App, notice: PaymentNotice) -> Settled:
-    """Apply a verified payment notice and say what to send to the buyer.
-
-    The one place every provider's "paid" ends up: codes issued once, late or double
-    payments refunded, replays answered with nothing new. The caller marks a paid order
-    delivered (`mark_delivered`) once the replies are on their way.
-    """
-    now = app.clock()
-    result = await apply_payment(app.db, notice, now)
-    order = result.order
-    if result.outcome == "unknown" or order is None:
-        log.warning("payment for unknown order %s (%s)", notice.order_id, notice.provider)
-        return Settled("unknown", None, [])
-    if result.outcome == "duplicate":
-        log.info("payment notice seen again for order %s", order.id)
-        return Settled("duplicate", order.user_telegram_id, [])
-    if result.outcome == "refund":
-        assert result.refund_id is not None
-        done = await carry_out(app.db, result.refund_id, app.payments.refund, now)
-        profile = await get_profile(app.db, order.user_id)
-        t = Translator(language_of(profile, app.options.default_language))
-        amount = format_money(notice.amount, notice.currency, t.lang)
-        key = "payment-refunded" if done and done.status == "done" else "payment-refund-pending"
-        why = (result.reason or "order_closed").replace("_", "-")
-        text = t(key, amount=amount) + "\n" + t(f"refund-why-{why}")
-        return Settled("refund", order.user_telegram_id, [SendText(text)])
-    return Settled("paid", order.user_telegram_id, await delivery_replies(app, order.id))
+@renders("codes")
+async def _owed_codes(app: App, chat_id: int, params: dict[str, Any]) -> list[Reply]:
+    """An owed "codes" message: the paid order's codes (nothing if the order is gone)."""
+    order_id = int(params["order_id"])
+    if await get_order(app.db, order_id) is None:
+        return []
+    return await delivery_replies(app, order_id)
 
 
 async def delivery_replies(app: App, order_id: int) -> list[Reply]:

@@ -296,6 +296,17 @@ class Notify:
     replies: tuple[SendText | SendPhoto | SendVenue | SendDocument, ...]
 
 
+@dataclass(frozen=True)
+class Delivered:
+    """Not a message: the `messages` messages before it (counting each one a `Notify`
+    carries) carried out outbox row `outbox_id`, claimed by the handler to answer in its
+    own turn. The transport marks the row sent once they all went out; when none did it
+    goes back to its sender (`bot.outbox`)."""
+
+    outbox_id: int
+    messages: int
+
+
 Reply = (
     SendText
     | SendPhoto
@@ -307,6 +318,7 @@ Reply = (
     | AnswerInline
     | SendInvoice
     | Notify
+    | Delivered
 )
 
 

@@ -10,19 +10,24 @@ Buttons:
 
 from __future__ import annotations
 
+from typing import Any
+
 from handlers.common import stale_replies
-from handlers.core import Button, ButtonPress, Notify, Reply, SendText, Text
+from handlers.core import Button, ButtonPress, Reply, SendText, Text
 from handlers.format import category_label
 from handlers.i18n import Translator, language_of
-from handlers.router import Request, Router
+from handlers.owed import owed_in_turn, renders
+from handlers.router import App, Request, Router
+from services.catalog import Bilingual
 from services.merchants import (
     Application,
-    MerchantView,
+    application_key,
     apply,
     check_description,
     check_name,
     check_phone,
     decide,
+    merchant_news_key,
     merchant_of_applicant,
 )
 from services.taxonomy import CATEGORIES, category
@@ -120,22 +125,24 @@ async def submit(req: Request) -> list[Reply]:
     data = state.data
     form = Application(str(data["name"]), str(data["category"]), str(data["phone"]),
                        str(data.get("description") or ""))
-    merchant = await apply(req.db, req.user.id, form, req.now())
+    admins = req.app.options.admin_ids
+    merchant = await apply(req.db, req.user.id, form, req.now(), reviewers=admins)
     await req.leave_flow()
     replies: list[Reply] = [SendText(t("merchant-submitted", name=form.name))]
-    for admin in req.app.options.admin_ids:
-        replies.append(Notify(admin, (await _for_admin(req, admin, merchant, form),)))
+    for admin in admins:
+        replies += await owed_in_turn(req, application_key(merchant.id, admin))
     return replies
 
 
-async def _for_admin(req: Request, admin_id: int, merchant: MerchantView,
-                     form: Application) -> SendText:
-    profile = await get_profile_by_telegram_id(req.db, admin_id)
-    t = Translator(language_of(profile, req.app.options.default_language))
-    text = t("merchant-review", applicant=req.user.first_name or str(req.user.telegram_id),
-             name=form.name, category=category_label(t.lang, form.category), phone=form.phone,
-             description=form.description or "-")
-    return SendText(text, buttons=(decision_buttons(t, merchant.id),))
+@renders("application")
+async def _owed_application(app: App, chat_id: int, params: dict[str, Any]) -> list[Reply]:
+    """An owed "application": an admin asked to review it, with Approve / Reject."""
+    profile = await get_profile_by_telegram_id(app.db, chat_id)
+    t = Translator(language_of(profile, app.options.default_language))
+    text = t("merchant-review", applicant=str(params["applicant"]), name=str(params["name"]),
+             category=category_label(t.lang, str(params["category"])),
+             phone=str(params["phone"]), description=str(params.get("description") or "-"))
+    return [SendText(text, buttons=(decision_buttons(t, int(params["merchant_id"])),))]
 
 
 def decision_buttons(t: Translator, merchant_id: int,
@@ -163,15 +170,27 @@ async def _decide(req: Request, approve: bool) -> list[Reply]:
     parts = req.button_ints(1)
     if parts is None:
         return stale_replies(req)
-    decided = await decide(req.db, parts[0], approve)
+    decided = await decide(req.db, parts[0], approve, req.now())
     if decided is None:
         return [SendText(t("merchant-decided-already"))]
     outcome = "approved" if approve else "rejected"
     name = decided.name.get(req.lang)
     replies: list[Reply] = [SendText(t(f"merchant-admin-{outcome}", name=name))]
-    if decided.owner_telegram_id is not None:
-        profile = await get_profile_by_telegram_id(req.db, decided.owner_telegram_id)
-        owner_t = Translator(language_of(profile, req.app.options.default_language))
-        replies.append(Notify(decided.owner_telegram_id, (
-            SendText(owner_t(f"merchant-told-{outcome}", name=decided.name.get(owner_t.lang))),)))
+    replies += await owed_in_turn(req, merchant_news_key(decided.id, outcome, req.now()))
     return replies
+
+
+# What the owner is told of each change to their merchant.
+_MERCHANT_NEWS = {"approved": "merchant-told-approved", "rejected": "merchant-told-rejected",
+                  "suspended": "admin-owner-suspended", "restored": "admin-owner-restored"}
+
+
+@renders("merchant_news")
+async def _owed_news(app: App, chat_id: int, params: dict[str, Any]) -> list[Reply]:
+    """An owed "merchant_news" message: the owner told their merchant was approved,
+    rejected, suspended or restored, in their language."""
+    profile = await get_profile_by_telegram_id(app.db, chat_id)
+    t = Translator(language_of(profile, app.options.default_language))
+    key = _MERCHANT_NEWS.get(str(params["outcome"]))
+    name = Bilingual(params.get("name_zh"), params.get("name_en")).get(t.lang)
+    return [SendText(t(key, name=name))] if key else []

@@ -8,21 +8,22 @@ Scanning a code's QR with Telegram opens `/start r_<CODE>` (see `handlers.start`
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import Any
 
 from handlers.common import stale_replies
 from handlers.core import (
     Button,
     ButtonPress,
     Command,
-    Notify,
     Reply,
     SendText,
     Text,
 )
 from handlers.format import local_date, local_datetime, local_time
 from handlers.i18n import Translator, language_of
-from handlers.router import Request, Router
+from handlers.owed import owed_in_turn, renders
+from handlers.router import App, Request, Router
+from services.catalog import Bilingual
 from services.codes import format_code, read_code
 from services.redemption import (
     CheckOutcome,
@@ -129,27 +130,39 @@ async def confirm_button(req: Request) -> list[Reply]:
         buttons=((Button(t("redeem-undo"), data=f"ru:{code.code_id}"),),),
     )]
     if done.outcome == "redeemed":
-        store = done.store.name if done.store else None
-        replies.append(await _tell_shopper(req, code, lambda t: _redeemed_note(
-            t, code, store.get(t.lang) if store else "", done.ask_rating)))
+        replies += await _tell_shopper(req, done.owed_key)
     return replies
 
 
-async def _tell_shopper(req: Request, code: CodeAtCounter,
-                        message: Callable[[Translator], SendText]) -> Notify:
-    """A message to the code's shopper, in their language (not the staff member's)."""
-    profile = await get_profile_by_telegram_id(req.db, code.shopper_telegram_id)
-    t = Translator(language_of(profile, req.app.options.default_language))
-    return Notify(code.shopper_telegram_id, (message(t),))
+async def _tell_shopper(req: Request, owed_key: str | None) -> list[Reply]:
+    """The message the redemption (or its undo) owes the code's shopper, in their
+    language, sent in this turn: claimed from the outbox, then marked `Delivered`."""
+    return await owed_in_turn(req, owed_key) if owed_key else []
 
 
-def _redeemed_note(t: Translator, code: CodeAtCounter, store: str, ask_rating: bool) -> SendText:
-    """Your code was used; with `ask_rating` (the first time), 1-5 stars for the visit."""
-    text = t("redeem-shopper-told", code=format_code(code.code),
-             title=code.deal_title.get(t.lang), store=store)
-    if not ask_rating:
+@renders("redeemed", "undone")
+async def _owed_note(app: App, chat_id: int, params: dict[str, Any]) -> list[Reply]:
+    message = await shopper_message(app, chat_id, str(params["kind"]), params)
+    return [message] if message is not None else []
+
+
+async def shopper_message(app: App, chat_id: int, kind: str,
+                          params: dict[str, Any]) -> SendText | None:
+    """An owed message about a shopper's code ("redeemed", "undone"), in their language."""
+    profile = await get_profile_by_telegram_id(app.db, chat_id)
+    t = Translator(language_of(profile, app.options.default_language))
+    code = format_code(str(params["code"]))
+    title = Bilingual(params.get("title_zh"), params.get("title_en")).get(t.lang)
+    if kind == "undone":
+        return SendText(t("redeem-shopper-undone", code=code, title=title))
+    if kind != "redeemed":
+        return None
+    store = Bilingual(params.get("store_zh"), params.get("store_en")).get(t.lang)
+    text = t("redeem-shopper-told", code=code, title=title, store=store)
+    if not params.get("ask_rating"):
         return SendText(text)
-    stars = tuple(Button("⭐" * n, data=f"rt:{code.code_id}:{n}") for n in range(1, 6))
+    code_id = int(params["code_id"])
+    stars = tuple(Button("⭐" * n, data=f"rt:{code_id}:{n}") for n in range(1, 6))
     return SendText(text + "\n\n" + t("rate-ask"), buttons=(stars[:3], stars[3:]))
 
 
@@ -166,7 +179,5 @@ async def undo_button(req: Request) -> list[Reply]:
     code = done.code
     replies: list[Reply] = [SendText(text + "\n" + _describe(req, code))]
     if done.outcome == "undone":
-        replies.append(await _tell_shopper(req, code, lambda t: SendText(t(
-            "redeem-shopper-undone", code=format_code(code.code),
-            title=code.deal_title.get(t.lang)))))
+        replies += await _tell_shopper(req, done.owed_key)
     return replies

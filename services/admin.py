@@ -20,7 +20,7 @@ from sqlalchemy import and_, case, func, or_, update
 from sqlmodel import col, select
 
 from services.database import Database
-from services.merchants import MerchantView, merchant_view
+from services.merchants import MerchantView, merchant_view, owe_merchant_news
 from storage.models import (
     CodeStatus,
     Deal,
@@ -378,7 +378,8 @@ async def merchant_details(db: Database, merchant_id: int, now: datetime) -> Mer
 # ------------------------------------------------------------------ changing
 
 
-async def _move(db: Database, merchant_id: int, leaving: str, entering: str) -> StatusChange:
+async def _move(db: Database, merchant_id: int, leaving: str, entering: str, outcome: str,
+                now: datetime) -> StatusChange:
     async with db.transaction() as session:
         moved = await session.exec(  # type: ignore[call-overload]
             update(Merchant)
@@ -388,6 +389,9 @@ async def _move(db: Database, merchant_id: int, leaving: str, entering: str) -> 
         row = (await session.exec(
             select(Merchant, User).outerjoin(User, col(User.id) == col(Merchant.owner_user_id))
             .where(col(Merchant.id) == merchant_id))).first()
+        if row is not None and moved.rowcount == 1:
+            await owe_merchant_news(db, await session.connection(), merchant_view(*row),
+                                    outcome, now)
     if row is None:
         return StatusChange("missing")
     view = merchant_view(*row)
@@ -396,12 +400,16 @@ async def _move(db: Database, merchant_id: int, leaving: str, entering: str) -> 
     return StatusChange("already" if view.status == entering else "not_allowed", view)
 
 
-async def suspend_merchant(db: Database, merchant_id: int) -> StatusChange:
+async def suspend_merchant(db: Database, merchant_id: int,
+                           now: datetime | None = None) -> StatusChange:
     """approved -> suspended, once: its deals leave search and checkout at once; codes
-    already sold still redeem."""
-    return await _move(db, merchant_id, MerchantStatus.APPROVED, MerchantStatus.SUSPENDED)
+    already sold still redeem. The owner's news is owed with it (`merchant_news_key`)."""
+    return await _move(db, merchant_id, MerchantStatus.APPROVED, MerchantStatus.SUSPENDED,
+                       "suspended", now or datetime.now(UTC))
 
 
-async def restore_merchant(db: Database, merchant_id: int) -> StatusChange:
+async def restore_merchant(db: Database, merchant_id: int,
+                           now: datetime | None = None) -> StatusChange:
     """suspended -> approved, once: its live deals are found and sold again."""
-    return await _move(db, merchant_id, MerchantStatus.SUSPENDED, MerchantStatus.APPROVED)
+    return await _move(db, merchant_id, MerchantStatus.SUSPENDED, MerchantStatus.APPROVED,
+                       "restored", now or datetime.now(UTC))

@@ -44,6 +44,7 @@ from services.coupons import (
 )
 from services.database import Database
 from services.events import log_event
+from services.outbox import owe
 from services.payments.base import PaymentLink, PaymentNotice
 from storage.models import (
     CodeStatus,
@@ -54,6 +55,7 @@ from storage.models import (
     MerchantStatus,
     Order,
     OrderStatus,
+    OutboxMessage,
     RedemptionCode,
     Refund,
     User,
@@ -511,6 +513,7 @@ async def apply_payment(db: Database, notice: PaymentNotice, now: datetime) -> P
                     conn, notice.order_id, deal_id, user_id, quantity, now)
                 await log_event(conn, "buy", now=now, user_id=user_id, deal_id=deal_id)
                 telegram_id = (await conn.execute(_TELEGRAM_ID, {"user": user_id})).scalar_one()
+                await owe_codes(db, conn, notice.order_id, telegram_id, now)
                 return PaymentResult("paid", OrderView(
                     id=notice.order_id, user_id=user_id, user_telegram_id=telegram_id,
                     deal_id=deal_id, deal_title=Bilingual(title_zh, title_en),
@@ -579,7 +582,11 @@ async def _settle_unusable(db: Database, notice: PaymentNotice, now: datetime) -
                 await session.flush()
                 await _issue_codes(await session.connection(), order.id, order.deal_id,
                                    order.user_id, order.quantity, now)
-                return PaymentResult("paid", await _order_view(session, order.id))
+                view = await _order_view(session, order.id)
+                assert view is not None
+                await owe_codes(db, await session.connection(), order.id,
+                                view.user_telegram_id, now)
+                return PaymentResult("paid", view)
             reason = "late_payment"
         elif order.status in (OrderStatus.PAID, OrderStatus.FULFILLED, OrderStatus.REFUNDED):
             reason = "double_payment"
@@ -597,6 +604,17 @@ async def _settle_unusable(db: Database, notice: PaymentNotice, now: datetime) -
         return PaymentResult("refund", await _order_view(session, order.id), refund.id, reason)
 
 
+def codes_key(order_id: int) -> str:
+    """The outbox key of a paid order's codes: one message per order."""
+    return f"codes:{order_id}"
+
+
+async def owe_codes(db: Database, conn: AsyncConnection, order_id: int, chat_id: int,
+                    now: datetime) -> None:
+    """Owe the buyer the codes of a paid order, in the transaction that paid it."""
+    await owe(db, conn, chat_id, "codes", {"order_id": order_id}, codes_key(order_id), now)
+
+
 async def mark_delivered(db: Database, order_id: int, now: datetime) -> bool:
     """paid -> fulfilled once the codes are in the buyer's chat."""
     async with db.begin() as conn:
@@ -604,16 +622,24 @@ async def mark_delivered(db: Database, order_id: int, now: datetime) -> bool:
         return bool(result.rowcount == 1)
 
 
-async def undelivered_orders(db: Database, paid_before: datetime) -> list[int]:
-    """Paid orders whose codes never reached the chat (the sender crashed or was cut off)."""
+async def owe_stranded_codes(db: Database, paid_before: datetime, now: datetime) -> int:
+    """Owe the codes of paid orders that have no outbox row (paid before the outbox
+    existed); returns how many. Orders with a row are left to it, whatever its state."""
     async with db.session() as session:
-        return list(
-            (
-                await session.exec(
-                    select(Order.id).where(
-                        Order.status == OrderStatus.PAID,
-                        and_(col(Order.paid_at).is_not(None), col(Order.paid_at) <= paid_before),
-                    ).limit(200)
-                )
-            ).all()
-        )
+        paid = list((await session.exec(
+            select(Order.id, User.telegram_id).join(User, col(User.id) == col(Order.user_id))
+            .where(Order.status == OrderStatus.PAID,
+                   and_(col(Order.paid_at).is_not(None), col(Order.paid_at) <= paid_before))
+            .order_by(col(Order.id)).limit(500)
+        )).all())
+        if not paid:
+            return 0
+        keys = {codes_key(order_id) for order_id, _ in paid}
+        known = set((await session.exec(select(OutboxMessage.dedupe_key).where(
+            col(OutboxMessage.dedupe_key).in_(keys)))).all())
+    stranded = [(o, chat) for o, chat in paid if codes_key(o) not in known]
+    if stranded:
+        async with db.begin() as conn:
+            for order_id, chat_id in stranded:
+                await owe_codes(db, conn, order_id, chat_id, now)
+    return len(stranded)

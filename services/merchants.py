@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
 
 from services.catalog import Bilingual, is_chinese
 from services.database import Database
+from services.outbox import owe
 from services.taxonomy import category
 from storage.models import Merchant, MerchantStaff, MerchantStatus, StaffRole, User
 
@@ -84,8 +87,15 @@ async def merchant_of_applicant(db: Database, user_id: int) -> MerchantView | No
     return merchant_view(*row) if row else None
 
 
-async def apply(db: Database, user_id: int, form: Application, now: datetime) -> MerchantView:
-    """File an application: a pending merchant owned by the applicant."""
+def application_key(merchant_id: int, admin_telegram_id: int) -> str:
+    """The outbox key of one admin's copy of an application to review."""
+    return f"application:{merchant_id}:{admin_telegram_id}"
+
+
+async def apply(db: Database, user_id: int, form: Application, now: datetime,
+                reviewers: Sequence[int] = ()) -> MerchantView:
+    """File an application: a pending merchant owned by the applicant. Each of
+    `reviewers` (admins' Telegram ids) is owed it to review, in the same transaction."""
     if category(form.category) is None:
         raise ValueError(f"unknown category {form.category!r}")
     chinese = is_chinese(form.name)
@@ -103,11 +113,36 @@ async def apply(db: Database, user_id: int, form: Application, now: datetime) ->
         session.add(MerchantStaff(merchant_id=merchant.id, user_id=user_id,
                                   role=StaffRole.OWNER, created_at=now))
         user = await session.get(User, user_id)
-        return merchant_view(merchant, user)
+        view = merchant_view(merchant, user)
+        applicant = (user.first_name or str(user.telegram_id)) if user else "-"
+        for admin in reviewers:
+            await owe(db, await session.connection(), admin, "application", {
+                "merchant_id": view.id, "applicant": applicant, "name": form.name,
+                "category": form.category, "phone": form.phone,
+                "description": form.description}, application_key(view.id, admin), now)
+        return view
 
 
-async def decide(db: Database, merchant_id: int, approve: bool) -> MerchantView | None:
-    """An admin's decision on a pending application, once; None when it is not pending."""
+def merchant_news_key(merchant_id: int, outcome: str, now: datetime) -> str:
+    """The outbox key of the owner's news of a change to their merchant at `now`."""
+    return f"merchant:{merchant_id}:{outcome}:{now.isoformat()}"
+
+
+async def owe_merchant_news(db: Database, conn: AsyncConnection, view: MerchantView,
+                            outcome: str, now: datetime) -> None:
+    """Owe the owner (if any) the news that their merchant was approved, rejected,
+    suspended or restored, in the transaction that made the change."""
+    if view.owner_telegram_id is None:
+        return
+    await owe(db, conn, view.owner_telegram_id, "merchant_news",
+              {"merchant_id": view.id, "outcome": outcome, "name_zh": view.name.zh,
+               "name_en": view.name.en}, merchant_news_key(view.id, outcome, now), now)
+
+
+async def decide(db: Database, merchant_id: int, approve: bool,
+                 now: datetime) -> MerchantView | None:
+    """An admin's decision on a pending application, once; None when it is not pending.
+    The applicant's news of it is owed in the same transaction (`merchant_news_key`)."""
     status = MerchantStatus.APPROVED if approve else MerchantStatus.REJECTED
     async with db.transaction() as session:
         moved = await session.exec(  # type: ignore[call-overload]
@@ -123,7 +158,10 @@ async def decide(db: Database, merchant_id: int, approve: bool) -> MerchantView 
                 .where(Merchant.id == merchant_id)
             )
         ).one()
-        return merchant_view(*row)
+        view = merchant_view(*row)
+        await owe_merchant_news(db, await session.connection(), view,
+                                "approved" if approve else "rejected", now)
+        return view
 
 
 def merchant_view(merchant: Merchant, owner: User | None) -> MerchantView:

@@ -38,6 +38,7 @@ from services.catalog import Bilingual
 from services.codes import ReadCode, read_code
 from services.database import Database
 from services.events import log_event
+from services.outbox import owe
 from storage.models import (
     CodeStatus,
     Coupon,
@@ -113,6 +114,7 @@ class ConfirmOutcome:
     code: CodeAtCounter | None = None
     store: StoreChoice | None = None
     ask_rating: bool = False  # redeemed, and the shopper was never asked to rate this code
+    owed_key: str | None = None  # the outbox row telling the shopper (redeemed, undone)
 
 
 async def is_staff(db: Database, user_id: int) -> bool:
@@ -355,6 +357,10 @@ async def confirm(db: Database, request_id: str, staff_user_id: int, store_id: i
             await log_event(conn, "redeem", now=now, code_id=code_id)
             ask_rating = (await conn.execute(_ASK_RATING, {"code_id": code_id,
                                                            "now": now})).rowcount == 1
+            owed_key = f"redeemed:{request_id}"
+            await owe(db, conn, view.shopper_telegram_id, "redeemed", {
+                **_code_params(view), "store_zh": row.store_zh, "store_en": row.store_en,
+                "ask_rating": ask_rating}, owed_key, now)
         elif view.status != CodeStatus.ISSUED:
             outcome = "taken"
         elif view.valid_until <= now:
@@ -368,7 +374,15 @@ async def confirm(db: Database, request_id: str, staff_user_id: int, store_id: i
         await _record(conn, staff_user_id, "confirm", view.code, outcome, now, code_id,
                       store_id)
     store = StoreChoice(store_id, Bilingual(row.store_zh, row.store_en))
-    return ConfirmOutcome(outcome, view, store if outcome == "redeemed" else None, ask_rating)
+    redeemed = outcome == "redeemed"
+    return ConfirmOutcome(outcome, view, store if redeemed else None, ask_rating,
+                          owed_key if redeemed else None)
+
+
+def _code_params(view: CodeAtCounter) -> dict[str, object]:
+    """What a message to the shopper about their code says of it (outbox parameters)."""
+    return {"code_id": view.code_id, "code": view.code, "title_zh": view.deal_title.zh,
+            "title_en": view.deal_title.en}
 
 
 async def _confirm_again(conn: AsyncConnection, request_id: str, staff_user_id: int,
@@ -402,12 +416,16 @@ async def undo(db: Database, code_id: int, staff_user_id: int, now: datetime) ->
             .values(status=CodeStatus.ISSUED, redeemed_at=None, redeemed_by=None,
                     redeemed_store_id=None))
         undone = result.rowcount == 1
+        after = _view((await conn.execute(_CODE_BY_ID, {"code_id": code_id})).one())
+        owed_key = None
         if undone:
             await _forget_rating(conn, code_id)
-        after = _view((await conn.execute(_CODE_BY_ID, {"code_id": code_id})).one())
+            owed_key = f"undone:{code_id}:{_view(row).redeemed_at}"
+            await owe(db, conn, after.shopper_telegram_id, "undone", _code_params(after),
+                      owed_key, now)
         outcome = "undone" if undone else "too_late"
         await _record(conn, staff_user_id, "undo", after.code, outcome, now, code_id)
-    return ConfirmOutcome(outcome, after)
+    return ConfirmOutcome(outcome, after, owed_key=owed_key)
 
 
 async def _forget_rating(conn: AsyncConnection, code_id: int) -> None:

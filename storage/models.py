@@ -550,6 +550,35 @@ class Delivery(SQLModel, table=True):
     claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+class OutboxStatus(StrEnum):
+    PENDING = "pending"  # owed, not handed to Telegram yet (or put back after a 5xx)
+    SENDING = "sending"  # claimed by the sender: on its way
+    SENT = "sent"
+    FAILED = "failed"  # refused for good (blocked, bad request, attempts used up)
+    IN_DOUBT = "in_doubt"  # found `sending` after a crash: it may have arrived; never re-sent
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message the system owes someone, written in the same transaction as the change
+    it reports; `bot.outbox` renders it (kind + params, in the recipient's language at
+    send time) and delivers it once. `dedupe_key` makes one event one row."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_next_try_at", "status", "next_try_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_type=BigInteger)
+    kind: str = Field(max_length=32)
+    params: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    dedupe_key: str = Field(max_length=96, unique=True, index=True)
+    status: str = Field(default=OutboxStatus.PENDING, max_length=16)
+    attempts: int = 0
+    next_try_at: datetime = Field(sa_type=UTCDateTime)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    error: str | None = Field(default=None, max_length=200)
+
+
 class TasteProfile(SQLModel, table=True):
     """What the event log says about a user, kept up to date for planning pushes."""
 

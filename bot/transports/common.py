@@ -10,8 +10,17 @@ from typing import Any
 
 import structlog
 
+from bot.outbox import owed_settler, wake
 from bot.runtime import Outbox, Pusher, PushOutcome, Runtime
-from handlers.core import TELEGRAM_TEXT_MAX, EditText, Incoming, Notify, Reply, SendText
+from handlers.core import (
+    TELEGRAM_TEXT_MAX,
+    Delivered,
+    EditText,
+    Incoming,
+    Notify,
+    Reply,
+    SendText,
+)
 from handlers.router import dispatch
 from services.payments.telegram import StarRefunder, TelegramProvider
 
@@ -95,24 +104,43 @@ async def deliver(
     return False
 
 
+OwedSettler = Callable[[int, str], Awaitable[None]]
+"""(outbox row id, "sent" | "unsent" | "partly") -> records how a handler's owed replies went."""
+
+
 async def deliver_all(
     chat_id: int, replies: list[Reply], perform: Callable[[int, Reply], Awaitable[bool]],
+    owed: OwedSettler | None = None,
 ) -> int:
     """Carry out a handler's replies in order; `Notify` goes to its own chat.
 
     Stops this chat's replies when `perform` says so (the user blocked the bot); a
-    notified chat that fails does not stop them. Returns how many were carried out.
+    notified chat that fails does not stop them. A `Delivered` marker reports to `owed`
+    whether the messages it covers all went out ("sent"), none did ("unsent") or some
+    did ("partly"). Returns how many replies were carried out.
     """
     sent = 0
+    went: list[bool] = []  # each message so far: carried out or not
+    stopped = False
     for reply in replies:
-        if isinstance(reply, Notify):
-            for other in reply.replies:
-                if not await perform(reply.chat_id, other):
-                    break
-            sent += 1
+        if isinstance(reply, Delivered):
+            covered = went[len(went) - reply.messages:] if reply.messages else []
+            if owed is not None:
+                await owed(reply.outbox_id, "sent" if all(covered) else
+                           "partly" if any(covered) else "unsent")
             continue
-        if not await perform(chat_id, reply):
-            break
+        if isinstance(reply, Notify):
+            failed = stopped  # after this chat stopped, nothing more goes out
+            for other in reply.replies:
+                failed = failed or not await perform(reply.chat_id, other)
+                went.append(not failed)
+            sent += not stopped
+            continue
+        if stopped or not await perform(chat_id, reply):
+            stopped = True
+            went.append(False)
+            continue
+        went.append(True)
         sent += 1
     return sent
 
@@ -141,7 +169,8 @@ async def handle_update(runtime: Runtime, incoming: Incoming,
     "update handled", with who sent what kind of event and how it went."""
     started = time.perf_counter()
     replies = await dispatch(runtime.app, runtime.router, incoming)
-    sent = await deliver_all(incoming.chat_id, replies, perform)
+    sent = await deliver_all(incoming.chat_id, replies, perform, owed_settler(runtime))
+    wake(runtime)  # whatever this turn's transaction owed someone else
     # Not `event=`: structlog takes the message itself as `event`.
     fields: dict[str, Any] = {} if update_id is None else {"update_id": update_id}
     log.info("update handled", **fields, user=incoming.sender.id,

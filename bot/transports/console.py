@@ -32,6 +32,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
 
+from bot.outbox import send_owed, settle_owed_row
+from bot.payments import page_answer, pay_with_sandbox
 from bot.runtime import PushOutcome, Runtime
 from handlers.core import (
     AnswerButton,
@@ -40,6 +42,7 @@ from handlers.core import (
     Button,
     ButtonPress,
     Command,
+    Delivered,
     Document,
     EditText,
     Event,
@@ -60,6 +63,7 @@ from handlers.core import (
     parse_command,
 )
 from handlers.router import dispatch
+from services.payments.sandbox import SandboxProvider
 from services.users import demo_telegram_id, get_profile_by_telegram_id
 
 _NUMBERED = re.compile(r"(\d{3,})-")  # a saved file's number: 007-code-....png
@@ -155,9 +159,13 @@ class ConsoleShell:
         )
         replies = await dispatch(self.runtime.app, self.runtime.router, incoming)
         for reply in replies:
+            if isinstance(reply, Delivered):  # the shell shows everything it is given
+                await settle_owed_row(self.runtime, reply.outbox_id, "sent")
+                continue
             if isinstance(reply, Notify):
                 await self._meet(reply.chat_id)
             self._show(reply, self.current)
+        await send_owed(self.runtime)  # what the turn owed someone else
 
     async def _later(self, args: str) -> None:
         """`/later 2m`: move the shell's clock on and do what the background jobs would
@@ -184,11 +192,9 @@ class ConsoleShell:
             return None
         sandbox = self.runtime.app.payments.get("sandbox")
         url = buttons[number - 1][0].url or ""
-        return sandbox.token_in(url) if sandbox is not None else None  # type: ignore[attr-defined]
+        return sandbox.token_in(url) if isinstance(sandbox, SandboxProvider) else None
 
     async def _pay(self, token: str) -> None:
-        from bot.web import page_answer, pay_with_sandbox  # the same as the web page
-
         self.print("(sandbox payment page: Pay pressed)")
         outcome, order = await pay_with_sandbox(self.runtime, token)
         if outcome != "paid":

@@ -12,6 +12,7 @@ compares amount and currency with the order and applies each charge at most once
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -79,6 +80,14 @@ class PaymentProvider(Protocol):
 
     async def create_link(self, checkout: Checkout) -> PaymentLink:
         """Ask the provider for a way to pay this order."""
+        ...
+
+    def verify_callback(self, body: bytes, headers: Mapping[str, str]) -> PaymentNotice | None:
+        """Verify a callback the provider sent to our web server (its raw body and HTTP
+        headers) and say which order it paid: a `PaymentNotice`, or None for a genuine
+        callback that pays nothing (acknowledge it). Raises `WebhookError` for anything
+        not genuinely from the provider (bad signature, replay, malformed body), and
+        for every callback when the provider confirms payments another way."""
         ...
 
     async def refund(

@@ -8,8 +8,15 @@ completes the order. The token is the proof: 128 random bits, one per order.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 
-from services.payments.base import Checkout, PaymentLink, PaymentNotice, RefundOutcome
+from services.payments.base import (
+    Checkout,
+    PaymentLink,
+    PaymentNotice,
+    RefundOutcome,
+    WebhookError,
+)
 
 NAME = "sandbox"
 
@@ -44,6 +51,10 @@ class SandboxProvider:
         """What pressing Pay on the page of `token` says: this order is paid in full."""
         return PaymentNotice(NAME, order_id, amount, currency, charge_id=f"sbx_{token}",
                              provider_ref=token)
+
+    def verify_callback(self, body: bytes, headers: Mapping[str, str]) -> PaymentNotice | None:
+        """The sandbox sends no callbacks: its page's token is the proof (`notice`)."""
+        raise WebhookError("the sandbox sends no callbacks")
 
     async def close(self, provider_ref: str) -> bool:
         """Nothing to revoke: the page checks its order each time it is opened or

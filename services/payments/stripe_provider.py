@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -215,6 +215,10 @@ class StripeProvider:
         return status == "expired"
 
     # ------------------------------------------------------------ webhooks
+
+    def verify_callback(self, body: bytes, headers: Mapping[str, str]) -> PaymentNotice | None:
+        """A webhook POST from Stripe: verified by its Stripe-Signature header."""
+        return self.parse_webhook(body, headers.get("Stripe-Signature", ""))
 
     def parse_webhook(self, payload: bytes, signature_header: str) -> PaymentNotice | None:
         """Verify a webhook from Stripe and say which order it paid, if any.

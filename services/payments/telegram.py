@@ -16,9 +16,15 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 
-from services.payments.base import Checkout, PaymentLink, PaymentNotice, RefundOutcome
+from services.payments.base import (
+    Checkout,
+    PaymentLink,
+    PaymentNotice,
+    RefundOutcome,
+    WebhookError,
+)
 
 NAME = "telegram"
 PAYLOAD = re.compile(r"order:([0-9]{1,12}):([A-Za-z0-9_-]{6,32})")
@@ -53,6 +59,11 @@ class TelegramProvider:
             return None
         return PaymentNotice(NAME, order_id, amount, currency.upper(), charge_id,
                              provider_ref=payload)
+
+    def verify_callback(self, body: bytes, headers: Mapping[str, str]) -> PaymentNotice | None:
+        """Telegram confirms a payment in an update (successful_payment, see `notice`),
+        never by calling our web server."""
+        raise WebhookError("Telegram Payments send no callbacks")
 
     async def close(self, provider_ref: str) -> bool:
         """An invoice already in the chat cannot be taken back. Paying it is stopped by

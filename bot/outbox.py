@@ -1,0 +1,123 @@
+"""The one sender of owed messages (outbox rows, `services.outbox`).
+
+It renders each due row in its recipient's language (`handlers.owed`), takes it
+(pending -> sending, committed just before it leaves), sends it through the transport,
+and marks it: sent; back to pending with a growing pause when nothing went out (a 5xx, the network,
+a flood wait: Telegram did not take it); failed when only part went out or it kept
+failing. The codes of a paid order, once sent, fulfil the order.
+
+It runs when something owed may be waiting: right after a payment (inline, so the buyer
+gets the codes at once), woken after every handled update (`wake`), and each
+housekeeping round (`bot.jobs`), which also finds rows a crash left `sending` and marks
+them in doubt before anything is sent (`services.outbox.recover_in_doubt`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+
+import structlog
+
+import handlers.app  # noqa: F401  (every flow module registers its owed-message renderers)
+from bot.runtime import Runtime
+from handlers.owed import render
+from services.checkout import mark_delivered
+from services.outbox import Owed, due, get_owed, mark_failed, mark_sent, retry_later, take
+
+log = structlog.get_logger("o2o.outbox")
+
+
+async def send_owed(runtime: Runtime, keys: list[str] | None = None) -> int:
+    """Send the due owed messages (all, or those of `keys`); returns how many went out.
+    Nothing is taken while there is no transport to send through."""
+    if runtime.outbox is None:
+        return 0
+    sent = 0
+    while True:
+        batch = await due(runtime.db, runtime.app.clock(), keys=keys)
+        for owed in batch:
+            sent += await _send_one(runtime, owed)
+        if len(batch) < 50 or keys is not None:
+            return sent
+
+
+async def _send_one(runtime: Runtime, row: Owed) -> int:
+    replies = await render(runtime.app, row.chat_id, row.kind, row.params)
+    owed = await take(runtime.db, row)
+    if owed is None:
+        return 0  # another sender took it
+    if not replies:
+        await mark_failed(runtime.db, owed.id, "nothing to say")
+        return 0
+    try:
+        went = await runtime.send(owed.chat_id, replies)
+    except Exception as exc:  # an answer the transport's policy does not know (a 5xx)
+        log.warning("owed message not sent", row=owed.id, error=str(exc)[:200])
+        went = 0
+    await settle_owed(runtime, owed, "sent" if went == len(replies) else
+                      "unsent" if went == 0 else "partly")
+    return int(went == len(replies))
+
+
+async def settle_owed(runtime: Runtime, owed: Owed, how: str) -> None:
+    """Record how sending an owed row went: "sent", "unsent" (tried again later) or
+    "partly" (failed: sending it again would repeat what arrived)."""
+    db, now = runtime.db, runtime.app.clock()
+    if how == "sent":
+        await mark_sent(db, owed.id, now)
+        if owed.kind == "codes":
+            await mark_delivered(db, int(owed.params["order_id"]), now)
+    elif how == "unsent":
+        await retry_later(db, owed, now, "not delivered")
+    else:
+        await mark_failed(db, owed.id, "partly delivered")
+    log.info("owed message", row=owed.id, kind=owed.kind, outcome=how)
+
+
+async def settle_owed_row(runtime: Runtime, row_id: int, how: str) -> None:
+    """`settle_owed` for a row known by its id (a handler's `Delivered` marker)."""
+    owed = await get_owed(runtime.db, row_id)
+    if owed is not None:
+        await settle_owed(runtime, owed, how)
+
+
+def owed_settler(runtime: Runtime) -> Callable[[int, str], Awaitable[None]]:
+    """What a transport calls for a handler's `Delivered` marker (see `deliver_all`)."""
+    async def settled(row_id: int, how: str) -> None:
+        await settle_owed_row(runtime, row_id, how)
+    return settled
+
+
+class OutboxSender:
+    """The background loop: sends what is owed whenever woken, and every `interval` s
+    (a retry falls due a few seconds after a failed try; the query is one index probe)."""
+
+    def __init__(self, runtime: Runtime, interval: float = 3.0) -> None:
+        self.runtime = runtime
+        self.interval = interval
+        self.woken = asyncio.Event()
+        self.stopping = asyncio.Event()
+
+    def wake(self) -> None:
+        """Something may be owed now (a handler's transaction committed)."""
+        self.woken.set()
+
+    async def run(self) -> None:
+        """Send until stopped; an error is logged and the loop goes on."""
+        while not self.stopping.is_set():
+            self.woken.clear()
+            try:
+                await send_owed(self.runtime)
+            except Exception:
+                log.exception("outbox round failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.woken.wait(), self.interval)
+
+
+def wake(runtime: Runtime) -> None:
+    """Wake the runtime's outbox sender, if one runs."""
+    sender = runtime.owed_sender
+    if isinstance(sender, OutboxSender):
+        sender.wake()

@@ -1,0 +1,90 @@
+"""Completing payments outside a conversation turn: the sandbox page's Pay (also the
+console shell's Pay button) and what a settled payment tells the buyer.
+
+Both the web server (`bot.web`) and the console shell use this, so the shell no longer
+reaches into the web server. A paid order's codes are owed through the outbox and sent
+here at once (`bot.outbox.send_owed`); a refund is told directly.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import structlog
+
+from bot.outbox import send_owed
+from bot.runtime import Runtime
+from handlers.checkout import settlement_replies
+from handlers.i18n import Translator, language_of
+from services.checkout import OrderView, codes_key, order_by_ref, precheck_problem
+from services.payments import PaymentNotice
+from services.payments.sandbox import NAME as SANDBOX
+from services.payments.sandbox import SandboxProvider
+from services.settlement import Settlement, settle
+from services.users import get_profile
+from storage.models import OrderStatus
+
+log = structlog.get_logger("o2o.payments")
+
+# What the sandbox page says after Pay, by outcome (also shown by the console shell).
+_ANSWERS = {"paid": "web-pay-done", "duplicate": "web-pay-paid", "refund": "web-pay-refunded",
+            "cancelled": "web-pay-cancelled", "expired": "web-pay-expired"}
+# Outcomes where Pay was refused and no money moved.
+REFUSED = frozenset({"cancelled", "expired"})
+
+
+async def deliver_settlement(runtime: Runtime, settlement: Settlement,
+                             notice: PaymentNotice) -> None:
+    """Send what a settled payment owes the buyer: the codes of a paid order (through
+    the outbox, at once), or the news of a refund."""
+    if settlement.outcome == "paid":
+        await send_owed(runtime, keys=[codes_key(notice.order_id)])
+        return
+    order = settlement.order
+    replies = await settlement_replies(runtime.app, settlement, notice)
+    if order is not None and replies:
+        await runtime.send(order.user_telegram_id, replies)
+
+
+def sandbox_answer(outcome: str, lang: str) -> str:
+    """What the sandbox page tells the buyer after Pay led to `outcome`."""
+    return Translator(lang)(_ANSWERS.get(outcome, "web-pay-unknown"))
+
+
+async def translator(runtime: Runtime, order: OrderView | None) -> Translator:
+    """A translator in the language of the order's buyer (the default without one)."""
+    profile = await get_profile(runtime.db, order.user_id) if order else None
+    return Translator(language_of(profile, runtime.settings.default_language))
+
+
+async def page_answer(runtime: Runtime, outcome: str, order: OrderView | None) -> str:
+    """`sandbox_answer` in the language of the order's buyer."""
+    return sandbox_answer(outcome, (await translator(runtime, order)).lang)
+
+
+def refusal(order: OrderView, now: datetime) -> str | None:
+    """Why the page of this order must not take money (cancelled, expired), or None.
+    Any other order goes on to `settle`, which answers a paid one as a duplicate."""
+    if order.status == OrderStatus.CANCELLED:
+        return "cancelled"
+    expired = precheck_problem(order, order.total, order.currency, now) == "order_expired"
+    return "expired" if expired or order.status == OrderStatus.EXPIRED else None
+
+
+async def pay_with_sandbox(runtime: Runtime, token: str) -> tuple[str, OrderView | None]:
+    """Complete the sandbox order of `token` (the page's Pay, or the shell's Pay button).
+
+    Returns the outcome (paid, duplicate, refund, unknown; or cancelled, expired when
+    the order can no longer be paid and nothing was charged) and the order.
+    """
+    order = await order_by_ref(runtime.db, SANDBOX, token)
+    if order is None:
+        return "unknown", None
+    refused = refusal(order, runtime.app.clock())
+    if refused is not None:
+        log.info("sandbox payment refused", order=order.id, why=refused)
+        return refused, order
+    notice = SandboxProvider.notice(order.id, order.total, order.currency, token)
+    settlement = await settle(runtime.db, runtime.app.payments, notice, runtime.app.clock())
+    await deliver_settlement(runtime, settlement, notice)
+    return settlement.outcome, order
