@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -274,3 +275,24 @@ def _run_alembic(connection: Connection, action: str, revision: str) -> None:
         command.upgrade(cfg, revision)
     else:
         command.downgrade(cfg, revision)
+
+
+@contextlib.asynccontextmanager
+async def scratch_schema(url: str, prefix: str = "t", **options: Any) -> AsyncIterator[Database]:
+    """A migrated PostgreSQL schema of its own, dropped afterwards: how a test or a
+    benchmark gets an empty database on a shared server. `options` go to `Database`."""
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = Database(url)
+    try:
+        async with admin.engine.begin() as conn:
+            await conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        db = Database(url, schema=schema, **options)
+        try:
+            await db.upgrade()
+            yield db
+        finally:
+            await db.dispose()
+            async with admin.engine.begin() as conn:
+                await conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+    finally:
+        await admin.dispose()

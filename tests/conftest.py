@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,6 +37,7 @@ from handlers.core import (
 from handlers.router import App, Options, dispatch
 from services.database import Database
 from services.seed import seed_demo
+from storage.db import scratch_schema
 
 POSTGRES_URL = os.environ.get(
     "O2O_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -80,19 +80,8 @@ async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Da
     problem = await _postgres_problem()
     if problem:
         _require_postgres(problem)
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = Database(POSTGRES_URL)
-    async with admin.engine.begin() as conn:
-        await conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    database = Database(POSTGRES_URL, schema=schema)
-    try:
-        await database.upgrade()
+    async with scratch_schema(POSTGRES_URL) as database:
         yield database
-    finally:
-        await database.dispose()
-        async with admin.engine.begin() as conn:
-            await conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        await admin.dispose()
 
 
 @pytest.fixture

@@ -31,6 +31,7 @@ from services.checkout import apply_payment, mark_delivered, start_order
 from services.database import Database
 from services.payments.base import PaymentNotice
 from services.redemption import check_code, confirm
+from storage.db import scratch_schema
 from storage.models import (
     CodeStatus,
     Deal,
@@ -217,19 +218,8 @@ async def _bench(args: argparse.Namespace) -> int:
                 finally:
                     await db.dispose()
         elif name == "postgres":
-            schema = f"bench_{uuid.uuid4().hex[:10]}"
-            admin = Database(args.postgres_url)
-            async with admin.engine.begin() as conn:
-                await conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-            db = Database(args.postgres_url, schema=schema, pool_size=concurrency)
-            try:
-                await db.upgrade()
+            async with scratch_schema(args.postgres_url, "bench", pool_size=concurrency) as db:
                 await _measure(db, args, concurrency, on_postgres=True)
-            finally:
-                await db.dispose()
-                async with admin.engine.begin() as conn:
-                    await conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-                await admin.dispose()
         else:
             print(f"unknown database {name!r} (sqlite or postgres)")
             return 2

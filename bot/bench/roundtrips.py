@@ -20,7 +20,6 @@ import platform
 import statistics
 import tempfile
 import time
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -34,6 +33,7 @@ from handlers.core import Incoming, Sender, Text, parse_command
 from handlers.router import App, Options, Router, dispatch
 from services.database import Database
 from services.seed import seed_demo
+from storage.db import scratch_schema
 
 DEFAULT_PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 NOW = datetime(2026, 11, 25, 4, 0, tzinfo=UTC)  # the stories' moment: deals on sale
@@ -118,19 +118,8 @@ async def bench_database(name: str, postgres_url: str) -> AsyncIterator[Database
         return
     if name != "postgres":
         raise ValueError(f"unknown database {name!r} (sqlite or postgres)")
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = Database(postgres_url)
-    async with admin.engine.begin() as conn:
-        await conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    db = Database(postgres_url, schema=schema)
-    try:
-        await db.upgrade()
+    async with scratch_schema(postgres_url, "bench") as db:
         yield db
-    finally:
-        await db.dispose()
-        async with admin.engine.begin() as conn:
-            await conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        await admin.dispose()
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
