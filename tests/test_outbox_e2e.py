@@ -29,7 +29,7 @@ from services.database import Database
 from storage.models import Deal, Order, OutboxMessage
 from tests.conftest import POSTGRES_URL, _postgres_problem, _require_postgres
 from tests.test_payments_e2e import button, free_port
-from tests.test_telegram_e2e import ROOT, TOKEN
+from tests.test_telegram_e2e import ROOT, TOKEN, stop_without_traceback
 
 pytestmark = pytest.mark.e2e
 ANN = 5301
@@ -78,15 +78,7 @@ async def o2o_run(standin: BotApiStandin, env: dict[str, str],
         await standin.wait_for_call("getUpdates", timeout=60)
         yield
     finally:
-        if proc.returncode is None:
-            proc.terminate()
-            try:
-                await asyncio.wait_for(proc.wait(), timeout=15)
-            except TimeoutError:
-                proc.kill()
-                await proc.wait()
-        stderr = (await proc.stderr.read()).decode() if proc.stderr else ""
-        assert "Traceback" not in stderr, stderr[-3000:]
+        await stop_without_traceback(proc)
 
 
 async def _seed(env: dict[str, str]) -> None:

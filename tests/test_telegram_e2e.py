@@ -39,6 +39,19 @@ async def _run(*args: str, env: dict[str, str]) -> asyncio.subprocess.Process:
     )
 
 
+async def stop_without_traceback(proc: asyncio.subprocess.Process) -> None:
+    """Stop `o2o run` with SIGTERM (SIGKILL after 15 s) and check it wrote no traceback."""
+    if proc.returncode is None:
+        proc.terminate()
+        try:
+            await asyncio.wait_for(proc.wait(), timeout=15)
+        except TimeoutError:
+            proc.kill()
+            await proc.wait()
+    stderr = (await proc.stderr.read()).decode() if proc.stderr else ""
+    assert "Traceback" not in stderr, stderr[-3000:]
+
+
 @contextlib.asynccontextmanager
 async def running_bot(standin: BotApiStandin, db: Path, transport: str,
                       **settings: str) -> AsyncIterator[asyncio.subprocess.Process]:
@@ -57,15 +70,7 @@ async def running_bot(standin: BotApiStandin, db: Path, transport: str,
         await standin.wait_for_call("getUpdates", timeout=60)
         yield proc
     finally:
-        if proc.returncode is None:
-            proc.terminate()
-            try:
-                await asyncio.wait_for(proc.wait(), timeout=15)
-            except TimeoutError:
-                proc.kill()
-                await proc.wait()
-        stderr = (await proc.stderr.read()).decode() if proc.stderr else ""
-        assert "Traceback" not in stderr, stderr[-3000:]
+        await stop_without_traceback(proc)
 
 
 @pytest.fixture(params=["aiogram", "ptb"])
