@@ -36,6 +36,7 @@ from handlers.format import LABEL_MAX, category_label, local_date, local_datetim
 from handlers.i18n import Translator
 from handlers.merchant import decision_buttons
 from handlers.owed import owed_in_turn
+from handlers.roles import Role
 from handlers.router import Request, Router
 from services.admin import (
     MERCHANT_STATUSES,
@@ -160,7 +161,7 @@ async def _home(req: Request) -> Reply:
     return _screen(req, "\n".join(lines), buttons)
 
 
-@router.command("admin")
+@router.command("admin", role=Role.SHOPPER)
 async def admin_command(req: Request) -> list[Reply]:
     """`/admin`, `/admin find WORDS`, `/admin pending`, `/admin merchants`."""
     if not is_admin(req):
@@ -191,7 +192,7 @@ def _admin_press(req: Request, count: int) -> tuple[int, ...] | list[Reply]:
     return tuple(parts) if parts is not None else stale_replies(req)
 
 
-@router.button("pah")
+@router.button("pah", role=Role.SHOPPER)
 async def home_button(req: Request) -> list[Reply]:
     """The totals again, refreshed."""
     if not is_admin(req):
@@ -230,7 +231,7 @@ def _with_footer(t: Translator, rows: list[tuple[Button, ...]], prefix: str,
     return (*rows, *((tuple(nav),) if nav else ()), (_home_button(t),))
 
 
-@router.button("pap")
+@router.button("pap", role=Role.SHOPPER)
 async def pending_button(req: Request) -> list[Reply]:
     """A page of pending applications."""
     parts = _admin_press(req, 1)
@@ -278,7 +279,7 @@ async def _merchants(req: Request, page_number: int) -> Reply:
     return _screen(req, "\n".join(lines), _with_footer(t, rows, "pam", page))
 
 
-@router.button("pam")
+@router.button("pam", role=Role.SHOPPER)
 async def merchants_button(req: Request) -> list[Reply]:
     """A page of the merchant list."""
     parts = _admin_press(req, 1)
@@ -361,7 +362,7 @@ async def _merchant_screen(req: Request, merchant_id: int, back: int,
     return [_screen(req, text, _page_buttons(req.t, details.view, back))]
 
 
-@router.button("pav")
+@router.button("pav", role=Role.SHOPPER)
 async def merchant_button(req: Request) -> list[Reply]:
     """One merchant's page, with Suspend or Restore."""
     parts = _admin_press(req, 2)
@@ -371,7 +372,7 @@ async def merchant_button(req: Request) -> list[Reply]:
 # ------------------------------------------------------------------ suspend / restore
 
 
-@router.button("pas")
+@router.button("pas", role=Role.SHOPPER)
 async def suspend_asked(req: Request) -> list[Reply]:
     """Suspend pressed: say what it does and ask to confirm."""
     parts = _admin_press(req, 2)
@@ -392,13 +393,13 @@ async def suspend_asked(req: Request) -> list[Reply]:
     return [_screen(req, text, buttons)]
 
 
-@router.button("pac")
+@router.button("pac", role=Role.SHOPPER)
 async def suspend_confirmed(req: Request) -> list[Reply]:
     """Suspension confirmed: approved -> suspended once, and the owner is told."""
     return await _change(req, suspend=True)
 
 
-@router.button("par")
+@router.button("par", role=Role.SHOPPER)
 async def restore_pressed(req: Request) -> list[Reply]:
     """Restore: suspended -> approved once, and the owner is told."""
     return await _change(req, suspend=False)

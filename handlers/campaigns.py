@@ -41,6 +41,7 @@ from handlers.core import Button, ButtonPress, Command, Reply, SendText, Text, k
 from handlers.dates import time_reader
 from handlers.format import category_label, local_datetime, short_label
 from handlers.i18n import Translator
+from handlers.roles import Role
 from handlers.router import Request, Router
 from services.campaigns import (
     AUDIENCES,
@@ -163,7 +164,7 @@ def _problem(t: Translator, reason: str) -> str:
 # --------------------------------------------------------------------------- /campaign
 
 
-@router.command("campaign")
+@router.command("campaign", role=Role.SHOPPER)
 async def campaign_command(req: Request) -> list[Reply]:
     """The owner's campaigns with Cancel and New buttons; `/campaign new` starts one."""
     seller = await _approved_seller(req)
@@ -198,7 +199,7 @@ async def _campaign_list(req: Request) -> list[Reply]:
     return [SendText("\n".join(lines), buttons=(*keyboard_rows(buttons, 2), (new,)))]
 
 
-@router.button("cmpl")
+@router.button("cmpl", role=Role.SHOPPER)
 async def campaign_list_button(req: Request) -> list[Reply]:
     """New campaign, or cancelling one of the list (asked first, then done once)."""
     event = req.incoming.event
@@ -373,7 +374,7 @@ async def _after_audience(req: Request, data: dict[str, Any]) -> list[Reply]:
     return await _ask(req, "radius" if data["audience"] == "nearby" else "when", data)
 
 
-@router.flow(FLOW, draft=True)
+@router.flow(FLOW, draft=True, role=Role.SHOPPER)
 async def campaign_step(req: Request) -> list[Reply]:
     """A typed answer at the step the owner is at."""
     state = req.state
@@ -408,7 +409,7 @@ async def campaign_step(req: Request) -> list[Reply]:
     return await _ask(req, step, data, t("campaign-bad-use_buttons"))
 
 
-@router.button("cmp")
+@router.button("cmp", role=Role.SHOPPER)
 async def campaign_button(req: Request) -> list[Reply]:
     """A choice inside the new-campaign conversation, or the preview's Confirm / Change /
     Cancel; a press that does not belong to the current step is stale."""

@@ -37,6 +37,7 @@ from handlers.core import (
 from handlers.format import LABEL_MAX, local_date, local_time, short_label, terms_text
 from handlers.i18n import Translator, language_of
 from handlers.owed import renders
+from handlers.roles import Role
 from handlers.router import App, Request, Router
 from nlu.numbers import read_quantity
 from services.catalog import get_deal_card
@@ -68,7 +69,7 @@ QUANTITY_BUTTONS = 6
 CODES_WITH_PICTURES = 5  # more codes than this: the rest are listed, QR in /mycodes
 
 
-@router.button("b")
+@router.button("b", role=Role.SHOPPER)
 async def buy(req: Request) -> list[Reply]:
     """Buy pressed: ask how many (or go straight on when only one can be bought)."""
     parts = req.button_ints(1)
@@ -108,7 +109,7 @@ async def _how_many(req: Request, deal_id: int, limits: BuyLimits, why: str = ""
     return SendText("\n".join(lines), buttons=(tuple(choices),))
 
 
-@router.flow(FLOW)
+@router.flow(FLOW, role=Role.SHOPPER)
 async def quantity_typed(req: Request) -> list[Reply] | Reply | None:
     """Something sent at "how many?": a quantity within the limits orders it, one
     outside them gets the reason and the question again; anything else is read as it
@@ -136,7 +137,7 @@ async def quantity_typed(req: Request) -> list[Reply] | Reply | None:
     return [await _how_many(req, deal_id, limits, why)]
 
 
-@router.button("bq")
+@router.button("bq", role=Role.SHOPPER)
 async def buy_quantity(req: Request) -> list[Reply]:
     """A quantity chosen: open the order."""
     parts = req.button_ints(2)
@@ -202,7 +203,7 @@ async def _order(req: Request, deal_id: int, quantity: int,
                                      (cancel, *change)))]
 
 
-@router.button("oc")
+@router.button("oc", role=Role.SHOPPER)
 async def cancel(req: Request) -> list[Reply]:
     """The buyer gives up a pending order: the order message loses its Pay button and
     the provider's page stops taking money."""
@@ -240,7 +241,7 @@ async def _cancel_and_close(req: Request, order_id: int) -> OrderView | None:
     return order
 
 
-@router.button("ch")
+@router.button("ch", role=Role.SHOPPER)
 async def change_coupon(req: Request) -> list[Reply]:
     """"Change coupon" on a pending order: its buyer's other coupons, and "No coupon"."""
     parts = req.button_ints(1)
@@ -271,7 +272,7 @@ async def change_coupon(req: Request) -> list[Reply]:
     return [SendText(t("order-coupon-choose", subtotal=subtotal), buttons=tuple(rows))]
 
 
-@router.button("chc")
+@router.button("chc", role=Role.SHOPPER)
 async def choose_coupon(req: Request) -> list[Reply]:
     """A coupon (or none) chosen for a pending order: the order is cancelled (its coupon
     and stock go back) and the same units are ordered again with exactly that coupon."""
@@ -303,7 +304,7 @@ async def _order_again(req: Request, deal_id: int, quantity: int, order_id: int,
 # ------------------------------------------------------------------ Telegram Payments
 
 
-@router.on("pre_checkout")
+@router.on("pre_checkout", role=Role.ANYONE)
 async def pre_checkout(req: Request) -> list[Reply]:
     """Telegram asks before charging: re-check the order (state, amount, hold) at once."""
     event = req.incoming.event
@@ -320,7 +321,7 @@ async def pre_checkout(req: Request) -> list[Reply]:
     return [AnswerPreCheckout(event.query_id, ok=True)]
 
 
-@router.on("payment")
+@router.on("payment", role=Role.ANYONE)
 async def successful_payment(req: Request) -> list[Reply]:
     """Telegram says the money arrived: issue the codes (once per charge).
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from handlers.common import stale_replies
 from handlers.core import Button, Reply, SendPhoto, SendText
 from handlers.format import local_date, local_datetime, short_label
+from handlers.roles import Role
 from handlers.router import Request, Router
 from nlu import Intent
 from services.codes import CodeView, format_code, get_code, list_codes, qr_payload, qr_png
@@ -32,7 +33,7 @@ def _line(req: Request, code: CodeView) -> str:
                  until=local_date(code.valid_until, req.user.timezone))
 
 
-@router.command("mycodes", "codes")
+@router.command("mycodes", "codes", role=Role.SHOPPER)
 async def my_codes(req: Request) -> Reply:
     """The user's codes, newest first; a button per usable code shows its QR."""
     t = req.t
@@ -51,7 +52,7 @@ async def my_codes(req: Request) -> Reply:
     return SendText("\n".join(lines), buttons=buttons)
 
 
-@router.button("mc")
+@router.button("mc", role=Role.SHOPPER)
 async def show_code(req: Request) -> list[Reply]:
     """One code again: its QR to scan, its text to type, and Refund when allowed."""
     parts = req.button_ints(1)
@@ -109,7 +110,7 @@ def _offer_reply(req: Request, code_id: int, offer: RefundOffer, title: str,
     return SendText((note + "\n" if note else "") + text, buttons=rows)
 
 
-@router.button("rq")
+@router.button("rq", role=Role.SHOPPER)
 async def refund_ask(req: Request) -> list[Reply]:
     """Refund pressed: what this code, or all unused codes of its order, would give back."""
     parts = req.button_ints(1)
@@ -143,7 +144,7 @@ async def _refund(req: Request, code_id: int, one: bool, count: int,
                        count=asked.codes, codes=_code_list(req, asked.code_list)))]
 
 
-@router.button("r1")
+@router.button("r1", role=Role.SHOPPER)
 async def refund_one(req: Request) -> list[Reply]:
     """Yes, refund this code."""
     parts = req.button_ints(2)
@@ -152,7 +153,7 @@ async def refund_one(req: Request) -> list[Reply]:
     return await _refund(req, parts[0], True, 1, parts[1])
 
 
-@router.button("ra")
+@router.button("ra", role=Role.SHOPPER)
 async def refund_all(req: Request) -> list[Reply]:
     """Yes, refund every unused code of this code's order."""
     parts = req.button_ints(3)
@@ -161,7 +162,7 @@ async def refund_all(req: Request) -> list[Reply]:
     return await _refund(req, parts[0], False, parts[1], parts[2])
 
 
-@router.button("rt")
+@router.button("rt", role=Role.SHOPPER)
 async def rate(req: Request) -> list[Reply]:
     """Stars for a visit; they feed the merchant's rating and our ranking."""
     parts = req.button_ints(2)
@@ -171,13 +172,13 @@ async def rate(req: Request) -> list[Reply]:
     return [SendText(req.t(f"rate-{outcome}", stars="⭐" * parts[1] if outcome == "rated" else ""))]
 
 
-@router.intent("my_codes")
+@router.intent("my_codes", role=Role.SHOPPER)
 async def my_codes_intent(req: Request, intent: Intent, text: str) -> Reply:
     """"我的券码" / "my codes"."""
     return await my_codes(req)
 
 
-@router.intent("refund")
+@router.intent("refund", role=Role.SHOPPER)
 async def refund_intent(req: Request, intent: Intent, text: str) -> list[Reply]:
     """"我要退款": how refunds work, then the codes to pick from."""
     return [SendText(req.t("nlu-refund-how")), await my_codes(req)]

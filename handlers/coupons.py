@@ -41,6 +41,7 @@ from handlers.format import (
     terms_text,
 )
 from handlers.i18n import Translator
+from handlers.roles import Role
 from handlers.router import Request, Router
 from services.catalog import Bilingual
 from services.coupons import (
@@ -83,7 +84,7 @@ LIMIT_CHOICES = (1, 2, 5)
 # --------------------------------------------------------------------------- wallet
 
 
-@router.command("coupons")
+@router.command("coupons", role=Role.SHOPPER)
 async def coupons_command(req: Request) -> list[Reply]:
     """The wallet: each usable coupon with its shop, terms and last day."""
     t = req.t
@@ -128,7 +129,7 @@ async def storefront_coupons(req: Request, merchant_id: int) -> tuple[list[str],
     return lines, buttons
 
 
-@router.button("cc")
+@router.button("cc", role=Role.SHOPPER)
 async def claim_button(req: Request) -> list[Reply]:
     """Claim pressed on a storefront: one coupon into the wallet.
 
@@ -176,7 +177,7 @@ def _problem(t: Translator, error: CouponInputError) -> str:
     return t(f"coupon-bad-{error.reason}", **{k: str(v) for k, v in error.args_.items()})
 
 
-@router.command("coupon")
+@router.command("coupon", role=Role.SHOPPER)
 async def coupon_command(req: Request) -> list[Reply]:
     """The owner's templates with their buttons; `/coupon new ...` makes one."""
     refusal = await _refusal(req)
@@ -234,7 +235,7 @@ def _template_buttons(t: Translator, number: int,
     return [tuple(row)]
 
 
-@router.button("cpt")
+@router.button("cpt", role=Role.SHOPPER)
 async def template_button(req: Request) -> list[Reply]:
     """Pause / resume / end a template, or make it (or stop it being) the welcome gift."""
     event = req.incoming.event
@@ -423,7 +424,7 @@ async def _check(req: Request, data: dict[str, Any], *, confirmed: bool) -> list
     return await _publish(req, data)
 
 
-@router.flow(FLOW, draft=True)
+@router.flow(FLOW, draft=True, role=Role.SHOPPER)
 async def new_coupon_step(req: Request) -> list[Reply]:
     """A typed answer at the step the owner is at."""
     state, event = req.state, req.incoming.event
@@ -457,7 +458,7 @@ async def new_coupon_step(req: Request) -> list[Reply]:
     return await _advance(req, data, step)
 
 
-@router.button("cpn")
+@router.button("cpn", role=Role.SHOPPER)
 async def new_coupon_button(req: Request) -> list[Reply]:
     """A shortcut inside `/coupon new`, or the preview's Publish / Cancel."""
     state, event, t = req.state, req.incoming.event, req.t

@@ -48,6 +48,7 @@ from handlers.format import (
 )
 from handlers.i18n import Translator
 from handlers.links import deal_payload, start_link
+from handlers.roles import Role
 from handlers.router import Request, Router
 from services.deal_import import MAX_REPORTED_ERRORS, MAX_ROWS, read_deal_csv, template_csv
 from services.deals import (
@@ -109,7 +110,7 @@ def _problem(t: Translator, error: DealInputError) -> str:
 # --------------------------------------------------------------------------- /newdeal
 
 
-@router.command("newdeal")
+@router.command("newdeal", role=Role.SHOPPER)
 async def newdeal(req: Request) -> list[Reply]:
     """Start the guided conversation, or take a one-line deal straight to its preview."""
     seller = await _approved_seller(req)
@@ -211,7 +212,7 @@ def _draft_of(data: dict[str, Any]) -> DealDraft | None:
         return None
 
 
-@router.flow(FLOW, draft=True)
+@router.flow(FLOW, draft=True, role=Role.SHOPPER)
 async def newdeal_step(req: Request) -> list[Reply]:
     """A typed answer (or a photo) at the step the owner is at."""
     state = req.state
@@ -239,7 +240,7 @@ async def newdeal_step(req: Request) -> list[Reply]:
     return await _advance(req, seller, data, step)
 
 
-@router.button("nd")
+@router.button("nd", role=Role.SHOPPER)
 async def newdeal_button(req: Request) -> list[Reply]:
     """A shortcut or choice button inside /newdeal, or the preview's Publish/Edit/Cancel."""
     state, event = req.state, req.incoming.event
@@ -382,7 +383,7 @@ async def _publish(req: Request, seller: Seller, data: dict[str, Any]) -> list[R
 # --------------------------------------------------------------------------- CSV import
 
 
-@router.command("import")
+@router.command("import", role=Role.SHOPPER)
 async def import_help(req: Request) -> list[Reply]:
     """How to import deals from a CSV, with a template file to fill in."""
     seller = await _approved_seller(req)
@@ -394,7 +395,7 @@ async def import_help(req: Request) -> list[Reply]:
                          caption=req.t("deal-import-template"))]
 
 
-@router.on("document")
+@router.on("document", role=Role.ANYONE)
 async def document(req: Request) -> list[Reply]:
     """A file sent outside any conversation: a CSV of deals from an owner."""
     t = req.t
@@ -439,13 +440,13 @@ async def document(req: Request) -> list[Reply]:
 # --------------------------------------------------------------------------- /deals
 
 
-@router.command("deals")
+@router.command("deals", role=Role.SHOPPER)
 async def deals_command(req: Request) -> list[Reply]:
     """The owner's deals with sales and stock left, newest first."""
     return await _deals_page(req, 0)
 
 
-@router.button("dl")
+@router.button("dl", role=Role.SHOPPER)
 async def deals_page_button(req: Request) -> list[Reply]:
     parts = req.button_ints(1)
     if parts is None:
@@ -526,7 +527,7 @@ def _deal_page(req: Request, deal: OwnDeal, note: str = "") -> SendText:
     return SendText(text, buttons=tuple(rows))
 
 
-@router.button("dm")
+@router.button("dm", role=Role.SHOPPER)
 async def deal_page_button(req: Request) -> list[Reply]:
     """One of the owner's deals: sales, stock, and Edit / Pause / Resume / End."""
     deal = await _own_deal_or_stale(req)
@@ -549,22 +550,22 @@ async def _move(req: Request, action: str) -> list[Reply]:
     return [_deal_page(req, deal, note)]
 
 
-@router.button("dp")
+@router.button("dp", role=Role.SHOPPER)
 async def pause_button(req: Request) -> list[Reply]:
     return await _move(req, "pause")
 
 
-@router.button("dr")
+@router.button("dr", role=Role.SHOPPER)
 async def resume_button(req: Request) -> list[Reply]:
     return await _move(req, "resume")
 
 
-@router.button("dny")
+@router.button("dny", role=Role.SHOPPER)
 async def end_button(req: Request) -> list[Reply]:
     return await _move(req, "end")
 
 
-@router.button("dn")
+@router.button("dn", role=Role.SHOPPER)
 async def end_ask_button(req: Request) -> list[Reply]:
     """Ending cannot be undone: ask first."""
     deal = await _own_deal_or_stale(req)
@@ -576,7 +577,7 @@ async def end_ask_button(req: Request) -> list[Reply]:
                                Button(t("deal-end-no"), data=f"dm:{deal.id}")),))]
 
 
-@router.button("de")
+@router.button("de", role=Role.SHOPPER)
 async def edit_button(req: Request) -> list[Reply]:
     """Ask for the new value of one field of a deal."""
     event = req.incoming.event
@@ -600,7 +601,7 @@ async def edit_button(req: Request) -> list[Reply]:
     return [SendText(t("deal-edit-ask", field=t(f"deal-field-{field_name}"), current=current))]
 
 
-@router.flow(EDIT_FLOW)
+@router.flow(EDIT_FLOW, role=Role.SHOPPER)
 async def edit_step(req: Request) -> list[Reply]:
     """The new value of the field being edited; a wrong one is asked again."""
     state, event, t = req.state, req.incoming.event, req.t

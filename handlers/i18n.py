@@ -110,3 +110,7 @@ class Translator:
 
     def __call__(self, key: str, /, **args: Any) -> str:
         return t(self.lang, key, **args)
+
+    def has(self, key: str) -> bool:
+        """Does this language's catalog have `key`?"""
+        return key in catalog(self.lang).ids

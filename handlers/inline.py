@@ -5,6 +5,7 @@ from __future__ import annotations
 from handlers.core import AnswerInline, Button, InlineQuery, InlineResult, Reply
 from handlers.format import result_line
 from handlers.links import deal_payload, start_link
+from handlers.roles import Role
 from handlers.router import Request, Router
 from services.money import format_money
 from services.referrals import referral_code_of
@@ -15,7 +16,7 @@ router = Router()
 PAGE = 20  # results per inline page (Telegram allows 50)
 
 
-@router.on("inline")
+@router.on("inline", role=Role.ANYONE)
 async def inline_query(req: Request) -> Reply:
     """Offer deals matching the typed words (the most popular when nothing is typed)."""
     event = req.incoming.event

@@ -14,6 +14,7 @@ from handlers.core import (
     Unsupported,
 )
 from handlers.format import category_label
+from handlers.roles import Role
 from handlers.router import Request, Router
 from handlers.settings import settings
 from nlu import Intent
@@ -35,17 +36,17 @@ def category_buttons(lang: str) -> tuple[tuple[Button, ...], ...]:
     return tuple(tuple(buttons[i : i + 3]) for i in range(0, len(buttons), 3))
 
 
-@router.command("menu")
+@router.command("menu", role=Role.SHOPPER)
 async def menu(req: Request) -> Reply:
     return SendText(req.t("menu-title"), buttons=main_menu(req.t))
 
 
-@router.command("help")
+@router.command("help", role=Role.SHOPPER)
 async def help_(req: Request) -> Reply:
     return SendText(req.t("help-text"), buttons=main_menu(req.t))
 
 
-@router.command("search")
+@router.command("search", role=Role.SHOPPER)
 async def search_prompt(req: Request) -> Reply:
     return SendText(req.t("search-prompt"), buttons=category_buttons(req.lang))
 
@@ -55,7 +56,7 @@ async def nearby_prompt(req: Request) -> Reply:
     return SendText(t("nearby-prompt"), keyboard=share_location_keyboard(t))
 
 
-@router.command("following")
+@router.command("following", role=Role.SHOPPER)
 async def following(req: Request) -> Reply:
     t = req.t
     merchants = await list_following(req.db, req.user.id)
@@ -70,14 +71,14 @@ async def following(req: Request) -> Reply:
     return SendText("\n".join(lines), buttons=tuple(buttons))
 
 
-@router.command("cancel")
+@router.command("cancel", role=Role.SHOPPER)
 async def cancel(req: Request) -> Reply:
     t = req.t
     left = await req.leave_flow()
     return SendText(t("cancel-done" if left else "cancel-nothing"), buttons=main_menu(t))
 
 
-@router.button("menu")
+@router.button("menu", role=Role.SHOPPER)
 async def menu_button(req: Request) -> Reply | list[Reply]:
     event = req.incoming.event
     assert isinstance(event, ButtonPress)
@@ -96,13 +97,13 @@ async def menu_button(req: Request) -> Reply | list[Reply]:
     return await action(req)
 
 
-@router.on("unknown_command")
+@router.on("unknown_command", role=Role.ANYONE)
 async def unknown_command(req: Request) -> Reply:
     t = req.t
     return SendText(t("unknown-command"), buttons=main_menu(t))
 
 
-@router.on("unsupported")
+@router.on("unsupported", role=Role.ANYONE)
 async def unsupported(req: Request) -> Reply:
     event = req.incoming.event
     name = event.kind if isinstance(event, Unsupported) else type(event).__name__.lower()
@@ -117,17 +118,17 @@ KNOWN_KINDS = frozenset({
 })
 
 
-@router.on("too_long")
+@router.on("too_long", role=Role.ANYONE)
 async def too_long(req: Request) -> Reply:
     return SendText(req.t("text-too-long"))
 
 
-@router.on("stale_button")
+@router.on("stale_button", role=Role.ANYONE)
 async def stale_button(req: Request) -> list[Reply]:
     return stale_replies(req)
 
 
-@router.on("member_status")
+@router.on("member_status", role=Role.ANYONE)
 async def member_status(req: Request) -> None:
     """Telegram says the user blocked (or unblocked) the bot: pushes stop (or resume).
     Nothing is said: a blocked chat cannot be written to."""
@@ -137,7 +138,7 @@ async def member_status(req: Request) -> None:
     return None
 
 
-@router.on("error")
+@router.on("error", role=Role.ANYONE)
 async def error(req: Request) -> Reply:
     return SendText(req.t("error-generic"), buttons=main_menu(req.t))
 
@@ -145,25 +146,25 @@ async def error(req: Request) -> Reply:
 # --------------------------------------------------------------------------- free text
 
 
-@router.intent("my_follows")
+@router.intent("my_follows", role=Role.SHOPPER)
 async def my_follows_intent(req: Request, intent: Intent, text: str) -> Reply:
     """"我的关注" / "shops I follow"."""
     return await following(req)
 
 
-@router.intent("help")
+@router.intent("help", role=Role.SHOPPER)
 async def help_intent(req: Request, intent: Intent, text: str) -> Reply:
     """"怎么用" / "how does this work"."""
     return await help_(req)
 
 
-@router.intent("cancel")
+@router.intent("cancel", role=Role.SHOPPER)
 async def cancel_intent(req: Request, intent: Intent, text: str) -> Reply:
     """"不要了" / "cancel": as /cancel."""
     return await cancel(req)
 
 
-@router.intent("greeting", "thanks", "bye")
+@router.intent("greeting", "thanks", "bye", role=Role.SHOPPER)
 async def small_talk_intent(req: Request, intent: Intent, text: str) -> Reply:
     """"你好", "谢谢", "拜拜": a short answer; a greeting also shows the menu."""
     t = req.t

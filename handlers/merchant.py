@@ -17,6 +17,7 @@ from handlers.core import Button, ButtonPress, Reply, SendText, Text
 from handlers.format import category_label
 from handlers.i18n import Translator, language_of
 from handlers.owed import owed_in_turn, renders
+from handlers.roles import Role
 from handlers.router import App, Request, Router
 from services.catalog import Bilingual
 from services.merchants import (
@@ -37,7 +38,7 @@ router = Router()
 FLOW = "merchant"
 
 
-@router.command("merchant")
+@router.command("merchant", role=Role.SHOPPER)
 async def merchant_command(req: Request) -> list[Reply]:
     """Start an application, or say where the current one stands."""
     t = req.t
@@ -49,7 +50,7 @@ async def merchant_command(req: Request) -> list[Reply]:
     return [SendText(t("merchant-intro") + "\n\n" + t("merchant-ask-name"))]
 
 
-@router.flow(FLOW, draft=True)
+@router.flow(FLOW, draft=True, role=Role.SHOPPER)
 async def merchant_step(req: Request) -> list[Reply]:
     """A typed answer to the step the applicant is at; wrong answers are asked again."""
     t, state = req.t, req.state
@@ -98,7 +99,7 @@ def _summary(req: Request, data: dict[str, object]) -> SendText:
                                     Button(t("merchant-cancel"), data="mx")),))
 
 
-@router.button("mk")
+@router.button("mk", role=Role.SHOPPER)
 async def category_chosen(req: Request) -> list[Reply]:
     event = req.incoming.event
     assert isinstance(event, ButtonPress)
@@ -110,13 +111,13 @@ async def category_chosen(req: Request) -> list[Reply]:
     return [SendText(req.t("merchant-ask-phone"))]
 
 
-@router.button("mx")
+@router.button("mx", role=Role.SHOPPER)
 async def cancel_application(req: Request) -> list[Reply]:
     await req.leave_flow()
     return [SendText(req.t("merchant-cancelled"))]
 
 
-@router.button("ms")
+@router.button("ms", role=Role.SHOPPER)
 async def submit(req: Request) -> list[Reply]:
     """File the application and send it to every admin with Approve / Reject."""
     state, t = req.state, req.t
@@ -153,12 +154,12 @@ def decision_buttons(t: Translator, merchant_id: int,
             Button(t("merchant-reject") + suffix, data=f"mj:{merchant_id}"))
 
 
-@router.button("ma")
+@router.button("ma", role=Role.SHOPPER)
 async def approve(req: Request) -> list[Reply]:
     return await _decide(req, approve=True)
 
 
-@router.button("mj")
+@router.button("mj", role=Role.SHOPPER)
 async def reject(req: Request) -> list[Reply]:
     return await _decide(req, approve=False)
 

@@ -16,6 +16,7 @@ from handlers.common import stale_replies
 from handlers.core import AnswerButton, Button, Notify, Reply, SendText
 from handlers.format import local_datetime, terms_text
 from handlers.i18n import Translator, language_of, normalize_language
+from handlers.roles import Role
 from handlers.router import App, Request, Router
 from handlers.search import deal_card_replies
 from services.campaigns import Campaign
@@ -137,7 +138,7 @@ async def missed_text(app: App, campaign: Campaign) -> str:
              hours=campaign.window_minutes // 60)
 
 
-@router.button("pc")
+@router.button("pc", role=Role.SHOPPER)
 async def claim_pushed_coupon(req: Request) -> list[Reply]:
     """Claim pressed on a coupon push: into the wallet, once, however often pressed."""
     parts = req.button_ints(1)
@@ -168,7 +169,7 @@ async def claim_pushed_coupon(req: Request) -> list[Reply]:
     return replies
 
 
-@router.button("pv")
+@router.button("pv", role=Role.SHOPPER)
 async def view_pushed_deal(req: Request) -> list[Reply]:
     """View pressed on a deal push: the deal's card (with its Buy button)."""
     parts = req.button_ints(1)

@@ -22,6 +22,7 @@ from handlers.core import (
 from handlers.format import local_date, local_datetime, local_time
 from handlers.i18n import Translator, language_of
 from handlers.owed import owed_in_turn, renders
+from handlers.roles import Role
 from handlers.router import App, Request, Router
 from services.catalog import Bilingual
 from services.codes import format_code, read_code
@@ -39,7 +40,7 @@ router = Router()
 FLOW = "redeem"
 
 
-@router.command("redeem")
+@router.command("redeem", role=Role.SHOPPER)
 async def redeem_command(req: Request) -> list[Reply]:
     """`/redeem CODE` checks the code; `/redeem` alone asks for it."""
     event = req.incoming.event
@@ -52,7 +53,7 @@ async def redeem_command(req: Request) -> list[Reply]:
     return [SendText(req.t("redeem-ask"))]
 
 
-@router.flow(FLOW)
+@router.flow(FLOW, role=Role.SHOPPER)
 async def redeem_typed(req: Request) -> list[Reply]:
     """The code typed after `/redeem`."""
     event = req.incoming.event
@@ -109,7 +110,7 @@ async def check_replies(req: Request, entered: str) -> list[Reply]:
     return [SendText(text)]
 
 
-@router.button("rc")
+@router.button("rc", role=Role.SHOPPER)
 async def confirm_button(req: Request) -> list[Reply]:
     """Phase two: redeem once, tell the shopper and (once per code) ask them to rate it."""
     event = req.incoming.event
@@ -166,7 +167,7 @@ async def shopper_message(app: App, chat_id: int, kind: str,
     return SendText(text + "\n\n" + t("rate-ask"), buttons=(stars[:3], stars[3:]))
 
 
-@router.button("ru")
+@router.button("ru", role=Role.SHOPPER)
 async def undo_button(req: Request) -> list[Reply]:
     """Undo a mis-scan within ten minutes; the shopper is told their code works again."""
     parts = req.button_ints(1)

@@ -50,6 +50,7 @@ from handlers.format import (
 from handlers.i18n import Translator
 from handlers.links import deal_payload, start_link
 from handlers.menu import category_buttons, nearby_prompt, stale_button
+from handlers.roles import Role
 from handlers.router import Request, Router
 from nlu import Intent
 from services.catalog import get_deal_card, merchant_id_of
@@ -243,7 +244,7 @@ async def search_replies(req: Request, query: SearchQuery) -> list[Reply]:
     return replies
 
 
-@router.on("location")
+@router.on("location", role=Role.ANYONE)
 async def location(req: Request) -> Reply | None:
     """A shared location: remember it (coarsely) and show what is nearby, nearest first.
     Later positions of a live location only update what is remembered, silently."""
@@ -268,7 +269,7 @@ async def location(req: Request) -> Reply | None:
     return SendText(t("location-saved") + "\n\n" + text, buttons=buttons, remove_keyboard=True)
 
 
-@router.command("forget")
+@router.command("forget", role=Role.SHOPPER)
 async def forget(req: Request) -> Reply:
     """Delete the user's location history, and say so."""
     t = req.t
@@ -276,7 +277,7 @@ async def forget(req: Request) -> Reply:
     return SendText(t("forget-done" if forgotten else "forget-nothing"))
 
 
-@router.command("near")
+@router.command("near", role=Role.SHOPPER)
 async def near(req: Request) -> Reply | list[Reply]:
     """`/near 万达`: take a named place as where the user is, and show what is nearby."""
     event = req.incoming.event
@@ -295,7 +296,7 @@ async def near(req: Request) -> Reply | list[Reply]:
     return await around_place(req, place)
 
 
-@router.button("pl")
+@router.button("pl", role=Role.SHOPPER)
 async def place_button(req: Request) -> Reply | list[Reply]:
     event = req.incoming.event
     assert isinstance(event, ButtonPress)
@@ -317,7 +318,7 @@ async def around_place(req: Request, place: PlaceView) -> Reply:
     return SendText(text, buttons=buttons)
 
 
-@router.button("sw")
+@router.button("sw", role=Role.SHOPPER)
 async def wider_button(req: Request) -> Reply | list[Reply]:
     """The same search again with three times the radius (up to the maximum)."""
     event = req.incoming.event
@@ -330,7 +331,7 @@ async def wider_button(req: Request) -> Reply | list[Reply]:
     return await search_replies(req, replace(query, radius_m=radius))
 
 
-@router.button("ul")
+@router.button("ul", role=Role.SHOPPER)
 async def use_last_location(req: Request) -> Reply | list[Reply]:
     """Run a saved search again around the user's last location, however old."""
     event = req.incoming.event
@@ -347,7 +348,7 @@ async def use_last_location(req: Request) -> Reply | list[Reply]:
     return SendText(text, buttons=buttons)
 
 
-@router.button("so")
+@router.button("so", role=Role.SHOPPER)
 async def sort_button(req: Request) -> Reply | list[Reply]:
     """The same search in another order, shown in place of the old page."""
     event = req.incoming.event
@@ -372,7 +373,7 @@ async def _show_page(req: Request, page: SearchPage) -> Reply:
     return SendText(text, buttons=buttons)
 
 
-@router.button("op")
+@router.button("op", role=Role.SHOPPER)
 async def open_now_button(req: Request) -> Reply | list[Reply]:
     """Toggle "only what is open now" on a saved search."""
     event = req.incoming.event
@@ -386,7 +387,7 @@ async def open_now_button(req: Request) -> Reply | list[Reply]:
     return await _show_page(req, page)
 
 
-@router.button("cat")
+@router.button("cat", role=Role.SHOPPER)
 async def category_button(req: Request) -> Reply | list[Reply]:
     event = req.incoming.event
     assert isinstance(event, ButtonPress)
@@ -396,7 +397,7 @@ async def category_button(req: Request) -> Reply | list[Reply]:
     return await search_replies(req, SearchQuery(category=cat_id))
 
 
-@router.button("sp")
+@router.button("sp", role=Role.SHOPPER)
 async def page_button(req: Request) -> Reply | list[Reply]:
     event = req.incoming.event
     assert isinstance(event, ButtonPress)
@@ -410,7 +411,7 @@ async def page_button(req: Request) -> Reply | list[Reply]:
     return await _show_page(req, page)
 
 
-@router.button("d")
+@router.button("d", role=Role.SHOPPER)
 async def deal_button(req: Request) -> Reply | list[Reply]:
     """Show the deal card of a pressed result."""
     event = req.incoming.event
@@ -461,7 +462,7 @@ async def deal_card_replies(req: Request, deal_id: int, back: str | None = None,
     return replies
 
 
-@router.button("sh")
+@router.button("sh", role=Role.SHOPPER)
 async def share_button(req: Request) -> list[Reply]:
     """A link to this deal that carries the sharer's referral code, ready to forward."""
     event = req.incoming.event
@@ -482,7 +483,7 @@ async def share_button(req: Request) -> list[Reply]:
     ]
 
 
-@router.button("f")
+@router.button("f", role=Role.SHOPPER)
 async def follow_button(req: Request) -> list[Reply]:
     event = req.incoming.event
     assert isinstance(event, ButtonPress)
@@ -497,7 +498,7 @@ async def follow_button(req: Request) -> list[Reply]:
     return [AnswerButton(event.query_id or "", text.splitlines()[0]), SendText(text)]
 
 
-@router.button("uf")
+@router.button("uf", role=Role.SHOPPER)
 async def unfollow_button(req: Request) -> list[Reply]:
     event = req.incoming.event
     assert isinstance(event, ButtonPress)
@@ -518,7 +519,7 @@ async def place_of(req: Request, intent: Intent) -> PlaceView | None:
     return await resolve_place(req.db, written) if isinstance(written, str) else None
 
 
-@router.intent("search_deals")
+@router.intent("search_deals", role=Role.SHOPPER)
 async def search_intent(req: Request, intent: Intent, text: str) -> list[Reply]:
     """"附近有什么火锅，人均100以内": the deals the words ask for, with notes on what was
     read differently (a radius capped, say)."""
@@ -527,7 +528,7 @@ async def search_intent(req: Request, intent: Intent, text: str) -> list[Reply]:
     return [*replies, *await search_replies(req, query)]
 
 
-@router.intent("set_location")
+@router.intent("set_location", role=Role.SHOPPER)
 async def set_location_intent(req: Request, intent: Intent, text: str) -> Reply:
     """"我在万达": a known place is taken as where the user is; otherwise the
     share-location prompt."""
@@ -537,7 +538,7 @@ async def set_location_intent(req: Request, intent: Intent, text: str) -> Reply:
     return await around_place(req, place)
 
 
-@router.intent("follow", "unfollow")
+@router.intent("follow", "unfollow", role=Role.SHOPPER)
 async def follow_intent(req: Request, intent: Intent, text: str) -> Reply:
     """"关注海底捞" / "取消关注海底捞": follow or unfollow the merchant named."""
     t = req.t

@@ -24,6 +24,7 @@ from datetime import timedelta
 from handlers.common import stale_replies
 from handlers.core import AnswerButton, Button, ButtonPress, Buttons, Reply, SendText, Text
 from handlers.i18n import normalize_language
+from handlers.roles import Role
 from handlers.router import Request, Router
 from nlu import Intent
 from services.push_settings import (
@@ -109,13 +110,13 @@ async def _screen(req: Request, saved: str = "", *, chosen_language: str | None 
     return SendText("\n".join(lines), buttons=buttons)
 
 
-@router.command("settings")
+@router.command("settings", role=Role.SHOPPER)
 async def settings(req: Request) -> Reply:
     """The settings screen."""
     return await _screen(req)
 
 
-@router.command("language", "lang")
+@router.command("language", "lang", role=Role.SHOPPER)
 async def language_command(req: Request) -> Reply:
     """`/language`: the same screen, where the language buttons are."""
     return await settings(req)
@@ -124,7 +125,7 @@ async def language_command(req: Request) -> Reply:
 # ------------------------------------------------------------------- language
 
 
-@router.button("lang")
+@router.button("lang", role=Role.SHOPPER)
 async def choose_language(req: Request) -> list[Reply]:
     """Speak Chinese, English, or whatever Telegram says the user's language is."""
     event = req.incoming.event
@@ -150,7 +151,7 @@ async def choose_language(req: Request) -> list[Reply]:
 # --------------------------------------------------------------- push buttons
 
 
-@router.button("set")
+@router.button("set", role=Role.SHOPPER)
 async def settings_button(req: Request) -> Reply | list[Reply]:
     """Every push-settings button (see the module's docstring for the data)."""
     event = req.incoming.event
@@ -242,7 +243,7 @@ async def _saved(req: Request) -> list[Reply]:
 # --------------------------------------------------------------- typed answers
 
 
-@router.flow(FLOW)
+@router.flow(FLOW, role=Role.SHOPPER)
 async def settings_step(req: Request) -> list[Reply]:
     """A typed daily cap, quiet hours or time zone; a wrong one is asked again."""
     state = req.state
@@ -268,7 +269,7 @@ async def settings_step(req: Request) -> list[Reply]:
     return await _saved(req)
 
 
-@router.intent("settings")
+@router.intent("settings", role=Role.SHOPPER)
 async def settings_intent(req: Request, intent: Intent, text: str) -> Reply:
     """"推送设置" / "notification settings"."""
     return await settings(req)

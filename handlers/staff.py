@@ -14,6 +14,7 @@ from handlers.common import stale_replies
 from handlers.core import Button, Command, Reply, SendText
 from handlers.format import local_date, short_label
 from handlers.links import staff_payload, start_link
+from handlers.roles import Role
 from handlers.router import Request, Router
 from services.staff import (
     INVITE_LIFETIME,
@@ -27,7 +28,7 @@ from services.staff import (
 router = Router()
 
 
-@router.command("staff")
+@router.command("staff", role=Role.SHOPPER)
 async def staff_command(req: Request) -> list[Reply]:
     """`/staff` lists the staff; `/staff invite` makes an invite link."""
     event = req.incoming.event
@@ -56,7 +57,7 @@ async def staff_list(req: Request) -> list[Reply]:
     return [SendText("\n".join(lines), buttons=tuple(rows))]
 
 
-@router.button("si")
+@router.button("si", role=Role.SHOPPER)
 async def invite(req: Request) -> list[Reply]:
     """A one-time link that makes whoever opens it staff (redeem only)."""
     t = req.t
@@ -70,7 +71,7 @@ async def invite(req: Request) -> list[Reply]:
                      buttons=((Button(t("share-forward"), url=share),),))]
 
 
-@router.button("sr")
+@router.button("sr", role=Role.SHOPPER)
 async def remove(req: Request) -> list[Reply]:
     """Take someone off the staff."""
     parts = req.button_ints(1)

@@ -19,6 +19,7 @@ from handlers.coupons import storefront_coupons
 from handlers.format import category_label, result_button_text, result_line, welcome_text
 from handlers.links import DEAL, PAYLOAD, REDEEM, SHOP, STAFF
 from handlers.redeem import scanned
+from handlers.roles import Role
 from handlers.router import Request, Router
 from handlers.search import deal_card_replies, search_intent, with_location
 from handlers.staff import joined
@@ -32,7 +33,7 @@ from services.storefront import get_storefront
 router = Router()
 _SLUG = re.compile(r"[a-z0-9-]{1,32}")
 
-@router.command("start")
+@router.command("start", role=Role.SHOPPER)
 async def start(req: Request) -> list[Reply]:
     """Greet and show the main menu, or open what a deep link points at."""
     event = req.incoming.event
@@ -71,7 +72,7 @@ async def _open(req: Request, payload: str) -> list[Reply] | None:
     return replies
 
 
-@router.button("sf")
+@router.button("sf", role=Role.SHOPPER)
 async def storefront_button(req: Request) -> list[Reply]:
     """A merchant's storefront, from a button (the wallet's shop buttons)."""
     event = req.incoming.event
@@ -131,7 +132,7 @@ async def storefront_replies(req: Request, slug: str, *,
     return replies
 
 
-@router.intent("show_deal")
+@router.intent("show_deal", role=Role.SHOPPER)
 async def show_deal_intent(req: Request, intent: Intent, text: str) -> list[Reply]:
     """"海底捞有什么团购": the merchant's storefront when it is known, else a search."""
     slug = intent.ref("merchant")
@@ -139,7 +140,7 @@ async def show_deal_intent(req: Request, intent: Intent, text: str) -> list[Repl
     return replies or await search_intent(req, intent, text)
 
 
-@router.intent("buy")
+@router.intent("buy", role=Role.SHOPPER)
 async def buy_intent(req: Request, intent: Intent, text: str) -> list[Reply]:
     """"买海底捞的套餐": how buying works, then the merchant's deals (or a search)."""
     slug = intent.ref("merchant")

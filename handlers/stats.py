@@ -24,6 +24,7 @@ from handlers.core import Command, Reply, SendDocument, SendPhoto, SendText
 from handlers.format import local_datetime
 from handlers.i18n import Translator
 from handlers.links import shop_payload, start_link
+from handlers.roles import Role
 from handlers.router import Request, Router
 from services.catalog import Bilingual
 from services.charts import ChartLabels, daily_chart, plan_chart
@@ -202,7 +203,7 @@ def stats_chart(t: Translator, merchant: Bilingual, slug: str | None, figures: M
     return png, plan.fell_back
 
 
-@router.command("stats")
+@router.command("stats", role=Role.SHOPPER)
 async def stats(req: Request) -> list[Reply]:
     """`/stats [7d|30d]`: the owner's figures as text, then as a chart."""
     t = req.t
@@ -230,7 +231,7 @@ async def stats(req: Request) -> list[Reply]:
     return replies
 
 
-@router.command("export")
+@router.command("export", role=Role.SHOPPER)
 async def export(req: Request) -> list[Reply]:
     """`/export [7d|30d|all]`: the owner's orders as a CSV file."""
     t = req.t
@@ -289,7 +290,7 @@ def draw_poster(wanted: PosterTexts, fallback: PosterTexts, link: str,
     return png, texts
 
 
-@router.command("poster")
+@router.command("poster", role=Role.SHOPPER)
 async def poster(req: Request) -> list[Reply]:
     """`/poster`: the owner's storefront QR poster, to look at and to print."""
     t = req.t

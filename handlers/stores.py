@@ -35,6 +35,7 @@ from handlers.core import (
     Text,
 )
 from handlers.i18n import Translator
+from handlers.roles import Role
 from handlers.router import Request, Router
 from services.catalog import StoreView
 from services.conversations import FlowState
@@ -64,7 +65,7 @@ MENU = "menu"  # the editing step where the owner picks a field with the buttons
 # ----------------------------------------------------------------- add and list
 
 
-@router.command("addstore")
+@router.command("addstore", role=Role.SHOPPER)
 async def addstore(req: Request) -> list[Reply]:
     """Start adding a store (owners of an approved merchant only)."""
     merchant = await owned_merchant(req.db, req.user.id)
@@ -75,7 +76,7 @@ async def addstore(req: Request) -> list[Reply]:
     return _ask(req, FIELDS[0])
 
 
-@router.command("stores")
+@router.command("stores", role=Role.SHOPPER)
 async def stores(req: Request) -> list[Reply]:
     """The owner's stores with address and hours, and an Edit button for each."""
     t = req.t
@@ -149,7 +150,7 @@ async def _check_answer(req: Request, field: str) -> dict[str, object] | str:
     return {"phone": phone} if phone is not None else t("merchant-bad-phone")
 
 
-@router.flow(FLOW, draft=True)
+@router.flow(FLOW, draft=True, role=Role.SHOPPER)
 async def store_step(req: Request) -> list[Reply]:
     """One answer in the add or edit conversation; a wrong one is asked again."""
     state = req.state
@@ -211,7 +212,7 @@ def _summary(req: Request, data: dict[str, object]) -> list[Reply]:
                                   Button(t("merchant-cancel"), data="stx")),))
 
 
-@router.button("sts")
+@router.button("sts", role=Role.SHOPPER)
 async def save(req: Request) -> list[Reply]:
     """Save the store shown in the summary."""
     state, t = req.state, req.t
@@ -229,7 +230,7 @@ async def save(req: Request) -> list[Reply]:
     return [SendText(t("store-saved", name=saved.name.get(req.lang)))]
 
 
-@router.button("stx")
+@router.button("stx", role=Role.SHOPPER)
 async def cancel(req: Request) -> list[Reply]:
     """Leave the add-a-store conversation; nothing is saved."""
     await req.leave_flow()
@@ -284,7 +285,7 @@ def _pressed_field(req: Request) -> str | None:
     return parts[2] if len(parts) == 3 and parts[2] in FIELDS else None
 
 
-@router.button("se")
+@router.button("se", role=Role.SHOPPER)
 async def edit(req: Request) -> list[Reply]:
     """Start editing a store (its owner only; checked now, not when /stores drew it)."""
     ids = req.button_ints(1)
@@ -297,7 +298,7 @@ async def edit(req: Request) -> list[Reply]:
     return await _edit_menu(req, {EDITING: store.id}, store)
 
 
-@router.button("sef")
+@router.button("sef", role=Role.SHOPPER)
 async def edit_field(req: Request) -> list[Reply]:
     """Ask for the new value of the chosen field."""
     ids, field, state = req.button_ints(1), _pressed_field(req), req.state
@@ -327,7 +328,7 @@ def _changes(data: dict[str, object]) -> StoreChanges:
     )
 
 
-@router.button("sed")
+@router.button("sed", role=Role.SHOPPER)
 async def edit_save(req: Request) -> list[Reply]:
     """Save the changes; the save itself re-checks that the store is the user's."""
     t, state, ids = req.t, req.state, req.button_ints(1)
@@ -350,7 +351,7 @@ async def edit_save(req: Request) -> list[Reply]:
             SendText(t("store-edit-saved", name=name) + "\n" + text, remove_keyboard=True)]
 
 
-@router.button("sex")
+@router.button("sex", role=Role.SHOPPER)
 async def edit_cancel(req: Request) -> list[Reply]:
     """Leave the store as it was."""
     ids = req.button_ints(1)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from handlers.core import Button, ButtonPress, Document, Location, Reply, SendText, Text
 from handlers.deals import document
 from handlers.menu import category_buttons, main_menu, stale_button, unsupported
+from handlers.roles import Role
 from handlers.router import Request, Router
 from handlers.search import location, search_query_from, search_replies
 from handlers.start import storefront_replies
@@ -30,7 +31,7 @@ CHOOSABLE = ("search_deals", "show_deal", "buy", "my_codes", "follow", "unfollow
              "my_follows", "set_location", "settings", "help", "cancel", "refund")
 
 
-@router.on("text")
+@router.on("text", role=Role.ANYONE)
 async def free_text(req: Request) -> Reply | list[Reply]:
     """Anything typed that is not a command."""
     event = req.incoming.event
@@ -64,7 +65,7 @@ async def _ask(req: Request, text: str, intent: Intent) -> Reply:
     return SendText(question, buttons=buttons)
 
 
-@router.button("nlu")
+@router.button("nlu", role=Role.SHOPPER)
 async def choose_reading(req: Request) -> Reply | list[Reply]:
     """The user picked what they meant: act on the waiting text that way."""
     event = req.incoming.event
@@ -80,7 +81,7 @@ async def choose_reading(req: Request) -> Reply | list[Reply]:
     return await act(req, chosen_intent, waiting)
 
 
-@router.flow(FLOW)
+@router.flow(FLOW, role=Role.SHOPPER)
 async def typed_instead(req: Request) -> Reply | list[Reply] | None:
     """Typing again instead of pressing a button: the new text is a new message. A
     location, photo or file sent instead is handled as it would be outside the question
@@ -99,16 +100,16 @@ async def typed_instead(req: Request) -> Reply | list[Reply] | None:
 async def act(req: Request, intent: Intent, text: str) -> Reply | list[Reply]:
     """Do what `intent` asks: the flow that declared the intent acts on it (see
     `Router.intent`); words the parser did not place may still name a product."""
-    handler = req.router.intents.get(intent.name) if req.router else None
-    if handler is not None:
-        return await handler(req, intent, text) or []
+    done = await req.router.run_intent(req, intent, text) if req.router else None
+    if done is not None:
+        return done
     if not intent.out_of_scope and any(c.isalnum() for c in text):
         # Words the parser does not know may still name a product: look them up.
         return await search_replies(req, search_query_from(intent, text, None, req.lang)[0])
     return SendText(req.t("nlu-unknown"), buttons=category_buttons(req.lang))
 
 
-@router.intent("book_table")
+@router.intent("book_table", role=Role.SHOPPER)
 async def book_table(req: Request, intent: Intent, text: str) -> Reply | list[Reply]:
     """"明晚7点两位": bookings do not exist yet; say so, with the merchant's deals."""
     lead = SendText(req.t("nlu-booking-not-yet"))

@@ -417,3 +417,10 @@ store-suspended = Your merchant has been suspended by the platform, so its store
 store-owner-only = Only a merchant's owner manages its stores. Apply with /merchant.
 store-none = No stores yet. /addstore adds one.
 store-list-title = Your stores ({ $count }):
+
+## Refusals by role (a route's area may word its own: `deal-owner-only`, ...)
+role-owner-only = Only the owner of an approved merchant can do that. Apply with /merchant.
+role-suspended = Your merchant is suspended, so this isn't available right now. Please contact the platform.
+role-not-approved = This is available once your merchant application is approved.
+role-not-staff = Only a merchant's staff can do that.
+role-admin-only = Only platform admins can do that.

@@ -380,3 +380,10 @@ store-suspended = 你的商家已被暂停，暂时不能添加或修改门店�
 store-owner-only = 只有商家店主可以管理门店。用 /merchant 申请入驻。
 store-none = 还没有门店，/addstore 添加一个。
 store-list-title = 你的门店（{ $count } 家）：
+
+## 按角色的拒绝（路由的 area 可有自己的措辞：`deal-owner-only` 等）
+role-owner-only = 只有已通过审核的商家店主可以这样做。可用 /merchant 申请入驻。
+role-suspended = 你的商家已被平台暂停，暂时不能使用此功能。如有疑问请联系平台。
+role-not-approved = 商家入驻申请通过后即可使用此功能。
+role-not-staff = 只有商家店员可以这样做。
+role-admin-only = 只有平台管理员可以这样做。
