@@ -19,7 +19,6 @@ from sqlmodel import select
 from bot.config import load_settings
 from bot.jobs import housekeeping
 from bot.runtime import Runtime
-from bot.standin.stripe_api import StripeStandIn
 from bot.web import build_web_app, pay_with_sandbox, sandbox_answer
 from handlers.app import build_router
 from handlers.core import (
@@ -40,6 +39,7 @@ from services.payments.sandbox import SandboxProvider
 from services.payments.stripe_provider import StripeProvider
 from services.payments.telegram import TelegramProvider
 from services.users import demo_telegram_id
+from standins.stripe_api import StripeStandIn
 from storage.models import Deal, Order, RedemptionCode, Refund
 from tests.conftest import STORY_NOW, Chat
 

@@ -23,9 +23,9 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import select
 
-from bot.bench.push import fresh_database
-from bot.standin import BotApiStandin
+from benchmarks.push import fresh_database
 from services.database import Database
+from standins import BotApiStandin
 from storage.models import Deal, Order, OutboxMessage
 from tests.conftest import POSTGRES_URL, _postgres_problem, _require_postgres
 from tests.test_payments_e2e import button, free_port

@@ -13,8 +13,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.standin import BotApiStandin
 from services.users import demo_telegram_id
+from standins import BotApiStandin
 from tests.test_telegram_e2e import TOKEN, running_bot
 
 pytestmark = pytest.mark.e2e

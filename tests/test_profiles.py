@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import select
 
-from bot.bench import targeting
+from benchmarks import targeting
 from bot.config import load_settings
 from bot.runtime import Runtime
 from bot.web import pay_with_sandbox

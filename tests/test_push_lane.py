@@ -9,9 +9,9 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.runtime import PushOutcome
-from bot.standin import BotApiStandin
 from bot.transports.push_lane import PushLane, outcome_of
 from handlers.core import Button, KeyButton, Reply, SendPhoto, SendText
+from standins import BotApiStandin
 
 TOKEN = "4242:LANE"
 ANN = 5001

@@ -1,6 +1,6 @@
 """Stories about how many times a search goes to the database before it is answered.
 
-Counted on the engine (`bot.bench.roundtrips.counting`): statements sent to the driver
+Counted on the engine (`benchmarks.roundtrips.counting`): statements sent to the driver
 and transactions begun. Counting is deterministic, unlike timing; `o2o bench roundtrips`
 times the same search.
 """
@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import col, select
 
-from bot.bench.roundtrips import counting, returning_shopper
+from benchmarks.roundtrips import counting, returning_shopper
 from services.database import Database
 from services.ranking import record_event, taste_column, taste_from, taste_of
 from services.users import ensure_user, get_profile_by_telegram_id

@@ -1,6 +1,6 @@
 """Stories of paying with Stripe Checkout, told against the local Stripe stand-in.
 
-The official `stripe` SDK talks HTTP to `bot.standin.stripe_api.StripeStandIn` on
+The official `stripe` SDK talks HTTP to `standins.stripe_api.StripeStandIn` on
 127.0.0.1; no test reaches the internet. The stand-in plays the buyer too: `complete`
 marks a session paid and signs the webhook Stripe would send.
 """
@@ -17,9 +17,9 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from bot.standin.stripe_api import StripeStandIn
 from services.payments.base import Checkout, PaymentError, PaymentNotice, WebhookError
 from services.payments.stripe_provider import StripeProvider
+from standins.stripe_api import StripeStandIn
 
 SECRET_KEY = "sk_test_standin"
 WEBHOOK_SECRET = "whsec_standin"

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.standin import BotApiStandin
 from services.users import demo_telegram_id
+from standins import BotApiStandin
 
 pytestmark = pytest.mark.e2e
 

@@ -501,7 +501,7 @@ class Standin:
 
     async def __aenter__(self) -> Standin:
         self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.bench.push", "--child", "standin",
+            sys.executable, "-m", "benchmarks.push", "--child", "standin",
             "--child-spec", str(self.spec), stdout=asyncio.subprocess.PIPE)
         assert self.process.stdout is not None
         line = await asyncio.wait_for(self.process.stdout.readline(), timeout=120)
@@ -537,8 +537,8 @@ class Standin:
 async def serve_standin(spec_path: str) -> None:
     """The child: a stand-in knowing the followers' chats (some blocked the bot, the first
     `flood` sends answered 429), and /stats on a second port."""
-    from bot.standin import BotApiStandin
-    from bot.standin.server import serve_app
+    from standins import BotApiStandin
+    from standins.server import serve_app
 
     spec = json.loads(Path(spec_path).read_text())
     with contextlib.suppress(AttributeError, OSError):
@@ -794,7 +794,7 @@ async def phase_fault(args: argparse.Namespace, report: Report, rng: random.Rand
         run_id, now, population, due = await _planned_world(url, count, rng)
         report.figure("fault: pushes due now", len(due))
         async with Standin(folder, count, population.blocked_at_telegram, 3) as standin:
-            command = [sys.executable, "-m", "bot.bench.push", "--child", "sender",
+            command = [sys.executable, "-m", "benchmarks.push", "--child", "sender",
                        "--child-db", url, "--child-api", standin.api_base,
                        "--rate", str(rate), "--timeout", str(args.timeout)]
             db = Database(url)
@@ -920,8 +920,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main() -> None:
-    """`python -m bot.bench.push ...`: the same options (the children start this way)."""
-    parser = argparse.ArgumentParser(prog="python -m bot.bench.push",
+    """`python -m benchmarks.push ...`: the same options (the children start this way)."""
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.push",
                                      description=__doc__.splitlines()[0] if __doc__ else None)
     add_arguments(parser)
     sys.exit(run(parser.parse_args()))

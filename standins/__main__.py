@@ -1,4 +1,4 @@
-"""`python -m bot.standin [--port N] [--token T]`: serve the stand-in by hand."""
+"""`python -m standins [--port N] [--token T]`: serve the stand-in by hand."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import contextlib
 
-from bot.standin.server import BotApiStandin
+from standins.server import BotApiStandin
 
 
 async def _serve(port: int, token: str) -> None:
@@ -16,7 +16,7 @@ async def _serve(port: int, token: str) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m bot.standin")
+    parser = argparse.ArgumentParser(prog="python -m standins")
     parser.add_argument("--port", type=int, default=8081)
     parser.add_argument("--token", default="123456:TEST")
     args = parser.parse_args()

@@ -22,8 +22,8 @@ from typing import Any, Self
 
 from aiohttp import web
 
-from bot.standin.models import Call, SentMessage
-from bot.standin.users import FakeUser
+from standins.models import Call, SentMessage
+from standins.users import FakeUser
 
 TEXT_MAX = 4096
 CAPTION_MAX = 1024

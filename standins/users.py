@@ -7,10 +7,10 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from bot.standin.models import SentMessage
+from standins.models import SentMessage
 
 if TYPE_CHECKING:
-    from bot.standin.server import BotApiStandin
+    from standins.server import BotApiStandin
 
 _ids = itertools.count(1)
 

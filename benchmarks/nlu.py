@@ -19,7 +19,7 @@ from pathlib import Path
 
 import jieba
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_FILES = [ROOT / "tests" / "data" / "nlu_eval.jsonl",
                  *sorted((ROOT.parent / "shared" / "data" / "nlu").glob("*.jsonl"))]
 

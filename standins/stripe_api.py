@@ -42,7 +42,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from bot.standin.server import Served, serve_app
+from standins.server import Served, serve_app
 
 API_VERSION = "2025-03-31.basil"
 MAX_AMOUNT = 99_999_999  # Stripe's largest charge, minor units (8 digits)
