@@ -27,10 +27,10 @@ from typing import Any
 
 from sqlmodel import select
 
-from services.checkout import apply_payment, mark_delivered, start_order
-from services.database import Database
+from services.orders.checkout import apply_payment, mark_delivered, start_order
+from services.orders.redemption import check_code, confirm
 from services.payments.base import PaymentNotice
-from services.redemption import check_code, confirm
+from services.platform.database import Database
 from storage.db import scratch_schema
 from storage.models import (
     CodeStatus,

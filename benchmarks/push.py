@@ -57,10 +57,10 @@ from sqlmodel import col
 
 from bot.config import load_settings
 from bot.runtime import Runtime, configure_logging, freeze_startup_objects, start_runtime
-from services.database import Database
-from services.push_settings import in_quiet_hours
-from services.pushes import plan_run, start_run
-from services.taxonomy import category_ids
+from services.catalog.taxonomy import category_ids
+from services.marketing.push_settings import in_quiet_hours
+from services.marketing.pushes import plan_run, start_run
+from services.platform.database import Database
 from storage.models import (
     Campaign,
     CampaignRun,

@@ -31,8 +31,8 @@ from sqlalchemy import event
 from handlers.app import build_router
 from handlers.core import Incoming, Sender, Text, parse_command
 from handlers.router import App, Options, Router, dispatch
-from services.database import Database
-from services.seed import seed_demo
+from services.demo.seed import seed_demo
+from services.platform.database import Database
 from storage.db import scratch_schema
 
 DEFAULT_PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"

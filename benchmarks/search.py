@@ -30,8 +30,8 @@ from typing import Any
 
 from sqlalchemy import text
 
-from services.database import Database
-from services.taxonomy import category_ids
+from services.catalog.taxonomy import category_ids
+from services.platform.database import Database
 from storage.geo import deals_near
 
 NOW = datetime(2026, 11, 25, tzinfo=UTC)

@@ -37,10 +37,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from services.database import Database
-from services.profiles import Offer, ProfileRow, likelihood, load_profiles, refresh_profiles
-from services.profiles import send_hour as choose_send_hour
-from services.taxonomy import category_ids
+from services.catalog.taxonomy import category_ids
+from services.marketing.profiles import (
+    Offer,
+    ProfileRow,
+    likelihood,
+    load_profiles,
+    refresh_profiles,
+)
+from services.marketing.profiles import send_hour as choose_send_hour
+from services.platform.database import Database
 
 NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)  # 10:00 in Beijing: today's window is ahead
 HISTORY_DAYS = 60

@@ -42,7 +42,8 @@ from handlers.dates import time_reader
 from handlers.format import category_label, local_datetime, short_label
 from handlers.i18n import Translator
 from handlers.router import Request, Router
-from services.campaigns import (
+from services.catalog.geo import format_distance
+from services.marketing.campaigns import (
     AUDIENCES,
     DEFAULT_WINDOW,
     LAPSED_AFTER,
@@ -66,9 +67,8 @@ from services.campaigns import (
     preview_campaign,
     promotable,
 )
-from services.deals import Seller, seller_of
-from services.geo import format_distance
-from services.money import format_money
+from services.merchants.deals import Seller, seller_of
+from services.platform.money import format_money
 
 router = Router()
 log = logging.getLogger(__name__)

@@ -36,14 +36,14 @@ from handlers.core import (
 from handlers.i18n import Translator, normalize_language
 from handlers.vocabulary import load_vocabulary
 from nlu import Intent, Parser
-from services.campaigns import CampaignScheduler
-from services.clock import utcnow
-from services.conversations import FlowState, arrive, clear_state, get_state, set_state
-from services.database import Database
+from services.marketing.campaigns import CampaignScheduler
 from services.payments import Payments
 from services.payments.sandbox import SandboxProvider
-from services.poster import FONT_DIRS
-from services.users import UserProfile
+from services.pictures.poster import FONT_DIRS
+from services.platform.clock import utcnow
+from services.platform.conversations import FlowState, arrive, clear_state, get_state, set_state
+from services.platform.database import Database
+from services.platform.users import UserProfile
 
 log = logging.getLogger(__name__)
 

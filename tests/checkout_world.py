@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from services.database import Database
+from services.platform.database import Database
 from storage.models import (
     Deal,
     DealStatus,

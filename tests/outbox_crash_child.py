@@ -4,7 +4,7 @@ before anything is sent (run by tests/test_outbox_e2e.py):
     python -m tests.outbox_crash_child DATABASE_URL TELEGRAM_ID DEAL_KEY
 
 The buyer is `TELEGRAM_ID`; the order is two units of the demo deal `DEAL_KEY`, paid in
-the sandbox through the one payment use case (`services.settlement.settle`)."""
+the sandbox through the one payment use case (`services.orders.settlement.settle`)."""
 
 from __future__ import annotations
 
@@ -16,12 +16,12 @@ from datetime import UTC, datetime
 
 from sqlmodel import select
 
-from services.checkout import start_order
-from services.database import Database
+from services.orders.checkout import start_order
+from services.orders.settlement import settle
 from services.payments import Payments
 from services.payments.sandbox import SandboxProvider
-from services.settlement import settle
-from services.users import ensure_user
+from services.platform.database import Database
+from services.platform.users import ensure_user
 from storage.models import Deal
 
 

@@ -17,16 +17,16 @@ from bot.web import pay_with_sandbox
 from handlers.app import build_router
 from handlers.core import AnswerButton, Notify
 from handlers.router import App, Options
-from services.admin import restore_merchant, suspend_merchant
-from services.checkout import apply_payment, start_order
-from services.codes import codes_of_order
-from services.database import Database
-from services.merchants import Application, apply
+from services.merchants.admin import restore_merchant, suspend_merchant
+from services.merchants.applications import Application, apply
+from services.orders.checkout import apply_payment, start_order
+from services.orders.codes import codes_of_order
+from services.orders.redemption import check_code, confirm
+from services.orders.refunds import ask_refund
 from services.payments import PaymentNotice
 from services.payments.sandbox import SandboxProvider
-from services.redemption import check_code, confirm
-from services.refunds import ask_refund
-from services.users import demo_telegram_id
+from services.platform.database import Database
+from services.platform.users import demo_telegram_id
 from storage.models import Deal, DealStatus, DealStore, Merchant, RedemptionCode
 from tests.checkout_world import World, build_world
 from tests.conftest import STORY_NOW, Chat

@@ -49,17 +49,17 @@ from sqlmodel import col, func, select
 
 from handlers.core import EditText, Event, Notify, Reply, SendDocument, SendPhoto, SendText
 from handlers.router import App, Options
-from services.admin import suspend_merchant
-from services.checkout import apply_payment, start_order
-from services.codes import codes_of_order
-from services.conversations import FlowState, get_state
-from services.database import Database
-from services.deals import change_status
-from services.merchants import Application, apply
+from services.demo.seed import seed_demo
+from services.merchants.admin import suspend_merchant
+from services.merchants.applications import Application, apply
+from services.merchants.deals import change_status
+from services.orders.checkout import apply_payment, start_order
+from services.orders.codes import codes_of_order
+from services.orders.redemption import check_code, confirm
 from services.payments import PaymentNotice
-from services.redemption import check_code, confirm
-from services.seed import seed_demo
-from services.users import demo_telegram_id, ensure_user, get_profile_by_telegram_id
+from services.platform.conversations import FlowState, get_state
+from services.platform.database import Database
+from services.platform.users import demo_telegram_id, ensure_user, get_profile_by_telegram_id
 from storage.models import (
     Deal,
     Merchant,

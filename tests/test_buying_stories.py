@@ -33,12 +33,12 @@ from handlers.core import (
     SuccessfulPayment,
 )
 from handlers.router import App
-from services.database import Database
 from services.payments import Payments
 from services.payments.sandbox import SandboxProvider
 from services.payments.stripe_provider import StripeProvider
 from services.payments.telegram import TelegramProvider
-from services.users import demo_telegram_id
+from services.platform.database import Database
+from services.platform.users import demo_telegram_id
 from standins.stripe_api import StripeStandIn
 from storage.models import Deal, Order, RedemptionCode, Refund
 from tests.conftest import STORY_NOW, Chat

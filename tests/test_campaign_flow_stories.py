@@ -12,7 +12,8 @@ import pytest
 from sqlmodel import col, select, update
 
 from handlers.router import App
-from services.campaigns import (
+from services.catalog.deal_cards import merchant_id_of
+from services.marketing.campaigns import (
     MAX_AHEAD,
     CampaignInputError,
     parse_audience,
@@ -20,9 +21,8 @@ from services.campaigns import (
     parse_schedule,
     parse_window,
 )
-from services.catalog import merchant_id_of
-from services.follows import follow
-from services.users import demo_telegram_id, get_profile_by_telegram_id
+from services.marketing.follows import follow
+from services.platform.users import demo_telegram_id, get_profile_by_telegram_id
 from storage.models import Campaign, CouponTemplate, Deal, TasteProfile
 from tests.conftest import STORY_NOW, Chat
 

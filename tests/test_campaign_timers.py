@@ -15,11 +15,16 @@ from bot.runtime import PushOutcome, Runtime
 from handlers.app import build_router
 from handlers.core import Reply, SendText
 from handlers.router import App
-from services.campaigns import CampaignDraft, create_campaign, get_campaign, parse_schedule
-from services.catalog import merchant_id_of
-from services.coupons import CouponTerms, create_template
-from services.follows import follow
-from services.users import demo_telegram_id, get_profile_by_telegram_id
+from services.catalog.deal_cards import merchant_id_of
+from services.marketing.campaigns import (
+    CampaignDraft,
+    create_campaign,
+    get_campaign,
+    parse_schedule,
+)
+from services.marketing.coupons import CouponTerms, create_template
+from services.marketing.follows import follow
+from services.platform.users import demo_telegram_id, get_profile_by_telegram_id
 from storage.models import CampaignStatus
 from tests.conftest import STORY_NOW, Chat
 

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from services.checkout import (
+from services.orders.checkout import (
     apply_payment,
     buy_limits,
     cancel_order,
@@ -21,11 +21,11 @@ from services.checkout import (
     release_expired_holds,
     start_order,
 )
-from services.codes import check_symbol, codes_of_order, read_code
-from services.database import Database
+from services.orders.codes import check_symbol, codes_of_order, read_code
+from services.orders.redemption import check_code, confirm, rate_visit, undo
+from services.orders.refunds import ask_refund, carry_out, expire_codes
 from services.payments import PaymentNotice
-from services.redemption import check_code, confirm, rate_visit, undo
-from services.refunds import ask_refund, carry_out, expire_codes
+from services.platform.database import Database
 from storage.models import (
     Deal,
     Merchant,

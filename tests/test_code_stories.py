@@ -11,16 +11,16 @@ from sqlmodel import select
 from bot.web import pay_with_sandbox
 from handlers.core import Notify, SendText
 from handlers.router import App
-from services.checkout import apply_payment, start_order
-from services.codes import check_symbol, codes_of_order, format_code, new_code
-from services.coupons import CouponTerms, claim, create_template
-from services.database import Database
+from services.marketing.coupons import CouponTerms, claim, create_template
+from services.orders.checkout import apply_payment, start_order
+from services.orders.codes import check_symbol, codes_of_order, format_code, new_code
+from services.orders.redemption import check_code, confirm
+from services.orders.refunds import _share, ask_refund, carry_out, refund_offer
 from services.payments import PaymentNotice, RefundOutcome
 from services.payments.sandbox import SandboxProvider
 from services.payments.telegram import TelegramProvider
-from services.redemption import check_code, confirm
-from services.refunds import _share, ask_refund, carry_out, refund_offer
-from services.users import demo_telegram_id
+from services.platform.database import Database
+from services.platform.users import demo_telegram_id
 from storage.models import CouponKind, Deal, Order, RedemptionCode
 from tests.checkout_world import build_world
 from tests.conftest import STORY_NOW, Chat

@@ -7,7 +7,7 @@ from collections import Counter
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.codes import (
+from services.orders.codes import (
     ALPHABET,
     CODE_LENGTH,
     check_symbol,

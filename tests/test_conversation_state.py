@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from services.conversations import FlowState, clear_state, get_state, set_state
-from services.database import Database
+from services.platform.conversations import FlowState, clear_state, get_state, set_state
+from services.platform.database import Database
 
 T0 = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 

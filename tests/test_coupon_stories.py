@@ -14,10 +14,8 @@ from sqlmodel import select
 
 from handlers.core import SendInvoice
 from handlers.router import App
-from services.catalog import Bilingual
-from services.checkout import apply_payment, release_expired_holds, start_order
-from services.codes import codes_of_order
-from services.coupons import (
+from services.catalog.deal_cards import Bilingual
+from services.marketing.coupons import (
     CouponTerms,
     PricedDeal,
     claim,
@@ -29,13 +27,15 @@ from services.coupons import (
     set_welcome,
     wallet,
 )
-from services.database import Database
+from services.orders.checkout import apply_payment, release_expired_holds, start_order
+from services.orders.codes import codes_of_order
+from services.orders.redemption import check_code, confirm
+from services.orders.refunds import _void_and_record, ask_refund
 from services.payments import PaymentNotice, Payments
 from services.payments.sandbox import SandboxProvider
 from services.payments.telegram import TelegramProvider
-from services.redemption import check_code, confirm
-from services.refunds import _void_and_record, ask_refund
-from services.users import demo_telegram_id, ensure_user
+from services.platform.database import Database
+from services.platform.users import demo_telegram_id, ensure_user
 from storage.models import Coupon, CouponKind, CouponTemplate, Deal, Order
 from tests.checkout_world import build_world
 from tests.conftest import STORY_NOW, Chat

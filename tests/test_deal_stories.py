@@ -11,9 +11,9 @@ from sqlmodel import col, select
 
 from handlers.core import SendDocument, SendPhoto
 from handlers.router import App
-from services.checkout import start_order
-from services.deal_import import MAX_ROWS
-from services.users import demo_telegram_id, get_profile_by_telegram_id
+from services.merchants.deal_import import MAX_ROWS
+from services.orders.checkout import start_order
+from services.platform.users import demo_telegram_id, get_profile_by_telegram_id
 from storage.models import Deal, DealStore, Merchant, Order
 from tests.conftest import STORY_NOW, Chat
 

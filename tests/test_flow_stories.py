@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from handlers.core import SendText
 from handlers.router import App
-from services.conversations import get_state
-from services.users import demo_telegram_id
+from services.platform.conversations import get_state
+from services.platform.users import demo_telegram_id
 from tests.conftest import Chat
 
 

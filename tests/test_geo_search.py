@@ -9,10 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.catalog import build_search_text
-from services.database import Database
-from services.geo import bounding_box, format_distance, haversine_m
-from services.search import SearchQuery, find_deals
+from services.catalog.deal_cards import build_search_text
+from services.catalog.geo import format_distance
+from services.catalog.search import SearchQuery, find_deals
+from services.platform.database import Database
+from storage.geo import bounding_box, haversine_m
 from storage.models import Deal, DealStatus, DealStore, Merchant, MerchantStatus, Store
 
 NOW = datetime(2026, 11, 25, tzinfo=UTC)

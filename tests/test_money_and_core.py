@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from handlers.core import Button, Command, parse_command
-from services.money import discount_percent_off, discount_zhe, format_money, to_minor
+from services.platform.money import discount_percent_off, discount_zhe, format_money, to_minor
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,8 @@ from datetime import datetime
 
 import pytest
 
-from services import demo_data
-from services.hours import is_open, parse_hours
+from services.catalog.hours import is_open, parse_hours
+from services.demo import demo_data
 
 WED = datetime(2026, 11, 25)  # a Wednesday
 SAT = datetime(2026, 11, 28)

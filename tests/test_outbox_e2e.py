@@ -24,7 +24,7 @@ from sqlalchemy import update
 from sqlmodel import select
 
 from benchmarks.push import fresh_database
-from services.database import Database
+from services.platform.database import Database
 from standins import BotApiStandin
 from storage.models import Deal, Order, OutboxMessage
 from tests.conftest import POSTGRES_URL, _postgres_problem, _require_postgres

@@ -24,11 +24,11 @@ from handlers.core import (
     SendText,
     SuccessfulPayment,
 )
-from services.outbox import BACKOFF, MAX_ATTEMPTS
 from services.payments import Payments
 from services.payments.sandbox import SandboxProvider
 from services.payments.telegram import TelegramProvider
-from services.users import demo_telegram_id
+from services.platform.outbox import BACKOFF, MAX_ATTEMPTS
+from services.platform.users import demo_telegram_id
 from storage.models import Order, OutboxMessage, RedemptionCode
 from tests.conftest import STORY_NOW, Chat
 from tests.test_buying_stories import buy, pay_url, runtime_for

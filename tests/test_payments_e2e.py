@@ -13,7 +13,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from services.users import demo_telegram_id
+from services.platform.users import demo_telegram_id
 from standins import BotApiStandin
 from tests.test_telegram_e2e import TOKEN, running_bot
 

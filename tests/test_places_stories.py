@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from services.database import Database
-from services.places import (
+from services.catalog.places import (
     GazetteerError,
     find_place_in_text,
     import_places,
     read_places_csv,
     resolve_place,
 )
+from services.platform.database import Database
 from tests.conftest import Chat
 
 

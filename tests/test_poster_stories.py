@@ -1,5 +1,5 @@
 """A merchant prints a QR poster for the counter; shoppers' phones read the storefront
-link from it (`o2o poster`, services/poster.py)."""
+link from it (`o2o poster`, services/pictures/poster.py)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-import services.poster as poster
+import services.pictures.poster as poster
 from bot.cli import main
 from handlers.links import shop_payload, start_link
-from services.poster import HEIGHT, WIDTH, PosterFontError, render_poster
+from services.pictures.poster import HEIGHT, WIDTH, PosterFontError, render_poster
 
 SYSTEM_CJK_FONTS = poster.system_cjk_fonts()
 EDGE = 40  # pixels along each side of the page that must stay blank paper

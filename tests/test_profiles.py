@@ -18,10 +18,7 @@ from bot.runtime import Runtime
 from bot.web import pay_with_sandbox
 from handlers.app import build_router
 from handlers.router import App
-from services.database import Database
-from services.events import log_event, record_push_ignored, record_push_opened
-from services.payments.sandbox import SandboxProvider
-from services.profiles import (
+from services.marketing.profiles import (
     BASE_RATE,
     Offer,
     ProfileRow,
@@ -30,7 +27,10 @@ from services.profiles import (
     refresh_profiles,
     send_hour,
 )
-from services.users import demo_telegram_id, ensure_user
+from services.payments.sandbox import SandboxProvider
+from services.platform.database import Database
+from services.platform.events import log_event, record_push_ignored, record_push_opened
+from services.platform.users import demo_telegram_id, ensure_user
 from storage.models import Deal, Event, RedemptionCode, TasteProfile, User
 from tests.conftest import STORY_NOW, Chat
 

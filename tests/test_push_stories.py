@@ -16,11 +16,11 @@ from bot.runtime import PushOutcome, Runtime
 from handlers.app import build_router
 from handlers.core import MemberStatus, Reply, SendText
 from handlers.router import App
-from services.campaigns import CampaignDraft, Schedule, create_campaign, parse_schedule
-from services.coupons import CouponTerms, create_template
-from services.follows import follow
-from services.pushes import count_pushes, recover_in_doubt
-from services.users import demo_telegram_id, get_profile_by_telegram_id
+from services.marketing.campaigns import CampaignDraft, Schedule, create_campaign, parse_schedule
+from services.marketing.coupons import CouponTerms, create_template
+from services.marketing.follows import follow
+from services.marketing.pushes import count_pushes, recover_in_doubt
+from services.platform.users import demo_telegram_id, get_profile_by_telegram_id
 from storage.models import Delivery, DeliveryStatus, Merchant, User
 from tests.conftest import STORY_NOW, Chat
 
@@ -320,7 +320,7 @@ async def test_a_follower_who_unfollowed_or_paused_before_the_send_gets_nothing(
 
 async def test_a_schedule_in_the_past_and_an_audience_of_nobody_are_refused(
         world: World) -> None:
-    from services.campaigns import CampaignInputError
+    from services.marketing.campaigns import CampaignInputError
 
     coupon = await world.coupon()
     with pytest.raises(CampaignInputError) as past:

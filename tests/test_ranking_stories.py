@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from services.database import Database
-from services.ranking import NO_TASTE, Taste, record_event, taste_of
-from services.search import SearchQuery, find_deals
+from services.catalog.ranking import NO_TASTE, Taste, record_event, taste_of
+from services.catalog.search import SearchQuery, find_deals
+from services.platform.database import Database
 from tests.conftest import STORY_NOW, Chat
 
 
@@ -33,7 +33,7 @@ async def test_a_shopper_who_keeps_looking_at_hotpot_sees_hotpot_first_and_why(
 async def test_taste_counts_buys_three_times_and_forgets_after_ninety_days(
     demo_db: Database,
 ) -> None:
-    from services.users import ensure_user
+    from services.platform.users import ensure_user
 
     user = await ensure_user(demo_db, 4242)
     await record_event(demo_db, user.id, "view", category="coffee", now=STORY_NOW)

@@ -12,9 +12,9 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import col, select
 
 from benchmarks.roundtrips import counting, returning_shopper
-from services.database import Database
-from services.ranking import record_event, taste_column, taste_from, taste_of
-from services.users import ensure_user, get_profile_by_telegram_id
+from services.catalog.ranking import record_event, taste_column, taste_from, taste_of
+from services.platform.database import Database
+from services.platform.users import ensure_user, get_profile_by_telegram_id
 from storage.models import Event, SavedSearch
 
 

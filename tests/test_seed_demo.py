@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import func
 from sqlmodel import select
 
-from services import demo_data
-from services.database import Database
-from services.seed import has_deals, seed_demo
-from services.taxonomy import category_ids
+from services.catalog.taxonomy import category_ids
+from services.demo import demo_data
+from services.demo.seed import has_deals, seed_demo
+from services.platform.database import Database
 from storage.models import Deal, DealStore, Merchant, Store
 from tests.conftest import STORY_NOW
 

@@ -13,8 +13,7 @@ from hypothesis import strategies as st
 
 from handlers.core import ButtonPress, SendText
 from handlers.router import App, Options
-from services.database import Database
-from services.push_settings import (
+from services.marketing.push_settings import (
     PushSettings,
     QuietWindow,
     Refused,
@@ -29,7 +28,8 @@ from services.push_settings import (
     set_push_paused,
     set_reachable,
 )
-from services.users import ensure_user, get_profile_by_telegram_id
+from services.platform.database import Database
+from services.platform.users import ensure_user, get_profile_by_telegram_id
 from storage.models import User
 from tests.conftest import Chat
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from handlers.router import App
-from services.users import demo_telegram_id, get_profile_by_telegram_id
+from services.platform.users import demo_telegram_id, get_profile_by_telegram_id
 from tests.conftest import STORY_NOW, Chat
 
 

@@ -19,20 +19,20 @@ from sqlmodel import select
 
 from handlers.core import Reply, SendDocument, SendPhoto, SendText
 from handlers.router import App, Options
-from services import charts
-from services import poster as poster_service
-from services.campaigns import CampaignDraft, Schedule, create_campaign, get_campaign
-from services.catalog import Bilingual
-from services.checkout import apply_payment, start_order
-from services.codes import codes_of_order
-from services.coupons import CouponTerms, create_template
-from services.database import Database
-from services.follows import follow
+from services.catalog.deal_cards import Bilingual
+from services.marketing.campaigns import CampaignDraft, Schedule, create_campaign, get_campaign
+from services.marketing.coupons import CouponTerms, create_template
+from services.marketing.follows import follow
+from services.marketing.pushes import Outcome, claim_due, plan_run, settle, start_run
+from services.merchants.stats import merchant_stats, orders_csv, period_of, safe_cell
+from services.orders.checkout import apply_payment, start_order
+from services.orders.codes import codes_of_order
+from services.orders.redemption import check_code, confirm
+from services.orders.refunds import ask_refund
 from services.payments import PaymentNotice
-from services.pushes import Outcome, claim_due, plan_run, settle, start_run
-from services.redemption import check_code, confirm
-from services.refunds import ask_refund
-from services.stats import merchant_stats, orders_csv, period_of, safe_cell
+from services.pictures import charts
+from services.pictures import poster as poster_service
+from services.platform.database import Database
 from storage.models import (
     CouponKind,
     Deal,
@@ -319,7 +319,7 @@ def test_chinese_chart_labels_are_drawn_in_a_cjk_font_or_else_in_english(
         plan = charts.plan_chart(chinese, english, installed)
         assert plan == charts.ChartPlan(chinese, plan.font, fell_back=False)
         assert not poster_service.missing_glyphs(chinese.all(), plan.font)
-    with caplog.at_level(logging.WARNING, logger="services.charts"):
+    with caplog.at_level(logging.WARNING, logger="services.pictures.charts"):
         plan = charts.plan_chart(chinese, english, [])  # a machine without CJK fonts
     assert plan == charts.ChartPlan(english, charts.default_font(), fell_back=True)
     assert "no font draws the chart labels" in caplog.text

@@ -10,7 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel, select
 
-from services.database import Database, head_revision
+from services.platform.database import Database, head_revision
 from storage.models import ConversationState, Follow, Merchant, User
 
 

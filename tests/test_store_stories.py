@@ -9,8 +9,8 @@ import pytest
 
 from handlers.core import SendText, SendVenue
 from handlers.router import App
-from services.stores import StoreChanges, update_store
-from services.users import demo_telegram_id, get_profile_by_telegram_id
+from services.merchants.stores import StoreChanges, update_store
+from services.platform.users import demo_telegram_id, get_profile_by_telegram_id
 from storage.models import Merchant, MerchantStatus, Store
 from tests.conftest import Chat
 

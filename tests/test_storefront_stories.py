@@ -138,7 +138,7 @@ async def test_someone_who_was_here_before_the_link_is_not_counted_as_referred(
 ) -> None:
     from datetime import timedelta
 
-    from services.referrals import record_referral, referral_code_of
+    from services.marketing.referrals import record_referral, referral_code_of
     from tests.conftest import STORY_NOW
 
     await chat.say("/start")
@@ -151,6 +151,6 @@ async def test_someone_who_was_here_before_the_link_is_not_counted_as_referred(
 
 
 async def _user_id(app, telegram_id: int) -> int:  # type: ignore[no-untyped-def]
-    from services.users import ensure_user
+    from services.platform.users import ensure_user
 
     return (await ensure_user(app.db, telegram_id)).id

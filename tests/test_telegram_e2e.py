@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from services.users import demo_telegram_id
+from services.platform.users import demo_telegram_id
 from standins import BotApiStandin
 
 pytestmark = pytest.mark.e2e

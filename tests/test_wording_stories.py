@@ -8,7 +8,7 @@ import re
 
 from handlers.core import SendText
 from handlers.router import App
-from services.users import demo_telegram_id
+from services.platform.users import demo_telegram_id
 from tests.conftest import Chat
 
 
@@ -107,7 +107,7 @@ def test_labels_are_cut_between_words_or_characters_never_inside_one() -> None:
 
 
 def test_no_demo_deal_title_promises_days_its_rules_deny() -> None:
-    from services.demo_data import DEALS
+    from services.demo.demo_data import DEALS
 
     for deal in DEALS:
         title, rules = deal.title_zh, deal.usage_rules_zh
