@@ -7,7 +7,7 @@ driver (each is a network round trip on PostgreSQL, a hop to the driver's thread
 SQLite; SQLite's own BEGIN is counted as the transaction, not as a statement) and
 transactions begun. Then the wall time per search: the median (and p90) over a bounded
 loop of searches, one at a time. The regression test is
-tests/test_round_trips.py (counting statements is deterministic; timing is not).
+tests/stories/test_round_trips.py (counting statements is deterministic; timing is not).
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ import pytest
 
 from bot.config import ConfigError, Settings, load_settings
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True)

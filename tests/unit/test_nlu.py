@@ -18,7 +18,7 @@ from nlu.evaluation import evaluate
 from nlu.numbers import read_quantity, to_number
 from nlu.timex import read_alone
 
-DATA = Path(__file__).parent / "data" / "nlu_eval.jsonl"
+DATA = Path(__file__).parents[1] / "data" / "nlu_eval.jsonl"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 WEDNESDAY_NOON = datetime(2026, 11, 25, 12, 0, tzinfo=SHANGHAI)
 

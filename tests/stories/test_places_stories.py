@@ -86,11 +86,11 @@ def test_the_places_import_command_refuses_a_bad_file(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("O2O_")}
     result = subprocess.run([sys.executable, "-m", "bot.cli", "places", "import", str(bad),
                              "--db", str(tmp_path / "p.db")], capture_output=True, text=True,
-                            env=env, timeout=60, cwd=Path(__file__).resolve().parents[1])
+                            env=env, timeout=60, cwd=Path(__file__).resolve().parents[2])
     assert result.returncode == 2 and "missing column" in result.stderr
     good = tmp_path / "good.csv"
     good.write_text("name_zh,lat,lon\n鼓山,26.06,119.38\n", encoding="utf-8")
     result = subprocess.run([sys.executable, "-m", "bot.cli", "places", "import", str(good),
                              "--db", str(tmp_path / "p.db")], capture_output=True, text=True,
-                            env=env, timeout=60, cwd=Path(__file__).resolve().parents[1])
+                            env=env, timeout=60, cwd=Path(__file__).resolve().parents[2])
     assert result.returncode == 0 and "1 new" in result.stdout

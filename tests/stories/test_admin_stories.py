@@ -28,8 +28,8 @@ from services.payments.sandbox import SandboxProvider
 from services.platform.database import Database
 from services.platform.users import demo_telegram_id
 from storage.models import Deal, DealStatus, DealStore, Merchant, RedemptionCode
-from tests.checkout_world import World, build_world
 from tests.conftest import STORY_NOW, Chat
+from tests.helpers.checkout_world import World, build_world
 
 ADMIN = 9_000_001
 NOW = STORY_NOW  # 2026-11-25 04:00 UTC = 12:00 in Shanghai

@@ -28,8 +28,8 @@ from services.platform.database import Database
 from standins import BotApiStandin
 from storage.models import Deal, Order, OutboxMessage
 from tests.conftest import POSTGRES_URL, _postgres_problem, _require_postgres
-from tests.test_payments_e2e import button, free_port
-from tests.test_telegram_e2e import ROOT, TOKEN, stop_without_traceback
+from tests.e2e.test_payments_e2e import button, free_port
+from tests.e2e.test_telegram_e2e import ROOT, TOKEN, stop_without_traceback
 
 pytestmark = pytest.mark.e2e
 ANN = 5301
@@ -108,7 +108,7 @@ async def _order_status(url: str) -> str:
 
 
 async def _pay_and_crash(url: str, env: dict[str, str]) -> None:
-    child = await _python("-m", "tests.outbox_crash_child", url, str(ANN), "cw-single",
+    child = await _python("-m", "tests.helpers.outbox_crash_child", url, str(ANN), "cw-single",
                           env=env)
     out, err = await asyncio.wait_for(child.communicate(), timeout=120)
     assert child.returncode == -9, err.decode()[-2000:]  # SIGKILL, after the commit

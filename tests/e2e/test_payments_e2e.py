@@ -15,7 +15,7 @@ import pytest
 
 from services.platform.users import demo_telegram_id
 from standins import BotApiStandin
-from tests.test_telegram_e2e import TOKEN, running_bot
+from tests.e2e.test_telegram_e2e import TOKEN, running_bot
 
 pytestmark = pytest.mark.e2e
 

@@ -34,8 +34,8 @@ from storage.models import (
     RedemptionCode,
     Refund,
 )
-from tests.checkout_world import World, build_world
 from tests.conftest import STORY_NOW
+from tests.helpers.checkout_world import World, build_world
 
 NOW = STORY_NOW
 

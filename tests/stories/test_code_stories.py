@@ -22,9 +22,9 @@ from services.payments.telegram import TelegramProvider
 from services.platform.database import Database
 from services.platform.users import demo_telegram_id
 from storage.models import CouponKind, Deal, Order, RedemptionCode
-from tests.checkout_world import build_world
 from tests.conftest import STORY_NOW, Chat
-from tests.test_buying_stories import buy, pay_url, runtime_for
+from tests.helpers.checkout_world import build_world
+from tests.stories.test_buying_stories import buy, pay_url, runtime_for
 
 NOW = STORY_NOW
 

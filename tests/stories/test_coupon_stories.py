@@ -37,8 +37,8 @@ from services.payments.telegram import TelegramProvider
 from services.platform.database import Database
 from services.platform.users import demo_telegram_id, ensure_user
 from storage.models import Coupon, CouponKind, CouponTemplate, Deal, Order
-from tests.checkout_world import build_world
 from tests.conftest import STORY_NOW, Chat
+from tests.helpers.checkout_world import build_world
 
 NOW = STORY_NOW
 

@@ -2,7 +2,7 @@
 reaches them once, even when nobody could be told at the time, Telegram refused the
 first try, or the codes were answered in the payment's own turn.
 
-(Crashes of the real process are in tests/test_outbox_e2e.py.)"""
+(Crashes of the real process are in tests/e2e/test_outbox_e2e.py.)"""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ from services.platform.outbox import BACKOFF, MAX_ATTEMPTS
 from services.platform.users import demo_telegram_id
 from storage.models import Order, OutboxMessage, RedemptionCode
 from tests.conftest import STORY_NOW, Chat
-from tests.test_buying_stories import buy, pay_url, runtime_for
+from tests.stories.test_buying_stories import buy, pay_url, runtime_for
 
 
 class Telegram:

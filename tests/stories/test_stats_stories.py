@@ -45,8 +45,8 @@ from storage.models import (
     Order,
     User,
 )
-from tests.checkout_world import World, build_world
 from tests.conftest import STORY_NOW, Chat
+from tests.helpers.checkout_world import World, build_world
 
 NOW = STORY_NOW  # noon in Shanghai
 TRICKY = 'Noodles, "big" bowl 🍜\nfor two'  # comma, quotes, emoji and a line break

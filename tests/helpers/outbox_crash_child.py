@@ -1,7 +1,7 @@
 """A process that pays for an order and is SIGKILLed right after the payment commits,
-before anything is sent (run by tests/test_outbox_e2e.py):
+before anything is sent (run by tests/e2e/test_outbox_e2e.py):
 
-    python -m tests.outbox_crash_child DATABASE_URL TELEGRAM_ID DEAL_KEY
+    python -m tests.helpers.outbox_crash_child DATABASE_URL TELEGRAM_ID DEAL_KEY
 
 The buyer is `TELEGRAM_ID`; the order is two units of the demo deal `DEAL_KEY`, paid in
 the sandbox through the one payment use case (`services.orders.settlement.settle`)."""

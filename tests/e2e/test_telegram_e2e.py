@@ -22,7 +22,7 @@ from standins import BotApiStandin
 
 pytestmark = pytest.mark.e2e
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "424242:E2E-test-token"
 
 
