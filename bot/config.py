@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from services.poster import FONT_DIRS
+from services.pictures.poster import FONT_DIRS
 
 ENV_PREFIX = "O2O_"
 DEFAULT_CONFIG_FILE = "config.toml"

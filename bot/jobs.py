@@ -32,18 +32,18 @@ from bot.runtime import Runtime
 from handlers.checkout import hold_expired_replies
 from handlers.core import SendText
 from handlers.i18n import Translator, language_of
-from services.campaigns import open_occurrence, scheduled_campaigns
-from services.checkout import (
+from services.marketing.campaigns import open_occurrence, scheduled_campaigns
+from services.marketing.profiles import refresh_profiles
+from services.marketing.pushes import drop_closed_windows
+from services.orders.checkout import (
     claim_expired_holds,
     owe_stranded_codes,
     release_expired_holds,
 )
-from services.money import format_money
-from services.outbox import recover_in_doubt
-from services.profiles import refresh_profiles
-from services.pushes import drop_closed_windows
-from services.refunds import RefundDone, carry_out, expire_codes, pending_refunds
-from services.users import get_profile_by_telegram_id
+from services.orders.refunds import RefundDone, carry_out, expire_codes, pending_refunds
+from services.platform.money import format_money
+from services.platform.outbox import recover_in_doubt
+from services.platform.users import get_profile_by_telegram_id
 
 log = structlog.get_logger("o2o.jobs")
 INTERVAL = 30  # seconds

@@ -1,4 +1,4 @@
-"""The one sender of owed messages (outbox rows, `services.outbox`).
+"""The one sender of owed messages (outbox rows, `services.platform.outbox`).
 
 It renders each due row in its recipient's language (`handlers.owed`), takes it
 (pending -> sending, committed just before it leaves), sends it through the transport,
@@ -9,7 +9,7 @@ failing. The codes of a paid order, once sent, fulfil the order.
 It runs when something owed may be waiting: right after a payment (inline, so the buyer
 gets the codes at once), woken after every handled update (`wake`), and each
 housekeeping round (`bot.jobs`), which also finds rows a crash left `sending` and marks
-them in doubt before anything is sent (`services.outbox.recover_in_doubt`).
+them in doubt before anything is sent (`services.platform.outbox.recover_in_doubt`).
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ import structlog
 import handlers.app  # noqa: F401  (every flow module registers its owed-message renderers)
 from bot.runtime import Runtime
 from handlers.owed import render
-from services.checkout import mark_delivered
-from services.outbox import Owed, due, get_owed, mark_failed, mark_sent, retry_later, take
+from services.orders.checkout import mark_delivered
+from services.platform.outbox import Owed, due, get_owed, mark_failed, mark_sent, retry_later, take
 
 log = structlog.get_logger("o2o.outbox")
 

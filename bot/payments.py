@@ -16,12 +16,12 @@ from bot.outbox import send_owed
 from bot.runtime import Runtime
 from handlers.checkout import settlement_replies
 from handlers.i18n import Translator, language_of
-from services.checkout import OrderView, codes_key, order_by_ref, precheck_problem
+from services.orders.checkout import OrderView, codes_key, order_by_ref, precheck_problem
+from services.orders.settlement import Settlement, settle
 from services.payments import PaymentNotice
 from services.payments.sandbox import NAME as SANDBOX
 from services.payments.sandbox import SandboxProvider
-from services.settlement import Settlement, settle
-from services.users import get_profile
+from services.platform.users import get_profile
 from storage.models import OrderStatus
 
 log = structlog.get_logger("o2o.payments")

@@ -43,14 +43,14 @@ from sqlalchemy.engine import Engine, make_url
 from bot.runtime import Runtime
 from handlers.core import EditText, SendText
 from handlers.pushes import missed_text, progress_text, push_message, report_text
-from services.campaigns import (
+from services.marketing.campaigns import (
     get_campaign,
     mark_missed_campaigns,
     open_occurrence,
     scheduled_campaigns,
 )
-from services.push_settings import set_reachable
-from services.pushes import (
+from services.marketing.push_settings import set_reachable
+from services.marketing.pushes import (
     DueDelivery,
     Outcome,
     active_runs,

@@ -16,11 +16,11 @@ from bot.config import ConfigError, Settings
 from handlers.app import build_router
 from handlers.core import Reply
 from handlers.router import App, Options, Router
-from services.database import Database
+from services.demo.seed import has_deals, seed_demo
 from services.payments import PaymentProvider, Payments
 from services.payments.sandbox import SandboxProvider
 from services.payments.telegram import TelegramProvider
-from services.seed import has_deals, seed_demo
+from services.platform.database import Database
 
 log = structlog.get_logger("o2o")
 

@@ -8,7 +8,7 @@
   GET  /pay/done, /pay/cancelled   where Stripe Checkout sends the browser back
   POST /webhooks/stripe      Stripe's signed events (bad signatures and replays refused)
 
-Every path that completes a payment ends in `services.settlement.settle`, the same
+Every path that completes a payment ends in `services.orders.settlement.settle`, the same
 use case Telegram's successful_payment uses, so each charge applies once; the codes it
 owes go out through the outbox (`bot.outbox`). Paying a sandbox order is
 `bot.payments.pay_with_sandbox`, which the console shell's Pay button uses too.
@@ -33,11 +33,11 @@ from bot.payments import (
 )
 from bot.runtime import Runtime
 from handlers.i18n import Translator
-from services.checkout import order_by_ref
-from services.money import format_money
+from services.orders.checkout import order_by_ref
+from services.orders.settlement import settle
 from services.payments import WebhookError
 from services.payments.sandbox import NAME as SANDBOX
-from services.settlement import settle
+from services.platform.money import format_money
 from storage.models import OrderStatus
 
 __all__ = ["build_web_app", "page_answer", "pay_with_sandbox", "sandbox_answer", "start_web"]

@@ -38,7 +38,7 @@ from handlers.merchant import decision_buttons
 from handlers.owed import owed_in_turn
 from handlers.roles import Role
 from handlers.router import Request, Router
-from services.admin import (
+from services.merchants.admin import (
     MERCHANT_STATUSES,
     Amounts,
     MerchantDetails,
@@ -55,8 +55,8 @@ from services.admin import (
     restore_merchant,
     suspend_merchant,
 )
-from services.merchants import MerchantView, merchant_news_key
-from services.money import format_money
+from services.merchants.applications import MerchantView, merchant_news_key
+from services.platform.money import format_money
 
 log = logging.getLogger(__name__)
 router = Router()

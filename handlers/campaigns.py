@@ -43,7 +43,8 @@ from handlers.format import category_label, local_datetime, short_label
 from handlers.i18n import Translator
 from handlers.roles import Role
 from handlers.router import Request, Router
-from services.campaigns import (
+from services.catalog.geo import format_distance
+from services.marketing.campaigns import (
     AUDIENCES,
     DEFAULT_WINDOW,
     LAPSED_AFTER,
@@ -67,9 +68,8 @@ from services.campaigns import (
     preview_campaign,
     promotable,
 )
-from services.deals import Seller, seller_of
-from services.geo import format_distance
-from services.money import format_money
+from services.merchants.deals import Seller, seller_of
+from services.platform.money import format_money
 
 router = Router()
 log = logging.getLogger(__name__)

@@ -7,10 +7,10 @@ Buttons:
   ch:<order>        change the coupon of a pending order: the buyer's other coupons
   chc:<order>:<c>   use coupon c instead (0: no coupon): the order is cancelled and the
                     same units are ordered again with exactly that coupon
-Payment arrives three ways and meets in `services.settlement.settle`: Telegram's
+Payment arrives three ways and meets in `services.orders.settlement.settle`: Telegram's
 successful_payment (here), the sandbox page and Stripe's webhook (the web server in
 `bot/web.py`, and the console shell's Pay button). The codes are owed through the
-outbox (`services.outbox`); `delivery_replies` is how they read.
+outbox (`services.platform.outbox`); `delivery_replies` is how they read.
 """
 
 from __future__ import annotations
@@ -40,8 +40,9 @@ from handlers.owed import renders
 from handlers.roles import Role
 from handlers.router import App, Request, Router
 from nlu.numbers import read_quantity
-from services.catalog import get_deal_card
-from services.checkout import (
+from services.catalog.deal_cards import get_deal_card
+from services.marketing.coupons import coupons_for_order
+from services.orders.checkout import (
     BuyLimits,
     OrderView,
     attach_payment,
@@ -52,14 +53,13 @@ from services.checkout import (
     precheck_problem,
     start_order,
 )
-from services.codes import codes_of_order, format_code, qr_payload, qr_png
-from services.coupons import coupons_for_order
-from services.money import format_money
-from services.outbox import due, take
+from services.orders.codes import codes_of_order, format_code, qr_payload, qr_png
+from services.orders.settlement import Settlement, settle
 from services.payments import Checkout, PaymentError, PaymentNotice
 from services.payments.telegram import TelegramProvider, order_of_payload
-from services.settlement import Settlement, settle
-from services.users import get_profile
+from services.platform.money import format_money
+from services.platform.outbox import due, take
+from services.platform.users import get_profile
 
 log = logging.getLogger(__name__)
 router = Router()

@@ -18,10 +18,10 @@ from handlers.format import local_date, local_datetime, short_label
 from handlers.roles import Role
 from handlers.router import Request, Router
 from nlu import Intent
-from services.codes import CodeView, format_code, get_code, list_codes, qr_payload, qr_png
-from services.money import format_money
-from services.redemption import rate_visit
-from services.refunds import RefundOffer, ask_refund, carry_out, refund_offer
+from services.orders.codes import CodeView, format_code, get_code, list_codes, qr_payload, qr_png
+from services.orders.redemption import rate_visit
+from services.orders.refunds import RefundOffer, ask_refund, carry_out, refund_offer
+from services.platform.money import format_money
 
 router = Router()
 CODE_BUTTONS = 8

@@ -4,7 +4,7 @@ merchant's `/coupon` (list, pause / resume / end, welcome gift, and `/coupon new
 `/coupon new 满100减20 | 7天 | 100张 | 每人1张` goes straight to a preview; `/coupon new`
 alone asks terms -> validity -> quantity -> per-person limit, each answer checked where
 it is given, then the same preview with Publish / Cancel. The preview shows what the
-coupon does to the owner's deals (`services.coupons.impact_on`): a coupon that takes
+coupon does to the owner's deals (`services.marketing.coupons.impact_on`): a coupon that takes
 any of them below the floor (`Options.coupon_floor_percent` of the price, and never to
 nothing) is warned about, and Publish then asks a second time ("sure") before anything
 is made. An amount off with no minimum spend worth every deal's price is refused.
@@ -43,8 +43,8 @@ from handlers.format import (
 from handlers.i18n import Translator
 from handlers.roles import Role
 from handlers.router import Request, Router
-from services.catalog import Bilingual
-from services.coupons import (
+from services.catalog.deal_cards import Bilingual
+from services.marketing.coupons import (
     TEMPLATE_ACTIONS,
     VALID_DAYS_MAX,
     CouponImpact,
@@ -68,8 +68,8 @@ from services.coupons import (
     set_welcome,
     wallet,
 )
-from services.deals import seller_of
-from services.money import format_money
+from services.merchants.deals import seller_of
+from services.platform.money import format_money
 
 router = Router()
 FLOW = "coupon"

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from nlu.timex import read_alone
-from services.clock import TimeReader, zone
+from services.platform.clock import TimeReader, zone
 
 
 def time_reader(now: datetime, timezone: str) -> TimeReader:

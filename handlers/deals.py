@@ -50,8 +50,14 @@ from handlers.i18n import Translator
 from handlers.links import deal_payload, start_link
 from handlers.roles import Role
 from handlers.router import Request, Router
-from services.deal_import import MAX_REPORTED_ERRORS, MAX_ROWS, read_deal_csv, template_csv
-from services.deals import (
+from services.catalog.taxonomy import CATEGORIES
+from services.merchants.deal_import import (
+    MAX_REPORTED_ERRORS,
+    MAX_ROWS,
+    read_deal_csv,
+    template_csv,
+)
+from services.merchants.deals import (
     DESCRIPTION_MAX,
     EDITABLE,
     PER_USER_MAX,
@@ -72,8 +78,7 @@ from services.deals import (
     publish_deals,
     seller_of,
 )
-from services.money import format_money
-from services.taxonomy import CATEGORIES
+from services.platform.money import format_money
 
 router = Router()
 FLOW = "newdeal"

@@ -8,13 +8,13 @@ from zoneinfo import ZoneInfo
 
 from handlers.core import Button
 from handlers.i18n import Translator
-from services.catalog import DealCard, DealSummary
-from services.coupons import CouponKind, CouponTerms, CouponView
-from services.follows import FollowResult
-from services.geo import format_distance
-from services.hours import is_open
-from services.money import discount_percent_off, discount_zhe, format_money, minor_digits
-from services.taxonomy import category
+from services.catalog.deal_cards import DealCard, DealSummary
+from services.catalog.geo import format_distance
+from services.catalog.hours import is_open
+from services.catalog.taxonomy import category
+from services.marketing.coupons import CouponKind, CouponTerms, CouponView
+from services.marketing.follows import FollowResult
+from services.platform.money import discount_percent_off, discount_zhe, format_money, minor_digits
 
 
 def local_date(moment: datetime, timezone: str) -> str:

@@ -7,9 +7,9 @@ from handlers.format import result_line
 from handlers.links import deal_payload, start_link
 from handlers.roles import Role
 from handlers.router import Request, Router
-from services.money import format_money
-from services.referrals import referral_code_of
-from services.search import MAX_QUERY_CHARS, SearchQuery, find_deals
+from services.catalog.search import MAX_QUERY_CHARS, SearchQuery, find_deals
+from services.marketing.referrals import referral_code_of
+from services.platform.money import format_money
 
 router = Router()
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 
-from services.codes import DEEP_LINK_PREFIX
-from services.staff import INVITE_PREFIX
+from services.merchants.staff import INVITE_PREFIX
+from services.orders.codes import DEEP_LINK_PREFIX
 
 PAYLOAD = re.compile(r"[A-Za-z0-9_-]{1,64}")
 SHOP = re.compile(r"shop_([a-z0-9-]{1,32})(?:_([0-9A-Z]{8}))?")

@@ -18,9 +18,9 @@ from handlers.roles import Role
 from handlers.router import Request, Router
 from handlers.settings import settings
 from nlu import Intent
-from services.follows import list_following
-from services.push_settings import set_reachable
-from services.taxonomy import CATEGORIES
+from services.catalog.taxonomy import CATEGORIES
+from services.marketing.follows import list_following
+from services.marketing.push_settings import set_reachable
 
 router = Router()
 

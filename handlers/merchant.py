@@ -19,8 +19,9 @@ from handlers.i18n import Translator, language_of
 from handlers.owed import owed_in_turn, renders
 from handlers.roles import Role
 from handlers.router import App, Request, Router
-from services.catalog import Bilingual
-from services.merchants import (
+from services.catalog.deal_cards import Bilingual
+from services.catalog.taxonomy import CATEGORIES, category
+from services.merchants.applications import (
     Application,
     application_key,
     apply,
@@ -31,8 +32,7 @@ from services.merchants import (
     merchant_news_key,
     merchant_of_applicant,
 )
-from services.taxonomy import CATEGORIES, category
-from services.users import get_profile_by_telegram_id
+from services.platform.users import get_profile_by_telegram_id
 
 router = Router()
 FLOW = "merchant"

@@ -1,6 +1,6 @@
 """Owed messages (outbox rows) as their recipient reads them, rendered at send time.
 
-Services write what they owe as a kind and its parameters (`services.outbox`); the flow
+Services write what they owe as a kind and its parameters (`services.platform.outbox`); the flow
 module that owns a kind registers how it reads (`@renders("codes")`), in the
 recipient's language of the moment. A kind nobody renders, or whose subject is gone,
 renders as nothing (the sender then drops the row as failed).
@@ -21,7 +21,7 @@ from handlers.core import (
     SendVenue,
 )
 from handlers.router import App, Request
-from services.outbox import due, take
+from services.platform.outbox import due, take
 
 Renderer = Callable[[App, int, dict[str, Any]], Awaitable[list[Reply]]]
 """(app, recipient chat id, params) -> the replies of one owed message."""

@@ -19,11 +19,9 @@ from handlers.i18n import Translator, language_of, normalize_language
 from handlers.roles import Role
 from handlers.router import App, Request, Router
 from handlers.search import deal_card_replies
-from services.campaigns import Campaign
-from services.coupons import claim
-from services.events import record_push_opened
-from services.money import format_money
-from services.pushes import (
+from services.marketing.campaigns import Campaign
+from services.marketing.coupons import claim
+from services.marketing.pushes import (
     DueDelivery,
     PushOffer,
     RunReport,
@@ -33,7 +31,9 @@ from services.pushes import (
     push_offer,
     stop_offering_coupon,
 )
-from services.users import get_profile_by_telegram_id
+from services.platform.events import record_push_opened
+from services.platform.money import format_money
+from services.platform.users import get_profile_by_telegram_id
 
 router = Router()
 

@@ -24,9 +24,9 @@ from handlers.i18n import Translator, language_of
 from handlers.owed import owed_in_turn, renders
 from handlers.roles import Role
 from handlers.router import App, Request, Router
-from services.catalog import Bilingual
-from services.codes import format_code, read_code
-from services.redemption import (
+from services.catalog.deal_cards import Bilingual
+from services.orders.codes import format_code, read_code
+from services.orders.redemption import (
     CheckOutcome,
     CodeAtCounter,
     check_code,
@@ -34,7 +34,7 @@ from services.redemption import (
     is_staff,
     undo,
 )
-from services.users import get_profile_by_telegram_id
+from services.platform.users import get_profile_by_telegram_id
 
 router = Router()
 FLOW = "redeem"

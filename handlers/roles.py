@@ -17,9 +17,9 @@ from enum import StrEnum
 
 from handlers.core import SendText
 from handlers.i18n import Translator
-from services.database import Database
-from services.deals import Seller, seller_of
-from services.redemption import is_staff
+from services.merchants.deals import Seller, seller_of
+from services.orders.redemption import is_staff
+from services.platform.database import Database
 
 
 class Role(StrEnum):

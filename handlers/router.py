@@ -25,6 +25,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TypeVar
 
+from services.merchants.applications.deals import Seller
+
 from handlers.buttons import Payload
 from handlers.core import (
     TELEGRAM_TEXT_MAX,
@@ -49,15 +51,14 @@ from handlers.i18n import Translator, normalize_language
 from handlers.roles import Role, admit, refusal_reply
 from handlers.vocabulary import load_vocabulary
 from nlu import Intent, Parser
-from services.campaigns import CampaignScheduler
-from services.clock import utcnow
-from services.conversations import FlowState, arrive, clear_state, get_state, set_state
-from services.database import Database
-from services.deals import Seller
+from services.marketing.campaigns import CampaignScheduler
 from services.payments import Payments
 from services.payments.sandbox import SandboxProvider
-from services.poster import FONT_DIRS
-from services.users import UserProfile
+from services.pictures.poster import FONT_DIRS
+from services.platform.clock import utcnow
+from services.platform.conversations import FlowState, arrive, clear_state, get_state, set_state
+from services.platform.database import Database
+from services.platform.users import UserProfile
 
 log = logging.getLogger(__name__)
 

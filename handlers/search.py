@@ -53,20 +53,17 @@ from handlers.menu import category_buttons, nearby_prompt, stale_button
 from handlers.roles import Role
 from handlers.router import Request, Router
 from nlu import Intent
-from services.catalog import get_deal_card, merchant_id_of
-from services.events import log_event
-from services.follows import follow, is_following, unfollow
-from services.geo import format_distance
-from services.locations import forget_location, remember_location
-from services.places import (
+from services.catalog.deal_cards import get_deal_card, merchant_id_of
+from services.catalog.geo import format_distance
+from services.catalog.locations import forget_location, remember_location
+from services.catalog.places import (
     PlaceView,
     get_place,
     resolve_place,
     suggest_places,
 )
-from services.ranking import record_event
-from services.referrals import referral_code_of
-from services.search import (
+from services.catalog.ranking import record_event
+from services.catalog.search import (
     DEFAULT_RADIUS_M,
     MAX_RADIUS_M,
     SearchPage,
@@ -77,7 +74,10 @@ from services.search import (
     run_search,
     search_page,
 )
-from services.taxonomy import category
+from services.catalog.taxonomy import category
+from services.marketing.follows import follow, is_following, unfollow
+from services.marketing.referrals import referral_code_of
+from services.platform.events import log_event
 
 router = Router()
 

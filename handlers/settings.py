@@ -27,7 +27,7 @@ from handlers.i18n import normalize_language
 from handlers.roles import Role
 from handlers.router import Request, Router
 from nlu import Intent
-from services.push_settings import (
+from services.marketing.push_settings import (
     MINUTES_PER_DAY,
     NO_QUIET_HOURS,
     PushSettings,
@@ -43,7 +43,7 @@ from services.push_settings import (
     set_quiet_hours,
     set_timezone,
 )
-from services.users import set_language
+from services.platform.users import set_language
 
 router = Router()
 FLOW = "settings"

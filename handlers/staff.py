@@ -16,7 +16,7 @@ from handlers.format import local_date, short_label
 from handlers.links import staff_payload, start_link
 from handlers.roles import Role
 from handlers.router import Request, Router
-from services.staff import (
+from services.merchants.staff import (
     INVITE_LIFETIME,
     accept_invite,
     create_invite,

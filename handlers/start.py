@@ -24,11 +24,11 @@ from handlers.router import Request, Router
 from handlers.search import deal_card_replies, search_intent, with_location
 from handlers.staff import joined
 from nlu import Intent
-from services.follows import follow, is_following
-from services.geo import format_distance
-from services.referrals import record_referral
-from services.search import SearchQuery
-from services.storefront import get_storefront
+from services.catalog.geo import format_distance
+from services.catalog.search import SearchQuery
+from services.catalog.storefront import get_storefront
+from services.marketing.follows import follow, is_following
+from services.marketing.referrals import record_referral
 
 router = Router()
 _SLUG = re.compile(r"[a-z0-9-]{1,32}")

@@ -26,18 +26,10 @@ from handlers.i18n import Translator
 from handlers.links import shop_payload, start_link
 from handlers.roles import Role
 from handlers.router import Request, Router
-from services.catalog import Bilingual
-from services.charts import ChartLabels, daily_chart, plan_chart
-from services.money import format_money
-from services.poster import (
-    FONT_DIRS,
-    PosterTexts,
-    font_candidates,
-    plan_poster,
-    render_poster,
-)
-from services.staff import OwnedMerchant, owned_merchant
-from services.stats import (
+from services.catalog.deal_cards import Bilingual
+from services.catalog.storefront import Storefront, get_storefront
+from services.merchants.staff import OwnedMerchant, owned_merchant
+from services.merchants.stats import (
     ORDER_STATUSES,
     MerchantStats,
     Period,
@@ -47,7 +39,15 @@ from services.stats import (
     orders_csv,
     period_of,
 )
-from services.storefront import Storefront, get_storefront
+from services.pictures.charts import ChartLabels, daily_chart, plan_chart
+from services.pictures.poster import (
+    FONT_DIRS,
+    PosterTexts,
+    font_candidates,
+    plan_poster,
+    render_poster,
+)
+from services.platform.money import format_money
 
 router = Router()
 log = logging.getLogger(__name__)

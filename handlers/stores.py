@@ -37,12 +37,11 @@ from handlers.core import (
 from handlers.i18n import Translator
 from handlers.roles import Role
 from handlers.router import Request, Router
-from services.catalog import StoreView
-from services.conversations import FlowState
-from services.merchants import check_phone
-from services.places import resolve_place, suggest_places
-from services.staff import owned_merchant
-from services.stores import (
+from services.catalog.deal_cards import StoreView
+from services.catalog.places import resolve_place, suggest_places
+from services.merchants.applications import check_phone
+from services.merchants.staff import owned_merchant
+from services.merchants.stores import (
     StoreChanges,
     StoreForm,
     add_store,
@@ -54,6 +53,7 @@ from services.stores import (
     owned_store,
     update_store,
 )
+from services.platform.conversations import FlowState
 
 router = Router()
 FLOW = "store"

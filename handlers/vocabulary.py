@@ -9,11 +9,11 @@ active merchant and place of the database.
 from __future__ import annotations
 
 from nlu import Vocabulary
-from services.database import Database
-from services.demo_data import MERCHANTS
-from services.dishes import dish_words
-from services.places import gazetteer_rows, list_place_names
-from services.taxonomy import CATEGORIES
+from services.catalog.dishes import dish_words
+from services.catalog.places import gazetteer_rows, list_place_names
+from services.catalog.taxonomy import CATEGORIES
+from services.demo.demo_data import MERCHANTS
+from services.platform.database import Database
 
 
 def base_vocabulary() -> Vocabulary:
@@ -39,7 +39,7 @@ def shipped_vocabulary() -> Vocabulary:
 
 async def load_vocabulary(db: Database) -> Vocabulary:
     """Categories, dishes, and every merchant and place in the database."""
-    from services.catalog import merchant_names
+    from services.catalog.deal_cards import merchant_names
 
     vocabulary = base_vocabulary()
     for slug, names in await merchant_names(db):

@@ -35,8 +35,8 @@ from handlers.core import (
     parse_command,
 )
 from handlers.router import App, Options, dispatch
-from services.database import Database
-from services.seed import seed_demo
+from services.demo.seed import seed_demo
+from services.platform.database import Database
 from storage.db import scratch_schema
 
 POSTGRES_URL = os.environ.get(

@@ -6,7 +6,7 @@ import argparse
 import asyncio
 
 from bot.commands.common import add_database_option, settings_from
-from services.database import Database, head_revision
+from services.platform.database import Database, head_revision
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

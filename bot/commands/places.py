@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 from bot.commands.common import add_database_option, settings_from
-from services.database import Database
-from services.places import COLUMNS, GazetteerError, import_places, read_places_csv
+from services.catalog.places import COLUMNS, GazetteerError, import_places, read_places_csv
+from services.platform.database import Database
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

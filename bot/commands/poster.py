@@ -15,16 +15,16 @@ from bot.commands.common import add_database_option, settings_from
 from handlers.i18n import LANGUAGES, Translator
 from handlers.links import shop_payload, start_link
 from handlers.stats import poster_texts
-from services.clock import utcnow
-from services.database import Database
-from services.poster import (
+from services.catalog.storefront import MerchantLookup, Storefront, find_merchant, get_storefront
+from services.pictures.poster import (
     BUILTIN_FONT,
     PosterFontError,
     font_candidates,
     plan_poster,
     render_poster,
 )
-from services.storefront import MerchantLookup, Storefront, find_merchant, get_storefront
+from services.platform.clock import utcnow
+from services.platform.database import Database
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -13,7 +13,7 @@ from bot.config import ConfigError, Settings
 from bot.jobs import Jobs, start_jobs
 from bot.runtime import configure_logging, freeze_startup_objects, start_runtime
 from bot.web import start_web
-from services.seed import has_deals
+from services.demo.seed import has_deals
 
 log = structlog.get_logger("o2o.run")
 

@@ -6,8 +6,8 @@ import argparse
 import asyncio
 
 from bot.commands.common import add_database_option, settings_from
-from services.database import Database
-from services.seed import seed_demo
+from services.demo.seed import seed_demo
+from services.platform.database import Database
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

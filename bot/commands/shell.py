@@ -16,7 +16,7 @@ from bot.jobs import Jobs, run_due, start_jobs
 from bot.runtime import configure_logging, start_runtime
 from bot.transports.console import ConsoleShell, interactive_lines, read_lines
 from bot.web import start_web
-from services.users import demo_telegram_id
+from services.platform.users import demo_telegram_id
 
 SHELL_ADMIN = "admin"
 

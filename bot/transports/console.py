@@ -64,7 +64,7 @@ from handlers.core import (
 )
 from handlers.router import dispatch
 from services.payments.sandbox import SandboxProvider
-from services.users import demo_telegram_id, get_profile_by_telegram_id
+from services.platform.users import demo_telegram_id, get_profile_by_telegram_id
 
 _NUMBERED = re.compile(r"(\d{3,})-")  # a saved file's number: 007-code-....png
 

@@ -3,6 +3,11 @@
 `Payments` holds the configured providers: the one new orders use (`default`) and
 every provider an older order may have been paid with, so a refund always goes back
 the way the money came.
+
+A domain of its own beside `services.orders`, not inside it: the providers are the edge to
+the outside money services (Telegram, Stripe, the sandbox), used by orders (settlement,
+refunds) and by the runtime's webhooks alike, and a newcomer looking for Stripe finds
+it here at first glance.
 """
 
 from __future__ import annotations
@@ -60,7 +65,7 @@ class Payments:
     async def refund(self, provider: str, charge_id: str, amount: int, currency: str,
                      user_telegram_id: int, idempotency_key: str,
                      whole: bool = False) -> RefundOutcome:
-        """Refund through the provider that took the money (see `services.refunds`);
+        """Refund through the provider that took the money (see `services.orders.refunds`);
         `whole`: `amount` is all of the charge."""
         chosen = self.providers.get(provider)
         if chosen is None:

@@ -6,7 +6,7 @@ verified by the provider's own means: a signed webhook, Telegram's update, the s
 page's one-time token), gives money back (`refund`) and, where it can, stops a buyer
 paying for an order that was cancelled or ran out (`close`).
 
-The checkout service (`services.checkout`) never trusts a notice's amount blindly: it
+The checkout service (`services.orders.checkout`) never trusts a notice's amount blindly: it
 compares amount and currency with the order and applies each charge at most once.
 """
 
@@ -103,7 +103,7 @@ class PaymentProvider(Protocol):
         """Stop the buyer paying through attempt `provider_ref`: its order was cancelled
         or its hold ran out. True when it can no longer be paid, False when the provider
         cannot revoke it (or could not be reached). Never raises for a refusal: a payment
-        that still gets through is refunded by `services.checkout.apply_payment`.
+        that still gets through is refunded by `services.orders.checkout.apply_payment`.
 
         Optional: `Payments.close` treats a provider without it as unable to close.
         """

@@ -4,7 +4,7 @@ The buyer pays on a Stripe-hosted Checkout page (`create_link`); Stripe tells us
 the payment with a signed webhook (`parse_webhook`); money goes back with a Refund
 (`refund`). Every call to Stripe goes through the official `stripe` SDK with its
 aiohttp client, so nothing blocks the event loop, and to `api_base`, which tests point
-at the local stand-in (`bot.standin.stripe_api`).
+at the local stand-in (`standins.stripe_api`).
 
 Creating a session is idempotent per order (key `order-<id>-checkout`). Stripe replays
 an idempotent request only when its parameters are the same as the first time, so the

@@ -1,0 +1,234 @@
+"""Checkout: paid orders per second (created, paid, fulfilled) and redemptions per second.
+
+On SQLite (a temporary file) and PostgreSQL (a private schema, dropped afterwards), the
+real service calls run under concurrency: `start_order` -> `apply_payment` (codes issued
+in the same transaction) -> `mark_delivered` for each order, then staff `check_code` ->
+`confirm` for every code issued. Afterwards it checks that nothing was lost or doubled:
+one code per paid unit, stock never negative, every confirm a redemption.
+Targets on PostgreSQL, 2 cores: >= 500 paid orders/s and >= 1,000 redemptions/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import random
+import resource
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import select
+
+from services.orders.checkout import apply_payment, mark_delivered, start_order
+from services.orders.redemption import check_code, confirm
+from services.payments.base import PaymentNotice
+from services.platform.database import Database
+from storage.db import scratch_schema
+from storage.models import (
+    CodeStatus,
+    Deal,
+    DealStatus,
+    DealStore,
+    Merchant,
+    MerchantStaff,
+    MerchantStatus,
+    Order,
+    OrderStatus,
+    RedemptionCode,
+    Store,
+    User,
+)
+
+DEFAULT_PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+TARGETS = {"orders": 500, "redemptions": 1000}  # per second, PostgreSQL
+STOCK = 1_000_000  # of the deals with a stock (every other one; the rest are unlimited)
+
+
+class Inconsistent(RuntimeError):
+    """The data after a phase is not what the calls that succeeded imply."""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--orders", type=int, default=5000, help="orders to buy and pay")
+    parser.add_argument("--concurrency", type=int, default=0,
+                        help="concurrent buyers/staff (default: 16 on PostgreSQL, 4 on SQLite)")
+    parser.add_argument("--databases", default="sqlite,postgres")
+    parser.add_argument("--postgres-url",
+                        default=os.environ.get("O2O_BENCH_POSTGRES_URL", DEFAULT_PG))
+    parser.add_argument("--seed", type=int, default=1)
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def _setup(db: Database, now: datetime, buyers: int) -> tuple[list[int], list[int], int]:
+    """A merchant with 10 stores and 200 deals, `buyers` shoppers and one staff member."""
+    async with db.transaction() as session:
+        merchant = Merchant(slug="bench", name_en="Bench", category="noodles",
+                            status=MerchantStatus.APPROVED)
+        session.add(merchant)
+        await session.flush()
+        stores = [Store(merchant_id=merchant.id, name_en=f"Store {i}", lat=26.0 + i / 1000,
+                        lon=119.45) for i in range(10)]
+        deals = [Deal(merchant_id=merchant.id, title_en=f"Deal {i}", category="noodles",
+                      price=4900, original_price=6900, currency="CNY",
+                      stock=None if i % 2 else STOCK, per_user_limit=100_000,
+                      valid_from=now - timedelta(days=1), valid_until=now + timedelta(days=30),
+                      status=DealStatus.ACTIVE) for i in range(200)]
+        users = [User(telegram_id=900_000_000 + i, first_name=f"b{i}") for i in range(buyers)]
+        staff = User(telegram_id=899_999_999, first_name="staff")
+        session.add_all([*stores, *deals, *users, staff])
+        await session.flush()
+        rng = random.Random(7)
+        for deal in deals:
+            for store in rng.sample(stores, rng.randint(1, 3)):
+                session.add(DealStore(deal_id=deal.id, store_id=store.id))
+        session.add(MerchantStaff(merchant_id=merchant.id, user_id=staff.id, role="staff"))
+    return ([d.id or 0 for d in deals], [u.id or 0 for u in users], staff.id or 0)
+
+
+async def _run_all(jobs: list[Callable[[], Awaitable[Any]]],
+                   concurrency: int) -> tuple[float, list[float], list[Any]]:
+    """Run jobs with `concurrency` workers; wall seconds, per-job seconds, results."""
+    queue = list(reversed(jobs))
+    latencies: list[float] = []
+    results: list[Any] = []
+
+    async def worker() -> None:
+        while queue:
+            job = queue.pop()
+            started = time.perf_counter()
+            results.append(await job())
+            latencies.append(time.perf_counter() - started)
+
+    began = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return time.perf_counter() - began, latencies, results
+
+
+def _report(label: str, count: int, wall: float, latencies: list[float], target: int | None,
+            ) -> None:
+    rate = count / wall
+    line = (f"  {label:<22} {rate:8.0f}/s   p50 {_percentile(latencies, 0.5) * 1000:6.2f} ms"
+            f"   p99 {_percentile(latencies, 0.99) * 1000:6.2f} ms   ({count} in {wall:.1f} s)")
+    if target is not None:
+        line += f"   target >= {target}/s: {'met' if rate >= target else 'MISSED'}"
+    print(line)
+
+
+async def _measure(db: Database, args: argparse.Namespace, concurrency: int,
+                   on_postgres: bool) -> None:
+    now = datetime.now(UTC)
+    deal_ids, buyer_ids, staff_id = await _setup(db, now, buyers=1000)
+    rng = random.Random(args.seed)
+    picks = [(rng.choice(buyer_ids), rng.choice(deal_ids)) for _ in range(args.orders)]
+
+    def buy(user_id: int, deal_id: int) -> Callable[[], Awaitable[int]]:
+        async def job() -> int:
+            started = await start_order(db, user_id, deal_id, 1, now)
+            order = started.order
+            if order is None:
+                raise Inconsistent(f"start_order refused: {started.reason}")
+            notice = PaymentNotice(provider="sandbox", order_id=order.id, amount=order.total,
+                                   currency=order.currency,
+                                   charge_id=f"sbx_{uuid.uuid4().hex}",
+                                   provider_ref=f"bench_{order.id}")
+            paid = await apply_payment(db, notice, now)
+            if paid.outcome != "paid":
+                raise Inconsistent(f"apply_payment said {paid.outcome} ({paid.reason})")
+            if not await mark_delivered(db, order.id, now):
+                raise Inconsistent(f"mark_delivered did not fulfil order {order.id}")
+            return order.id
+        return job
+
+    wall, latencies, _ = await _run_all([buy(u, d) for u, d in picks], concurrency)
+    _report("paid orders", len(picks), wall, latencies,
+            TARGETS["orders"] if on_postgres else None)
+    codes = await _check_orders(db, picks)
+    print(f"  consistency: ok ({len(codes)} distinct codes for {len(picks)} fulfilled orders;"
+          " per deal sold = orders = stock used, stock never negative)")
+
+    def redeem(code: str) -> Callable[[], Awaitable[str]]:
+        async def job() -> str:
+            checked = await check_code(db, staff_id, code, now)
+            if checked.outcome != "ok" or not checked.request_id or not checked.stores:
+                raise Inconsistent(f"check_code({code}) said {checked.outcome}")
+            done = await confirm(db, checked.request_id, staff_id, checked.stores[0].id, now)
+            return done.outcome
+        return job
+
+    wall, latencies, outcomes = await _run_all([redeem(c) for c in codes], concurrency)
+    _report("redemptions", len(codes), wall, latencies,
+            TARGETS["redemptions"] if on_postgres else None)
+    tally = Counter(outcomes)
+    async with db.session() as session:
+        redeemed = len((await session.exec(select(RedemptionCode.id).where(
+            RedemptionCode.status == CodeStatus.REDEEMED))).all())
+    if tally != Counter({"redeemed": len(codes)}) or redeemed != len(codes):
+        raise Inconsistent(f"confirm outcomes {dict(tally)}, {redeemed} codes redeemed "
+                           f"of {len(codes)}")
+    print(f"  consistency: ok (every confirm \"redeemed\", {redeemed} codes redeemed once)")
+
+
+async def _check_orders(db: Database, picks: list[tuple[int, int]]) -> list[str]:
+    """One code per paid order, and the deals' stock and sold counts add up; the codes."""
+    async with db.session() as session:
+        codes = list((await session.exec(select(RedemptionCode.code))).all())
+        statuses = Counter((await session.exec(select(Order.status))).all())
+        deals = (await session.exec(select(Deal.id, Deal.stock, Deal.sold))).all()
+    problems = []
+    if len(codes) != len(picks) or len(set(codes)) != len(codes):
+        problems.append(f"{len(codes)} codes ({len(set(codes))} distinct) "
+                        f"for {len(picks)} paid orders")
+    if statuses != Counter({OrderStatus.FULFILLED: len(picks)}):
+        problems.append(f"order statuses {dict(statuses)}")
+    ordered = Counter(deal_id for _, deal_id in picks)
+    for deal_id, stock, sold in deals:
+        if stock is not None and stock < 0:
+            problems.append(f"deal {deal_id}: stock went negative ({stock})")
+        if sold != ordered[deal_id] or (stock is not None and STOCK - stock != sold):
+            problems.append(f"deal {deal_id}: {ordered[deal_id]} orders, sold {sold}, "
+                            f"stock {stock}")
+    if problems:
+        raise Inconsistent("; ".join(problems[:10]))
+    return codes
+
+
+async def _bench(args: argparse.Namespace) -> int:
+    databases = [d.strip() for d in args.databases.split(",") if d.strip()]
+    for name in databases:
+        concurrency = args.concurrency or (16 if name == "postgres" else 4)
+        print(f"\n{name}: {args.orders} orders, {concurrency} concurrent")
+        if name == "sqlite":
+            with tempfile.TemporaryDirectory() as tmp:
+                db = Database(f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}")
+                await db.upgrade()
+                try:
+                    await _measure(db, args, concurrency, on_postgres=False)
+                finally:
+                    await db.dispose()
+        elif name == "postgres":
+            async with scratch_schema(args.postgres_url, "bench", pool_size=concurrency) as db:
+                await _measure(db, args, concurrency, on_postgres=True)
+        else:
+            print(f"unknown database {name!r} (sqlite or postgres)")
+            return 2
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"\npeak memory of the benchmark process: {peak:.0f} MiB")
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    print(f"{os.cpu_count()} CPUs, {platform.platform()}, Python {platform.python_version()}; "
+          "one benchmark process, not pinned (PostgreSQL runs in its own processes)")
+    return asyncio.run(_bench(args))

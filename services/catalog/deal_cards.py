@@ -1,0 +1,223 @@
+"""Deals as shoppers see them: summaries for result lists and the full deal card."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import select
+
+from services.catalog.taxonomy import category
+from services.platform.database import Database
+from storage.models import Deal, DealStatus, DealStore, Merchant, MerchantStatus, Store
+from storage.types import utcnow
+
+
+@dataclass(frozen=True)
+class Bilingual:
+    """A text in Chinese and English; either may be missing."""
+
+    zh: str | None
+    en: str | None
+
+    def get(self, lang: str) -> str:
+        """The text in `lang`, else the other language, else ""."""
+        first, second = (self.zh, self.en) if lang == "zh" else (self.en, self.zh)
+        return first or second or ""
+
+
+def is_chinese(text: str) -> bool:
+    """Does the text contain Chinese characters (so it belongs in the `_zh` column)?"""
+    return any("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in text)
+
+
+@dataclass(frozen=True)
+class DealSummary:
+    """One line of a result list."""
+
+    id: int
+    title: Bilingual
+    merchant: Bilingual
+    category: str
+    price: int
+    original_price: int
+    currency: str
+    sold: int
+    rating: float | None = None
+    distance_m: float | None = None  # to the nearest store, when the search had a location
+
+
+@dataclass(frozen=True)
+class StoreView:
+    """A store as shown on a deal card or a storefront."""
+
+    id: int
+    name: Bilingual
+    address: Bilingual
+    lat: float
+    lon: float
+    opening_hours: str
+    phone: str | None
+
+
+@dataclass(frozen=True)
+class DealCard:
+    """Everything the deal card shows."""
+
+    id: int
+    title: Bilingual
+    description: Bilingual
+    usage_rules: Bilingual
+    merchant_id: int
+    merchant: Bilingual
+    merchant_slug: str
+    rating: float | None
+    category: str
+    tags: tuple[str, ...]
+    price: int
+    original_price: int
+    currency: str
+    stock: int | None
+    sold: int
+    per_user_limit: int
+    valid_from: datetime
+    valid_until: datetime
+    refund_policy: str
+    photo: str | None
+    stores: tuple[StoreView, ...]
+    on_sale: bool  # active, merchant approved, not expired, not sold out
+
+
+def summary_of(deal: Deal, merchant: Merchant, distance_m: float | None = None) -> DealSummary:
+    """The list-line view of a deal."""
+    assert deal.id is not None
+    return DealSummary(
+        id=deal.id,
+        title=Bilingual(deal.title_zh, deal.title_en),
+        merchant=Bilingual(merchant.name_zh, merchant.name_en),
+        category=deal.category,
+        price=deal.price,
+        original_price=deal.original_price,
+        currency=deal.currency,
+        sold=deal.sold,
+        rating=merchant_rating(merchant),
+        distance_m=distance_m,
+    )
+
+
+def merchant_rating(merchant: Merchant) -> float | None:
+    """The average star rating, or None before the first rating."""
+    return merchant.rating_sum / merchant.rating_count if merchant.rating_count else None
+
+
+def is_on_sale(deal: Deal, merchant: Merchant, now: datetime) -> bool:
+    """Can this deal be bought right now?"""
+    return (
+        deal.status == DealStatus.ACTIVE
+        and merchant.status == MerchantStatus.APPROVED
+        and deal.valid_until > now
+        and (deal.stock is None or deal.stock > 0)
+    )
+
+
+async def get_deal_card(db: Database, deal_id: int, now: datetime | None = None) -> DealCard | None:
+    """The deal card, or None when no such deal exists (or it was withdrawn as a draft)."""
+    now = now or utcnow()
+    async with db.session() as session:
+        row = (
+            await session.exec(
+                select(Deal, Merchant)
+                .join(Merchant, Merchant.id == Deal.merchant_id)
+                .where(Deal.id == deal_id)
+            )
+        ).first()
+        if row is None:
+            return None
+        deal, merchant = row
+        if deal.status == DealStatus.DRAFT:
+            return None
+        stores = (
+            await session.exec(
+                select(Store)
+                .join(DealStore, DealStore.store_id == Store.id)
+                .where(DealStore.deal_id == deal_id)
+                .order_by(Store.id)
+            )
+        ).all()
+    assert deal.id is not None and merchant.id is not None
+    rating = merchant_rating(merchant)
+    return DealCard(
+        id=deal.id,
+        title=Bilingual(deal.title_zh, deal.title_en),
+        description=Bilingual(deal.description_zh, deal.description_en),
+        usage_rules=Bilingual(deal.usage_rules_zh, deal.usage_rules_en),
+        merchant_id=merchant.id,
+        merchant=Bilingual(merchant.name_zh, merchant.name_en),
+        merchant_slug=merchant.slug,
+        rating=rating,
+        category=deal.category,
+        tags=tuple(deal.tags),
+        price=deal.price,
+        original_price=deal.original_price,
+        currency=deal.currency,
+        stock=deal.stock,
+        sold=deal.sold,
+        per_user_limit=deal.per_user_limit,
+        valid_from=deal.valid_from,
+        valid_until=deal.valid_until,
+        refund_policy=deal.refund_policy,
+        photo=deal.photo,
+        stores=tuple(store_view(s) for s in stores),
+        on_sale=is_on_sale(deal, merchant, now),
+    )
+
+
+def store_view(store: Store) -> StoreView:
+    """The display view of a store."""
+    assert store.id is not None
+    return StoreView(
+        id=store.id,
+        name=Bilingual(store.name_zh, store.name_en),
+        address=Bilingual(store.address_zh, store.address_en),
+        lat=store.lat,
+        lon=store.lon,
+        opening_hours=store.opening_hours,
+        phone=store.phone,
+    )
+
+
+def build_search_text(deal: Deal, merchant: Merchant, extra: Iterable[str] = ()) -> str:
+    """The lower-cased words a deal is found by: titles, descriptions, tags, category
+    names and synonyms, merchant names. Stored in `Deal.search_text`."""
+    parts: list[str] = [
+        deal.title_zh or "",
+        deal.title_en or "",
+        deal.description_zh or "",
+        deal.description_en or "",
+        " ".join(deal.tags),
+        merchant.name_zh or "",
+        merchant.name_en or "",
+        *extra,
+    ]
+    cat = category(deal.category)
+    if cat is not None:
+        parts += [cat.name_zh, cat.name_en, *cat.synonyms_zh, *cat.synonyms_en]
+    text = " | ".join(p.strip() for p in parts if p and p.strip()).lower()
+    return text[:8000]
+
+
+async def merchant_names(db: Database) -> list[tuple[str, tuple[str, ...]]]:
+    """(slug, names) of every approved merchant: vocabulary for the NLU parser."""
+    async with db.session() as session:
+        merchants = (await session.exec(
+            select(Merchant).where(Merchant.status == MerchantStatus.APPROVED))).all()
+    return [(m.slug, tuple(n for n in (m.name_zh, m.name_en) if n)) for m in merchants]
+
+
+async def merchant_id_of(db: Database, slug: str) -> int | None:
+    """The id of the approved merchant with this slug, or None."""
+    async with db.session() as session:
+        merchant = (await session.exec(select(Merchant).where(
+            Merchant.slug == slug, Merchant.status == MerchantStatus.APPROVED))).first()
+    return merchant.id if merchant is not None else None

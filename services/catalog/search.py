@@ -1,0 +1,437 @@
+"""Deal search: keyword matching over titles, descriptions, categories and tags.
+
+A query is split into terms. A term matches a deal when it appears in the deal's
+`search_text` (a whole-word prefix for Latin words, a substring for Chinese) or names
+the deal's category through the taxonomy's synonyms. A Chinese term that matches
+nothing whole is cut into words with jieba and scores by the share of its words found.
+
+Relevance, per typed word: the deal's title, shop name or tags hold it (3), it names
+the deal's category (2), the deal's other text holds it (1), some of its jieba words
+are found (up to 0.5). So 串串 ranks 蜀味串串香's skewers above the other hotpot deals
+that only share the category. A category's own name (火锅, Coffee) is no such word: every
+deal of the category is one. Words that only chose the category (`category_words`)
+rank but never exclude. The order then follows `services.catalog.ranking`.
+
+Results are remembered as a `SavedSearch`, so the page buttons of an old result
+message keep working after newer searches.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import insert, or_
+from sqlmodel import col, select
+
+from services.catalog.deal_cards import DealSummary, summary_of
+from services.catalog.hours import is_open
+from services.catalog.ranking import NO_TASTE, Taste, blend, taste_column, taste_from
+from services.catalog.taxonomy import CATEGORIES, synonym_table
+from services.platform.database import Database
+from services.platform.events import event_insert, log_event
+from storage.geo import deals_near
+from storage.models import (
+    Deal,
+    DealStatus,
+    DealStore,
+    Merchant,
+    MerchantStatus,
+    SavedSearch,
+    Store,
+)
+from storage.types import utcnow
+
+_SAVED = SavedSearch.__table__  # type: ignore[attr-defined]
+MAX_QUERY_CHARS = 200  # longer text is cut; nobody types a 200-character search
+_SPLIT = re.compile(r"[\s,，.。!！?？;；:：、/\\|()（）\[\]【】<>《》\"“”‘’+*&^%$#@~`=_\-]+")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+SORTS = ("relevance", "nearest", "cheapest", "best_rated", "popular", "biggest_discount")
+DEFAULT_RADIUS_M = 3000
+MAX_RADIUS_M = 50_000  # a city; farther than this is not "near"
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """What to look for. Prices are in minor units of the deal's currency; a location
+    (lat, lon) with `radius_m` limits results to stores within that distance."""
+
+    text: str = ""
+    category: str | None = None
+    price_min: int | None = None
+    price_max: int | None = None
+    lat: float | None = None
+    lon: float | None = None
+    radius_m: int | None = None
+    sort: str = "relevance"
+    near: str = ""  # the place name the location came from, for display
+    category_words: str = ""  # the words typed for `category` (串串): they rank, not filter
+    open_now: bool = False  # only deals with a store open right now
+    tz: str = "Asia/Shanghai"  # the stores' local time, for opening hours
+
+    def __post_init__(self) -> None:
+        if self.sort not in SORTS:
+            raise ValueError(f"unknown sort {self.sort!r}")
+        if (self.lat is None) != (self.lon is None):
+            raise ValueError("lat and lon go together")
+        if self.radius_m is not None and not 0 < self.radius_m <= MAX_RADIUS_M:
+            raise ValueError(f"radius must be 1..{MAX_RADIUS_M} m")
+
+    @property
+    def located(self) -> bool:
+        return self.lat is not None and self.lon is not None
+
+    @property
+    def waits_for_location(self) -> bool:
+        """It asks for nearness (附近, within 1 km) but has no place to measure from."""
+        return self.radius_m is not None and not self.located
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-able dict (for `SavedSearch`)."""
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SearchQuery:
+        """Rebuild from `to_json` output, ignoring unknown keys."""
+        names = cls.__dataclass_fields__
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """One page of results of a saved search."""
+
+    search_id: int
+    query: SearchQuery
+    page: int  # 0-based
+    page_size: int
+    total: int
+    items: tuple[DealSummary, ...]
+    favourite: str | None = None  # a category the shopper often chooses, lifted on this page
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 0
+
+    @property
+    def has_next(self) -> bool:
+        return (self.page + 1) * self.page_size < self.total
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+@dataclass(frozen=True)
+class _Term:
+    text: str
+    category: str | None
+    parts: tuple[str, ...]  # jieba words of a Chinese term, for partial matches
+
+
+@lru_cache(maxsize=1)
+def _synonyms() -> dict[str, str]:
+    return synonym_table()
+
+
+def _cut(text: str) -> list[str]:
+    import jieba  # imported lazily: loading its dictionary takes about a second
+
+    jieba.setLogLevel(logging.WARNING)
+    return [w for w in jieba.lcut_for_search(text) if len(w) >= 2 or _CJK.search(w) is None]
+
+
+def query_terms(text: str) -> list[_Term]:
+    """Split a query into terms, each with its category (if it names one)."""
+    synonyms = _synonyms()
+    terms: list[_Term] = []
+    lowered = text[:MAX_QUERY_CHARS].lower()
+    # Multi-word synonyms ("milk tea", "hot pot") must survive the split on spaces.
+    for phrase in sorted((s for s in synonyms if " " in s), key=len, reverse=True):
+        if re.search(rf"(?<![a-z]){re.escape(phrase)}(?![a-z])", lowered):
+            terms.append(_Term(phrase, synonyms[phrase], ()))
+            lowered = lowered.replace(phrase, " ")
+    for chunk in _SPLIT.split(lowered):
+        if not chunk:
+            continue
+        parts: tuple[str, ...] = ()
+        if _CJK.search(chunk) and len(chunk) > 2 and chunk not in synonyms:
+            parts = tuple(dict.fromkeys(w for w in _cut(chunk) if w != chunk))
+        terms.append(_Term(chunk, synonyms.get(chunk), parts))
+    return terms
+
+
+def _contains(haystack: str, needle: str) -> bool:
+    if _CJK.search(needle):
+        return needle in haystack
+    return re.search(rf"(?<![a-z0-9]){re.escape(needle)}", haystack) is not None
+
+
+def _named_text(deal: Deal, merchant: Merchant) -> str:
+    """What names a deal: its titles, its shop's names and its tags, lower-cased."""
+    parts = (deal.title_zh, deal.title_en, merchant.name_zh, merchant.name_en, *deal.tags)
+    return " | ".join(p for p in parts if p).lower()
+
+
+@lru_cache(maxsize=1)
+def _category_names() -> frozenset[str]:
+    """Every category's own names (id, Chinese and English names), lower-cased."""
+    return frozenset(name.lower() for c in CATEGORIES for name in (c.id, c.name_zh, c.name_en))
+
+
+def _relevance(terms: list[_Term], deal: Deal, named: str) -> float:
+    """How well `terms` match a deal whose naming text is `named` (see the module
+    docstring); 0 when no term matches at all."""
+    score = 0.0
+    for term in terms:
+        if term.text not in _category_names() and _contains(named, term.text):
+            score += 3.0
+        elif term.category is not None and deal.category == term.category:
+            score += 2.0
+        elif _contains(deal.search_text, term.text):
+            score += 1.0
+        elif term.parts:
+            found = sum(1 for p in term.parts if _contains(deal.search_text, p))
+            score += 0.5 * found / len(term.parts)
+    return score
+
+
+def _sort_key(query: SearchQuery, hit: _Hit) -> tuple[Any, ...]:
+    deal, merchant = hit.deal, hit.merchant
+    distance = hit.distance_m if hit.distance_m is not None else 0.0
+    rating = merchant.rating_sum / merchant.rating_count if merchant.rating_count else 0.0
+    ratio = deal.price / deal.original_price if deal.original_price else 1.0
+    tail = (-hit.score, distance, -deal.sold, deal.id)
+    match query.sort:
+        case "nearest":
+            return (distance, -hit.score, -deal.sold, deal.id)
+        case "cheapest":
+            return (deal.price, *tail)
+        case "best_rated":
+            return (-round(rating, 2), *tail)
+        case "popular":
+            return (-deal.sold, -hit.score, distance, deal.id)
+        case "biggest_discount":
+            return (round(ratio, 4), *tail)
+    # relevance: the better match, then (when located) distance, then the blend;
+    # see services.catalog.ranking for why
+    return (-hit.score, round(distance, -2), -round(hit.blend, 6), deal.id)
+
+
+@dataclass
+class _Hit:
+    deal: Deal
+    merchant: Merchant
+    score: float
+    distance_m: float | None
+    blend: float = 0.0
+
+
+async def find_deals(
+    db: Database, query: SearchQuery, now: datetime | None = None, taste: Taste = NO_TASTE
+) -> list[DealSummary]:
+    """All deals on sale matching `query`, in the order `query.sort` asks for; the default
+    order is personal through `taste` (see services.catalog.ranking)."""
+    return (await _find_deals(db, query, now or utcnow(), taste, None))[0]
+
+
+async def _find_deals(
+    db: Database, query: SearchQuery, now: datetime, taste: Taste, taste_of_user: int | None,
+) -> tuple[list[DealSummary], Taste]:
+    """`find_deals`; given `taste_of_user`, that user's taste is read with the deals (in
+    the same statement) and used instead of `taste`, and returned."""
+    terms = query_terms(query.text)
+    ranking_terms = query_terms(query.category_words) if query.category else []
+    if query.text.strip() and not terms:
+        return [], taste  # only punctuation or symbols: nothing to look for
+    columns: list[Any] = [Deal, Merchant]
+    if taste_of_user is not None:
+        columns.append(taste_column(db.dialect, taste_of_user, now))
+    stmt = (
+        select(*columns)
+        .join(Merchant, Merchant.id == Deal.merchant_id)
+        .where(
+            Deal.status == DealStatus.ACTIVE,
+            Merchant.status == MerchantStatus.APPROVED,
+            Deal.valid_until > now,
+            or_(col(Deal.stock).is_(None), col(Deal.stock) > 0),
+        )
+    )
+    if query.category:
+        stmt = stmt.where(Deal.category == query.category)
+    if query.price_min is not None:
+        stmt = stmt.where(Deal.price >= query.price_min)
+    if query.price_max is not None:
+        stmt = stmt.where(Deal.price <= query.price_max)
+    if terms:
+        words = {t.text for t in terms} | {p for t in terms for p in t.parts}
+        categories = {t.category for t in terms if t.category}
+        stmt = stmt.where(
+            or_(
+                *(col(Deal.search_text).contains(w, autoescape=True) for w in words),
+                col(Deal.category).in_(categories),
+            )
+        )
+    distances: dict[int, float] | None = None
+    async with db.session() as session:
+        if query.located:
+            assert query.lat is not None and query.lon is not None
+            conn = await session.connection()
+            nearby = await deals_near(
+                conn, query.lat, query.lon, query.radius_m or DEFAULT_RADIUS_M, now,
+                category=query.category, price_min=query.price_min, price_max=query.price_max,
+            )
+            distances = {n.deal_id: n.distance_m for n in nearby}
+            if not distances:
+                return [], taste
+            stmt = stmt.where(col(Deal.id).in_(list(distances)))
+        rows = (await session.exec(stmt)).all()
+    if taste_of_user is not None and rows:
+        taste = taste_from(rows[0][2])
+    hits: dict[int, _Hit] = {}
+    for deal, merchant, *_ in rows:
+        assert deal.id is not None
+        named = _named_text(deal, merchant)
+        score = _relevance(terms, deal, named) if terms else 1.0
+        if score > 0:
+            score += _relevance(ranking_terms, deal, named)
+            distance = distances[deal.id] if distances is not None else None
+            hits[deal.id] = _Hit(deal, merchant, score, distance)
+    if query.open_now and hits:
+        hits = {k: h for k, h in hits.items() if k in await _open_now(db, list(hits), query, now)}
+    for hit in hits.values():
+        hit.blend = blend(hit.deal, hit.merchant, taste, now)
+    ordered = sorted(hits.values(), key=lambda h: _sort_key(query, h))
+    return [summary_of(h.deal, h.merchant, h.distance_m) for h in ordered], taste
+
+
+async def _open_now(db: Database, deal_ids: list[int], query: SearchQuery,
+                    now: datetime) -> set[int]:
+    """Which of these deals have a store open at `now` (stores' local time)."""
+    local = now.astimezone(ZoneInfo(query.tz))
+    async with db.session() as session:
+        rows = (await session.exec(
+            select(DealStore.deal_id, Store.opening_hours)
+            .join(Store, Store.id == DealStore.store_id)
+            .where(col(DealStore.deal_id).in_(deal_ids))
+        )).all()
+    return {deal_id for deal_id, hours in rows if is_open(hours, local)}
+
+
+async def categories_near(db: Database, query: SearchQuery, now: datetime | None = None,
+                          limit: int = 6) -> list[tuple[str, int]]:
+    """The categories with deals on sale within the query's radius, most deals first."""
+    if not query.located:
+        return []
+    assert query.lat is not None and query.lon is not None
+    async with db.session() as session:
+        conn = await session.connection()
+        nearby = await deals_near(conn, query.lat, query.lon,
+                                  query.radius_m or DEFAULT_RADIUS_M, now or utcnow())
+        if not nearby:
+            return []
+        rows = (await session.exec(
+            select(Deal.category).where(col(Deal.id).in_([n.deal_id for n in nearby]))
+        )).all()
+    counts: dict[str, int] = {}
+    for category in rows:
+        counts[category] = counts.get(category, 0) + 1
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+
+
+async def run_search(
+    db: Database, user_id: int, query: SearchQuery, page_size: int, now: datetime | None = None,
+    *, logged: bool = False,
+) -> SearchPage:
+    """Search, remember the query for paging, and return the first page.
+
+    `logged`: also log a "search" event (with the query's category) in the same write;
+    on PostgreSQL both rows are written by one statement.
+    """
+    now = now or utcnow()
+    saving = insert(_SAVED).values(user_id=user_id, query=query.to_json(), created_at=now)
+    async with db.begin() as conn:
+        if logged and db.dialect == "postgresql":
+            saved = saving.returning(_SAVED.c.id).cte("saved")
+            event = event_insert("search", now=now, user_id=user_id,
+                                 category=query.category).cte("logged")
+            search_id = (await conn.execute(
+                select(saved.c.id).add_cte(event))).scalar_one()  # type: ignore[call-overload]
+        else:
+            search_id = (await conn.execute(saving)).inserted_primary_key[0]
+            if logged:
+                await log_event(conn, "search", now=now, user_id=user_id,
+                                category=query.category)
+    return await _page(db, search_id, user_id, query, 0, page_size, now)
+
+
+async def load_search(db: Database, search_id: int, user_id: int) -> SearchQuery | None:
+    """A saved search of this user; None if it is unknown, not theirs, or unreadable."""
+    async with db.session() as session:
+        saved = await session.get(SavedSearch, search_id)
+    if saved is None or saved.user_id != user_id:
+        return None
+    try:
+        return SearchQuery.from_json(saved.query)
+    except (TypeError, ValueError):
+        return None
+
+
+async def latest_search(db: Database, user_id: int, since: datetime,
+                        ) -> tuple[int, SearchQuery] | None:
+    """The user's most recent search run at or after `since` (its id and query); None
+    when there is none or it is unreadable."""
+    async with db.session() as session:
+        saved = (await session.exec(
+            select(SavedSearch)
+            .where(SavedSearch.user_id == user_id, col(SavedSearch.created_at) >= since)
+            .order_by(col(SavedSearch.created_at).desc(), col(SavedSearch.id).desc())
+            .limit(1)
+        )).first()
+    if saved is None or saved.id is None:
+        return None
+    try:
+        return saved.id, SearchQuery.from_json(saved.query)
+    except (TypeError, ValueError):
+        return None
+
+
+async def search_page(
+    db: Database, search_id: int, user_id: int, page: int, page_size: int,
+    now: datetime | None = None,
+) -> SearchPage | None:
+    """Page `page` of a saved search of this user; None if it is unknown or not theirs."""
+    query = await load_search(db, search_id, user_id)
+    if query is None:
+        return None
+    return await _page(db, search_id, user_id, query, page, page_size, now)
+
+
+async def _page(
+    db: Database, search_id: int, user_id: int, query: SearchQuery, page: int,
+    page_size: int, now: datetime | None,
+) -> SearchPage:
+    now = now or utcnow()
+    personal = user_id if query.sort == "relevance" else None
+    results, taste = await _find_deals(db, query, now, NO_TASTE, personal)
+    last_page = max(0, (len(results) - 1) // page_size)
+    page = min(max(page, 0), last_page)
+    start = page * page_size
+    return SearchPage(
+        search_id=search_id,
+        query=query,
+        page=page,
+        page_size=page_size,
+        total=len(results),
+        items=tuple(results[start : start + page_size]),
+        favourite=taste.favourite if taste.favourite in {
+            d.category for d in results[start : start + page_size]
+        } and not query.category else None,
+    )

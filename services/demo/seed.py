@@ -1,0 +1,182 @@
+"""Loading the demo world (`o2o seed demo`): Fuzhou Mawei merchants, stores and deals.
+
+Seeding is idempotent: merchants, stores and deals carry stable keys, and a second run
+adds nothing. Validity windows are computed from the seed moment, so the demo is
+always current; everything else comes verbatim from `services.demo.demo_data`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func
+from sqlmodel import col, select
+
+from services.catalog.deal_cards import build_search_text
+from services.catalog.places import import_demo_places
+from services.platform.database import Database
+from services.platform.users import demo_telegram_id
+from storage.models import (
+    Deal,
+    DealStatus,
+    DealStore,
+    Merchant,
+    MerchantStaff,
+    MerchantStatus,
+    StaffRole,
+    Store,
+    User,
+)
+from storage.types import utcnow
+
+
+@dataclass(frozen=True)
+class SeedReport:
+    """How many rows a seed run added."""
+
+    merchants: int
+    stores: int
+    deals: int
+
+
+async def has_deals(db: Database) -> bool:
+    """Is there at least one deal in the database?"""
+    async with db.session() as session:
+        count = (await session.exec(select(func.count()).select_from(Deal))).one()
+    return count > 0
+
+
+async def seed_demo(db: Database, now: datetime | None = None) -> SeedReport:
+    """Add the demo merchants, stores and deals that are not there yet."""
+    from services.demo import demo_data  # the data is only needed when seeding
+
+    now = now or utcnow()
+    # Deals start at the beginning of today (UTC) so that a run at 23:59 and one at
+    # 00:01 give the same windows for the same day.
+    today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    added_merchants = added_stores = added_deals = 0
+    async with db.transaction() as session:
+        merchants: dict[str, Merchant] = {
+            m.slug: m for m in (await session.exec(select(Merchant))).all()
+        }
+        stores: dict[str, Store] = {
+            s.key: s for s in (await session.exec(select(Store))).all() if s.key
+        }
+        deal_keys = {
+            k for k in (await session.exec(select(Deal.key))).all() if k is not None
+        }
+        for dm in demo_data.MERCHANTS:
+            merchant = merchants.get(dm.slug)
+            if merchant is None:
+                merchant = Merchant(
+                    slug=dm.slug,
+                    name_zh=dm.name_zh,
+                    name_en=dm.name_en,
+                    category=dm.category,
+                    description_zh=dm.description_zh,
+                    description_en=dm.description_en,
+                    phone=dm.phone,
+                    # The demo rating stands for ten past visits.
+                    rating_sum=round(dm.rating * 10),
+                    rating_count=10,
+                    status=MerchantStatus.APPROVED,
+                    created_at=now,
+                )
+                session.add(merchant)
+                merchants[dm.slug] = merchant
+                added_merchants += 1
+            await session.flush()
+            for ds in dm.stores:
+                if ds.key in stores:
+                    continue
+                store = Store(
+                    merchant_id=merchant.id,
+                    key=ds.key,
+                    name_zh=ds.name_zh,
+                    name_en=ds.name_en,
+                    address_zh=ds.address_zh,
+                    address_en=ds.address_en,
+                    lat=ds.lat,
+                    lon=ds.lon,
+                    opening_hours=ds.opening_hours,
+                    phone=ds.phone,
+                    created_at=now,
+                )
+                session.add(store)
+                stores[ds.key] = store
+                added_stores += 1
+        await session.flush()
+        for dd in demo_data.DEALS:
+            if dd.key in deal_keys:
+                continue
+            merchant = merchants[dd.merchant_slug]
+            valid_from = today + timedelta(days=dd.starts_in_days)
+            deal = Deal(
+                merchant_id=merchant.id,
+                key=dd.key,
+                title_zh=dd.title_zh,
+                title_en=dd.title_en,
+                description_zh=dd.description_zh,
+                description_en=dd.description_en,
+                usage_rules_zh=dd.usage_rules_zh,
+                usage_rules_en=dd.usage_rules_en,
+                category=dd.category,
+                tags=list(dd.tags),
+                price=dd.price,
+                original_price=dd.original_price,
+                currency="CNY",
+                stock=dd.stock,
+                sold=dd.sold,
+                per_user_limit=dd.per_user_limit,
+                valid_from=valid_from,
+                valid_until=valid_from + timedelta(days=dd.valid_days),
+                status=DealStatus.ACTIVE,
+                refund_policy=dd.refund_policy,
+                created_at=now,
+                updated_at=now,
+            )
+            deal.search_text = build_search_text(deal, merchant)
+            session.add(deal)
+            await session.flush()
+            for key in dd.store_keys:
+                session.add(DealStore(deal_id=deal.id, store_id=stores[key].id))
+            added_deals += 1
+    await seed_demo_staff(db, now)
+    await import_demo_places(db)
+    return SeedReport(added_merchants, added_stores, added_deals)
+
+
+DEMO_STAFF_ROLES = (("owner", StaffRole.OWNER), ("staff", StaffRole.STAFF))
+
+
+async def seed_demo_staff(db: Database, now: datetime) -> int:
+    """An owner and a staff member for every demo merchant, named `<slug>-owner` and
+    `<slug>-staff` (in the shell: `/as haidilao-staff`). Returns how many were added."""
+    from services.demo import demo_data
+
+    added = 0
+    async with db.transaction() as session:
+        slugs = [m.slug for m in demo_data.MERCHANTS]
+        merchants = (await session.exec(
+            select(Merchant).where(col(Merchant.slug).in_(slugs)))).all()
+        for merchant in merchants:
+            for suffix, role in DEMO_STAFF_ROLES:
+                name = f"{merchant.slug}-{suffix}"
+                telegram_id = demo_telegram_id(name)
+                user = (await session.exec(
+                    select(User).where(User.telegram_id == telegram_id))).first()
+                if user is None:
+                    user = User(telegram_id=telegram_id, first_name=name, created_at=now)
+                    session.add(user)
+                    await session.flush()
+                exists = (await session.exec(select(MerchantStaff.id).where(
+                    MerchantStaff.merchant_id == merchant.id,
+                    MerchantStaff.user_id == user.id))).first()
+                if exists is None:
+                    session.add(MerchantStaff(merchant_id=merchant.id, user_id=user.id,
+                                              role=role, created_at=now))
+                    added += 1
+                if role == StaffRole.OWNER and merchant.owner_user_id is None:
+                    merchant.owner_user_id = user.id
+    return added

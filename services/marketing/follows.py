@@ -1,0 +1,96 @@
+"""Following merchants: the storefront (and its poster's QR), deal cards, typed "关注海底捞",
+and `/following`. A new follower gets the merchant's welcome coupon, if it has one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+
+from services.catalog.deal_cards import Bilingual
+from services.marketing.coupons import CouponView, give_welcome_coupon
+from services.platform.database import Database
+from storage.models import Follow, Merchant
+
+
+@dataclass(frozen=True)
+class FollowedMerchant:
+    """A merchant the user follows."""
+
+    merchant_id: int
+    slug: str
+    name: Bilingual
+
+
+@dataclass(frozen=True)
+class FollowResult:
+    """What following did: `outcome` followed / already / unknown (no such merchant),
+    and the welcome coupon a new follower got (None when there was none to give)."""
+
+    outcome: str
+    welcome: CouponView | None = None
+
+
+async def follow(db: Database, user_id: int, merchant_id: int, now: datetime,
+                 source: str = "bot") -> FollowResult:
+    """Follow a merchant; a new follower gets its welcome coupon (once per person and
+    merchant, however often they unfollow and follow again)."""
+    try:
+        async with db.transaction() as session:
+            if await session.get(Merchant, merchant_id) is None:
+                return FollowResult("unknown")
+            existing = (
+                await session.exec(
+                    select(Follow).where(Follow.user_id == user_id,
+                                         Follow.merchant_id == merchant_id)
+                )
+            ).first()
+            if existing is not None:
+                return FollowResult("already")
+            session.add(Follow(user_id=user_id, merchant_id=merchant_id, source=source[:32],
+                               created_at=now))
+    except IntegrityError:  # the same follow at the same moment (a double tap): it won
+        return FollowResult("already")
+    return FollowResult("followed", await give_welcome_coupon(db, user_id, merchant_id, now))
+
+
+async def is_following(db: Database, user_id: int, merchant_id: int) -> bool:
+    """Does the user follow this merchant?"""
+    async with db.session() as session:
+        return (await session.exec(
+            select(Follow.id).where(Follow.user_id == user_id, Follow.merchant_id == merchant_id)
+        )).first() is not None
+
+
+async def unfollow(db: Database, user_id: int, merchant_id: int) -> bool:
+    """Stop following; True if the user was following."""
+    async with db.transaction() as session:
+        existing = (
+            await session.exec(
+                select(Follow).where(Follow.user_id == user_id, Follow.merchant_id == merchant_id)
+            )
+        ).first()
+        if existing is None:
+            return False
+        await session.delete(existing)
+        return True
+
+
+async def list_following(db: Database, user_id: int) -> list[FollowedMerchant]:
+    """The merchants a user follows, oldest follow first."""
+    async with db.session() as session:
+        rows = (
+            await session.exec(
+                select(Merchant)
+                .join(Follow, Follow.merchant_id == Merchant.id)
+                .where(Follow.user_id == user_id)
+                .order_by(Follow.created_at, Follow.id)
+            )
+        ).all()
+    return [
+        FollowedMerchant(m.id, m.slug, Bilingual(m.name_zh, m.name_en))
+        for m in rows
+        if m.id is not None
+    ]

@@ -1,0 +1,645 @@
+"""Buying a deal: orders that hold stock, payments applied once, codes issued with them.
+
+The order state machine (each move one transaction that checks the state it leaves):
+
+    pending --paid--> paid --codes delivered in chat--> fulfilled
+       |                 \\--all codes refunded--> refunded
+       +--hold ran out--> expired         +--buyer gave up--> cancelled
+
+- `start_order` holds stock at once (a conditional UPDATE on the deal row: concurrent
+  buyers queue on that row, so the last units are never sold twice) and checks the
+  per-person limit after taking the row, so one person's two taps queue too.
+- `apply_payment` marks the order paid and issues one code per unit in the same
+  transaction. Each charge applies once: a replayed notice finds the order paid with
+  that charge and changes nothing. Money that cannot buy anything (a hold that ran out
+  and the stock is gone, a second charge for a paid order, a wrong amount) becomes a
+  refund rather than silence.
+- Holds that run out are released by `release_expired_holds` (a scheduler job) and lazily,
+  whenever a buyer finds a deal sold out. `claim_expired_holds` then hands each expired
+  order once to the job that closes its payment and tells its buyer.
+- Coupons (`services.marketing.coupons`): the order's coupon is held in the order's transaction
+  (available -> held; the best one unless the buyer chose), used when the order is paid,
+  and given back when the order is cancelled or expires. `Order.discount` is what it took
+  off and `Order.total` what the buyer pays (never below one minor unit).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from sqlalchemy import and_, bindparam, func, insert, or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlmodel import col, select
+
+from services.catalog.deal_cards import Bilingual
+from services.marketing.coupons import (
+    CouponUnavailable,
+    hold_for_order,
+    release_coupon,
+    use_coupon,
+)
+from services.orders.codes import new_code
+from services.payments.base import PaymentLink, PaymentNotice
+from services.platform.database import Database
+from services.platform.events import log_event
+from services.platform.outbox import owe
+from storage.models import (
+    CodeStatus,
+    CouponStatus,
+    Deal,
+    DealStatus,
+    Merchant,
+    MerchantStatus,
+    Order,
+    OrderStatus,
+    OutboxMessage,
+    RedemptionCode,
+    Refund,
+    User,
+)
+
+DEFAULT_HOLD = timedelta(minutes=15)
+TELL_EXPIRY_WITHIN = timedelta(days=1)  # a hold that ran out longer ago goes untold
+MAX_QUANTITY = 20  # per order, whatever the stock and limit
+
+# The hot paths (ordering, paying) run prebuilt Core statements on a bare connection
+# (`Database.begin`): several times cheaper than ORM sessions, same SQL on both databases.
+_DEALS, _ORDERS, _CODES, _USERS, _MERCHANTS = (
+    Deal.__table__, Order.__table__, RedemptionCode.__table__, User.__table__,  # type: ignore[attr-defined]
+    Merchant.__table__,  # type: ignore[attr-defined]
+)
+_HOLD = (
+    update(_DEALS)
+    .where(
+        _DEALS.c.id == bindparam("deal"),
+        _DEALS.c.status == DealStatus.ACTIVE,
+        _DEALS.c.valid_until > bindparam("now"),
+        or_(_DEALS.c.stock.is_(None), _DEALS.c.stock >= bindparam("quantity")),
+        select(_MERCHANTS.c.id).where(_MERCHANTS.c.id == _DEALS.c.merchant_id,
+                                      _MERCHANTS.c.status == MerchantStatus.APPROVED).exists(),
+    )
+    .values(stock=_DEALS.c.stock - bindparam("quantity"))  # NULL (unlimited) stays NULL
+    .returning(_DEALS.c.price, _DEALS.c.currency, _DEALS.c.per_user_limit, _DEALS.c.title_zh,
+               _DEALS.c.title_en, _DEALS.c.refund_policy, _DEALS.c.merchant_id)
+)
+_HELD_OR_OWNED = select(
+    _USERS.c.telegram_id,
+    select(func.coalesce(func.sum(_ORDERS.c.quantity), 0)).where(
+        _ORDERS.c.user_id == bindparam("user"), _ORDERS.c.deal_id == bindparam("deal"),
+        _ORDERS.c.status == OrderStatus.PENDING).scalar_subquery(),
+    select(func.count()).select_from(_CODES).where(
+        _CODES.c.user_id == bindparam("user"), _CODES.c.deal_id == bindparam("deal"),
+        _CODES.c.status != CodeStatus.VOID).scalar_subquery(),
+).where(_USERS.c.id == bindparam("user"))
+_NEW_ORDER = insert(_ORDERS).returning(_ORDERS.c.id)
+_PAY = (
+    update(_ORDERS)
+    .where(_ORDERS.c.id == bindparam("order"), _ORDERS.c.status == OrderStatus.PENDING,
+           _ORDERS.c.total == bindparam("amount"), _ORDERS.c.currency == bindparam("cur"))
+    .values(status=OrderStatus.PAID, paid_at=bindparam("now"), updated_at=bindparam("now"),
+            charge_id=bindparam("charge"), provider=bindparam("by"))
+    .returning(_ORDERS.c.deal_id, _ORDERS.c.user_id, _ORDERS.c.quantity,
+               _ORDERS.c.unit_price, _ORDERS.c.total, _ORDERS.c.currency,
+               _ORDERS.c.expires_at, _ORDERS.c.provider_ref, _ORDERS.c.discount,
+               _ORDERS.c.coupon_id)
+)
+_SOLD = (
+    update(_DEALS).where(_DEALS.c.id == bindparam("deal"))
+    .values(sold=_DEALS.c.sold + bindparam("n"))
+    .returning(_DEALS.c.valid_from, _DEALS.c.valid_until, _DEALS.c.title_zh,
+               _DEALS.c.title_en, _DEALS.c.refund_policy)
+)
+_NEW_CODES = insert(_CODES)
+_TELEGRAM_ID = select(_USERS.c.telegram_id).where(_USERS.c.id == bindparam("user"))
+_DELIVERED = (
+    update(_ORDERS)
+    .where(_ORDERS.c.id == bindparam("order"), _ORDERS.c.status == OrderStatus.PAID)
+    .values(status=OrderStatus.FULFILLED, updated_at=bindparam("now"))
+)
+
+
+@dataclass(frozen=True)
+class OrderView:
+    """An order as the buyer and the payment flow see it."""
+
+    id: int
+    user_id: int
+    user_telegram_id: int
+    deal_id: int
+    deal_title: Bilingual
+    quantity: int
+    unit_price: int
+    total: int
+    currency: str
+    status: str
+    expires_at: datetime
+    provider: str | None
+    provider_ref: str | None
+    refund_policy: str
+    discount: int = 0  # what the coupon took off (total = unit_price * quantity - discount)
+    coupon_id: int | None = None
+
+
+@dataclass(frozen=True)
+class BuyLimits:
+    """How many units this person may buy now, and why not more."""
+
+    can_buy: int  # 0 when nothing can be bought
+    reason: str | None  # deal_gone, sold_out, limit_reached when can_buy is 0
+    stock: int | None
+    bought: int  # units already bought or held by this person
+    per_user_limit: int
+
+    def refusal(self, quantity: float) -> str | None:
+        """Why `quantity` units cannot be ordered now, or None when they can:
+        bad_quantity (not a whole number from 1 up), limit_reached (over what the
+        per-person limit leaves), not_enough (over the stock left), too_many (over
+        `MAX_QUANTITY` per order), or `reason` when nothing can be bought. `can_buy`
+        is the most that can."""
+        if quantity != int(quantity) or quantity < 1:
+            return "bad_quantity"
+        if self.can_buy == 0:
+            return self.reason or "deal_gone"
+        if quantity <= self.can_buy:
+            return None
+        if self.can_buy == self.per_user_limit - self.bought:
+            return "limit_reached"
+        if self.stock is not None and self.can_buy == self.stock:
+            return "not_enough"
+        return "too_many"
+
+
+@dataclass(frozen=True)
+class OrderStart:
+    """What `start_order` did: an order, or the reason there is none."""
+
+    order: OrderView | None
+    reason: str | None = None  # bad_quantity, deal_gone, sold_out, not_enough, limit_reached,
+    #                            coupon_unavailable (the coupon asked for cannot be used)
+    can_buy: int = 0  # how many could be bought instead, when the answer is no
+
+
+@dataclass(frozen=True)
+class PaymentResult:
+    """What applying a payment notice did."""
+
+    outcome: str  # paid, duplicate, refund, unknown
+    order: OrderView | None = None
+    refund_id: int | None = None  # a refund to carry out (outcome "refund")
+    reason: str | None = None  # why the money goes back (late_payment, double_payment, ...)
+
+
+# ------------------------------------------------------------------ reading orders
+
+
+async def _order_view(session: object, order_id: int) -> OrderView | None:
+    row = (
+        await session.exec(  # type: ignore[attr-defined]
+            select(Order, Deal, User)
+            .join(Deal, Deal.id == Order.deal_id)
+            .join(User, User.id == Order.user_id)
+            .where(Order.id == order_id)
+        )
+    ).first()
+    if row is None:
+        return None
+    order, deal, user = row
+    return OrderView(
+        id=order.id, user_id=order.user_id, user_telegram_id=user.telegram_id,
+        deal_id=deal.id, deal_title=Bilingual(deal.title_zh, deal.title_en),
+        quantity=order.quantity, unit_price=order.unit_price, total=order.total,
+        currency=order.currency, status=order.status, expires_at=order.expires_at,
+        provider=order.provider, provider_ref=order.provider_ref,
+        refund_policy=deal.refund_policy, discount=order.discount, coupon_id=order.coupon_id,
+    )
+
+
+async def get_order(db: Database, order_id: int) -> OrderView | None:
+    """The order with this id, or None."""
+    async with db.session() as session:
+        return await _order_view(session, order_id)
+
+
+async def order_by_ref(db: Database, provider: str, provider_ref: str) -> OrderView | None:
+    """The order a provider's session or token belongs to, or None."""
+    async with db.session() as session:
+        order_id = (
+            await session.exec(
+                select(Order.id).where(Order.provider == provider,
+                                       Order.provider_ref == provider_ref)
+            )
+        ).first()
+        return await _order_view(session, order_id) if order_id else None
+
+
+# ------------------------------------------------------------------ ordering
+
+
+async def _deal_and_merchant(session: object,
+                             deal_id: int) -> tuple[Deal | None, Merchant | None]:
+    row = (
+        await session.exec(  # type: ignore[attr-defined]
+            select(Deal, Merchant).join(Merchant, Merchant.id == Deal.merchant_id)
+            .where(Deal.id == deal_id)
+        )
+    ).first()
+    return (row[0], row[1]) if row else (None, None)
+
+
+def _sellable(deal: Deal | None, merchant: Merchant | None, now: datetime) -> bool:
+    return (
+        deal is not None and merchant is not None
+        and deal.status == DealStatus.ACTIVE
+        and merchant.status == MerchantStatus.APPROVED
+        and deal.valid_until > now
+    )
+
+
+async def buy_limits(db: Database, user_id: int, deal_id: int, now: datetime) -> BuyLimits:
+    """How many units of a deal this person can buy right now."""
+    await release_expired_holds(db, now, deal_id)
+    async with db.session() as session:
+        deal, merchant = await _deal_and_merchant(session, deal_id)
+        if not _sellable(deal, merchant, now):
+            return BuyLimits(0, "deal_gone", None, 0, 0)
+        assert deal is not None
+        conn = await session.connection()
+        row = (await conn.execute(_HELD_OR_OWNED, {"user": user_id, "deal": deal_id})).first()
+    bought = int(row[1]) + int(row[2]) if row else 0
+    room = max(0, deal.per_user_limit - bought)
+    can = min(room, MAX_QUANTITY, deal.stock if deal.stock is not None else MAX_QUANTITY)
+    reason = None
+    if can == 0:
+        reason = "sold_out" if deal.stock == 0 else "limit_reached"
+    return BuyLimits(can, reason, deal.stock, bought, deal.per_user_limit)
+
+
+async def start_order(
+    db: Database, user_id: int, deal_id: int, quantity: int, now: datetime,
+    hold: timedelta = DEFAULT_HOLD, coupon_id: int | Literal["best"] | None = "best",
+) -> OrderStart:
+    """Hold `quantity` units for this person and open a pending order for them.
+
+    `coupon_id`: "best" applies the buyer's best coupon of the deal's merchant (if any),
+    an id applies exactly that coupon (or refuses with `coupon_unavailable`), None none.
+    """
+    if not isinstance(quantity, int) or isinstance(quantity, bool) or not (
+        1 <= quantity <= MAX_QUANTITY
+    ):
+        return OrderStart(None, "bad_quantity")
+    for attempt in range(2):
+        start = await _try_start(db, user_id, deal_id, quantity, now, hold, coupon_id)
+        if start.reason not in ("sold_out", "not_enough") or attempt:
+            return start
+        # Maybe abandoned holds are keeping the stock: release them and try once more.
+        if not await release_expired_holds(db, now, deal_id):
+            return start
+    return start  # pragma: no cover - the loop always returns
+
+
+class _Refused(Exception):
+    """Raised inside the order transaction to roll the stock hold back."""
+
+    def __init__(self, answer: OrderStart) -> None:
+        self.answer = answer
+
+
+async def _try_start(
+    db: Database, user_id: int, deal_id: int, quantity: int, now: datetime, hold: timedelta,
+    coupon_id: int | Literal["best"] | None,
+) -> OrderStart:
+    try:
+        started = await _start_in_transaction(db, user_id, deal_id, quantity, now, hold,
+                                              coupon_id)
+    except _Refused as refused:
+        return refused.answer
+    # Explained only after the transaction: a second connection while holding SQLite's
+    # write lock could wait on buyers who wait on us.
+    return started if started is not None else await _why_not(db, deal_id, now)
+
+
+async def _start_in_transaction(
+    db: Database, user_id: int, deal_id: int, quantity: int, now: datetime, hold: timedelta,
+    coupon_id: int | Literal["best"] | None,
+) -> OrderStart | None:
+    """The order, or None when the stock could not be held."""
+    async with db.begin() as conn:
+        # Take the deal row first: it is the queue every buyer of this deal waits in, so
+        # the limit check below sees every earlier buyer's committed order.
+        held = (await conn.execute(_HOLD, {"deal": deal_id, "now": now,
+                                           "quantity": quantity})).first()
+        if held is None:
+            return None
+        price, currency, limit, title_zh, title_en, policy, merchant_id = held
+        row = (await conn.execute(_HELD_OR_OWNED, {"user": user_id, "deal": deal_id})).first()
+        if row is None:
+            raise _Refused(OrderStart(None, "deal_gone"))  # no such person
+        telegram_id, pending, owned = row
+        bought = int(pending) + int(owned)
+        if bought + quantity > limit:
+            raise _Refused(OrderStart(None, "limit_reached",  # the rollback frees the stock
+                                      can_buy=max(0, limit - bought)))
+        subtotal = price * quantity
+        try:
+            coupon = await hold_for_order(conn, user_id=user_id, merchant_id=merchant_id,
+                                          currency=currency, subtotal=subtotal, now=now,
+                                          choice=coupon_id)
+        except CouponUnavailable:
+            raise _Refused(OrderStart(None, "coupon_unavailable")) from None
+        discount = coupon.discount if coupon else 0
+        expires_at = now + hold
+        order_id = (await conn.execute(_NEW_ORDER, {
+            "user_id": user_id, "deal_id": deal_id, "quantity": quantity,
+            "unit_price": price, "discount": discount, "total": subtotal - discount,
+            "currency": currency, "status": OrderStatus.PENDING, "refunded": 0,
+            "expires_at": expires_at, "coupon_id": coupon.coupon_id if coupon else None,
+            "created_at": now, "updated_at": now,
+        })).scalar_one()
+    return OrderStart(OrderView(
+        id=order_id, user_id=user_id, user_telegram_id=telegram_id, deal_id=deal_id,
+        deal_title=Bilingual(title_zh, title_en), quantity=quantity, unit_price=price,
+        total=subtotal - discount, currency=currency, status=OrderStatus.PENDING,
+        expires_at=expires_at, provider=None, provider_ref=None, refund_policy=policy,
+        discount=discount, coupon_id=coupon.coupon_id if coupon else None,
+    ))
+
+
+async def _why_not(db: Database, deal_id: int, now: datetime) -> OrderStart:
+    """Why the stock could not be held: gone, sold out, or fewer left than asked."""
+    async with db.session() as session:
+        deal, merchant = await _deal_and_merchant(session, deal_id)
+    if not _sellable(deal, merchant, now):
+        return OrderStart(None, "deal_gone")
+    assert deal is not None
+    if not deal.stock:
+        return OrderStart(None, "sold_out")
+    return OrderStart(None, "not_enough", can_buy=deal.stock)
+
+
+async def attach_payment(db: Database, order_id: int, link: PaymentLink, now: datetime) -> bool:
+    """Remember which provider session pays this pending order."""
+    async with db.transaction() as session:
+        result = await session.exec(  # type: ignore[call-overload]
+            update(Order)
+            .where(col(Order.id) == order_id, col(Order.status) == OrderStatus.PENDING)
+            .values(provider=link.provider, provider_ref=link.provider_ref, updated_at=now)
+        )
+        return bool(result.rowcount == 1)
+
+
+async def cancel_order(db: Database, order_id: int, user_id: int, now: datetime) -> bool:
+    """The buyer gives up a pending order; its stock goes back. False if not pending."""
+    async with db.transaction() as session:
+        return await _close_pending(session, order_id, OrderStatus.CANCELLED, now,
+                                    extra=col(Order.user_id) == user_id)
+
+
+async def _close_pending(
+    session: object, order_id: int, status: str, now: datetime, extra: object = True,
+) -> bool:
+    """pending -> expired/cancelled, returning the held stock and giving the held coupon
+    back. False if not pending."""
+    result = await session.exec(  # type: ignore[attr-defined]
+        update(Order)
+        .where(col(Order.id) == order_id, col(Order.status) == OrderStatus.PENDING, extra)
+        .values(status=status, updated_at=now)
+        .returning(Order.deal_id, Order.quantity, Order.coupon_id)
+    )
+    row = result.first()
+    if row is None:
+        return False
+    deal_id, quantity, coupon_id = row
+    await session.exec(  # type: ignore[attr-defined]
+        update(Deal).where(col(Deal.id) == deal_id, col(Deal.stock).is_not(None))
+        .values(stock=col(Deal.stock) + quantity)
+    )
+    await release_coupon(await session.connection(), coupon_id, now)  # type: ignore[attr-defined]
+    return True
+
+
+async def release_expired_holds(db: Database, now: datetime, deal_id: int | None = None) -> int:
+    """Expire pending orders whose hold ran out (of one deal, or all); stock goes back."""
+    async with db.session() as session:
+        query = select(Order.id).where(
+            Order.status == OrderStatus.PENDING, col(Order.expires_at) <= now
+        )
+        if deal_id is not None:
+            query = query.where(Order.deal_id == deal_id)
+        ids = list((await session.exec(query.limit(1000))).all())
+    released = 0
+    for order_id in ids:
+        async with db.transaction() as session:
+            released += await _close_pending(session, order_id, OrderStatus.EXPIRED, now)
+    return released
+
+
+@dataclass(frozen=True)
+class ExpiredHold:
+    """An order whose hold ran out, claimed for telling its buyer (`claim_expired_holds`)."""
+
+    order: OrderView
+    superseded: bool  # the buyer has ordered the same deal again since: nothing to tell
+
+
+async def claim_expired_holds(db: Database, now: datetime, limit: int = 200) -> list[ExpiredHold]:
+    """Orders expired but not yet announced to their buyer, each marked told as it is
+    claimed, so the buyer hears of it once (however it expired: the housekeeping job or
+    lazily when someone bought the deal). Holds that ran out more than
+    `TELL_EXPIRY_WITHIN` ago are left unannounced: the news would be stale."""
+    async with db.session() as session:
+        ids = list((await session.exec(
+            select(Order.id).where(
+                Order.status == OrderStatus.EXPIRED, col(Order.expiry_told_at).is_(None),
+                col(Order.expires_at) > now - TELL_EXPIRY_WITHIN,
+            ).order_by(col(Order.id)).limit(limit)
+        )).all())
+    claimed: list[ExpiredHold] = []
+    for order_id in ids:
+        async with db.transaction() as session:
+            row = (await session.exec(  # type: ignore[call-overload]
+                update(Order)
+                .where(col(Order.id) == order_id, col(Order.expiry_told_at).is_(None))
+                .values(expiry_told_at=now)
+                .returning(Order.user_id, Order.deal_id, Order.created_at)
+            )).first()
+            if row is None:
+                continue  # another round claimed it
+            user_id, deal_id, created_at = row
+            newer = (await session.exec(
+                select(Order.id).where(Order.user_id == user_id, Order.deal_id == deal_id,
+                                       col(Order.created_at) > created_at).limit(1)
+            )).first()
+            view = await _order_view(session, order_id)
+        if view is not None:
+            claimed.append(ExpiredHold(view, superseded=newer is not None))
+    return claimed
+
+
+# ------------------------------------------------------------------ paying
+
+
+def precheck_problem(order: OrderView | None, amount: int, currency: str,
+                     now: datetime) -> str | None:
+    """Why a payment for this order must not go ahead now (None: it may)."""
+    if order is None:
+        return "unknown_order"
+    if order.status != OrderStatus.PENDING:
+        return "paid_already" if order.status in (OrderStatus.PAID, OrderStatus.FULFILLED) \
+            else "order_closed"
+    if order.expires_at <= now:
+        return "order_expired"
+    if amount != order.total or currency.upper() != order.currency:
+        return "amount_changed"
+    return None
+
+
+async def apply_payment(db: Database, notice: PaymentNotice, now: datetime) -> PaymentResult:
+    """Mark the order paid and issue its codes, once per charge, whatever arrives twice."""
+    try:
+        async with db.begin() as conn:
+            paid = (await conn.execute(_PAY, {
+                "order": notice.order_id, "amount": notice.amount,
+                "cur": notice.currency.upper(), "now": now, "charge": notice.charge_id,
+                "by": notice.provider,
+            })).first()
+            if paid is not None:
+                (deal_id, user_id, quantity, unit_price, total, currency, expires_at, ref,
+                 discount, coupon_id) = paid
+                await use_coupon(conn, coupon_id, now)
+                title_zh, title_en, policy = await _issue_codes(
+                    conn, notice.order_id, deal_id, user_id, quantity, now)
+                await log_event(conn, "buy", now=now, user_id=user_id, deal_id=deal_id)
+                telegram_id = (await conn.execute(_TELEGRAM_ID, {"user": user_id})).scalar_one()
+                await owe_codes(db, conn, notice.order_id, telegram_id, now)
+                return PaymentResult("paid", OrderView(
+                    id=notice.order_id, user_id=user_id, user_telegram_id=telegram_id,
+                    deal_id=deal_id, deal_title=Bilingual(title_zh, title_en),
+                    quantity=quantity, unit_price=unit_price, total=total, currency=currency,
+                    status=OrderStatus.PAID, expires_at=expires_at, provider=notice.provider,
+                    provider_ref=ref, refund_policy=policy, discount=discount,
+                    coupon_id=coupon_id,
+                ))
+    except IntegrityError:
+        # The charge id is unique: this charge was applied (to some order) already.
+        pass
+    return await _settle_unusable(db, notice, now)
+
+
+async def _issue_codes(conn: AsyncConnection, order_id: int, deal_id: int, user_id: int,
+                       quantity: int, now: datetime) -> tuple[str | None, str | None, str]:
+    """One code per unit, valid as long as the deal; the deal's title and refund policy."""
+    valid_from, valid_until, title_zh, title_en, policy = (
+        await conn.execute(_SOLD, {"deal": deal_id, "n": quantity})).one()
+    await conn.execute(_NEW_CODES, [
+        {"code": new_code(), "order_id": order_id, "deal_id": deal_id, "user_id": user_id,
+         "status": CodeStatus.ISSUED, "valid_from": valid_from, "valid_until": valid_until,
+         "created_at": now}
+        for _ in range(quantity)
+    ])
+    return title_zh, title_en, policy
+
+
+async def _settle_unusable(db: Database, notice: PaymentNotice, now: datetime) -> PaymentResult:
+    """A notice that did not simply pay a pending order: replay, late, double or wrong."""
+    async with db.transaction() as session:
+        order = await session.get(Order, notice.order_id)
+        if order is None:
+            return PaymentResult("unknown", reason="unknown_order")
+        if order.charge_id == notice.charge_id:
+            return PaymentResult("duplicate", await _order_view(session, order.id))
+        applied = (
+            await session.exec(select(Refund.id).where(Refund.charge_id == notice.charge_id))
+        ).first()
+        if applied is not None:
+            return PaymentResult("duplicate", await _order_view(session, order.id))
+        if (order.status == OrderStatus.EXPIRED and notice.amount == order.total
+                and notice.currency.upper() == order.currency):
+            # Paid after the hold ran out: take the stock again if it is still there, and
+            # the coupon the price was computed with, if it is still unused and good.
+            taken = await session.exec(  # type: ignore[call-overload]
+                update(Deal)
+                .where(col(Deal.id) == order.deal_id, col(Deal.status) == DealStatus.ACTIVE,
+                       col(Deal.valid_until) > now,
+                       or_(col(Deal.stock).is_(None), col(Deal.stock) >= order.quantity))
+                .values(stock=col(Deal.stock) - order.quantity)
+            )
+            coupon_ok = taken.rowcount == 1 and (
+                order.coupon_id is None
+                or await use_coupon(await session.connection(), order.coupon_id, now,
+                                    from_status=CouponStatus.AVAILABLE))
+            if taken.rowcount == 1 and not coupon_ok:  # the stock goes back: no sale
+                await session.exec(  # type: ignore[call-overload]
+                    update(Deal).where(col(Deal.id) == order.deal_id)
+                    .values(stock=col(Deal.stock) + order.quantity))
+            if coupon_ok:
+                order.status = OrderStatus.PAID
+                order.paid_at = order.updated_at = now
+                order.charge_id = notice.charge_id
+                order.provider = notice.provider
+                await session.flush()
+                await _issue_codes(await session.connection(), order.id, order.deal_id,
+                                   order.user_id, order.quantity, now)
+                view = await _order_view(session, order.id)
+                assert view is not None
+                await owe_codes(db, await session.connection(), order.id,
+                                view.user_telegram_id, now)
+                return PaymentResult("paid", view)
+            reason = "late_payment"
+        elif order.status in (OrderStatus.PAID, OrderStatus.FULFILLED, OrderStatus.REFUNDED):
+            reason = "double_payment"
+        elif order.status == OrderStatus.PENDING:
+            reason = "amount_changed"
+        else:
+            reason = "order_closed"
+        refund = Refund(
+            order_id=order.id, provider=notice.provider, charge_id=notice.charge_id,
+            amount=notice.amount, currency=notice.currency.upper(), codes=0, reason=reason,
+            created_at=now,
+        )
+        session.add(refund)
+        await session.flush()
+        return PaymentResult("refund", await _order_view(session, order.id), refund.id, reason)
+
+
+def codes_key(order_id: int) -> str:
+    """The outbox key of a paid order's codes: one message per order."""
+    return f"codes:{order_id}"
+
+
+async def owe_codes(db: Database, conn: AsyncConnection, order_id: int, chat_id: int,
+                    now: datetime) -> None:
+    """Owe the buyer the codes of a paid order, in the transaction that paid it."""
+    await owe(db, conn, chat_id, "codes", {"order_id": order_id}, codes_key(order_id), now)
+
+
+async def mark_delivered(db: Database, order_id: int, now: datetime) -> bool:
+    """paid -> fulfilled once the codes are in the buyer's chat."""
+    async with db.begin() as conn:
+        result = await conn.execute(_DELIVERED, {"order": order_id, "now": now})
+        return bool(result.rowcount == 1)
+
+
+async def owe_stranded_codes(db: Database, paid_before: datetime, now: datetime) -> int:
+    """Owe the codes of paid orders that have no outbox row (paid before the outbox
+    existed); returns how many. Orders with a row are left to it, whatever its state."""
+    async with db.session() as session:
+        paid = list((await session.exec(
+            select(Order.id, User.telegram_id).join(User, col(User.id) == col(Order.user_id))
+            .where(Order.status == OrderStatus.PAID,
+                   and_(col(Order.paid_at).is_not(None), col(Order.paid_at) <= paid_before))
+            .order_by(col(Order.id)).limit(500)
+        )).all())
+        if not paid:
+            return 0
+        keys = {codes_key(order_id) for order_id, _ in paid}
+        known = set((await session.exec(select(OutboxMessage.dedupe_key).where(
+            col(OutboxMessage.dedupe_key).in_(keys)))).all())
+    stranded = [(o, chat) for o, chat in paid if codes_key(o) not in known]
+    if stranded:
+        async with db.begin() as conn:
+            for order_id, chat_id in stranded:
+                await owe_codes(db, conn, order_id, chat_id, now)
+    return len(stranded)

@@ -1,0 +1,209 @@
+"""Redemption codes: how they are made, read back, and listed for their owner.
+
+A code is 11 random Crockford base32 symbols (55 bits from `secrets`, never from the
+clock) plus one check symbol, shown in groups of four: `7QH4-K2MX-9TDA`. Crockford's
+alphabet has no I, L, O or U, and reading it back forgives the look-alikes (O is 0,
+I and L are 1), case, spaces and dashes. The check symbol (Luhn mod 32) catches every
+single mistyped symbol and every swap of two neighbours but one: like every Luhn mod N,
+it cannot see 0 and Z (the first and last symbols) trade places. So a typo is nearly
+always told apart from a code that does not exist; the rare 0/Z swap is looked up and
+answered as "no such code", which is still right.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+
+import segno
+from sqlmodel import col, select
+
+from services.catalog.deal_cards import Bilingual
+from services.platform.database import Database
+from storage.models import CodeStatus, Deal, Order, RedemptionCode, RefundPolicy
+
+ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_VALUE = {ch: i for i, ch in enumerate(ALPHABET)}
+_LOOKALIKES = str.maketrans({"O": "0", "I": "1", "L": "1"})
+_SEPARATORS = " -_\t"
+_WORD = re.compile(r"[0-9A-Za-z_-]*[0-9A-Za-z][0-9A-Za-z_-]*")  # ASCII, after NFKC
+RANDOM_SYMBOLS = 11  # 55 bits
+CODE_LENGTH = RANDOM_SYMBOLS + 1
+DEEP_LINK_PREFIX = "r_"  # /start r_<CODE> opens the redemption check for staff
+
+
+def check_symbol(body: str) -> str:
+    """Luhn mod 32 over `body`: the symbol that makes the whole code check out."""
+    total, factor = 0, 2
+    for ch in reversed(body):
+        addend = factor * _VALUE[ch]
+        total += addend // 32 + addend % 32
+        factor = 3 - factor
+    return ALPHABET[(32 - total % 32) % 32]
+
+
+def new_code() -> str:
+    """A fresh, unguessable code (12 symbols, no dashes: the stored form)."""
+    body = "".join(secrets.choice(ALPHABET) for _ in range(RANDOM_SYMBOLS))
+    return body + check_symbol(body)
+
+
+def format_code(code: str) -> str:
+    """`7QH4K2MX9TDA` -> `7QH4-K2MX-9TDA`, the way people read it out."""
+    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
+@dataclass(frozen=True)
+class ReadCode:
+    """What a typed or scanned code turned out to be."""
+
+    code: str  # normalized (upper case, no separators); "" when unreadable
+    problem: str | None  # None, "empty", "length", "symbols" or "check" (a typo)
+
+
+def _read_token(text: str) -> ReadCode:
+    """One candidate, already NFKC-normalized: separators dropped, look-alikes forgiven."""
+    text = "".join(ch for ch in text.upper() if ch not in _SEPARATORS).translate(_LOOKALIKES)
+    if not text:
+        return ReadCode("", "empty")
+    if len(text) != CODE_LENGTH:
+        return ReadCode("", "length")
+    if any(ch not in _VALUE for ch in text):
+        return ReadCode("", "symbols")
+    if check_symbol(text[:-1]) != text[-1]:
+        return ReadCode(text, "check")
+    return ReadCode(text, None)
+
+
+def _code_shaped(text: str) -> str | None:
+    """The code in a line with other words in it ("7QH4-K2MX-9TDA 谢谢", "核销 7QH4 K2MX
+    9TDA"): runs of words that together hold exactly one code's worth of letters and
+    digits, the first that checks out, else the first (to be told it is a typo)."""
+    words = _WORD.findall(text)
+    shaped: list[str] = []
+    for start in range(len(words)):
+        symbols = 0
+        for end in range(start, len(words)):
+            symbols += sum(ch.isalnum() for ch in words[end])
+            if symbols >= CODE_LENGTH:
+                if symbols == CODE_LENGTH:
+                    shaped.append("".join(words[start:end + 1]))
+                break
+    return next((c for c in shaped if _read_token(c).problem is None),
+                shaped[0] if shaped else None)
+
+
+def read_code(entered: str) -> ReadCode:
+    """Normalize what staff typed or scanned and say whether it can be a code at all.
+
+    The first code-shaped run of words is the code, so words typed before or after it
+    do not matter; without one, the whole text is read (and says why it is no code).
+    """
+    # NFKC: Chinese keyboards often type full-width letters and digits (７ＱＨ４).
+    text = unicodedata.normalize("NFKC", entered).strip()
+    if text.lower().startswith(DEEP_LINK_PREFIX):
+        text = text[len(DEEP_LINK_PREFIX):]
+    shaped = _code_shaped(text)
+    return _read_token(shaped if shaped is not None else text)
+
+
+def qr_payload(code: str, bot_username: str) -> str:
+    """What a code's QR holds: the deep link that opens the staff's redemption check."""
+    return f"https://t.me/{bot_username}?start={DEEP_LINK_PREFIX}{code}"
+
+
+def qr_png(data: str, scale: int = 8) -> bytes:
+    """A QR code of `data` as PNG bytes (medium error correction, a quiet zone of 4)."""
+    buffer = io.BytesIO()
+    segno.make(data, error="m", micro=False).save(buffer, kind="png", scale=scale, border=4)
+    return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class CodeView:
+    """One of the user's codes with the deal it is for."""
+
+    id: int
+    code: str
+    status: str
+    order_id: int
+    deal_id: int
+    deal_title: Bilingual
+    valid_from: datetime
+    valid_until: datetime
+    refund_policy: str
+    redeemed_at: datetime | None = None
+
+    @property
+    def usable(self) -> bool:
+        """Not yet redeemed, refunded or expired."""
+        return self.status == CodeStatus.ISSUED
+
+    @property
+    def refundable(self) -> bool:
+        """May the shopper ask for this code's money back now?"""
+        return self.usable and self.refund_policy == RefundPolicy.ANYTIME
+
+
+async def list_codes(db: Database, user_id: int, limit: int = 20) -> list[CodeView]:
+    """The user's codes, newest first."""
+    async with db.session() as session:
+        rows = (
+            await session.exec(
+                select(RedemptionCode, Deal)
+                .join(Deal, Deal.id == RedemptionCode.deal_id)
+                .where(RedemptionCode.user_id == user_id)
+                .order_by(col(RedemptionCode.created_at).desc(), col(RedemptionCode.id).desc())
+                .limit(limit)
+            )
+        ).all()
+    return [code_view(c, d) for c, d in rows]
+
+
+async def get_code(db: Database, user_id: int, code_id: int) -> CodeView | None:
+    """One of the user's own codes (None when it is not theirs)."""
+    async with db.session() as session:
+        row = (
+            await session.exec(
+                select(RedemptionCode, Deal)
+                .join(Deal, Deal.id == RedemptionCode.deal_id)
+                .where(RedemptionCode.id == code_id, RedemptionCode.user_id == user_id)
+            )
+        ).first()
+    return code_view(*row) if row else None
+
+
+async def codes_of_order(db: Database, order_id: int) -> list[CodeView]:
+    """The codes an order issued, in issue order."""
+    async with db.session() as session:
+        rows = (
+            await session.exec(
+                select(RedemptionCode, Deal)
+                .join(Deal, Deal.id == RedemptionCode.deal_id)
+                .join(Order, Order.id == RedemptionCode.order_id)
+                .where(RedemptionCode.order_id == order_id)
+                .order_by(col(RedemptionCode.id))
+            )
+        ).all()
+    return [code_view(c, d) for c, d in rows]
+
+
+def code_view(code: RedemptionCode, deal: Deal) -> CodeView:
+    """The view of a code row and its deal."""
+    assert code.id is not None and deal.id is not None
+    return CodeView(
+        id=code.id,
+        code=code.code,
+        status=code.status,
+        order_id=code.order_id,
+        deal_id=deal.id,
+        deal_title=Bilingual(deal.title_zh, deal.title_en),
+        valid_from=code.valid_from,
+        valid_until=code.valid_until,
+        refund_policy=deal.refund_policy,
+        redeemed_at=code.redeemed_at,
+    )

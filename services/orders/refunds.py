@@ -1,0 +1,362 @@
+"""Money back: shopper refunds of unredeemed codes, automatic refunds at expiry, retries.
+
+A refund happens in two steps, so that money and codes can never both be kept:
+1. one transaction voids the codes, returns their stock and records a `Refund`
+   (pending) for their share of the order;
+2. the provider is asked to pay it back (`carry_out`), outside any transaction. A
+   provider that is down leaves the refund pending; a scheduler job retries it with
+   the same idempotency key, so the buyer is paid back once.
+
+Refund policies (Meituan's terms): `anytime` (随时退: unredeemed codes can be refunded
+at any time, and are refunded automatically when they expire), `on_expiry` (过期退:
+no refund on request, automatic refund at expiry) and `none`. Redeemed codes are never
+refundable.
+
+A shopper refunds one code, or every unused code of its order (`ask_refund`); what
+each would give back is shown before they confirm (`refund_offer`), and a confirmation
+that no longer matches (a code was redeemed or refunded meanwhile) refunds nothing.
+Partial refunds keep the order paid: its other codes stay usable.
+
+With a coupon, the buyer paid `Order.total` (after the discount), and that is what is
+spread over the units (`_share`): once k of an order's n units are refunded, total*k//n
+has been given back altogether, whichever codes went and in whatever groups, so the
+per-code refunds add up to exactly what was paid (the last unit gets the rounding).
+An order refunded in full gives its coupon back too (available again, or expired if its
+time is up).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, update
+from sqlmodel import col, select
+
+from services.marketing.coupons import release_coupon
+from services.payments.base import PaymentError, RefundOutcome
+from services.platform.database import Database
+from storage.models import (
+    CodeStatus,
+    CouponStatus,
+    Deal,
+    Order,
+    OrderStatus,
+    RedemptionCode,
+    Refund,
+    RefundPolicy,
+    User,
+)
+
+MAX_ATTEMPTS = 10
+
+
+@dataclass(frozen=True)
+class RefundAsk:
+    """What a refund request did."""
+
+    outcome: str  # started, changed, policy_none, policy_on_expiry, redeemed, nothing
+    refund_id: int | None = None
+    amount: int = 0
+    currency: str = ""
+    codes: int = 0
+    code_list: tuple[str, ...] = ()  # the codes it voided
+
+
+@dataclass(frozen=True)
+class RefundOffer:
+    """What refunding one of the shopper's codes would give back, before they confirm."""
+
+    outcome: str  # ok, or why not: policy_none, policy_on_expiry, redeemed, nothing
+    code: str = ""  # the code tapped
+    amount: int = 0  # refunding that code alone
+    currency: str = ""
+    open_codes: tuple[str, ...] = ()  # every unused code of its order, the tapped one first
+    all_amount: int = 0  # refunding all of them
+
+
+@dataclass(frozen=True)
+class RefundDone:
+    """How carrying out a refund went, and whom to tell."""
+
+    refund_id: int
+    status: str  # done, manual, pending (will be retried), failed (gave up)
+    amount: int
+    currency: str
+    reason: str
+    user_telegram_id: int
+    order_id: int
+
+
+Refunder = Callable[[str, str, int, str, int, str, bool], Awaitable[RefundOutcome]]
+"""(provider, charge_id, amount, currency, user_telegram_id, idempotency_key, whole) ->
+outcome; `whole`: the amount is all of the charge (some providers cannot refund a part)."""
+
+
+class _Changed(Exception):
+    """The codes changed between the shopper's confirmation and the refund: roll back."""
+
+
+def _share(order: Order, before: int, codes: int, *, last: bool) -> int:
+    """What refunding `codes` more units gives back when `before` units of the order
+    were refunded already: the first k refunded units give back total*k//quantity of the
+    paid total (after any coupon) altogether, so the result does not depend on which
+    codes went first or in what groups. Never more than is left unrefunded; `last` (no
+    live code remains) gives back all that is left, so the refunds add up to what was paid."""
+    left = order.total - order.refunded
+    if last:
+        return left
+    after = order.total * (before + codes) // order.quantity
+    return max(0, min(after - order.total * before // order.quantity, left))
+
+
+async def _void_and_live(session: object, order_id: int | None) -> tuple[int, int]:
+    """How many of the order's codes are refunded (void), and how many are not."""
+    rows = (
+        await session.exec(  # type: ignore[attr-defined]
+            select(RedemptionCode.status, func.count())
+            .where(RedemptionCode.order_id == order_id).group_by(RedemptionCode.status)
+        )
+    ).all()
+    void = sum(n for status, n in rows if status == CodeStatus.VOID)
+    return void, sum(n for _, n in rows) - void
+
+
+async def _void_and_record(
+    session: object, order: Order, code_ids: list[int], reason: str, now: datetime,
+) -> Refund | None:
+    """Void these codes (only if still issued/expired), return stock, record a refund."""
+    result = await session.exec(  # type: ignore[attr-defined]
+        update(RedemptionCode)
+        .where(col(RedemptionCode.id).in_(code_ids),
+               col(RedemptionCode.status).in_((CodeStatus.ISSUED, CodeStatus.EXPIRED)))
+        .values(status=CodeStatus.VOID, voided_at=now)
+        .returning(RedemptionCode.id)
+    )
+    voided = len(result.all())
+    if voided == 0:
+        return None
+    await session.exec(  # type: ignore[attr-defined]
+        update(Deal).where(col(Deal.id) == order.deal_id)
+        .values(sold=col(Deal.sold) - voided,
+                stock=col(Deal.stock) + voided)  # NULL (unlimited) stays NULL
+    )
+    void, live = await _void_and_live(session, order.id)
+    amount = _share(order, void - voided, voided, last=live == 0)
+    order.refunded += amount
+    if live == 0:
+        order.status = OrderStatus.REFUNDED
+        await release_coupon(await session.connection(), order.coupon_id, now,  # type: ignore[attr-defined]
+                             from_status=CouponStatus.USED)
+    order.updated_at = now
+    refund = Refund(
+        order_id=order.id, provider=order.provider or "", charge_id=order.charge_id or "",
+        amount=amount, currency=order.currency, codes=voided, reason=reason, created_at=now,
+    )
+    session.add(refund)  # type: ignore[attr-defined]
+    await session.flush()  # type: ignore[attr-defined]
+    return refund
+
+
+@dataclass(frozen=True)
+class _OpenOrder:
+    """An order the shopper may refund codes of, with its codes (id, code, status)."""
+
+    order: Order
+    codes: list[tuple[int, str, str]]
+
+    @property
+    def open(self) -> list[tuple[int, str]]:
+        """Its unused codes (issued, or expired but not yet refunded), in issue order."""
+        return [(cid, code) for cid, code, status in self.codes
+                if status in (CodeStatus.ISSUED, CodeStatus.EXPIRED)]
+
+    def amount(self, codes: int) -> int:
+        """What refunding `codes` of its unused codes now gives back (see `_share`)."""
+        void = sum(status == CodeStatus.VOID for _, _, status in self.codes)
+        live = len(self.codes) - void
+        return _share(self.order, void, codes, last=live == codes)
+
+
+async def _open_order(session: object, user_id: int, order_id: int,
+                      lock: bool) -> _OpenOrder | str:
+    """The shopper's order if codes of it may be refunded on request, else why not."""
+    query = (select(Order, Deal).join(Deal, Deal.id == Order.deal_id)
+             .where(Order.id == order_id, Order.user_id == user_id))
+    row = (await session.exec(  # type: ignore[attr-defined]
+        query.with_for_update() if lock else query)).first()
+    if row is None:
+        return "nothing"
+    order, deal = row
+    if order.status not in (OrderStatus.PAID, OrderStatus.FULFILLED):
+        return "nothing"
+    if deal.refund_policy == RefundPolicy.NONE:
+        return "policy_none"
+    codes = list((
+        await session.exec(  # type: ignore[attr-defined]
+            select(RedemptionCode.id, RedemptionCode.code, RedemptionCode.status)
+            .where(RedemptionCode.order_id == order_id).order_by(col(RedemptionCode.id))
+        )
+    ).all())
+    found = _OpenOrder(order, codes)
+    if not found.open:
+        redeemed = any(status == CodeStatus.REDEEMED for _, _, status in codes)
+        return "redeemed" if redeemed else "nothing"
+    if deal.refund_policy == RefundPolicy.ON_EXPIRY:
+        return "policy_on_expiry"
+    return found
+
+
+async def refund_offer(db: Database, user_id: int, code_id: int) -> RefundOffer:
+    """What the shopper would get back for one of their codes, and for all the unused
+    codes of its order: shown before they confirm, with exactly the amounts
+    `ask_refund` will refund while nothing changes."""
+    async with db.session() as session:
+        row = (await session.exec(
+            select(RedemptionCode.order_id, RedemptionCode.code, RedemptionCode.status)
+            .where(RedemptionCode.id == code_id, RedemptionCode.user_id == user_id))).first()
+        if row is None:
+            return RefundOffer("nothing")
+        order_id, code, status = row
+        found = await _open_order(session, user_id, order_id, lock=False)
+    if isinstance(found, str):
+        return RefundOffer(found)
+    others = tuple(c for cid, c in found.open if cid != code_id)
+    if len(others) == len(found.open):  # this code itself is not refundable any more
+        return RefundOffer("redeemed" if status == CodeStatus.REDEEMED else "nothing")
+    return RefundOffer("ok", code, found.amount(1), found.order.currency, (code, *others),
+                       found.amount(len(found.open)))
+
+
+async def ask_refund(db: Database, user_id: int, order_id: int, now: datetime, *,
+                     code_id: int | None = None, expected: int | None = None,
+                     expected_codes: int | None = None) -> RefundAsk:
+    """A shopper asks for unused codes of one of their orders back: `code_id` alone, or
+    (None) every unused code of the order. With `expected` (the amount they confirmed)
+    and `expected_codes` (how many codes), nothing is refunded unless that is exactly
+    what it gives back ("changed")."""
+    try:
+        async with db.transaction() as session:
+            found = await _open_order(session, user_id, order_id, lock=True)
+            if isinstance(found, str):
+                return RefundAsk(found)
+            targets = [(cid, c) for cid, c in found.open if code_id in (None, cid)]
+            if not targets:
+                status = next((s for cid, _, s in found.codes if cid == code_id), None)
+                return RefundAsk("redeemed" if status == CodeStatus.REDEEMED else "nothing")
+            if (expected is not None and found.amount(len(targets)) != expected) or (
+                    expected_codes is not None and len(targets) != expected_codes):
+                return RefundAsk("changed")
+            refund = await _void_and_record(session, found.order, [cid for cid, _ in targets],
+                                            "shopper", now)
+            if refund is None:
+                return RefundAsk("nothing")
+            if (expected is not None or expected_codes is not None) and (
+                    refund.codes != len(targets) or expected not in (None, refund.amount)):
+                raise _Changed  # a code was redeemed meanwhile: refund nothing
+            return RefundAsk("started", refund.id, refund.amount, refund.currency, refund.codes,
+                             tuple(c for _, c in targets))
+    except _Changed:
+        return RefundAsk("changed")
+
+
+async def expire_codes(db: Database, now: datetime, batch: int = 500) -> list[int]:
+    """Codes past their validity: refunded when the policy says so, else marked expired.
+
+    Returns the ids of the refunds it recorded (to be carried out).
+    """
+    async with db.session() as session:
+        rows = (
+            await session.exec(
+                select(RedemptionCode.id, RedemptionCode.order_id, Deal.refund_policy)
+                .join(Deal, Deal.id == RedemptionCode.deal_id)
+                .where(RedemptionCode.status == CodeStatus.ISSUED,
+                       col(RedemptionCode.valid_until) <= now)
+                .limit(batch)
+            )
+        ).all()
+    by_order: dict[int, list[int]] = {}
+    lapsed: list[int] = []
+    for code_id, order_id, policy in rows:
+        if policy == RefundPolicy.NONE:
+            lapsed.append(code_id)
+        else:
+            by_order.setdefault(order_id, []).append(code_id)
+    refund_ids: list[int] = []
+    if lapsed:
+        async with db.transaction() as session:
+            await session.exec(  # type: ignore[call-overload]
+                update(RedemptionCode)
+                .where(col(RedemptionCode.id).in_(lapsed),
+                       col(RedemptionCode.status) == CodeStatus.ISSUED)
+                .values(status=CodeStatus.EXPIRED)
+            )
+    for order_id, code_ids in by_order.items():
+        async with db.transaction() as session:
+            order = (
+                await session.exec(select(Order).where(Order.id == order_id).with_for_update())
+            ).one()
+            refund = await _void_and_record(session, order, code_ids, "expired", now)
+            if refund is not None and refund.id is not None:
+                refund_ids.append(refund.id)
+    return refund_ids
+
+
+async def pending_refunds(db: Database) -> list[int]:
+    """Refunds still waiting for the provider (to retry)."""
+    async with db.session() as session:
+        return list(
+            (
+                await session.exec(
+                    select(Refund.id).where(Refund.status == "pending",
+                                            Refund.attempts < MAX_ATTEMPTS)
+                    .order_by(col(Refund.id)).limit(200)
+                )
+            ).all()
+        )
+
+
+async def carry_out(db: Database, refund_id: int, refunder: Refunder,
+                    now: datetime) -> RefundDone | None:
+    """Ask the provider to pay a pending refund back; None if it is not pending."""
+    async with db.session() as session:
+        row = (
+            await session.exec(
+                select(Refund, User.telegram_id, Order.total)
+                .join(Order, Order.id == Refund.order_id)
+                .join(User, User.id == Order.user_id)
+                .where(Refund.id == refund_id)
+            )
+        ).first()
+    if row is None or row[0].status != "pending":
+        return None
+    refund, telegram_id, paid = row
+    # A payment refund (no codes) gives a whole charge back; a refund of codes does when
+    # it covers all that the order's charge took at once.
+    whole = refund.codes == 0 or refund.amount >= paid
+    try:
+        if refund.amount <= 0:  # a unit of an order that cost less than its unit count
+            outcome = RefundOutcome(ok=True, reference="nothing to pay back")
+        else:
+            outcome = await refunder(refund.provider, refund.charge_id, refund.amount,
+                                     refund.currency, telegram_id, f"refund-{refund.id}",
+                                     whole)
+    except PaymentError as exc:
+        outcome = RefundOutcome(ok=False, error=str(exc))
+    status = "done" if outcome.ok else "manual" if outcome.manual else "pending"
+    async with db.transaction() as session:
+        await session.exec(  # type: ignore[call-overload]
+            update(Refund)
+            .where(col(Refund.id) == refund_id, col(Refund.status) == "pending")
+            .values(status=status if status != "pending" or refund.attempts + 1 < MAX_ATTEMPTS
+                    else "failed",
+                    attempts=col(Refund.attempts) + 1,
+                    reference=outcome.reference or None,
+                    error=(outcome.error or None) and outcome.error[:300],
+                    done_at=now if status in ("done", "manual") else None)
+        )
+    if status == "pending" and refund.attempts + 1 >= MAX_ATTEMPTS:
+        status = "failed"
+    return RefundDone(refund_id, status, refund.amount, refund.currency, refund.reason,
+                      telegram_id, refund.order_id)

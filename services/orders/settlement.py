@@ -1,0 +1,50 @@
+"""Applying a payment: the one use case every provider's "paid" ends in.
+
+Telegram's successful_payment, the sandbox page and Stripe's webhook each verify their
+notice and call `settle`. A payment for a pending order marks it paid, issues its codes
+and owes the buyer a message with them (an outbox row, `services.platform.outbox`), all in one
+transaction; a replay changes nothing; money that cannot buy anything (late, double or
+wrong) is refunded at once, and the caller says so to the buyer.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from services.orders.checkout import OrderView, apply_payment
+from services.orders.refunds import RefundDone, carry_out
+from services.payments import PaymentNotice, Payments
+from services.platform.database import Database
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """What a payment notice led to: paid (codes owed through the outbox), duplicate,
+    refund (with how carrying it out went) or unknown."""
+
+    outcome: str
+    order: OrderView | None = None
+    refund: RefundDone | None = None
+    reason: str | None = None  # why the money goes back
+
+
+async def settle(db: Database, payments: Payments, notice: PaymentNotice,
+                 now: datetime) -> Settlement:
+    """Apply a verified payment notice once; refund money that cannot buy anything."""
+    result = await apply_payment(db, notice, now)
+    order = result.order
+    if result.outcome == "unknown" or order is None:
+        log.warning("payment for unknown order %s (%s)", notice.order_id, notice.provider)
+        return Settlement("unknown")
+    if result.outcome == "duplicate":
+        log.info("payment notice seen again for order %s", order.id)
+        return Settlement("duplicate", order)
+    if result.outcome == "refund":
+        assert result.refund_id is not None
+        done = await carry_out(db, result.refund_id, payments.refund, now)
+        return Settlement("refund", order, done, result.reason or "order_closed")
+    return Settlement("paid", order)

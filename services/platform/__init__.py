@@ -1,0 +1,6 @@
+"""The plumbing every domain stands on: the current time and people's time zones
+(`clock`), money in integer minor units (`money`), the database handle the layers above
+pass around (`database`), users and their preferences (`users`), the event log of what
+they do (`events`), the step of a multi-step conversation they are in (`conversations`),
+and the outbox of messages the system owes someone, written in the same transaction as
+the change it reports (`outbox`)."""

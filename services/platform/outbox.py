@@ -1,0 +1,136 @@
+"""The outbox: messages the system owes someone, and each one's state machine.
+
+Invariant: a message the system owes someone (the codes of a paid order, ...) is written
+as an outbox row in the SAME transaction as the change it reports (`owe`), so a crash
+can never keep the change and lose the message, nor the other way round. A row holds
+what to say as a kind and its parameters (`codes`, {"order_id": 7}); the bot layer
+renders it in the recipient's language when it is sent.
+
+    pending --take---> sending --sent--> sent
+       ^                  |  \\--part went out, attempts used up--> failed
+       +--5xx, network----+   \\--found at start-up (a crash)--> in_doubt
+
+`take` moves a row pending -> sending in its own committed transaction just before the
+message leaves (it is rendered first), so whoever took it is the only one to send it.
+A row found `sending` at start-up may have reached Telegram just before the crash:
+like a push in doubt it is never sent again (`recover_in_doubt`). For codes the buyer
+loses nothing: /mycodes shows them at any time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlmodel import col, select
+
+from services.platform.database import Database
+from storage.models import OutboxMessage, OutboxStatus
+
+MAX_ATTEMPTS = 6
+BACKOFF = timedelta(seconds=3)  # doubled at each failed attempt: 3, 6, 12, 24, 48 s
+
+
+@dataclass(frozen=True)
+class Owed:
+    """A claimed outbox row: to whom, what, and how many tries it took so far."""
+
+    id: int
+    chat_id: int
+    kind: str
+    params: dict[str, Any]
+    attempts: int
+
+
+async def owe(db: Database, conn: AsyncConnection, chat_id: int, kind: str,
+              params: dict[str, Any], key: str, now: datetime) -> None:
+    """Write a message owed to `chat_id` in `conn`'s transaction (the one making the
+    change it reports). The same `key` twice makes one row."""
+    await conn.execute(db.insert_ignoring(OutboxMessage.__table__, ["dedupe_key"]).values(  # type: ignore[arg-type]
+        chat_id=chat_id, kind=kind, params=params, dedupe_key=key,
+        status=OutboxStatus.PENDING, attempts=0, next_try_at=now, created_at=now))
+
+
+async def due(db: Database, now: datetime, limit: int = 50,
+              keys: list[str] | None = None) -> list[Owed]:
+    """Pending rows whose time has come (all, or those of `keys`), oldest first. Render
+    one, then `take` it just before sending, so a crash while rendering loses nothing."""
+    query = select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.PENDING,
+                                        col(OutboxMessage.next_try_at) <= now)
+    if keys is not None:
+        query = query.where(col(OutboxMessage.dedupe_key).in_(keys))
+    async with db.session() as session:
+        rows = (await session.exec(query.order_by(col(OutboxMessage.id)).limit(limit))).all()
+    return [Owed(r.id, r.chat_id, r.kind, dict(r.params), r.attempts)
+            for r in rows if r.id is not None]
+
+
+async def take(db: Database, owed: Owed) -> Owed | None:
+    """Claim a due row for sending it now: pending -> sending, committed before the
+    message leaves, so only one taker sends it. None when someone else took it."""
+    async with db.begin() as conn:
+        taken = await conn.execute(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id) == owed.id,
+                   col(OutboxMessage.status) == OutboxStatus.PENDING)
+            .values(status=OutboxStatus.SENDING, attempts=col(OutboxMessage.attempts) + 1))
+    if taken.rowcount != 1:
+        return None
+    return replace(owed, attempts=owed.attempts + 1)
+
+
+async def _move(db: Database, row_id: int, **values: Any) -> None:
+    async with db.begin() as conn:
+        await conn.execute(update(OutboxMessage).where(
+            col(OutboxMessage.id) == row_id,
+            col(OutboxMessage.status) == OutboxStatus.SENDING).values(**values))
+
+
+async def mark_sent(db: Database, row_id: int, now: datetime) -> None:
+    """sending -> sent: Telegram took the message."""
+    await _move(db, row_id, status=OutboxStatus.SENT, sent_at=now)
+
+
+async def mark_failed(db: Database, row_id: int, error: str) -> None:
+    """sending -> failed: refused for good (the user blocked the bot, a bad request)."""
+    await _move(db, row_id, status=OutboxStatus.FAILED, error=error[:200])
+
+
+async def retry_later(db: Database, owed: Owed, now: datetime, error: str) -> None:
+    """sending -> pending after an answer that says it did not arrive (5xx, 429, no
+    connection), to be tried again after a growing pause; failed once attempts run out."""
+    if owed.attempts >= MAX_ATTEMPTS:
+        await mark_failed(db, owed.id, f"gave up: {error}")
+        return
+    await _move(db, owed.id, status=OutboxStatus.PENDING, error=error[:200],
+                next_try_at=now + BACKOFF * 2 ** (owed.attempts - 1))
+
+
+async def recover_in_doubt(db: Database) -> int:
+    """At start-up, before any sending: rows left `sending` by a crash may have reached
+    their chat, so they become in_doubt and are never sent again. Returns how many."""
+    async with db.begin() as conn:
+        result = await conn.execute(
+            update(OutboxMessage).where(col(OutboxMessage.status) == OutboxStatus.SENDING)
+            .values(status=OutboxStatus.IN_DOUBT))
+        return int(result.rowcount or 0)
+
+
+async def statuses(db: Database, key_prefix: str = "") -> dict[str, str]:
+    """Each row's status by dedupe key (those starting with `key_prefix`)."""
+    async with db.session() as session:
+        rows = (await session.exec(select(OutboxMessage.dedupe_key, OutboxMessage.status).where(
+            col(OutboxMessage.dedupe_key).startswith(key_prefix)))).all()
+    return {key: status for key, status in rows}
+
+
+async def get_owed(db: Database, row_id: int) -> Owed | None:
+    """One outbox row, as the sender sees it."""
+    async with db.session() as session:
+        row = await session.get(OutboxMessage, row_id)
+    if row is None or row.id is None:
+        return None
+    return Owed(row.id, row.chat_id, row.kind, dict(row.params), row.attempts)

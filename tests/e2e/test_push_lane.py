@@ -1,0 +1,127 @@
+"""Campaign pushes go to the Bot API as plain JSON (the push lane): what arrives, and how
+each of Telegram's answers is read, against the Bot API stand-in over real HTTP."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.runtime import PushOutcome
+from bot.transports.push_lane import PushLane, outcome_of
+from handlers.core import Button, KeyButton, Reply, SendPhoto, SendText
+from standins import BotApiStandin
+
+TOKEN = "4242:LANE"
+ANN = 5001
+
+pytestmark = pytest.mark.e2e
+
+
+class LibraryPath:
+    """The transport's own sender, for what the lane does not carry."""
+
+    def __init__(self) -> None:
+        self.handed: list[Reply] = []
+
+    async def push(self, chat_id: int, reply: Reply) -> PushOutcome:
+        self.handed.append(reply)
+        return PushOutcome("sent", message_id=1)
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[BotApiStandin]:
+    async with BotApiStandin(token=TOKEN) as server:
+        server.user(ANN)
+        yield server
+
+
+@pytest.fixture
+async def lane(api: BotApiStandin) -> AsyncIterator[tuple[PushLane, LibraryPath]]:
+    library = LibraryPath()
+    pushes = PushLane(api.base_url, TOKEN, library.push)
+    yield pushes, library
+    await pushes.close()
+
+
+def _push(text: str = "海底捞 满100减20 🎉", data: str = "pc:17") -> SendText:
+    return SendText(text, buttons=((Button("领取", data=data),),
+                                   (Button("推送设置", data="menu:settings"),)))
+
+
+async def test_a_push_arrives_with_its_words_and_buttons(
+        api: BotApiStandin, lane: tuple[PushLane, LibraryPath]) -> None:
+    pushes, library = lane
+    text = "海底捞 Haidilao 满100减20 🎉 '; DROP TABLE deliveries;-- ‮mixed"
+    outcome = await pushes.push(ANN, _push(text))
+    assert outcome.kind == "sent"
+    [message] = api.chat_messages(ANN)
+    assert outcome.message_id == message.message_id
+    assert message.text == text
+    assert [[b["callback_data"] for b in row] for row in message.buttons] == [
+        ["pc:17"], ["menu:settings"]]
+    assert library.handed == []
+
+
+async def test_a_flood_wait_says_how_long_and_nothing_arrives(
+        api: BotApiStandin, lane: tuple[PushLane, LibraryPath]) -> None:
+    api.inject_error("sendMessage", 429, "Too Many Requests: retry after 7", retry_after=7)
+    outcome = await lane[0].push(ANN, _push())
+    assert (outcome.kind, outcome.retry_after) == ("retry_after", 7.0)
+    assert api.chat_messages(ANN) == []
+
+
+async def test_a_user_who_blocked_the_bot_is_forbidden(
+        api: BotApiStandin, lane: tuple[PushLane, LibraryPath]) -> None:
+    api.block(ANN)
+    outcome = await lane[0].push(ANN, _push())
+    assert outcome.kind == "forbidden" and "blocked" in outcome.error
+
+
+async def test_a_push_telegram_refuses_is_a_bad_request(
+        api: BotApiStandin, lane: tuple[PushLane, LibraryPath]) -> None:
+    api.inject_error("sendMessage", 400, "Bad Request: chat not found")
+    outcome = await lane[0].push(ANN, _push())
+    assert (outcome.kind, outcome.error) == ("bad_request", "Bad Request: chat not found")
+    assert api.chat_messages(ANN) == []
+
+
+async def test_an_api_nobody_answers_is_a_network_error() -> None:
+    with socket.socket() as probe:  # a port on 127.0.0.1 that nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    pushes = PushLane(f"http://127.0.0.1:{port}", TOKEN, LibraryPath().push)
+    try:
+        outcome = await pushes.push(ANN, _push())
+    finally:
+        await pushes.close()
+    assert outcome.kind == "network"
+
+
+async def test_what_is_not_a_plain_text_push_goes_the_library_way(
+        api: BotApiStandin, lane: tuple[PushLane, LibraryPath]) -> None:
+    pushes, library = lane
+    photo = SendPhoto(b"\x89PNG", caption="poster")
+    keyboard = SendText("where are you?", keyboard=((KeyButton("📍", True),),))
+    empty = SendText("")
+    for reply in (photo, keyboard, empty):
+        assert (await pushes.push(ANN, reply)).kind == "sent"
+    assert library.handed == [photo, keyboard, empty]
+    assert api.chat_messages(ANN) == []
+
+
+@pytest.mark.parametrize(("answer", "kind"), [
+    ({"ok": True, "result": {"message_id": 9}}, "sent"),
+    ({"ok": False, "error_code": 429, "parameters": {"retry_after": 3}}, "retry_after"),
+    ({"ok": False, "error_code": 403, "description": "Forbidden: user is deactivated"},
+     "forbidden"),
+    ({"ok": False, "error_code": 400, "description": "Bad Request: chat not found"},
+     "bad_request"),
+    ({"ok": False, "error_code": 502, "description": "Bad Gateway"}, "network"),
+    ("<html>502</html>", "network"),
+    (None, "network"),
+    ([1, 2], "network"),
+])
+def test_each_bot_api_answer_is_read_as_the_sender_needs(answer: object, kind: str) -> None:
+    assert outcome_of(answer).kind == kind

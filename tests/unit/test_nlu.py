@@ -1,0 +1,260 @@
+"""What the parser makes of what shoppers type."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import jieba
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from handlers.vocabulary import shipped_vocabulary
+from nlu import Intent, Parser, Vocabulary
+from nlu.evaluation import evaluate
+from nlu.numbers import read_quantity, to_number
+from nlu.timex import read_alone
+
+DATA = Path(__file__).parents[1] / "data" / "nlu_eval.jsonl"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+WEDNESDAY_NOON = datetime(2026, 11, 25, 12, 0, tzinfo=SHANGHAI)
+
+
+@pytest.fixture(scope="module")
+def parser() -> Parser:
+    return Parser(shipped_vocabulary())
+
+
+def parse(parser: Parser, text: str) -> Intent:
+    return parser.parse(text, now=WEDNESDAY_NOON, tz="Asia/Shanghai")
+
+
+def test_our_labelled_set_meets_the_targets(parser: Parser) -> None:
+    records = [json.loads(line) for line in DATA.read_text("utf-8").splitlines() if line]
+    assert len(records) >= 400
+    report = evaluate(records, lambda r: parser.parse(r["text"], lang=r.get("lang"),
+                                                      now=WEDNESDAY_NOON))
+    assert report.intent_accuracy >= 0.95, report.confusions.most_common(5)
+    assert report.slot_micro.f1 >= 0.92, report.errors[:5]
+
+
+@pytest.mark.parametrize(("text", "intent", "slots"), [
+    ("附近有什么火锅，人均100以内", "search_deals",
+     {"category": "hotpot", "radius_m": 3000, "price_max": 100, "currency": "CNY"}),
+    ("明晚7点两位 有位子吗", "book_table", {"time": "明晚7点", "party_size": 2}),
+    ("cheap sushi near me under 50", "search_deals",
+     {"category": "sushi", "radius_m": 3000, "price_max": 50}),
+    ("关注海底捞", "follow", {"merchant": "海底捞"}),
+    ("我的券", "my_codes", {}),
+])
+def test_the_issue_examples_are_understood(parser: Parser, text: str, intent: str,
+                                           slots: dict[str, object]) -> None:
+    result = parse(parser, text)
+    assert result.name == intent
+    for name, value in slots.items():
+        assert result.get(name) == value, (name, result.values())
+
+
+@pytest.mark.parametrize(("text", "low", "high", "currency"), [
+    ("50到80块的烧烤", 50, 80, "CNY"),
+    ("不超过两百的火锅", None, 200, "CNY"),
+    ("一百五左右的日料", 120, 180, "CNY"),
+    ("¥88的套餐", None, 88, "CNY"),
+    ("sushi under $20", None, 20, "USD"),
+    ("coffee for 20 bucks", None, 20, "USD"),
+    ("steak between 50 and 80", 50, 80, "CNY"),
+    ("１００块以内的奶茶！", None, 100, "CNY"),
+    ("三千五以内的健身卡", None, 3500, "CNY"),
+])
+def test_prices_in_every_form(parser: Parser, text: str, low: float | None,
+                              high: float | None, currency: str) -> None:
+    result = parse(parser, text)
+    assert result.get("price_min") == low
+    assert result.get("price_max") == high
+    assert result.get("currency") == currency
+
+
+@pytest.mark.parametrize(("text", "metres"), [
+    ("1公里内的咖啡", 1000), ("附近的奶茶", 3000), ("500米以内有火锅吗", 500),
+    ("走路能到的面馆", 1000), ("coffee within 2 km", 2000), ("sushi within walking distance", 1000),
+])
+def test_radius_phrases(parser: Parser, text: str, metres: int) -> None:
+    assert parse(parser, text).get("radius_m") == metres
+
+
+@pytest.mark.parametrize(("text", "start", "end"), [
+    ("今晚有什么火锅", "2026-11-25T17:00", "2026-11-25T22:00"),
+    ("明天中午吃什么", "2026-11-26T11:00", "2026-11-26T14:00"),
+    ("周末去哪唱K", "2026-11-28T00:00", "2026-11-30T00:00"),
+    ("下周五晚上7点订位", "2026-12-04T19:00", "2026-12-04T20:00"),
+    ("table for 2 tomorrow at 7pm", "2026-11-26T19:00", "2026-11-26T20:00"),
+    ("karaoke this weekend", "2026-11-28T00:00", "2026-11-30T00:00"),
+    ("hotpot tonight", "2026-11-25T17:00", "2026-11-25T22:00"),
+])
+def test_times_become_windows_in_the_users_timezone(parser: Parser, text: str, start: str,
+                                                    end: str) -> None:
+    window = parse(parser, text).window
+    assert window is not None
+    assert window.start.strftime("%Y-%m-%dT%H:%M") == start
+    assert window.end.strftime("%Y-%m-%dT%H:%M") == end
+    assert window.start.utcoffset() == SHANGHAI.utcoffset(window.start.replace(tzinfo=None))
+
+
+def test_seven_oclock_after_it_has_passed_means_tomorrow_evening(parser: Parser) -> None:
+    late = datetime(2026, 11, 25, 21, 30, tzinfo=SHANGHAI)
+    window = parser.parse("7点两位", now=late).window
+    assert window is not None and window.start == datetime(2026, 11, 26, 19, 0, tzinfo=SHANGHAI)
+
+
+def test_the_same_words_resolve_in_a_new_york_users_zone(parser: Parser) -> None:
+    window = parser.parse("tonight", now=WEDNESDAY_NOON, tz="America/New_York").window
+    assert window is not None and str(window.start.tzinfo) == "America/New_York"
+    assert window.start.hour == 17 and window.start.day == 24  # still Tuesday there
+
+
+@pytest.mark.parametrize(("text", "size"), [
+    ("两个人", 2), ("4位", 4), ("一家三口吃海鲜", 3), ("dinner for two", 2), ("table for 4", 4),
+    ("我们六个人", 6), ("party of 8 on friday", 8),
+])
+def test_party_sizes(parser: Parser, text: str, size: int) -> None:
+    assert parse(parser, text).get("party_size") == size
+
+
+@pytest.mark.parametrize(("text", "sort"), [
+    ("附近最近的火锅", "nearest"), ("最便宜的奶茶", "cheapest"), ("评分最高的日料", "best_rated"),
+    ("人气最旺的烧烤", "popular"), ("折扣最大的按摩", "biggest_discount"),
+    ("cheapest coffee", "cheapest"), ("top rated sushi", "best_rated"),
+])
+def test_sort_wishes(parser: Parser, text: str, sort: str) -> None:
+    assert parse(parser, text).get("sort") == sort
+
+
+@pytest.mark.parametrize(("text", "discount"), [
+    ("有五折的火锅吗", 0.5), ("八折的咖啡", 0.8), ("half price sushi", 0.5),
+    ("30% off massage", 0.7), ("打折的电影票", "any"),
+])
+def test_discount_wishes(parser: Parser, text: str, discount: object) -> None:
+    assert parse(parser, text).get("discount") == discount
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("两百", 200), ("一百五", 150), ("三千五", 3500), ("十五", 15), ("二十", 20),
+    ("一百零五", 105), ("twenty five", 25), ("1.5", 1.5),
+])
+def test_chinese_and_english_numerals(text: str, value: float) -> None:
+    assert to_number(text) == value
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("3", 3), ("３", 3), ("3份", 3), ("三份", 3), ("两份", 2), ("要2份", 2), ("我要十份", 10),
+    ("3 pcs", 3), ("x3", 3), ("×2", 2), ("two please", 2), ("3份。", 3), ("0", 0),
+    ("-1", -1), ("－2", -2), ("1.5", 1.5),
+    ("3个人", None), ("火锅", None), ("3 people", None), ("奶茶3杯", None), ("", None),
+])
+def test_a_message_answering_how_many(text: str, value: float | None) -> None:
+    assert read_quantity(text) == value
+
+
+@pytest.mark.parametrize(("typo", "category"), [
+    ("sushii near me", "sushi"), ("hotpott tonight", "hotpot"), ("karoake", "ktv"),
+    ("coffe", "coffee"),
+])
+def test_common_typos_of_english_words_are_read_right(parser: Parser, typo: str,
+                                                      category: str) -> None:
+    assert parse(parser, typo).get("category") == category
+
+
+def test_mixed_scripts_and_emoji(parser: Parser) -> None:
+    assert parse(parser, "附近有没有sushi").get("category") == "sushi"
+    assert parse(parser, "🍲火锅🔥").get("category") == "hotpot"
+    booking = parse(parser, "Haidilao 明晚有位吗")
+    assert booking.name == "book_table" and booking.get("merchant") == "Haidilao"
+
+
+def test_unfollow_is_not_mistaken_for_follow_or_cancel(parser: Parser) -> None:
+    result = parse(parser, "取消关注蜜雪冰城")
+    assert result.name == "unfollow" and result.get("merchant") == "蜜雪冰城"
+    assert result.get("merchant") == "蜜雪冰城"
+    slot = next(s for s in result.slots if s.name == "merchant")
+    assert slot.ref == "mixue"
+
+
+def test_slot_spans_point_into_the_original_text(parser: Parser) -> None:
+    text = "ＣＨＥＡＰ  sushii neer Wanda Plaza under ５０"
+    result = parse(parser, text)
+    for slot in result.slots:
+        if slot.name != "keywords":
+            assert text[slot.start:slot.end] == slot.text
+    assert result.get("place") == "Wanda Plaza"
+
+
+def test_a_new_merchant_is_known_as_soon_as_it_is_added() -> None:
+    vocabulary = Vocabulary()
+    parser = Parser(vocabulary)
+    assert parser.parse("关注鲜芋仙甜品铺").get("merchant") != "鲜芋仙甜品铺"
+    vocabulary.add_merchant("xianyuxian", ("鲜芋仙甜品铺",))
+    result = parser.parse("关注鲜芋仙甜品铺")
+    assert result.name == "follow" and result.get("merchant") == "鲜芋仙甜品铺"
+    assert "鲜芋仙甜品铺" in jieba.lcut("我想去鲜芋仙甜品铺")  # segmentation keeps it whole
+
+
+def test_a_greeting_around_a_request_is_politeness(parser: Parser) -> None:
+    assert parse(parser, "你好，附近有火锅吗").name == "search_deals"
+    assert parse(parser, "thanks for the help").name == "thanks"
+
+
+@pytest.mark.parametrize("text", [
+    "", "   ", "x" * 10_000, "🍲🍣🍜", "\x00\x01\x02\x1b[31m", "مرحبا بالعالم", "שלום",
+    "'; DROP TABLE deals; --", "<script>alert(1)</script>", "１２３４５６７８９０" * 50,
+])
+def test_nasty_input_is_an_intent_never_an_exception(parser: Parser, text: str) -> None:
+    result = parse(parser, text)
+    assert isinstance(result, Intent)
+    assert 0 <= result.confidence <= 1
+
+
+def test_wrong_types_are_unknown(parser: Parser) -> None:
+    for value in (None, 42, b"bytes", ["list"]):
+        assert parser.parse(value).name == "unknown"  # type: ignore[arg-type]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(max_size=300))
+def test_any_text_at_all_parses(text: str) -> None:
+    result = _PROPERTY_PARSER.parse(text, now=WEDNESDAY_NOON)
+    assert isinstance(result, Intent)
+    assert result.name in {"search_deals", "show_deal", "buy", "my_codes", "refund", "follow",
+                           "unfollow", "my_follows", "book_table", "set_location", "settings",
+                           "help", "greeting", "thanks", "bye", "cancel", "unknown"}
+    for slot in result.slots:
+        assert 0 <= slot.start <= slot.end <= len(text)
+
+
+_PROPERTY_PARSER = Parser(shipped_vocabulary())
+
+
+_SHANGHAI = ZoneInfo("Asia/Shanghai")
+_WEDNESDAY_NOON = datetime(2026, 11, 25, 12, 0, tzinfo=_SHANGHAI)
+
+
+@pytest.mark.parametrize(("text", "meant"), [
+    ("明天", date(2026, 11, 26)),
+    ("下周一", date(2026, 11, 30)),
+    ("next monday", date(2026, 11, 30)),
+    ("下周一早上10点", datetime(2026, 11, 30, 10, 0, tzinfo=_SHANGHAI)),
+    ("next monday 10am", datetime(2026, 11, 30, 10, 0, tzinfo=_SHANGHAI)),
+    ("下周一 9点", datetime(2026, 11, 30, 9, 0, tzinfo=_SHANGHAI)),  # as said, not 21:00
+    ("晚上9点", datetime(2026, 11, 25, 21, 0, tzinfo=_SHANGHAI)),
+    ("until dec 31", date(2026, 12, 31)),
+    ("Dec 31, 2027", date(2027, 12, 31)),  # the year said is kept
+    ("31号", date(2026, 12, 31)),  # November has no 31st: the next month that does
+    ("2月30日", None),  # no such day: not "today"
+    ("feb 30", None),
+    ("明年的某一天", None),
+    ("明天的火锅", None),  # not a time alone
+])
+def test_a_time_said_alone_for_scheduling(text: str, meant: date | None) -> None:
+    assert read_alone(text, _WEDNESDAY_NOON, _SHANGHAI) == meant
