@@ -25,8 +25,6 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from services.merchants.applications.deals import Seller
-
 from handlers.buttons import Payload
 from handlers.core import (
     TELEGRAM_TEXT_MAX,
@@ -52,6 +50,7 @@ from handlers.roles import Role, admit, refusal_reply
 from handlers.vocabulary import load_vocabulary
 from nlu import Intent, Parser
 from services.marketing.campaigns import CampaignScheduler
+from services.merchants.deals import Seller
 from services.payments import Payments
 from services.payments.sandbox import SandboxProvider
 from services.pictures.poster import FONT_DIRS
