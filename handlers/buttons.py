@@ -18,7 +18,8 @@ Field types are deliberately few, each with a bounded packed size, so the 64-byt
 limit is checked once, when the class is defined:
   int              a non-negative whole number of at most 12 digits (ids, offsets)
   bool             `1` / `0`
-  Literal["a",...] one of the listed words (an action, a choice)
+  Literal["a",...] one of the listed words or numbers (an action, a choice, 1 to 5
+                   stars): unpacked to the declared value itself
   Word(n)          letters, digits, `_` and `-`, 1 to n characters (a short key)
 and `X | None` of any of them (packed as nothing), normally with a default.
 """
@@ -51,6 +52,7 @@ class _Field:
     kind: str  # int, bool, literal, word
     optional: bool
     choices: tuple[str, ...] = ()
+    values: tuple[object, ...] = ()  # a literal's declared values (str or int), by choice
     max_len: int = 0
     has_default: bool = False
 
@@ -78,7 +80,7 @@ class _Field:
         if self.kind == "bool":
             return "1" if value else "0"
         text = str(value)
-        if self.kind == "literal" and text not in self.choices:
+        if self.kind == "literal" and (value not in self.values or text not in self.choices):
             raise ValueError(f"{self.name}={value!r} is not one of {self.choices}")
         if self.kind == "word" and not (_WORD.fullmatch(text) and len(text) <= self.max_len):
             raise ValueError(f"{self.name}={value!r} is not a button word")
@@ -101,7 +103,7 @@ class _Field:
         if self.kind == "literal":
             if text not in self.choices:
                 raise ValueError("not a choice")
-            return text
+            return self.values[self.choices.index(text)]
         if not (_WORD.fullmatch(text) and len(text) <= self.max_len):
             raise ValueError("not a word")
         return text
@@ -127,10 +129,14 @@ def _describe(name: str, hint: Any, has_default: bool) -> _Field:
     if hint is bool:
         return _Field(name, "bool", optional, has_default=has_default)
     if get_origin(hint) is Literal:
-        choices = tuple(str(c) for c in get_args(hint))
-        if not all(_WORD.fullmatch(c) for c in choices):
-            raise TypeError(f"button field {name}: choices must be plain words")
-        return _Field(name, "literal", optional, choices=choices, has_default=has_default)
+        values = get_args(hint)
+        if not all(isinstance(v, str | int) and not isinstance(v, bool) for v in values):
+            raise TypeError(f"button field {name}: choices must be words or numbers")
+        choices = tuple(str(v) for v in values)
+        if not all(_WORD.fullmatch(c) for c in choices) or len(set(choices)) < len(choices):
+            raise TypeError(f"button field {name}: choices must be distinct plain words")
+        return _Field(name, "literal", optional, choices=choices, values=values,
+                      has_default=has_default)
     raise TypeError(f"button field {name}: {hint!r} cannot go in button data "
                     "(int, bool, Literal[...], Annotated[str, Word(n)], or X | None)")
 
@@ -210,7 +216,7 @@ class Payload:
             elif field.kind == "bool":
                 values[field.name] = True
             elif field.kind == "literal":
-                values[field.name] = field.choices[0]
+                values[field.name] = field.values[0]
             else:
                 values[field.name] = "x"
         return cls(**values)

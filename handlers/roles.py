@@ -47,10 +47,11 @@ class Admission:
     seller: Seller | None = None
 
 
-def _words(t: Translator, area: str | None, reason: str) -> str:
-    if area and t.has(f"{area}-{reason}"):
-        return t(f"{area}-{reason}")
-    return t(f"role-{reason}")
+def _words(t: Translator, area: str | None, general: str) -> str:
+    """The refusal `general` ("role-owner-only"), in the area's own words when its
+    catalog has them ("deal-owner-only")."""
+    own = general.replace("role-", f"{area}-", 1) if area else general
+    return t(own if t.has(own) else general)
 
 
 def owner_refusal(t: Translator, status: str | None, area: str | None) -> str | None:
@@ -59,11 +60,11 @@ def owner_refusal(t: Translator, status: str | None, area: str | None) -> str | 
     application is not approved (`not-approved`). None for the owner of an approved
     merchant."""
     if status is None:
-        return _words(t, area, "owner-only")
+        return _words(t, area, "role-owner-only")
     if status == "suspended":
-        return _words(t, area, "suspended")
+        return _words(t, area, "role-suspended")
     if status != "approved":
-        return _words(t, area, "not-approved")
+        return _words(t, area, "role-not-approved")
     return None
 
 
@@ -75,17 +76,17 @@ async def admit(role: Role, area: str | None, *, db: Database, user_id: int,
     if role == Role.ADMIN:
         if telegram_id in admin_ids:
             return Admission()
-        return Admission(_words(t, area, "admin-only"))
+        return Admission(_words(t, area, "role-admin-only"))
     if role == Role.STAFF:
         if await is_staff(db, user_id):
             return Admission()
-        return Admission(_words(t, area, "not-staff"))
+        return Admission(_words(t, area, "role-not-staff"))
     seller = await seller_of(db, user_id)
     if role == Role.OWNER:
         why = owner_refusal(t, seller.status if seller else None, area)
         return Admission(why) if why else Admission(seller=seller)
     if seller is None:  # OWNER_ANY_STATUS
-        return Admission(_words(t, area, "owner-only"))
+        return Admission(_words(t, area, "role-owner-only"))
     return Admission(seller=seller)
 
 

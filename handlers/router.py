@@ -113,7 +113,7 @@ class Request:
     router: Router | None = None  # the routes this event is dispatched through
     route: Route | None = None  # the route chosen for it
     payload: Payload | None = None  # a pressed button's data, unpacked
-    seller: Seller | None = None  # the owner's merchant, loaded by owner roles
+    owned: Seller | None = None  # the owner's merchant, loaded by owner roles (`seller`)
 
     @property
     def t(self) -> Translator:
@@ -129,6 +129,14 @@ class Request:
 
     def now(self) -> datetime:
         return self.app.clock()
+
+    @property
+    def seller(self) -> Seller:
+        """The merchant the person owns, with its stores: loaded by the router for routes
+        declared `Role.OWNER` or `Role.OWNER_ANY_STATUS` (anywhere else it is an error)."""
+        if self.owned is None:
+            raise LookupError("req.seller is loaded only on routes with an owner role")
+        return self.owned
 
     @property
     def args(self) -> str:
@@ -548,7 +556,7 @@ async def _admit(req: Request, route: Route) -> list[Reply] | None:
     if admission.refusal is not None:
         return [refusal_reply(admission.refusal)]
     if admission.seller is not None:
-        req.seller = admission.seller
+        req.owned = admission.seller
     return None
 
 

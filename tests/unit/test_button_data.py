@@ -82,3 +82,14 @@ def test_every_declared_button_of_the_assistant_fits_in_64_bytes() -> None:
         assert payload.widest() <= CALLBACK_DATA_MAX
         example = payload.example()
         assert payload.unpack(example.pack()) == example
+
+
+class _Stars(Payload, prefix="tstars"):
+    stars: Literal[1, 2, 3, 4, 5]
+
+
+def test_a_choice_of_numbers_comes_back_as_the_number() -> None:
+    assert _Stars(5).pack() == "tstars:5"
+    assert _Stars.unpack("tstars:5") == _Stars(5)
+    assert _Stars.unpack("tstars:6") is None
+    assert _Stars.unpack("tstars:05") is None
