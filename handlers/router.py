@@ -8,7 +8,9 @@ nothing a user sends can crash the bot or show them a stack trace.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -76,11 +78,34 @@ class App:
     campaigns: CampaignScheduler | None = None  # the bot's timer; None: stored, run at start
     payments: Payments = field(default_factory=lambda: Payments(
         "sandbox", {"sandbox": SandboxProvider("http://127.0.0.1:8080")}))
+    # The newest vocabulary version seen in the database, and the one `parser` was built
+    # at (see storage.models.VocabularyVersion).
+    vocabulary_version: int = 0
+    parser_version: int = 0
+    _building: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False,
+                                    compare=False)
+
+    def saw_vocabulary(self, version: int) -> None:
+        """The vocabulary version read with an arriving update: when it moved past the
+        parser's, the parser is rebuilt the next time it is needed."""
+        self.vocabulary_version = max(self.vocabulary_version, version)
 
     async def understanding(self) -> Parser:
-        """The NLU parser, its vocabulary loaded from the database the first time."""
-        if self.parser is None:
-            self.parser = Parser(await load_vocabulary(self.db))
+        """The NLU parser, its vocabulary loaded from the database the first time and
+        again whenever the version seen moved on (another process, or this one, approved
+        a merchant or published a deal)."""
+        if self.parser is None or self.parser_version < self.vocabulary_version:
+            async with self._building:  # one rebuild at a time, not one per waiting text
+                if self.parser is None or self.parser_version < self.vocabulary_version:
+                    # The version is taken before the words are read: a change committed
+                    # meanwhile is in the words and moves the version again, so it is
+                    # at worst rebuilt once more, never missed.
+                    version = self.vocabulary_version
+                    began = time.perf_counter()
+                    vocabulary = await load_vocabulary(self.db)
+                    self.parser, self.parser_version = Parser(vocabulary), version
+                    log.info("vocabulary version %d built: %d words in %.0f ms", version,
+                             vocabulary.size, (time.perf_counter() - began) * 1000)
         return self.parser
 
 
@@ -298,8 +323,8 @@ async def dispatch(app: App, router: Router, incoming: Incoming) -> list[Reply]:
     try:
         in_flow = isinstance(incoming.event, Text | Location | ButtonPress | Photo | Document)
         command = isinstance(incoming.event, Command)
-        # The user and their flow state in one read (most updates need both).
-        user, state = await arrive(
+        # The user, their flow state and the vocabulary version in one read.
+        user, state, vocabulary_version = await arrive(
             app.db,
             sender.id,
             incoming.chat_id if in_flow or command else None,
@@ -309,6 +334,7 @@ async def dispatch(app: App, router: Router, incoming: Incoming) -> list[Reply]:
             default_timezone=app.options.default_timezone,
             now=app.clock(),
         )
+        app.saw_vocabulary(vocabulary_version)
         lang = user.language or lang
         req = Request(app, incoming, user, lang, state if in_flow else None, router=router)
         # The flow a command arrives in the middle of.

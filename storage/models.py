@@ -353,6 +353,18 @@ class ConversationState(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class VocabularyVersion(SQLModel, table=True):
+    """One row: how many times what the NLU parser knows has changed (merchants approved,
+    suspended or restored; deals published, renamed, paused, resumed or ended; places
+    imported). Bumped in the transaction of the change; every process compares its
+    parser's version with it and rebuilds the parser when it moved."""
+
+    __tablename__ = "vocabulary_version"
+
+    id: int = Field(default=1, primary_key=True)
+    version: int = 0
+
+
 class SavedSearch(SQLModel, table=True):
     """A search a user ran, so the page buttons of an old result message keep working."""
 
