@@ -374,6 +374,10 @@ class SavedSearch(SQLModel, table=True):
     user_id: int = Field(foreign_key="users.id", index=True)
     query: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    # A search the user typed (not a re-sort or a page of an old one): the database logs
+    # its "search" event as the row goes in (a trigger, migration 0013; a later SQLite
+    # migration that rebuilds this table must create the trigger again).
+    logged: bool = False
 
 
 class Event(SQLModel, table=True):
