@@ -419,7 +419,6 @@ async def _change(req: Request, suspend: bool) -> list[Reply]:
     view = change.merchant
     outcome = "suspended" if suspend else "restored"
     log.info("admin %s %s merchant %s", req.incoming.sender.id, outcome, view.id)
-    req.app.parser = None  # the NLU learns merchant names from approved merchants only
     t = req.t
     note = t(f"admin-{outcome}", name=_name(view, req.lang))
     replies: list[Reply] = []

@@ -19,7 +19,9 @@ the handler: nothing a user sends can crash the bot or show them a stack trace.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -93,11 +95,34 @@ class App:
     # Extra steps every event passes through (metrics, throttling, per-chat isolation),
     # after the error catcher and before the user is read: see `dispatch`.
     middlewares: tuple[Middleware, ...] = ()
+    # The newest vocabulary version seen in the database, and the one `parser` was built
+    # at (see storage.models.VocabularyVersion).
+    vocabulary_version: int = 0
+    parser_version: int = 0
+    _building: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False,
+                                    compare=False)
+
+    def saw_vocabulary(self, version: int) -> None:
+        """The vocabulary version read with an arriving update: when it moved past the
+        parser's, the parser is rebuilt the next time it is needed."""
+        self.vocabulary_version = max(self.vocabulary_version, version)
 
     async def understanding(self) -> Parser:
-        """The NLU parser, its vocabulary loaded from the database the first time."""
-        if self.parser is None:
-            self.parser = Parser(await load_vocabulary(self.db))
+        """The NLU parser, its vocabulary loaded from the database the first time and
+        again whenever the version seen moved on (another process, or this one, approved
+        a merchant or published a deal)."""
+        if self.parser is None or self.parser_version < self.vocabulary_version:
+            async with self._building:  # one rebuild at a time, not one per waiting text
+                if self.parser is None or self.parser_version < self.vocabulary_version:
+                    # The version is taken before the words are read: a change committed
+                    # meanwhile is in the words and moves the version again, so it is
+                    # at worst rebuilt once more, never missed.
+                    version = self.vocabulary_version
+                    began = time.perf_counter()
+                    vocabulary = await load_vocabulary(self.db)
+                    self.parser, self.parser_version = Parser(vocabulary), version
+                    log.info("vocabulary version %d built: %d words in %.0f ms", version,
+                             vocabulary.size, (time.perf_counter() - began) * 1000)
         return self.parser
 
 
@@ -503,17 +528,18 @@ _IN_FLOW = (Text, Location, ButtonPress, Photo, Document)
 
 
 async def load_user_and_state(req: Request, call_next: Next) -> list[Reply]:
-    """The user (made on first contact) and, for messages and presses, their flow state,
-    in one read (most updates need both)."""
+    """The user (made on first contact), for messages and presses their flow state, and
+    the parser's vocabulary version, in one read (most updates need all three)."""
     sender, app = req.incoming.sender, req.app
     in_flow = isinstance(req.incoming.event, _IN_FLOW)
     command = isinstance(req.incoming.event, Command)
-    req.user, state = await arrive(
+    req.user, state, vocabulary_version = await arrive(
         app.db, sender.id, req.incoming.chat_id if in_flow or command else None,
         first_name=sender.first_name, username=sender.username,
         language_code=sender.language_code, default_timezone=app.options.default_timezone,
         now=app.clock(),
     )
+    app.saw_vocabulary(vocabulary_version)
     req.state = state if in_flow else None
     if command and state is not None:
         return await _interrupting(req, state, call_next)

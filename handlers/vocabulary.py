@@ -3,7 +3,9 @@ the dish list, the gazetteer, and the merchants and their deals in the database.
 
 `shipped_vocabulary()` needs no database (the demo merchants stand in for the real
 ones): the evaluation and the benchmark use it. `load_vocabulary(db)` adds every
-active merchant and place of the database.
+active merchant and place of the database, and the titles and tags of the deals on sale
+(as dishes: words a shopper searches by). `handlers.router.App` rebuilds it whenever the
+database's vocabulary version moves.
 """
 
 from __future__ import annotations
@@ -38,12 +40,14 @@ def shipped_vocabulary() -> Vocabulary:
 
 
 async def load_vocabulary(db: Database) -> Vocabulary:
-    """Categories, dishes, and every merchant and place in the database."""
-    from services.catalog.deal_cards import merchant_names
+    """Categories, dishes, and every merchant, place and deal on sale in the database."""
+    from services.catalog.deal_cards import deal_words, merchant_names
 
     vocabulary = base_vocabulary()
     for slug, names in await merchant_names(db):
         vocabulary.add_merchant(slug, names)
+    for word in await deal_words(db):
+        vocabulary.add_dish(word)
     for key, names in await list_place_names(db):
         vocabulary.add_place(key, names)
     return vocabulary

@@ -353,6 +353,18 @@ class ConversationState(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class VocabularyVersion(SQLModel, table=True):
+    """One row: how many times what the NLU parser knows has changed (merchants approved,
+    suspended or restored; deals published, renamed, paused, resumed or ended; places
+    imported). Bumped in the transaction of the change; every process compares its
+    parser's version with it and rebuilds the parser when it moved."""
+
+    __tablename__ = "vocabulary_version"
+
+    id: int = Field(default=1, primary_key=True)
+    version: int = 0
+
+
 class SavedSearch(SQLModel, table=True):
     """A search a user ran, so the page buttons of an old result message keep working."""
 
@@ -362,6 +374,10 @@ class SavedSearch(SQLModel, table=True):
     user_id: int = Field(foreign_key="users.id", index=True)
     query: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    # A search the user typed (not a re-sort or a page of an old one): the database logs
+    # its "search" event as the row goes in (a trigger, migration 0013; a later SQLite
+    # migration that rebuilds this table must create the trigger again).
+    logged: bool = False
 
 
 class Event(SQLModel, table=True):

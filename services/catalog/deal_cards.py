@@ -6,11 +6,21 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import select
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlmodel import col, select
 
 from services.catalog.taxonomy import category
 from services.platform.database import Database
-from storage.models import Deal, DealStatus, DealStore, Merchant, MerchantStatus, Store
+from storage.models import (
+    Deal,
+    DealStatus,
+    DealStore,
+    Merchant,
+    MerchantStatus,
+    Store,
+    VocabularyVersion,
+)
 from storage.types import utcnow
 
 
@@ -213,6 +223,31 @@ async def merchant_names(db: Database) -> list[tuple[str, tuple[str, ...]]]:
         merchants = (await session.exec(
             select(Merchant).where(Merchant.status == MerchantStatus.APPROVED))).all()
     return [(m.slug, tuple(n for n in (m.name_zh, m.name_en) if n)) for m in merchants]
+
+
+async def deal_words(db: Database) -> list[str]:
+    """The titles and tags of every deal on sale at an approved merchant: vocabulary for
+    the NLU parser (a shopper may ask for a new deal by a word only it has)."""
+    async with db.session() as session:
+        rows = (await session.exec(
+            select(Deal.title_zh, Deal.title_en, Deal.tags)
+            .join(Merchant, col(Merchant.id) == col(Deal.merchant_id))
+            .where(Deal.status == DealStatus.ACTIVE,
+                   Merchant.status == MerchantStatus.APPROVED))).all()
+    words = (w for title_zh, title_en, tags in rows for w in (title_zh, title_en, *tags))
+    return list(dict.fromkeys(w for w in words if w))
+
+
+_VOCABULARY = VocabularyVersion.__table__  # type: ignore[attr-defined]
+
+
+async def vocabulary_changed(conn: AsyncConnection) -> None:
+    """Bump the vocabulary version, in the transaction of `conn`: the change it makes
+    (a merchant approved, suspended or restored; a deal published, renamed, paused,
+    resumed or ended; places imported) alters what the parser knows, and every process
+    rebuilds its parser when it next sees the version move (`services.conversations.arrive`
+    reads it with the user)."""
+    await conn.execute(update(_VOCABULARY).values(version=_VOCABULARY.c.version + 1))
 
 
 async def merchant_id_of(db: Database, slug: str) -> int | None:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sqlmodel import select
 
+from services.catalog.deal_cards import vocabulary_changed
 from services.catalog.locations import valid_coordinates
 from services.platform.database import Database
 from storage.models import Place
@@ -106,7 +107,8 @@ def read_places_csv(data: bytes, source: str = "places.csv") -> list[PlaceRow]:
 
 
 async def import_places(db: Database, rows: list[PlaceRow]) -> int:
-    """Add or update places (matched by Chinese name and city); returns how many were new."""
+    """Add or update places (matched by Chinese name and city); returns how many were new.
+    The vocabulary version is bumped with them (the parser knows places by name)."""
     added = 0
     async with db.transaction() as session:
         existing = {(p.name_zh, p.city): p for p in (await session.exec(select(Place))).all()}
@@ -119,6 +121,7 @@ async def import_places(db: Database, rows: list[PlaceRow]) -> int:
                 added += 1
             place.name_en, place.aliases, place.kind = row.name_en, list(row.aliases), row.kind
             place.lat, place.lon = row.lat, row.lon
+        await vocabulary_changed(await session.connection())  # names the parser knows
     return added
 
 

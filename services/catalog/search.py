@@ -34,7 +34,6 @@ from services.catalog.hours import is_open
 from services.catalog.ranking import NO_TASTE, Taste, blend, taste_column, taste_from
 from services.catalog.taxonomy import CATEGORIES, synonym_table
 from services.platform.database import Database
-from services.platform.events import event_insert, log_event
 from storage.geo import deals_near
 from storage.models import (
     Deal,
@@ -352,23 +351,16 @@ async def run_search(
 ) -> SearchPage:
     """Search, remember the query for paging, and return the first page.
 
-    `logged`: also log a "search" event (with the query's category) in the same write;
-    on PostgreSQL both rows are written by one statement.
+    `logged`: the user typed this search (it is not a re-sort or a re-run of an old one),
+    so a "search" event with the query's category is logged too: the database writes it
+    as the saved search goes in (a trigger on `saved_searches.logged`, migration 0013),
+    so both rows cost one statement on SQLite and PostgreSQL alike.
     """
     now = now or utcnow()
-    saving = insert(_SAVED).values(user_id=user_id, query=query.to_json(), created_at=now)
+    saving = insert(_SAVED).values(user_id=user_id, query=query.to_json(), created_at=now,
+                                   logged=logged)
     async with db.begin() as conn:
-        if logged and db.dialect == "postgresql":
-            saved = saving.returning(_SAVED.c.id).cte("saved")
-            event = event_insert("search", now=now, user_id=user_id,
-                                 category=query.category).cte("logged")
-            search_id = (await conn.execute(
-                select(saved.c.id).add_cte(event))).scalar_one()  # type: ignore[call-overload]
-        else:
-            search_id = (await conn.execute(saving)).inserted_primary_key[0]
-            if logged:
-                await log_event(conn, "search", now=now, user_id=user_id,
-                                category=query.category)
+        search_id = (await conn.execute(saving)).inserted_primary_key[0]
     return await _page(db, search_id, user_id, query, 0, page_size, now)
 
 

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from services.catalog.deal_cards import build_search_text
+from services.catalog.deal_cards import build_search_text, vocabulary_changed
 from services.catalog.places import import_demo_places
 from services.platform.database import Database
 from services.platform.users import demo_telegram_id
@@ -142,6 +142,8 @@ async def seed_demo(db: Database, now: datetime | None = None) -> SeedReport:
             for key in dd.store_keys:
                 session.add(DealStore(deal_id=deal.id, store_id=stores[key].id))
             added_deals += 1
+        if added_merchants or added_deals:
+            await vocabulary_changed(await session.connection())
     await seed_demo_staff(db, now)
     await import_demo_places(db)
     return SeedReport(added_merchants, added_stores, added_deals)

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import and_, case, func, or_, update
 from sqlmodel import col, select
 
+from services.catalog.deal_cards import vocabulary_changed
 from services.merchants.applications import MerchantView, merchant_view, owe_merchant_news
 from services.platform.database import Database
 from storage.models import (
@@ -390,8 +391,9 @@ async def _move(db: Database, merchant_id: int, leaving: str, entering: str, out
             select(Merchant, User).outerjoin(User, col(User.id) == col(Merchant.owner_user_id))
             .where(col(Merchant.id) == merchant_id))).first()
         if row is not None and moved.rowcount == 1:
-            await owe_merchant_news(db, await session.connection(), merchant_view(*row),
-                                    outcome, now)
+            conn = await session.connection()
+            await owe_merchant_news(db, conn, merchant_view(*row), outcome, now)
+            await vocabulary_changed(conn)  # its name and deals leave or rejoin the parser
     if row is None:
         return StatusChange("missing")
     view = merchant_view(*row)

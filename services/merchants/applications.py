@@ -17,7 +17,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
 
-from services.catalog.deal_cards import Bilingual, is_chinese
+from services.catalog.deal_cards import Bilingual, is_chinese, vocabulary_changed
 from services.catalog.taxonomy import category
 from services.platform.database import Database
 from services.platform.outbox import owe
@@ -142,7 +142,8 @@ async def owe_merchant_news(db: Database, conn: AsyncConnection, view: MerchantV
 async def decide(db: Database, merchant_id: int, approve: bool,
                  now: datetime) -> MerchantView | None:
     """An admin's decision on a pending application, once; None when it is not pending.
-    The applicant's news of it is owed in the same transaction (`merchant_news_key`)."""
+    The applicant's news of it is owed in the same transaction (`merchant_news_key`), and
+    an approval bumps the vocabulary version there too."""
     status = MerchantStatus.APPROVED if approve else MerchantStatus.REJECTED
     async with db.transaction() as session:
         moved = await session.exec(  # type: ignore[call-overload]
@@ -159,8 +160,10 @@ async def decide(db: Database, merchant_id: int, approve: bool,
             )
         ).one()
         view = merchant_view(*row)
-        await owe_merchant_news(db, await session.connection(), view,
-                                "approved" if approve else "rejected", now)
+        conn = await session.connection()
+        await owe_merchant_news(db, conn, view, "approved" if approve else "rejected", now)
+        if approve:  # its name is a word the parser should know now
+            await vocabulary_changed(conn)
         return view
 
 

@@ -24,7 +24,7 @@ from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
-from services.catalog.deal_cards import Bilingual, build_search_text, is_chinese
+from services.catalog.deal_cards import Bilingual, build_search_text, is_chinese, vocabulary_changed
 from services.catalog.taxonomy import CATEGORIES, category
 from services.platform.clock import TimeReader, zone
 from services.platform.database import Database
@@ -512,7 +512,8 @@ async def publish_deals(db: Database, user_id: int, drafts: Sequence[DealDraft],
 
     `keys` make publishing idempotent: a draft whose key already exists is reported as
     `duplicate` and skipped (a double-tapped Publish, a CSV sent twice). A draft naming
-    stores of another merchant is refused as a whole (`not_owner`).
+    stores of another merchant is refused as a whole (`not_owner`). Publishing bumps the
+    vocabulary version in the same transaction (`services.catalog.vocabulary_changed`).
     """
     try:
         async with db.transaction() as session:
@@ -546,6 +547,8 @@ async def publish_deals(db: Database, user_id: int, drafts: Sequence[DealDraft],
                 results.append(Published(deal.id))
                 if key:
                     existing[key] = deal.id
+            if any(r.problem is None for r in results):  # new words for the parser
+                await vocabulary_changed(await session.connection())
     except IntegrityError:  # the same key published by a concurrent tap: all rolled back
         return [Published(None, "duplicate") for _ in drafts]
     return results
@@ -658,7 +661,8 @@ async def change_status(db: Database, user_id: int, deal_id: int, action: str,
     """Pause, resume or end a deal of the approved merchant `user_id` owns, with one
     conditional UPDATE. Returns "done", "already" (it is in that state or cannot move),
     "not_approved" (the merchant is suspended or not yet approved) or "not_owner".
-    Codes already sold stay valid whatever happens to the deal."""
+    Codes already sold stay valid whatever happens to the deal. A move bumps the
+    vocabulary version with it (the deal's words join or leave the parser's)."""
     leaves, reaches = _MOVES[action]
     async with db.begin() as conn:
         result = await conn.execute(
@@ -668,6 +672,7 @@ async def change_status(db: Database, user_id: int, deal_id: int, action: str,
             .values(status=reaches, updated_at=now)
         )
         if result.rowcount == 1:
+            await vocabulary_changed(conn)  # its words join or leave the parser's
             return "done"
     if await get_own_deal(db, user_id, deal_id) is None:
         return "not_owner"
@@ -722,6 +727,8 @@ async def edit_deal(db: Database, user_id: int, deal_id: int, field_name: str, r
         deal.updated_at = now
         deal.search_text = build_search_text(deal, merchant)
         session.add(deal)
+        if field_name == "title":  # the parser should know the new name, not the old
+            await vocabulary_changed(await session.connection())
     found = await get_own_deal(db, user_id, deal_id)
     assert found is not None
     return found

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlmodel import and_, col, delete, select
 
 from services.platform.database import Database
 from services.platform.users import UserProfile, ensure_user, profile_of
-from storage.models import ConversationState, User
+from storage.models import ConversationState, User, VocabularyVersion
 from storage.types import utcnow
 
 
@@ -43,6 +43,14 @@ async def get_state(
         return FlowState(row.flow, row.step, dict(row.data), row.expires_at)
 
 
+class Arrival(NamedTuple):
+    """What `arrive` read: the user, their live flow state, and the vocabulary version."""
+
+    user: UserProfile
+    state: FlowState | None
+    vocabulary_version: int  # see storage.models.VocabularyVersion
+
+
 async def arrive(
     db: Database,
     telegram_id: int,
@@ -53,25 +61,35 @@ async def arrive(
     language_code: str | None = None,
     default_timezone: str = "Asia/Shanghai",
     now: datetime | None = None,
-) -> tuple[UserProfile, FlowState | None]:
-    """The user writing (as `ensure_user`) and their live state in chat `chat_id` (as
-    `get_state`; None when `chat_id` is None), read in one statement.
+) -> Arrival:
+    """The user writing (as `ensure_user`), their live state in chat `chat_id` (as
+    `get_state`; None when `chat_id` is None) and the vocabulary version (so the process
+    can tell whether its parser is out of date), read in one statement.
 
-    A returning user whose names are unchanged and whose state has not expired costs
-    that one read; a new user, changed names or an expired state take the write paths
-    of `ensure_user` and `get_state`, as before.
+    The statement starts from the vocabulary version's one row and outer-joins the user
+    and their state, so even a new user's arrival reads the version. A returning user
+    whose names are unchanged and whose state has not expired costs that one read; a new
+    user, changed names or an expired state take the write paths of `ensure_user` and
+    `get_state`, as before.
     """
     now = now or utcnow()
-    stmt = select(User).where(User.telegram_id == telegram_id)
+    columns: list[Any] = [VocabularyVersion.version, User]
     if chat_id is not None:
-        stmt = select(User, ConversationState).outerjoin(
+        columns.append(ConversationState)
+    stmt = (select(*columns).select_from(VocabularyVersion)
+            .outerjoin(User, col(User.telegram_id) == telegram_id)
+            .where(VocabularyVersion.id == 1))
+    if chat_id is not None:
+        stmt = stmt.outerjoin(
             ConversationState,
             and_(col(ConversationState.chat_id) == chat_id,
                  col(ConversationState.user_id) == col(User.telegram_id)))
-        stmt = stmt.where(User.telegram_id == telegram_id)
     async with db.session() as session:
-        found = (await session.exec(stmt)).first()  # type: ignore[call-overload]
-    user, row = (found if chat_id is not None else (found, None)) if found else (None, None)
+        found = (await session.exec(stmt)).first()
+    version, user, row = 0, None, None  # no version row (migration 0012 adds it): slow path
+    if found is not None:
+        version, user = found[0], found[1]
+        row = found[2] if chat_id is not None else None
     names = (first_name[:128], username, language_code)
     if user is None or (user.first_name, user.username, user.language_code) != names:
         profile = await ensure_user(db, telegram_id, first_name=first_name, username=username,
@@ -80,14 +98,16 @@ async def arrive(
         if user is None:  # a new user: their state is read as it was before
             state = await get_state(db, chat_id, telegram_id, now) if chat_id is not None \
                 else None
-            return profile, state
+            return Arrival(profile, state, version)
     else:
         profile = profile_of(user)
     if row is None:
-        return profile, None
+        return Arrival(profile, None, version)
     if row.expires_at <= now:
-        return profile, await get_state(db, row.chat_id, row.user_id, now)  # removes it
-    return profile, FlowState(row.flow, row.step, dict(row.data), row.expires_at)
+        return Arrival(profile, await get_state(db, row.chat_id, row.user_id, now),
+                       version)  # get_state removes it
+    return Arrival(profile, FlowState(row.flow, row.step, dict(row.data), row.expires_at),
+                   version)
 
 
 async def set_state(

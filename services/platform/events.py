@@ -16,6 +16,10 @@ exactly when the action does; given the database it writes in a small transactio
 its own (`services.catalog.ranking.record_event`). The deal's category and merchant are filled
 in from the deal (or, for a code, from the code's deal and holder) by the same INSERT,
 which writes nothing when that deal or code does not exist.
+
+One event is written by the database instead: a typed search's "search" event goes in
+with its saved search (a trigger on `saved_searches`, migration 0013; `services.search.
+run_search`), so a search saves and logs with one statement on SQLite as on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -82,8 +86,7 @@ async def log_event(
 def event_insert(kind: str, *, now: datetime, user_id: int | None,
                  category: str | None = None, deal_id: int | None = None,
                  merchant_id: int | None = None) -> Insert:
-    """The INSERT of one event whose category and merchant are known (no look-up), for a
-    caller to run or to fold into a statement of its own (a search's)."""
+    """The INSERT of one event whose category and merchant are known (no look-up)."""
     return insert(_EVENTS).values(user_id=user_id, kind=kind[:16], category=category,
                                   deal_id=deal_id, merchant_id=merchant_id, created_at=now)
 
