@@ -36,7 +36,7 @@ from handlers.core import (
 )
 from handlers.format import LABEL_MAX, local_date, local_time, short_label, terms_text
 from handlers.i18n import Translator, language_of
-from handlers.owed import renders
+from handlers.owed import owed_in_turn, renders, translator_for
 from handlers.router import App, Request, Router
 from nlu.numbers import read_quantity
 from services.catalog import get_deal_card
@@ -55,9 +55,9 @@ from services.codes import codes_of_order, format_code, qr_payload, qr_png
 from services.coupons import coupons_for_order
 from services.money import format_money
 from services.outbox import due, take
-from services.payments import Checkout, PaymentError, PaymentNotice
+from services.payments import Checkout, PaymentError
 from services.payments.telegram import TelegramProvider, order_of_payload
-from services.settlement import Settlement, settle
+from services.settlement import settle
 from services.users import get_profile
 
 log = logging.getLogger(__name__)
@@ -343,25 +343,38 @@ async def successful_payment(req: Request) -> list[Reply]:
             if owed is not None:
                 replies += [*codes, Delivered(owed.id, len(codes))]
         return replies
-    return await settlement_replies(req.app, settlement, notice)
+    # Money that bought nothing: the news of its refund, owed with it, answered here.
+    return await owed_in_turn(req, settlement.owed_key) if settlement.owed_key else []
 
 
-# ------------------------------------------------------------------ settling
+# ------------------------------------------------------------------ owed to the buyer
 
 
-async def settlement_replies(app: App, settlement: Settlement,
-                             notice: PaymentNotice) -> list[Reply]:
-    """What the buyer is told at once about a payment that paid nothing: its refund.
-    (A paid order's codes go through the outbox; a replay says nothing new.)"""
-    order, done = settlement.order, settlement.refund
-    if settlement.outcome != "refund" or order is None:
-        return []
-    profile = await get_profile(app.db, order.user_id)
-    t = Translator(language_of(profile, app.options.default_language))
-    amount = format_money(notice.amount, notice.currency, t.lang)
-    key = "payment-refunded" if done and done.status == "done" else "payment-refund-pending"
-    why = (settlement.reason or "order_closed").replace("_", "-")
-    return [SendText(t(key, amount=amount) + "\n" + t(f"refund-why-{why}"))]
+# Why money went back, told with the news of its refund (a shopper who asked knows why).
+_REFUND_REASONS_TOLD = frozenset({"expired", "late_payment", "double_payment",
+                                  "amount_changed", "order_closed"})
+
+
+@renders("refund")
+async def _owed_refund(app: App, chat_id: int, params: dict[str, Any]) -> list[Reply]:
+    """An owed "refund": the buyer told their money is back ("done") or on its way, and
+    why it went back when they did not ask for it."""
+    t = await translator_for(app, chat_id)
+    amount = format_money(int(params["amount"]), str(params["currency"]), t.lang)
+    text = t("payment-refunded" if params.get("told") == "done" else "payment-refund-pending",
+             amount=amount)
+    reason = str(params.get("reason") or "")
+    if reason in _REFUND_REASONS_TOLD:
+        text += "\n" + t(f"refund-why-{reason.replace('_', '-')}")
+    return [SendText(text)]
+
+
+@renders("hold_expired")
+async def _owed_hold_expired(app: App, chat_id: int, params: dict[str, Any]) -> list[Reply]:
+    """An owed "hold_expired": the buyer told their unpaid order ran out (nothing if the
+    order is gone)."""
+    order = await get_order(app.db, int(params["order_id"]))
+    return await hold_expired_replies(app, order) if order is not None else []
 
 
 @renders("codes")

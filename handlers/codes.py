@@ -137,7 +137,9 @@ async def _refund(req: Request, code_id: int, one: bool, count: int,
                              note=t("refund-changed"))]
     if asked.outcome != "started" or asked.refund_id is None:
         return [SendText(t(f"refund-{asked.outcome.replace('_', '-')}"))]
-    done = await carry_out(req.db, asked.refund_id, req.app.payments.refund, now)
+    # Answered here, in the shopper's own turn; a retry that finishes it later tells them.
+    done = await carry_out(req.db, asked.refund_id, req.app.payments.refund, now,
+                           tell_buyer=False)
     key = "refund-done" if done is not None and done.status == "done" else "refund-pending"
     return [SendText(t(key, amount=format_money(asked.amount, asked.currency, req.lang),
                        count=asked.codes, codes=_code_list(req, asked.code_list)))]
