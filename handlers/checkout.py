@@ -34,7 +34,14 @@ from handlers.core import (
     SuccessfulPayment,
     Text,
 )
-from handlers.format import LABEL_MAX, local_date, local_time, short_label, terms_text
+from handlers.format import (
+    LABEL_MAX,
+    fit_caption,
+    local_date,
+    local_time,
+    short_label,
+    terms_text,
+)
 from handlers.i18n import Translator, language_of
 from handlers.owed import owed_in_turn, renders, translator_for
 from handlers.router import App, Request, Router
@@ -400,7 +407,7 @@ async def delivery_replies(app: App, order_id: int) -> list[Reply]:
         "paid-header", total=format_money(order.total, order.currency, t.lang),
         count=len(codes), title=title))]
     for code in codes[:CODES_WITH_PICTURES]:
-        replies.append(SendPhoto(
+        replies += fit_caption(SendPhoto(
             qr_png(qr_payload(code.code, app.options.bot_username)),
             caption=t("code-caption", code=format_code(code.code), title=title,
                       start=local_date(code.valid_from, tz), end=local_date(code.valid_until, tz)),

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from handlers.common import stale_replies
 from handlers.core import Button, Reply, SendPhoto, SendText
-from handlers.format import local_date, local_datetime, short_label
+from handlers.format import fit_caption, local_date, local_datetime, short_label
 from handlers.router import Request, Router
 from nlu import Intent
 from services.codes import CodeView, format_code, get_code, list_codes, qr_payload, qr_png
@@ -71,8 +71,9 @@ async def show_code(req: Request) -> list[Reply]:
         caption += "\n" + t(f"refund-{code.refund_policy.replace('_', '-')}")
     if not code.usable:
         return [SendText(caption, buttons=rows)]
-    return [SendPhoto(qr_png(qr_payload(code.code, req.app.options.bot_username)),
-                      caption=caption, buttons=rows, filename=f"code-{code.code}.png")]
+    return fit_caption(SendPhoto(qr_png(qr_payload(code.code, req.app.options.bot_username)),
+                                 caption=caption, buttons=rows,
+                                 filename=f"code-{code.code}.png"))
 
 
 def _code_list(req: Request, codes: tuple[str, ...]) -> str:
