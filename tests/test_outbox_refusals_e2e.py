@@ -11,6 +11,7 @@ stand-in and `o2o run` (aiogram and python-telegram-bot).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -36,13 +37,21 @@ async def standin() -> AsyncIterator[BotApiStandin]:
         yield server
 
 
-def _settings(tmp_path: Path) -> tuple[str, dict[str, str]]:
+@contextlib.asynccontextmanager
+async def _ann_has_ordered(standin: BotApiStandin, tmp_path: Path,
+                           transport: str) -> AsyncIterator[tuple[str, str]]:
+    """`o2o run` on a fresh demo database, where Ann has just ordered: (the database's
+    URL, the sandbox page to pay her order on)."""
     url = f"sqlite+aiosqlite:///{tmp_path}/e2e.db"
     port = free_port()
-    return url, _env(url, web_port=str(port), public_url=f"http://127.0.0.1:{port}")
+    env = _env(url, web_port=str(port), public_url=f"http://127.0.0.1:{port}")
+    await _seed(env)
+    ann = standin.user(ANN, first_name="Ann", language_code="zh")
+    async with o2o_run(standin, env, transport):
+        yield url, await _order_to_pay(ann, url)
 
 
-async def _order_to_pay(standin: BotApiStandin, ann: FakeUser, url: str) -> str:
+async def _order_to_pay(ann: FakeUser, url: str) -> str:
     """Ann orders one skewer buffet in the chat; the sandbox page to pay it on."""
     db = Database(url)
     try:
@@ -84,11 +93,7 @@ def _sends_to(standin: BotApiStandin, chat_id: int) -> list[bool]:
 async def test_codes_owed_to_a_buyer_who_blocked_the_bot_fail_at_once_and_are_not_retried(
     standin: BotApiStandin, tmp_path: Path, transport: str,
 ) -> None:
-    url, env = _settings(tmp_path)
-    await _seed(env)
-    ann = standin.user(ANN, first_name="Ann", language_code="zh")
-    async with o2o_run(standin, env, transport):
-        pay_url = await _order_to_pay(standin, ann, url)
+    async with _ann_has_ordered(standin, tmp_path, transport) as (url, pay_url):
         taken_before = len(_sends_to(standin, ANN))
         standin.block(ANN)  # before paying: the codes cannot reach them
         await _pay(pay_url)
@@ -105,11 +110,8 @@ async def test_codes_owed_to_a_buyer_who_blocked_the_bot_fail_at_once_and_are_no
 async def test_a_flood_wait_on_the_codes_waits_telegrams_retry_after_and_they_arrive_once(
     standin: BotApiStandin, tmp_path: Path, transport: str,
 ) -> None:
-    url, env = _settings(tmp_path)
-    await _seed(env)
-    ann = standin.user(ANN, first_name="Ann", language_code="zh")
-    async with o2o_run(standin, env, transport):
-        pay_url = await _order_to_pay(standin, ann, url)
+    async with _ann_has_ordered(standin, tmp_path, transport) as (url, pay_url):
+        ann = standin.user(ANN)
         standin.inject_error("sendMessage", 429, "Too Many Requests: retry after 5",
                              retry_after=5, chat_id=ANN)
         await _pay(pay_url)

@@ -16,7 +16,7 @@ import pytest
 from sqlmodel import col, select
 
 from bot.jobs import housekeeping
-from bot.payments import deliver_settlement
+from bot.payments import deliver_settlement, pay_with_sandbox
 from bot.runtime import NotDelivered, Runtime
 from bot.transports.common import handle_update
 from handlers.core import (
@@ -63,14 +63,19 @@ def texts_to(telegram: Telegram, chat_id: int, words: str) -> list[str]:
             if c == chat_id and isinstance(r, SendText) and words in r.text]
 
 
-async def paid_in_the_sandbox(chat: Chat, runtime: Runtime, key: str,
-                              quantity: int = 1) -> str:
-    """Buy and pay in the sandbox; the page's token."""
-    await buy(chat, key, quantity=quantity)
+def connected(chat: Chat) -> tuple[Runtime, Telegram]:
+    """The assistant connected to a Telegram that takes everything until told not to."""
+    runtime = runtime_for(chat.app)
+    telegram = Telegram()
+    runtime.outbox = telegram.outbox
+    return runtime, telegram
+
+
+async def paid_in_the_sandbox(chat: Chat, runtime: Runtime, key: str) -> str:
+    """Buy one and pay in the sandbox; the page's token."""
+    await buy(chat, key, quantity=1)
     token = SandboxProvider.token_in(chat.app.payments.get("sandbox"), pay_url(chat))  # type: ignore[arg-type]
     assert token is not None
-    from bot.payments import pay_with_sandbox
-
     assert (await pay_with_sandbox(runtime, token))[0] == "paid"
     return token
 
@@ -111,9 +116,7 @@ async def test_a_second_payment_is_refunded_and_the_buyer_told_once_telegram_can
 async def test_a_second_telegram_payment_is_answered_with_its_refund_once(chat: Chat) -> None:
     chat.app.payments = Payments("telegram", {"telegram": TelegramProvider(),
                                               "sandbox": SandboxProvider("http://x")})
-    runtime = runtime_for(chat.app)
-    telegram = Telegram()
-    runtime.outbox = telegram.outbox
+    runtime, telegram = connected(chat)
     await buy(chat, "mx-lemon", quantity=1)
     [invoice] = [r for r in chat.replies if isinstance(r, SendInvoice)]
     first = SuccessfulPayment(invoice.payload, invoice.amount, "CNY", "tg_charge_1")
@@ -134,9 +137,7 @@ async def test_a_second_telegram_payment_is_answered_with_its_refund_once(chat: 
 async def test_an_expired_code_refunded_by_housekeeping_is_told_once_after_telegram_refused(
     chat: Chat,
 ) -> None:
-    runtime = runtime_for(chat.app)
-    telegram = Telegram()
-    runtime.outbox = telegram.outbox
+    runtime, telegram = connected(chat)
     await paid_in_the_sandbox(chat, runtime, "hdl-100")  # refunded when it expires unused
     async with chat.app.db.session() as session:
         ends = (await session.exec(select(Deal.valid_until).where(Deal.key == "hdl-100"))).one()
@@ -159,9 +160,7 @@ async def test_an_expired_code_refunded_by_housekeeping_is_told_once_after_teleg
 async def test_a_refund_the_provider_makes_only_on_a_retry_is_told_when_it_is_made(
     chat: Chat,
 ) -> None:
-    runtime = runtime_for(chat.app)
-    telegram = Telegram()
-    runtime.outbox = telegram.outbox
+    runtime, telegram = connected(chat)
     await paid_in_the_sandbox(chat, runtime, "cw-single")
     sandbox = chat.app.payments.get("sandbox")
     assert isinstance(sandbox, SandboxProvider)
@@ -194,10 +193,8 @@ async def test_a_buyer_whose_hold_ran_out_while_telegram_refused_is_told_later_o
     chat: Chat,
 ) -> None:
     await buy(chat, "hdl-duo", quantity=1)
-    runtime = runtime_for(chat.app)
-    telegram = Telegram()
+    runtime, telegram = connected(chat)
     telegram.refusing = True
-    runtime.outbox = telegram.outbox
     ran_out = STORY_NOW + timedelta(minutes=16)
     at(chat.app, ran_out)
     assert (await housekeeping(runtime))["expiry_told"] == 1
@@ -243,8 +240,7 @@ async def test_a_buyer_who_blocked_the_bot_fails_the_row_at_once_with_the_reason
 
 
 async def test_a_flood_wait_puts_the_row_back_until_telegrams_retry_after(chat: Chat) -> None:
-    runtime = runtime_for(chat.app)
-    telegram = Telegram()
+    runtime, telegram = connected(chat)
     flooded: list[int] = []
 
     async def flood_once(chat_id: int, replies: list[Reply]) -> int:
