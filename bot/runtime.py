@@ -65,7 +65,7 @@ class Runtime:
     """A started assistant: its settings, database, app context and router.
 
     `outbox` is set by whatever talks to users (a Telegram transport, the console
-    shell); the web server and the scheduler send through it.
+    shell); the outbox sender (`bot.outbox`) sends every owed message through it.
     """
 
     settings: Settings
