@@ -2,11 +2,13 @@
 
 Every `INTERVAL` seconds, one run at a time:
 - unpaid orders whose hold ran out expire and give their stock back; their payment is
-  closed at the provider and their buyer told, once, with a button to buy again;
+  closed at the provider and their buyer owed the news, once, with a button to buy again;
 - codes past their validity expire, or are refunded when the deal's policy says so;
-- refunds a provider could not make yet are tried again (same idempotency key);
-- messages owed through the outbox (`bot.outbox`) that are due are sent: codes whose
-  first try failed, and the codes of orders paid before the outbox existed;
+- refunds a provider could not make yet are tried again (same idempotency key); each
+  refund's outcome owes its buyer the news;
+- messages owed through the outbox (`bot.outbox`) that are due are sent: all of the
+  above, what a first try could not send, and the codes of orders paid before the
+  outbox existed;
 - taste profiles of people who did something since the last round are brought up to date;
 - one-off campaigns whose whole window passed without a run are marked missed and
   their owner told (once);
@@ -29,9 +31,6 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.outbox import OutboxSender, send_owed
 from bot.pushes import CampaignTimers, PushSender, report_missed, start_pushes
 from bot.runtime import Runtime
-from handlers.checkout import hold_expired_replies
-from handlers.core import SendText
-from handlers.i18n import Translator, language_of
 from services.marketing.campaigns import open_occurrence, scheduled_campaigns
 from services.marketing.profiles import refresh_profiles
 from services.marketing.pushes import drop_closed_windows
@@ -40,30 +39,14 @@ from services.orders.checkout import (
     owe_stranded_codes,
     release_expired_holds,
 )
-from services.orders.refunds import RefundDone, carry_out, expire_codes, pending_refunds
-from services.platform.money import format_money
+from services.orders.refunds import carry_out, expire_codes, pending_refunds
 from services.platform.outbox import recover_in_doubt
-from services.platform.users import get_profile_by_telegram_id
 
 log = structlog.get_logger("o2o.jobs")
 INTERVAL = 30  # seconds
 INTERVAL_DELTA = timedelta(seconds=INTERVAL)
 REDELIVER_AFTER = timedelta(minutes=2)
 _last_refresh: dict[int, datetime] = {}  # per database: when profiles were last refreshed
-
-
-async def _tell_refund(runtime: Runtime, done: RefundDone) -> None:
-    if done.status not in ("done", "manual", "failed"):
-        return
-    profile = await get_profile_by_telegram_id(runtime.db, done.user_telegram_id)
-    t = Translator(language_of(profile, runtime.settings.default_language))
-    lang = t.lang
-    amount = format_money(done.amount, done.currency, lang)
-    key = "payment-refunded" if done.status == "done" else "payment-refund-pending"
-    text = t(key, amount=amount)
-    if done.reason == "expired":
-        text += "\n" + t("refund-why-expired")
-    await runtime.send(done.user_telegram_id, [SendText(text)])
 
 
 async def housekeeping(runtime: Runtime) -> dict[str, int]:
@@ -74,11 +57,10 @@ async def housekeeping(runtime: Runtime) -> dict[str, int]:
     refund_ids = await expire_codes(db, now)
     refund_ids += [r for r in await pending_refunds(db) if r not in refund_ids]
     refunded = 0
-    for refund_id in refund_ids:
+    for refund_id in refund_ids:  # each outcome's news is owed with it, sent below
         done = await carry_out(db, refund_id, runtime.app.payments.refund, now)
-        if done is not None:
-            refunded += done.status == "done"
-            await _tell_refund(runtime, done)
+        if done is not None and done.status == "done":
+            refunded += 1
     # Orders paid before the outbox existed owe their codes too; then send what is owed.
     await owe_stranded_codes(db, now - REDELIVER_AFTER, now)
     redelivered = await send_owed(runtime)
@@ -98,17 +80,13 @@ async def housekeeping(runtime: Runtime) -> dict[str, int]:
 
 async def _tell_expired_holds(runtime: Runtime, now: datetime) -> int:
     """Close the payment of each newly expired order at its provider (an open Stripe
-    page stops taking money) and tell its buyer; returns how many were told. Waits
-    while there is no transport to tell them through."""
-    if runtime.outbox is None:
-        return 0
+    page stops taking money); its claim owes the buyer the news (sent with the rest of
+    what is owed). Returns how many buyers are owed it."""
     told = 0
     for expired in await claim_expired_holds(runtime.db, now):
         order = expired.order
         await runtime.app.payments.close(order.provider, order.provider_ref)
-        if not expired.superseded:
-            told += await runtime.send(order.user_telegram_id,
-                                       await hold_expired_replies(runtime.app, order)) > 0
+        told += not expired.superseded
     return told
 
 

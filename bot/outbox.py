@@ -2,9 +2,11 @@
 
 It renders each due row in its recipient's language (`handlers.owed`), takes it
 (pending -> sending, committed just before it leaves), sends it through the transport,
-and marks it: sent; back to pending with a growing pause when nothing went out (a 5xx, the network,
-a flood wait: Telegram did not take it); failed when only part went out or it kept
-failing. The codes of a paid order, once sent, fulfil the order.
+and marks it: sent; back to pending when nothing went out and Telegram did not take it
+(a 5xx or the network: after a growing pause; a flood wait, 429: after its retry_after);
+failed at once when Telegram refused it for good (403: the user blocked the bot, who is
+marked unreachable as a push would; or another 400), when only part went out, or when
+it kept failing. The codes of a paid order, once sent, fulfil the order.
 
 It runs when something owed may be waiting: right after a payment (inline, so the buyer
 gets the codes at once), woken after every handled update (`wake`), and each
@@ -17,12 +19,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
 import structlog
 
 import handlers.app  # noqa: F401  (every flow module registers its owed-message renderers)
-from bot.runtime import Runtime
+from bot.runtime import NotDelivered, Runtime
 from handlers.owed import render
+from services.marketing.push_settings import set_reachable
 from services.orders.checkout import mark_delivered
 from services.platform.outbox import Owed, due, get_owed, mark_failed, mark_sent, retry_later, take
 
@@ -53,12 +57,37 @@ async def _send_one(runtime: Runtime, row: Owed) -> int:
         return 0
     try:
         went = await runtime.send(owed.chat_id, replies)
+    except NotDelivered as refused:
+        await _refused(runtime, owed, refused)
+        return 0
     except Exception as exc:  # an answer the transport's policy does not know (a 5xx)
         log.warning("owed message not sent", row=owed.id, error=str(exc)[:200])
         went = 0
     await settle_owed(runtime, owed, "sent" if went == len(replies) else
                       "unsent" if went == 0 else "partly")
     return int(went == len(replies))
+
+
+# How a refusal reads in a row's `error`.
+_REFUSALS = {"forbidden": "blocked", "retry_after": "flood wait", "bad_request": "refused"}
+
+
+async def _refused(runtime: Runtime, owed: Owed, refused: NotDelivered) -> None:
+    """Record a row Telegram refused: tried again after a flood wait, failed otherwise
+    (a blocked chat or a bad request would refuse it again; part of it arrived)."""
+    db, now = runtime.db, runtime.app.clock()
+    reason = f"{_REFUSALS.get(refused.kind, refused.kind)}: {refused.reason}"
+    if refused.went:
+        await mark_failed(db, owed.id, f"partly delivered, then {reason}")
+    elif refused.kind == "retry_after":
+        await retry_later(db, owed, now, reason,
+                          wait=timedelta(seconds=max(refused.retry_after, 1.0)))
+    else:
+        await mark_failed(db, owed.id, reason)
+        if refused.kind == "forbidden":
+            await set_reachable(db, owed.chat_id, False, now)
+    log.info("owed message refused", row=owed.id, kind=owed.kind, refusal=refused.kind,
+             went=refused.went)
 
 
 async def settle_owed(runtime: Runtime, owed: Owed, how: str) -> None:

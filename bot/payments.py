@@ -2,8 +2,9 @@
 console shell's Pay button) and what a settled payment tells the buyer.
 
 Both the web server (`bot.web`) and the console shell use this, so the shell no longer
-reaches into the web server. A paid order's codes are owed through the outbox and sent
-here at once (`bot.outbox.send_owed`); a refund is told directly.
+reaches into the web server. What a settled payment owes the buyer (a paid order's
+codes, or the news that money which bought nothing goes back) is an outbox row written
+with it, sent here at once (`bot.outbox.send_owed`).
 """
 
 from __future__ import annotations
@@ -14,11 +15,9 @@ import structlog
 
 from bot.outbox import send_owed
 from bot.runtime import Runtime
-from handlers.checkout import settlement_replies
 from handlers.i18n import Translator, language_of
-from services.orders.checkout import OrderView, codes_key, order_by_ref, precheck_problem
+from services.orders.checkout import OrderView, order_by_ref, precheck_problem
 from services.orders.settlement import Settlement, settle
-from services.payments import PaymentNotice
 from services.payments.sandbox import NAME as SANDBOX
 from services.payments.sandbox import SandboxProvider
 from services.platform.users import get_profile
@@ -33,17 +32,11 @@ _ANSWERS = {"paid": "web-pay-done", "duplicate": "web-pay-paid", "refund": "web-
 REFUSED = frozenset({"cancelled", "expired"})
 
 
-async def deliver_settlement(runtime: Runtime, settlement: Settlement,
-                             notice: PaymentNotice) -> None:
-    """Send what a settled payment owes the buyer: the codes of a paid order (through
-    the outbox, at once), or the news of a refund."""
-    if settlement.outcome == "paid":
-        await send_owed(runtime, keys=[codes_key(notice.order_id)])
-        return
-    order = settlement.order
-    replies = await settlement_replies(runtime.app, settlement, notice)
-    if order is not None and replies:
-        await runtime.send(order.user_telegram_id, replies)
+async def deliver_settlement(runtime: Runtime, settlement: Settlement) -> None:
+    """Send what a settled payment owes the buyer, at once: the codes of a paid order,
+    or the news of a refund (outbox rows; a replay owes nothing new)."""
+    if settlement.owed_key is not None:
+        await send_owed(runtime, keys=[settlement.owed_key])
 
 
 def sandbox_answer(outcome: str, lang: str) -> str:
@@ -86,5 +79,5 @@ async def pay_with_sandbox(runtime: Runtime, token: str) -> tuple[str, OrderView
         return refused, order
     notice = SandboxProvider.notice(order.id, order.total, order.currency, token)
     settlement = await settle(runtime.db, runtime.app.payments, notice, runtime.app.clock())
-    await deliver_settlement(runtime, settlement, notice)
+    await deliver_settlement(runtime, settlement)
     return settlement.outcome, order

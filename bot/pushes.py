@@ -7,8 +7,8 @@ long as the campaign's window (1 to 12 hours) has not closed (`misfire_grace_tim
 the window); several missed starts of a recurring campaign run once (`coalesce`), and
 one whose window closed unseen waits for its next occurrence. A one-off campaign whose
 whole window passed without a run (down, or no timer looked in time) is marked `missed`
-and its merchant told once, at start-up and by every housekeeping round
-(`report_missed`). Running a start twice is harmless: a run is unique per (campaign,
+and its merchant owed the news once (the outbox), at start-up and by every housekeeping
+round (`report_missed`). Running a start twice is harmless: a run is unique per (campaign,
 start).
 
 Sending: `PushSender` claims the pushes that are due in batches sized for the
@@ -18,7 +18,8 @@ once while the next is claimed. Each push is moved to `sending` in the database 
 it goes out (the claim commits), and settled after:
 sent, blocked (403: the user is marked unreachable until they unblock), failed (400).
 A 429 pauses ALL sending for its retry_after and puts the refused pushes back. Every
-few seconds the merchant's progress message is edited; a finished run gets a report.
+few seconds the merchant's progress message is edited (through the push lane: a live
+view, nothing owed); a finished run owes the merchant its final report (the outbox).
 """
 
 from __future__ import annotations
@@ -40,10 +41,12 @@ from apscheduler.triggers.date import DateTrigger
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine, make_url
 
+from bot.outbox import send_owed
 from bot.runtime import Runtime
 from handlers.core import EditText, SendText
-from handlers.pushes import missed_text, progress_text, push_message, report_text
+from handlers.pushes import progress_text, push_message
 from services.marketing.campaigns import (
+    campaign_missed_key,
     get_campaign,
     mark_missed_campaigns,
     open_occurrence,
@@ -54,6 +57,7 @@ from services.marketing.pushes import (
     DueDelivery,
     Outcome,
     active_runs,
+    campaign_report_key,
     claim_due,
     drop_closed_windows,
     finish_run,
@@ -89,14 +93,16 @@ async def fire_campaign(campaign_id: int) -> None:
 
 
 async def report_missed(runtime: Runtime) -> int:
-    """Mark one-off campaigns whose whole window passed without a run as missed and tell
-    each owner, in their language, once; returns how many were marked."""
+    """Mark one-off campaigns whose whole window passed without a run as missed, each
+    owing its owner the news (once, through the outbox), and send it now; returns how
+    many were marked."""
     missed = await mark_missed_campaigns(runtime.db, runtime.app.clock())
     for campaign in missed:
         log.info("campaign missed: its window passed without a run", campaign=campaign.id)
-        if campaign.report_chat_id is not None:
-            text = await missed_text(runtime.app, campaign)
-            await runtime.send(campaign.report_chat_id, [SendText(text)])
+    keys = [campaign_missed_key(c.id) for c in missed
+            if c.id is not None and c.report_chat_id is not None]
+    if keys:
+        await send_owed(runtime, keys=keys)
     return len(missed)
 
 
@@ -321,9 +327,8 @@ class PushSender:
                     await finish_run(runtime.db, run_id, now)
                 continue
             if report.finished(now) and await finish_run(runtime.db, run_id, now):
-                final = await run_report(runtime.db, run_id)
-                assert final is not None
-                await self._show(final, await report_text(runtime.app, final))
+                # Finishing owed the owner the final report: send it now.
+                await send_owed(runtime, keys=[campaign_report_key(run_id)])
                 self._last_progress.pop(run_id, None)
                 continue
             last_at, last_text = self._last_progress.get(run_id, (0.0, ""))

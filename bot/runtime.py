@@ -26,7 +26,22 @@ log = structlog.get_logger("o2o")
 
 
 Outbox = Callable[[int, list[Reply]], Awaitable[int]]
-"""Sends replies to a chat outside any conversation turn; returns how many went out."""
+"""Sends replies to a chat outside any conversation turn (an owed message); returns how
+many went out, or raises `NotDelivered` when Telegram refused them."""
+
+
+class NotDelivered(Exception):
+    """Telegram refused an owed message: `kind` "forbidden" (403: the user blocked the
+    bot), "bad_request" (400) or "retry_after" (429: not taken, try again after
+    `retry_after` seconds); `went` of its replies had gone out before."""
+
+    def __init__(self, kind: str, reason: str = "", retry_after: float = 0.0,
+                 went: int = 0) -> None:
+        super().__init__(f"{kind}: {reason}")
+        self.kind = kind
+        self.reason = reason
+        self.retry_after = retry_after
+        self.went = went
 
 
 @dataclass(frozen=True)
@@ -50,7 +65,7 @@ class Runtime:
     """A started assistant: its settings, database, app context and router.
 
     `outbox` is set by whatever talks to users (a Telegram transport, the console
-    shell); the web server and the scheduler send through it.
+    shell); the outbox sender (`bot.outbox`) sends every owed message through it.
     """
 
     settings: Settings
@@ -63,7 +78,8 @@ class Runtime:
     owed_sender: Any = None  # the outbox sender (bot.outbox.OutboxSender) once started
 
     async def send(self, chat_id: int, replies: list[Reply]) -> int:
-        """Send replies to a chat through the outbox; 0 when there is none (yet)."""
+        """Send replies to a chat through the transport's `outbox` (the outbox sender's
+        way out); 0 when there is none (yet). May raise `NotDelivered`."""
         if not replies:
             return 0
         if self.outbox is None:

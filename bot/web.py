@@ -132,7 +132,7 @@ async def stripe_webhook(request: web.Request) -> web.Response:
     if notice is None:
         return web.json_response({"received": True, "ignored": True})
     settlement = await settle(runtime.db, runtime.app.payments, notice, runtime.app.clock())
-    await deliver_settlement(runtime, settlement, notice)
+    await deliver_settlement(runtime, settlement)
     log.info("stripe payment", order=notice.order_id, outcome=settlement.outcome)
     # 200 for everything we verified, even an unknown order: Stripe would retry otherwise.
     return web.json_response({"received": True, "outcome": settlement.outcome})

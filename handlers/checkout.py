@@ -34,9 +34,16 @@ from handlers.core import (
     SuccessfulPayment,
     Text,
 )
-from handlers.format import LABEL_MAX, local_date, local_time, short_label, terms_text
+from handlers.format import (
+    LABEL_MAX,
+    fit_caption,
+    local_date,
+    local_time,
+    short_label,
+    terms_text,
+)
 from handlers.i18n import Translator, language_of
-from handlers.owed import renders
+from handlers.owed import owed_in_turn, renders, translator_for
 from handlers.roles import Role
 from handlers.router import App, Request, Router
 from nlu.numbers import read_quantity
@@ -54,8 +61,8 @@ from services.orders.checkout import (
     start_order,
 )
 from services.orders.codes import codes_of_order, format_code, qr_payload, qr_png
-from services.orders.settlement import Settlement, settle
-from services.payments import Checkout, PaymentError, PaymentNotice
+from services.orders.settlement import settle
+from services.payments import Checkout, PaymentError
 from services.payments.telegram import TelegramProvider, order_of_payload
 from services.platform.money import format_money
 from services.platform.outbox import due, take
@@ -344,25 +351,38 @@ async def successful_payment(req: Request) -> list[Reply]:
             if owed is not None:
                 replies += [*codes, Delivered(owed.id, len(codes))]
         return replies
-    return await settlement_replies(req.app, settlement, notice)
+    # Money that bought nothing: the news of its refund, owed with it, answered here.
+    return await owed_in_turn(req, settlement.owed_key) if settlement.owed_key else []
 
 
-# ------------------------------------------------------------------ settling
+# ------------------------------------------------------------------ owed to the buyer
 
 
-async def settlement_replies(app: App, settlement: Settlement,
-                             notice: PaymentNotice) -> list[Reply]:
-    """What the buyer is told at once about a payment that paid nothing: its refund.
-    (A paid order's codes go through the outbox; a replay says nothing new.)"""
-    order, done = settlement.order, settlement.refund
-    if settlement.outcome != "refund" or order is None:
-        return []
-    profile = await get_profile(app.db, order.user_id)
-    t = Translator(language_of(profile, app.options.default_language))
-    amount = format_money(notice.amount, notice.currency, t.lang)
-    key = "payment-refunded" if done and done.status == "done" else "payment-refund-pending"
-    why = (settlement.reason or "order_closed").replace("_", "-")
-    return [SendText(t(key, amount=amount) + "\n" + t(f"refund-why-{why}"))]
+# Why money went back, told with the news of its refund (a shopper who asked knows why).
+_REFUND_REASONS_TOLD = frozenset({"expired", "late_payment", "double_payment",
+                                  "amount_changed", "order_closed"})
+
+
+@renders("refund")
+async def _owed_refund(app: App, chat_id: int, params: dict[str, Any]) -> list[Reply]:
+    """An owed "refund": the buyer told their money is back ("done") or on its way, and
+    why it went back when they did not ask for it."""
+    t = await translator_for(app, chat_id)
+    amount = format_money(int(params["amount"]), str(params["currency"]), t.lang)
+    text = t("payment-refunded" if params.get("told") == "done" else "payment-refund-pending",
+             amount=amount)
+    reason = str(params.get("reason") or "")
+    if reason in _REFUND_REASONS_TOLD:
+        text += "\n" + t(f"refund-why-{reason.replace('_', '-')}")
+    return [SendText(text)]
+
+
+@renders("hold_expired")
+async def _owed_hold_expired(app: App, chat_id: int, params: dict[str, Any]) -> list[Reply]:
+    """An owed "hold_expired": the buyer told their unpaid order ran out (nothing if the
+    order is gone)."""
+    order = await get_order(app.db, int(params["order_id"]))
+    return await hold_expired_replies(app, order) if order is not None else []
 
 
 @renders("codes")
@@ -388,7 +408,7 @@ async def delivery_replies(app: App, order_id: int) -> list[Reply]:
         "paid-header", total=format_money(order.total, order.currency, t.lang),
         count=len(codes), title=title))]
     for code in codes[:CODES_WITH_PICTURES]:
-        replies.append(SendPhoto(
+        replies += fit_caption(SendPhoto(
             qr_png(qr_payload(code.code, app.options.bot_username)),
             caption=t("code-caption", code=format_code(code.code), title=title,
                       start=local_date(code.valid_from, tz), end=local_date(code.valid_until, tz)),

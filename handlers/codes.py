@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from handlers.common import stale_replies
 from handlers.core import Button, Reply, SendPhoto, SendText
-from handlers.format import local_date, local_datetime, short_label
+from handlers.format import fit_caption, local_date, local_datetime, short_label
 from handlers.roles import Role
 from handlers.router import Request, Router
 from nlu import Intent
@@ -72,8 +72,9 @@ async def show_code(req: Request) -> list[Reply]:
         caption += "\n" + t(f"refund-{code.refund_policy.replace('_', '-')}")
     if not code.usable:
         return [SendText(caption, buttons=rows)]
-    return [SendPhoto(qr_png(qr_payload(code.code, req.app.options.bot_username)),
-                      caption=caption, buttons=rows, filename=f"code-{code.code}.png")]
+    return fit_caption(SendPhoto(qr_png(qr_payload(code.code, req.app.options.bot_username)),
+                                 caption=caption, buttons=rows,
+                                 filename=f"code-{code.code}.png"))
 
 
 def _code_list(req: Request, codes: tuple[str, ...]) -> str:
@@ -138,7 +139,9 @@ async def _refund(req: Request, code_id: int, one: bool, count: int,
                              note=t("refund-changed"))]
     if asked.outcome != "started" or asked.refund_id is None:
         return [SendText(t(f"refund-{asked.outcome.replace('_', '-')}"))]
-    done = await carry_out(req.db, asked.refund_id, req.app.payments.refund, now)
+    # Answered here, in the shopper's own turn; a retry that finishes it later tells them.
+    done = await carry_out(req.db, asked.refund_id, req.app.payments.refund, now,
+                           tell_buyer=False)
     key = "refund-done" if done is not None and done.status == "done" else "refund-pending"
     return [SendText(t(key, amount=format_money(asked.amount, asked.currency, req.lang),
                        count=asked.codes, codes=_code_list(req, asked.code_list)))]

@@ -43,6 +43,7 @@ from handlers.format import (
     BUTTON_TITLE_MAX,
     category_label,
     discount_text,
+    fit_caption,
     local_date,
     short_label,
 )
@@ -359,7 +360,8 @@ def _preview(req: Request, seller: Seller, draft: DealDraft) -> list[Reply]:
                (Button(t("deal-edit"), data="nd:edit"), Button(t("deal-cancel"), data="nd:x")))
     text = _preview_text(req, seller, draft)
     if draft.photo:
-        return [SendPhoto(draft.photo, caption=draft.title), SendText(text, buttons=buttons)]
+        return [*fit_caption(SendPhoto(draft.photo, caption=draft.title)),
+                SendText(text, buttons=buttons)]
     return [SendText(text, buttons=buttons)]
 
 

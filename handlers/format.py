@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from handlers.core import Button
+from handlers.core import TELEGRAM_CAPTION_MAX, Button, Reply, SendDocument, SendPhoto, SendText
 from handlers.i18n import Translator
 from services.catalog.deal_cards import DealCard, DealSummary
 from services.catalog.geo import format_distance
@@ -222,3 +223,41 @@ def buy_button(t: Translator, deal_id: int, price: int, currency: str) -> Button
     """The Buy button of a deal card."""
     return Button(t("buy-button", price=format_money(price, currency, t.lang)),
                   data=f"b:{deal_id}")
+
+
+def telegram_length(text: str) -> int:
+    """A text's length as Telegram counts it against its limits: UTF-16 code units, so
+    most emoji count two."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def caption_parts(caption: str, limit: int = TELEGRAM_CAPTION_MAX) -> tuple[str, str]:
+    """(what a picture's caption can say, what must follow as a message): a caption
+    that fits stays whole; a longer one keeps as many whole lines as fit, the rest
+    following; a first line too long for a caption alone becomes a short label of
+    itself, and the whole caption follows."""
+    if telegram_length(caption) <= limit:
+        return caption, ""
+    lines = caption.split("\n")
+    kept = 0
+    while kept < len(lines) and telegram_length("\n".join(lines[:kept + 1])) <= limit:
+        kept += 1
+    if kept:
+        return "\n".join(lines[:kept]), "\n".join(lines[kept:]).strip("\n")
+    size = limit
+    while telegram_length(label := short_label(lines[0], size)) > limit:
+        size -= telegram_length(label) - limit  # emoji count two: shorten by the excess
+    return label, caption
+
+
+def fit_caption(reply: SendPhoto | SendDocument) -> list[Reply]:
+    """A picture (or file) as Telegram takes it, which refuses a caption over
+    `TELEGRAM_CAPTION_MAX` and the picture with it: a longer caption keeps its first
+    lines (`caption_parts`) and the rest follows as a message, carrying the buttons so
+    they stay under the words they act on."""
+    head, rest = caption_parts(reply.caption)
+    if not rest:
+        return [reply]
+    if isinstance(reply, SendPhoto):
+        return [replace(reply, caption=head, buttons=()), SendText(rest, buttons=reply.buttons)]
+    return [replace(reply, caption=head), SendText(rest)]

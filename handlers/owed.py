@@ -20,8 +20,10 @@ from handlers.core import (
     SendText,
     SendVenue,
 )
+from handlers.i18n import Translator, language_of
 from handlers.router import App, Request
 from services.platform.outbox import due, take
+from services.platform.users import get_profile_by_telegram_id
 
 Renderer = Callable[[App, int, dict[str, Any]], Awaitable[list[Reply]]]
 """(app, recipient chat id, params) -> the replies of one owed message."""
@@ -44,15 +46,27 @@ async def render(app: App, chat_id: int, kind: str, params: dict[str, Any]) -> l
     return await renderer(app, chat_id, {**params, "kind": kind}) if renderer else []
 
 
+async def translator_for(app: App, chat_id: int) -> Translator:
+    """A translator in the language of the person at `chat_id` (the default for someone
+    the assistant does not know)."""
+    profile = await get_profile_by_telegram_id(app.db, chat_id)
+    return Translator(language_of(profile, app.options.default_language))
+
+
 async def owed_in_turn(req: Request, key: str) -> list[Reply]:
-    """The message owed under `key` (if still pending), taken to go out in this turn
-    to its own chat: `Notify` it, then `Delivered` so the transport marks it sent."""
+    """The message owed under `key` (if still pending), taken to go out in this turn:
+    to the chat being answered as replies, to another chat as a `Notify`; then
+    `Delivered`, so the transport marks it sent."""
     replies: list[Reply] = []
     for row in await due(req.db, req.now(), keys=[key]):
         messages = [m for m in await render(req.app, row.chat_id, row.kind, row.params)
                     if isinstance(m, SendText | SendPhoto | SendVenue | SendDocument)]
         owed = await take(req.db, row)
-        if owed is not None:
-            replies += [Notify(owed.chat_id, tuple(messages)),
-                        Delivered(owed.id, len(messages))]
+        if owed is None:
+            continue
+        if owed.chat_id == req.incoming.chat_id:
+            replies += messages
+        else:
+            replies.append(Notify(owed.chat_id, tuple(messages)))
+        replies.append(Delivered(owed.id, len(messages)))
     return replies

@@ -4,6 +4,10 @@ merchant's live progress message and final report.
 The push sender (`bot.pushes`) asks this module for the words; the buttons come back
 here as ordinary button presses (`pc:<delivery>` claims the pushed coupon, `pv:<delivery>`
 opens the pushed deal). A press on someone else's push, or a forged one, is stale.
+
+What a campaign owes its owner goes through the outbox, rendered here: the final report
+of a run (`campaign_report`: the live progress message edited into it, or a new one),
+a one-off missed (`campaign_missed`), and its coupon run out (`coupon_gone`).
 """
 
 from __future__ import annotations
@@ -11,15 +15,17 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from handlers.common import stale_replies
-from handlers.core import AnswerButton, Button, Notify, Reply, SendText
+from handlers.core import AnswerButton, Button, EditText, Reply, SendText
 from handlers.format import local_datetime, terms_text
 from handlers.i18n import Translator, language_of, normalize_language
+from handlers.owed import owed_in_turn, renders, translator_for
 from handlers.roles import Role
 from handlers.router import App, Request, Router
 from handlers.search import deal_card_replies
-from services.marketing.campaigns import Campaign
+from services.marketing.campaigns import Campaign, get_campaign
 from services.marketing.coupons import claim
 from services.marketing.pushes import (
     DueDelivery,
@@ -29,6 +35,7 @@ from services.marketing.pushes import (
     mark_coupon_gone_told,
     open_push,
     push_offer,
+    run_report,
     stop_offering_coupon,
 )
 from services.platform.events import record_push_opened
@@ -161,12 +168,39 @@ async def claim_pushed_coupon(req: Request) -> list[Reply]:
                             SendText(t(f"push-{result.outcome}"))]
     if result.outcome == "gone":
         stopped = await stop_offering_coupon(req.db, push.template_id)
-        if push.report_chat_id is not None and await mark_coupon_gone_told(req.db, push.run_id):
-            owner = await _merchant_translator(req.app, push.report_chat_id)
-            replies.append(Notify(push.report_chat_id, (SendText(
-                owner("campaign-coupon-gone", campaign=str(push.campaign_id),
-                      count=str(stopped))),)))
+        owed_key = await mark_coupon_gone_told(req.db, push.run_id, stopped, now)
+        if owed_key is not None:  # the owner is told in this turn (or by the outbox later)
+            replies += await owed_in_turn(req, owed_key)
     return replies
+
+
+@renders("campaign_report")
+async def _owed_report(app: App, chat_id: int, params: dict[str, Any]) -> list[Reply]:
+    """An owed "campaign_report": the run's live progress message edited into its final
+    report (a new message when it never had one)."""
+    report = await run_report(app.db, int(params["run_id"]))
+    if report is None:
+        return []
+    text = await report_text(app, report)
+    if report.progress_message_id is not None:
+        return [EditText(report.progress_message_id, text)]
+    return [SendText(text)]
+
+
+@renders("campaign_missed")
+async def _owed_missed(app: App, chat_id: int, params: dict[str, Any]) -> list[Reply]:
+    """An owed "campaign_missed": the owner told a one-off campaign never started."""
+    campaign = await get_campaign(app.db, int(params["campaign_id"]))
+    return [SendText(await missed_text(app, campaign))] if campaign is not None else []
+
+
+@renders("coupon_gone")
+async def _owed_coupon_gone(app: App, chat_id: int, params: dict[str, Any]) -> list[Reply]:
+    """An owed "coupon_gone": the owner told a campaign's coupon ran out and how many of
+    its pushes were stopped."""
+    t = await translator_for(app, chat_id)
+    return [SendText(t("campaign-coupon-gone", campaign=str(params["campaign_id"]),
+                       count=str(params["stopped"])))]
 
 
 @router.button("pv", role=Role.SHOPPER)

@@ -43,6 +43,7 @@ from handlers.format import (
     buy_button,
     category_label,
     deal_card_text,
+    fit_caption,
     follow_text,
     result_button_text,
     result_line,
@@ -453,7 +454,7 @@ async def deal_card_replies(req: Request, deal_id: int, back: str | None = None,
         rows.append((Button(t("back-to-results"), data=back),))
     replies: list[Reply] = []
     if card.photo:
-        replies.append(SendPhoto(card.photo, caption=card.title.get(req.lang)))
+        replies += fit_caption(SendPhoto(card.photo, caption=card.title.get(req.lang)))
     if card.stores:
         store = card.stores[0]
         replies.append(SendVenue(store.lat, store.lon, store.name.get(req.lang),

@@ -21,7 +21,7 @@ from datetime import date
 
 from handlers.common import owner_refusal
 from handlers.core import Command, Reply, SendDocument, SendPhoto, SendText
-from handlers.format import local_datetime
+from handlers.format import fit_caption, local_datetime
 from handlers.i18n import Translator
 from handlers.links import shop_payload, start_link
 from handlers.roles import Role
@@ -227,7 +227,7 @@ async def stats(req: Request) -> list[Reply]:
                     last=period.last.isoformat())
         if in_english:
             caption += "\n" + t("stats-chart-in-english")
-        replies.append(SendPhoto(png, caption=caption, filename=f"stats-{days}d.png"))
+        replies += fit_caption(SendPhoto(png, caption=caption, filename=f"stats-{days}d.png"))
     return replies
 
 
@@ -315,6 +315,6 @@ async def poster(req: Request) -> list[Reply]:
     if drawn.lang != wanted.lang:
         caption += "\n" + t("poster-in-english", title=drawn.title)
     return [
-        SendPhoto(png, caption=caption, filename=filename),
+        *fit_caption(SendPhoto(png, caption=caption, filename=filename)),
         SendDocument(png, filename, caption=t("poster-print-file")),
     ]

@@ -11,7 +11,7 @@ from typing import Any
 import structlog
 
 from bot.outbox import owed_settler, wake
-from bot.runtime import Outbox, Pusher, PushOutcome, Runtime
+from bot.runtime import NotDelivered, Outbox, Pusher, PushOutcome, Runtime
 from handlers.core import (
     TELEGRAM_TEXT_MAX,
     Delivered,
@@ -57,6 +57,8 @@ async def deliver(
     reply: Reply,
     send_once: Callable[[int, Reply], Awaitable[object]],
     classify: Callable[[Exception], Failure | None],
+    *,
+    owed: bool = False,
 ) -> bool:
     """Carry out one reply under the one retry policy of every transport.
 
@@ -65,6 +67,10 @@ async def deliver(
     refused edit of a vanished message becomes a new message; "not modified" is success;
     other bad requests are logged and skipped. Returns False when the chat's remaining
     replies should not be sent.
+
+    For an `owed` message (an outbox row) a 403, a 429 or another bad request raises
+    `NotDelivered` instead: its sender decides (fail the row, or try it again after the
+    flood wait) rather than this loop sleeping or the row counting as sent.
     """
     for attempt in range(MAX_RETRIES + 1):
         try:
@@ -75,6 +81,9 @@ async def deliver(
             if failure is None:
                 raise
             last = attempt == MAX_RETRIES
+            if owed and failure.kind in ("retry_after", "forbidden"):
+                raise NotDelivered(failure.kind, failure.message,
+                                   failure.retry_after) from exc
             if failure.kind == "retry_after":
                 if last:
                     log.warning("flood wait persists; reply dropped", chat=chat_id)
@@ -98,6 +107,8 @@ async def deliver(
                 if isinstance(reply, EditText) and "message to edit not found" in text:
                     reply = SendText(reply.text, buttons=reply.buttons)
                     continue
+                if owed:
+                    raise NotDelivered("bad_request", failure.message) from exc
                 log.warning("telegram refused a reply", chat=chat_id, error=failure.message,
                             reply=type(reply).__name__)
                 return True
@@ -143,6 +154,34 @@ async def deliver_all(
         went.append(True)
         sent += 1
     return sent
+
+
+async def deliver_owed(
+    chat_id: int,
+    replies: list[Reply],
+    send_once: Callable[[int, Reply], Awaitable[object]],
+    classify: Callable[[Exception], Failure | None],
+) -> int:
+    """Carry out the replies of an owed message (a transport's `send`, the outbox
+    sender's way out); returns how many went out. A refusal (see `deliver` with
+    `owed`) is raised as `NotDelivered`, saying how many replies had gone out before."""
+    went = 0
+
+    async def perform(chat: int, reply: Reply) -> bool:
+        nonlocal went
+        done = await deliver(chat, reply, send_once, classify, owed=True)
+        went += done
+        return done
+
+    try:
+        return await deliver_all(chat_id, replies, perform)
+    except NotDelivered as refused:
+        raise NotDelivered(refused.kind, refused.reason, refused.retry_after,
+                           went) from refused
+    except Exception as exc:  # a 5xx: retried later as a whole, unless part went out
+        if went:
+            raise NotDelivered("error", str(exc)[:200], went=went) from exc
+        raise
 
 
 async def push_once(

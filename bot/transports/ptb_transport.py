@@ -35,7 +35,7 @@ from bot.transports.common import (
     Failure,
     attach,
     deliver,
-    deliver_all,
+    deliver_owed,
     handle_update,
     push_once,
     split_text,
@@ -201,8 +201,9 @@ class PtbTransport:
         attach(runtime, self.send, self.refund_stars, self.push_lane.push)
 
     async def send(self, chat_id: int, replies: list[Reply]) -> int:
-        """Send replies to a chat outside an update (payment pages, scheduled jobs)."""
-        return await deliver_all(chat_id, replies, self.perform)
+        """Send an owed message outside an update (the outbox sender); a refusal is
+        raised as `NotDelivered` (see `deliver_owed`)."""
+        return await deliver_owed(chat_id, replies, self._perform_once, classify_error)
 
     async def push(self, chat_id: int, reply: Reply) -> PushOutcome:
         """Send one push once through the library, saying exactly how it went (no

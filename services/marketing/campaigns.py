@@ -28,6 +28,7 @@ from services.marketing.profiles import ProfileRow
 from services.merchants.deals import seller_of
 from services.platform.clock import TimeReader, as_utc, zone
 from services.platform.database import Database
+from services.platform.outbox import owe
 from storage.geo import haversine_m
 from storage.models import (
     Campaign,
@@ -730,11 +731,17 @@ def parse_window(text: str) -> int:
     return minutes
 
 
+def campaign_missed_key(campaign_id: int) -> str:
+    """The outbox key of the owner's news that a one-off campaign was missed."""
+    return f"campaign_missed:{campaign_id}"
+
+
 async def mark_missed_campaigns(db: Database, now: datetime) -> list[Campaign]:
     """One-off campaigns still scheduled whose start and whole window have passed with
     no run (the assistant was down, or nothing looked at the timers in time): marked
-    missed. Returns the ones this call marked, so each owner is told once however many
-    rounds (or processes) look at the same time.
+    missed, each owing its owner the news in the same transaction (an outbox row,
+    `campaign_missed_key`). Returns the ones this call marked, so each owner is told
+    once however many rounds (or processes) look at the same time.
 
     Recurring campaigns are never missed: their next occurrence still comes.
     """
@@ -753,6 +760,11 @@ async def mark_missed_campaigns(db: Database, now: datetime) -> list[Campaign]:
                 update(Campaign).where(col(Campaign.id) == campaign.id,
                                        col(Campaign.status) == CampaignStatus.SCHEDULED, ~ran)
                 .values(status=CampaignStatus.MISSED))
+            if result.rowcount == 1 and campaign.report_chat_id is not None:
+                assert campaign.id is not None
+                await owe(db, await session.connection(), campaign.report_chat_id,
+                          "campaign_missed", {"campaign_id": campaign.id},
+                          campaign_missed_key(campaign.id), now)
         if result.rowcount == 1:
             campaign.status = CampaignStatus.MISSED
             marked.append(campaign)

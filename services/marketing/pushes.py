@@ -46,6 +46,7 @@ from services.marketing.profiles import likelihood, send_hour
 from services.marketing.push_settings import in_quiet_hours, next_allowed_moment
 from services.platform.clock import as_utc, zone
 from services.platform.database import Database
+from services.platform.outbox import owe
 from storage.models import (
     Campaign,
     CampaignRun,
@@ -483,14 +484,33 @@ async def stop_offering_coupon(db: Database, template_id: int) -> int:
     return int(result.rowcount or 0)
 
 
-async def mark_coupon_gone_told(db: Database, run_id: int) -> bool:
-    """True the first time for a run: the merchant is told once that the coupon ran out."""
+def coupon_gone_key(run_id: int) -> str:
+    """The outbox key of the owner's news that the coupon of a run ran out."""
+    return f"coupon_gone:{run_id}"
+
+
+async def mark_coupon_gone_told(db: Database, run_id: int, stopped: int,
+                                now: datetime) -> str | None:
+    """The first time for a run, owe its owner the news that the coupon ran out and
+    `stopped` pushes were stopped (once per run, in the transaction marking it); the
+    outbox key, or None when they were told already or the run reports to no one."""
     async with db.begin() as conn:
         result = await conn.execute(
             update(CampaignRun).where(col(CampaignRun.id) == run_id,
                                       col(CampaignRun.coupon_gone).is_(False))
             .values(coupon_gone=True))
-    return result.rowcount == 1
+        if result.rowcount != 1:
+            return None
+        campaign_id, chat_id = (await conn.execute(
+            select(Campaign.id, Campaign.report_chat_id)  # type: ignore[call-overload]
+            .join(CampaignRun, col(CampaignRun.campaign_id) == col(Campaign.id))
+            .where(col(CampaignRun.id) == run_id))).one()
+        if chat_id is None:
+            return None
+        key = coupon_gone_key(run_id)
+        await owe(db, conn, chat_id, "coupon_gone",
+                  {"campaign_id": campaign_id, "stopped": stopped}, key, now)
+    return key
 
 
 @dataclass(frozen=True)
@@ -610,12 +630,20 @@ async def set_progress_message(db: Database, run_id: int, message_id: int) -> No
                            .values(progress_message_id=message_id))
 
 
+def campaign_report_key(run_id: int) -> str:
+    """The outbox key of the owner's final report of a run."""
+    return f"campaign_report:{run_id}"
+
+
 async def finish_run(db: Database, run_id: int, now: datetime) -> bool:
     """Close a run whose pushes are all settled and whose window has closed; True only
-    for the call that closed it (that one sends the final report)."""
+    for the call that closed it, whose transaction owes the owner the final report (an
+    outbox row, `campaign_report_key`) when the campaign reports to someone."""
     async with db.begin() as conn:
-        run = (await conn.execute(select(CampaignRun.window_end)  # type: ignore[call-overload]
-                                  .where(col(CampaignRun.id) == run_id))).first()
+        run = (await conn.execute(
+            select(CampaignRun.window_end, Campaign.report_chat_id)  # type: ignore[call-overload]
+            .join(Campaign, col(Campaign.id) == col(CampaignRun.campaign_id))
+            .where(col(CampaignRun.id) == run_id))).first()
         if run is None or as_utc(run[0]) > now:
             return False
         waiting = (await conn.execute(
@@ -629,6 +657,9 @@ async def finish_run(db: Database, run_id: int, now: datetime) -> bool:
             update(CampaignRun).where(col(CampaignRun.id) == run_id,
                                       col(CampaignRun.status) == "sending")
             .values(status="done", finished_at=now))
+        if result.rowcount == 1 and run[1] is not None:
+            await owe(db, conn, run[1], "campaign_report", {"run_id": run_id},
+                      campaign_report_key(run_id), now)
     return result.rowcount == 1
 
 

@@ -16,7 +16,7 @@ The order state machine (each move one transaction that checks the state it leav
   refund rather than silence.
 - Holds that run out are released by `release_expired_holds` (a scheduler job) and lazily,
   whenever a buyer finds a deal sold out. `claim_expired_holds` then hands each expired
-  order once to the job that closes its payment and tells its buyer.
+  order once to the job that closes its payment, owing its buyer the news (the outbox).
 - Coupons (`services.marketing.coupons`): the order's coupon is held in the order's transaction
   (available -> held; the best one unless the buyer chose), used when the order is paid,
   and given back when the order is cancelled or expires. `Order.discount` is what it took
@@ -444,11 +444,18 @@ class ExpiredHold:
     superseded: bool  # the buyer has ordered the same deal again since: nothing to tell
 
 
+def hold_expired_key(order_id: int) -> str:
+    """The outbox key of the buyer's news that their unpaid order ran out."""
+    return f"hold_expired:{order_id}"
+
+
 async def claim_expired_holds(db: Database, now: datetime, limit: int = 200) -> list[ExpiredHold]:
     """Orders expired but not yet announced to their buyer, each marked told as it is
     claimed, so the buyer hears of it once (however it expired: the housekeeping job or
-    lazily when someone bought the deal). Holds that ran out more than
-    `TELL_EXPIRY_WITHIN` ago are left unannounced: the news would be stale."""
+    lazily when someone bought the deal). The claim's transaction owes the buyer the
+    news (an outbox row, `hold_expired_key`) unless they have ordered the deal again
+    since; a crash before the claim leaves the order to the next one. Holds that ran
+    out more than `TELL_EXPIRY_WITHIN` ago are left unannounced: the news would be stale."""
     async with db.session() as session:
         ids = list((await session.exec(
             select(Order.id).where(
@@ -473,6 +480,10 @@ async def claim_expired_holds(db: Database, now: datetime, limit: int = 200) -> 
                                        col(Order.created_at) > created_at).limit(1)
             )).first()
             view = await _order_view(session, order_id)
+            if view is not None and newer is None:
+                await owe(db, await session.connection(), view.user_telegram_id,
+                          "hold_expired", {"order_id": order_id}, hold_expired_key(order_id),
+                          now)
         if view is not None:
             claimed.append(ExpiredHold(view, superseded=newer is not None))
     return claimed

@@ -17,6 +17,12 @@ each would give back is shown before they confirm (`refund_offer`), and a confir
 that no longer matches (a code was redeemed or refunded meanwhile) refunds nothing.
 Partial refunds keep the order paid: its other codes stay usable.
 
+The buyer's news of a refund is owed through the outbox (`services.platform.outbox`) in the
+transaction that records how carrying it out went (`carry_out`): "done" once the money
+is back, "pending" when the provider leaves it to the operator or gave up (and, for a
+payment refunded at once, while it is still on its way). A shopper who asked in chat
+is answered in their own turn instead.
+
 With a coupon, the buyer paid `Order.total` (after the discount), and that is what is
 spread over the units (`_share`): once k of an order's n units are refunded, total*k//n
 has been given back altogether, whichever codes went and in whatever groups, so the
@@ -37,6 +43,7 @@ from sqlmodel import col, select
 from services.marketing.coupons import release_coupon
 from services.payments.base import PaymentError, RefundOutcome
 from services.platform.database import Database
+from services.platform.outbox import owe
 from storage.models import (
     CodeStatus,
     CouponStatus,
@@ -87,6 +94,7 @@ class RefundDone:
     reason: str
     user_telegram_id: int
     order_id: int
+    owed_key: str | None = None  # the outbox row telling the buyer, if one was owed
 
 
 Refunder = Callable[[str, str, int, str, int, str, bool], Awaitable[RefundOutcome]]
@@ -317,9 +325,20 @@ async def pending_refunds(db: Database) -> list[int]:
         )
 
 
-async def carry_out(db: Database, refund_id: int, refunder: Refunder,
-                    now: datetime) -> RefundDone | None:
-    """Ask the provider to pay a pending refund back; None if it is not pending."""
+def refund_news_key(refund_id: int, told: str) -> str:
+    """The outbox key of the buyer's news of a refund: one per refund and what it says
+    ("done": the money is back; "pending": it is on its way or with the operator)."""
+    return f"refund:{refund_id}:{told}"
+
+
+async def carry_out(db: Database, refund_id: int, refunder: Refunder, now: datetime, *,
+                    tell_buyer: bool = True, even_pending: bool = False) -> RefundDone | None:
+    """Ask the provider to pay a pending refund back; None if it is not pending.
+
+    With `tell_buyer`, the transaction recording the outcome owes the buyer its news
+    when the outcome is final (done; manual or failed: "on its way"), and with
+    `even_pending` also when it is left pending for a retry (a payment that bought
+    nothing: the buyer hears at once that their money goes back)."""
     async with db.session() as session:
         row = (
             await session.exec(
@@ -345,18 +364,24 @@ async def carry_out(db: Database, refund_id: int, refunder: Refunder,
     except PaymentError as exc:
         outcome = RefundOutcome(ok=False, error=str(exc))
     status = "done" if outcome.ok else "manual" if outcome.manual else "pending"
+    if status == "pending" and refund.attempts + 1 >= MAX_ATTEMPTS:
+        status = "failed"
+    owed_key = None
     async with db.transaction() as session:
-        await session.exec(  # type: ignore[call-overload]
+        recorded = await session.exec(  # type: ignore[call-overload]
             update(Refund)
             .where(col(Refund.id) == refund_id, col(Refund.status) == "pending")
-            .values(status=status if status != "pending" or refund.attempts + 1 < MAX_ATTEMPTS
-                    else "failed",
+            .values(status=status,
                     attempts=col(Refund.attempts) + 1,
                     reference=outcome.reference or None,
                     error=(outcome.error or None) and outcome.error[:300],
                     done_at=now if status in ("done", "manual") else None)
         )
-    if status == "pending" and refund.attempts + 1 >= MAX_ATTEMPTS:
-        status = "failed"
+        if recorded.rowcount == 1 and tell_buyer and (status != "pending" or even_pending):
+            told = "done" if status == "done" else "pending"
+            owed_key = refund_news_key(refund_id, told)
+            await owe(db, await session.connection(), telegram_id, "refund", {
+                "refund_id": refund_id, "amount": refund.amount, "currency": refund.currency,
+                "reason": refund.reason, "told": told}, owed_key, now)
     return RefundDone(refund_id, status, refund.amount, refund.currency, refund.reason,
-                      telegram_id, refund.order_id)
+                      telegram_id, refund.order_id, owed_key)

@@ -4,7 +4,8 @@ Telegram's successful_payment, the sandbox page and Stripe's webhook each verify
 notice and call `settle`. A payment for a pending order marks it paid, issues its codes
 and owes the buyer a message with them (an outbox row, `services.platform.outbox`), all in one
 transaction; a replay changes nothing; money that cannot buy anything (late, double or
-wrong) is refunded at once, and the caller says so to the buyer.
+wrong) is refunded at once, and the transaction recording how that went owes the buyer
+the news (`services.refunds.carry_out`); the caller sends it (`Settlement.owed_key`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from services.orders.checkout import OrderView, apply_payment
+from services.orders.checkout import OrderView, apply_payment, codes_key
 from services.orders.refunds import RefundDone, carry_out
 from services.payments import PaymentNotice, Payments
 from services.platform.database import Database
@@ -31,6 +32,14 @@ class Settlement:
     refund: RefundDone | None = None
     reason: str | None = None  # why the money goes back
 
+    @property
+    def owed_key(self) -> str | None:
+        """The outbox key of what this payment owes the buyer: its codes, or the news
+        of its refund (None when it owes nothing new: a replay, an unknown order)."""
+        if self.outcome == "paid" and self.order is not None:
+            return codes_key(self.order.id)
+        return self.refund.owed_key if self.refund is not None else None
+
 
 async def settle(db: Database, payments: Payments, notice: PaymentNotice,
                  now: datetime) -> Settlement:
@@ -45,6 +54,6 @@ async def settle(db: Database, payments: Payments, notice: PaymentNotice,
         return Settlement("duplicate", order)
     if result.outcome == "refund":
         assert result.refund_id is not None
-        done = await carry_out(db, result.refund_id, payments.refund, now)
+        done = await carry_out(db, result.refund_id, payments.refund, now, even_pending=True)
         return Settlement("refund", order, done, result.reason or "order_closed")
     return Settlement("paid", order)

@@ -6,9 +6,9 @@ can never keep the change and lose the message, nor the other way round. A row h
 what to say as a kind and its parameters (`codes`, {"order_id": 7}); the bot layer
 renders it in the recipient's language when it is sent.
 
-    pending --take---> sending --sent--> sent
-       ^                  |  \\--part went out, attempts used up--> failed
-       +--5xx, network----+   \\--found at start-up (a crash)--> in_doubt
+    pending --take--> sending --sent--> sent
+       ^                 |  \\--403 (blocked), part went out, tries used up--> failed
+       +--5xx, 429, net--+   \\--found at start-up (a crash)--> in_doubt
 
 `take` moves a row pending -> sending in its own committed transaction just before the
 message leaves (it is rendered first), so whoever took it is the only one to send it.
@@ -99,14 +99,17 @@ async def mark_failed(db: Database, row_id: int, error: str) -> None:
     await _move(db, row_id, status=OutboxStatus.FAILED, error=error[:200])
 
 
-async def retry_later(db: Database, owed: Owed, now: datetime, error: str) -> None:
+async def retry_later(db: Database, owed: Owed, now: datetime, error: str,
+                      wait: timedelta | None = None) -> None:
     """sending -> pending after an answer that says it did not arrive (5xx, 429, no
-    connection), to be tried again after a growing pause; failed once attempts run out."""
+    connection), to be tried again after `wait` (a flood wait's retry_after) or else a
+    growing pause; failed once attempts run out."""
     if owed.attempts >= MAX_ATTEMPTS:
         await mark_failed(db, owed.id, f"gave up: {error}")
         return
+    pause = wait if wait is not None else BACKOFF * 2 ** (owed.attempts - 1)
     await _move(db, owed.id, status=OutboxStatus.PENDING, error=error[:200],
-                next_try_at=now + BACKOFF * 2 ** (owed.attempts - 1))
+                next_try_at=now + pause)
 
 
 async def recover_in_doubt(db: Database) -> int:
