@@ -58,27 +58,28 @@ from services.merchants.deal_import import (
     read_deal_csv,
     template_csv,
 )
-from services.merchants.deals import (
+from services.merchants.deal_input import (
     DESCRIPTION_MAX,
-    EDITABLE,
-    PER_USER_MAX,
-    QUANTITY_MAX,
     REFUND_POLICIES,
     RULES_MAX,
     DealDraft,
     DealFormErrors,
     DealInputError,
+    answer_step,
+    parse_one_line,
+)
+from services.merchants.deals import (
+    EDITABLE,
     OwnDeal,
     Seller,
-    answer_step,
     change_status,
     edit_deal,
     get_own_deal,
     list_own_deals,
-    parse_one_line,
     publish_deals,
     seller_of,
 )
+from services.platform.merchant_input import PER_USER_MAX, QUANTITY_MAX
 from services.platform.money import format_money
 
 router = Router()

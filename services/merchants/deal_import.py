@@ -21,18 +21,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TypeVar
 
-from services.merchants.deals import (
+from services.merchants.deal_input import (
     DESCRIPTION_MAX,
-    PER_USER_MAX,
-    QUANTITY_MAX,
     RULES_MAX,
     DealDraft,
     DealInputError,
-    Seller,
     check_long_text,
     check_original_price,
     check_title,
-    clean_text,
     default_valid_until,
     parse_category,
     parse_count,
@@ -42,6 +38,8 @@ from services.merchants.deals import (
     parse_valid_from,
     parse_valid_until,
 )
+from services.merchants.deals import Seller
+from services.platform.merchant_input import PER_USER_MAX, QUANTITY_MAX, clean_text
 
 MAX_ROWS = 1000  # deals per file; a bigger catalogue is split into several files
 MAX_BYTES = 20 * 1024 * 1024  # what a bot may fetch from Telegram at all
