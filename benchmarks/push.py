@@ -59,7 +59,7 @@ from bot.config import load_settings
 from bot.runtime import Runtime, configure_logging, freeze_startup_objects, start_runtime
 from services.catalog.taxonomy import category_ids
 from services.marketing.push_settings import in_quiet_hours
-from services.marketing.pushes import plan_run, start_run
+from services.marketing.pushes.planning import plan_run, start_run
 from services.platform.database import Database
 from storage.models import (
     Campaign,

@@ -33,7 +33,7 @@ from bot.pushes import CampaignTimers, PushSender, report_missed, start_pushes
 from bot.runtime import Runtime
 from services.marketing.campaigns import open_occurrence, scheduled_campaigns
 from services.marketing.profiles import refresh_profiles
-from services.marketing.pushes import drop_closed_windows
+from services.marketing.pushes.sending import drop_closed_windows
 from services.orders.checkout import (
     claim_expired_holds,
     owe_stranded_codes,

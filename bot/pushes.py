@@ -53,22 +53,22 @@ from services.marketing.campaigns import (
     scheduled_campaigns,
 )
 from services.marketing.push_settings import set_reachable
-from services.marketing.pushes import (
-    DueDelivery,
-    Outcome,
+from services.marketing.pushes.planning import plan_run, start_run, unplanned_runs
+from services.marketing.pushes.reports import (
     active_runs,
     campaign_report_key,
-    claim_due,
-    drop_closed_windows,
     finish_run,
-    plan_run,
-    put_back,
-    recover_in_doubt,
     run_report,
     set_progress_message,
+)
+from services.marketing.pushes.sending import (
+    DueDelivery,
+    Outcome,
+    claim_due,
+    drop_closed_windows,
+    put_back,
+    recover_in_doubt,
     settle,
-    start_run,
-    unplanned_runs,
 )
 from storage.models import Campaign, CampaignStatus, DeliveryStatus
 

@@ -44,27 +44,29 @@ from handlers.i18n import Translator
 from handlers.roles import Role
 from handlers.router import Request, Router
 from services.catalog.geo import format_distance
-from services.marketing.campaigns import (
+from services.marketing.campaign_input import (
     AUDIENCES,
     DEFAULT_WINDOW,
-    LAPSED_AFTER,
     MAX_AHEAD,
     MAX_RADIUS_M,
     WINDOWS,
-    CampaignDraft,
     CampaignInputError,
-    CampaignPreview,
-    CampaignView,
-    Promotable,
     Schedule,
-    cancel_campaign,
-    create_campaign,
-    follower_count,
-    list_campaigns,
     parse_audience,
     parse_radius,
     parse_schedule,
     parse_window,
+)
+from services.marketing.campaigns import (
+    LAPSED_AFTER,
+    CampaignDraft,
+    CampaignPreview,
+    CampaignView,
+    Promotable,
+    cancel_campaign,
+    create_campaign,
+    follower_count,
+    list_campaigns,
     preview_campaign,
     promotable,
 )

@@ -48,7 +48,7 @@ from handlers.roles import Role
 from handlers.router import App, Request, Router
 from nlu.numbers import read_quantity
 from services.catalog.deal_cards import get_deal_card
-from services.marketing.coupons import coupons_for_order
+from services.marketing.coupons.at_checkout import coupons_for_order
 from services.orders.checkout import (
     BuyLimits,
     OrderView,

@@ -44,31 +44,30 @@ from handlers.i18n import Translator
 from handlers.roles import Role
 from handlers.router import Request, Router
 from services.catalog.deal_cards import Bilingual
-from services.marketing.coupons import (
-    TEMPLATE_ACTIONS,
-    VALID_DAYS_MAX,
-    CouponImpact,
+from services.marketing.coupons.parsing import (
     CouponInputError,
-    CouponKind,
-    CouponTemplateStatus,
-    CouponTerms,
-    TemplateView,
-    claim,
-    claimable_templates,
-    claims_of,
-    coupon_impact,
-    create_template,
-    list_templates,
     parse_coupon,
     parse_per_user,
     parse_quantity,
     parse_terms,
     parse_valid_days,
+)
+from services.marketing.coupons.templates import (
+    TEMPLATE_ACTIONS,
+    CouponImpact,
+    CouponTemplateStatus,
+    TemplateView,
+    claimable_templates,
+    coupon_impact,
+    create_template,
+    list_templates,
     set_template_status,
     set_welcome,
-    wallet,
 )
+from services.marketing.coupons.terms import CouponKind, CouponTerms
+from services.marketing.coupons.wallet import claim, claims_of, wallet
 from services.merchants.deals import seller_of
+from services.platform.merchant_input import VALID_DAYS_MAX
 from services.platform.money import format_money
 
 router = Router()

@@ -13,7 +13,8 @@ from services.catalog.deal_cards import DealCard, DealSummary
 from services.catalog.geo import format_distance
 from services.catalog.hours import is_open
 from services.catalog.taxonomy import category
-from services.marketing.coupons import CouponKind, CouponTerms, CouponView
+from services.marketing.coupons.terms import CouponKind, CouponTerms
+from services.marketing.coupons.wallet import CouponView
 from services.marketing.follows import FollowResult
 from services.platform.money import discount_percent_off, discount_zhe, format_money, minor_digits
 

@@ -26,18 +26,10 @@ from handlers.roles import Role
 from handlers.router import App, Request, Router
 from handlers.search import deal_card_replies
 from services.marketing.campaigns import Campaign, get_campaign
-from services.marketing.coupons import claim
-from services.marketing.pushes import (
-    DueDelivery,
-    PushOffer,
-    RunReport,
-    mark_claimed,
-    mark_coupon_gone_told,
-    open_push,
-    push_offer,
-    run_report,
-    stop_offering_coupon,
-)
+from services.marketing.coupons.wallet import claim
+from services.marketing.pushes.offers import PushOffer, mark_claimed, open_push, push_offer
+from services.marketing.pushes.reports import RunReport, mark_coupon_gone_told, run_report
+from services.marketing.pushes.sending import DueDelivery, stop_offering_coupon
 from services.platform.events import record_push_opened
 from services.platform.money import format_money
 from services.platform.users import get_profile_by_telegram_id

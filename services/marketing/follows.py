@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from services.catalog.deal_cards import Bilingual
-from services.marketing.coupons import CouponView, give_welcome_coupon
+from services.marketing.coupons.wallet import CouponView, give_welcome_coupon
 from services.platform.database import Database
 from storage.models import Follow, Merchant
 

@@ -14,9 +14,10 @@ What the figures mean:
   share redeemed so far;
 - new followers are the follows made in the period;
 - campaign results are those of the runs whose scheduled start (occurrence) falls in
-  the period, counted as the run's final report counts them (`services.marketing.pushes`): sent
-  pushes, coupons claimed from them, and pushes that ended in a visit (the pushed coupon
-  used, or the pushed deal paid for after the push), however long after the period.
+  the period, counted as the run's final report counts them
+  (`services.marketing.pushes.reports`): sent pushes, coupons claimed from them, and
+  pushes that ended in a visit (the pushed coupon used, or the pushed deal paid for after
+  the push), however long after the period.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from sqlalchemy import (
 from sqlmodel import col, select
 
 from services.catalog.deal_cards import Bilingual
-from services.marketing.pushes import push_results
+from services.marketing.pushes.reports import push_results
 from services.platform.clock import as_utc
 from services.platform.database import Database
 from services.platform.money import minor_digits
@@ -261,7 +262,7 @@ def _campaign_runs(merchant_id: int, period: Period) -> Select:  # type: ignore[
     """One query: the merchant's runs that started in the period, newest first, at most
     CAMPAIGN_RUNS_SHOWN, each with its counts and the promoted offer's titles, and on
     every row the totals of ALL the period's runs (window sums, taken before the LIMIT).
-    The counts are the run report's (`services.marketing.pushes.push_results`)."""
+    The counts are the run report's (`services.marketing.pushes.reports.push_results`)."""
     sent, claimed, redeemed = push_results()
     runs = (
         select(

@@ -17,10 +17,11 @@ The order state machine (each move one transaction that checks the state it leav
 - Holds that run out are released by `release_expired_holds` (a scheduler job) and lazily,
   whenever a buyer finds a deal sold out. `claim_expired_holds` then hands each expired
   order once to the job that closes its payment, owing its buyer the news (the outbox).
-- Coupons (`services.marketing.coupons`): the order's coupon is held in the order's transaction
-  (available -> held; the best one unless the buyer chose), used when the order is paid,
-  and given back when the order is cancelled or expires. `Order.discount` is what it took
-  off and `Order.total` what the buyer pays (never below one minor unit).
+- Coupons (`services.marketing.coupons.at_checkout`): the order's coupon is held in the
+  order's transaction (available -> held; the best one unless the buyer chose), used when
+  the order is paid, and given back when the order is cancelled or expires.
+  `Order.discount` is what it took off and `Order.total` what the buyer pays (never below
+  one minor unit).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
 
 from services.catalog.deal_cards import Bilingual
-from services.marketing.coupons import (
+from services.marketing.coupons.at_checkout import (
     CouponUnavailable,
     hold_for_order,
     release_coupon,

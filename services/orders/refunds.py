@@ -40,7 +40,7 @@ from datetime import datetime
 from sqlalchemy import func, update
 from sqlmodel import col, select
 
-from services.marketing.coupons import release_coupon
+from services.marketing.coupons.at_checkout import release_coupon
 from services.payments.base import PaymentError, RefundOutcome
 from services.platform.database import Database
 from services.platform.outbox import owe

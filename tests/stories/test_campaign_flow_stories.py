@@ -13,7 +13,7 @@ from sqlmodel import col, select, update
 
 from handlers.router import App
 from services.catalog.deal_cards import merchant_id_of
-from services.marketing.campaigns import (
+from services.marketing.campaign_input import (
     MAX_AHEAD,
     CampaignInputError,
     parse_audience,

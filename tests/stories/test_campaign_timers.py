@@ -16,13 +16,10 @@ from handlers.app import build_router
 from handlers.core import Reply, SendText
 from handlers.router import App
 from services.catalog.deal_cards import merchant_id_of
-from services.marketing.campaigns import (
-    CampaignDraft,
-    create_campaign,
-    get_campaign,
-    parse_schedule,
-)
-from services.marketing.coupons import CouponTerms, create_template
+from services.marketing.campaign_input import parse_schedule
+from services.marketing.campaigns import CampaignDraft, create_campaign, get_campaign
+from services.marketing.coupons.templates import create_template
+from services.marketing.coupons.terms import CouponTerms
 from services.marketing.follows import follow
 from services.platform.users import demo_telegram_id, get_profile_by_telegram_id
 from storage.models import CampaignStatus

@@ -11,7 +11,9 @@ from sqlmodel import select
 from bot.web import pay_with_sandbox
 from handlers.core import Notify, SendText
 from handlers.router import App
-from services.marketing.coupons import CouponTerms, claim, create_template
+from services.marketing.coupons.templates import create_template
+from services.marketing.coupons.terms import CouponTerms
+from services.marketing.coupons.wallet import claim
 from services.orders.checkout import apply_payment, start_order
 from services.orders.codes import check_symbol, codes_of_order, format_code, new_code
 from services.orders.redemption import check_code, confirm

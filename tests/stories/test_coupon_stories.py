@@ -15,18 +15,16 @@ from sqlmodel import select
 from handlers.core import SendInvoice
 from handlers.router import App
 from services.catalog.deal_cards import Bilingual
-from services.marketing.coupons import (
-    CouponTerms,
+from services.marketing.coupons.parsing import parse_coupon
+from services.marketing.coupons.templates import (
     PricedDeal,
-    claim,
     create_template,
-    discount_for,
     floor_of,
     impact_on,
-    parse_coupon,
     set_welcome,
-    wallet,
 )
+from services.marketing.coupons.terms import CouponTerms, discount_for
+from services.marketing.coupons.wallet import claim, wallet
 from services.orders.checkout import apply_payment, release_expired_holds, start_order
 from services.orders.codes import codes_of_order
 from services.orders.redemption import check_code, confirm

@@ -16,10 +16,13 @@ from bot.runtime import PushOutcome, Runtime
 from handlers.app import build_router
 from handlers.core import MemberStatus, Reply, SendText
 from handlers.router import App
-from services.marketing.campaigns import CampaignDraft, Schedule, create_campaign, parse_schedule
-from services.marketing.coupons import CouponTerms, create_template
+from services.marketing.campaign_input import Schedule, parse_schedule
+from services.marketing.campaigns import CampaignDraft, create_campaign
+from services.marketing.coupons.templates import create_template
+from services.marketing.coupons.terms import CouponTerms
 from services.marketing.follows import follow
-from services.marketing.pushes import count_pushes, recover_in_doubt
+from services.marketing.pushes.reports import count_pushes
+from services.marketing.pushes.sending import recover_in_doubt
 from services.platform.users import demo_telegram_id, get_profile_by_telegram_id
 from storage.models import Delivery, DeliveryStatus, Merchant, User
 from tests.conftest import STORY_NOW, Chat
@@ -320,7 +323,7 @@ async def test_a_follower_who_unfollowed_or_paused_before_the_send_gets_nothing(
 
 async def test_a_schedule_in_the_past_and_an_audience_of_nobody_are_refused(
         world: World) -> None:
-    from services.marketing.campaigns import CampaignInputError
+    from services.marketing.campaign_input import CampaignInputError
 
     coupon = await world.coupon()
     with pytest.raises(CampaignInputError) as past:

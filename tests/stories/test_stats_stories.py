@@ -20,10 +20,13 @@ from sqlmodel import select
 from handlers.core import Reply, SendDocument, SendPhoto, SendText
 from handlers.router import App, Options
 from services.catalog.deal_cards import Bilingual
-from services.marketing.campaigns import CampaignDraft, Schedule, create_campaign, get_campaign
-from services.marketing.coupons import CouponTerms, create_template
+from services.marketing.campaign_input import Schedule
+from services.marketing.campaigns import CampaignDraft, create_campaign, get_campaign
+from services.marketing.coupons.templates import create_template
+from services.marketing.coupons.terms import CouponTerms
 from services.marketing.follows import follow
-from services.marketing.pushes import Outcome, claim_due, plan_run, settle, start_run
+from services.marketing.pushes.planning import plan_run, start_run
+from services.marketing.pushes.sending import Outcome, claim_due, settle
 from services.merchants.stats import merchant_stats, orders_csv, period_of, safe_cell
 from services.orders.checkout import apply_payment, start_order
 from services.orders.codes import codes_of_order
