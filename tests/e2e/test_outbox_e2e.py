@@ -23,7 +23,7 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import select
 
-from benchmarks.push import fresh_database
+from benchmarks.push.world import fresh_database
 from services.platform.database import Database
 from standins import BotApiStandin
 from storage.models import Deal, Order, OutboxMessage
