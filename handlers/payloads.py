@@ -9,12 +9,224 @@ receives the unpacked `DealCard` when it is pressed.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal  # noqa: F401 - used by the sections below
+from typing import Annotated, Literal
 
-from handlers.buttons import Payload, Word  # noqa: F401 - used by the sections below
+from handlers.buttons import Payload, Word
 
 # =========================================================================== shopping
 # search, understand, checkout, codes, menu, start, inline, settings, pushes
+
+# -- finding deals (handlers.search)
+
+SortOrder = Literal["nearest", "cheapest", "biggest_discount", "best_rated", "popular"]
+
+
+class SearchCategory(Payload, prefix="cat"):
+    """Search one category (a category button: the menu's, or "nearby has these")."""
+
+    category: Annotated[str, Word(16)]
+
+
+class ResultsPage(Payload, prefix="sp"):
+    """A page of a saved search."""
+
+    search_id: int
+    page: int
+
+
+class ShowDeal(Payload, prefix="d"):
+    """A deal's card; from a results page, the page its Back button returns to."""
+
+    deal_id: int
+    search_id: int | None = None
+    page: int | None = None
+
+
+class WiderSearch(Payload, prefix="sw"):
+    """The same search with a wider radius."""
+
+    search_id: int
+
+
+class UseLastLocation(Payload, prefix="ul"):
+    """The same search around the user's last location, however old."""
+
+    search_id: int
+
+
+class AroundPlace(Payload, prefix="pl"):
+    """Deals around a known place (a "did you mean" answer)."""
+
+    place_id: int
+
+
+class SortResults(Payload, prefix="so"):
+    """The same search in another order."""
+
+    search_id: int
+    sort: SortOrder
+
+
+class OpenNowToggle(Payload, prefix="op"):
+    """The same search, only what is open now (or everything again)."""
+
+    search_id: int
+
+
+class FollowMerchant(Payload, prefix="f"):
+    """Follow the merchant of a card or storefront."""
+
+    merchant_id: int
+
+
+class UnfollowMerchant(Payload, prefix="uf"):
+    """Stop following a merchant."""
+
+    merchant_id: int
+
+
+class ShareDeal(Payload, prefix="sh"):
+    """A link to a deal carrying the sharer's referral code."""
+
+    deal_id: int
+
+
+# -- free text (handlers.understand)
+
+# The readings a doubtful parse offers as buttons.
+Reading = Literal["search_deals", "show_deal", "buy", "my_codes", "follow", "unfollow",
+                  "my_follows", "set_location", "settings", "help", "cancel", "refund"]
+
+
+class ChooseReading(Payload, prefix="nlu"):
+    """What the user meant by the text waiting in the "understand" flow."""
+
+    intent: Reading
+
+
+# -- buying (handlers.checkout)
+
+
+class Buy(Payload, prefix="b"):
+    """Buy on a deal card: how many?"""
+
+    deal_id: int
+
+
+class BuyQuantity(Payload, prefix="bq"):
+    """That many units of a deal."""
+
+    deal_id: int
+    quantity: int
+
+
+class CancelOrder(Payload, prefix="oc"):
+    """Give up a pending order."""
+
+    order_id: int
+
+
+class ChangeCoupon(Payload, prefix="ch"):
+    """The buyer's other coupons for a pending order."""
+
+    order_id: int
+
+
+class ChooseCoupon(Payload, prefix="chc"):
+    """Use this coupon on a pending order (0: no coupon)."""
+
+    order_id: int
+    coupon_id: int
+
+
+# -- the shopper's codes (handlers.codes)
+
+
+class ShowCode(Payload, prefix="mc"):
+    """One code again, with its QR."""
+
+    code_id: int
+
+
+class AskRefund(Payload, prefix="rq"):
+    """Refund pressed: what this code, or all unused ones of its order, give back."""
+
+    code_id: int
+
+
+class RefundOne(Payload, prefix="r1"):
+    """Yes, refund this code, for the amount shown."""
+
+    code_id: int
+    amount: int
+
+
+class RefundAll(Payload, prefix="ra"):
+    """Yes, refund all `count` unused codes of this code's order, for the amount shown."""
+
+    code_id: int
+    count: int
+    amount: int
+
+
+class RateVisit(Payload, prefix="rt"):
+    """Stars for a redeemed code's visit (1 to 5)."""
+
+    code_id: int
+    stars: int
+
+
+# -- menu, storefronts, settings (handlers.menu, handlers.start, handlers.settings)
+
+MenuItem = Literal["nearby", "search", "codes", "following", "settings", "help"]
+
+
+class MenuChoice(Payload, prefix="menu"):
+    """A main-menu button."""
+
+    item: MenuItem
+
+
+class OpenStorefront(Payload, prefix="sf"):
+    """A merchant's storefront, by its slug."""
+
+    slug: Annotated[str, Word(32)]
+
+
+class ChooseLanguage(Payload, prefix="lang"):
+    """The interface language ("auto": follow Telegram's)."""
+
+    language: Literal["zh", "en", "auto"]
+
+
+SettingsStep = Literal["max", "quiet", "tz"]  # what the settings flow can ask for
+
+
+class SettingsPress(Payload, prefix="set"):
+    """A push-settings button: pause, resume, back to the screen (`show`), ask for a
+    value (`max`, `quiet`, `tz` alone), or set one: `max` with the daily cap in
+    `value`, `quiet` with its start in `value` and end in `end` (minutes after local
+    midnight; 0 and 0: no quiet hours)."""
+
+    action: Literal["pause", "resume", "show", "max", "quiet", "tz"]
+    value: int | None = None
+    end: int | None = None
+
+
+# -- campaign pushes (handlers.pushes)
+
+
+class ClaimPushedCoupon(Payload, prefix="pc"):
+    """Claim on a coupon push."""
+
+    delivery_id: int
+
+
+class ViewPushedDeal(Payload, prefix="pv"):
+    """View on a deal push."""
+
+    delivery_id: int
+
 # (end of shopping)
 
 
