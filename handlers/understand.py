@@ -12,7 +12,7 @@ Button data:
 from __future__ import annotations
 
 from handlers.core import Button, ButtonPress, Document, Location, Reply, SendText, Text
-from handlers.deals import document
+from handlers.deals.importing import document
 from handlers.menu import category_buttons, main_menu, stale_button, unsupported
 from handlers.roles import Role
 from handlers.router import Request, Router
