@@ -47,7 +47,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.catalog.deal_cards import Bilingual, is_chinese
-from services.merchants.deals import seller_of
+from services.merchants.deals import owned_merchant_ids, seller_of
 from services.platform.database import Database
 from services.platform.money import minor_digits
 from storage.models import (
@@ -59,11 +59,9 @@ from storage.models import (
     Deal,
     DealStatus,
     Merchant,
-    MerchantStaff,
     MerchantStatus,
     Order,
     OrderStatus,
-    StaffRole,
 )
 
 CURRENCY = "CNY"
@@ -80,7 +78,6 @@ STOREFRONT_CLAIMS = 3  # claimable templates a storefront shows
 _T = CouponTemplate.__table__  # type: ignore[attr-defined]
 _C = Coupon.__table__  # type: ignore[attr-defined]
 _M = Merchant.__table__  # type: ignore[attr-defined]
-_S = MerchantStaff.__table__  # type: ignore[attr-defined]
 _O = Order.__table__  # type: ignore[attr-defined]
 _D = Deal.__table__  # type: ignore[attr-defined]
 
@@ -852,9 +849,7 @@ async def coupons_for_order(db: Database, user_id: int, order_id: int,
 
 def _owned_approved(user_id: int) -> Any:
     """The approved merchants `user_id` owns (a subquery for WHERE ... IN)."""
-    return (select(_S.c.merchant_id).join(_M, _M.c.id == _S.c.merchant_id)
-            .where(_S.c.user_id == user_id, _S.c.role == StaffRole.OWNER,
-                   _M.c.status == MerchantStatus.APPROVED))
+    return owned_merchant_ids(user_id, approved=True)
 
 
 async def create_template(db: Database, owner_user_id: int, terms: CouponTerms,
@@ -926,9 +921,7 @@ async def list_templates(db: Database, owner_user_id: int) -> list[TemplateView]
     first); None when they own no merchant."""
     async with db.session() as session:
         conn = await session.connection()
-        merchant_id = (await conn.execute(
-            select(_S.c.merchant_id).where(_S.c.user_id == owner_user_id,
-                                           _S.c.role == StaffRole.OWNER))).scalar()
+        merchant_id = (await conn.execute(owned_merchant_ids(owner_user_id))).scalar()
         if merchant_id is None:
             return None
         rows = (await conn.execute(
