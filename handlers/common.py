@@ -51,16 +51,3 @@ def stale_replies(req: Request) -> list[Reply]:
     replies.append(SendText(t("button-stale"), buttons=main_menu(t)))
     return replies
 
-
-def owner_refusal(t: Translator, status: str | None, area: str) -> str | None:
-    """Why someone may not use `area`'s merchant commands, in words, by their merchant's
-    status: they own none (`<area>-owner-only`), the platform suspended it
-    (`<area>-suspended`), its application is not approved (`<area>-not-approved`).
-    None for the owner of an approved merchant."""
-    if status is None:
-        return t(f"{area}-owner-only")
-    if status == "suspended":
-        return t(f"{area}-suspended")
-    if status != "approved":
-        return t(f"{area}-not-approved")
-    return None

@@ -35,7 +35,7 @@ from handlers.format import (
     terms_text,
 )
 from handlers.i18n import Translator
-from handlers.payloads import CouponClaim, CouponTemplateAction, NewCouponChoice
+from handlers.payloads import CouponClaim, CouponTemplateAction, NewCouponChoice, OpenStorefront
 from handlers.roles import Role, owner_refusal, refusal_reply
 from handlers.router import Request, Router
 from services.catalog.deal_cards import Bilingual
@@ -94,7 +94,7 @@ async def coupons_command(req: Request) -> list[Reply]:
             line += " " + t("coupons-held")
         lines.append(line)
         shops.setdefault(coupon.merchant_slug, merchant)
-    buttons = [Button(t("coupons-shop-button", merchant=name), data=f"sf:{slug}")
+    buttons = [Button(t("coupons-shop-button", merchant=name), data=OpenStorefront(slug).pack())
                for slug, name in list(shops.items())[:10]]
     return [SendText("\n".join(lines), buttons=keyboard_rows(buttons, 2))]
 

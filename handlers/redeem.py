@@ -19,7 +19,7 @@ from handlers.core import Button, Reply, SendText, Text
 from handlers.format import local_date, local_datetime, local_time
 from handlers.i18n import Translator, language_of
 from handlers.owed import owed_in_turn, renders
-from handlers.payloads import RedeemConfirm, RedeemUndo
+from handlers.payloads import RateVisit, RedeemConfirm, RedeemUndo
 from handlers.roles import Role
 from handlers.router import App, Request, Router
 from services.catalog.deal_cards import Bilingual
@@ -155,7 +155,7 @@ async def shopper_message(app: App, chat_id: int, kind: str,
         return SendText(text)
     code_id = int(params["code_id"])
     # The shopper's rating buttons belong to handlers/codes.py (its `rt:` data).
-    stars = tuple(Button("⭐" * n, data=f"rt:{code_id}:{n}") for n in range(1, 6))
+    stars = tuple(Button("⭐" * n, data=RateVisit(code_id, n).pack()) for n in range(1, 6))
     return SendText(text + "\n\n" + t("rate-ask"), buttons=(stars[:3], stars[3:]))
 
 
