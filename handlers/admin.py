@@ -1,20 +1,21 @@
 """The platform admin's `/admin`: totals, pending applications, merchants, suspend and
-restore. Only the Telegram ids in `Options.admin_ids` get anything; every button press
-checks that again (button data can be forged).
+restore. Every route is `Role.ADMIN`: only the Telegram ids in `Options.admin_ids` get
+anything, and the router checks that again on every press (button data can be forged).
 
 Commands:
   /admin              platform totals, with Pending applications (N) and Merchants
   /admin find WORDS   merchants whose name contains the words (/admin WORDS works too)
   /admin pending      the pending applications;  /admin merchants  the merchant list
 
-Buttons:
-  pah                 the totals again (refreshed)
-  pap:<page>          pending applications, each with the merchant flow's Approve /
-                      Reject (`ma:` / `mj:`, decided in handlers/merchant.py)
-  pam:<page>          merchants
-  pav:<id>:<page>     one merchant's page (`page`: the list page to go back to)
-  pas:<id>:<page>     asks to confirm a suspension;  pac:<id>:<page>  suspends
-  par:<id>:<page>     restores a suspended merchant
+Buttons (declared in handlers/payloads.py):
+  AdminHome        pah             the totals again (refreshed)
+  AdminPending     pap:<page>      pending applications, each with the merchant flow's
+                                   Approve / Reject (decided in handlers/merchant.py)
+  AdminMerchants   pam:<page>      merchants
+  AdminMerchant    pav:<id>:<back> one merchant's page (`back`: the list page to go back to)
+  AdminSuspendAsk  pas:<id>:<back> asks to confirm a suspension
+  AdminSuspend     pac:<id>:<back> suspends
+  AdminRestore     par:<id>:<back> restores a suspended merchant
 """
 
 from __future__ import annotations
@@ -22,20 +23,20 @@ from __future__ import annotations
 import logging
 
 from handlers.common import stale_replies
-from handlers.core import (
-    AnswerButton,
-    Button,
-    ButtonPress,
-    Buttons,
-    Command,
-    EditText,
-    Reply,
-    SendText,
-)
+from handlers.core import AnswerButton, Button, ButtonPress, Buttons, EditText, Reply, SendText
 from handlers.format import LABEL_MAX, category_label, local_date, local_datetime, short_label
 from handlers.i18n import Translator
 from handlers.merchant import decision_buttons
 from handlers.owed import owed_in_turn
+from handlers.payloads import (
+    AdminHome,
+    AdminMerchant,
+    AdminMerchants,
+    AdminPending,
+    AdminRestore,
+    AdminSuspend,
+    AdminSuspendAsk,
+)
 from handlers.roles import Role
 from handlers.router import Request, Router
 from services.merchants.admin import (
@@ -69,20 +70,6 @@ MERCHANTS_WORDS = ("merchants", "list", "商家")
 # ------------------------------------------------------------------ shared pieces
 
 
-def is_admin(req: Request) -> bool:
-    """Is the person behind this event a platform admin?"""
-    return req.incoming.sender.id in req.app.options.admin_ids
-
-
-def _refused(req: Request) -> list[Reply]:
-    event = req.incoming.event
-    replies: list[Reply] = []
-    if isinstance(event, ButtonPress):
-        replies.append(AnswerButton(event.query_id or "", req.t("admin-only")))
-    replies.append(SendText(req.t("admin-only")))
-    return replies
-
-
 def _screen(req: Request, text: str, buttons: Buttons) -> Reply:
     """Replace the pressed message in place (a phone screen, not a scroll of copies);
     a command gets a new message."""
@@ -100,17 +87,18 @@ def _name(view: MerchantView, lang: str) -> str:
     return view.name.get(lang) or f"#{view.id}"
 
 
-def _nav(t: Translator, prefix: str, page: int, has_prev: bool, has_next: bool) -> list[Button]:
+def _nav(t: Translator, pages: type[AdminPending | AdminMerchants], page: int,
+         has_prev: bool, has_next: bool) -> list[Button]:
     row = []
     if has_prev:
-        row.append(Button(t("admin-prev"), data=f"{prefix}:{page - 1}"))
+        row.append(Button(t("admin-prev"), data=pages(page - 1).pack()))
     if has_next:
-        row.append(Button(t("admin-next"), data=f"{prefix}:{page + 1}"))
+        row.append(Button(t("admin-next"), data=pages(page + 1).pack()))
     return row
 
 
 def _home_button(t: Translator) -> Button:
-    return Button(t("admin-home-button"), data="pah")
+    return Button(t("admin-home-button"), data=AdminHome().pack())
 
 
 # ------------------------------------------------------------------ totals
@@ -154,20 +142,17 @@ async def _home(req: Request) -> Reply:
         lines.append(t("admin-refunds-open", count=totals.refunds_open))
     lines += ["", t("admin-home-hint")]
     buttons = (
-        (Button(t("admin-pending-button", count=m["pending"]), data="pap:0"),),
-        (Button(t("admin-merchants-button"), data="pam:0"),
-         Button(t("admin-refresh-button"), data="pah")),
+        (Button(t("admin-pending-button", count=m["pending"]), data=AdminPending(0).pack()),),
+        (Button(t("admin-merchants-button"), data=AdminMerchants(0).pack()),
+         Button(t("admin-refresh-button"), data=AdminHome().pack())),
     )
     return _screen(req, "\n".join(lines), buttons)
 
 
-@router.command("admin", role=Role.SHOPPER)
+@router.command("admin", role=Role.ADMIN, area="admin")
 async def admin_command(req: Request) -> list[Reply]:
     """`/admin`, `/admin find WORDS`, `/admin pending`, `/admin merchants`."""
-    if not is_admin(req):
-        return _refused(req)
-    event = req.incoming.event
-    args = event.args.strip() if isinstance(event, Command) else ""
+    args = req.args.strip()
     if not args:
         return [await _home(req)]
     first, _, rest = args.partition(" ")
@@ -183,20 +168,9 @@ async def admin_command(req: Request) -> list[Reply]:
     return [await _find(req, args)]  # `/admin haidilao` finds, as the operator meant
 
 
-def _admin_press(req: Request, count: int) -> tuple[int, ...] | list[Reply]:
-    """The `count` ids an admin's button carries, or the replies that refuse the press
-    (not an admin any more, or malformed data)."""
-    if not is_admin(req):
-        return _refused(req)
-    parts = req.button_ints(count)
-    return tuple(parts) if parts is not None else stale_replies(req)
-
-
-@router.button("pah", role=Role.SHOPPER)
-async def home_button(req: Request) -> list[Reply]:
+@router.button(AdminHome, role=Role.ADMIN, area="admin")
+async def home_button(req: Request, press: AdminHome) -> list[Reply]:
     """The totals again, refreshed."""
-    if not is_admin(req):
-        return _refused(req)
     return [await _home(req)]
 
 
@@ -221,21 +195,20 @@ async def _pending(req: Request, page_number: int) -> Reply:
                         date=local_date(item.applied_at, tz),
                         description=view.description.get(req.lang) or "-")]
         rows.append(decision_buttons(t, view.id, number))
-    return _screen(req, "\n".join(lines), _with_footer(t, rows, "pap", page))
+    return _screen(req, "\n".join(lines), _with_footer(t, rows, AdminPending, page))
 
 
-def _with_footer(t: Translator, rows: list[tuple[Button, ...]], prefix: str,
-                 page: Paging) -> Buttons:
+def _with_footer(t: Translator, rows: list[tuple[Button, ...]],
+                 pages: type[AdminPending | AdminMerchants], page: Paging) -> Buttons:
     """A paged screen's rows, then Previous / Next (when there are) and Home."""
-    nav = _nav(t, prefix, page.page, page.has_prev, page.has_next)
+    nav = _nav(t, pages, page.page, page.has_prev, page.has_next)
     return (*rows, *((tuple(nav),) if nav else ()), (_home_button(t),))
 
 
-@router.button("pap", role=Role.SHOPPER)
-async def pending_button(req: Request) -> list[Reply]:
+@router.button(AdminPending, role=Role.ADMIN, area="admin")
+async def pending_button(req: Request, press: AdminPending) -> list[Reply]:
     """A page of pending applications."""
-    parts = _admin_press(req, 1)
-    return [await _pending(req, parts[0])] if isinstance(parts, tuple) else parts
+    return [await _pending(req, press.page)]
 
 
 # ------------------------------------------------------------------ merchants
@@ -263,7 +236,8 @@ def _merchant_rows(t: Translator, page: MerchantPage, first: int,
     rows: list[tuple[Button, ...]] = []
     for number, line in enumerate(page.items, start=first):
         label = f"{number}. {_name(line.view, t.lang)}"
-        rows.append((Button(short_label(label, LABEL_MAX), data=f"pav:{line.id}:{back}"),))
+        rows.append((Button(short_label(label, LABEL_MAX),
+                            data=AdminMerchant(line.id, back).pack()),))
     return rows
 
 
@@ -276,14 +250,13 @@ async def _merchants(req: Request, page_number: int) -> Reply:
     lines = [t("admin-merchants-title", count=page.total, page=page.page + 1, pages=page.pages)]
     lines += [_line_text(t, n, line) for n, line in enumerate(page.items, start=first)]
     rows = _merchant_rows(t, page, first, page.page)
-    return _screen(req, "\n".join(lines), _with_footer(t, rows, "pam", page))
+    return _screen(req, "\n".join(lines), _with_footer(t, rows, AdminMerchants, page))
 
 
-@router.button("pam", role=Role.SHOPPER)
-async def merchants_button(req: Request) -> list[Reply]:
+@router.button(AdminMerchants, role=Role.ADMIN, area="admin")
+async def merchants_button(req: Request, press: AdminMerchants) -> list[Reply]:
     """A page of the merchant list."""
-    parts = _admin_press(req, 1)
-    return [await _merchants(req, parts[0])] if isinstance(parts, tuple) else parts
+    return [await _merchants(req, press.page)]
 
 
 async def _find(req: Request, text: str) -> Reply:
@@ -292,7 +265,8 @@ async def _find(req: Request, text: str) -> Reply:
     found = await find_merchants(req.db, text, req.now())
     if not found.items:
         return SendText(t("admin-find-none", query=query),
-                        buttons=((Button(t("admin-merchants-button"), data="pam:0"),
+                        buttons=((Button(t("admin-merchants-button"),
+                                         data=AdminMerchants(0).pack()),
                                   _home_button(t)),))
     lines = [t("admin-find-title", query=query, count=found.total)]
     lines += [_line_text(t, n, line) for n, line in enumerate(found.items, start=1)]
@@ -342,12 +316,15 @@ def _page_text(req: Request, details: MerchantDetails) -> str:
 def _page_buttons(t: Translator, view: MerchantView, back: int) -> Buttons:
     rows: list[tuple[Button, ...]] = []
     if view.status == "approved":
-        rows.append((Button(t("admin-suspend-button"), data=f"pas:{view.id}:{back}"),))
+        rows.append((Button(t("admin-suspend-button"),
+                            data=AdminSuspendAsk(view.id, back).pack()),))
     elif view.status == "suspended":
-        rows.append((Button(t("admin-restore-button"), data=f"par:{view.id}:{back}"),))
+        rows.append((Button(t("admin-restore-button"),
+                            data=AdminRestore(view.id, back).pack()),))
     elif view.status == "pending":
         rows.append(decision_buttons(t, view.id))
-    rows.append((Button(t("admin-back-to-list"), data=f"pam:{back}"), _home_button(t)))
+    rows.append((Button(t("admin-back-to-list"), data=AdminMerchants(back).pack()),
+                 _home_button(t)))
     return tuple(rows)
 
 
@@ -362,23 +339,19 @@ async def _merchant_screen(req: Request, merchant_id: int, back: int,
     return [_screen(req, text, _page_buttons(req.t, details.view, back))]
 
 
-@router.button("pav", role=Role.SHOPPER)
-async def merchant_button(req: Request) -> list[Reply]:
+@router.button(AdminMerchant, role=Role.ADMIN, area="admin")
+async def merchant_button(req: Request, press: AdminMerchant) -> list[Reply]:
     """One merchant's page, with Suspend or Restore."""
-    parts = _admin_press(req, 2)
-    return await _merchant_screen(req, *parts) if isinstance(parts, tuple) else parts
+    return await _merchant_screen(req, press.merchant_id, press.back)
 
 
 # ------------------------------------------------------------------ suspend / restore
 
 
-@router.button("pas", role=Role.SHOPPER)
-async def suspend_asked(req: Request) -> list[Reply]:
+@router.button(AdminSuspendAsk, role=Role.ADMIN, area="admin")
+async def suspend_asked(req: Request, press: AdminSuspendAsk) -> list[Reply]:
     """Suspend pressed: say what it does and ask to confirm."""
-    parts = _admin_press(req, 2)
-    if not isinstance(parts, tuple):
-        return parts
-    merchant_id, back = parts
+    merchant_id, back = press.merchant_id, press.back
     details = await merchant_details(req.db, merchant_id, req.now())
     if details is None:
         return stale_replies(req)
@@ -388,28 +361,24 @@ async def suspend_asked(req: Request) -> list[Reply]:
             "already" if view.status == "suspended" else "not_allowed", view),
             suspend=True, back=back)
     text = t("admin-suspend-confirm", name=_name(view, req.lang), live=details.live_deals)
-    buttons = ((Button(t("admin-suspend-yes"), data=f"pac:{merchant_id}:{back}"),
-                Button(t("admin-suspend-no"), data=f"pav:{merchant_id}:{back}")),)
+    buttons = ((Button(t("admin-suspend-yes"), data=AdminSuspend(merchant_id, back).pack()),
+                Button(t("admin-suspend-no"), data=AdminMerchant(merchant_id, back).pack())),)
     return [_screen(req, text, buttons)]
 
 
-@router.button("pac", role=Role.SHOPPER)
-async def suspend_confirmed(req: Request) -> list[Reply]:
+@router.button(AdminSuspend, role=Role.ADMIN, area="admin")
+async def suspend_confirmed(req: Request, press: AdminSuspend) -> list[Reply]:
     """Suspension confirmed: approved -> suspended once, and the owner is told."""
-    return await _change(req, suspend=True)
+    return await _change(req, press.merchant_id, press.back, suspend=True)
 
 
-@router.button("par", role=Role.SHOPPER)
-async def restore_pressed(req: Request) -> list[Reply]:
+@router.button(AdminRestore, role=Role.ADMIN, area="admin")
+async def restore_pressed(req: Request, press: AdminRestore) -> list[Reply]:
     """Restore: suspended -> approved once, and the owner is told."""
-    return await _change(req, suspend=False)
+    return await _change(req, press.merchant_id, press.back, suspend=False)
 
 
-async def _change(req: Request, suspend: bool) -> list[Reply]:
-    parts = _admin_press(req, 2)
-    if not isinstance(parts, tuple):
-        return parts
-    merchant_id, back = parts
+async def _change(req: Request, merchant_id: int, back: int, suspend: bool) -> list[Reply]:
     now = req.now()
     change = await (suspend_merchant if suspend else restore_merchant)(req.db, merchant_id, now)
     if change.outcome == "missing" or change.merchant is None:

@@ -8,7 +8,6 @@ from handlers import (
     checkout,
     codes,
     coupons,
-    deals,
     inline,
     menu,
     merchant,
@@ -22,6 +21,9 @@ from handlers import (
     stores,
     understand,
 )
+from handlers.deals import importing as deal_import
+from handlers.deals import manage as deal_manage
+from handlers.deals import new as new_deal
 from handlers.router import Router
 
 
@@ -29,7 +31,7 @@ def build_router() -> Router:
     """The router with all flows of the assistant registered."""
     root = Router()
     for module in (start, menu, settings, search, understand, inline, checkout, codes,
-                   coupons, redeem, staff, merchant, stores, deals, stats, admin, campaigns,
-                   pushes):
+                   coupons, redeem, staff, merchant, stores, new_deal, deal_import,
+                   deal_manage, stats, admin, campaigns, pushes):
         root.include(module.router)
     return root

@@ -16,31 +16,38 @@ A wrong answer is asked again with the reason; /cancel leaves at any point. The 
 kept as the merchant typed it and read again at the preview and at Confirm, so "now"
 means the moment of confirming.
 
-Buttons:
-  cmpl:new                 start a new campaign (under the list)
-  cmpl:c:<id>  cmpl:y:<id> cancel a scheduled campaign (asks first) / cancel for sure
-  cmpl:n                   keep it
-  cmp:o:c:<id> cmp:o:d:<id>  promote this coupon template / deal
-  cmp:a:<audience>         all, nearby, interest, lapsed
-  cmp:r:<metres>           the nearby radius
-  cmp:w:<choice>           now, 10m, tmr, fri
-  cmp:win:<minutes>        the sending window
-  cmp:ok:<token>           confirm (works once: the token lives in the conversation)
-  cmp:chg  cmp:x           change the audience and on / drop the new campaign
-Every press re-checks that the presser owns the (approved) merchant.
+Buttons (declared in `handlers.payloads`):
+  CampaignListAction  cmpl:new                  start a new campaign (under the list)
+                      cmpl:c:<id>  cmpl:y:<id>  cancel a scheduled campaign (asks
+                                                first) / cancel for sure
+                      cmpl:n                    keep it
+  CampaignChoice      cmp:o:c:<id> cmp:o:d:<id> promote this coupon template / deal
+                      cmp:a:<audience>          all, nearby, interest, lapsed
+                      cmp:r:<metres>            the nearby radius
+                      cmp:w:<choice>            now, 10m, tmr, fri
+                      cmp:win:<minutes>         the sending window
+                      cmp:ok:<token>            confirm (works once: the token lives in
+                                                the conversation)
+                      cmp:chg  cmp:x            change the audience and on / drop it
+Every route is an approved merchant's owner's: the router checks it on every press and
+every answer (an owner whose merchant is suspended mid-conversation is told so, and the
+conversation ends); the handlers check that what is pressed is still the owner's.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from handlers.common import owner_refusal, stale_replies
-from handlers.core import Button, ButtonPress, Command, Reply, SendText, Text, keyboard_rows
+from handlers.common import stale_replies
+from handlers.core import Button, Reply, SendText, Text, keyboard_rows
 from handlers.dates import time_reader
 from handlers.format import category_label, local_datetime, short_label
 from handlers.i18n import Translator
+from handlers.payloads import CampaignChoice, CampaignListAction
 from handlers.roles import Role
 from handlers.router import Request, Router
 from services.catalog.geo import format_distance
@@ -70,7 +77,7 @@ from services.marketing.campaigns import (
     preview_campaign,
     promotable,
 )
-from services.merchants.deals import Seller, seller_of
+from services.merchants.deals import Seller
 from services.platform.money import format_money
 
 router = Router()
@@ -92,26 +99,21 @@ STEP_OF_REASON = {
     "window": "window",
 }
 
+campaign_flow = router.flow(FLOW, role=Role.OWNER, area="campaign", draft=True)
 
-# --------------------------------------------------------------------------- who
+
+def _seller(req: Request) -> Seller:
+    """The merchant the owner pushes for (loaded by the route's owner role)."""
+    assert req.seller is not None, "owner routes load the seller"
+    return req.seller
 
 
-async def _approved_seller(req: Request) -> Seller | SendText:
-    """The approved merchant the user owns, or the reply saying why they cannot push
-    (the same three answers as the other merchant commands)."""
-    seller = await seller_of(req.db, req.user.id)
-    why = owner_refusal(req.t, seller.status if seller else None, "campaign")
-    if why is not None or seller is None:
-        return SendText(why or req.t("campaign-owner-only"))
-    return seller
+def _picked(arg: str | None, choices: tuple[int, ...]) -> int | None:
+    """The number of the button pressed, if it is one of those offered."""
+    return next((n for n in choices if str(n) == arg), None)
 
 
 # --------------------------------------------------------------------------- words
-
-
-def _number(text: str) -> int | None:
-    """A plain id from button data; None for anything forged (signs, letters, huge)."""
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= 12 else None
 
 
 def _distance(metres: int) -> str:
@@ -166,15 +168,10 @@ def _problem(t: Translator, reason: str) -> str:
 # --------------------------------------------------------------------------- /campaign
 
 
-@router.command("campaign", role=Role.SHOPPER)
+@router.command("campaign", role=Role.OWNER, area="campaign")
 async def campaign_command(req: Request) -> list[Reply]:
     """The owner's campaigns with Cancel and New buttons; `/campaign new` starts one."""
-    seller = await _approved_seller(req)
-    if isinstance(seller, SendText):
-        return [seller]
-    event = req.incoming.event
-    args = event.args.strip().lower() if isinstance(event, Command) else ""
-    if args in NEW_WORDS:
+    if req.args.strip().lower() in NEW_WORDS:
         return await _start(req)
     return await _campaign_list(req)
 
@@ -182,7 +179,7 @@ async def campaign_command(req: Request) -> list[Reply]:
 async def _campaign_list(req: Request) -> list[Reply]:
     t = req.t
     views = await list_campaigns(req.db, req.user.id)
-    new = Button(t("campaign-new-button"), data="cmpl:new")
+    new = Button(t("campaign-new-button"), data=CampaignListAction("new").pack())
     if not views:
         return [SendText(t("campaign-list-none"), buttons=((new,),))]
     lines = [t("campaign-list-title", count=len(views))]
@@ -197,27 +194,20 @@ async def _campaign_list(req: Request) -> list[Reply]:
         ))
         if view.scheduled:
             buttons.append(Button(t("campaign-cancel-button", number=str(view.id)),
-                                  data=f"cmpl:c:{view.id}"))
+                                  data=CampaignListAction("c", view.id).pack()))
     return [SendText("\n".join(lines), buttons=(*keyboard_rows(buttons, 2), (new,)))]
 
 
-@router.button("cmpl", role=Role.SHOPPER)
-async def campaign_list_button(req: Request) -> list[Reply]:
+@router.button(CampaignListAction, role=Role.OWNER, area="campaign")
+async def campaign_list_button(req: Request, press: CampaignListAction) -> list[Reply]:
     """New campaign, or cancelling one of the list (asked first, then done once)."""
-    event = req.incoming.event
-    assert isinstance(event, ButtonPress)
-    seller = await _approved_seller(req)
-    if isinstance(seller, SendText):
-        return [seller]
     t = req.t
-    parts = event.data.split(":")[1:]
-    what = parts[0] if parts else ""
-    if what == "new" and len(parts) == 1:
+    what, campaign_id = press.what, press.campaign_id
+    if what == "new" and campaign_id is None:
         return await _start(req)
-    if what == "n" and len(parts) == 1:
+    if what == "n" and campaign_id is None:
         return [SendText(t("campaign-cancel-kept"))]
-    campaign_id = _number(parts[1]) if what in ("c", "y") and len(parts) == 2 else None
-    if campaign_id is None:
+    if what not in ("c", "y") or campaign_id is None:
         return stale_replies(req)
     view = next((v for v in await list_campaigns(req.db, req.user.id) if v.id == campaign_id),
                 None)
@@ -227,8 +217,10 @@ async def campaign_list_button(req: Request) -> list[Reply]:
         if not view.scheduled:
             return [SendText(t("campaign-not-scheduled", number=str(campaign_id)))]
         return [SendText(t("campaign-cancel-ask", number=str(campaign_id)),
-                         buttons=((Button(t("campaign-cancel-yes"), data=f"cmpl:y:{campaign_id}"),
-                                   Button(t("campaign-cancel-no"), data="cmpl:n")),))]
+                         buttons=((Button(t("campaign-cancel-yes"),
+                                          data=CampaignListAction("y", campaign_id).pack()),
+                                   Button(t("campaign-cancel-no"),
+                                          data=CampaignListAction("n").pack())),))]
     if not await cancel_campaign(req.db, req.user.id, campaign_id):
         return [SendText(t("campaign-not-scheduled", number=str(campaign_id)))]
     if req.app.campaigns is not None:
@@ -253,7 +245,8 @@ def _offer_question(req: Request, coupons: list[Promotable], deals: list[Promota
                     problem: str = "") -> SendText:
     t = req.t
     buttons = [Button(_offer_label(t, offer),
-                      data=f"cmp:o:{'c' if offer.kind == 'coupon' else 'd'}:{offer.id}")
+                      data=CampaignChoice("o", "c" if offer.kind == "coupon" else "d",
+                                          offer.id).pack())
                for offer in (*coupons, *deals)]
     text = t("campaign-ask-offer")
     return SendText(f"{problem}\n{text}" if problem else text, buttons=keyboard_rows(buttons))
@@ -275,21 +268,25 @@ async def _ask(req: Request, step: str, data: dict[str, Any], problem: str = "")
     if step == "audience":
         category = category_label(req.lang, str(data.get("offer_category") or ""))
         buttons = keyboard_rows([
-            Button(t("campaign-audience-all"), data="cmp:a:all"),
-            Button(t("campaign-audience-nearby"), data="cmp:a:nearby"),
-            Button(t("campaign-audience-interest", category=category), data="cmp:a:interest"),
-            Button(t("campaign-audience-lapsed", days=LAPSED_AFTER.days), data="cmp:a:lapsed"),
+            Button(t("campaign-audience-all"), data=CampaignChoice("a", "all").pack()),
+            Button(t("campaign-audience-nearby"), data=CampaignChoice("a", "nearby").pack()),
+            Button(t("campaign-audience-interest", category=category),
+                   data=CampaignChoice("a", "interest").pack()),
+            Button(t("campaign-audience-lapsed", days=LAPSED_AFTER.days),
+                   data=CampaignChoice("a", "lapsed").pack()),
         ])
     elif step == "radius":
-        buttons = keyboard_rows([Button(_distance(r), data=f"cmp:r:{r}") for r in RADII], 3)
+        buttons = keyboard_rows([Button(_distance(r), data=CampaignChoice("r", str(r)).pack())
+                                 for r in RADII], 3)
     elif step == "when":
-        buttons = keyboard_rows([Button(t(f"campaign-when-{key}"), data=f"cmp:w:{key}")
+        buttons = keyboard_rows([Button(t(f"campaign-when-{key}"),
+                                        data=CampaignChoice("w", key).pack())
                                  for key in WHEN_CHOICES], 2)
     elif step == "window":
         buttons = keyboard_rows([
             Button(t("campaign-window-default" if minutes == DEFAULT_WINDOW
                      else "campaign-window-hours", hours=minutes // 60),
-                   data=f"cmp:win:{minutes}")
+                   data=CampaignChoice("win", str(minutes)).pack())
             for minutes in WINDOWS], 4)
     text = t(f"campaign-ask-{step}", days=MAX_AHEAD.days, max_km=MAX_RADIUS_M // 1000)
     return [SendText(f"{problem}\n{text}" if problem else text, buttons=buttons)]
@@ -328,9 +325,9 @@ async def _preview(req: Request, data: dict[str, Any]) -> list[Reply]:
     data["token"] = secrets.token_hex(4)
     await req.enter_flow(FLOW, "preview", **data)
     t = req.t
-    buttons = ((Button(t("campaign-confirm"), data=f"cmp:ok:{data['token']}"),),
-               (Button(t("campaign-change"), data="cmp:chg"),
-                Button(t("campaign-drop"), data="cmp:x")))
+    buttons = ((Button(t("campaign-confirm"), data=CampaignChoice("ok", data["token"]).pack()),),
+               (Button(t("campaign-change"), data=CampaignChoice("chg").pack()),
+                Button(t("campaign-drop"), data=CampaignChoice("x").pack())))
     return [SendText(_preview_text(req, draft, preview), buttons=buttons)]
 
 
@@ -360,11 +357,10 @@ async def _refused(req: Request, data: dict[str, Any], error: CampaignInputError
     end of the conversation when nothing can fix it here)."""
     t = req.t
     reason = error.reason
-    if reason == "empty_audience":
-        seller = await seller_of(req.db, req.user.id)
-        if seller is not None and await follower_count(req.db, seller.merchant_id) == 0:
-            await req.leave_flow()
-            return [SendText(t("campaign-bad-no_followers"))]
+    if (reason == "empty_audience"
+            and await follower_count(req.db, _seller(req).merchant_id) == 0):
+        await req.leave_flow()
+        return [SendText(t("campaign-bad-no_followers"))]
     step = STEP_OF_REASON.get(reason)
     if step is None:  # not_owner: the merchant changed status in the meantime
         await req.leave_flow()
@@ -376,87 +372,120 @@ async def _after_audience(req: Request, data: dict[str, Any]) -> list[Reply]:
     return await _ask(req, "radius" if data["audience"] == "nearby" else "when", data)
 
 
-@router.flow(FLOW, draft=True, role=Role.SHOPPER)
-async def campaign_step(req: Request) -> list[Reply]:
-    """A typed answer at the step the owner is at."""
-    state = req.state
-    assert state is not None
-    seller = await _approved_seller(req)
-    if isinstance(seller, SendText):
-        await req.leave_flow()
-        return [seller]
-    data, step, event = dict(state.data), state.step, req.incoming.event
-    t = req.t
-    if step == "preview":
-        return await _preview(req, data)
-    if not isinstance(event, Text):
-        return await _ask(req, step, data, t("campaign-bad-not_text"))
-    text = event.text
-    try:
-        if step == "audience":
-            data["audience"] = parse_audience(text)
-            return await _after_audience(req, data)
-        if step == "radius":
-            data["radius_m"] = parse_radius(text)
-            return await _ask(req, "when", data)
-        if step == "when":
-            _schedule(req, text)
-            data["when"] = " ".join(text.split())[:100]
-            return await _ask(req, "window", data)
-        if step == "window":
-            data["window"] = parse_window(text)
-            return await _preview(req, data)
-    except CampaignInputError as error:
-        return await _ask(req, step, data, _problem(t, error.reason))
-    return await _ask(req, step, data, t("campaign-bad-use_buttons"))
+Answer = Callable[[Request, dict[str, Any], str], Awaitable[list[Reply]]]
 
 
-@router.button("cmp", role=Role.SHOPPER)
-async def campaign_button(req: Request) -> list[Reply]:
+def _typed_answer(answer: Answer) -> Callable[[Request], Awaitable[list[Reply]]]:
+    """A step that takes a typed answer (`answer(req, data, text)`): anything but text is
+    asked again, and so is an answer the campaign rules refuse, with the reason."""
+    @functools.wraps(answer)
+    async def step(req: Request) -> list[Reply]:
+        state, t = req.state, req.t
+        assert state is not None
+        data = dict(state.data)
+        if not isinstance(req.incoming.event, Text):
+            return await _ask(req, state.step, data, t("campaign-bad-not_text"))
+        try:
+            return await answer(req, data, req.text)
+        except CampaignInputError as error:
+            return await _ask(req, state.step, data, _problem(t, error.reason))
+
+    return step
+
+
+@campaign_flow.step("offer")
+@_typed_answer
+async def offer_typed(req: Request, data: dict[str, Any], text: str) -> list[Reply]:
+    """The offer is chosen with its button: typing asks again."""
+    return await _ask(req, "offer", data, req.t("campaign-bad-use_buttons"))
+
+
+@campaign_flow.step("audience")
+@_typed_answer
+async def audience_typed(req: Request, data: dict[str, Any], text: str) -> list[Reply]:
+    """Who gets the push, typed ("附近的粉丝", "all")."""
+    data["audience"] = parse_audience(text)
+    return await _after_audience(req, data)
+
+
+@campaign_flow.step("radius")
+@_typed_answer
+async def radius_typed(req: Request, data: dict[str, Any], text: str) -> list[Reply]:
+    """How near is nearby, typed ("2km", "800m", "2公里")."""
+    data["radius_m"] = parse_radius(text)
+    return await _ask(req, "when", data)
+
+
+@campaign_flow.step("when")
+@_typed_answer
+async def when_typed(req: Request, data: dict[str, Any], text: str) -> list[Reply]:
+    """When it goes out, typed; kept as typed and read again at the preview and at
+    Confirm, so "now" is the moment of confirming."""
+    _schedule(req, text)
+    data["when"] = " ".join(text.split())[:100]
+    return await _ask(req, "window", data)
+
+
+@campaign_flow.step("window")
+@_typed_answer
+async def window_typed(req: Request, data: dict[str, Any], text: str) -> list[Reply]:
+    """How long the pushes may take to reach everyone, typed ("3小时")."""
+    data["window"] = parse_window(text)
+    return await _preview(req, data)
+
+
+@campaign_flow.step("preview")
+async def at_preview(req: Request) -> list[Reply]:
+    """Anything sent at the preview: the preview again, checked again (its buttons
+    decide)."""
+    assert req.state is not None
+    return await _preview(req, dict(req.state.data))
+
+
+@router.button(CampaignChoice, role=Role.OWNER, area="campaign")
+async def campaign_button(req: Request, press: CampaignChoice) -> list[Reply]:
     """A choice inside the new-campaign conversation, or the preview's Confirm / Change /
     Cancel; a press that does not belong to the current step is stale."""
-    state, event = req.state, req.incoming.event
-    assert isinstance(event, ButtonPress)
+    state = req.state
     if state is None or state.flow != FLOW:
         return stale_replies(req)
-    seller = await _approved_seller(req)
-    if isinstance(seller, SendText):
-        await req.leave_flow()
-        return [seller]
-    parts = event.data.split(":")[1:]
     data, step = dict(state.data), state.step
-    what, args = (parts[0], parts[1:]) if parts else ("", [])
-    if what == "x" and not args:
+    what, arg = press.what, press.arg
+    if what == "o":
+        if step == "offer" and arg in ("c", "d") and press.offer_id is not None:
+            return await _choose_offer(req, data, arg, press.offer_id)
+        return stale_replies(req)
+    if press.offer_id is not None:  # only an offer carries an id
+        return stale_replies(req)
+    if what == "x" and arg is None:
         await req.leave_flow()
         return [SendText(req.t("campaign-dropped"))]
-    if step == "offer" and what == "o" and len(args) == 2:
-        return await _choose_offer(req, data, args[0], args[1])
-    if step == "audience" and what == "a" and len(args) == 1 and args[0] in AUDIENCES:
-        data["audience"] = args[0]
+    if step == "audience" and what == "a" and arg in AUDIENCES:
+        data["audience"] = arg
         return await _after_audience(req, data)
-    if step == "radius" and what == "r" and len(args) == 1 and args[0] in map(str, RADII):
-        data["radius_m"] = int(args[0])
+    if step == "radius" and what == "r" and (radius := _picked(arg, RADII)):
+        data["radius_m"] = radius
         return await _ask(req, "when", data)
-    if step == "when" and what == "w" and len(args) == 1 and args[0] in WHEN_CHOICES:
-        data["when"] = WHEN_CHOICES[args[0]]
+    if step == "when" and what == "w" and arg in WHEN_CHOICES:
+        data["when"] = WHEN_CHOICES[arg]
         return await _ask(req, "window", data)
-    if step == "window" and what == "win" and len(args) == 1 and args[0] in map(str, WINDOWS):
-        data["window"] = int(args[0])
+    if step == "window" and what == "win" and (window := _picked(arg, WINDOWS)):
+        data["window"] = window
         return await _preview(req, data)
-    if step == "preview" and what == "chg" and not args:
+    if step == "preview" and what == "chg" and arg is None:
         return await _ask(req, "audience", data)
-    if (step == "preview" and what == "ok" and len(args) == 1 and data.get("token")
-            and secrets.compare_digest(str(data["token"]), args[0])):
+    if (step == "preview" and what == "ok" and arg and data.get("token")
+            and secrets.compare_digest(str(data["token"]), arg)):
         return await _confirm(req, data)
     return stale_replies(req)
 
 
 async def _choose_offer(req: Request, data: dict[str, Any], kind: str,
-                        raw_id: str) -> list[Reply]:
+                        offer_id: int) -> list[Reply]:
     """The offer button: it must still be one of the merchant's promotable offers."""
     coupons, deals = await promotable(req.db, req.user.id, req.now())
     pool = {"c": coupons, "d": deals}.get(kind, [])
-    chosen = next((offer for offer in pool if str(offer.id) == raw_id), None)
+    chosen = next((offer for offer in pool if offer.id == offer_id), None)
     if chosen is None:
         return stale_replies(req)
     data.update(template_id=chosen.id if chosen.kind == "coupon" else None,

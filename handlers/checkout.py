@@ -1,12 +1,12 @@
 """Buying: Buy -> how many -> an order holding stock -> Pay -> codes in the chat.
 
-Buttons:
-  b:<deal>          Buy on a deal card (asks how many: buttons, or typed in flow "buy")
-  bq:<deal>:<n>     n units
-  oc:<order>        cancel a pending order
-  ch:<order>        change the coupon of a pending order: the buyer's other coupons
-  chc:<order>:<c>   use coupon c instead (0: no coupon): the order is cancelled and the
-                    same units are ordered again with exactly that coupon
+Buttons (declared in `handlers.payloads`):
+  Buy            on a deal card (asks how many: buttons, or typed in flow "buy")
+  BuyQuantity    that many units
+  CancelOrder    give up a pending order
+  ChangeCoupon   the buyer's other coupons for a pending order
+  ChooseCoupon   use that coupon instead (0: none): the order is cancelled and the
+                 same units are ordered again with exactly that coupon
 Payment arrives three ways and meets in `services.orders.settlement.settle`: Telegram's
 successful_payment (here), the sandbox page and Stripe's webhook (the web server in
 `bot/web.py`, and the console shell's Pay button). The codes are owed through the
@@ -44,6 +44,14 @@ from handlers.format import (
 )
 from handlers.i18n import Translator, language_of
 from handlers.owed import owed_in_turn, renders, translator_for
+from handlers.payloads import (
+    Buy,
+    BuyQuantity,
+    CancelOrder,
+    ChangeCoupon,
+    ChooseCoupon,
+    MenuChoice,
+)
 from handlers.roles import Role
 from handlers.router import App, Request, Router
 from nlu.numbers import read_quantity
@@ -76,13 +84,10 @@ QUANTITY_BUTTONS = 6
 CODES_WITH_PICTURES = 5  # more codes than this: the rest are listed, QR in /mycodes
 
 
-@router.button("b", role=Role.SHOPPER)
-async def buy(req: Request) -> list[Reply]:
+@router.button(Buy, role=Role.SHOPPER)
+async def buy(req: Request, press: Buy) -> list[Reply]:
     """Buy pressed: ask how many (or go straight on when only one can be bought)."""
-    parts = req.button_ints(1)
-    if parts is None:
-        return stale_replies(req)
-    deal_id = parts[0]
+    deal_id = press.deal_id
     if req.state is not None and req.state.flow == FLOW:
         await req.leave_flow()  # an earlier question of how many is answered by this one
     limits = await buy_limits(req.db, req.user.id, deal_id, req.now())
@@ -107,7 +112,7 @@ async def _how_many(req: Request, deal_id: int, limits: BuyLimits, why: str = ""
     t = req.t
     card = await get_deal_card(req.db, deal_id, req.now())
     title = card.title.get(req.lang) if card else ""
-    choices = [Button(str(n), data=f"bq:{deal_id}:{n}")
+    choices = [Button(str(n), data=BuyQuantity(deal_id, n).pack())
                for n in range(1, min(limits.can_buy, QUANTITY_BUTTONS) + 1)]
     lines = [why] if why else []
     lines.append(t("buy-how-many", title=title, most=str(limits.can_buy)))
@@ -144,15 +149,12 @@ async def quantity_typed(req: Request) -> list[Reply] | Reply | None:
     return [await _how_many(req, deal_id, limits, why)]
 
 
-@router.button("bq", role=Role.SHOPPER)
-async def buy_quantity(req: Request) -> list[Reply]:
+@router.button(BuyQuantity, role=Role.SHOPPER)
+async def buy_quantity(req: Request, press: BuyQuantity) -> list[Reply]:
     """A quantity chosen: open the order."""
-    parts = req.button_ints(2)
-    if parts is None:
-        return stale_replies(req)
     if req.state is not None and req.state.flow == FLOW:
         await req.leave_flow()
-    return await _order(req, parts[0], parts[1])
+    return await _order(req, press.deal_id, press.quantity)
 
 
 async def _order(req: Request, deal_id: int, quantity: int,
@@ -193,8 +195,8 @@ async def _order(req: Request, deal_id: int, quantity: int,
     lines.append(t("order-hold", until=local_time(order.expires_at, req.user.timezone)))
     if link.provider == "sandbox":
         lines.append(t("pay-sandbox-note"))
-    cancel = Button(t("order-cancel"), data=f"oc:{order.id}")
-    change = (Button(t("order-coupon-change"), data=f"ch:{order.id}"),) \
+    cancel = Button(t("order-cancel"), data=CancelOrder(order.id).pack())
+    change = (Button(t("order-coupon-change"), data=ChangeCoupon(order.id).pack()),) \
         if choices is not None and (choices.current or choices.others) else ()
     if link.invoice_payload is not None:
         return [
@@ -210,21 +212,17 @@ async def _order(req: Request, deal_id: int, quantity: int,
                                      (cancel, *change)))]
 
 
-@router.button("oc", role=Role.SHOPPER)
-async def cancel(req: Request) -> list[Reply]:
+@router.button(CancelOrder, role=Role.SHOPPER)
+async def cancel(req: Request, press: CancelOrder) -> list[Reply]:
     """The buyer gives up a pending order: the order message loses its Pay button and
     the provider's page stops taking money."""
-    parts = req.button_ints(1)
-    if parts is None:
-        return stale_replies(req)
-    order = await _cancel_and_close(req, parts[0])
+    order = await _cancel_and_close(req, press.order_id)
     if order is None:
         return [SendText(req.t("order-not-pending"))]
     t = req.t
     text = _summary(t, order) + "\n" + t("order-cancelled")
     event = req.incoming.event
-    assert isinstance(event, ButtonPress)
-    if event.message_id is not None:
+    if isinstance(event, ButtonPress) and event.message_id is not None:
         return [EditText(event.message_id, text)]
     return [SendText(text)]
 
@@ -248,14 +246,11 @@ async def _cancel_and_close(req: Request, order_id: int) -> OrderView | None:
     return order
 
 
-@router.button("ch", role=Role.SHOPPER)
-async def change_coupon(req: Request) -> list[Reply]:
+@router.button(ChangeCoupon, role=Role.SHOPPER)
+async def change_coupon(req: Request, press: ChangeCoupon) -> list[Reply]:
     """"Change coupon" on a pending order: its buyer's other coupons, and "No coupon"."""
-    parts = req.button_ints(1)
-    if parts is None:
-        return stale_replies(req)
     t = req.t
-    choices = await coupons_for_order(req.db, req.user.id, parts[0], req.now())
+    choices = await coupons_for_order(req.db, req.user.id, press.order_id, req.now())
     if choices is None:
         return [SendText(t("order-not-pending"))]
     order = await get_order(req.db, choices.order_id)
@@ -264,29 +259,26 @@ async def change_coupon(req: Request) -> list[Reply]:
     if choices.current is not None:
         rows.append((Button(short_label(t("order-coupon-option-current",
                               terms=terms_text(t, choices.current.terms)), LABEL_MAX),
-                            data=f"chc:{order.id}:{choices.current.id}"),))
+                            data=ChooseCoupon(order.id, choices.current.id).pack()),))
     for option in choices.others[:8]:
         label = t("order-coupon-option", terms=terms_text(t, option.coupon.terms),
                   saving=format_money(option.discount, order.currency, req.lang)) \
             if option.discount else terms_text(t, option.coupon.terms)
         rows.append((Button(short_label(label, LABEL_MAX),
-                            data=f"chc:{order.id}:{option.coupon.id}"),))
+                            data=ChooseCoupon(order.id, option.coupon.id).pack()),))
     if choices.current is not None:
-        rows.append((Button(t("order-coupon-none"), data=f"chc:{order.id}:0"),))
+        rows.append((Button(t("order-coupon-none"), data=ChooseCoupon(order.id, 0).pack()),))
     if not choices.others and choices.current is None:
         return [SendText(t("order-coupon-nothing"))]
     subtotal = format_money(choices.subtotal, order.currency, req.lang)
     return [SendText(t("order-coupon-choose", subtotal=subtotal), buttons=tuple(rows))]
 
 
-@router.button("chc", role=Role.SHOPPER)
-async def choose_coupon(req: Request) -> list[Reply]:
+@router.button(ChooseCoupon, role=Role.SHOPPER)
+async def choose_coupon(req: Request, press: ChooseCoupon) -> list[Reply]:
     """A coupon (or none) chosen for a pending order: the order is cancelled (its coupon
     and stock go back) and the same units are ordered again with exactly that coupon."""
-    parts = req.button_ints(2)
-    if parts is None:
-        return stale_replies(req)
-    order_id, wanted = parts
+    order_id, wanted = press.order_id, press.coupon_id
     now = req.now()
     choices = await coupons_for_order(req.db, req.user.id, order_id, now)
     if choices is None:
@@ -423,7 +415,8 @@ async def delivery_replies(app: App, order_id: int) -> list[Reply]:
         replies.append(SendVenue(store.lat, store.lon, store.name.get(t.lang),
                                  store.address.get(t.lang)))
     replies.append(SendText(t("paid-footer"),
-                            buttons=((Button(t("menu-codes"), data="menu:codes"),),)))
+                            buttons=((Button(t("menu-codes"),
+                                              data=MenuChoice("codes").pack()),),)))
     return replies
 
 
@@ -436,4 +429,4 @@ async def hold_expired_replies(app: App, order: OrderView) -> list[Reply]:
              quantity=str(order.quantity),
              total=format_money(order.total, order.currency, t.lang))
     return [SendText(text, buttons=((Button(t("order-buy-again"),
-                                            data=f"b:{order.deal_id}"),),))]
+                                            data=Buy(order.deal_id).pack()),),))]

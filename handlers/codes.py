@@ -1,11 +1,11 @@
 """The shopper's codes: `/mycodes`, one code with its QR again, refunds.
 
-Buttons:
-  mc:<code>                 show one code (QR, validity, Refund when the deal allows it)
-  rq:<code>                 Refund pressed: what it gives back, this code or all unused
-  r1:<code>:<amount>        yes, refund this code (for the amount shown)
-  ra:<code>:<n>:<amount>    yes, refund all n unused codes of its order (for the amount shown)
-  rt:<code>:<n>             n stars for a redeemed code's visit
+Buttons (declared in `handlers.payloads`):
+  ShowCode     one code again (QR, validity, Refund when the deal allows it)
+  AskRefund    Refund pressed: what it gives back, this code or all unused
+  RefundOne    yes, refund this code (for the amount shown)
+  RefundAll    yes, refund all n unused codes of its order (for the amount shown)
+  RateVisit    n stars for a redeemed code's visit (drawn by `handlers.redeem`)
 The amounts ride on the buttons: if the codes changed since (one was used or refunded),
 nothing is refunded and the shopper sees the new offer.
 """
@@ -15,6 +15,14 @@ from __future__ import annotations
 from handlers.common import stale_replies
 from handlers.core import Button, Reply, SendPhoto, SendText
 from handlers.format import fit_caption, local_date, local_datetime, short_label
+from handlers.payloads import (
+    AskRefund,
+    MenuChoice,
+    RateVisit,
+    RefundAll,
+    RefundOne,
+    ShowCode,
+)
 from handlers.roles import Role
 from handlers.router import Request, Router
 from nlu import Intent
@@ -39,12 +47,13 @@ async def my_codes(req: Request) -> Reply:
     t = req.t
     codes = await list_codes(req.db, req.user.id)
     if not codes:
-        return SendText(t("codes-none"), buttons=((Button(t("menu-search"), data="menu:search"),),))
+        return SendText(t("codes-none"), buttons=((Button(t("menu-search"),
+                                                             data=MenuChoice("search").pack()),),))
     lines = [t("codes-title", count=len(codes))] + [_line(req, c) for c in codes]
     usable = [c for c in codes if c.usable][:CODE_BUTTONS]
     buttons = tuple(
         (Button(f"🎫 {format_code(c.code)} · {short_label(c.deal_title.get(req.lang), 20)}",
-                data=f"mc:{c.id}"),)
+                data=ShowCode(c.id).pack()),)
         for c in usable
     )
     if usable:
@@ -52,11 +61,10 @@ async def my_codes(req: Request) -> Reply:
     return SendText("\n".join(lines), buttons=buttons)
 
 
-@router.button("mc", role=Role.SHOPPER)
-async def show_code(req: Request) -> list[Reply]:
+@router.button(ShowCode, role=Role.SHOPPER)
+async def show_code(req: Request, press: ShowCode) -> list[Reply]:
     """One code again: its QR to scan, its text to type, and Refund when allowed."""
-    parts = req.button_ints(1)
-    code = await get_code(req.db, req.user.id, parts[0]) if parts else None
+    code = await get_code(req.db, req.user.id, press.code_id)
     if code is None:
         return stale_replies(req)
     t, tz = req.t, req.user.timezone
@@ -67,7 +75,7 @@ async def show_code(req: Request) -> list[Reply]:
         caption += " · " + local_datetime(code.redeemed_at, tz)
     rows: tuple[tuple[Button, ...], ...] = ()
     if code.refundable:
-        rows = ((Button(t("refund-button"), data=f"rq:{code.id}"),),)
+        rows = ((Button(t("refund-button"), data=AskRefund(code.id).pack()),),)
     elif code.usable:
         caption += "\n" + t(f"refund-{code.refund_policy.replace('_', '-')}")
     if not code.usable:
@@ -94,28 +102,27 @@ def _offer_reply(req: Request, code_id: int, offer: RefundOffer, title: str,
         return format_money(amount, offer.currency, req.lang)
 
     code, count = format_code(offer.code), len(offer.open_codes)
-    no = Button(t("refund-no"), data="menu:codes")
+    no = Button(t("refund-no"), data=MenuChoice("codes").pack())
     if count == 1:
         text = t("refund-offer-one", code=code, title=title, amount=money(offer.amount))
         rows = ((Button(t("refund-yes", amount=money(offer.amount)),
-                        data=f"r1:{code_id}:{offer.amount}"), no),)
+                        data=RefundOne(code_id, offer.amount).pack()), no),)
     else:
         text = t("refund-offer-choice", code=code, title=title, amount=money(offer.amount),
                  count=count, codes=_code_list(req, offer.open_codes),
                  all=money(offer.all_amount))
         rows = ((Button(t("refund-this", amount=money(offer.amount)),
-                        data=f"r1:{code_id}:{offer.amount}"),),
+                        data=RefundOne(code_id, offer.amount).pack()),),
                 (Button(t("refund-all", count=count, amount=money(offer.all_amount)),
-                        data=f"ra:{code_id}:{count}:{offer.all_amount}"),),
+                        data=RefundAll(code_id, count, offer.all_amount).pack()),),
                 (no,))
     return SendText((note + "\n" if note else "") + text, buttons=rows)
 
 
-@router.button("rq", role=Role.SHOPPER)
-async def refund_ask(req: Request) -> list[Reply]:
+@router.button(AskRefund, role=Role.SHOPPER)
+async def refund_ask(req: Request, press: AskRefund) -> list[Reply]:
     """Refund pressed: what this code, or all unused codes of its order, would give back."""
-    parts = req.button_ints(1)
-    code = await get_code(req.db, req.user.id, parts[0]) if parts else None
+    code = await get_code(req.db, req.user.id, press.code_id)
     if code is None:
         return stale_replies(req)
     offer = await refund_offer(req.db, req.user.id, code.id)
@@ -147,32 +154,24 @@ async def _refund(req: Request, code_id: int, one: bool, count: int,
                        count=asked.codes, codes=_code_list(req, asked.code_list)))]
 
 
-@router.button("r1", role=Role.SHOPPER)
-async def refund_one(req: Request) -> list[Reply]:
+@router.button(RefundOne, role=Role.SHOPPER)
+async def refund_one(req: Request, press: RefundOne) -> list[Reply]:
     """Yes, refund this code."""
-    parts = req.button_ints(2)
-    if parts is None:
-        return stale_replies(req)
-    return await _refund(req, parts[0], True, 1, parts[1])
+    return await _refund(req, press.code_id, True, 1, press.amount)
 
 
-@router.button("ra", role=Role.SHOPPER)
-async def refund_all(req: Request) -> list[Reply]:
+@router.button(RefundAll, role=Role.SHOPPER)
+async def refund_all(req: Request, press: RefundAll) -> list[Reply]:
     """Yes, refund every unused code of this code's order."""
-    parts = req.button_ints(3)
-    if parts is None:
-        return stale_replies(req)
-    return await _refund(req, parts[0], False, parts[1], parts[2])
+    return await _refund(req, press.code_id, False, press.count, press.amount)
 
 
-@router.button("rt", role=Role.SHOPPER)
-async def rate(req: Request) -> list[Reply]:
+@router.button(RateVisit, role=Role.SHOPPER)
+async def rate(req: Request, press: RateVisit) -> list[Reply]:
     """Stars for a visit; they feed the merchant's rating and our ranking."""
-    parts = req.button_ints(2)
-    if parts is None:
-        return stale_replies(req)
-    outcome = await rate_visit(req.db, req.user.id, parts[0], parts[1], req.now())
-    return [SendText(req.t(f"rate-{outcome}", stars="⭐" * parts[1] if outcome == "rated" else ""))]
+    outcome = await rate_visit(req.db, req.user.id, press.code_id, press.stars, req.now())
+    stars = "⭐" * press.stars if outcome == "rated" else ""
+    return [SendText(req.t(f"rate-{outcome}", stars=stars))]
 
 
 @router.intent("my_codes", role=Role.SHOPPER)

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 from handlers.core import AnswerButton, Button, ButtonPress, KeyButton, Reply, SendText
 from handlers.i18n import Translator
+from handlers.payloads import FollowMerchant, MenuChoice, MenuItem, UnfollowMerchant
 from handlers.router import Request
 
 
 def main_menu(t: Translator) -> tuple[tuple[Button, ...], ...]:
     """The main menu buttons."""
-    pairs = (("nearby", "search"), ("codes", "following"), ("settings", "help"))
+    pairs: tuple[tuple[MenuItem, MenuItem], ...] = (
+        ("nearby", "search"), ("codes", "following"), ("settings", "help"))
     return tuple(
-        tuple(Button(t(f"menu-{name}"), data=f"menu:{name}") for name in pair) for pair in pairs
+        tuple(Button(t(f"menu-{name}"), data=MenuChoice(name).pack()) for name in pair)
+        for pair in pairs
     )
 
 
@@ -20,13 +23,21 @@ def follow_toggle(t: Translator, merchant_id: int, name: str, following: bool) -
     """Follow for someone who does not follow the merchant yet, Unfollow for a follower
     (a follower is never offered to follow again)."""
     if following:
-        return Button(t("unfollow-button", name=name), data=f"uf:{merchant_id}")
-    return Button(t("follow-button", name=name), data=f"f:{merchant_id}")
+        return Button(t("unfollow-button", name=name), data=UnfollowMerchant(merchant_id).pack())
+    return Button(t("follow-button", name=name), data=FollowMerchant(merchant_id).pack())
 
 
 def share_location_keyboard(t: Translator) -> tuple[tuple[KeyButton, ...], ...]:
     """The reply keyboard with the one button that shares the user's location."""
     return ((KeyButton(t("share-location"), request_location=True),),)
+
+
+def answer_press(req: Request, text: str = "") -> AnswerButton:
+    """The answer to a pressed button: its spinner stops, and `text` (if any) shows
+    briefly on the user's screen."""
+    event = req.incoming.event
+    query_id = event.query_id if isinstance(event, ButtonPress) else None
+    return AnswerButton(query_id or "", text)
 
 
 def stale_replies(req: Request) -> list[Reply]:
@@ -40,16 +51,3 @@ def stale_replies(req: Request) -> list[Reply]:
     replies.append(SendText(t("button-stale"), buttons=main_menu(t)))
     return replies
 
-
-def owner_refusal(t: Translator, status: str | None, area: str) -> str | None:
-    """Why someone may not use `area`'s merchant commands, in words, by their merchant's
-    status: they own none (`<area>-owner-only`), the platform suspended it
-    (`<area>-suspended`), its application is not approved (`<area>-not-approved`).
-    None for the owner of an approved merchant."""
-    if status is None:
-        return t(f"{area}-owner-only")
-    if status == "suspended":
-        return t(f"{area}-suspended")
-    if status != "approved":
-        return t(f"{area}-not-approved")
-    return None

@@ -349,17 +349,3 @@ def parse_command(text: str, bot_username: str | None = None) -> Command | None:
         return None
     return Command(name[:64], args.strip())
 
-
-def button_ints(data: str, count: int) -> list[int] | None:
-    """The first `count` integers after the prefix of button data, or None if malformed.
-
-    `d:12:3` -> [12, 3] for count 2. Button data can be forged, so anything that is not
-    a plain non-negative number of at most 12 digits is refused.
-    """
-    parts = data.split(":")[1:]
-    if len(parts) < count:
-        return None
-    head = parts[:count]
-    if not all(p.isascii() and p.isdigit() and len(p) <= 12 for p in head):
-        return None
-    return [int(p) for p in head]

@@ -9,12 +9,15 @@ any of them below the floor (`Options.coupon_floor_percent` of the price, and ne
 nothing) is warned about, and Publish then asks a second time ("sure") before anything
 is made. An amount off with no minimum spend worth every deal's price is refused.
 
-Buttons:
-  cc:<template>              claim a coupon (shown on the merchant's storefront)
-  cpn:<what>[:<arg>]         a choice inside `/coupon new` (days, unlimited, limit, ok,
-                             sure, x)
-  cpt:<template>:<action>    pause / resume / end / welcome / unwelcome a template
-Every press is checked again when it is pressed (owner, state, what is left).
+Buttons (declared in `handlers.payloads`):
+  CouponClaim           cc:<template>: claim a coupon (shown on the merchant's storefront)
+  NewCouponChoice       cpn:<what>[:<number>]: a choice inside `/coupon new` (days,
+                        unlimited, limit, ok, sure, x)
+  CouponTemplateAction  cpt:<template>:<action>: pause / resume / end / welcome /
+                        unwelcome a template
+The wallet and claiming are a shopper's; `/coupon`, its conversation and its buttons an
+approved merchant's owner's (the router checks, on every press). Each press is checked
+again against what it acts on (the template is the owner's, the step, what is left).
 The checkout's "change coupon" buttons live with the order, in `handlers.checkout`.
 """
 
@@ -23,17 +26,8 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from handlers.common import owner_refusal, stale_replies
-from handlers.core import (
-    AnswerButton,
-    Button,
-    ButtonPress,
-    Command,
-    Reply,
-    SendText,
-    Text,
-    keyboard_rows,
-)
+from handlers.common import stale_replies
+from handlers.core import AnswerButton, Button, ButtonPress, Reply, SendText, Text, keyboard_rows
 from handlers.format import (
     LABEL_MAX,
     local_date,
@@ -41,7 +35,8 @@ from handlers.format import (
     terms_text,
 )
 from handlers.i18n import Translator
-from handlers.roles import Role
+from handlers.payloads import CouponClaim, CouponTemplateAction, NewCouponChoice, OpenStorefront
+from handlers.roles import Role, owner_refusal, refusal_reply
 from handlers.router import Request, Router
 from services.catalog.deal_cards import Bilingual
 from services.marketing.coupons.parsing import (
@@ -53,7 +48,6 @@ from services.marketing.coupons.parsing import (
     parse_valid_days,
 )
 from services.marketing.coupons.templates import (
-    TEMPLATE_ACTIONS,
     CouponImpact,
     CouponTemplateStatus,
     TemplateView,
@@ -66,7 +60,7 @@ from services.marketing.coupons.templates import (
 )
 from services.marketing.coupons.terms import CouponKind, CouponTerms
 from services.marketing.coupons.wallet import claim, claims_of, wallet
-from services.merchants.deals import seller_of
+from services.merchants.deals import Seller, seller_of
 from services.platform.merchant_input import VALID_DAYS_MAX
 from services.platform.money import format_money
 
@@ -76,8 +70,7 @@ STEPS = ("terms", "valid_days", "total_quantity", "per_user_limit")
 DAY_CHOICES = (7, 30, 90)
 LIMIT_CHOICES = (1, 2, 5)
 
-
-# --------------------------------------------------------------------------- words
+new_coupon_flow = router.flow(FLOW, role=Role.OWNER, area="coupon", draft=True)
 
 
 # --------------------------------------------------------------------------- wallet
@@ -100,7 +93,7 @@ async def coupons_command(req: Request) -> list[Reply]:
             line += " " + t("coupons-held")
         lines.append(line)
         shops.setdefault(coupon.merchant_slug, merchant)
-    buttons = [Button(t("coupons-shop-button", merchant=name), data=f"sf:{slug}")
+    buttons = [Button(t("coupons-shop-button", merchant=name), data=OpenStorefront(slug).pack())
                for slug, name in list(shops.items())[:10]]
     return [SendText("\n".join(lines), buttons=keyboard_rows(buttons, 2))]
 
@@ -124,12 +117,12 @@ async def storefront_coupons(req: Request, merchant_id: int) -> tuple[list[str],
         lines.append(t("coupon-storefront-line", terms=words,
                        days=str(template.terms.valid_days), left=left))
         buttons.append(Button(short_label(t("coupon-claim-button", terms=words), LABEL_MAX),
-                              data=f"cc:{template.id}"))
+                              data=CouponClaim(template.id).pack()))
     return lines, buttons
 
 
-@router.button("cc", role=Role.SHOPPER)
-async def claim_button(req: Request) -> list[Reply]:
+@router.button(CouponClaim, role=Role.SHOPPER)
+async def claim_button(req: Request, press: CouponClaim) -> list[Reply]:
     """Claim pressed on a storefront: one coupon into the wallet.
 
     One claim per button: the key is the template, the person and the message the
@@ -138,14 +131,12 @@ async def claim_button(req: Request) -> list[Reply]:
     template (up to the per-person limit) comes from a freshly shown storefront.
     Without a message id the key is the claim number (`claim:<t>:<user>:<n>`, n =
     coupons of it they had + 1), which only catches taps that overlap."""
-    parts = req.button_ints(1)
-    if parts is None:
-        return stale_replies(req)
-    template_id, t = parts[0], req.t
+    template_id, t = press.template_id, req.t
     event = req.incoming.event
-    assert isinstance(event, ButtonPress)
-    if event.message_id is not None:
-        key = f"claim:{template_id}:{req.user.id}:m{event.message_id}"
+    message_id = event.message_id if isinstance(event, ButtonPress) else None
+    query_id = event.query_id if isinstance(event, ButtonPress) else None
+    if message_id is not None:
+        key = f"claim:{template_id}:{req.user.id}:m{message_id}"
     else:
         had = await claims_of(req.db, req.user.id, template_id)
         key = f"claim:{template_id}:{req.user.id}:{had + 1}"
@@ -158,33 +149,26 @@ async def claim_button(req: Request) -> list[Reply]:
                  until=local_date(coupon.valid_until, req.user.timezone))
     else:
         text = t(f"coupon-claim-{result.outcome}")
-    return [AnswerButton(event.query_id or "", text[:200]), SendText(text)]
+    return [AnswerButton(query_id or "", text[:200]), SendText(text)]
 
 
 # --------------------------------------------------------------------------- /coupon
 
 
-async def _refusal(req: Request) -> SendText | None:
-    """Why this person cannot hand out coupons (the answer every merchant command
-    gives); None for an approved owner."""
-    seller = await seller_of(req.db, req.user.id)
-    why = owner_refusal(req.t, seller.status if seller else None, "coupon")
-    return SendText(why) if why else None
+def _seller(req: Request) -> Seller:
+    """The merchant the owner hands coupons out for (loaded by the owner role)."""
+    assert req.seller is not None, "owner routes load the seller"
+    return req.seller
 
 
 def _problem(t: Translator, error: CouponInputError) -> str:
     return t(f"coupon-bad-{error.reason}", **{k: str(v) for k, v in error.args_.items()})
 
 
-@router.command("coupon", role=Role.SHOPPER)
+@router.command("coupon", role=Role.OWNER, area="coupon")
 async def coupon_command(req: Request) -> list[Reply]:
     """The owner's templates with their buttons; `/coupon new ...` makes one."""
-    refusal = await _refusal(req)
-    if refusal is not None:
-        return [refusal]
-    event = req.incoming.event
-    args = event.args.strip() if isinstance(event, Command) else ""
-    head, _, rest = args.partition(" ")
+    head, _, rest = req.args.strip().partition(" ")
     if head.lower() in ("new", "新建", "add"):
         return await _new(req, rest.strip())
     return await _templates(req)
@@ -223,34 +207,31 @@ def _template_buttons(t: Translator, number: int,
     n, tid = str(number), template.id
     row: list[Button] = []
     if template.status == CouponTemplateStatus.ACTIVE:
-        row.append(Button(t("coupon-action-pause", number=n), data=f"cpt:{tid}:pause"))
+        row.append(Button(t("coupon-action-pause", number=n),
+                          data=CouponTemplateAction(tid, "pause").pack()))
     elif template.status == CouponTemplateStatus.PAUSED:
-        row.append(Button(t("coupon-action-resume", number=n), data=f"cpt:{tid}:resume"))
-    row.append(Button(t("coupon-action-end", number=n), data=f"cpt:{tid}:end"))
+        row.append(Button(t("coupon-action-resume", number=n),
+                          data=CouponTemplateAction(tid, "resume").pack()))
+    row.append(Button(t("coupon-action-end", number=n),
+                      data=CouponTemplateAction(tid, "end").pack()))
     if template.welcome:
-        row.append(Button(t("coupon-action-unwelcome", number=n), data=f"cpt:{tid}:unwelcome"))
+        row.append(Button(t("coupon-action-unwelcome", number=n),
+                          data=CouponTemplateAction(tid, "unwelcome").pack()))
     elif template.status != CouponTemplateStatus.EXHAUSTED:
-        row.append(Button(t("coupon-action-welcome", number=n), data=f"cpt:{tid}:welcome"))
+        row.append(Button(t("coupon-action-welcome", number=n),
+                          data=CouponTemplateAction(tid, "welcome").pack()))
     return [tuple(row)]
 
 
-@router.button("cpt", role=Role.SHOPPER)
-async def template_button(req: Request) -> list[Reply]:
+@router.button(CouponTemplateAction, role=Role.OWNER, area="coupon")
+async def template_button(req: Request, press: CouponTemplateAction) -> list[Reply]:
     """Pause / resume / end a template, or make it (or stop it being) the welcome gift."""
-    event = req.incoming.event
-    assert isinstance(event, ButtonPress)
-    parts = req.button_ints(1)
-    action = event.data.split(":")[-1]
-    if parts is None or action not in (*TEMPLATE_ACTIONS, "welcome", "unwelcome"):
-        return stale_replies(req)
-    refusal = await _refusal(req)
-    if refusal is not None:
-        return [refusal]
+    action, template_id = press.action, press.template_id
     if action in ("welcome", "unwelcome"):
-        outcome = await set_welcome(req.db, req.user.id, parts[0], action == "welcome")
+        outcome = await set_welcome(req.db, req.user.id, template_id, action == "welcome")
         keys = {"done": f"coupon-{action}-done", "ended": "coupon-welcome-ended"}
     else:
-        outcome = await set_template_status(req.db, req.user.id, parts[0], action)
+        outcome = await set_template_status(req.db, req.user.id, template_id, action)
         keys = {"done": f"coupon-{action}-done", "already": "coupon-action-already"}
     if outcome not in keys:
         return stale_replies(req)
@@ -278,12 +259,8 @@ async def _new(req: Request, args: str) -> list[Reply]:
 
 
 async def _impact(req: Request, terms: CouponTerms) -> CouponImpact:
-    """What the coupon would do to the owner's deals, judged against the floor setting
-    (no deals at all for someone who owns no merchant)."""
-    seller = await seller_of(req.db, req.user.id)
-    if seller is None:
-        return CouponImpact(req.app.options.coupon_floor_percent, 0, (), False)
-    return await coupon_impact(req.db, seller.merchant_id, terms, req.now(),
+    """What the coupon would do to the owner's deals, judged against the floor setting."""
+    return await coupon_impact(req.db, _seller(req).merchant_id, terms, req.now(),
                                req.app.options.coupon_floor_percent, terms.currency)
 
 
@@ -333,12 +310,12 @@ def _ask(req: Request, step: str, problem: str = "") -> SendText:
     t = req.t
     buttons: list[Button] = []
     if step == "valid_days":
-        buttons = [Button(t("coupon-days-button", days=str(d)), data=f"cpn:d:{d}")
-                   for d in DAY_CHOICES]
+        buttons = [Button(t("coupon-days-button", days=str(d)),
+                          data=NewCouponChoice("d", d).pack()) for d in DAY_CHOICES]
     elif step == "total_quantity":
-        buttons = [Button(t("coupon-unlimited-button"), data="cpn:u")]
+        buttons = [Button(t("coupon-unlimited-button"), data=NewCouponChoice("u").pack())]
     elif step == "per_user_limit":
-        buttons = [Button(str(n), data=f"cpn:p:{n}") for n in LIMIT_CHOICES]
+        buttons = [Button(str(n), data=NewCouponChoice("p", n).pack()) for n in LIMIT_CHOICES]
     question = {
         "terms": t("coupon-ask-terms"),
         "valid_days": t("coupon-ask-days", max=str(VALID_DAYS_MAX)),
@@ -390,8 +367,9 @@ def _preview(req: Request, terms: CouponTerms, impact: CouponImpact) -> SendText
     text = t("coupon-preview", terms=terms_text(t, terms), days=str(terms.valid_days),
              quantity=quantity, limit=str(terms.per_user_limit))
     text += "\n\n" + _impact_text(req, terms, impact)
-    return SendText(text, buttons=((Button(t("coupon-create"), data="cpn:ok"),
-                                    Button(t("coupon-cancel"), data="cpn:x")),))
+    return SendText(text, buttons=((
+        Button(t("coupon-create"), data=NewCouponChoice("ok").pack()),
+        Button(t("coupon-cancel"), data=NewCouponChoice("x").pack())),))
 
 
 def _confirm(req: Request, terms: CouponTerms, impact: CouponImpact) -> SendText:
@@ -401,8 +379,9 @@ def _confirm(req: Request, terms: CouponTerms, impact: CouponImpact) -> SendText
     text = t("coupon-confirm", terms=terms_text(t, terms), count=len(impact.below_floor),
              percent=str(impact.floor_percent), title=cheapest.title.get(req.lang),
              after=format_money(cheapest.after, terms.currency, t.lang))
-    return SendText(text, buttons=((Button(t("coupon-confirm-button"), data="cpn:sure"),
-                                    Button(t("coupon-cancel"), data="cpn:x")),))
+    return SendText(text, buttons=((
+        Button(t("coupon-confirm-button"), data=NewCouponChoice("sure").pack()),
+        Button(t("coupon-cancel"), data=NewCouponChoice("x").pack())),))
 
 
 async def _check(req: Request, data: dict[str, Any], *, confirmed: bool) -> list[Reply]:
@@ -423,31 +402,17 @@ async def _check(req: Request, data: dict[str, Any], *, confirmed: bool) -> list
     return await _publish(req, data)
 
 
-@router.flow(FLOW, draft=True, role=Role.SHOPPER)
-async def new_coupon_step(req: Request) -> list[Reply]:
-    """A typed answer at the step the owner is at."""
-    state, event = req.state, req.incoming.event
+@new_coupon_flow.step(*STEPS)
+async def typed_answer(req: Request) -> list[Reply]:
+    """A typed answer at the step the owner is at: the next question, or this one
+    again with the reason."""
+    state = req.state
     assert state is not None
-    refusal = await _refusal(req)
-    if refusal is not None:
-        await req.leave_flow()
-        return [refusal]
     data, step = dict(state.data), state.step
-    if step in ("preview", "confirm"):
-        terms = _terms_of(data)
-        if terms is None:
-            return stale_replies(req)
-        impact = await _impact(req, terms)
-        if step == "confirm" and impact.below_floor:
-            return [_confirm(req, terms, impact)]
-        return [_preview(req, terms, impact)]
-    if step not in STEPS:
-        await req.leave_flow()
-        return stale_replies(req)
-    if not isinstance(event, Text):
+    if not isinstance(req.incoming.event, Text):
         return [_ask(req, step, req.t("coupon-bad-not-text"))]
     try:
-        data.update(_answer(step, event.text, data))
+        data.update(_answer(step, req.text, data))
     except CouponInputError as error:
         return [_ask(req, step, _problem(req.t, error))]
     if step == "terms" and (terms := _terms_of(data)) is not None:
@@ -457,19 +422,28 @@ async def new_coupon_step(req: Request) -> list[Reply]:
     return await _advance(req, data, step)
 
 
-@router.button("cpn", role=Role.SHOPPER)
-async def new_coupon_button(req: Request) -> list[Reply]:
+@new_coupon_flow.step("preview", "confirm")
+async def at_preview(req: Request) -> list[Reply]:
+    """Anything sent at the preview (or its second question): shown again, judged
+    against the deals as they are now (its buttons decide)."""
+    state = req.state
+    assert state is not None
+    terms = _terms_of(dict(state.data))
+    if terms is None:
+        return stale_replies(req)
+    impact = await _impact(req, terms)
+    if state.step == "confirm" and impact.below_floor:
+        return [_confirm(req, terms, impact)]
+    return [_preview(req, terms, impact)]
+
+
+@router.button(NewCouponChoice, role=Role.OWNER, area="coupon")
+async def new_coupon_button(req: Request, press: NewCouponChoice) -> list[Reply]:
     """A shortcut inside `/coupon new`, or the preview's Publish / Cancel."""
-    state, event, t = req.state, req.incoming.event, req.t
-    assert isinstance(event, ButtonPress)
+    state, t = req.state, req.t
     if state is None or state.flow != FLOW:
         return stale_replies(req)
-    refusal = await _refusal(req)
-    if refusal is not None:
-        await req.leave_flow()
-        return [refusal]
-    parts = event.data.split(":")[1:]
-    what, arg = [*parts, "", ""][:2]
+    what, number = press.what, press.number
     data, step = dict(state.data), state.step
     if what == "x":
         await req.leave_flow()
@@ -479,12 +453,12 @@ async def new_coupon_button(req: Request) -> list[Reply]:
     if what == "sure" and step == "confirm":
         return await _check(req, data, confirmed=True)
     chosen: dict[str, Any] | None = None
-    if what == "d" and step == "valid_days" and arg in {str(d) for d in DAY_CHOICES}:
-        chosen = {"valid_days": int(arg)}
+    if what == "d" and step == "valid_days" and number in DAY_CHOICES:
+        chosen = {"valid_days": number}
     elif what == "u" and step == "total_quantity":
         chosen = {"total_quantity": None}
-    elif what == "p" and step == "per_user_limit" and arg in {str(n) for n in LIMIT_CHOICES}:
-        chosen = {"per_user_limit": int(arg)}
+    elif what == "p" and step == "per_user_limit" and number in LIMIT_CHOICES:
+        chosen = {"per_user_limit": number}
     if chosen is None:
         return stale_replies(req)
     data.update(chosen)
@@ -502,6 +476,8 @@ async def _publish(req: Request, data: dict[str, Any]) -> list[Reply]:
     if created == "too_big":  # a deal changed between the check and the write
         impact = await _impact(req, terms)
         return [SendText(_too_big(req, terms, impact))] if impact.too_big else stale_replies(req)
-    if isinstance(created, str):
-        return [await _refusal(req) or SendText(t("deal-owner-only"))]
+    if isinstance(created, str):  # the merchant's status changed since the role check
+        seller = await seller_of(req.db, req.user.id)
+        refused = owner_refusal(t, seller.status if seller else None, "coupon")
+        return [refusal_reply(refused or t("coupon-owner-only"))]
     return await _templates(req, t("coupon-created", terms=terms_text(t, terms)))

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from handlers.core import TELEGRAM_CAPTION_MAX, Button, Reply, SendDocument, SendPhoto, SendText
 from handlers.i18n import Translator
+from handlers.payloads import Buy
 from services.catalog.deal_cards import DealCard, DealSummary
 from services.catalog.geo import format_distance
 from services.catalog.hours import is_open
@@ -223,7 +224,7 @@ def follow_text(t: Translator, result: FollowResult, timezone: str) -> str:
 def buy_button(t: Translator, deal_id: int, price: int, currency: str) -> Button:
     """The Buy button of a deal card."""
     return Button(t("buy-button", price=format_money(price, currency, t.lang)),
-                  data=f"b:{deal_id}")
+                  data=Buy(deal_id).pack())
 
 
 def telegram_length(text: str) -> int:

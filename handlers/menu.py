@@ -3,17 +3,19 @@ settings live in handlers.settings)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from handlers.codes import my_codes
 from handlers.common import follow_toggle, main_menu, share_location_keyboard, stale_replies
 from handlers.core import (
     Button,
-    ButtonPress,
     MemberStatus,
     Reply,
     SendText,
     Unsupported,
 )
 from handlers.format import category_label
+from handlers.payloads import MenuChoice, MenuItem, SearchCategory
 from handlers.roles import Role
 from handlers.router import Request, Router
 from handlers.settings import settings
@@ -32,32 +34,38 @@ MENU_COMMANDS = (
 
 def category_buttons(lang: str) -> tuple[tuple[Button, ...], ...]:
     """Every category as a button, three to a row."""
-    buttons = [Button(category_label(lang, c.id), data=f"cat:{c.id}") for c in CATEGORIES]
+    buttons = [Button(category_label(lang, c.id), data=SearchCategory(c.id).pack())
+               for c in CATEGORIES]
     return tuple(tuple(buttons[i : i + 3]) for i in range(0, len(buttons), 3))
 
 
 @router.command("menu", role=Role.SHOPPER)
 async def menu(req: Request) -> Reply:
+    """The main menu."""
     return SendText(req.t("menu-title"), buttons=main_menu(req.t))
 
 
 @router.command("help", role=Role.SHOPPER)
 async def help_(req: Request) -> Reply:
+    """How to use the assistant, with the main menu."""
     return SendText(req.t("help-text"), buttons=main_menu(req.t))
 
 
 @router.command("search", role=Role.SHOPPER)
 async def search_prompt(req: Request) -> Reply:
+    """What to type to search, and the categories as buttons."""
     return SendText(req.t("search-prompt"), buttons=category_buttons(req.lang))
 
 
 async def nearby_prompt(req: Request) -> Reply:
+    """Ask for the user's location (the reply keyboard's one button shares it)."""
     t = req.t
     return SendText(t("nearby-prompt"), keyboard=share_location_keyboard(t))
 
 
 @router.command("following", role=Role.SHOPPER)
 async def following(req: Request) -> Reply:
+    """The merchants the user follows, each with its Unfollow button."""
     t = req.t
     merchants = await list_following(req.db, req.user.id)
     if not merchants:
@@ -73,38 +81,38 @@ async def following(req: Request) -> Reply:
 
 @router.command("cancel", role=Role.SHOPPER)
 async def cancel(req: Request) -> Reply:
+    """Leave whatever flow the user is in, and say whether there was one."""
     t = req.t
     left = await req.leave_flow()
     return SendText(t("cancel-done" if left else "cancel-nothing"), buttons=main_menu(t))
 
 
-@router.button("menu", role=Role.SHOPPER)
-async def menu_button(req: Request) -> Reply | list[Reply]:
-    event = req.incoming.event
-    assert isinstance(event, ButtonPress)
-    choice = event.data.split(":", 1)[1] if ":" in event.data else ""
-    actions = {
-        "nearby": nearby_prompt,
-        "search": search_prompt,
-        "codes": my_codes,
-        "following": following,
-        "settings": settings,
-        "help": help_,
-    }
-    action = actions.get(choice)
-    if action is None:
-        return await stale_button(req)
-    return await action(req)
+_MENU_ACTIONS: dict[MenuItem, Callable[[Request], Awaitable[Reply]]] = {
+    "nearby": nearby_prompt,
+    "search": search_prompt,
+    "codes": my_codes,
+    "following": following,
+    "settings": settings,
+    "help": help_,
+}
 
 
-@router.on("unknown_command", role=Role.ANYONE)
+@router.button(MenuChoice, role=Role.SHOPPER)
+async def menu_button(req: Request, press: MenuChoice) -> Reply:
+    """A main-menu button: the same as its command."""
+    return await _MENU_ACTIONS[press.item](req)
+
+
+@router.on("unknown_command", role=Role.SHOPPER)
 async def unknown_command(req: Request) -> Reply:
+    """A command nobody handles: a hint and the menu."""
     t = req.t
     return SendText(t("unknown-command"), buttons=main_menu(t))
 
 
-@router.on("unsupported", role=Role.ANYONE)
+@router.on("unsupported", role=Role.SHOPPER)
 async def unsupported(req: Request) -> Reply:
+    """A sticker, a voice message...: what the assistant cannot read, and the menu."""
     event = req.incoming.event
     name = event.kind if isinstance(event, Unsupported) else type(event).__name__.lower()
     t = req.t
@@ -118,13 +126,15 @@ KNOWN_KINDS = frozenset({
 })
 
 
-@router.on("too_long", role=Role.ANYONE)
+@router.on("too_long", role=Role.SHOPPER)
 async def too_long(req: Request) -> Reply:
+    """Text over Telegram's limit."""
     return SendText(req.t("text-too-long"))
 
 
 @router.on("stale_button", role=Role.ANYONE)
 async def stale_button(req: Request) -> list[Reply]:
+    """A button that means nothing (any more): forged, old, or its thing is gone."""
     return stale_replies(req)
 
 
@@ -140,6 +150,7 @@ async def member_status(req: Request) -> None:
 
 @router.on("error", role=Role.ANYONE)
 async def error(req: Request) -> Reply:
+    """A handler failed: an apology and the menu (the failure is logged)."""
     return SendText(req.t("error-generic"), buttons=main_menu(req.t))
 
 

@@ -2,10 +2,15 @@
 short description, shows the application and sends it to the platform admins, who get
 Approve / Reject buttons; the applicant is told the outcome.
 
-Buttons:
-  mk:<category>   the category, while applying
-  ms / mx         submit / cancel the application
-  ma:<id> mj:<id> an admin approves / rejects (checked again on press)
+Applying is for anyone (`Role.SHOPPER`); deciding is for platform admins (`Role.ADMIN`,
+checked by the router on every press).
+
+Buttons (declared in handlers/payloads.py):
+  MerchantCategory  mk:<category>   the category, while applying
+  MerchantSubmit    ms              submit the application
+  MerchantCancel    mx              drop it
+  MerchantApprove   ma:<id>         an admin approves
+  MerchantReject    mj:<id>         an admin rejects
 """
 
 from __future__ import annotations
@@ -13,10 +18,17 @@ from __future__ import annotations
 from typing import Any
 
 from handlers.common import stale_replies
-from handlers.core import Button, ButtonPress, Reply, SendText, Text
+from handlers.core import Button, Reply, SendText, Text
 from handlers.format import category_label
 from handlers.i18n import Translator, language_of
 from handlers.owed import owed_in_turn, renders
+from handlers.payloads import (
+    MerchantApprove,
+    MerchantCancel,
+    MerchantCategory,
+    MerchantReject,
+    MerchantSubmit,
+)
 from handlers.roles import Role
 from handlers.router import App, Request, Router
 from services.catalog.deal_cards import Bilingual
@@ -50,42 +62,74 @@ async def merchant_command(req: Request) -> list[Reply]:
     return [SendText(t("merchant-intro") + "\n\n" + t("merchant-ask-name"))]
 
 
-@router.flow(FLOW, draft=True, role=Role.SHOPPER)
-async def merchant_step(req: Request) -> list[Reply]:
-    """A typed answer to the step the applicant is at; wrong answers are asked again."""
-    t, state = req.t, req.state
-    event = req.incoming.event
-    assert state is not None
-    if not isinstance(event, Text):
-        return [SendText(t(f"merchant-ask-{state.step}"))]
-    data = dict(state.data)
-    if state.step == "name":
-        name = check_name(event.text)
-        if name is None:
-            return [SendText(t("merchant-bad-name") + "\n" + t("merchant-ask-name"))]
-        await req.enter_flow(FLOW, "category", **data, name=name)
-        return [_ask_category(req)]
-    if state.step == "category":
-        return [_ask_category(req)]
-    if state.step == "phone":
-        phone = check_phone(event.text)
-        if phone is None:
-            return [SendText(t("merchant-bad-phone") + "\n" + t("merchant-ask-phone"))]
-        await req.enter_flow(FLOW, "description", **data, phone=phone)
-        return [SendText(t("merchant-ask-description"))]
-    if state.step == "description":
-        description = check_description(event.text)
-        if description is None:
-            return [SendText(t("merchant-bad-description") + "\n"
-                             + t("merchant-ask-description"))]
-        data["description"] = description
-        await req.enter_flow(FLOW, "confirm", **data)
-        return [_summary(req, data)]
+# The application, one step per answer (a photo or a location instead of a typed
+# answer gets the step's question again).
+application = router.flow(FLOW, role=Role.SHOPPER, draft=True)
+
+
+def _typed(req: Request) -> bool:
+    return isinstance(req.incoming.event, Text)
+
+
+def _data(req: Request) -> dict[str, object]:
+    assert req.state is not None
+    return dict(req.state.data)
+
+
+@application.step("name")
+async def name_answered(req: Request) -> list[Reply]:
+    """The business name; then the category buttons."""
+    t = req.t
+    name = check_name(req.text) if _typed(req) else None
+    if name is None:
+        problem = t("merchant-bad-name") + "\n" if _typed(req) else ""
+        return [SendText(problem + t("merchant-ask-name"))]
+    await req.enter_flow(FLOW, "category", **_data(req), name=name)
+    return [_ask_category(req)]
+
+
+@application.step("category")
+async def category_typed(req: Request) -> list[Reply]:
+    """Anything sent while the category buttons are shown: the buttons again."""
+    return [_ask_category(req)]
+
+
+@application.step("phone")
+async def phone_answered(req: Request) -> list[Reply]:
+    """The contact phone."""
+    t = req.t
+    phone = check_phone(req.text) if _typed(req) else None
+    if phone is None:
+        problem = t("merchant-bad-phone") + "\n" if _typed(req) else ""
+        return [SendText(problem + t("merchant-ask-phone"))]
+    await req.enter_flow(FLOW, "description", **_data(req), phone=phone)
+    return [SendText(t("merchant-ask-description"))]
+
+
+@application.step("description")
+async def description_answered(req: Request) -> list[Reply]:
+    """The short description ("-" for none); then the summary to submit."""
+    t = req.t
+    description = check_description(req.text) if _typed(req) else None
+    if description is None:
+        problem = t("merchant-bad-description") + "\n" if _typed(req) else ""
+        return [SendText(problem + t("merchant-ask-description"))]
+    data = _data(req) | {"description": description}
+    await req.enter_flow(FLOW, "confirm", **data)
     return [_summary(req, data)]
 
 
+@application.step("confirm")
+async def confirm_typed(req: Request) -> list[Reply]:
+    """Anything sent while Submit / Cancel are shown: the summary again."""
+    if not _typed(req):
+        return [SendText(req.t("merchant-ask-confirm"))]
+    return [_summary(req, _data(req))]
+
+
 def _ask_category(req: Request) -> SendText:
-    buttons = [Button(category_label(req.lang, c.id), data=f"mk:{c.id}") for c in CATEGORIES]
+    buttons = [Button(category_label(req.lang, c.id), data=MerchantCategory(c.id).pack())
+               for c in CATEGORIES]
     rows = tuple(tuple(buttons[i:i + 3]) for i in range(0, len(buttons), 3))
     return SendText(req.t("merchant-ask-category"), buttons=rows)
 
@@ -95,30 +139,32 @@ def _summary(req: Request, data: dict[str, object]) -> SendText:
     text = t("merchant-summary", name=str(data.get("name", "")),
              category=category_label(req.lang, str(data.get("category", ""))),
              phone=str(data.get("phone", "")), description=str(data.get("description") or "-"))
-    return SendText(text, buttons=((Button(t("merchant-submit"), data="ms"),
-                                    Button(t("merchant-cancel"), data="mx")),))
+    return SendText(text, buttons=((Button(t("merchant-submit"), data=MerchantSubmit().pack()),
+                                    Button(t("merchant-cancel"), data=MerchantCancel().pack())),))
 
 
-@router.button("mk", role=Role.SHOPPER)
-async def category_chosen(req: Request) -> list[Reply]:
-    event = req.incoming.event
-    assert isinstance(event, ButtonPress)
-    chosen = event.data.partition(":")[2]
-    state = req.state
+@router.button(MerchantCategory, role=Role.SHOPPER)
+async def category_chosen(req: Request, press: MerchantCategory) -> list[Reply]:
+    """The category pressed (only while the application asks for it)."""
+    chosen, state = press.category, req.state
     if state is None or state.flow != FLOW or state.step != "category" or category(chosen) is None:
         return stale_replies(req)
     await req.enter_flow(FLOW, "phone", **state.data, category=chosen)
     return [SendText(req.t("merchant-ask-phone"))]
 
 
-@router.button("mx", role=Role.SHOPPER)
-async def cancel_application(req: Request) -> list[Reply]:
+@router.button(MerchantCancel, role=Role.SHOPPER)
+async def cancel_application(req: Request, press: MerchantCancel) -> list[Reply]:
+    """Drop the application; nothing is filed. An old Cancel pressed in another flow
+    is stale: it leaves that flow alone."""
+    if req.state is None or req.state.flow != FLOW:
+        return stale_replies(req)
     await req.leave_flow()
     return [SendText(req.t("merchant-cancelled"))]
 
 
-@router.button("ms", role=Role.SHOPPER)
-async def submit(req: Request) -> list[Reply]:
+@router.button(MerchantSubmit, role=Role.SHOPPER)
+async def submit(req: Request, press: MerchantSubmit) -> list[Reply]:
     """File the application and send it to every admin with Approve / Reject."""
     state, t = req.state, req.t
     if state is None or state.flow != FLOW or state.step != "confirm":
@@ -150,28 +196,25 @@ def decision_buttons(t: Translator, merchant_id: int,
                      number: int | None = None) -> tuple[Button, Button]:
     """Approve / Reject for an application (`number` tells apart several in a list)."""
     suffix = f" {number}" if number is not None else ""
-    return (Button(t("merchant-approve") + suffix, data=f"ma:{merchant_id}"),
-            Button(t("merchant-reject") + suffix, data=f"mj:{merchant_id}"))
+    return (Button(t("merchant-approve") + suffix, data=MerchantApprove(merchant_id).pack()),
+            Button(t("merchant-reject") + suffix, data=MerchantReject(merchant_id).pack()))
 
 
-@router.button("ma", role=Role.SHOPPER)
-async def approve(req: Request) -> list[Reply]:
-    return await _decide(req, approve=True)
+@router.button(MerchantApprove, role=Role.ADMIN, area="admin")
+async def approve(req: Request, press: MerchantApprove) -> list[Reply]:
+    """An admin approves the application; the applicant is told."""
+    return await _decide(req, press.merchant_id, approve=True)
 
 
-@router.button("mj", role=Role.SHOPPER)
-async def reject(req: Request) -> list[Reply]:
-    return await _decide(req, approve=False)
+@router.button(MerchantReject, role=Role.ADMIN, area="admin")
+async def reject(req: Request, press: MerchantReject) -> list[Reply]:
+    """An admin rejects the application; the applicant is told."""
+    return await _decide(req, press.merchant_id, approve=False)
 
 
-async def _decide(req: Request, approve: bool) -> list[Reply]:
+async def _decide(req: Request, merchant_id: int, approve: bool) -> list[Reply]:
     t = req.t
-    if req.incoming.sender.id not in req.app.options.admin_ids:
-        return [SendText(t("admin-only"))]
-    parts = req.button_ints(1)
-    if parts is None:
-        return stale_replies(req)
-    decided = await decide(req.db, parts[0], approve, req.now())
+    decided = await decide(req.db, merchant_id, approve, req.now())
     if decided is None:
         return [SendText(t("merchant-decided-already"))]
     outcome = "approved" if approve else "rejected"

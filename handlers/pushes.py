@@ -2,8 +2,9 @@
 merchant's live progress message and final report.
 
 The push sender (`bot.pushes`) asks this module for the words; the buttons come back
-here as ordinary button presses (`pc:<delivery>` claims the pushed coupon, `pv:<delivery>`
-opens the pushed deal). A press on someone else's push, or a forged one, is stale.
+here as ordinary button presses (`ClaimPushedCoupon` claims the pushed coupon,
+`ViewPushedDeal` opens the pushed deal). A press on someone else's push, or a forged
+one, is stale.
 
 What a campaign owes its owner goes through the outbox, rendered here: the final report
 of a run (`campaign_report`: the live progress message edited into it, or a new one),
@@ -17,11 +18,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from handlers.common import stale_replies
-from handlers.core import AnswerButton, Button, EditText, Reply, SendText
+from handlers.common import answer_press, stale_replies
+from handlers.core import Button, EditText, Reply, SendText
 from handlers.format import local_datetime, terms_text
 from handlers.i18n import Translator, language_of, normalize_language
 from handlers.owed import owed_in_turn, renders, translator_for
+from handlers.payloads import ClaimPushedCoupon, MenuChoice, ViewPushedDeal
 from handlers.roles import Role
 from handlers.router import App, Request, Router
 from handlers.search import deal_card_replies
@@ -94,9 +96,9 @@ async def push_message(app: App, due: DueDelivery, now: datetime) -> SendText | 
     if words is None:
         words = cached.words[t.lang] = _words(t, offer)
     text, action, settings = words
-    data = f"pc:{due.id}" if offer.terms is not None else f"pv:{due.id}"
-    return SendText(text, buttons=((Button(action, data=data),),
-                                   (Button(settings, data="menu:settings"),)))
+    press = ClaimPushedCoupon(due.id) if offer.terms is not None else ViewPushedDeal(due.id)
+    return SendText(text, buttons=((Button(action, data=press.pack()),),
+                                   (Button(settings, data=MenuChoice("settings").pack()),)))
 
 
 def _counts(t: Translator, report: RunReport) -> str:
@@ -137,26 +139,21 @@ async def missed_text(app: App, campaign: Campaign) -> str:
              hours=campaign.window_minutes // 60)
 
 
-@router.button("pc", role=Role.SHOPPER)
-async def claim_pushed_coupon(req: Request) -> list[Reply]:
+@router.button(ClaimPushedCoupon, role=Role.SHOPPER)
+async def claim_pushed_coupon(req: Request, press: ClaimPushedCoupon) -> list[Reply]:
     """Claim pressed on a coupon push: into the wallet, once, however often pressed."""
-    parts = req.button_ints(1)
-    if parts is None:
-        return stale_replies(req)
     now, t = req.now(), req.t
-    push = await open_push(req.db, parts[0], req.user.id, now)
+    push = await open_push(req.db, press.delivery_id, req.user.id, now)
     if push is None or push.template_id is None:
         return stale_replies(req)
     result = await claim(req.db, req.user.id, push.template_id, now,
                          key=f"push:{push.delivery_id}", source="campaign")
     await record_push_opened(req.db, req.user.id, None, push.merchant_id, None, now)
-    event = req.incoming.event
-    query_id = getattr(event, "query_id", None) or ""
     if result.outcome in ("claimed", "already"):
         await mark_claimed(req.db, push.delivery_id, now)
         key = "push-claimed" if result.outcome == "claimed" else "push-already"
-        return [AnswerButton(query_id, t(key)), SendText(t(key))]
-    replies: list[Reply] = [AnswerButton(query_id, t(f"push-{result.outcome}")),
+        return [answer_press(req, t(key)), SendText(t(key))]
+    replies: list[Reply] = [answer_press(req, t(f"push-{result.outcome}")),
                             SendText(t(f"push-{result.outcome}"))]
     if result.outcome == "gone":
         stopped = await stop_offering_coupon(req.db, push.template_id)
@@ -195,18 +192,13 @@ async def _owed_coupon_gone(app: App, chat_id: int, params: dict[str, Any]) -> l
                        count=str(params["stopped"])))]
 
 
-@router.button("pv", role=Role.SHOPPER)
-async def view_pushed_deal(req: Request) -> list[Reply]:
+@router.button(ViewPushedDeal, role=Role.SHOPPER)
+async def view_pushed_deal(req: Request, press: ViewPushedDeal) -> list[Reply]:
     """View pressed on a deal push: the deal's card (with its Buy button)."""
-    parts = req.button_ints(1)
-    if parts is None:
-        return stale_replies(req)
-    push = await open_push(req.db, parts[0], req.user.id, req.now())
+    push = await open_push(req.db, press.delivery_id, req.user.id, req.now())
     if push is None or push.deal_id is None:
         return stale_replies(req)
     await record_push_opened(req.db, req.user.id, push.deal_id, push.merchant_id, None,
                              req.now())
-    event = req.incoming.event
-    return [AnswerButton(getattr(event, "query_id", None) or ""),
-            *await deal_card_replies(req, push.deal_id)]
+    return [answer_press(req), *await deal_card_replies(req, push.deal_id)]
 

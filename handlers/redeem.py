@@ -1,8 +1,13 @@
 """Staff at the counter: `/redeem CODE` (or scanning the code's QR) -> check -> confirm.
 
-Buttons:
-  rc:<request>:<store>   confirm the checked code at that store (one-time request id)
-  ru:<code>              undo a redemption made in the last ten minutes
+Redeeming is for a merchant's staff and owners (`Role.STAFF`, area "redeem"), checked by
+the router on every command, answer and press. The services check the rest per code:
+the code must be one of the merchant's, and a confirm's one-time request must be one the
+presser's own check made.
+
+Buttons (declared in handlers/payloads.py):
+  RedeemConfirm  rc:<request>:<store>  confirm the checked code at that store
+  RedeemUndo     ru:<code>             undo a redemption made in the last ten minutes
 Scanning a code's QR with Telegram opens `/start r_<CODE>` (see `handlers.start`).
 """
 
@@ -10,18 +15,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers.common import stale_replies
-from handlers.core import (
-    Button,
-    ButtonPress,
-    Command,
-    Reply,
-    SendText,
-    Text,
-)
+from handlers.core import Button, Reply, SendText, Text
 from handlers.format import local_date, local_datetime, local_time
 from handlers.i18n import Translator, language_of
 from handlers.owed import owed_in_turn, renders
+from handlers.payloads import RateVisit, RedeemConfirm, RedeemUndo
 from handlers.roles import Role
 from handlers.router import App, Request, Router
 from services.catalog.deal_cards import Bilingual
@@ -40,31 +38,27 @@ router = Router()
 FLOW = "redeem"
 
 
-@router.command("redeem", role=Role.SHOPPER)
+@router.command("redeem", role=Role.STAFF, area="redeem")
 async def redeem_command(req: Request) -> list[Reply]:
     """`/redeem CODE` checks the code; `/redeem` alone asks for it."""
-    event = req.incoming.event
-    assert isinstance(event, Command)
-    if event.args.strip():
-        return await check_replies(req, event.args)  # the check says "not staff" itself
-    if not await is_staff(req.db, req.user.id):
-        return [SendText(req.t("redeem-not-staff"))]
+    if req.args.strip():
+        return await check_replies(req, req.args)
     await req.enter_flow(FLOW)
     return [SendText(req.t("redeem-ask"))]
 
 
-@router.flow(FLOW, role=Role.SHOPPER)
+@router.flow(FLOW, role=Role.STAFF, area="redeem")
 async def redeem_typed(req: Request) -> list[Reply]:
     """The code typed after `/redeem`."""
-    event = req.incoming.event
-    if not isinstance(event, Text):
+    if not isinstance(req.incoming.event, Text):
         return [SendText(req.t("redeem-ask"))]
     await req.leave_flow()
-    return await check_replies(req, event.text)
+    return await check_replies(req, req.text)
 
 
 async def scanned(req: Request, payload: str) -> list[Reply]:
-    """`/start r_<CODE>`: staff get the check; the code's owner sees their code."""
+    """`/start r_<CODE>` (a route anyone may open): staff get the check; anyone else,
+    such as the code's owner, is told to show it at the counter."""
     if await is_staff(req.db, req.user.id):
         return await check_replies(req, payload)
     return [SendText(req.t("redeem-scanned-by-shopper"))]
@@ -90,7 +84,7 @@ async def check_replies(req: Request, entered: str) -> list[Reply]:
     if outcome == "ok" and checked.code is not None and checked.request_id is not None:
         buttons = tuple(
             (Button(t("redeem-confirm-at", store=s.name.get(req.lang)),
-                    data=f"rc:{checked.request_id}:{s.id}"),)
+                    data=RedeemConfirm(checked.request_id, s.id).pack()),)
             for s in checked.stores
         )
         return [SendText(t("redeem-check-ok") + "\n" + _describe(req, checked.code, True),
@@ -110,16 +104,13 @@ async def check_replies(req: Request, entered: str) -> list[Reply]:
     return [SendText(text)]
 
 
-@router.button("rc", role=Role.SHOPPER)
-async def confirm_button(req: Request) -> list[Reply]:
-    """Phase two: redeem once, tell the shopper and (once per code) ask them to rate it."""
-    event = req.incoming.event
-    assert isinstance(event, ButtonPress)
-    parts = event.data.split(":")
-    if len(parts) != 3 or not parts[2].isascii() or not parts[2].isdigit() or len(parts[1]) > 24:
-        return stale_replies(req)
+@router.button(RedeemConfirm, role=Role.STAFF, area="redeem")
+async def confirm_button(req: Request, press: RedeemConfirm) -> list[Reply]:
+    """Phase two: redeem once, tell the shopper and (once per code) ask them to rate it.
+    Only the staff member whose check made the request may confirm it (the service
+    refuses anyone else, an owner included)."""
     t = req.t
-    done = await confirm(req.db, parts[1], req.user.id, int(parts[2]), req.now())
+    done = await confirm(req.db, press.request, req.user.id, press.store_id, req.now())
     if done.outcome not in ("redeemed", "replayed") or done.code is None:
         text = t(f"redeem-{done.outcome.replace('_', '-')}")
         if done.code is not None:
@@ -128,7 +119,7 @@ async def confirm_button(req: Request) -> list[Reply]:
     code = done.code
     replies: list[Reply] = [SendText(
         t("redeem-done") + "\n" + _describe(req, code, True),
-        buttons=((Button(t("redeem-undo"), data=f"ru:{code.code_id}"),),),
+        buttons=((Button(t("redeem-undo"), data=RedeemUndo(code.code_id).pack()),),),
     )]
     if done.outcome == "redeemed":
         replies += await _tell_shopper(req, done.owed_key)
@@ -163,17 +154,15 @@ async def shopper_message(app: App, chat_id: int, kind: str,
     if not params.get("ask_rating"):
         return SendText(text)
     code_id = int(params["code_id"])
-    stars = tuple(Button("⭐" * n, data=f"rt:{code_id}:{n}") for n in range(1, 6))
+    # The shopper's rating buttons belong to handlers/codes.py (its `rt:` data).
+    stars = tuple(Button("⭐" * n, data=RateVisit(code_id, n).pack()) for n in range(1, 6))
     return SendText(text + "\n\n" + t("rate-ask"), buttons=(stars[:3], stars[3:]))
 
 
-@router.button("ru", role=Role.SHOPPER)
-async def undo_button(req: Request) -> list[Reply]:
+@router.button(RedeemUndo, role=Role.STAFF, area="redeem")
+async def undo_button(req: Request, press: RedeemUndo) -> list[Reply]:
     """Undo a mis-scan within ten minutes; the shopper is told their code works again."""
-    parts = req.button_ints(1)
-    if parts is None:
-        return stale_replies(req)
-    done = await undo(req.db, parts[0], req.user.id, req.now())
+    done = await undo(req.db, press.code_id, req.user.id, req.now())
     text = req.t(f"redeem-{done.outcome.replace('_', '-')}")
     if done.code is None:
         return [SendText(text)]

@@ -45,7 +45,6 @@ from handlers.core import (
     SuccessfulPayment,
     Text,
     Unsupported,
-    button_ints,
 )
 from handlers.i18n import Translator, normalize_language
 from handlers.roles import Role, admit, refusal_reply
@@ -175,12 +174,6 @@ class Request:
         event = self.incoming.event
         return event.text if isinstance(event, Text) else ""
 
-    def button_ints(self, count: int) -> list[int] | None:
-        """The integers in the pressed button's data (`b:12:3` -> [12, 3] for 2); None
-        when this is not a button press or its data is malformed (forged, old)."""
-        event = self.incoming.event
-        return button_ints(event.data, count) if isinstance(event, ButtonPress) else None
-
     async def enter_flow(self, flow: str, step: str = "", **data: object) -> None:
         """Start (or move within) a multi-step flow; it expires if abandoned."""
         self.state = FlowState(flow, step, dict(data))
@@ -298,14 +291,11 @@ class Router:
 
         return decorate
 
-    def button(self, payload: type[P] | str, *, role: Role,
+    def button(self, payload: type[P], *, role: Role,
                area: str | None = None) -> Callable[[ButtonHandler[P]], ButtonHandler[P]]:
         """Handle presses of buttons carrying `payload` (a `handlers.buttons.Payload`
         class); the handler gets the request and the unpacked data."""
         def decorate(fn: ButtonHandler[P]) -> ButtonHandler[P]:
-            if isinstance(payload, str):  # TRANSITIONAL: hand-parsed data, handler(req)
-                self._add(Route("button", payload, fn, role, area))
-                return fn
             self._add(Route("button", payload.prefix, fn, role, area, payload=payload))
             return fn
 

@@ -1,16 +1,9 @@
 """Finding deals: free-text search, category buttons, result pages and the deal card.
 
-Button data (all well under Telegram's 64 bytes):
-  cat:<category>            search one category
-  sp:<search_id>:<page>     a page of a saved search
-  d:<deal_id>[:<sid>:<pg>]  a deal card (with the results page to go back to)
-  sw:<search_id>            the same search with a wider radius
-  ul:<search_id>            the same search around the user's (stale) last location
-  pl:<place_id>             deals around a known place (from "did you mean")
-  so:<search_id>:<sort>     the same search in another order
-  op:<search_id>            the same search, only what is open now (or everything again)
-  f:<merchant_id>           follow the merchant of a card
-  uf:<merchant_id>          unfollow
+Buttons (declared in `handlers.payloads`): SearchCategory, ResultsPage, ShowDeal (a
+deal card, with the results page to go back to), WiderSearch, UseLastLocation,
+AroundPlace ("did you mean"), SortResults, OpenNowToggle, FollowMerchant,
+UnfollowMerchant and ShareDeal.
 
 A search uses the user's last shared location while it is fresh (LOCATION_FRESH):
 results are then limited to a radius and show their distance. One that asks for
@@ -23,21 +16,19 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
+from typing import get_args
 from urllib.parse import quote
 
-from handlers.common import follow_toggle, main_menu, share_location_keyboard
+from handlers.common import answer_press, follow_toggle, main_menu, share_location_keyboard
 from handlers.core import (
-    AnswerButton,
     Button,
     ButtonPress,
-    Command,
     EditText,
     Location,
     Reply,
     SendPhoto,
     SendText,
     SendVenue,
-    button_ints,
 )
 from handlers.format import (
     buy_button,
@@ -51,6 +42,20 @@ from handlers.format import (
 from handlers.i18n import Translator
 from handlers.links import deal_payload, start_link
 from handlers.menu import category_buttons, nearby_prompt, stale_button
+from handlers.payloads import (
+    AroundPlace,
+    FollowMerchant,
+    OpenNowToggle,
+    ResultsPage,
+    SearchCategory,
+    ShareDeal,
+    ShowDeal,
+    SortOrder,
+    SortResults,
+    UnfollowMerchant,
+    UseLastLocation,
+    WiderSearch,
+)
 from handlers.roles import Role
 from handlers.router import Request, Router
 from nlu import Intent
@@ -83,7 +88,7 @@ from services.platform.events import log_event
 router = Router()
 
 LOCATION_FRESH = timedelta(hours=3)  # older locations are not used silently
-SORT_BUTTONS = ("nearest", "cheapest", "biggest_discount", "best_rated", "popular")
+SORT_BUTTONS: tuple[SortOrder, ...] = get_args(SortOrder)
 
 
 def _heading(t: Translator, key: str, label: str, **args: object) -> str:
@@ -99,14 +104,14 @@ def render_page(req: Request, page: SearchPage) -> tuple[str, tuple[tuple[Button
     label = query.text or (category_label(req.lang, query.category) if query.category else "")
     radius = format_distance(query.radius_m or DEFAULT_RADIUS_M)
     wider = (
-        (Button(t("search-wider"), data=f"sw:{page.search_id}"),)
+        (Button(t("search-wider"), data=WiderSearch(page.search_id).pack()),)
         if query.located and (query.radius_m or DEFAULT_RADIUS_M) < MAX_RADIUS_M
         else None
     )
     if page.total == 0:
         if query.open_now:
             rows_none: tuple[tuple[Button, ...], ...] = (
-                (Button(t("open-now-off"), data=f"op:{page.search_id}"),),)
+                (Button(t("open-now-off"), data=OpenNowToggle(page.search_id).pack()),),)
             return _heading(t, "search-none-open", label), rows_none
         if query.located:
             if query.near:
@@ -131,25 +136,27 @@ def render_page(req: Request, page: SearchPage) -> tuple[str, tuple[tuple[Button
         lines.append(result_line(t, number, deal))
         rows.append(
             (Button(result_button_text(t, number, deal),
-                    data=f"d:{deal.id}:{page.search_id}:{page.page}"),)
+                    data=ShowDeal(deal.id, page.search_id, page.page).pack()),)
         )
     nav: list[Button] = []
     if page.has_prev:
-        nav.append(Button(t("page-prev"), data=f"sp:{page.search_id}:{page.page - 1}"))
+        nav.append(Button(t("page-prev"),
+                          data=ResultsPage(page.search_id, page.page - 1).pack()))
     if page.has_next:
-        nav.append(Button(t("page-next"), data=f"sp:{page.search_id}:{page.page + 1}"))
+        nav.append(Button(t("page-next"),
+                          data=ResultsPage(page.search_id, page.page + 1).pack()))
     if nav:
         rows.append(tuple(nav))
     if page.total > 1:
         rows.append(tuple(
             Button(("✓ " if query.sort == sort else "") + t(f"sort-{sort.replace('_', '-')}"),
-                   data=f"so:{page.search_id}:{sort}")
+                   data=SortResults(page.search_id, sort).pack())
             for sort in SORT_BUTTONS
             if sort != "nearest" or query.located
         ))
     if page.total > 0 or query.open_now:
         label_key = "open-now-off" if query.open_now else "open-now-on"
-        rows.append((Button(t(label_key), data=f"op:{page.search_id}"),))
+        rows.append((Button(t(label_key), data=OpenNowToggle(page.search_id).pack()),))
     if wider and not page.has_next:
         rows.append(wider)
     return "\n".join(lines), tuple(rows)
@@ -162,10 +169,10 @@ async def render(req: Request, page: SearchPage) -> tuple[str, tuple[tuple[Butto
     if page.total == 0 and page.query.located and not page.query.open_now:
         nearby = await categories_near(req.db, page.query, req.now())
         if nearby:
-            labels = [Button(f"{category_label(req.lang, c)} ({n})", data=f"cat:{c}")
-                      for c, n in nearby]
-            wider = tuple(row for row in buttons if row and row[0].data
-                          and row[0].data.startswith("sw:"))
+            labels = [Button(f"{category_label(req.lang, c)} ({n})",
+                             data=SearchCategory(c).pack()) for c, n in nearby]
+            wider = tuple(row for row in buttons
+                          if row and row[0].data and WiderSearch.unpack(row[0].data) is not None)
             text += "\n" + req.t("search-nearby-categories")
             buttons = wider + tuple(tuple(labels[i:i + 2]) for i in range(0, len(labels), 2))
     return text, buttons
@@ -236,7 +243,8 @@ async def search_replies(req: Request, query: SearchQuery) -> list[Reply]:
     age = stale_location_age(req, query)
     if age is not None:
         hours = max(1, int(age.total_seconds() // 3600))
-        ask = Button(req.t("use-last-location", hours=hours), data=f"ul:{page.search_id}")
+        ask = Button(req.t("use-last-location", hours=hours),
+                     data=UseLastLocation(page.search_id).pack())
         buttons = ((ask,), *buttons)
     replies: list[Reply] = [SendText(text, buttons=buttons)]
     if query.waits_for_location:
@@ -245,7 +253,7 @@ async def search_replies(req: Request, query: SearchQuery) -> list[Reply]:
     return replies
 
 
-@router.on("location", role=Role.ANYONE)
+@router.on("location", role=Role.SHOPPER)
 async def location(req: Request) -> Reply | None:
     """A shared location: remember it (coarsely) and show what is nearby, nearest first.
     Later positions of a live location only update what is remembered, silently."""
@@ -281,10 +289,8 @@ async def forget(req: Request) -> Reply:
 @router.command("near", role=Role.SHOPPER)
 async def near(req: Request) -> Reply | list[Reply]:
     """`/near 万达`: take a named place as where the user is, and show what is nearby."""
-    event = req.incoming.event
-    assert isinstance(event, Command)
     t = req.t
-    name = event.args.strip()[:80]
+    name = req.args.strip()[:80]
     if not name:
         return SendText(t("near-usage"))
     place = await resolve_place(req.db, name)
@@ -292,17 +298,16 @@ async def near(req: Request) -> Reply | list[Reply]:
         suggestions = await suggest_places(req.db, name)
         if not suggestions:
             return SendText(t("place-unknown", name=name))
-        buttons = tuple((Button(p.name(req.lang), data=f"pl:{p.id}"),) for p in suggestions)
+        buttons = tuple((Button(p.name(req.lang), data=AroundPlace(p.id).pack()),)
+                        for p in suggestions)
         return SendText(t("place-did-you-mean", name=name), buttons=buttons)
     return await around_place(req, place)
 
 
-@router.button("pl", role=Role.SHOPPER)
-async def place_button(req: Request) -> Reply | list[Reply]:
-    event = req.incoming.event
-    assert isinstance(event, ButtonPress)
-    parts = button_ints(event.data, 1)
-    place = await get_place(req.db, parts[0]) if parts else None
+@router.button(AroundPlace, role=Role.SHOPPER)
+async def place_button(req: Request, press: AroundPlace) -> Reply | list[Reply]:
+    """A "did you mean" place chosen: what is around it."""
+    place = await get_place(req.db, press.place_id)
     if place is None:
         return await stale_button(req)
     return await around_place(req, place)
@@ -319,26 +324,20 @@ async def around_place(req: Request, place: PlaceView) -> Reply:
     return SendText(text, buttons=buttons)
 
 
-@router.button("sw", role=Role.SHOPPER)
-async def wider_button(req: Request) -> Reply | list[Reply]:
+@router.button(WiderSearch, role=Role.SHOPPER)
+async def wider_button(req: Request, press: WiderSearch) -> Reply | list[Reply]:
     """The same search again with three times the radius (up to the maximum)."""
-    event = req.incoming.event
-    assert isinstance(event, ButtonPress)
-    parts = button_ints(event.data, 1)
-    query = await load_search(req.db, parts[0], req.user.id) if parts else None
+    query = await load_search(req.db, press.search_id, req.user.id)
     if query is None or not query.located:
         return await stale_button(req)
     radius = min(MAX_RADIUS_M, (query.radius_m or DEFAULT_RADIUS_M) * 3)
     return await search_replies(req, replace(query, radius_m=radius))
 
 
-@router.button("ul", role=Role.SHOPPER)
-async def use_last_location(req: Request) -> Reply | list[Reply]:
+@router.button(UseLastLocation, role=Role.SHOPPER)
+async def use_last_location(req: Request, press: UseLastLocation) -> Reply | list[Reply]:
     """Run a saved search again around the user's last location, however old."""
-    event = req.incoming.event
-    assert isinstance(event, ButtonPress)
-    parts = button_ints(event.data, 1)
-    query = await load_search(req.db, parts[0], req.user.id) if parts else None
+    query = await load_search(req.db, press.search_id, req.user.id)
     user = req.user
     if query is None or user.last_lat is None or user.last_lon is None:
         return await stale_button(req)
@@ -349,17 +348,13 @@ async def use_last_location(req: Request) -> Reply | list[Reply]:
     return SendText(text, buttons=buttons)
 
 
-@router.button("so", role=Role.SHOPPER)
-async def sort_button(req: Request) -> Reply | list[Reply]:
+@router.button(SortResults, role=Role.SHOPPER)
+async def sort_button(req: Request, press: SortResults) -> Reply | list[Reply]:
     """The same search in another order, shown in place of the old page."""
-    event = req.incoming.event
-    assert isinstance(event, ButtonPress)
-    parts = event.data.split(":")
-    search_id = int(parts[1]) if len(parts) == 3 and parts[1].isdigit() else None
-    query = await load_search(req.db, search_id, req.user.id) if search_id else None
-    if query is None or parts[2] not in SORT_BUTTONS:
+    query = await load_search(req.db, press.search_id, req.user.id)
+    if query is None:
         return await stale_button(req)
-    page = await run_search(req.db, req.user.id, replace(query, sort=parts[2]),
+    page = await run_search(req.db, req.user.id, replace(query, sort=press.sort),
                             req.app.options.page_size, req.now())
     return await _show_page(req, page)
 
@@ -367,20 +362,16 @@ async def sort_button(req: Request) -> Reply | list[Reply]:
 async def _show_page(req: Request, page: SearchPage) -> Reply:
     """A result page in place of the pressed message (or anew when it has no id)."""
     event = req.incoming.event
-    assert isinstance(event, ButtonPress)
     text, buttons = await render(req, page)
-    if event.message_id is not None:
+    if isinstance(event, ButtonPress) and event.message_id is not None:
         return EditText(event.message_id, text, buttons)
     return SendText(text, buttons=buttons)
 
 
-@router.button("op", role=Role.SHOPPER)
-async def open_now_button(req: Request) -> Reply | list[Reply]:
+@router.button(OpenNowToggle, role=Role.SHOPPER)
+async def open_now_button(req: Request, press: OpenNowToggle) -> Reply | list[Reply]:
     """Toggle "only what is open now" on a saved search."""
-    event = req.incoming.event
-    assert isinstance(event, ButtonPress)
-    parts = button_ints(event.data, 1)
-    query = await load_search(req.db, parts[0], req.user.id) if parts else None
+    query = await load_search(req.db, press.search_id, req.user.id)
     if query is None:
         return await stale_button(req)
     toggled = replace(query, open_now=not query.open_now, tz=req.app.options.default_timezone)
@@ -388,47 +379,36 @@ async def open_now_button(req: Request) -> Reply | list[Reply]:
     return await _show_page(req, page)
 
 
-@router.button("cat", role=Role.SHOPPER)
-async def category_button(req: Request) -> Reply | list[Reply]:
-    event = req.incoming.event
-    assert isinstance(event, ButtonPress)
-    cat_id = event.data.partition(":")[2]
-    if category(cat_id) is None:
+@router.button(SearchCategory, role=Role.SHOPPER)
+async def category_button(req: Request, press: SearchCategory) -> Reply | list[Reply]:
+    """A category pressed: its deals (around the user's fresh location, if any)."""
+    if category(press.category) is None:
         return await stale_button(req)
-    return await search_replies(req, SearchQuery(category=cat_id))
+    return await search_replies(req, SearchQuery(category=press.category))
 
 
-@router.button("sp", role=Role.SHOPPER)
-async def page_button(req: Request) -> Reply | list[Reply]:
-    event = req.incoming.event
-    assert isinstance(event, ButtonPress)
-    parts = button_ints(event.data, 2)
-    if parts is None:
-        return await stale_button(req)
-    page = await search_page(req.db, parts[0], req.user.id, parts[1],
+@router.button(ResultsPage, role=Role.SHOPPER)
+async def page_button(req: Request, press: ResultsPage) -> Reply | list[Reply]:
+    """Another page of a saved search, in place of the pressed one."""
+    page = await search_page(req.db, press.search_id, req.user.id, press.page,
                              req.app.options.page_size, req.now())
     if page is None:
         return await stale_button(req)
     return await _show_page(req, page)
 
 
-@router.button("d", role=Role.SHOPPER)
-async def deal_button(req: Request) -> Reply | list[Reply]:
+@router.button(ShowDeal, role=Role.SHOPPER)
+async def deal_button(req: Request, press: ShowDeal) -> Reply | list[Reply]:
     """Show the deal card of a pressed result."""
-    event = req.incoming.event
-    assert isinstance(event, ButtonPress)
-    parts = button_ints(event.data, 1)
-    if parts is None:
-        return await stale_button(req)
-    back = button_ints(event.data, 3)
-    replies = await deal_card_replies(req, parts[0], f"sp:{back[1]}:{back[2]}" if back else None,
-                                      clicked=True)
+    back = (ResultsPage(press.search_id, press.page)
+            if press.search_id is not None and press.page is not None else None)
+    replies = await deal_card_replies(req, press.deal_id, back, clicked=True)
     if isinstance(replies[-1], SendText) and replies[-1].text == req.t("deal-gone"):
-        replies.insert(0, AnswerButton(event.query_id or "", req.t("deal-gone")))
+        replies.insert(0, answer_press(req, req.t("deal-gone")))
     return replies
 
 
-async def deal_card_replies(req: Request, deal_id: int, back: str | None = None, *,
+async def deal_card_replies(req: Request, deal_id: int, back: ResultsPage | None = None, *,
                             clicked: bool = False) -> list[Reply]:
     """The deal card (or a note that the deal is gone), with Follow (Unfollow for a
     follower) and Back buttons.
@@ -446,12 +426,12 @@ async def deal_card_replies(req: Request, deal_id: int, back: str | None = None,
     following = await is_following(req.db, req.user.id, card.merchant_id)
     rows: list[tuple[Button, ...]] = [
         (follow_toggle(t, card.merchant_id, card.merchant.get(req.lang), following),
-         Button(t("share-button"), data=f"sh:{card.id}")),
+         Button(t("share-button"), data=ShareDeal(card.id).pack())),
     ]
     if card.on_sale:
         rows.insert(0, (buy_button(t, card.id, card.price, card.currency),))
     if back is not None:
-        rows.append((Button(t("back-to-results"), data=back),))
+        rows.append((Button(t("back-to-results"), data=back.pack()),))
     replies: list[Reply] = []
     if card.photo:
         replies += fit_caption(SendPhoto(card.photo, caption=card.title.get(req.lang)))
@@ -463,13 +443,10 @@ async def deal_card_replies(req: Request, deal_id: int, back: str | None = None,
     return replies
 
 
-@router.button("sh", role=Role.SHOPPER)
-async def share_button(req: Request) -> list[Reply]:
+@router.button(ShareDeal, role=Role.SHOPPER)
+async def share_button(req: Request, press: ShareDeal) -> list[Reply]:
     """A link to this deal that carries the sharer's referral code, ready to forward."""
-    event = req.incoming.event
-    assert isinstance(event, ButtonPress)
-    parts = button_ints(event.data, 1)
-    card = await get_deal_card(req.db, parts[0], req.now()) if parts else None
+    card = await get_deal_card(req.db, press.deal_id, req.now())
     if card is None:
         return await stale_button(req)
     t = req.t
@@ -478,37 +455,30 @@ async def share_button(req: Request) -> list[Reply]:
     title = card.title.get(req.lang)
     forward = f"https://t.me/share/url?url={quote(link, safe='')}&text={quote(title)}"
     return [
-        AnswerButton(event.query_id or ""),
+        answer_press(req),
         SendText(t("share-text", title=title, link=link),
                  buttons=((Button(t("share-forward"), url=forward),),)),
     ]
 
 
-@router.button("f", role=Role.SHOPPER)
-async def follow_button(req: Request) -> list[Reply]:
-    event = req.incoming.event
-    assert isinstance(event, ButtonPress)
-    parts = button_ints(event.data, 1)
-    if parts is None:
-        return await stale_button(req)
+@router.button(FollowMerchant, role=Role.SHOPPER)
+async def follow_button(req: Request, press: FollowMerchant) -> list[Reply]:
+    """Follow pressed (a card, a storefront): followed, with the welcome coupon if any."""
     t = req.t
-    result = await follow(req.db, req.user.id, parts[0], req.now(), source="deal_card")
+    result = await follow(req.db, req.user.id, press.merchant_id, req.now(), source="deal_card")
     if result.outcome == "unknown":
         return await stale_button(req)
     text = follow_text(t, result, req.user.timezone)
-    return [AnswerButton(event.query_id or "", text.splitlines()[0]), SendText(text)]
+    return [answer_press(req, text.splitlines()[0]), SendText(text)]
 
 
-@router.button("uf", role=Role.SHOPPER)
-async def unfollow_button(req: Request) -> list[Reply]:
-    event = req.incoming.event
-    assert isinstance(event, ButtonPress)
-    parts = button_ints(event.data, 1)
-    if parts is None:
-        return await stale_button(req)
+@router.button(UnfollowMerchant, role=Role.SHOPPER)
+async def unfollow_button(req: Request, press: UnfollowMerchant) -> list[Reply]:
+    """Unfollow pressed: no more of the merchant's pushes."""
     t = req.t
-    key = "unfollow-done" if await unfollow(req.db, req.user.id, parts[0]) else "unfollow-not"
-    return [AnswerButton(event.query_id or "", t(key)), SendText(t(key))]
+    unfollowed = await unfollow(req.db, req.user.id, press.merchant_id)
+    key = "unfollow-done" if unfollowed else "unfollow-not"
+    return [answer_press(req, t(key)), SendText(t(key))]
 
 
 # --------------------------------------------------------------------------- free text

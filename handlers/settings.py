@@ -2,28 +2,27 @@
 
 The settings screen shows every value, the user's local time (so a wrong time zone is
 easy to spot) and a button for each change. Quiet hours, the daily cap and the time
-zone may be typed: those buttons open the small "settings" flow, whose one step reads
-the typed answer and asks again, with the reason, when it makes no sense. Each change
-is saved at once and answered with the screen again under a short "saved" line;
-`/cancel` (or the Back button) leaves without a change.
+zone may be typed: those buttons open the "settings" flow at the step asking for that
+value, which reads the typed answer and asks again, with the reason, when it makes no
+sense. Each change is saved at once and answered with the screen again under a short
+"saved" line; `/cancel` (or the Back button) leaves without a change.
 
-Buttons:
-  lang:<zh|en|auto>      interface language ("auto": follow Telegram)
-  set:pause / set:resume pause or resume pushes
-  set:max[:<n>]          ask for the daily cap / set it to n (1 .. the platform's)
-  set:quiet[:<s>:<e>]    ask for quiet hours / set them (minutes after local midnight)
-  set:quiet:off          no quiet hours
-  set:tz                 ask for the time zone (typed)
-  set:show               back to the settings screen
+Buttons (declared in `handlers.payloads`):
+  ChooseLanguage   zh, en, or auto (follow Telegram)
+  SettingsPress    pause / resume pushes; `max`, `quiet`, `tz` alone ask for the value
+                   (the flow's step); `max` with a count and `quiet` with a start and an
+                   end (minutes after local midnight; 0 and 0: none) set it; `show` goes
+                   back to the screen
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from handlers.common import stale_replies
-from handlers.core import AnswerButton, Button, ButtonPress, Buttons, Reply, SendText, Text
+from handlers.common import answer_press, stale_replies
+from handlers.core import Button, ButtonPress, Buttons, Reply, SendText, Text
 from handlers.i18n import normalize_language
+from handlers.payloads import ChooseLanguage, SettingsPress, SettingsStep
 from handlers.roles import Role
 from handlers.router import Request, Router
 from nlu import Intent
@@ -47,7 +46,6 @@ from services.platform.users import set_language
 
 router = Router()
 FLOW = "settings"
-STEPS = ("max", "quiet", "tz")  # what the flow waits for; also the button data naming them
 QUIET_PRESETS = ((22 * 60, 8 * 60), (23 * 60, 7 * 60))
 PER_ROW = 5
 
@@ -95,17 +93,18 @@ async def _screen(req: Request, saved: str = "", *, chosen_language: str | None 
           time=local_time(settings.timezone, req.now()).strftime("%H:%M")),
         t("settings-language", language=_language_label(req, language)),
     ]
-    pause = (Button(t("settings-resume-button"), data="set:resume") if settings.paused
-             else Button(t("settings-pause-button"), data="set:pause"))
+    pause = (Button(t("settings-resume-button"), data=SettingsPress("resume").pack())
+             if settings.paused
+             else Button(t("settings-pause-button"), data=SettingsPress("pause").pack()))
     buttons: Buttons = (
         (
-            Button("中文", data="lang:zh"),
-            Button("English", data="lang:en"),
-            Button(t("language-auto"), data="lang:auto"),
+            Button("中文", data=ChooseLanguage("zh").pack()),
+            Button("English", data=ChooseLanguage("en").pack()),
+            Button(t("language-auto"), data=ChooseLanguage("auto").pack()),
         ),
-        (pause, Button(t("settings-max-button"), data="set:max")),
-        (Button(t("settings-quiet-button"), data="set:quiet"),
-         Button(t("settings-timezone-button"), data="set:tz")),
+        (pause, Button(t("settings-max-button"), data=SettingsPress("max").pack())),
+        (Button(t("settings-quiet-button"), data=SettingsPress("quiet").pack()),
+         Button(t("settings-timezone-button"), data=SettingsPress("tz").pack())),
     )
     return SendText("\n".join(lines), buttons=buttons)
 
@@ -125,15 +124,10 @@ async def language_command(req: Request) -> Reply:
 # ------------------------------------------------------------------- language
 
 
-@router.button("lang", role=Role.SHOPPER)
-async def choose_language(req: Request) -> list[Reply]:
+@router.button(ChooseLanguage, role=Role.SHOPPER)
+async def choose_language(req: Request, press: ChooseLanguage) -> list[Reply]:
     """Speak Chinese, English, or whatever Telegram says the user's language is."""
-    event = req.incoming.event
-    assert isinstance(event, ButtonPress)
-    choice = event.data.split(":", 1)[1] if ":" in event.data else ""
-    if choice not in ("zh", "en", "auto"):
-        return stale_replies(req)
-    chosen = None if choice == "auto" else choice
+    chosen = None if press.language == "auto" else press.language
     await set_language(req.db, req.user.id, chosen)
     req.lang = (
         normalize_language(req.incoming.sender.language_code, req.app.options.default_language)
@@ -143,7 +137,7 @@ async def choose_language(req: Request) -> list[Reply]:
     await _leave_settings_flow(req)
     t = req.t
     return [
-        AnswerButton(event.query_id or "", t("language-set")),
+        answer_press(req, t("language-set")),
         await _screen(req, t("language-set"), chosen_language=chosen, language_changed=True),
     ]
 
@@ -151,36 +145,37 @@ async def choose_language(req: Request) -> list[Reply]:
 # --------------------------------------------------------------- push buttons
 
 
-@router.button("set", role=Role.SHOPPER)
-async def settings_button(req: Request) -> Reply | list[Reply]:
-    """Every push-settings button (see the module's docstring for the data)."""
-    event = req.incoming.event
-    assert isinstance(event, ButtonPress)
-    parts = event.data.split(":")[1:]
-    action, values = (parts[0], parts[1:]) if parts else ("", [])
+@router.button(SettingsPress, role=Role.SHOPPER)
+async def settings_button(req: Request, press: SettingsPress) -> Reply | list[Reply]:
+    """Every push-settings button (see the module's docstring); values a button of
+    this version never carries (a count with Pause, a minute past midnight) are stale."""
     t = req.t
-    if action in ("pause", "resume") and not values:
-        paused = action == "pause"
-        changed = await set_push_paused(req.db, req.user.id, paused, req.now())
-        await _leave_settings_flow(req)
-        key = ("settings-paused" if changed else "settings-already-paused") if paused else (
-            "settings-resumed" if changed else "settings-already-on")
-        return [AnswerButton(event.query_id or "", t(key)), await _screen(req, t(key))]
-    if action in STEPS and not values:
-        await req.enter_flow(FLOW, action)
-        return _ask(req, action)
-    if action == "max" and len(values) == 1:
-        return await _save_max(req, values[0])
-    if action == "quiet" and values == ["off"]:
-        return await _save_quiet(req, *NO_QUIET_HOURS)
-    if action == "quiet" and len(values) == 2:
-        minutes = [int(v) for v in values if v.isascii() and v.isdigit() and len(v) <= 4]
-        if len(minutes) == 2 and all(m < MINUTES_PER_DAY for m in minutes):
-            return await _save_quiet(req, *minutes)
-    if action == "show" and not values:
-        await _leave_settings_flow(req)
-        return await _screen(req)
+    match press:
+        case SettingsPress(action="pause" | "resume" as action, value=None, end=None):
+            paused = action == "pause"
+            changed = await set_push_paused(req.db, req.user.id, paused, req.now())
+            await _leave_settings_flow(req)
+            key = ("settings-paused" if changed else "settings-already-paused") if paused else (
+                "settings-resumed" if changed else "settings-already-on")
+            return [answer_press(req, t(key)), await _screen(req, t(key))]
+        case SettingsPress(action="max" | "quiet" | "tz" as step, value=None, end=None):
+            await req.enter_flow(FLOW, step)
+            return _ask(req, step)
+        case SettingsPress(action="max", value=int() as count, end=None):
+            # A pressed count obeys the rule of a typed one (the cap may have changed).
+            return await _save_max(req, parse_max_per_day(str(count), _cap(req)))
+        case SettingsPress(action="quiet", value=int() as start, end=int() as end) if (
+                start < MINUTES_PER_DAY and end < MINUTES_PER_DAY):
+            return await _save_quiet(req, start, end)
+        case SettingsPress(action="show", value=None, end=None):
+            await _leave_settings_flow(req)
+            return await _screen(req)
     return stale_replies(req)
+
+
+def _cap(req: Request) -> int:
+    """The platform's cap on pushes per user per day."""
+    return req.app.options.push_max_per_day
 
 
 async def _leave_settings_flow(req: Request) -> None:
@@ -189,19 +184,21 @@ async def _leave_settings_flow(req: Request) -> None:
         await req.leave_flow()
 
 
-def _ask(req: Request, step: str, problem: str = "") -> list[Reply]:
+def _ask(req: Request, step: SettingsStep, problem: str = "") -> list[Reply]:
     """Ask for the value of `step`, after the reason the last answer was wrong, if any."""
     t = req.t
-    cap = req.app.options.push_max_per_day
-    back = (Button(t("settings-back-button"), data="set:show"),)
+    cap = _cap(req)
+    back = (Button(t("settings-back-button"), data=SettingsPress("show").pack()),)
     if step == "max":
-        counts = [Button(str(n), data=f"set:max:{n}") for n in range(1, cap + 1)]
+        counts = [Button(str(n), data=SettingsPress("max", n).pack()) for n in range(1, cap + 1)]
         rows = tuple(tuple(counts[i : i + PER_ROW]) for i in range(0, len(counts), PER_ROW))
         question, buttons = t("settings-ask-max", cap=cap), (*rows, back)
     elif step == "quiet":
-        presets = tuple(Button(format_quiet_hours(start, end), data=f"set:quiet:{start}:{end}")
+        presets = tuple(Button(format_quiet_hours(start, end),
+                               data=SettingsPress("quiet", start, end).pack())
                         for start, end in QUIET_PRESETS)
-        off = Button(t("settings-quiet-off-button"), data="set:quiet:off")
+        off = Button(t("settings-quiet-off-button"),
+                     data=SettingsPress("quiet", *NO_QUIET_HOURS).pack())
         question, buttons = t("settings-ask-quiet"), ((*presets, off), back)
     else:
         question, buttons = t("settings-ask-timezone"), (back,)
@@ -210,12 +207,12 @@ def _ask(req: Request, step: str, problem: str = "") -> list[Reply]:
 
 
 def _problem(req: Request, refused: Refused) -> str:
-    return req.t(f"settings-bad-{refused.reason}", cap=req.app.options.push_max_per_day)
+    return req.t(f"settings-bad-{refused.reason}", cap=_cap(req))
 
 
-async def _save_max(req: Request, typed: str) -> list[Reply]:
-    cap = req.app.options.push_max_per_day
-    count = parse_max_per_day(typed, cap)
+async def _save_max(req: Request, count: int | Refused) -> list[Reply]:
+    """Save the daily cap, or ask again with the reason it was refused."""
+    cap = _cap(req)
     if isinstance(count, Refused):
         return _ask(req, "max", _problem(req, count))
     # The platform's own cap is stored as "the platform default", so it follows the cap.
@@ -232,10 +229,9 @@ async def _saved(req: Request) -> list[Reply]:
     """Leave the flow and show the settings under "saved"."""
     await _leave_settings_flow(req)
     t = req.t
-    event = req.incoming.event
     replies: list[Reply] = []
-    if isinstance(event, ButtonPress):
-        replies.append(AnswerButton(event.query_id or "", t("settings-saved")))
+    if isinstance(req.incoming.event, ButtonPress):  # a typed answer has no spinner
+        replies.append(answer_press(req, t("settings-saved")))
     replies.append(await _screen(req, t("settings-saved")))
     return replies
 
@@ -243,30 +239,50 @@ async def _saved(req: Request) -> list[Reply]:
 # --------------------------------------------------------------- typed answers
 
 
-@router.flow(FLOW, role=Role.SHOPPER)
-async def settings_step(req: Request) -> list[Reply]:
-    """A typed daily cap, quiet hours or time zone; a wrong one is asked again."""
-    state = req.state
-    assert state is not None
-    step = state.step
-    if step not in STEPS:  # a step of an older version of this flow
-        await req.leave_flow()
-        return [await _screen(req)]
-    event = req.incoming.event
-    if not isinstance(event, Text):  # a location, photo or file where text is asked
-        return _ask(req, step, req.t("settings-bad-not_text"))
-    if step == "max":
-        return await _save_max(req, event.text)
-    if step == "quiet":
-        window = parse_quiet_hours(event.text)
-        if isinstance(window, Refused):
-            return _ask(req, step, _problem(req, window))
-        return await _save_quiet(req, window.start, window.end)
-    zone = parse_timezone(event.text)
+settings_flow = router.flow(FLOW, role=Role.SHOPPER)
+
+
+def _not_text(req: Request, step: SettingsStep) -> list[Reply] | None:
+    """A location, photo or file sent where text is asked: the question again."""
+    if isinstance(req.incoming.event, Text):
+        return None
+    return _ask(req, step, req.t("settings-bad-not_text"))
+
+
+@settings_flow.step("max")
+async def typed_max(req: Request) -> list[Reply]:
+    """A typed daily cap; a wrong one is asked again."""
+    return _not_text(req, "max") or await _save_max(req, parse_max_per_day(req.text, _cap(req)))
+
+
+@settings_flow.step("quiet")
+async def typed_quiet_hours(req: Request) -> list[Reply]:
+    """Typed quiet hours ("23点到7点"); wrong ones are asked again."""
+    if (asked := _not_text(req, "quiet")) is not None:
+        return asked
+    window = parse_quiet_hours(req.text)
+    if isinstance(window, Refused):
+        return _ask(req, "quiet", _problem(req, window))
+    return await _save_quiet(req, window.start, window.end)
+
+
+@settings_flow.step("tz")
+async def typed_timezone(req: Request) -> list[Reply]:
+    """A typed time zone ("东京", "UTC+8"); a wrong one is asked again."""
+    if (asked := _not_text(req, "tz")) is not None:
+        return asked
+    zone = parse_timezone(req.text)
     if isinstance(zone, Refused):
-        return _ask(req, step, _problem(req, zone))
+        return _ask(req, "tz", _problem(req, zone))
     await set_timezone(req.db, req.user.id, zone, req.now())
     return await _saved(req)
+
+
+@settings_flow.step()
+async def older_step(req: Request) -> list[Reply]:
+    """A step of an older version of this flow: leave it and show the screen."""
+    await req.leave_flow()
+    return [await _screen(req)]
 
 
 @router.intent("settings", role=Role.SHOPPER)

@@ -5,19 +5,18 @@ newcomer. Opening a storefront link (the QR poster at the counter) follows the m
 which drops its welcome coupon, if it has one, into the wallet.
 A malformed, unknown or stale payload lands on the main menu with a short note.
 
-Buttons:
-  sf:<slug>   open a merchant's storefront (from the coupon wallet)
+Buttons: OpenStorefront (`handlers.payloads`): a merchant's storefront (drawn by the
+coupon wallet).
 """
 
 from __future__ import annotations
 
-import re
-
 from handlers.common import follow_toggle, main_menu, stale_replies
-from handlers.core import Button, ButtonPress, Command, Reply, SendText
+from handlers.core import Button, Reply, SendText
 from handlers.coupons import storefront_coupons
 from handlers.format import category_label, result_button_text, result_line, welcome_text
 from handlers.links import DEAL, PAYLOAD, REDEEM, SHOP, STAFF
+from handlers.payloads import OpenStorefront, ShowDeal
 from handlers.redeem import scanned
 from handlers.roles import Role
 from handlers.router import Request, Router
@@ -31,14 +30,12 @@ from services.marketing.follows import follow, is_following
 from services.marketing.referrals import record_referral
 
 router = Router()
-_SLUG = re.compile(r"[a-z0-9-]{1,32}")
+
 
 @router.command("start", role=Role.SHOPPER)
 async def start(req: Request) -> list[Reply]:
     """Greet and show the main menu, or open what a deep link points at."""
-    event = req.incoming.event
-    assert isinstance(event, Command)
-    payload = event.args.strip()
+    payload = req.args.strip()
     if payload:
         opened = await _open(req, payload)
         if opened is not None:
@@ -72,13 +69,10 @@ async def _open(req: Request, payload: str) -> list[Reply] | None:
     return replies
 
 
-@router.button("sf", role=Role.SHOPPER)
-async def storefront_button(req: Request) -> list[Reply]:
+@router.button(OpenStorefront, role=Role.SHOPPER)
+async def storefront_button(req: Request, press: OpenStorefront) -> list[Reply]:
     """A merchant's storefront, from a button (the wallet's shop buttons)."""
-    event = req.incoming.event
-    assert isinstance(event, ButtonPress)
-    slug = event.data.partition(":")[2]
-    replies = await storefront_replies(req, slug) if _SLUG.fullmatch(slug) else None
+    replies = await storefront_replies(req, press.slug)
     return replies if replies is not None else stale_replies(req)
 
 
@@ -106,7 +100,8 @@ async def storefront_replies(req: Request, slug: str, *,
     rows: list[tuple[Button, ...]] = []
     for number, deal in enumerate(front.deals[:10], start=1):
         lines.append(result_line(t, number, deal))
-        rows.append((Button(result_button_text(t, number, deal), data=f"d:{deal.id}"),))
+        rows.append((Button(result_button_text(t, number, deal),
+                            data=ShowDeal(deal.id).pack()),))
     if not front.deals:
         lines.append(t("storefront-no-deals"))
     coupon_lines, claim_buttons = await storefront_coupons(req, front.merchant_id)

@@ -7,8 +7,8 @@
 - `/export [7d|30d|all]` (30d when left out): the orders as a CSV file for Excel.
 - `/poster`: the printable QR poster of the owner's storefront.
 
-Only the owner of an approved merchant gets them, checked on every call, and only for
-their own merchant; everyone else gets a clear answer.
+Only the owner of an approved merchant gets them (`Role.OWNER`, area "stats": the router
+checks it on every call and tells anyone else why not), and only for their own merchant.
 """
 
 from __future__ import annotations
@@ -19,8 +19,7 @@ import unicodedata
 from collections.abc import Sequence
 from datetime import date
 
-from handlers.common import owner_refusal
-from handlers.core import Command, Reply, SendDocument, SendPhoto, SendText
+from handlers.core import Reply, SendDocument, SendPhoto, SendText
 from handlers.format import fit_caption, local_datetime
 from handlers.i18n import Translator
 from handlers.links import shop_payload, start_link
@@ -28,7 +27,7 @@ from handlers.roles import Role
 from handlers.router import Request, Router
 from services.catalog.deal_cards import Bilingual
 from services.catalog.storefront import Storefront, get_storefront
-from services.merchants.staff import OwnedMerchant, owned_merchant
+from services.merchants.deals import Seller
 from services.merchants.stats import (
     ORDER_STATUSES,
     MerchantStats,
@@ -75,18 +74,10 @@ def parse_days(args: str, default: int, allow_all: bool = False) -> int | str | 
     return None
 
 
-async def _owners_merchant(req: Request) -> OwnedMerchant | SendText:
-    """The approved merchant this person owns, or the answer to give them instead."""
-    merchant = await owned_merchant(req.db, req.user.id)
-    why = owner_refusal(req.t, merchant.status if merchant else None, "stats")
-    if why is not None or merchant is None:
-        return SendText(why or req.t("stats-owner-only"))
-    return merchant
-
-
-def _args(req: Request) -> str:
-    event = req.incoming.event
-    return event.args if isinstance(event, Command) else ""
+def _seller(req: Request) -> Seller:
+    """The owner's approved merchant, loaded by the router for `Role.OWNER`."""
+    assert req.seller is not None
+    return req.seller
 
 
 def _money(amounts: dict[str, int], lang: str) -> str:
@@ -203,22 +194,19 @@ def stats_chart(t: Translator, merchant: Bilingual, slug: str | None, figures: M
     return png, plan.fell_back
 
 
-@router.command("stats", role=Role.SHOPPER)
+@router.command("stats", role=Role.OWNER, area="stats")
 async def stats(req: Request) -> list[Reply]:
     """`/stats [7d|30d]`: the owner's figures as text, then as a chart."""
-    t = req.t
-    merchant = await _owners_merchant(req)
-    if isinstance(merchant, SendText):
-        return [merchant]
-    days = parse_days(_args(req), STATS_DEFAULT_DAYS)
+    t, merchant = req.t, _seller(req)
+    days = parse_days(req.args, STATS_DEFAULT_DAYS)
     if not isinstance(days, int):
         return [SendText(t("stats-usage"))]
     period = period_of(days, req.now(), req.user.timezone)
-    figures = await merchant_stats(req.db, merchant.id, period)
+    figures = await merchant_stats(req.db, merchant.merchant_id, period)
     replies: list[Reply] = [SendText(stats_text(t, merchant.name.get(req.lang), figures))]
     if not figures.is_empty:
         options = req.app.options
-        slug = await merchant_slug(req.db, merchant.id)
+        slug = await merchant_slug(req.db, merchant.merchant_id)
         png, in_english = await asyncio.to_thread(stats_chart, t, merchant.name, slug,
                                                   figures, options.poster_font,
                                                   options.font_dirs)
@@ -231,27 +219,24 @@ async def stats(req: Request) -> list[Reply]:
     return replies
 
 
-@router.command("export", role=Role.SHOPPER)
+@router.command("export", role=Role.OWNER, area="stats")
 async def export(req: Request) -> list[Reply]:
     """`/export [7d|30d|all]`: the owner's orders as a CSV file."""
-    t = req.t
-    merchant = await _owners_merchant(req)
-    if isinstance(merchant, SendText):
-        return [merchant]
-    days = parse_days(_args(req), EXPORT_DEFAULT_DAYS, allow_all=True)
+    t, merchant_id = req.t, _seller(req).merchant_id
+    days = parse_days(req.args, EXPORT_DEFAULT_DAYS, allow_all=True)
     if days is None:
         return [SendText(t("export-usage"))]
     timezone = req.user.timezone
     period: Period = period_of(None if days == ALL_TIME else int(days), req.now(), timezone)
     span = (t("export-all-time") if period.first is None
             else _dates(t, period.first, period.last))
-    lines = await merchant_orders(req.db, merchant.id, period)
+    lines = await merchant_orders(req.db, merchant_id, period)
     if not lines:
         return [SendText(t("export-none", range=span))]
     header = [t(f"export-col-{column}") for column in EXPORT_COLUMNS]
     statuses = {status: t(f"export-status-{status}") for status in ORDER_STATUSES}
     data = orders_csv(lines, header, timezone, req.lang, statuses)
-    slug = await merchant_slug(req.db, merchant.id) or str(merchant.id)
+    slug = await merchant_slug(req.db, merchant_id) or str(merchant_id)
     label = ALL_TIME if days == ALL_TIME else f"{days}d"
     return [SendDocument(data, f"orders-{slug}-{label}.csv",
                          caption=t("export-caption", count=len(lines), range=span,
@@ -290,14 +275,11 @@ def draw_poster(wanted: PosterTexts, fallback: PosterTexts, link: str,
     return png, texts
 
 
-@router.command("poster", role=Role.SHOPPER)
+@router.command("poster", role=Role.OWNER, area="stats")
 async def poster(req: Request) -> list[Reply]:
     """`/poster`: the owner's storefront QR poster, to look at and to print."""
     t = req.t
-    merchant = await _owners_merchant(req)
-    if isinstance(merchant, SendText):
-        return [merchant]
-    slug = await merchant_slug(req.db, merchant.id)
+    slug = await merchant_slug(req.db, _seller(req).merchant_id)
     storefront = await get_storefront(req.db, slug, req.now()) if slug else None
     if storefront is None:
         return [SendText(t("poster-no-storefront"))]

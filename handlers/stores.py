@@ -1,31 +1,34 @@
 """The owner's stores: `/addstore` asks name, address, location, opening hours and
 phone, shows the store and saves it; `/stores` lists them, each with an Edit button.
 
+Adding and editing are for the owner of an approved merchant (`Role.OWNER`, area
+"store": a suspended or pending owner is told why); `/stores` also lists the stores of
+a suspended or pending merchant. The router checks the role again on every press and
+answer; the handlers check that the store pressed is the owner's, and the save itself
+only touches a store of the presser's own approved merchant.
+
 Editing shows the store with a button per field; choosing one asks the same question
 with the same checks as /addstore (one `_ask` and one `_check_answer` serve both), the
-new values are kept in the flow until "Save changes" writes them in one go. Ownership
-is checked again on every press, and the save itself only touches a store of the
-presser's own approved merchant.
+new values are kept in the flow until "Save changes" writes them in one go.
 
 The location can be shared (location or venue) or typed as a place the gazetteer
 knows ("万达广场").
 
-Buttons:
-  sts / stx            save / cancel the new store
-  se:<store>           edit a store (from /stores)
-  sef:<store>:<field>  which field to change: name, address, location, hours, phone
-  sed:<store>          save the changes
-  sex:<store>          leave the store unchanged
+Buttons (declared in handlers/payloads.py):
+  StoreSave / StoreCancel  sts / stx            save / cancel the new store
+  StoreEdit                se:<store>           edit a store (from /stores)
+  StoreEditField           sef:<store>:<field>  which field to change
+  StoreEditSave            sed:<store>          save the changes
+  StoreEditCancel          sex:<store>          leave the store unchanged
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from handlers.common import owner_refusal, stale_replies
+from handlers.common import stale_replies
 from handlers.core import (
     Button,
-    ButtonPress,
     Buttons,
     KeyButton,
     Location,
@@ -35,12 +38,20 @@ from handlers.core import (
     Text,
 )
 from handlers.i18n import Translator
+from handlers.payloads import (
+    StoreCancel,
+    StoreEdit,
+    StoreEditCancel,
+    StoreEditField,
+    StoreEditSave,
+    StoreSave,
+)
 from handlers.roles import Role
 from handlers.router import Request, Router
 from services.catalog.deal_cards import StoreView
 from services.catalog.places import resolve_place, suggest_places
 from services.merchants.applications import check_phone
-from services.merchants.staff import owned_merchant
+from services.merchants.deals import Seller
 from services.merchants.stores import (
     StoreChanges,
     StoreForm,
@@ -65,24 +76,25 @@ MENU = "menu"  # the editing step where the owner picks a field with the buttons
 # ----------------------------------------------------------------- add and list
 
 
-@router.command("addstore", role=Role.SHOPPER)
+def _seller(req: Request) -> Seller:
+    """The owner's merchant, loaded by the router for the owner roles."""
+    assert req.seller is not None
+    return req.seller
+
+
+@router.command("addstore", role=Role.OWNER, area="store")
 async def addstore(req: Request) -> list[Reply]:
-    """Start adding a store (owners of an approved merchant only)."""
-    merchant = await owned_merchant(req.db, req.user.id)
-    why = owner_refusal(req.t, merchant.status if merchant else None, "store")
-    if why is not None:
-        return [SendText(why)]
+    """Start adding a store."""
     await req.enter_flow(FLOW, FIELDS[0])
     return _ask(req, FIELDS[0])
 
 
-@router.command("stores", role=Role.SHOPPER)
+@router.command("stores", role=Role.OWNER_ANY_STATUS, area="store")
 async def stores(req: Request) -> list[Reply]:
-    """The owner's stores with address and hours, and an Edit button for each."""
+    """The owner's stores with address and hours, and an Edit button for each (also
+    while the merchant is suspended or pending; editing then says why it may not)."""
     t = req.t
-    found = await list_stores(req.db, req.user.id)
-    if found is None:
-        return [SendText(t("store-owner-only"))]
+    found = await list_stores(req.db, _seller(req).merchant_id)
     if not found:
         return [SendText(t("store-none"))]
     lines = [t("store-list-title", count=len(found))]
@@ -91,7 +103,8 @@ async def stores(req: Request) -> list[Reply]:
         name = store.name.get(req.lang)
         lines.append(t("card-store-line", name=name, address=store.address.get(req.lang),
                        hours=store.opening_hours or "-"))
-        buttons.append((Button(t("store-edit-button", name=name), data=f"se:{store.id}"),))
+        buttons.append((Button(t("store-edit-button", name=name),
+                               data=StoreEdit(store.id).pack()),))
     return [SendText("\n".join(lines), buttons=tuple(buttons))]
 
 
@@ -150,17 +163,34 @@ async def _check_answer(req: Request, field: str) -> dict[str, object] | str:
     return {"phone": phone} if phone is not None else t("merchant-bad-phone")
 
 
-@router.flow(FLOW, draft=True, role=Role.SHOPPER)
-async def store_step(req: Request) -> list[Reply]:
-    """One answer in the add or edit conversation; a wrong one is asked again."""
+# Adding asks FIELDS in order, then shows the summary ("confirm"); editing shows the
+# menu (MENU) and asks the one field chosen. The role is checked on every answer: an
+# owner whose merchant is suspended meanwhile is told so and the flow ends.
+store_flow = router.flow(FLOW, role=Role.OWNER, area="store", draft=True)
+
+
+@store_flow.step("confirm")
+async def summary_again(req: Request) -> list[Reply]:
+    """Something sent while the new store's Save / Cancel are shown: the summary again."""
+    assert req.state is not None
+    return _summary(req, dict(req.state.data))
+
+
+@store_flow.step(MENU)
+async def menu_again(req: Request) -> list[Reply]:
+    """Something sent while the edit menu's buttons are shown: choose with them."""
+    assert req.state is not None
+    return [SendText(req.t("store-edit-choose")), *await _edit_menu(req, dict(req.state.data))]
+
+
+@store_flow.step(*FIELDS)
+async def field_answered(req: Request) -> list[Reply]:
+    """The answer to the field asked (adding: the next field, or the summary after
+    the last; editing: back to the menu); a wrong one is asked again."""
     state = req.state
     assert state is not None
     data = dict(state.data)
     field = state.step
-    if field not in FIELDS:  # a text while buttons are expected
-        if _editing(state) is not None:
-            return [SendText(req.t("store-edit-choose")), *await _edit_menu(req, data)]
-        return _summary(req, data)
     answer = await _check_answer(req, field)
     if isinstance(answer, str):
         return _ask(req, field, answer)
@@ -208,12 +238,12 @@ def _card(req: Request, data: dict[str, object], header: str, buttons: Buttons) 
 
 def _summary(req: Request, data: dict[str, object]) -> list[Reply]:
     t = req.t
-    return _card(req, data, "", ((Button(t("store-save"), data="sts"),
-                                  Button(t("merchant-cancel"), data="stx")),))
+    return _card(req, data, "", ((Button(t("store-save"), data=StoreSave().pack()),
+                                  Button(t("merchant-cancel"), data=StoreCancel().pack())),))
 
 
-@router.button("sts", role=Role.SHOPPER)
-async def save(req: Request) -> list[Reply]:
+@router.button(StoreSave, role=Role.OWNER, area="store")
+async def save(req: Request, press: StoreSave) -> list[Reply]:
     """Save the store shown in the summary."""
     state, t = req.state, req.t
     if (state is None or state.flow != FLOW or state.step != "confirm"
@@ -223,16 +253,20 @@ async def save(req: Request) -> list[Reply]:
     form = StoreForm(str(data["name"]), str(data["address"]), float(data["lat"]),
                      float(data["lon"]), str(data.get("hours") or ""),
                      str(data["phone"]) if data.get("phone") else None)
-    saved = await add_store(req.db, req.user.id, form, req.now())
+    saved = await add_store(req.db, _seller(req).merchant_id, form, req.now())
     await req.leave_flow()
-    if saved is None:
-        return await _refused(req, "store-not-approved")
+    if saved is None:  # no longer approved since the role was checked
+        return [SendText(t("store-not-approved"))]
     return [SendText(t("store-saved", name=saved.name.get(req.lang)))]
 
 
-@router.button("stx", role=Role.SHOPPER)
-async def cancel(req: Request) -> list[Reply]:
-    """Leave the add-a-store conversation; nothing is saved."""
+# Leaving one's own conversation needs no right (a suspended owner may still cancel).
+@router.button(StoreCancel, role=Role.SHOPPER)
+async def cancel(req: Request, press: StoreCancel) -> list[Reply]:
+    """Leave the add-a-store conversation; nothing is saved. An old Cancel pressed in
+    another flow (or while editing a store) is stale: it leaves that flow alone."""
+    if req.state is None or req.state.flow != FLOW or _editing(req.state) is not None:
+        return stale_replies(req)
     await req.leave_flow()
     return [SendText(req.t("store-cancelled"), remove_keyboard=True)]
 
@@ -240,12 +274,9 @@ async def cancel(req: Request) -> list[Reply]:
 # ----------------------------------------------------------------------- edit
 
 
-async def _refused(req: Request, otherwise: str = "store-edit-refused") -> list[Reply]:
-    """A store change that was not allowed: why, when it is the person's merchant that
-    may not (suspended, not approved), else `otherwise`."""
-    merchant = await owned_merchant(req.db, req.user.id)
-    why = owner_refusal(req.t, merchant.status, "store") if merchant else None
-    return [SendText(why or req.t(otherwise))]
+def _not_yours(req: Request) -> list[Reply]:
+    """A store that is not one of the owner's (another merchant's, or gone)."""
+    return [SendText(req.t("store-edit-refused"))]
 
 
 def _draft(req: Request, store: StoreView, data: dict[str, object]) -> dict[str, object]:
@@ -267,51 +298,41 @@ async def _edit_menu(req: Request, data: dict[str, object],
     """
     t = req.t
     store_id = data[EDITING]
-    store = store or await owned_store(req.db, req.user.id, int(store_id))  # type: ignore[arg-type]
+    assert isinstance(store_id, int)
+    store = store or await owned_store(req.db, req.user.id, store_id)
     if store is None:
         await req.leave_flow()
-        return await _refused(req)
-    fields = [Button(t(f"store-field-{f}"), data=f"sef:{store_id}:{f}") for f in FIELDS]
+        return _not_yours(req)
+    fields = [Button(t(f"store-field-{f}"), data=StoreEditField(store_id, f).pack())
+              for f in FIELDS]
     buttons = (tuple(fields[0:2]), tuple(fields[2:4]), tuple(fields[4:]),
-               (Button(t("store-edit-save"), data=f"sed:{store_id}"),
-                Button(t("merchant-cancel"), data=f"sex:{store_id}")))
+               (Button(t("store-edit-save"), data=StoreEditSave(store_id).pack()),
+                Button(t("merchant-cancel"), data=StoreEditCancel(store_id).pack())))
     return _card(req, _draft(req, store, data), t("store-edit-title"), buttons)
 
 
-def _pressed_field(req: Request) -> str | None:
-    event = req.incoming.event
-    assert isinstance(event, ButtonPress)
-    parts = event.data.split(":")
-    return parts[2] if len(parts) == 3 and parts[2] in FIELDS else None
-
-
-@router.button("se", role=Role.SHOPPER)
-async def edit(req: Request) -> list[Reply]:
-    """Start editing a store (its owner only; checked now, not when /stores drew it)."""
-    ids = req.button_ints(1)
-    if ids is None:
-        return stale_replies(req)
-    store = await owned_store(req.db, req.user.id, ids[0])
+@router.button(StoreEdit, role=Role.OWNER, area="store")
+async def edit(req: Request, press: StoreEdit) -> list[Reply]:
+    """Start editing a store (checked now, not when /stores drew it)."""
+    store = await owned_store(req.db, req.user.id, press.store_id)
     if store is None:
-        return await _refused(req)
+        return _not_yours(req)
     await req.enter_flow(FLOW, MENU, **{EDITING: store.id})
     return await _edit_menu(req, {EDITING: store.id}, store)
 
 
-@router.button("sef", role=Role.SHOPPER)
-async def edit_field(req: Request) -> list[Reply]:
+@router.button(StoreEditField, role=Role.OWNER, area="store")
+async def edit_field(req: Request, press: StoreEditField) -> list[Reply]:
     """Ask for the new value of the chosen field."""
-    ids, field, state = req.button_ints(1), _pressed_field(req), req.state
-    if ids is None or field is None:
-        return stale_replies(req)
-    if await owned_store(req.db, req.user.id, ids[0]) is None:
-        if _editing(state) == ids[0]:
+    state = req.state
+    if await owned_store(req.db, req.user.id, press.store_id) is None:
+        if _editing(state) == press.store_id:
             await req.leave_flow()
-        return await _refused(req)
-    if state is None or _editing(state) != ids[0]:
+        return _not_yours(req)
+    if state is None or _editing(state) != press.store_id:
         return stale_replies(req)
-    await req.enter_flow(FLOW, field, **state.data)
-    return _ask(req, field)
+    await req.enter_flow(FLOW, press.field, **state.data)
+    return _ask(req, press.field)
 
 
 def _changes(data: dict[str, object]) -> StoreChanges:
@@ -328,34 +349,31 @@ def _changes(data: dict[str, object]) -> StoreChanges:
     )
 
 
-@router.button("sed", role=Role.SHOPPER)
-async def edit_save(req: Request) -> list[Reply]:
+@router.button(StoreEditSave, role=Role.OWNER, area="store")
+async def edit_save(req: Request, press: StoreEditSave) -> list[Reply]:
     """Save the changes; the save itself re-checks that the store is the user's."""
-    t, state, ids = req.t, req.state, req.button_ints(1)
-    if ids is None:
-        return stale_replies(req)
-    if state is None or _editing(state) != ids[0]:
-        if await owned_store(req.db, req.user.id, ids[0]) is None:
-            return await _refused(req)
+    t, state = req.t, req.state
+    if state is None or _editing(state) != press.store_id:
+        if await owned_store(req.db, req.user.id, press.store_id) is None:
+            return _not_yours(req)
         return stale_replies(req)
     changes = _changes(dict(state.data))
     await req.leave_flow()
     if changes.empty():
         return [SendText(t("store-edit-unchanged"), remove_keyboard=True)]
-    saved = await update_store(req.db, req.user.id, ids[0], changes)
+    saved = await update_store(req.db, req.user.id, press.store_id, changes)
     if saved is None:
-        return await _refused(req)
+        return _not_yours(req)
     name, address = saved.name.get(req.lang), saved.address.get(req.lang)
     text = _store_text(t, name, address, saved.opening_hours, saved.phone)
     return [SendVenue(saved.lat, saved.lon, name, address),
             SendText(t("store-edit-saved", name=name) + "\n" + text, remove_keyboard=True)]
 
 
-@router.button("sex", role=Role.SHOPPER)
-async def edit_cancel(req: Request) -> list[Reply]:
-    """Leave the store as it was."""
-    ids = req.button_ints(1)
-    if ids is None or _editing(req.state) != ids[0]:
+@router.button(StoreEditCancel, role=Role.SHOPPER)
+async def edit_cancel(req: Request, press: StoreEditCancel) -> list[Reply]:
+    """Leave the store as it was (the owner's own edit only; no right needed)."""
+    if _editing(req.state) != press.store_id:
         return stale_replies(req)
     await req.leave_flow()
     return [SendText(req.t("store-edit-cancelled"), remove_keyboard=True)]

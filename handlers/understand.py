@@ -2,21 +2,20 @@
 
 Commands never come here (they bypass the parser). A confident parse goes straight to
 its flow; a doubtful one gets a short question with a button for each reading, and the
-text waits in the conversation state until a button is pressed ("nlu:<intent>").
+text waits in the conversation state until a button is pressed (`ChooseReading`).
 Nothing is silently guessed.
-
-Button data:
-  nlu:<intent>   act on the waiting text as this intent
 """
 
 from __future__ import annotations
 
-from handlers.core import Button, ButtonPress, Document, Location, Reply, SendText, Text
-from handlers.deals import document
-from handlers.menu import category_buttons, main_menu, stale_button, unsupported
-from handlers.roles import Role
-from handlers.router import Request, Router
-from handlers.search import location, search_query_from, search_replies
+from typing import get_args
+
+from handlers.core import Button, Document, Location, Reply, SendText, Text
+from handlers.menu import category_buttons, main_menu, stale_button
+from handlers.payloads import ChooseReading, Reading
+from handlers.roles import Role, admit, refusal_reply
+from handlers.router import Request, Result, Router
+from handlers.search import search_query_from, search_replies
 from handlers.start import storefront_replies
 from nlu import Intent
 
@@ -27,16 +26,13 @@ FLOW = "understand"  # the conversation state that holds a text awaiting a choic
 # The readings offered as buttons when a parse is doubtful. Not book_table: bookings do
 # not exist yet, so that button could only lead to "not available"; the question says so
 # instead.
-CHOOSABLE = ("search_deals", "show_deal", "buy", "my_codes", "follow", "unfollow",
-             "my_follows", "set_location", "settings", "help", "cancel", "refund")
+CHOOSABLE: tuple[Reading, ...] = get_args(Reading)
 
 
-@router.on("text", role=Role.ANYONE)
+@router.on("text", role=Role.SHOPPER)
 async def free_text(req: Request) -> Reply | list[Reply]:
     """Anything typed that is not a command."""
-    event = req.incoming.event
-    assert isinstance(event, Text)
-    text = " ".join(event.text.split())
+    text = " ".join(req.text.split())
     if not text:
         return SendText(req.t("search-empty"), buttons=main_menu(req.t))
     parser = await req.app.understanding()
@@ -51,33 +47,31 @@ async def _ask(req: Request, text: str, intent: Intent) -> Reply:
     not offered: the question says bookings are not available yet)."""
     t = req.t
     close = [intent.name, *(name for name, _ in intent.alternatives)]
-    readings = [r for r in dict.fromkeys(close) if r in CHOOSABLE][:3]
+    readings: list[Reading] = [r for r in dict.fromkeys(close) if r in CHOOSABLE][:3]
     if not readings:
         return await act(req, intent, text)
     booking = "book_table" in close
     if booking and readings == [intent.name] and intent.confidence >= CONFIDENT:
         return await act(req, intent, text)  # its only rival was the booking
     await req.enter_flow(FLOW, "choose", text=text)
-    buttons = tuple((Button(t(f"nlu-choice-{name}"), data=f"nlu:{name}"),) for name in readings)
+    buttons = tuple((Button(t(f"nlu-choice-{name}"), data=ChooseReading(name).pack()),)
+                    for name in readings)
     question = t("nlu-clarify", text=text[:60])
     if booking:
         question += "\n" + t("nlu-booking-not-yet")
     return SendText(question, buttons=buttons)
 
 
-@router.button("nlu", role=Role.SHOPPER)
-async def choose_reading(req: Request) -> Reply | list[Reply]:
+@router.button(ChooseReading, role=Role.SHOPPER)
+async def choose_reading(req: Request, press: ChooseReading) -> Reply | list[Reply]:
     """The user picked what they meant: act on the waiting text that way."""
-    event = req.incoming.event
-    assert isinstance(event, ButtonPress)
-    chosen = event.data.partition(":")[2]
     waiting = req.state.data.get("text") if req.state and req.state.flow == FLOW else None
-    if chosen not in CHOOSABLE or not isinstance(waiting, str):
+    if not isinstance(waiting, str):
         return await stale_button(req)
     await req.leave_flow()
     parser = await req.app.understanding()
     parsed = parser.parse(waiting, lang=req.lang, now=req.now(), tz=req.user.timezone)
-    chosen_intent = Intent(chosen, 1.0, parsed.slots, (), parsed.window, parsed.lang)
+    chosen_intent = Intent(press.intent, 1.0, parsed.slots, (), parsed.window, parsed.lang)
     return await act(req, chosen_intent, waiting)
 
 
@@ -89,12 +83,28 @@ async def typed_instead(req: Request) -> Reply | list[Reply] | None:
     await req.leave_flow()
     event = req.incoming.event
     if isinstance(event, Location):
-        return await location(req)
+        return await _as_outside(req, "location")
     if isinstance(event, Document):
-        return await document(req)
+        return await _as_outside(req, "document", "unsupported")
     if not isinstance(event, Text):
-        return await unsupported(req)
-    return await free_text(req)
+        return await _as_outside(req, "photo", "unsupported")
+    return await _as_outside(req, "text")
+
+
+async def _as_outside(req: Request, *kinds: str) -> Result:
+    """The event handled by the first of `kinds`' routes, as if no flow were waiting,
+    its role checked as the router checks it (the event was routed to a flow)."""
+    assert req.router is not None
+    route = next((r for k in kinds if (r := req.router.get("event", k)) is not None), None)
+    if route is None:
+        return None
+    admission = await admit(route.role, route.area, db=req.db, user_id=req.user.id,
+                            telegram_id=req.incoming.sender.id,
+                            admin_ids=req.app.options.admin_ids, t=req.t)
+    if admission.refusal is not None:
+        return refusal_reply(admission.refusal)
+    req.seller = admission.seller or req.seller
+    return await route.handler(req)
 
 
 async def act(req: Request, intent: Intent, text: str) -> Reply | list[Reply]:

@@ -65,13 +65,26 @@ class Seller:
         return self.status == MerchantStatus.SUSPENDED
 
 
+def owned_merchant_ids(user_id: int, *, approved: bool = False) -> Any:
+    """The merchants `user_id` owns, as a subquery for WHERE ... IN (with `approved`,
+    only the approved ones). The one rule of who owns a merchant: an `owner` row in
+    `merchant_staff` (made with the application, see `services.merchants.applications`);
+    the router's owner roles, through `seller_of`, and every owner-only write use it."""
+    owned = select(MerchantStaff.merchant_id).where(
+        MerchantStaff.user_id == user_id, MerchantStaff.role == StaffRole.OWNER)
+    if approved:
+        owned = owned.join(Merchant, col(Merchant.id) == col(MerchantStaff.merchant_id)).where(
+            Merchant.status == MerchantStatus.APPROVED)
+    return owned
+
+
 async def seller_of(db: Database, user_id: int) -> Seller | None:
-    """The merchant `user_id` owns (any status) with its stores; None if they own none."""
+    """The merchant `user_id` owns (any status; the first, if several) with its stores;
+    None if they own none."""
     async with db.session() as session:
         merchant = (await session.exec(
-            select(Merchant)
-            .join(MerchantStaff, col(MerchantStaff.merchant_id) == col(Merchant.id))
-            .where(MerchantStaff.user_id == user_id, MerchantStaff.role == StaffRole.OWNER)
+            select(Merchant).where(col(Merchant.id).in_(owned_merchant_ids(user_id)))
+            .order_by(col(Merchant.id))
         )).first()
         if merchant is None or merchant.id is None:
             return None
@@ -82,16 +95,6 @@ async def seller_of(db: Database, user_id: int) -> Seller | None:
         merchant.id, Bilingual(merchant.name_zh, merchant.name_en), merchant.category,
         merchant.status,
         tuple((s.id, Bilingual(s.name_zh, s.name_en)) for s in stores if s.id is not None),
-    )
-
-
-def _owner_merchant_ids(user_id: int) -> Any:
-    """The approved merchants `user_id` owns (a subquery for WHERE ... IN)."""
-    return (
-        select(MerchantStaff.merchant_id)
-        .join(Merchant, col(Merchant.id) == col(MerchantStaff.merchant_id))
-        .where(MerchantStaff.user_id == user_id, MerchantStaff.role == StaffRole.OWNER,
-               Merchant.status == MerchantStatus.APPROVED)
     )
 
 
@@ -140,7 +143,8 @@ async def publish_deals(db: Database, user_id: int, drafts: Sequence[DealDraft],
     try:
         async with db.transaction() as session:
             merchant = (await session.exec(
-                select(Merchant).where(col(Merchant.id).in_(_owner_merchant_ids(user_id)))
+                select(Merchant).where(
+                    col(Merchant.id).in_(owned_merchant_ids(user_id, approved=True)))
             )).first()
             if merchant is None or merchant.id is None:
                 return [Published(None, "not_owner") for _ in drafts]
@@ -246,7 +250,7 @@ async def get_own_deal(db: Database, user_id: int, deal_id: int) -> OwnDeal | No
     async with db.session() as session:
         deal = (await session.exec(
             select(Deal).where(Deal.id == deal_id,
-                               col(Deal.merchant_id).in_(_any_owned_ids(user_id)))
+                               col(Deal.merchant_id).in_(owned_merchant_ids(user_id)))
         )).first()
         if deal is None or deal.id is None:
             return None
@@ -262,12 +266,6 @@ async def get_own_deal(db: Database, user_id: int, deal_id: int) -> OwnDeal | No
                    deal.valid_until,
                    by_status.get(OrderStatus.PAID, 0) + by_status.get(OrderStatus.FULFILLED, 0),
                    by_status.get(OrderStatus.PENDING, 0), merchant_status)
-
-
-def _any_owned_ids(user_id: int) -> Any:
-    """Merchants `user_id` owns, whatever their status (reading is always allowed)."""
-    return select(MerchantStaff.merchant_id).where(
-        MerchantStaff.user_id == user_id, MerchantStaff.role == StaffRole.OWNER)
 
 
 # Which status each action leaves and reaches: a pause of an ended deal is refused.
@@ -290,7 +288,7 @@ async def change_status(db: Database, user_id: int, deal_id: int, action: str,
         result = await conn.execute(
             update(Deal)
             .where(col(Deal.id) == deal_id, col(Deal.status).in_(leaves),
-                   col(Deal.merchant_id).in_(_owner_merchant_ids(user_id)))
+                   col(Deal.merchant_id).in_(owned_merchant_ids(user_id, approved=True)))
             .values(status=reaches, updated_at=now)
         )
         if result.rowcount == 1:
@@ -318,8 +316,9 @@ async def edit_deal(db: Database, user_id: int, deal_id: int, field_name: str, r
         raise DealInputError("field-unknown")
     async with db.transaction() as session:
         deal = (await session.exec(
-            select(Deal).where(Deal.id == deal_id,
-                               col(Deal.merchant_id).in_(_owner_merchant_ids(user_id)))
+            select(Deal).where(
+                Deal.id == deal_id,
+                col(Deal.merchant_id).in_(owned_merchant_ids(user_id, approved=True)))
             .with_for_update()
         )).first()
         if deal is None:

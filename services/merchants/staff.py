@@ -24,15 +24,6 @@ INVITE_PREFIX = "staff_"  # /start staff_<token>
 
 
 @dataclass(frozen=True)
-class OwnedMerchant:
-    """The merchant an owner manages."""
-
-    id: int
-    name: Bilingual
-    status: str  # pending, approved, rejected, suspended
-
-
-@dataclass(frozen=True)
 class StaffMember:
     """Someone who works for the merchant."""
 
@@ -50,33 +41,16 @@ class InviteAnswer:
     merchant: Bilingual | None = None
 
 
-async def owned_merchant(db: Database, user_id: int) -> OwnedMerchant | None:
-    """The merchant this person owns (the first, if several), or None."""
-    async with db.session() as session:
-        merchant = (
-            await session.exec(
-                select(Merchant)
-                .outerjoin(MerchantStaff, (MerchantStaff.merchant_id == Merchant.id)
-                           & (MerchantStaff.user_id == user_id))
-                .where((Merchant.owner_user_id == user_id)
-                       | (MerchantStaff.role == StaffRole.OWNER))
-                .order_by(col(Merchant.id))
-            )
-        ).first()
-    if merchant is None or merchant.id is None:
-        return None
-    return OwnedMerchant(merchant.id, Bilingual(merchant.name_zh, merchant.name_en),
-                         merchant.status)
+# Who owns a merchant is decided once, by `services.merchants.deals.owned_merchant_ids`
+# (the router's owner roles load it): the functions below take the owner's merchant.
 
 
-async def create_invite(db: Database, owner_user_id: int, now: datetime) -> str | None:
-    """A fresh one-time invite token for the owner's merchant; None for non-owners."""
-    merchant = await owned_merchant(db, owner_user_id)
-    if merchant is None:
-        return None
+async def create_invite(db: Database, merchant_id: int, owner_user_id: int,
+                        now: datetime) -> str:
+    """A fresh one-time invite token for the merchant, made by its owner."""
     token = secrets.token_urlsafe(16)
     async with db.transaction() as session:
-        session.add(StaffInvite(token=token, merchant_id=merchant.id, created_by=owner_user_id,
+        session.add(StaffInvite(token=token, merchant_id=merchant_id, created_by=owner_user_id,
                                 created_at=now, expires_at=now + INVITE_LIFETIME))
     return token
 
@@ -112,16 +86,13 @@ async def accept_invite(db: Database, token: str, user_id: int, now: datetime) -
     return InviteAnswer("joined", name)
 
 
-async def list_staff(db: Database, owner_user_id: int) -> list[StaffMember] | None:
-    """The owner's merchant's people, owner first; None for non-owners."""
-    merchant = await owned_merchant(db, owner_user_id)
-    if merchant is None:
-        return None
+async def list_staff(db: Database, merchant_id: int) -> list[StaffMember]:
+    """The merchant's people, owner first."""
     async with db.session() as session:
         rows = (
             await session.exec(
                 select(MerchantStaff, User).join(User, User.id == MerchantStaff.user_id)
-                .where(MerchantStaff.merchant_id == merchant.id)
+                .where(MerchantStaff.merchant_id == merchant_id)
                 .order_by(col(MerchantStaff.role).desc(), col(MerchantStaff.created_at))
             )
         ).all()
@@ -129,16 +100,14 @@ async def list_staff(db: Database, owner_user_id: int) -> list[StaffMember] | No
                         s.role, s.created_at) for s, u in rows]
 
 
-async def remove_staff(db: Database, owner_user_id: int, staff_user_id: int) -> bool:
-    """The owner takes someone off the staff (never the owner). False if nothing changed."""
-    merchant = await owned_merchant(db, owner_user_id)
-    if merchant is None or staff_user_id == owner_user_id:
-        return False
+async def remove_staff(db: Database, merchant_id: int, staff_user_id: int) -> bool:
+    """The owner takes someone off the merchant's staff (never an owner: only `staff`
+    rows are removed). False if nothing changed."""
     try:
         async with db.transaction() as session:
             member = (
                 await session.exec(select(MerchantStaff).where(
-                    MerchantStaff.merchant_id == merchant.id,
+                    MerchantStaff.merchant_id == merchant_id,
                     MerchantStaff.user_id == staff_user_id,
                     MerchantStaff.role == StaffRole.STAFF))
             ).first()

@@ -15,16 +15,15 @@ import math
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import exists, or_, update
+from sqlalchemy import update
 from sqlmodel import col, select
 
 from services.catalog.deal_cards import StoreView, is_chinese, store_view
 from services.catalog.hours import parse_hours
-from services.merchants.staff import owned_merchant
+from services.merchants.deals import owned_merchant_ids
 from services.platform.database import Database
-from storage.models import Merchant, MerchantStaff, MerchantStatus, StaffRole, Store
+from storage.models import Merchant, MerchantStatus, Store
 
 NAME_LENGTH = (2, 60)
 ADDRESS_LENGTH = (4, 200)
@@ -74,19 +73,17 @@ def check_hours(text: str) -> str | None:
     return hours if len(hours) <= 200 and parse_hours(hours) is not None else None
 
 
-async def add_store(db: Database, owner_user_id: int, form: StoreForm,
+async def add_store(db: Database, merchant_id: int, form: StoreForm,
                     now: datetime) -> StoreView | None:
-    """Add a store to the owner's approved merchant; None when they have none."""
-    merchant = await owned_merchant(db, owner_user_id)
-    if merchant is None:
-        return None
+    """Add a store to the owner's merchant (the caller checked it is theirs); None when
+    the merchant is not approved at the moment of writing."""
     async with db.transaction() as session:
-        row = await session.get(Merchant, merchant.id)
+        row = await session.get(Merchant, merchant_id)
         if row is None or row.status != MerchantStatus.APPROVED:
             return None
         chinese = is_chinese(form.name + form.address)
         store = Store(
-            merchant_id=merchant.id,
+            merchant_id=merchant_id,
             name_zh=form.name if chinese else None, name_en=None if chinese else form.name,
             address_zh=form.address if chinese else None,
             address_en=None if chinese else form.address,
@@ -98,16 +95,12 @@ async def add_store(db: Database, owner_user_id: int, form: StoreForm,
         return store_view(store)
 
 
-async def list_stores(db: Database, owner_user_id: int) -> list[StoreView] | None:
-    """The owner's merchant's stores, oldest first; None for non-owners."""
-    merchant = await owned_merchant(db, owner_user_id)
-    if merchant is None:
-        return None
+async def list_stores(db: Database, merchant_id: int) -> list[StoreView]:
+    """The merchant's stores, oldest first."""
     async with db.session() as session:
-        stores = (await session.exec(select(Store).where(Store.merchant_id == merchant.id)
+        stores = (await session.exec(select(Store).where(Store.merchant_id == merchant_id)
                                      .order_by(col(Store.id)))).all()
     return [store_view(s) for s in stores]
-
 
 
 @dataclass(frozen=True)
@@ -130,24 +123,12 @@ class StoreChanges:
                                        self.opening_hours, self.phone))
 
 
-def _owned_merchant_ids(owner_user_id: int) -> Any:
-    """The ids of the approved merchants this person owns (a subquery)."""
-    is_owner_staff = exists().where(
-        MerchantStaff.merchant_id == Merchant.id, MerchantStaff.user_id == owner_user_id,
-        MerchantStaff.role == StaffRole.OWNER)
-    return select(Merchant.id).where(
-        Merchant.status == MerchantStatus.APPROVED,
-        or_(Merchant.owner_user_id == owner_user_id, is_owner_staff))
-
-
 async def owned_store(db: Database, owner_user_id: int, store_id: int) -> StoreView | None:
     """The store, when it belongs to an approved merchant this person owns; else None
     (someone else's store, staff, a shopper, an unknown id)."""
     async with db.session() as session:
-        store = (await session.exec(
-            select(Store).where(Store.id == store_id,
-                                col(Store.merchant_id).in_(_owned_merchant_ids(owner_user_id)))
-        )).first()
+        mine = col(Store.merchant_id).in_(owned_merchant_ids(owner_user_id, approved=True))
+        store = (await session.exec(select(Store).where(Store.id == store_id, mine))).first()
     return store_view(store) if store is not None else None
 
 
@@ -199,7 +180,7 @@ async def update_store(db: Database, owner_user_id: int, store_id: int,
     values = _store_values(changes)
     async with db.transaction() as session:
         mine = (Store.id == store_id) & col(Store.merchant_id).in_(
-            _owned_merchant_ids(owner_user_id))
+            owned_merchant_ids(owner_user_id, approved=True))
         if values:
             result = await session.exec(  # type: ignore[call-overload]
                 update(Store).where(mine).values(**values)

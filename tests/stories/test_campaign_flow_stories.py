@@ -22,6 +22,8 @@ from services.marketing.campaign_input import (
     parse_window,
 )
 from services.marketing.follows import follow
+from services.merchants.admin import suspend_merchant
+from services.platform.conversations import get_state
 from services.platform.users import demo_telegram_id, get_profile_by_telegram_id
 from storage.models import Campaign, CouponTemplate, Deal, TasteProfile
 from tests.conftest import STORY_NOW, Chat
@@ -468,6 +470,23 @@ async def test_shoppers_and_unapproved_merchants_cannot_push(app: App) -> None:
     assert "已提交审核" in applicant.texts
     await applicant.say("/campaign")
     assert "入驻申请通过后才能给粉丝推送" in applicant.texts
+
+
+async def test_an_owner_suspended_mid_campaign_is_told_so_and_the_draft_ends(
+    app: App,
+) -> None:
+    await new_follower(app, 7111)
+    boss = owner(app)
+    await to_audience_step(boss)
+    merchant_id = await merchant_id_of(app.db, "haidilao")
+    assert merchant_id is not None
+    assert (await suspend_merchant(app.db, merchant_id)).outcome == "done"
+    await boss.press("全部粉丝")  # drawn before the suspension
+    assert "你的商家已被暂停，暂时不能给粉丝推送" in boss.texts
+    await boss.say("全部粉丝")
+    assert "你的商家已被暂停，暂时不能给粉丝推送" in boss.texts
+    assert await get_state(app.db, boss.sender.id, boss.sender.id, STORY_NOW) is None
+    assert not await campaigns_of(app)
 
 
 async def test_nasty_answers_are_refused_politely_and_the_flow_goes_on(app: App) -> None:

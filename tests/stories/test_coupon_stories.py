@@ -25,6 +25,7 @@ from services.marketing.coupons.templates import (
 )
 from services.marketing.coupons.terms import CouponTerms, discount_for
 from services.marketing.coupons.wallet import claim, wallet
+from services.merchants.admin import suspend_merchant
 from services.orders.checkout import apply_payment, release_expired_holds, start_order
 from services.orders.codes import codes_of_order
 from services.orders.redemption import check_code, confirm
@@ -32,9 +33,10 @@ from services.orders.refunds import _void_and_record, ask_refund
 from services.payments import PaymentNotice, Payments
 from services.payments.sandbox import SandboxProvider
 from services.payments.telegram import TelegramProvider
+from services.platform.conversations import get_state
 from services.platform.database import Database
 from services.platform.users import demo_telegram_id, ensure_user
-from storage.models import Coupon, CouponKind, CouponTemplate, Deal, Order
+from storage.models import Coupon, CouponKind, CouponTemplate, Deal, Merchant, Order
 from tests.conftest import STORY_NOW, Chat
 from tests.helpers.checkout_world import build_world
 
@@ -335,6 +337,53 @@ async def test_only_an_approved_owner_may_hand_out_coupons(app: App) -> None:
     async with app.db.session() as session:
         template = await session.get(CouponTemplate, template_id)
         assert template is not None and template.status == "active"
+
+
+async def suspend_haidilao(app: App) -> None:
+    async with app.db.session() as session:
+        merchant_id = (await session.exec(select(Merchant.id).where(
+            Merchant.slug == "haidilao"))).one()
+    assert (await suspend_merchant(app.db, merchant_id)).outcome == "done"
+
+
+async def test_an_owner_suspended_mid_coupon_is_told_so_and_nothing_is_made(app: App) -> None:
+    me = owner(app)
+    await me.say("/coupon new")
+    await me.say("满100减20")
+    assert "有效" in me.texts  # the next question: how many days
+    await suspend_haidilao(app)
+    await me.say("7天")
+    assert "你的商家已被暂停，暂时不能发放或修改优惠券" in me.texts
+    assert await get_state(app.db, me.sender.id, me.sender.id, NOW) is None
+    assert await templates_made(app.db) == 0
+
+
+async def test_a_coupon_previewed_before_a_suspension_cannot_be_published_after(
+    app: App,
+) -> None:
+    me = owner(app)
+    await me.say("/coupon new 满200减30 | 7天")
+    assert "发布" in me.button_texts
+    await suspend_haidilao(app)
+    await me.press("发布")
+    assert "你的商家已被暂停，暂时不能发放或修改优惠券" in me.texts
+    assert await templates_made(app.db) == 0
+
+
+@pytest.mark.parametrize("data", [
+    "cc:", "cc:abc", "cc:1'; DROP TABLE coupons;--", "cc:-1", "cpt:1", "cpt:1:drop",
+    "cpt:x:end", "cpt:1:end:2", "cpn:", "cpn:d:x", "cpn:what",
+])
+async def test_coupon_buttons_that_do_not_unpack_are_stale_for_shopper_and_owner_alike(
+    app: App, data: str,
+) -> None:
+    template_id = await haidilao_template(app, "满100减20")
+    for who in (Chat(app, user_id=5602, name="Shopper"), owner(app)):
+        await who.press_data(data)
+        assert "按钮已经失效" in who.texts, (who.sender.id, data)
+    async with app.db.session() as session:
+        template = await session.get(CouponTemplate, template_id)
+        assert template is not None and (template.status, template.claimed) == ("active", 0)
 
 
 async def test_a_paused_coupon_cannot_be_claimed_until_it_is_resumed(app: App, chat: Chat) -> None:

@@ -7,12 +7,16 @@ import csv
 import io
 from datetime import timedelta
 
+import pytest
 from sqlmodel import col, select
 
 from handlers.core import SendDocument, SendPhoto
 from handlers.router import App
+from services.catalog.deal_cards import merchant_id_of
+from services.merchants.admin import suspend_merchant
 from services.merchants.deal_import import MAX_ROWS
 from services.orders.checkout import start_order
+from services.platform.conversations import get_state
 from services.platform.users import demo_telegram_id, get_profile_by_telegram_id
 from storage.models import Deal, DealStore, Merchant, Order
 from tests.conftest import STORY_NOW, Chat
@@ -350,6 +354,63 @@ async def test_only_the_deals_own_approved_owner_may_touch_it(app: App) -> None:
     assert "已被暂停" in boss.texts
     [deal] = await deals_titled(app, "别人的套餐")
     assert deal.status == "active"
+
+
+async def suspend(app: App, slug: str = "haidilao") -> None:
+    merchant_id = await merchant_id_of(app.db, slug)
+    assert merchant_id is not None
+    assert (await suspend_merchant(app.db, merchant_id)).outcome == "done"
+
+
+async def test_an_owner_suspended_in_the_middle_of_a_new_deal_is_told_and_the_draft_ends(
+    app: App,
+) -> None:
+    boss = owner(app)
+    await boss.say("/newdeal")
+    await boss.say("暂停前的套餐")
+    assert "介绍" in boss.texts  # the next question: the description
+    await suspend(app)
+    await boss.say("锅底任选")
+    assert "你的商家已被暂停，暂时不能修改团购" in boss.texts
+    assert await get_state(app.db, boss.sender.id, boss.sender.id, STORY_NOW) is None
+    await boss.press("跳过")  # a shortcut of the draft, drawn before
+    assert "你的商家已被暂停" in boss.texts
+    assert await deals_titled(app, "暂停前的套餐") == []
+
+
+async def test_a_suspended_owner_still_reads_the_list_but_cannot_import_or_edit(
+    app: App,
+) -> None:
+    boss = owner(app)
+    await boss.say("/deals")
+    [page] = [b for b in boss.button_texts if "双人精品火锅套餐" in b]
+    await suspend(app)
+    await boss.say("/deals")
+    assert "已被平台暂停" in boss.texts and "双人精品火锅套餐" in boss.texts
+    await boss.press(page)
+    assert "双人精品火锅套餐" in boss.texts and boss.button_texts == ["我的团购"]
+    await boss.say("/import")
+    assert "你的商家已被暂停" in boss.texts and not boss.replies[1:]
+    await boss.send_file("deals.csv", "title,price,original_price,quantity,valid_until\n"
+                         "暂停中导入,88,168,10,2026-12-31\n".encode())
+    assert "你的商家已被暂停" in boss.texts
+    assert await deals_titled(app, "暂停中导入") == []
+
+
+@pytest.mark.parametrize("data", [
+    "dm:", "dm:abc", "dm:-1", "dp:1.5", "dr:1;2", "dny:", "dn:1:2", "de:1", "de:1:secret",
+    "de:1:price:x", "dl:x", "dl:-5", "nd", "nd:steal", "nd:s:9:9",
+])
+async def test_deal_buttons_that_do_not_unpack_are_stale_and_change_nothing(
+    app: App, data: str,
+) -> None:
+    boss = owner(app)
+    await boss.press_data(data)
+    assert "按钮已经失效" in boss.texts
+    assert await get_state(app.db, boss.sender.id, boss.sender.id, STORY_NOW) is None
+    async with app.db.session() as session:
+        deal = (await session.exec(select(Deal).where(Deal.key == "hdl-duo"))).one()
+    assert (deal.status, deal.price) == ("active", 16800)
 
 
 async def test_english_owners_get_english_and_forged_choices_are_refused(app: App) -> None:

@@ -24,7 +24,7 @@ from handlers.i18n import Translator
 from handlers.roles import Role, _words
 from handlers.router import Route
 from services.merchants.admin import suspend_merchant
-from services.platform.conversations import FlowState, get_state, set_state
+from services.platform.conversations import FlowState, clear_state, get_state, set_state
 from tests.stories.test_authorization_matrix import (  # noqa: F401 - matrix_app is a fixture
     NOW,
     Person,
@@ -98,6 +98,7 @@ async def test_who_gets_past_the_router(route: Route, matrix_app) -> None:  # no
             person = Person(world.app, "owner")
         else:
             person = Person(world.app, who)  # type: ignore[arg-type]
+        await clear_state(world.db, person.sender.id, person.sender.id)
         replies = await use(route, person, world)
         texts = [r.text for r in replies if isinstance(r, SendText)]
         if who in ADMITTED[route.role]:

@@ -28,6 +28,7 @@ from services.marketing.push_settings import (
     set_push_paused,
     set_reachable,
 )
+from services.platform.conversations import FlowState, get_state, set_state
 from services.platform.database import Database
 from services.platform.users import ensure_user, get_profile_by_telegram_id
 from storage.models import User
@@ -238,6 +239,34 @@ async def test_stale_or_forged_settings_buttons_change_nothing(chat: Chat, data:
     before = await push_settings_of(chat)
     replies = await chat.send(ButtonPress(data, message_id=1, query_id="q"))
     assert any(isinstance(r, SendText) and r.text for r in replies)
+    assert await push_settings_of(chat) == before
+
+
+async def test_a_settings_question_of_an_older_version_shows_the_settings_again(
+    chat: Chat,
+) -> None:
+    """A step this version no longer asks (state left by an older release): the flow
+    ends and the screen is shown; the next message is an ordinary one again."""
+    await chat.say("/settings")
+    await set_state(chat.app.db, chat.sender.id, chat.sender.id,
+                    FlowState("settings", "colour"), timedelta(minutes=30), chat.app.clock())
+    await chat.say("蓝色")
+    assert "⚙️ 设置" in chat.texts and "免打扰：22:00-08:00" in chat.texts
+    assert await get_state(chat.app.db, chat.sender.id, chat.sender.id,
+                           chat.app.clock()) is None
+    before = await push_settings_of(chat)
+    await chat.say("火锅")
+    assert "火锅" in chat.texts and "⚙️ 设置" not in chat.texts
+    assert await push_settings_of(chat) == before
+
+
+async def test_an_off_button_drawn_by_an_older_version_is_stale_and_changes_nothing(
+    chat: Chat,
+) -> None:
+    await chat.say("/settings")
+    before = await push_settings_of(chat)
+    replies = await chat.send(ButtonPress("set:quiet:off", message_id=1, query_id="q"))
+    assert "按钮已经失效" in " ".join(r.text for r in replies if isinstance(r, SendText))
     assert await push_settings_of(chat) == before
 
 

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlmodel import func, select
+
 from handlers.router import App
+from services.platform.conversations import get_state
 from services.platform.users import demo_telegram_id, get_profile_by_telegram_id
+from storage.models import Merchant, MerchantStatus, RedemptionRequest
 from tests.conftest import STORY_NOW, Chat
 
 
@@ -102,3 +106,38 @@ async def test_the_owner_cannot_be_removed_and_bad_invite_payloads_land_on_the_m
         assert "链接" in stranger.texts  # the "link not valid" note on the main menu
     await stranger.say("/start staff_" + "A" * 22)
     assert "无效" in stranger.texts
+
+
+async def test_staff_removed_while_asked_for_a_code_are_refused_and_the_question_ends(
+    app: App,
+) -> None:
+    owner = person(app, "haidilao-owner")
+    staff = person(app, "haidilao-staff")
+    await staff.say("/redeem")
+    assert "请输入要核销的券码" in staff.texts
+    await owner.say("/staff")
+    await owner.press("移除")
+    await staff.say("7QH4K2MX9TDA")  # the answer: the role is checked again
+    assert staff.texts == "只有商家店员可以核销券码。如果这是你的券码，到店出示即可。"
+    assert await get_state(app.db, staff.sender.id, staff.sender.id, STORY_NOW) is None
+    async with app.db.session() as session:
+        checks = (await session.exec(select(func.count()).select_from(RedemptionRequest))).one()
+    assert checks == 0  # the code was not even looked up
+
+
+async def test_a_suspended_merchants_owner_still_manages_the_staff(app: App) -> None:
+    """Codes a suspended merchant sold still redeem, so its owner must still be able to
+    take someone off the staff (and to invite)."""
+    owner = person(app, "haidilao-owner")
+    async with app.db.transaction() as session:
+        shop = (await session.exec(select(Merchant).where(Merchant.slug == "haidilao"))).one()
+        shop.status = MerchantStatus.SUSPENDED
+    await owner.say("/staff")
+    assert "haidilao-staff" in owner.texts
+    await owner.press("移除")
+    assert "已移除" in owner.texts
+    await owner.say("/staff invite")
+    assert "start=staff_" in owner.texts
+    staff = person(app, "haidilao-staff")
+    await staff.say("/redeem")
+    assert "只有商家店员" in staff.texts

@@ -88,8 +88,12 @@ async def world(db: Database) -> World:
                          owner_user_id=owners[EMPTY_OWNER_TG].id)
         session.add_all([pending, empty])
         await session.flush()
-        session.add(MerchantStaff(merchant_id=world.rival_id,
-                                  user_id=owners[RIVAL_OWNER_TG].id, role="owner"))
+        # Each owner has the `owner` staff row an application makes (who owns a merchant).
+        for merchant_id, owner_tg in ((world.rival_id, RIVAL_OWNER_TG),
+                                      (pending.id, PENDING_OWNER_TG),
+                                      (empty.id, EMPTY_OWNER_TG)):
+            session.add(MerchantStaff(merchant_id=merchant_id, user_id=owners[owner_tg].id,
+                                      role="owner"))
         rival_deal = Deal(merchant_id=world.rival_id, title_en="Rival bowl", title_zh="对手面",
                           category="noodles", price=9900, original_price=12000,
                           currency="CNY", per_user_limit=5,

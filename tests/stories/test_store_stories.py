@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 import pytest
+from sqlmodel import select
 
 from handlers.core import SendText, SendVenue
 from handlers.router import App
@@ -195,7 +196,13 @@ async def test_saving_without_changes_or_cancelling_changes_nothing(app: App) ->
     assert (await _stored(app, store_id)).name_zh == KUAIAN
 
 
-@pytest.mark.parametrize("who", ["chuanwei-chuanchuan-owner", "haidilao-staff", "shopper"])
+# Another merchant's owner is told the store is not theirs; anyone who owns no merchant
+# is told, before any store is looked at, that only owners manage stores.
+REFUSED_AS = {"chuanwei-chuanchuan-owner": "这不是你的门店", "haidilao-staff": "只有商家店主",
+              "shopper": "只有商家店主"}
+
+
+@pytest.mark.parametrize("who", list(REFUSED_AS))
 async def test_a_forged_edit_button_is_refused_and_nothing_changes(app: App, who: str) -> None:
     me = owner(app)
     store_id = await _edit_kuaian(me)
@@ -203,7 +210,9 @@ async def test_a_forged_edit_button_is_refused_and_nothing_changes(app: App, who
     someone = Chat(app, user_id=5501 if who == "shopper" else demo_telegram_id(who), name=who)
     for data in (f"se:{store_id}", f"sef:{store_id}:name", f"sed:{store_id}"):
         await someone.press_data(data)
-        assert "这不是你的门店" in someone.texts, data
+        assert REFUSED_AS[who] in someone.texts, data
+        assert "海底捞" not in someone.texts, data
+        assert not any(getattr(r, "buttons", ()) for r in someone.replies), data  # no menu
     await someone.say("Hijacked store")  # not in any store flow
     assert (await _stored(app, store_id)).model_dump() == before
     for data in ("se:abc", "se:", "sef:1:colour", "sed:-1"):
@@ -294,3 +303,58 @@ async def test_emoji_sql_looking_and_huge_answers(app: App) -> None:
     shopper = Chat(app, user_id=5501, name="Shopper")
     await shopper.say("/near 快安")
     assert "海底捞火锅" in shopper.texts  # deals and links intact
+
+
+async def _suspend(app: App, slug: str) -> None:
+    async with app.db.transaction() as session:
+        merchant = (await session.exec(select(Merchant).where(Merchant.slug == slug))).one()
+        merchant.status = MerchantStatus.SUSPENDED
+
+
+async def test_an_owner_suspended_while_adding_a_store_is_told_why_and_the_flow_ends(
+    app: App,
+) -> None:
+    me = owner(app)
+    await me.say("/addstore")
+    await me.say("海底捞（罗星店）")
+    assert "地址" in me.texts
+    await _suspend(app, "haidilao")
+    await me.say("福州市马尾区罗星东路 99 号")  # the next answer: the role is checked again
+    assert "你的商家已被暂停" in me.texts and "位置" not in me.texts
+    await me.say("福州市马尾区罗星东路 99 号")  # no longer in the flow: not an answer
+    assert "你的商家已被暂停" not in me.texts and "发送门店位置" not in str(me.replies)
+    await me.press_data("sts")
+    assert "你的商家已被暂停" in me.texts
+    async with app.db.session() as session:
+        assert (await session.exec(select(Store).where(
+            Store.name_zh == "海底捞（罗星店）"))).first() is None
+
+
+async def test_a_suspended_owner_still_lists_the_stores_but_cannot_change_them(
+    app: App,
+) -> None:
+    await _suspend(app, "haidilao")
+    me = owner(app)
+    await me.say("/stores")
+    assert KUAIAN in me.texts and "海底捞（马尾万达店）" in me.texts
+    await me.press(KUAIAN)
+    assert "你的商家已被暂停" in me.texts and "正在修改" not in me.texts
+    await me.say("/addstore")
+    assert "你的商家已被暂停" in me.texts and "门店名称" not in me.texts
+
+
+async def test_an_old_cancel_button_of_another_flow_leaves_the_new_store_alone(
+    app: App,
+) -> None:
+    me = owner(app)
+    await me.say("/addstore")
+    await me.say("海底捞（罗星店）")
+    for old_cancel in ("mx", "sex:1"):  # the application's, a store edit's
+        await me.press_data(old_cancel)
+        assert "按钮已经失效" in me.texts, old_cancel
+    await me.say("福州市马尾区罗星东路 99 号")
+    assert "发送门店位置" in str(me.replies)  # still adding the store
+    await me.press_data("stx")
+    assert me.texts == "已取消，没有添加门店。"
+    await me.press_data("stx")  # twice: nothing left to cancel
+    assert "按钮已经失效" in me.texts

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import re
 
+from sqlmodel import col, select
+
 from handlers.app import build_router
 from handlers.core import Location, SendText
+from handlers.router import App
 from nlu.types import INTENTS
+from services.platform.users import demo_telegram_id
+from storage.models import Deal
 from tests.conftest import Chat
 
 MAWEI = Location(26.0, 119.45)
@@ -76,6 +81,33 @@ async def test_typing_again_instead_of_choosing_starts_over(chat: Chat) -> None:
     assert "想确认一下" in chat.texts
     await chat.say("奶茶")
     assert "奶茶" in chat.texts and "想确认一下" not in chat.texts
+
+
+async def test_a_file_sent_instead_of_choosing_is_taken_as_a_file_by_whoever_may_send_it(
+    app: App,
+) -> None:
+    """The question waits for a button; a file sent instead goes where files go, with
+    that route's role checked: a shopper's file is not read, an owner's CSV of deals is
+    imported. Either way the question is over."""
+    deals = "标题,价格,原价,数量,截止日期,门店\n鸳鸯锅双人餐,99,158,20,2026-12-20,\n".encode()
+    shopper = Chat(app)
+    await shopper.say("樱花寿司打折吗")
+    assert "想确认一下" in shopper.texts
+    await shopper.send_file("deals.csv", deals)
+    assert "暂时还看不懂文件" in shopper.texts
+    owner = Chat(app, user_id=demo_telegram_id("haidilao-owner"), name="haidilao-owner")
+    await owner.say("樱花寿司打折吗")
+    assert "想确认一下" in owner.texts
+    [storefront] = [b.data for b, _ in owner.buttons if "团购" in b.text]
+    await owner.send_file("deals.csv", deals)
+    assert "已导入 1 个团购" in owner.texts
+    async with app.db.session() as session:
+        imported = (await session.exec(select(Deal).where(col(Deal.title_zh) == "鸳鸯锅双人餐")
+                                       )).all()
+    assert len(imported) == 1
+    assert storefront is not None
+    await owner.press_data(storefront)  # the question's button, pressed after it ended
+    assert "按钮已经失效" in owner.texts
 
 
 async def test_weather_is_out_of_scope_and_said_so(chat: Chat) -> None:

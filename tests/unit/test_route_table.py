@@ -53,3 +53,14 @@ def test_the_route_table_lists_every_command_and_button_with_its_role() -> None:
     assert table["/admin"] == Role.ADMIN
     assert table["/newdeal"] == Role.OWNER
     assert table["/redeem"] == Role.STAFF
+
+
+def test_docs_routes_md_is_the_route_table_as_it_is() -> None:
+    """docs/routes.md is `o2o routes`' output: regenerate it when a route changes."""
+    from pathlib import Path
+
+    from bot.commands.routes import route_table_markdown
+
+    written = (Path(__file__).resolve().parents[2] / "docs" / "routes.md").read_text(
+        encoding="utf-8")
+    assert written == route_table_markdown(), "run: o2o routes > docs/routes.md"

@@ -8,7 +8,7 @@ from pathlib import Path
 from handlers.i18n import Catalog, normalize_language, t
 
 ROOT = Path(__file__).resolve().parents[2]
-NOT_KEYS = {"utf-8"}  # key-shaped strings that are not messages
+NOT_KEYS = {"utf-8", "utf-16-le"}  # key-shaped strings that are not messages
 KEY_CALL = re.compile(r"""\bt\(\s*(?:[a-z_.]+,\s*)?f?["']([a-z0-9_{}.\-]+)["']""")
 
 

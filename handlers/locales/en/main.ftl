@@ -385,7 +385,6 @@ merchant-review = 🆕 Merchant application from { $applicant }:
     { $description }
 merchant-approve = ✅ Approve
 merchant-reject = ❌ Reject
-admin-only = Only platform admins can do that.
 merchant-decided-already = That application was already decided.
 merchant-admin-approved = Approved "{ $name }".
 merchant-admin-rejected = Rejected "{ $name }".

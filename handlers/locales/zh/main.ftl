@@ -348,7 +348,6 @@ merchant-review = 🆕 { $applicant } 的入驻申请：
     { $description }
 merchant-approve = ✅ 通过
 merchant-reject = ❌ 拒绝
-admin-only = 只有平台管理员可以这样做。
 merchant-decided-already = 这个申请已经处理过了。
 merchant-admin-approved = 已通过「{ $name }」。
 merchant-admin-rejected = 已拒绝「{ $name }」。

@@ -25,7 +25,7 @@ from services.marketing.coupons.terms import (
     face_value,
     terms_of,
 )
-from services.merchants.deals import seller_of
+from services.merchants.deals import owned_merchant_ids, seller_of
 from services.platform.database import Database
 from services.platform.merchant_input import CURRENCY
 from storage.models import (
@@ -37,9 +37,6 @@ from storage.models import (
     Deal,
     DealStatus,
     Merchant,
-    MerchantStaff,
-    MerchantStatus,
-    StaffRole,
 )
 
 STOREFRONT_CLAIMS = 3  # claimable templates a storefront shows
@@ -47,7 +44,6 @@ STOREFRONT_CLAIMS = 3  # claimable templates a storefront shows
 _T = CouponTemplate.__table__  # type: ignore[attr-defined]
 _C = Coupon.__table__  # type: ignore[attr-defined]
 _M = Merchant.__table__  # type: ignore[attr-defined]
-_S = MerchantStaff.__table__  # type: ignore[attr-defined]
 _D = Deal.__table__  # type: ignore[attr-defined]
 
 
@@ -151,9 +147,7 @@ def impact_on(terms: HasTerms, deals: Sequence[PricedDeal], floor_percent: int) 
 
 def _owned_approved(user_id: int) -> Any:
     """The approved merchants `user_id` owns (a subquery for WHERE ... IN)."""
-    return (select(_S.c.merchant_id).join(_M, _M.c.id == _S.c.merchant_id)
-            .where(_S.c.user_id == user_id, _S.c.role == StaffRole.OWNER,
-                   _M.c.status == MerchantStatus.APPROVED))
+    return owned_merchant_ids(user_id, approved=True)
 
 
 async def create_template(db: Database, owner_user_id: int, terms: CouponTerms,
@@ -225,9 +219,7 @@ async def list_templates(db: Database, owner_user_id: int) -> list[TemplateView]
     first); None when they own no merchant."""
     async with db.session() as session:
         conn = await session.connection()
-        merchant_id = (await conn.execute(
-            select(_S.c.merchant_id).where(_S.c.user_id == owner_user_id,
-                                           _S.c.role == StaffRole.OWNER))).scalar()
+        merchant_id = (await conn.execute(owned_merchant_ids(owner_user_id))).scalar()
         if merchant_id is None:
             return None
         rows = (await conn.execute(
