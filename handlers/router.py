@@ -369,6 +369,18 @@ class Router:
         return await route.handler(req, intent, text) or []
 
 
+    async def run_event(self, req: Request, *kinds: str) -> Result:
+        """Handle the event with the first of `kinds`' event routes, its role checked, as
+        if no flow were waiting (a flow that hands on what it cannot use)."""
+        route = _event_route(self, *kinds)
+        if route is None:
+            return None
+        refused = await _admit(req, route)
+        if refused is not None:
+            return refused
+        return await route.handler(req)
+
+
 async def _run_flow_step(req: Request) -> Result:
     """A flow route's handler: the declared step's function."""
     assert req.route is not None and req.route.flow is not None and req.state is not None
@@ -581,8 +593,11 @@ async def check_role(req: Request, call_next: Next) -> list[Reply]:
     if req.route is not None:
         refused = await _admit(req, req.route)
         if refused is not None:
-            if req.route.kind == "flow":
-                await req.leave_flow()  # lost the right mid-flow: the flow ends
+            # Lost the right mid-flow (an answer, or a press of one of the flow's buttons
+            # under the same role): the flow ends, and its draft with it.
+            flow = req.router.get("flow", req.state.flow) if req.state and req.router else None
+            if req.route.kind == "flow" or (flow is not None and flow.role == req.route.role):
+                await req.leave_flow()
             return refused
     return await call_next(req)
 

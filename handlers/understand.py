@@ -13,7 +13,7 @@ from typing import get_args
 from handlers.core import Button, Document, Location, Reply, SendText, Text
 from handlers.menu import category_buttons, main_menu, stale_button
 from handlers.payloads import ChooseReading, Reading
-from handlers.roles import Role, admit, refusal_reply
+from handlers.roles import Role
 from handlers.router import Request, Result, Router
 from handlers.search import search_query_from, search_replies
 from handlers.start import storefront_replies
@@ -95,16 +95,7 @@ async def _as_outside(req: Request, *kinds: str) -> Result:
     """The event handled by the first of `kinds`' routes, as if no flow were waiting,
     its role checked as the router checks it (the event was routed to a flow)."""
     assert req.router is not None
-    route = next((r for k in kinds if (r := req.router.get("event", k)) is not None), None)
-    if route is None:
-        return None
-    admission = await admit(route.role, route.area, db=req.db, user_id=req.user.id,
-                            telegram_id=req.incoming.sender.id,
-                            admin_ids=req.app.options.admin_ids, t=req.t)
-    if admission.refusal is not None:
-        return refusal_reply(admission.refusal)
-    req.seller = admission.seller or req.seller
-    return await route.handler(req)
+    return await req.router.run_event(req, *kinds)
 
 
 async def act(req: Request, intent: Intent, text: str) -> Reply | list[Reply]:

@@ -110,3 +110,21 @@ async def test_who_gets_past_the_router(route: Route, matrix_app) -> None:  # no
                        for r in replies), f"{route.name} did more than refuse {who}"
             state = await get_state(world.db, person.sender.id, person.sender.id, NOW)
             assert state is None, f"{route.name} left {who} in a flow"
+
+
+async def test_a_flow_button_refused_mid_draft_ends_the_draft(matrix_app) -> None:  # noqa: F811
+    """海底捞 is suspended while its owner is half-way through /newdeal: pressing one of
+    the draft's own buttons is refused, and the draft is gone (a later command does not
+    say it was kept)."""
+    from handlers.payloads import NewDealChoice
+
+    world = await build_world(matrix_app)
+    owner = Person(world.app, "owner")
+    await owner.say("/newdeal")
+    assert (await owner.state()) is not None
+    await suspend_merchant(world.db, world.haidilao, NOW)
+    replies = await owner.press_data(NewDealChoice.example().pack())
+    texts = [r.text for r in replies if isinstance(r, SendText)]
+    assert len(texts) == 1 and texts[0] in refusal_texts(
+        next(r for r in GATED if r.name == "flow newdeal"))
+    assert await owner.state() is None
