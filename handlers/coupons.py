@@ -4,10 +4,11 @@ merchant's `/coupon` (list, pause / resume / end, welcome gift, and `/coupon new
 `/coupon new 满100减20 | 7天 | 100张 | 每人1张` goes straight to a preview; `/coupon new`
 alone asks terms -> validity -> quantity -> per-person limit, each answer checked where
 it is given, then the same preview with Publish / Cancel. The preview shows what the
-coupon does to the owner's deals (`services.marketing.coupons.templates.impact_on`): a coupon that takes
-any of them below the floor (`Options.coupon_floor_percent` of the price, and never to
-nothing) is warned about, and Publish then asks a second time ("sure") before anything
-is made. An amount off with no minimum spend worth every deal's price is refused.
+coupon does to the owner's deals (`services.marketing.coupons.templates.impact_on`):
+a coupon that takes any of them below the floor (`Options.coupon_floor_percent` of the
+price, and never to nothing) is warned about, and Publish then asks a second time
+("sure") before anything is made. An amount off with no minimum spend worth every
+deal's price is refused.
 
 Buttons (declared in `handlers.payloads`):
   CouponClaim           cc:<template>: claim a coupon (shown on the merchant's storefront)
