@@ -15,22 +15,21 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from services.catalog.taxonomy import CATEGORIES, category
 from services.platform.clock import TimeReader, zone
 from services.platform.merchant_input import (
-    AMOUNT_MAX_MAJOR,
     CURRENCY,
     DEFAULT_VALID_DAYS,
     PER_USER_MAX,
     QUANTITY_MAX,
     UNLIMITED_WORDS,
     VALID_DAYS_MAX,
+    AmountError,
     clean_text,
+    read_amount,
 )
-from services.platform.money import minor_digits
 from storage.models import RefundPolicy
 
 TITLE_LENGTH = (2, 60)
@@ -147,17 +146,14 @@ def parse_price(text: str, currency: str = CURRENCY) -> int:
     raw = _CURRENCY_NOISE.sub("", raw)
     raw = _CURRENCY_NOISE.sub("", raw)  # "¥88元" has noise on both sides
     try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        raise DealInputError("price-not-number") from None
-    if not value.is_finite() or value <= 0:
-        raise DealInputError("price-not-positive")
-    if value > AMOUNT_MAX_MAJOR:
-        raise DealInputError("price-too-big", max=AMOUNT_MAX_MAJOR)
-    minor = value.scaleb(minor_digits(currency))
-    if minor != minor.to_integral_value():
-        raise DealInputError("price-decimals", digits=minor_digits(currency))
-    return int(minor)
+        return read_amount(raw, currency)
+    except AmountError as problem:
+        raise DealInputError(f"price-{_PRICE_KEYS[problem.reason]}", **problem.args_) from None
+
+
+# The shared amount rule's refusals, in the deal grammar's words.
+_PRICE_KEYS = {"unreadable": "not-number", "not-positive": "not-positive",
+               "too-big": "too-big", "decimals": "decimals"}
 
 
 def check_original_price(price: int, original_price: int) -> int:

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from decimal import Decimal, InvalidOperation
+
+from services.platform.money import minor_digits
 
 CURRENCY = "CNY"
 AMOUNT_MAX_MAJOR = 100_000  # a price or amount off above ¥100,000 is a typo
@@ -28,3 +31,30 @@ def clean_text(text: str) -> str:
     """NFKC, control and zero-width characters gone, runs of spaces squeezed."""
     text = _CONTROL.sub("", unicodedata.normalize("NFKC", str(text)))
     return " ".join(text.split())
+
+
+class AmountError(ValueError):
+    """Why a typed amount is not one: `unreadable`, `not-positive`, `too-big` (over
+    `AMOUNT_MAX_MAJOR`) or `decimals` (more than the currency has)."""
+
+    def __init__(self, reason: str, **args: int) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.args_ = args  # what the refusal's words need: max, digits
+
+
+def read_amount(text: str, currency: str = CURRENCY) -> int:
+    """A positive amount typed in major units ("88", "9.9") -> minor units (990): the one
+    rule prices and coupon amounts share. Raises `AmountError`."""
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise AmountError("unreadable") from None
+    if not value.is_finite() or value <= 0:
+        raise AmountError("not-positive")
+    if value > AMOUNT_MAX_MAJOR:
+        raise AmountError("too-big", max=AMOUNT_MAX_MAJOR)
+    minor = value.scaleb(minor_digits(currency))
+    if minor != minor.to_integral_value():
+        raise AmountError("decimals", digits=minor_digits(currency))
+    return int(minor)

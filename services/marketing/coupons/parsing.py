@@ -12,20 +12,20 @@ with a reason key the handlers translate.
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from services.marketing.coupons.terms import CouponTerms
 from services.platform.merchant_input import (
-    AMOUNT_MAX_MAJOR,
     CURRENCY,
     PER_USER_MAX,
     QUANTITY_MAX,
     UNLIMITED_WORDS,
     VALID_DAYS_MAX,
+    AmountError,
     clean_text,
+    read_amount,
 )
-from services.platform.money import minor_digits
 from storage.models import CouponKind
 
 TEXT_MAX = 200  # a coupon written on one line is short; more is a paste accident
@@ -79,17 +79,15 @@ _QUANTITY = re.compile(r"(?:限量|共|发行|总量|数量|total|qty|quantity)?
 def _amount(text: str, currency: str = CURRENCY, *, zero: str = "amount-zero") -> int:
     """A typed amount ("20", "9.9") in minor units; refuses 0, too many decimals, absurd."""
     try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise CouponInputError("unreadable") from None
-    if not value.is_finite() or value <= 0:
-        raise CouponInputError(zero)
-    if value > AMOUNT_MAX_MAJOR:
-        raise CouponInputError("amount-too-big", max=AMOUNT_MAX_MAJOR)
-    minor = value.scaleb(minor_digits(currency))
-    if minor != minor.to_integral_value():
-        raise CouponInputError("amount-decimals", digits=minor_digits(currency))
-    return int(minor)
+        return read_amount(text, currency)
+    except AmountError as problem:
+        key = zero if problem.reason == "not-positive" else _AMOUNT_KEYS[problem.reason]
+        raise CouponInputError(key, **problem.args_) from None
+
+
+# The shared amount rule's refusals, in the coupon grammar's words.
+_AMOUNT_KEYS = {"unreadable": "unreadable", "too-big": "amount-too-big",
+                "decimals": "amount-decimals"}
 
 
 def _min_spend(text: str | None) -> int:
