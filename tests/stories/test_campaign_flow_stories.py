@@ -483,9 +483,10 @@ async def test_an_owner_suspended_mid_campaign_is_told_so_and_the_draft_ends(
     assert (await suspend_merchant(app.db, merchant_id)).outcome == "done"
     await boss.press("全部粉丝")  # drawn before the suspension
     assert "你的商家已被暂停，暂时不能给粉丝推送" in boss.texts
-    await boss.say("全部粉丝")
-    assert "你的商家已被暂停，暂时不能给粉丝推送" in boss.texts
+    # The refused press ended the draft: nothing waits for an answer any more.
     assert await get_state(app.db, boss.sender.id, boss.sender.id, STORY_NOW) is None
+    await boss.say("/campaign")
+    assert "你的商家已被暂停，暂时不能给粉丝推送" in boss.texts
     assert not await campaigns_of(app)
 
 
