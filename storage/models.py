@@ -103,6 +103,13 @@ class Merchant(SQLModel, table=True):
     rating_count: int = 0
     status: str = Field(default=MerchantStatus.PENDING, max_length=16, index=True)
     owner_user_id: int | None = Field(default=None, foreign_key="users.id")
+    # Money (`services.ledger`), in basis points of the paid amount (500 = 5%): the
+    # platform's fee when it differs from `MoneyRules.fee_bp`, and the referral
+    # commissions the merchant pays on its deals (levels 1, 2, 3) unless a deal says.
+    fee_bp: int | None = None
+    commission_l1_bp: int = 0
+    commission_l2_bp: int = 0
+    commission_l3_bp: int = 0
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
@@ -154,6 +161,10 @@ class Deal(SQLModel, table=True):
     refund_policy: str = Field(default=RefundPolicy.ANYTIME, max_length=16)
     photo: str | None = Field(default=None, max_length=300)  # file path or Telegram file_id
     search_text: str = Field(default="", max_length=8000)  # lower-cased words for matching
+    # This deal's referral commissions (basis points, levels 1-3); None: the merchant's.
+    commission_l1_bp: int | None = None
+    commission_l2_bp: int | None = None
+    commission_l3_bp: int | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -195,6 +206,9 @@ class Order(SQLModel, table=True):
     # When the buyer of an expired order was told its hold ran out (and its payment
     # closed at the provider); None while that is still to do.
     expiry_told_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Who brought the buyer, fixed when the order is paid: level 1 (the buyer's own
+    # referrer), 2, 3 (`services.ledger.commissions`); shorter when the chain is.
+    referrer_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
 
 
 class StaffRole(StrEnum):
@@ -609,3 +623,87 @@ class TasteProfile(SQLModel, table=True):
     active_hour: int | None = None  # usual local hour of activity, 0..23
     events: int = 0
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class MoneyRules(SQLModel, table=True):
+    """One row: the platform's money settings as every process applies them (written
+    from the configuration at start-up, `services.ledger.rules`). Basis points of the
+    paid amount: 500 = 5%."""
+
+    __tablename__ = "money_rules"
+
+    id: int = Field(default=1, primary_key=True)
+    fee_bp: int = 500  # the platform's fee unless the merchant has its own
+    commission_cap_bp: int = 3000  # levels 1+2+3 of any deal together at most this
+    referral_levels: int = 3  # commissions go this many levels above the buyer (1..3)
+    release_after_days: int = 7  # a commission is available this long after redemption
+
+
+class LedgerAccount(SQLModel, table=True):
+    """A balance in the books: a kind (`services.ledger.books.AccountKind`) and whose
+    it is (`ref`: a provider, a merchant id, a user id; "" for the platform's own)."""
+
+    __tablename__ = "ledger_accounts"
+    __table_args__ = (UniqueConstraint("kind", "ref", "currency", name="uq_ledger_account"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=24)
+    ref: str = Field(default="", max_length=40)
+    currency: str = Field(min_length=3, max_length=3)
+
+
+class LedgerEntry(SQLModel, table=True):
+    """One money event, posted once (`key` is its cause) and never changed: a
+    correction is another entry (`reverses_id`). Its lines sum to zero."""
+
+    __tablename__ = "ledger_entries"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=96, unique=True, index=True)
+    kind: str = Field(max_length=24, index=True)
+    currency: str = Field(min_length=3, max_length=3)
+    order_id: int | None = Field(default=None, foreign_key="orders.id", index=True)
+    code_id: int | None = Field(default=None, foreign_key="redemption_codes.id", index=True)
+    refund_id: int | None = Field(default=None, foreign_key="refunds.id")
+    payout_id: int | None = Field(default=None, foreign_key="payouts.id")
+    reverses_id: int | None = Field(default=None, foreign_key="ledger_entries.id", index=True)
+    posted_at: datetime = Field(sa_type=UTCDateTime, index=True)
+
+
+class LedgerLine(SQLModel, table=True):
+    """An amount on one account (minor units; debit positive, credit negative)."""
+
+    __tablename__ = "ledger_lines"
+    __table_args__ = (Index("ix_ledger_lines_account_entry", "account_id", "entry_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    entry_id: int = Field(foreign_key="ledger_entries.id", index=True)
+    account_id: int = Field(foreign_key="ledger_accounts.id")
+    amount: int
+    order_id: int | None = Field(default=None, index=True)  # the entry's, for per-order sums
+    detail: str = Field(default="", max_length=16)  # sale, coupon, fee, l1, l2, l3, ...
+
+
+class PayoutStatus(StrEnum):
+    REQUESTED = "requested"
+    PAID = "paid"
+    CANCELLED = "cancelled"
+
+
+class Payout(SQLModel, table=True):
+    """Money the platform transfers out (outside the bot): to a merchant from its
+    payable, or to a user from their available commission."""
+
+    __tablename__ = "payouts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    payee: str = Field(max_length=16)  # merchant, user
+    payee_id: int = Field(index=True)
+    amount: int
+    currency: str = Field(min_length=3, max_length=3)
+    status: str = Field(default=PayoutStatus.REQUESTED, max_length=16, index=True)
+    reference: str | None = Field(default=None, max_length=120)  # the transfer's, when paid
+    requested_by: int = Field(foreign_key="users.id")
+    requested_at: datetime = Field(sa_type=UTCDateTime)
+    paid_by: int | None = Field(default=None, foreign_key="users.id")
+    paid_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

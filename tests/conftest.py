@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from handlers.app import build_router
+from services.ledger.check import check_books
 from handlers.core import (
     Button,
     ButtonPress,
@@ -75,6 +76,7 @@ async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Da
         database = Database(f"sqlite+aiosqlite:///{tmp_path / 'test.db'}")
         await database.upgrade()
         yield database
+        await _books_hold(database)
         await database.dispose()
         return
     problem = await _postgres_problem()
@@ -82,6 +84,14 @@ async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Da
         _require_postgres(problem)
     async with scratch_schema(POSTGRES_URL) as database:
         yield database
+        await _books_hold(database)
+
+
+async def _books_hold(database: Database) -> None:
+    """After every story on a database: if money moved, `o2o ledger check` holds."""
+    books = await check_books(database)
+    if books.entries and not books.ok:
+        pytest.fail(f"the books do not hold after this story: {books.problem}")
 
 
 @pytest.fixture

@@ -36,6 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
 
 from services.catalog.deal_cards import Bilingual
+from services.ledger.sales import post_payment, post_unusable_payment
 from services.marketing.coupons.at_checkout import (
     CouponUnavailable,
     hold_for_order,
@@ -523,6 +524,7 @@ async def apply_payment(db: Database, notice: PaymentNotice, now: datetime) -> P
                 await use_coupon(conn, coupon_id, now)
                 title_zh, title_en, policy = await _issue_codes(
                     conn, notice.order_id, deal_id, user_id, quantity, now)
+                await post_payment(db, conn, notice.order_id, now)
                 await log_event(conn, "buy", now=now, user_id=user_id, deal_id=deal_id)
                 telegram_id = (await conn.execute(_TELEGRAM_ID, {"user": user_id})).scalar_one()
                 await owe_codes(db, conn, notice.order_id, telegram_id, now)
@@ -594,6 +596,7 @@ async def _settle_unusable(db: Database, notice: PaymentNotice, now: datetime) -
                 await session.flush()
                 await _issue_codes(await session.connection(), order.id, order.deal_id,
                                    order.user_id, order.quantity, now)
+                await post_payment(db, await session.connection(), order.id, now)
                 view = await _order_view(session, order.id)
                 assert view is not None
                 await owe_codes(db, await session.connection(), order.id,
@@ -613,6 +616,9 @@ async def _settle_unusable(db: Database, notice: PaymentNotice, now: datetime) -
         )
         session.add(refund)
         await session.flush()
+        assert refund.id is not None
+        await post_unusable_payment(db, await session.connection(), refund.id,
+                                    notice.provider, refund.amount, refund.currency, now)
         return PaymentResult("refund", await _order_view(session, order.id), refund.id, reason)
 
 

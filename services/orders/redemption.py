@@ -35,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
 
 from services.catalog.deal_cards import Bilingual
+from services.ledger.sales import settle_units, undo_settlement
 from services.orders.codes import ReadCode, read_code
 from services.platform.database import Database
 from services.platform.events import log_event
@@ -222,6 +223,14 @@ _REDEEM = (
             redeemed_store_id=_STORE_ID)
 )
 # Asked once per code: an undone redemption redeemed again does not ask again.
+# The code's order, locked before the code changes (PostgreSQL): a refund of the same
+# order locks it first too, so the two queue instead of deadlocking.
+_LOCK_ORDER_OF_CODE = (
+    select(_ORDERS.c.id)
+    .where(_ORDERS.c.id == select(_CODES.c.order_id).where(_CODES.c.id == bindparam("code_id"))
+           .scalar_subquery())
+    .with_for_update()
+)
 _ASK_RATING = (
     update(_CODES)
     .where(_CODES.c.id == bindparam("code_id"), _CODES.c.rating_asked_at.is_(None))
@@ -347,6 +356,7 @@ async def confirm(db: Database, request_id: str, staff_user_id: int, store_id: i
         code_id = (await conn.execute(_USE_REQUEST, params)).scalar()
         if code_id is None:
             return await _confirm_again(conn, request_id, staff_user_id, now)
+        order_id = (await conn.execute(_LOCK_ORDER_OF_CODE, {"code_id": code_id})).scalar_one()
         taken = await conn.execute(_REDEEM, {**params, "code_id": code_id})
         row = (await conn.execute(_CODE_AND_STORE, {"code_id": code_id,
                                                     "store": store_id})).one()
@@ -354,6 +364,8 @@ async def confirm(db: Database, request_id: str, staff_user_id: int, store_id: i
         ask_rating = False
         if taken.rowcount == 1:
             outcome = "redeemed"
+            await settle_units(db, conn, order_id, key=f"redeemed:{request_id}",
+                               kind="redeemed", now=now, units=1, code_id=code_id)
             await log_event(conn, "redeem", now=now, code_id=code_id)
             ask_rating = (await conn.execute(_ASK_RATING, {"code_id": code_id,
                                                            "now": now})).rowcount == 1
@@ -409,6 +421,7 @@ async def undo(db: Database, code_id: int, staff_user_id: int, now: datetime) ->
         if row is None or not (await conn.execute(_WORKS_FOR, {
                 "staff": staff_user_id, "merchant": row.merchant_id})).scalar():
             return ConfirmOutcome("stale")  # not theirs to undo; nothing said about it
+        await conn.execute(_LOCK_ORDER_OF_CODE, {"code_id": code_id})
         result = await conn.execute(
             update(_CODES)
             .where(_CODES.c.id == code_id, _CODES.c.status == CodeStatus.REDEEMED,
@@ -421,6 +434,7 @@ async def undo(db: Database, code_id: int, staff_user_id: int, now: datetime) ->
         if undone:
             await _forget_rating(conn, code_id)
             owed_key = f"undone:{code_id}:{_view(row).redeemed_at}"
+            await undo_settlement(db, conn, code_id, key=owed_key, now=now)
             await owe(db, conn, after.shopper_telegram_id, "undone", _code_params(after),
                       owed_key, now)
         outcome = "undone" if undone else "too_late"

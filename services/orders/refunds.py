@@ -40,6 +40,7 @@ from datetime import datetime
 from sqlalchemy import func, update
 from sqlmodel import col, select
 
+from services.ledger.sales import post_refund_paid, settle_units
 from services.marketing.coupons.at_checkout import release_coupon
 from services.payments.base import PaymentError, RefundOutcome
 from services.platform.database import Database
@@ -132,7 +133,8 @@ async def _void_and_live(session: object, order_id: int | None) -> tuple[int, in
 
 
 async def _void_and_record(
-    session: object, order: Order, code_ids: list[int], reason: str, now: datetime,
+    db: Database, session: object, order: Order, code_ids: list[int], reason: str,
+    now: datetime,
 ) -> Refund | None:
     """Void these codes (only if still issued/expired), return stock, record a refund."""
     result = await session.exec(  # type: ignore[attr-defined]
@@ -164,6 +166,10 @@ async def _void_and_record(
     )
     session.add(refund)  # type: ignore[attr-defined]
     await session.flush()  # type: ignore[attr-defined]
+    assert order.id is not None and refund.id is not None
+    await settle_units(db, await session.connection(), order.id,  # type: ignore[attr-defined]
+                       key=f"refund:{refund.id}", kind="refund", now=now, refund=amount,
+                       refund_id=refund.id)
     return refund
 
 
@@ -256,7 +262,7 @@ async def ask_refund(db: Database, user_id: int, order_id: int, now: datetime, *
             if (expected is not None and found.amount(len(targets)) != expected) or (
                     expected_codes is not None and len(targets) != expected_codes):
                 return RefundAsk("changed")
-            refund = await _void_and_record(session, found.order, [cid for cid, _ in targets],
+            refund = await _void_and_record(db, session, found.order, [cid for cid, _ in targets],
                                             "shopper", now)
             if refund is None:
                 return RefundAsk("nothing")
@@ -285,27 +291,34 @@ async def expire_codes(db: Database, now: datetime, batch: int = 500) -> list[in
             )
         ).all()
     by_order: dict[int, list[int]] = {}
-    lapsed: list[int] = []
+    lapsed: dict[int, list[int]] = {}
     for code_id, order_id, policy in rows:
         if policy == RefundPolicy.NONE:
-            lapsed.append(code_id)
+            lapsed.setdefault(order_id, []).append(code_id)
         else:
             by_order.setdefault(order_id, []).append(code_id)
     refund_ids: list[int] = []
-    if lapsed:
-        async with db.transaction() as session:
-            await session.exec(  # type: ignore[call-overload]
-                update(RedemptionCode)
-                .where(col(RedemptionCode.id).in_(lapsed),
-                       col(RedemptionCode.status) == CodeStatus.ISSUED)
-                .values(status=CodeStatus.EXPIRED)
-            )
+    for order_id, code_ids in lapsed.items():
+        # Unredeemed and not refundable: each code's share settles as if used (the
+        # merchant's payable, the platform's fee, the referrers' commissions).
+        async with db.begin() as conn:
+            await conn.execute(select(Order.id).where(col(Order.id) == order_id)
+                               .with_for_update())
+            for code_id in code_ids:
+                done = await conn.execute(
+                    update(RedemptionCode)
+                    .where(col(RedemptionCode.id) == code_id,
+                           col(RedemptionCode.status) == CodeStatus.ISSUED)
+                    .values(status=CodeStatus.EXPIRED))
+                if done.rowcount == 1:
+                    await settle_units(db, conn, order_id, key=f"lapsed:{code_id}",
+                                       kind="lapsed", now=now, units=1, code_id=code_id)
     for order_id, code_ids in by_order.items():
         async with db.transaction() as session:
             order = (
                 await session.exec(select(Order).where(Order.id == order_id).with_for_update())
             ).one()
-            refund = await _void_and_record(session, order, code_ids, "expired", now)
+            refund = await _void_and_record(db, session, order, code_ids, "expired", now)
             if refund is not None and refund.id is not None:
                 refund_ids.append(refund.id)
     return refund_ids
@@ -377,6 +390,10 @@ async def carry_out(db: Database, refund_id: int, refunder: Refunder, now: datet
                     error=(outcome.error or None) and outcome.error[:300],
                     done_at=now if status in ("done", "manual") else None)
         )
+        if recorded.rowcount == 1 and status == "done":
+            await post_refund_paid(db, await session.connection(), refund_id,
+                                   refund.order_id if refund.codes else None, refund.provider,
+                                   refund.amount, refund.currency, now)
         if recorded.rowcount == 1 and tell_buyer and (status != "pending" or even_pending):
             told = "done" if status == "done" else "pending"
             owed_key = refund_news_key(refund_id, told)

@@ -643,7 +643,7 @@ async def test_partial_refunds_add_up_to_what_was_paid(db: Database) -> None:
         async with db.transaction() as session:
             order = await session.get(Order, started.order.id)
             assert order is not None
-            refund = await _void_and_record(session, order, [code.id], "shopper", NOW)
+            refund = await _void_and_record(db, session, order, [code.id], "shopper", NOW)
             assert refund is not None
             refunded.append(refund.amount)
     assert refunded == [2166, 2166, 2167] and sum(refunded) == 6499

@@ -1,0 +1,219 @@
+"""The books: accounts, balanced entries posted once, balances as sums of lines.
+
+Sign: a line's amount is a debit when positive, a credit when negative; every entry's
+lines sum to zero (one currency per entry). The platform's cash is the only asset;
+every other account is money the platform holds for someone (a merchant, a referrer, a
+buyer owed a refund) or has earned, so its balance as people see it is the negated sum
+of its lines (`Balance.shown`).
+
+An entry is written in the transaction of the change it records (the order paid, the
+code redeemed, ...), through `post`, and never changed afterwards. Its `key` names its
+cause ("paid:order:7"); a second post with the same key writes nothing, so a replayed
+payment notice, a double tap or a job run twice cannot post twice. A correction is a
+new entry that `reverses` an old one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import and_, func, insert, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.platform.database import Database
+from storage.models import LedgerAccount, LedgerEntry, LedgerLine
+
+PLATFORM = ""  # the `ref` of the platform's own accounts
+
+
+class AccountKind(StrEnum):
+    """What an account holds. `ref` says whose: a provider for cash, a merchant id for
+    merchant accounts, a user id for commission accounts, "" for the platform's."""
+
+    CASH = "cash"  # money at a payment provider (ref: provider); "bank" pays payouts
+    FEE_PENDING = "fee_pending"  # the platform's fee on units paid, not yet redeemed
+    FEE_INCOME = "fee_income"  # the platform's fee, earned (units redeemed or lapsed)
+    REFUNDS_PAYABLE = "refunds_payable"  # money owed back to buyers, not yet paid back
+    PAYOUTS_IN_TRANSIT = "payouts_in_transit"  # payouts requested, not yet transferred
+    MERCHANT_PENDING = "merchant_pending"  # the merchant's share of unredeemed units
+    MERCHANT_PAYABLE = "merchant_payable"  # the merchant's share, owed to it now
+    COMMISSION_PENDING = "commission_pending"  # accrued on units paid, not yet redeemed
+    COMMISSION_FROZEN = "commission_frozen"  # redeemed, inside the refund window
+    COMMISSION_AVAILABLE = "commission_available"  # the referrer's to withdraw
+
+
+# Accounts whose balance (as shown) may never be below zero. Merchant payable and a
+# referrer's available commission may: a refund after payout or release claws back the
+# whole amount, even into the negative, rather than losing money (the malls cap it).
+NEVER_NEGATIVE = (
+    AccountKind.FEE_PENDING, AccountKind.REFUNDS_PAYABLE, AccountKind.PAYOUTS_IN_TRANSIT,
+    AccountKind.MERCHANT_PENDING, AccountKind.COMMISSION_PENDING,
+    AccountKind.COMMISSION_FROZEN,
+)
+# Accounts that hold one order's money until its units are redeemed, lapse or go back.
+ORDER_PENDING = (AccountKind.MERCHANT_PENDING, AccountKind.FEE_PENDING,
+                 AccountKind.COMMISSION_PENDING)
+
+
+class UnbalancedEntry(ValueError):
+    """An entry whose lines do not sum to zero: a bug, never posted."""
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line to post: `amount` (debit +, credit -) on the account (kind, ref)."""
+
+    kind: str
+    ref: str
+    amount: int
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Posted:
+    """A line as stored, with its entry (for statements and recent-entry lists)."""
+
+    entry_id: int
+    entry_kind: str
+    posted_at: datetime
+    order_id: int | None
+    code_id: int | None
+    account_kind: str
+    ref: str
+    amount: int  # as shown: positive adds to the holder's balance
+    detail: str
+
+
+_ACCOUNTS = LedgerAccount.__table__  # type: ignore[attr-defined]
+_ENTRIES = LedgerEntry.__table__  # type: ignore[attr-defined]
+_LINES = LedgerLine.__table__  # type: ignore[attr-defined]
+
+
+def shown(kind: str, lines_sum: int) -> int:
+    """A balance as its holder sees it: cash as is, every other account negated."""
+    return lines_sum if kind == AccountKind.CASH else -lines_sum
+
+
+async def account_ids(db: Database, conn: AsyncConnection, wanted: Iterable[tuple[str, str]],
+                      currency: str) -> dict[tuple[str, str], int]:
+    """The ids of these (kind, ref) accounts in `currency`, opening the missing ones."""
+    keys = set(wanted)
+    if not keys:
+        return {}
+    query = select(_ACCOUNTS.c.kind, _ACCOUNTS.c.ref, _ACCOUNTS.c.id).where(
+        _ACCOUNTS.c.currency == currency,
+        tuple_(_ACCOUNTS.c.kind, _ACCOUNTS.c.ref).in_(sorted(keys)))
+    found = {(k, r): i for k, r, i in (await conn.execute(query)).all()}
+    missing = keys - found.keys()
+    if missing:
+        await conn.execute(db.insert_ignoring(_ACCOUNTS, ["kind", "ref", "currency"]),
+                           [{"kind": k, "ref": r, "currency": currency}
+                            for k, r in sorted(missing)])
+        found = {(k, r): i for k, r, i in (await conn.execute(query)).all()}
+    return found
+
+
+async def post(db: Database, conn: AsyncConnection, *, key: str, kind: str, currency: str,
+               lines: Sequence[Line], now: datetime, order_id: int | None = None,
+               code_id: int | None = None, refund_id: int | None = None,
+               payout_id: int | None = None, reverses_id: int | None = None) -> int | None:
+    """Post one entry in `conn`'s transaction; its id, or None when an entry with this
+    key exists already (nothing is written) or every line is zero."""
+    if sum(line.amount for line in lines) != 0:
+        raise UnbalancedEntry(f"{key}: lines sum to {sum(line.amount for line in lines)}")
+    lines = [line for line in lines if line.amount != 0]
+    if not lines:
+        return None
+    entry_id = (await conn.execute(
+        db.insert_ignoring(_ENTRIES, ["key"]).values(
+            key=key, kind=kind, currency=currency, order_id=order_id, code_id=code_id,
+            refund_id=refund_id, payout_id=payout_id, reverses_id=reverses_id,
+            posted_at=now).returning(_ENTRIES.c.id))).scalar()
+    if entry_id is None:
+        return None  # posted before: this is a replay
+    ids = await account_ids(db, conn, {(line.kind, line.ref) for line in lines}, currency)
+    await conn.execute(insert(_LINES), [
+        {"entry_id": entry_id, "account_id": ids[(line.kind, line.ref)],
+         "amount": line.amount, "order_id": order_id, "detail": line.detail}
+        for line in lines])
+    return int(entry_id)
+
+
+async def reverse(db: Database, conn: AsyncConnection, entry_id: int, *, key: str,
+                  kind: str, now: datetime) -> int | None:
+    """Post the mirror image of an entry (every line negated), naming it as reversed."""
+    entry = (await conn.execute(select(_ENTRIES).where(_ENTRIES.c.id == entry_id))).one()
+    rows = (await conn.execute(
+        select(_ACCOUNTS.c.kind, _ACCOUNTS.c.ref, _LINES.c.amount, _LINES.c.detail)
+        .join(_ACCOUNTS, _ACCOUNTS.c.id == _LINES.c.account_id)
+        .where(_LINES.c.entry_id == entry_id).order_by(_LINES.c.id))).all()
+    return await post(db, conn, key=key, kind=kind, currency=entry.currency,
+                      lines=[Line(k, r, -amount, detail) for k, r, amount, detail in rows],
+                      now=now, order_id=entry.order_id, code_id=entry.code_id,
+                      refund_id=entry.refund_id, payout_id=entry.payout_id,
+                      reverses_id=entry_id)
+
+
+async def balances(conn: AsyncConnection, kinds: Sequence[str], ref: str,
+                   currency: str | None = None) -> dict[tuple[str, str], int]:
+    """Shown balances of `ref`'s accounts of these kinds: {(kind, currency): amount}."""
+    query = (select(_ACCOUNTS.c.kind, _ACCOUNTS.c.currency,
+                    func.coalesce(func.sum(_LINES.c.amount), 0))
+             .select_from(_ACCOUNTS.outerjoin(_LINES, _LINES.c.account_id == _ACCOUNTS.c.id))
+             .where(_ACCOUNTS.c.ref == ref, _ACCOUNTS.c.kind.in_(list(kinds)))
+             .group_by(_ACCOUNTS.c.kind, _ACCOUNTS.c.currency))
+    if currency is not None:
+        query = query.where(_ACCOUNTS.c.currency == currency)
+    return {(kind, cur): shown(kind, int(total))
+            for kind, cur, total in (await conn.execute(query)).all()}
+
+
+async def order_pending(conn: AsyncConnection, order_id: int) -> dict[tuple[str, str], int]:
+    """What of one order's money is still pending, per (kind, ref) account, as shown."""
+    rows = (await conn.execute(
+        select(_ACCOUNTS.c.kind, _ACCOUNTS.c.ref, func.sum(_LINES.c.amount))
+        .join(_ACCOUNTS, _ACCOUNTS.c.id == _LINES.c.account_id)
+        .where(_LINES.c.order_id == order_id, _ACCOUNTS.c.kind.in_(list(ORDER_PENDING)))
+        .group_by(_ACCOUNTS.c.kind, _ACCOUNTS.c.ref))).all()
+    return {(kind, ref): -int(total) for kind, ref, total in rows if total}
+
+
+async def entry_lines(conn: AsyncConnection, entry_id: int) -> list[Line]:
+    """The lines of one entry, as posted."""
+    rows = (await conn.execute(
+        select(_ACCOUNTS.c.kind, _ACCOUNTS.c.ref, _LINES.c.amount, _LINES.c.detail)
+        .join(_ACCOUNTS, _ACCOUNTS.c.id == _LINES.c.account_id)
+        .where(_LINES.c.entry_id == entry_id).order_by(_LINES.c.id))).all()
+    return [Line(k, r, a, d) for k, r, a, d in rows]
+
+
+async def recent_lines(conn: AsyncConnection, kinds: Sequence[str], ref: str, *,
+                       limit: int = 10, since: datetime | None = None,
+                       until: datetime | None = None) -> list[Posted]:
+    """Lines on `ref`'s accounts of these kinds, newest first (or a period's, oldest
+    first, with `since`/`until`)."""
+    query = (select(_LINES.c.entry_id, _ENTRIES.c.kind, _ENTRIES.c.posted_at,
+                    _ENTRIES.c.order_id, _ENTRIES.c.code_id, _ACCOUNTS.c.kind,
+                    _ACCOUNTS.c.ref, _LINES.c.amount, _LINES.c.detail)
+             .join(_ACCOUNTS, _ACCOUNTS.c.id == _LINES.c.account_id)
+             .join(_ENTRIES, _ENTRIES.c.id == _LINES.c.entry_id)
+             .where(_ACCOUNTS.c.ref == ref, _ACCOUNTS.c.kind.in_(list(kinds))))
+    if since is not None or until is not None:
+        conditions = []
+        if since is not None:
+            conditions.append(_ENTRIES.c.posted_at >= since)
+        if until is not None:
+            conditions.append(_ENTRIES.c.posted_at < until)
+        query = query.where(and_(*conditions)).order_by(_LINES.c.id)
+    else:
+        query = query.order_by(_LINES.c.id.desc()).limit(limit)
+    return [Posted(e, ek, at, o, c, k, r, shown(k, a), d)
+            for e, ek, at, o, c, k, r, a, d in (await conn.execute(query)).all()]
+
+
+__all__ = ["PLATFORM", "AccountKind", "Line", "Posted", "UnbalancedEntry", "account_ids",
+           "balances", "entry_lines", "order_pending", "post", "recent_lines",
+           "reverse", "shown"]

@@ -1,0 +1,222 @@
+"""Proving the books (`o2o ledger check`): every rule, over every entry, in SQL.
+
+The rules, in the order they are checked (the first broken one is reported):
+1. every entry's lines sum to zero, in the entry's one currency, and carry its order;
+2. no account that must not go negative does (`books.NEVER_NEGATIVE`), and the
+   platform's cash in each currency is not below zero;
+3. every paid order was posted once, for exactly what it cost (its cash line);
+   nothing was posted for an order that was never paid;
+4. every paid order's money is fully accounted for: merchant (pending + payable) +
+   platform fee (pending + income) + commissions (pending + frozen + available) +
+   refunds (owed + paid back) = paid, and what its refund entries gave back is what
+   the order says was refunded;
+5. an order with no unit left open holds nothing pending;
+6. payouts: the money in transit is what requested payouts add up to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.ledger.books import NEVER_NEGATIVE, ORDER_PENDING, AccountKind
+from services.platform.database import Database
+from storage.models import (
+    CodeStatus,
+    LedgerAccount,
+    LedgerEntry,
+    LedgerLine,
+    Order,
+    OrderStatus,
+    Payout,
+    PayoutStatus,
+    RedemptionCode,
+    Refund,
+)
+
+K = AccountKind
+_ACCOUNTS, _ENTRIES, _LINES = (
+    LedgerAccount.__table__, LedgerEntry.__table__,  # type: ignore[attr-defined]
+    LedgerLine.__table__,  # type: ignore[attr-defined]
+)
+_ORDERS, _CODES, _REFUNDS, _PAYOUTS = (
+    Order.__table__, RedemptionCode.__table__, Refund.__table__,  # type: ignore[attr-defined]
+    Payout.__table__,  # type: ignore[attr-defined]
+)
+PAID = (OrderStatus.PAID, OrderStatus.FULFILLED, OrderStatus.REFUNDED)
+
+
+@dataclass(frozen=True)
+class BookCheck:
+    """The outcome: `problem` names the first broken rule (None: the books hold)."""
+
+    problem: str | None
+    entries: int
+    lines: int
+    paid_orders: int
+
+    @property
+    def ok(self) -> bool:
+        """True when every rule holds."""
+        return self.problem is None
+
+
+async def check_books(db: Database) -> BookCheck:
+    """Check every rule above; stop at the first broken one."""
+    async with db.engine.connect() as conn:
+        entries = int((await conn.execute(select(func.count()).select_from(_ENTRIES))).scalar())
+        lines = int((await conn.execute(select(func.count()).select_from(_LINES))).scalar())
+        paid = int((await conn.execute(select(func.count()).select_from(_ORDERS).where(
+            _ORDERS.c.status.in_(PAID)))).scalar())
+        problem = None
+        for rule in (_balanced, _not_negative, _paid_once, _accounted, _settled, _payouts):
+            problem = await rule(conn)
+            if problem is not None:
+                break
+    return BookCheck(problem, entries, lines, paid)
+
+
+async def _balanced(conn: AsyncConnection) -> str | None:
+    row = (await conn.execute(
+        select(_LINES.c.entry_id, func.sum(_LINES.c.amount)).group_by(_LINES.c.entry_id)
+        .having(func.sum(_LINES.c.amount) != 0).limit(1))).first()
+    if row is not None:
+        return f"entry {row[0]} does not balance: its lines sum to {row[1]}"
+    row = (await conn.execute(
+        select(_LINES.c.entry_id).select_from(
+            _LINES.join(_ENTRIES, _ENTRIES.c.id == _LINES.c.entry_id)
+            .join(_ACCOUNTS, _ACCOUNTS.c.id == _LINES.c.account_id))
+        .where(_ACCOUNTS.c.currency != _ENTRIES.c.currency).limit(1))).first()
+    if row is not None:
+        return f"entry {row[0]} mixes currencies"
+    row = (await conn.execute(
+        select(_LINES.c.entry_id).select_from(
+            _LINES.join(_ENTRIES, _ENTRIES.c.id == _LINES.c.entry_id))
+        .where(func.coalesce(_LINES.c.order_id, -1)
+               != func.coalesce(_ENTRIES.c.order_id, -1)).limit(1))).first()
+    if row is not None:
+        return f"entry {row[0]} has lines of another order"
+    return None
+
+
+async def _not_negative(conn: AsyncConnection) -> str | None:
+    total = func.sum(_LINES.c.amount)
+    row = (await conn.execute(
+        select(_ACCOUNTS.c.kind, _ACCOUNTS.c.ref, _ACCOUNTS.c.currency, total)
+        .join(_LINES, _LINES.c.account_id == _ACCOUNTS.c.id)
+        .where(_ACCOUNTS.c.kind.in_(list(NEVER_NEGATIVE)))
+        .group_by(_ACCOUNTS.c.id, _ACCOUNTS.c.kind, _ACCOUNTS.c.ref, _ACCOUNTS.c.currency)
+        .having(total > 0).limit(1))).first()
+    if row is not None:
+        return f"account {row[0]}:{row[1] or 'platform'} ({row[2]}) is negative: {-row[3]}"
+    row = (await conn.execute(
+        select(_ACCOUNTS.c.currency, total)
+        .join(_LINES, _LINES.c.account_id == _ACCOUNTS.c.id)
+        .where(_ACCOUNTS.c.kind == K.CASH).group_by(_ACCOUNTS.c.currency)
+        .having(total < 0).limit(1))).first()
+    if row is not None:
+        return f"the platform's cash in {row[0]} is negative: {row[1]}"
+    return None
+
+
+def _payment_cash() -> object:
+    """Per order: the cash its payment entry took in, and how many payment entries."""
+    return (select(_ENTRIES.c.order_id.label("order_id"),
+                   func.count(func.distinct(_ENTRIES.c.id)).label("entries"),
+                   func.sum(case((_ACCOUNTS.c.kind == K.CASH, _LINES.c.amount), else_=0))
+                   .label("cash"))
+            .select_from(_ENTRIES.join(_LINES, _LINES.c.entry_id == _ENTRIES.c.id)
+                         .join(_ACCOUNTS, _ACCOUNTS.c.id == _LINES.c.account_id))
+            .where(_ENTRIES.c.kind == "payment").group_by(_ENTRIES.c.order_id)
+            .subquery())
+
+
+async def _paid_once(conn: AsyncConnection) -> str | None:
+    posted = _payment_cash()
+    row = (await conn.execute(
+        select(_ORDERS.c.id, _ORDERS.c.total, posted.c.entries, posted.c.cash)
+        .select_from(_ORDERS.outerjoin(posted, posted.c.order_id == _ORDERS.c.id))
+        .where(_ORDERS.c.status.in_(PAID))
+        .where((posted.c.entries.is_(None)) | (posted.c.entries != 1)
+               | (posted.c.cash != _ORDERS.c.total)).limit(1))).first()
+    if row is not None:
+        if row[2] is None:
+            return f"paid order {row[0]} was never posted"
+        return (f"paid order {row[0]} cost {row[1]} but was posted {row[2]} time(s) "
+                f"for {row[3]}")
+    row = (await conn.execute(
+        select(_ORDERS.c.id).join(posted, posted.c.order_id == _ORDERS.c.id)
+        .where(_ORDERS.c.status.not_in(PAID)).limit(1))).first()
+    if row is not None:
+        return f"order {row[0]} was posted as paid but is not"
+    return None
+
+
+async def _accounted(conn: AsyncConnection) -> str | None:
+    kind = _ACCOUNTS.c.kind
+
+    def part(*kinds: str) -> object:
+        return -func.sum(case((kind.in_(kinds), _LINES.c.amount), else_=0))
+
+    refunds_out = case((and_(kind == K.CASH, _ENTRIES.c.kind == "refund_paid"),
+                        _LINES.c.amount), else_=0)
+    per_order = (
+        select(_LINES.c.order_id.label("order_id"),
+               part(K.MERCHANT_PENDING, K.MERCHANT_PAYABLE).label("merchant"),
+               part(K.FEE_PENDING, K.FEE_INCOME).label("fee"),
+               part(K.COMMISSION_PENDING, K.COMMISSION_FROZEN,
+                    K.COMMISSION_AVAILABLE).label("commissions"),
+               (part(K.REFUNDS_PAYABLE) - func.sum(refunds_out)).label("refunds"),
+               -func.sum(case((kind == K.REFUNDS_PAYABLE, _LINES.c.amount), else_=0)
+                         ).label("owed"),
+               func.sum(case((and_(kind == K.REFUNDS_PAYABLE, _LINES.c.amount < 0),
+                              -_LINES.c.amount), else_=0)).label("refunded"))
+        .select_from(_LINES.join(_ACCOUNTS, _ACCOUNTS.c.id == _LINES.c.account_id)
+                     .join(_ENTRIES, _ENTRIES.c.id == _LINES.c.entry_id))
+        .where(_LINES.c.order_id.is_not(None)).group_by(_LINES.c.order_id).subquery())
+    s = per_order.c
+    row = (await conn.execute(
+        select(_ORDERS.c.id, _ORDERS.c.total, s.merchant, s.fee, s.commissions, s.refunds)
+        .join(per_order, s.order_id == _ORDERS.c.id)
+        .where(s.merchant + s.fee + s.commissions + s.refunds != _ORDERS.c.total).limit(1)
+    )).first()
+    if row is not None:
+        return (f"order {row[0]}: merchant {row[2]} + fee {row[3]} + commissions {row[4]} "
+                f"+ refunds {row[5]} != paid {row[1]}")
+    row = (await conn.execute(
+        select(_ORDERS.c.id, _ORDERS.c.refunded, s.refunded)
+        .join(per_order, s.order_id == _ORDERS.c.id)
+        .where(s.refunded != _ORDERS.c.refunded).limit(1))).first()
+    if row is not None:
+        return f"order {row[0]} says {row[1]} was refunded, its entries {row[2]}"
+    return None
+
+
+async def _settled(conn: AsyncConnection) -> str | None:
+    open_units = (select(_CODES.c.id).where(_CODES.c.order_id == _LINES.c.order_id,
+                                             _CODES.c.status == CodeStatus.ISSUED).exists())
+    row = (await conn.execute(
+        select(_LINES.c.order_id, func.sum(_LINES.c.amount))
+        .join(_ACCOUNTS, _ACCOUNTS.c.id == _LINES.c.account_id)
+        .where(_ACCOUNTS.c.kind.in_(list(ORDER_PENDING)), _LINES.c.order_id.is_not(None),
+               ~open_units)
+        .group_by(_LINES.c.order_id).having(func.sum(_LINES.c.amount) != 0).limit(1)
+    )).first()
+    if row is not None:
+        return f"order {row[0]} has no open unit but {-row[1]} still pending"
+    return None
+
+
+async def _payouts(conn: AsyncConnection) -> str | None:
+    in_transit = -int((await conn.execute(
+        select(func.coalesce(func.sum(_LINES.c.amount), 0))
+        .join(_ACCOUNTS, _ACCOUNTS.c.id == _LINES.c.account_id)
+        .where(_ACCOUNTS.c.kind == K.PAYOUTS_IN_TRANSIT))).scalar())
+    requested = int((await conn.execute(
+        select(func.coalesce(func.sum(_PAYOUTS.c.amount), 0))
+        .where(_PAYOUTS.c.status == PayoutStatus.REQUESTED))).scalar())
+    if in_transit != requested:
+        return f"payouts in transit {in_transit} != requested payouts {requested}"
+    return None

@@ -1,0 +1,327 @@
+"""What an order's money does, posted in the transaction of each change (`books.post`).
+
+Paid (`post_payment`): the paid amount goes to the platform's cash at the provider, and
+is held, pending, for those it will belong to: the merchant (its share: the list price
+less the coupon it gave, the fee and the commissions), the platform (its fee) and up to
+three referrers (their commissions, `commissions.referrers_of`, fixed on the order).
+
+Then each unit (code) of the order is settled once:
+- redeemed (or lapsed unredeemed under a `none` refund policy): the unit's value moves
+  from pending to earned: the merchant's payable, the platform's fee income, each
+  referrer's frozen commission (available after the refund window, `release_due`);
+- refunded: the refunded amount comes out of pending (commissions voided) and is owed
+  to the buyer (refunds payable) until the provider pays it back (`post_refund_paid`).
+
+A unit's value is the order's amount divided by its units, rounded down; the last unit
+to settle takes whatever is still pending, so every part of every order settles to the
+fen. Each amount moved is split over the parts in proportion to what each still holds
+(largest remainder, `split.take_from`). The order row is locked first, so two units of
+one order settling at once (two staff, a redemption beside a refund) queue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import String, cast, exists, func, literal, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.orm import aliased
+
+from services.ledger.books import (
+    PLATFORM,
+    AccountKind,
+    Line,
+    entry_lines,
+    order_pending,
+    post,
+    reverse,
+)
+from services.ledger.rules import read_rules
+from services.ledger.split import BP, largest_remainder, split_sale, take_from
+from services.platform.database import Database
+from storage.models import (
+    CodeStatus,
+    Deal,
+    LedgerAccount,
+    LedgerEntry,
+    LedgerLine,
+    Merchant,
+    Order,
+    RedemptionCode,
+    User,
+)
+
+K = AccountKind
+EARNED = {K.MERCHANT_PENDING: K.MERCHANT_PAYABLE, K.FEE_PENDING: K.FEE_INCOME,
+          K.COMMISSION_PENDING: K.COMMISSION_FROZEN}
+SETTLING_KINDS = ("redeemed", "lapsed")  # entries that settle one code
+
+_ORDERS, _DEALS, _MERCHANTS, _USERS, _CODES = (
+    Order.__table__, Deal.__table__, Merchant.__table__,  # type: ignore[attr-defined]
+    User.__table__, RedemptionCode.__table__,  # type: ignore[attr-defined]
+)
+_ENTRIES, _LINES, _ACCOUNTS = (
+    LedgerEntry.__table__, LedgerLine.__table__,  # type: ignore[attr-defined]
+    LedgerAccount.__table__,  # type: ignore[attr-defined]
+)
+_U1, _U2 = aliased(_USERS), aliased(_USERS)
+_SALE = (
+    select(_ORDERS.c.total, _ORDERS.c.unit_price, _ORDERS.c.quantity, _ORDERS.c.currency,
+           _ORDERS.c.provider, _ORDERS.c.user_id, _DEALS.c.merchant_id,
+           _DEALS.c.commission_l1_bp, _DEALS.c.commission_l2_bp, _DEALS.c.commission_l3_bp,
+           _MERCHANTS.c.commission_l1_bp, _MERCHANTS.c.commission_l2_bp,
+           _MERCHANTS.c.commission_l3_bp, _MERCHANTS.c.fee_bp,
+           _USERS.c.referred_by_user_id, _U1.c.referred_by_user_id,
+           _U2.c.referred_by_user_id)
+    .select_from(_ORDERS.join(_DEALS, _DEALS.c.id == _ORDERS.c.deal_id)
+                 .join(_MERCHANTS, _MERCHANTS.c.id == _DEALS.c.merchant_id)
+                 .join(_USERS, _USERS.c.id == _ORDERS.c.user_id)
+                 .outerjoin(_U1, _U1.c.id == _USERS.c.referred_by_user_id)
+                 .outerjoin(_U2, _U2.c.id == _U1.c.referred_by_user_id))
+)
+_ORDER_FACTS = (
+    select(_ORDERS.c.total, _ORDERS.c.quantity, _ORDERS.c.currency, _ORDERS.c.referrer_ids,
+           _DEALS.c.merchant_id)
+    .join(_DEALS, _DEALS.c.id == _ORDERS.c.deal_id)
+)
+
+
+def referrer_chain(buyer: int, ups: list[int | None], levels: int) -> list[int]:
+    """The referrers above a buyer, level 1 first: at most `levels`, stopping at a gap,
+    the buyer or anyone met before (a cycle; binding refuses them, this is a guard)."""
+    chain: list[int] = []
+    for up in ups[:levels]:
+        if up is None or up == buyer or up in chain:
+            break
+        chain.append(up)
+    return chain
+
+
+def effective_rates(deal_rates: tuple[int | None, ...], merchant_rates: tuple[int, ...],
+                    cap_bp: int, fee_bp: int) -> tuple[int, int, int]:
+    """The commission rates a sale applies: the deal's when it has any, else the
+    merchant's; scaled down (largest remainder) to the cap and to what the fee leaves."""
+    rates = tuple(r or 0 for r in deal_rates) if any(r is not None for r in deal_rates) \
+        else tuple(merchant_rates)
+    room = min(cap_bp, BP - fee_bp)
+    if sum(rates) > room:
+        rates = tuple(largest_remainder(room, rates))
+    return rates[0], rates[1], rates[2]
+
+
+def _detail(kind: str, ref: str, referrers: list[int]) -> str:
+    if kind in (K.COMMISSION_PENDING, K.COMMISSION_FROZEN, K.COMMISSION_AVAILABLE):
+        return f"l{referrers.index(int(ref)) + 1}" if int(ref) in referrers else "commission"
+    return "fee" if kind in (K.FEE_PENDING, K.FEE_INCOME) else "share"
+
+
+async def post_payment(db: Database, conn: AsyncConnection, order_id: int,
+                       now: datetime) -> int | None:
+    """Post a paid order's money (in the transaction that marks it paid) and fix its
+    referrers on it. None if it was posted before."""
+    row = (await conn.execute(_SALE.where(_ORDERS.c.id == order_id))).one()
+    (total, unit_price, quantity, currency, provider, buyer, merchant_id, d1, d2, d3,
+     m1, m2, m3, merchant_fee, up1, up2, up3) = row
+    rules = await read_rules(conn)
+    fee_bp = rules.fee_bp if merchant_fee is None else merchant_fee
+    rates = effective_rates((d1, d2, d3), (m1, m2, m3), rules.commission_cap_bp, fee_bp)
+    referrers = referrer_chain(buyer, [up1, up2, up3], rules.referral_levels)
+    present = [r for r, _ in zip(rates, referrers, strict=False)]
+    split = split_sale(total, fee_bp, present)
+    if referrers:
+        await conn.execute(update(_ORDERS).where(_ORDERS.c.id == order_id)
+                           .values(referrer_ids=referrers))
+    gross = unit_price * quantity
+    merchant = str(merchant_id)
+    lines = [Line(K.CASH, provider or "unknown", total, "payment"),
+             Line(K.MERCHANT_PENDING, merchant, -(gross - split.fee - sum(split.commissions)),
+                  "sale"),
+             Line(K.MERCHANT_PENDING, merchant, gross - total, "coupon"),
+             Line(K.FEE_PENDING, PLATFORM, -split.fee, "fee")]
+    lines += [Line(K.COMMISSION_PENDING, str(user), -amount, f"l{level}")
+              for level, (user, amount) in enumerate(zip(referrers, split.commissions,
+                                                         strict=False), start=1)]
+    return await post(db, conn, key=f"paid:{order_id}", kind="payment", currency=currency,
+                      lines=lines, now=now, order_id=order_id)
+
+
+@dataclass(frozen=True)
+class _Facts:
+    total: int
+    quantity: int
+    currency: str
+    referrers: list[int]
+    merchant_id: int
+
+
+async def _facts(conn: AsyncConnection, order_id: int) -> _Facts:
+    """The order's money facts, its row locked (PostgreSQL) so its units settle in turn."""
+    row = (await conn.execute(_ORDER_FACTS.where(_ORDERS.c.id == order_id)
+                              .with_for_update(of=_ORDERS))).one()
+    return _Facts(row.total, row.quantity, row.currency, list(row.referrer_ids or []),
+                  row.merchant_id)
+
+
+async def _open_units(conn: AsyncConnection, order_id: int) -> int:
+    return int((await conn.execute(
+        select(func.count()).select_from(_CODES)
+        .where(_CODES.c.order_id == order_id, _CODES.c.status == CodeStatus.ISSUED))).scalar())
+
+
+async def settle_units(db: Database, conn: AsyncConnection, order_id: int, *, key: str,
+                       kind: str, now: datetime, units: int = 0, refund: int = 0,
+                       code_id: int | None = None, refund_id: int | None = None) -> int | None:
+    """Post one change to an order's units, after the codes changed in this transaction:
+    `refund` (the amount going back, out of pending: commissions voided) and `units`
+    settled (their value moves to earned). When no unit is left open, whatever is still
+    pending settles too, so nothing of the order stays pending."""
+    facts = await _facts(conn, order_id)
+    pending = await order_pending(conn, order_id)
+    lines: list[Line] = []
+    if refund:
+        took = take_from(min(refund, sum(pending.values())), pending)
+        for (kind_, ref), amount in took.items():
+            detail = _detail(kind_, ref, facts.referrers)
+            lines.append(Line(kind_, ref, amount, detail))
+            pending[(kind_, ref)] -= amount
+        if refund > sum(took.values()):  # a fen of rounding the units already took
+            lines.append(Line(K.MERCHANT_PAYABLE, str(facts.merchant_id),
+                              refund - sum(took.values()), "rounding"))
+        lines.append(Line(K.REFUNDS_PAYABLE, PLATFORM, -refund, "refund"))
+    held = sum(pending.values())
+    if await _open_units(conn, order_id) == 0:
+        amount = held
+    else:
+        amount = min(held, facts.total // facts.quantity * units)
+    for (kind_, ref), moved in take_from(amount, pending).items():
+        detail = _detail(kind_, ref, facts.referrers)
+        lines += [Line(kind_, ref, moved, detail), Line(EARNED[kind_], ref, -moved, detail)]
+    return await post(db, conn, key=key, kind=kind, currency=facts.currency, lines=lines,
+                      now=now, order_id=order_id, code_id=code_id, refund_id=refund_id)
+
+
+def _reversed_by() -> object:
+    later = _ENTRIES.alias("later")
+    return exists().where(later.c.reverses_id == _ENTRIES.c.id)
+
+
+def _released() -> object:
+    later = _ENTRIES.alias("released")
+    return exists().where(later.c.key == literal("release:") + cast(_ENTRIES.c.id, String))
+
+
+async def settling_entry(conn: AsyncConnection, code_id: int) -> int | None:
+    """The entry that settled this code (redeemed or lapsed) and still stands."""
+    return (await conn.execute(
+        select(_ENTRIES.c.id).where(_ENTRIES.c.code_id == code_id,
+                                    _ENTRIES.c.kind.in_(SETTLING_KINDS), ~_reversed_by())
+        .order_by(_ENTRIES.c.id.desc()).limit(1))).scalar()
+
+
+async def undo_settlement(db: Database, conn: AsyncConnection, code_id: int, *, key: str,
+                          now: datetime) -> int | None:
+    """A redemption taken back (a mis-scan): its entry reversed, and its commissions'
+    release too if the window was so short that they were released already."""
+    entry_id = await settling_entry(conn, code_id)
+    if entry_id is None:
+        return None
+    await _facts(conn, (await conn.execute(select(_ENTRIES.c.order_id).where(
+        _ENTRIES.c.id == entry_id))).scalar_one())  # lock the order
+    release_id = (await conn.execute(select(_ENTRIES.c.id).where(
+        _ENTRIES.c.key == f"release:{entry_id}"))).scalar()
+    if release_id is not None:
+        await reverse(db, conn, release_id, key=f"{key}:release", kind="undo", now=now)
+    return await reverse(db, conn, entry_id, key=key, kind="undo", now=now)
+
+
+async def refund_settled(db: Database, conn: AsyncConnection, code_id: int, *, key: str,
+                         refund_id: int, now: datetime) -> int:
+    """A settled (redeemed or lapsed) code refunded after all (an admin's decision on a
+    dispute): what its settlement gave the merchant, the platform and the referrers
+    goes back to the buyer. A commission already released is clawed back from the
+    referrer's available balance in full, even below zero. Returns the amount."""
+    entry_id = await settling_entry(conn, code_id)
+    if entry_id is None:
+        return 0
+    entry = (await conn.execute(select(_ENTRIES).where(_ENTRIES.c.id == entry_id))).one()
+    await _facts(conn, entry.order_id)
+    released = (await conn.execute(select(_ENTRIES.c.id).where(
+        _ENTRIES.c.key == f"release:{entry_id}"))).scalar() is not None
+    lines: list[Line] = []
+    for line in await entry_lines(conn, entry_id):
+        if line.kind not in EARNED.values():
+            continue
+        if line.kind == K.COMMISSION_FROZEN and released:
+            lines.append(Line(K.COMMISSION_AVAILABLE, line.ref, -line.amount, line.detail))
+        else:
+            lines.append(Line(line.kind, line.ref, -line.amount, line.detail))
+    amount = sum(line.amount for line in lines)
+    lines.append(Line(K.REFUNDS_PAYABLE, PLATFORM, -amount, "refund"))
+    await post(db, conn, key=key, kind="clawback" if released else "refund",
+               currency=entry.currency, lines=lines, now=now, order_id=entry.order_id,
+               code_id=code_id, refund_id=refund_id, reverses_id=entry_id)
+    return amount
+
+
+async def post_unusable_payment(db: Database, conn: AsyncConnection, refund_id: int,
+                                provider: str, amount: int, currency: str,
+                                now: datetime) -> None:
+    """Money that bought nothing (late, double, wrong): received and owed back at once."""
+    await post(db, conn, key=f"unusable:{refund_id}", kind="unusable_payment",
+               currency=currency, now=now, refund_id=refund_id,
+               lines=[Line(K.CASH, provider or "unknown", amount, "payment"),
+                      Line(K.REFUNDS_PAYABLE, PLATFORM, -amount, "refund")])
+
+
+async def post_refund_paid(db: Database, conn: AsyncConnection, refund_id: int,
+                           order_id: int | None, provider: str, amount: int, currency: str,
+                           now: datetime) -> None:
+    """The provider paid a refund back: it leaves the platform's cash."""
+    await post(db, conn, key=f"refund_paid:{refund_id}", kind="refund_paid",
+               currency=currency, now=now, refund_id=refund_id, order_id=order_id,
+               lines=[Line(K.REFUNDS_PAYABLE, PLATFORM, amount, "refund"),
+                      Line(K.CASH, provider or "unknown", -amount, "refund")])
+
+
+async def release_due(db: Database, now: datetime, release_after: timedelta | None = None,
+                      batch: int = 500) -> int:
+    """Make available the commissions of units settled longer than the refund window
+    ago (and not taken back since); each settlement's release is posted once. Returns
+    how many were released."""
+    if release_after is None:
+        async with db.engine.connect() as conn:
+            release_after = timedelta(days=(await read_rules(conn)).release_after_days)
+    frozen = (select(_LINES.c.entry_id)
+              .join(_ACCOUNTS, _ACCOUNTS.c.id == _LINES.c.account_id)
+              .where(_ACCOUNTS.c.kind == K.COMMISSION_FROZEN, _LINES.c.amount < 0))
+    async with db.engine.connect() as conn:
+        due = list((await conn.execute(
+            select(_ENTRIES.c.id).where(
+                _ENTRIES.c.id.in_(frozen), _ENTRIES.c.posted_at <= now - release_after,
+                _ENTRIES.c.kind != "undo", ~_reversed_by(), ~_released())
+            .order_by(_ENTRIES.c.id).limit(batch))).scalars())
+    released = 0
+    for entry_id in due:
+        async with db.begin() as conn:
+            entry = (await conn.execute(select(_ENTRIES).where(_ENTRIES.c.id == entry_id))).one()
+            if entry.order_id is not None:
+                await _facts(conn, entry.order_id)  # queue behind a refund of the order
+            if (await conn.execute(select(_ENTRIES.c.id).where(
+                    _ENTRIES.c.reverses_id == entry_id))).first() is not None:
+                continue  # taken back meanwhile
+            lines: list[Line] = []
+            for line in await entry_lines(conn, entry_id):
+                if line.kind == K.COMMISSION_FROZEN and line.amount < 0:
+                    lines += [Line(K.COMMISSION_FROZEN, line.ref, -line.amount, line.detail),
+                              Line(K.COMMISSION_AVAILABLE, line.ref, line.amount, line.detail)]
+            if await post(db, conn, key=f"release:{entry_id}", kind="release",
+                          currency=entry.currency, lines=lines, now=now,
+                          order_id=entry.order_id, code_id=entry.code_id) is not None:
+                released += 1
+    return released
+
+
+__all__ = ["EARNED", "SETTLING_KINDS", "effective_rates", "post_payment",
+           "post_refund_paid", "post_unusable_payment", "referrer_chain", "refund_settled",
+           "release_due", "settle_units", "settling_entry", "undo_settlement"]
