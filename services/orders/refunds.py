@@ -40,7 +40,7 @@ from datetime import datetime
 from sqlalchemy import func, update
 from sqlmodel import col, select
 
-from services.ledger.sales import post_refund_paid, settle_units
+from services.ledger.sales import post_refund_paid, refund_settled, settle_units
 from services.marketing.coupons.at_checkout import release_coupon
 from services.payments.base import PaymentError, RefundOutcome
 from services.platform.database import Database
@@ -273,6 +273,55 @@ async def ask_refund(db: Database, user_id: int, order_id: int, now: datetime, *
                              tuple(c for _, c in targets))
     except _Changed:
         return RefundAsk("changed")
+
+
+async def refund_after_use(db: Database, order_id: int, now: datetime) -> RefundAsk:
+    """An admin refunds an order in full after the fact (a dispute: the visit went
+    wrong): its unused codes as a shopper's refund would, and its redeemed or lapsed
+    codes for what their settlement gave out, taken back from the merchant's payable,
+    the platform's fee and the referrers (a commission already available is clawed
+    back in full, even below zero). One refund covers it all; "nothing" when no code
+    is left to refund."""
+    async with db.transaction() as session:
+        order = (await session.exec(select(Order).where(Order.id == order_id)
+                                    .with_for_update())).first()
+        if order is None or order.status not in (OrderStatus.PAID, OrderStatus.FULFILLED):
+            return RefundAsk("nothing")
+        codes = list((await session.exec(
+            select(RedemptionCode.id, RedemptionCode.code, RedemptionCode.status)
+            .where(RedemptionCode.order_id == order_id).order_by(col(RedemptionCode.id)))).all())
+        open_ids = [cid for cid, _, status in codes if status == CodeStatus.ISSUED]
+        used = [cid for cid, _, status in codes
+                if status in (CodeStatus.REDEEMED, CodeStatus.EXPIRED)]
+        refund = (await _void_and_record(db, session, order, open_ids, "admin", now)
+                  if open_ids else None)
+        if used:
+            if refund is None:
+                refund = Refund(order_id=order.id, provider=order.provider or "",
+                                charge_id=order.charge_id or "", amount=0,
+                                currency=order.currency, codes=0, reason="admin",
+                                created_at=now)
+                session.add(refund)
+                await session.flush()
+            assert refund.id is not None
+            conn = await session.connection()
+            back = 0
+            for code_id in used:
+                back += await refund_settled(db, conn, code_id, key=f"disputed:{code_id}",
+                                             refund_id=refund.id, now=now)
+            await session.exec(  # type: ignore[call-overload]
+                update(RedemptionCode).where(col(RedemptionCode.id).in_(used))
+                .values(status=CodeStatus.VOID, voided_at=now))
+            refund.amount += back
+            refund.codes += len(used)
+            order.refunded += back
+            order.status = OrderStatus.REFUNDED
+            order.updated_at = now
+            await release_coupon(conn, order.coupon_id, now, from_status=CouponStatus.USED)
+        if refund is None:
+            return RefundAsk("nothing")
+        return RefundAsk("started", refund.id, refund.amount, refund.currency, refund.codes,
+                         tuple(code for cid, code, _ in codes if cid in open_ids or cid in used))
 
 
 async def expire_codes(db: Database, now: datetime, batch: int = 500) -> list[int]:

@@ -138,7 +138,7 @@ async def test_someone_who_was_here_before_the_link_is_not_counted_as_referred(
 ) -> None:
     from datetime import timedelta
 
-    from services.marketing.referrals import record_referral, referral_code_of
+    from services.marketing.referrals import Referral, record_referral, referral_code_of
     from tests.conftest import STORY_NOW
 
     await chat.say("/start")
@@ -146,8 +146,9 @@ async def test_someone_who_was_here_before_the_link_is_not_counted_as_referred(
     await other.say("/start")
     code = await referral_code_of(app.db, (await _user_id(app, chat.sender.id)))
     later = STORY_NOW + timedelta(days=2)
-    assert not await record_referral(app.db, await _user_id(app, 888), code, later)
-    assert not await record_referral(app.db, await _user_id(app, 888), "NOTACODE", STORY_NOW)
+    old = await _user_id(app, 888)
+    assert await record_referral(app.db, old, code, later) == Referral.UNCHANGED
+    assert await record_referral(app.db, old, "NOTACODE", STORY_NOW) == Referral.NO_CODE
 
 
 async def _user_id(app, telegram_id: int) -> int:  # type: ignore[no-untyped-def]
