@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from services.pictures.poster import FONT_DIRS
@@ -111,6 +118,30 @@ class Settings(BaseSettings):
         description="A new coupon that takes a deal below this share of its price (or to "
                     "nothing) is shown with a warning and needs a second confirmation.",
     )
+    platform_fee_percent: float = Field(
+        default=5.0, ge=0, le=100,
+        description="The platform's fee, in percent of what a buyer pays (merchants may "
+                    "have their own, set by an admin).",
+    )
+    commission_cap_percent: float = Field(
+        default=30.0, ge=0, le=100,
+        description="The most a merchant's referral commissions (levels 1+2+3 together) "
+                    "may be, in percent of what a buyer pays.",
+    )
+    referral_levels: int = Field(
+        default=3, ge=1, le=3,
+        description="How many levels above the buyer commissions go (1 to 3).",
+    )
+    commission_release_days: int = Field(
+        default=7, ge=0, le=365,
+        description="Days after a code is redeemed before its commissions can be withdrawn.",
+    )
+
+    @model_validator(mode="after")
+    def _fee_and_cap_fit(self) -> Settings:
+        if self.platform_fee_percent + self.commission_cap_percent > 100:
+            raise ValueError("platform_fee_percent + commission_cap_percent exceed 100")
+        return self
 
     @field_validator("*", mode="before")
     @classmethod

@@ -9,6 +9,8 @@ Every `INTERVAL` seconds, one run at a time:
 - messages owed through the outbox (`bot.outbox`) that are due are sent: all of the
   above, what a first try could not send, and the codes of orders paid before the
   outbox existed;
+- commissions of codes redeemed longer than the refund window ago become available
+  (`services.ledger.sales.release_due`);
 - taste profiles of people who did something since the last round are brought up to date;
 - one-off campaigns whose whole window passed without a run are marked missed and
   their owner told (once);
@@ -31,6 +33,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.outbox import OutboxSender, send_owed
 from bot.pushes import CampaignTimers, PushSender, report_missed, start_pushes
 from bot.runtime import Runtime
+from services.ledger.sales import release_due
 from services.marketing.campaigns import open_occurrence, scheduled_campaigns
 from services.marketing.profiles import refresh_profiles
 from services.marketing.pushes.sending import drop_closed_windows
@@ -61,6 +64,7 @@ async def housekeeping(runtime: Runtime) -> dict[str, int]:
         done = await carry_out(db, refund_id, runtime.app.payments.refund, now)
         if done is not None and done.status == "done":
             refunded += 1
+    released = await release_due(db, now)
     # Orders paid before the outbox existed owe their codes too; then send what is owed.
     await owe_stranded_codes(db, now - REDELIVER_AFTER, now)
     redelivered = await send_owed(runtime)
@@ -71,7 +75,8 @@ async def housekeeping(runtime: Runtime) -> dict[str, int]:
     restored = await timers.restore_missing() if isinstance(timers, CampaignTimers) else 0
     report = {"expired_orders": expired_orders, "expiry_told": told,
               "refunds": len(refund_ids),
-              "refunded": refunded, "redelivered": redelivered, "profiles": profiles,
+              "refunded": refunded, "commissions_released": released,
+              "redelivered": redelivered, "profiles": profiles,
               "campaigns_missed": missed, "timers_restored": restored}
     if any(report.values()):
         log.info("housekeeping", **report)

@@ -17,6 +17,7 @@ from handlers.app import build_router
 from handlers.core import Reply
 from handlers.router import App, Options, Router
 from services.demo.seed import has_deals, seed_demo
+from services.ledger.rules import Rules, set_rules
 from services.payments import PaymentProvider, Payments
 from services.payments.sandbox import SandboxProvider
 from services.payments.telegram import TelegramProvider
@@ -150,6 +151,14 @@ def options_from(settings: Settings, bot_username: str | None = None) -> Options
     )
 
 
+def money_rules_from(settings: Settings) -> Rules:
+    """The platform's money rules the settings decide (percent -> basis points)."""
+    return Rules(fee_bp=round(settings.platform_fee_percent * 100),
+                 commission_cap_bp=round(settings.commission_cap_percent * 100),
+                 referral_levels=settings.referral_levels,
+                 release_after_days=settings.commission_release_days)
+
+
 async def start_runtime(settings: Settings, *, seed_if_empty: bool = False) -> Runtime:
     """Open the database, bring its schema up to date and, if asked, seed the demo."""
     db = Database(settings.database_url)
@@ -157,6 +166,7 @@ async def start_runtime(settings: Settings, *, seed_if_empty: bool = False) -> R
     if seed_if_empty and settings.seed_demo_on_empty and not await has_deals(db):
         report = await seed_demo(db)
         log.info("demo data seeded", merchants=report.merchants, deals=report.deals)
+    await set_rules(db, money_rules_from(settings))
     app = App(db=db, options=options_from(settings), payments=build_payments(settings))
     return Runtime(settings=settings, db=db, app=app, router=build_router())
 

@@ -658,3 +658,19 @@ DEALS: tuple[DemoDeal, ...] = (
           "三文鱼、金枪鱼、甜虾、北极贝。", "Salmon, tuna, sweet shrimp and surf clam.",
           ("刺身", "sashimi"), 16800, 22800, None, 2, 390, starts=3),
 )
+
+
+# Referral commissions (basis points of what the buyer pays, levels 1, 2, 3): a few
+# merchants pay them on all their deals, a few deals pay more than their merchant's
+# default; the platform's fee is the configured default for all.
+MERCHANT_COMMISSIONS: dict[str, tuple[int, int, int]] = {
+    "haidilao": (500, 300, 200),
+    "mixue": (600, 300, 100),
+    "luckin": (400, 200, 100),
+    "wanda-cinema": (500, 300, 200),
+    "melody-ktv": (800, 400, 200),
+}
+DEAL_COMMISSIONS: dict[str, tuple[int, int, int]] = {
+    "hdl-duo": (1000, 500, 300),
+    "mx-pearl": (800, 400, 200),
+}

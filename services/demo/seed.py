@@ -83,6 +83,9 @@ async def seed_demo(db: Database, now: datetime | None = None) -> SeedReport:
                     status=MerchantStatus.APPROVED,
                     created_at=now,
                 )
+                rates = demo_data.MERCHANT_COMMISSIONS.get(dm.slug, (0, 0, 0))
+                (merchant.commission_l1_bp, merchant.commission_l2_bp,
+                 merchant.commission_l3_bp) = rates
                 session.add(merchant)
                 merchants[dm.slug] = merchant
                 added_merchants += 1
@@ -136,6 +139,9 @@ async def seed_demo(db: Database, now: datetime | None = None) -> SeedReport:
                 created_at=now,
                 updated_at=now,
             )
+            if dd.key in demo_data.DEAL_COMMISSIONS:
+                (deal.commission_l1_bp, deal.commission_l2_bp,
+                 deal.commission_l3_bp) = demo_data.DEAL_COMMISSIONS[dd.key]
             deal.search_text = build_search_text(deal, merchant)
             session.add(deal)
             await session.flush()
