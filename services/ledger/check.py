@@ -3,7 +3,8 @@
 The rules, in the order they are checked (the first broken one is reported):
 1. every entry's lines sum to zero, in the entry's one currency, and carry its order;
 2. no account that must not go negative does (`books.NEVER_NEGATIVE`), and the
-   platform's cash in each currency is not below zero;
+   platform's cash in each currency is below zero by no more than it is owed back
+   (merchants and referrers left negative by a refund after payout);
 3. every paid order was posted once, for exactly what it cost (its cash line);
    nothing was posted for an order that was never paid;
 4. every paid order's money is fully accounted for: merchant (pending + payable) +
@@ -111,13 +112,24 @@ async def _not_negative(conn: AsyncConnection) -> str | None:
         .having(total > 0).limit(1))).first()
     if row is not None:
         return f"account {row[0]}:{row[1] or 'platform'} ({row[2]}) is negative: {-row[3]}"
-    row = (await conn.execute(
-        select(_ACCOUNTS.c.currency, total)
+    # Cash may dip below zero only by what the platform is owed back: a merchant paid
+    # out before a dispute, a referrer who withdrew before a claw-back.
+    per_account = (
+        select(_ACCOUNTS.c.kind.label("kind"), _ACCOUNTS.c.currency.label("currency"),
+               total.label("total"))
         .join(_LINES, _LINES.c.account_id == _ACCOUNTS.c.id)
-        .where(_ACCOUNTS.c.kind == K.CASH).group_by(_ACCOUNTS.c.currency)
-        .having(total < 0).limit(1))).first()
+        .where(_ACCOUNTS.c.kind.in_([K.CASH, K.MERCHANT_PAYABLE, K.COMMISSION_AVAILABLE]))
+        .group_by(_ACCOUNTS.c.id, _ACCOUNTS.c.kind, _ACCOUNTS.c.currency).subquery())
+    owed_back = case((and_(per_account.c.kind != K.CASH, per_account.c.total > 0),
+                      per_account.c.total), else_=0)
+    cash = case((per_account.c.kind == K.CASH, per_account.c.total), else_=0)
+    row = (await conn.execute(
+        select(per_account.c.currency, func.sum(cash), func.sum(owed_back))
+        .group_by(per_account.c.currency)
+        .having(func.sum(cash) + func.sum(owed_back) < 0).limit(1))).first()
     if row is not None:
-        return f"the platform's cash in {row[0]} is negative: {row[1]}"
+        return (f"the platform's cash in {row[0]} ({row[1]}) is below zero by more than "
+                f"it is owed back ({row[2]})")
     return None
 
 
