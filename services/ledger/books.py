@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import and_, func, insert, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -97,22 +98,38 @@ def shown(kind: str, lines_sum: int) -> int:
     return lines_sum if kind == AccountKind.CASH else -lines_sum
 
 
+# Account ids never change once their row is committed, so each process remembers them
+# (per database): posting then needs no lookup. An account opened by a transaction that
+# has not committed is not remembered (it would vanish with a rollback).
+_KNOWN: WeakKeyDictionary[Database, dict[tuple[str, str, str], int]] = WeakKeyDictionary()
+_OPENED_HERE = "ledger_accounts_opened"  # conn.info: (transaction, keys it opened)
+
+
 async def account_ids(db: Database, conn: AsyncConnection, wanted: Iterable[tuple[str, str]],
                       currency: str) -> dict[tuple[str, str], int]:
     """The ids of these (kind, ref) accounts in `currency`, opening the missing ones."""
     keys = set(wanted)
-    if not keys:
-        return {}
+    known = _KNOWN.setdefault(db, {})
+    if all((k, r, currency) in known for k, r in keys):
+        return {(k, r): known[(k, r, currency)] for k, r in keys}
     query = select(_ACCOUNTS.c.kind, _ACCOUNTS.c.ref, _ACCOUNTS.c.id).where(
         _ACCOUNTS.c.currency == currency,
         tuple_(_ACCOUNTS.c.kind, _ACCOUNTS.c.ref).in_(sorted(keys)))
     found = {(k, r): i for k, r, i in (await conn.execute(query)).all()}
+    transaction = conn.sync_connection.get_transaction() if conn.sync_connection else None
+    opened_by, opened = conn.info.get(_OPENED_HERE, (None, set()))
+    if opened_by is not transaction:
+        opened = set()
     missing = keys - found.keys()
     if missing:
         await conn.execute(db.insert_ignoring(_ACCOUNTS, ["kind", "ref", "currency"]),
                            [{"kind": k, "ref": r, "currency": currency}
                             for k, r in sorted(missing)])
+        opened |= {(k, r, currency) for k, r in missing}
+        conn.info[_OPENED_HERE] = (transaction, opened)
         found = {(k, r): i for k, r, i in (await conn.execute(query)).all()}
+    known.update({(k, r, currency): i for (k, r), i in found.items()
+                  if (k, r, currency) not in opened})
     return found
 
 

@@ -37,7 +37,7 @@ from services.ledger.books import (
     post,
     reverse,
 )
-from services.ledger.rules import read_rules
+from services.ledger.rules import Rules, read_rules
 from services.ledger.split import BP, largest_remainder, split_sale, take_from
 from services.platform.database import Database
 from storage.models import (
@@ -47,6 +47,7 @@ from storage.models import (
     LedgerEntry,
     LedgerLine,
     Merchant,
+    MoneyRules,
     Order,
     RedemptionCode,
     User,
@@ -65,6 +66,7 @@ _ENTRIES, _LINES, _ACCOUNTS = (
     LedgerEntry.__table__, LedgerLine.__table__,  # type: ignore[attr-defined]
     LedgerAccount.__table__,  # type: ignore[attr-defined]
 )
+_RULES = MoneyRules.__table__  # type: ignore[attr-defined]
 _U1, _U2 = aliased(_USERS), aliased(_USERS)
 _SALE = (
     select(_ORDERS.c.total, _ORDERS.c.unit_price, _ORDERS.c.quantity, _ORDERS.c.currency,
@@ -73,12 +75,14 @@ _SALE = (
            _MERCHANTS.c.commission_l1_bp, _MERCHANTS.c.commission_l2_bp,
            _MERCHANTS.c.commission_l3_bp, _MERCHANTS.c.fee_bp,
            _USERS.c.referred_by_user_id, _U1.c.referred_by_user_id,
-           _U2.c.referred_by_user_id)
+           _U2.c.referred_by_user_id, _RULES.c.fee_bp, _RULES.c.commission_cap_bp,
+           _RULES.c.referral_levels)
     .select_from(_ORDERS.join(_DEALS, _DEALS.c.id == _ORDERS.c.deal_id)
                  .join(_MERCHANTS, _MERCHANTS.c.id == _DEALS.c.merchant_id)
                  .join(_USERS, _USERS.c.id == _ORDERS.c.user_id)
                  .outerjoin(_U1, _U1.c.id == _USERS.c.referred_by_user_id)
-                 .outerjoin(_U2, _U2.c.id == _U1.c.referred_by_user_id))
+                 .outerjoin(_U2, _U2.c.id == _U1.c.referred_by_user_id)
+                 .outerjoin(_RULES, _RULES.c.id == 1))
 )
 _ORDER_FACTS = (
     select(_ORDERS.c.total, _ORDERS.c.quantity, _ORDERS.c.currency, _ORDERS.c.referrer_ids,
@@ -122,8 +126,8 @@ async def post_payment(db: Database, conn: AsyncConnection, order_id: int,
     referrers on it. None if it was posted before."""
     row = (await conn.execute(_SALE.where(_ORDERS.c.id == order_id))).one()
     (total, unit_price, quantity, currency, provider, buyer, merchant_id, d1, d2, d3,
-     m1, m2, m3, merchant_fee, up1, up2, up3) = row
-    rules = await read_rules(conn)
+     m1, m2, m3, merchant_fee, up1, up2, up3, fee, cap, levels) = row
+    rules = Rules() if fee is None else Rules(fee, cap, levels)
     fee_bp = rules.fee_bp if merchant_fee is None else merchant_fee
     rates = effective_rates((d1, d2, d3), (m1, m2, m3), rules.commission_cap_bp, fee_bp)
     referrers = referrer_chain(buyer, [up1, up2, up3], rules.referral_levels)
