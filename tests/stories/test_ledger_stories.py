@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from services.ledger.books import PLATFORM, AccountKind, balances
+from services.ledger.books import PLATFORM, AccountKind, Line, balances, post
 from services.ledger.check import check_books
 from services.ledger.commissions import set_rates
 from services.ledger.payouts import pay_merchant, request_withdrawal
@@ -262,3 +262,56 @@ def test_shares_add_up_exactly_and_never_exceed_the_configured_total() -> None:
     assert largest_remainder(10, [1, 1, 1]) == [4, 3, 3]
     assert referrer_chain(1, [2, 3, 1], 3) == [2, 3]  # a loop back to the buyer stops
     assert referrer_chain(1, [2, None, 4], 3) == [2]
+
+
+async def test_an_account_opened_by_a_transaction_that_rolled_back_is_not_remembered(
+        db: Database, world: World) -> None:
+    from services.ledger.books import account_ids
+
+    class Boom(Exception):
+        pass
+
+    with pytest.raises(Boom):
+        async with db.begin() as conn:
+            await account_ids(db, conn, [(K.CASH, "ghost")], "CNY")
+            raise Boom
+    async with db.begin() as conn:  # opened again for real: lines on it must go in
+        posted = await post(db, conn, key="test:ghost", kind="test", currency="CNY", now=NOW,
+                            lines=[Line(K.CASH, "ghost", 1), Line(K.CASH, "sandbox", -1)])
+        assert posted is not None
+    async with db.begin() as conn:  # and be found (the id remembered is the real one)
+        assert (await balances(conn, [K.CASH], "ghost", "CNY"))[(K.CASH, "CNY")] == 1
+        await post(db, conn, key="test:ghost-back", kind="test", currency="CNY", now=NOW,
+                   lines=[Line(K.CASH, "ghost", -1), Line(K.CASH, "sandbox", 1)])
+
+
+def test_ledger_check_exits_1_naming_the_first_broken_rule(tmp_path: object) -> None:
+    """`o2o ledger check` on a book with an entry that does not balance (written by hand,
+    as no service can)."""
+    import asyncio
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from storage.models import LedgerAccount, LedgerLine
+
+    path = Path(str(tmp_path)) / "books.db"
+    command = [sys.executable, "-m", "bot.cli", "ledger", "check", "--db", str(path)]
+    healthy = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert healthy.returncode == 0 and healthy.stdout.startswith("ok:"), healthy.stderr
+
+    async def break_the_books() -> None:
+        db = Database(f"sqlite+aiosqlite:///{path}")
+        async with db.transaction() as session:
+            account = LedgerAccount(kind=K.CASH, ref="sandbox", currency="CNY")
+            entry = LedgerEntry(key="forged", kind="payment", currency="CNY", posted_at=NOW)
+            session.add_all([account, entry])
+            await session.flush()
+            session.add(LedgerLine(entry_id=entry.id or 0, account_id=account.id or 0,
+                                   amount=100))
+        await db.dispose()
+
+    asyncio.run(break_the_books())
+    broken = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert broken.returncode == 1
+    assert "entry 1 does not balance: its lines sum to 100" in broken.stdout
