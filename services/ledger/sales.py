@@ -86,7 +86,10 @@ _SALE = (
 )
 _ORDER_FACTS = (
     select(_ORDERS.c.total, _ORDERS.c.quantity, _ORDERS.c.currency, _ORDERS.c.referrer_ids,
-           _DEALS.c.merchant_id)
+           _DEALS.c.merchant_id,
+           select(func.count()).select_from(_CODES)
+           .where(_CODES.c.order_id == _ORDERS.c.id, _CODES.c.status == CodeStatus.ISSUED)
+           .scalar_subquery().label("open_units"))
     .join(_DEALS, _DEALS.c.id == _ORDERS.c.deal_id)
 )
 
@@ -157,6 +160,7 @@ class _Facts:
     currency: str
     referrers: list[int]
     merchant_id: int
+    open_units: int  # codes of the order still issued (neither used nor refunded)
 
 
 async def _facts(conn: AsyncConnection, order_id: int) -> _Facts:
@@ -164,13 +168,7 @@ async def _facts(conn: AsyncConnection, order_id: int) -> _Facts:
     row = (await conn.execute(_ORDER_FACTS.where(_ORDERS.c.id == order_id)
                               .with_for_update(of=_ORDERS))).one()
     return _Facts(row.total, row.quantity, row.currency, list(row.referrer_ids or []),
-                  row.merchant_id)
-
-
-async def _open_units(conn: AsyncConnection, order_id: int) -> int:
-    return int((await conn.execute(
-        select(func.count()).select_from(_CODES)
-        .where(_CODES.c.order_id == order_id, _CODES.c.status == CodeStatus.ISSUED))).scalar())
+                  row.merchant_id, int(row.open_units))
 
 
 async def settle_units(db: Database, conn: AsyncConnection, order_id: int, *, key: str,
@@ -194,10 +192,9 @@ async def settle_units(db: Database, conn: AsyncConnection, order_id: int, *, ke
                               refund - sum(took.values()), "rounding"))
         lines.append(Line(K.REFUNDS_PAYABLE, PLATFORM, -refund, "refund"))
     held = sum(pending.values())
-    if await _open_units(conn, order_id) == 0:
-        amount = held
-    else:
-        amount = min(held, facts.total // facts.quantity * units)
+    # With no unit left open, whatever is still pending settles (the order's rounding).
+    unit = facts.total // facts.quantity
+    amount = held if facts.open_units == 0 else min(held, unit * units)
     for (kind_, ref), moved in take_from(amount, pending).items():
         detail = _detail(kind_, ref, facts.referrers)
         lines += [Line(kind_, ref, moved, detail), Line(EARNED[kind_], ref, -moved, detail)]
