@@ -35,7 +35,8 @@ _LINES = LedgerLine.__table__  # type: ignore[attr-defined]
 @dataclass(frozen=True)
 class PayoutResult:
     """What a payout request or payment did: `outcome` is ok, or why not: not_enough
-    (more than `available`), bad_amount, unknown, not_requested."""
+    (more than `available`), bad_amount, changed (not what was confirmed), unknown,
+    not_requested."""
 
     outcome: str
     payout_id: int | None = None
@@ -65,13 +66,20 @@ async def _new_payout(conn: AsyncConnection, payee: str, payee_id: int, amount: 
 
 
 async def request_withdrawal(db: Database, user_id: int, amount: int, now: datetime,
-                             currency: str = "CNY") -> PayoutResult:
-    """A referrer asks for `amount` of their available commission (never more)."""
+                             currency: str = "CNY", *,
+                             expected_available: int | None = None) -> PayoutResult:
+    """A referrer asks for `amount` of their available commission (never more). With
+    `expected_available` (what they saw when they confirmed), nothing is asked for
+    unless that is still what is available ("changed"): a second tap of the same
+    confirmation, or one after the balance moved, withdraws nothing."""
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
         return PayoutResult("bad_amount", currency=currency)
     async with db.begin() as conn:
         available = await _locked_balance(db, conn, K.COMMISSION_AVAILABLE, str(user_id),
                                           currency)
+        if expected_available is not None and available != expected_available:
+            return PayoutResult("changed", amount=amount, available=max(0, available),
+                                currency=currency)
         if amount > available:
             return PayoutResult("not_enough", amount=amount, available=max(0, available),
                                 currency=currency)
