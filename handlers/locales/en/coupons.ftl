@@ -117,7 +117,10 @@ coupon-bad-unreadable = I can't read that as a coupon. Try: 20 off 100, 20 off, 
 coupon-bad-amount-zero = The amount off must be above 0.
 coupon-bad-min-zero = A minimum of 0 means no minimum: write "20 off" instead.
 coupon-bad-amount-too-big = That amount is too big (at most { $max }).
-coupon-bad-amount-decimals = Amounts have at most { $digits } decimals.
+coupon-bad-amount-decimals = Amounts have at most { $digits ->
+        [one] 1 decimal
+       *[other] { $digits } decimals
+    }.
 coupon-bad-off-not-below-min = The amount off must be below the minimum spend, e.g. 20 off 100.
 coupon-bad-worth-every-deal = "{ $terms }" is worth the whole price of every deal you sell (the dearest is { $title } at { $price }): shoppers would pay next to nothing, so it can't be published. Add a minimum spend (e.g. 20 off 100) or take less off.
 coupon-bad-percent-range = The discount must be between 1% and 99% off.

@@ -72,7 +72,10 @@ deal-bad-text-long = That is { $length ->
 deal-bad-price-not-number = That doesn't look like an amount. Type just the number, like 88 or 88.50.
 deal-bad-price-not-positive = The amount must be more than 0.
 deal-bad-price-too-big = That is more than { $max } — probably a typo?
-deal-bad-price-decimals = Amounts have at most { $digits } decimals.
+deal-bad-price-decimals = Amounts have at most { $digits ->
+        [one] 1 decimal
+       *[other] { $digits } decimals
+    }.
 deal-bad-original-not-above = The original price must be higher than the deal price, otherwise it's no deal.
 deal-bad-count-not-number = Please type a whole number from 1 to { $max }.
 deal-bad-count-range = Please type a whole number from 1 to { $max }.
