@@ -11,6 +11,7 @@ from handlers import (
     inline,
     menu,
     merchant,
+    money,
     pushes,
     redeem,
     search,
@@ -32,6 +33,6 @@ def build_router() -> Router:
     root = Router()
     for module in (start, menu, settings, search, understand, inline, checkout, codes,
                    coupons, redeem, staff, merchant, stores, new_deal, deal_import,
-                   deal_manage, stats, admin, campaigns, pushes):
+                   deal_manage, stats, money, admin, campaigns, pushes):
         root.include(module.router)
     return root

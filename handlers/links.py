@@ -5,6 +5,7 @@ Payloads (at most 64 characters of A-Za-z0-9_-, Telegram's rule):
   deal_<id>[_<ref>]     a deal card (from a shared link)
   r_<CODE>              a redemption code's QR, scanned by staff at the counter
   staff_<token>         a one-time invite to join a merchant's staff
+  ref_<ref>             just an invitation (`/team`'s link): the main menu
 where <ref> is the sharer's referral code.
 """
 
@@ -20,6 +21,7 @@ SHOP = re.compile(r"shop_([a-z0-9-]{1,32})(?:_([0-9A-Z]{8}))?")
 DEAL = re.compile(r"deal_([0-9]{1,12})(?:_([0-9A-Z]{8}))?")
 STAFF = re.compile(re.escape(INVITE_PREFIX) + r"([A-Za-z0-9_-]{16,32})")
 REDEEM = re.compile(DEEP_LINK_PREFIX + r"[0-9A-Za-z]{12}")
+REF = re.compile(r"ref_([0-9A-Z]{8})")
 
 
 def shop_payload(slug: str, ref: str | None = None) -> str:
@@ -35,6 +37,14 @@ def deal_payload(deal_id: int, ref: str | None = None) -> str:
     payload = f"deal_{deal_id}" + (f"_{ref}" if ref else "")
     if not DEAL.fullmatch(payload):
         raise ValueError(f"not a deal payload: {payload!r}")
+    return payload
+
+
+def ref_payload(ref: str) -> str:
+    """The /start payload of a referrer's own invitation link (no storefront or deal)."""
+    payload = f"ref_{ref}"
+    if not REF.fullmatch(payload):
+        raise ValueError(f"not a referral payload: {payload!r}")
     return payload
 
 

@@ -227,6 +227,27 @@ class ViewPushedDeal(Payload, prefix="pv"):
 
     delivery_id: int
 
+
+# -- commissions (handlers.money)
+
+
+class EarningsScreen(Payload, prefix="er"):
+    """The referrer's earnings again (`/earnings`)."""
+
+
+class WithdrawAsk(Payload, prefix="wa"):
+    """Withdraw pressed, for `amount` (minor units): asks to confirm first."""
+
+    amount: int
+
+
+class WithdrawConfirm(Payload, prefix="wc"):
+    """Yes, withdraw `amount`, as asked when `available` was available (anything else
+    meanwhile, a second tap included, withdraws nothing)."""
+
+    amount: int
+    available: int
+
 # (end of shopping)
 
 
@@ -385,6 +406,38 @@ class AdminRestore(Payload, prefix="par"):
 
     merchant_id: int
     back: int
+
+
+class AdminPayables(Payload, prefix="ppy"):
+    """Every merchant with money on its accounts (`/admin payables`)."""
+
+
+class AdminWithdrawals(Payload, prefix="pwl"):
+    """The referrers' withdrawals waiting for a transfer (`/admin withdrawals`)."""
+
+
+class AdminPayoutPaid(Payload, prefix="ppd"):
+    """Mark a requested withdrawal paid: asks for the transfer's reference."""
+
+    payout_id: int
+
+
+class AdminPayoutCancelAsk(Payload, prefix="pxa"):
+    """Cancel a requested withdrawal: asks to confirm."""
+
+    payout_id: int
+
+
+class AdminPayoutCancel(Payload, prefix="pxc"):
+    """The cancellation confirmed: the money is available to the referrer again."""
+
+    payout_id: int
+
+
+class AdminRefundAfterUse(Payload, prefix="prf"):
+    """Refund a whole order after use (a dispute), as confirmed."""
+
+    order_id: int
 
 
 class MerchantCategory(Payload, prefix="mk"):

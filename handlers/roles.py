@@ -35,7 +35,7 @@ class Role(StrEnum):
 
 # The areas whose refusals have their own words (`<area>-owner-only`, ...); any other
 # area gets the general `role-...` wording.
-AREAS = ("deal", "campaign", "coupon", "store", "stats", "staff", "redeem", "admin")
+AREAS = ("deal", "campaign", "coupon", "store", "stats", "staff", "redeem", "admin", "money")
 
 
 @dataclass(frozen=True)

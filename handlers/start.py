@@ -1,8 +1,10 @@
 """`/start`, with or without a deep-link payload.
 
 Payloads are described in `handlers.links`; a referral code in one is recorded for a
-newcomer. Opening a storefront link (the QR poster at the counter) follows the merchant,
-which drops its welcome coupon, if it has one, into the wallet.
+newcomer (`ref_<CODE>`, an invitation alone, shows the main menu). Someone who was here
+already is told that the link changes nothing for them. Opening a storefront link (the
+QR poster at the counter) follows the merchant, which drops its welcome coupon, if it
+has one, into the wallet.
 A malformed, unknown or stale payload lands on the main menu with a short note.
 
 Buttons: OpenStorefront (`handlers.payloads`): a merchant's storefront (drawn by the
@@ -15,7 +17,7 @@ from handlers.common import follow_toggle, main_menu, stale_replies
 from handlers.core import Button, Reply, SendText
 from handlers.coupons import storefront_coupons
 from handlers.format import category_label, result_button_text, result_line, welcome_text
-from handlers.links import DEAL, PAYLOAD, REDEEM, SHOP, STAFF
+from handlers.links import DEAL, PAYLOAD, REDEEM, REF, SHOP, STAFF
 from handlers.payloads import OpenStorefront, ShowDeal
 from handlers.redeem import scanned
 from handlers.roles import Role
@@ -27,7 +29,7 @@ from services.catalog.geo import format_distance
 from services.catalog.search import SearchQuery
 from services.catalog.storefront import get_storefront
 from services.marketing.follows import follow, is_following
-from services.marketing.referrals import record_referral
+from services.marketing.referrals import Referral, record_referral
 
 router = Router()
 
@@ -55,6 +57,9 @@ async def _open(req: Request, payload: str) -> list[Reply] | None:
         return await scanned(req, payload)
     if match := STAFF.fullmatch(payload):
         return await joined(req, match.group(1))
+    if match := REF.fullmatch(payload):
+        replies = [SendText(_greeting(req), buttons=main_menu(req.t))]
+        return await _referred(req, replies, match.group(1))
     if match := SHOP.fullmatch(payload):
         replies = await storefront_replies(req, match.group(1), follow_source="poster")
     elif match := DEAL.fullmatch(payload):
@@ -65,7 +70,15 @@ async def _open(req: Request, payload: str) -> list[Reply] | None:
     else:
         return None
     if replies is not None and match.group(2):
-        await record_referral(req.db, req.user.id, match.group(2), req.now())
+        return await _referred(req, replies, match.group(2))
+    return replies
+
+
+async def _referred(req: Request, replies: list[Reply], code: str) -> list[Reply]:
+    """What the link opened, after recording who brought this person; someone who was
+    here already (or is in the sharer's own team) hears that nothing changes."""
+    if await record_referral(req.db, req.user.id, code, req.now()) == Referral.UNCHANGED:
+        return [*replies, SendText(req.t("referral-unchanged"))]
     return replies
 
 

@@ -4,7 +4,9 @@
   revenue, redemptions and the redemption rate, new followers and the top deals over
   the last 7 or 30 days (today included, days in the owner's time zone), then the
   same day by day as a chart (revenue bars, redemptions line).
-- `/export [7d|30d|all]` (30d when left out): the orders as a CSV file for Excel.
+- `/export [7d|30d|all]` (30d when left out): the orders as a CSV file for Excel;
+  `/export statement [YYYY-MM]` (this month when left out): the month's statement of the
+  merchant's money (`handlers.money.statement_export`).
 - `/poster`: the printable QR poster of the owner's storefront.
 
 Only the owner of an approved merchant gets them (`Role.OWNER`, area "stats": the router
@@ -23,6 +25,7 @@ from handlers.core import Reply, SendDocument, SendPhoto, SendText
 from handlers.format import fit_caption, local_datetime
 from handlers.i18n import Translator
 from handlers.links import shop_payload, start_link
+from handlers.money import is_statement, statement_export
 from handlers.roles import Role
 from handlers.router import Request, Router
 from services.catalog.deal_cards import Bilingual
@@ -221,7 +224,10 @@ async def stats(req: Request) -> list[Reply]:
 
 @router.command("export", role=Role.OWNER, area="stats")
 async def export(req: Request) -> list[Reply]:
-    """`/export [7d|30d|all]`: the owner's orders as a CSV file."""
+    """`/export [7d|30d|all]`: the owner's orders as a CSV file; `/export statement
+    [YYYY-MM]`: the month's statement of its money."""
+    if is_statement(req.args):
+        return await statement_export(req)
     t, merchant_id = req.t, _seller(req).merchant_id
     days = parse_days(req.args, EXPORT_DEFAULT_DAYS, allow_all=True)
     if days is None:

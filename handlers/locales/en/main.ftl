@@ -25,7 +25,9 @@ help-text =
     • /redeem CODE: store staff redeem a code (or scan its QR with Telegram)
     • /merchant: apply to sell here; /addstore, /stores: add and edit your stores; /staff: invite and manage staff
     • /newdeal: post a deal (or on one line: /newdeal title | price | original | quantity | last day); /import: many from a CSV; /deals: manage them
-    • /stats: your numbers and a chart; /export: orders as CSV; /poster: your storefront QR poster
+    • /stats: your numbers and a chart; /export: orders as CSV (/export statement: the monthly statement); /poster: your storefront QR poster
+    • /payouts: your money (payable, pending, paid out); /commission: set referral commissions
+    • /team: your team and invitation link; /earnings: your referral commissions; /withdraw AMOUNT: withdraw
     • /campaign: push a coupon or deal to your followers (pick who, when, or every week)
     • /following lists the stores you follow
     • /settings: pushes (pause, daily maximum, quiet hours), timezone, language

@@ -3,7 +3,7 @@ stats-owner-only = Only a merchant's owner can see its numbers, exports and post
 stats-not-approved = Numbers, exports and the poster are available once your merchant application is approved.
 stats-suspended = Your merchant has been suspended by the platform, so its numbers, exports and poster aren't available right now. Please contact the platform.
 stats-usage = Usage: /stats 7d or /stats 30d — the last 7 or 30 days, today included (7d when left out).
-export-usage = Usage: /export 7d, /export 30d or /export all — the orders of the last 7 or 30 days, or all of them (30d when left out).
+export-usage = Usage: /export 7d, /export 30d or /export all — the orders of the last 7 or 30 days, or all of them (30d when left out); /export statement 2026-11 — a month's statement of your money.
 stats-title = 📊 { $merchant } · last { $days ->
         [one] { $days } day
        *[other] { $days } days

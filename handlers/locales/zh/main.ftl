@@ -25,7 +25,9 @@ help-text =
     • /redeem 券码：店员核销（也可用 Telegram 扫券码二维码）
     • /merchant：商家申请入驻；/addstore、/stores：添加、修改门店；/staff：邀请、管理店员
     • /newdeal：发布团购（也可一行：/newdeal 名称 | 团购价 | 原价 | 数量 | 截止日期）；/import：用 CSV 批量导入；/deals：管理团购
-    • /stats：经营数据和图表；/export：导出订单；/poster：店铺二维码海报
+    • /stats：经营数据和图表；/export：导出订单（/export statement：月度对账单）；/poster：店铺二维码海报
+    • /payouts：结算（可结算、待核销、已打款）；/commission：设置推荐佣金
+    • /team：我的团队和邀请链接；/earnings：我的推荐佣金；/withdraw 金额：提现
     • /campaign：给粉丝推送优惠券或团购（选人群、定时、每周重复）
     • /following 查看关注的商家
     • /settings 推送（暂停、每日上限、免打扰）、时区、语言
