@@ -6,6 +6,15 @@ Commands:
   /admin              platform totals, with Pending applications (N) and Merchants
   /admin find WORDS   merchants whose name contains the words (/admin WORDS works too)
   /admin pending      the pending applications;  /admin merchants  the merchant list
+Money (issue 16):
+  /admin payables                      merchants with their payable and pending
+  /admin pay MERCHANT AMOUNT REFERENCE record a transfer to a merchant (never more than
+                                       its payable)
+  /admin withdrawals                   referrers' withdrawals waiting for a transfer
+  /admin paid PAYOUT REFERENCE         one of them transferred;  /admin cancel PAYOUT
+  /admin fee MERCHANT PERCENT|default  the merchant's own platform fee
+  /admin refund ORDER                  refund a whole order after use (a dispute): asks
+                                       first, then the buyer is paid back and told
 
 Buttons (declared in handlers/payloads.py):
   AdminHome        pah             the totals again (refreshed)
@@ -16,6 +25,11 @@ Buttons (declared in handlers/payloads.py):
   AdminSuspendAsk  pas:<id>:<back> asks to confirm a suspension
   AdminSuspend     pac:<id>:<back> suspends
   AdminRestore     par:<id>:<back> restores a suspended merchant
+  AdminPayables    ppy             merchants' payables
+  AdminWithdrawals pwl             withdrawals waiting
+  AdminPayoutPaid  ppd:<payout>    asks for the transfer's reference (flow "payoutref")
+  AdminPayoutCancelAsk / AdminPayoutCancel  pxa / pxc:<payout>  cancel a withdrawal
+  AdminRefundAfterUse  prf:<order> the refund after use, confirmed
 """
 
 from __future__ import annotations
@@ -23,22 +37,43 @@ from __future__ import annotations
 import logging
 
 from handlers.common import stale_replies
-from handlers.core import AnswerButton, Button, ButtonPress, Buttons, EditText, Reply, SendText
+from handlers.core import (
+    AnswerButton,
+    Button,
+    ButtonPress,
+    Buttons,
+    EditText,
+    Reply,
+    SendText,
+    Text,
+)
 from handlers.format import LABEL_MAX, category_label, local_date, local_datetime, short_label
 from handlers.i18n import Translator
 from handlers.merchant import decision_buttons
+from handlers.money import AMOUNT_MAX, percent, read_money, read_percent, typed
 from handlers.owed import owed_in_turn
 from handlers.payloads import (
     AdminHome,
     AdminMerchant,
     AdminMerchants,
+    AdminPayables,
+    AdminPayoutCancel,
+    AdminPayoutCancelAsk,
+    AdminPayoutPaid,
     AdminPending,
+    AdminRefundAfterUse,
     AdminRestore,
     AdminSuspend,
     AdminSuspendAsk,
+    AdminWithdrawals,
 )
 from handlers.roles import Role
 from handlers.router import Request, Router
+from services.ledger.commissions import set_fee
+from services.ledger.payouts import cancel as cancel_payout
+from services.ledger.payouts import mark_paid, pay_merchant, requested_payouts
+from services.ledger.rules import get_rules
+from services.ledger.statements import all_payables
 from services.merchants.admin import (
     MERCHANT_STATUSES,
     Amounts,
@@ -57,7 +92,10 @@ from services.merchants.admin import (
     suspend_merchant,
 )
 from services.merchants.applications import MerchantView, merchant_news_key
+from services.orders.checkout import get_order
+from services.orders.refunds import carry_out, refund_after_use
 from services.platform.money import format_money
+from services.platform.users import get_profile
 
 log = logging.getLogger(__name__)
 router = Router()
@@ -145,6 +183,8 @@ async def _home(req: Request) -> Reply:
         (Button(t("admin-pending-button", count=m["pending"]), data=AdminPending(0).pack()),),
         (Button(t("admin-merchants-button"), data=AdminMerchants(0).pack()),
          Button(t("admin-refresh-button"), data=AdminHome().pack())),
+        (Button(t("admin-payables-button"), data=AdminPayables().pack()),
+         Button(t("admin-withdrawals-button"), data=AdminWithdrawals().pack())),
     )
     return _screen(req, "\n".join(lines), buttons)
 
@@ -161,6 +201,8 @@ async def admin_command(req: Request) -> list[Reply]:
         return [await _pending(req, 0)]
     if word in MERCHANTS_WORDS and not rest.strip():
         return [await _merchants(req, 0)]
+    if word in MONEY_COMMANDS:
+        return await MONEY_COMMANDS[word](req, rest.split())
     if word in FIND_WORDS:
         if not rest.strip():
             return [SendText(req.t("admin-find-usage"))]
@@ -416,3 +458,275 @@ async def _unchanged(req: Request, change: StatusChange, suspend: bool,
         replies.append(AnswerButton(event.query_id or "", note))
     replies += await _merchant_screen(req, view.id, back, note)
     return replies
+
+
+# ------------------------------------------------------------------ money (issue 16)
+
+CURRENCY = "CNY"
+PAYOUT_FLOW = "payoutref"  # waiting for the reference of a withdrawal's transfer
+
+
+def _cny(t: Translator, amount: int, currency: str = CURRENCY) -> str:
+    return format_money(amount, currency, t.lang)
+
+
+def _id(word: str) -> int | None:
+    """An id typed by the admin ("12", "#12"); None when it is not one."""
+    word = word.lstrip("#")
+    return int(word) if word.isdigit() and len(word) <= 12 else None
+
+
+async def _payables(req: Request) -> Reply:
+    t = req.t
+    found = await all_payables(req.db, CURRENCY)
+    if not found:
+        return _screen(req, t("admin-payables-none"), ((_home_button(t),),))
+    lines = [t("admin-payables-title", count=len(found))]
+    for number, item in enumerate(found, start=1):
+        lines.append(t("admin-payables-line", number=number, id=str(item.merchant_id),
+                       name=item.name.get(req.lang) or item.slug,
+                       payable=_cny(t, item.payable), pending=_cny(t, item.pending)))
+    lines += ["", t("admin-payables-hint")]
+    return _screen(req, "\n".join(lines), ((_home_button(t),),))
+
+
+async def payables_command(req: Request, words: list[str]) -> list[Reply]:
+    """`/admin payables`."""
+    return [await _payables(req)]
+
+
+@router.button(AdminPayables, role=Role.ADMIN, area="admin")
+async def payables_button(req: Request, press: AdminPayables) -> list[Reply]:
+    """Merchants' payables."""
+    return [await _payables(req)]
+
+
+async def pay_command(req: Request, words: list[str]) -> list[Reply]:
+    """`/admin pay MERCHANT AMOUNT REFERENCE`: a transfer to a merchant, recorded."""
+    t = req.t
+    merchant_id = _id(words[0]) if words else None
+    if merchant_id is None or len(words) < 3:
+        return [SendText(t("admin-pay-usage"))]
+    details = await merchant_details(req.db, merchant_id, req.now())
+    if details is None:
+        return [SendText(t("admin-merchant-unknown", id=str(merchant_id)))]
+    name = _name(details.view, req.lang)
+    amount = read_money(words[1])
+    if amount == "too_big":  # more than any merchant is owed: refused with its payable
+        amount = AMOUNT_MAX + 1
+    if not isinstance(amount, int):
+        return [SendText(t("admin-bad-amount", text=typed(words[1])) + "\n"
+                         + t("admin-pay-usage"))]
+    reference = " ".join(words[2:])
+    done = await pay_merchant(req.db, merchant_id, amount, reference, req.user.id, req.now(),
+                              CURRENCY)
+    if done.outcome == "not_enough":
+        asked = _cny(t, amount) if amount <= AMOUNT_MAX else typed(words[1])
+        return [SendText(t("admin-pay-too-much", name=name, amount=asked,
+                           payable=_cny(t, done.available)))]
+    if done.outcome != "ok":
+        return [SendText(t("admin-bad-amount", text=typed(words[1])) + "\n"
+                         + t("admin-pay-usage"))]
+    log.info("admin %s paid merchant %s %s (payout %s)", req.incoming.sender.id,
+             merchant_id, done.amount, done.payout_id)
+    return [SendText(t("admin-pay-done", name=name, amount=_cny(t, done.amount),
+                       reference=typed(reference), left=_cny(t, done.available)))]
+
+
+async def _withdrawals(req: Request, note: str = "") -> Reply:
+    t, tz = req.t, req.user.timezone
+    waiting = await requested_payouts(req.db)
+    waiting = [p for p in waiting if p.payee == "user"]
+    if not waiting:
+        text = t("admin-withdrawals-none")
+        return _screen(req, note + "\n\n" + text if note else text, ((_home_button(t),),))
+    lines = [t("admin-withdrawals-title", count=len(waiting))]
+    rows: list[tuple[Button, ...]] = []
+    for number, payout in enumerate(waiting, start=1):
+        assert payout.id is not None
+        who = await get_profile(req.db, payout.payee_id)
+        lines.append(t("admin-withdrawals-line", number=number, id=str(payout.id),
+                       name=(who.first_name if who else "") or "-",
+                       telegram=str(who.telegram_id if who else "-"),
+                       amount=_cny(t, payout.amount, payout.currency),
+                       date=local_date(payout.requested_at, tz)))
+        rows.append((Button(t("admin-payout-paid-button", id=str(payout.id)),
+                            data=AdminPayoutPaid(payout.id).pack()),
+                     Button(t("admin-payout-cancel-button", id=str(payout.id)),
+                            data=AdminPayoutCancelAsk(payout.id).pack())))
+    lines += ["", t("admin-withdrawals-hint")]
+    rows.append((_home_button(t),))
+    text = "\n".join(lines)
+    return _screen(req, note + "\n\n" + text if note else text, tuple(rows))
+
+
+async def withdrawals_command(req: Request, words: list[str]) -> list[Reply]:
+    """`/admin withdrawals`."""
+    return [await _withdrawals(req)]
+
+
+@router.button(AdminWithdrawals, role=Role.ADMIN, area="admin")
+async def withdrawals_button(req: Request, press: AdminWithdrawals) -> list[Reply]:
+    """The withdrawals waiting for a transfer."""
+    return [await _withdrawals(req)]
+
+
+async def _payout(req: Request, payout_id: int) -> tuple[int, str] | None:
+    """A waiting withdrawal's amount and currency (None: not one of them)."""
+    found = next((p for p in await requested_payouts(req.db, limit=1000)
+                  if p.id == payout_id), None)
+    return (found.amount, found.currency) if found is not None else None
+
+
+def _payout_outcome(t: Translator, outcome: str, payout_id: int) -> str:
+    if outcome == "unknown":
+        return t("admin-payout-unknown", id=str(payout_id))
+    return t("admin-payout-not-requested", id=str(payout_id))
+
+
+async def _mark_paid(req: Request, payout_id: int, reference: str) -> list[Reply]:
+    t = req.t
+    done = await mark_paid(req.db, payout_id, reference, req.user.id, req.now())
+    if done.outcome != "ok":
+        return [SendText(_payout_outcome(t, done.outcome, payout_id))]
+    log.info("admin %s marked payout %s paid", req.incoming.sender.id, payout_id)
+    return [await _withdrawals(req, t("admin-payout-paid-done", id=str(payout_id),
+                                      amount=_cny(t, done.amount, done.currency),
+                                      reference=typed(reference)))]
+
+
+async def paid_command(req: Request, words: list[str]) -> list[Reply]:
+    """`/admin paid PAYOUT REFERENCE`: a withdrawal transferred."""
+    payout_id = _id(words[0]) if words else None
+    if payout_id is None or len(words) < 2:
+        return [SendText(req.t("admin-paid-usage"))]
+    return await _mark_paid(req, payout_id, " ".join(words[1:]))
+
+
+@router.button(AdminPayoutPaid, role=Role.ADMIN, area="admin")
+async def payout_paid_button(req: Request, press: AdminPayoutPaid) -> list[Reply]:
+    """Mark paid pressed: the transfer's reference is asked for."""
+    t = req.t
+    waiting = await _payout(req, press.payout_id)
+    if waiting is None:
+        return [SendText(t("admin-payout-not-requested", id=str(press.payout_id)))]
+    await req.enter_flow(PAYOUT_FLOW, "reference", payout_id=press.payout_id)
+    return [SendText(t("admin-payout-reference-ask", id=str(press.payout_id),
+                       amount=_cny(t, *waiting)))]
+
+
+@router.flow(PAYOUT_FLOW, role=Role.ADMIN, area="admin")
+async def payout_reference(req: Request) -> list[Reply]:
+    """The reference of the transfer of the withdrawal being marked paid."""
+    state, t = req.state, req.t
+    assert state is not None
+    payout_id = int(state.data.get("payout_id") or 0)
+    reference = " ".join(req.text.split()) if isinstance(req.incoming.event, Text) else ""
+    if not reference:
+        return [SendText(t("admin-payout-reference-again", id=str(payout_id)))]
+    await req.leave_flow()
+    return await _mark_paid(req, payout_id, reference)
+
+
+async def cancel_command(req: Request, words: list[str]) -> list[Reply]:
+    """`/admin cancel PAYOUT`: asks first, like the button."""
+    payout_id = _id(words[0]) if len(words) == 1 else None
+    if payout_id is None:
+        return [SendText(req.t("admin-cancel-usage"))]
+    return await _cancel_ask(req, payout_id)
+
+
+async def _cancel_ask(req: Request, payout_id: int) -> list[Reply]:
+    t = req.t
+    waiting = await _payout(req, payout_id)
+    if waiting is None:
+        return [SendText(t("admin-payout-not-requested", id=str(payout_id)))]
+    return [_screen(req, t("admin-payout-cancel-confirm", id=str(payout_id),
+                           amount=_cny(t, *waiting)),
+                    ((Button(t("admin-payout-cancel-yes"),
+                             data=AdminPayoutCancel(payout_id).pack()),
+                      Button(t("admin-payout-cancel-no"), data=AdminWithdrawals().pack())),))]
+
+
+@router.button(AdminPayoutCancelAsk, role=Role.ADMIN, area="admin")
+async def payout_cancel_asked(req: Request, press: AdminPayoutCancelAsk) -> list[Reply]:
+    """Cancel pressed: asks to confirm."""
+    return await _cancel_ask(req, press.payout_id)
+
+
+@router.button(AdminPayoutCancel, role=Role.ADMIN, area="admin")
+async def payout_cancelled(req: Request, press: AdminPayoutCancel) -> list[Reply]:
+    """The cancellation confirmed: back to the referrer's available balance, once."""
+    t = req.t
+    done = await cancel_payout(req.db, press.payout_id, req.now())
+    if done.outcome != "ok":
+        return [SendText(_payout_outcome(t, done.outcome, press.payout_id))]
+    log.info("admin %s cancelled payout %s", req.incoming.sender.id, press.payout_id)
+    return [await _withdrawals(req, t("admin-payout-cancelled", id=str(press.payout_id),
+                                      amount=_cny(t, done.amount, done.currency)))]
+
+
+async def fee_command(req: Request, words: list[str]) -> list[Reply]:
+    """`/admin fee MERCHANT PERCENT|default`: the merchant's own platform fee."""
+    t = req.t
+    merchant_id = _id(words[0]) if len(words) == 2 else None
+    if merchant_id is None:
+        return [SendText(t("admin-fee-usage"))]
+    details = await merchant_details(req.db, merchant_id, req.now())
+    if details is None:
+        return [SendText(t("admin-merchant-unknown", id=str(merchant_id)))]
+    name = _name(details.view, req.lang)
+    default = words[1].lower() in ("default", "默认", "reset")
+    fee_bp = None if default else read_percent(words[1])
+    if fee_bp is None and not default:
+        return [SendText(t("admin-fee-bad", text=typed(words[1])) + "\n" + t("admin-fee-usage"))]
+    shown = percent((await get_rules(req.db)).fee_bp if fee_bp is None else fee_bp)
+    if not await set_fee(req.db, merchant_id, fee_bp):
+        return [SendText(t("admin-fee-refused", name=name, fee=shown))]
+    log.info("admin %s set merchant %s fee to %s", req.incoming.sender.id, merchant_id, fee_bp)
+    return [SendText(t("admin-fee-default" if default else "admin-fee-done", name=name,
+                       fee=shown))]
+
+
+async def refund_command(req: Request, words: list[str]) -> list[Reply]:
+    """`/admin refund ORDER`: what refunding the whole order after use does, to confirm."""
+    t = req.t
+    order_id = _id(words[0]) if len(words) == 1 else None
+    if order_id is None:
+        return [SendText(t("admin-refund-usage"))]
+    order = await get_order(req.db, order_id)
+    if order is None or order.status not in ("paid", "fulfilled"):
+        return [SendText(t("admin-refund-unknown", id=str(order_id)))]
+    text = t("admin-refund-confirm", id=str(order_id), title=order.deal_title.get(req.lang),
+             total=_cny(t, order.total, order.currency))
+    return [SendText(text, buttons=((Button(t("admin-refund-yes"),
+                                            data=AdminRefundAfterUse(order_id).pack()),
+                                     _home_button(t)),))]
+
+
+@router.button(AdminRefundAfterUse, role=Role.ADMIN, area="admin")
+async def refund_confirmed(req: Request, press: AdminRefundAfterUse) -> list[Reply]:
+    """The refund after use, confirmed: recorded (the books take back what the codes'
+    settlement gave out), paid back through the provider, and the buyer told."""
+    t, now = req.t, req.now()
+    asked = await refund_after_use(req.db, press.order_id, now)
+    if asked.outcome != "started" or asked.refund_id is None:
+        return [SendText(t("admin-refund-nothing", id=str(press.order_id)))]
+    log.info("admin %s refunded order %s after use (refund %s)", req.incoming.sender.id,
+             press.order_id, asked.refund_id)
+    done = await carry_out(req.db, asked.refund_id, req.app.payments.refund, now)
+    key = "admin-refund-done" if done is not None and done.status == "done" \
+        else "admin-refund-pending"
+    replies: list[Reply] = [SendText(t(key, id=str(press.order_id),
+                                       amount=_cny(t, asked.amount, asked.currency),
+                                       count=asked.codes))]
+    if done is not None and done.owed_key:
+        replies += await owed_in_turn(req, done.owed_key)
+    return replies
+
+
+MONEY_COMMANDS = {
+    "payables": payables_command, "pay": pay_command, "withdrawals": withdrawals_command,
+    "paid": paid_command, "cancel": cancel_command, "fee": fee_command,
+    "refund": refund_command,
+}
