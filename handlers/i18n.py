@@ -20,6 +20,7 @@ from fluent.runtime.types import fluent_number
 LOCALES_DIR = Path(__file__).parent / "locales"
 LANGUAGES = ("zh", "en")
 FALLBACK = "en"
+MAX_NUMBER_DIGITS = 15  # a variable of more digits is passed as text (see _fluent_args)
 
 log = logging.getLogger(__name__)
 
@@ -78,11 +79,13 @@ class Catalog:
 def _fluent_args(args: Mapping[str, Any] | None) -> dict[str, Any]:
     """The variables as Fluent should see them: a whole number written as text ("12",
     as many handlers pass counts) becomes a number, so plural variants (`[one]`) are
-    chosen by it; it is shown exactly as written (no digit grouping)."""
+    chosen by it; it is shown exactly as written (no digit grouping). Longer runs of
+    digits (something typed, repeated in a refusal) stay text: Fluent cannot format
+    numbers that big."""
     return {
         name: fluent_number(int(value), useGrouping=False)
         if isinstance(value, str) and value.isascii() and value.isdigit()
-        and str(int(value)) == value else value
+        and len(value) <= MAX_NUMBER_DIGITS and str(int(value)) == value else value
         for name, value in (args or {}).items()
     }
 
