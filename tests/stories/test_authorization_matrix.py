@@ -28,7 +28,7 @@ A confirm button `rc:<request>:<store>` carries a one-time request made by the c
 the staff member who drew it: 海底捞's owner, who could check the code himself, may not
 press another person's request either.
 
-Databases: the matrix (37 actions x 5 people = 185 cells) runs on SQLite, each cell on
+Databases: the matrix (53 actions x 5 people = 265 cells) runs on SQLite, each cell on
 a fresh copy of a demo world seeded once (seeding per cell would take minutes);
 `test_who_may_on_postgres` runs a representative subset on PostgreSQL (for every action
 one person it allows and one it refuses, on a freshly seeded schema), and the
@@ -41,6 +41,7 @@ import logging
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -50,6 +51,10 @@ from sqlmodel import col, func, select
 from handlers.core import EditText, Event, Notify, Reply, SendDocument, SendPhoto, SendText
 from handlers.router import App, Options
 from services.demo.seed import seed_demo
+from services.ledger.commissions import set_rates
+from services.ledger.payouts import request_withdrawal
+from services.ledger.sales import release_due
+from services.marketing.referrals import record_referral, referral_code_of
 from services.merchants.admin import suspend_merchant
 from services.merchants.applications import Application, apply
 from services.merchants.deals import change_status
@@ -64,6 +69,8 @@ from storage.models import (
     Deal,
     Merchant,
     MerchantStaff,
+    Order,
+    Payout,
     RedemptionCode,
     RedemptionRequest,
     StaffInvite,
@@ -76,6 +83,7 @@ Role = Literal["shopper", "staff", "owner", "other_owner", "admin"]
 Verdict = Literal["allowed", "own", "refused"]
 ROLES: tuple[Role, ...] = ("shopper", "staff", "owner", "other_owner", "admin")
 SHOPPER, ADMIN, BUYER, APPLICANT = 8_100_001, 8_100_002, 8_100_003, 8_100_004
+REFERRER, FRIEND = 8_100_005, 8_100_006  # a referrer with a withdrawal waiting
 NAMES: dict[Role, str] = {"shopper": "Shopper", "staff": "haidilao-staff",
                           "owner": "haidilao-owner", "other_owner": "luckin-owner",
                           "admin": "Admin"}
@@ -230,6 +238,77 @@ EXPECTED: dict[tuple[str, Role], Verdict] = {
     ("ru-redeem-undo", "shopper"): "refused", ("ru-redeem-undo", "staff"): "allowed",
     ("ru-redeem-undo", "owner"): "allowed", ("ru-redeem-undo", "other_owner"): "refused",
     ("ru-redeem-undo", "admin"): "refused",
+    # money (issue 16)
+    # payouts
+    ("payouts", "shopper"): "refused", ("payouts", "staff"): "refused",
+    ("payouts", "owner"): "allowed", ("payouts", "other_owner"): "own",
+    ("payouts", "admin"): "refused",
+    # commission
+    ("commission", "shopper"): "refused", ("commission", "staff"): "refused",
+    ("commission", "owner"): "allowed", ("commission", "other_owner"): "own",
+    ("commission", "admin"): "refused",
+    # export-statement
+    ("export-statement", "shopper"): "refused", ("export-statement", "staff"): "refused",
+    ("export-statement", "owner"): "allowed", ("export-statement", "other_owner"): "own",
+    ("export-statement", "admin"): "refused",
+    # commission-deal
+    ("commission-deal", "shopper"): "refused", ("commission-deal", "staff"): "refused",
+    ("commission-deal", "owner"): "allowed", ("commission-deal", "other_owner"): "refused",
+    ("commission-deal", "admin"): "refused",
+    # admin-payables
+    ("admin-payables", "shopper"): "refused", ("admin-payables", "staff"): "refused",
+    ("admin-payables", "owner"): "refused", ("admin-payables", "other_owner"): "refused",
+    ("admin-payables", "admin"): "allowed",
+    # admin-pay
+    ("admin-pay", "shopper"): "refused", ("admin-pay", "staff"): "refused",
+    ("admin-pay", "owner"): "refused", ("admin-pay", "other_owner"): "refused",
+    ("admin-pay", "admin"): "allowed",
+    # admin-withdrawals
+    ("admin-withdrawals", "shopper"): "refused", ("admin-withdrawals", "staff"): "refused",
+    ("admin-withdrawals", "owner"): "refused", ("admin-withdrawals", "other_owner"): "refused",
+    ("admin-withdrawals", "admin"): "allowed",
+    # admin-paid
+    ("admin-paid", "shopper"): "refused", ("admin-paid", "staff"): "refused",
+    ("admin-paid", "owner"): "refused", ("admin-paid", "other_owner"): "refused",
+    ("admin-paid", "admin"): "allowed",
+    # admin-fee
+    ("admin-fee", "shopper"): "refused", ("admin-fee", "staff"): "refused",
+    ("admin-fee", "owner"): "refused", ("admin-fee", "other_owner"): "refused",
+    ("admin-fee", "admin"): "allowed",
+    # admin-refund
+    ("admin-refund", "shopper"): "refused", ("admin-refund", "staff"): "refused",
+    ("admin-refund", "owner"): "refused", ("admin-refund", "other_owner"): "refused",
+    ("admin-refund", "admin"): "allowed",
+    # ppy-admin-payables
+    ("ppy-admin-payables", "shopper"): "refused", ("ppy-admin-payables", "staff"): "refused",
+    ("ppy-admin-payables", "owner"): "refused", ("ppy-admin-payables", "other_owner"): "refused",
+    ("ppy-admin-payables", "admin"): "allowed",
+    # pwl-admin-withdrawals
+    ("pwl-admin-withdrawals", "shopper"): "refused", ("pwl-admin-withdrawals", "staff"): "refused",
+    ("pwl-admin-withdrawals", "owner"): "refused",
+    ("pwl-admin-withdrawals", "other_owner"): "refused",
+    ("pwl-admin-withdrawals", "admin"): "allowed",
+    # ppd-admin-payout-paid
+    ("ppd-admin-payout-paid", "shopper"): "refused", ("ppd-admin-payout-paid", "staff"): "refused",
+    ("ppd-admin-payout-paid", "owner"): "refused",
+    ("ppd-admin-payout-paid", "other_owner"): "refused",
+    ("ppd-admin-payout-paid", "admin"): "allowed",
+    # pxa-admin-payout-cancel-ask
+    ("pxa-admin-payout-cancel-ask", "shopper"): "refused",
+    ("pxa-admin-payout-cancel-ask", "staff"): "refused",
+    ("pxa-admin-payout-cancel-ask", "owner"): "refused",
+    ("pxa-admin-payout-cancel-ask", "other_owner"): "refused",
+    ("pxa-admin-payout-cancel-ask", "admin"): "allowed",
+    # pxc-admin-payout-cancel
+    ("pxc-admin-payout-cancel", "shopper"): "refused",
+    ("pxc-admin-payout-cancel", "staff"): "refused",
+    ("pxc-admin-payout-cancel", "owner"): "refused",
+    ("pxc-admin-payout-cancel", "other_owner"): "refused",
+    ("pxc-admin-payout-cancel", "admin"): "allowed",
+    # prf-admin-refund
+    ("prf-admin-refund", "shopper"): "refused", ("prf-admin-refund", "staff"): "refused",
+    ("prf-admin-refund", "owner"): "refused", ("prf-admin-refund", "other_owner"): "refused",
+    ("prf-admin-refund", "admin"): "allowed",
 }
 
 
@@ -887,6 +966,262 @@ async def _ru(w: World, who: Person, verdict: Verdict) -> None:
     assert await code_status(w, code_id) == ("issued" if verdict == "allowed" else "redeemed")
     if verdict != "allowed":
         assert_no_haidilao(who)
+
+
+# Money (issue 16) ---------------------------------------------------------
+# 海底捞 sold one ¥168 set and its code was redeemed: ¥159.60 is payable to it (no
+# commissions: the ¥8.40 fee is the platform's). A referrer's withdrawal waits.
+
+HAIDILAO_PAYABLE = "¥159.60"
+
+
+async def redeemed_sale(w: World) -> int:
+    """海底捞's ¥168 set sold and redeemed: the order's id."""
+    code_id, request = await checked_by_staff(w)
+    done = await confirm(w.db, request, w.users["staff"], w.stores["haidilao-wanda"], NOW)
+    assert done.outcome == "redeemed"
+    return int(await one(w.db, select(RedemptionCode.order_id).where(
+        RedemptionCode.id == code_id)))
+
+
+async def waiting_withdrawal(w: World) -> int:
+    """A referrer's ¥8.40 from a friend's purchase at 海底捞 (5% at level 1), redeemed,
+    released and asked for: the payout's id."""
+    assert (await set_rates(w.db, w.haidilao, (500,))).outcome == "ok"
+    referrer = await ensure_user(w.db, REFERRER, first_name="Referrer", now=NOW)
+    friend = await ensure_user(w.db, FRIEND, first_name="Friend", now=NOW)
+    code = await referral_code_of(w.db, referrer.id)
+    assert await record_referral(w.db, friend.id, code, NOW) == "recorded"
+    started = await start_order(w.db, friend.id, w.deals["hdl-duo"], 1, NOW)
+    assert started.order is not None
+    order = started.order
+    notice = PaymentNotice("sandbox", order.id, order.total, order.currency, f"ch_{order.id}")
+    assert (await apply_payment(w.db, notice, NOW)).outcome == "paid"
+    [sold] = await codes_of_order(w.db, order.id)
+    checked = await check_code(w.db, w.users["staff"], sold.code, NOW)
+    assert checked.request_id is not None
+    await confirm(w.db, checked.request_id, w.users["staff"], w.stores["haidilao-wanda"], NOW)
+    assert await release_due(w.db, NOW, release_after=timedelta(0)) == 1
+    asked = await request_withdrawal(w.db, referrer.id, 840, NOW)
+    assert asked.outcome == "ok" and asked.payout_id is not None
+    return asked.payout_id
+
+
+async def payout_status(w: World, payout_id: int) -> str:
+    return await one(w.db, select(Payout.status).where(Payout.id == payout_id))
+
+
+async def merchant_payouts(w: World, merchant_id: int) -> int:
+    return int(await one(w.db, select(func.count()).select_from(Payout).where(
+        Payout.payee == "merchant", Payout.payee_id == merchant_id)))
+
+
+async def merchant_rates(w: World, merchant_id: int) -> tuple[int, int, int]:
+    row = await one(w.db, select(Merchant.commission_l1_bp, Merchant.commission_l2_bp,
+                                 Merchant.commission_l3_bp).where(Merchant.id == merchant_id))
+    return tuple(row)  # type: ignore[return-value]
+
+
+def owner_refused(who: Person) -> None:
+    """The money area's refusal, and nothing of 海底捞's."""
+    assert "商家店主" in who.shown
+    assert_no_haidilao(who)
+    assert HAIDILAO_PAYABLE not in who.shown and not who.sent(SendDocument)
+
+
+@action("payouts")
+async def _payouts(w: World, who: Person, verdict: Verdict) -> None:
+    await redeemed_sale(w)
+    await paid_code(w, "lk-coconut")  # 瑞幸 has a latte pending
+    await who.say("/payouts")
+    if verdict == "allowed":
+        assert "海底捞火锅" in who.shown and f"可结算：{HAIDILAO_PAYABLE}" in who.shown
+        return
+    if verdict == "own":
+        assert_no_haidilao(who)
+        assert "瑞幸咖啡" in who.shown and HAIDILAO_PAYABLE not in who.shown
+        return
+    owner_refused(who)
+
+
+@action("commission")
+async def _commission(w: World, who: Person, verdict: Verdict) -> None:
+    await who.say("/commission 5 3 2")
+    assert await merchant_rates(w, w.haidilao) == (
+        (500, 300, 200) if verdict == "allowed" else (0, 0, 0))
+    assert await merchant_rates(w, w.luckin) == (
+        (500, 300, 200) if verdict == "own" else (0, 0, 0))
+    if verdict == "refused":
+        owner_refused(who)
+
+
+@action("commission-deal")
+async def _commission_deal(w: World, who: Person, verdict: Verdict) -> None:
+    """One of 海底捞's deals' own rates, set by its number."""
+    await who.say(f"/commission {w.deals['hdl-duo']} 8 4 2")
+    assert await deal_field(w, "hdl-duo", "commission_l1_bp") == (
+        800 if verdict == "allowed" else None)
+    if verdict != "allowed":
+        assert_no_haidilao(who)
+
+
+@action("export-statement")
+async def _export_statement(w: World, who: Person, verdict: Verdict) -> None:
+    await redeemed_sale(w)
+    await paid_code(w, "lk-coconut")
+    await who.say("/export statement")
+    files = who.sent(SendDocument)
+    if verdict == "refused":
+        owner_refused(who)
+        return
+    [file] = files
+    rows = file.data.decode("utf-8-sig")
+    if verdict == "allowed":
+        assert file.filename == "statement-haidilao-2026-11.csv" and "159.60" in rows
+        return
+    assert_no_haidilao(who)
+    assert file.filename == "statement-luckin-2026-11.csv" and "159.60" not in rows
+
+
+def admin_refused(who: Person, prefixes: tuple[str, ...] = ()) -> None:
+    assert "只有平台管理员" in who.shown
+    assert_no_haidilao(who)
+    assert HAIDILAO_PAYABLE not in who.shown
+    assert not any(d.startswith(prefixes) for d in who.datas) if prefixes else True
+
+
+@action("admin-payables")
+async def _admin_payables(w: World, who: Person, verdict: Verdict) -> None:
+    await redeemed_sale(w)
+    await who.say("/admin payables")
+    if verdict == "allowed":
+        assert "海底捞火锅" in who.shown and HAIDILAO_PAYABLE in who.shown
+    else:
+        admin_refused(who)
+
+
+@action("admin-pay")
+async def _admin_pay(w: World, who: Person, verdict: Verdict) -> None:
+    await redeemed_sale(w)
+    await who.say(f"/admin pay {w.haidilao} 100 MATRIX-REF")
+    assert await merchant_payouts(w, w.haidilao) == (1 if verdict == "allowed" else 0)
+    if verdict != "allowed":
+        admin_refused(who)
+
+
+@action("admin-withdrawals")
+async def _admin_withdrawals(w: World, who: Person, verdict: Verdict) -> None:
+    payout = await waiting_withdrawal(w)
+    await who.say("/admin withdrawals")
+    if verdict == "allowed":
+        assert f"ppd:{payout}" in who.datas and "Referrer" in who.shown
+    else:
+        admin_refused(who, ("ppd:", "pxa:"))
+        assert "Referrer" not in who.shown
+
+
+@action("admin-paid")
+async def _admin_paid(w: World, who: Person, verdict: Verdict) -> None:
+    payout = await waiting_withdrawal(w)
+    await who.say(f"/admin paid {payout} MATRIX-REF")
+    assert await payout_status(w, payout) == ("paid" if verdict == "allowed" else "requested")
+    if verdict != "allowed":
+        admin_refused(who)
+
+
+@action("admin-fee")
+async def _admin_fee(w: World, who: Person, verdict: Verdict) -> None:
+    await who.say(f"/admin fee {w.haidilao} 3.5")
+    fee = await one(w.db, select(Merchant.fee_bp).where(Merchant.id == w.haidilao))
+    assert fee == (350 if verdict == "allowed" else None)
+    if verdict != "allowed":
+        admin_refused(who)
+
+
+async def order_status(w: World, order_id: int) -> str:
+    return await one(w.db, select(Order.status).where(Order.id == order_id))
+
+
+@action("admin-refund")
+async def _admin_refund(w: World, who: Person, verdict: Verdict) -> None:
+    """The command only asks (with the order's details); nothing is refunded yet."""
+    order = await redeemed_sale(w)
+    before = await order_status(w, order)
+    await who.say(f"/admin refund {order}")
+    if verdict == "allowed":
+        assert f"prf:{order}" in who.datas and "双人精品火锅套餐" in who.shown
+    else:
+        admin_refused(who, ("prf:",))
+    assert await order_status(w, order) == before
+
+
+@action("ppy-admin-payables")
+async def _ppy(w: World, who: Person, verdict: Verdict) -> None:
+    await redeemed_sale(w)
+    await who.press_data("ppy")
+    if verdict == "allowed":
+        assert HAIDILAO_PAYABLE in who.shown
+    else:
+        admin_refused(who)
+
+
+@action("pwl-admin-withdrawals")
+async def _pwl(w: World, who: Person, verdict: Verdict) -> None:
+    payout = await waiting_withdrawal(w)
+    await who.press_data("pwl")
+    if verdict == "allowed":
+        assert f"pxa:{payout}" in who.datas
+    else:
+        admin_refused(who, ("ppd:", "pxa:"))
+
+
+@action("ppd-admin-payout-paid")
+async def _ppd(w: World, who: Person, verdict: Verdict) -> None:
+    """Transferred pressed: the reference is asked for (a flow); nothing is paid yet."""
+    payout = await waiting_withdrawal(w)
+    await who.press_data(f"ppd:{payout}")
+    state = await who.state()
+    if verdict == "allowed":
+        assert state is not None and state.flow == "payoutref"
+        await who.say("MATRIX-REF")
+        assert await payout_status(w, payout) == "paid"
+    else:
+        admin_refused(who)
+        assert state is None
+        await who.say("MATRIX-REF")  # a reference typed anyway is just text
+        assert await payout_status(w, payout) == "requested"
+
+
+@action("pxa-admin-payout-cancel-ask")
+async def _pxa(w: World, who: Person, verdict: Verdict) -> None:
+    payout = await waiting_withdrawal(w)
+    await who.press_data(f"pxa:{payout}")
+    if verdict == "allowed":
+        assert f"pxc:{payout}" in who.datas
+    else:
+        admin_refused(who, ("pxc:",))
+    assert await payout_status(w, payout) == "requested"  # asking changes nothing
+
+
+@action("pxc-admin-payout-cancel")
+async def _pxc(w: World, who: Person, verdict: Verdict) -> None:
+    payout = await waiting_withdrawal(w)
+    await who.press_data(f"pxc:{payout}")
+    assert await payout_status(w, payout) == (
+        "cancelled" if verdict == "allowed" else "requested")
+    if verdict != "allowed":
+        admin_refused(who)
+
+
+@action("prf-admin-refund")
+async def _prf(w: World, who: Person, verdict: Verdict) -> None:
+    """The refund after use, confirmed: the whole order goes back to its buyer."""
+    order = await redeemed_sale(w)
+    before = await order_status(w, order)
+    await who.press_data(f"prf:{order}")
+    assert await order_status(w, order) == ("refunded" if verdict == "allowed" else before)
+    if verdict != "allowed":
+        admin_refused(who)
 
 
 # ------------------------------------------------------------------ the matrix
