@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 
 from handlers.app import build_router
-from services.ledger.check import check_books
 from handlers.core import (
     Button,
     ButtonPress,
@@ -37,6 +36,7 @@ from handlers.core import (
 )
 from handlers.router import App, Options, dispatch
 from services.demo.seed import seed_demo
+from services.ledger.check import check_books
 from services.platform.database import Database
 from storage.db import scratch_schema
 
