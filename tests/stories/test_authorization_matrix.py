@@ -51,7 +51,6 @@ from sqlmodel import col, func, select
 from handlers.core import EditText, Event, Notify, Reply, SendDocument, SendPhoto, SendText
 from handlers.router import App, Options
 from services.demo.seed import seed_demo
-from services.ledger.commissions import set_rates
 from services.ledger.payouts import request_withdrawal
 from services.ledger.sales import release_due
 from services.marketing.referrals import record_referral, referral_code_of
@@ -969,8 +968,9 @@ async def _ru(w: World, who: Person, verdict: Verdict) -> None:
 
 
 # Money (issue 16) ---------------------------------------------------------
-# 海底捞 sold one ¥168 set and its code was redeemed: ¥159.60 is payable to it (no
-# commissions: the ¥8.40 fee is the platform's). A referrer's withdrawal waits.
+# 海底捞 sold one ¥168 set and its code was redeemed: ¥159.60 is payable to it (nobody
+# brought the buyer, so no commissions: the ¥8.40 fee is the platform's). A referrer's
+# withdrawal waits.
 
 HAIDILAO_PAYABLE = "¥159.60"
 
@@ -985,9 +985,8 @@ async def redeemed_sale(w: World) -> int:
 
 
 async def waiting_withdrawal(w: World) -> int:
-    """A referrer's ¥8.40 from a friend's purchase at 海底捞 (5% at level 1), redeemed,
+    """¥8.40 of a referrer's commission on a friend's purchase at 海底捞, redeemed,
     released and asked for: the payout's id."""
-    assert (await set_rates(w.db, w.haidilao, (500,))).outcome == "ok"
     referrer = await ensure_user(w.db, REFERRER, first_name="Referrer", now=NOW)
     friend = await ensure_user(w.db, FRIEND, first_name="Friend", now=NOW)
     code = await referral_code_of(w.db, referrer.id)
@@ -1046,11 +1045,14 @@ async def _payouts(w: World, who: Person, verdict: Verdict) -> None:
 
 @action("commission")
 async def _commission(w: World, who: Person, verdict: Verdict) -> None:
-    await who.say("/commission 5 3 2")
+    haidilao, luckin = (await merchant_rates(w, w.haidilao),
+                        await merchant_rates(w, w.luckin))
+    assert (6, 3, 1) not in (haidilao, luckin)
+    await who.say("/commission 6 3 1")
     assert await merchant_rates(w, w.haidilao) == (
-        (500, 300, 200) if verdict == "allowed" else (0, 0, 0))
+        (600, 300, 100) if verdict == "allowed" else haidilao)
     assert await merchant_rates(w, w.luckin) == (
-        (500, 300, 200) if verdict == "own" else (0, 0, 0))
+        (600, 300, 100) if verdict == "own" else luckin)
     if verdict == "refused":
         owner_refused(who)
 
@@ -1058,9 +1060,11 @@ async def _commission(w: World, who: Person, verdict: Verdict) -> None:
 @action("commission-deal")
 async def _commission_deal(w: World, who: Person, verdict: Verdict) -> None:
     """One of 海底捞's deals' own rates, set by its number."""
+    before = await deal_field(w, "hdl-duo", "commission_l1_bp")
+    assert before != 800
     await who.say(f"/commission {w.deals['hdl-duo']} 8 4 2")
     assert await deal_field(w, "hdl-duo", "commission_l1_bp") == (
-        800 if verdict == "allowed" else None)
+        800 if verdict == "allowed" else before)
     if verdict != "allowed":
         assert_no_haidilao(who)
 

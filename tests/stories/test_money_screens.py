@@ -93,10 +93,14 @@ async def invites(referrer: Chat, newcomer: Chat) -> None:
 
 
 async def rates_set(app: App) -> Chat:
-    """海底捞's owner sets commissions of 5%, 3% and 2%."""
+    """海底捞's owner sets commissions of 5%, 3% and 2%, for the ¥168 set too (the demo
+    gives it rates of its own)."""
     owner = Chat(app, user_id=OWNER, name="haidilao-owner")
     await owner.say("/commission 5 3 2")
     assert "一级 5% · 二级 3% · 三级 2%（合计 10%）" in owner.texts
+    _, duo = await ids(app)
+    await owner.say(f"/commission {duo} default")
+    assert "恢复按默认推荐佣金（一级 5% · 二级 3% · 三级 2%（合计 10%））" in owner.texts
     return owner
 
 
