@@ -192,3 +192,33 @@ def test_a_second_run_saves_its_pictures_beside_the_first_runs_not_over_them(
     assert (tmp_path / "files" / saved[0]).read_bytes() == before
     numbers = [int(name.split("-", 1)[0]) for name in again]
     assert numbers == list(range(1, len(again) + 1))
+
+
+def test_the_referral_journey_script_from_invitation_to_claw_back(tmp_path: Path) -> None:
+    """The ledger issue's done-when, as `examples/referral_journey.txt` plays it: A
+    invites B, B invites C, C invites D; D buys; C, B and A earn levels 1, 2, 3 at the
+    deal's rates; the code is redeemed and the merchant's share is payable; after the
+    refund window the commissions are available; a second order refunded after its
+    release and after the payouts claws everything back, below zero; `/earnings`,
+    `/team`, `/payouts` show each figure and `o2o ledger check` passes."""
+    script = (ROOT / "examples" / "referral_journey.txt").read_text(encoding="utf-8")
+    result = run_shell(tmp_path, script, "--files", "files", "--echo")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Traceback" not in out + result.stderr
+    # ¥168 at 10% / 5% / 3%, the platform's 5%: 16.80 + 8.40 + 5.04 + 8.40 + 129.36 = 168.
+    first = out.split("» /as haidilao-staff")[0]
+    for pending in ("待结算：¥16.80", "待结算：¥8.40", "待结算：¥5.04"):
+        assert pending in first, pending
+    assert "可结算：¥129.36（已核销" in out
+    released = out.split("» /later 8d")[1]
+    assert "可提现：¥16.80" in released
+    after_dispute = out.split("» /admin refund 2")[1]
+    assert "可提现：-¥16.80" in after_dispute and "已到账：¥33.60" in after_dispute
+    assert "可结算：-¥129.36" in after_dispute and "已打款：¥258.72" in after_dispute
+    assert "一级（你直接邀请的朋友）：1 人\n二级（朋友邀请的人）：1 人\n三级：1 人" in out
+    assert list((tmp_path / "files").glob("*statement-haidilao-*.csv"))
+    check = subprocess.run([sys.executable, "-m", "bot.cli", "ledger", "check", "--db",
+                            str(tmp_path / "t.db")], capture_output=True, text=True,
+                           cwd=tmp_path, timeout=120)
+    assert check.returncode == 0 and check.stdout.startswith("ok:"), check.stdout
