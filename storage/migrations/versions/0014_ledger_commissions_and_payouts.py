@@ -118,16 +118,21 @@ def upgrade() -> None:
                                       server_default='[]'))
 
 
+def _drop_columns(table: str, names: Sequence[str]) -> None:
+    """Drop plain columns in place. SQLite (3.35+) can, and must here: the batch mode's
+    copy-and-drop of a table others refer to fails with foreign keys on and rows in."""
+    for name in names:
+        if op.get_bind().dialect.name == 'sqlite':
+            op.execute(f'ALTER TABLE {table} DROP COLUMN {name}')
+        else:
+            op.drop_column(table, name)
+
+
 def downgrade() -> None:
-    with op.batch_alter_table('orders', schema=None) as batch_op:
-        batch_op.drop_column('referrer_ids')
-    with op.batch_alter_table('deals', schema=None) as batch_op:
-        for level in (3, 2, 1):
-            batch_op.drop_column(f'commission_l{level}_bp')
-    with op.batch_alter_table('merchants', schema=None) as batch_op:
-        for level in (3, 2, 1):
-            batch_op.drop_column(f'commission_l{level}_bp')
-        batch_op.drop_column('fee_bp')
+    levels = [f'commission_l{level}_bp' for level in (3, 2, 1)]
+    _drop_columns('orders', ['referrer_ids'])
+    _drop_columns('deals', levels)
+    _drop_columns('merchants', [*levels, 'fee_bp'])
     with op.batch_alter_table('ledger_lines', schema=None) as batch_op:
         batch_op.drop_index('ix_ledger_lines_account_entry')
         batch_op.drop_index('ix_ledger_lines_order_id')
