@@ -52,7 +52,7 @@ from services.ledger.statements import (
 from services.ledger.statements import rows_csv as statement_file
 from services.marketing.referrals import referral_code_of, team_counts
 from services.merchants.stats import merchant_slug, zone
-from services.platform.merchant_input import clean_text
+from services.platform.merchant_input import AmountError, clean_text, read_amount
 from services.platform.money import format_money, minor_digits
 
 router = Router()
@@ -70,25 +70,16 @@ _MONEY_MARKS = re.compile(r"^[¥$]|(元|块|rmb|cny|yuan)$", re.IGNORECASE)
 
 def read_money(text: str, currency: str = CURRENCY) -> int | str:
     """An amount typed in major units ("50", "¥12.5", "１２元", "1,000") -> minor units,
-    or why not: empty, unreadable, not_positive, decimals, too_big."""
-    words = clean_text(text).replace(",", "").replace(" ", "")
-    words = _MONEY_MARKS.sub("", words)
+    or why not: empty, unreadable, not_positive, decimals, too_big (the one amount rule,
+    `read_amount`, after the marks people add around money)."""
+    words = _MONEY_MARKS.sub("", clean_text(text).replace(",", "").replace(" ", ""))
     if not words:
         return "empty"
     try:
-        value = Decimal(words)
-    except InvalidOperation:
-        return "unreadable"
-    if not value.is_finite():
-        return "unreadable"
-    if value <= 0:
-        return "not_positive"
-    if value > Decimal(AMOUNT_MAX).scaleb(-minor_digits(currency)):
-        return "too_big"
-    minor = value.scaleb(minor_digits(currency))
-    if minor != minor.to_integral_value():
-        return "decimals"
-    return int(minor)
+        return read_amount(words, currency,
+                           max_major=AMOUNT_MAX // 10 ** minor_digits(currency))
+    except AmountError as error:
+        return error.reason.replace("-", "_")
 
 
 def read_percent(text: str) -> int | None:

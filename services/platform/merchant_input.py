@@ -43,17 +43,18 @@ class AmountError(ValueError):
         self.args_ = args  # what the refusal's words need: max, digits
 
 
-def read_amount(text: str, currency: str = CURRENCY) -> int:
+def read_amount(text: str, currency: str = CURRENCY, max_major: int = AMOUNT_MAX_MAJOR) -> int:
     """A positive amount typed in major units ("88", "9.9") -> minor units (990): the one
-    rule prices and coupon amounts share. Raises `AmountError`."""
+    rule prices, coupon amounts and payouts share (payouts with a higher `max_major`).
+    Raises `AmountError`."""
     try:
         value = Decimal(text)
     except InvalidOperation:
         raise AmountError("unreadable") from None
     if not value.is_finite() or value <= 0:
         raise AmountError("not-positive")
-    if value > AMOUNT_MAX_MAJOR:
-        raise AmountError("too-big", max=AMOUNT_MAX_MAJOR)
+    if value > max_major:
+        raise AmountError("too-big", max=max_major)
     minor = value.scaleb(minor_digits(currency))
     if minor != minor.to_integral_value():
         raise AmountError("decimals", digits=minor_digits(currency))
