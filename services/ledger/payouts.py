@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -124,16 +125,24 @@ async def _paid(db: Database, conn: AsyncConnection, payout_id: int, amount: int
                    Line(K.CASH, BANK, -amount, "payout")])
 
 
+async def _requested(conn: AsyncConnection, payout_id: int) -> Any:
+    """The payout's row, locked, if it is still requested; else the refusal."""
+    row = (await conn.execute(select(_PAYOUTS).where(_PAYOUTS.c.id == payout_id)
+                              .with_for_update())).first()
+    if row is None:
+        return PayoutResult("unknown")
+    if row.status != PayoutStatus.REQUESTED:
+        return PayoutResult("not_requested", payout_id, row.amount, currency=row.currency)
+    return row
+
+
 async def mark_paid(db: Database, payout_id: int, reference: str, admin_user_id: int,
                     now: datetime) -> PayoutResult:
     """An admin marks a requested withdrawal paid (the transfer's reference)."""
     async with db.begin() as conn:
-        row = (await conn.execute(select(_PAYOUTS).where(_PAYOUTS.c.id == payout_id)
-                                  .with_for_update())).first()
-        if row is None:
-            return PayoutResult("unknown")
-        if row.status != PayoutStatus.REQUESTED:
-            return PayoutResult("not_requested", payout_id, row.amount, currency=row.currency)
+        row = await _requested(conn, payout_id)
+        if isinstance(row, PayoutResult):
+            return row
         await _paid(db, conn, payout_id, row.amount, row.currency, reference, admin_user_id,
                     now)
     return PayoutResult("ok", payout_id, row.amount, currency=row.currency)
@@ -142,12 +151,9 @@ async def mark_paid(db: Database, payout_id: int, reference: str, admin_user_id:
 async def cancel(db: Database, payout_id: int, now: datetime) -> PayoutResult:
     """A requested withdrawal that will not be paid: the money is available again."""
     async with db.begin() as conn:
-        row = (await conn.execute(select(_PAYOUTS).where(_PAYOUTS.c.id == payout_id)
-                                  .with_for_update())).first()
-        if row is None:
-            return PayoutResult("unknown")
-        if row.status != PayoutStatus.REQUESTED:
-            return PayoutResult("not_requested", payout_id, row.amount, currency=row.currency)
+        row = await _requested(conn, payout_id)
+        if isinstance(row, PayoutResult):
+            return row
         await conn.execute(update(_PAYOUTS).where(_PAYOUTS.c.id == payout_id)
                            .values(status=PayoutStatus.CANCELLED))
         payee = K.COMMISSION_AVAILABLE if row.payee == "user" else K.MERCHANT_PAYABLE
