@@ -220,20 +220,66 @@ async def settling_entry(conn: AsyncConnection, code_id: int) -> int | None:
         .order_by(_ENTRIES.c.id.desc()).limit(1))).scalar()
 
 
-async def undo_settlement(db: Database, conn: AsyncConnection, code_id: int, *, key: str,
+async def undo_settlement(db: Database, conn: AsyncConnection, code_id: int, *,
                           now: datetime) -> int | None:
     """A redemption taken back (a mis-scan): its entry reversed, and its commissions'
-    release too if the window was so short that they were released already."""
+    release too if the window was so short that they were released already. Its unit
+    is open again, so what refunds settled when none was left open is pending again
+    (`_reopen_leftovers`). Each reversal's key names what it reverses ("undone:" and the
+    entry's id), so a code redeemed and undone twice at the same moment is undone
+    twice. The reversal's id (None: the unit had settled nothing)."""
+    order_id = (await conn.execute(select(_CODES.c.order_id).where(
+        _CODES.c.id == code_id))).scalar_one()
+    await _facts(conn, order_id)  # lock the order
     entry_id = await settling_entry(conn, code_id)
-    if entry_id is None:
-        return None
-    await _facts(conn, (await conn.execute(select(_ENTRIES.c.order_id).where(
-        _ENTRIES.c.id == entry_id))).scalar_one())  # lock the order
-    release_id = (await conn.execute(select(_ENTRIES.c.id).where(
-        _ENTRIES.c.key == f"release:{entry_id}"))).scalar()
-    if release_id is not None:
-        await reverse(db, conn, release_id, key=f"{key}:release", kind="undo", now=now)
-    return await reverse(db, conn, entry_id, key=key, kind="undo", now=now)
+    undone = None
+    if entry_id is not None:
+        release_id = (await conn.execute(select(_ENTRIES.c.id).where(
+            _ENTRIES.c.key == f"release:{entry_id}"))).scalar()
+        if release_id is not None:
+            await reverse(db, conn, release_id, key=f"undone:{release_id}", kind="undo",
+                          now=now)
+        undone = await reverse(db, conn, entry_id, key=f"undone:{entry_id}", kind="undo",
+                               now=now)
+    await _reopen_leftovers(db, conn, order_id, now=now)
+    return undone
+
+
+async def _settled_leftovers(conn: AsyncConnection, order_id: int) -> list[int]:
+    """The order's refund entries that settled what was still pending when no unit was
+    left open (lines crediting earned accounts), and still stand."""
+    earned = (select(_LINES.c.entry_id)
+              .join(_ACCOUNTS, _ACCOUNTS.c.id == _LINES.c.account_id)
+              .where(_LINES.c.order_id == order_id, _LINES.c.amount < 0,
+                     _ACCOUNTS.c.kind.in_(list(EARNED.values()))))
+    return list((await conn.execute(
+        select(_ENTRIES.c.id).where(
+            _ENTRIES.c.order_id == order_id, _ENTRIES.c.kind == "refund",
+            _ENTRIES.c.reverses_id.is_(None), _ENTRIES.c.id.in_(earned), ~_reversed_by())
+        .order_by(_ENTRIES.c.id))).scalars())
+
+
+async def _reopen_leftovers(db: Database, conn: AsyncConnection, order_id: int, *,
+                            now: datetime) -> None:
+    """A unit open again (its redemption undone) after refunds left none open: what
+    those refunds settled (the fen of rounding still pending then) is pending again,
+    for the units still to settle; released commission comes back out of available."""
+    pending_of = {earned: pending for pending, earned in EARNED.items()}
+    for entry_id in await _settled_leftovers(conn, order_id):
+        released = (await conn.execute(select(_ENTRIES.c.id).where(
+            _ENTRIES.c.key == f"release:{entry_id}"))).scalar() is not None
+        currency = (await conn.execute(select(_ENTRIES.c.currency).where(
+            _ENTRIES.c.id == entry_id))).scalar_one()
+        lines: list[Line] = []
+        for line in await entry_lines(conn, entry_id):
+            if line.kind not in pending_of or line.amount >= 0:
+                continue
+            source = K.COMMISSION_AVAILABLE if (
+                line.kind == K.COMMISSION_FROZEN and released) else line.kind
+            lines += [Line(source, line.ref, -line.amount, line.detail),
+                      Line(pending_of[line.kind], line.ref, line.amount, line.detail)]
+        await post(db, conn, key=f"reopened:{entry_id}", kind="undo", currency=currency,
+                   lines=lines, now=now, order_id=order_id, reverses_id=entry_id)
 
 
 async def refund_settled(db: Database, conn: AsyncConnection, code_id: int, *, key: str,
@@ -245,14 +291,37 @@ async def refund_settled(db: Database, conn: AsyncConnection, code_id: int, *, k
     entry_id = await settling_entry(conn, code_id)
     if entry_id is None:
         return 0
+    return await _give_back(db, conn, entry_id, key=key, refund_id=refund_id, now=now)
+
+
+async def refund_leftovers(db: Database, conn: AsyncConnection, order_id: int, *, key: str,
+                           refund_id: int, now: datetime) -> int:
+    """An order refunded in full after use: what refunds of its last open units settled
+    to the merchant, the platform and the referrers (the fen of rounding still pending
+    when no unit was left open) goes back to the buyer too, as `refund_settled` gives
+    back a code's settlement. Returns the amount."""
+    await _facts(conn, order_id)
+    entries = await _settled_leftovers(conn, order_id)
+    back = 0
+    for entry_id in entries:
+        back += await _give_back(db, conn, entry_id, key=f"{key}:{entry_id}",
+                                 refund_id=refund_id, now=now)
+    return back
+
+
+async def _give_back(db: Database, conn: AsyncConnection, entry_id: int, *, key: str,
+                     refund_id: int, now: datetime) -> int:
+    """Post the reversal of what one entry gave the merchant, the platform and the
+    referrers (its earned lines), owed back to the buyer; a commission it gave that was
+    released since comes back out of the referrer's available balance."""
     entry = (await conn.execute(select(_ENTRIES).where(_ENTRIES.c.id == entry_id))).one()
     await _facts(conn, entry.order_id)
     released = (await conn.execute(select(_ENTRIES.c.id).where(
         _ENTRIES.c.key == f"release:{entry_id}"))).scalar() is not None
     lines: list[Line] = []
     for line in await entry_lines(conn, entry_id):
-        if line.kind not in EARNED.values():
-            continue
+        if line.kind not in EARNED.values() or line.amount >= 0:
+            continue  # a fen of rounding the merchant gave stays given
         if line.kind == K.COMMISSION_FROZEN and released:
             lines.append(Line(K.COMMISSION_AVAILABLE, line.ref, -line.amount, line.detail))
         else:
@@ -261,7 +330,7 @@ async def refund_settled(db: Database, conn: AsyncConnection, code_id: int, *, k
     lines.append(Line(K.REFUNDS_PAYABLE, PLATFORM, -amount, "refund"))
     await post(db, conn, key=key, kind="clawback" if released else "refund",
                currency=entry.currency, lines=lines, now=now, order_id=entry.order_id,
-               code_id=code_id, refund_id=refund_id, reverses_id=entry_id)
+               code_id=entry.code_id, refund_id=refund_id, reverses_id=entry_id)
     return amount
 
 
@@ -324,5 +393,5 @@ async def release_due(db: Database, now: datetime, release_after: timedelta | No
 
 
 __all__ = ["EARNED", "SETTLING_KINDS", "effective_rates", "post_payment",
-           "post_refund_paid", "post_unusable_payment", "referrer_chain", "refund_settled",
-           "release_due", "settle_units", "settling_entry", "undo_settlement"]
+           "post_refund_paid", "post_unusable_payment", "referrer_chain", "refund_leftovers",
+           "refund_settled", "release_due", "settle_units", "settling_entry", "undo_settlement"]

@@ -434,7 +434,7 @@ async def undo(db: Database, code_id: int, staff_user_id: int, now: datetime) ->
         if undone:
             await _forget_rating(conn, code_id)
             owed_key = f"undone:{code_id}:{_view(row).redeemed_at}"
-            await undo_settlement(db, conn, code_id, key=owed_key, now=now)
+            await undo_settlement(db, conn, code_id, now=now)
             await owe(db, conn, after.shopper_telegram_id, "undone", _code_params(after),
                       owed_key, now)
         outcome = "undone" if undone else "too_late"

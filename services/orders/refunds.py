@@ -40,7 +40,12 @@ from datetime import datetime
 from sqlalchemy import func, update
 from sqlmodel import col, select
 
-from services.ledger.sales import post_refund_paid, refund_settled, settle_units
+from services.ledger.sales import (
+    post_refund_paid,
+    refund_leftovers,
+    refund_settled,
+    settle_units,
+)
 from services.marketing.coupons.at_checkout import release_coupon
 from services.payments.base import PaymentError, RefundOutcome
 from services.platform.database import Database
@@ -134,9 +139,10 @@ async def _void_and_live(session: object, order_id: int | None) -> tuple[int, in
 
 async def _void_and_record(
     db: Database, session: object, order: Order, code_ids: list[int], reason: str,
-    now: datetime,
+    now: datetime, refund: Refund | None = None,
 ) -> Refund | None:
-    """Void these codes (only if still issued/expired), return stock, record a refund."""
+    """Void these codes (only if still issued/expired), return stock, record a refund
+    (or add them to `refund`, one being recorded)."""
     result = await session.exec(  # type: ignore[attr-defined]
         update(RedemptionCode)
         .where(col(RedemptionCode.id).in_(code_ids),
@@ -160,12 +166,17 @@ async def _void_and_record(
         await release_coupon(await session.connection(), order.coupon_id, now,  # type: ignore[attr-defined]
                              from_status=CouponStatus.USED)
     order.updated_at = now
-    refund = Refund(
-        order_id=order.id, provider=order.provider or "", charge_id=order.charge_id or "",
-        amount=amount, currency=order.currency, codes=voided, reason=reason, created_at=now,
-    )
-    session.add(refund)  # type: ignore[attr-defined]
-    await session.flush()  # type: ignore[attr-defined]
+    if refund is None:
+        refund = Refund(
+            order_id=order.id, provider=order.provider or "", charge_id=order.charge_id or "",
+            amount=amount, currency=order.currency, codes=voided, reason=reason,
+            created_at=now,
+        )
+        session.add(refund)  # type: ignore[attr-defined]
+        await session.flush()  # type: ignore[attr-defined]
+    else:
+        refund.amount += amount
+        refund.codes += voided
     assert order.id is not None and refund.id is not None
     await settle_units(db, await session.connection(), order.id,  # type: ignore[attr-defined]
                        key=f"refund:{refund.id}", kind="refund", now=now, refund=amount,
@@ -277,11 +288,13 @@ async def ask_refund(db: Database, user_id: int, order_id: int, now: datetime, *
 
 async def refund_after_use(db: Database, order_id: int, now: datetime) -> RefundAsk:
     """An admin refunds an order in full after the fact (a dispute: the visit went
-    wrong): its unused codes as a shopper's refund would, and its redeemed or lapsed
-    codes for what their settlement gave out, taken back from the merchant's payable,
-    the platform's fee and the referrers (a commission already available is clawed
-    back in full, even below zero). One refund covers it all; "nothing" when no code
-    is left to refund."""
+    wrong): everything the buyer paid and was not given back yet. Its redeemed or lapsed
+    codes give back what their settlement gave out, taken back from the merchant's
+    payable, the platform's fee and the referrers (a commission already available is
+    clawed back in full, even below zero), and so do the fen of rounding that refunds of
+    its last open units settled; then its unused codes, the last of the order, give back
+    all that is still pending. One refund covers it all; "nothing" when no code is left
+    to refund."""
     async with db.transaction() as session:
         order = (await session.exec(select(Order).where(Order.id == order_id)
                                     .with_for_update())).first()
@@ -293,33 +306,36 @@ async def refund_after_use(db: Database, order_id: int, now: datetime) -> Refund
         open_ids = [cid for cid, _, status in codes if status == CodeStatus.ISSUED]
         used = [cid for cid, _, status in codes
                 if status in (CodeStatus.REDEEMED, CodeStatus.EXPIRED)]
-        refund = (await _void_and_record(db, session, order, open_ids, "admin", now)
-                  if open_ids else None)
+        if not open_ids and not used:
+            return RefundAsk("nothing")
+        refund = Refund(order_id=order.id, provider=order.provider or "",
+                        charge_id=order.charge_id or "", amount=0, currency=order.currency,
+                        codes=0, reason="admin", created_at=now)
+        session.add(refund)
+        await session.flush()
+        assert refund.id is not None and order.id is not None
+        conn = await session.connection()
+        # What was used first, so that the unused codes are the order's last and give
+        # back all that is left (a share of the order would leave its rounding behind).
+        back = 0
+        for code_id in used:
+            back += await refund_settled(db, conn, code_id, key=f"disputed:{code_id}",
+                                         refund_id=refund.id, now=now)
+        back += await refund_leftovers(db, conn, order.id, key=f"disputed:order:{order.id}",
+                                       refund_id=refund.id, now=now)
         if used:
-            if refund is None:
-                refund = Refund(order_id=order.id, provider=order.provider or "",
-                                charge_id=order.charge_id or "", amount=0,
-                                currency=order.currency, codes=0, reason="admin",
-                                created_at=now)
-                session.add(refund)
-                await session.flush()
-            assert refund.id is not None
-            conn = await session.connection()
-            back = 0
-            for code_id in used:
-                back += await refund_settled(db, conn, code_id, key=f"disputed:{code_id}",
-                                             refund_id=refund.id, now=now)
             await session.exec(  # type: ignore[call-overload]
                 update(RedemptionCode).where(col(RedemptionCode.id).in_(used))
                 .values(status=CodeStatus.VOID, voided_at=now))
-            refund.amount += back
-            refund.codes += len(used)
-            order.refunded += back
+        refund.amount += back
+        refund.codes += len(used)
+        order.refunded += back
+        if open_ids:
+            await _void_and_record(db, session, order, open_ids, "admin", now, refund=refund)
+        if order.status != OrderStatus.REFUNDED:
             order.status = OrderStatus.REFUNDED
-            order.updated_at = now
             await release_coupon(conn, order.coupon_id, now, from_status=CouponStatus.USED)
-        if refund is None:
-            return RefundAsk("nothing")
+        order.updated_at = now
         return RefundAsk("started", refund.id, refund.amount, refund.currency, refund.codes,
                          tuple(code for cid, code, _ in codes if cid in open_ids or cid in used))
 
