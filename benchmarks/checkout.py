@@ -2,9 +2,16 @@
 
 On SQLite (a temporary file) and PostgreSQL (a private schema, dropped afterwards), the
 real service calls run under concurrency: `start_order` -> `apply_payment` (codes issued
-in the same transaction) -> `mark_delivered` for each order, then staff `check_code` ->
-`confirm` for every code issued. Afterwards it checks that nothing was lost or doubled:
-one code per paid unit, stock never negative, every confirm a redemption.
+and the payment posted to the ledger in the same transaction) -> `mark_delivered` for
+each order, then staff `check_code` -> `confirm` (the unit's money settled in the
+ledger) for every code issued. Each database is measured twice, each time fresh: with
+buyers nobody referred, and with every buyer three levels deep in referrals (each
+brought by another buyer, who was brought by another, ...) on deals with commission
+rates 5/3/2 %, so that every payment also credits three referrers and every redemption
+moves their commissions; the ratio of the two says what the referrals cost.
+Afterwards it checks that nothing was lost or doubled: one code per paid unit, stock
+never negative, every confirm a redemption, three commissions per referred payment,
+and `o2o ledger check` (`check_books`) holds.
 Targets on PostgreSQL, 2 cores: >= 500 paid orders/s and >= 1,000 redemptions/s.
 """
 
@@ -12,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import os
 import platform
 import random
@@ -21,12 +29,17 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import func
+from sqlalchemy import select as sa_select
 from sqlmodel import select
 
+from services.ledger.books import AccountKind
+from services.ledger.check import check_books
 from services.orders.checkout import apply_payment, mark_delivered, start_order
 from services.orders.redemption import check_code, confirm
 from services.payments.base import PaymentNotice
@@ -37,6 +50,8 @@ from storage.models import (
     Deal,
     DealStatus,
     DealStore,
+    LedgerAccount,
+    LedgerLine,
     Merchant,
     MerchantStaff,
     MerchantStatus,
@@ -64,6 +79,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--postgres-url",
                         default=os.environ.get("O2O_BENCH_POSTGRES_URL", DEFAULT_PG))
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--referrals", choices=("both", "none", "three"), default="both",
+                        help="buyers nobody referred, buyers three levels deep, or both "
+                             "(and their ratio)")
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -71,8 +89,13 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def _setup(db: Database, now: datetime, buyers: int) -> tuple[list[int], list[int], int]:
-    """A merchant with 10 stores and 200 deals, `buyers` shoppers and one staff member."""
+async def _setup(db: Database, now: datetime, buyers: int,
+                 referrals: bool = False) -> tuple[list[int], list[int], int]:
+    """A merchant with 10 stores and 200 deals, `buyers` shoppers and one staff member.
+    With `referrals`, the deals pay commissions of 5/3/2 % and each buyer was brought
+    by the next one (the last three by three more people), so every buyer has three
+    levels of referrers above them."""
+    rates = (500, 300, 200) if referrals else (None, None, None)
     async with db.transaction() as session:
         merchant = Merchant(slug="bench", name_en="Bench", category="noodles",
                             status=MerchantStatus.APPROVED)
@@ -84,17 +107,23 @@ async def _setup(db: Database, now: datetime, buyers: int) -> tuple[list[int], l
                       price=4900, original_price=6900, currency="CNY",
                       stock=None if i % 2 else STOCK, per_user_limit=100_000,
                       valid_from=now - timedelta(days=1), valid_until=now + timedelta(days=30),
-                      status=DealStatus.ACTIVE) for i in range(200)]
-        users = [User(telegram_id=900_000_000 + i, first_name=f"b{i}") for i in range(buyers)]
+                      status=DealStatus.ACTIVE, commission_l1_bp=rates[0],
+                      commission_l2_bp=rates[1], commission_l3_bp=rates[2])
+                 for i in range(200)]
+        chain = buyers + 3 if referrals else buyers
+        users = [User(telegram_id=900_000_000 + i, first_name=f"b{i}") for i in range(chain)]
         staff = User(telegram_id=899_999_999, first_name="staff")
         session.add_all([*stores, *deals, *users, staff])
         await session.flush()
+        if referrals:
+            for lower, upper in itertools.pairwise(users):
+                lower.referred_by_user_id = upper.id
         rng = random.Random(7)
         for deal in deals:
             for store in rng.sample(stores, rng.randint(1, 3)):
                 session.add(DealStore(deal_id=deal.id, store_id=store.id))
         session.add(MerchantStaff(merchant_id=merchant.id, user_id=staff.id, role="staff"))
-    return ([d.id or 0 for d in deals], [u.id or 0 for u in users], staff.id or 0)
+    return ([d.id or 0 for d in deals], [u.id or 0 for u in users[:buyers]], staff.id or 0)
 
 
 async def _run_all(jobs: list[Callable[[], Awaitable[Any]]],
@@ -126,10 +155,18 @@ def _report(label: str, count: int, wall: float, latencies: list[float], target:
     print(line)
 
 
+@dataclass(frozen=True)
+class Rates:
+    """One run's throughputs (per second)."""
+
+    orders: float
+    redemptions: float
+
+
 async def _measure(db: Database, args: argparse.Namespace, concurrency: int,
-                   on_postgres: bool) -> None:
+                   on_postgres: bool, referrals: bool) -> Rates:
     now = datetime.now(UTC)
-    deal_ids, buyer_ids, staff_id = await _setup(db, now, buyers=1000)
+    deal_ids, buyer_ids, staff_id = await _setup(db, now, buyers=1000, referrals=referrals)
     rng = random.Random(args.seed)
     picks = [(rng.choice(buyer_ids), rng.choice(deal_ids)) for _ in range(args.orders)]
 
@@ -154,9 +191,16 @@ async def _measure(db: Database, args: argparse.Namespace, concurrency: int,
     wall, latencies, _ = await _run_all([buy(u, d) for u, d in picks], concurrency)
     _report("paid orders", len(picks), wall, latencies,
             TARGETS["orders"] if on_postgres else None)
+    orders_rate = len(picks) / wall
     codes = await _check_orders(db, picks)
     print(f"  consistency: ok ({len(codes)} distinct codes for {len(picks)} fulfilled orders;"
           " per deal sold = orders = stock used, stock never negative)")
+    commissions = await _commission_lines(db, AccountKind.COMMISSION_PENDING)
+    expected = 3 * len(picks) if referrals else 0
+    if commissions != expected:
+        raise Inconsistent(f"{commissions} commissions posted for {len(picks)} payments, "
+                           f"{expected} expected")
+    print(f"  commissions: {commissions} posted ({3 if referrals else 0} per payment)")
 
     def redeem(code: str) -> Callable[[], Awaitable[str]]:
         async def job() -> str:
@@ -178,6 +222,21 @@ async def _measure(db: Database, args: argparse.Namespace, concurrency: int,
         raise Inconsistent(f"confirm outcomes {dict(tally)}, {redeemed} codes redeemed "
                            f"of {len(codes)}")
     print(f"  consistency: ok (every confirm \"redeemed\", {redeemed} codes redeemed once)")
+    books = await check_books(db)
+    print(f"  books: {'ok' if books.ok else books.problem} ({books.entries} entries, "
+          f"{books.lines} lines, {books.paid_orders} paid orders)")
+    if not books.ok:
+        raise Inconsistent(f"the books do not hold: {books.problem}")
+    return Rates(orders_rate, len(codes) / wall)
+
+
+async def _commission_lines(db: Database, kind: str) -> int:
+    """How many lines credit referrers on accounts of this kind."""
+    async with db.engine.connect() as conn:
+        return int((await conn.execute(
+            sa_select(func.count()).select_from(LedgerLine)
+            .join(LedgerAccount, LedgerAccount.id == LedgerLine.account_id)  # type: ignore[arg-type]
+            .where(LedgerAccount.kind == kind, LedgerLine.amount < 0))).scalar())
 
 
 async def _check_orders(db: Database, picks: list[tuple[int, int]]) -> list[str]:
@@ -204,25 +263,42 @@ async def _check_orders(db: Database, picks: list[tuple[int, int]]) -> list[str]
     return codes
 
 
+async def _one_run(name: str, args: argparse.Namespace, concurrency: int,
+                   referrals: bool) -> Rates:
+    """One fresh database, one measured run."""
+    if name == "sqlite":
+        with tempfile.TemporaryDirectory() as tmp:
+            db = Database(f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}")
+            await db.upgrade()
+            try:
+                return await _measure(db, args, concurrency, False, referrals)
+            finally:
+                await db.dispose()
+    async with scratch_schema(args.postgres_url, "bench", pool_size=concurrency) as db:
+        return await _measure(db, args, concurrency, True, referrals)
+
+
 async def _bench(args: argparse.Namespace) -> int:
     databases = [d.strip() for d in args.databases.split(",") if d.strip()]
+    runs = {"both": (False, True), "none": (False,), "three": (True,)}[args.referrals]
     for name in databases:
-        concurrency = args.concurrency or (16 if name == "postgres" else 4)
-        print(f"\n{name}: {args.orders} orders, {concurrency} concurrent")
-        if name == "sqlite":
-            with tempfile.TemporaryDirectory() as tmp:
-                db = Database(f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}")
-                await db.upgrade()
-                try:
-                    await _measure(db, args, concurrency, on_postgres=False)
-                finally:
-                    await db.dispose()
-        elif name == "postgres":
-            async with scratch_schema(args.postgres_url, "bench", pool_size=concurrency) as db:
-                await _measure(db, args, concurrency, on_postgres=True)
-        else:
+        if name not in ("sqlite", "postgres"):
             print(f"unknown database {name!r} (sqlite or postgres)")
             return 2
+        concurrency = args.concurrency or (16 if name == "postgres" else 4)
+        found: dict[bool, Rates] = {}
+        for referrals in runs:
+            who = ("every buyer three levels deep in referrals (commissions 5/3/2 %)"
+                   if referrals else "no referrers")
+            print(f"\n{name}: {args.orders} orders, {concurrency} concurrent, {who}")
+            found[referrals] = await _one_run(name, args, concurrency, referrals)
+        if len(found) == 2:
+            plain, referred = found[False], found[True]
+            print(f"\n{name}: with three levels of referrals / no referrers: paid orders "
+                  f"{referred.orders:.0f}/{plain.orders:.0f} = "
+                  f"{referred.orders / plain.orders:.2f}, redemptions "
+                  f"{referred.redemptions:.0f}/{plain.redemptions:.0f} = "
+                  f"{referred.redemptions / plain.redemptions:.2f}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\npeak memory of the benchmark process: {peak:.0f} MiB")
     return 0
