@@ -1,0 +1,70 @@
+"""The checkout and ledger benchmarks in small smoke runs: they run, their consistency
+checks hold and the books they leave pass `o2o ledger check`, so they cannot rot.
+
+`o2o bench checkout` buys, pays and redeems with buyers nobody referred and with
+buyers three levels deep in referrals, and prints the ratio; `o2o bench ledger`
+posts paid orders (one of each shape through the posting functions, the rest copied)
+and times `check_books`. Both on SQLite, and on PostgreSQL when it answers (always in
+CI). Speed figures are not checked here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import POSTGRES_URL, _postgres_problem
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _databases() -> list[str]:
+    problem = asyncio.run(_postgres_problem())
+    if problem is None:
+        return ["sqlite", "postgres"]
+    if os.environ.get("CI"):
+        pytest.fail(f"{problem} (CI must run the PostgreSQL benchmarks)")
+    return ["sqlite"]
+
+
+def _bench(*args: str) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("O2O_")}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "bench", *args, "--postgres-url", POSTGRES_URL],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr[-3000:]
+    assert "Traceback" not in done.stderr, done.stderr[-3000:]
+    return done.stdout
+
+
+def test_a_small_checkout_run_with_and_without_referrals_keeps_the_books() -> None:
+    databases = _databases()
+    output = _bench("checkout", "--orders", "40", "--concurrency", "4",
+                    "--databases", ",".join(databases))
+    for name in databases:
+        assert f"{name}: 40 orders, 4 concurrent, no referrers" in output
+        assert re.search(rf"^{name}: with three levels of referrals / no referrers: "
+                         r"paid orders \d+/\d+ = [\d.]+, redemptions \d+/\d+ = [\d.]+$",
+                         output, re.MULTILINE), output
+    assert output.count("commissions: 0 posted") == len(databases)
+    assert output.count("commissions: 120 posted (3 per payment)") == len(databases)
+    assert output.count("books: ok") == 2 * len(databases)
+
+
+def test_a_small_ledger_run_posts_every_shape_and_the_books_hold() -> None:
+    databases = _databases()
+    output = _bench("ledger", "--orders", "600", "--databases", ",".join(databases))
+    for name in databases:
+        assert f"{name}: 600 paid orders" in output
+    assert len(re.findall(r"check_books \((first|second)\): +[\d.]+ s over [\d,]+ entries, "
+                          r"[\d,]+ lines, 600 paid orders: ok", output)) == 2 * len(databases)
+    assert "PROBLEM" not in output
