@@ -172,7 +172,7 @@ def _plan(count: int, deals: Sequence[tuple[int, int, str]], chains: dict[int, l
                  "unit_price": price, "discount": discount, "total": gross - discount,
                  "currency": "CNY", "status": OrderStatus.PAID, "provider": "sandbox",
                  "charge_id": f"bench_{n}", "refunded": 0, "expires_at": NOW,
-                 "created_at": NOW, "paid_at": NOW, "updated_at": NOW, "referrer_ids": []}
+                 "created_at": NOW, "paid_at": NOW, "updated_at": NOW}
         ids = list(range(code_id + 1, code_id + quantity + 1))
         code_id += quantity
         codes += [{"id": i, "code": f"L{i:011d}", "order_id": n, "deal_id": deal_id,
@@ -252,11 +252,18 @@ async def _post_batch(db: Database, plans: Sequence[Plan]) -> None:
 class Posted:
     """What the posting functions did to one order (the template of its shape)."""
 
-    order: Any  # status, refunded, referrer_ids
+    order: Any  # status, refunded
     codes: list[Any]  # id, status, redeemed_at, voided_at, in issue order
     refunds: list[Any]  # id, amount, codes, reason, status
     entries: list[Any]  # id, kind, code_id, refund_id
     lines: dict[int, list[tuple[str, str, int, str]]]  # entry -> (kind, ref, amount, detail)
+
+    @property
+    def referrers(self) -> dict[int, str]:
+        """Who the payment's entry paid commissions to: level -> user (as the ref)."""
+        payment = next(e.id for e in self.entries if e.kind == "payment")
+        return {int(detail[1:]): ref for kind, ref, _, detail in self.lines[payment]
+                if kind == "commission_pending"}
 
 
 async def _read_posted(db: Database, order_ids: list[int]) -> dict[int, Posted]:
@@ -266,7 +273,7 @@ async def _read_posted(db: Database, order_ids: list[int]) -> dict[int, Posted]:
         for start in range(0, len(order_ids), 500):
             chunk = order_ids[start:start + 500]
             orders = (await conn.execute(select(
-                _ORDERS.c.id, _ORDERS.c.status, _ORDERS.c.refunded, _ORDERS.c.referrer_ids)
+                _ORDERS.c.id, _ORDERS.c.status, _ORDERS.c.refunded)
                 .where(_ORDERS.c.id.in_(chunk)))).all()
             for row in orders:
                 found[row.id] = Posted(row, [], [], [], {})
@@ -339,10 +346,9 @@ def _copies(plans: Sequence[Plan], codes_by_order: dict[int, list[dict[str, Any]
         posted = templates[plan.shape]
         order_id = plan.order["id"]
         referrers = chains[plan.order["user_id"]]
-        refs = {str(t): str(r) for t, r in zip(posted.order.referrer_ids or [], referrers,
-                                                 strict=True)}
+        refs = {ref: str(referrers[level - 1]) for level, ref in posted.referrers.items()}
         out.orders.append({**plan.order, "status": posted.order.status,
-                           "refunded": posted.order.refunded, "referrer_ids": referrers})
+                           "refunded": posted.order.refunded})
         code_ids = {}
         for row, done in zip(codes_by_order[order_id], posted.codes, strict=True):
             code_ids[done.id] = row["id"]

@@ -206,9 +206,6 @@ class Order(SQLModel, table=True):
     # When the buyer of an expired order was told its hold ran out (and its payment
     # closed at the provider); None while that is still to do.
     expiry_told_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    # Who brought the buyer, fixed when the order is paid: level 1 (the buyer's own
-    # referrer), 2, 3 (`services.ledger.commissions`); shorter when the chain is.
-    referrer_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
 
 
 class StaffRole(StrEnum):

@@ -19,9 +19,22 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import and_, func, insert, select, tuple_
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    func,
+    insert,
+    select,
+    true,
+    tuple_,
+)
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.platform.database import Database
@@ -122,15 +135,54 @@ async def account_ids(db: Database, conn: AsyncConnection, wanted: Iterable[tupl
         opened = set()
     missing = keys - found.keys()
     if missing:
-        await conn.execute(db.insert_ignoring(_ACCOUNTS, ["kind", "ref", "currency"]),
-                           [{"kind": k, "ref": r, "currency": currency}
-                            for k, r in sorted(missing)])
+        inserted = (await conn.execute(
+            db.insert_ignoring(_ACCOUNTS, ["kind", "ref", "currency"])
+            .values([{"kind": k, "ref": r, "currency": currency} for k, r in sorted(missing)])
+            .returning(_ACCOUNTS.c.kind, _ACCOUNTS.c.ref, _ACCOUNTS.c.id))).all()
         opened |= {(k, r, currency) for k, r in missing}
         conn.info[_OPENED_HERE] = (transaction, opened)
-        found = {(k, r): i for k, r, i in (await conn.execute(query)).all()}
+        found.update({(k, r): i for k, r, i in inserted})
+        if len(inserted) < len(missing):  # another transaction opened some meanwhile
+            found = {(k, r): i for k, r, i in (await conn.execute(query)).all()}
     known.update({(k, r, currency): i for (k, r), i in found.items()
                   if (k, r, currency) not in opened})
     return found
+
+
+_NEW_LINES = insert(_LINES)
+_NEW_ENTRY: dict[str, Any] = {}  # per dialect: built once, so posting compiles nothing
+
+
+def _new_entry(db: Database) -> Any:
+    """INSERT an entry unless its key is taken, returning its id (none when taken)."""
+    if db.dialect not in _NEW_ENTRY:
+        _NEW_ENTRY[db.dialect] = db.insert_ignoring(_ENTRIES, ["key"]).returning(
+            _ENTRIES.c.id)
+    return _NEW_ENTRY[db.dialect]
+
+
+def _entry_with_lines() -> Any:
+    """PostgreSQL: INSERT an entry unless its key is taken, and its lines (given as
+    three arrays) with it; returns the entry's id once per line (nothing when taken)."""
+    entry = (postgresql.insert(_ENTRIES).on_conflict_do_nothing(index_elements=["key"])
+             .values({c: bindparam(c) for c in ("key", "kind", "currency", "order_id",
+                                                 "code_id", "refund_id", "payout_id",
+                                                 "reverses_id", "posted_at")})
+             .returning(_ENTRIES.c.id).cte("new_entry"))
+    rows = func.unnest(bindparam("accounts", type_=postgresql.ARRAY(Integer)),
+                       bindparam("amounts", type_=postgresql.ARRAY(BigInteger)),
+                       bindparam("details", type_=postgresql.ARRAY(String))
+                       ).table_valued("account_id", "amount", "detail").render_derived(
+                           name="new_lines")
+    return (insert(_LINES).from_select(
+        ["entry_id", "account_id", "amount", "order_id", "detail"],
+        select(entry.c.id, rows.c.account_id, rows.c.amount,
+               bindparam("order_id", type_=Integer), rows.c.detail)
+        .select_from(entry).join(rows, true()))
+        .returning(_LINES.c.entry_id))
+
+
+_ENTRY_WITH_LINES = _entry_with_lines()
 
 
 async def post(db: Database, conn: AsyncConnection, *, key: str, kind: str, currency: str,
@@ -144,15 +196,22 @@ async def post(db: Database, conn: AsyncConnection, *, key: str, kind: str, curr
     lines = [line for line in lines if line.amount != 0]
     if not lines:
         return None
-    entry_id = (await conn.execute(
-        db.insert_ignoring(_ENTRIES, ["key"]).values(
-            key=key, kind=kind, currency=currency, order_id=order_id, code_id=code_id,
-            refund_id=refund_id, payout_id=payout_id, reverses_id=reverses_id,
-            posted_at=now).returning(_ENTRIES.c.id))).scalar()
+    entry = {"key": key, "kind": kind, "currency": currency, "order_id": order_id,
+             "code_id": code_id, "refund_id": refund_id, "payout_id": payout_id,
+             "reverses_id": reverses_id, "posted_at": now}
+    ids = await account_ids(db, conn, {(line.kind, line.ref) for line in lines}, currency)
+    if db.dialect == "postgresql":
+        # The entry and its lines in one statement (the lines only if the entry went
+        # in): one round trip less on every payment and redemption.
+        posted = (await conn.execute(_ENTRY_WITH_LINES, {
+            **entry, "accounts": [ids[(line.kind, line.ref)] for line in lines],
+            "amounts": [line.amount for line in lines],
+            "details": [line.detail for line in lines]})).first()
+        return None if posted is None else int(posted[0])  # None: a replay
+    entry_id = (await conn.execute(_new_entry(db), entry)).scalar()
     if entry_id is None:
         return None  # posted before: this is a replay
-    ids = await account_ids(db, conn, {(line.kind, line.ref) for line in lines}, currency)
-    await conn.execute(insert(_LINES), [
+    await conn.execute(_NEW_LINES, [
         {"entry_id": entry_id, "account_id": ids[(line.kind, line.ref)],
          "amount": line.amount, "order_id": order_id, "detail": line.detail}
         for line in lines])

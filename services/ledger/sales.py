@@ -3,7 +3,8 @@
 Paid (`post_payment`): the paid amount goes to the platform's cash at the provider, and
 is held, pending, for those it will belong to: the merchant (its share: the list price
 less the coupon it gave, the fee and the commissions), the platform (its fee) and up to
-three referrers (their commissions, `commissions.referrers_of`, fixed on the order).
+three referrers (their commissions, one line each naming its level: the payment's entry
+fixes who they are).
 
 Then each unit (code) of the order is settled once:
 - redeemed (or lapsed unredeemed under a `none` refund policy): the unit's value moves
@@ -21,19 +22,21 @@ one order settling at once (two staff, a redemption beside a refund) queue.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import String, cast, exists, func, literal, select, update
+from sqlalchemy import String, bindparam, cast, exists, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 
 from services.ledger.books import (
+    ORDER_PENDING,
     PLATFORM,
     AccountKind,
     Line,
     entry_lines,
-    order_pending,
     post,
     reverse,
 )
@@ -67,31 +70,55 @@ _ENTRIES, _LINES, _ACCOUNTS = (
     LedgerAccount.__table__,  # type: ignore[attr-defined]
 )
 _RULES = MoneyRules.__table__  # type: ignore[attr-defined]
-_U1, _U2 = aliased(_USERS), aliased(_USERS)
-_SALE = (
-    select(_ORDERS.c.total, _ORDERS.c.unit_price, _ORDERS.c.quantity, _ORDERS.c.currency,
-           _ORDERS.c.provider, _ORDERS.c.user_id, _DEALS.c.merchant_id,
-           _DEALS.c.commission_l1_bp, _DEALS.c.commission_l2_bp, _DEALS.c.commission_l3_bp,
-           _MERCHANTS.c.commission_l1_bp, _MERCHANTS.c.commission_l2_bp,
-           _MERCHANTS.c.commission_l3_bp, _MERCHANTS.c.fee_bp,
-           _USERS.c.referred_by_user_id, _U1.c.referred_by_user_id,
-           _U2.c.referred_by_user_id, _RULES.c.fee_bp, _RULES.c.commission_cap_bp,
-           _RULES.c.referral_levels)
-    .select_from(_ORDERS.join(_DEALS, _DEALS.c.id == _ORDERS.c.deal_id)
-                 .join(_MERCHANTS, _MERCHANTS.c.id == _DEALS.c.merchant_id)
-                 .join(_USERS, _USERS.c.id == _ORDERS.c.user_id)
-                 .outerjoin(_U1, _U1.c.id == _USERS.c.referred_by_user_id)
-                 .outerjoin(_U2, _U2.c.id == _U1.c.referred_by_user_id)
-                 .outerjoin(_RULES, _RULES.c.id == 1))
+_U0, _U1, _U2 = aliased(_USERS), aliased(_USERS), aliased(_USERS)
+
+
+def _of_deal(column: Any) -> Any:
+    return select(column).where(_DEALS.c.id == _ORDERS.c.deal_id).scalar_subquery()
+
+
+def _of_merchant(column: Any) -> Any:
+    return (select(column).select_from(_MERCHANTS.join(_DEALS, _DEALS.c.merchant_id
+                                                       == _MERCHANTS.c.id))
+            .where(_DEALS.c.id == _ORDERS.c.deal_id).scalar_subquery())
+
+
+def _of_rules(column: Any) -> Any:
+    return select(column).where(_RULES.c.id == 1).scalar_subquery()
+
+
+# What splitting an order's payment needs, as expressions over its `orders` row, so the
+# UPDATE that marks it paid returns them (`checkout.apply_payment`): no extra query.
+SALE_COLUMNS = (
+    _of_deal(_DEALS.c.merchant_id),
+    _of_deal(_DEALS.c.commission_l1_bp), _of_deal(_DEALS.c.commission_l2_bp),
+    _of_deal(_DEALS.c.commission_l3_bp),
+    _of_merchant(_MERCHANTS.c.commission_l1_bp), _of_merchant(_MERCHANTS.c.commission_l2_bp),
+    _of_merchant(_MERCHANTS.c.commission_l3_bp), _of_merchant(_MERCHANTS.c.fee_bp),
+    select(_U0.c.referred_by_user_id).where(_U0.c.id == _ORDERS.c.user_id).scalar_subquery(),
+    select(_U1.c.referred_by_user_id).select_from(
+        _U0.join(_U1, _U1.c.id == _U0.c.referred_by_user_id))
+    .where(_U0.c.id == _ORDERS.c.user_id).scalar_subquery(),
+    select(_U2.c.referred_by_user_id).select_from(
+        _U0.join(_U1, _U1.c.id == _U0.c.referred_by_user_id)
+        .join(_U2, _U2.c.id == _U1.c.referred_by_user_id))
+    .where(_U0.c.id == _ORDERS.c.user_id).scalar_subquery(),
+    _of_rules(_RULES.c.fee_bp), _of_rules(_RULES.c.commission_cap_bp),
+    _of_rules(_RULES.c.referral_levels),
 )
+_SALE = select(_ORDERS.c.id, _ORDERS.c.total, _ORDERS.c.unit_price, _ORDERS.c.quantity,
+               _ORDERS.c.currency, _ORDERS.c.user_id, *SALE_COLUMNS)
 _ORDER_FACTS = (
-    select(_ORDERS.c.total, _ORDERS.c.quantity, _ORDERS.c.currency, _ORDERS.c.referrer_ids,
-           _DEALS.c.merchant_id,
+    select(_ORDERS.c.total, _ORDERS.c.quantity, _ORDERS.c.currency, _DEALS.c.merchant_id,
            select(func.count()).select_from(_CODES)
            .where(_CODES.c.order_id == _ORDERS.c.id, _CODES.c.status == CodeStatus.ISSUED)
            .scalar_subquery().label("open_units"))
     .join(_DEALS, _DEALS.c.id == _ORDERS.c.deal_id)
 )
+
+
+_LOCKED_FACTS = _ORDER_FACTS.where(_ORDERS.c.id == bindparam("order")).with_for_update(
+    of=_ORDERS)
 
 
 def referrer_chain(buyer: int, ups: list[int | None], levels: int) -> list[int]:
@@ -117,40 +144,87 @@ def effective_rates(deal_rates: tuple[int | None, ...], merchant_rates: tuple[in
     return rates[0], rates[1], rates[2]
 
 
-def _detail(kind: str, ref: str, referrers: list[int]) -> str:
-    if kind in (K.COMMISSION_PENDING, K.COMMISSION_FROZEN, K.COMMISSION_AVAILABLE):
-        return f"l{referrers.index(int(ref)) + 1}" if int(ref) in referrers else "commission"
-    return "fee" if kind in (K.FEE_PENDING, K.FEE_INCOME) else "share"
+_PENDING = (
+    select(_ACCOUNTS.c.kind, _ACCOUNTS.c.ref, func.sum(_LINES.c.amount),
+           func.min(_LINES.c.detail))
+    .join(_ACCOUNTS, _ACCOUNTS.c.id == _LINES.c.account_id)
+    .where(_LINES.c.order_id == bindparam("order"), _ACCOUNTS.c.kind.in_(list(ORDER_PENDING)))
+    .group_by(_ACCOUNTS.c.kind, _ACCOUNTS.c.ref)
+)
 
 
-async def post_payment(db: Database, conn: AsyncConnection, order_id: int,
-                       now: datetime) -> int | None:
-    """Post a paid order's money (in the transaction that marks it paid) and fix its
-    referrers on it. None if it was posted before."""
-    row = (await conn.execute(_SALE.where(_ORDERS.c.id == order_id))).one()
-    (total, unit_price, quantity, currency, provider, buyer, merchant_id, d1, d2, d3,
+async def _pending(conn: AsyncConnection,
+                   order_id: int) -> tuple[dict[tuple[str, str], int], dict[tuple[str, str], str]]:
+    """What of one order's money is still pending per account (as shown), and the
+    detail its settlement lines carry: the level (l1, l2, l3) the payment gave each
+    referrer, "fee" or "share"."""
+    rows = (await conn.execute(_PENDING, {"order": order_id})).all()
+    pending = {(kind, ref): -int(total) for kind, ref, total, _ in rows if total}
+    details = {(kind, ref): detail if kind == K.COMMISSION_PENDING
+               else "fee" if kind == K.FEE_PENDING else "share"
+               for kind, ref, _, detail in rows}
+    return pending, details
+
+
+@dataclass(frozen=True)
+class Sale:
+    """An order's money as its payment posts it (`sale_of`). Its referrers are fixed by
+    the payment's entry: a line on each one's pending commission, naming the level."""
+
+    order_id: int
+    total: int
+    gross: int  # the list price of what was bought: the merchant's coupon is the rest
+    currency: str
+    merchant_id: int
+    referrers: list[int]  # level 1 first
+    fee: int
+    commissions: tuple[int, ...]  # one per referrer
+
+
+async def read_split(conn: AsyncConnection, order_id: int) -> Sequence[Any]:
+    """An order's `SALE_COLUMNS` (where the UPDATE that pays it cannot return them)."""
+    return (await conn.execute(select(*SALE_COLUMNS).select_from(_ORDERS)
+                               .where(_ORDERS.c.id == order_id))).one()
+
+
+def sale_of(row: Sequence[Any]) -> Sale:
+    """The split of a payment from an order's id, total, unit price, quantity, currency,
+    buyer and its `SALE_COLUMNS`, in that order."""
+    (order_id, total, unit_price, quantity, currency, buyer, merchant_id, d1, d2, d3,
      m1, m2, m3, merchant_fee, up1, up2, up3, fee, cap, levels) = row
     rules = Rules() if fee is None else Rules(fee, cap, levels)
     fee_bp = rules.fee_bp if merchant_fee is None else merchant_fee
     rates = effective_rates((d1, d2, d3), (m1, m2, m3), rules.commission_cap_bp, fee_bp)
     referrers = referrer_chain(buyer, [up1, up2, up3], rules.referral_levels)
-    present = [r for r, _ in zip(rates, referrers, strict=False)]
-    split = split_sale(total, fee_bp, present)
-    if referrers:
-        await conn.execute(update(_ORDERS).where(_ORDERS.c.id == order_id)
-                           .values(referrer_ids=referrers))
-    gross = unit_price * quantity
-    merchant = str(merchant_id)
-    lines = [Line(K.CASH, provider or "unknown", total, "payment"),
-             Line(K.MERCHANT_PENDING, merchant, -(gross - split.fee - sum(split.commissions)),
-                  "sale"),
-             Line(K.MERCHANT_PENDING, merchant, gross - total, "coupon"),
-             Line(K.FEE_PENDING, PLATFORM, -split.fee, "fee")]
+    split = split_sale(total, fee_bp, [r for r, _ in zip(rates, referrers, strict=False)])
+    return Sale(order_id, total, unit_price * quantity, currency, merchant_id, referrers,
+                split.fee, split.commissions)
+
+
+async def post_sale(db: Database, conn: AsyncConnection, sale: Sale, provider: str | None,
+                    now: datetime) -> int | None:
+    """Post a paid order's money, in the transaction that marks it paid. None if it was
+    posted before."""
+    merchant = str(sale.merchant_id)
+    lines = [Line(K.CASH, provider or "unknown", sale.total, "payment"),
+             Line(K.MERCHANT_PENDING, merchant,
+                  -(sale.gross - sale.fee - sum(sale.commissions)), "sale"),
+             Line(K.MERCHANT_PENDING, merchant, sale.gross - sale.total, "coupon"),
+             Line(K.FEE_PENDING, PLATFORM, -sale.fee, "fee")]
     lines += [Line(K.COMMISSION_PENDING, str(user), -amount, f"l{level}")
-              for level, (user, amount) in enumerate(zip(referrers, split.commissions,
+              for level, (user, amount) in enumerate(zip(sale.referrers, sale.commissions,
                                                          strict=False), start=1)]
-    return await post(db, conn, key=f"paid:{order_id}", kind="payment", currency=currency,
-                      lines=lines, now=now, order_id=order_id)
+    return await post(db, conn, key=f"paid:{sale.order_id}", kind="payment",
+                      currency=sale.currency, lines=lines, now=now, order_id=sale.order_id)
+
+
+async def post_payment(db: Database, conn: AsyncConnection, order_id: int,
+                       now: datetime) -> int | None:
+    """Post a paid order's money after it was marked paid (the slower path: a payment
+    that came after the hold ran out)."""
+    row = (await conn.execute(_SALE.add_columns(_ORDERS.c.provider)
+                              .where(_ORDERS.c.id == order_id))).one()
+    return await post_sale(db, conn, sale_of(row[:-1]), row[-1], now)
 
 
 @dataclass(frozen=True)
@@ -158,17 +232,15 @@ class _Facts:
     total: int
     quantity: int
     currency: str
-    referrers: list[int]
     merchant_id: int
     open_units: int  # codes of the order still issued (neither used nor refunded)
 
 
 async def _facts(conn: AsyncConnection, order_id: int) -> _Facts:
     """The order's money facts, its row locked (PostgreSQL) so its units settle in turn."""
-    row = (await conn.execute(_ORDER_FACTS.where(_ORDERS.c.id == order_id)
-                              .with_for_update(of=_ORDERS))).one()
-    return _Facts(row.total, row.quantity, row.currency, list(row.referrer_ids or []),
-                  row.merchant_id, int(row.open_units))
+    row = (await conn.execute(_LOCKED_FACTS, {"order": order_id})).one()
+    return _Facts(row.total, row.quantity, row.currency, row.merchant_id,
+                  int(row.open_units))
 
 
 async def settle_units(db: Database, conn: AsyncConnection, order_id: int, *, key: str,
@@ -179,13 +251,12 @@ async def settle_units(db: Database, conn: AsyncConnection, order_id: int, *, ke
     settled (their value moves to earned). When no unit is left open, whatever is still
     pending settles too, so nothing of the order stays pending."""
     facts = await _facts(conn, order_id)
-    pending = await order_pending(conn, order_id)
+    pending, details = await _pending(conn, order_id)
     lines: list[Line] = []
     if refund:
         took = take_from(min(refund, sum(pending.values())), pending)
         for (kind_, ref), amount in took.items():
-            detail = _detail(kind_, ref, facts.referrers)
-            lines.append(Line(kind_, ref, amount, detail))
+            lines.append(Line(kind_, ref, amount, details[(kind_, ref)]))
             pending[(kind_, ref)] -= amount
         if refund > sum(took.values()):  # a fen of rounding the units already took
             lines.append(Line(K.MERCHANT_PAYABLE, str(facts.merchant_id),
@@ -196,7 +267,7 @@ async def settle_units(db: Database, conn: AsyncConnection, order_id: int, *, ke
     unit = facts.total // facts.quantity
     amount = held if facts.open_units == 0 else min(held, unit * units)
     for (kind_, ref), moved in take_from(amount, pending).items():
-        detail = _detail(kind_, ref, facts.referrers)
+        detail = details[(kind_, ref)]
         lines += [Line(kind_, ref, moved, detail), Line(EARNED[kind_], ref, -moved, detail)]
     return await post(db, conn, key=key, kind=kind, currency=facts.currency, lines=lines,
                       now=now, order_id=order_id, code_id=code_id, refund_id=refund_id)
@@ -392,6 +463,23 @@ async def release_due(db: Database, now: datetime, release_after: timedelta | No
     return released
 
 
-__all__ = ["EARNED", "SETTLING_KINDS", "effective_rates", "post_payment",
-           "post_refund_paid", "post_unusable_payment", "referrer_chain", "refund_leftovers",
-           "refund_settled", "release_due", "settle_units", "settling_entry", "undo_settlement"]
+__all__ = [
+    "EARNED",
+    "SALE_COLUMNS",
+    "SETTLING_KINDS",
+    "Sale",
+    "effective_rates",
+    "post_payment",
+    "post_refund_paid",
+    "post_sale",
+    "post_unusable_payment",
+    "read_split",
+    "referrer_chain",
+    "refund_leftovers",
+    "refund_settled",
+    "release_due",
+    "sale_of",
+    "settle_units",
+    "settling_entry",
+    "undo_settlement",
+]

@@ -36,7 +36,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
 
 from services.catalog.deal_cards import Bilingual
-from services.ledger.sales import post_payment, post_unusable_payment
+from services.ledger.sales import (
+    SALE_COLUMNS,
+    post_payment,
+    post_sale,
+    post_unusable_payment,
+    read_split,
+    sale_of,
+)
 from services.marketing.coupons.at_checkout import (
     CouponUnavailable,
     hold_for_order,
@@ -108,6 +115,10 @@ _PAY = (
                _ORDERS.c.expires_at, _ORDERS.c.provider_ref, _ORDERS.c.discount,
                _ORDERS.c.coupon_id)
 )
+# On PostgreSQL the UPDATE returns how the order's money splits too (the ledger's
+# `SALE_COLUMNS`), saving a query; SQLAlchemy writes SQLite's RETURNING with unqualified
+# names, which its subqueries cannot use, so there the split is read after.
+_PAY_AND_SPLIT = _PAY.returning(*SALE_COLUMNS)
 _SOLD = (
     update(_DEALS).where(_DEALS.c.id == bindparam("deal"))
     .values(sold=_DEALS.c.sold + bindparam("n"))
@@ -513,18 +524,23 @@ async def apply_payment(db: Database, notice: PaymentNotice, now: datetime) -> P
     """Mark the order paid and issue its codes, once per charge, whatever arrives twice."""
     try:
         async with db.begin() as conn:
-            paid = (await conn.execute(_PAY, {
+            returns_split = db.dialect == "postgresql"
+            paid = (await conn.execute(_PAY_AND_SPLIT if returns_split else _PAY, {
                 "order": notice.order_id, "amount": notice.amount,
                 "cur": notice.currency.upper(), "now": now, "charge": notice.charge_id,
                 "by": notice.provider,
             })).first()
             if paid is not None:
                 (deal_id, user_id, quantity, unit_price, total, currency, expires_at, ref,
-                 discount, coupon_id) = paid
+                 discount, coupon_id) = paid[:10]
+                split = paid[10:] if returns_split else await read_split(conn,
+                                                                          notice.order_id)
+                sale = sale_of((notice.order_id, total, unit_price, quantity, currency,
+                                user_id, *split))
                 await use_coupon(conn, coupon_id, now)
                 title_zh, title_en, policy = await _issue_codes(
                     conn, notice.order_id, deal_id, user_id, quantity, now)
-                await post_payment(db, conn, notice.order_id, now)
+                await post_sale(db, conn, sale, notice.provider, now)
                 await log_event(conn, "buy", now=now, user_id=user_id, deal_id=deal_id)
                 telegram_id = (await conn.execute(_TELEGRAM_ID, {"user": user_id})).scalar_one()
                 await owe_codes(db, conn, notice.order_id, telegram_id, now)

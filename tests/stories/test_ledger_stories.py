@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from services.ledger.books import PLATFORM, AccountKind, Line, balances, post
 from services.ledger.check import check_books
@@ -26,7 +26,7 @@ from services.orders.redemption import check_code, confirm, undo
 from services.orders.refunds import ask_refund, carry_out, expire_codes, refund_after_use
 from services.payments import PaymentNotice, RefundOutcome
 from services.platform.database import Database
-from storage.models import LedgerEntry, Order
+from storage.models import LedgerAccount, LedgerEntry, LedgerLine, Order
 from tests.conftest import STORY_NOW
 from tests.helpers.checkout_world import World, build_world
 
@@ -93,10 +93,16 @@ async def test_three_levels_earn_their_rates_the_merchant_is_paid_for_service_gi
     assert await of(db, K.COMMISSION_PENDING, world.users["buyer4"]) == 0
     assert await of(db, K.MERCHANT_PENDING, world.merchant_id) == 2500 - 125 - 250
     assert await of(db, K.MERCHANT_PAYABLE, world.merchant_id) == 0
-    async with db.session() as session:
-        order = await session.get(Order, order_id)
-        assert order is not None and order.referrer_ids == [
-            world.users["buyer3"], world.users["buyer2"], world.users["buyer1"]]
+    async with db.session() as session:  # the payment's entry fixes who they are, by level
+        fixed = (await session.exec(
+            select(LedgerAccount.ref, LedgerLine.detail)
+            .join(LedgerLine, col(LedgerLine.account_id) == col(LedgerAccount.id))
+            .join(LedgerEntry, col(LedgerEntry.id) == col(LedgerLine.entry_id))
+            .where(LedgerEntry.kind == "payment", LedgerEntry.order_id == order_id,
+                   LedgerAccount.kind == K.COMMISSION_PENDING)
+            .order_by(col(LedgerLine.detail)))).all()
+    assert fixed == [(str(world.users["buyer3"]), "l1"), (str(world.users["buyer2"]), "l2"),
+                     (str(world.users["buyer1"]), "l3")]
 
     [code] = await codes_of_order(db, order_id)
     await redeem(db, world, code.code)

@@ -1,5 +1,5 @@
 """the ledger: accounts, entries and lines; money rules; payouts; commission rates on
-merchants and deals; the referrers fixed on a paid order
+merchants and deals
 
 Revision ID: 0014
 Revises: 0013
@@ -113,9 +113,6 @@ def upgrade() -> None:
         for level in (1, 2, 3):
             batch_op.add_column(sa.Column(f'commission_l{level}_bp', sa.Integer(),
                                           nullable=True))
-    with op.batch_alter_table('orders', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('referrer_ids', sa.JSON(), nullable=False,
-                                      server_default='[]'))
 
 
 def _drop_columns(table: str, names: Sequence[str]) -> None:
@@ -130,7 +127,6 @@ def _drop_columns(table: str, names: Sequence[str]) -> None:
 
 def downgrade() -> None:
     levels = [f'commission_l{level}_bp' for level in (3, 2, 1)]
-    _drop_columns('orders', ['referrer_ids'])
     _drop_columns('deals', levels)
     _drop_columns('merchants', [*levels, 'fee_bp'])
     with op.batch_alter_table('ledger_lines', schema=None) as batch_op:
