@@ -1,6 +1,7 @@
 """What an order's money does, posted in the transaction of each change (`books.post`).
 
-Paid (`post_payment`): the paid amount goes to the platform's cash at the provider, and
+Paid (`post_sale`; the split, `sale_of`, from what the UPDATE marking the order paid
+returns, `SALE_COLUMNS`): the paid amount goes to the platform's cash at the provider, and
 is held, pending, for those it will belong to: the merchant (its share: the list price
 less the coupon it gave, the fee and the commissions), the platform (its fee) and up to
 three referrers (their commissions, one line each naming its level: the payment's entry
