@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from typing import Any
 from urllib.parse import quote
 
 from handlers.common import answer_press
@@ -32,9 +33,10 @@ from handlers.core import Button, ButtonPress, EditText, Reply, SendDocument, Se
 from handlers.format import local_date, short_label
 from handlers.i18n import Translator
 from handlers.links import ref_payload, start_link
+from handlers.owed import renders, translator_for
 from handlers.payloads import EarningsScreen, WithdrawAsk, WithdrawConfirm
 from handlers.roles import Role
-from handlers.router import Request, Router
+from handlers.router import App, Request, Router
 from services.ledger.books import AccountKind, Posted
 from services.ledger.commissions import clear_deal_rates, set_rates
 from services.ledger.payouts import request_withdrawal
@@ -473,3 +475,19 @@ async def commission(req: Request) -> list[Reply]:
         return [SendText(t("commission-set-default", rates=rates_text(t, change.rates.levels)))]
     return [SendText(t("commission-set-deal", id=str(deal_id),
                        rates=rates_text(t, change.rates.levels)))]
+
+
+@renders("payout_paid", "payout_cancelled")
+async def _owed_payout(app: App, chat_id: int, params: dict[str, Any]) -> list[Reply]:
+    """An owed payout news: a referrer's withdrawal paid (with the transfer's reference)
+    or cancelled (the money is available again), or a merchant's transfer recorded."""
+    t = await translator_for(app, chat_id)
+    amount = format_money(int(params["amount"]), str(params["currency"]), t.lang)
+    if params.get("told") == "cancelled":
+        key = "money-told-withdrawal-cancelled"
+    elif params.get("payee") == "merchant":
+        key = "money-told-merchant-paid"
+    else:
+        key = "money-told-withdrawal-paid"
+    return [SendText(t(key, amount=amount, reference=typed(str(params.get("reference") or "-"))))]
+

@@ -7,7 +7,9 @@ The transfer itself happens outside the bot (a bank transfer); the books record 
   available);
 - an admin pays a merchant (`pay_merchant`): requested and paid at once, out of its
   payable balance.
-Each checks the balance inside its own transaction, with the payee's account rows
+The payee is told through the outbox, in the transaction that records it: a referrer
+when their withdrawal is paid or cancelled, a merchant's owner when a transfer is
+recorded. Each checks the balance inside its own transaction, with the payee's account rows
 locked (PostgreSQL; SQLite writers queue anyway), so two requests at once cannot both
 take the same money.
 """
@@ -25,11 +27,13 @@ from sqlmodel import select as sqlmodel_select
 
 from services.ledger.books import PLATFORM, AccountKind, Line, account_ids, post
 from services.platform.database import Database
-from storage.models import LedgerAccount, LedgerLine, Payout, PayoutStatus
+from services.platform.outbox import owe
+from storage.models import LedgerAccount, LedgerLine, Merchant, Payout, PayoutStatus, User
 
 K = AccountKind
 BANK = "bank"  # the platform's own account that transfers go out from
 _PAYOUTS = Payout.__table__  # type: ignore[attr-defined]
+_MERCHANTS, _USERS = Merchant.__table__, User.__table__  # type: ignore[attr-defined]
 _LINES = LedgerLine.__table__  # type: ignore[attr-defined]
 
 
@@ -123,6 +127,24 @@ async def _paid(db: Database, conn: AsyncConnection, payout_id: int, amount: int
                currency=currency, now=now, payout_id=payout_id, lines=[
                    Line(K.PAYOUTS_IN_TRANSIT, PLATFORM, amount, "payout"),
                    Line(K.CASH, BANK, -amount, "payout")])
+    await _tell_payee(db, conn, payout_id, "payout_paid", now)
+
+
+async def _tell_payee(db: Database, conn: AsyncConnection, payout_id: int, kind: str,
+                      now: datetime) -> None:
+    """Owe the payee the news (the outbox, in this transaction): a referrer their
+    withdrawal paid or cancelled, a merchant's owner the transfer recorded."""
+    row = (await conn.execute(select(_PAYOUTS).where(_PAYOUTS.c.id == payout_id))).one()
+    user_id = row.payee_id if row.payee == "user" else (await conn.execute(
+        select(_MERCHANTS.c.owner_user_id).where(_MERCHANTS.c.id == row.payee_id))).scalar()
+    chat_id = (await conn.execute(select(_USERS.c.telegram_id).where(
+        _USERS.c.id == user_id))).scalar() if user_id is not None else None
+    if chat_id is None:
+        return  # a merchant without an owner: nobody to tell
+    await owe(db, conn, chat_id, kind, {
+        "payout_id": payout_id, "payee": row.payee, "told": kind.removeprefix("payout_"),
+        "amount": row.amount,
+        "currency": row.currency, "reference": row.reference or ""}, f"{kind}:{payout_id}", now)
 
 
 async def _requested(conn: AsyncConnection, payout_id: int) -> Any:
@@ -161,6 +183,7 @@ async def cancel(db: Database, payout_id: int, now: datetime) -> PayoutResult:
                    currency=row.currency, now=now, payout_id=payout_id, lines=[
                        Line(K.PAYOUTS_IN_TRANSIT, PLATFORM, row.amount, "cancelled"),
                        Line(payee, str(row.payee_id), -row.amount, "cancelled")])
+        await _tell_payee(db, conn, payout_id, "payout_cancelled", now)
     return PayoutResult("ok", payout_id, row.amount, currency=row.currency)
 
 

@@ -321,3 +321,36 @@ def test_ledger_check_exits_1_naming_the_first_broken_rule(tmp_path: object) -> 
     broken = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert broken.returncode == 1
     assert "entry 1 does not balance: its lines sum to 100" in broken.stdout
+
+
+async def test_the_payee_hears_of_a_withdrawal_paid_or_cancelled_and_an_owner_of_a_transfer(
+        db: Database, world: World) -> None:
+    from handlers.owed import render
+    from handlers.router import App, Options
+    from services.ledger.payouts import cancel, mark_paid
+    from services.platform.outbox import due
+
+    await chain(db, world)
+    order_id = await buy(db, world, "buyer4")
+    [code] = await codes_of_order(db, order_id)
+    await redeem(db, world, code.code)
+    await release_due(db, NOW + WINDOW)
+    later = NOW + WINDOW
+    first = await request_withdrawal(db, world.users["buyer3"], 100, later)
+    second = await request_withdrawal(db, world.users["buyer3"], 25, later)
+    assert (await mark_paid(db, first.payout_id or 0, "BANK-7", world.users["owner"],
+                            later)).outcome == "ok"
+    assert (await cancel(db, second.payout_id or 0, later)).outcome == "ok"
+    assert (await pay_merchant(db, world.merchant_id, 2125, "BANK-8", world.users["owner"],
+                               later)).outcome == "ok"
+    app = App(db=db, options=Options(default_language="en"))
+    told = {(o.chat_id, o.kind): o for o in await due(db, later, limit=500)
+            if o.kind.startswith("payout_")}
+    buyer3, owner = world.telegram["buyer3"], world.telegram["owner"]
+    assert set(told) == {(buyer3, "payout_paid"), (buyer3, "payout_cancelled"),
+                         (owner, "payout_paid")}
+    texts = [(await render(app, chat, kind, told[(chat, kind)].params))[0].text  # type: ignore[attr-defined]
+             for chat, kind in sorted(told)]
+    assert "¥1 has been transferred (reference BANK-7)" in " ".join(texts)
+    assert "cancelled your withdrawal of ¥0.25; the money is available again" in " ".join(texts)
+    assert "transferred ¥21.25 to you (reference BANK-8)" in " ".join(texts)

@@ -145,3 +145,8 @@ commission-cleared = ✅ Deal #{ $id } follows the default referral commission a
 commission-over-cap = Commissions of { $total } in all are over the limit of { $cap }, so nothing changed.
 commission-bad = "{ $text }" isn't a commission. Write percentages from 0 to 100 (at most two decimals), e.g. /commission 5 3 2.
 commission-unknown-deal = There is no deal #{ $id } of yours. Send /commission to see your deals' numbers.
+
+# Owed news of payouts (the outbox)
+money-told-withdrawal-paid = 💸 Your withdrawal of { $amount } has been transferred (reference { $reference }). See /earnings.
+money-told-withdrawal-cancelled = The platform cancelled your withdrawal of { $amount }; the money is available again. See /earnings.
+money-told-merchant-paid = 💳 The platform has transferred { $amount } to you (reference { $reference }). See /payouts.

@@ -121,3 +121,8 @@ commission-cleared = ✅ 团购 #{ $id } 恢复按默认推荐佣金（{ $rates 
 commission-over-cap = 推荐佣金合计 { $total } 超过上限 { $cap }，没有修改。
 commission-bad = 看不懂「{ $text }」。佣金写 0 到 100 之间的百分比（最多两位小数），例如 /commission 5 3 2。
 commission-unknown-deal = 没有编号为 #{ $id } 的团购，或者它不是你的。发送 /commission 查看你的团购编号。
+
+# Owed news of payouts (the outbox)
+money-told-withdrawal-paid = 💸 你的提现 { $amount } 已转账（参考号 { $reference }）。/earnings 查看明细。
+money-told-withdrawal-cancelled = 你的提现 { $amount } 已被平台取消，这笔钱已退回可提现余额。/earnings 查看。
+money-told-merchant-paid = 💳 平台已向你打款 { $amount }（参考号 { $reference }）。/payouts 查看结算明细。
