@@ -50,7 +50,7 @@ from handlers.core import (
 from handlers.format import LABEL_MAX, category_label, local_date, local_datetime, short_label
 from handlers.i18n import Translator
 from handlers.merchant import decision_buttons
-from handlers.money import AMOUNT_MAX, percent, read_money, read_percent, typed
+from handlers.money import AMOUNT_MAX, money_text, percent, read_money, read_percent, typed
 from handlers.owed import owed_in_turn
 from handlers.payloads import (
     AdminHome,
@@ -466,10 +466,6 @@ CURRENCY = "CNY"
 PAYOUT_FLOW = "payoutref"  # waiting for the reference of a withdrawal's transfer
 
 
-def _cny(t: Translator, amount: int, currency: str = CURRENCY) -> str:
-    return format_money(amount, currency, t.lang)
-
-
 def _id(word: str) -> int | None:
     """An id typed by the admin ("12", "#12"); None when it is not one."""
     word = word.lstrip("#")
@@ -485,7 +481,7 @@ async def _payables(req: Request) -> Reply:
     for number, item in enumerate(found, start=1):
         lines.append(t("admin-payables-line", number=number, id=str(item.merchant_id),
                        name=item.name.get(req.lang) or item.slug,
-                       payable=_cny(t, item.payable), pending=_cny(t, item.pending)))
+                       payable=money_text(t, item.payable), pending=money_text(t, item.pending)))
     lines += ["", t("admin-payables-hint")]
     return _screen(req, "\n".join(lines), ((_home_button(t),),))
 
@@ -521,16 +517,16 @@ async def pay_command(req: Request, words: list[str]) -> list[Reply]:
     done = await pay_merchant(req.db, merchant_id, amount, reference, req.user.id, req.now(),
                               CURRENCY)
     if done.outcome == "not_enough":
-        asked = _cny(t, amount) if amount <= AMOUNT_MAX else typed(words[1])
+        asked = money_text(t, amount) if amount <= AMOUNT_MAX else typed(words[1])
         return [SendText(t("admin-pay-too-much", name=name, amount=asked,
-                           payable=_cny(t, done.available)))]
+                           payable=money_text(t, done.available)))]
     if done.outcome != "ok":
         return [SendText(t("admin-bad-amount", text=typed(words[1])) + "\n"
                          + t("admin-pay-usage"))]
     log.info("admin %s paid merchant %s %s (payout %s)", req.incoming.sender.id,
              merchant_id, done.amount, done.payout_id)
-    return [SendText(t("admin-pay-done", name=name, amount=_cny(t, done.amount),
-                       reference=typed(reference), left=_cny(t, done.available)))]
+    return [SendText(t("admin-pay-done", name=name, amount=money_text(t, done.amount),
+                       reference=typed(reference), left=money_text(t, done.available)))]
 
 
 async def _withdrawals(req: Request, note: str = "") -> Reply:
@@ -548,7 +544,7 @@ async def _withdrawals(req: Request, note: str = "") -> Reply:
         lines.append(t("admin-withdrawals-line", number=number, id=str(payout.id),
                        name=(who.first_name if who else "") or "-",
                        telegram=str(who.telegram_id if who else "-"),
-                       amount=_cny(t, payout.amount, payout.currency),
+                       amount=money_text(t, payout.amount, payout.currency),
                        date=local_date(payout.requested_at, tz)))
         rows.append((Button(t("admin-payout-paid-button", id=str(payout.id)),
                             data=AdminPayoutPaid(payout.id).pack()),
@@ -591,7 +587,7 @@ async def _mark_paid(req: Request, payout_id: int, reference: str) -> list[Reply
         return [SendText(_payout_outcome(t, done.outcome, payout_id))]
     log.info("admin %s marked payout %s paid", req.incoming.sender.id, payout_id)
     return [await _withdrawals(req, t("admin-payout-paid-done", id=str(payout_id),
-                                      amount=_cny(t, done.amount, done.currency),
+                                      amount=money_text(t, done.amount, done.currency),
                                       reference=typed(reference)))]
 
 
@@ -612,7 +608,7 @@ async def payout_paid_button(req: Request, press: AdminPayoutPaid) -> list[Reply
         return [SendText(t("admin-payout-not-requested", id=str(press.payout_id)))]
     await req.enter_flow(PAYOUT_FLOW, "reference", payout_id=press.payout_id)
     return [SendText(t("admin-payout-reference-ask", id=str(press.payout_id),
-                       amount=_cny(t, *waiting)))]
+                       amount=money_text(t, *waiting)))]
 
 
 @router.flow(PAYOUT_FLOW, role=Role.ADMIN, area="admin")
@@ -642,7 +638,7 @@ async def _cancel_ask(req: Request, payout_id: int) -> list[Reply]:
     if waiting is None:
         return [SendText(t("admin-payout-not-requested", id=str(payout_id)))]
     return [_screen(req, t("admin-payout-cancel-confirm", id=str(payout_id),
-                           amount=_cny(t, *waiting)),
+                           amount=money_text(t, *waiting)),
                     ((Button(t("admin-payout-cancel-yes"),
                              data=AdminPayoutCancel(payout_id).pack()),
                       Button(t("admin-payout-cancel-no"), data=AdminWithdrawals().pack())),))]
@@ -663,7 +659,7 @@ async def payout_cancelled(req: Request, press: AdminPayoutCancel) -> list[Reply
         return [SendText(_payout_outcome(t, done.outcome, press.payout_id))]
     log.info("admin %s cancelled payout %s", req.incoming.sender.id, press.payout_id)
     return [await _withdrawals(req, t("admin-payout-cancelled", id=str(press.payout_id),
-                                      amount=_cny(t, done.amount, done.currency)))]
+                                      amount=money_text(t, done.amount, done.currency)))]
 
 
 async def fee_command(req: Request, words: list[str]) -> list[Reply]:
@@ -698,7 +694,7 @@ async def refund_command(req: Request, words: list[str]) -> list[Reply]:
     if order is None or order.status not in ("paid", "fulfilled"):
         return [SendText(t("admin-refund-unknown", id=str(order_id)))]
     text = t("admin-refund-confirm", id=str(order_id), title=order.deal_title.get(req.lang),
-             total=_cny(t, order.total, order.currency))
+             total=money_text(t, order.total, order.currency))
     return [SendText(text, buttons=((Button(t("admin-refund-yes"),
                                             data=AdminRefundAfterUse(order_id).pack()),
                                      _home_button(t)),))]
@@ -718,7 +714,7 @@ async def refund_confirmed(req: Request, press: AdminRefundAfterUse) -> list[Rep
     key = "admin-refund-done" if done is not None and done.status == "done" \
         else "admin-refund-pending"
     replies: list[Reply] = [SendText(t(key, id=str(press.order_id),
-                                       amount=_cny(t, asked.amount, asked.currency),
+                                       amount=money_text(t, asked.amount, asked.currency),
                                        count=asked.codes))]
     if done is not None and done.owed_key:
         replies += await owed_in_turn(req, done.owed_key)

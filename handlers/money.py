@@ -111,12 +111,13 @@ def typed(text: str) -> str:
     return short_label(clean_text(text), MAX_TYPED) or "-"
 
 
-def _money(t: Translator, amount: int, currency: str = CURRENCY) -> str:
+def money_text(t: Translator, amount: int, currency: str = CURRENCY) -> str:
+    """An amount as the reader's language writes it (¥16.80)."""
     return format_money(amount, currency, t.lang)
 
 
 def _signed(t: Translator, amount: int, currency: str = CURRENCY) -> str:
-    return ("+" if amount > 0 else "") + _money(t, amount, currency)
+    return ("+" if amount > 0 else "") + money_text(t, amount, currency)
 
 
 def _screen(req: Request, text: str, buttons: tuple[tuple[Button, ...], ...] = ()) -> Reply:
@@ -136,7 +137,7 @@ def movement_text(t: Translator, move: Movement, currency: str) -> str:
     order = move.order_id if move.order_id is not None else "-"
     level = move.detail[1:] if re.fullmatch(r"l[1-9]", move.detail) else "-"
     moved = max((abs(v) for v in move.accounts.values()), default=0)
-    amount = _money(t, moved, currency)
+    amount = money_text(t, moved, currency)
     if move.kind == "payment":
         key = "earn-move-accrued"
     elif move.kind in ("redeemed", "lapsed"):
@@ -149,7 +150,7 @@ def movement_text(t: Translator, move: Movement, currency: str) -> str:
         key = "earn-move-voided"
     elif move.kind in ("refund", "clawback"):
         key = "earn-move-clawed"
-        amount = _money(t, -move.amount, currency)
+        amount = money_text(t, -move.amount, currency)
     elif move.kind == "payout_requested":
         key = "earn-move-withdrawn"
     elif move.kind == "payout_cancelled":
@@ -164,17 +165,17 @@ async def _earnings_text(req: Request) -> tuple[str, int]:
     t, tz = req.t, req.user.timezone
     mine = await earnings(req.db, req.user.id, CURRENCY)
     rules = await get_rules(req.db)
-    lines = [t("earn-title"), t("earn-available", amount=_money(t, mine.available))]
+    lines = [t("earn-title"), t("earn-available", amount=money_text(t, mine.available))]
     if mine.available < 0:
         lines.append(t("earn-negative"))
     lines.append(t("earn-pending" if mine.frozen else "earn-pending-unredeemed",
-                   amount=_money(t, mine.pending), frozen=_money(t, mine.frozen),
+                   amount=money_text(t, mine.pending), frozen=money_text(t, mine.frozen),
                    days=rules.release_after_days))
-    lines.append(t("earn-withdrawals", transit=_money(t, mine.in_transit),
-                   settled=_money(t, mine.settled)))
+    lines.append(t("earn-withdrawals", transit=money_text(t, mine.in_transit),
+                   settled=money_text(t, mine.settled)))
     lines += ["", t("earn-levels-title")]
     for level, total in enumerate(mine.levels[:rules.referral_levels], start=1):
-        lines.append(t(f"earn-level-{level}", amount=_money(t, total)))
+        lines.append(t(f"earn-level-{level}", amount=money_text(t, total)))
     moves = mine.movements
     if moves:
         lines += ["", t("earn-recent-title")]
@@ -193,7 +194,7 @@ async def _earnings_reply(req: Request, note: str = "") -> Reply:
         text = note + "\n\n" + text
     buttons: tuple[tuple[Button, ...], ...] = ()
     if available > 0:
-        buttons = ((Button(req.t("earn-withdraw-button", amount=_money(req.t, available)),
+        buttons = ((Button(req.t("earn-withdraw-button", amount=money_text(req.t, available)),
                            data=WithdrawAsk(available).pack()),),)
     return _screen(req, text, buttons)
 
@@ -218,16 +219,16 @@ async def _ask_withdrawal(req: Request, amount: int) -> list[Reply]:
     t = req.t
     available = (await earnings(req.db, req.user.id, CURRENCY)).available
     if available <= 0:
-        return [SendText(t("withdraw-nothing", available=_money(t, max(0, available))))]
+        return [SendText(t("withdraw-nothing", available=money_text(t, max(0, available))))]
     if amount > available:
-        return [SendText(t("withdraw-too-much", amount=_money(t, amount),
-                           available=_money(t, available)),
+        return [SendText(t("withdraw-too-much", amount=money_text(t, amount),
+                           available=money_text(t, available)),
                          buttons=((Button(t("earn-withdraw-button",
-                                            amount=_money(t, available)),
+                                            amount=money_text(t, available)),
                                           data=WithdrawAsk(available).pack()),),))]
-    text = t("withdraw-confirm", amount=_money(t, amount),
-             left=_money(t, available - amount))
-    buttons = ((Button(t("withdraw-yes", amount=_money(t, amount)),
+    text = t("withdraw-confirm", amount=money_text(t, amount),
+             left=money_text(t, available - amount))
+    buttons = ((Button(t("withdraw-yes", amount=money_text(t, amount)),
                        data=WithdrawConfirm(amount, available).pack()),
                 Button(t("withdraw-no"), data=EarningsScreen().pack())),)
     return [_screen(req, text, buttons)]
@@ -241,7 +242,7 @@ async def withdraw_command(req: Request) -> list[Reply]:
     if isinstance(amount, int):
         return await _ask_withdrawal(req, amount)
     available = max(0, (await earnings(req.db, req.user.id, CURRENCY)).available)
-    figure = _money(t, available)
+    figure = money_text(t, available)
     if amount == "empty":
         return [SendText(t("withdraw-usage", available=figure))]
     if amount == "too_big":  # more than anyone has: the same answer as any amount over
@@ -265,13 +266,13 @@ async def withdraw_confirmed(req: Request, press: WithdrawConfirm) -> list[Reply
     done = await request_withdrawal(req.db, req.user.id, press.amount, req.now(), CURRENCY,
                                     expected_available=press.available)
     if done.outcome == "ok":
-        note = t("withdraw-done", amount=_money(t, done.amount),
-                 left=_money(t, done.available))
+        note = t("withdraw-done", amount=money_text(t, done.amount),
+                 left=money_text(t, done.available))
     elif done.outcome == "not_enough":
-        note = t("withdraw-too-much", amount=_money(t, press.amount),
-                 available=_money(t, done.available))
+        note = t("withdraw-too-much", amount=money_text(t, press.amount),
+                 available=money_text(t, done.available))
     else:  # changed (a second tap, or the balance moved), or a forged amount
-        note = t("withdraw-changed", available=_money(t, done.available))
+        note = t("withdraw-changed", available=money_text(t, done.available))
     return [answer_press(req), await _earnings_reply(req, note)]
 
 
@@ -320,10 +321,10 @@ async def payouts(req: Request) -> list[Reply]:
     cur = mine.currency
     lines = [t("payouts-title", merchant=seller.name.get(req.lang)),
              t("payouts-payable" if mine.payable >= 0 else "payouts-payable-negative",
-               amount=_money(t, mine.payable, cur)),
-             t("payouts-pending", amount=_money(t, mine.pending, cur)),
-             t("payouts-paid", amount=_money(t, mine.paid_out, cur)),
-             t("payouts-share", amount=_money(t, mine.share, cur))]
+               amount=money_text(t, mine.payable, cur)),
+             t("payouts-pending", amount=money_text(t, mine.pending, cur)),
+             t("payouts-paid", amount=money_text(t, mine.paid_out, cur)),
+             t("payouts-share", amount=money_text(t, mine.share, cur))]
     if not (mine.payable_lines or mine.pending_lines or mine.payouts):
         lines += ["", t("payouts-none")]
     if mine.payable_lines:
@@ -335,7 +336,7 @@ async def payouts(req: Request) -> list[Reply]:
     if mine.payouts:
         lines += ["", t("payouts-recent-paid")]
         lines += [t("payouts-paid-line", date=local_date(p.paid_at or p.requested_at, tz),
-                    amount=_money(t, p.amount, p.currency), reference=p.reference or "-")
+                    amount=money_text(t, p.amount, p.currency), reference=p.reference or "-")
                   for p in mine.payouts]
     month = req.now().astimezone(zone(tz)).strftime("%Y-%m")
     lines += ["", t("payouts-statement-hint", month=month)]
@@ -398,8 +399,8 @@ async def statement_export(req: Request) -> list[Reply]:
     slug = await merchant_slug(req.db, seller.merchant_id) or str(seller.merchant_id)
     caption = t("statement-caption", merchant=seller.name.get(req.lang), month=label,
                 count=len(found.lines),
-                opening=_money(t, found.opening[K.MERCHANT_PAYABLE], found.currency),
-                closing=_money(t, found.closing[K.MERCHANT_PAYABLE], found.currency),
+                opening=money_text(t, found.opening[K.MERCHANT_PAYABLE], found.currency),
+                closing=money_text(t, found.closing[K.MERCHANT_PAYABLE], found.currency),
                 timezone=found.timezone)
     return [SendDocument(data, f"statement-{slug}-{label}.csv", caption=caption)]
 
