@@ -51,6 +51,12 @@ class OrderStatus(StrEnum):
     REFUNDED = "refunded"
 
 
+class GroupStatus(StrEnum):
+    OPEN = "open"  # taking members until `BuyGroup.closes_at`
+    FILLED = "filled"  # every seat paid: its members' codes were issued
+    FAILED = "failed"  # closed unfilled: its members were refunded
+
+
 class CodeStatus(StrEnum):
     ISSUED = "issued"
     REDEEMED = "redeemed"
@@ -161,6 +167,11 @@ class Deal(SQLModel, table=True):
     refund_policy: str = Field(default=RefundPolicy.ANYTIME, max_length=16)
     photo: str | None = Field(default=None, max_length=300)  # file path or Telegram file_id
     search_text: str = Field(default="", max_length=8000)  # lower-cased words for matching
+    # A group deal (拼团, `services.orders.groups`): `group_size` people (2-50) who pay
+    # `group_price` each within `group_hours` of the group opening; None: not one.
+    group_size: int | None = None
+    group_price: int | None = None  # minor units, below `price`
+    group_hours: int | None = None
     # This deal's referral commissions (basis points, levels 1-3); None: the merchant's.
     commission_l1_bp: int | None = None
     commission_l2_bp: int | None = None
@@ -200,12 +211,34 @@ class Order(SQLModel, table=True):
     refunded: int = 0  # minor units given back so far
     expires_at: datetime = Field(sa_type=UTCDateTime, index=True)
     coupon_id: int | None = Field(default=None, foreign_key="coupons.id")  # gave `discount`
+    # A seat in a 拼团 group: its codes are issued when the group fills.
+    group_id: int | None = Field(default=None, foreign_key="buy_groups.id", index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     paid_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     # When the buyer of an expired order was told its hold ran out (and its payment
     # closed at the provider); None while that is still to do.
     expiry_told_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class BuyGroup(SQLModel, table=True):
+    """A 拼团 group of a group deal: it fills when `size` members have paid before
+    `closes_at`, else every member is refunded (`services.orders.groups`)."""
+
+    __tablename__ = "buy_groups"
+    __table_args__ = (Index("ix_buy_groups_status_closes", "status", "closes_at"),
+                      Index("ix_buy_groups_deal_status", "deal_id", "status"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    deal_id: int = Field(foreign_key="deals.id")
+    opener_id: int = Field(foreign_key="users.id")
+    size: int
+    held: int = 0  # seats taken: members, and orders being paid (released with the hold)
+    joined: int = 0  # members: paid orders
+    status: str = Field(default=GroupStatus.OPEN, max_length=16)
+    closes_at: datetime = Field(sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # filled or failed
 
 
 class StaffRole(StrEnum):
