@@ -63,12 +63,11 @@ from services.orders.checkout import (
     attach_payment,
     buy_limits,
     cancel_order,
-    codes_key,
     get_order,
     precheck_problem,
     start_order,
 )
-from services.orders.codes import codes_of_order, format_code, qr_payload, qr_png
+from services.orders.codes import codes_key, codes_of_order, format_code, qr_payload, qr_png
 from services.orders.settlement import settle
 from services.payments import Checkout, PaymentError
 from services.payments.telegram import TelegramProvider, order_of_payload

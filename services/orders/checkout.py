@@ -32,7 +32,6 @@ from typing import Literal
 
 from sqlalchemy import and_, bindparam, func, insert, or_, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
 
 from services.catalog.deal_cards import Bilingual
@@ -50,7 +49,7 @@ from services.marketing.coupons.at_checkout import (
     release_coupon,
     use_coupon,
 )
-from services.orders.codes import new_code
+from services.orders.codes import codes_key, issue_codes, owe_codes
 from services.payments.base import PaymentLink, PaymentNotice
 from services.platform.database import Database
 from services.platform.events import log_event
@@ -119,13 +118,6 @@ _PAY = (
 # `SALE_COLUMNS`), saving a query; SQLAlchemy writes SQLite's RETURNING with unqualified
 # names, which its subqueries cannot use, so there the split is read after.
 _PAY_AND_SPLIT = _PAY.returning(*SALE_COLUMNS)
-_SOLD = (
-    update(_DEALS).where(_DEALS.c.id == bindparam("deal"))
-    .values(sold=_DEALS.c.sold + bindparam("n"))
-    .returning(_DEALS.c.valid_from, _DEALS.c.valid_until, _DEALS.c.title_zh,
-               _DEALS.c.title_en, _DEALS.c.refund_policy)
-)
-_NEW_CODES = insert(_CODES)
 _TELEGRAM_ID = select(_USERS.c.telegram_id).where(_USERS.c.id == bindparam("user"))
 _DELIVERED = (
     update(_ORDERS)
@@ -538,7 +530,7 @@ async def apply_payment(db: Database, notice: PaymentNotice, now: datetime) -> P
                 sale = sale_of((notice.order_id, total, unit_price, quantity, currency,
                                 user_id, *split))
                 await use_coupon(conn, coupon_id, now)
-                title_zh, title_en, policy = await _issue_codes(
+                title_zh, title_en, policy = await issue_codes(
                     conn, notice.order_id, deal_id, user_id, quantity, now)
                 await post_sale(db, conn, sale, notice.provider, now)
                 await log_event(conn, "buy", now=now, user_id=user_id, deal_id=deal_id)
@@ -556,20 +548,6 @@ async def apply_payment(db: Database, notice: PaymentNotice, now: datetime) -> P
         # The charge id is unique: this charge was applied (to some order) already.
         pass
     return await _settle_unusable(db, notice, now)
-
-
-async def _issue_codes(conn: AsyncConnection, order_id: int, deal_id: int, user_id: int,
-                       quantity: int, now: datetime) -> tuple[str | None, str | None, str]:
-    """One code per unit, valid as long as the deal; the deal's title and refund policy."""
-    valid_from, valid_until, title_zh, title_en, policy = (
-        await conn.execute(_SOLD, {"deal": deal_id, "n": quantity})).one()
-    await conn.execute(_NEW_CODES, [
-        {"code": new_code(), "order_id": order_id, "deal_id": deal_id, "user_id": user_id,
-         "status": CodeStatus.ISSUED, "valid_from": valid_from, "valid_until": valid_until,
-         "created_at": now}
-        for _ in range(quantity)
-    ])
-    return title_zh, title_en, policy
 
 
 async def _settle_unusable(db: Database, notice: PaymentNotice, now: datetime) -> PaymentResult:
@@ -610,7 +588,7 @@ async def _settle_unusable(db: Database, notice: PaymentNotice, now: datetime) -
                 order.charge_id = notice.charge_id
                 order.provider = notice.provider
                 await session.flush()
-                await _issue_codes(await session.connection(), order.id, order.deal_id,
+                await issue_codes(await session.connection(), order.id, order.deal_id,
                                    order.user_id, order.quantity, now)
                 await post_payment(db, await session.connection(), order.id, now)
                 view = await _order_view(session, order.id)
@@ -636,17 +614,6 @@ async def _settle_unusable(db: Database, notice: PaymentNotice, now: datetime) -
         await post_unusable_payment(db, await session.connection(), refund.id,
                                     notice.provider, refund.amount, refund.currency, now)
         return PaymentResult("refund", await _order_view(session, order.id), refund.id, reason)
-
-
-def codes_key(order_id: int) -> str:
-    """The outbox key of a paid order's codes: one message per order."""
-    return f"codes:{order_id}"
-
-
-async def owe_codes(db: Database, conn: AsyncConnection, order_id: int, chat_id: int,
-                    now: datetime) -> None:
-    """Owe the buyer the codes of a paid order, in the transaction that paid it."""
-    await owe(db, conn, chat_id, "codes", {"order_id": order_id}, codes_key(order_id), now)
 
 
 async def mark_delivered(db: Database, order_id: int, now: datetime) -> bool:

@@ -20,10 +20,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import segno
+from sqlalchemy import bindparam, insert, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
 
 from services.catalog.deal_cards import Bilingual
 from services.platform.database import Database
+from services.platform.outbox import owe
 from storage.models import CodeStatus, Deal, Order, RedemptionCode, RefundPolicy
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -207,3 +210,41 @@ def code_view(code: RedemptionCode, deal: Deal) -> CodeView:
         refund_policy=deal.refund_policy,
         redeemed_at=code.redeemed_at,
     )
+
+
+# ------------------------------------------------------------------ issuing
+
+_DEALS, _CODES = Deal.__table__, RedemptionCode.__table__  # type: ignore[attr-defined]
+_SOLD = (
+    update(_DEALS).where(_DEALS.c.id == bindparam("deal"))
+    .values(sold=_DEALS.c.sold + bindparam("n"))
+    .returning(_DEALS.c.valid_from, _DEALS.c.valid_until, _DEALS.c.title_zh,
+               _DEALS.c.title_en, _DEALS.c.refund_policy)
+)
+_NEW_CODES = insert(_CODES)
+
+
+async def issue_codes(conn: AsyncConnection, order_id: int, deal_id: int, user_id: int,
+                      quantity: int, now: datetime) -> tuple[str | None, str | None, str]:
+    """One code per unit, valid as long as the deal, counted as sold; returns the deal's
+    title and refund policy. In the transaction that paid the order (or filled its group)."""
+    valid_from, valid_until, title_zh, title_en, policy = (
+        await conn.execute(_SOLD, {"deal": deal_id, "n": quantity})).one()
+    await conn.execute(_NEW_CODES, [
+        {"code": new_code(), "order_id": order_id, "deal_id": deal_id, "user_id": user_id,
+         "status": CodeStatus.ISSUED, "valid_from": valid_from, "valid_until": valid_until,
+         "created_at": now}
+        for _ in range(quantity)
+    ])
+    return title_zh, title_en, policy
+
+
+def codes_key(order_id: int) -> str:
+    """The outbox key of a paid order's codes: one message per order."""
+    return f"codes:{order_id}"
+
+
+async def owe_codes(db: Database, conn: AsyncConnection, order_id: int, chat_id: int,
+                    now: datetime) -> None:
+    """Owe the buyer the codes of an order, in the transaction that issued them."""
+    await owe(db, conn, chat_id, "codes", {"order_id": order_id}, codes_key(order_id), now)

@@ -14,7 +14,8 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from services.orders.checkout import OrderView, apply_payment, codes_key
+from services.orders.checkout import OrderView, apply_payment
+from services.orders.codes import codes_key
 from services.orders.refunds import RefundDone, carry_out
 from services.payments import PaymentNotice, Payments
 from services.platform.database import Database
