@@ -3,6 +3,8 @@
 Every `INTERVAL` seconds, one run at a time:
 - unpaid orders whose hold ran out expire and give their stock back; their payment is
   closed at the provider and their buyer owed the news, once, with a button to buy again;
+- 拼团 groups whose window closed unfilled fail, once, and every member's payment is
+  refunded (`services.orders.groups.fail_due_groups`);
 - codes past their validity expire, or are refunded when the deal's policy says so;
 - refunds a provider could not make yet are tried again (same idempotency key); each
   refund's outcome owes its buyer the news;
@@ -42,6 +44,7 @@ from services.orders.checkout import (
     owe_stranded_codes,
     release_expired_holds,
 )
+from services.orders.groups import fail_due_groups
 from services.orders.refunds import carry_out, expire_codes, pending_refunds
 from services.platform.outbox import recover_in_doubt
 
@@ -57,7 +60,10 @@ async def housekeeping(runtime: Runtime) -> dict[str, int]:
     db, now = runtime.db, runtime.app.clock()
     expired_orders = await release_expired_holds(db, now)
     told = await _tell_expired_holds(runtime, now)
-    refund_ids = await expire_codes(db, now)
+    # 拼团 groups whose window closed unfilled: every member's payment goes back.
+    refund_ids = await fail_due_groups(db, now)
+    groups_failed = len(refund_ids)
+    refund_ids += await expire_codes(db, now)
     refund_ids += [r for r in await pending_refunds(db) if r not in refund_ids]
     refunded = 0
     for refund_id in refund_ids:  # each outcome's news is owed with it, sent below
@@ -74,6 +80,7 @@ async def housekeeping(runtime: Runtime) -> dict[str, int]:
     timers = runtime.app.campaigns
     restored = await timers.restore_missing() if isinstance(timers, CampaignTimers) else 0
     report = {"expired_orders": expired_orders, "expiry_told": told,
+              "group_members_refunded": groups_failed,
               "refunds": len(refund_ids),
               "refunded": refunded, "commissions_released": released,
               "redelivered": redelivered, "profiles": profiles,

@@ -35,8 +35,8 @@ REFUSED = frozenset({"cancelled", "expired"})
 async def deliver_settlement(runtime: Runtime, settlement: Settlement) -> None:
     """Send what a settled payment owes the buyer, at once: the codes of a paid order,
     or the news of a refund (outbox rows; a replay owes nothing new)."""
-    if settlement.owed_key is not None:
-        await send_owed(runtime, keys=[settlement.owed_key])
+    if settlement.owed_keys:
+        await send_owed(runtime, keys=list(settlement.owed_keys))
 
 
 def sandbox_answer(outcome: str, lang: str) -> str:

@@ -11,7 +11,8 @@ The rules, in the order they are checked (the first broken one is reported):
    platform fee (pending + income) + commissions (pending + frozen + available) +
    refunds (owed + paid back) = paid, and what its refund entries gave back is what
    the order says was refunded;
-5. an order with no unit left open holds nothing pending;
+5. an order with no unit left open holds nothing pending (a 拼团 member's order has no
+   units until its group fills: while the group is open its money is pending);
 6. payouts: the money in transit is what requested payouts add up to.
 """
 
@@ -25,7 +26,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.ledger.books import NEVER_NEGATIVE, ORDER_PENDING, AccountKind
 from services.platform.database import Database
 from storage.models import (
+    BuyGroup,
     CodeStatus,
+    GroupStatus,
     LedgerAccount,
     LedgerEntry,
     LedgerLine,
@@ -46,6 +49,7 @@ _ORDERS, _CODES, _REFUNDS, _PAYOUTS = (
     Order.__table__, RedemptionCode.__table__, Refund.__table__,  # type: ignore[attr-defined]
     Payout.__table__,  # type: ignore[attr-defined]
 )
+_GROUPS = BuyGroup.__table__  # type: ignore[attr-defined]
 PAID = (OrderStatus.PAID, OrderStatus.FULFILLED, OrderStatus.REFUNDED)
 
 
@@ -209,11 +213,14 @@ async def _accounted(conn: AsyncConnection) -> str | None:
 async def _settled(conn: AsyncConnection) -> str | None:
     open_units = (select(_CODES.c.id).where(_CODES.c.order_id == _LINES.c.order_id,
                                              _CODES.c.status == CodeStatus.ISSUED).exists())
+    waiting = (select(_ORDERS.c.id).join(_GROUPS, _GROUPS.c.id == _ORDERS.c.group_id)
+               .where(_ORDERS.c.id == _LINES.c.order_id, _ORDERS.c.status == OrderStatus.PAID,
+                      _GROUPS.c.status == GroupStatus.OPEN).exists())
     row = (await conn.execute(
         select(_LINES.c.order_id, func.sum(_LINES.c.amount))
         .join(_ACCOUNTS, _ACCOUNTS.c.id == _LINES.c.account_id)
         .where(_ACCOUNTS.c.kind.in_(list(ORDER_PENDING)), _LINES.c.order_id.is_not(None),
-               ~open_units)
+               ~open_units, ~waiting)
         .group_by(_LINES.c.order_id).having(func.sum(_LINES.c.amount) != 0).limit(1)
     )).first()
     if row is not None:

@@ -50,15 +50,28 @@ from services.marketing.coupons.at_checkout import (
     use_coupon,
 )
 from services.orders.codes import codes_key, issue_codes, owe_codes
+from services.orders.groups import (
+    JOIN_MARGIN,
+    MIN_WINDOW,
+    group_closes,
+    join_paid,
+    member_elsewhere,
+    open_group,
+    release_seat,
+    reseat,
+    take_seat,
+)
 from services.payments.base import PaymentLink, PaymentNotice
 from services.platform.database import Database
 from services.platform.events import log_event
 from services.platform.outbox import owe
 from storage.models import (
+    BuyGroup,
     CodeStatus,
     CouponStatus,
     Deal,
     DealStatus,
+    GroupStatus,
     Merchant,
     MerchantStatus,
     Order,
@@ -91,7 +104,9 @@ _HOLD = (
     )
     .values(stock=_DEALS.c.stock - bindparam("quantity"))  # NULL (unlimited) stays NULL
     .returning(_DEALS.c.price, _DEALS.c.currency, _DEALS.c.per_user_limit, _DEALS.c.title_zh,
-               _DEALS.c.title_en, _DEALS.c.refund_policy, _DEALS.c.merchant_id)
+               _DEALS.c.title_en, _DEALS.c.refund_policy, _DEALS.c.merchant_id,
+               _DEALS.c.group_size, _DEALS.c.group_price, _DEALS.c.group_hours,
+               _DEALS.c.valid_until)
 )
 _HELD_OR_OWNED = select(
     _USERS.c.telegram_id,
@@ -101,6 +116,12 @@ _HELD_OR_OWNED = select(
     select(func.count()).select_from(_CODES).where(
         _CODES.c.user_id == bindparam("user"), _CODES.c.deal_id == bindparam("deal"),
         _CODES.c.status != CodeStatus.VOID).scalar_subquery(),
+    # paid into a 拼团 group that has not filled: no codes yet
+    select(func.coalesce(func.sum(_ORDERS.c.quantity), 0)).where(
+        _ORDERS.c.user_id == bindparam("user"), _ORDERS.c.deal_id == bindparam("deal"),
+        _ORDERS.c.status == OrderStatus.PAID, _ORDERS.c.group_id.is_not(None),
+        ~select(_CODES.c.id).where(_CODES.c.order_id == _ORDERS.c.id).exists(),
+    ).scalar_subquery(),
 ).where(_USERS.c.id == bindparam("user"))
 _NEW_ORDER = insert(_ORDERS).returning(_ORDERS.c.id)
 _PAY = (
@@ -112,12 +133,14 @@ _PAY = (
     .returning(_ORDERS.c.deal_id, _ORDERS.c.user_id, _ORDERS.c.quantity,
                _ORDERS.c.unit_price, _ORDERS.c.total, _ORDERS.c.currency,
                _ORDERS.c.expires_at, _ORDERS.c.provider_ref, _ORDERS.c.discount,
-               _ORDERS.c.coupon_id)
+               _ORDERS.c.coupon_id, _ORDERS.c.group_id)
 )
 # On PostgreSQL the UPDATE returns how the order's money splits too (the ledger's
 # `SALE_COLUMNS`), saving a query; SQLAlchemy writes SQLite's RETURNING with unqualified
 # names, which its subqueries cannot use, so there the split is read after.
 _PAY_AND_SPLIT = _PAY.returning(*SALE_COLUMNS)
+_TITLES = select(_DEALS.c.title_zh, _DEALS.c.title_en, _DEALS.c.refund_policy).where(
+    _DEALS.c.id == bindparam("deal"))
 _TELEGRAM_ID = select(_USERS.c.telegram_id).where(_USERS.c.id == bindparam("user"))
 _DELIVERED = (
     update(_ORDERS)
@@ -146,6 +169,7 @@ class OrderView:
     refund_policy: str
     discount: int = 0  # what the coupon took off (total = unit_price * quantity - discount)
     coupon_id: int | None = None
+    group_id: int | None = None  # its 拼团 group (codes are issued when the group fills)
 
 
 @dataclass(frozen=True)
@@ -183,7 +207,9 @@ class OrderStart:
 
     order: OrderView | None
     reason: str | None = None  # bad_quantity, deal_gone, sold_out, not_enough, limit_reached,
-    #                            coupon_unavailable (the coupon asked for cannot be used)
+    #     coupon_unavailable (the coupon asked for cannot be used); for a 拼团 seat:
+    #     not_group_deal, no_such_group, group_full, group_closed (not taking anyone now),
+    #     already_member, deal_ending (too near the deal's end for a new group to run)
     can_buy: int = 0  # how many could be bought instead, when the answer is no
 
 
@@ -195,6 +221,14 @@ class PaymentResult:
     order: OrderView | None = None
     refund_id: int | None = None  # a refund to carry out (outcome "refund")
     reason: str | None = None  # why the money goes back (late_payment, double_payment, ...)
+    # What the payment owes through the outbox, the payer's first: their codes, or (a 拼团
+    # group not full yet) the news that they are in; a group it filled owes every member
+    # their codes.
+    owed_keys: tuple[str, ...] = ()
+
+
+class _Reseat(Exception):
+    """The paid order's 拼团 group takes no members any more: roll back, find another."""
 
 
 # ------------------------------------------------------------------ reading orders
@@ -219,6 +253,7 @@ async def _order_view(session: object, order_id: int) -> OrderView | None:
         currency=order.currency, status=order.status, expires_at=order.expires_at,
         provider=order.provider, provider_ref=order.provider_ref,
         refund_policy=deal.refund_policy, discount=order.discount, coupon_id=order.coupon_id,
+        group_id=order.group_id,
     )
 
 
@@ -273,7 +308,7 @@ async def buy_limits(db: Database, user_id: int, deal_id: int, now: datetime) ->
         assert deal is not None
         conn = await session.connection()
         row = (await conn.execute(_HELD_OR_OWNED, {"user": user_id, "deal": deal_id})).first()
-    bought = int(row[1]) + int(row[2]) if row else 0
+    bought = int(row[1]) + int(row[2]) + int(row[3]) if row else 0
     room = max(0, deal.per_user_limit - bought)
     can = min(room, MAX_QUANTITY, deal.stock if deal.stock is not None else MAX_QUANTITY)
     reason = None
@@ -285,18 +320,22 @@ async def buy_limits(db: Database, user_id: int, deal_id: int, now: datetime) ->
 async def start_order(
     db: Database, user_id: int, deal_id: int, quantity: int, now: datetime,
     hold: timedelta = DEFAULT_HOLD, coupon_id: int | Literal["best"] | None = "best",
+    group: int | Literal["new"] | None = None,
 ) -> OrderStart:
     """Hold `quantity` units for this person and open a pending order for them.
 
     `coupon_id`: "best" applies the buyer's best coupon of the deal's merchant (if any),
     an id applies exactly that coupon (or refuses with `coupon_unavailable`), None none.
+    `group`: buy at the group price (拼团, `services.orders.groups`) with a seat in this
+    group, or in a new group ("new") the buyer opens; no coupon applies then, and the hold
+    never outlasts the group's window.
     """
     if not isinstance(quantity, int) or isinstance(quantity, bool) or not (
         1 <= quantity <= MAX_QUANTITY
     ):
         return OrderStart(None, "bad_quantity")
     for attempt in range(2):
-        start = await _try_start(db, user_id, deal_id, quantity, now, hold, coupon_id)
+        start = await _try_start(db, user_id, deal_id, quantity, now, hold, coupon_id, group)
         if start.reason not in ("sold_out", "not_enough") or attempt:
             return start
         # Maybe abandoned holds are keeping the stock: release them and try once more.
@@ -314,12 +353,16 @@ class _Refused(Exception):
 
 async def _try_start(
     db: Database, user_id: int, deal_id: int, quantity: int, now: datetime, hold: timedelta,
-    coupon_id: int | Literal["best"] | None,
+    coupon_id: int | Literal["best"] | None, group: int | Literal["new"] | None,
 ) -> OrderStart:
     try:
         started = await _start_in_transaction(db, user_id, deal_id, quantity, now, hold,
-                                              coupon_id)
+                                              coupon_id, group)
     except _Refused as refused:
+        if refused.answer.reason == "no_seat" and isinstance(group, int):
+            return OrderStart(None, await _why_no_seat(db, group, deal_id, now))
+        if refused.answer.reason == "no_stock":
+            return await _why_not(db, deal_id, now)
         return refused.answer
     # Explained only after the transaction: a second connection while holding SQLite's
     # write lock could wait on buyers who wait on us.
@@ -328,25 +371,51 @@ async def _try_start(
 
 async def _start_in_transaction(
     db: Database, user_id: int, deal_id: int, quantity: int, now: datetime, hold: timedelta,
-    coupon_id: int | Literal["best"] | None,
+    coupon_id: int | Literal["best"] | None, group: int | Literal["new"] | None,
 ) -> OrderStart | None:
     """The order, or None when the stock could not be held."""
     async with db.begin() as conn:
-        # Take the deal row first: it is the queue every buyer of this deal waits in, so
+        closes_at = None
+        if isinstance(group, int):
+            # A seat in the group first (locks: group, then deal), or no order at all.
+            closes_at = await take_seat(conn, group, deal_id, now)
+            if closes_at is None:
+                raise _Refused(OrderStart(None, "no_seat"))
+        # Take the deal row: it is the queue every buyer of this deal waits in, so
         # the limit check below sees every earlier buyer's committed order.
         held = (await conn.execute(_HOLD, {"deal": deal_id, "now": now,
                                            "quantity": quantity})).first()
         if held is None:
+            if group is not None:
+                raise _Refused(OrderStart(None, "no_stock"))  # the seat goes back
             return None
-        price, currency, limit, title_zh, title_en, policy, merchant_id = held
+        (price, currency, limit, title_zh, title_en, policy, merchant_id, group_size,
+         group_price, group_hours, valid_until) = held
         row = (await conn.execute(_HELD_OR_OWNED, {"user": user_id, "deal": deal_id})).first()
         if row is None:
             raise _Refused(OrderStart(None, "deal_gone"))  # no such person
-        telegram_id, pending, owned = row
-        bought = int(pending) + int(owned)
+        telegram_id, pending, owned, waiting = row
+        bought = int(pending) + int(owned) + int(waiting)
         if bought + quantity > limit:
             raise _Refused(OrderStart(None, "limit_reached",  # the rollback frees the stock
                                       can_buy=max(0, limit - bought)))
+        expires_at = now + hold
+        group_id = None
+        if group is not None:
+            if group_size is None or group_price is None or group_hours is None:
+                raise _Refused(OrderStart(None, "not_group_deal"))
+            price, coupon_id = group_price, None
+            if group == "new":
+                closes_at = group_closes(now, group_hours, valid_until)
+                if closes_at - now < MIN_WINDOW:
+                    raise _Refused(OrderStart(None, "deal_ending"))
+                group_id = await open_group(conn, deal_id, user_id, group_size, closes_at, now)
+            else:
+                if await member_elsewhere(conn, group, user_id):
+                    raise _Refused(OrderStart(None, "already_member"))
+                group_id = group
+            assert closes_at is not None
+            expires_at = min(expires_at, closes_at)
         subtotal = price * quantity
         try:
             coupon = await hold_for_order(conn, user_id=user_id, merchant_id=merchant_id,
@@ -355,21 +424,35 @@ async def _start_in_transaction(
         except CouponUnavailable:
             raise _Refused(OrderStart(None, "coupon_unavailable")) from None
         discount = coupon.discount if coupon else 0
-        expires_at = now + hold
         order_id = (await conn.execute(_NEW_ORDER, {
             "user_id": user_id, "deal_id": deal_id, "quantity": quantity,
             "unit_price": price, "discount": discount, "total": subtotal - discount,
             "currency": currency, "status": OrderStatus.PENDING, "refunded": 0,
             "expires_at": expires_at, "coupon_id": coupon.coupon_id if coupon else None,
-            "created_at": now, "updated_at": now,
+            "group_id": group_id, "created_at": now, "updated_at": now,
         })).scalar_one()
     return OrderStart(OrderView(
         id=order_id, user_id=user_id, user_telegram_id=telegram_id, deal_id=deal_id,
         deal_title=Bilingual(title_zh, title_en), quantity=quantity, unit_price=price,
         total=subtotal - discount, currency=currency, status=OrderStatus.PENDING,
         expires_at=expires_at, provider=None, provider_ref=None, refund_policy=policy,
-        discount=discount, coupon_id=coupon.coupon_id if coupon else None,
+        discount=discount, coupon_id=coupon.coupon_id if coupon else None, group_id=group_id,
     ))
+
+
+async def _why_no_seat(db: Database, group_id: int, deal_id: int, now: datetime) -> str:
+    """Why no seat of this group could be taken: no_such_group (not one of this deal's),
+    group_full (every seat held), group_closed (filled, failed, or closing too soon)."""
+    async with db.begin() as conn:
+        row = (await conn.execute(
+            select(BuyGroup.status, BuyGroup.held, BuyGroup.size, BuyGroup.closes_at)
+            .where(col(BuyGroup.id) == group_id, col(BuyGroup.deal_id) == deal_id))).first()
+    if row is None:
+        return "no_such_group"
+    status, held, size, closes_at = row
+    if status == GroupStatus.OPEN and closes_at > now + JOIN_MARGIN and held >= size:
+        return "group_full"
+    return "group_closed"
 
 
 async def _why_not(db: Database, deal_id: int, now: datetime) -> OrderStart:
@@ -405,18 +488,20 @@ async def cancel_order(db: Database, order_id: int, user_id: int, now: datetime)
 async def _close_pending(
     session: object, order_id: int, status: str, now: datetime, extra: object = True,
 ) -> bool:
-    """pending -> expired/cancelled, returning the held stock and giving the held coupon
-    back. False if not pending."""
+    """pending -> expired/cancelled, returning the held stock (and 拼团 seat) and giving
+    the held coupon back. False if not pending."""
     result = await session.exec(  # type: ignore[attr-defined]
         update(Order)
         .where(col(Order.id) == order_id, col(Order.status) == OrderStatus.PENDING, extra)
         .values(status=status, updated_at=now)
-        .returning(Order.deal_id, Order.quantity, Order.coupon_id)
+        .returning(Order.deal_id, Order.quantity, Order.coupon_id, Order.group_id)
     )
     row = result.first()
     if row is None:
         return False
-    deal_id, quantity, coupon_id = row
+    deal_id, quantity, coupon_id, group_id = row
+    # Locks in the group order (orders, group, deal): the seat before the stock.
+    await release_seat(await session.connection(), group_id)  # type: ignore[attr-defined]
     await session.exec(  # type: ignore[attr-defined]
         update(Deal).where(col(Deal.id) == deal_id, col(Deal.stock).is_not(None))
         .values(stock=col(Deal.stock) + quantity)
@@ -524,29 +609,41 @@ async def apply_payment(db: Database, notice: PaymentNotice, now: datetime) -> P
             })).first()
             if paid is not None:
                 (deal_id, user_id, quantity, unit_price, total, currency, expires_at, ref,
-                 discount, coupon_id) = paid[:10]
-                split = paid[10:] if returns_split else await read_split(conn,
+                 discount, coupon_id, group_id) = paid[:11]
+                split = paid[11:] if returns_split else await read_split(conn,
                                                                           notice.order_id)
                 sale = sale_of((notice.order_id, total, unit_price, quantity, currency,
                                 user_id, *split))
                 await use_coupon(conn, coupon_id, now)
-                title_zh, title_en, policy = await issue_codes(
-                    conn, notice.order_id, deal_id, user_id, quantity, now)
+                telegram_id = (await conn.execute(_TELEGRAM_ID, {"user": user_id})).scalar_one()
+                if group_id is None:
+                    title_zh, title_en, policy = await issue_codes(
+                        conn, notice.order_id, deal_id, user_id, quantity, now)
+                    await owe_codes(db, conn, notice.order_id, telegram_id, now)
+                    owed: tuple[str, ...] = (codes_key(notice.order_id),)
+                else:
+                    joined = await join_paid(db, conn, notice.order_id, group_id,
+                                             telegram_id, now)
+                    if joined is None:
+                        raise _Reseat
+                    title_zh, title_en, policy = (await conn.execute(_TITLES, {
+                        "deal": deal_id})).one()
+                    owed = joined.owed_keys
                 await post_sale(db, conn, sale, notice.provider, now)
                 await log_event(conn, "buy", now=now, user_id=user_id, deal_id=deal_id)
-                telegram_id = (await conn.execute(_TELEGRAM_ID, {"user": user_id})).scalar_one()
-                await owe_codes(db, conn, notice.order_id, telegram_id, now)
                 return PaymentResult("paid", OrderView(
                     id=notice.order_id, user_id=user_id, user_telegram_id=telegram_id,
                     deal_id=deal_id, deal_title=Bilingual(title_zh, title_en),
                     quantity=quantity, unit_price=unit_price, total=total, currency=currency,
                     status=OrderStatus.PAID, expires_at=expires_at, provider=notice.provider,
                     provider_ref=ref, refund_policy=policy, discount=discount,
-                    coupon_id=coupon_id,
-                ))
+                    coupon_id=coupon_id, group_id=group_id,
+                ), owed_keys=owed)
     except IntegrityError:
         # The charge id is unique: this charge was applied (to some order) already.
         pass
+    except _Reseat:
+        pass  # rolled back: the order is still pending; a seat elsewhere, or a refund
     return await _settle_unusable(db, notice, now)
 
 
@@ -563,7 +660,15 @@ async def _settle_unusable(db: Database, notice: PaymentNotice, now: datetime) -
         ).first()
         if applied is not None:
             return PaymentResult("duplicate", await _order_view(session, order.id))
-        if (order.status == OrderStatus.EXPIRED and notice.amount == order.total
+        if (order.group_id is not None
+                and order.status in (OrderStatus.PENDING, OrderStatus.EXPIRED)
+                and notice.amount == order.total and notice.currency.upper() == order.currency):
+            placed = await _pay_into_a_seat(db, session, order.id, notice, now)
+            if placed is not None:
+                return placed
+            reason = "group_closed"
+            await _close_pending(session, order.id, OrderStatus.EXPIRED, now)
+        elif (order.status == OrderStatus.EXPIRED and notice.amount == order.total
                 and notice.currency.upper() == order.currency):
             # Paid after the hold ran out: take the stock again if it is still there, and
             # the coupon the price was computed with, if it is still unused and good.
@@ -595,7 +700,7 @@ async def _settle_unusable(db: Database, notice: PaymentNotice, now: datetime) -
                 assert view is not None
                 await owe_codes(db, await session.connection(), order.id,
                                 view.user_telegram_id, now)
-                return PaymentResult("paid", view)
+                return PaymentResult("paid", view, owed_keys=(codes_key(order.id),))
             reason = "late_payment"
         elif order.status in (OrderStatus.PAID, OrderStatus.FULFILLED, OrderStatus.REFUNDED):
             reason = "double_payment"
@@ -616,6 +721,54 @@ async def _settle_unusable(db: Database, notice: PaymentNotice, now: datetime) -
         return PaymentResult("refund", await _order_view(session, order.id), refund.id, reason)
 
 
+class _NoSeat(Exception):
+    """No seat (or no stock) for a 拼团 payment: back to the savepoint."""
+
+
+async def _pay_into_a_seat(db: Database, session: object, order_id: int,
+                           notice: PaymentNotice, now: datetime) -> PaymentResult | None:
+    """A 拼团 payment whose seat is gone (its group closed, or its hold ran out): the buyer
+    gets a seat in their group if it still has room, else in the deal's open group nearest
+    to filling, else in a new group they open (`groups.reseat`), and pays into it. None
+    (nothing changed) when the deal cannot take them: the caller refunds."""
+    conn = await session.connection()  # type: ignore[attr-defined]
+    order = (await session.exec(  # type: ignore[attr-defined]
+        select(Order).where(col(Order.id) == order_id)
+        .with_for_update(key_share=True).execution_options(populate_existing=True))).one()
+    was_pending = order.status == OrderStatus.PENDING
+    try:
+        async with session.begin_nested():  # type: ignore[attr-defined]
+            if was_pending:
+                await release_seat(conn, order.group_id)  # maybe to be taken again below
+            group_id = await reseat(conn, deal_id=order.deal_id, user_id=order.user_id,
+                                    order_id=order.id, group_id=order.group_id, now=now)
+            if group_id is None:
+                raise _NoSeat
+            if not was_pending:  # its stock went back with the hold: take it again
+                taken = await conn.execute(
+                    update(_DEALS)
+                    .where(_DEALS.c.id == order.deal_id, _DEALS.c.status == DealStatus.ACTIVE,
+                           _DEALS.c.valid_until > now,
+                           or_(_DEALS.c.stock.is_(None), _DEALS.c.stock >= order.quantity))
+                    .values(stock=_DEALS.c.stock - order.quantity))
+                if taken.rowcount != 1:
+                    raise _NoSeat
+    except _NoSeat:
+        return None
+    order.status = OrderStatus.PAID
+    order.paid_at = order.updated_at = now
+    order.charge_id = notice.charge_id
+    order.provider = notice.provider
+    order.group_id = group_id
+    await session.flush()  # type: ignore[attr-defined]
+    await post_payment(db, conn, order.id, now)
+    view = await _order_view(session, order.id)
+    assert view is not None
+    joined = await join_paid(db, conn, order.id, group_id, view.user_telegram_id, now)
+    assert joined is not None  # a seat was taken in an open group in this transaction
+    return PaymentResult("paid", view, owed_keys=joined.owed_keys)
+
+
 async def mark_delivered(db: Database, order_id: int, now: datetime) -> bool:
     """paid -> fulfilled once the codes are in the buyer's chat."""
     async with db.begin() as conn:
@@ -629,7 +782,7 @@ async def owe_stranded_codes(db: Database, paid_before: datetime, now: datetime)
     async with db.session() as session:
         paid = list((await session.exec(
             select(Order.id, User.telegram_id).join(User, col(User.id) == col(Order.user_id))
-            .where(Order.status == OrderStatus.PAID,
+            .where(Order.status == OrderStatus.PAID, col(Order.group_id).is_(None),
                    and_(col(Order.paid_at).is_not(None), col(Order.paid_at) <= paid_before))
             .order_by(col(Order.id)).limit(500)
         )).all())

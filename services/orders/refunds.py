@@ -37,7 +37,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, update
+from sqlalchemy import func, insert, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
 
 from services.ledger.sales import (
@@ -338,6 +339,39 @@ async def refund_after_use(db: Database, order_id: int, now: datetime) -> Refund
         order.updated_at = now
         return RefundAsk("started", refund.id, refund.amount, refund.currency, refund.codes,
                          tuple(code for cid, code, _ in codes if cid in open_ids or cid in used))
+
+
+_ORDERS, _DEALS, _REFUNDS = (Order.__table__, Deal.__table__,  # type: ignore[attr-defined]
+                             Refund.__table__)  # type: ignore[attr-defined]
+
+
+async def refund_unissued(db: Database, conn: AsyncConnection, order_id: int, reason: str,
+                          now: datetime) -> int | None:
+    """Record the refund of all of a paid order that has no codes (a 拼团 member whose
+    group did not fill, or who left it): the order becomes refunded, its stock returns,
+    its money moves from pending to refunds payable (commissions voided). Returns the
+    refund to carry out, or None when the order is not paid or has codes."""
+    row = (await conn.execute(
+        update(_ORDERS)
+        .where(_ORDERS.c.id == order_id, _ORDERS.c.status == OrderStatus.PAID,
+               ~select(RedemptionCode.id).where(
+                   col(RedemptionCode.order_id) == order_id).exists())
+        .values(status=OrderStatus.REFUNDED, refunded=_ORDERS.c.total, updated_at=now)
+        .returning(_ORDERS.c.total, _ORDERS.c.quantity, _ORDERS.c.currency,
+                   _ORDERS.c.deal_id, _ORDERS.c.provider, _ORDERS.c.charge_id))).first()
+    if row is None:
+        return None
+    total, quantity, currency, deal_id, provider, charge_id = row
+    await conn.execute(update(_DEALS).where(_DEALS.c.id == deal_id,
+                                            _DEALS.c.stock.is_not(None))
+                       .values(stock=_DEALS.c.stock + quantity))
+    refund_id = int((await conn.execute(insert(_REFUNDS).values(
+        order_id=order_id, provider=provider or "", charge_id=charge_id or "", amount=total,
+        currency=currency, codes=quantity, reason=reason, status="pending", attempts=0,
+        created_at=now).returning(_REFUNDS.c.id))).scalar_one())
+    await settle_units(db, conn, order_id, key=f"refund:{refund_id}", kind="refund",
+                       now=now, refund=total, refund_id=refund_id)
+    return refund_id
 
 
 async def expire_codes(db: Database, now: datetime, batch: int = 500) -> list[int]:

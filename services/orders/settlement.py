@@ -32,14 +32,24 @@ class Settlement:
     order: OrderView | None = None
     refund: RefundDone | None = None
     reason: str | None = None  # why the money goes back
+    paid_keys: tuple[str, ...] = ()  # what paying owes (`PaymentResult.owed_keys`)
 
     @property
     def owed_key(self) -> str | None:
-        """The outbox key of what this payment owes the buyer: its codes, or the news
-        of its refund (None when it owes nothing new: a replay, an unknown order)."""
+        """The outbox key of what this payment owes the buyer: its codes (or, in a 拼团
+        group not full yet, the news that they are in), or the news of its refund (None
+        when it owes nothing new: a replay, an unknown order)."""
         if self.outcome == "paid" and self.order is not None:
-            return codes_key(self.order.id)
+            return self.paid_keys[0] if self.paid_keys else codes_key(self.order.id)
         return self.refund.owed_key if self.refund is not None else None
+
+    @property
+    def owed_keys(self) -> tuple[str, ...]:
+        """Everything this payment owes, the buyer's first: a payment that fills a 拼团
+        group owes every member their codes."""
+        if self.outcome == "paid":
+            return self.paid_keys or ((self.owed_key,) if self.owed_key else ())
+        return (self.owed_key,) if self.owed_key else ()
 
 
 async def settle(db: Database, payments: Payments, notice: PaymentNotice,
@@ -57,4 +67,4 @@ async def settle(db: Database, payments: Payments, notice: PaymentNotice,
         assert result.refund_id is not None
         done = await carry_out(db, result.refund_id, payments.refund, now, even_pending=True)
         return Settlement("refund", order, done, result.reason or "order_closed")
-    return Settlement("paid", order)
+    return Settlement("paid", order, paid_keys=result.owed_keys)
