@@ -154,17 +154,31 @@ _PENDING = (
 )
 
 
-async def _pending(conn: AsyncConnection,
-                   order_id: int) -> tuple[dict[tuple[str, str], int], dict[tuple[str, str], str]]:
-    """What of one order's money is still pending per account (as shown), and the
-    detail its settlement lines carry: the level (l1, l2, l3) the payment gave each
-    referrer, "fee" or "share"."""
-    rows = (await conn.execute(_PENDING, {"order": order_id})).all()
+_PENDING_OF_ORDERS = (
+    select(_LINES.c.order_id, _ACCOUNTS.c.kind, _ACCOUNTS.c.ref, func.sum(_LINES.c.amount),
+           func.min(_LINES.c.detail))
+    .join(_ACCOUNTS, _ACCOUNTS.c.id == _LINES.c.account_id)
+    .where(_LINES.c.order_id.in_(bindparam("orders", expanding=True)),
+           _ACCOUNTS.c.kind.in_(list(ORDER_PENDING)))
+    .group_by(_LINES.c.order_id, _ACCOUNTS.c.kind, _ACCOUNTS.c.ref)
+)
+Pending = dict[tuple[str, str], int]
+
+
+def _read_pending(rows: Sequence[Any]) -> tuple[Pending, dict[tuple[str, str], str]]:
     pending = {(kind, ref): -int(total) for kind, ref, total, _ in rows if total}
     details = {(kind, ref): detail if kind == K.COMMISSION_PENDING
                else "fee" if kind == K.FEE_PENDING else "share"
                for kind, ref, _, detail in rows}
     return pending, details
+
+
+async def _pending(conn: AsyncConnection,
+                   order_id: int) -> tuple[Pending, dict[tuple[str, str], str]]:
+    """What of one order's money is still pending per account (as shown), and the
+    detail its settlement lines carry: the level (l1, l2, l3) the payment gave each
+    referrer, "fee" or "share"."""
+    return _read_pending((await conn.execute(_PENDING, {"order": order_id})).all())
 
 
 @dataclass(frozen=True)
@@ -253,6 +267,14 @@ async def settle_units(db: Database, conn: AsyncConnection, order_id: int, *, ke
     pending settles too, so nothing of the order stays pending."""
     facts = await _facts(conn, order_id)
     pending, details = await _pending(conn, order_id)
+    return await post(db, conn, key=key, kind=kind, currency=facts.currency,
+                      lines=_settlement_lines(facts, pending, details, units, refund),
+                      now=now, order_id=order_id, code_id=code_id, refund_id=refund_id)
+
+
+def _settlement_lines(facts: _Facts, pending: Pending, details: dict[tuple[str, str], str],
+                      units: int, refund: int) -> list[Line]:
+    """The lines of `settle_units` (`pending` is used up as it is taken)."""
     lines: list[Line] = []
     if refund:
         took = take_from(min(refund, sum(pending.values())), pending)
@@ -270,8 +292,37 @@ async def settle_units(db: Database, conn: AsyncConnection, order_id: int, *, ke
     for (kind_, ref), moved in take_from(amount, pending).items():
         detail = details[(kind_, ref)]
         lines += [Line(kind_, ref, moved, detail), Line(EARNED[kind_], ref, -moved, detail)]
-    return await post(db, conn, key=key, kind=kind, currency=facts.currency, lines=lines,
-                      now=now, order_id=order_id, code_id=code_id, refund_id=refund_id)
+    return lines
+
+
+@dataclass(frozen=True)
+class WholeRefund:
+    """An order refunded in full before any unit of it existed (a 拼团 member's)."""
+
+    order_id: int
+    refund_id: int
+    amount: int
+    currency: str
+    merchant_id: int
+
+
+async def refund_whole_orders(db: Database, conn: AsyncConnection,
+                              refunds: Sequence[WholeRefund], now: datetime) -> None:
+    """`settle_units` of a refund of everything, for orders that have no codes, many at
+    once: their pending money is read in one query, then each refund's entry is posted
+    (keyed `refund:<id>`, as `settle_units` keys it)."""
+    if not refunds:
+        return
+    rows: dict[int, list[Any]] = {}
+    for order_id, *row in (await conn.execute(_PENDING_OF_ORDERS, {
+            "orders": [r.order_id for r in refunds]})).all():
+        rows.setdefault(order_id, []).append(row)
+    for r in refunds:
+        pending, details = _read_pending(rows.get(r.order_id, []))
+        facts = _Facts(r.amount, 1, r.currency, r.merchant_id, open_units=0)
+        await post(db, conn, key=f"refund:{r.refund_id}", kind="refund", currency=r.currency,
+                   lines=_settlement_lines(facts, pending, details, 0, r.amount), now=now,
+                   order_id=r.order_id, refund_id=r.refund_id)
 
 
 def _reversed_by() -> object:

@@ -29,6 +29,7 @@ group transactions queue instead of deadlocking.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -244,13 +245,13 @@ async def leave_group(db: Database, user_id: int, order_id: int, now: datetime) 
             status = (await conn.execute(select(_GROUPS.c.status).where(
                 _GROUPS.c.id == row.group_id))).scalar_one()
             return Leaving("filled" if status == GroupStatus.FILLED else "nothing")
-        refund_id = await refund_unissued(db, conn, order_id, "group_left", now)
-        if refund_id is None:
+        refunded = await refund_unissued(db, conn, [order_id], "group_left", now)
+        if not refunded:
             raise RuntimeError(f"order {order_id} of group {row.group_id} had codes")
-    return Leaving("left", refund_id, row.total, row.currency)
+    return Leaving("left", refunded[0], row.total, row.currency)
 
 
-async def due_groups(db: Database, now: datetime, limit: int = 500) -> list[int]:
+async def due_groups(db: Database, now: datetime, limit: int = 5000) -> list[int]:
     """Open groups whose window has closed, oldest first."""
     async with db.begin() as conn:
         return [int(g) for g in (await conn.execute(
@@ -259,36 +260,38 @@ async def due_groups(db: Database, now: datetime, limit: int = 500) -> list[int]
             .order_by(_GROUPS.c.closes_at, _GROUPS.c.id).limit(limit))).scalars()]
 
 
-async def fail_group(db: Database, group_id: int, now: datetime) -> list[int]:
-    """Close one group whose window passed unfilled, once: each paid member's payment is
-    recorded for refund (returned: the refunds to carry out) and their stock returns.
-    Orders still being paid are left to their hold's expiry. Nothing when the group is
-    not open any more (filled at the last moment, or failed by an earlier run)."""
+async def fail_groups(db: Database, group_ids: Sequence[int], now: datetime) -> list[int]:
+    """Close these groups if their window passed unfilled, once, in one transaction:
+    each paid member's payment is recorded for refund (returned: the refunds to carry
+    out) and their stock returns. Orders still being paid are left to their hold's
+    expiry. A group no longer open (filled at the last moment, or failed by an earlier
+    run) is left alone."""
+    if not group_ids:
+        return []
     async with db.begin() as conn:
         members = (await conn.execute(
-            select(_ORDERS.c.id).where(_ORDERS.c.group_id == group_id,
-                                       _ORDERS.c.status == OrderStatus.PAID)
-            .order_by(_ORDERS.c.id).with_for_update(key_share=True))).scalars().all()
-        failed = await conn.execute(
-            update(_GROUPS).where(_GROUPS.c.id == group_id,
+            select(_ORDERS.c.id, _ORDERS.c.group_id)
+            .where(_ORDERS.c.group_id.in_(list(group_ids)),
+                   _ORDERS.c.status == OrderStatus.PAID)
+            .order_by(_ORDERS.c.id).with_for_update(key_share=True))).all()
+        failed = set((await conn.execute(
+            update(_GROUPS).where(_GROUPS.c.id.in_(list(group_ids)),
                                   _GROUPS.c.status == GroupStatus.OPEN,
                                   _GROUPS.c.closes_at <= now)
-            .values(status=GroupStatus.FAILED, closed_at=now))
-        if failed.rowcount != 1:
-            return []
-        refund_ids = []
-        for order_id in members:
-            refund_id = await refund_unissued(db, conn, order_id, "group_failed", now)
-            if refund_id is not None:
-                refund_ids.append(refund_id)
-        return refund_ids
+            .values(status=GroupStatus.FAILED, closed_at=now)
+            .returning(_GROUPS.c.id))).scalars())
+        return await refund_unissued(db, conn, [order for order, group in members
+                                                if group in failed], "group_failed", now)
 
 
-async def fail_due_groups(db: Database, now: datetime, limit: int = 500) -> list[int]:
-    """Fail every group whose window has closed (up to `limit`); the refunds to carry out."""
+async def fail_due_groups(db: Database, now: datetime, limit: int = 5000,
+                          page: int = 100) -> list[int]:
+    """Fail the groups whose window has closed (up to `limit`), `page` groups per
+    transaction; the refunds to carry out."""
+    due = await due_groups(db, now, limit)
     refund_ids: list[int] = []
-    for group_id in await due_groups(db, now, limit):
-        refund_ids += await fail_group(db, group_id, now)
+    for start in range(0, len(due), page):
+        refund_ids += await fail_groups(db, due[start:start + page], now)
     return refund_ids
 
 

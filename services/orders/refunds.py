@@ -33,18 +33,20 @@ time is up).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, insert, update
+from sqlalchemy import bindparam, func, insert, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
 
 from services.ledger.sales import (
+    WholeRefund,
     post_refund_paid,
     refund_leftovers,
     refund_settled,
+    refund_whole_orders,
     settle_units,
 )
 from services.marketing.coupons.at_checkout import release_coupon
@@ -341,37 +343,48 @@ async def refund_after_use(db: Database, order_id: int, now: datetime) -> Refund
                          tuple(code for cid, code, _ in codes if cid in open_ids or cid in used))
 
 
-_ORDERS, _DEALS, _REFUNDS = (Order.__table__, Deal.__table__,  # type: ignore[attr-defined]
-                             Refund.__table__)  # type: ignore[attr-defined]
+_ORDERS, _DEALS, _REFUNDS, _CODES = (
+    Order.__table__, Deal.__table__, Refund.__table__,  # type: ignore[attr-defined]
+    RedemptionCode.__table__,  # type: ignore[attr-defined]
+)
+_STOCK_BACK = (update(_DEALS).where(_DEALS.c.id == bindparam("deal"), _DEALS.c.stock.is_not(None))
+               .values(stock=_DEALS.c.stock + bindparam("n")))
 
 
-async def refund_unissued(db: Database, conn: AsyncConnection, order_id: int, reason: str,
-                          now: datetime) -> int | None:
-    """Record the refund of all of a paid order that has no codes (a 拼团 member whose
-    group did not fill, or who left it): the order becomes refunded, its stock returns,
-    its money moves from pending to refunds payable (commissions voided). Returns the
-    refund to carry out, or None when the order is not paid or has codes."""
-    row = (await conn.execute(
+async def refund_unissued(db: Database, conn: AsyncConnection, order_ids: Sequence[int],
+                          reason: str, now: datetime) -> list[int]:
+    """Record the refund of all of each paid order that has no codes (拼团 members whose
+    group did not fill, or who left it), in `conn`'s transaction: each order becomes
+    refunded, its stock returns, its money moves from pending to refunds payable
+    (commissions voided). Orders not paid, or with codes, are left alone. Returns the
+    refunds to carry out. A few statements for any number of orders, then one ledger
+    entry each: a failing group's members are refunded together."""
+    if not order_ids:
+        return []
+    rows = (await conn.execute(
         update(_ORDERS)
-        .where(_ORDERS.c.id == order_id, _ORDERS.c.status == OrderStatus.PAID,
-               ~select(RedemptionCode.id).where(
-                   col(RedemptionCode.order_id) == order_id).exists())
+        .where(_ORDERS.c.id.in_(list(order_ids)), _ORDERS.c.status == OrderStatus.PAID,
+               ~select(_CODES.c.id).where(_CODES.c.order_id == _ORDERS.c.id).exists())
         .values(status=OrderStatus.REFUNDED, refunded=_ORDERS.c.total, updated_at=now)
-        .returning(_ORDERS.c.total, _ORDERS.c.quantity, _ORDERS.c.currency,
-                   _ORDERS.c.deal_id, _ORDERS.c.provider, _ORDERS.c.charge_id))).first()
-    if row is None:
-        return None
-    total, quantity, currency, deal_id, provider, charge_id = row
-    await conn.execute(update(_DEALS).where(_DEALS.c.id == deal_id,
-                                            _DEALS.c.stock.is_not(None))
-                       .values(stock=_DEALS.c.stock + quantity))
-    refund_id = int((await conn.execute(insert(_REFUNDS).values(
-        order_id=order_id, provider=provider or "", charge_id=charge_id or "", amount=total,
-        currency=currency, codes=quantity, reason=reason, status="pending", attempts=0,
-        created_at=now).returning(_REFUNDS.c.id))).scalar_one())
-    await settle_units(db, conn, order_id, key=f"refund:{refund_id}", kind="refund",
-                       now=now, refund=total, refund_id=refund_id)
-    return refund_id
+        .returning(_ORDERS.c.id, _ORDERS.c.total, _ORDERS.c.quantity, _ORDERS.c.currency,
+                   _ORDERS.c.deal_id, _ORDERS.c.provider, _ORDERS.c.charge_id))).all()
+    if not rows:
+        return []
+    back: dict[int, int] = {}
+    for row in rows:
+        back[row.deal_id] = back.get(row.deal_id, 0) + row.quantity
+    await conn.execute(_STOCK_BACK, [{"deal": d, "n": n} for d, n in sorted(back.items())])
+    merchants = dict((await conn.execute(
+        select(_DEALS.c.id, _DEALS.c.merchant_id).where(_DEALS.c.id.in_(list(back))))).all())
+    recorded = dict((await conn.execute(insert(_REFUNDS).values([
+        {"order_id": row.id, "provider": row.provider or "", "charge_id": row.charge_id or "",
+         "amount": row.total, "currency": row.currency, "codes": row.quantity,
+         "reason": reason, "status": "pending", "attempts": 0, "created_at": now}
+        for row in rows]).returning(_REFUNDS.c.order_id, _REFUNDS.c.id))).all())
+    await refund_whole_orders(db, conn, [
+        WholeRefund(row.id, recorded[row.id], row.total, row.currency,
+                    merchants[row.deal_id]) for row in rows], now)
+    return [recorded[row.id] for row in rows]
 
 
 async def expire_codes(db: Database, now: datetime, batch: int = 500) -> list[int]:
