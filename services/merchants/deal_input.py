@@ -6,6 +6,11 @@ cell of a CSV import goes through the same `check_*` / `parse_*` functions here,
 rule (price below the original, dates ahead, lengths bounded) lives in one place. They
 raise `DealInputError` with a reason key the handlers translate. Text is cleaned, and
 the bounds shared with coupons are set, in `services.platform.merchant_input`.
+
+A group deal (拼团) is read here too: its size, group price and window (`GROUP_SIZE`,
+`GROUP_HOURS`: the bounds `services.orders.groups` keeps as well), typed as one answer
+("3人 39元 24小时", "3 people ¥39 24h", "3/39/24") by `parse_group`, or cell by cell
+(`parse_group_size`, `parse_group_price`, `parse_group_hours`) from a CSV.
 """
 
 from __future__ import annotations
@@ -40,6 +45,15 @@ TAG_LENGTH_MAX = 16
 REFUND_POLICIES: tuple[str, ...] = tuple(p.value for p in RefundPolicy)
 
 SKIP_WORDS = frozenset({"-", "跳过", "无", "没有", "skip", "none", "no"})
+
+# A group deal (拼团): how many people, and for how long a group stays open. One place
+# for the bounds: `services.orders.groups` reads them from here.
+GROUP_SIZE = (2, 50)
+GROUP_HOURS = (1, 168)
+GROUP_HOURS_DEFAULT = 24  # a group answer that names no window
+GROUP_OFF_WORDS = SKIP_WORDS | frozenset({
+    "不拼团", "不开团", "不要拼团", "取消拼团", "关闭拼团", "关闭", "不要", "否",
+    "off", "no group", "no group buy", "not a group deal"})
 NOW_WORDS = frozenset({"现在", "立即", "马上", "今天", "now", "today", "immediately"})
 _CURRENCY_NOISE = re.compile(r"(?i)^(¥|￥|rmb|cny|人民币)\s*|\s*(元|块钱|块|rmb|cny|yuan)$")
 
@@ -72,6 +86,16 @@ class DealDraft:
     refund_policy: str = RefundPolicy.ANYTIME
     store_ids: tuple[int, ...] = ()  # () = every store of the merchant
     currency: str = CURRENCY
+    group_size: int | None = None  # a group deal (拼团): None = not one
+    group_price: int | None = None  # minor units, below `price`
+    group_hours: int | None = None
+
+    @property
+    def group(self) -> GroupTerms | None:
+        """The group deal's terms, or None when it is not one."""
+        if self.group_size is None or self.group_price is None or self.group_hours is None:
+            return None
+        return GroupTerms(self.group_size, self.group_price, self.group_hours)
 
     def as_data(self) -> dict[str, Any]:
         """JSON-friendly form (kept in the conversation state)."""
@@ -83,7 +107,7 @@ class DealDraft:
             "description": self.description, "usage_rules": self.usage_rules,
             "photo": self.photo, "category": self.category, "tags": list(self.tags),
             "refund_policy": self.refund_policy, "store_ids": list(self.store_ids),
-            "currency": self.currency,
+            "currency": self.currency, **group_data(self.group),
         }
 
     @classmethod
@@ -104,7 +128,33 @@ class DealDraft:
             refund_policy=str(data.get("refund_policy") or RefundPolicy.ANYTIME),
             store_ids=tuple(int(s) for s in data.get("store_ids") or ()),
             currency=str(data.get("currency") or CURRENCY),
+            **group_data(group_of(data)),
         )
+
+
+@dataclass(frozen=True)
+class GroupTerms:
+    """A group deal's terms: `size` people each pay `price` (minor units) and the group
+    fills if they all do within `hours` of its opening."""
+
+    size: int
+    price: int
+    hours: int
+
+
+def group_data(terms: GroupTerms | None) -> dict[str, int | None]:
+    """The draft (and `Deal`) fields of a group deal's terms; all None for "not one"."""
+    if terms is None:
+        return {"group_size": None, "group_price": None, "group_hours": None}
+    return {"group_size": terms.size, "group_price": terms.price, "group_hours": terms.hours}
+
+
+def group_of(data: dict[str, Any]) -> GroupTerms | None:
+    """The group terms `group_data` wrote into a draft's data, or None."""
+    size, price, hours = (data.get(k) for k in ("group_size", "group_price", "group_hours"))
+    if size is None or price is None or hours is None:
+        return None
+    return GroupTerms(int(size), int(price), int(hours))
 
 
 # --------------------------------------------------------------------------- checks
@@ -304,12 +354,192 @@ def parse_category(text: str) -> str | None:
     raise DealInputError("category-unknown")
 
 
+# --------------------------------------------------------------------------- group deals
+
+_SIZE_UNIT = r"(?:人成团|人团|个人|人|位|名|-?people|-?persons?|ppl|pax|members?)"
+_HOUR_UNIT = r"(?:个小时|小时|钟头|hours?|hrs?|h)"
+_DAY_UNIT = r"(?:天|days?|d)"
+_PRICE_UNIT = r"(?:元|块钱|块|yuan|rmb|cny)"
+_NUMBER = r"\d+(?:\.\d+)?"
+_GROUP_PART = re.compile(
+    rf"(?P<size>{_NUMBER})\s*{_SIZE_UNIT}(?![a-z])"
+    rf"|(?:¥|￥|rmb|cny)\s*(?P<price>{_NUMBER})"
+    rf"|(?P<amount>{_NUMBER})\s*{_PRICE_UNIT}(?![a-z])"
+    rf"|(?P<hours>{_NUMBER})\s*{_HOUR_UNIT}(?![a-z])"
+    rf"|(?P<days>{_NUMBER})\s*{_DAY_UNIT}(?![a-z])"
+    rf"|(?P<bare>{_NUMBER})"
+)
+# A label the answer may start with ("拼团 3人 39元", "group: 3/39/24"): the one-line
+# form finds its group part by it.
+GROUP_LABEL = re.compile(
+    r"^(?:拼团|group[ -]?buy|group[ -]?deal|group|team[ -]?deal|team[ -]?buy)\s*[:：=]?\s*",
+    re.IGNORECASE)
+# Words around the numbers that say nothing more ("3人团 每人39元 24小时内成团").
+_GROUP_FILLER = frozenset({
+    "内", "以内", "之内", "成团", "团", "拼团", "每人", "每位", "人均", "价", "拼团价", "团价",
+    "时限", "在", "和", "的", "within", "in", "for", "at", "each", "per", "person", "group",
+    "buy", "deal", "team", "price", "window", "open", "of", "and", "a", "to", "fill",
+    "fills", "people", "with"})
+_GROUP_FILLER_ZH = sorted((w for w in _GROUP_FILLER if not w.isascii()), key=len, reverse=True)
+_GROUP_SEPARATORS = re.compile(r"[\s/|,，、;；·:：=+×*()（）]+")
+_CHINESE_NUMERALS = re.compile(r"[一二两三四五六七八九十百]")
+_GROUP_SLOTS = ("size", "price", "hours")
+
+
+def parse_group_size(text: str) -> int:
+    """How many people a group needs: a whole number from 2 to 50 ("3", "3人", "３人团",
+    "3 people")."""
+    raw = clean_text(text).lower()
+    raw = re.sub(rf"\s*{_SIZE_UNIT}$", "", raw).strip()
+    if not raw.isascii() or not raw.isdigit():
+        if _CHINESE_NUMERALS.search(raw):
+            raise DealInputError("group-use-digits")
+        raise DealInputError("group-size-range", min=GROUP_SIZE[0], max=GROUP_SIZE[1])
+    return check_group_size(int(raw))
+
+
+def check_group_size(size: int) -> int:
+    """A group of 2 to 50 people (one person is no group; more is no longer a table)."""
+    if not GROUP_SIZE[0] <= size <= GROUP_SIZE[1]:
+        raise DealInputError("group-size-range", min=GROUP_SIZE[0], max=GROUP_SIZE[1])
+    return size
+
+
+def parse_group_price(text: str, price: int | None, currency: str = CURRENCY) -> int:
+    """What each member pays, typed as a price is ("39", "¥39", "39元", "39.5"): above 0
+    and below the single price `price` (when it is known)."""
+    group_price = parse_price(text, currency)
+    if price is not None:
+        check_group_price(group_price, price)
+    return group_price
+
+
+def check_group_price(group_price: int, price: int) -> int:
+    """The group price must be below the single price, else nobody needs a group."""
+    if group_price >= price:
+        raise DealInputError("group-price-not-below")
+    return group_price
+
+
+def parse_group_hours(text: str) -> int:
+    """How long a group stays open, in whole hours from 1 to 168: "24", "24h", "24小时",
+    "1天" / "1 day" (= 24)."""
+    raw = clean_text(text).lower().replace(" ", "")
+    found = re.fullmatch(rf"(?P<n>{_NUMBER})(?:(?P<h>{_HOUR_UNIT})|(?P<d>{_DAY_UNIT}))?", raw)
+    if found is None:
+        if _CHINESE_NUMERALS.search(raw):
+            raise DealInputError("group-use-digits")
+        raise DealInputError("group-hours-range", min=GROUP_HOURS[0], max=GROUP_HOURS[1])
+    return _hours(found["n"], per=24 if found["d"] else 1)
+
+
+def _hours(number: str, per: int) -> int:
+    """A typed number of hours (or of days, `per` 24) as whole hours within bounds."""
+    value = float(number) * per
+    if value != int(value) or not GROUP_HOURS[0] <= value <= GROUP_HOURS[1]:
+        raise DealInputError("group-hours-range", min=GROUP_HOURS[0], max=GROUP_HOURS[1])
+    return int(value)
+
+
+def check_group_window(hours: int, valid_until: datetime, now: datetime) -> int:
+    """A group opened `now` must be able to run its whole window before the deal ends:
+    `valid_until - now >= hours`. Else the latest window allowed is said, or, with less
+    than an hour left, that the deal must run longer first."""
+    left = valid_until - now
+    if left >= timedelta(hours=hours):
+        return hours
+    latest = int(left // timedelta(hours=1))
+    if latest >= GROUP_HOURS[0]:
+        raise DealInputError("group-window-past-deal", hours=hours, latest=latest)
+    raise DealInputError("group-deal-ending", hours=hours)
+
+
+def check_group(terms: GroupTerms, price: int, valid_until: datetime | None,
+                now: datetime) -> GroupTerms:
+    """The rules a group deal's terms keep with the rest of the deal: the group price
+    below `price`, the window within what is left of the deal (when `valid_until` is
+    known). Checked when the terms are set and again whenever price or last day move."""
+    check_group_price(terms.price, price)
+    if valid_until is not None:
+        check_group_window(terms.hours, valid_until, now)
+    return terms
+
+
+def is_group_off(text: str) -> bool:
+    """The owner said "not a group deal" ("-", "跳过", "不拼团", "no", "off")."""
+    return clean_text(text).lower() in GROUP_OFF_WORDS
+
+
+def parse_group(text: str, price: int, valid_until: datetime | None, now: datetime,
+                currency: str = CURRENCY) -> GroupTerms | None:
+    """A group deal typed as one answer -> its terms; None for "not a group deal".
+
+    The answer names the size, the group price and (optionally, else 24 h) the window,
+    in any order when they carry their units ("3人 39元 24小时", "3 people ¥39 24h",
+    "¥39 3人团 1天"), or in that order when they do not ("3/39/24", "3 39"). A leading
+    label ("拼团", "group:") and filler words ("每人", "内成团", "each", "within") are
+    allowed; anything else is refused, so a typo never becomes a group deal. Each part is
+    checked as its own field is, and the whole with `check_group`."""
+    if is_group_off(text):
+        return None
+    raw = GROUP_LABEL.sub("", clean_text(text).lower())
+    if is_group_off(raw):
+        return None
+    parts: dict[str, tuple[str, int]] = {}  # slot -> (typed number, per: 24 for days)
+    bare: list[str] = []
+    twice: list[str] = []
+
+    def take(found: re.Match[str]) -> str:
+        kind = found.lastgroup or "bare"
+        number = found[kind]
+        if kind == "bare":
+            bare.append(number)
+            return " "
+        slot = {"amount": "price", "days": "hours"}.get(kind, kind)
+        if slot in parts:
+            twice.append(slot)
+        parts[slot] = (number, 24 if kind == "days" else 1)
+        return " "
+
+    rest = _GROUP_PART.sub(take, raw)
+    for filler in _GROUP_FILLER_ZH:  # Chinese runs words together: "24小时内成团"
+        rest = rest.replace(filler, " ")
+    words = [w for w in _GROUP_SEPARATORS.split(rest) if w and w not in _GROUP_FILLER]
+    if words:
+        if _CHINESE_NUMERALS.search("".join(words)):
+            raise DealInputError("group-use-digits")
+        raise DealInputError("group-unreadable", text=" ".join(words)[:20])
+    for number in bare:
+        free = next((slot for slot in _GROUP_SLOTS if slot not in parts), None)
+        if free is None:
+            twice.append("number")
+            break
+        parts[free] = (number, 1)
+    if twice:
+        raise DealInputError("group-unreadable", text=raw[:20])
+    if "size" not in parts:
+        raise DealInputError("group-size-missing")
+    if "price" not in parts:
+        raise DealInputError("group-price-missing")
+    size = parse_group_size(parts["size"][0])
+    group_price = parse_group_price(parts["price"][0], price, currency)
+    hours = (_hours(*parts["hours"]) if "hours" in parts else GROUP_HOURS_DEFAULT)
+    return check_group(GroupTerms(size, group_price, hours), price, valid_until, now)
+
+
 def parse_one_line(text: str, now: datetime, timezone: str,
                    read: TimeReader | None = None) -> DealDraft:
     """`title | price | original price | quantity | last day` (the last two optional)
-    -> a draft; every problem found at once, as `DealFormErrors`. `read`: see
+    -> a draft; every problem found at once, as `DealFormErrors`. A group deal is one
+    more part anywhere after the original price, starting with its label:
+    `| 拼团 3人 39元 24小时` or `| group 3/39/24` (read by `parse_group`). `read`: see
     parse_day."""
     fields = [f.strip() for f in re.split(r"[|｜]", text)]
+    labelled = [i for i, f in enumerate(fields) if i >= 3 and GROUP_LABEL.match(clean_text(f))]
+    group_text = fields[labelled[0]] if labelled else None
+    fields = [f for i, f in enumerate(fields) if i not in labelled]
+    if len(labelled) > 1:
+        raise DealFormErrors([("group", DealInputError("group-twice"))])
     if len(fields) < 3 or len(fields) > 5:
         raise DealFormErrors([("form", DealInputError("one-line-shape", count=len(fields)))])
     errors: list[tuple[str, DealInputError]] = []
@@ -336,11 +566,32 @@ def parse_one_line(text: str, now: datetime, timezone: str,
         attempt("valid_until", parse_valid_until, fields[4], now, timezone, None, read)
     else:
         values["valid_until"] = default_valid_until(now, timezone)
+    values["group"] = None
+    if group_text is not None and "price" in values:
+        attempt("group", parse_group, group_text, values["price"],
+                values.get("valid_until"), now)
     if errors:
         raise DealFormErrors(errors)
     return DealDraft(title=values["title"], price=values["price"],
                      original_price=values["original_price"],
-                     valid_until=values["valid_until"], stock=values["stock"])
+                     valid_until=values["valid_until"], stock=values["stock"],
+                     **group_data(values["group"]))
+
+
+def draft_group_problem(data: dict[str, Any], now: datetime) -> DealInputError | None:
+    """Why the group terms a draft holds (`DealDraft.as_data`) no longer fit the rest of
+    it (a price since lowered, a last day since brought forward, time gone by), or None.
+    """
+    terms = group_of(data)
+    if terms is None or not data.get("price"):
+        return None
+    until = data.get("valid_until")
+    try:
+        check_group(terms, int(data["price"]), datetime.fromisoformat(until) if until else None,
+                    now)
+    except DealInputError as problem:
+        return problem
+    return None
 
 
 def answer_step(step: str, text: str, data: dict[str, Any], now: datetime,
@@ -363,6 +614,10 @@ def answer_step(step: str, text: str, data: dict[str, Any], now: datetime,
         if data.get("original_price"):
             check_original_price(price, int(data["original_price"]))
         return {"price": price}
+    if step == "group":
+        until = data.get("valid_until")
+        return group_data(parse_group(text, int(data["price"]),
+                                      datetime.fromisoformat(until) if until else None, now))
     if step == "original_price":
         return {"original_price": check_original_price(int(data["price"]), parse_price(text))}
     if step == "stock":
