@@ -64,6 +64,8 @@ class DemoDeal:
     usage_rules_en: str
     sold: int
     store_keys: tuple[str, ...]
+    # A group deal (拼团): (people, group price in fen, hours a group stays open).
+    group: tuple[int, int, int] | None = None
 
 
 # Streets: (Chinese, English) pairs used in addresses below.
@@ -379,14 +381,14 @@ def _deal(key: str, slug: str, title_zh: str, title_en: str, desc_zh: str, desc_
           tags: tuple[str, ...], price: int, original: int, stock: int | None, limit: int,
           sold: int, *, days: int = 60, starts: int = 0, refund: str = "anytime",
           rules: tuple[str, str] | None = None, stores: tuple[str, ...] | None = None,
-          category: str | None = None) -> DemoDeal:
+          category: str | None = None, group: tuple[int, int, int] | None = None) -> DemoDeal:
     merchant = next(m for m in MERCHANTS if m.slug == slug)
     cat = category or merchant.category
     rules_zh, rules_en = rules or _DEFAULT_RULES.get(
         cat, ("周一至周日全天可用，无需预约", "Every day, no booking needed"))
     return DemoDeal(key, slug, title_zh, title_en, desc_zh, desc_en, cat, tags, price, original,
                     stock, limit, days, starts, refund, rules_zh, rules_en, sold,
-                    stores or _stores_of(slug))
+                    stores or _stores_of(slug), group)
 
 
 DEALS: tuple[DemoDeal, ...] = (
@@ -405,7 +407,8 @@ DEALS: tuple[DemoDeal, ...] = (
           8900, 10000, None, 4, 4950, refund="on_expiry"),
     _deal("cw-single", "chuanwei-chuanchuan", "串串香单人畅吃", "All-you-can-eat skewers for one",
           "红汤锅底，荤素串串不限量，限时2小时。", "Spicy broth, unlimited skewers for two hours.",
-          ("串串", "麻辣", "spicy", "skewers"), 4900, 6900, None, 2, 1280),
+          ("串串", "麻辣", "spicy", "skewers"), 4900, 6900, None, 2, 1280,
+          group=(4, 3900, 24)),
     _deal("cw-double", "chuanwei-chuanchuan", "双人串串套餐", "Skewer hotpot for two",
           "鸳鸯锅底，精选荤素串100签，含冰粉2份。", "Split broth, 100 skewers, two ice jellies.",
           ("串串", "双人餐", "skewers"), 8800, 12800, 30, 2, 540),
@@ -427,7 +430,8 @@ DEALS: tuple[DemoDeal, ...] = (
           ("果茶", "杨枝甘露", "fruit tea"), 2200, 3200, None, 2, 1650),
     _deal("cy-taro", "chayue", "芋泥波波奶茶", "Taro boba milk tea",
           "手作芋泥加黑糖波波。", "Handmade taro paste with brown-sugar boba.",
-          ("芋泥", "波波", "boba", "taro"), 1290, 1800, None, 3, 2210),
+          ("芋泥", "波波", "boba", "taro"), 1290, 1800, None, 3, 2210,
+          group=(2, 990, 24)),
     # coffee
     _deal("lk-coconut", "luckin", "生椰拿铁", "Coconut latte", "招牌生椰拿铁一杯，冰热可选。",
           "The signature coconut latte, iced or hot.", ("拿铁", "生椰", "latte"),
@@ -535,7 +539,7 @@ DEALS: tuple[DemoDeal, ...] = (
     # cinema
     _deal("wc-single", "wanda-cinema", "2D/3D电影票一张", "One 2D/3D cinema ticket",
           "全片通用，含3D眼镜。", "Any film, 3D glasses included.", ("电影票", "movie ticket"),
-          3990, 6500, None, 4, 4600),
+          3990, 6500, None, 4, 4600, group=(3, 2990, 24)),
     _deal("wc-couple", "wanda-cinema", "双人观影套餐", "Movie night for two",
           "电影票2张、大爆米花1桶、可乐2杯。", "Two tickets, a large popcorn, two colas.",
           ("电影", "约会", "爆米花", "date night", "popcorn"), 8900, 14000, None, 2, 2900),
@@ -551,7 +555,7 @@ DEALS: tuple[DemoDeal, ...] = (
     # ktv
     _deal("ml-afternoon", "melody-ktv", "下午场小包3小时", "Small room, 3-hour afternoon",
           "12:00-18:00 小包欢唱3小时，含果盘。", "12:00-18:00, three hours with a fruit plate.",
-          ("唱歌", "KTV", "karaoke"), 6800, 13800, None, 2, 2100),
+          ("唱歌", "KTV", "karaoke"), 6800, 13800, None, 2, 2100, group=(5, 4900, 24)),
     _deal("ml-night", "melody-ktv", "黄金档中包4小时", "Medium room, 4 prime hours",
           "19:00-23:00 中包，含啤酒12支。", "19:00-23:00 with twelve beers.",
           ("唱歌", "聚会", "party"), 19800, 39800, 20, 1, 760),
@@ -674,3 +678,26 @@ DEAL_COMMISSIONS: dict[str, tuple[int, int, int]] = {
     "hdl-duo": (1000, 500, 300),
     "mx-pearl": (800, 400, 200),
 }
+
+
+# 拼团 (issue 17): the demo shoppers who have part-filled a few groups of the group deals
+# above, so that `拼团` in a fresh shell shows groups to join. Each shopper is a user
+# named by the key (`/as xiaomei` in the shell; their Telegram id is
+# `demo_telegram_id(key)`), with the first name shown to other members.
+DEMO_SHOPPERS: tuple[tuple[str, str], ...] = (
+    ("xiaomei", "小美"),
+    ("ahui", "阿辉"),
+    ("linlin", "琳琳"),
+    ("dawei", "大伟"),
+    ("tingting", "婷婷"),
+)
+# The open groups to seed, each (deal key, [demo shopper keys who paid, in join order]):
+# a 4-person hotpot group one short of half, a 2-person milk tea group missing one, a
+# 3-person cinema group missing one, a 5-person KTV group missing two. Seeded through
+# `services.orders.groups.seed_group` (real sandbox payments), after the deals.
+OPEN_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("cw-single", ("xiaomei", "ahui")),
+    ("cy-taro", ("linlin",)),
+    ("wc-single", ("dawei", "tingting")),
+    ("ml-afternoon", ("ahui", "linlin", "xiaomei")),
+)

@@ -139,6 +139,8 @@ async def seed_demo(db: Database, now: datetime | None = None) -> SeedReport:
                 created_at=now,
                 updated_at=now,
             )
+            if dd.group is not None:  # a group deal (拼团)
+                deal.group_size, deal.group_price, deal.group_hours = dd.group
             if dd.key in demo_data.DEAL_COMMISSIONS:
                 (deal.commission_l1_bp, deal.commission_l2_bp,
                  deal.commission_l3_bp) = demo_data.DEAL_COMMISSIONS[dd.key]
@@ -153,6 +155,27 @@ async def seed_demo(db: Database, now: datetime | None = None) -> SeedReport:
     await seed_demo_staff(db, now)
     await import_demo_places(db)
     return SeedReport(added_merchants, added_stores, added_deals)
+
+
+async def seed_demo_shoppers(db: Database, now: datetime) -> dict[str, int]:
+    """The demo shoppers who fill the demo's open groups (`demo_data.DEMO_SHOPPERS`),
+    added if missing: their user ids by key. The groups themselves are seeded from
+    `demo_data.OPEN_GROUPS` through `services.orders.groups.seed_group`."""
+    from services.demo import demo_data
+
+    ids: dict[str, int] = {}
+    async with db.transaction() as session:
+        for key, first_name in demo_data.DEMO_SHOPPERS:
+            telegram_id = demo_telegram_id(key)
+            user = (await session.exec(
+                select(User).where(User.telegram_id == telegram_id))).first()
+            if user is None:
+                user = User(telegram_id=telegram_id, first_name=first_name, created_at=now)
+                session.add(user)
+                await session.flush()
+            assert user.id is not None
+            ids[key] = user.id
+    return ids
 
 
 DEMO_STAFF_ROLES = (("owner", StaffRole.OWNER), ("staff", StaffRole.STAFF))
