@@ -256,7 +256,7 @@ class WithdrawConfirm(Payload, prefix="wc"):
 
 # The fields of a deal its owner may change from the deal's page
 # (`services.merchants.deals.EDITABLE`).
-DealField = Literal["title", "price", "original_price", "stock", "valid_until"]
+DealField = Literal["title", "price", "original_price", "stock", "valid_until", "group"]
 
 
 class NewDealChoice(Payload, prefix="nd"):

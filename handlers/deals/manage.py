@@ -7,6 +7,10 @@ suspended merchant's owner sees what shoppers no longer see, and why); changing
 anything needs an approved merchant. Every press re-checks that the deal is one of the
 presser's merchant's.
 
+A group deal (拼团) is set, changed or cleared as one more field ("3人 39元 24小时", "-");
+groups already open are not touched by it (each keeps its size, each member the price
+they paid), and the confirmation says so.
+
 Buttons: `DealList` (dl), `DealPage` (dm), `DealEditField` (de), `DealPause` (dp),
 `DealResume` (dr), `DealEndAsk` (dn) and `DealEnd` (dny).
 """
@@ -16,7 +20,7 @@ from __future__ import annotations
 from handlers.common import stale_replies
 from handlers.core import Button, Reply, SendText, Text, keyboard_rows
 from handlers.dates import time_reader
-from handlers.deals import input_problem
+from handlers.deals import group_bounds, group_terms_text, input_problem
 from handlers.format import BUTTON_TITLE_MAX, local_date, short_label
 from handlers.i18n import Translator
 from handlers.payloads import (
@@ -30,7 +34,7 @@ from handlers.payloads import (
 )
 from handlers.roles import Role, owner_refusal, refusal_reply
 from handlers.router import Request, Router
-from services.merchants.deal_input import DealInputError
+from services.merchants.deal_input import DealInputError, GroupTerms
 from services.merchants.deals import (
     EDITABLE,
     OwnDeal,
@@ -45,6 +49,13 @@ from services.platform.money import format_money
 router = Router()
 EDIT_FLOW = "dealedit"
 PAGE = 5
+
+
+def _group(deal: OwnDeal) -> GroupTerms | None:
+    """The deal's group terms, or None when it is not a group deal."""
+    if deal.group_size is None or deal.group_price is None or deal.group_hours is None:
+        return None
+    return GroupTerms(deal.group_size, deal.group_price, deal.group_hours)
 
 
 def _left_text(t: Translator, deal: OwnDeal) -> str:
@@ -112,6 +123,8 @@ def _deal_page(req: Request, deal: OwnDeal, note: str = "") -> SendText:
              original=format_money(deal.original_price, deal.currency, t.lang),
              sold=deal.paid_units, pending=deal.pending_units, left=_left_text(t, deal),
              until=local_date(deal.valid_until, req.user.timezone))
+    if (terms := _group(deal)) is not None:
+        text += "\n" + t("deal-page-group", terms=group_terms_text(t, terms, deal.currency))
     if deal.merchant_status == "suspended":
         note = "\n".join(filter(None, (note, t("deal-page-suspended"))))
     if note:
@@ -200,7 +213,11 @@ async def edit_button(req: Request, press: DealEditField) -> list[Reply]:
         "original_price": format_money(deal.original_price, deal.currency, t.lang),
         "stock": t("deal-unlimited") if deal.stock is None else str(deal.stock),
         "valid_until": local_date(deal.valid_until, req.user.timezone),
+        "group": group_terms_text(t, _group(deal), deal.currency),
     }[field_name]
+    if field_name == "group":
+        return [SendText(t("deal-edit-ask-group", current=current,
+                           **group_bounds(t, deal.price, deal.currency)))]
     return [SendText(t("deal-edit-ask", field=t(f"deal-field-{field_name}"), current=current))]
 
 
@@ -225,4 +242,9 @@ async def edit_step(req: Request) -> list[Reply]:
         await req.leave_flow()
         return stale_replies(req)
     await req.leave_flow()
+    if field_name == "group":  # open groups go on as they were: say so
+        terms = _group(deal)
+        saved = (t("deal-edit-group-saved", terms=group_terms_text(t, terms, deal.currency))
+                 if terms is not None else t("deal-edit-group-cleared"))
+        return [_deal_page(req, deal, saved)]
     return [_deal_page(req, deal, t("deal-edit-saved", field=t(f"deal-field-{field_name}")))]

@@ -1,11 +1,17 @@
 """`/newdeal`: an approved merchant's owner puts a deal on sale.
 
 The guided conversation asks one thing at a time (title, description, photo, price,
-original price, quantity, per-person limit, valid from / until, usage rules, stores,
-category, tags, refund policy); each answer is checked where it is given and a wrong
-one is asked again with the reason. A preview card ends it: Publish / Edit / Cancel.
-Power users type it all on one line: `/newdeal 双人火锅套餐 | 88 | 168 | 100 | 2026-12-31`,
-which goes straight to the same preview.
+original price, group deal, quantity, per-person limit, valid from / until, usage
+rules, stores, category, tags, refund policy); each answer is checked where it is given
+and a wrong one is asked again with the reason. A preview card ends it: Publish / Edit
+/ Cancel. Power users type it all on one line: `/newdeal 双人火锅套餐 | 88 | 168 | 100 |
+2026-12-31`, with an optional `| 拼团 3人 69元 24小时`, which goes straight to the same
+preview.
+
+The group deal (拼团) is one optional answer, "3人 39元 24小时" or Skip. Its terms must
+keep fitting the rest of the draft: a price since lowered to the group price, or a last
+day that leaves less than the group window, asks the group question again (and the
+flow then goes on where it was).
 
 Buttons: `NewDealChoice` (`nd:<what>[:<arg>]`), a shortcut answer at the step the owner
 is at, or the preview's Publish / Edit / Cancel; a press that does not belong to the
@@ -21,7 +27,7 @@ from typing import Any
 from handlers.common import stale_replies
 from handlers.core import Button, Document, Photo, Reply, SendPhoto, SendText, Text, keyboard_rows
 from handlers.dates import time_reader
-from handlers.deals import input_problem
+from handlers.deals import group_bounds, group_terms_text, input_problem
 from handlers.format import category_label, discount_text, fit_caption, local_date
 from handlers.links import deal_payload, start_link
 from handlers.payloads import DealList, DealPage, NewDealChoice
@@ -36,18 +42,20 @@ from services.merchants.deal_input import (
     DealFormErrors,
     DealInputError,
     answer_step,
+    draft_group_problem,
+    group_data,
     parse_one_line,
 )
 from services.merchants.deals import Seller, publish_deals
-from services.platform.merchant_input import PER_USER_MAX, QUANTITY_MAX
+from services.platform.merchant_input import CURRENCY, PER_USER_MAX, QUANTITY_MAX
 from services.platform.money import format_money
 
 router = Router()
 FLOW = "newdeal"
-STEPS = ("title", "description", "photo", "price", "original_price", "stock",
+STEPS = ("title", "description", "photo", "price", "original_price", "group", "stock",
          "per_user_limit", "valid_from", "valid_until", "usage_rules", "stores", "category",
          "tags", "refund_policy")
-SKIPPABLE = ("description", "photo", "usage_rules", "tags")
+SKIPPABLE = ("description", "photo", "group", "usage_rules", "tags")
 LIMIT_CHOICES = (1, 2, 5)  # the per-person limit's buttons
 DAY_CHOICES = (7, 30, 90)  # "valid for ... days" buttons
 
@@ -129,7 +137,8 @@ def _ask(req: Request, seller: Seller, step: str, data: dict[str, Any],
         buttons = [Button(t(f"deal-policy-{p}"), data=NewDealChoice("r", p).pack())
                    for p in REFUND_POLICIES]
     text = t(f"deal-ask-{step}", max_description=DESCRIPTION_MAX, max_rules=RULES_MAX,
-             max_quantity=QUANTITY_MAX, max_limit=PER_USER_MAX)
+             max_quantity=QUANTITY_MAX, max_limit=PER_USER_MAX,
+             **group_bounds(t, data.get("price"), str(data.get("currency") or CURRENCY)))
     if problem:
         text = f"{problem}\n{text}"
     if step == "category":
@@ -148,6 +157,16 @@ async def _advance(req: Request, seller: Seller, data: dict[str, Any],
             data.pop("valid_until")  # a later start makes the old last day impossible
             await req.enter_flow(FLOW, "valid_until", **data)
             return [_ask(req, seller, "valid_until", data, req.t("deal-bad-until-before-from"))]
+    if (problem := draft_group_problem(data, req.now())) is not None:
+        # The group terms no longer fit (a lower price, an earlier last day): ask again,
+        # then go on from where the owner was.
+        data.update(group_data(None))
+        if step != "group" and not data.get("editing"):
+            data["resume_after"] = step
+        await req.enter_flow(FLOW, "group", **data)
+        return [_ask(req, seller, "group", data, input_problem(req.t, problem))]
+    if step == "group" and data.get("resume_after") in STEPS:
+        step = data.pop("resume_after")
     following = STEPS[STEPS.index(step) + 1:] if not data.get("editing") else ()
     for nxt in following:
         if nxt == "stores" and len(seller.stores) == 1:
@@ -250,6 +269,8 @@ def _button_choice(req: Request, seller: Seller, step: str, press: NewDealChoice
     """What a button pressed at `step` sets; "again" to redraw; None if it does not
     belong to this step (old or forged)."""
     what, arg = press.what, press.arg
+    if what == "skip" and step == "group":
+        return group_data(None)
     if what == "skip" and step in SKIPPABLE:
         return {step: [] if step == "tags" else ("" if step != "photo" else None)}
     if what == "unlimited" and step == "stock":
@@ -323,6 +344,7 @@ def _preview_text(req: Request, seller: Seller, draft: DealDraft) -> str:
         policy=t(f"deal-policy-{draft.refund_policy}"),
         description=draft.description or "-",
         rules=draft.usage_rules or "-",
+        group=group_terms_text(t, draft.group, draft.currency),
     )
 
 
@@ -347,6 +369,10 @@ async def _publish(req: Request, seller: Seller, data: dict[str, Any]) -> list[R
         data["editing"] = True
         await req.enter_flow(FLOW, "valid_until", **data)
         return [_ask(req, seller, "valid_until", data, t("deal-bad-date-past"))]
+    if (problem := draft_group_problem(data, req.now())) is not None:
+        data.update(group_data(None), editing=True)  # time went by: the window must shrink
+        await req.enter_flow(FLOW, "group", **data)
+        return [_ask(req, seller, "group", data, input_problem(t, problem))]
     key = f"chat:{seller.merchant_id}:{data.get('token', '')}"
     [outcome] = await publish_deals(req.db, req.user.id, [draft], [key], req.now())
     await req.leave_flow()

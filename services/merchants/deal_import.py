@@ -6,9 +6,11 @@ transaction (nothing half-imported). Each row gets a key from its content, so se
 the same file twice publishes nothing the second time.
 
 Columns are found by their header, in English or Chinese (`title`/`标题`, ...); only
-title, price and original price are required. Files saved by Excel in China are
-usually GBK: UTF-8 (with or without BOM), UTF-16 and GB18030 (a superset of GBK) are
-all read.
+title, price and original price are required. A group deal (拼团) fills three more:
+group size and group price (both, or neither), group hours (24 when left empty).
+
+Files saved by Excel in China are usually GBK: UTF-8 (with or without BOM), UTF-16 and
+GB18030 (a superset of GBK) are all read.
 """
 
 from __future__ import annotations
@@ -23,15 +25,22 @@ from typing import TypeVar
 
 from services.merchants.deal_input import (
     DESCRIPTION_MAX,
+    GROUP_HOURS_DEFAULT,
     RULES_MAX,
     DealDraft,
     DealInputError,
+    GroupTerms,
+    check_group_window,
     check_long_text,
     check_original_price,
     check_title,
     default_valid_until,
+    group_data,
     parse_category,
     parse_count,
+    parse_group_hours,
+    parse_group_price,
+    parse_group_size,
     parse_price,
     parse_refund_policy,
     parse_tags,
@@ -60,11 +69,15 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "tags": ("tags", "标签"),
     "refund_policy": ("refund_policy", "refund", "退款", "退款规则"),
     "stores": ("stores", "store", "门店", "适用门店"),
+    "group_size": ("group_size", "group size", "成团人数", "拼团人数"),
+    "group_price": ("group_price", "group price", "拼团价"),
+    "group_hours": ("group_hours", "group hours", "成团时限", "拼团时限", "成团小时"),
 }
+GROUP_COLUMNS = ("group_size", "group_price", "group_hours")
 REQUIRED = ("title", "price", "original_price")
 TEMPLATE_HEADER = ("title", "price", "original_price", "quantity", "valid_until",
                    "per_user_limit", "description", "usage_rules", "tags", "refund_policy",
-                   "stores")
+                   "stores", "group_size", "group_price", "group_hours")
 
 
 @dataclass(frozen=True)
@@ -190,13 +203,38 @@ def _draft(cells: dict[str, str], seller: Seller, now: datetime,
     tags = row.cell("tags", parse_tags, ())
     policy = row.cell("refund_policy", parse_refund_policy, "anytime")
     stores = row.cell("stores", lambda raw: _store_ids(raw, seller), ())
+    group = _group(row, price, valid_until, now)
     if row.errors:
         return None, row.errors
     return DealDraft(title=title, price=price, original_price=original,
                      valid_until=valid_until, valid_from=valid_from, stock=stock,
                      per_user_limit=limit, description=description, usage_rules=rules,
                      category=category, tags=tags, refund_policy=policy,
-                     store_ids=stores), []
+                     store_ids=stores, **group_data(group)), []
+
+
+def _group(row: _Row, price: int, valid_until: datetime, now: datetime) -> GroupTerms | None:
+    """A row's group deal: None when its group cells are empty; size and price are then
+    both needed, the window defaults to 24 h and must fit before the deal's last day."""
+    if not any(clean_text(row.cells.get(c, "")) for c in GROUP_COLUMNS):
+        return None
+    for column in ("group_size", "group_price"):
+        if not clean_text(row.cells.get(column, "")):
+            row.errors.append((column, DealInputError("cell-empty")))
+    size = row.cell("group_size", parse_group_size, 0)
+    group_price = row.cell("group_price", lambda raw: parse_group_price(raw, price or None), 0)
+    hours = row.cell("group_hours", parse_group_hours, 0)
+    if not clean_text(row.cells.get("group_hours", "")):
+        hours = GROUP_HOURS_DEFAULT
+    if hours:
+        try:
+            check_group_window(hours, valid_until, now)
+        except DealInputError as problem:
+            row.errors.append(("group_hours", problem))
+            return None
+    if not (size and group_price and hours):
+        return None
+    return GroupTerms(size, group_price, hours)
 
 
 def read_deal_csv(content: bytes, seller: Seller, now: datetime, timezone: str) -> ImportPlan:
@@ -263,7 +301,8 @@ def template_csv(today: date) -> bytes:
     writer.writerow(TEMPLATE_HEADER)
     until = (today + timedelta(days=60)).isoformat()
     writer.writerow(("双人火锅套餐", "88", "168", "100", until, "2",
-                     "锅底+6份菜品", "周末通用；需提前预约", "火锅,双人", "随时退", ""))
+                     "锅底+6份菜品", "周末通用；需提前预约", "火锅,双人", "随时退", "",
+                     "3", "69", "24"))
     writer.writerow(("Coffee for two", "39.9", "64", "不限", "", "1", "", "", "coffee",
-                     "anytime", ""))
+                     "anytime", "", "", "", ""))
     return ("\ufeff" + out.getvalue()).encode("utf-8")

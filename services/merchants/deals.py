@@ -22,9 +22,12 @@ from services.merchants.deal_input import (
     QUANTITY_MAX,
     DealDraft,
     DealInputError,
+    check_group_window,
     check_original_price,
     check_title,
+    group_data,
     parse_count,
+    parse_group,
     parse_price,
     parse_valid_until,
 )
@@ -124,7 +127,7 @@ def _deal_row(draft: DealDraft, merchant: Merchant, key: str | None,
         stock=draft.stock, sold=0, per_user_limit=draft.per_user_limit,
         valid_from=draft.valid_from or now, valid_until=draft.valid_until,
         status=DealStatus.ACTIVE, refund_policy=draft.refund_policy, photo=draft.photo,
-        created_at=now, updated_at=now,
+        created_at=now, updated_at=now, **group_data(draft.group),
     )
     deal.search_text = build_search_text(deal, merchant)
     return deal
@@ -199,6 +202,9 @@ class OwnDeal:
     paid_units: int  # units in paid or fulfilled orders
     pending_units: int  # units held by unpaid orders
     merchant_status: str = MerchantStatus.APPROVED
+    group_size: int | None = None  # a group deal (拼团): None = not one
+    group_price: int | None = None
+    group_hours: int | None = None
 
     @property
     def shown_status(self) -> str:
@@ -240,7 +246,7 @@ async def list_own_deals(db: Database, user_id: int, *, offset: int = 0,
     return [
         OwnDeal(d.id or 0, Bilingual(d.title_zh, d.title_en), d.price, d.original_price,
                 d.currency, d.stock, d.sold, d.status, d.valid_until, int(p), int(h),
-                seller.status)
+                seller.status, d.group_size, d.group_price, d.group_hours)
         for d, p, h in rows
     ], int(total)
 
@@ -265,7 +271,8 @@ async def get_own_deal(db: Database, user_id: int, deal_id: int) -> OwnDeal | No
                    deal.original_price, deal.currency, deal.stock, deal.sold, deal.status,
                    deal.valid_until,
                    by_status.get(OrderStatus.PAID, 0) + by_status.get(OrderStatus.FULFILLED, 0),
-                   by_status.get(OrderStatus.PENDING, 0), merchant_status)
+                   by_status.get(OrderStatus.PENDING, 0), merchant_status,
+                   deal.group_size, deal.group_price, deal.group_hours)
 
 
 # Which status each action leaves and reaches: a pause of an ended deal is refused.
@@ -300,7 +307,7 @@ async def change_status(db: Database, user_id: int, deal_id: int, action: str,
     return "already" if seller and seller.approved else "not_approved"
 
 
-EDITABLE = ("title", "price", "original_price", "stock", "valid_until")
+EDITABLE = ("title", "price", "original_price", "stock", "valid_until", "group")
 
 
 async def edit_deal(db: Database, user_id: int, deal_id: int, field_name: str, raw: str,
@@ -311,6 +318,12 @@ async def edit_deal(db: Database, user_id: int, deal_id: int, field_name: str, r
 
     Orders already placed keep their amount: a pending order's invoice or payment page
     still asks the old price, and the payment check compares against the order.
+
+    "group" sets a group deal's terms (`parse_group`: "3人 39元 24小时") or clears them
+    ("-", "不拼团"). Groups already open are untouched either way: each keeps its own
+    size (`BuyGroup.size`) and each member's order the price it was made at. A price at
+    or below the group price is refused, and so is a last day that leaves less than the
+    group window.
     """
     if field_name not in EDITABLE:
         raise DealInputError("field-unknown")
@@ -338,6 +351,8 @@ async def edit_deal(db: Database, user_id: int, deal_id: int, field_name: str, r
             price = parse_price(raw, deal.currency)
             deal.price = price
             check_original_price(price, deal.original_price)
+            if deal.group_price is not None and deal.group_price >= price:
+                raise DealInputError("price-not-above-group")
         elif field_name == "original_price":
             deal.original_price = check_original_price(
                 deal.price, parse_price(raw, deal.currency))
@@ -345,6 +360,16 @@ async def edit_deal(db: Database, user_id: int, deal_id: int, field_name: str, r
             deal.stock = parse_count(raw, QUANTITY_MAX, unlimited=True)
         elif field_name == "valid_until":
             deal.valid_until = parse_valid_until(raw, now, timezone, read=read)
+            if deal.group_hours is not None:
+                try:
+                    check_group_window(deal.group_hours, deal.valid_until, now)
+                except DealInputError:
+                    raise DealInputError("until-before-group-window",
+                                         hours=deal.group_hours) from None
+        elif field_name == "group":
+            terms = parse_group(raw, deal.price, deal.valid_until, now, deal.currency)
+            for name, value in group_data(terms).items():
+                setattr(deal, name, value)
         deal.updated_at = now
         deal.search_text = build_search_text(deal, merchant)
         session.add(deal)

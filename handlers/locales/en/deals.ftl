@@ -121,12 +121,13 @@ deal-bad-store-unknown = no store of yours is called "{ $store }"
 deal-bad-row-repeated = the same as row { $first }
 
 deal-one-line-problems = That deal can't be posted yet:
-deal-one-line-usage = Format: /newdeal title | price | original price | quantity | last day — e.g. /newdeal 双人火锅套餐 | 88 | 168 | 100 | 2026-12-31 (quantity and last day may be left out).
+deal-one-line-usage = Format: /newdeal title | price | original price | quantity | last day — e.g. /newdeal 双人火锅套餐 | 88 | 168 | 100 | 2026-12-31 (quantity and last day may be left out). For a group deal add one more part: | group 3 people ¥69 24h.
 
 deal-preview =
     Preview of your deal:
     【{ $title }】
     Price { $price } (instead of { $original }, { $discount })
+    Group deal: { $group }
     Quantity: { $stock } · Limit per person: { $limit }
     Valid { $start } – { $until }
     Stores: { $stores }
@@ -150,6 +151,7 @@ deal-list = My deals
 deal-import-help =
     To post many deals at once, send a CSV file (as a document). The first row names the columns:
     title, price, original_price are required; quantity, valid_until, valid_from, per_user_limit, description, usage_rules, category, tags, refund_policy and stores are optional (Chinese headers such as 标题, 价格, 原价 work too). Stores are names separated by ";"; leave empty for all stores.
+    Group deals too: group_size (2 to 50 people), group_price (below the price) and group_hours (1 to 168, 24 if empty); leave them empty for a plain deal.
     UTF-8 or GBK; at most { $max ->
         [one] { $max } deal
        *[other] { $max } deals
@@ -222,3 +224,46 @@ deal-end-already = It had already ended.
 deal-edit-ask = New { $field }? (now: { $current }) /cancel keeps it.
 deal-edit-ask-again = Please type the new { $field } again, or /cancel.
 deal-edit-saved = { $field } saved. Orders already placed keep their price.
+
+## Group deals (拼团, issue 17): a /newdeal step, a one-line part, a /deals field, three CSV columns
+
+deal-ask-group = Make it a group deal? In one answer: how many people, what each pays (below the deal price { $price }) and how many hours a group has to fill, e.g. "3 people ¥39 24h" ({ $min_size } to { $max_size } people, { $min_hours } to { $max_hours ->
+        [one] { $max_hours } hour
+       *[other] { $max_hours } hours
+    }; 24 if you leave it out). Or Skip.
+deal-field-group = Group deal
+deal-group-terms = { $size }-person group { $price } · fills within { $hours } h
+deal-group-none = no
+deal-page-group = Group deal: { $terms }
+deal-edit-ask-group = New group deal? Say the people, the group price (below { $price }) and the hours, e.g. "3 people ¥39 24h"; "-" makes it a plain deal. (now: { $current }) /cancel keeps it.
+deal-edit-group-saved = Group deal saved: { $terms }. Groups already open go on as they were: same size, members keep the price they paid, and they fill or are refunded in full.
+deal-edit-group-cleared = No longer a group deal: no new groups open. Groups already open go on as they were: same size, members keep the price they paid, and they fill or are refunded in full.
+
+deal-bad-group-use-digits = Please use digits, e.g. "3 people ¥39 24h".
+deal-bad-group-size-range = A group has { $min } to { $max } people (a whole number).
+deal-bad-group-price-not-below = The group price must be below the deal price, or nobody needs a group.
+deal-bad-group-hours-range = A group stays open { $min } to { $max ->
+        [one] { $max } hour
+       *[other] { $max } hours
+    } (a whole number; 1 day = 24, 7 days = 168).
+deal-bad-group-window-past-deal = The deal doesn't run long enough for a { $hours }-hour group: a group opened now could have { $latest ->
+        [one] { $latest } hour
+       *[other] { $latest } hours
+    } at most. Give it { $latest ->
+        [one] { $latest } hour
+       *[other] { $latest } hours
+    } or less, or let the deal run longer.
+deal-bad-group-deal-ending = The deal has less than an hour left, not enough for a { $hours }-hour group. Let the deal run longer first.
+deal-bad-group-unreadable = I can't read "{ $text }". Say the people, the group price and the hours, e.g. "3 people ¥39 24h"; "-" for no group deal.
+deal-bad-group-size-missing = How many people? e.g. "3 people ¥39 24h".
+deal-bad-group-price-missing = What does each pay? e.g. "3 people ¥39 24h".
+deal-bad-group-twice = Only one group part, please.
+deal-bad-price-not-above-group = The price must stay above the group price. Change or clear the group deal first.
+deal-bad-until-before-group-window = Each group has { $hours ->
+        [one] { $hours } hour
+       *[other] { $hours } hours
+    } to fill, and that last day leaves less. Pick a later day, or shorten the group window first.
+
+deal-column-group_size = group size
+deal-column-group_price = group price
+deal-column-group_hours = group hours

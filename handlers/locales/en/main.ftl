@@ -24,7 +24,7 @@ help-text =
     • /mycodes shows your codes, their QR again, and refunds
     • /redeem CODE: store staff redeem a code (or scan its QR with Telegram)
     • /merchant: apply to sell here; /addstore, /stores: add and edit your stores; /staff: invite and manage staff
-    • /newdeal: post a deal (or on one line: /newdeal title | price | original | quantity | last day); /import: many from a CSV; /deals: manage them
+    • /newdeal: post a deal (or on one line: /newdeal title | price | original | quantity | last day, and for a group deal | group 3 people ¥69 24h); /import: many from a CSV; /deals: manage them
     • /stats: your numbers and a chart; /export: orders as CSV (/export statement: the monthly statement); /poster: your storefront QR poster
     • /payouts: your money (payable, pending, paid out); /commission: set referral commissions
     • /team: your team and invitation link; /earnings: your referral commissions; /withdraw AMOUNT: withdraw

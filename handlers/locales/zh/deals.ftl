@@ -88,12 +88,13 @@ deal-bad-store-unknown = 你没有叫「{ $store }」的门店
 deal-bad-row-repeated = 和第 { $first } 行完全相同
 
 deal-one-line-problems = 这个团购还不能发布：
-deal-one-line-usage = 格式：/newdeal 名称 | 团购价 | 原价 | 数量 | 截止日期，例如 /newdeal 双人火锅套餐 | 88 | 168 | 100 | 2026-12-31（数量和截止日期可以省略）。
+deal-one-line-usage = 格式：/newdeal 名称 | 团购价 | 原价 | 数量 | 截止日期，例如 /newdeal 双人火锅套餐 | 88 | 168 | 100 | 2026-12-31（数量和截止日期可以省略）。要做拼团，再加一段：| 拼团 3人 69元 24小时。
 
 deal-preview =
     团购预览：
     【{ $title }】
     团购价 { $price }（原价 { $original }，{ $discount }）
+    拼团：{ $group }
     数量：{ $stock } · 每人限购：{ $limit }
     有效期 { $start } 至 { $until }
     适用门店：{ $stores }
@@ -117,6 +118,7 @@ deal-list = 我的团购
 deal-import-help =
     要一次发布很多团购，请把 CSV 文件作为文件发给我。第一行是列名：
     title（标题）、price（价格）、original_price（原价）必填；quantity（数量）、valid_until（截止日期）、valid_from（开始日期）、per_user_limit（每人限购）、description（描述）、usage_rules（使用规则）、category（分类）、tags（标签）、refund_policy（退款规则）、stores（门店）可选。门店写名称，用「;」隔开；留空表示所有门店。
+    拼团也可以导入：group_size（成团人数，2 到 50）、group_price（拼团价，低于价格）、group_hours（成团时限，小时，默认 24）；不拼团就留空。
     UTF-8 或 GBK 编码；每个文件最多 { $max } 个团购。我会先检查每一行：只要有一行有问题，就一个也不导入，并告诉你要改什么。
 deal-import-template = 可以照着填的模板。
 deal-import-not-csv = 我只能从 CSV 文件导入团购。发送 /import 查看格式。
@@ -177,3 +179,31 @@ deal-end-already = 它已经结束了。
 deal-edit-ask = 新的{ $field }是？（现在：{ $current }）发送 /cancel 保持不变。
 deal-edit-ask-again = 请重新输入新的{ $field }，或发送 /cancel。
 deal-edit-saved = { $field }已保存。已下的订单保持原价。
+
+## 拼团（issue 17）：/newdeal 的一步、一行格式的一段、/deals 里的一项、CSV 的三列
+
+deal-ask-group = 要做拼团吗？一句话写清几人成团、每人的拼团价（低于团购价 { $price }）和多少小时内成团，例如「3人 39元 24小时」（{ $min_size } 到 { $max_size } 人，{ $min_hours } 到 { $max_hours } 小时，不写时限就是 24 小时）。不需要就点「跳过」。
+deal-field-group = 拼团
+deal-group-terms = { $size }人团 { $price } · { $hours }小时内成团
+deal-group-none = 不拼团
+deal-page-group = 拼团：{ $terms }
+deal-edit-ask-group = 新的拼团设置？写人数、拼团价（低于 { $price }）和时限，例如「3人 39元 24小时」；写「-」关闭拼团。（现在：{ $current }）发送 /cancel 保持不变。
+deal-edit-group-saved = 拼团已保存：{ $terms }。已经开的团照旧：人数不变，已付款的成员按原价，成团或到时全额退款。
+deal-edit-group-cleared = 已关闭拼团：不会再开新团。已经开的团照旧：人数不变，已付款的成员按原价，成团或到时全额退款。
+
+deal-bad-group-use-digits = 请用数字写，例如「3人 39元 24小时」。
+deal-bad-group-size-range = 成团人数要是 { $min } 到 { $max } 之间的整数。
+deal-bad-group-price-not-below = 拼团价要低于团购价，不然没人需要拼团。
+deal-bad-group-hours-range = 成团时限要是 { $min } 到 { $max } 小时之间的整数（1天 = 24小时，7天 = 168小时）。
+deal-bad-group-window-past-deal = 团购剩下的时间不够一个团拼 { $hours } 小时：现在开的团最长只能给 { $latest } 小时。请把时限改到 { $latest } 小时以内，或延长团购的截止日期。
+deal-bad-group-deal-ending = 这个团购剩下不到 1 小时，开不了 { $hours } 小时的团。请先延长截止日期。
+deal-bad-group-unreadable = 看不懂「{ $text }」。请写人数、拼团价和时限，例如「3人 39元 24小时」；不拼团就写「-」。
+deal-bad-group-size-missing = 还差成团人数，例如「3人 39元 24小时」。
+deal-bad-group-price-missing = 还差拼团价，例如「3人 39元 24小时」。
+deal-bad-group-twice = 拼团只能写一段。
+deal-bad-price-not-above-group = 团购价要高于拼团价。请先修改或关闭拼团，再改团购价。
+deal-bad-until-before-group-window = 每个团有 { $hours } 小时成团，这个截止日期留的时间不够。请选晚一点的日期，或先把拼团时限改短。
+
+deal-column-group_size = 成团人数
+deal-column-group_price = 拼团价
+deal-column-group_hours = 成团时限

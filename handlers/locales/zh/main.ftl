@@ -24,7 +24,7 @@ help-text =
     • /mycodes 查看已购券码、再次出示二维码、申请退款
     • /redeem 券码：店员核销（也可用 Telegram 扫券码二维码）
     • /merchant：商家申请入驻；/addstore、/stores：添加、修改门店；/staff：邀请、管理店员
-    • /newdeal：发布团购（也可一行：/newdeal 名称 | 团购价 | 原价 | 数量 | 截止日期）；/import：用 CSV 批量导入；/deals：管理团购
+    • /newdeal：发布团购（也可一行：/newdeal 名称 | 团购价 | 原价 | 数量 | 截止日期，要拼团再加 | 拼团 3人 69元 24小时）；/import：用 CSV 批量导入；/deals：管理团购
     • /stats：经营数据和图表；/export：导出订单（/export statement：月度对账单）；/poster：店铺二维码海报
     • /payouts：结算（可结算、待核销、已打款）；/commission：设置推荐佣金
     • /team：我的团队和邀请链接；/earnings：我的推荐佣金；/withdraw 金额：提现
