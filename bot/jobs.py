@@ -45,7 +45,7 @@ from services.orders.checkout import (
     release_expired_holds,
 )
 from services.orders.groups import fail_due_groups
-from services.orders.refunds import carry_out, expire_codes, pending_refunds
+from services.orders.refunds import carry_out_many, expire_codes, pending_refunds
 from services.platform.outbox import recover_in_doubt
 
 log = structlog.get_logger("o2o.jobs")
@@ -65,11 +65,9 @@ async def housekeeping(runtime: Runtime) -> dict[str, int]:
     groups_failed = len(refund_ids)
     refund_ids += await expire_codes(db, now)
     refund_ids += [r for r in await pending_refunds(db) if r not in refund_ids]
-    refunded = 0
-    for refund_id in refund_ids:  # each outcome's news is owed with it, sent below
-        done = await carry_out(db, refund_id, runtime.app.payments.refund, now)
-        if done is not None and done.status == "done":
-            refunded += 1
+    # Each outcome's news is owed with it, sent below.
+    done = await carry_out_many(db, refund_ids, runtime.app.payments.refund, now)
+    refunded = sum(d.status == "done" for d in done)
     released = await release_due(db, now)
     # Orders paid before the outbox existed owe their codes too; then send what is owed.
     await owe_stranded_codes(db, now - REDELIVER_AFTER, now)

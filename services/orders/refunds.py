@@ -33,9 +33,11 @@ time is up).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, func, insert, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -464,53 +466,92 @@ async def carry_out(db: Database, refund_id: int, refunder: Refunder, now: datet
     when the outcome is final (done; manual or failed: "on its way"), and with
     `even_pending` also when it is left pending for a retry (a payment that bought
     nothing: the buyer hears at once that their money goes back)."""
-    async with db.session() as session:
-        row = (
-            await session.exec(
-                select(Refund, User.telegram_id, Order.total)
-                .join(Order, Order.id == Refund.order_id)
-                .join(User, User.id == Order.user_id)
-                .where(Refund.id == refund_id)
-            )
-        ).first()
-    if row is None or row[0].status != "pending":
-        return None
-    refund, telegram_id, paid = row
+    done = await carry_out_many(db, [refund_id], refunder, now, tell_buyer=tell_buyer,
+                                even_pending=even_pending)
+    return done[0] if done else None
+
+
+_TO_CARRY_OUT = (
+    select(_REFUNDS.c.id, _REFUNDS.c.order_id, _REFUNDS.c.provider, _REFUNDS.c.charge_id,
+           _REFUNDS.c.amount, _REFUNDS.c.currency, _REFUNDS.c.codes, _REFUNDS.c.reason,
+           _REFUNDS.c.attempts, User.__table__.c.telegram_id,  # type: ignore[attr-defined]
+           _ORDERS.c.total)
+    .join(_ORDERS, _ORDERS.c.id == _REFUNDS.c.order_id)
+    .join(User.__table__, User.__table__.c.id == _ORDERS.c.user_id)  # type: ignore[attr-defined]
+    .where(_REFUNDS.c.id.in_(bindparam("ids", expanding=True)),
+           _REFUNDS.c.status == "pending")
+    .order_by(_REFUNDS.c.id)
+)
+_RECORD_OUTCOME = (
+    update(_REFUNDS)
+    .where(_REFUNDS.c.id == bindparam("refund"), _REFUNDS.c.status == "pending")
+    .values(status=bindparam("status"), attempts=_REFUNDS.c.attempts + 1,
+            reference=bindparam("reference"), error=bindparam("error"),
+            done_at=bindparam("done_at"))
+)
+PROVIDER_CALLS = 8  # refunds asked of providers at once
+PAGE = 200  # refunds whose outcomes one transaction records
+
+
+async def carry_out_many(db: Database, refund_ids: Sequence[int], refunder: Refunder,
+                         now: datetime, *, tell_buyer: bool = True,
+                         even_pending: bool = False) -> list[RefundDone]:
+    """`carry_out` for many refunds (those still pending; the others are skipped): the
+    providers are asked a few at a time, and each page's outcomes are recorded in one
+    transaction, each moving from pending only once (a refund another worker recorded
+    meanwhile is left as it recorded it)."""
+    done: list[RefundDone] = []
+    for start in range(0, len(refund_ids), PAGE):
+        done += await _carry_out_page(db, refund_ids[start:start + PAGE], refunder, now,
+                                      tell_buyer, even_pending)
+    return done
+
+
+async def _ask_provider(refunder: Refunder, row: Any, limit: asyncio.Semaphore) -> RefundOutcome:
+    if row.amount <= 0:  # a unit of an order that cost less than its unit count
+        return RefundOutcome(ok=True, reference="nothing to pay back")
     # A payment refund (no codes) gives a whole charge back; a refund of codes does when
     # it covers all that the order's charge took at once.
-    whole = refund.codes == 0 or refund.amount >= paid
-    try:
-        if refund.amount <= 0:  # a unit of an order that cost less than its unit count
-            outcome = RefundOutcome(ok=True, reference="nothing to pay back")
-        else:
-            outcome = await refunder(refund.provider, refund.charge_id, refund.amount,
-                                     refund.currency, telegram_id, f"refund-{refund.id}",
-                                     whole)
-    except PaymentError as exc:
-        outcome = RefundOutcome(ok=False, error=str(exc))
-    status = "done" if outcome.ok else "manual" if outcome.manual else "pending"
-    if status == "pending" and refund.attempts + 1 >= MAX_ATTEMPTS:
-        status = "failed"
-    owed_key = None
-    async with db.transaction() as session:
-        recorded = await session.exec(  # type: ignore[call-overload]
-            update(Refund)
-            .where(col(Refund.id) == refund_id, col(Refund.status) == "pending")
-            .values(status=status,
-                    attempts=col(Refund.attempts) + 1,
-                    reference=outcome.reference or None,
-                    error=(outcome.error or None) and outcome.error[:300],
-                    done_at=now if status in ("done", "manual") else None)
-        )
-        if recorded.rowcount == 1 and status == "done":
-            await post_refund_paid(db, await session.connection(), refund_id,
-                                   refund.order_id if refund.codes else None, refund.provider,
-                                   refund.amount, refund.currency, now)
-        if recorded.rowcount == 1 and tell_buyer and (status != "pending" or even_pending):
-            told = "done" if status == "done" else "pending"
-            owed_key = refund_news_key(refund_id, told)
-            await owe(db, await session.connection(), telegram_id, "refund", {
-                "refund_id": refund_id, "amount": refund.amount, "currency": refund.currency,
-                "reason": refund.reason, "told": told}, owed_key, now)
-    return RefundDone(refund_id, status, refund.amount, refund.currency, refund.reason,
-                      telegram_id, refund.order_id, owed_key)
+    whole = row.codes == 0 or row.amount >= row.total
+    async with limit:
+        try:
+            return await refunder(row.provider, row.charge_id, row.amount, row.currency,
+                                  row.telegram_id, f"refund-{row.id}", whole)
+        except PaymentError as exc:
+            return RefundOutcome(ok=False, error=str(exc))
+
+
+async def _carry_out_page(db: Database, refund_ids: Sequence[int], refunder: Refunder,
+                          now: datetime, tell_buyer: bool,
+                          even_pending: bool) -> list[RefundDone]:
+    async with db.begin() as conn:
+        rows = (await conn.execute(_TO_CARRY_OUT, {"ids": list(refund_ids)})).all()
+    if not rows:
+        return []
+    limit = asyncio.Semaphore(PROVIDER_CALLS)
+    outcomes = await asyncio.gather(*(_ask_provider(refunder, row, limit) for row in rows))
+    done: list[RefundDone] = []
+    async with db.begin() as conn:
+        for row, outcome in zip(rows, outcomes, strict=True):
+            status = "done" if outcome.ok else "manual" if outcome.manual else "pending"
+            if status == "pending" and row.attempts + 1 >= MAX_ATTEMPTS:
+                status = "failed"
+            recorded = await conn.execute(_RECORD_OUTCOME, {
+                "refund": row.id, "status": status, "reference": outcome.reference or None,
+                "error": (outcome.error or None) and outcome.error[:300],
+                "done_at": now if status in ("done", "manual") else None})
+            owed_key = None
+            if recorded.rowcount != 1:
+                continue  # recorded by someone else meanwhile
+            if status == "done":
+                await post_refund_paid(db, conn, row.id, row.order_id if row.codes else None,
+                                       row.provider, row.amount, row.currency, now)
+            if tell_buyer and (status != "pending" or even_pending):
+                told = "done" if status == "done" else "pending"
+                owed_key = refund_news_key(row.id, told)
+                await owe(db, conn, row.telegram_id, "refund", {
+                    "refund_id": row.id, "amount": row.amount, "currency": row.currency,
+                    "reason": row.reason, "told": told}, owed_key, now)
+            done.append(RefundDone(row.id, status, row.amount, row.currency, row.reason,
+                                   row.telegram_id, row.order_id, owed_key))
+    return done
