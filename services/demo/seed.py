@@ -15,12 +15,17 @@ from sqlmodel import col, select
 
 from services.catalog.deal_cards import build_search_text, vocabulary_changed
 from services.catalog.places import import_demo_places
+from services.orders.checkout import apply_payment, start_order
+from services.payments.base import PaymentNotice
 from services.platform.database import Database
+from services.platform.outbox import due, mark_sent
 from services.platform.users import demo_telegram_id
 from storage.models import (
+    BuyGroup,
     Deal,
     DealStatus,
     DealStore,
+    GroupStatus,
     Merchant,
     MerchantStaff,
     MerchantStatus,
@@ -38,6 +43,7 @@ class SeedReport:
     merchants: int
     stores: int
     deals: int
+    groups: int = 0  # 拼团 groups opened by demo shoppers
 
 
 async def has_deals(db: Database) -> bool:
@@ -154,7 +160,8 @@ async def seed_demo(db: Database, now: datetime | None = None) -> SeedReport:
             await vocabulary_changed(await session.connection())
     await seed_demo_staff(db, now)
     await import_demo_places(db)
-    return SeedReport(added_merchants, added_stores, added_deals)
+    groups = await seed_demo_groups(db, now)
+    return SeedReport(added_merchants, added_stores, added_deals, groups)
 
 
 async def seed_demo_shoppers(db: Database, now: datetime) -> dict[str, int]:
@@ -176,6 +183,44 @@ async def seed_demo_shoppers(db: Database, now: datetime) -> dict[str, int]:
             assert user.id is not None
             ids[key] = user.id
     return ids
+
+
+async def seed_demo_groups(db: Database, now: datetime) -> int:
+    """Open the demo's part-filled 拼团 groups (`demo_data.OPEN_GROUPS`) for deals that
+    have no open group now: each demo shopper takes a seat and pays through the sandbox,
+    as a shopper would (real orders, ledger entries, and no codes until the group
+    fills). Returns how many groups were opened; a second run opens none while they are
+    open (and new ones once they have closed)."""
+    from services.demo import demo_data
+
+    shoppers = await seed_demo_shoppers(db, now)
+    opened = 0
+    for deal_key, members in demo_data.OPEN_GROUPS:
+        async with db.session() as session:
+            deal_id = (await session.exec(select(Deal.id).where(Deal.key == deal_key))).first()
+            if deal_id is None:
+                continue
+            busy = (await session.exec(select(BuyGroup.id).where(
+                BuyGroup.deal_id == deal_id, BuyGroup.status == GroupStatus.OPEN))).first()
+        if busy is not None:
+            continue
+        group: int | str = "new"
+        for key in members:
+            started = await start_order(db, shoppers[key], deal_id, 1, now,
+                                        group=group)  # type: ignore[arg-type]
+            if started.order is None:
+                break  # sold out, ended: the demo simply has fewer groups
+            paid = await apply_payment(db, PaymentNotice(
+                "sandbox", started.order.id, started.order.total, started.order.currency,
+                charge_id=f"demo-group-{started.order.id}"), now)
+            if paid.outcome != "paid" or paid.order is None or paid.order.group_id is None:
+                break
+            group = paid.order.group_id
+            # The demo shoppers are nobody's chat: their "you're in" news is not sent.
+            for owed in await due(db, now, keys=list(paid.owed_keys)):
+                await mark_sent(db, owed.id, now)
+        opened += group != "new"
+    return opened
 
 
 DEMO_STAFF_ROLES = (("owner", StaffRole.OWNER), ("staff", StaffRole.STAFF))

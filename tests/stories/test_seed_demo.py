@@ -39,3 +39,28 @@ async def test_every_deal_is_redeemable_somewhere_and_categorised(demo_db: Datab
     assert {d.category for d in deals} <= set(category_ids())
     assert all(isinstance(d.price, int) and d.price < d.original_price for d in deals)
     assert all(d.valid_until > STORY_NOW for d in deals)
+
+
+async def test_the_demo_has_part_filled_groups_paid_by_demo_shoppers(db: Database) -> None:
+    from datetime import timedelta
+
+    from services.orders.groups import open_groups
+
+    first = await seed_demo(db, now=STORY_NOW)
+    assert first.groups == len(demo_data.OPEN_GROUPS)
+    again = await seed_demo(db, now=STORY_NOW)
+    assert again.groups == 0  # they are still open: none opened twice
+    async with db.session() as session:
+        keys = {d.key: d.id for d in (await session.exec(select(Deal))).all()}
+    for deal_key, members in demo_data.OPEN_GROUPS:
+        [group] = await open_groups(db, keys[deal_key] or 0, STORY_NOW)
+        assert group.joined == len(members) and 0 < group.missing
+        assert group.closes_at == STORY_NOW + timedelta(hours=24)
+    # Once they closed unfilled (and their members were refunded), a new seed opens
+    # fresh ones.
+    from services.orders.groups import fail_due_groups
+
+    assert len(await fail_due_groups(db, STORY_NOW + timedelta(hours=24))) == sum(
+        len(m) for _, m in demo_data.OPEN_GROUPS)
+    later = await seed_demo(db, now=STORY_NOW + timedelta(hours=25))
+    assert later.groups == len(demo_data.OPEN_GROUPS)
