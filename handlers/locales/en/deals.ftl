@@ -237,7 +237,7 @@ deal-group-none = no
 deal-page-group = Group deal: { $terms }
 deal-edit-ask-group = New group deal? Say the people, the group price (below { $price }) and the hours, e.g. "3 people ¥39 24h"; "-" makes it a plain deal. (now: { $current }) /cancel keeps it.
 deal-edit-group-saved = Group deal saved: { $terms }. Groups already open go on as they were: same size, members keep the price they paid, and they fill or are refunded in full.
-deal-edit-group-cleared = No longer a group deal: no new groups open. Groups already open go on as they were: same size, members keep the price they paid, and they fill or are refunded in full.
+deal-edit-group-cleared = No longer a group deal: no new groups open, and groups already open take no new members; members who paid are refunded in full when their group closes unfilled.
 
 deal-bad-group-use-digits = Please use digits, e.g. "3 people ¥39 24h".
 deal-bad-group-size-range = A group has { $min } to { $max } people (a whole number).

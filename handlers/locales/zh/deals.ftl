@@ -189,7 +189,7 @@ deal-group-none = 不拼团
 deal-page-group = 拼团：{ $terms }
 deal-edit-ask-group = 新的拼团设置？写人数、拼团价（低于 { $price }）和时限，例如「3人 39元 24小时」；写「-」关闭拼团。（现在：{ $current }）发送 /cancel 保持不变。
 deal-edit-group-saved = 拼团已保存：{ $terms }。已经开的团照旧：人数不变，已付款的成员按原价，成团或到时全额退款。
-deal-edit-group-cleared = 已关闭拼团：不会再开新团。已经开的团照旧：人数不变，已付款的成员按原价，成团或到时全额退款。
+deal-edit-group-cleared = 已关闭拼团：不再开新团，已开的团也不再接受新成员；已付款的成员到时未成团就全额退款。
 
 deal-bad-group-use-digits = 请用数字写，例如「3人 39元 24小时」。
 deal-bad-group-size-range = 成团人数要是 { $min } 到 { $max } 之间的整数。
