@@ -104,6 +104,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         default=os.environ.get("O2O_BENCH_POSTGRES_URL", DEFAULT_PG))
     parser.add_argument("--profile", action="store_true",
                         help="profile the expiry phase (cProfile) and print the top entries")
+    parser.add_argument("--statements", action="store_true",
+                        help="time each SQL statement of the expiry phase, print the top ones")
     parser.add_argument("--seed", type=int, default=1)
 
 
@@ -113,19 +115,38 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 class Statements:
-    """Counts the SQL statements the engine sends (per phase)."""
+    """Counts the SQL statements the engine sends (per phase); with `timed`, also the
+    time each distinct statement takes, round trip included (`top`)."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, timed: bool = False) -> None:
         self.count = 0
-        event.listen(db.engine.sync_engine, "before_cursor_execute", self._seen)
+        self.timed = False
+        self.times: dict[str, list[float]] = {}
+        engine = db.engine.sync_engine
+        event.listen(engine, "before_cursor_execute", self._before)
+        if timed:
+            event.listen(engine, "after_cursor_execute", self._after)
 
-    def _seen(self, *_: Any) -> None:
+    def _before(self, conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         self.count += 1
+        conn.info["bench_began"] = time.perf_counter()
+
+    def _after(self, conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if self.timed:
+            took = self.times.setdefault(" ".join(statement.split()), [0, 0.0])
+            took[0] += 1
+            took[1] += time.perf_counter() - conn.info.pop("bench_began", time.perf_counter())
 
     def take(self) -> int:
         """The statements since the last take."""
         count, self.count = self.count, 0
         return count
+
+    def top(self, n: int = 12) -> list[str]:
+        """The statements that took longest altogether, as lines."""
+        ranked = sorted(self.times.items(), key=lambda item: -item[1][1])[:n]
+        return [f"{total:7.1f} s {count:7d}x {total / count * 1000:6.2f} ms  {sql[:150]}"
+                for sql, (count, total) in ranked]
 
 
 # ------------------------------------------------------------------ the world
@@ -413,11 +434,15 @@ def _profiled(enabled: bool) -> Iterator[None]:
         yield
     finally:
         profile.disable()
-        out = io.StringIO()
-        pstats.Stats(profile, stream=out).sort_stats("tottime").print_stats(18)
-        print("  profile of the expiry phase (by own time):")
-        print("\n".join("    " + line for line in out.getvalue().splitlines()
-                        if line.strip() and not line.startswith("   Ordered")))
+        for order, title, restriction in (
+                ("tottime", "by own time", (15,)),
+                ("cumulative", "our functions by time inside", ("services/", 20))):
+            out = io.StringIO()
+            pstats.Stats(profile, stream=out).sort_stats(order).print_stats(*restriction)
+            print(f"  profile of the expiry phase ({title}):")
+            print("\n".join("    " + line for line in out.getvalue().splitlines()
+                            if line.strip() and not line.lstrip().startswith(("Ordered",
+                                                                              "List"))))
 
 
 async def _measure(db: Database, name: str, args: argparse.Namespace,
@@ -437,7 +462,7 @@ async def _measure(db: Database, name: str, args: argparse.Namespace,
     failed_members = members - SIZE * len(filling)
     print(f"  setup: {len(world.deal_ids)} group deals (size {SIZE}, stock {world.stock} "
           f"each), {len(shoppers)} shoppers in {time.perf_counter() - began:.1f} s")
-    statements = Statements(db)
+    statements = Statements(db, timed=args.statements)
 
     joins = await _joins(db, world, plan, concurrency, statements)
     rate = joins.payments / joins.wall
@@ -447,6 +472,7 @@ async def _measure(db: Database, name: str, args: argparse.Namespace,
           f"{joins.statements / joins.payments:.1f} statements each)   load {_load()}")
 
     later = world.now + timedelta(hours=HOURS, minutes=1)
+    statements.timed = args.statements
     with _profiled(args.profile):
         if args.expiry_workers > 1:
             print(f"  expiry: PROTOTYPE, not the service's job: {args.expiry_workers} "
@@ -462,6 +488,10 @@ async def _measure(db: Database, name: str, args: argparse.Namespace,
             f"{expiry.carrying:.1f} s ({expiry.carry_statements / per_member:.1f} "
             f"statements/member)   load {_load()}")
     print(line)
+    if args.statements:
+        statements.timed = False
+        print("  statements of the expiry phase (total, count, mean, SQL):")
+        print("\n".join("    " + line for line in statements.top()))
     if on_postgres:
         needed = expiry.wall * TARGET_MEMBERS / per_member
         print(f"  target: {TARGET_MEMBERS:,} members in < {TARGET_SECONDS:.0f} s: "
