@@ -11,14 +11,16 @@ and shoppers inserted in bulk (setup, not measured). Then:
    codes issued at the third payment); the rest get 2 and will expire. Reported: payments
    applied per second, p50/p95 of one member's start + payment.
 2. Expiry: the clock moves past the window and the expiry job runs as housekeeping runs
-   it (`bot.jobs`): `fail_due_groups` (up to `limit` groups per call, called until none is
-   left), then `carry_out` of each refund it returned through the sandbox provider's
-   refund (`Payments.refund`, as `runtime.app.payments.refund`). Reported: members
-   refunded, seconds, members per second, the time in failing groups vs carrying out
-   refunds, SQL statements per member. Target on PostgreSQL: 20,000 members in < 60 s.
-   `--expiry-workers N` (N > 1) runs a PROTOTYPE instead, not the service's job: the due
-   groups failed by N concurrent `fail_group` calls and the refunds carried out by N
-   concurrent workers, to show what concurrency would gain.
+   it (`bot.jobs`): `fail_due_groups` (up to `limit` groups per call, a page of groups per
+   transaction; called until none is left), then `carry_out_many` of the refunds it
+   returned through the sandbox provider's refund (`Payments.refund`, as
+   `runtime.app.payments.refund`). On PostgreSQL the tables are analyzed first, as
+   autovacuum would (`--no-analyze`: not). Reported: members refunded, seconds, members
+   per second, the time in failing groups vs carrying out refunds, SQL statements per
+   member. Target on PostgreSQL: 20,000 members in < 60 s. `--expiry-workers N` (N > 1)
+   runs a PROTOTYPE instead, not the service's job: the pages of due groups failed by N
+   concurrent `fail_groups` calls and the refunds carried out by N concurrent
+   `carry_out_many` calls, to show what concurrency would gain.
 3. Invariants (SQL counts, printed): every paid member order has codes xor exactly one
    refund; every filled group has exactly `size` members with codes; every failed
    group's members are all refunded (and the refunds done); the deal stock is the initial
@@ -54,8 +56,8 @@ from sqlmodel import SQLModel
 
 from services.ledger.check import check_books
 from services.orders.checkout import apply_payment, start_order
-from services.orders.groups import due_groups, fail_due_groups, fail_group
-from services.orders.refunds import carry_out
+from services.orders.groups import due_groups, fail_due_groups, fail_groups
+from services.orders.refunds import PAGE, carry_out_many
 from services.payments import Payments
 from services.payments.sandbox import SandboxProvider
 from services.platform.database import Database
@@ -78,6 +80,7 @@ DEFAULT_PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 TARGET_MEMBERS, TARGET_SECONDS = 20_000, 60.0  # the expiry job on PostgreSQL
 SIZE, HOURS, PRICE, GROUP_PRICE = 3, 24, 4900, 3900
 DEALS = 20
+GROUP_PAGE = 100  # groups per fail_groups call in the prototype (fail_due_groups' page)
 _USERS, _ORDERS, _GROUPS, _CODES, _REFUNDS, _DEALS = (
     User.__table__, Order.__table__, BuyGroup.__table__,  # type: ignore[attr-defined]
     RedemptionCode.__table__, Refund.__table__, Deal.__table__,  # type: ignore[attr-defined]
@@ -258,8 +261,8 @@ class Expiry:
     refunds: int
     done: int
     wall: float
-    failing: float  # seconds in fail_due_groups / fail_group
-    carrying: float  # seconds in carry_out
+    failing: float  # seconds in fail_due_groups / fail_groups
+    carrying: float  # seconds in carry_out_many
     rounds: int
     fail_statements: int
     carry_statements: int
@@ -272,8 +275,8 @@ def _sandbox_refunder() -> Callable[..., Awaitable[Any]]:
 
 
 async def _expiry(db: Database, now: datetime, statements: Statements) -> Expiry:
-    """As housekeeping runs it: fail_due_groups, then carry out each refund; until no
-    group is due."""
+    """As housekeeping runs it: fail_due_groups, then carry_out_many of its refunds;
+    until no group is due."""
     refunder = _sandbox_refunder()
     refunds = done = rounds = fail_statements = carry_statements = 0
     failing = carrying = 0.0
@@ -288,9 +291,8 @@ async def _expiry(db: Database, now: datetime, statements: Statements) -> Expiry
         if not refund_ids:
             break
         rounds += 1
-        for refund_id in refund_ids:
-            outcome = await carry_out(db, refund_id, refunder, now)
-            done += outcome is not None and outcome.status == "done"
+        done += sum(d.status == "done"
+                    for d in await carry_out_many(db, refund_ids, refunder, now))
         carrying += time.perf_counter() - t1
         carry_statements += statements.take()
         refunds += len(refund_ids)
@@ -300,13 +302,15 @@ async def _expiry(db: Database, now: datetime, statements: Statements) -> Expiry
 
 async def _expiry_concurrent(db: Database, now: datetime, workers: int,
                              statements: Statements) -> Expiry:
-    """PROTOTYPE, not the service's job: each batch of due groups failed by `workers`
-    concurrent fail_group calls, then its refunds carried out by `workers` at once."""
+    """PROTOTYPE, not the service's job: the due groups' pages (of `GROUP_PAGE`) failed
+    by `workers` concurrent fail_groups calls, then the refunds' pages (of the service's
+    `PAGE`) carried out by `workers` concurrent carry_out_many calls."""
     refunder = _sandbox_refunder()
     refunds = done = rounds = fail_statements = carry_statements = 0
     failing = carrying = 0.0
 
-    async def pool(items: list[int], job: Callable[[int], Awaitable[Any]]) -> list[Any]:
+    async def pool(items: list[list[int]],
+                   job: Callable[[list[int]], Awaitable[Any]]) -> list[Any]:
         queue, results = list(reversed(items)), []
 
         async def worker() -> None:
@@ -321,7 +325,8 @@ async def _expiry_concurrent(db: Database, now: datetime, workers: int,
     while True:
         t0 = time.perf_counter()
         group_ids = await due_groups(db, now)
-        refund_ids = [r for rs in await pool(group_ids, lambda g: fail_group(db, g, now))
+        refund_ids = [r for rs in await pool(_pages(group_ids, GROUP_PAGE),
+                                             lambda g: fail_groups(db, g, now))
                       for r in rs]
         t1 = time.perf_counter()
         failing += t1 - t0
@@ -329,13 +334,18 @@ async def _expiry_concurrent(db: Database, now: datetime, workers: int,
         if not group_ids:
             break
         rounds += 1
-        outcomes = await pool(refund_ids, lambda r: carry_out(db, r, refunder, now))
-        done += sum(o is not None and o.status == "done" for o in outcomes)
+        outcomes = await pool(_pages(refund_ids, PAGE),
+                              lambda r: carry_out_many(db, r, refunder, now))
+        done += sum(d.status == "done" for page in outcomes for d in page)
         carrying += time.perf_counter() - t1
         carry_statements += statements.take()
         refunds += len(refund_ids)
     return Expiry(refunds, done, time.perf_counter() - began, failing, carrying, rounds,
                   fail_statements, carry_statements)
+
+
+def _pages(items: list[int], size: int) -> list[list[int]]:
+    return [items[start:start + size] for start in range(0, len(items), size)]
 
 
 # ------------------------------------------------------------------ phase 3: invariants
@@ -489,7 +499,8 @@ async def _measure(db: Database, name: str, args: argparse.Namespace,
     with _profiled(args.profile):
         if args.expiry_workers > 1:
             print(f"  expiry: PROTOTYPE, not the service's job: {args.expiry_workers} "
-                  "concurrent fail_group calls, then as many concurrent carry_out")
+                  "concurrent fail_groups pages, then as many concurrent carry_out_many "
+                  "pages")
             expiry = await _expiry_concurrent(db, later, args.expiry_workers, statements)
         else:
             expiry = await _expiry(db, later, statements)
