@@ -56,6 +56,8 @@ class DealSummary:
     sold: int
     rating: float | None = None
     distance_m: float | None = None  # to the nearest store, when the search had a location
+    group_size: int | None = None  # a 拼团 deal: this many people pay `group_price` each
+    group_price: int | None = None
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,16 @@ class DealCard:
     photo: str | None
     stores: tuple[StoreView, ...]
     on_sale: bool  # active, merchant approved, not expired, not sold out
+    # A 拼团 deal (`services.orders.groups`): `group_size` people pay `group_price` each
+    # within `group_hours` of the group opening; None for any other deal.
+    group_size: int | None = None
+    group_price: int | None = None
+    group_hours: int | None = None
+
+    @property
+    def is_group_deal(self) -> bool:
+        """Whether it can be bought in a group (拼团) at the group price."""
+        return self.group_size is not None and self.group_price is not None
 
 
 def summary_of(deal: Deal, merchant: Merchant, distance_m: float | None = None) -> DealSummary:
@@ -113,6 +125,8 @@ def summary_of(deal: Deal, merchant: Merchant, distance_m: float | None = None) 
         sold=deal.sold,
         rating=merchant_rating(merchant),
         distance_m=distance_m,
+        group_size=deal.group_size,
+        group_price=deal.group_price if deal.group_size is not None else None,
     )
 
 
@@ -180,6 +194,9 @@ async def get_deal_card(db: Database, deal_id: int, now: datetime | None = None)
         photo=deal.photo,
         stores=tuple(store_view(s) for s in stores),
         on_sale=is_on_sale(deal, merchant, now),
+        group_size=deal.group_size,
+        group_price=deal.group_price if deal.group_size is not None else None,
+        group_hours=deal.group_hours if deal.group_size is not None else None,
     )
 
 

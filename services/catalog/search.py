@@ -73,6 +73,7 @@ class SearchQuery:
     near: str = ""  # the place name the location came from, for display
     category_words: str = ""  # the words typed for `category` (串串): they rank, not filter
     open_now: bool = False  # only deals with a store open right now
+    group_only: bool = False  # only 拼团 deals (`Deal.group_size` set)
     tz: str = "Asia/Shanghai"  # the stores' local time, for opening hours
 
     def __post_init__(self) -> None:
@@ -265,6 +266,8 @@ async def _find_deals(
     )
     if query.category:
         stmt = stmt.where(Deal.category == query.category)
+    if query.group_only:
+        stmt = stmt.where(col(Deal.group_size).is_not(None))
     if query.price_min is not None:
         stmt = stmt.where(Deal.price >= query.price_min)
     if query.price_max is not None:

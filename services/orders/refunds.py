@@ -452,6 +452,19 @@ async def pending_refunds(db: Database) -> list[int]:
         )
 
 
+async def refunded_deal(db: Database, refund_id: int) -> tuple[int, str | None,
+                                                                  str | None] | None:
+    """The deal a refund's order bought (id, Chinese and English titles), for its news
+    (a 拼团 group that did not fill offers to open a new one); None if unknown."""
+    async with db.session() as session:
+        row = (await session.exec(
+            select(Deal.id, Deal.title_zh, Deal.title_en)
+            .join(Order, col(Order.deal_id) == col(Deal.id))
+            .join(Refund, col(Refund.order_id) == col(Order.id))
+            .where(Refund.id == refund_id))).first()
+    return (int(row[0]), row[1], row[2]) if row is not None else None
+
+
 def refund_news_key(refund_id: int, told: str) -> str:
     """The outbox key of the buyer's news of a refund: one per refund and what it says
     ("done": the money is back; "pending": it is on its way or with the operator)."""
