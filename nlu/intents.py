@@ -98,6 +98,14 @@ _CUES: dict[str, list[tuple[str, float]]] = {
          r"i(?:'m| am)? follow(?:ing)?|who (?:do )?i follow|do i follow|"
          r"(?:i'?m|i am|am i) following|^following)(?![a-z])", 2.5),
     ],
+    # The shopper's own 拼团 groups: "我的拼团" holds 拼团 (a search word) but asks for
+    # the groups they are in.
+    "my_groups": [
+        (r"我的拼团|我参加的拼团|我参与的拼团|我开的团|我参的团|我的团(?!购)|拼团进度|"
+         r"拼团状态|拼团(?:成功|成了)(?:没|吗)|成团了(?:没|吗)|我在的团", 2.6),
+        (r"(?<![a-z])(?:my (?:groups?|group[- ]?(?:buys?|deals?|orders?)|team[- ]?deals?)|"
+         r"groups? i(?:'m| am)? (?:in|joined)|did (?:my|the) group fill)(?![a-z])", 2.6),
+    ],
     "book_table": [
         (r"订位|订座|订桌|预订|预定|订个位|订个桌|订一个位|订一桌|订餐|有位|有座|留位|留个位|"
          r"留座|位子|座位|桌子|订个|排号|排队|订一张|餐位|订两位|订\d位|预约", 1.6),
@@ -202,7 +210,7 @@ CUES: dict[str, list[tuple[re.Pattern[str], bool, float]]] = {
 # Slots that mark a search, and how much each adds.
 SEARCH_SLOT_WEIGHTS = {"category": 0.9, "dish": 0.9, "price_min": 0.6, "price_max": 0.6,
                        "price_level": 0.5, "radius_m": 0.6, "sort": 0.7, "discount": 0.8,
-                       "keywords": 0.2}
+                       "keywords": 0.2, "group": 0.9}
 
 
 def cue_scores(text: str) -> dict[str, tuple[float, list[tuple[int, int]]]]:

@@ -27,6 +27,7 @@ from nlu.vocabulary import Vocabulary
 # unfollow, not a cancel; "cancel my reservation" a cancel, not a look at my codes.
 _DOMINATES: dict[str, tuple[str, ...]] = {
     "unknown": ("search_deals", "show_deal", "book_table", "buy"),
+    "my_groups": ("search_deals", "my_codes", "show_deal", "buy"),
     "thanks": ("help",),
     "unfollow": ("follow", "my_follows", "cancel", "settings"),
     "my_follows": ("follow", "search_deals", "show_deal", "settings"),
@@ -112,6 +113,12 @@ def _jieba_spans(text: str) -> set[tuple[int, int]] | None:
 
 def _score(text: str, found: list[Slot]) -> tuple[dict[str, float], list[tuple[int, int]]]:
     cues = cue_scores(text)
+    # A group-buy word is a search filter: the "buy" in "group buy" asks to buy nothing.
+    groups = [(s.start, s.end) for s in found if s.name == "group"]
+    if groups:
+        cues = {intent: (score, own) for intent, (score, own) in cues.items()
+                if intent in ("search_deals", "my_groups")
+                or not all(any(a <= s and e <= b for a, b in groups) for s, e in own)}
     # A cue inside another intent's longer cue is part of that one: 取消关注 holds 关注.
     spans = [(intent, span) for intent, (_, spans) in cues.items() for span in spans]
     scores: dict[str, float] = {}

@@ -1,6 +1,7 @@
 """Slot extractors: each finds one kind of slot in normalized text.
 
-They run in a fixed order (times, radii, prices, party sizes, sorts, discounts, then
+They run in a fixed order (times, group-buy words, radii, sorts, prices, party sizes,
+quantities, discounts, then
 vocabulary words and name patterns); characters a slot has taken are not offered to
 later extractors, so "7点" is a time and never a price, and "3公里" never a party.
 Each extractor returns `Slot`s whose spans index the original text.
@@ -268,6 +269,27 @@ def sort(text: str, taken: Taken) -> list[Slot]:
     return []
 
 
+# -- group-buy ----------------------------------------------------------------------------
+
+# 拼团: a lower price when enough people pay together. Plain 团购 is every deal here (the
+# voucher sense, Meituan's), so it marks a group only with a group word beside it.
+_GROUP = re.compile(
+    r"拼团|拼单|参团|开团|成团|组团|凑团|多人团|几人团|[二两三四五六七八九十\d]{1,2}人团"
+    r"|(?:一起|几个人|多人|凑人|组队)团购"
+    r"|(?<![a-z])(?:group[- ]?(?:buy(?:s|ing)?|deals?|purchas(?:e|es|ing)|discounts?|"
+    r"prices?|offers?)|team[- ]?(?:buy(?:s|ing)?|deals?|purchas(?:e|es|ing))|"
+    r"buy(?:ing)? (?:it |them )?together|pin ?tuan)(?![a-z])")
+
+
+def group_buy(text: str, taken: Taken) -> list[Slot]:
+    """group: True for 拼团 / group buy / team deal (only group deals, please)."""
+    m = next(_finditer(_GROUP, text, taken), None)
+    if m is None:
+        return []
+    taken.take(m.start(), m.end())
+    return [Slot("group", True, m.start(), m.end(), m.group(0))]
+
+
 # -- discount -----------------------------------------------------------------------------
 
 _DISCOUNT_RATIO = re.compile(
@@ -323,5 +345,5 @@ def quantity(text: str, taken: Taken) -> list[Slot]:
 
 
 Extractor = Callable[[str, Taken], list[Slot]]
-NUMERIC_EXTRACTORS: tuple[Extractor, ...] = (radius, sort, price, party_size, quantity,
-                                              discount)
+NUMERIC_EXTRACTORS: tuple[Extractor, ...] = (group_buy, radius, sort, price, party_size,
+                                              quantity, discount)

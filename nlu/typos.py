@@ -30,6 +30,7 @@ distance kilometers meters dollars bucks expensive moderate affordable location
 purchase buy karaoke massage dessert desserts noodles noodle coffee seafood sushi
 hotpot barbecue buffet cinema movie movies fitness burger burgers pizza steak pasta
 chinese japanese western karaoke haircut manicure sauna bakery ramen skewers
+group groups team together
 """))
 
 COMMON_WORDS = frozenset(_words("""
