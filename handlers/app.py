@@ -8,6 +8,7 @@ from handlers import (
     checkout,
     codes,
     coupons,
+    groups,
     inline,
     menu,
     merchant,
@@ -31,8 +32,8 @@ from handlers.router import Router
 def build_router() -> Router:
     """The router with all flows of the assistant registered."""
     root = Router()
-    for module in (start, menu, settings, search, understand, inline, checkout, codes,
-                   coupons, redeem, staff, merchant, stores, new_deal, deal_import,
+    for module in (start, menu, settings, search, understand, inline, checkout, groups,
+                   codes, coupons, redeem, staff, merchant, stores, new_deal, deal_import,
                    deal_manage, stats, money, admin, campaigns, pushes):
         root.include(module.router)
     return root

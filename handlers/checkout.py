@@ -23,7 +23,6 @@ from handlers.core import (
     AnswerPreCheckout,
     Button,
     ButtonPress,
-    Delivered,
     EditText,
     PreCheckout,
     Reply,
@@ -50,15 +49,18 @@ from handlers.payloads import (
     CancelOrder,
     ChangeCoupon,
     ChooseCoupon,
+    GroupJoin,
+    GroupOpen,
     MenuChoice,
 )
 from handlers.roles import Role
 from handlers.router import App, Request, Router
 from nlu.numbers import read_quantity
-from services.catalog.deal_cards import get_deal_card
+from services.catalog.deal_cards import Bilingual, get_deal_card
 from services.marketing.coupons.at_checkout import coupons_for_order
 from services.orders.checkout import (
     BuyLimits,
+    OrderStart,
     OrderView,
     attach_payment,
     buy_limits,
@@ -67,12 +69,12 @@ from services.orders.checkout import (
     precheck_problem,
     start_order,
 )
-from services.orders.codes import codes_key, codes_of_order, format_code, qr_payload, qr_png
+from services.orders.codes import codes_of_order, format_code, qr_payload, qr_png
+from services.orders.refunds import refunded_deal
 from services.orders.settlement import settle
 from services.payments import Checkout, PaymentError
 from services.payments.telegram import TelegramProvider, order_of_payload
 from services.platform.money import format_money
-from services.platform.outbox import due, take
 from services.platform.users import get_profile
 
 log = logging.getLogger(__name__)
@@ -168,8 +170,26 @@ async def _order(req: Request, deal_id: int, quantity: int,
                                     req.app.options.order_hold)
     order = started.order
     if order is None:
-        reason = (started.reason or "deal_gone").replace("_", "-")
-        return [SendText(t(f"buy-{reason}", most=str(started.can_buy), limit=str(started.can_buy)))]
+        return [refusal(t, started)]
+    return await payment_replies(req, order, note=note)
+
+
+def refusal(t: Translator, started: OrderStart) -> SendText:
+    """Why no order was opened (`started.reason`), in the buyer's words."""
+    reason = (started.reason or "deal_gone").replace("_", "-")
+    return SendText(t(f"buy-{reason}", most=str(started.can_buy), limit=str(started.can_buy)))
+
+
+async def payment_replies(req: Request, order: OrderView, *, note: list[Reply] | None = None,
+                          lines: list[str] | None = None,
+                          extra: tuple[Button, ...] = ()) -> list[Reply]:
+    """A pending order's payment link (or Telegram invoice), under its summary: `lines`
+    when given (a 拼团 seat says what it is), else what, how many and the coupon applied;
+    then how long it is held. `extra` buttons go beside Cancel. An order whose link cannot
+    be made is cancelled and the buyer told nothing was charged."""
+    t, now = req.t, req.now()
+    note = note or []
+    quantity = order.quantity
     title = order.deal_title.get(req.lang)
     provider = req.app.payments.current
     try:
@@ -184,19 +204,22 @@ async def _order(req: Request, deal_id: int, quantity: int,
         return [SendText(t("pay-unavailable"))]
     await attach_payment(req.db, order.id, link, now)
     total = format_money(order.total, order.currency, req.lang)
-    lines = [_summary(t, order)]
-    choices = await coupons_for_order(req.db, req.user.id, order.id, now)
-    if choices is not None and choices.current is not None:
-        words = terms_text(t, choices.current.terms)
-        lines.append(t("order-coupon-applied", terms=words, total=total,
-                       saving=format_money(order.discount, order.currency, req.lang))
-                     if order.discount else t("order-coupon-free", terms=words))
-    lines.append(t("order-hold", until=local_time(order.expires_at, req.user.timezone)))
+    change: tuple[Button, ...] = ()
+    if lines is None:
+        lines = [_summary(t, order)]
+        choices = await coupons_for_order(req.db, req.user.id, order.id, now)
+        if choices is not None and choices.current is not None:
+            words = terms_text(t, choices.current.terms)
+            lines.append(t("order-coupon-applied", terms=words, total=total,
+                           saving=format_money(order.discount, order.currency, req.lang))
+                         if order.discount else t("order-coupon-free", terms=words))
+        if choices is not None and (choices.current or choices.others):
+            change = (Button(t("order-coupon-change"), data=ChangeCoupon(order.id).pack()),)
+    lines = [*lines, t("order-hold", until=local_time(order.expires_at, req.user.timezone))]
     if link.provider == "sandbox":
         lines.append(t("pay-sandbox-note"))
     cancel = Button(t("order-cancel"), data=CancelOrder(order.id).pack())
-    change = (Button(t("order-coupon-change"), data=ChangeCoupon(order.id).pack()),) \
-        if choices is not None and (choices.current or choices.others) else ()
+    change += extra
     if link.invoice_payload is not None:
         return [
             *note,
@@ -334,16 +357,14 @@ async def successful_payment(req: Request) -> list[Reply]:
         log.warning("successful_payment with a payload not ours: %r", event.payload[:80])
         return [SendText(req.t("payment-unknown"))]
     settlement = await settle(req.db, req.app.payments, notice, req.now())
-    if settlement.outcome == "paid":
-        replies: list[Reply] = []
-        for row in await due(req.db, req.now(), keys=[codes_key(notice.order_id)]):
-            codes = await delivery_replies(req.app, notice.order_id)
-            owed = await take(req.db, row)
-            if owed is not None:
-                replies += [*codes, Delivered(owed.id, len(codes))]
-        return replies
-    # Money that bought nothing: the news of its refund, owed with it, answered here.
-    return await owed_in_turn(req, settlement.owed_key) if settlement.owed_key else []
+    # What the payment owes, the payer's first: their codes (or, in a 拼团 group not full
+    # yet, the news that they are in; the payment that fills a group owes every member
+    # their codes: to the others as `Notify`), or the news of a refund for money that
+    # bought nothing. Each row is taken once, whoever sends it.
+    replies: list[Reply] = []
+    for key in settlement.owed_keys:
+        replies += await owed_in_turn(req, key)
+    return replies
 
 
 # ------------------------------------------------------------------ owed to the buyer
@@ -352,6 +373,11 @@ async def successful_payment(req: Request) -> list[Reply]:
 # Why money went back, told with the news of its refund (a shopper who asked knows why).
 _REFUND_REASONS_TOLD = frozenset({"expired", "late_payment", "double_payment",
                                   "amount_changed", "order_closed"})
+# 拼团: the group did not fill in time (failed), the buyer left it (left), or a payment
+# came when its group could take nobody and no other could (closed). Told with the
+# deal's title; the first and last offer to open a new group of the deal.
+_GROUP_REASONS = frozenset({"group_failed", "group_left", "group_closed"})
+_OPEN_AGAIN = frozenset({"group_failed", "group_closed"})
 
 
 @renders("refund")
@@ -365,7 +391,14 @@ async def _owed_refund(app: App, chat_id: int, params: dict[str, Any]) -> list[R
     reason = str(params.get("reason") or "")
     if reason in _REFUND_REASONS_TOLD:
         text += "\n" + t(f"refund-why-{reason.replace('_', '-')}")
-    return [SendText(text)]
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    if reason in _GROUP_REASONS:
+        deal = await refunded_deal(app.db, int(params["refund_id"]))
+        title = Bilingual(deal[1], deal[2]).get(t.lang) if deal else ""
+        text += "\n" + t(f"refund-why-{reason.replace('_', '-')}", title=title)
+        if deal is not None and reason in _OPEN_AGAIN:
+            buttons = ((Button(t("group-open-again"), data=GroupOpen(deal[0]).pack()),),)
+    return [SendText(text, buttons=buttons)]
 
 
 @renders("hold_expired")
@@ -395,9 +428,11 @@ async def delivery_replies(app: App, order_id: int) -> list[Reply]:
     codes = await codes_of_order(app.db, order_id)
     card = await get_deal_card(app.db, order.deal_id, app.clock())
     title = order.deal_title.get(t.lang)
-    replies: list[Reply] = [SendText(t(
-        "paid-header", total=format_money(order.total, order.currency, t.lang),
-        count=len(codes), title=title))]
+    header = t("paid-header", total=format_money(order.total, order.currency, t.lang),
+               count=len(codes), title=title)
+    if order.group_id is not None:  # its 拼团 group just filled: that is the news
+        header = t("group-filled") + "\n" + header
+    replies: list[Reply] = [SendText(header)]
     for code in codes[:CODES_WITH_PICTURES]:
         replies += fit_caption(SendPhoto(
             qr_png(qr_payload(code.code, app.options.bot_username)),
@@ -427,5 +462,5 @@ async def hold_expired_replies(app: App, order: OrderView) -> list[Reply]:
     text = t("order-hold-expired", title=order.deal_title.get(t.lang),
              quantity=str(order.quantity),
              total=format_money(order.total, order.currency, t.lang))
-    return [SendText(text, buttons=((Button(t("order-buy-again"),
-                                            data=Buy(order.deal_id).pack()),),))]
+    again = GroupJoin(order.group_id) if order.group_id is not None else Buy(order.deal_id)
+    return [SendText(text, buttons=((Button(t("order-buy-again"), data=again.pack()),),))]

@@ -63,9 +63,16 @@ def result_line(t: Translator, number: int, deal: DealSummary) -> str:
         original=original,
         discount=off or "-",
     )
+    if deal.group_size is not None and deal.group_price is not None:
+        line += " · " + group_price_text(t, deal.group_size, deal.group_price, deal.currency)
     if deal.distance_m is not None:
         line += " · " + t("result-distance", distance=format_distance(deal.distance_m))
     return line
+
+
+def group_price_text(t: Translator, size: int, price: int, currency: str) -> str:
+    """A 拼团 deal's offer in a few words: "3人团 ¥19.90" / "3-person group ¥19.90"."""
+    return t("group-price", size=str(size), price=format_money(price, currency, t.lang))
 
 
 BUTTON_TITLE_MAX = 28  # a title on a button: about what a phone shows on one line
@@ -121,6 +128,10 @@ def deal_card_text(t: Translator, card: DealCard, timezone: str, now: datetime) 
     original = format_money(card.original_price, card.currency, lang)
     off = discount_text(t, card.price, card.original_price)
     lines.append(t("card-price", price=price, original=original, discount=off or "-"))
+    if card.group_size is not None and card.group_price is not None:
+        lines.append(t("group-card-price", offer=group_price_text(
+            t, card.group_size, card.group_price, card.currency),
+            hours=str(card.group_hours or 0)))
     description = card.description.get(lang)
     if description:
         lines += ["", description]

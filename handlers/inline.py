@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handlers.core import AnswerInline, Button, InlineQuery, InlineResult, Reply
-from handlers.format import result_line
+from handlers.format import group_price_text, result_line
 from handlers.links import deal_payload, start_link
 from handlers.roles import Role
 from handlers.router import Request, Router
@@ -30,12 +30,14 @@ async def inline_query(req: Request) -> Reply:
     results = []
     for deal in deals[start : start + PAGE]:
         button = Button(t("inline-open"), url=start_link(username, deal_payload(deal.id, ref)))
+        prices = [format_money(deal.price, deal.currency, lang)]
+        if deal.group_size is not None and deal.group_price is not None:  # a 拼团 deal
+            prices.append(group_price_text(t, deal.group_size, deal.group_price, deal.currency))
         results.append(
             InlineResult(
                 id=str(deal.id),
                 title=deal.title.get(lang),
-                description=f"{format_money(deal.price, deal.currency, lang)} · "
-                            f"{deal.merchant.get(lang)}",
+                description=f"{' · '.join(prices)} · {deal.merchant.get(lang)}",
                 text=result_line(t, 1, deal).removeprefix("1. "),
                 buttons=((button,),),
             )

@@ -3,6 +3,7 @@
 Payloads (at most 64 characters of A-Za-z0-9_-, Telegram's rule):
   shop_<slug>[_<ref>]   a merchant's storefront (from its QR poster or a shared link)
   deal_<id>[_<ref>]     a deal card (from a shared link)
+  g_<group>[_<ref>]     a 拼团 group to join (a member's shared link)
   r_<CODE>              a redemption code's QR, scanned by staff at the counter
   staff_<token>         a one-time invite to join a merchant's staff
   ref_<ref>             just an invitation (`/team`'s link): the main menu
@@ -22,6 +23,7 @@ DEAL = re.compile(r"deal_([0-9]{1,12})(?:_([0-9A-Z]{8}))?")
 STAFF = re.compile(re.escape(INVITE_PREFIX) + r"([A-Za-z0-9_-]{16,32})")
 REDEEM = re.compile(DEEP_LINK_PREFIX + r"[0-9A-Za-z]{12}")
 REF = re.compile(r"ref_([0-9A-Z]{8})")
+GROUP = re.compile(r"g_([0-9]{1,12})(?:_([0-9A-Z]{8}))?")
 
 
 def shop_payload(slug: str, ref: str | None = None) -> str:
@@ -37,6 +39,14 @@ def deal_payload(deal_id: int, ref: str | None = None) -> str:
     payload = f"deal_{deal_id}" + (f"_{ref}" if ref else "")
     if not DEAL.fullmatch(payload):
         raise ValueError(f"not a deal payload: {payload!r}")
+    return payload
+
+
+def group_payload(group_id: int, ref: str | None = None) -> str:
+    """The /start payload that opens a 拼团 group to join (crediting `ref`)."""
+    payload = f"g_{group_id}" + (f"_{ref}" if ref else "")
+    if not GROUP.fullmatch(payload):
+        raise ValueError(f"not a group payload: {payload!r}")
     return payload
 
 

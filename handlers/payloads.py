@@ -248,6 +248,42 @@ class WithdrawConfirm(Payload, prefix="wc"):
     amount: int
     available: int
 
+# -- 拼团 group-buy (handlers.groups)
+
+
+class GroupJoin(Payload, prefix="gj"):
+    """Join this open group of a group deal (one seat, at the group price)."""
+
+    group_id: int
+
+
+class GroupOpen(Payload, prefix="go"):
+    """Open a new group of this group deal, taking its first seat."""
+
+    deal_id: int
+
+
+class GroupLeaveAsk(Payload, prefix="gl"):
+    """Leave & refund pressed on a waiting group seat (`/mygroups`): asks to confirm."""
+
+    order_id: int
+
+
+class GroupLeave(Payload, prefix="glc"):
+    """Yes, leave the group this paid order waits in, and refund it."""
+
+    order_id: int
+
+
+class MyGroups(Payload, prefix="mg"):
+    """The shopper's groups again (`/mygroups`)."""
+
+
+class GroupOnlyToggle(Payload, prefix="gt"):
+    """The same search, only 拼团 deals (or everything again)."""
+
+    search_id: int
+
 # (end of shopping)
 
 

@@ -2,8 +2,9 @@
 
 Buttons (declared in `handlers.payloads`): SearchCategory, ResultsPage, ShowDeal (a
 deal card, with the results page to go back to), WiderSearch, UseLastLocation,
-AroundPlace ("did you mean"), SortResults, OpenNowToggle, FollowMerchant,
-UnfollowMerchant and ShareDeal.
+AroundPlace ("did you mean"), SortResults, OpenNowToggle, GroupOnlyToggle (only 拼团
+deals), FollowMerchant, UnfollowMerchant and ShareDeal. A 拼团 deal's card shows its open
+groups and 开团 (`handlers.groups`).
 
 A search uses the user's last shared location while it is fresh (LOCATION_FRESH):
 results are then limited to a radius and show their distance. One that asks for
@@ -39,12 +40,14 @@ from handlers.format import (
     result_button_text,
     result_line,
 )
+from handlers.groups import card_groups
 from handlers.i18n import Translator
 from handlers.links import deal_payload, start_link
 from handlers.menu import category_buttons, nearby_prompt, stale_button
 from handlers.payloads import (
     AroundPlace,
     FollowMerchant,
+    GroupOnlyToggle,
     OpenNowToggle,
     ResultsPage,
     SearchCategory,
@@ -109,6 +112,10 @@ def render_page(req: Request, page: SearchPage) -> tuple[str, tuple[tuple[Button
         else None
     )
     if page.total == 0:
+        if query.group_only:
+            rows_all: tuple[tuple[Button, ...], ...] = (
+                (Button(t("group-filter-off"), data=GroupOnlyToggle(page.search_id).pack()),),)
+            return _heading(t, "search-none-group", label), rows_all
         if query.open_now:
             rows_none: tuple[tuple[Button, ...], ...] = (
                 (Button(t("open-now-off"), data=OpenNowToggle(page.search_id).pack()),),)
@@ -156,7 +163,9 @@ def render_page(req: Request, page: SearchPage) -> tuple[str, tuple[tuple[Button
         ))
     if page.total > 0 or query.open_now:
         label_key = "open-now-off" if query.open_now else "open-now-on"
-        rows.append((Button(t(label_key), data=OpenNowToggle(page.search_id).pack()),))
+        group_key = "group-filter-off" if query.group_only else "group-filter-on"
+        rows.append((Button(t(label_key), data=OpenNowToggle(page.search_id).pack()),
+                     Button(t(group_key), data=GroupOnlyToggle(page.search_id).pack())))
     if wider and not page.has_next:
         rows.append(wider)
     return "\n".join(lines), tuple(rows)
@@ -205,7 +214,8 @@ def search_query_from(intent: Intent, text: str, place: PlaceView | None, lang: 
     notes: list[tuple[str, dict[str, object]]] = []
     words = [str(v) for name in ("dish", "merchant", "keywords") for v in intent.all(name)]
     if not words and not any(intent.get(n) is not None for n in (
-            "category", "price_min", "price_max", "radius_m", "sort", "discount", "place")):
+            "category", "price_min", "price_max", "radius_m", "sort", "discount", "place",
+            "group")):
         words = [text]  # nothing understood as a filter: search the words as typed
     radius = intent.get("radius_m")
     if isinstance(radius, int) and radius > MAX_RADIUS_M:
@@ -224,6 +234,7 @@ def search_query_from(intent: Intent, text: str, place: PlaceView | None, lang: 
         price_max=minor(intent.get("price_max")),
         radius_m=radius if isinstance(radius, int) and radius > 0 else None,
         sort=sort or "relevance",
+        group_only=bool(intent.get("group")),  # 拼团, group buy: only group deals
     )
     if place is not None:
         query = replace(query, lat=place.lat, lon=place.lon, near=place.name(lang),
@@ -379,6 +390,17 @@ async def open_now_button(req: Request, press: OpenNowToggle) -> Reply | list[Re
     return await _show_page(req, page)
 
 
+@router.button(GroupOnlyToggle, role=Role.SHOPPER)
+async def group_only_button(req: Request, press: GroupOnlyToggle) -> Reply | list[Reply]:
+    """Toggle "only 拼团 deals" on a saved search."""
+    query = await load_search(req.db, press.search_id, req.user.id)
+    if query is None:
+        return await stale_button(req)
+    toggled = replace(query, group_only=not query.group_only)
+    page = await run_search(req.db, req.user.id, toggled, req.app.options.page_size, req.now())
+    return await _show_page(req, page)
+
+
 @router.button(SearchCategory, role=Role.SHOPPER)
 async def category_button(req: Request, press: SearchCategory) -> Reply | list[Reply]:
     """A category pressed: its deals (around the user's fresh location, if any)."""
@@ -430,6 +452,10 @@ async def deal_card_replies(req: Request, deal_id: int, back: ResultsPage | None
     ]
     if card.on_sale:
         rows.insert(0, (buy_button(t, card.id, card.price, card.currency),))
+    group_lines, group_rows = await card_groups(req, card)  # a 拼团 deal's open groups
+    if group_lines:
+        text += "\n\n" + "\n".join(group_lines)
+    rows[1:1] = group_rows  # under Buy: 开团, and Join for each open group
     if back is not None:
         rows.append((Button(t("back-to-results"), data=back.pack()),))
     replies: list[Reply] = []

@@ -4,7 +4,8 @@ Payloads are described in `handlers.links`; a referral code in one is recorded f
 newcomer (`ref_<CODE>`, an invitation alone, shows the main menu). Someone who was here
 already is told that the link changes nothing for them. Opening a storefront link (the
 QR poster at the counter) follows the merchant, which drops its welcome coupon, if it
-has one, into the wallet.
+has one, into the wallet. A 拼团 group's link (`g_<group>_<ref>`) shows the group to join
+(`handlers.groups`), crediting the sharer as a deal link does.
 A malformed, unknown or stale payload lands on the main menu with a short note.
 
 Buttons: OpenStorefront (`handlers.payloads`): a merchant's storefront (drawn by the
@@ -17,7 +18,8 @@ from handlers.common import follow_toggle, main_menu, stale_replies
 from handlers.core import Button, Reply, SendText
 from handlers.coupons import storefront_coupons
 from handlers.format import category_label, result_button_text, result_line, welcome_text
-from handlers.links import DEAL, PAYLOAD, REDEEM, REF, SHOP, STAFF
+from handlers.groups import group_link_replies
+from handlers.links import DEAL, GROUP, PAYLOAD, REDEEM, REF, SHOP, STAFF
 from handlers.payloads import OpenStorefront, ShowDeal
 from handlers.redeem import scanned
 from handlers.roles import Role
@@ -67,6 +69,8 @@ async def _open(req: Request, payload: str) -> list[Reply] | None:
         last = replies[-1]
         if isinstance(last, SendText) and last.text == req.t("deal-gone"):
             replies = None
+    elif match := GROUP.fullmatch(payload):
+        replies = await group_link_replies(req, int(match.group(1)))
     else:
         return None
     if replies is not None and match.group(2):

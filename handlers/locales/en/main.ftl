@@ -22,6 +22,7 @@ help-text =
     • 📍 Share your location to see deals nearby
     • Tap Buy on a deal: after paying, your codes arrive right here
     • /mycodes shows your codes, their QR again, and refunds
+    • Group buys: “Start a group” or “Join” on a group deal; once enough have paid, all get the group price. /mygroups shows how yours are doing, their invite links, and Leave & refund
     • /redeem CODE: store staff redeem a code (or scan its QR with Telegram)
     • /merchant: apply to sell here; /addstore, /stores: add and edit your stores; /staff: invite and manage staff
     • /newdeal: post a deal (or on one line: /newdeal title | price | original | quantity | last day, and for a group deal | group 3 people ¥69 24h); /import: many from a CSV; /deals: manage them
