@@ -137,14 +137,22 @@ def _offer(t: Translator, groups: list[GroupView], deal_id: int, price: int, cur
 
 async def card_groups(req: Request, card: DealCard) -> tuple[list[str], list[tuple[Button, ...]]]:
     """What a group deal's card adds (nothing for any other deal, and no query): the
-    open groups nearest to filling that the shopper is not in, each with Join, and
-    "开团" at the group price."""
+    open groups nearest to filling that the shopper is not in (someone paid into each),
+    each with Join, and "开团" at the group price."""
     if not card.on_sale or card.group_size is None or card.group_price is None:
         return [], []
     now = req.now()
-    groups = await open_groups(req.db, card.id, now, limit=CARD_GROUPS,
-                               exclude_user=req.user.id)
+    groups = await _joinable(req, card.id, now)
     return _offer(req.t, groups, card.id, card.group_price, card.currency, now)
+
+
+async def _joinable(req: Request, deal_id: int, now: datetime) -> list[GroupView]:
+    """The deal's open groups to offer the shopper: nearest to filling first, without
+    theirs, and without a group nobody has paid into (its opener never paid, or is
+    paying now): those come last, so the best `CARD_GROUPS` are kept."""
+    groups = await open_groups(req.db, deal_id, now, limit=CARD_GROUPS,
+                               exclude_user=req.user.id)
+    return [g for g in groups if g.joined > 0]
 
 
 # ------------------------------------------------------------------ buying a seat
@@ -227,7 +235,7 @@ async def elsewhere(req: Request, deal_id: int, why: str) -> list[Reply]:
     card = await get_deal_card(req.db, deal_id, now)
     if card is None or not card.on_sale or card.group_price is None:
         return [SendText(why + "\n" + t("buy-deal-gone"), buttons=main_menu(t))]
-    groups = await open_groups(req.db, deal_id, now, limit=CARD_GROUPS, exclude_user=req.user.id)
+    groups = await _joinable(req, deal_id, now)
     lines, rows = _offer(t, groups, deal_id, card.group_price, card.currency, now)
     lines = [why, "", *lines] if lines else [why, t("group-open-own")]
     return [SendText("\n".join(lines), buttons=tuple(rows))]

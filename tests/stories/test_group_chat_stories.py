@@ -36,7 +36,16 @@ from services.catalog.deal_cards import build_search_text
 from services.payments import Payments
 from services.payments.sandbox import SandboxProvider
 from services.payments.telegram import TelegramProvider
-from storage.models import BuyGroup, Deal, DealStatus, DealStore, Merchant, Order, Store
+from storage.models import (
+    BuyGroup,
+    Deal,
+    DealStatus,
+    DealStore,
+    Merchant,
+    Order,
+    Store,
+    User,
+)
 from tests.conftest import STORY_NOW, Chat
 
 NOW = STORY_NOW
@@ -44,7 +53,7 @@ NOW = STORY_NOW
 
 @pytest.fixture
 async def deal(app: App) -> int:
-    """A group deal of 串味串串 (a demo shop): ¥49 alone, ¥39.90 each in a group of three
+    """A group deal of 蜀味串串香 (a demo shop): ¥49 alone, ¥39.90 each in a group of three
     that fills within 24 hours."""
     async with app.db.transaction() as session:
         shop = (await session.exec(select(Merchant).where(
@@ -145,6 +154,9 @@ async def test_three_friends_fill_a_group_through_the_shared_link_and_all_get_co
     assert "👥 一起拼团：「串串香三人拼团」" in ben.texts
     assert "3人团 ¥39.90 · 单买 ¥49" in ben.texts and "👥 已参团：Ann" in ben.texts
     assert "还差2人 · 剩 1天0小时" in ben.texts
+    async with app.db.session() as session:  # Ann brought Ben, as a deal link would
+        users = {u.telegram_id: u for u in (await session.exec(select(User))).all()}
+    assert users[3003].referred_by_user_id == users[1001].id
     await ben.press("参团")
     assert "拼团价 ¥39.90" in ben.texts
     await pay(ben, runtime)
@@ -173,3 +185,255 @@ async def test_three_friends_fill_a_group_through_the_shared_link_and_all_get_co
     assert "👥 已参团：Ann、Ben、Carl" in ann.texts and "退出" not in " ".join(ann.button_texts)
     await ann.say("/mycodes")
     assert "串串香三人拼团 · 未使用" in ann.texts
+
+
+# ------------------------------------------------------------------ /mygroups, leaving, failing
+
+
+async def test_mygroups_shows_a_waiting_seat_and_leaving_refunds_it_once(app: App,
+                                                                         deal: int) -> None:
+    runtime, _ = runtime_for(app)
+    ann = person(app, 1001, "Ann")
+    await ann.say("/mygroups")
+    assert "你还没有参加拼团" in ann.texts
+    await open_and_pay(ann, deal, runtime)
+    await ann.say("/mygroups")
+    assert "你的拼团（1 个）：" in ann.texts
+    assert "⏳ 拼团中 · 还差2人 · 剩 1天0小时" in ann.texts and "👥 已参团：Ann" in ann.texts
+    assert "🔗 邀请链接：https://t.me/o2o_demo_bot?start=g_" in ann.texts
+    await ann.press("退出第1个团并退款")
+    assert "确定退出「串串香三人拼团」的拼团吗？你支付的 ¥39.90 会原路退回" in ann.texts
+    await ann.press("不退了")
+    assert "⏳ 拼团中" in ann.texts  # back to the list, nothing changed
+    await ann.press("退出第1个团并退款")
+    await ann.press("确定退出")
+    assert "↩ 已退出拼团，¥39.90 已退回。" in ann.texts
+    async with app.db.session() as session:
+        [order] = (await session.exec(select(Order).where(Order.deal_id == deal))).all()
+    assert order.status == "refunded" and order.refunded == order.total
+    again = await ann.press_data(GroupLeave(order.id or 0).pack())  # a second tap
+    assert "这个名额已经不在团里了" in text_of(again)
+    await ann.say("/mygroups")
+    assert "↩ 你已退出，已退款" in ann.texts
+    [group] = await groups_of(app, deal)
+    assert group.joined == 0 and group.held == 0
+
+    # Someone else's seat: not theirs to leave.
+    ben = person(app, 3003, "Ben")
+    forged = await ben.press_data(GroupLeaveAsk(order.id or 0).pack())
+    assert "这个名额已经不在团里了" in text_of(forged)
+
+
+async def test_a_group_that_does_not_fill_refunds_each_member_with_a_button_to_start_again(
+        app: App, deal: int) -> None:
+    runtime, sent = runtime_for(app)
+    ann, carl = person(app, 1001, "Ann"), person(app, 2002, "Carl", "en")
+    await open_and_pay(ann, deal, runtime)
+    await carl.say(f"/start {share_link(text_of(sent[-1][1]))}")
+    await carl.press("Join")
+    await pay(carl, runtime)
+    assert "👥 In so far: Ann, Carl" in text_of(sent[-1][1])
+    await carl.say("/mygroups")
+    assert "⏳ Filling · 1 more needed · 1 d 0 h left" in carl.texts
+
+    app.clock = lambda: NOW + timedelta(hours=24, minutes=1)
+    before = len(sent)
+    report = await housekeeping(runtime)
+    assert report["group_members_refunded"] == 2
+    news = {chat_id: replies for chat_id, replies in sent[before:]}
+    assert set(news) == {1001, 2002}
+    assert "你支付的 ¥39.90 已退回。\n「串串香三人拼团」的拼团在截止前没有凑齐人，未成团。" \
+        in text_of(news[1001])
+    assert "The group for “Skewers for three friends” didn't fill before its time ran out." \
+        in text_of(news[2002])
+    [again] = [b for r in news[2002] if isinstance(r, SendText) for row in r.buttons
+               for b in row]
+    assert again.text == "👥 Start a new group" and again.data == GroupOpen(deal).pack()
+    assert (await housekeeping(runtime))["group_members_refunded"] == 0  # nobody twice
+    assert len(sent) == before + 2
+
+    await carl.say("/mygroups")
+    assert "↩ Didn't fill: fully refunded" in carl.texts
+    await carl.press_data(again.data or "")  # a new group, from the news
+    assert "Group price ¥39.90" in carl.texts
+    assert len(await groups_of(app, deal)) == 2
+
+
+async def test_a_seat_left_unpaid_runs_out_and_offers_the_same_group_again(
+        app: App, deal: int) -> None:
+    runtime, sent = runtime_for(app)
+    ann = person(app, 1001, "Ann")
+    await ann.say(f"/start deal_{deal}")
+    await ann.press("开团")
+    await ann.say("/mygroups")
+    assert "💳 待付款 · 还差3人" in ann.texts and "还没有人付款" in ann.texts
+    carl = person(app, 2002, "Carl", "en")
+    await carl.say(f"/start deal_{deal}")
+    assert "Groups filling now" not in carl.texts  # nobody has paid into Ann's yet
+    assert "退出" not in " ".join(ann.button_texts)  # nothing paid: nothing to refund
+    app.clock = lambda: NOW + timedelta(minutes=16)
+    await housekeeping(runtime)
+    [(chat_id, news)] = sent
+    [group] = await groups_of(app, deal)
+    assert chat_id == 1001 and "保留时间已过" in text_of(news)
+    [again] = [b for r in news if isinstance(r, SendText) for row in r.buttons for b in row]
+    assert again.data == GroupJoin(group.id or 0).pack() and group.held == 0
+    await ann.press_data(again.data)
+    assert "拼团价 ¥39.90" in ann.texts  # the same group, a seat again
+
+
+# ------------------------------------------------------------------ Telegram's own payments
+
+
+async def test_telegram_payments_answer_each_payer_and_tell_the_others_when_it_fills(
+        app: App, deal: int) -> None:
+    app.payments = Payments("telegram", {"telegram": TelegramProvider(),
+                                         "sandbox": SandboxProvider("http://127.0.0.1:8080")})
+    people = [person(app, 1001, "Ann"), person(app, 3003, "Ben"),
+              person(app, 2002, "Carl", "en")]
+    group_id = None
+    for number, chat in enumerate(people, start=1):
+        if group_id is None:
+            await chat.say(f"/start deal_{deal}")
+            await chat.press("开团")
+        else:
+            await chat.press_data(GroupJoin(group_id).pack())
+        [invoice] = [r for r in chat.replies if isinstance(r, SendInvoice)]
+        assert invoice.amount == 3990
+        answer = await chat.send(SuccessfulPayment(invoice.payload, 3990, "CNY",
+                                                   f"tg_charge_{number}"))
+        if number < 3:
+            assert f"还差{3 - number}人" in text_of(answer)
+            group_id = (await groups_of(app, deal))[0].id
+        else:  # the payer's codes here, the others' as notifications, each once
+            assert text_of(answer).startswith("🎉 Your group filled!")
+            notified = {r.chat_id: r.replies for r in answer if isinstance(r, Notify)}
+            assert set(notified) == {1001, 3003}
+            assert all(text_of(list(r)).startswith("🎉 拼团成功！") for r in notified.values())
+        again = await chat.send(SuccessfulPayment(invoice.payload, 3990, "CNY",
+                                                  f"tg_charge_{number}"))
+        assert again == []  # the same update again: nothing new
+
+
+# ------------------------------------------------------------------ bad input
+
+
+@pytest.mark.parametrize("payload", ["g_abc", "g_", "g_1_bad", "g_1_ABCDEFG", "g_-1",
+                                     "g_" + "9" * 78, "g_1_ABCDEFGH_x", "g_1'; DROP TABLE"])
+async def test_a_forged_group_link_lands_on_the_menu(app: App, payload: str) -> None:
+    chat = person(app, 1001, "Ann")
+    await chat.say(f"/start {payload}")
+    assert "这个链接已失效或不完整" in chat.texts
+    assert "🔍 搜索" in chat.button_texts
+
+
+async def test_a_group_that_does_not_exist_is_said_so_by_link_and_by_button(
+        app: App, deal: int) -> None:
+    chat = person(app, 2002, "Carl", "en")
+    await chat.say("/start g_999999_ABCDEFGH")
+    assert "I can't find that group" in chat.texts
+    await chat.say("/start g_999999")
+    assert "I can't find that group" in chat.texts
+    pressed = await chat.press_data(GroupJoin(999_999).pack())
+    assert "I can't find that group" in text_of(pressed)
+    for data in ("gj:abc", "gj:", "gj:1:2", "go:🙂", "glc:-1", "gl:1'; DROP TABLE orders;--",
+                 "gt:x", "gj:" + "9" * 40):
+        stale = await chat.press_data(data)
+        assert "That button has expired" in text_of(stale), data
+    async with app.db.session() as session:
+        assert (await session.exec(select(Order))).all() == []
+
+
+async def test_joining_twice_a_full_group_and_a_filled_one_each_get_what_to_do_instead(
+        app: App, deal: int) -> None:
+    runtime, sent = runtime_for(app)
+    ann, ben, carl, dan = (person(app, 1001, "Ann"), person(app, 3003, "Ben"),
+                           person(app, 2002, "Carl", "en"), person(app, 4004, "Dan"))
+    await open_and_pay(ann, deal, runtime)
+    link = share_link(text_of(sent[-1][1]))
+    [group] = await groups_of(app, deal)
+    gid = group.id or 0
+
+    # Ann twice: one seat per person, here is your link.
+    twice = await ann.press_data(GroupJoin(gid).pack())
+    assert "你已经在这个团里了，一人一个名额" in text_of(twice) and link in text_of(twice)
+    await ann.say(f"/start {link}")  # her own link
+    assert "你已在这个团里" in ann.texts and "参团" not in " ".join(ann.button_texts)
+
+    # Ben and Carl start paying: every seat is held.
+    await ben.press_data(GroupJoin(gid).pack())
+    await carl.press_data(GroupJoin(gid).pack())
+    await dan.press_data(GroupJoin(gid).pack())
+    assert "这个团的名额刚被占满了（有人正在付款）。" in dan.texts
+    assert "现在没有别的团可以加入，自己开一个" in dan.texts
+    assert dan.button_texts == ["👥 开团 · ¥39.90"]
+    await dan.say(f"/start {link}")
+    assert "名额刚被占满了" in dan.texts
+
+    await pay(ben, runtime)
+    await pay(carl, runtime)
+    await dan.say(f"/start {link}")
+    assert "这个团已经成团了。" in dan.texts and "👥 已参团：Ann、Ben、Carl" in dan.texts
+    assert dan.button_texts == ["👥 开团 · ¥39.90"]
+    await ann.say(f"/start {link}")
+    assert "✅ 已成团，券码见 /mycodes" in ann.texts
+    late = await dan.press_data(GroupJoin(gid).pack())
+    assert "这个团已经结束了（已成团或已到截止时间）。" in text_of(late)
+
+    # Not a group deal: its card. A deal ending too soon for a group: the single price.
+    async with app.db.session() as session:
+        single = (await session.exec(select(Deal.id).where(Deal.key == "cw-single"))).one()
+    await dan.press_data(GroupOpen(single or 0).pack())
+    assert "这个优惠不是拼团优惠" in dan.texts and "🛒 立即购买 · ¥49" in dan.button_texts
+    async with app.db.transaction() as session:
+        ending = await session.get(Deal, deal)
+        assert ending is not None
+        ending.valid_until = NOW + timedelta(minutes=20)
+    await dan.press_data(GroupOpen(deal).pack())
+    assert "来不及再开新团" in dan.texts and dan.button_texts == ["🛒 立即购买 · ¥49"]
+
+
+# ------------------------------------------------------------------ finding group deals
+
+
+async def test_group_deals_are_found_by_their_words_and_by_the_filter_button(
+        app: App, deal: int) -> None:
+    chat = person(app, 1001, "Ann")
+    await chat.say("有什么拼团")
+    assert "串串香三人拼团" in chat.texts and "3人团 ¥39.90" in chat.texts
+    assert "👥 显示全部" in chat.button_texts  # the filter is on
+    results = [b for b in chat.button_texts if re.match(r"\d+\. ", b)]
+    async with app.db.session() as session:
+        groups = (await session.exec(select(Deal.title_zh).where(
+            Deal.group_size.is_not(None)))).all()  # type: ignore[union-attr]
+    assert results and all(any(title[:10] in b for title in groups) for b in results)
+
+    await chat.say("串串")
+    assert "双人串串套餐" in chat.texts  # every deal
+    await chat.press("👥 只看拼团")
+    assert "串串香三人拼团" in chat.texts and "双人串串套餐" not in chat.texts
+    await chat.press("👥 显示全部")
+    assert "双人串串套餐" in chat.texts
+
+    english = person(app, 2002, "Carl", "en")
+    await english.say("any group buys for hotpot?")
+    assert "Skewers for three friends" in english.texts
+    assert "3-person group ¥39.90" in english.texts
+    await english.say("🍢🍢 group deal '; DROP TABLE deals; --")
+    assert english.texts  # a polite answer, nothing broken
+    await english.say("拼团 🙂🙂🙂 OR 1=1")
+    assert "Skewers for three friends" in english.texts
+    async with app.db.session() as session:
+        assert await session.get(Deal, deal) is not None
+
+    answer = await english.send(InlineQuery("iq1", "skewers"))
+    [result] = [r for r in answer[0].results if r.id == str(deal)]  # type: ignore[union-attr]
+    assert result.description == "¥49 · 3-person group ¥39.90 · Shu Flavour Skewer Hotpot"
+
+
+async def test_nothing_in_group_buys_says_so_with_a_way_back(app: App, deal: int) -> None:
+    chat = person(app, 1001, "Ann")
+    await chat.say("拼团的KTV")
+    assert "没有「" in chat.texts and "的拼团优惠" in chat.texts
+    await chat.press("👥 显示全部")
+    assert "KTV" in chat.texts
