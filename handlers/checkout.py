@@ -346,9 +346,11 @@ async def pre_checkout(req: Request) -> list[Reply]:
 async def successful_payment(req: Request) -> list[Reply]:
     """Telegram says the money arrived: issue the codes (once per charge).
 
-    The payment's transaction owes the buyer the codes (an outbox row); this turn
-    takes that row and answers with it, so the codes come at once, and the transport
-    marks the row sent once they went out (`Delivered`)."""
+    The payment's transaction owes the buyer the codes (an outbox row; in a 拼团 group
+    not full yet, the news that they are in; filling one owes every member theirs);
+    this turn takes those rows and answers with them, the payer's here and the other
+    members' as `Notify`, so they come at once, and the transport marks each row sent
+    once it went out (`Delivered`)."""
     event = req.incoming.event
     assert isinstance(event, SuccessfulPayment)
     notice = TelegramProvider.notice(event.payload, event.total_amount, event.currency,
