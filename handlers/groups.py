@@ -164,6 +164,8 @@ async def join(req: Request, press: GroupJoin) -> list[Reply]:
     group = await group_view(req.db, press.group_id)
     if group is None:  # forged, or from another world
         return [answer_press(req), SendText(req.t("group-no-such"), buttons=main_menu(req.t))]
+    if group.status != "open":  # filled or failed: where it stands, for a member or not
+        return [answer_press(req), *await group_link_replies(req, group.id)]
     return await _take_seat(req, group.deal_id, group.id)
 
 
@@ -187,7 +189,7 @@ async def _take_seat(req: Request, deal_id: int, group: int | Literal["new"]) ->
     seat = await group_view(req.db, order.group_id)
     assert seat is not None  # its order was just written
     title = order.deal_title.get(req.lang)
-    lines = [t("group-order-summary", title=title, offer=offer_text(t, seat),
+    lines = [t("group-order-summary", title=title, size=str(seat.size),
                price=format_money(order.total, order.currency, req.lang)),
              t("group-order-window", until=local_datetime(seat.closes_at, req.user.timezone),
                size=str(seat.size))]
@@ -333,8 +335,9 @@ async def mygroups(req: Request) -> Reply:
         group = mine.group
         title = group.deal_title.get(req.lang)
         lines += ["", t("mygroups-line", number=str(number), title=title,
-                        offer=offer_text(t, group)), _standing(t, mine, now),
-                  t("group-members", names=names_text(t, group.members))]
+                        offer=offer_text(t, group)), _standing(t, mine, now)]
+        if group.members or group.status == "open":
+            lines.append(t("group-members", names=names_text(t, group.members)))
         if group.status == "open" and mine.order_status in ("pending", "paid"):
             code = code or await referral_code_of(req.db, req.user.id)
             link = start_link(req.app.options.bot_username, group_payload(group.id, code))

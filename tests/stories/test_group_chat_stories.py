@@ -137,7 +137,7 @@ async def test_three_friends_fill_a_group_through_the_shared_link_and_all_get_co
     assert "正在拼的团" not in ann.texts  # nobody has opened one yet
     assert ann.button_texts[:2] == ["🛒 立即购买 · ¥49", "👥 开团 · ¥39.90"]
     await ann.press("开团")
-    assert "👥 拼团价 ¥39.90（3人团 ¥39.90）· 成团后发券码" in ann.texts
+    assert "👥 3人团 · 拼团价 ¥39.90 · 成团后发券码" in ann.texts
     assert "满 3 人即成团；2026-11-26 12:00 前未成团，全额原路退款。" in ann.texts
     assert "📤 邀请好友拼团" in ann.button_texts
     await pay(ann, runtime)
@@ -167,7 +167,7 @@ async def test_three_friends_fill_a_group_through_the_shared_link_and_all_get_co
     await carl.say(f"/start deal_{deal}")
     assert "Groups filling now:\n1. Ann, Ben · 1 more needed · 1 d 0 h left" in carl.texts
     await carl.press("Join group 1")
-    assert "Group price ¥39.90" in carl.texts
+    assert "group price ¥39.90" in carl.texts
     before = len(sent)
     await pay(carl, runtime)
     told = {chat_id: text_of(replies) for chat_id, replies in sent[before:]}
@@ -254,8 +254,9 @@ async def test_a_group_that_does_not_fill_refunds_each_member_with_a_button_to_s
 
     await carl.say("/mygroups")
     assert "↩ Didn't fill: fully refunded" in carl.texts
+    assert "In so far" not in carl.texts  # everyone's money went back
     await carl.press_data(again.data or "")  # a new group, from the news
-    assert "Group price ¥39.90" in carl.texts
+    assert "group price ¥39.90" in carl.texts
     assert len(await groups_of(app, deal)) == 2
 
 
@@ -377,8 +378,10 @@ async def test_joining_twice_a_full_group_and_a_filled_one_each_get_what_to_do_i
     assert dan.button_texts == ["👥 开团 · ¥39.90"]
     await ann.say(f"/start {link}")
     assert "✅ 已成团，券码见 /mycodes" in ann.texts
-    late = await dan.press_data(GroupJoin(gid).pack())
-    assert "这个团已经结束了（已成团或已到截止时间）。" in text_of(late)
+    late = await dan.press_data(GroupJoin(gid).pack())  # an old Join button
+    assert "这个团已经成团了。" in text_of(late) and "👥 开团 · ¥39.90" in dan.button_texts
+    mine = await ann.press_data(GroupJoin(gid).pack())
+    assert "✅ 已成团，券码见 /mycodes" in text_of(mine)
 
     # Not a group deal: its card. A deal ending too soon for a group: the single price.
     async with app.db.session() as session:

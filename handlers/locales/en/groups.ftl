@@ -17,7 +17,7 @@ group-share-button = 📤 Invite friends to this group
 group-share-text = Join me for “{ $title }”: once we're enough, we all get the group price!
 group-no-such = I can't find that group (the link or button is incomplete). Here is the menu:
 group-order-summary = 🧾 { $title }
-    👥 Group price { $price } ({ $offer }) · codes once the group fills
+    👥 { $size }-person group · group price { $price } · codes once the group fills
 group-order-window = It fills with { $size } people; if it hasn't by { $until }, you get all your money back.
 group-refused-group-full = That group's seats were just taken (someone is paying for the last one).
 group-refused-group-closed = That group is over (it filled, or its time ran out).

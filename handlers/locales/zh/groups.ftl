@@ -16,7 +16,7 @@ group-share-button = 📤 邀请好友拼团
 group-share-text = 一起拼「{ $title }」吧，人齐了都能拿到拼团价！
 group-no-such = 找不到这个团（链接或按钮不完整）。看看主菜单吧：
 group-order-summary = 🧾 { $title }
-    👥 拼团价 { $price }（{ $offer }）· 成团后发券码
+    👥 { $size }人团 · 拼团价 { $price } · 成团后发券码
 group-order-window = 满 { $size } 人即成团；{ $until } 前未成团，全额原路退款。
 group-refused-group-full = 这个团的名额刚被占满了（有人正在付款）。
 group-refused-group-closed = 这个团已经结束了（已成团或已到截止时间）。
