@@ -18,7 +18,7 @@ from services.catalog.places import import_demo_places
 from services.orders.checkout import apply_payment, start_order
 from services.payments.base import PaymentNotice
 from services.platform.database import Database
-from services.platform.outbox import due, mark_sent
+from services.platform.outbox import due, mark_failed, take
 from services.platform.users import demo_telegram_id
 from storage.models import (
     BuyGroup,
@@ -216,9 +216,10 @@ async def seed_demo_groups(db: Database, now: datetime) -> int:
             if paid.outcome != "paid" or paid.order is None or paid.order.group_id is None:
                 break
             group = paid.order.group_id
-            # The demo shoppers are nobody's chat: their "you're in" news is not sent.
+            # The demo shoppers are nobody's chat: their "you're in" news is dropped.
             for owed in await due(db, now, keys=list(paid.owed_keys)):
-                await mark_sent(db, owed.id, now)
+                if await take(db, owed) is not None:
+                    await mark_failed(db, owed.id, "demo shopper: not a chat")
         opened += group != "new"
     return opened
 
