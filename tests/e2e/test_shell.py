@@ -222,3 +222,31 @@ def test_the_referral_journey_script_from_invitation_to_claw_back(tmp_path: Path
                             str(tmp_path / "t.db")], capture_output=True, text=True,
                            cwd=tmp_path, timeout=120)
     assert check.returncode == 0 and check.stdout.startswith("ok:"), check.stdout
+
+
+def test_the_group_journey_script_fills_one_group_and_refunds_another(tmp_path: Path) -> None:
+    """The 拼团 issue's done-when, as `examples/group_journey.txt` plays it: three users
+    fill a group of three and each gets a code; another group gets one member, the clock
+    moves past its window, and that member is refunded and told; staff redeem a group
+    code as any other; `o2o ledger check` passes."""
+    script = (ROOT / "examples" / "group_journey.txt").read_text(encoding="utf-8")
+    result = run_shell(tmp_path, script, "--files", "files", "--echo")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Traceback" not in out + result.stderr
+    filled = out.split("» /as cai")[1].split("» /as dan")[0]
+    assert filled.count("🎉 拼团成功！") == 3  # Amy and Bob told, and Cai herself
+    assert "→ to amy:" in filled and "→ to bob:" in filled
+    assert sum(line.startswith("🎫 ") for line in filled.splitlines()) == 3  # a code each
+    assert "✅ 已成团" in filled and "👥 已参团：amy、bob、cai" in filled
+    dan = out.split("» /as dan")[1].split("» /later 25h")[0]
+    assert "还差2人" in dan
+    later = out.split("» /later 25h")[1].split("» /as wanda-cinema-staff")[0]
+    told = later.split("→ to")[-1]  # the last one told is Dan himself, in his own chat
+    assert "你支付的 ¥29.90 已退回。\n「2D/3D电影票一张」的拼团在截止前没有凑齐人" in told
+    assert "↩ 未成团，已全额退款" in later
+    assert "✅ 核销成功。" in out.split("» /as wanda-cinema-staff")[1]
+    check = subprocess.run([sys.executable, "-m", "bot.cli", "ledger", "check", "--db",
+                            str(tmp_path / "t.db")], capture_output=True, text=True,
+                           cwd=tmp_path, timeout=120)
+    assert check.returncode == 0 and check.stdout.startswith("ok:"), check.stdout
