@@ -177,7 +177,7 @@ async def _order(req: Request, deal_id: int, quantity: int,
 def refusal(t: Translator, started: OrderStart) -> SendText:
     """Why no order was opened (`started.reason`), in the buyer's words."""
     reason = (started.reason or "deal_gone").replace("_", "-")
-    return SendText(t(f"buy-{reason}", most=str(started.can_buy), limit=str(started.can_buy)))
+    return SendText(t(f"buy-{reason}", most=str(started.can_buy), limit=str(started.limit)))
 
 
 async def payment_replies(req: Request, order: OrderView, *, note: list[Reply] | None = None,

@@ -211,6 +211,7 @@ class OrderStart:
     #     not_group_deal, no_such_group, group_full, group_closed (not taking anyone now),
     #     already_member, deal_ending (too near the deal's end for a new group to run)
     can_buy: int = 0  # how many could be bought instead, when the answer is no
+    limit: int = 0  # the deal's per-person limit, when that is the answer (limit_reached)
 
 
 @dataclass(frozen=True)
@@ -398,7 +399,7 @@ async def _start_in_transaction(
         bought = int(pending) + int(owned) + int(waiting)
         if bought + quantity > limit:
             raise _Refused(OrderStart(None, "limit_reached",  # the rollback frees the stock
-                                      can_buy=max(0, limit - bought)))
+                                      can_buy=max(0, limit - bought), limit=limit))
         expires_at = now + hold
         group_id = None
         if group is not None:
