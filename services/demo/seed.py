@@ -53,8 +53,10 @@ async def has_deals(db: Database) -> bool:
     return count > 0
 
 
-async def seed_demo(db: Database, now: datetime | None = None) -> SeedReport:
-    """Add the demo merchants, stores and deals that are not there yet."""
+async def seed_demo(db: Database, now: datetime | None = None, *,
+                    groups: bool = True) -> SeedReport:
+    """Add the demo merchants, stores and deals that are not there yet, and (`groups`)
+    the demo shoppers' part-filled 拼团 groups when their deals have none open."""
     from services.demo import demo_data  # the data is only needed when seeding
 
     now = now or utcnow()
@@ -160,8 +162,8 @@ async def seed_demo(db: Database, now: datetime | None = None) -> SeedReport:
             await vocabulary_changed(await session.connection())
     await seed_demo_staff(db, now)
     await import_demo_places(db)
-    groups = await seed_demo_groups(db, now)
-    return SeedReport(added_merchants, added_stores, added_deals, groups)
+    opened = await seed_demo_groups(db, now) if groups else 0
+    return SeedReport(added_merchants, added_stores, added_deals, opened)
 
 
 async def seed_demo_shoppers(db: Database, now: datetime) -> dict[str, int]:
