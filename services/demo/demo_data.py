@@ -692,9 +692,9 @@ DEMO_SHOPPERS: tuple[tuple[str, str], ...] = (
     ("tingting", "婷婷"),
 )
 # The open groups to seed, each (deal key, [demo shopper keys who paid, in join order]):
-# a 4-person hotpot group one short of half, a 2-person milk tea group missing one, a
+# a 4-person hotpot group half full, a 2-person milk tea group missing one, a
 # 3-person cinema group missing one, a 5-person KTV group missing two. Seeded through
-# `services.orders.groups.seed_group` (real sandbox payments), after the deals.
+# `services.demo.seed.seed_demo_groups` (real sandbox payments), after the deals.
 OPEN_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("cw-single", ("xiaomei", "ahui")),
     ("cy-taro", ("linlin",)),

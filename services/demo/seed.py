@@ -169,22 +169,24 @@ async def seed_demo(db: Database, now: datetime | None = None, *,
 async def seed_demo_shoppers(db: Database, now: datetime) -> dict[str, int]:
     """The demo shoppers who fill the demo's open groups (`demo_data.DEMO_SHOPPERS`),
     added if missing: their user ids by key. The groups themselves are seeded from
-    `demo_data.OPEN_GROUPS` through `services.orders.groups.seed_group`."""
+    `demo_data.OPEN_GROUPS` (`seed_demo_groups`)."""
     from services.demo import demo_data
 
-    ids: dict[str, int] = {}
     async with db.transaction() as session:
-        for key, first_name in demo_data.DEMO_SHOPPERS:
-            telegram_id = demo_telegram_id(key)
-            user = (await session.exec(
-                select(User).where(User.telegram_id == telegram_id))).first()
-            if user is None:
-                user = User(telegram_id=telegram_id, first_name=first_name, created_at=now)
-                session.add(user)
-                await session.flush()
-            assert user.id is not None
-            ids[key] = user.id
-    return ids
+        return {key: (await _demo_user(session, key, first_name, now)).id or 0
+                for key, first_name in demo_data.DEMO_SHOPPERS}
+
+
+async def _demo_user(session: object, name: str, first_name: str, now: datetime) -> User:
+    """The demo user called `name` (its Telegram id is made from it), added if missing."""
+    telegram_id = demo_telegram_id(name)
+    user = (await session.exec(  # type: ignore[attr-defined]
+        select(User).where(User.telegram_id == telegram_id))).first()
+    if user is None:
+        user = User(telegram_id=telegram_id, first_name=first_name, created_at=now)
+        session.add(user)  # type: ignore[attr-defined]
+        await session.flush()  # type: ignore[attr-defined]
+    return user
 
 
 async def seed_demo_groups(db: Database, now: datetime) -> int:
@@ -242,13 +244,7 @@ async def seed_demo_staff(db: Database, now: datetime) -> int:
         for merchant in merchants:
             for suffix, role in DEMO_STAFF_ROLES:
                 name = f"{merchant.slug}-{suffix}"
-                telegram_id = demo_telegram_id(name)
-                user = (await session.exec(
-                    select(User).where(User.telegram_id == telegram_id))).first()
-                if user is None:
-                    user = User(telegram_id=telegram_id, first_name=name, created_at=now)
-                    session.add(user)
-                    await session.flush()
+                user = await _demo_user(session, name, name, now)
                 exists = (await session.exec(select(MerchantStaff.id).where(
                     MerchantStaff.merchant_id == merchant.id,
                     MerchantStaff.user_id == user.id))).first()
