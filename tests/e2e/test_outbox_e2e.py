@@ -21,12 +21,12 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 from sqlalchemy import update
-from sqlmodel import select
+from sqlmodel import col, select
 
 from benchmarks.push.world import fresh_database
 from services.platform.database import Database
 from standins import BotApiStandin
-from storage.models import Deal, Order, OutboxMessage
+from storage.models import Deal, Order, OutboxMessage, User
 from tests.conftest import POSTGRES_URL, _postgres_problem, _require_postgres
 from tests.e2e.test_payments_e2e import button, free_port
 from tests.e2e.test_telegram_e2e import ROOT, TOKEN, stop_without_traceback
@@ -88,11 +88,13 @@ async def _seed(env: dict[str, str]) -> None:
 
 
 async def _outbox(url: str) -> list[tuple[str, str, int]]:
+    """What is owed to Ann (the demo's shoppers are owed their own news)."""
     db = Database(url)
     try:
         async with db.session() as session:
             rows = (await session.exec(select(OutboxMessage.kind, OutboxMessage.status,
-                                              OutboxMessage.attempts))).all()
+                                              OutboxMessage.attempts)
+                                       .where(OutboxMessage.chat_id == ANN))).all()
             return [tuple(r) for r in rows]  # type: ignore[misc]
     finally:
         await db.dispose()
@@ -102,7 +104,9 @@ async def _order_status(url: str) -> str:
     db = Database(url)
     try:
         async with db.session() as session:
-            return (await session.exec(select(Order.status))).one()
+            return (await session.exec(
+                select(Order.status).join(User, col(User.id) == col(Order.user_id))
+                .where(User.telegram_id == ANN))).one()
     finally:
         await db.dispose()
 

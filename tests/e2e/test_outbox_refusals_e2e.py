@@ -78,7 +78,8 @@ async def _error_of_the_codes_row(url: str) -> str | None:
     db = Database(url)
     try:
         async with db.session() as session:
-            return (await session.exec(select(OutboxMessage.error))).one()
+            return (await session.exec(select(OutboxMessage.error).where(
+                OutboxMessage.chat_id == ANN, OutboxMessage.kind == "codes"))).one()
     finally:
         await db.dispose()
 

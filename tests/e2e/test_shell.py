@@ -213,7 +213,7 @@ def test_the_referral_journey_script_from_invitation_to_claw_back(tmp_path: Path
     assert "可结算：¥129.36（已核销" in out
     released = out.split("» /later 8d")[1]
     assert "可提现：¥16.80" in released
-    after_dispute = out.split("» /admin refund 2")[1]
+    after_dispute = out.split("» /admin refund 10")[1]
     assert "可提现：-¥16.80" in after_dispute and "已到账：¥33.60" in after_dispute
     assert "可结算：-¥129.36" in after_dispute and "已打款：¥258.72" in after_dispute
     assert "一级（你直接邀请的朋友）：1 人\n二级（朋友邀请的人）：1 人\n三级：1 人" in out

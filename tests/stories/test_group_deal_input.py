@@ -251,7 +251,7 @@ async def test_the_owner_sets_changes_and_clears_a_group_deal_on_deals(app: App)
     await boss.press("拼团")
     assert "现在：5人团 ¥59 · 48小时内成团" in boss.texts
     await boss.say("不拼团")
-    assert "已关闭拼团" in boss.texts and "已经开的团照旧" in boss.texts
+    assert "已关闭拼团" in boss.texts and "已开的团也不再接受新成员" in boss.texts
     assert terms(await deal_titled(app, "后来拼团的串串")) == (None, None, None)
 
 

@@ -37,10 +37,13 @@ async def test_the_search_is_still_saved_for_paging_and_logged_with_its_category
 ) -> None:
     shopper = await returning_shopper(db)
     await shopper.say("火锅")
+    user = await get_profile_by_telegram_id(db, shopper.sender.id)
+    assert user is not None
     async with db.session() as session:
         saved = (await session.exec(select(SavedSearch))).all()
         logged = (await session.exec(
-            select(Event.kind, Event.category).order_by(col(Event.id)))).all()
+            select(Event.kind, Event.category).where(Event.user_id == user.id)
+            .order_by(col(Event.id)))).all()
     assert len(saved) == 2  # the warm-up search and this one
     assert logged == [("search", "hotpot"), ("search", "hotpot")]
 
