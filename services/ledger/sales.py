@@ -37,8 +37,10 @@ from services.ledger.books import (
     PLATFORM,
     AccountKind,
     Line,
+    Posting,
     entry_lines,
     post,
+    post_many,
     reverse,
 )
 from services.ledger.rules import Rules, read_rules
@@ -317,12 +319,14 @@ async def refund_whole_orders(db: Database, conn: AsyncConnection,
     for order_id, *row in (await conn.execute(_PENDING_OF_ORDERS, {
             "orders": [r.order_id for r in refunds]})).all():
         rows.setdefault(order_id, []).append(row)
+    postings = []
     for r in refunds:
         pending, details = _read_pending(rows.get(r.order_id, []))
         facts = _Facts(r.amount, 1, r.currency, r.merchant_id, open_units=0)
-        await post(db, conn, key=f"refund:{r.refund_id}", kind="refund", currency=r.currency,
-                   lines=_settlement_lines(facts, pending, details, 0, r.amount), now=now,
-                   order_id=r.order_id, refund_id=r.refund_id)
+        postings.append(Posting(f"refund:{r.refund_id}", "refund", r.currency,
+                                _settlement_lines(facts, pending, details, 0, r.amount),
+                                order_id=r.order_id, refund_id=r.refund_id))
+    await post_many(db, conn, postings, now)
 
 
 def _reversed_by() -> object:
@@ -467,14 +471,22 @@ async def post_unusable_payment(db: Database, conn: AsyncConnection, refund_id: 
                       Line(K.REFUNDS_PAYABLE, PLATFORM, -amount, "refund")])
 
 
+def refund_paid(refund_id: int, order_id: int | None, provider: str, amount: int,
+                currency: str) -> Posting:
+    """The entry of a refund the provider paid back: it leaves the platform's cash."""
+    return Posting(f"refund_paid:{refund_id}", "refund_paid", currency,
+                   [Line(K.REFUNDS_PAYABLE, PLATFORM, amount, "refund"),
+                    Line(K.CASH, provider or "unknown", -amount, "refund")],
+                   order_id=order_id, refund_id=refund_id)
+
+
 async def post_refund_paid(db: Database, conn: AsyncConnection, refund_id: int,
                            order_id: int | None, provider: str, amount: int, currency: str,
                            now: datetime) -> None:
     """The provider paid a refund back: it leaves the platform's cash."""
-    await post(db, conn, key=f"refund_paid:{refund_id}", kind="refund_paid",
-               currency=currency, now=now, refund_id=refund_id, order_id=order_id,
-               lines=[Line(K.REFUNDS_PAYABLE, PLATFORM, amount, "refund"),
-                      Line(K.CASH, provider or "unknown", -amount, "refund")])
+    p = refund_paid(refund_id, order_id, provider, amount, currency)
+    await post(db, conn, key=p.key, kind=p.kind, currency=p.currency, lines=p.lines, now=now,
+               refund_id=refund_id, order_id=order_id)
 
 
 async def release_due(db: Database, now: datetime, release_after: timedelta | None = None,

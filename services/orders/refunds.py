@@ -43,10 +43,11 @@ from sqlalchemy import bindparam, func, insert, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
 
+from services.ledger.books import post_many
 from services.ledger.sales import (
     WholeRefund,
-    post_refund_paid,
     refund_leftovers,
+    refund_paid,
     refund_settled,
     refund_whole_orders,
     settle_units,
@@ -54,7 +55,7 @@ from services.ledger.sales import (
 from services.marketing.coupons.at_checkout import release_coupon
 from services.payments.base import PaymentError, RefundOutcome
 from services.platform.database import Database
-from services.platform.outbox import owe
+from services.platform.outbox import Owing, owe_many
 from storage.models import (
     CodeStatus,
     CouponStatus,
@@ -495,6 +496,9 @@ _TO_CARRY_OUT = (
            _REFUNDS.c.status == "pending")
     .order_by(_REFUNDS.c.id)
 )
+_LOCK_PENDING = (select(_REFUNDS.c.id)
+                 .where(_REFUNDS.c.id.in_(bindparam("ids", expanding=True)),
+                        _REFUNDS.c.status == "pending").with_for_update())
 _RECORD_OUTCOME = (
     update(_REFUNDS)
     .where(_REFUNDS.c.id == bindparam("refund"), _REFUNDS.c.status == "pending")
@@ -544,27 +548,36 @@ async def _carry_out_page(db: Database, refund_ids: Sequence[int], refunder: Ref
     limit = asyncio.Semaphore(PROVIDER_CALLS)
     outcomes = await asyncio.gather(*(_ask_provider(refunder, row, limit) for row in rows))
     done: list[RefundDone] = []
+    updates, paid, news = [], [], []
     async with db.begin() as conn:
+        # Only those still pending are recorded: locked here, so another worker's record
+        # of the same refund waits and then finds it done.
+        still = set((await conn.execute(_LOCK_PENDING, {
+            "ids": [row.id for row in rows]})).scalars())
         for row, outcome in zip(rows, outcomes, strict=True):
+            if row.id not in still:
+                continue  # recorded by someone else meanwhile
             status = "done" if outcome.ok else "manual" if outcome.manual else "pending"
             if status == "pending" and row.attempts + 1 >= MAX_ATTEMPTS:
                 status = "failed"
-            recorded = await conn.execute(_RECORD_OUTCOME, {
-                "refund": row.id, "status": status, "reference": outcome.reference or None,
-                "error": (outcome.error or None) and outcome.error[:300],
-                "done_at": now if status in ("done", "manual") else None})
-            owed_key = None
-            if recorded.rowcount != 1:
-                continue  # recorded by someone else meanwhile
+            updates.append({"refund": row.id, "status": status,
+                            "reference": outcome.reference or None,
+                            "error": (outcome.error or None) and outcome.error[:300],
+                            "done_at": now if status in ("done", "manual") else None})
             if status == "done":
-                await post_refund_paid(db, conn, row.id, row.order_id if row.codes else None,
-                                       row.provider, row.amount, row.currency, now)
+                paid.append(refund_paid(row.id, row.order_id if row.codes else None,
+                                        row.provider, row.amount, row.currency))
+            owed_key = None
             if tell_buyer and (status != "pending" or even_pending):
                 told = "done" if status == "done" else "pending"
                 owed_key = refund_news_key(row.id, told)
-                await owe(db, conn, row.telegram_id, "refund", {
+                news.append(Owing(row.telegram_id, "refund", {
                     "refund_id": row.id, "amount": row.amount, "currency": row.currency,
-                    "reason": row.reason, "told": told}, owed_key, now)
+                    "reason": row.reason, "told": told}, owed_key))
             done.append(RefundDone(row.id, status, row.amount, row.currency, row.reason,
                                    row.telegram_id, row.order_id, owed_key))
+        if updates:
+            await conn.execute(_RECORD_OUTCOME, updates)
+        await post_many(db, conn, paid, now)
+        await owe_many(db, conn, news, now)
     return done

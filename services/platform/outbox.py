@@ -19,6 +19,7 @@ loses nothing: /mycodes shows them at any time.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -52,6 +53,26 @@ async def owe(db: Database, conn: AsyncConnection, chat_id: int, kind: str,
     await conn.execute(db.insert_ignoring(OutboxMessage.__table__, ["dedupe_key"]).values(  # type: ignore[arg-type]
         chat_id=chat_id, kind=kind, params=params, dedupe_key=key,
         status=OutboxStatus.PENDING, attempts=0, next_try_at=now, created_at=now))
+
+
+@dataclass(frozen=True)
+class Owing:
+    """One message owed, for `owe_many`: what `owe` takes, as a value."""
+
+    chat_id: int
+    kind: str
+    params: dict[str, Any]
+    key: str
+
+
+async def owe_many(db: Database, conn: AsyncConnection, owings: Sequence[Owing],
+                   now: datetime) -> None:
+    """`owe` for many messages at once (a page of refunds' news), in `conn`'s transaction."""
+    if owings:
+        await conn.execute(db.insert_ignoring(OutboxMessage.__table__, ["dedupe_key"]), [  # type: ignore[arg-type]
+            {"chat_id": o.chat_id, "kind": o.kind, "params": o.params, "dedupe_key": o.key,
+             "status": OutboxStatus.PENDING, "attempts": 0, "next_try_at": now,
+             "created_at": now} for o in owings])
 
 
 async def due(db: Database, now: datetime, limit: int = 50,
