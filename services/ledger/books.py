@@ -218,6 +218,17 @@ async def post(db: Database, conn: AsyncConnection, *, key: str, kind: str, curr
     return int(entry_id)
 
 
+_NEW_ENTRIES: dict[str, Any] = {}  # per dialect
+
+
+def _new_entries(db: Database) -> Any:
+    """INSERT entries whose key is not taken, returning (id, key) of those it wrote."""
+    if db.dialect not in _NEW_ENTRIES:
+        _NEW_ENTRIES[db.dialect] = db.insert_ignoring(_ENTRIES, ["key"]).returning(
+            _ENTRIES.c.id, _ENTRIES.c.key)
+    return _NEW_ENTRIES[db.dialect]
+
+
 @dataclass(frozen=True)
 class Posting:
     """One entry for `post_many`: what `post` takes, as a value."""
@@ -252,12 +263,11 @@ async def post_many(db: Database, conn: AsyncConnection, postings: Sequence[Post
         ids[currency] = await account_ids(db, conn, {
             (line.kind, line.ref) for p, lines in kept.values() if p.currency == currency
             for line in lines}, currency)
-    entries = (await conn.execute(
-        db.insert_ignoring(_ENTRIES, ["key"]).values([
-            {"key": p.key, "kind": p.kind, "currency": p.currency, "order_id": p.order_id,
-             "code_id": p.code_id, "refund_id": p.refund_id, "payout_id": p.payout_id,
-             "reverses_id": None, "posted_at": now} for p, _ in kept.values()])
-        .returning(_ENTRIES.c.id, _ENTRIES.c.key))).all()
+    # executemany (SQLAlchemy's "insertmanyvalues"): batched, and compiled once.
+    entries = (await conn.execute(_new_entries(db), [
+        {"key": p.key, "kind": p.kind, "currency": p.currency, "order_id": p.order_id,
+         "code_id": p.code_id, "refund_id": p.refund_id, "payout_id": p.payout_id,
+         "reverses_id": None, "posted_at": now} for p, _ in kept.values()])).all()
     if not entries:
         return 0
     await conn.execute(_NEW_LINES, [

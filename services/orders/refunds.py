@@ -350,6 +350,7 @@ _ORDERS, _DEALS, _REFUNDS, _CODES = (
     Order.__table__, Deal.__table__, Refund.__table__,  # type: ignore[attr-defined]
     RedemptionCode.__table__,  # type: ignore[attr-defined]
 )
+_NEW_REFUNDS = insert(_REFUNDS).returning(_REFUNDS.c.order_id, _REFUNDS.c.id)
 _STOCK_BACK = (update(_DEALS).where(_DEALS.c.id == bindparam("deal"), _DEALS.c.stock.is_not(None))
                .values(stock=_DEALS.c.stock + bindparam("n")))
 
@@ -379,11 +380,11 @@ async def refund_unissued(db: Database, conn: AsyncConnection, order_ids: Sequen
     await conn.execute(_STOCK_BACK, [{"deal": d, "n": n} for d, n in sorted(back.items())])
     merchants = dict((await conn.execute(
         select(_DEALS.c.id, _DEALS.c.merchant_id).where(_DEALS.c.id.in_(list(back))))).all())
-    recorded = dict((await conn.execute(insert(_REFUNDS).values([
+    recorded = dict((await conn.execute(_NEW_REFUNDS, [
         {"order_id": row.id, "provider": row.provider or "", "charge_id": row.charge_id or "",
          "amount": row.total, "currency": row.currency, "codes": row.quantity,
          "reason": reason, "status": "pending", "attempts": 0, "created_at": now}
-        for row in rows]).returning(_REFUNDS.c.order_id, _REFUNDS.c.id))).all())
+        for row in rows])).all())
     await refund_whole_orders(db, conn, [
         WholeRefund(row.id, recorded[row.id], row.total, row.currency,
                     merchants[row.deal_id]) for row in rows], now)
