@@ -6,6 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy import func
+from sqlmodel import select
+
 from services.platform.database import Database
 from storage.models import (
     Deal,
@@ -94,3 +97,17 @@ async def build_world(db: Database, buyers: int = 3) -> World:
         users={k: v.id or 0 for k, v in users.items()},
         telegram={k: v.telegram_id for k, v in users.items()},
     )
+
+
+async def stock_of(db: Database, deal_id: int) -> int | None:
+    """What is left of a deal's stock (None: unlimited)."""
+    async with db.session() as session:
+        deal = await session.get(Deal, deal_id)
+        assert deal is not None
+        return deal.stock
+
+
+async def count(db: Database, model: type, *where: object) -> int:
+    """How many rows of `model` match `where`."""
+    async with db.session() as session:
+        return (await session.exec(select(func.count()).select_from(model).where(*where))).one()

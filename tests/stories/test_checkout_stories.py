@@ -9,7 +9,6 @@ import asyncio
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func
 from sqlmodel import select
 
 from services.orders.checkout import (
@@ -35,7 +34,7 @@ from storage.models import (
     Refund,
 )
 from tests.conftest import STORY_NOW
-from tests.helpers.checkout_world import World, build_world
+from tests.helpers.checkout_world import World, build_world, count, stock_of
 
 NOW = STORY_NOW
 
@@ -57,18 +56,6 @@ async def buy_and_pay(db: Database, world: World, buyer: str, deal: str = "limit
                                           f"ch_{buyer}_{started.order.id}"), NOW)
     assert result.outcome == "paid"
     return [c.code for c in await codes_of_order(db, started.order.id)]
-
-
-async def stock_of(db: Database, deal_id: int) -> int | None:
-    async with db.session() as session:
-        deal = await session.get(Deal, deal_id)
-        assert deal is not None
-        return deal.stock
-
-
-async def count(db: Database, model: type, *where: object) -> int:
-    async with db.session() as session:
-        return (await session.exec(select(func.count()).select_from(model).where(*where))).one()
 
 
 def well_formed(body: str) -> str:

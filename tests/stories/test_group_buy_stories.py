@@ -10,7 +10,7 @@ import asyncio
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, update
+from sqlalchemy import update
 from sqlmodel import col, select
 
 from services.orders.checkout import (
@@ -42,7 +42,7 @@ from storage.models import (
     Refund,
 )
 from tests.conftest import STORY_NOW
-from tests.helpers.checkout_world import World, build_world
+from tests.helpers.checkout_world import World, build_world, count, stock_of
 
 NOW = STORY_NOW
 HOTPOT_PRICE, GROUP_PRICE = 2500, 1990
@@ -87,18 +87,6 @@ async def group_of(db: Database, order_id: int) -> int:
         order = await session.get(Order, order_id)
         assert order is not None and order.group_id is not None
         return order.group_id
-
-
-async def stock_of(db: Database, deal_id: int) -> int | None:
-    async with db.session() as session:
-        deal = await session.get(Deal, deal_id)
-        assert deal is not None
-        return deal.stock
-
-
-async def count(db: Database, model: type, *where: object) -> int:
-    async with db.session() as session:
-        return (await session.exec(select(func.count()).select_from(model).where(*where))).one()
 
 
 async def owed_kinds(db: Database, key_prefix: str) -> list[str]:
