@@ -50,9 +50,18 @@ async def owe(db: Database, conn: AsyncConnection, chat_id: int, kind: str,
               params: dict[str, Any], key: str, now: datetime) -> None:
     """Write a message owed to `chat_id` in `conn`'s transaction (the one making the
     change it reports). The same `key` twice makes one row."""
-    await conn.execute(db.insert_ignoring(OutboxMessage.__table__, ["dedupe_key"]).values(  # type: ignore[arg-type]
-        chat_id=chat_id, kind=kind, params=params, dedupe_key=key,
-        status=OutboxStatus.PENDING, attempts=0, next_try_at=now, created_at=now))
+    await owe_many(db, conn, [Owing(chat_id, kind, params, key)], now)
+
+
+_OWED_ROW: dict[str, Any] = {}  # per dialect: built once
+
+
+def _owed_row(db: Database) -> Any:
+    """INSERT an owed row unless its key is taken (one event, one row)."""
+    if db.dialect not in _OWED_ROW:
+        _OWED_ROW[db.dialect] = db.insert_ignoring(
+            OutboxMessage.__table__, ["dedupe_key"])  # type: ignore[arg-type]
+    return _OWED_ROW[db.dialect]
 
 
 @dataclass(frozen=True)
@@ -69,7 +78,7 @@ async def owe_many(db: Database, conn: AsyncConnection, owings: Sequence[Owing],
                    now: datetime) -> None:
     """`owe` for many messages at once (a page of refunds' news), in `conn`'s transaction."""
     if owings:
-        await conn.execute(db.insert_ignoring(OutboxMessage.__table__, ["dedupe_key"]), [  # type: ignore[arg-type]
+        await conn.execute(_owed_row(db), [
             {"chat_id": o.chat_id, "kind": o.kind, "params": o.params, "dedupe_key": o.key,
              "status": OutboxStatus.PENDING, "attempts": 0, "next_try_at": now,
              "created_at": now} for o in owings])
