@@ -136,6 +136,8 @@ class Store(SQLModel, table=True):
     lon: float
     opening_hours: str = Field(default="", max_length=200)
     phone: str | None = Field(default=None, max_length=32)
+    # IANA zone of the store's wall clock (hours, booking slots); None: the default.
+    timezone: str | None = Field(default=None, max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
@@ -241,6 +243,92 @@ class BuyGroup(SQLModel, table=True):
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # filled or failed
 
 
+class Seating(SQLModel, table=True):
+    """How a store takes table bookings (`services.bookings`): its slot grid, how long a
+    sitting lasts, how far ahead it books, and its deposit. Tables are `TableType` rows."""
+
+    __tablename__ = "seatings"
+
+    store_id: int = Field(foreign_key="stores.id", primary_key=True)
+    slot_minutes: int = 30  # offered start times, every this many minutes
+    stay_minutes: int = 90  # a sitting occupies the table this long
+    horizon_days: int = 14  # bookable this many days ahead
+    last_seating_minutes: int = 60  # the last start, this long before closing
+    closed_days: str = Field(default="", max_length=7)  # weekday digits, 0 = Monday
+    deposit: int = 0  # minor units per booking; 0: none (unless the booker's no-shows)
+    currency: str = Field(default="CNY", min_length=3, max_length=3)
+    cancel_hours: int = 2  # a deposit comes back on a cancellation this long before
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class TableType(SQLModel, table=True):
+    """`tables` tables of `seats` seats at a store; 0 tables: no longer offered (kept
+    for its bookings)."""
+
+    __tablename__ = "table_types"
+    __table_args__ = (UniqueConstraint("store_id", "seats"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    store_id: int = Field(foreign_key="stores.id", index=True)
+    seats: int
+    tables: int
+
+
+class TableUnit(SQLModel, table=True):
+    """How many tables of a type are taken in one 15-minute unit (UTC start). A booking
+    takes every unit its stay overlaps with one conditional UPDATE (`taken < tables`)."""
+
+    __tablename__ = "table_units"
+    __table_args__ = (UniqueConstraint("table_type_id", "starts_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    table_type_id: int = Field(foreign_key="table_types.id")
+    starts_at: datetime = Field(sa_type=UTCDateTime)
+    taken: int = 0
+
+
+class BookingStatus(StrEnum):
+    HELD = "held"  # the table is held while its deposit is paid
+    CONFIRMED = "confirmed"
+    ARRIVED = "arrived"
+    NO_SHOW = "no_show"
+    COMPLETED = "completed"  # the sitting passed unmarked
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"  # the deposit was not paid in time
+
+
+class Booking(SQLModel, table=True):
+    """A table booked at a store for `party` people, `starts_at` to `ends_at` (UTC)."""
+
+    __tablename__ = "bookings"
+    __table_args__ = (Index("ix_bookings_store_starts", "store_id", "starts_at"),
+                      Index("ix_bookings_user_starts", "user_id", "starts_at"),
+                      Index("ix_bookings_status_hold", "status", "hold_until"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=12, unique=True)  # shown at the door
+    store_id: int = Field(foreign_key="stores.id")
+    table_type_id: int = Field(foreign_key="table_types.id")
+    user_id: int | None = Field(default=None, foreign_key="users.id")  # None: a walk-in
+    name: str | None = Field(default=None, max_length=60)
+    party: int
+    starts_at: datetime = Field(sa_type=UTCDateTime)
+    ends_at: datetime = Field(sa_type=UTCDateTime)
+    status: str = Field(default=BookingStatus.CONFIRMED, max_length=16)
+    walk_in: bool = False
+    deposit: int = 0  # minor units asked (0: none)
+    currency: str = Field(default="CNY", min_length=3, max_length=3)
+    provider: str | None = Field(default=None, max_length=32)
+    provider_ref: str | None = Field(default=None, max_length=200, unique=True)
+    charge_id: str | None = Field(default=None, max_length=200, unique=True)
+    deposit_paid_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    hold_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    late_minutes: int = 0  # "running late" said by the booker
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # left CONFIRMED
+
+
 class StaffRole(StrEnum):
     OWNER = "owner"
     STAFF = "staff"
@@ -343,7 +431,9 @@ class Refund(SQLModel, table=True):
     __tablename__ = "refunds"
 
     id: int | None = Field(default=None, primary_key=True)
-    order_id: int = Field(foreign_key="orders.id", index=True)
+    order_id: int | None = Field(default=None, foreign_key="orders.id", index=True)
+    # A booking's deposit going back (then `order_id` is None and `codes` 0).
+    booking_id: int | None = Field(default=None, foreign_key="bookings.id", index=True)
     provider: str = Field(max_length=32)
     charge_id: str = Field(max_length=200, index=True)  # the payment the money goes back to
     amount: int  # minor units
@@ -616,6 +706,7 @@ class OutboxStatus(StrEnum):
     SENT = "sent"
     FAILED = "failed"  # refused for good (blocked, bad request, attempts used up)
     IN_DOUBT = "in_doubt"  # found `sending` after a crash: it may have arrived; never re-sent
+    DROPPED = "dropped"  # no longer owed before it was due (a cancelled booking's reminder)
 
 
 class OutboxMessage(SQLModel, table=True):

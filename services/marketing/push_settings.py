@@ -118,6 +118,29 @@ def in_quiet_hours(window: Window, moment_utc: datetime) -> bool:
     return _inside(start, end, _minute_of_day(moment_utc, tz))
 
 
+def last_allowed_moment_before(window: Window, moment_utc: datetime) -> datetime:
+    """The last moment at or before `moment_utc` outside the quiet hours (UTC, whole
+    minutes): the moment itself when it is outside them, else the minute before the
+    window began (a reminder due at 07:30 under quiet hours 22:00-08:00 goes at 21:59
+    the evening before). Daylight saving is honoured by checking each candidate on the
+    wall clock."""
+    _require_aware(moment_utc)
+    start, end, tz = _window(window)
+    moment = moment_utc.astimezone(UTC)
+    if not _inside(start, end, _minute_of_day(moment, tz)):
+        return moment
+    local = moment.astimezone(tz)
+    minute = local.hour * 60 + local.minute
+    into = (minute - start) % MINUTES_PER_DAY  # how far into the window
+    candidate = (moment - timedelta(minutes=into + 1, seconds=local.second,
+                                    microseconds=local.microsecond))
+    for _ in range(4 * 26):  # a clock change moved the window: step back to its edge
+        if not _inside(start, end, _minute_of_day(candidate, tz)):
+            return candidate
+        candidate -= timedelta(minutes=15)
+    return candidate
+
+
 def next_allowed_moment(window: Window, moment_utc: datetime) -> datetime:
     """The first moment at or after `moment_utc` outside the quiet hours (UTC): the
     moment itself when it is outside them, else the end of the window.

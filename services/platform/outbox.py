@@ -72,6 +72,7 @@ class Owing:
     kind: str
     params: dict[str, Any]
     key: str
+    not_before: datetime | None = None  # due from then on (a reminder); None: now
 
 
 async def owe_many(db: Database, conn: AsyncConnection, owings: Sequence[Owing],
@@ -80,7 +81,8 @@ async def owe_many(db: Database, conn: AsyncConnection, owings: Sequence[Owing],
     if owings:
         await conn.execute(_owed_row(db), [
             {"chat_id": o.chat_id, "kind": o.kind, "params": o.params, "dedupe_key": o.key,
-             "status": OutboxStatus.PENDING, "attempts": 0, "next_try_at": now,
+             "status": OutboxStatus.PENDING, "attempts": 0,
+             "next_try_at": o.not_before or now,
              "created_at": now} for o in owings])
 
 

@@ -1,0 +1,1 @@
+"""Table bookings (订座): seating, the slot grid, booking without overbooking, deposits."""
