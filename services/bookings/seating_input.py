@@ -196,12 +196,13 @@ _OPTIONS: tuple[tuple[str, str], ...] = (
                  r"|默认)"),
     ("closed_none", r"(?:全年无休|每天营业|天天营业|不休息|无休息日?|没有休息日|无休|"
                     r"closed\s*(?:none|never|no days?)|open every day|no closed days?)"),
-    ("closed", rf"(?:每)?({_ZH_DAY}(?:\s*(?:[、,/和及与&]|和)?\s*(?:{_ZH_DAY}|[一二三四五六日天]))*)"
+    ("closed", rf"(?:每)?({_ZH_DAY}(?:\s*[、,/和及与&]?\s*(?:{_ZH_DAY}|[一二三四五六日天]))*)"
                r"\s*(?:休息|店休|公休|不营业|关门|闭店|休)"),
     ("closed", rf"\b(?:closed|close|off|shut)\s*(?:on\s*)?[:=]?\s*({_EN_DAY}(?:\s*(?:[,/&+]|and)?"
                rf"\s*{_EN_DAY})*)\b"),
     ("no_deposit", r"(?:无定金|不收定金|免定金|不要定金|没有定金|无押金|不收押金|no deposit)"),
-    ("deposit", rf"(?:定金|订金|押金|\bdeposit)\s*[:=]?\s*[¥￥]?\s*{_AMOUNT}\s*(?:元|块|rmb|cny|yuan)?"),
+    ("deposit", rf"(?:定金|订金|押金|\bdeposit)\s*[:=]?\s*[¥￥]?\s*{_AMOUNT}\s*"
+                r"(?:元|块|rmb|cny|yuan)?"),
     ("deposit", rf"[¥￥]?\s*{_AMOUNT}\s*(?:元|块)\s*(?:定金|订金|押金)"),
     ("cancel", rf"(?:提前|开餐前|开始前|到店前)?\s*(\d+)\s*{_HOURS}\s*(?:前|之前|以前)?\s*"
                r"(?:可退|可以退|退定金|退款|可取消|免费取消|取消可退|取消)"),
