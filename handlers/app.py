@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from handlers import (
     admin,
+    booking_staff,
     campaigns,
     checkout,
     codes,
@@ -16,6 +17,7 @@ from handlers import (
     pushes,
     redeem,
     search,
+    seating,
     settings,
     staff,
     start,
@@ -34,6 +36,6 @@ def build_router() -> Router:
     root = Router()
     for module in (start, menu, settings, search, understand, inline, checkout, groups,
                    codes, coupons, redeem, staff, merchant, stores, new_deal, deal_import,
-                   deal_manage, stats, money, admin, campaigns, pushes):
+                   deal_manage, stats, money, admin, campaigns, pushes, seating, booking_staff):
         root.include(module.router)
     return root

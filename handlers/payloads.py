@@ -560,3 +560,52 @@ class RedeemUndo(Payload, prefix="ru"):
 
 
 # (end of running)
+
+
+# =========================================================================== table bookings:
+# the owner's seating (handlers.seating) and the staff's day (handlers.booking_staff)
+
+
+class SeatingStore(Payload, prefix="seat"):
+    """Set the seating of this store of the owner's (from /seating)."""
+
+    store_id: int
+
+
+class SeatingStop(Payload, prefix="seaq"):
+    """Take no new bookings at this store (its tables and bookings are kept)."""
+
+    store_id: int
+
+
+class SeatingCancel(Payload, prefix="seax"):
+    """Leave /seating; nothing changes."""
+
+
+class StaffDay(Payload, prefix="bsd"):
+    """Show a store's bookings of one local day (YYYYMMDD), one page of them."""
+
+    store_id: int
+    day: int
+    page: int = 0
+
+
+class StaffMark(Payload, prefix="bsm"):
+    """Mark a confirmed booking arrived or a no-show, then draw its day's page again."""
+
+    booking_id: int
+    to: Literal["arrived", "no_show"]
+    page: int = 0
+
+
+class StaffWalkIn(Payload, prefix="bsw"):
+    """Seat a walk-in at this store now: asks the party size."""
+
+    store_id: int
+
+
+class StaffWalkInParty(Payload, prefix="bsp"):
+    """The walk-in's party size, at this store."""
+
+    store_id: int
+    party: int
