@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-from handlers.core import Button, ButtonPress, EditText, Reply, SendText, Text
+from handlers.core import Button, ButtonPress, Buttons, EditText, Reply, SendText, Text
 from handlers.format import short_label
 from handlers.i18n import Translator
 from handlers.payloads import StaffDay, StaffMark, StaffWalkIn, StaffWalkInParty
@@ -113,7 +113,7 @@ def _mark_row(t: Translator, booking: BookingView, page: int) -> tuple[Button, .
                    data=StaffMark(booking.id, "no_show", page).pack()))
 
 
-def _draw(req: Request, day: StoreDay, page: int, note: str = "") -> tuple[str, tuple]:  # type: ignore[type-arg]
+def _draw(req: Request, day: StoreDay, page: int, note: str = "") -> tuple[str, Buttons]:
     """The text and buttons of one page of a store's day."""
     t = req.t
     pages = max(1, -(-len(day.bookings) // PAGE))
