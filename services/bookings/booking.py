@@ -280,11 +280,19 @@ def _code() -> str:
 async def _take(db: Database, conn: AsyncConnection, kind: TableKind,
                 stay: list[datetime]) -> bool:
     """Take one table of `kind` for every unit of `stay`, or nothing."""
+    return await take_table(db, conn, kind.id, stay)
+
+
+async def take_table(db: Database, conn: AsyncConnection, type_id: int,
+                     stay: list[datetime]) -> bool:
+    """Take one table of type `type_id` for every unit of `stay` (in `conn`'s
+    transaction); False when a unit was full: the caller must roll back (some units
+    may have been counted)."""
     await conn.execute(db.insert_ignoring(_UNITS, ["table_type_id", "starts_at"]),
-                       [{"table_type_id": kind.id, "starts_at": u, "taken": 0} for u in stay])
+                       [{"table_type_id": type_id, "starts_at": u, "taken": 0} for u in stay])
     if db.dialect == "postgresql":  # lock in time order: overlapping stays queue
-        await conn.execute(_LOCK_UNITS, {"type": kind.id, "units": stay})
-    done = await conn.execute(_TAKE_UNITS, {"type": kind.id, "units": stay})
+        await conn.execute(_LOCK_UNITS, {"type": type_id, "units": stay})
+    done = await conn.execute(_TAKE_UNITS, {"type": type_id, "units": stay})
     return done.rowcount == len(stay)
 
 
@@ -414,6 +422,13 @@ async def _conflict(db: Database, user_id: int, starts_at: datetime,
 
 async def _conflict_in(conn: AsyncConnection, user_id: int, starts_at: datetime,
                        other_than: int | None) -> int | None:
+    return await conflict_in(conn, user_id, starts_at, other_than)
+
+
+async def conflict_in(conn: AsyncConnection, user_id: int, starts_at: datetime,
+                      other_than: int | None) -> int | None:
+    """The id of the user's live booking within `NEAR` of `starts_at` (other than
+    `other_than`), read in `conn`'s transaction; None when there is none."""
     query = select(_BOOKINGS.c.id).where(
         _BOOKINGS.c.user_id == user_id, _BOOKINGS.c.status.in_(LIVE),
         _BOOKINGS.c.starts_at > starts_at - NEAR, _BOOKINGS.c.starts_at < starts_at + NEAR)
@@ -600,6 +615,8 @@ async def _close(db: Database, booking_id: int, to: str, now: datetime, *,
         if to in (BookingStatus.CANCELLED, BookingStatus.EXPIRED, BookingStatus.NO_SHOW):
             await _free(conn, int(type_id), stay)
         await drop_reminder(conn, booking_id)
+        if to == BookingStatus.EXPIRED:  # an unpaid hold: its booker is told, once
+            await deposits.owe_expired(db, conn, booking_id, now)
         refund_id, kept = None, False
         if paid_at is not None:
             cancel_hours = (await conn.execute(select(Seating.__table__.c.cancel_hours).where(  # type: ignore[attr-defined]

@@ -57,6 +57,8 @@ class AccountKind(StrEnum):
     COMMISSION_PENDING = "commission_pending"  # accrued on units paid, not yet redeemed
     COMMISSION_FROZEN = "commission_frozen"  # redeemed, inside the refund window
     COMMISSION_AVAILABLE = "commission_available"  # the referrer's to withdraw
+    DEPOSITS_HELD = "deposits_held"  # bookings' paid deposits (ref: merchant id), until
+    # given back (a cancellation in time) or kept (merchant payable)
 
 
 # Accounts whose balance (as shown) may never be below zero. Merchant payable and a
@@ -65,7 +67,7 @@ class AccountKind(StrEnum):
 NEVER_NEGATIVE = (
     AccountKind.FEE_PENDING, AccountKind.REFUNDS_PAYABLE, AccountKind.PAYOUTS_IN_TRANSIT,
     AccountKind.MERCHANT_PENDING, AccountKind.COMMISSION_PENDING,
-    AccountKind.COMMISSION_FROZEN,
+    AccountKind.COMMISSION_FROZEN, AccountKind.DEPOSITS_HELD,
 )
 # Accounts that hold one order's money until its units are redeemed, lapse or go back.
 ORDER_PENDING = (AccountKind.MERCHANT_PENDING, AccountKind.FEE_PENDING,

@@ -13,7 +13,10 @@ The rules, in the order they are checked (the first broken one is reported):
    the order says was refunded;
 5. an order with no unit left open holds nothing pending (a 拼团 member's order has no
    units until its group fills: while the group is open its money is pending);
-6. payouts: the money in transit is what requested payouts add up to.
+6. payouts: the money in transit is what requested payouts add up to;
+7. bookings' deposits: each merchant's deposits held are exactly the paid deposits of
+   its bookings still held or confirmed, and the deposits paid in (their cash) are
+   exactly what the bookings marked paid cost, each posted once.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.ledger.books import NEVER_NEGATIVE, ORDER_PENDING, AccountKind
 from services.platform.database import Database
 from storage.models import (
+    Booking,
+    BookingStatus,
     BuyGroup,
     CodeStatus,
     GroupStatus,
@@ -38,6 +43,7 @@ from storage.models import (
     PayoutStatus,
     RedemptionCode,
     Refund,
+    Store,
 )
 
 K = AccountKind
@@ -50,6 +56,7 @@ _ORDERS, _CODES, _REFUNDS, _PAYOUTS = (
     Payout.__table__,  # type: ignore[attr-defined]
 )
 _GROUPS = BuyGroup.__table__  # type: ignore[attr-defined]
+_BOOKINGS, _STORES = Booking.__table__, Store.__table__  # type: ignore[attr-defined]
 PAID = (OrderStatus.PAID, OrderStatus.FULFILLED, OrderStatus.REFUNDED)
 
 
@@ -76,7 +83,8 @@ async def check_books(db: Database) -> BookCheck:
         paid = int((await conn.execute(select(func.count()).select_from(_ORDERS).where(
             _ORDERS.c.status.in_(PAID)))).scalar())
         problem = None
-        for rule in (_balanced, _not_negative, _paid_once, _accounted, _settled, _payouts):
+        for rule in (_balanced, _not_negative, _paid_once, _accounted, _settled, _payouts,
+                     _deposits):
             problem = await rule(conn)
             if problem is not None:
                 break
@@ -238,4 +246,36 @@ async def _payouts(conn: AsyncConnection) -> str | None:
         .where(_PAYOUTS.c.status == PayoutStatus.REQUESTED))).scalar())
     if in_transit != requested:
         return f"payouts in transit {in_transit} != requested payouts {requested}"
+    return None
+
+
+async def _deposits(conn: AsyncConnection) -> str | None:
+    held_lines = dict(((str(ref), cur), -int(total)) for ref, cur, total in (await conn.execute(
+        select(_ACCOUNTS.c.ref, _ACCOUNTS.c.currency, func.sum(_LINES.c.amount))
+        .join(_LINES, _LINES.c.account_id == _ACCOUNTS.c.id)
+        .where(_ACCOUNTS.c.kind == K.DEPOSITS_HELD)
+        .group_by(_ACCOUNTS.c.ref, _ACCOUNTS.c.currency))).all())
+    paid = _BOOKINGS.c.deposit_paid_at.is_not(None)
+    held_bookings = {(str(ref), cur): int(total) for ref, cur, total in (await conn.execute(
+        select(_STORES.c.merchant_id, _BOOKINGS.c.currency, func.sum(_BOOKINGS.c.deposit))
+        .join(_STORES, _STORES.c.id == _BOOKINGS.c.store_id)
+        .where(paid, _BOOKINGS.c.status.in_((BookingStatus.HELD, BookingStatus.CONFIRMED)))
+        .group_by(_STORES.c.merchant_id, _BOOKINGS.c.currency))).all()}
+    for key in sorted(set(held_lines) | set(held_bookings)):
+        if held_lines.get(key, 0) != held_bookings.get(key, 0):
+            return (f"merchant {key[0]} holds {held_lines.get(key, 0)} {key[1]} of deposits, "
+                    f"its live paid bookings {held_bookings.get(key, 0)}")
+    posted = (await conn.execute(
+        select(func.count(func.distinct(_ENTRIES.c.id)),
+               func.coalesce(func.sum(case((_ACCOUNTS.c.kind == K.CASH, _LINES.c.amount),
+                                           else_=0)), 0))
+        .select_from(_ENTRIES.join(_LINES, _LINES.c.entry_id == _ENTRIES.c.id)
+                     .join(_ACCOUNTS, _ACCOUNTS.c.id == _LINES.c.account_id))
+        .where(_ENTRIES.c.kind == "deposit_paid"))).one()
+    booked = (await conn.execute(
+        select(func.count(), func.coalesce(func.sum(_BOOKINGS.c.deposit), 0))
+        .where(paid))).one()
+    if (int(posted[0]), int(posted[1])) != (int(booked[0]), int(booked[1])):
+        return (f"{booked[0]} bookings paid deposits of {booked[1]}, but {posted[0]} "
+                f"deposit payments were posted for {posted[1]}")
     return None

@@ -57,6 +57,7 @@ from services.payments.base import PaymentError, RefundOutcome
 from services.platform.database import Database
 from services.platform.outbox import Owing, owe_many
 from storage.models import (
+    Booking,
     CodeStatus,
     CouponStatus,
     Deal,
@@ -105,8 +106,9 @@ class RefundDone:
     currency: str
     reason: str
     user_telegram_id: int
-    order_id: int
-    owed_key: str | None = None  # the outbox row telling the buyer, if one was owed
+    order_id: int | None  # None: a booking's deposit (`booking_id`)
+    owed_key: str | None = None
+    booking_id: int | None = None  # the outbox row telling the buyer, if one was owed
 
 
 Refunder = Callable[[str, str, int, str, int, str, bool], Awaitable[RefundOutcome]]
@@ -486,13 +488,19 @@ async def carry_out(db: Database, refund_id: int, refunder: Refunder, now: datet
     return done[0] if done else None
 
 
+_BOOKINGS = Booking.__table__  # type: ignore[attr-defined]
+# A refund gives back money of an order, or a booking's deposit (no order, no codes):
+# its buyer is the order's or the booking's.
 _TO_CARRY_OUT = (
     select(_REFUNDS.c.id, _REFUNDS.c.order_id, _REFUNDS.c.provider, _REFUNDS.c.charge_id,
            _REFUNDS.c.amount, _REFUNDS.c.currency, _REFUNDS.c.codes, _REFUNDS.c.reason,
            _REFUNDS.c.attempts, User.__table__.c.telegram_id,  # type: ignore[attr-defined]
-           _ORDERS.c.total)
-    .join(_ORDERS, _ORDERS.c.id == _REFUNDS.c.order_id)
-    .join(User.__table__, User.__table__.c.id == _ORDERS.c.user_id)  # type: ignore[attr-defined]
+           func.coalesce(_ORDERS.c.total, _BOOKINGS.c.deposit).label("total"),
+           _REFUNDS.c.booking_id)
+    .select_from(_REFUNDS.outerjoin(_ORDERS, _ORDERS.c.id == _REFUNDS.c.order_id)
+                 .outerjoin(_BOOKINGS, _BOOKINGS.c.id == _REFUNDS.c.booking_id))
+    .join(User.__table__, User.__table__.c.id == func.coalesce(  # type: ignore[attr-defined]
+        _ORDERS.c.user_id, _BOOKINGS.c.user_id))
     .where(_REFUNDS.c.id.in_(bindparam("ids", expanding=True)),
            _REFUNDS.c.status == "pending")
     .order_by(_REFUNDS.c.id)
@@ -574,9 +582,10 @@ async def _carry_out_page(db: Database, refund_ids: Sequence[int], refunder: Ref
                 owed_key = refund_news_key(row.id, told)
                 news.append(Owing(row.telegram_id, "refund", {
                     "refund_id": row.id, "amount": row.amount, "currency": row.currency,
-                    "reason": row.reason, "told": told}, owed_key))
+                    "reason": row.reason, "told": told,
+                    **({"booking_id": row.booking_id} if row.booking_id else {})}, owed_key))
             done.append(RefundDone(row.id, status, row.amount, row.currency, row.reason,
-                                   row.telegram_id, row.order_id, owed_key))
+                                   row.telegram_id, row.order_id, owed_key, row.booking_id))
         if updates:
             await conn.execute(_RECORD_OUTCOME, updates)
         await post_many(db, conn, paid, now)

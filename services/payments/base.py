@@ -17,12 +17,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+ORDER = "order"  # a payment buys an order's codes
+BOOKING = "booking"  # a payment is a booking's deposit (`services.bookings.deposits`)
+PURPOSES = (ORDER, BOOKING)
+
 
 @dataclass(frozen=True)
 class Checkout:
-    """An order as a provider needs to see it to ask for the money."""
+    """An order (or a booking's deposit) as a provider needs to see it to ask for the
+    money."""
 
-    order_id: int
+    order_id: int  # the order's id; with purpose "booking", the booking's
     title: str  # the deal's title in the buyer's language
     description: str
     quantity: int
@@ -31,6 +36,7 @@ class Checkout:
     expires_at: datetime  # when the stock hold ends (UTC)
     user_telegram_id: int
     lang: str = "zh"
+    purpose: str = ORDER  # ORDER or BOOKING: what `order_id` names
 
 
 @dataclass(frozen=True)
@@ -45,14 +51,16 @@ class PaymentLink:
 
 @dataclass(frozen=True)
 class PaymentNotice:
-    """A verified statement from a provider that an order was paid."""
+    """A verified statement from a provider that an order (or, with purpose "booking",
+    a booking's deposit) was paid."""
 
     provider: str
-    order_id: int
+    order_id: int  # the order's id; with purpose "booking", the booking's
     amount: int  # minor units, as charged
     currency: str
     charge_id: str  # unique per charge: telegram_payment_charge_id, payment intent, ...
     provider_ref: str = ""  # the session/token the payment belongs to
+    purpose: str = ORDER  # ORDER or BOOKING: what `order_id` names
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import secrets
 from collections.abc import Mapping
 
 from services.payments.base import (
+    ORDER,
     Checkout,
     PaymentLink,
     PaymentNotice,
@@ -42,15 +43,17 @@ class SandboxProvider:
         return token if token and all(c.isalnum() or c in "-_" for c in token) else None
 
     async def create_link(self, checkout: Checkout) -> PaymentLink:
-        """A fresh one-time page for this order."""
+        """A fresh one-time page for this order (or deposit)."""
         token = secrets.token_urlsafe(16)
         return PaymentLink(NAME, provider_ref=token, url=self.page_url(token))
 
     @staticmethod
-    def notice(order_id: int, amount: int, currency: str, token: str) -> PaymentNotice:
-        """What pressing Pay on the page of `token` says: this order is paid in full."""
+    def notice(order_id: int, amount: int, currency: str, token: str,
+               purpose: str = ORDER) -> PaymentNotice:
+        """What pressing Pay on the page of `token` says: this order (or, with purpose
+        "booking", this booking's deposit) is paid in full."""
         return PaymentNotice(NAME, order_id, amount, currency, charge_id=f"sbx_{token}",
-                             provider_ref=token)
+                             provider_ref=token, purpose=purpose)
 
     def verify_callback(self, body: bytes, headers: Mapping[str, str]) -> PaymentNotice | None:
         """The sandbox sends no callbacks: its page's token is the proof (`notice`)."""

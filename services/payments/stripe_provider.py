@@ -6,7 +6,12 @@ the payment with a signed webhook (`parse_webhook`); money goes back with a Refu
 aiohttp client, so nothing blocks the event loop, and to `api_base`, which tests point
 at the local stand-in (`standins.stripe_api`).
 
-Creating a session is idempotent per order (key `order-<id>-checkout`). Stripe replays
+A booking's deposit is paid the same way: its session says `booking_id` in the
+metadata and `booking-<id>` as the client reference, where an order's says `order_id`
+and the bare id, and the webhook's notice names the purpose.
+
+Creating a session is idempotent per order (key `order-<id>-checkout`; a deposit's
+`booking-<id>-deposit`). Stripe replays
 an idempotent request only when its parameters are the same as the first time, so the
 parameters of an order's session must not drift between a first try and a retry; the
 only time-dependent one, `expires_at`, is therefore rounded up to a whole
@@ -27,6 +32,8 @@ import stripe
 import structlog
 
 from services.payments.base import (
+    BOOKING,
+    ORDER,
     Checkout,
     PaymentError,
     PaymentLink,
@@ -50,6 +57,7 @@ _PAID_EVENTS = frozenset({
     "checkout.session.completed", "checkout.session.async_payment_succeeded",
 })
 _ORDER_ID = re.compile(r"[0-9]{1,18}")
+_BOOKING_REF = re.compile(r"booking-([0-9]{1,18})")
 _LOCALES = {"zh": "zh", "en": "en"}
 _REFUND_OK = frozenset({"succeeded", "pending"})
 
@@ -113,7 +121,8 @@ class StripeProvider:
             )
         now = _as_utc(self._clock())
         expires_at = self._expiry(now, _as_utc(checkout.expires_at))
-        key = f"order-{checkout.order_id}-checkout"
+        key = (f"booking-{checkout.order_id}-deposit" if checkout.purpose == BOOKING
+               else f"order-{checkout.order_id}-checkout")
         session = await self._create_session(checkout, key, expires_at, now)
         url = getattr(session, "url", None)
         if not url:
@@ -129,7 +138,8 @@ class StripeProvider:
         product: dict[str, Any] = {"name": checkout.title}
         if checkout.description.strip():
             product["description"] = checkout.description.strip()[:500]
-        metadata = {"order_id": str(checkout.order_id)}
+        booking = checkout.purpose == BOOKING
+        metadata = {"booking_id" if booking else "order_id": str(checkout.order_id)}
         return {
             "mode": "payment",
             "line_items": [{
@@ -140,7 +150,8 @@ class StripeProvider:
                 },
                 "quantity": quantity,
             }],
-            "client_reference_id": str(checkout.order_id),
+            "client_reference_id": (f"booking-{checkout.order_id}" if booking
+                                    else str(checkout.order_id)),
             "metadata": metadata,
             "payment_intent_data": {"metadata": dict(metadata)},
             "expires_at": expires_at,
@@ -248,14 +259,32 @@ class StripeProvider:
             raise WebhookError(f"{event_type} without a checkout session")
         if session.get("payment_status") != "paid":
             return None  # e.g. a bank transfer still on its way; its success comes later
+        purpose, target = self._target(session)
         return PaymentNotice(
             provider=self.name,
-            order_id=self._order_id(session),
+            order_id=target,
+            purpose=purpose,
             amount=self._amount(session),
             currency=self._currency(session),
             charge_id=self._payment_intent(session),
             provider_ref=str(session.get("id") or ""),
         )
+
+    @classmethod
+    def _target(cls, session: dict[str, Any]) -> tuple[str, int]:
+        """What a session paid: ("order", id) or ("booking", id)."""
+        metadata = session.get("metadata")
+        booking = metadata.get("booking_id") if isinstance(metadata, dict) else None
+        reference = session.get("client_reference_id")
+        if booking in (None, "") and not (isinstance(reference, str)
+                                          and reference.startswith("booking-")):
+            return ORDER, cls._order_id(session)
+        if isinstance(metadata, dict) and metadata.get("order_id") not in (None, ""):
+            raise WebhookError("Stripe session naming both an order and a booking")
+        match = _BOOKING_REF.fullmatch(str(reference or ""))
+        if match is None or str(booking) != match.group(1) or int(match.group(1)) <= 0:
+            raise WebhookError("Stripe session with a garbled booking id")
+        return BOOKING, int(match.group(1))
 
     @staticmethod
     def _order_id(session: dict[str, Any]) -> int:

@@ -1,7 +1,8 @@
 """Telegram Payments: an invoice in the chat, pre-checkout re-checked, paid once per charge.
 
-The invoice payload names the order (`order:<id>:<nonce>`); the nonce makes a payload
-from an older attempt useless. Telegram's successful_payment carries
+The invoice payload names the order (`order:<id>:<nonce>`), or the booking whose
+deposit it pays (`booking:<id>:<nonce>`); the nonce makes a payload from an older
+attempt useless. Telegram's successful_payment carries
 telegram_payment_charge_id, which is the charge id we apply once.
 
 Refunds: Telegram Stars (currency XTR) are refunded through the Bot API
@@ -19,6 +20,8 @@ import secrets
 from collections.abc import Awaitable, Callable, Mapping
 
 from services.payments.base import (
+    ORDER,
+    PURPOSES,
     Checkout,
     PaymentLink,
     PaymentNotice,
@@ -27,15 +30,25 @@ from services.payments.base import (
 )
 
 NAME = "telegram"
-PAYLOAD = re.compile(r"order:([0-9]{1,12}):([A-Za-z0-9_-]{6,32})")
+PAYLOAD = re.compile(r"(order|booking):([0-9]{1,12}):([A-Za-z0-9_-]{6,32})")
 
 StarRefunder = Callable[[int, str], Awaitable[bool]]  # (user telegram id, charge id) -> ok
 
 
-def order_of_payload(payload: str) -> int | None:
-    """The order id an invoice payload names, or None for anything else."""
+def target_of_payload(payload: str) -> tuple[str, int] | None:
+    """What an invoice payload pays: (purpose, id), "order" or "booking"; None for
+    anything else."""
     match = PAYLOAD.fullmatch(payload or "")
-    return int(match.group(1)) if match else None
+    if match is None or match.group(1) not in PURPOSES:
+        return None
+    return match.group(1), int(match.group(2))
+
+
+def order_of_payload(payload: str) -> int | None:
+    """The order id an invoice payload names, or None for anything else (a booking's
+    deposit included)."""
+    target = target_of_payload(payload)
+    return target[1] if target is not None and target[0] == ORDER else None
 
 
 class TelegramProvider:
@@ -47,18 +60,18 @@ class TelegramProvider:
         self.star_refunder = star_refunder
 
     async def create_link(self, checkout: Checkout) -> PaymentLink:
-        """An invoice payload for this order (the handler sends the invoice)."""
-        payload = f"order:{checkout.order_id}:{secrets.token_urlsafe(9)}"
+        """An invoice payload for this order or deposit (the handler sends the invoice)."""
+        payload = f"{checkout.purpose}:{checkout.order_id}:{secrets.token_urlsafe(9)}"
         return PaymentLink(NAME, provider_ref=payload, invoice_payload=payload)
 
     @staticmethod
     def notice(payload: str, amount: int, currency: str, charge_id: str) -> PaymentNotice | None:
         """A successful_payment as a notice; None when the payload is not one of ours."""
-        order_id = order_of_payload(payload)
-        if order_id is None or not charge_id:
+        target = target_of_payload(payload)
+        if target is None or not charge_id:
             return None
-        return PaymentNotice(NAME, order_id, amount, currency.upper(), charge_id,
-                             provider_ref=payload)
+        return PaymentNotice(NAME, target[1], amount, currency.upper(), charge_id,
+                             provider_ref=payload, purpose=target[0])
 
     def verify_callback(self, body: bytes, headers: Mapping[str, str]) -> PaymentNotice | None:
         """Telegram confirms a payment in an update (successful_payment, see `notice`),
