@@ -160,12 +160,13 @@ async def apply_deposit(db: Database, notice: PaymentNotice, now: datetime) -> D
                 .values(status=BookingStatus.CONFIRMED, deposit_paid_at=now,
                         charge_id=notice.charge_id, provider=notice.provider, updated_at=now)
                 .returning(_BOOKINGS.c.id))).first()
-            if paid is not None:
-                owed = await _confirmed(db, conn, booking_id, notice, now)
-                return DepositResult("paid", await _booking.booking_view(db, booking_id),
-                                     owed_keys=owed)
+            owed = (await _confirmed(db, conn, booking_id, notice, now)
+                    if paid is not None else None)
     except IntegrityError:
-        pass  # the charge id is unique: this charge confirmed a booking already
+        owed = None  # the charge id is unique: this charge confirmed a booking already
+    if owed is not None:  # read once committed
+        return DepositResult("paid", await _booking.booking_view(db, booking_id),
+                             owed_keys=owed)
     return await _unusable(db, notice, now)
 
 
@@ -183,34 +184,30 @@ async def _unusable(db: Database, notice: PaymentNotice, now: datetime) -> Depos
             query.with_for_update() if db.dialect == "postgresql" else query)).first()
         if row is None:
             return DepositResult("unknown", reason="unknown_booking")
+        outcome, owed, refund_id = "refund", (), 0
+        late = (row.status == BookingStatus.EXPIRED and row.deposit_paid_at is None
+                and row.deposit > 0 and notice.amount == row.deposit
+                and notice.currency.upper() == row.currency and row.user_id is not None)
         if row.charge_id == notice.charge_id or (await conn.execute(
                 select(_REFUNDS.c.id).where(_REFUNDS.c.charge_id == notice.charge_id)
                 .limit(1))).first() is not None:
-            return DepositResult("duplicate", await _booking.booking_view(db, booking_id))
-        matches = (row.deposit > 0 and notice.amount == row.deposit
-                   and notice.currency.upper() == row.currency)
-        if (row.status == BookingStatus.EXPIRED and matches and row.deposit_paid_at is None
-                and row.user_id is not None):
-            if await _seat_again(db, conn, row, notice, now):
-                owed = await _confirmed(db, conn, booking_id, notice, now)
-                return DepositResult("paid", await _booking.booking_view(db, booking_id),
-                                     owed_keys=owed)
-            reason = LATE
-        elif row.deposit_paid_at is not None:
-            reason = "double_payment"
-        elif row.status == BookingStatus.HELD:
-            reason = "amount_changed"
+            outcome = "duplicate"
+        elif late and await _seat_again(db, conn, row, notice, now):
+            outcome, owed = "paid", await _confirmed(db, conn, booking_id, notice, now)
         else:
-            reason = CLOSED
-        refund_id = (await conn.execute(insert(_REFUNDS).returning(_REFUNDS.c.id), {
-            "order_id": None, "booking_id": booking_id, "provider": notice.provider,
-            "charge_id": notice.charge_id, "amount": notice.amount,
-            "currency": notice.currency.upper(), "codes": 0, "reason": reason,
-            "status": "pending", "attempts": 0, "created_at": now})).scalar_one()
-        await post_unusable_payment(db, conn, int(refund_id), notice.provider, notice.amount,
-                                    notice.currency.upper(), now)
-    return DepositResult("refund", await _booking.booking_view(db, booking_id),
-                         int(refund_id), reason)
+            reason = (LATE if late else "double_payment" if row.deposit_paid_at is not None
+                      else "amount_changed" if row.status == BookingStatus.HELD else CLOSED)
+            refund_id = int((await conn.execute(insert(_REFUNDS).returning(_REFUNDS.c.id), {
+                "order_id": None, "booking_id": booking_id, "provider": notice.provider,
+                "charge_id": notice.charge_id, "amount": notice.amount,
+                "currency": notice.currency.upper(), "codes": 0, "reason": reason,
+                "status": "pending", "attempts": 0, "created_at": now})).scalar_one())
+            await post_unusable_payment(db, conn, refund_id, notice.provider, notice.amount,
+                                        notice.currency.upper(), now)
+    view = await _booking.booking_view(db, booking_id)  # read once committed
+    if outcome != "refund":
+        return DepositResult(outcome, view, owed_keys=owed)
+    return DepositResult("refund", view, refund_id, reason)
 
 
 async def _seat_again(db: Database, conn: AsyncConnection, row: object,
