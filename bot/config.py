@@ -118,6 +118,11 @@ class Settings(BaseSettings):
         description="A new coupon that takes a deal below this share of its price (or to "
                     "nothing) is shown with a warning and needs a second confirmation.",
     )
+    booking_no_show_deposit: int = Field(
+        default=5000, ge=0, le=10_000_000,
+        description="The deposit (minor units) a booking needs from someone with three "
+                    "no-shows in 90 days, at a store that asks none itself; 0: none.",
+    )
     platform_fee_percent: float = Field(
         default=5.0, ge=0, le=100,
         description="The platform's fee, in percent of what a buyer pays (merchants may "

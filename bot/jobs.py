@@ -3,6 +3,9 @@
 Every `INTERVAL` seconds, one run at a time:
 - unpaid orders whose hold ran out expire and give their stock back; their payment is
   closed at the provider and their buyer owed the news, once, with a button to buy again;
+- table bookings held for a deposit that was not paid in time expire (the table free
+  again, the booker owed the news once, the payment closed at the provider); confirmed
+  sittings long over and unmarked are completed (a paid deposit kept for the merchant);
 - 拼团 groups whose window closed unfilled fail, once, and every member's payment is
   refunded (`services.orders.groups.fail_due_groups`);
 - codes past their validity expire, or are refunded when the deal's policy says so;
@@ -31,10 +34,12 @@ from datetime import datetime, timedelta
 
 import structlog
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy import select
 
 from bot.outbox import OutboxSender, send_owed
 from bot.pushes import CampaignTimers, PushSender, report_missed, start_pushes
 from bot.runtime import Runtime
+from services.bookings.booking import complete_past, expire_holds
 from services.ledger.sales import release_due
 from services.marketing.campaigns import open_occurrence, scheduled_campaigns
 from services.marketing.profiles import refresh_profiles
@@ -47,11 +52,13 @@ from services.orders.checkout import (
 from services.orders.groups import fail_due_groups
 from services.orders.refunds import carry_out_many, expire_codes, pending_refunds
 from services.platform.outbox import recover_in_doubt
+from storage.models import Booking
 
 log = structlog.get_logger("o2o.jobs")
 INTERVAL = 30  # seconds
 INTERVAL_DELTA = timedelta(seconds=INTERVAL)
 REDELIVER_AFTER = timedelta(minutes=2)
+_BOOKINGS = Booking.__table__  # type: ignore[attr-defined]
 _last_refresh: dict[int, datetime] = {}  # per database: when profiles were last refreshed
 
 
@@ -60,6 +67,8 @@ async def housekeeping(runtime: Runtime) -> dict[str, int]:
     db, now = runtime.db, runtime.app.clock()
     expired_orders = await release_expired_holds(db, now)
     told = await _tell_expired_holds(runtime, now)
+    expired_bookings = await _expire_booking_holds(runtime, now)
+    completed_bookings = len(await complete_past(db, now))
     # 拼团 groups whose window closed unfilled: every member's payment goes back.
     refund_ids = await fail_due_groups(db, now)
     groups_failed = len(refund_ids)
@@ -78,6 +87,8 @@ async def housekeeping(runtime: Runtime) -> dict[str, int]:
     timers = runtime.app.campaigns
     restored = await timers.restore_missing() if isinstance(timers, CampaignTimers) else 0
     report = {"expired_orders": expired_orders, "expiry_told": told,
+              "expired_bookings": expired_bookings,
+              "completed_bookings": completed_bookings,
               "group_members_refunded": groups_failed,
               "refunds": len(refund_ids),
               "refunded": refunded, "commissions_released": released,
@@ -98,6 +109,22 @@ async def _tell_expired_holds(runtime: Runtime, now: datetime) -> int:
         await runtime.app.payments.close(order.provider, order.provider_ref)
         told += not expired.superseded
     return told
+
+
+async def _expire_booking_holds(runtime: Runtime, now: datetime) -> int:
+    """Expire the held bookings whose deposit was not paid in time (each booker owed the
+    news with it) and close their payment at the provider (an open Stripe page stops
+    taking money); returns how many."""
+    expired = await expire_holds(runtime.db, now)
+    if expired:
+        async with runtime.db.engine.connect() as conn:
+            rows = (await conn.execute(
+                select(_BOOKINGS.c.provider, _BOOKINGS.c.provider_ref)
+                .where(_BOOKINGS.c.id.in_(expired), _BOOKINGS.c.provider_ref.is_not(None))
+            )).all()
+        for provider, ref in rows:
+            await runtime.app.payments.close(provider, ref)
+    return len(expired)
 
 
 @dataclass

@@ -16,8 +16,12 @@ import structlog
 from bot.outbox import send_owed
 from bot.runtime import Runtime
 from handlers.i18n import Translator, language_of
+from services.bookings.booking import BookingView
+from services.bookings.deposits import booking_by_ref
+from services.bookings.deposits import precheck_problem as deposit_problem
 from services.orders.checkout import OrderView, order_by_ref, precheck_problem
 from services.orders.settlement import Settlement, settle
+from services.payments.base import BOOKING
 from services.payments.sandbox import NAME as SANDBOX
 from services.payments.sandbox import SandboxProvider
 from services.platform.users import get_profile
@@ -44,13 +48,18 @@ def sandbox_answer(outcome: str, lang: str) -> str:
     return Translator(lang)(_ANSWERS.get(outcome, "web-pay-unknown"))
 
 
-async def translator(runtime: Runtime, order: OrderView | None) -> Translator:
-    """A translator in the language of the order's buyer (the default without one)."""
-    profile = await get_profile(runtime.db, order.user_id) if order else None
+Payer = OrderView | BookingView  # what a sandbox page pays: an order, or a deposit
+
+
+async def translator(runtime: Runtime, order: Payer | None) -> Translator:
+    """A translator in the language of the order's buyer or the booker (the default
+    without one)."""
+    user_id = order.user_id if order else None
+    profile = await get_profile(runtime.db, user_id) if user_id is not None else None
     return Translator(language_of(profile, runtime.settings.default_language))
 
 
-async def page_answer(runtime: Runtime, outcome: str, order: OrderView | None) -> str:
+async def page_answer(runtime: Runtime, outcome: str, order: Payer | None) -> str:
     """`sandbox_answer` in the language of the order's buyer."""
     return sandbox_answer(outcome, (await translator(runtime, order)).lang)
 
@@ -64,15 +73,26 @@ def refusal(order: OrderView, now: datetime) -> str | None:
     return "expired" if expired or order.status == OrderStatus.EXPIRED else None
 
 
-async def pay_with_sandbox(runtime: Runtime, token: str) -> tuple[str, OrderView | None]:
-    """Complete the sandbox order of `token` (the page's Pay, or the shell's Pay button).
+def deposit_refusal(booking: BookingView, now: datetime) -> str | None:
+    """Why the page of this booking's deposit must not take money (cancelled: the
+    booking was closed; expired: its hold ran out), or None (a paid one goes on to
+    `settle`, which answers it as a duplicate)."""
+    problem = deposit_problem(booking, booking.deposit, booking.currency, now)
+    if problem in ("booking_closed", "unknown_booking"):
+        return "cancelled"
+    return "expired" if problem == "booking_expired" else None
+
+
+async def pay_with_sandbox(runtime: Runtime, token: str) -> tuple[str, Payer | None]:
+    """Complete the sandbox order (or booking deposit) of `token` (the page's Pay, or
+    the shell's Pay button).
 
     Returns the outcome (paid, duplicate, refund, unknown; or cancelled, expired when
-    the order can no longer be paid and nothing was charged) and the order.
+    it can no longer be paid and nothing was charged) and the order or booking.
     """
     order = await order_by_ref(runtime.db, SANDBOX, token)
     if order is None:
-        return "unknown", None
+        return await _pay_deposit_with_sandbox(runtime, token)
     refused = refusal(order, runtime.app.clock())
     if refused is not None:
         log.info("sandbox payment refused", order=order.id, why=refused)
@@ -81,3 +101,19 @@ async def pay_with_sandbox(runtime: Runtime, token: str) -> tuple[str, OrderView
     settlement = await settle(runtime.db, runtime.app.payments, notice, runtime.app.clock())
     await deliver_settlement(runtime, settlement)
     return settlement.outcome, order
+
+
+async def _pay_deposit_with_sandbox(runtime: Runtime,
+                                    token: str) -> tuple[str, BookingView | None]:
+    booking = await booking_by_ref(runtime.db, SANDBOX, token)
+    if booking is None:
+        return "unknown", None
+    refused = deposit_refusal(booking, runtime.app.clock())
+    if refused is not None:
+        log.info("sandbox deposit refused", booking=booking.id, why=refused)
+        return refused, booking
+    notice = SandboxProvider.notice(booking.id, booking.deposit, booking.currency, token,
+                                    purpose=BOOKING)
+    settlement = await settle(runtime.db, runtime.app.payments, notice, runtime.app.clock())
+    await deliver_settlement(runtime, settlement)
+    return settlement.outcome, booking

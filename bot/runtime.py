@@ -148,6 +148,7 @@ def options_from(settings: Settings, bot_username: str | None = None) -> Options
         font_dirs=tuple(settings.font_dirs),
         push_max_per_day=settings.push_max_per_day,
         coupon_floor_percent=settings.coupon_floor_percent,
+        booking_no_show_deposit=settings.booking_no_show_deposit,
     )
 
 

@@ -25,6 +25,7 @@ from sqlalchemy import text
 from bot.payments import (
     REFUSED,
     deliver_settlement,
+    deposit_refusal,
     page_answer,
     pay_with_sandbox,
     refusal,
@@ -32,7 +33,9 @@ from bot.payments import (
     translator,
 )
 from bot.runtime import Runtime
+from handlers.format import local_datetime
 from handlers.i18n import Translator
+from services.bookings.deposits import booking_by_ref
 from services.orders.checkout import order_by_ref
 from services.orders.settlement import settle
 from services.payments import WebhookError
@@ -74,9 +77,9 @@ async def pay_page(request: web.Request) -> web.Response:
     runtime = request.app[RUNTIME]
     token = request.match_info["token"]
     order = await order_by_ref(runtime.db, SANDBOX, token)
-    t = await translator(runtime, order)
     if order is None:
-        return _page(t("web-pay-title"), f"<p>{html.escape(t('web-pay-unknown'))}</p>", t.lang)
+        return await _deposit_page(runtime, token)
+    t = await translator(runtime, order)
     total = format_money(order.total, order.currency, t.lang)
     unit = format_money(order.unit_price, order.currency, t.lang)
     refused = refusal(order, runtime.app.clock())
@@ -92,6 +95,30 @@ async def pay_page(request: web.Request) -> web.Response:
         f"<h1>{html.escape(order.deal_title.get(t.lang))}</h1>"
         f"<p>{order.quantity} × {html.escape(unit)}"
         f" = <b>{html.escape(total)}</b></p>"
+        f'<form method="post"><button type="submit">'
+        f'{html.escape(t("pay-button", total=total))}</button></form>'
+    )
+    return _page(t("web-pay-title"), body, t.lang)
+
+
+async def _deposit_page(runtime: Runtime, token: str) -> web.Response:
+    """The sandbox page of a booking's deposit (or the unknown page)."""
+    booking = await booking_by_ref(runtime.db, SANDBOX, token)
+    t = await translator(runtime, booking)
+    if booking is None:
+        return _page(t("web-pay-title"), f"<p>{html.escape(t('web-pay-unknown'))}</p>", t.lang)
+    refused = deposit_refusal(booking, runtime.app.clock())
+    if refused is not None or booking.deposit_paid:
+        answer = sandbox_answer(refused, t.lang) if refused else t("web-pay-paid")
+        return _page(t("web-pay-title"), f"<p>{html.escape(answer)}</p>", t.lang)
+    total = format_money(booking.deposit, booking.currency, t.lang)
+    what = t("deposit-booking", store=booking.store_name.get(t.lang),
+             when=local_datetime(booking.starts_at, booking.timezone),
+             party=str(booking.party), code=booking.code)
+    body = (
+        f'<p class="sandbox">{html.escape(t("web-pay-sandbox"))}</p>'
+        f"<h1>{html.escape(t('deposit-title', store=booking.store_name.get(t.lang)))}</h1>"
+        f"<p>{html.escape(t('web-pay-deposit', what=what))}: <b>{html.escape(total)}</b></p>"
         f'<form method="post"><button type="submit">'
         f'{html.escape(t("pay-button", total=total))}</button></form>'
     )

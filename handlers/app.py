@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from handlers import (
     admin,
+    booking_deposit,
     booking_staff,
     campaigns,
     checkout,
@@ -36,6 +37,7 @@ def build_router() -> Router:
     root = Router()
     for module in (start, menu, settings, search, understand, inline, checkout, groups,
                    codes, coupons, redeem, staff, merchant, stores, new_deal, deal_import,
-                   deal_manage, stats, money, admin, campaigns, pushes, seating, booking_staff):
+                   deal_manage, stats, money, admin, campaigns, pushes, seating, booking_staff,
+                   booking_deposit):
         root.include(module.router)
     return root

@@ -56,6 +56,8 @@ from handlers.payloads import (
 from handlers.roles import Role
 from handlers.router import App, Request, Router
 from nlu.numbers import read_quantity
+from services.bookings.deposits import booking_by_ref
+from services.bookings.deposits import precheck_problem as deposit_problem
 from services.catalog.deal_cards import Bilingual, get_deal_card
 from services.marketing.coupons.at_checkout import coupons_for_order
 from services.orders.checkout import (
@@ -72,8 +74,9 @@ from services.orders.checkout import (
 from services.orders.codes import codes_of_order, format_code, qr_payload, qr_png
 from services.orders.refunds import refunded_deal
 from services.orders.settlement import settle
-from services.payments import Checkout, PaymentError
-from services.payments.telegram import TelegramProvider, order_of_payload
+from services.payments import Checkout, PaymentError, PaymentLink
+from services.payments.base import BOOKING
+from services.payments.telegram import TelegramProvider, target_of_payload
 from services.platform.money import format_money
 from services.platform.users import get_profile
 
@@ -216,22 +219,32 @@ async def payment_replies(req: Request, order: OrderView, *, note: list[Reply] |
         if choices is not None and (choices.current or choices.others):
             change = (Button(t("order-coupon-change"), data=ChangeCoupon(order.id).pack()),)
     lines = [*lines, t("order-hold", until=local_time(order.expires_at, req.user.timezone))]
-    if link.provider == "sandbox":
-        lines.append(t("pay-sandbox-note"))
     cancel = Button(t("order-cancel"), data=CancelOrder(order.id).pack())
-    change += extra
+    return [*note, *link_replies(t, link, lines, (cancel, *change, *extra), title=title,
+                                 description=t("invoice-description", title=title),
+                                 amount=order.total, currency=order.currency,
+                                 label=t("invoice-label", quantity=str(quantity)))]
+
+
+def link_replies(t: Translator, link: PaymentLink, lines: list[str],
+                 row: tuple[Button, ...], *, title: str, description: str, amount: int,
+                 currency: str, label: str) -> list[Reply]:
+    """How something is paid once the provider gave its `link` (an order, a booking's
+    deposit): `lines` (and the sandbox's note) with the Pay button above `row` (Cancel
+    and the like), or, for Telegram Payments, with `row` under the text and the invoice
+    after it."""
+    if link.provider == "sandbox":
+        lines = [*lines, t("pay-sandbox-note")]
     if link.invoice_payload is not None:
         return [
-            *note,
-            SendText("\n".join(lines), buttons=((cancel, *change),)),
-            SendInvoice(title=title[:32], description=t("invoice-description", title=title)[:255],
-                        payload=link.invoice_payload, currency=order.currency,
-                        amount=order.total, label=t("invoice-label", quantity=str(quantity))),
+            SendText("\n".join(lines), buttons=(row,) if row else ()),
+            SendInvoice(title=title[:32], description=description[:255],
+                        payload=link.invoice_payload, currency=currency, amount=amount,
+                        label=label),
         ]
     assert link.url is not None
-    return [*note, SendText("\n".join(lines),
-                            buttons=((Button(t("pay-button", total=total), url=link.url),),
-                                     (cancel, *change)))]
+    pay = Button(t("pay-button", total=format_money(amount, currency, t.lang)), url=link.url)
+    return [SendText("\n".join(lines), buttons=((pay,), row) if row else ((pay,),))]
 
 
 @router.button(CancelOrder, role=Role.SHOPPER)
@@ -327,18 +340,25 @@ async def _order_again(req: Request, deal_id: int, quantity: int, order_id: int,
 
 @router.on("pre_checkout", role=Role.ANYONE)
 async def pre_checkout(req: Request) -> list[Reply]:
-    """Telegram asks before charging: re-check the order (state, amount, hold) at once."""
+    """Telegram asks before charging: re-check the order (state, amount, hold) at once,
+    or the booking whose deposit it pays (held, its hold not run out)."""
     event = req.incoming.event
     assert isinstance(event, PreCheckout)
-    order_id = order_of_payload(event.payload)
-    order = await get_order(req.db, order_id) if order_id is not None else None
-    problem = precheck_problem(order, event.total_amount, event.currency, req.now())
-    if problem is None and order is not None and order.provider_ref != event.payload:
-        problem = "order_closed"  # an invoice from an earlier attempt
+    purpose, target = target_of_payload(event.payload) or ("order", None)
+    if purpose == BOOKING:
+        booking = await booking_by_ref(req.db, TelegramProvider.name, event.payload)
+        problem = deposit_problem(booking, event.total_amount, event.currency, req.now())
+        if booking is not None and booking.id != target:
+            problem = "booking_closed"
+    else:
+        order = await get_order(req.db, target) if target is not None else None
+        problem = precheck_problem(order, event.total_amount, event.currency, req.now())
+        if problem is None and order is not None and order.provider_ref != event.payload:
+            problem = "order_closed"  # an invoice from an earlier attempt
     if problem is not None:
         log.info("pre-checkout refused: %s (payload %r)", problem, event.payload[:80])
-        return [AnswerPreCheckout(event.query_id, ok=False,
-                                  error=req.t(f"precheck-{problem.replace('_', '-')}"))]
+        key = f"precheck-{'deposit-' if purpose == BOOKING else ''}{problem.replace('_', '-')}"
+        return [AnswerPreCheckout(event.query_id, ok=False, error=req.t(key))]
     return [AnswerPreCheckout(event.query_id, ok=True)]
 
 
@@ -374,7 +394,8 @@ async def successful_payment(req: Request) -> list[Reply]:
 
 # Why money went back, told with the news of its refund (a shopper who asked knows why).
 _REFUND_REASONS_TOLD = frozenset({"expired", "late_payment", "double_payment",
-                                  "amount_changed", "order_closed"})
+                                  "amount_changed", "order_closed", "deposit",
+                                  "booking_late", "booking_closed"})
 # 拼团: the group did not fill in time (failed), the buyer left it (left), or a payment
 # came when its group could take nobody and no other could (closed). Told with the
 # deal's title; the first and last offer to open a new group of the deal.

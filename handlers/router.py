@@ -78,6 +78,7 @@ class Options:
     font_dirs: tuple[str, ...] = FONT_DIRS  # where to search for a CJK font
     push_max_per_day: int = 2  # the platform's cap on pushes per user per day (all merchants)
     coupon_floor_percent: int = 10  # a coupon leaving less of a deal's price needs confirming
+    booking_no_show_deposit: int = 5000  # minor units; three no-shows in 90 days need it
 
 
 @dataclass
