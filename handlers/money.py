@@ -366,8 +366,8 @@ def read_month(text: str, now: datetime, timezone: str) -> tuple[int, int] | Non
 def statement_words(t: Translator) -> StatementWords:
     """The statement's column names and words in the owner's language."""
     kinds = ("payment", "redeemed", "lapsed", "refund", "clawback", "undo",
-             "payout_requested", "payout_cancelled")
-    details = ("sale", "coupon", "share", "rounding", "payout", "cancelled")
+             "payout_requested", "payout_cancelled", "deposit_kept")
+    details = ("sale", "coupon", "share", "rounding", "payout", "cancelled", "deposit")
     columns = ("date", "entry", "order", "code", "account", "detail", "amount", "balance")
     return StatementWords(
         header=tuple(t(f"statement-col-{c}") for c in columns),
