@@ -15,6 +15,7 @@ from datetime import timedelta
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.config import load_settings
+from bot.jobs import housekeeping
 from bot.payments import pay_with_sandbox
 from bot.runtime import Runtime
 from bot.web import build_web_app
@@ -224,3 +225,21 @@ async def test_a_stripe_webhook_for_a_deposit_confirms_the_booking_once(db: Data
         clock.now = shanghai(1, 18)
         await deposit_refund_replies(await request_of(app, world), closed.refund_id)
         assert len(stripe_api.refunds) == 1
+
+
+async def test_housekeeping_releases_an_unpaid_hold_and_tells_its_booker_once(
+        db: Database) -> None:
+    sandbox = SandboxProvider("http://127.0.0.1:8080")
+    app, world, clock = await setting(db, Payments("sandbox", {"sandbox": sandbox}))
+    booking = await held(app, world)
+    await deposit_replies(await request_of(app, world), booking)
+    runtime = runtime_for(app)
+    sent = recording(runtime)
+    clock.now = STORY_NOW + timedelta(minutes=16)
+    report = await housekeeping(runtime)
+    assert report["expired_bookings"] == 1
+    assert [chat for chat, _ in sent] == [world.telegram["buyer1"]]
+    assert "released" in text_of(sent[0][1])  # type: ignore[arg-type]
+    clock.now = STORY_NOW + timedelta(minutes=17)
+    assert (await housekeeping(runtime))["expired_bookings"] == 0
+    assert len(sent) == 1
