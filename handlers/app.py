@@ -6,6 +6,7 @@ from handlers import (
     admin,
     booking_deposit,
     booking_staff,
+    bookings,
     campaigns,
     checkout,
     codes,
@@ -38,6 +39,6 @@ def build_router() -> Router:
     for module in (start, menu, settings, search, understand, inline, checkout, groups,
                    codes, coupons, redeem, staff, merchant, stores, new_deal, deal_import,
                    deal_manage, stats, money, admin, campaigns, pushes, seating, booking_staff,
-                   booking_deposit):
+                   booking_deposit, bookings):
         root.include(module.router)
     return root

@@ -94,8 +94,9 @@ class ShareDeal(Payload, prefix="sh"):
 # -- free text (handlers.understand)
 
 # The readings a doubtful parse offers as buttons.
-Reading = Literal["search_deals", "show_deal", "buy", "my_codes", "follow", "unfollow",
-                  "my_follows", "set_location", "settings", "help", "cancel", "refund"]
+Reading = Literal["search_deals", "show_deal", "book_table", "buy", "my_codes", "follow",
+                  "unfollow", "my_follows", "set_location", "settings", "help", "cancel",
+                  "refund"]
 
 
 class ChooseReading(Payload, prefix="nlu"):
@@ -283,6 +284,79 @@ class GroupOnlyToggle(Payload, prefix="gt"):
     """The same search, only 拼团 deals (or everything again)."""
 
     search_id: int
+
+
+# -- table booking (handlers.bookings)
+
+
+class BookAt(Payload, prefix="bka"):
+    """Book a table at this store (a store card, storefront or deal card)."""
+
+    store_id: int
+
+
+class BookStore(Payload, prefix="bkw"):
+    """The store chosen for the booking being asked about."""
+
+    store_id: int
+
+
+class BookParty(Payload, prefix="bkp"):
+    """How many people (0: more than the buttons: type it)."""
+
+    party: int
+
+
+class BookDay(Payload, prefix="bkd"):
+    """Which day: this many days after today (the store's calendar)."""
+
+    offset: int
+
+
+class BookSlot(Payload, prefix="bks"):
+    """Book this start (UTC minutes since the epoch) for the party at the store."""
+
+    store_id: int
+    party: int
+    at: int
+
+
+class BookMove(Payload, prefix="bkm"):
+    """Move one's booking to this start (UTC minutes since the epoch) and party."""
+
+    booking_id: int
+    party: int
+    at: int
+
+
+class MyBookings(Payload, prefix="bkl"):
+    """`/bookings`: one's bookings."""
+
+
+class BookChange(Payload, prefix="bkc"):
+    """Change one's booking (day, time, party)."""
+
+    booking_id: int
+
+
+class BookCancelAsk(Payload, prefix="bkx"):
+    """Cancel one's booking: asks to confirm."""
+
+    booking_id: int
+
+
+class BookCancel(Payload, prefix="bkxy"):
+    """Yes, cancel one's booking."""
+
+    booking_id: int
+
+
+class BookLate(Payload, prefix="bkr"):
+    """Running late for one's booking by this many minutes (0: ask how late)."""
+
+    booking_id: int
+    minutes: int
+
 
 # (end of shopping)
 

@@ -20,6 +20,7 @@ from datetime import timedelta
 from typing import get_args
 from urllib.parse import quote
 
+from handlers.bookings import book_button
 from handlers.common import answer_press, follow_toggle, main_menu, share_location_keyboard
 from handlers.core import (
     Button,
@@ -456,6 +457,9 @@ async def deal_card_replies(req: Request, deal_id: int, back: ResultsPage | None
     if group_lines:
         text += "\n\n" + "\n".join(group_lines)
     rows[1:1] = group_rows  # under Buy: 开团, and Join for each open group
+    booking = await book_button(t, req.db, [store.id for store in card.stores])
+    if booking is not None:
+        rows.insert(len(rows) - 1, (booking,))  # above Follow and Share
     if back is not None:
         rows.append((Button(t("back-to-results"), data=back.pack()),))
     replies: list[Reply] = []

@@ -14,6 +14,7 @@ coupon wallet).
 
 from __future__ import annotations
 
+from handlers.bookings import book_button
 from handlers.common import follow_toggle, main_menu, stale_replies
 from handlers.core import Button, Reply, SendText
 from handlers.coupons import storefront_coupons
@@ -134,6 +135,9 @@ async def storefront_replies(req: Request, slug: str, *,
         lines.append(line)
     following = followed is not None or await is_following(req.db, req.user.id,
                                                            front.merchant_id)
+    booking = await book_button(t, req.db, [store.id for store, _ in front.stores])
+    if booking is not None:
+        rows.append((booking,))
     rows.append((follow_toggle(t, front.merchant_id, front.name.get(lang), following),))
     replies: list[Reply] = [SendText("\n".join(lines), buttons=tuple(rows))]
     if followed is not None and followed.outcome == "followed":

@@ -16,16 +16,13 @@ from handlers.payloads import ChooseReading, Reading
 from handlers.roles import Role
 from handlers.router import Request, Result, Router
 from handlers.search import search_query_from, search_replies
-from handlers.start import storefront_replies
 from nlu import Intent
 
 router = Router()
 
 CONFIDENT = 0.45  # below this, ask
 FLOW = "understand"  # the conversation state that holds a text awaiting a choice
-# The readings offered as buttons when a parse is doubtful. Not book_table: bookings do
-# not exist yet, so that button could only lead to "not available"; the question says so
-# instead.
+# The readings offered as buttons when a parse is doubtful.
 CHOOSABLE: tuple[Reading, ...] = get_args(Reading)
 
 
@@ -37,29 +34,29 @@ async def free_text(req: Request) -> Reply | list[Reply]:
         return SendText(req.t("search-empty"), buttons=main_menu(req.t))
     parser = await req.app.understanding()
     intent = parser.parse(text, lang=req.lang, now=req.now(), tz=req.user.timezone)
-    if intent.name != "unknown" and (intent.confidence < CONFIDENT or intent.ambiguous):
+    if intent.name != "unknown" and (intent.confidence < CONFIDENT or intent.ambiguous) \
+            and not _plainly_booking(intent):
         return await _ask(req, text, intent)
     return await act(req, intent, text)
 
 
+def _plainly_booking(intent: Intent) -> bool:
+    """A time and a party ("明晚7点两位 海底捞"): a table, whatever else the words could be."""
+    return intent.name == "book_table" and intent.get("party_size") is not None \
+        and intent.get("time") is not None
+
+
 async def _ask(req: Request, text: str, intent: Intent) -> Reply:
-    """A short question with one button per likely reading of `text` (a booking is
-    not offered: the question says bookings are not available yet)."""
+    """A short question with one button per likely reading of `text`."""
     t = req.t
     close = [intent.name, *(name for name, _ in intent.alternatives)]
     readings: list[Reading] = [r for r in dict.fromkeys(close) if r in CHOOSABLE][:3]
     if not readings:
         return await act(req, intent, text)
-    booking = "book_table" in close
-    if booking and readings == [intent.name] and intent.confidence >= CONFIDENT:
-        return await act(req, intent, text)  # its only rival was the booking
     await req.enter_flow(FLOW, "choose", text=text)
     buttons = tuple((Button(t(f"nlu-choice-{name}"), data=ChooseReading(name).pack()),)
                     for name in readings)
-    question = t("nlu-clarify", text=text[:60])
-    if booking:
-        question += "\n" + t("nlu-booking-not-yet")
-    return SendText(question, buttons=buttons)
+    return SendText(t("nlu-clarify", text=text[:60]), buttons=buttons)
 
 
 @router.button(ChooseReading, role=Role.SHOPPER)
@@ -108,12 +105,3 @@ async def act(req: Request, intent: Intent, text: str) -> Reply | list[Reply]:
         # Words the parser does not know may still name a product: look them up.
         return await search_replies(req, search_query_from(intent, text, None, req.lang)[0])
     return SendText(req.t("nlu-unknown"), buttons=category_buttons(req.lang))
-
-
-@router.intent("book_table", role=Role.SHOPPER)
-async def book_table(req: Request, intent: Intent, text: str) -> Reply | list[Reply]:
-    """"明晚7点两位": bookings do not exist yet; say so, with the merchant's deals."""
-    lead = SendText(req.t("nlu-booking-not-yet"))
-    slug = intent.ref("merchant")
-    rest = await storefront_replies(req, slug) if slug else None
-    return [lead, *rest] if rest else lead

@@ -47,6 +47,7 @@ from storage.models import (
     Booking,
     BookingStatus,
     Merchant,
+    MerchantStaff,
     OutboxMessage,
     OutboxStatus,
     Seating,
@@ -713,14 +714,48 @@ async def change_booking(db: Database, booking_id: int, user_id: int, starts_at:
 async def running_late(db: Database, booking_id: int, user_id: int, minutes: int,
                        now: datetime) -> BookingView | None:
     """The booker says they will be `minutes` late (kept for staff's day view); None
-    when the booking is not theirs or not confirmed."""
+    when the booking is not theirs or not confirmed. The store's people (the owner, and
+    staff of the whole merchant or of that store) are owed the news (`booking_late`,
+    once per booking and minutes) in the same transaction."""
+    minutes = max(0, min(minutes, 120))
     async with db.begin() as conn:
         done = await conn.execute(
             update(_BOOKINGS)
             .where(_BOOKINGS.c.id == booking_id, _BOOKINGS.c.user_id == user_id,
                    _BOOKINGS.c.status == BookingStatus.CONFIRMED)
-            .values(late_minutes=max(0, min(minutes, 120)), updated_at=now))
+            .values(late_minutes=minutes, updated_at=now))
+        if done.rowcount == 1:
+            chats = await _store_people(conn, booking_id)
+            await owe_many(db, conn, [
+                Owing(chat, "booking_late", {"booking_id": booking_id, "minutes": minutes},
+                      f"booking_late:{booking_id}:{minutes}:{chat}") for chat in chats], now)
     return await booking_view(db, booking_id) if done.rowcount == 1 else None
+
+
+async def _store_people(conn: AsyncConnection, booking_id: int) -> list[int]:
+    """The Telegram ids of a booking's store's owner and staff (of the merchant, or of
+    that store)."""
+    stores, users = Store.__table__, User.__table__  # type: ignore[attr-defined]
+    merchants, staff = Merchant.__table__, MerchantStaff.__table__  # type: ignore[attr-defined]
+    row = (await conn.execute(
+        select(stores.c.id, stores.c.merchant_id, merchants.c.owner_user_id)
+        .join(_BOOKINGS, _BOOKINGS.c.store_id == stores.c.id)
+        .join(merchants, merchants.c.id == stores.c.merchant_id)
+        .where(_BOOKINGS.c.id == booking_id))).first()
+    if row is None:
+        return []
+    store_id, merchant_id, owner = row
+    people = select(staff.c.user_id).where(
+        staff.c.merchant_id == merchant_id,
+        or_(staff.c.store_id.is_(None), staff.c.store_id == store_id))
+    ids = set((await conn.execute(people)).scalars())
+    if owner is not None:
+        ids.add(owner)
+    if not ids:
+        return []
+    chats = (await conn.execute(select(users.c.telegram_id).where(
+        users.c.id.in_(sorted(ids))).order_by(users.c.telegram_id))).scalars()
+    return [int(c) for c in chats]
 
 
 async def walk_in(db: Database, store_id: int, party: int, now: datetime, *,

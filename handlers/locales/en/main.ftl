@@ -192,7 +192,6 @@ nlu-choice-cancel = ✖️ Cancel
 nlu-choice-refund = ↩️ Refund
 nlu-refund-how = Refunds are made from your codes: unused codes can be refunded as each deal's refund policy says. Here are your codes:
 nlu-buy-how = To buy, open a deal and tap its Buy button. Here is what I found:
-nlu-booking-not-yet = Table bookings aren't available in chat yet; call the store, or buy one of its deals and show the code at the counter.
 nlu-greeting = Hello! Tell me what you feel like, e.g. “hotpot near me under 100”, or pick below.
 nlu-thanks = You're welcome! Enjoy 😊
 nlu-bye = Bye! Come back when you're hungry 👋

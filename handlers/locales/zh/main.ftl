@@ -174,7 +174,6 @@ nlu-choice-cancel = ✖️ 取消
 nlu-choice-refund = ↩️ 退款
 nlu-refund-how = 退款从券码发起：未使用的券码可按各团购的退款规则退款。这是您的券码：
 nlu-buy-how = 购买请打开团购，点“购买”按钮。为您找到：
-nlu-booking-not-yet = 暂不支持在聊天里订位，可以致电门店，或购买门店团购到店出示券码。
 nlu-greeting = 您好！告诉我想吃什么，比如“附近的火锅 100以内”，或者从下面选：
 nlu-thanks = 不客气，祝您用餐愉快 😊
 nlu-bye = 再见！饿了再来找我 👋
