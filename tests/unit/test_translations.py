@@ -72,7 +72,7 @@ def test_variables_are_filled_in_without_bidi_marks() -> None:
 # Variables that hold something other than a count (a name, an amount, an id shown as
 # "#12"), so no noun agrees with them.
 NOT_COUNTS = {"number", "merchant", "campaign", "field", "kind", "amount", "name", "title",
-              "draft"}
+              "draft", "when", "code"}
 # Verbs that agree with a count, singular -> plural.
 VERBS = {"is": "are", "was": "were", "has": "have"}
 # After these, the next word is not what is counted ("2 per person", "1 of them").

@@ -36,7 +36,10 @@ booking-other-stores = Nearby restaurants with a table then:
 booking-later-days = { $name } on the following days:
 booking-in-past = { $when } has already passed (bookings start 15 minutes from now).
 booking-not-offered = { $name } doesn't seat anyone at { $when } (opening hours { $hours }).
-booking-too-far = Bookings open only { $days } days ahead. Pick a nearer day:
+booking-too-far = Bookings open only { $days ->
+        [one] one day
+       *[other] { $days } days
+    } ahead. Pick a nearer day:
 booking-no-seating = { $name } doesn't take table bookings in chat. Call them to reserve:
 booking-elsewhere = These nearby restaurants take bookings:
 booking-closed-store = { $name } isn't taking bookings at the moment.
@@ -47,7 +50,7 @@ booking-already-booked = You already have a booking within two hours of that tim
 booking-changed = ✅ Your booking was changed:
 booking-changing = Changing booking { $code }: pick the new details.
 booking-not-changeable = That booking can't be changed any more (cancelled, or already past).
-booking-held = ⏳ A deposit is needed: the table is held for { $minutes } minutes while you pay it.
+booking-held = ⏳ A deposit is needed: the table is held for { $minutes } min while you pay it.
 booking-line-store = 🏪 { $name }
 booking-line-address = 📍 { $address }
 booking-line-when = 🕖 { $when }
@@ -85,6 +88,6 @@ booking-reminder = ⏰ Reminder: your table is coming up.
 booking-late-button = ⏰ Running late
 booking-late-ask = How late will you be?
 booking-late-choice = { $minutes } min
-booking-late-told = Got it: { $name } knows you'll be about { $minutes } minutes late.
+booking-late-told = Got it: { $name } knows you'll be about { $minutes } min late.
 booking-late-nothing = That booking isn't active, so there's nothing to tell the store.
 booking-late-staff = ⏰ Booking { $code } ({ $name }, { $party } people, { $time } at { $store }) will be about { $minutes } min late.
