@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from handlers.booking_staff import day_view
 from handlers.common import answer_press, main_menu
 from handlers.core import Button, ButtonPress, EditText, Reply, SendText, SendVenue
 from handlers.i18n import Translator
@@ -720,12 +721,7 @@ async def bookings(req: Request) -> list[Reply]:
     `/bookings today` is their store's day (`handlers.booking_staff.day_view`)."""
     args = req.args.strip()
     if args and await is_staff(req.db, req.user.id):
-        try:
-            from handlers.booking_staff import day_view  # type: ignore[import-not-found]
-        except ImportError:  # the staff's day view is not installed: their own list
-            return [await _my_list(req)]
-        result = await day_view(req, args)
-        return result if isinstance(result, list) else [result]
+        return await day_view(req, args)
     return [await _my_list(req)]
 
 
