@@ -69,7 +69,7 @@ async def deposit_replies(req: Request, booking: BookingView, *, why: str | None
     lines = [t("deposit-ask", amount=amount, what=description)]
     if why == "no_shows":
         lines.append(t("deposit-why-no-shows"))
-    lines.append(t("deposit-back-until", hours=str(booking.cancel_hours)))
+    lines.append(t("deposit-back-until", hours=booking.cancel_hours))
     lines.append(t("deposit-hold", until=local_time(hold_until, req.user.timezone)))
     return link_replies(t, link, lines, extra, title=title, description=description,
                         amount=booking.deposit, currency=booking.currency,
@@ -96,7 +96,7 @@ async def _owed_deposit_paid(app: App, chat_id: int, params: dict[str, Any]) -> 
     t = await translator_for(app, chat_id)
     return [SendText(t("deposit-paid", what=_what(t, booking),
                        amount=format_money(booking.deposit, booking.currency, t.lang),
-                       hours=str(booking.cancel_hours)))]
+                       hours=booking.cancel_hours))]
 
 
 @renders("booking_expired")

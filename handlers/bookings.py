@@ -25,12 +25,12 @@ and `booking_late` (to the store's owner and staff).
 
 from __future__ import annotations
 
-import inspect
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from handlers.booking_deposit import deposit_replies
 from handlers.booking_staff import day_view
 from handlers.common import answer_press, main_menu
 from handlers.core import Button, ButtonPress, EditText, Reply, SendText, SendVenue
@@ -638,11 +638,13 @@ async def book_slot(req: Request, press: BookSlot) -> list[Reply]:
     starts_at = from_minutes(press.at)
     done = await book(req.db, req.user.id, press.store_id, press.party, starts_at, now,
                       name=req.user.first_name[:60] or None,
-                      default_tz=req.app.options.default_timezone, quiet=await _quiet(req))
+                      default_tz=req.app.options.default_timezone, quiet=await _quiet(req),
+                      no_show_deposit=req.app.options.booking_no_show_deposit)
     if done.booking is not None:
         if req.state is not None and req.state.flow == FLOW:
             await req.leave_flow()
-        return [answer_press(req), *await confirmation(req, done.booking, "booking-done")]
+        return [answer_press(req), *await confirmation(req, done.booking, "booking-done",
+                                                       why=done.deposit_why)]
     return [answer_press(req), *await _refused(req, done, press.store_id, press.party,
                                                starts_at, Wish(store=press.store_id,
                                                                party=press.party))]
@@ -675,32 +677,21 @@ async def _refused(req: Request, done: BookingAttempt, store_id: int, party: int
     return await advance(req, wish)  # in_past, too_far, not_offered, party_too_big: say so
 
 
-async def confirmation(req: Request, view: BookingView, head: str) -> list[Reply]:
-    """The booking as confirmed (or held for its deposit): its details, the store as a
-    venue, My bookings and Cancel."""
+async def confirmation(req: Request, view: BookingView, head: str,
+                       why: str | None = None) -> list[Reply]:
+    """The booking as confirmed (or held for its deposit, `why` it is asked: "store" or
+    "no_shows"): its details, the store as a venue, My bookings and Cancel."""
     t, lang = req.t, req.lang
     text = t(head) + "\n" + booking_text(t, view, req.now(), lang)
     replies: list[Reply] = []
     if view.status == "held":
-        deposit = await _deposit_replies(req, view)
-        if deposit is not None:
-            return [SendText(text), *deposit, _venue(view, lang)]
-        text += "\n" + t("booking-held", minutes="15")
+        cancel = Button(t("booking-cancel-button"), data=BookCancelAsk(view.id).pack())
+        deposit = await deposit_replies(req, view, why=why, extra=(cancel,))
+        return [SendText(text), *deposit, _venue(view, lang)]
     replies.append(SendText(text, buttons=_booking_buttons(t, view)))
     if view.lat or view.lon:
         replies.append(_venue(view, lang))
     return replies
-
-
-async def _deposit_replies(req: Request, view: BookingView) -> list[Reply] | None:
-    """How to pay a held booking's deposit (`handlers.booking_deposit`), None while
-    that flow is not installed."""
-    try:
-        from handlers.booking_deposit import deposit_replies  # type: ignore[import-not-found]
-    except ImportError:
-        return None
-    replies = deposit_replies(req, view)
-    return list(await replies if inspect.isawaitable(replies) else replies)
 
 
 def _booking_buttons(t: Translator, view: BookingView) -> tuple[tuple[Button, ...], ...]:

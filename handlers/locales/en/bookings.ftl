@@ -50,7 +50,6 @@ booking-already-booked = You already have a booking within two hours of that tim
 booking-changed = ✅ Your booking was changed:
 booking-changing = Changing booking { $code }: pick the new details.
 booking-not-changeable = That booking can't be changed any more (cancelled, or already past).
-booking-held = ⏳ A deposit is needed: the table is held for { $minutes } min while you pay it.
 booking-line-store = 🏪 { $name }
 booking-line-address = 📍 { $address }
 booking-line-when = 🕖 { $when }

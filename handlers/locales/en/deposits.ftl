@@ -4,11 +4,17 @@ deposit-title = Deposit: { $store }
 deposit-label = Booking deposit
 deposit-ask = This booking needs a deposit of { $amount }: { $what }
 deposit-why-no-shows = Why: three bookings in the last 90 days were missed without cancelling, so your next bookings need a deposit.
-deposit-back-until = You get it back if you cancel at least { $hours } hours before; it is kept if you don't come.
+deposit-back-until = You get it back if you cancel at least { $hours ->
+    [one] 1 hour
+   *[other] { $hours } hours
+} before; it is kept if you don't come.
 deposit-hold = The table is held for you until { $until }; please pay before then.
 deposit-unavailable = Paying is not possible right now. Nothing was charged and the table was released. Please try again in a few minutes.
 deposit-not-held = This booking is no longer waiting for its deposit. See /bookings.
-deposit-paid = ✅ Deposit of { $amount } received: your booking is confirmed. { $what }. Cancel at least { $hours } hours before to get it back.
+deposit-paid = ✅ Deposit of { $amount } received: your booking is confirmed. { $what }. Cancel at least { $hours ->
+    [one] 1 hour
+   *[other] { $hours } hours
+} before to get it back.
 deposit-expired = ⌛ The deposit was not paid in time, so the table was released and the booking cancelled: { $what }. Nothing was charged.
 precheck-deposit-unknown-booking = This payment is no longer valid. Please book again.
 precheck-deposit-paid-already = This deposit is already paid; your booking is confirmed.

@@ -47,7 +47,6 @@ booking-already-booked = 你在这个时间前后两小时内已有预订。可�
 booking-changed = ✅ 预订已修改：
 booking-changing = 修改预订 { $code }：请重新选择。
 booking-not-changeable = 这个预订已不能修改（已取消或已过时）。
-booking-held = ⏳ 需要付订金：桌位为你保留{ $minutes }分钟。
 booking-line-store = 🏪 { $name }
 booking-line-address = 📍 { $address }
 booking-line-when = 🕖 { $when }
