@@ -96,10 +96,12 @@ async def _books_hold(database: Database) -> None:
 
 @pytest.fixture
 async def demo_db(db: Database) -> Database:
-    """A database with the demo world seeded at STORY_NOW, without the demo's open 拼团
-    groups: their orders, payments and events are not part of the stories told on it
-    (tests/stories/test_seed_demo.py, the group stories and the shell scripts have them)."""
-    await seed_demo(db, now=STORY_NOW, groups=False)
+    """A database with the demo world seeded at STORY_NOW (the restaurants' seating
+    included), without the demo's open 拼团 groups and existing table bookings: their
+    orders, payments, bookings and events are not part of the stories told on it
+    (tests/stories/test_seed_demo.py, the group stories and the shell scripts have them;
+    a story that wants the bookings calls `services.demo.seed.seed_demo_bookings`)."""
+    await seed_demo(db, now=STORY_NOW, groups=False, bookings=False)
     return db
 
 

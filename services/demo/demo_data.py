@@ -701,3 +701,46 @@ OPEN_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("wc-single", ("dawei", "tingting")),
     ("ml-afternoon", ("ahui", "linlin", "xiaomei")),
 )
+
+# Table bookings (订座): the demo restaurants' seating, each store key with its tables
+# ((seats, how many), ...), how long a sitting lasts (minutes) and the deposit asked per
+# booking (fen; 0: none). Slots every 30 minutes, bookable 14 days ahead, the last
+# seating an hour before closing; seeded by `services.demo.seed.seed_demo_seating`.
+SEATING: tuple[tuple[str, tuple[tuple[int, int], ...], int, int], ...] = (
+    ("haidilao-wanda", ((2, 4), (4, 6), (6, 3), (10, 1)), 120, 0),
+    ("haidilao-kuaian", ((2, 4), (4, 6), (6, 2), (10, 1)), 120, 0),
+    ("chuanwei-luoxing", ((2, 4), (4, 6)), 90, 0),
+    ("chaoniu-junzhu", ((2, 4), (4, 4), (8, 1)), 90, 0),
+    ("lanzhou-hl", ((2, 4), (4, 3)), 60, 0),
+    ("seafood-pier", ((4, 6), (8, 4), (12, 2)), 120, 5000),
+    ("dawang-tingjiang", ((4, 4), (8, 4), (12, 2)), 120, 0),
+    ("sakura-wanda", ((2, 8), (4, 4)), 60, 0),
+    ("ichi-rujiang", ((2, 4), (4, 3), (6, 1)), 120, 0),
+    ("minjiang-lx", ((4, 4), (8, 3), (12, 2)), 120, 10000),
+    ("bella-yingyu", ((2, 6), (4, 4)), 90, 0),
+    ("grill-mj", ((2, 2), (4, 6), (8, 2)), 120, 0),
+    ("grill-kuaian", ((2, 2), (4, 4), (8, 2)), 120, 0),
+    ("seoul-wanda", ((2, 4), (4, 6), (6, 2)), 90, 0),
+)
+# The demo's existing bookings, each (store key, days after today, local "HH:MM", party,
+# who): a demo shopper's key (`DEMO_SHOPPERS`) or a name the store took over the phone.
+# Stores with a deposit get none (a held booking would lapse unpaid).
+DEMO_BOOKINGS: tuple[tuple[str, int, str, int, str], ...] = (
+    ("seoul-wanda", 0, "18:30", 2, "xiaomei"),
+    ("sakura-wanda", 1, "12:00", 2, "ahui"),
+    ("haidilao-kuaian", 1, "19:00", 4, "linlin"),
+    ("chaoniu-junzhu", 1, "18:00", 3, "tingting"),
+    ("grill-mj", 2, "20:00", 6, "dawei"),
+    ("bella-yingyu", 3, "19:30", 2, "xiaomei"),
+    ("haidilao-wanda", 2, "19:00", 5, "ahui"),
+    ("bella-yingyu", 1, "19:00", 2, "陈女士"),
+    ("seoul-wanda", 1, "19:00", 4, "刘先生"),
+    ("sakura-wanda", 1, "19:00", 2, "Emma"),
+    ("ichi-rujiang", 1, "20:00", 4, "林先生"),
+    ("lanzhou-hl", 1, "18:30", 2, "马师傅"),
+)
+# A popular place full at one start (every table booked by phone guests), so that
+# 明晚7点两位 there offers the neighbouring slots: (store key, days after today, "HH:MM").
+FULL_AT: tuple[str, int, str] = ("haidilao-wanda", 1, "19:00")
+FULL_GUESTS = ("王先生", "李女士", "张先生", "赵女士", "黄先生", "周女士", "吴先生",
+               "郑女士", "孙先生", "何女士", "高先生", "罗女士", "梁先生", "宋女士")

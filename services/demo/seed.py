@@ -8,11 +8,13 @@ always current; everything else comes verbatim from `services.demo.demo_data`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func
 from sqlmodel import col, select
 
+from services.bookings.booking import LIVE, book, drop_reminder
+from services.bookings.seating import SeatingPlan, save_plan, store_seating, zone_of
 from services.catalog.deal_cards import build_search_text, vocabulary_changed
 from services.catalog.places import import_demo_places
 from services.orders.checkout import apply_payment, start_order
@@ -21,6 +23,7 @@ from services.platform.database import Database
 from services.platform.outbox import due, mark_failed, take
 from services.platform.users import demo_telegram_id
 from storage.models import (
+    Booking,
     BuyGroup,
     Deal,
     DealStatus,
@@ -29,6 +32,7 @@ from storage.models import (
     Merchant,
     MerchantStaff,
     MerchantStatus,
+    Seating,
     StaffRole,
     Store,
     User,
@@ -44,6 +48,8 @@ class SeedReport:
     stores: int
     deals: int
     groups: int = 0  # 拼团 groups opened by demo shoppers
+    seatings: int = 0  # stores given seating (订座)
+    bookings: int = 0  # existing bookings made
 
 
 async def has_deals(db: Database) -> bool:
@@ -54,9 +60,11 @@ async def has_deals(db: Database) -> bool:
 
 
 async def seed_demo(db: Database, now: datetime | None = None, *,
-                    groups: bool = True) -> SeedReport:
-    """Add the demo merchants, stores and deals that are not there yet, and (`groups`)
-    the demo shoppers' part-filled 拼团 groups when their deals have none open."""
+                    groups: bool = True, bookings: bool = True) -> SeedReport:
+    """Add the demo merchants, stores and deals that are not there yet, the demo
+    restaurants' seating, (`groups`) the demo shoppers' part-filled 拼团 groups when their
+    deals have none open, and (`bookings`) the demo's existing table bookings when none
+    of them is ahead."""
     from services.demo import demo_data  # the data is only needed when seeding
 
     now = now or utcnow()
@@ -163,7 +171,9 @@ async def seed_demo(db: Database, now: datetime | None = None, *,
     await seed_demo_staff(db, now)
     await import_demo_places(db)
     opened = await seed_demo_groups(db, now) if groups else 0
-    return SeedReport(added_merchants, added_stores, added_deals, opened)
+    seated = await seed_demo_seating(db, now)
+    booked = await seed_demo_bookings(db, now) if bookings else 0
+    return SeedReport(added_merchants, added_stores, added_deals, opened, seated, booked)
 
 
 async def seed_demo_shoppers(db: Database, now: datetime) -> dict[str, int]:
@@ -255,3 +265,72 @@ async def seed_demo_staff(db: Database, now: datetime) -> int:
                 if role == StaffRole.OWNER and merchant.owner_user_id is None:
                     merchant.owner_user_id = user.id
     return added
+
+
+async def seed_demo_seating(db: Database, now: datetime) -> int:
+    """Seating for the demo restaurants (`demo_data.SEATING`) that have none yet (an
+    owner's own `/seating` is kept). Returns how many stores got it."""
+    from services.demo import demo_data
+
+    async with db.session() as session:
+        stores = {s.key: s.id for s in (await session.exec(select(Store))).all() if s.key}
+        seated = set((await session.exec(select(Seating.store_id))).all())
+    added = 0
+    for key, tables, stay, deposit in demo_data.SEATING:
+        store_id = stores.get(key)
+        if store_id is None or store_id in seated:
+            continue
+        await save_plan(db, store_id, SeatingPlan(tables=tables, stay_minutes=stay,
+                                                  deposit=deposit), now)
+        added += 1
+    return added
+
+
+def _local(now: datetime, days: int, hhmm: str) -> datetime:
+    """`hhmm` on the store's wall clock (the default zone), `days` after today, in UTC."""
+    tz = zone_of(None)
+    day = now.astimezone(tz).date() + timedelta(days=days)
+    hour, minute = (int(x) for x in hhmm.split(":"))
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=tz).astimezone(UTC)
+
+
+async def seed_demo_bookings(db: Database, now: datetime) -> int:
+    """The demo's existing bookings (`demo_data.DEMO_BOOKINGS`, and every table of
+    `demo_data.FULL_AT` taken by phone guests), made through `book` as a shopper or the
+    store would, unless a booking at a demo restaurant is still ahead (then none: a
+    second run adds nothing). Starts already past are left out. The demo shoppers'
+    reminders are dropped (they are nobody's chat). Returns how many were made."""
+    from services.demo import demo_data
+
+    async with db.session() as session:
+        stores = {s.key: s.id for s in (await session.exec(select(Store))).all() if s.key}
+        demo_ids = [stores[k] for k, *_ in demo_data.SEATING if k in stores]
+        ahead = (await session.exec(select(Booking.id).where(
+            col(Booking.store_id).in_(demo_ids), col(Booking.status).in_(LIVE),
+            Booking.starts_at > now))).first()
+    if ahead is not None:
+        return 0
+    shoppers = await seed_demo_shoppers(db, now)
+    made = 0
+    for key, days, hhmm, party, who in demo_data.DEMO_BOOKINGS:
+        if key not in stores:
+            continue
+        user_id = shoppers.get(who)
+        attempt = await book(db, user_id, stores[key], party, _local(now, days, hhmm), now,
+                             name=None if user_id else who)
+        if attempt.booking is None:
+            continue
+        made += 1
+        if user_id is not None:
+            async with db.begin() as conn:
+                await drop_reminder(conn, attempt.booking.id)
+    key, days, hhmm = demo_data.FULL_AT
+    seating = await store_seating(db, stores[key]) if key in stores else None
+    if seating is not None:
+        guests = iter(demo_data.FULL_GUESTS * 4)
+        for kind in reversed(seating.kinds):  # the largest first: each party its own table
+            for _ in range(kind.tables):
+                attempt = await book(db, None, seating.store_id, kind.seats,
+                                     _local(now, days, hhmm), now, name=next(guests))
+                made += attempt.booking is not None
+    return made

@@ -64,3 +64,58 @@ async def test_the_demo_has_part_filled_groups_paid_by_demo_shoppers(db: Databas
         len(m) for _, m in demo_data.OPEN_GROUPS)
     later = await seed_demo(db, now=STORY_NOW + timedelta(hours=25))
     assert later.groups == len(demo_data.OPEN_GROUPS)
+
+
+async def _store_id(db: Database, key: str) -> int:
+    async with db.session() as session:
+        return (await session.exec(select(Store.id).where(Store.key == key))).one() or 0
+
+
+async def test_the_demo_restaurants_take_bookings_and_a_few_ask_a_deposit(
+        demo_db: Database) -> None:
+    from services.bookings.seating import store_seating
+    from storage.models import Booking
+
+    seatings = [await store_seating(demo_db, await _store_id(demo_db, key))
+                for key, *_ in demo_data.SEATING]
+    assert all(s is not None and s.largest >= 4 for s in seatings)
+    assert {s.category for s in seatings if s} >= {"hotpot", "seafood", "noodles", "sushi",
+                                                   "bbq"}
+    assert sum(1 for s in seatings if s and s.deposit) == 2
+    assert await _count(demo_db, Booking) == 0  # the stories' demo world has none
+
+
+async def test_the_demo_has_bookings_ahead_and_a_popular_place_full_tomorrow_at_seven(
+        db: Database) -> None:
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from services.bookings.booking import offer
+    from services.bookings.seating import store_seating
+    from storage.models import Booking, OutboxMessage, OutboxStatus
+
+    first = await seed_demo(db, now=STORY_NOW)
+    assert first.seatings == len(demo_data.SEATING)
+    tables = sum(n for key, plan, *_ in demo_data.SEATING if key == demo_data.FULL_AT[0]
+                 for _, n in plan)
+    assert first.bookings == len(demo_data.DEMO_BOOKINGS) + tables
+    again = await seed_demo(db, now=STORY_NOW)
+    assert (again.seatings, again.bookings) == (0, 0)  # nothing twice
+    assert await _count(db, Booking) == first.bookings
+    async with db.session() as session:  # the demo shoppers are nobody's chat
+        pending = (await session.exec(select(func.count()).select_from(OutboxMessage).where(
+            OutboxMessage.kind == "booking_reminder",
+            OutboxMessage.status == OutboxStatus.PENDING))).one()
+    assert pending == 0
+
+    day = STORY_NOW.astimezone(ZoneInfo("Asia/Shanghai")).date() + timedelta(days=1)
+    seven = datetime(day.year, day.month, day.day, 19,
+                     tzinfo=ZoneInfo("Asia/Shanghai")).astimezone(UTC)
+    full = await store_seating(db, await _store_id(db, demo_data.FULL_AT[0]))
+    assert full is not None
+    near = await offer(db, full, 2, seven, STORY_NOW)
+    assert not near.exact and near.slots  # 明晚7点两位: the neighbouring slots
+    assert all(abs(s.starts_at - seven) <= timedelta(hours=3) for s in near.slots)
+    other = await store_seating(db, await _store_id(db, "seoul-wanda"))
+    assert other is not None
+    assert (await offer(db, other, 2, seven, STORY_NOW)).exact
