@@ -45,7 +45,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import event, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import SQLModel
 
@@ -333,6 +333,8 @@ class Bookings:
     latencies: list[float]
     wall: float
     made: list[int]  # booking ids
+    statements: int  # SQL statements sent
+    cpu: float  # seconds of this process's CPU
     refused: list[tuple[int, int, datetime]]  # (store, party, start) refused as full
 
 
@@ -378,9 +380,20 @@ async def _bookings(db: Database, world: World, plan: list[tuple[int, int, int, 
                 if attempt.reason == "full":
                     refused.append((store_id, party, start))
 
-    began = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return Bookings(outcomes, latencies, time.perf_counter() - began, made, refused)
+    sent = [0]
+
+    def count(*_: Any) -> None:
+        sent[0] += 1
+
+    engine = db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", count)
+    began, cpu = time.perf_counter(), time.process_time()
+    try:
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return Bookings(outcomes, latencies, time.perf_counter() - began, made, sent[0],
+                    time.process_time() - cpu, refused)
 
 
 # ------------------------------------------------------------------ phase 3: invariants
@@ -471,7 +484,9 @@ async def _measure(db: Database, name: str, args: argparse.Namespace) -> bool:
           f"p50 {_percentile(done.latencies, .5) * 1000:.2f} ms   p99 "
           f"{_percentile(done.latencies, .99) * 1000:.2f} ms   ({len(plan)} attempts, "
           f"{args.concurrency} at a time, in {done.wall:.1f} s)   load {_load()}")
-    print(f"  outcomes: {', '.join(f'{k} {v}' for k, v in sorted(done.outcomes.items()))}")
+    print(f"  outcomes: {', '.join(f'{k} {v}' for k, v in sorted(done.outcomes.items()))}; "
+          f"per attempt: {done.statements / len(plan):.1f} SQL statements, "
+          f"{done.cpu / len(plan) * 1000:.2f} ms of this process's CPU")
     if name == "postgres":
         print(f"  target: >= {TARGET_RATE:.0f} bookings/s on PostgreSQL: "
               f"{'met' if rate >= TARGET_RATE else 'MISSED'}")

@@ -99,6 +99,11 @@ _READ_UNITS = (
            _UNITS.c.starts_at >= bindparam("first"), _UNITS.c.starts_at < bindparam("last"),
            _UNITS.c.taken > 0)
 )
+_STAY_UNITS = (  # every unit row of a stay, taken or not
+    select(_UNITS.c.table_type_id, _UNITS.c.starts_at, _UNITS.c.taken)
+    .where(_UNITS.c.table_type_id.in_(bindparam("types", expanding=True)),
+           _UNITS.c.starts_at.in_(bindparam("units", expanding=True)))
+)
 
 
 _RACED = -1  # the booker's other tap booked meanwhile
@@ -279,18 +284,21 @@ def _code() -> str:
 
 
 async def _take(db: Database, conn: AsyncConnection, kind: TableKind,
-                stay: list[datetime]) -> bool:
-    """Take one table of `kind` for every unit of `stay`, or nothing."""
-    return await take_table(db, conn, kind.id, stay)
+                stay: list[datetime], known: bool = False) -> bool:
+    """Take one table of `kind` for every unit of `stay`, or nothing. `known`: every
+    unit's row was seen already (rows are never deleted), so none is inserted."""
+    return await take_table(db, conn, kind.id, stay, known)
 
 
 async def take_table(db: Database, conn: AsyncConnection, type_id: int,
-                     stay: list[datetime]) -> bool:
+                     stay: list[datetime], known: bool = False) -> bool:
     """Take one table of type `type_id` for every unit of `stay` (in `conn`'s
     transaction); False when a unit was full: the caller must roll back (some units
-    may have been counted)."""
-    await conn.execute(db.insert_ignoring(_UNITS, ["table_type_id", "starts_at"]),
-                       [{"table_type_id": type_id, "starts_at": u, "taken": 0} for u in stay])
+    may have been counted). `known`: every unit's row exists already (none inserted)."""
+    if not known:
+        await conn.execute(db.insert_ignoring(_UNITS, ["table_type_id", "starts_at"]),
+                           [{"table_type_id": type_id, "starts_at": u, "taken": 0}
+                            for u in stay])
     if db.dialect == "postgresql":  # lock in time order: overlapping stays queue
         await conn.execute(_LOCK_UNITS, {"type": type_id, "units": stay})
     done = await conn.execute(_TAKE_UNITS, {"type": type_id, "units": stay})
@@ -305,11 +313,15 @@ async def _free(conn: AsyncConnection, type_id: int, stay: list[datetime]) -> No
 async def no_shows(db: Database, user_id: int, now: datetime) -> int:
     """The booker's no-shows in the last 90 days."""
     async with db.engine.connect() as conn:
-        return int((await conn.execute(
-            select(func.count()).select_from(_BOOKINGS)
-            .where(_BOOKINGS.c.user_id == user_id,
-                   _BOOKINGS.c.status == BookingStatus.NO_SHOW,
-                   _BOOKINGS.c.starts_at >= now - NO_SHOW_WINDOW))).scalar_one())
+        return await _no_shows_in(conn, user_id, now)
+
+
+async def _no_shows_in(conn: AsyncConnection, user_id: int, now: datetime) -> int:
+    return int((await conn.execute(
+        select(func.count()).select_from(_BOOKINGS)
+        .where(_BOOKINGS.c.user_id == user_id,
+               _BOOKINGS.c.status == BookingStatus.NO_SHOW,
+               _BOOKINGS.c.starts_at >= now - NO_SHOW_WINDOW))).scalar_one())
 
 
 async def deposit_for(db: Database, seating: StoreSeating, user_id: int | None,
@@ -362,16 +374,35 @@ async def book(db: Database, user_id: int | None, store_id: int, party: int,
     why = check_start(seating, party, starts_at, now)
     if why is not None:
         return BookingAttempt(reason=why, largest=seating.largest)
-    if user_id is not None:
-        conflict = await _conflict(db, user_id, starts_at, None)
-        if conflict is not None:
-            return BookingAttempt(reason="already_booked", conflict=conflict)
-    deposit, deposit_why = await deposit_for(db, seating, user_id, now, no_show_deposit)
     stay = units(starts_at, seating.grid.stay_minutes)
     ends_at = starts_at + timedelta(minutes=seating.grid.stay_minutes)
-    for kind in seating.fitting(party):
+    kinds = seating.fitting(party)
+    # One read first: the booker's own booking near it, their no-shows, and the units
+    # of the stay as they are now. Kinds visibly full are not tried (a refusal writes
+    # nothing); the conditional write stays the judge of the others.
+    async with db.engine.connect() as conn:
+        found = (await _conflict_in(conn, user_id, starts_at, None)
+                 if user_id is not None else None)
+        missed = (await _no_shows_in(conn, user_id, now)
+                  if found is None and user_id is not None and not seating.deposit else 0)
+        rows = [] if found is not None else (await conn.execute(_STAY_UNITS, {
+            "types": [k.id for k in kinds], "units": stay})).all()
+    if found is not None:
+        return BookingAttempt(reason="already_booked",
+                              conflict=await booking_view(db, found))
+    if seating.deposit > 0:
+        deposit, deposit_why = seating.deposit, "store"
+    elif missed >= NO_SHOWS_FOR_DEPOSIT:
+        deposit, deposit_why = no_show_deposit, "no_shows"
+    else:
+        deposit, deposit_why = 0, None
+    now_taken = {(int(r[0]), r[1]): int(r[2]) for r in rows}
+    for kind in kinds:
+        if any(now_taken.get((kind.id, u), 0) >= kind.tables for u in stay):
+            continue
+        known = all((kind.id, u) in now_taken for u in stay)
         booking_id = await _try_book(db, seating, kind, stay, user_id, name, party,
-                                     starts_at, ends_at, deposit, now, quiet)
+                                     starts_at, ends_at, deposit, now, quiet, known)
         if booking_id == _RACED:
             return BookingAttempt(reason="already_booked",
                                   conflict=await _conflict(db, user_id or 0, starts_at, None))
@@ -384,7 +415,7 @@ async def book(db: Database, user_id: int | None, store_id: int, party: int,
 async def _try_book(db: Database, seating: StoreSeating, kind: TableKind,
                     stay: list[datetime], user_id: int | None, name: str | None, party: int,
                     starts_at: datetime, ends_at: datetime, deposit: int, now: datetime,
-                    quiet: tuple[int, int, str] | None) -> int | None:
+                    quiet: tuple[int, int, str] | None, known: bool = False) -> int | None:
     for _ in range(3):  # a code taken already (1 in 10^12): draw another
         try:
             async with db.begin() as conn:
@@ -394,7 +425,7 @@ async def _try_book(db: Database, seating: StoreSeating, kind: TableKind,
                         User.__table__.c.id == user_id).with_for_update())  # type: ignore[attr-defined]
                     if await _conflict_in(conn, user_id, starts_at, None) is not None:
                         return _RACED
-                if not await _take(db, conn, kind, stay):
+                if not await _take(db, conn, kind, stay, known):
                     raise _Taken
                 status = BookingStatus.HELD if deposit else BookingStatus.CONFIRMED
                 booking_id = (await conn.execute(insert(_BOOKINGS).returning(_BOOKINGS.c.id), {
