@@ -259,7 +259,7 @@ async def test_a_party_bigger_than_any_table_is_told_to_call(seated: App, chat: 
 
 async def test_a_store_without_seating_gives_its_phone_and_others(seated: App,
                                                                   chat: Chat) -> None:
-    await chat.say("明晚7点两位 樱花寿司")
+    await chat.say("明晚7点两位 沙县小吃")
     assert "暂不支持聊天订座" in chat.texts and "☎️" in chat.texts
     assert chat.button_texts  # restaurants that do take bookings
 
