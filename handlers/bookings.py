@@ -859,10 +859,12 @@ async def late(req: Request, press: BookLate) -> list[Reply]:
 @renders("booking_reminder")
 async def _owed_reminder(app: App, chat_id: int, params: dict[str, Any]) -> list[Reply]:
     """The reminder before a booking, with Cancel and Running late; nothing when the
-    booking is no longer confirmed or moved since (its new reminder is owed apart)."""
+    booking is no longer confirmed, moved since (its new reminder is owed apart) or has
+    begun (a reminder held up past the start, by a stopped bot, reminds of nothing)."""
     view = await booking_view(app.db, int(params["booking_id"]))
     if view is None or view.status != "confirmed" \
-            or view.starts_at.isoformat() != params.get("starts_at"):
+            or view.starts_at.isoformat() != params.get("starts_at") \
+            or view.starts_at <= app.clock():
         return []
     t = await translator_for(app, chat_id)
     now = app.clock()

@@ -34,16 +34,20 @@ async def free_text(req: Request) -> Reply | list[Reply]:
         return SendText(req.t("search-empty"), buttons=main_menu(req.t))
     parser = await req.app.understanding()
     intent = parser.parse(text, lang=req.lang, now=req.now(), tz=req.user.timezone)
-    if intent.name != "unknown" and (intent.confidence < CONFIDENT or intent.ambiguous) \
-            and not _plainly_booking(intent):
+    if _plainly_booking(intent):
+        intent = Intent("book_table", max(intent.confidence, CONFIDENT), intent.slots, (),
+                        intent.window, intent.lang)
+    elif intent.name != "unknown" and (intent.confidence < CONFIDENT or intent.ambiguous):
         return await _ask(req, text, intent)
     return await act(req, intent, text)
 
 
 def _plainly_booking(intent: Intent) -> bool:
-    """A time and a party ("明晚7点两位 海底捞"): a table, whatever else the words could be."""
-    return intent.name == "book_table" and intent.get("party_size") is not None \
-        and intent.get("time") is not None
+    """A time and a party ("明晚7点两位 海底捞", "明晚7点两位 老王拌面"): a table, whatever
+    else the words could be (a dish in a merchant's name makes search a close reading)."""
+    booking = intent.name == "book_table" or any(
+        name == "book_table" for name, _ in intent.alternatives)
+    return booking and intent.get("party_size") is not None and intent.get("time") is not None
 
 
 async def _ask(req: Request, text: str, intent: Intent) -> Reply:

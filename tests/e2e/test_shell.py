@@ -250,3 +250,34 @@ def test_the_group_journey_script_fills_one_group_and_refunds_another(tmp_path: 
                             str(tmp_path / "t.db")], capture_output=True, text=True,
                            cwd=tmp_path, timeout=120)
     assert check.returncode == 0 and check.stdout.startswith("ok:"), check.stdout
+
+
+def test_the_booking_journey_script_books_offers_neighbours_marks_and_cancels(
+        tmp_path: Path) -> None:
+    """The 订座 issue's done-when, as `examples/booking_journey.txt` plays it: an owner sets
+    seating in one line; Amy types 明晚7点两位 and confirms; Bob, offered only the
+    neighbouring slots, takes one; staff list the day and mark Bob arrived; Amy cancels
+    and the table is free again; `o2o ledger check` passes."""
+    script = (ROOT / "examples" / "booking_journey.txt").read_text(encoding="utf-8")
+    result = run_shell(tmp_path, script, "--echo", "--now", "2026-11-25T12:00+08:00")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Traceback" not in out + result.stderr
+    owner = out.split("» /as amy")[0]
+    assert "2人桌×1" in owner and "顾客现在就能订座" in owner
+    amy = out.split("» /as amy")[1].split("» /as bob")[0]
+    assert "明天 19:00有2位的桌" in amy and "🎉 订好了" in amy and "🕖 明天 19:00" in amy
+    bob = out.split("» /as bob")[1].split("» /later 1d")[0]
+    offered = bob.split("» #4")[0]
+    assert "明天 19:00已订满" in offered and "19:00" not in offered.split("最近的空位时间")[1]
+    assert "🕖 明天 17:30" in bob.split("» #4")[1]
+    staff = out.split("» /as burger-bros-staff")[1].split("» /as amy")[0]
+    assert "17:30 · 2人 · bob · 🟢 已确认" in staff and "19:00 · 2人 · amy" in staff
+    assert "✅ 已标记 bob 到店" in staff and "17:30 · 2人 · bob · ✅ 已到店" in staff
+    cancelled = out.split("» /as amy")[2]
+    assert "已取消，桌位已释放" in cancelled
+    assert "19:00 · 2人 · amy · ✖️ 已取消" in cancelled.split("» /as burger-bros-staff")[1]
+    check = subprocess.run([sys.executable, "-m", "bot.cli", "ledger", "check", "--db",
+                            str(tmp_path / "t.db")], capture_output=True, text=True,
+                           cwd=tmp_path, timeout=120)
+    assert check.returncode == 0 and check.stdout.startswith("ok:"), check.stdout

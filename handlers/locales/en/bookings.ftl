@@ -26,16 +26,16 @@ booking-ask-time = { $name }, { $day }, { $party } people: these times are free:
 booking-lunch = Lunch:
 booking-dinner = Dinner:
 booking-day-full = { $name } is fully booked { $day } for { $party } people.
-booking-free = ✅ { $name } has a table for { $party } at { $when }. Book it?
+booking-free = ✅ { $name } has a table for { $party }: { $when }. Book it?
 booking-confirm-button = ✅ Confirm { $when }
 booking-or-else = Or another time nearby:
-booking-full = { $name } is full at { $when }.
+booking-full = { $name } is full: { $when }.
 booking-full-day = { $name } has no table left { $when } that day.
 booking-nearest = The nearest free times there:
 booking-other-stores = Nearby restaurants with a table then:
 booking-later-days = { $name } on the following days:
 booking-in-past = { $when } has already passed (bookings start 15 minutes from now).
-booking-not-offered = { $name } doesn't seat anyone at { $when } (opening hours { $hours }).
+booking-not-offered = { $name } doesn't seat anyone then: { $when } (opening hours { $hours }).
 booking-too-far = Bookings open only { $days ->
         [one] one day
        *[other] { $days } days
