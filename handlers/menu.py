@@ -28,8 +28,8 @@ router = Router()
 
 # The commands shown in Telegram's menu, in this order (descriptions in the catalogs).
 MENU_COMMANDS = (
-    "start", "help", "search", "mycodes", "mygroups", "following", "settings", "forget", "cancel",
-    "redeem",
+    "start", "help", "search", "mycodes", "mygroups", "bookings", "following", "settings",
+    "forget", "cancel", "redeem",
 )
 
 

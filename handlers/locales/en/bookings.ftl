@@ -90,3 +90,4 @@ booking-late-choice = { $minutes } min
 booking-late-told = Got it: { $name } knows you'll be about { $minutes } min late.
 booking-late-nothing = That booking isn't active, so there's nothing to tell the store.
 booking-late-staff = ⏰ Booking { $code } ({ $name }, { $party } people, { $time } at { $store }) will be about { $minutes } min late.
+cmd-bookings = My table bookings

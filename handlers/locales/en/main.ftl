@@ -23,8 +23,10 @@ help-text =
     • Tap Buy on a deal: after paying, your codes arrive right here
     • /mycodes shows your codes, their QR again, and refunds
     • Group buys: “Start a group” or “Join” on a group deal; once enough have paid, all get the group price. /mygroups shows how yours are doing, their invite links, and Leave & refund
+    • Book a table: "table for 2 tomorrow 7pm" or 📅 Book on a restaurant; /bookings to change or cancel (staff: /bookings today to see the day and mark arrivals)
     • /redeem CODE: store staff redeem a code (or scan its QR with Telegram)
     • /merchant: apply to sell here; /addstore, /stores: add and edit your stores; /staff: invite and manage staff
+    • /seating: take table bookings at your stores (tables, slots, deposit); /daybook: the day's bookings, arrivals, walk-ins
     • /newdeal: post a deal (or on one line: /newdeal title | price | original | quantity | last day, and for a group deal | group 3 people ¥69 24h); /import: many from a CSV; /deals: manage them
     • /stats: your numbers and a chart; /export: orders as CSV (/export statement: the monthly statement); /poster: your storefront QR poster
     • /payouts: your money (payable, pending, paid out); /commission: set referral commissions

@@ -87,3 +87,4 @@ booking-late-choice = { $minutes }分钟
 booking-late-told = 好的，已告诉{ $name }你会晚到约{ $minutes }分钟。
 booking-late-nothing = 这个预订已不再有效，无需通知门店。
 booking-late-staff = ⏰ 预订 { $code }（{ $name }，{ $party }位，{ $store } { $time }）会晚到约{ $minutes }分钟。
+cmd-bookings = 我的订座

@@ -23,8 +23,10 @@ help-text =
     • 在优惠详情里点「立即购买」，付款后券码直接发到聊天
     • /mycodes 查看已购券码、再次出示二维码、申请退款
     • 拼团：在拼团优惠里「开团」或「参团」，人齐了一起拿拼团价；/mygroups 查看进度、邀请好友、退出退款
+    • 订座：发“明晚7点两位”或点餐厅的📅订座；/bookings 修改或取消（店员：/bookings today 查看当天预订并标记到店）
     • /redeem 券码：店员核销（也可用 Telegram 扫券码二维码）
     • /merchant：商家申请入驻；/addstore、/stores：添加、修改门店；/staff：邀请、管理店员
+    • /seating：开放订座（桌位、时段、定金）；/daybook：当天的预订、到店标记、散客入座
     • /newdeal：发布团购（也可一行：/newdeal 名称 | 团购价 | 原价 | 数量 | 截止日期，要拼团再加 | 拼团 3人 69元 24小时）；/import：用 CSV 批量导入；/deals：管理团购
     • /stats：经营数据和图表；/export：导出订单（/export statement：月度对账单）；/poster：店铺二维码海报
     • /payouts：结算（可结算、待核销、已打款）；/commission：设置推荐佣金
