@@ -18,11 +18,13 @@ of a deposit is the ordinary `refund` kind (`handlers.checkout`).
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
+from handlers.booking_words import when_text
 from handlers.checkout import link_replies
 from handlers.core import Button, Reply, SendText
-from handlers.format import local_datetime, local_time
+from handlers.format import local_time
 from handlers.i18n import Translator
 from handlers.owed import owed_in_turn, renders, translator_for
 from handlers.router import App, Request, Router
@@ -36,10 +38,10 @@ log = logging.getLogger(__name__)
 router = Router()  # no routes: the owed kinds below register on import
 
 
-def _what(t: Translator, booking: BookingView) -> str:
+def _what(t: Translator, booking: BookingView, now: datetime) -> str:
     """The booking in one line: where, when (the store's wall clock), how many."""
     return t("deposit-booking", store=booking.store_name.get(t.lang),
-             when=local_datetime(booking.starts_at, booking.timezone),
+             when=when_text(t, booking.starts_at, booking.timezone, now),
              party=str(booking.party), code=booking.code)
 
 
@@ -53,7 +55,7 @@ async def deposit_replies(req: Request, booking: BookingView, *, why: str | None
     t, now = req.t, req.now()
     amount = format_money(booking.deposit, booking.currency, req.lang)
     title = t("deposit-title", store=booking.store_name.get(req.lang))
-    description = _what(t, booking)
+    description = _what(t, booking, now)
     hold_until = booking.hold_until or now
     try:
         link = await req.app.payments.current.create_link(Checkout(
@@ -94,7 +96,7 @@ async def _owed_deposit_paid(app: App, chat_id: int, params: dict[str, Any]) -> 
     if booking is None:
         return []
     t = await translator_for(app, chat_id)
-    return [SendText(t("deposit-paid", what=_what(t, booking),
+    return [SendText(t("deposit-paid", what=_what(t, booking, app.clock()),
                        amount=format_money(booking.deposit, booking.currency, t.lang),
                        hours=booking.cancel_hours))]
 
@@ -108,4 +110,4 @@ async def _owed_booking_expired(app: App, chat_id: int,
     if booking is None or booking.deposit_paid:
         return []
     t = await translator_for(app, chat_id)
-    return [SendText(t("deposit-expired", what=_what(t, booking)))]
+    return [SendText(t("deposit-expired", what=_what(t, booking, app.clock())))]

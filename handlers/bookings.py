@@ -32,6 +32,7 @@ from typing import Any
 
 from handlers.booking_deposit import deposit_replies
 from handlers.booking_staff import day_view
+from handlers.booking_words import day_label, when_text
 from handlers.common import answer_press, main_menu
 from handlers.core import Button, ButtonPress, EditText, Reply, SendText, SendVenue
 from handlers.i18n import Translator
@@ -169,23 +170,6 @@ def _wish_from_intent(req: Request, intent: Intent) -> Wish:
 
 
 # ------------------------------------------------------------------ words
-
-
-def day_label(t: Translator, day: date, today: date) -> str:
-    """"今天" / "明天" / "11月28日 周六"."""
-    if day == today:
-        return t("booking-today")
-    if day == today + timedelta(days=1):
-        return t("booking-tomorrow")
-    return t("booking-day", month=str(day.month), day=str(day.day),
-             weekday=t(f"booking-weekday-{day.weekday()}"))
-
-
-def when_text(t: Translator, moment: datetime, tz_name: str, now: datetime) -> str:
-    """"明天 19:00" on the store's wall clock."""
-    tz = zone_of(tz_name)
-    local = moment.astimezone(tz)
-    return f"{day_label(t, local.date(), local_day(now, tz))} {local:%H:%M}"
 
 
 def _slot_label(t: Translator, seating: StoreSeating, slot: FreeSlot, same_day: date | None,
@@ -682,6 +666,8 @@ async def confirmation(req: Request, view: BookingView, head: str,
     """The booking as confirmed (or held for its deposit, `why` it is asked: "store" or
     "no_shows"): its details, the store as a venue, My bookings and Cancel."""
     t, lang = req.t, req.lang
+    if view.status == "held":  # not booked until the deposit is paid
+        head = "booking-held-head"
     text = t(head) + "\n" + booking_text(t, view, req.now(), lang)
     replies: list[Reply] = []
     if view.status == "held":

@@ -177,10 +177,10 @@ async def test_a_deposit_is_paid_on_the_sandbox_page_and_the_books_hold(
             assert paid.status == 200
         async with http.post(url) as again:  # a second press on the page pays nothing
             assert again.status == 200
-    news = await bob.wait_for(has("已收到押金"), timeout=20)
+    news = await bob.wait_for(has("已收到定金"), timeout=20)
     assert "¥50" in (news.text or "") and held.code in (news.text or ""), news.text
     await asyncio.sleep(1.5)
-    assert sum("已收到押金" in (m.text or "") for m in bob.messages) == 1
+    assert sum("已收到定金" in (m.text or "") for m in bob.messages) == 1
     [paid_booking] = await bookings_of(shop, BOB)
     assert paid_booking.status == "confirmed" and paid_booking.deposit_paid_at is not None
     assert (await ledger_check(shop)).startswith("ok:")

@@ -45,6 +45,7 @@ booking-elsewhere = These nearby restaurants take bookings:
 booking-closed-store = { $name } isn't taking bookings at the moment.
 booking-expired = That booking question is over (answered already, or too old). Tell me again, e.g. "table for 2 tomorrow 7pm".
 booking-done = 🎉 Booked! Show the code at the door.
+booking-held-head = ⏳ The table is held for you: the booking is confirmed once the deposit is paid.
 booking-already-yours = ✅ This table is already booked for you (one booking, nothing doubled):
 booking-already-booked = You already have a booking within two hours of that time. Change it instead, or cancel it first:
 booking-changed = ✅ Your booking was changed:

@@ -1,21 +1,21 @@
-# 订座押金（handlers/booking_deposit.py；退款原因见 handlers/checkout.py）
+# 订座定金（handlers/booking_deposit.py；退款原因见 handlers/checkout.py）
 deposit-booking = { $store }，{ $when }，{ $party } 位（订座号 { $code }）
-deposit-title = 订座押金：{ $store }
-deposit-label = 订座押金
-deposit-ask = 这次订座需要押金 { $amount }：{ $what }
-deposit-why-no-shows = 原因：你在最近 90 天内有 3 次订座未到店也未取消，所以之后的订座需要先付押金。
-deposit-back-until = 至少提前 { $hours } 小时取消可全额退回；未到店则押金不退。
+deposit-title = 订座定金：{ $store }
+deposit-label = 订座定金
+deposit-ask = 这次订座需要定金 { $amount }：{ $what }
+deposit-why-no-shows = 原因：你在最近 90 天内有 3 次订座未到店也未取消，所以之后的订座需要先付定金。
+deposit-back-until = 至少提前 { $hours } 小时取消可全额退回；未到店则定金不退。
 deposit-hold = 座位为你保留到 { $until }，请在此之前付款。
 deposit-unavailable = 支付暂时不可用，未扣款，座位已释放。请过几分钟再试。
-deposit-not-held = 这个订座已不在等待付押金了，请看 /bookings。
-deposit-paid = ✅ 已收到押金 { $amount }，订座已确认。{ $what }。至少提前 { $hours } 小时取消可退回押金。
-deposit-expired = ⌛ 押金没有按时支付，座位已释放、订座已取消：{ $what }。未扣款。
+deposit-not-held = 这个订座已不在等待付定金了，请看 /bookings。
+deposit-paid = ✅ 已收到定金 { $amount }，订座已确认。{ $what }。至少提前 { $hours } 小时取消可退回定金。
+deposit-expired = ⌛ 定金没有按时支付，座位已释放、订座已取消：{ $what }。未扣款。
 precheck-deposit-unknown-booking = 这笔支付已失效，请重新订座。
-precheck-deposit-paid-already = 押金已经付过了，订座已确认。
+precheck-deposit-paid-already = 定金已经付过了，订座已确认。
 precheck-deposit-booking-closed = 这个订座已取消，请重新订座。
 precheck-deposit-booking-expired = 座位只保留 15 分钟，已经释放了，请重新订座。
-precheck-deposit-amount-changed = 押金金额有变化，请重新订座。
-refund-why-deposit = 这是你的订座押金：订座按时取消，押金退回。
-refund-why-booking-late = 押金到账前座位已释放并被别人订走了。
-refund-why-booking-closed = 押金到账前订座已经取消了。
-web-pay-deposit = 订座押金：{ $what }
+precheck-deposit-amount-changed = 定金金额有变化，请重新订座。
+refund-why-deposit = 这是你的订座定金：订座按时取消，定金退回。
+refund-why-booking-late = 定金到账前座位已释放并被别人订走了。
+refund-why-booking-closed = 定金到账前订座已经取消了。
+web-pay-deposit = 订座定金：{ $what }
