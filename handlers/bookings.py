@@ -254,12 +254,17 @@ async def _near(req: Request, intent: Intent) -> tuple[float, float] | None:
 
 async def _stores_for(req: Request, intent: Intent) -> list[SeatingStore]:
     """The stores taking bookings the message can mean: the merchant's named (nearest
-    the place or the shopper first), else those nearest the place or the shopper, else
-    the best rated."""
+    the place or the shopper first), else those of the category named, else those
+    nearest the place or the shopper, else the best rated."""
     near = await _near(req, intent)
     slug = intent.ref("merchant")
     if slug:
         return await seating_stores(req.db, merchant_slug=slug, near=near)
+    category = intent.ref("category")  # "明晚7点两位 火锅": hotpot places first
+    if category:
+        of_kind = await seating_stores(req.db, category=category, near=near)
+        if of_kind:
+            return of_kind
     return await seating_stores(req.db, near=near)
 
 

@@ -34,7 +34,7 @@ async def free_text(req: Request) -> Reply | list[Reply]:
         return SendText(req.t("search-empty"), buttons=main_menu(req.t))
     parser = await req.app.understanding()
     intent = parser.parse(text, lang=req.lang, now=req.now(), tz=req.user.timezone)
-    if _plainly_booking(intent):
+    if _plainly_booking(intent, text):
         intent = Intent("book_table", max(intent.confidence, CONFIDENT), intent.slots, (),
                         intent.window, intent.lang)
     elif intent.name != "unknown" and (intent.confidence < CONFIDENT or intent.ambiguous):
@@ -42,12 +42,19 @@ async def free_text(req: Request) -> Reply | list[Reply]:
     return await act(req, intent, text)
 
 
-def _plainly_booking(intent: Intent) -> bool:
-    """A time and a party ("明晚7点两位 海底捞", "明晚7点两位 老王拌面"): a table, whatever
-    else the words could be (a dish in a merchant's name makes search a close reading)."""
+# Words that make "N people" the size of a deal, not of a table: "明天的4人套餐".
+_DEAL_WORDS = ("套餐", "餐券", "团购", "代金券", "set meal", "combo", "voucher", "deal")
+
+
+def _plainly_booking(intent: Intent, text: str) -> bool:
+    """A time and a party ("明晚7点两位 海底捞", "明晚7点两位 老王拌面", "今晚两个人吃火锅"):
+    a table, whatever else the words could be (a dish in a merchant's name makes search a
+    close reading), unless the people are a deal's ("明天的4人套餐")."""
     booking = intent.name == "book_table" or any(
         name == "book_table" for name, _ in intent.alternatives)
-    return booking and intent.get("party_size") is not None and intent.get("time") is not None
+    lowered = text.lower()
+    return (booking and intent.get("party_size") is not None and intent.get("time") is not None
+            and not any(word in lowered for word in _DEAL_WORDS))
 
 
 async def _ask(req: Request, text: str, intent: Intent) -> Reply:

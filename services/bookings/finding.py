@@ -29,9 +29,11 @@ class SeatingStore:
 async def seating_stores(db: Database, *, merchant_slug: str | None = None,
                          store_ids: Sequence[int] | None = None,
                          near: tuple[float, float] | None = None,
+                         category: str | None = None,
                          limit: int = 5) -> list[SeatingStore]:
-    """Stores taking bookings (of the merchant `merchant_slug`, or among `store_ids`),
-    nearest `near` first, else the best rated merchants' first."""
+    """Stores taking bookings (of the merchant `merchant_slug`, or among `store_ids`, or
+    of merchants of `category`), nearest `near` first, else the best rated merchants'
+    first."""
     query = (select(Store.id, Merchant.id, Merchant.slug, Store.name_zh, Store.name_en,
                     Merchant.name_zh, Merchant.name_en, Store.lat, Store.lon,
                     Merchant.rating_sum, Merchant.rating_count)
@@ -42,6 +44,8 @@ async def seating_stores(db: Database, *, merchant_slug: str | None = None,
         query = query.where(Merchant.slug == merchant_slug)  # type: ignore[arg-type]
     if store_ids is not None:
         query = query.where(Store.id.in_(list(store_ids)))  # type: ignore[union-attr]
+    if category is not None:
+        query = query.where(Merchant.category == category)  # type: ignore[arg-type]
     async with db.session() as session:
         rows = (await session.exec(query)).all()  # type: ignore[call-overload]
 

@@ -307,3 +307,21 @@ async def test_odd_text_while_a_question_waits_is_answered(seated: App, chat: Ch
         await chat.say(odd)
         assert chat.texts
     assert await bookings_of(seated, 1001) == []
+
+
+async def test_a_kind_of_food_with_a_time_and_a_party_books_at_such_a_place(
+        seated: App, chat: Chat) -> None:
+    """"明晚7点两位 火锅" names no restaurant: the hotpot places that take bookings are
+    offered, not every restaurant nor a list of deals."""
+    await chat.say("明晚7点两位 火锅")
+    names = " ".join(chat.button_texts) + chat.texts
+    assert "海底捞" in names or "串串" in names or "潮牛" in names
+    assert "寿司" not in names and "¥" not in chat.texts
+
+
+async def test_people_in_a_deals_name_are_not_a_booking(seated: App, chat: Chat) -> None:
+    """"明天的4人套餐" is a set meal for four, not plainly a table: deals are one of the
+    readings offered, and no booking question is asked."""
+    await chat.say("明天的4人套餐")
+    assert "想订哪家" not in chat.texts and "订座码" not in chat.texts
+    assert any("找优惠" in b for b in chat.button_texts) or "¥" in chat.texts
