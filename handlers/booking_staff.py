@@ -46,7 +46,6 @@ from services.bookings.booking import (
 from services.bookings.seating import store_seating, zone_of
 from services.bookings.staff_day import StoreDay, WorkStore, store_day, working_stores, works_at
 from services.platform.merchant_input import clean_text
-from storage.models import BookingStatus
 
 router = Router()
 PAGE = 8  # bookings on one page (8 lines and 8 rows of buttons stay far below 4,096)
@@ -129,7 +128,7 @@ def _draw(req: Request, day: StoreDay, page: int, note: str = "") -> tuple[str, 
     if pages > 1:
         lines.append(t("staffday-page", page=page + 1, pages=pages))
     rows: list[tuple[Button, ...]] = [
-        _mark_row(t, b, page) for b in shown if b.status == BookingStatus.CONFIRMED]
+        _mark_row(t, b, page) for b in shown if b.status == "confirmed"]
     store_id, number = day.store.store_id, _day_number(day.day)
     if pages > 1:
         nav = [Button(t(key), data=StaffDay(store_id, number, page + step).pack())
@@ -209,7 +208,7 @@ async def _by_code(req: Request, stores: list[WorkStore], code: str) -> list[Rep
     text = "\n".join([t("staffday-found", name=store.name.get(req.lang), date=day.isoformat()),
                       _line(t, booking)])
     rows: list[tuple[Button, ...]] = []
-    if booking.status == BookingStatus.CONFIRMED:
+    if booking.status == "confirmed":
         rows.append(_mark_row(t, booking, 0))
     rows.append((Button(t("staffday-open-day"),
                         data=StaffDay(store.store_id, _day_number(day)).pack()),))
@@ -246,7 +245,7 @@ async def mark(req: Request, press: StaffMark) -> list[Reply]:
     done = await mark_booking(req.db, booking.id, booking.merchant_id, press.to, req.now())
     if isinstance(done, str):
         if done == "too_early":
-            when = (booking.starts_at + NO_SHOW_GRACE if press.to == BookingStatus.NO_SHOW
+            when = (booking.starts_at + NO_SHOW_GRACE if press.to == "no_show"
                     else booking.starts_at - NEAR)
             local = when.astimezone(zone_of(store.timezone)).strftime("%H:%M")
             return [SendText(t(f"staffday-too-early-{press.to}", time=local,
