@@ -27,7 +27,8 @@ a cancellation drops it and a change moves it.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -37,7 +38,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.bookings import deposits
-from services.bookings.seating import StoreSeating, TableKind, store_seating, zone_of
+from services.bookings.seating import (
+    SEATING_QUERY,
+    StoreSeating,
+    TableKind,
+    seating_of,
+    store_seating,
+    zone_of,
+)
 from services.bookings.slots import horizon_end, is_offered, nearest, starts_between, units
 from services.catalog.deal_cards import Bilingual
 from services.marketing.push_settings import last_allowed_moment_before
@@ -78,12 +86,23 @@ _LOCK_UNITS = (
                               _UNITS.c.starts_at.in_(bindparam("units", expanding=True)))
     .order_by(_UNITS.c.starts_at).with_for_update()
 )
-_TAKE_UNITS = (
+_FREE_TABLES = select(_TYPES.c.tables).where(_TYPES.c.id == bindparam("type")).scalar_subquery()
+_TAKE_UNITS = (  # SQLite: one writer at a time, nothing to order
     update(_UNITS)
     .where(_UNITS.c.table_type_id == bindparam("type"),
            _UNITS.c.starts_at.in_(bindparam("units", expanding=True)),
-           _UNITS.c.taken < select(_TYPES.c.tables).where(
-               _TYPES.c.id == bindparam("type")).scalar_subquery())
+           _UNITS.c.taken < _FREE_TABLES)
+    .values(taken=_UNITS.c.taken + 1)
+)
+# PostgreSQL: the same conditional UPDATE, its rows locked first in time order by a
+# materialized CTE (SELECT ... ORDER BY starts_at FOR UPDATE), so overlapping stays
+# queue instead of deadlocking, in one round trip. A row updated by a booking that
+# committed while this one waited for its lock is re-checked (`taken < tables`) on
+# its newest version, as any UPDATE's condition is in READ COMMITTED.
+_STAY_LOCKED = _LOCK_UNITS.cte("stay").prefix_with("MATERIALIZED")
+_TAKE_UNITS_IN_ORDER = (
+    update(_UNITS)
+    .where(_UNITS.c.id == _STAY_LOCKED.c.id, _UNITS.c.taken < _FREE_TABLES)
     .values(taken=_UNITS.c.taken + 1)
 )
 _FREE_UNITS = (
@@ -104,6 +123,23 @@ _STAY_UNITS = (  # every unit row of a stay, taken or not
     .where(_UNITS.c.table_type_id.in_(bindparam("types", expanding=True)),
            _UNITS.c.starts_at.in_(bindparam("units", expanding=True)))
 )
+_USERS = User.__table__  # type: ignore[attr-defined]
+# `book`'s first read: the seating's rows, each with the booker's telegram id, their
+# live booking within `NEAR` of the start (if any) and their recent no-shows.
+_SEATING_AND_BOOKER = SEATING_QUERY.add_columns(
+    select(_USERS.c.telegram_id).where(_USERS.c.id == bindparam("user"))
+    .scalar_subquery().label("telegram_id"),
+    select(_BOOKINGS.c.id).where(
+        _BOOKINGS.c.user_id == bindparam("user"), _BOOKINGS.c.status.in_(LIVE),
+        _BOOKINGS.c.starts_at > bindparam("low"), _BOOKINGS.c.starts_at < bindparam("high"))
+    .limit(1).scalar_subquery().label("near"),
+    select(func.count()).select_from(_BOOKINGS).where(
+        _BOOKINGS.c.user_id == bindparam("user"),
+        _BOOKINGS.c.status == BookingStatus.NO_SHOW,
+        _BOOKINGS.c.starts_at >= bindparam("since")).scalar_subquery().label("no_shows"),
+)
+_LOCK_BOOKER = select(_USERS.c.id).where(_USERS.c.id == bindparam("user")).with_for_update()
+_NEW_BOOKING = insert(_BOOKINGS).returning(_BOOKINGS.c.id)
 
 
 _RACED = -1  # the booker's other tap booked meanwhile
@@ -299,9 +335,8 @@ async def take_table(db: Database, conn: AsyncConnection, type_id: int,
         await conn.execute(db.insert_ignoring(_UNITS, ["table_type_id", "starts_at"]),
                            [{"table_type_id": type_id, "starts_at": u, "taken": 0}
                             for u in stay])
-    if db.dialect == "postgresql":  # lock in time order: overlapping stays queue
-        await conn.execute(_LOCK_UNITS, {"type": type_id, "units": stay})
-    done = await conn.execute(_TAKE_UNITS, {"type": type_id, "units": stay})
+    take = _TAKE_UNITS_IN_ORDER if db.dialect == "postgresql" else _TAKE_UNITS
+    done = await conn.execute(take, {"type": type_id, "units": stay})
     return done.rowcount == len(stay)
 
 
@@ -367,81 +402,125 @@ async def book(db: Database, user_id: int | None, store_id: int, party: int,
     party_too_big (`largest` says the biggest table), in_past, too_far, not_offered,
     already_booked (`conflict`: the booker's own booking within two hours of it), full.
     A booking that needs a deposit is `held` until `hold_until`; otherwise it is
-    confirmed and its reminder owed (`quiet`: the booker's quiet hours and zone)."""
-    seating = await store_seating(db, store_id, default_tz)
-    if seating is None:
-        return BookingAttempt(reason="no_seating")
-    why = check_start(seating, party, starts_at, now)
-    if why is not None:
-        return BookingAttempt(reason=why, largest=seating.largest)
-    stay = units(starts_at, seating.grid.stay_minutes)
-    ends_at = starts_at + timedelta(minutes=seating.grid.stay_minutes)
-    kinds = seating.fitting(party)
-    # One read first: the booker's own booking near it, their no-shows, and the units
-    # of the stay as they are now. Kinds visibly full are not tried (a refusal writes
-    # nothing); the conditional write stays the judge of the others.
-    async with db.engine.connect() as conn:
-        found = (await _conflict_in(conn, user_id, starts_at, None)
-                 if user_id is not None else None)
-        missed = (await _no_shows_in(conn, user_id, now)
-                  if found is None and user_id is not None and not seating.deposit else 0)
-        rows = [] if found is not None else (await conn.execute(_STAY_UNITS, {
-            "types": [k.id for k in kinds], "units": stay})).all()
-    if found is not None:
-        return BookingAttempt(reason="already_booked",
-                              conflict=await booking_view(db, found))
+    confirmed and its reminder owed (`quiet`: the booker's quiet hours and zone).
+
+    The hot path, lean as checkout's: two reads (the seating with the booker's facts,
+    then the stay's units), then one write transaction of prebuilt Core statements; the
+    booking's view is built from what is known, not read back."""
+    # Read 1: the seating (fresh: the owner may change it in another worker) and the
+    # booker's telegram id, own booking near it and no-shows, in one statement.
+    async with _reading(db) as conn:
+        rows = (await conn.execute(_SEATING_AND_BOOKER, {
+            "store": store_id, "user": user_id, "low": starts_at - NEAR,
+            "high": starts_at + NEAR, "since": now - NO_SHOW_WINDOW})).all()
+        seating = seating_of(rows, default_tz)
+        if seating is None:
+            return BookingAttempt(reason="no_seating")
+        why = check_start(seating, party, starts_at, now)
+        if why is not None:
+            return BookingAttempt(reason=why, largest=seating.largest)
+        telegram_id, near, missed = rows[0].telegram_id, rows[0].near, rows[0].no_shows
+        if user_id is not None and near is not None:
+            return BookingAttempt(reason="already_booked",
+                                  conflict=await booking_view(db, int(near)))
+        stay = units(starts_at, seating.grid.stay_minutes)
+        kinds = seating.fitting(party)
+        # Read 2: the stay's units as they are now. Kinds visibly full are not tried (a
+        # refusal writes nothing); the conditional write stays the judge of the others.
+        now_taken = {(int(r[0]), r[1]): int(r[2]) for r in (await conn.execute(
+            _STAY_UNITS, {"types": [k.id for k in kinds], "units": stay})).all()}
     if seating.deposit > 0:
         deposit, deposit_why = seating.deposit, "store"
-    elif missed >= NO_SHOWS_FOR_DEPOSIT:
+    elif user_id is not None and int(missed or 0) >= NO_SHOWS_FOR_DEPOSIT:
         deposit, deposit_why = no_show_deposit, "no_shows"
     else:
         deposit, deposit_why = 0, None
-    now_taken = {(int(r[0]), r[1]): int(r[2]) for r in rows}
+    wish = _Wish(seating, user_id, name, party, starts_at,
+                 starts_at + timedelta(minutes=seating.grid.stay_minutes), stay, deposit,
+                 int(telegram_id) if telegram_id is not None else None)
     for kind in kinds:
         if any(now_taken.get((kind.id, u), 0) >= kind.tables for u in stay):
             continue
         known = all((kind.id, u) in now_taken for u in stay)
-        booking_id = await _try_book(db, seating, kind, stay, user_id, name, party,
-                                     starts_at, ends_at, deposit, now, quiet, known)
-        if booking_id == _RACED:
+        made = await _try_book(db, wish, kind, now, quiet, known)
+        if made == _RACED:
             return BookingAttempt(reason="already_booked",
                                   conflict=await _conflict(db, user_id or 0, starts_at, None))
-        if booking_id is not None:
-            view = await booking_view(db, booking_id)
-            return BookingAttempt(booking=view, deposit_why=deposit_why)
+        if isinstance(made, BookingView):
+            return BookingAttempt(booking=made, deposit_why=deposit_why)
     return BookingAttempt(reason="full")
 
 
-async def _try_book(db: Database, seating: StoreSeating, kind: TableKind,
-                    stay: list[datetime], user_id: int | None, name: str | None, party: int,
-                    starts_at: datetime, ends_at: datetime, deposit: int, now: datetime,
-                    quiet: tuple[int, int, str] | None, known: bool = False) -> int | None:
+@asynccontextmanager
+async def _reading(db: Database) -> AsyncIterator[AsyncConnection]:
+    """A connection for reads outside any transaction: on PostgreSQL in autocommit, so
+    no BEGIN and ROLLBACK round trips (each statement sees what is committed)."""
+    async with db.engine.connect() as conn:
+        if db.dialect == "postgresql":
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+        yield conn
+
+
+@dataclass(frozen=True)
+class _Wish:
+    """What `book` knows of the booking it is trying to make."""
+
+    seating: StoreSeating
+    user_id: int | None
+    name: str | None
+    party: int
+    starts_at: datetime
+    ends_at: datetime
+    stay: list[datetime]
+    deposit: int
+    telegram_id: int | None  # the booker's, for the reminder
+
+
+async def _try_book(db: Database, wish: _Wish, kind: TableKind, now: datetime,
+                    quiet: tuple[int, int, str] | None,
+                    known: bool = False) -> BookingView | int | None:
+    """The booking made at a table of `kind` (its view), `_RACED` when the booker's other
+    tap booked meanwhile, or None when a unit of the stay was full (nothing written)."""
+    seating, user_id = wish.seating, wish.user_id
+    status = BookingStatus.HELD if wish.deposit else BookingStatus.CONFIRMED
+    hold_until = now + HOLD if wish.deposit else None
     for _ in range(3):  # a code taken already (1 in 10^12): draw another
+        code = _code()
         try:
             async with db.begin() as conn:
                 if user_id is not None and db.dialect == "postgresql":
-                    # One booker's taps queue here, so two cannot both pass `_conflict`.
-                    await conn.execute(select(User.__table__.c.id).where(  # type: ignore[attr-defined]
-                        User.__table__.c.id == user_id).with_for_update())  # type: ignore[attr-defined]
-                    if await _conflict_in(conn, user_id, starts_at, None) is not None:
+                    # One booker's taps queue here, so two cannot both pass `_conflict`
+                    # (checked in a statement of its own: it must see the other's commit).
+                    await conn.execute(_LOCK_BOOKER, {"user": user_id})
+                    if await _conflict_in(conn, user_id, wish.starts_at, None) is not None:
                         return _RACED
-                if not await _take(db, conn, kind, stay, known):
+                if not await _take(db, conn, kind, wish.stay, known):
                     raise _Taken
-                status = BookingStatus.HELD if deposit else BookingStatus.CONFIRMED
-                booking_id = (await conn.execute(insert(_BOOKINGS).returning(_BOOKINGS.c.id), {
-                    "code": _code(), "store_id": seating.store_id, "table_type_id": kind.id,
-                    "user_id": user_id, "name": name, "party": party,
-                    "starts_at": starts_at, "ends_at": ends_at, "status": status,
-                    "walk_in": False, "deposit": deposit, "currency": seating.currency,
-                    "hold_until": now + HOLD if deposit else None, "late_minutes": 0,
-                    "created_at": now, "updated_at": now})).scalar_one()
-                if status == BookingStatus.CONFIRMED and user_id is not None:
-                    await owe_reminder(db, conn, booking_id, starts_at, now, quiet)
-                return int(booking_id)
+                booking_id = int((await conn.execute(_NEW_BOOKING, {
+                    "code": code, "store_id": seating.store_id, "table_type_id": kind.id,
+                    "user_id": user_id, "name": wish.name, "party": wish.party,
+                    "starts_at": wish.starts_at, "ends_at": wish.ends_at, "status": status,
+                    "walk_in": False, "deposit": wish.deposit, "currency": seating.currency,
+                    "hold_until": hold_until, "late_minutes": 0,
+                    "created_at": now, "updated_at": now})).scalar_one())
+                if status == BookingStatus.CONFIRMED and wish.telegram_id is not None:
+                    # A new booking has no reminder to drop: owed straight away.
+                    await _owe_reminder_to(db, conn, wish.telegram_id, booking_id,
+                                           wish.starts_at, now, quiet)
         except _Taken:
             return None
         except IntegrityError:
             continue
+        return BookingView(
+            id=booking_id, code=code, store_id=seating.store_id,
+            merchant_id=seating.merchant_id, store_name=seating.name,
+            address=seating.address, phone=seating.phone, timezone=seating.grid.tz.key,
+            user_id=user_id, user_telegram_id=wish.telegram_id, name=wish.name,
+            party=wish.party, seats=kind.seats, starts_at=wish.starts_at,
+            ends_at=wish.ends_at, status=status, walk_in=False, deposit=wish.deposit,
+            currency=seating.currency, deposit_paid=False, hold_until=hold_until,
+            late_minutes=0, cancel_hours=seating.cancel_hours, lat=seating.lat,
+            lon=seating.lon)
     return None
 
 
@@ -506,7 +585,18 @@ async def owe_reminder(db: Database, conn: AsyncConnection, booking_id: int,
         return
     # A change owes a new reminder under the same booking: the dropped row gives its
     # key up (renamed), so the new one can take it.
-    await owe_many(db, conn, [Owing(int(row[0]), "booking_reminder", {
+    await _owe_reminder_to(db, conn, int(row[0]), booking_id, starts_at, now, quiet, due)
+
+
+async def _owe_reminder_to(db: Database, conn: AsyncConnection, telegram_id: int,
+                           booking_id: int, starts_at: datetime, now: datetime,
+                           quiet: tuple[int, int, str] | None,
+                           due: datetime | None = None) -> None:
+    """Owe the reminder to this chat (no earlier reminder of the booking is pending)."""
+    due = due or reminder_time(starts_at, now, quiet)
+    if due is None:
+        return
+    await owe_many(db, conn, [Owing(telegram_id, "booking_reminder", {
         "booking_id": booking_id, "starts_at": starts_at.isoformat()},
         reminder_key(booking_id), not_before=due)], now)
 

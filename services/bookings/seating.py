@@ -8,11 +8,13 @@ its bookings stay valid and no new ones are taken.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select, update
+from sqlalchemy import Row, bindparam, select, update
 
 from services.bookings.slots import Grid
 from services.catalog.deal_cards import Bilingual
@@ -92,48 +94,70 @@ def _closed(text: str) -> frozenset[int]:
     return frozenset(int(c) for c in text if c.isdigit() and int(c) < 7)
 
 
+# One statement: the seating, its store and merchant, and a row per table type (Core on
+# a bare connection, as the hot paths do; `book` adds the booker's facts to it).
+_SEATINGS, _STORES, _MERCHANTS, _TYPES = (
+    Seating.__table__, Store.__table__, Merchant.__table__,  # type: ignore[attr-defined]
+    TableType.__table__)  # type: ignore[attr-defined]
+SEATING_QUERY = (
+    select(_SEATINGS.c.slot_minutes, _SEATINGS.c.stay_minutes, _SEATINGS.c.horizon_days,
+           _SEATINGS.c.last_seating_minutes, _SEATINGS.c.closed_days, _SEATINGS.c.deposit,
+           _SEATINGS.c.currency, _SEATINGS.c.cancel_hours,
+           _STORES.c.id.label("store_id"), _STORES.c.name_zh.label("store_zh"),
+           _STORES.c.name_en.label("store_en"), _STORES.c.address_zh, _STORES.c.address_en,
+           _STORES.c.phone.label("store_phone"), _STORES.c.lat, _STORES.c.lon,
+           _STORES.c.opening_hours, _STORES.c.timezone,
+           _MERCHANTS.c.id.label("merchant_id"), _MERCHANTS.c.slug,
+           _MERCHANTS.c.name_zh.label("merchant_zh"), _MERCHANTS.c.name_en.label("merchant_en"),
+           _MERCHANTS.c.phone.label("merchant_phone"), _MERCHANTS.c.category,
+           _MERCHANTS.c.status, _TYPES.c.id.label("type_id"), _TYPES.c.seats, _TYPES.c.tables)
+    .select_from(_SEATINGS.join(_STORES, _STORES.c.id == _SEATINGS.c.store_id)
+                 .join(_MERCHANTS, _MERCHANTS.c.id == _STORES.c.merchant_id)
+                 .outerjoin(_TYPES, _TYPES.c.store_id == _SEATINGS.c.store_id))
+    .where(_SEATINGS.c.store_id == bindparam("store"))
+    .order_by(_TYPES.c.seats)
+)
+
+
 async def store_seating(db: Database, store_id: int,
                         default_tz: str = DEFAULT_TIMEZONE) -> StoreSeating | None:
-    """The seating of a store, or None when it takes no bookings (no seating set)."""
-    async with db.session() as session:
-        row = (await session.exec(
-            select(Seating, Store, Merchant)
-            .join(Store, Store.id == Seating.store_id)  # type: ignore[arg-type]
-            .join(Merchant, Merchant.id == Store.merchant_id)  # type: ignore[arg-type]
-            .where(Seating.store_id == store_id))).first()
-        if row is None:
-            return None
-        seating, store, merchant = row
-        kinds = (await session.exec(
-            select(TableType.id, TableType.seats, TableType.tables)
-            .where(TableType.store_id == store_id).order_by(TableType.seats))).all()
-    return _assemble(seating, store, merchant, kinds, default_tz)
+    """The seating of a store, or None when it takes no bookings (no seating set).
+    Read fresh every time (one statement): the owner may change it in another worker."""
+    async with db.engine.connect() as conn:
+        rows = (await conn.execute(SEATING_QUERY, {"store": store_id})).all()
+    return seating_of(rows, default_tz)
 
 
-def _assemble(seating: Seating, store: Store, merchant: Merchant, kinds: list,  # type: ignore[type-arg]
-              default_tz: str) -> StoreSeating:
-    closed = _closed(seating.closed_days)
-    grid = Grid(hours=store.opening_hours or "", tz=zone_of(store.timezone, default_tz),
-                slot_minutes=seating.slot_minutes, stay_minutes=seating.stay_minutes,
-                horizon_days=seating.horizon_days,
-                last_seating_minutes=seating.last_seating_minutes, closed_days=closed)
-    table_kinds = tuple(TableKind(int(k[0]), int(k[1]), int(k[2])) for k in kinds)
+def seating_of(rows: Sequence[Row[Any]], default_tz: str = DEFAULT_TIMEZONE
+               ) -> StoreSeating | None:
+    """The `StoreSeating` in `SEATING_QUERY`'s rows (None: no rows, no seating)."""
+    if not rows:
+        return None
+    first = rows[0]
+    closed = _closed(first.closed_days)
+    grid = Grid(hours=first.opening_hours or "", tz=zone_of(first.timezone, default_tz),
+                slot_minutes=first.slot_minutes, stay_minutes=first.stay_minutes,
+                horizon_days=first.horizon_days,
+                last_seating_minutes=first.last_seating_minutes, closed_days=closed)
+    table_kinds = tuple(TableKind(int(r.type_id), int(r.seats), int(r.tables))
+                        for r in rows if r.type_id is not None)
     plan = SeatingPlan(
         tables=tuple((k.seats, k.tables) for k in table_kinds if k.tables > 0),
-        slot_minutes=seating.slot_minutes, stay_minutes=seating.stay_minutes,
-        horizon_days=seating.horizon_days, last_seating_minutes=seating.last_seating_minutes,
-        closed_days=closed, deposit=seating.deposit, currency=seating.currency,
-        cancel_hours=seating.cancel_hours)
+        slot_minutes=first.slot_minutes, stay_minutes=first.stay_minutes,
+        horizon_days=first.horizon_days, last_seating_minutes=first.last_seating_minutes,
+        closed_days=closed, deposit=first.deposit, currency=first.currency,
+        cancel_hours=first.cancel_hours)
     return StoreSeating(
-        store_id=store.id or 0, merchant_id=merchant.id or 0, merchant_slug=merchant.slug,
-        name=Bilingual(store.name_zh or merchant.name_zh, store.name_en or merchant.name_en),
-        merchant_name=Bilingual(merchant.name_zh, merchant.name_en),
-        address=Bilingual(store.address_zh, store.address_en),
-        phone=store.phone or merchant.phone, category=merchant.category,
-        lat=store.lat, lon=store.lon, grid=grid, kinds=table_kinds,
-        deposit=seating.deposit, currency=seating.currency,
-        cancel_hours=seating.cancel_hours,
-        open_for_business=merchant.status == MerchantStatus.APPROVED, plan=plan)
+        store_id=first.store_id, merchant_id=first.merchant_id, merchant_slug=first.slug,
+        name=Bilingual(first.store_zh or first.merchant_zh,
+                       first.store_en or first.merchant_en),
+        merchant_name=Bilingual(first.merchant_zh, first.merchant_en),
+        address=Bilingual(first.address_zh, first.address_en),
+        phone=first.store_phone or first.merchant_phone, category=first.category,
+        lat=first.lat, lon=first.lon, grid=grid, kinds=table_kinds,
+        deposit=first.deposit, currency=first.currency,
+        cancel_hours=first.cancel_hours,
+        open_for_business=first.status == MerchantStatus.APPROVED, plan=plan)
 
 
 async def save_plan(db: Database, store_id: int, plan: SeatingPlan, now: datetime) -> None:
