@@ -27,8 +27,7 @@ a cancellation drops it and a change moves it.
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -263,7 +262,7 @@ async def free_slots(db: Database, seating: StoreSeating, party: int, first: dat
     if not starts:
         return []
     stay = timedelta(minutes=seating.grid.stay_minutes)
-    async with db.engine.connect() as conn:
+    async with db.reading() as conn:
         taken = await _taken(conn, kinds, starts[0] - timedelta(minutes=15), starts[-1] + stay)
     out = []
     for start in starts:
@@ -409,7 +408,7 @@ async def book(db: Database, user_id: int | None, store_id: int, party: int,
     booking's view is built from what is known, not read back."""
     # Read 1: the seating (fresh: the owner may change it in another worker) and the
     # booker's telegram id, own booking near it and no-shows, in one statement.
-    async with _reading(db) as conn:
+    async with db.reading() as conn:
         rows = (await conn.execute(_SEATING_AND_BOOKER, {
             "store": store_id, "user": user_id, "low": starts_at - NEAR,
             "high": starts_at + NEAR, "since": now - NO_SHOW_WINDOW})).all()
@@ -449,16 +448,6 @@ async def book(db: Database, user_id: int | None, store_id: int, party: int,
         if isinstance(made, BookingView):
             return BookingAttempt(booking=made, deposit_why=deposit_why)
     return BookingAttempt(reason="full")
-
-
-@asynccontextmanager
-async def _reading(db: Database) -> AsyncIterator[AsyncConnection]:
-    """A connection for reads outside any transaction: on PostgreSQL in autocommit, so
-    no BEGIN and ROLLBACK round trips (each statement sees what is committed)."""
-    async with db.engine.connect() as conn:
-        if db.dialect == "postgresql":
-            await conn.execution_options(isolation_level="AUTOCOMMIT")
-        yield conn
 
 
 @dataclass(frozen=True)

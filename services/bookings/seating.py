@@ -123,7 +123,7 @@ async def store_seating(db: Database, store_id: int,
                         default_tz: str = DEFAULT_TIMEZONE) -> StoreSeating | None:
     """The seating of a store, or None when it takes no bookings (no seating set).
     Read fresh every time (one statement): the owner may change it in another worker."""
-    async with db.engine.connect() as conn:
+    async with db.reading() as conn:
         rows = (await conn.execute(SEATING_QUERY, {"store": store_id})).all()
     return seating_of(rows, default_tz)
 
