@@ -32,6 +32,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import multiprocessing
 import os
 import platform
 import random
@@ -39,7 +41,7 @@ import resource
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -49,8 +51,8 @@ from sqlalchemy import event, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import SQLModel
 
-from services.bookings.booking import LIVE, book, free_slots
-from services.bookings.seating import store_seating, zone_of
+from services.bookings.booking import LIVE, book, free_slots, offer
+from services.bookings.seating import StoreSeating, store_seating, zone_of
 from services.bookings.slots import Grid, day_starts, units
 from services.platform.database import Database
 from storage.db import scratch_schema
@@ -97,8 +99,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--queries", type=int, default=1000, help="free-slots queries timed")
     parser.add_argument("--bookings", type=int, default=2000, help="booking attempts")
     parser.add_argument("--concurrency", type=int, default=32, help="bookers at once")
-    parser.add_argument("--hot-share", type=float, default=0.25,
-                        help="the share of attempts at the hot stores at 19:00 tomorrow")
+    parser.add_argument("--hot-share", type=float, default=0.1,
+                        help="the share of attempts racing for the hot stores at 19:00 "
+                             "tomorrow")
+    parser.add_argument("--choose", choices=("free", "random"), default="free",
+                        help="free: each booker picks among the free starts offered "
+                             "to them, as in the chat; random: any start, free or not "
+                             "(most evening attempts are refused)")
+    parser.add_argument("--processes", type=int, default=1,
+                        help="booker processes (a scaled-out install's workers); "
+                             "--concurrency is split among them")
     parser.add_argument("--databases", default="sqlite,postgres")
     parser.add_argument("--postgres-url",
                         default=os.environ.get("O2O_BENCH_POSTGRES_URL", DEFAULT_PG))
@@ -334,32 +344,66 @@ class Bookings:
     wall: float
     made: list[int]  # booking ids
     statements: int  # SQL statements sent
-    cpu: float  # seconds of this process's CPU
+    cpu: float  # seconds of the booker processes' CPU
     refused: list[tuple[int, int, datetime]]  # (store, party, start) refused as full
+    began: float = 0.0  # perf_counter (system-wide monotonic) when the clock started
+    ended: float = 0.0
 
 
-def _plan(world: World, count: int, hot_share: float,
-          rng: random.Random) -> list[tuple[int, int, int, datetime]]:
-    """(booker, store, party, start) for each attempt: a hot store at 19:00 tomorrow,
-    else a random store and start within the next 7 days."""
+Plan = list[tuple[int, int, int, datetime]]  # (booker, store, party, start) per attempt
+
+
+async def _plan(db: Database, world: World, count: int, hot_share: float, choose: str,
+                rng: random.Random) -> Plan:
+    """(booker, store, party, start) for each attempt (not timed). `hot_share` of them
+    race for a hot store at 19:00 tomorrow. The others wish for a random store and
+    start within the next 7 days; with `choose` "free" they then book what the chat
+    would offer them there (`booking.offer`: the free start nearest their wish, else on
+    the following days; another store when that one has nothing), as they were free
+    when the booker looked; "random" books the wish itself, free or not."""
     tz = zone_of(TZ)
     grid = Grid(hours=HOURS, tz=tz, stay_minutes=STAY)
     soonest = world.now + timedelta(minutes=15)
     starts = [s for d in world.days[:8] for s in day_starts(grid, d)
               if soonest <= s < world.now + timedelta(days=7)]
+    seatings: dict[int, StoreSeating] = {}
     plan = []
     for booker in world.bookers[:count]:
+        party = rng.randint(2, 6)
         if rng.random() < hot_share:
-            plan.append((booker, rng.choice(world.hot_ids), rng.randint(2, 6),
-                         world.hot_start))
-        else:
-            plan.append((booker, rng.choice(world.store_ids), rng.randint(2, 6),
-                         rng.choice(starts)))
+            plan.append((booker, rng.choice(world.hot_ids), party, world.hot_start))
+            continue
+        store_id, wish = rng.choice(world.store_ids), rng.choice(starts)
+        if choose == "free":
+            for _ in range(5):  # nothing free there: another store
+                seating = seatings.get(store_id) or await store_seating(db, store_id)
+                assert seating is not None
+                seatings[store_id] = seating
+                offered = (await offer(db, seating, party, wish, world.now)).slots
+                if offered:
+                    wish = min((s.starts_at for s in offered),
+                               key=lambda at, w=wish: (abs(at - w), at))
+                    break
+                store_id = rng.choice(world.store_ids)
+        plan.append((booker, store_id, party, wish))
     return plan
 
 
-async def _bookings(db: Database, world: World, plan: list[tuple[int, int, int, datetime]],
-                    concurrency: int) -> Bookings:
+async def _warm(db: Database, connections: int) -> None:
+    """Open the pool's connections before the clock starts (as a running bot has);
+    SQLite's are files, opened as they come."""
+    if db.dialect != "postgresql":
+        return
+    async with contextlib.AsyncExitStack() as stack:
+        for _ in range(connections):
+            conn = await stack.enter_async_context(db.engine.connect())
+            await conn.execute(select(1))
+
+
+async def _book_all(db: Database, now: datetime, plan: Plan, concurrency: int,
+                    start: Callable[[], None] = lambda: None) -> Bookings:
+    """Every attempt of `plan` through `book`, `concurrency` at a time; `start` is
+    called just before the clock starts."""
     queue = list(reversed(plan))
     outcomes: Counter[str] = Counter()
     latencies: list[float] = []
@@ -368,9 +412,9 @@ async def _bookings(db: Database, world: World, plan: list[tuple[int, int, int, 
 
     async def worker() -> None:
         while queue:
-            booker, store_id, party, start = queue.pop()
+            booker, store_id, party, at = queue.pop()
             began = time.perf_counter()
-            attempt = await book(db, booker, store_id, party, start, world.now)
+            attempt = await book(db, booker, store_id, party, at, now)
             latencies.append(time.perf_counter() - began)
             if attempt.booking is not None:
                 outcomes["booked"] += 1
@@ -378,13 +422,15 @@ async def _bookings(db: Database, world: World, plan: list[tuple[int, int, int, 
             else:
                 outcomes[attempt.reason or "?"] += 1
                 if attempt.reason == "full":
-                    refused.append((store_id, party, start))
+                    refused.append((store_id, party, at))
 
     sent = [0]
 
     def count(*_: Any) -> None:
         sent[0] += 1
 
+    await _warm(db, concurrency)
+    start()
     engine = db.engine.sync_engine
     event.listen(engine, "before_cursor_execute", count)
     began, cpu = time.perf_counter(), time.process_time()
@@ -392,8 +438,61 @@ async def _bookings(db: Database, world: World, plan: list[tuple[int, int, int, 
         await asyncio.gather(*(worker() for _ in range(concurrency)))
     finally:
         event.remove(engine, "before_cursor_execute", count)
-    return Bookings(outcomes, latencies, time.perf_counter() - began, made, sent[0],
-                    time.process_time() - cpu, refused)
+    ended = time.perf_counter()
+    return Bookings(outcomes, latencies, ended - began, made, sent[0],
+                    time.process_time() - cpu, refused, began, ended)
+
+
+def _booker_process(url: str, schema: str | None, now: datetime, plan: Plan,
+                    concurrency: int, ready: Any, results: Any) -> None:
+    """One booker process: its own engine and pool, its share of the plan; it starts
+    when every process is ready (connected), and sends back what it did."""
+
+    async def run() -> Bookings:
+        db = Database(url, schema=schema, pool_size=max(concurrency, 1))
+        try:
+            return await _book_all(db, now, plan, concurrency, lambda: ready.wait())
+        finally:
+            await db.dispose()
+
+    try:
+        results.put(asyncio.run(run()))
+    except BaseException as error:  # told to the parent, which would wait forever
+        ready.abort()
+        results.put(f"{type(error).__name__}: {error}")
+        raise
+
+
+async def _bookings(db: Database, world: World, plan: Plan, concurrency: int,
+                    processes: int = 1) -> Bookings:
+    """The plan booked in this process, or split among `processes` booker processes
+    (each with `concurrency / processes` bookers at a time); wall time from the first
+    process's start to the last one's end, CPU summed over the booker processes."""
+    if processes <= 1:
+        return await _book_all(db, world.now, plan, concurrency)
+    context = multiprocessing.get_context("spawn")
+    ready, results = context.Barrier(processes), context.Queue()
+    each = max(1, concurrency // processes)
+    workers = [context.Process(target=_booker_process, args=(
+        db.url, db.schema, world.now, plan[n::processes], each, ready, results))
+        for n in range(processes)]
+    for process in workers:
+        process.start()
+    parts = [await asyncio.to_thread(results.get, timeout=3600) for _ in workers]
+    for process in workers:
+        process.join()
+    failed = [p for p in parts if not isinstance(p, Bookings)]
+    if failed:
+        raise RuntimeError(f"a booker process failed: {failed[0]}")
+    parts = [p for p in parts if isinstance(p, Bookings)]
+    began, ended = min(p.began for p in parts), max(p.ended for p in parts)
+    outcomes: Counter[str] = Counter()
+    for part in parts:
+        outcomes.update(part.outcomes)
+    return Bookings(outcomes, [x for p in parts for x in p.latencies], ended - began,
+                    [x for p in parts for x in p.made], sum(p.statements for p in parts),
+                    sum(p.cpu for p in parts), [x for p in parts for x in p.refused],
+                    began, ended)
 
 
 # ------------------------------------------------------------------ phase 3: invariants
@@ -476,17 +575,19 @@ async def _measure(db: Database, name: str, args: argparse.Namespace) -> bool:
     print(f"  target: free_slots p99 < {TARGET_P99_MS:.0f} ms: "
           f"{'met' if p99 < TARGET_P99_MS else 'MISSED'}")
 
-    plan = _plan(world, args.bookings, args.hot_share, rng)
-    done = await _bookings(db, world, plan, args.concurrency)
+    plan = await _plan(db, world, args.bookings, args.hot_share, args.choose, rng)
+    done = await _bookings(db, world, plan, args.concurrency, args.processes)
     booked = done.outcomes["booked"]
     rate = booked / done.wall
-    print(f"  bookings: {rate:8.0f} bookings/s   {len(plan) / done.wall:.0f} attempts/s   "
+    where = (f"{args.processes} processes" if args.processes > 1 else "one process")
+    print(f"  bookings ({args.choose} starts, hot share {args.hot_share:g}, {where}): "
+          f"{rate:.0f} bookings/s   {len(plan) / done.wall:.0f} attempts/s   "
           f"p50 {_percentile(done.latencies, .5) * 1000:.2f} ms   p99 "
           f"{_percentile(done.latencies, .99) * 1000:.2f} ms   ({len(plan)} attempts, "
           f"{args.concurrency} at a time, in {done.wall:.1f} s)   load {_load()}")
     print(f"  outcomes: {', '.join(f'{k} {v}' for k, v in sorted(done.outcomes.items()))}; "
           f"per attempt: {done.statements / len(plan):.1f} SQL statements, "
-          f"{done.cpu / len(plan) * 1000:.2f} ms of this process's CPU")
+          f"{done.cpu / len(plan) * 1000:.2f} ms of the booker processes' CPU")
     if name == "postgres":
         print(f"  target: >= {TARGET_RATE:.0f} bookings/s on PostgreSQL: "
               f"{'met' if rate >= TARGET_RATE else 'MISSED'}")
@@ -529,6 +630,6 @@ async def _bench(args: argparse.Namespace) -> int:
 
 def run(args: argparse.Namespace) -> int:
     print(f"{os.cpu_count()} CPUs ({_cpu_model()}), {platform.platform()}, Python "
-          f"{platform.python_version()}; one benchmark process, not pinned (PostgreSQL runs "
+          f"{platform.python_version()}; processes not pinned (PostgreSQL runs "
           f"in its own processes); load {_load()}")
     return asyncio.run(_bench(args))
