@@ -115,10 +115,20 @@ def starts_between(grid: Grid, first: datetime, last: datetime) -> list[datetime
 
 def is_offered(grid: Grid, starts_at: datetime) -> bool:
     """Is `starts_at` one of the store's start times (open day, within its hours, on
-    its grid)?"""
-    day = local_day(starts_at, grid.tz)
-    return any(starts_at == s for d in (day - timedelta(days=1), day)
-               for s in day_starts(grid, d))
+    its grid)? The same answer as looking for it among `day_starts` of its local day,
+    without building them (it is on every booking's path)."""
+    local = starts_at.astimezone(grid.tz)
+    minute = local.hour * 60 + local.minute
+    schedule = parse_hours(grid.hours) if grid.hours else None
+    day = local.date()
+    if (schedule is None or day.weekday() in grid.closed_days or local.second
+            or local.microsecond or minute % grid.slot_minutes):
+        return False
+    if not any(opens <= minute <= closes - grid.last_seating_minutes
+               for opens, closes in schedule[day.weekday()]):
+        return False
+    # The clock's gap (not offered) and its repeated hour (offered the first time).
+    return _wall_to_utc(day, minute, grid.tz) == starts_at
 
 
 def nearest(starts: Iterable[datetime], wish: datetime, limit: int) -> list[datetime]:
