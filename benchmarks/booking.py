@@ -16,9 +16,21 @@ as autovacuum would.
    itself, and of the store's seating read plus the query (what the chat does).
 2. Booking: `--bookings` attempts by distinct shoppers through `booking.book` (the
    conditional write over the whole stay, the reminder owed), `--concurrency` at a
-   time: most at a random store and slot in the next 7 days, `--hot-share` of them at
-   four hot stores at 19:00 tomorrow, which fill up (those get `full`). Reported:
-   bookings made per second, attempts per second, p50/p99 of one attempt, outcomes.
+   time. What the target means is bookings made per second when people book starts
+   that were free when they chose them, so with `--choose free` (the default) each
+   booker first wishes for a random store and start in the next 7 days and then picks
+   what the chat would offer them (`booking.offer`: the free start nearest the wish;
+   another store when that one has nothing); that choosing is done before the clock
+   starts, as it is a separate request in the chat. Starts chosen free can still be
+   taken meanwhile by another booker of the run (refused `full`, as in life), and
+   `--hot-share` (0.1) of the attempts race for four hot stores at 19:00 tomorrow,
+   which fill up (those get `full`). `--choose random` books the wish itself, free or
+   not: the evenings are so full that about half are refused, which measures refusals
+   as much as bookings (the figure before this change). `--processes N` runs the
+   bookers in N processes (spawned, each with its own pool, started together once
+   connected), as a scaled-out install's workers would; `--concurrency` is split
+   among them. Reported: bookings made per second, attempts per second, p50/p99 of
+   one attempt, outcomes, statements and the booker processes' CPU per attempt.
 3. Invariants (printed; the benchmark exits non-zero when one fails): no unit over its
    type's tables; every unit's `taken` equals the live bookings (held, confirmed,
    arrived, completed) overlapping it, recounted from the bookings; every booking made
