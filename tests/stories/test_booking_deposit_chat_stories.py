@@ -14,12 +14,9 @@ from datetime import timedelta
 
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.config import load_settings
 from bot.jobs import housekeeping
 from bot.payments import pay_with_sandbox
-from bot.runtime import Runtime
 from bot.web import build_web_app
-from handlers.app import build_router
 from handlers.booking_deposit import deposit_refund_replies, deposit_replies
 from handlers.core import (
     AnswerPreCheckout,
@@ -45,6 +42,7 @@ from standins.stripe_api import StripeStandIn
 from tests.conftest import STORY_NOW, Chat
 from tests.helpers.booking_world import TABLES, book_as, build_booking_world, shanghai
 from tests.helpers.checkout_world import World
+from tests.helpers.runtime import recording, runtime_for
 
 DEPOSIT = 5000
 
@@ -122,22 +120,6 @@ async def test_a_telegram_precheckout_for_an_expired_booking_is_refused(db: Data
     assert await expire_holds(db, clock.now) == [booking.id]
     gone = await chat.send(PreCheckout("pc2", invoice.payload, DEPOSIT, "CNY"))
     assert isinstance(gone[0], AnswerPreCheckout) and not gone[0].ok
-
-
-def runtime_for(app: App) -> Runtime:
-    settings = load_settings(None, web_port=0)
-    return Runtime(settings=settings, db=app.db, app=app, router=build_router())
-
-
-def recording(runtime: Runtime) -> list[tuple[int, list[object]]]:
-    sent: list[tuple[int, list[object]]] = []
-
-    async def outbox(chat_id: int, replies: list[object]) -> int:
-        sent.append((chat_id, replies))
-        return len(replies)
-
-    runtime.outbox = outbox  # type: ignore[assignment]
-    return sent
 
 
 async def test_the_sandbox_page_pays_a_deposit_and_the_booker_hears_it(db: Database) -> None:

@@ -16,11 +16,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from PIL import Image
 from sqlmodel import select
 
-from bot.config import load_settings
 from bot.jobs import housekeeping
-from bot.runtime import Runtime
 from bot.web import build_web_app, pay_with_sandbox, sandbox_answer
-from handlers.app import build_router
 from handlers.core import (
     AnswerPreCheckout,
     EditText,
@@ -42,6 +39,7 @@ from services.platform.users import demo_telegram_id
 from standins.stripe_api import StripeStandIn
 from storage.models import Deal, Order, RedemptionCode, Refund
 from tests.conftest import STORY_NOW, Chat
+from tests.helpers.runtime import recording, runtime_for
 
 
 async def deal_id(db: Database, key: str) -> int:
@@ -53,23 +51,6 @@ def pay_url(chat: Chat) -> str:
     urls = [b.url for b, _ in chat.buttons if b.url]
     assert urls, chat.button_texts
     return urls[0]
-
-
-def runtime_for(app: App) -> Runtime:
-    settings = load_settings(None, web_port=0)
-    return Runtime(settings=settings, db=app.db, app=app, router=build_router())
-
-
-def recording(runtime: Runtime) -> list[tuple[int, list[object]]]:
-    """Make the runtime's way to users a recorder: each (chat, replies) sent, in order."""
-    sent: list[tuple[int, list[object]]] = []
-
-    async def outbox(chat_id: int, replies: list[object]) -> int:
-        sent.append((chat_id, replies))
-        return len(replies)
-
-    runtime.outbox = outbox  # type: ignore[assignment]
-    return sent
 
 
 @asynccontextmanager

@@ -17,11 +17,9 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import col, select
 
-from bot.config import load_settings
 from bot.jobs import housekeeping
 from bot.payments import pay_with_sandbox
 from bot.runtime import Runtime
-from handlers.app import build_router
 from handlers.core import (
     InlineQuery,
     Notify,
@@ -48,6 +46,8 @@ from storage.models import (
     User,
 )
 from tests.conftest import STORY_NOW, Chat
+from tests.helpers.runtime import recording
+from tests.helpers.runtime import runtime_for as recorded_runtime
 
 NOW = STORY_NOW
 
@@ -78,19 +78,11 @@ def person(app: App, user_id: int, name: str, lang: str = "zh") -> Chat:
     return Chat(app, user_id=user_id, name=name, language_code=lang)
 
 
-def runtime_for(app: App) -> tuple[Runtime, list[tuple[int, list[Reply]]]]:
+def runtime_for(app: App) -> tuple[Runtime, list[tuple[int, list[object]]]]:
     """The runtime the sandbox page pays through, whose messages to users are recorded:
     each (chat, replies) sent, in order."""
-    runtime = Runtime(settings=load_settings(None, web_port=0), db=app.db, app=app,
-                      router=build_router())
-    sent: list[tuple[int, list[Reply]]] = []
-
-    async def outbox(chat_id: int, replies: list[Reply]) -> int:
-        sent.append((chat_id, replies))
-        return len(replies)
-
-    runtime.outbox = outbox  # type: ignore[assignment]
-    return runtime, sent
+    runtime = recorded_runtime(app)
+    return runtime, recording(runtime)
 
 
 async def pay(chat: Chat, runtime: Runtime) -> None:

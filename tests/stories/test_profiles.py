@@ -13,11 +13,7 @@ from sqlalchemy import update
 from sqlmodel import select
 
 from benchmarks import targeting
-from bot.config import load_settings
-from bot.runtime import Runtime
 from bot.web import pay_with_sandbox
-from handlers.app import build_router
-from handlers.router import App
 from services.marketing.profiles import (
     BASE_RATE,
     Offer,
@@ -33,6 +29,7 @@ from services.platform.events import log_event, record_push_ignored, record_push
 from services.platform.users import demo_telegram_id, ensure_user
 from storage.models import Deal, Event, RedemptionCode, TasteProfile, User
 from tests.conftest import STORY_NOW, Chat
+from tests.helpers.runtime import runtime_for
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NEAR_HOME = ((26.08, 119.30),)  # a store in the middle of Fuzhou
@@ -242,11 +239,6 @@ async def test_the_usual_area_is_the_last_location_else_where_they_bought(
 
 
 # ------------------------------------------------------------------ the real flows
-
-
-def runtime_for(app: App) -> Runtime:
-    return Runtime(settings=load_settings(None, web_port=0), db=app.db, app=app,
-                   router=build_router())
 
 
 async def test_searching_opening_buying_and_redeeming_all_land_in_the_event_log(
