@@ -8,8 +8,6 @@ Shanghai.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import timedelta
 
 from aiohttp.test_utils import TestClient, TestServer
@@ -34,14 +32,13 @@ from services.bookings.booking import BookingView, booking_view, cancel_booking,
 from services.bookings.seating import SeatingPlan
 from services.payments import Payments
 from services.payments.sandbox import SandboxProvider
-from services.payments.stripe_provider import StripeProvider
 from services.payments.telegram import TelegramProvider
 from services.platform.database import Database
 from services.platform.users import get_profile
-from standins.stripe_api import StripeStandIn
 from tests.conftest import STORY_NOW, Chat
 from tests.helpers.booking_world import TABLES, book_as, build_booking_world, shanghai
 from tests.helpers.checkout_world import World
+from tests.helpers.payments import stripe_for
 from tests.helpers.runtime import recording, runtime_for
 
 DEPOSIT = 5000
@@ -122,15 +119,22 @@ async def test_a_telegram_precheckout_for_an_expired_booking_is_refused(db: Data
     assert isinstance(gone[0], AnswerPreCheckout) and not gone[0].ok
 
 
-async def test_the_sandbox_page_pays_a_deposit_and_the_booker_hears_it(db: Database) -> None:
-    sandbox = SandboxProvider("http://127.0.0.1:8080")
-    app, world, clock = await setting(db, Payments("sandbox", {"sandbox": sandbox}))
-    booking = await held(app, world)
+async def sandbox_token(sandbox: SandboxProvider, app: App, world: World,
+                        booking: BookingView) -> str:
+    """The one-time token of the sandbox page the deposit's Pay button opens."""
     replies = await deposit_replies(await request_of(app, world), booking)
     [url] = [b.url for r in replies if isinstance(r, SendText) for row in r.buttons
              for b in row if b.url]
     token = sandbox.token_in(url or "")
     assert token is not None
+    return token
+
+
+async def test_the_sandbox_page_pays_a_deposit_and_the_booker_hears_it(db: Database) -> None:
+    sandbox = SandboxProvider("http://127.0.0.1:8080")
+    app, world, clock = await setting(db, Payments("sandbox", {"sandbox": sandbox}))
+    booking = await held(app, world)
+    token = await sandbox_token(sandbox, app, world, booking)
     runtime = runtime_for(app)
     sent = recording(runtime)
     async with TestClient(TestServer(build_web_app(runtime))) as client:
@@ -155,25 +159,12 @@ async def test_an_unpaid_sandbox_deposit_page_refuses_once_the_hold_ran_out(
     sandbox = SandboxProvider("http://127.0.0.1:8080")
     app, world, clock = await setting(db, Payments("sandbox", {"sandbox": sandbox}))
     booking = await held(app, world)
-    replies = await deposit_replies(await request_of(app, world), booking)
-    [url] = [b.url for r in replies if isinstance(r, SendText) for row in r.buttons
-             for b in row if b.url]
-    token = sandbox.token_in(url or "")
-    assert token is not None
+    token = await sandbox_token(sandbox, app, world, booking)
     clock.now = STORY_NOW + timedelta(minutes=16)
     runtime = runtime_for(app)
     assert (await pay_with_sandbox(runtime, token))[0] == "expired"
     view = await booking_view(db, booking.id)
     assert view is not None and view.status == "held" and not view.deposit_paid
-
-
-@asynccontextmanager
-async def stripe_for(app: App) -> AsyncIterator[StripeStandIn]:
-    async with StripeStandIn() as stripe_api:
-        app.payments = Payments("stripe", {"stripe": StripeProvider(
-            secret_key=stripe_api.secret_key, webhook_secret=stripe_api.webhook_secret,
-            api_base=stripe_api.base_url, public_url="http://127.0.0.1:8080")})
-        yield stripe_api
 
 
 async def test_a_stripe_webhook_for_a_deposit_confirms_the_booking_once(db: Database) -> None:

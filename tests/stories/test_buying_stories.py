@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import timedelta
 
 import aiohttp
@@ -32,13 +30,12 @@ from handlers.core import (
 from handlers.router import App
 from services.payments import Payments
 from services.payments.sandbox import SandboxProvider
-from services.payments.stripe_provider import StripeProvider
 from services.payments.telegram import TelegramProvider
 from services.platform.database import Database
 from services.platform.users import demo_telegram_id
-from standins.stripe_api import StripeStandIn
 from storage.models import Deal, Order, RedemptionCode, Refund
 from tests.conftest import STORY_NOW, Chat
+from tests.helpers.payments import stripe_for
 from tests.helpers.runtime import recording, runtime_for
 
 
@@ -51,16 +48,6 @@ def pay_url(chat: Chat) -> str:
     urls = [b.url for b, _ in chat.buttons if b.url]
     assert urls, chat.button_texts
     return urls[0]
-
-
-@asynccontextmanager
-async def stripe_for(app: App) -> AsyncIterator[StripeStandIn]:
-    """The app takes payments through Stripe Checkout, served by the local stand-in."""
-    async with StripeStandIn() as stripe_api:
-        app.payments = Payments("stripe", {"stripe": StripeProvider(
-            secret_key=stripe_api.secret_key, webhook_secret=stripe_api.webhook_secret,
-            api_base=stripe_api.base_url, public_url="http://127.0.0.1:8080")})
-        yield stripe_api
 
 
 async def buy(chat: Chat, key: str, quantity: int | None = None) -> None:
