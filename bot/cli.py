@@ -13,8 +13,10 @@ import bot.commands
 from bot.config import ConfigError
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with every subcommand in `bot/commands/` registered."""
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser with every subcommand in `bot/commands/` registered, or only
+    `command`'s when that names one (each module's imports take a while: `o2o run`
+    need not load the benchmarks)."""
     parser = argparse.ArgumentParser(
         prog="o2o",
         description="O2O chat-commerce assistant: find deals nearby, pay by link, redeem in store.",
@@ -22,17 +24,31 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", metavar="PATH",
                         help="config file (default: $O2O_CONFIG, else ./config.toml if present)")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for info in sorted(pkgutil.iter_modules(bot.commands.__path__), key=lambda i: i.name):
-        module = importlib.import_module(f"bot.commands.{info.name}")
+    names = sorted(info.name for info in pkgutil.iter_modules(bot.commands.__path__))
+    for name in [command] if command in names else names:
+        module = importlib.import_module(f"bot.commands.{name}")
         register = getattr(module, "register", None)
         if register is not None:
             register(subparsers)
     return parser
 
 
+def _command_of(argv: Sequence[str]) -> str | None:
+    """The subcommand `argv` names (its first word that is no option), if any."""
+    words = iter(argv)
+    for word in words:
+        if word == "--config":
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `o2o` console script."""
-    parser = build_parser()
+    if argv is None:
+        argv = sys.argv[1:]
+    parser = build_parser(_command_of(argv))
     args = parser.parse_args(argv)
     try:
         code = args.func(args)

@@ -61,6 +61,9 @@ async def _serve(settings: Settings) -> None:
 
             transport = PtbTransport(runtime, token, settings.api_base)
         else:
+            from bot.aiogram_import import import_aiogram
+
+            import_aiogram()  # before anything imports aiogram: its models built on use
             from bot.transports.aiogram_transport import AiogramTransport
 
             transport = AiogramTransport(runtime, token, settings.api_base)

@@ -1,0 +1,241 @@
+"""Start-up: seconds from spawning `o2o run` to its first getUpdates, on the stand-in.
+
+The Bot API stand-in runs in this process on 127.0.0.1; `o2o run` is a subprocess
+(a fresh interpreter, as an operator starts it) with its own web server on a free
+port. The clock starts just before the spawn and stops when the stand-in receives the
+first getUpdates (long polling has begun); the bot is then stopped with SIGTERM and
+must leave no traceback. Also reported: when the first Bot API call arrived (what came
+before it is imports, settings and the database) and the bot's CPU seconds up to its
+exit.
+
+Cases (`--cases`): `sqlite` (the embedded default: a SQLite file at the schema's head
+with the demo seeded; the target, under 2 s), `sqlite-empty` (the first start: an
+empty SQLite file, every migration applied) and `postgres` (a scratch database on
+`--postgres-url`, migrated and seeded, dropped afterwards). `--compare DIR` also times
+the code in DIR (say, `git archive main | tar -x -C DIR`), rounds interleaved with
+this code's, for a before/after in the same run. Timing one start-up from other code:
+`await measure_startup(database_url)` (or `startup_timeline` for the details).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import resource
+import signal
+import socket
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from standins import BotApiStandin
+
+ROOT = Path(__file__).resolve().parents[1]
+TOKEN = "424242:startup-bench"
+DEFAULT_PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+TARGET_SECONDS = 2.0
+CASES = ("sqlite", "sqlite-empty", "postgres")
+
+
+@dataclass(frozen=True)
+class Startup:
+    """One start of `o2o run`: seconds from the spawn to the first getUpdates, to the
+    first Bot API call of any kind, the methods called before polling (in order), and
+    the process's CPU seconds (user + system) until it exited."""
+
+    seconds: float
+    first_call: float
+    calls: tuple[str, ...]
+    cpu: float
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _environment(database_url: str, root: Path, web_port: int) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("O2O_")}
+    env.update(O2O_BOT_TOKEN=TOKEN, O2O_DATABASE_URL=database_url,
+               O2O_WEB_PORT=str(web_port), O2O_PUBLIC_URL=f"http://127.0.0.1:{web_port}",
+               PYTHONPATH=str(root))
+    return env
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+async def startup_timeline(database_url: str, *, transport: str = "aiogram",
+                           root: Path = ROOT, timeout: float = 120.0) -> Startup:
+    """Spawn `o2o run` (the code under `root`) on `database_url` against a stand-in
+    started here, time it to the first getUpdates, stop it; RuntimeError if it fails
+    to get there or leaves a traceback. Children are reaped one at a time here, so
+    the CPU figure is the bot's alone."""
+    async with BotApiStandin(token=TOKEN) as api:
+        with tempfile.TemporaryDirectory(prefix="o2o-startup-") as workdir:
+            cpu_before = _children_cpu()
+            began = time.time()
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot.cli", "run", "--api-base", api.base_url,
+                "--transport", transport, cwd=workdir,  # no config.toml of anyone's
+                env=_environment(database_url, root, _free_port()),
+                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+            assert proc.stderr is not None
+            errors = asyncio.ensure_future(proc.stderr.read())
+            try:
+                polled = asyncio.ensure_future(api.wait_for_call("getUpdates", timeout=timeout))
+                await asyncio.wait([polled, errors], return_when=asyncio.FIRST_COMPLETED)
+                if not polled.done():  # the bot closed its stderr: it exited
+                    polled.cancel()
+                    raise RuntimeError("o2o run exited before polling:\n"
+                                       + (await errors).decode()[-3000:])
+                first_poll = polled.result().at
+                calls = [c for c in api.calls if c.at <= first_poll]
+            finally:
+                if proc.returncode is None:
+                    proc.send_signal(signal.SIGTERM)
+                    try:
+                        await asyncio.wait_for(proc.wait(), 30)
+                    except TimeoutError:
+                        proc.kill()
+                        await proc.wait()
+            stderr = (await errors).decode()
+            if "Traceback" in stderr:
+                raise RuntimeError("o2o run left a traceback:\n" + stderr[-3000:])
+            return Startup(seconds=first_poll - began,
+                           first_call=min(c.at for c in calls) - began,
+                           calls=tuple(c.method for c in calls),
+                           cpu=_children_cpu() - cpu_before)
+
+
+async def measure_startup(database_url: str, *, transport: str = "aiogram",
+                          root: Path = ROOT) -> float:
+    """Seconds from spawning `o2o run` on `database_url` to the first getUpdates the
+    Bot API stand-in receives (see `startup_timeline`)."""
+    return (await startup_timeline(database_url, transport=transport, root=root)).seconds
+
+
+# ------------------------------------------------------------------ databases
+
+
+async def _prepare(url: str, seed: bool) -> None:
+    from services.demo.seed import seed_demo
+    from services.platform.database import Database
+
+    db = Database(url)
+    try:
+        await db.upgrade()
+        if seed:
+            await seed_demo(db)
+    finally:
+        await db.dispose()
+
+
+@contextlib.asynccontextmanager
+async def sqlite_database(*, seeded: bool) -> AsyncIterator[str]:
+    """A SQLite file in a temporary folder: migrated and seeded with the demo, or
+    (`seeded=False`) not created at all, as on a first start."""
+    with tempfile.TemporaryDirectory(prefix="o2o-startup-db-") as folder:
+        url = f"sqlite+aiosqlite:///{Path(folder) / 'o2o.db'}"
+        if seeded:
+            await _prepare(url, seed=True)
+        yield url
+
+
+@contextlib.asynccontextmanager
+async def postgres_database(server_url: str) -> AsyncIterator[str]:
+    """A scratch database on `server_url`'s server, migrated and seeded, dropped after."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    name = f"o2o_bench_startup_{uuid.uuid4().hex[:8]}"
+    admin = create_async_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            await conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        try:
+            url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+            await _prepare(url, seed=True)
+            yield url
+        finally:
+            async with admin.connect() as conn:
+                await conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.dispose()
+
+
+# ------------------------------------------------------------------ the command
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--rounds", type=int, default=5, help="starts per case and code")
+    parser.add_argument("--cases", default="sqlite",
+                        help=f"comma-separated, of {', '.join(CASES)} (default: sqlite)")
+    parser.add_argument("--transport", choices=("aiogram", "ptb"), default="aiogram")
+    parser.add_argument("--postgres-url", default=DEFAULT_PG, metavar="URL",
+                        help="server for the postgres case (a scratch database is made)")
+    parser.add_argument("--compare", type=Path, metavar="DIR",
+                        help="also time the code in DIR (a checkout), rounds interleaved")
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+async def _case(case: str, codes: Sequence[tuple[str, Path]], args: argparse.Namespace
+                ) -> dict[str, list[Startup]]:
+    found: dict[str, list[Startup]] = {label: [] for label, _ in codes}
+    for _ in range(args.rounds):
+        for label, root in codes:
+            if case == "postgres":
+                database = postgres_database(args.postgres_url)
+            else:
+                database = sqlite_database(seeded=case == "sqlite")
+            async with database as url:
+                found[label].append(await startup_timeline(url, transport=args.transport,
+                                                           root=root))
+    return found
+
+
+def _report(case: str, label: str, runs: list[Startup]) -> None:
+    seconds = [r.seconds for r in runs]
+    first = [r.first_call for r in runs]
+    cpu = [r.cpu for r in runs]
+    met = "met" if statistics.median(seconds) < TARGET_SECONDS else "MISSED"
+    print(f"{case:<13} {label:<7} to first getUpdates: median {statistics.median(seconds):.2f} s"
+          f" (min {min(seconds):.2f}, max {max(seconds):.2f}); first API call at "
+          f"{statistics.median(first):.2f} s; CPU {statistics.median(cpu):.2f} s; "
+          f"target < {TARGET_SECONDS:.0f} s {met}; load {_load()}")
+    print(f"{'':<21} calls before polling: {', '.join(runs[-1].calls)}")
+
+
+def run(args: argparse.Namespace) -> int:
+    cases = [c.strip() for c in args.cases.split(",") if c.strip()]
+    unknown = [c for c in cases if c not in CASES]
+    if unknown:
+        print(f"unknown case {unknown[0]!r}; choose from {', '.join(CASES)}")
+        return 2
+    codes: list[tuple[str, Path]] = [("this", ROOT)]
+    if args.compare is not None:
+        codes.insert(0, ("compare", args.compare.resolve()))
+    print(f"{os.cpu_count()} CPUs; Python {sys.version.split()[0]}; transport "
+          f"{args.transport}; {args.rounds} rounds; code: "
+          + ", ".join(f"{label} = {root}" for label, root in codes) + f"; load {_load()}")
+
+    async def bench() -> None:
+        for case in cases:
+            for label, runs in (await _case(case, codes, args)).items():
+                _report(case, label, runs)
+
+    asyncio.run(bench())
+    return 0
