@@ -10,6 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel, select
 
+import storage.db
 from services.platform.database import Database, head_revision
 from storage.models import ConversationState, Follow, Merchant, User
 
@@ -33,6 +34,34 @@ async def test_migrations_go_down_and_up_again(db: Database) -> None:
     assert await db.current_revision() is None
     await db.upgrade()
     assert await db.current_revision() == head_revision()
+
+
+def test_start_up_reads_the_same_newest_revision_as_alembic() -> None:
+    assert storage.db.shipped_head() == head_revision()
+
+
+async def test_a_database_one_revision_behind_is_migrated_at_start_up(db: Database) -> None:
+    previous = f"{int(head_revision()) - 1:04d}"
+    await db.downgrade(previous)
+    assert not await db.at_head()
+
+    await db.upgrade()
+
+    assert await db.current_revision() == head_revision()
+    assert await db.at_head()
+
+
+async def test_a_database_at_the_newest_revision_starts_without_running_alembic(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_alembic(*_: object) -> None:
+        raise AssertionError("Alembic ran on a database already at the newest revision")
+
+    monkeypatch.setattr(storage.db, "_run_alembic", no_alembic)
+    await db.upgrade()
+    assert await db.at_head()
+    with pytest.raises(AssertionError, match="Alembic ran"):
+        await db.upgrade("base")  # anything else still goes through Alembic
 
 
 async def test_times_come_back_as_utc_whatever_zone_went_in(db: Database) -> None:
