@@ -14,8 +14,6 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import jieba
-
 from nlu import names, slots, timex
 from nlu.intents import SEARCH_SLOT_WEIGHTS, cue_scores
 from nlu.text import language_of, normalize
@@ -53,6 +51,8 @@ class Parser:
         self.vocabulary = vocabulary or Vocabulary()
         self.tz = ZoneInfo(tz)
         self.typos = TypoCorrector(self.vocabulary)
+        import jieba  # imported with the first parser: a bot polls before anyone talks
+
         jieba.initialize()
 
     def parse(self, text: object, lang: str | None = None, now: datetime | None = None,
@@ -108,6 +108,8 @@ class Parser:
 def _jieba_spans(text: str) -> set[tuple[int, int]] | None:
     if _HAS_CJK.search(text) is None:
         return None
+    import jieba  # loaded by then (Parser.__init__); the import is a lookup
+
     return {(start, end) for _, start, end in jieba.tokenize(text)}
 
 

@@ -15,8 +15,6 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import jieba
-
 from nlu.text import is_cjk, is_word_char, normalize
 
 # On equal length, the more specific kind wins.
@@ -69,6 +67,8 @@ class Vocabulary:
         self.size += 1
         self._latin_words.update(re.findall(r"[a-z]{3,}", key))
         if any(is_cjk(c) for c in key) and len(key) > 1:
+            import jieba  # here, not at the top: importing nlu need not load it
+
             jieba.add_word(key, freq=max(jieba.get_FREQ(key) or 0, 2000))
 
     def add_category(self, category_id: str, words: Iterable[str]) -> None:
