@@ -18,8 +18,10 @@ Workloads (`--workloads`):
   at once.
 - steady: `--rate` (200) updates/s offered for `--seconds` (10): stories of the mix
   started at the rate that makes that many updates a second (`--steady-search`: single
-  searches instead), reporting whether the bot kept up (handled/s at least 95% of the
-  offered rate).
+  searches instead), reporting whether the bot kept up: every update answered and p99
+  at most 1 s (a bot slower than the offered rate builds a queue, whose wait shows in
+  p99 within seconds; handled/s alone cannot say, since the last stories' steps are
+  answered after the offering ends).
 - mix: one story per user (`--users` at once), each step waiting for the bot's answer as
   a person would: /start; a free-text search (火锅); a shared location (at a demo store);
   a result's button (the callback_data of the search reply's first result with no stock
@@ -437,7 +439,9 @@ class Figures:
 
     @property
     def kept_up(self) -> bool:
-        return self.answered == self.updates and self.rate >= 0.95 * self.offered
+        """Every update answered, none waiting a second: a bot that falls behind the
+        offered rate builds a queue, and the queue's wait shows in p99 within seconds."""
+        return self.answered == self.updates and percentile(self.all_latencies(), 0.99) <= 1.0
 
 
 def percentile(values: list[float], q: float) -> float:
