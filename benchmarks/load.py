@@ -40,7 +40,10 @@ a mix step's answer is the LAST call the step makes (e.g. a button press: both t
 answerCallbackQuery and the message it shows; paying: the POST's response, the codes'
 photo and the message after it; Redeem: the staff's confirmation and the shopper's
 "used" message). Reported per workload: a table per round and the median over rounds,
-with the ratio to the echo bot's updates/s in the same round.
+with the ratio to the echo bot's updates/s in the same round ("x echo") and the ratio
+of their CPU per update ("x echo CPU": echo's / the bot's, what "x echo" would be if
+each had its core to itself; on a shared machine the throughput ratio also measures
+who got the CPU).
 
 Bounded: every wait has a timeout; the children are killed on exit, Ctrl-C included.
 """
@@ -424,6 +427,7 @@ class Figures:
     latency: defaultdict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     offered: float = 0.0  # steady: updates/s offered
     failed: dict[str, int] = field(default_factory=dict)  # mix: stories lost, by step
+    sample: str = ""  # the first wrong answer's text
 
     @property
     def rate(self) -> float:
@@ -494,7 +498,9 @@ def _tally(bot: Bot, chats: dict[int, list[float]], figures: Figures, text: str)
         answers = bot.api.answered(chat)
         for at, reply in zip(sent, answers, strict=False):
             figures.answered += 1
-            figures.wrong += not ok(reply)
+            if not ok(reply):
+                figures.wrong += 1
+                figures.sample = figures.sample or str(reply.params.get("text"))[:80]
             figures.latency["search" if bot.kind == "o2o" else "echo"].append(reply.at - at)
             figures.last = max(figures.last, reply.at)
 
@@ -717,11 +723,12 @@ def _rows(results: dict[str, Figures], bots: list[Bot], workload: str,
         if figures is None:
             continue
         values = figures.all_latencies()
-        ratio = f"{figures.rate / echo.rate:.3f}" if echo and echo.rate and bot.kind != "echo" \
-            else ""
+        other = echo is not None and bot.kind != "echo"
+        ratio = f"{figures.rate / echo.rate:.3f}" if other and echo.rate else ""
+        cpu_ratio = f"{echo.cpu_ms / figures.cpu_ms:.3f}" if other and figures.cpu_ms else ""
         row = [bot.kind, bot.transport, bot.database, f"{figures.rate:,.0f}",
                f"{figures.cpu_ms:.2f}", _ms(percentile(values, 0.5)),
-               _ms(percentile(values, 0.99)), ratio,
+               _ms(percentile(values, 0.99)), ratio, cpu_ratio,
                f"{figures.answered}/{figures.updates}"]
         if workload == "steady":
             row.append(f"{figures.offered:,.0f} {'yes' if figures.kept_up else 'NO'}")
@@ -732,7 +739,7 @@ def _rows(results: dict[str, Figures], bots: list[Bot], workload: str,
             for step in STEPS:
                 steps = figures.latency.get(step, [])
                 rows.append(["", f"  {step}", "", "", "", _ms(percentile(steps, 0.5)),
-                             _ms(percentile(steps, 0.99)), "", str(len(steps))])
+                             _ms(percentile(steps, 0.99)), "", "", str(len(steps))])
     return rows
 
 
@@ -752,6 +759,8 @@ def _summary(rounds: list[dict[str, Figures]], bots: list[Bot]) -> list[list[str
             continue
         ratios = [r[bot.label].rate / r["echo"].rate for r in rounds
                   if bot.label in r and "echo" in r and r["echo"].rate]
+        cpu_ratios = [r["echo"].cpu_ms / r[bot.label].cpu_ms for r in rounds
+                      if bot.label in r and "echo" in r and r[bot.label].cpu_ms]
         rows.append([
             bot.kind, bot.transport, bot.database,
             f"{statistics.median(f.rate for f in runs):,.0f}",
@@ -759,6 +768,8 @@ def _summary(rounds: list[dict[str, Figures]], bots: list[Bot]) -> list[list[str
             _ms(statistics.median(percentile(f.all_latencies(), 0.5) for f in runs)),
             _ms(statistics.median(percentile(f.all_latencies(), 0.99) for f in runs)),
             f"{statistics.median(ratios):.3f}" if ratios and bot.kind != "echo" else "",
+            f"{statistics.median(cpu_ratios):.3f}" if cpu_ratios and bot.kind != "echo"
+            else "",
             f"{sum(f.answered for f in runs)}/{sum(f.updates for f in runs)}"])
     return rows
 
@@ -823,16 +834,21 @@ async def _main(args: argparse.Namespace) -> int:
                         await asyncio.sleep(0.5)  # let the bot's after-work settle
                     rounds.append(results)
                     header = ["bot", "transport", "database", "updates/s", "CPU ms/update",
-                              "p50", "p99", "x echo", "answered"]
+                              "p50", "p99", "x echo", "x echo CPU", "answered"]
                     if workload == "steady":
                         header.append("offered/s kept up")
                     _print_table(f"{workload}, round {round_no + 1}/{args.rounds} "
                                  f"(load average {load_average()})", header,
                                  _rows(results, bots, workload, workload != "burst"))
+                    for label, figures in results.items():
+                        if figures.sample:
+                            print(f"  {label}: {figures.wrong} answered with something "
+                                  f"else, e.g. {figures.sample!r} (see its log)")
                 if args.rounds > 1:
                     _print_table(f"{workload}: median of {args.rounds} rounds",
                                  ["bot", "transport", "database", "updates/s",
-                                  "CPU ms/update", "p50", "p99", "x echo", "answered"],
+                                  "CPU ms/update", "p50", "p99", "x echo", "x echo CPU",
+                                  "answered"],
                                  _summary(rounds, bots))
             print(f"\nload average {load_average()}")
     return 0

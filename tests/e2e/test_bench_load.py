@@ -41,12 +41,14 @@ def test_a_burst_and_the_mix_are_answered_in_full_with_sane_figures() -> None:
     assert re.search(r"start-up echo: \d+\.\d+ s", out)
     echo = _row(out, "burst, round 1/1", "echo aiogram -")
     o2o = _row(out, "burst, round 1/1", "o2o aiogram sqlite")
-    # bot, transport, database, updates/s, CPU ms/update, p50, p99, x echo, answered
+    # bot, transport, database, updates/s, CPU ms/update, p50, p99, x echo, x echo CPU,
+    # answered (echo's own ratios are empty)
     assert echo[-1] == "40/40" and o2o[-1] == "40/40"  # every search answered, correctly
     echo_rate, o2o_rate = float(echo[3].replace(",", "")), float(o2o[3].replace(",", ""))
     assert echo_rate > 0 and o2o_rate > 0
     assert float(o2o[7]) == pytest.approx(o2o_rate / echo_rate, rel=0.02)
     assert 0 < float(echo[4]) < float(o2o[4])  # the assistant costs more CPU than echo
+    assert float(o2o[8]) == pytest.approx(float(echo[4]) / float(o2o[4]), rel=0.05)
     assert 0 < float(o2o[4]) < 1000
 
     mix = _row(out, "mix, round 1/1", "o2o aiogram sqlite")
