@@ -113,6 +113,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-echo", action="store_true", help="leave the echo bot out")
     parser.add_argument("--postgres-url", default=os.environ.get("O2O_TEST_POSTGRES_URL",
                                                                  POSTGRES_URL))
+    parser.add_argument("--logs", type=Path, metavar="DIR",
+                        help="keep the bots' logs in DIR (default: a temporary folder)")
     parser.add_argument("--step-timeout", type=float, default=120.0,
                         help="seconds one answer may take before it counts as lost")
 
@@ -814,7 +816,9 @@ async def _main(args: argparse.Namespace) -> int:
                       f"(with {staff} staff members per hotpot merchant)", flush=True)
             for n, bot in enumerate(bots):
                 stack.push_async_callback(bot.stop)
-                await bot.start(f"{700_000 + n}:LOAD-{bot.kind}", tmp,
+                if args.logs:
+                    args.logs.mkdir(parents=True, exist_ok=True)
+                await bot.start(f"{700_000 + n}:LOAD-{bot.kind}", args.logs or tmp,
                                 cpus[1] if cpus else None)
                 print(f"  start-up {bot.label}: {bot.startup:.2f} s (spawn -> first "
                       f"getUpdates); load average {load_average()}", flush=True)
@@ -843,7 +847,7 @@ async def _main(args: argparse.Namespace) -> int:
                     for label, figures in results.items():
                         if figures.sample:
                             print(f"  {label}: {figures.wrong} answered with something "
-                                  f"else, e.g. {figures.sample!r} (see its log)")
+                                  f"else, e.g. {figures.sample!r} (its log says why: --logs DIR)")
                 if args.rounds > 1:
                     _print_table(f"{workload}: median of {args.rounds} rounds",
                                  ["bot", "transport", "database", "updates/s",
