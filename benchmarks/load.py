@@ -598,7 +598,7 @@ async def _story(bot: Bot, uid: int, index: int, world: World | None, figures: F
     step = "start"
 
     async def answer(chat: int, since: int, match: Callable[[Reply], bool]) -> Reply:
-        return await api.wait_reply(chat, since, match, timeout)
+        return await _answer(api, chat, since, match, timeout)
 
     def done(at: float, *replies: Reply) -> None:
         last = max(r.at for r in replies)
@@ -653,9 +653,9 @@ async def _story(bot: Bot, uid: int, index: int, world: World | None, figures: F
             if page.status != 200:
                 raise LookupError(f"the payment page answered {page.status}")
             paid = time.perf_counter()
-        photo = await answer(uid, since, lambda r: r.method == "sendPhoto")
+        photo = await api.wait_reply(uid, since, lambda r: r.method == "sendPhoto", timeout)
         after = api.replies[uid].index(photo)
-        codes = await answer(uid, after, lambda r: r.has("menu:codes"))
+        codes = await api.wait_reply(uid, after, lambda r: r.has("menu:codes"), timeout)
         figures.latency[step].append(max(paid, codes.at) - at)
         figures.answered += 1
         figures.last = max(figures.last, paid, codes.at)
@@ -678,20 +678,37 @@ async def _story(bot: Bot, uid: int, index: int, world: World | None, figures: F
                                            lambda r: r.has("ru:"), timeout)
         used = await answer(uid, shopper_since, lambda r: r.has("rt:"))
         done(answered[0], confirmed, answered[1], used)
+    except WrongAnswer as exc:
+        figures.wrong += 1
+        figures.failed[step] = figures.failed.get(step, 0) + 1
+        figures.sample = figures.sample or str(exc)[:80]
     except (TimeoutError, LookupError, StopIteration, ValueError, aiohttp.ClientError) as exc:
         figures.failed[step] = figures.failed.get(step, 0) + 1
         if sum(figures.failed.values()) == 1:
             print(f"    {bot.label}: a story stopped at {step!r}: {exc!r}", flush=True)
 
 
+class WrongAnswer(Exception):
+    """The bot answered a step with something else (its text is the message)."""
+
+
+async def _answer(api: LoadStandin, chat: int, since: int, match: Callable[[Reply], bool],
+                  timeout: float) -> Reply:
+    """The first sendMessage into `chat` from index `since` on, which must `match`."""
+    reply = await api.wait_reply(chat, since, lambda r: r.method == "sendMessage", timeout)
+    if not match(reply):
+        raise WrongAnswer(str(reply.params.get("text")))
+    return reply
+
+
 async def _press(api: LoadStandin, chat: int, reply: Reply, data: str,
                  match: Callable[[Reply], bool], timeout: float
                  ) -> tuple[Reply, tuple[float, Reply]]:
-    """Press a button; the message that `match`es, and (when it was pressed, the
-    answerCallbackQuery)."""
+    """Press a button; the message it shows (its first sendMessage, which must `match`),
+    and (when it was pressed, the answerCallbackQuery)."""
     since = len(api.replies[chat])
     query, at = await api.press(chat, reply, data)
-    shown = await api.wait_reply(chat, since, match, timeout)
+    shown = await _answer(api, chat, since, match, timeout)
     answered = await api.wait_reply(
         chat, since, lambda r: r.method == "answerCallbackQuery"
         and str(r.params.get("callback_query_id")) == query, timeout)
