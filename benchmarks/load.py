@@ -757,6 +757,8 @@ def _rows(results: dict[str, Figures], bots: list[Bot], workload: str,
         if by_step and bot.kind == "o2o":
             for step in STEPS:
                 steps = figures.latency.get(step, [])
+                if not steps:
+                    continue
                 rows.append(["", f"  {step}", "", "", "", _ms(percentile(steps, 0.5)),
                              _ms(percentile(steps, 0.99)), "", "", str(len(steps))])
     return rows
@@ -804,6 +806,11 @@ async def _main(args: argparse.Namespace) -> int:
         if unknown:
             print(f"unknown {name}: {', '.join(sorted(unknown))}")
             return 2
+    # SIGTERM (`timeout`, a CI runner) ends the run as Ctrl-C does: through the cleanup
+    # below, which stops the bots and drops the PostgreSQL databases.
+    main = asyncio.current_task()
+    assert main is not None
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main.cancel)
     cpus = _cpus()
     if cpus is not None:
         os.sched_setaffinity(0, {cpus[0]})
@@ -831,8 +838,8 @@ async def _main(args: argparse.Namespace) -> int:
                     bots.append(Bot("o2o", transport, database, url=url, world=world))
                 print(f"  demo world on {database}: {time.perf_counter() - began:.1f} s "
                       f"(with {staff} staff members per hotpot merchant)", flush=True)
+            stack.push_async_callback(_stop_all, bots)
             for n, bot in enumerate(bots):
-                stack.push_async_callback(bot.stop)
                 if args.logs:
                     args.logs.mkdir(parents=True, exist_ok=True)
                 await bot.start(f"{700_000 + n}:LOAD-{bot.kind}", args.logs or tmp,
@@ -873,6 +880,11 @@ async def _main(args: argparse.Namespace) -> int:
                                  _summary(rounds, bots))
             print(f"\nload average {load_average()}")
     return 0
+
+
+async def _stop_all(bots: list[Bot]) -> None:
+    """Stop every bot at once (each may take seconds to close its connections)."""
+    await asyncio.gather(*(bot.stop() for bot in bots), return_exceptions=True)
 
 
 async def _copies(stack: contextlib.AsyncExitStack, database: str, url: str,
@@ -920,7 +932,7 @@ def run(args: argparse.Namespace) -> int:
     """Run the benchmark; every child is killed on the way out, Ctrl-C included."""
     try:
         return asyncio.run(_main(args))
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, asyncio.CancelledError):
         print("\ninterrupted", file=sys.stderr)
         return 130
     finally:
