@@ -12,6 +12,8 @@ to the last core, the driver to the first. Every process is started once, waited
 until it first asks for updates (printed as its start-up: spawn -> first getUpdates),
 and reused by every round; rounds are interleaved (echo, o2o aiogram, o2o ptb, echo, ...)
 so each ratio compares figures taken a few seconds apart. Each round uses new users.
+(The start-up is the measure of `o2o bench startup`, benchmarks/startup.py, which
+starts and stops a bot per measure; here it is taken on the processes the rounds use.)
 
 Workloads (`--workloads`):
 - burst: `--updates` (1,000) "火锅" text searches from `--users` (200) users, all queued
@@ -275,8 +277,10 @@ class Bot:
     def label(self) -> str:
         return "echo" if self.kind == "echo" else f"o2o {self.transport} {self.database}"
 
-    async def start(self, token: str, logs: Path, cpu: int | None) -> None:
-        """Spawn the process and wait for its first getUpdates (its start-up time)."""
+    async def start(self, token: str, logs: Path, workdir: Path, cpu: int | None) -> None:
+        """Spawn the process in `workdir` (no config.toml of anyone's) and wait for its
+        first getUpdates: its start-up, as `o2o bench startup` measures it, but taken on
+        the process the rounds then use."""
         self.api = LoadStandin(token)
         await self.api.start()
         env = {k: v for k, v in os.environ.items() if not k.startswith("O2O_")}
@@ -297,7 +301,7 @@ class Bot:
         with self.log.open("wb") as out:
             spawned = time.perf_counter()
             self.proc = await asyncio.create_subprocess_exec(
-                sys.executable, *args, cwd=ROOT, env=env, stdin=asyncio.subprocess.DEVNULL,
+                sys.executable, *args, cwd=workdir, env=env, stdin=asyncio.subprocess.DEVNULL,
                 stdout=out, stderr=asyncio.subprocess.STDOUT)
         _children.append(self.proc)
         if cpu is not None:
@@ -842,7 +846,7 @@ async def _main(args: argparse.Namespace) -> int:
             for n, bot in enumerate(bots):
                 if args.logs:
                     args.logs.mkdir(parents=True, exist_ok=True)
-                await bot.start(f"{700_000 + n}:LOAD-{bot.kind}", args.logs or tmp,
+                await bot.start(f"{700_000 + n}:LOAD-{bot.kind}", args.logs or tmp, tmp,
                                 cpus[1] if cpus else None)
                 print(f"  start-up {bot.label}: {bot.startup:.2f} s (spawn -> first "
                       f"getUpdates); load average {load_average()}", flush=True)
