@@ -10,8 +10,9 @@ with its web server (the sandbox payment page) on a free port of 127.0.0.1; and 
 them a bare aiogram echo bot (`benchmarks/echo_bot.py`), the floor. The bots are pinned
 to the last core, the driver to the first. Every process is started once, waited for
 until it first asks for updates (printed as its start-up: spawn -> first getUpdates),
-and reused by every round; rounds are interleaved (echo, o2o aiogram, o2o ptb, echo, ...)
-so each ratio compares figures taken a few seconds apart. Each round uses new users.
+warmed up (5 searches and one story of its own), and reused by every round; rounds are
+interleaved (echo, o2o aiogram, o2o ptb, echo, ...) so each ratio compares figures
+taken a few seconds apart. Each round uses new users.
 (The start-up is the measure of `o2o bench startup`, benchmarks/startup.py, which
 starts and stops a bot per measure; here it is taken on the processes the rounds use.)
 
@@ -47,7 +48,10 @@ of their CPU per update ("x echo CPU": echo's / the bot's, what "x echo" would b
 each had its core to itself; on a shared machine the throughput ratio also measures
 who got the CPU).
 
-Bounded: every wait has a timeout; the children are killed on exit, Ctrl-C included.
+An answer that is not what the step asked for (the error reply, say) counts as wrong
+(and ends a story); the first one's text is printed, `--logs DIR` keeps the bots' logs.
+Bounded: every wait has a timeout; Ctrl-C and SIGTERM end the run through the cleanup
+(bots stopped, PostgreSQL databases dropped), and any child still running is killed.
 """
 
 from __future__ import annotations
