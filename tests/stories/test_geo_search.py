@@ -151,3 +151,59 @@ async def test_the_nearest_n_from_growing_rings_equal_a_brute_force_sort(db: Dat
             brute = sorted((haversine_m(lat, lon, a, b), d) for d, a, b in rows)
             within = [d for dist, d in brute if dist <= 5000]
             assert within == [n.deal_id for n in everything]
+
+
+async def test_the_nearest_n_hold_in_a_mall_and_for_a_chain_sold_at_several_stores(
+    db: Database,
+) -> None:
+    # Six shops of a mall share one address (the same distance from anyone), five deals
+    # each; a chain sells one deal at three stores; a few shops stand alone. Whatever
+    # the cut, the nearest N are the first N of everything, ties read by deal.
+    import random
+
+    from storage.geo import deals_near
+
+    rng = random.Random(11)
+    async with db.transaction() as session:
+        merchant = Merchant(slug="mall", name_en="Mall", category="hotpot",
+                            status=MerchantStatus.APPROVED)
+        session.add(merchant)
+        await session.flush()
+
+        def store(lat: float, lon: float) -> Store:
+            return Store(merchant_id=merchant.id, lat=lat, lon=lon)
+
+        def deal(title: str, price: int = 5000) -> Deal:
+            return Deal(merchant_id=merchant.id, title_en=title, category="hotpot",
+                        price=price, original_price=price * 2, valid_from=NOW,
+                        valid_until=NOW + timedelta(days=30), status=DealStatus.ACTIVE)
+
+        places = [store(26.0, 119.45) for _ in range(6)]
+        places += [store(26.0 + rng.uniform(-0.02, 0.02), 119.45 + rng.uniform(-0.02, 0.02))
+                   for _ in range(8)]
+        chain = [store(26.003, 119.451), store(26.02, 119.44), store(25.99, 119.46)]
+        deals = [deal(f"mall {i}", price=rng.randrange(1000, 9000, 100))
+                 for i in range(6 * 5)]
+        deals += [deal(f"alone {i}") for i in range(8)]
+        chain_deal = deal("chain")
+        session.add_all([*places, *chain, *deals, chain_deal])
+        await session.flush()
+        for i, shop in enumerate(places[:6]):
+            session.add_all(DealStore(deal_id=d.id, store_id=shop.id)
+                            for d in deals[i::6][:5])
+        session.add_all(DealStore(deal_id=d.id, store_id=shop.id)
+                        for d, shop in zip(deals[30:], places[6:], strict=True))
+        session.add_all(DealStore(deal_id=chain_deal.id, store_id=shop.id) for shop in chain)
+    async with db.engine.connect() as conn:
+        for lat, lon in [(26.0, 119.45), (26.0004, 119.4503), (26.01, 119.445)]:
+            everything = await deals_near(conn, lat, lon, 5000, NOW)
+            assert len(everything) == 39
+            chained = [n for n in everything if n.deal_id == chain_deal.id]
+            assert [n.store_id for n in chained] == [min(chain, key=lambda s: haversine_m(
+                lat, lon, s.lat, s.lon)).id]
+            for n in (1, 3, 7, 12, 20, 39, 45):
+                assert same(await deals_near(conn, lat, lon, 5000, NOW, limit=n),
+                            everything[:n])
+            cheap = await deals_near(conn, lat, lon, 5000, NOW, price_max=5000)
+            assert same(await deals_near(conn, lat, lon, 5000, NOW, price_max=5000, limit=9),
+                        cheap[:9])
