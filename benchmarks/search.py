@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from services.catalog.taxonomy import category_ids
 from services.platform.database import Database
@@ -145,8 +146,9 @@ def load_sqlite(path: Path, world: World) -> None:
     conn.close()
 
 
-async def load_postgres(db: Database, world: World, schema: str) -> None:
-    """COPY into the migrated schema, then the PostGIS anchor table with its GiST index."""
+async def load_postgres(db: Database, world: World, schema: str, postgis: bool) -> None:
+    """COPY into the migrated schema, then (with PostGIS) the anchor table with its GiST
+    index."""
     async with db.engine.connect() as conn:
         raw = await conn.get_raw_connection()
         pg = raw.driver_connection
@@ -155,13 +157,27 @@ async def load_postgres(db: Database, world: World, schema: str) -> None:
             columns = [c.strip() for c in COLUMNS[table].split(",")]
             await pg.copy_records_to_table(table, records=rows, columns=columns,
                                            schema_name=schema)
-        await pg.execute(
-            "CREATE TABLE bench_postgis AS SELECT d.id AS deal_id, d.category, d.price, "
-            "ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326)::geography AS geog "
-            "FROM deals d JOIN deal_stores ds ON ds.deal_id = d.id "
-            "JOIN stores s ON s.id = ds.store_id")
-        await pg.execute("CREATE INDEX ON bench_postgis USING GIST (geog)")
+        if postgis:
+            await pg.execute(
+                "CREATE TABLE bench_postgis AS SELECT d.id AS deal_id, d.category, d.price, "
+                "ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326)::geography AS geog "
+                "FROM deals d JOIN deal_stores ds ON ds.deal_id = d.id "
+                "JOIN stores s ON s.id = ds.store_id")
+            await pg.execute("CREATE INDEX ON bench_postgis USING GIST (geog)")
         await pg.execute("ANALYZE")
+
+
+async def _create_postgis(admin: Database) -> bool:
+    """Whether the PostGIS anchor can run; says why not when it cannot."""
+    try:
+        async with admin.engine.begin() as conn:
+            await conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS postgis")
+    except DBAPIError as error:
+        reason = str(error.orig).strip().splitlines()[0]
+        print(f" postgres: no PostGIS anchor ({reason}); on Debian: apt-get install "
+              "postgresql-15-postgis-3 (see docs/benchmarks.md). Measuring without it.")
+        return False
+    return True
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -272,14 +288,13 @@ async def _bench(args: argparse.Namespace) -> int:
                 async with admin.engine.begin() as conn:
                     await conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
                     await conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-                    await conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS postgis")
+                postgis = await _create_postgis(admin)
                 await admin.dispose()
                 migrate = Database(args.postgres_url, schema=schema)  # tables go only there
                 await migrate.upgrade()
                 await migrate.dispose()
                 db = Database(args.postgres_url, schema=f"{schema}, public")  # + PostGIS
-                await load_postgres(db, world, schema)
-                postgis = True
+                await load_postgres(db, world, schema, postgis)
             print(f" {name}: loaded in {time.perf_counter() - started:.1f} s")
             results = await measure(db, queries, args.brute, postgis)
             await db.dispose()
