@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG)
 FIRST_RING_M = 400.0
-FIRST_RING_POSTGRES_M = 800.0
+FIRST_RING_POSTGRES_M = 1200.0
 
 
 @dataclass(frozen=True)
