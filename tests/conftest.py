@@ -2,7 +2,8 @@
 world, and a transport-neutral chat driver for conversation stories.
 
 PostgreSQL: $O2O_TEST_POSTGRES_URL, default postgresql+asyncpg://postgres@127.0.0.1:5432/test.
-Each test gets its own schema, dropped afterwards. If the server does not answer the
+Each test gets a database of its own, copied from a template migrated once per worker
+(tests/helpers/databases.py). If the server does not answer the
 PostgreSQL tests are skipped with the reason shown, except in CI (CI=true), where they
 fail: CI must never pass without them.
 """
@@ -11,7 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator
+import weakref
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -38,7 +40,7 @@ from handlers.router import App, Options, dispatch
 from services.demo.seed import seed_demo
 from services.ledger.check import check_books
 from services.platform.database import Database
-from storage.db import scratch_schema
+from tests.helpers.databases import PostgresTemplates, SqliteTemplates
 
 POSTGRES_URL = os.environ.get(
     "O2O_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -47,6 +49,8 @@ POSTGRES_URL = os.environ.get(
 STORY_NOW = datetime(2026, 11, 25, 4, 0, tzinfo=UTC)
 
 _pg_state: dict[str, str | None] = {}
+# The databases handed out with the demo world in them already.
+_seeded: weakref.WeakSet[Database] = weakref.WeakSet()
 
 
 async def _postgres_problem() -> str | None:
@@ -69,22 +73,40 @@ def _require_postgres(problem: str) -> None:
     pytest.skip(problem)
 
 
+@pytest.fixture(scope="session")
+def sqlite_templates(tmp_path_factory: pytest.TempPathFactory) -> SqliteTemplates:
+    """This worker's migrated (and seeded) SQLite files, copied for each test."""
+    return SqliteTemplates(tmp_path_factory.mktemp("templates"), STORY_NOW)
+
+
+@pytest.fixture(scope="session")
+def postgres_templates(worker_id: str) -> Iterator[PostgresTemplates]:
+    """This worker's template schemas and the working schema reset from them per test;
+    all dropped when the worker ends."""
+    templates = PostgresTemplates(POSTGRES_URL, worker_id, STORY_NOW)
+    yield templates
+    asyncio.run(templates.drop_all())
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
-async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
-    """An empty, migrated database: a SQLite file, then a PostgreSQL schema."""
+async def db(request: pytest.FixtureRequest, tmp_path: Path,
+             sqlite_templates: SqliteTemplates,
+             postgres_templates: PostgresTemplates) -> AsyncIterator[Database]:
+    """An empty, migrated database of its own: a SQLite file, then a PostgreSQL schema.
+    When the test uses `demo_db`, the demo world is in it from the start."""
+    kind = "demo" if "demo_db" in request.fixturenames else "empty"
     if request.param == "sqlite":
-        database = Database(f"sqlite+aiosqlite:///{tmp_path / 'test.db'}")
-        await database.upgrade()
-        yield database
-        await _books_hold(database)
-        await database.dispose()
-        return
-    problem = await _postgres_problem()
-    if problem:
-        _require_postgres(problem)
-    async with scratch_schema(POSTGRES_URL) as database:
-        yield database
-        await _books_hold(database)
+        database = await sqlite_templates.copy(kind, tmp_path / "test.db")
+    else:
+        problem = await _postgres_problem()
+        if problem:
+            _require_postgres(problem)
+        database = await postgres_templates.checkout(kind)
+    if kind == "demo":
+        _seeded.add(database)
+    yield database
+    await _books_hold(database)
+    await database.dispose()
 
 
 async def _books_hold(database: Database) -> None:
@@ -100,8 +122,11 @@ async def demo_db(db: Database) -> Database:
     included), without the demo's open 拼团 groups and existing table bookings: their
     orders, payments, bookings and events are not part of the stories told on it
     (tests/stories/test_seed_demo.py, the group stories and the shell scripts have them;
-    a story that wants the bookings calls `services.demo.seed.seed_demo_bookings`)."""
-    await seed_demo(db, now=STORY_NOW, groups=False, bookings=False)
+    a story that wants the bookings calls `services.demo.seed.seed_demo_bookings`).
+    The `db` fixture copies it from a template seeded once per worker."""
+    if db not in _seeded:  # asked for late (getfixturevalue): seed it here
+        await seed_demo(db, now=STORY_NOW, groups=False, bookings=False)
+        _seeded.add(db)
     return db
 
 
