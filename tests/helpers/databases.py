@@ -109,9 +109,10 @@ FROM (
 """
 
 
-# Cheaper, for noticing a test's DDL: any change to a schema's tables, columns, defaults,
-# constraints, triggers, functions or types makes or rewrites a catalog row, which shows
-# in the row's oid or transaction stamp (xmin). Only compared with itself.
+# Cheaper, for noticing a test's DDL: any change to a schema's tables, columns,
+# defaults, constraints, triggers, sequences, functions or types makes or rewrites a
+# catalog row, which shows in the row's oid or transaction stamp (xmin). Only compared
+# with itself.
 _CATALOG_STAMP = """
 WITH rel AS MATERIALIZED (
     SELECT oid, xmin FROM pg_class WHERE relnamespace = $1::regnamespace
@@ -126,6 +127,9 @@ FROM (
     SELECT 'd' || d.oid || ':' || d.xmin::text FROM pg_attrdef d JOIN rel ON rel.oid = d.adrelid
     UNION ALL
     SELECT 't' || t.oid || ':' || t.xmin::text FROM pg_trigger t JOIN rel ON rel.oid = t.tgrelid
+    UNION ALL
+    SELECT 's' || s.seqrelid || ':' || s.xmin::text
+    FROM pg_sequence s JOIN rel ON rel.oid = s.seqrelid
     UNION ALL
     SELECT 'k' || oid || ':' || xmin::text FROM pg_constraint
     WHERE connamespace = $1::regnamespace
