@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Insert, Table, event, text
+from sqlalchemy import Executable, Insert, Select, Table, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError
@@ -133,6 +133,21 @@ class Database:
                 await conn.execution_options(isolation_level="AUTOCOMMIT")
             yield conn
 
+    @contextlib.asynccontextmanager
+    async def single(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for a write that is one statement (a conditional UPDATE, or
+        several writes joined into one statement by CTEs): on PostgreSQL in
+        autocommit, the statement its own transaction, which saves the BEGIN and COMMIT
+        round trips; on SQLite a write transaction as `begin` gives. Never for two
+        statements that must commit together: on PostgreSQL each commits by itself."""
+        if self.dialect != "postgresql":
+            async with self.begin() as conn:
+                yield conn
+            return
+        async with self.engine.connect() as conn:
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            yield conn
+
     def insert_ignoring(self, table: Table, unique: Sequence[str]) -> Insert:
         """An INSERT into `table`, in this database's dialect, that does nothing when the
         row's `unique` key is taken already (ON CONFLICT DO NOTHING): insert-or-get
@@ -227,6 +242,19 @@ class Database:
     async def dispose(self) -> None:
         """Close all pooled connections."""
         await self.engine.dispose()
+
+
+def joined(result: Select, *writes: Executable) -> Select:
+    """PostgreSQL: `result` (a SELECT) with `writes` (INSERT, UPDATE) run in the same
+    statement, each as a data-modifying CTE: one round trip instead of one per write,
+    for the writes of a transaction that do not depend on each other. They share their
+    parameters by name. PostgreSQL runs each write exactly once, whether or not
+    `result` reads it, all in the statement's one snapshot: no write sees another's
+    rows, so they must not touch the same rows, and `result` sees the data as it was
+    before them. No parameter may be named as a column of a table a write sets by
+    VALUES or SET: SQLAlchemy would take it for one more column to set."""
+    return result.add_cte(*(write.cte(f"write_{n}")  # type: ignore[attr-defined]
+                            for n, write in enumerate(writes)))
 
 
 class _BulkInsert:

@@ -163,13 +163,15 @@ def _new_entry(db: Database) -> Any:
     return _NEW_ENTRY[db.dialect]
 
 
+_ENTRY_COLUMNS = ("key", "kind", "currency", "order_id", "code_id", "refund_id", "payout_id",
+                  "reverses_id", "posted_at")
+
+
 def _entry_with_lines() -> Any:
     """PostgreSQL: INSERT an entry unless its key is taken, and its lines (given as
     three arrays) with it; returns the entry's id once per line (nothing when taken)."""
     entry = (postgresql.insert(_ENTRIES).on_conflict_do_nothing(index_elements=["key"])
-             .values({c: bindparam(c) for c in ("key", "kind", "currency", "order_id",
-                                                 "code_id", "refund_id", "payout_id",
-                                                 "reverses_id", "posted_at")})
+             .values({c: bindparam(f"entry_{c}") for c in _ENTRY_COLUMNS})
              .returning(_ENTRIES.c.id).cte("new_entry"))
     rows = func.unnest(bindparam("accounts", type_=postgresql.ARRAY(Integer)),
                        bindparam("amounts", type_=postgresql.ARRAY(BigInteger)),
@@ -179,12 +181,39 @@ def _entry_with_lines() -> Any:
     return (insert(_LINES).from_select(
         ["entry_id", "account_id", "amount", "order_id", "detail"],
         select(entry.c.id, rows.c.account_id, rows.c.amount,
-               bindparam("order_id", type_=Integer), rows.c.detail)
+               bindparam("entry_order_id", type_=Integer), rows.c.detail)
         .select_from(entry).join(rows, true()))
         .returning(_LINES.c.entry_id))
 
 
 _ENTRY_WITH_LINES = _entry_with_lines()
+
+
+ENTRY_WITH_LINES = _ENTRY_WITH_LINES  # PostgreSQL, to join other writes (`posting`)
+
+
+async def posting(db: Database, conn: AsyncConnection, *, key: str, kind: str,
+                  currency: str, lines: Sequence[Line], now: datetime,
+                  order_id: int | None = None, code_id: int | None = None,
+                  refund_id: int | None = None, payout_id: int | None = None,
+                  reverses_id: int | None = None) -> dict[str, Any] | None:
+    """What `post` writes, as the parameters of `ENTRY_WITH_LINES` (PostgreSQL), for a
+    statement that joins the entry to other writes (`storage.db.joined`); the accounts
+    are opened in `conn`'s transaction if need be. None when every line is zero
+    (nothing to post). The entry is still written once per key."""
+    if sum(line.amount for line in lines) != 0:
+        raise UnbalancedEntry(f"{key}: lines sum to {sum(line.amount for line in lines)}")
+    lines = [line for line in lines if line.amount != 0]
+    if not lines:
+        return None
+    ids = await account_ids(db, conn, {(line.kind, line.ref) for line in lines}, currency)
+    entry = (key, kind, currency, order_id, code_id, refund_id, payout_id, reverses_id, now)
+    # Named apart from every column: in a joined statement, SQLAlchemy would take a
+    # parameter named as a column of a table written by VALUES or SET for one more value.
+    return {**{f"entry_{c}": v for c, v in zip(_ENTRY_COLUMNS, entry, strict=True)},
+            "accounts": [ids[(line.kind, line.ref)] for line in lines],
+            "amounts": [line.amount for line in lines],
+            "details": [line.detail for line in lines]}
 
 
 async def post(db: Database, conn: AsyncConnection, *, key: str, kind: str, currency: str,
@@ -193,30 +222,25 @@ async def post(db: Database, conn: AsyncConnection, *, key: str, kind: str, curr
                payout_id: int | None = None, reverses_id: int | None = None) -> int | None:
     """Post one entry in `conn`'s transaction; its id, or None when an entry with this
     key exists already (nothing is written) or every line is zero."""
-    if sum(line.amount for line in lines) != 0:
-        raise UnbalancedEntry(f"{key}: lines sum to {sum(line.amount for line in lines)}")
-    lines = [line for line in lines if line.amount != 0]
-    if not lines:
+    params = await posting(db, conn, key=key, kind=kind, currency=currency, lines=lines,
+                           now=now, order_id=order_id, code_id=code_id, refund_id=refund_id,
+                           payout_id=payout_id, reverses_id=reverses_id)
+    if params is None:
         return None
-    entry = {"key": key, "kind": kind, "currency": currency, "order_id": order_id,
-             "code_id": code_id, "refund_id": refund_id, "payout_id": payout_id,
-             "reverses_id": reverses_id, "posted_at": now}
-    ids = await account_ids(db, conn, {(line.kind, line.ref) for line in lines}, currency)
     if db.dialect == "postgresql":
         # The entry and its lines in one statement (the lines only if the entry went
         # in): one round trip less on every payment and redemption.
-        posted = (await conn.execute(_ENTRY_WITH_LINES, {
-            **entry, "accounts": [ids[(line.kind, line.ref)] for line in lines],
-            "amounts": [line.amount for line in lines],
-            "details": [line.detail for line in lines]})).first()
+        posted = (await conn.execute(_ENTRY_WITH_LINES, params)).first()
         return None if posted is None else int(posted[0])  # None: a replay
-    entry_id = (await conn.execute(_new_entry(db), entry)).scalar()
+    entry_id = (await conn.execute(_new_entry(db), {
+        c: params[f"entry_{c}"] for c in _ENTRY_COLUMNS})).scalar()
     if entry_id is None:
         return None  # posted before: this is a replay
     await conn.execute(_NEW_LINES, [
-        {"entry_id": entry_id, "account_id": ids[(line.kind, line.ref)],
-         "amount": line.amount, "order_id": order_id, "detail": line.detail}
-        for line in lines])
+        {"entry_id": entry_id, "account_id": account, "amount": amount,
+         "order_id": order_id, "detail": detail}
+        for account, amount, detail in zip(params["accounts"], params["amounts"],
+                                           params["details"], strict=True)])
     return int(entry_id)
 
 
@@ -351,6 +375,6 @@ async def recent_lines(conn: AsyncConnection, kinds: Sequence[str], ref: str, *,
             for e, ek, at, o, c, k, r, a, d in (await conn.execute(query)).all()]
 
 
-__all__ = ["PLATFORM", "AccountKind", "Line", "Posted", "UnbalancedEntry", "account_ids",
-           "balances", "entry_lines", "order_pending", "post", "recent_lines",
-           "reverse", "shown"]
+__all__ = ["ENTRY_WITH_LINES", "PLATFORM", "AccountKind", "Line", "Posted", "UnbalancedEntry",
+           "account_ids", "balances", "entry_lines", "order_pending", "post", "posting",
+           "recent_lines", "reverse", "shown"]

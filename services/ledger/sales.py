@@ -41,6 +41,7 @@ from services.ledger.books import (
     entry_lines,
     post,
     post_many,
+    posting,
     reverse,
 )
 from services.ledger.rules import Rules, read_rules
@@ -218,10 +219,7 @@ def sale_of(row: Sequence[Any]) -> Sale:
                 split.fee, split.commissions)
 
 
-async def post_sale(db: Database, conn: AsyncConnection, sale: Sale, provider: str | None,
-                    now: datetime) -> int | None:
-    """Post a paid order's money, in the transaction that marks it paid. None if it was
-    posted before."""
+def _sale_lines(sale: Sale, provider: str | None) -> list[Line]:
     merchant = str(sale.merchant_id)
     lines = [Line(K.CASH, provider or "unknown", sale.total, "payment"),
              Line(K.MERCHANT_PENDING, merchant,
@@ -231,8 +229,25 @@ async def post_sale(db: Database, conn: AsyncConnection, sale: Sale, provider: s
     lines += [Line(K.COMMISSION_PENDING, str(user), -amount, f"l{level}")
               for level, (user, amount) in enumerate(zip(sale.referrers, sale.commissions,
                                                          strict=False), start=1)]
+    return lines
+
+
+async def post_sale(db: Database, conn: AsyncConnection, sale: Sale, provider: str | None,
+                    now: datetime) -> int | None:
+    """Post a paid order's money, in the transaction that marks it paid. None if it was
+    posted before."""
     return await post(db, conn, key=f"paid:{sale.order_id}", kind="payment",
-                      currency=sale.currency, lines=lines, now=now, order_id=sale.order_id)
+                      currency=sale.currency, lines=_sale_lines(sale, provider), now=now,
+                      order_id=sale.order_id)
+
+
+async def sale_posting(db: Database, conn: AsyncConnection, sale: Sale,
+                       provider: str | None, now: datetime) -> dict[str, Any] | None:
+    """`post_sale` as the parameters of `books.ENTRY_WITH_LINES` (PostgreSQL), for the
+    payment's statement that joins it to the payment's other writes."""
+    return await posting(db, conn, key=f"paid:{sale.order_id}", kind="payment",
+                         currency=sale.currency, lines=_sale_lines(sale, provider), now=now,
+                         order_id=sale.order_id)
 
 
 async def post_payment(db: Database, conn: AsyncConnection, order_id: int,
@@ -245,12 +260,26 @@ async def post_payment(db: Database, conn: AsyncConnection, order_id: int,
 
 
 @dataclass(frozen=True)
-class _Facts:
+class OrderFacts:
+    """What settling an order's units needs to know of it, read with its row locked."""
+
     total: int
     quantity: int
     currency: str
     merchant_id: int
     open_units: int  # codes of the order still issued (neither used nor refunded)
+
+
+_Facts = OrderFacts
+
+
+def open_units_of(order_id: Any) -> Any:
+    """`OrderFacts.open_units` as a scalar subquery, for a statement reading the facts of
+    the order `order_id` (a column) with other things."""
+    units = _CODES.alias("open_unit")  # apart from any code the statement reads
+    return (select(func.count()).select_from(units)
+            .where(units.c.order_id == order_id, units.c.status == CodeStatus.ISSUED)
+            .scalar_subquery())
 
 
 async def _facts(conn: AsyncConnection, order_id: int) -> _Facts:
@@ -272,6 +301,19 @@ async def settle_units(db: Database, conn: AsyncConnection, order_id: int, *, ke
     return await post(db, conn, key=key, kind=kind, currency=facts.currency,
                       lines=_settlement_lines(facts, pending, details, units, refund),
                       now=now, order_id=order_id, code_id=code_id, refund_id=refund_id)
+
+
+async def unit_posting(db: Database, conn: AsyncConnection, order_id: int,
+                       facts: OrderFacts, *, key: str, kind: str, now: datetime,
+                       code_id: int) -> dict[str, Any] | None:
+    """`settle_units` of one unit settled (redeemed), as the parameters of
+    `books.ENTRY_WITH_LINES` (PostgreSQL) for a statement that joins it to the
+    redemption's other writes; `facts` as they are after the code changed, read by the
+    caller under the order's lock. None when the unit moves no money."""
+    pending, details = await _pending(conn, order_id)
+    return await posting(db, conn, key=key, kind=kind, currency=facts.currency,
+                         lines=_settlement_lines(facts, pending, details, 1, 0), now=now,
+                         order_id=order_id, code_id=code_id)
 
 
 def _settlement_lines(facts: _Facts, pending: Pending, details: dict[tuple[str, str], str],

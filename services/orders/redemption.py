@@ -25,21 +25,28 @@ is redeemed, so staff hand it over once per order, whichever code comes first.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, and_, bindparam, func, insert, or_, update
+from sqlalchemy import Integer, and_, bindparam, func, insert, literal, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
 
 from services.catalog.deal_cards import Bilingual
-from services.ledger.sales import settle_units, undo_settlement
+from services.ledger.books import ENTRY_WITH_LINES
+from services.ledger.sales import (
+    OrderFacts,
+    open_units_of,
+    settle_units,
+    undo_settlement,
+    unit_posting,
+)
 from services.orders.codes import ReadCode, read_code
-from services.platform.database import Database
-from services.platform.events import log_event
-from services.platform.outbox import owe
+from services.platform.database import Database, joined
+from services.platform.events import EVENT_OF_CODE, log_event
+from services.platform.outbox import OWED_ROW, owe, owed_params
 from storage.models import (
     CodeStatus,
     Coupon,
@@ -248,6 +255,41 @@ _CODE_AND_STORE = _CODE_BY_ID.add_columns(
 )
 
 
+# PostgreSQL: the hot paths' writes joined into one statement each (`storage.db.joined`).
+_ATTEMPT_ROW = insert(_ATTEMPTS).values(
+    user_id=_STAFF_ID, action=bindparam("action"), entered=bindparam("entered"),
+    code_id=bindparam("code_id", type_=Integer), store_id=_STORE_ID,
+    outcome=bindparam("result"), created_at=bindparam("now", type_=_ATTEMPTS.c.created_at.type))
+# A check that found the code good: its one-time request and the audit row.
+_REQUEST_AND_ATTEMPT = joined(select(literal(1)), insert(_REQUESTS).values(
+    id=bindparam("request"), code_id=bindparam("code_id", type_=Integer),
+    staff_user_id=_STAFF_ID, created_at=bindparam("now", type_=_REQUESTS.c.created_at.type),
+    expires_at=bindparam("expires", type_=_REQUESTS.c.expires_at.type)), _ATTEMPT_ROW)
+# A confirm: its request used and the code's order locked (before the code changes).
+_USED = _USE_REQUEST.cte("used")
+_USE_AND_LOCK = (
+    select(_USED.c.code_id, _ORDERS.c.id)
+    .select_from(_USED.join(_CODES, _CODES.c.id == _USED.c.code_id)
+                 .join(_ORDERS, _ORDERS.c.id == _CODES.c.order_id))
+    .with_for_update(of=_ORDERS)
+)
+# Then the code redeemed, read with the store's name and the order's facts for the ledger,
+# as they were before the UPDATE (one snapshot, taken under the order's lock: nothing else
+# changes the order's codes meanwhile): `taken` says whether it redeemed, `asked_at`
+# whether the shopper was ever asked to rate it.
+_REDEEMED = _REDEEM.returning(_CODES.c.rating_asked_at).cte("redeemed")
+_REDEEM_AND_READ = _CODE_AND_STORE.add_columns(
+    select(func.count()).select_from(_REDEEMED).scalar_subquery().label("taken"),
+    select(_REDEEMED.c.rating_asked_at).scalar_subquery().label("asked_at"),
+    _ORDERS.c.total, _ORDERS.c.quantity, _ORDERS.c.currency,
+    open_units_of(_ORDERS.c.id).label("open_units"),
+)
+# And what a redemption writes besides: the ledger entry, the event, the rating asked,
+# the shopper's message and the audit row.
+_REDEEMED_WRITES = joined(select(literal(1)), ENTRY_WITH_LINES, EVENT_OF_CODE, _ASK_RATING,
+                          OWED_ROW, _ATTEMPT_ROW)
+
+
 def _view(row: Any) -> CodeAtCounter:
     (code_id, code, status, valid_from, valid_until, redeemed_at, _deal_id, merchant_id,
      title_zh, title_en, telegram_id, first_name, item_zh, item_en) = row[:_AFTER_CODE]
@@ -295,7 +337,9 @@ async def check_code(db: Database, staff_user_id: int, entered: str,
                      now: datetime) -> CheckOutcome:
     """Phase one: may this person redeem this code here and now? Audited."""
     read = read_code(entered)
-    async with db.begin() as conn:
+    # On PostgreSQL each statement commits by itself: the reads need no transaction and
+    # the writes are one statement (a good code) or an audit row and maybe a lock.
+    async with db.single() as conn:
         # One read for the common case: the code, and who is asking (staff? locked?).
         row = None
         if read.problem is None:
@@ -310,6 +354,13 @@ async def check_code(db: Database, staff_user_id: int, entered: str,
         else:
             outcome = await _check(conn, staff_user_id, read, row, now)
         code_id = outcome.code.code_id if outcome.code else None
+        if outcome.outcome == "ok" and code_id is not None and db.dialect == "postgresql":
+            request_id = secrets.token_urlsafe(12)
+            await conn.execute(_REQUEST_AND_ATTEMPT, {
+                "request": request_id, "code_id": code_id, "staff": staff_user_id,
+                "now": now, "expires": now + REQUEST_LIFETIME, "action": "check",
+                "entered": entered[:40], "store": None, "result": "ok"})
+            return CheckOutcome("ok", outcome.code, request_id, outcome.stores)
         if outcome.outcome == "ok" and code_id is not None:
             request_id = secrets.token_urlsafe(12)
             await conn.execute(_NEW_REQUEST, {
@@ -352,6 +403,8 @@ async def confirm(db: Database, request_id: str, staff_user_id: int, store_id: i
                   now: datetime) -> ConfirmOutcome:
     """Phase two: redeem the checked code at `store_id`, exactly once. Audited."""
     params = {"request": request_id, "staff": staff_user_id, "store": store_id, "now": now}
+    if db.dialect == "postgresql":
+        return await _confirm_joined(db, params)
     async with db.begin() as conn:
         code_id = (await conn.execute(_USE_REQUEST, params)).scalar()
         if code_id is None:
@@ -362,8 +415,8 @@ async def confirm(db: Database, request_id: str, staff_user_id: int, store_id: i
                                                     "store": store_id})).one()
         view = _view(row)
         ask_rating = False
-        if taken.rowcount == 1:
-            outcome = "redeemed"
+        outcome = "redeemed" if taken.rowcount == 1 else _not_redeemed(view, now)
+        if outcome == "redeemed":
             await settle_units(db, conn, order_id, key=f"redeemed:{request_id}",
                                kind="redeemed", now=now, units=1, code_id=code_id)
             await log_event(conn, "redeem", now=now, code_id=code_id)
@@ -373,15 +426,7 @@ async def confirm(db: Database, request_id: str, staff_user_id: int, store_id: i
             await owe(db, conn, view.shopper_telegram_id, "redeemed", {
                 **_code_params(view), "store_zh": row.store_zh, "store_en": row.store_en,
                 "ask_rating": ask_rating}, owed_key, now)
-        elif view.status != CodeStatus.ISSUED:
-            outcome = "taken"
-        elif view.valid_until <= now:
-            outcome = "expired"  # it ran out between the check and the confirm
-        elif view.valid_from > now:
-            outcome = "not_yet"
         else:
-            outcome = "wrong_store"  # a forged store, or one this person is not tied to
-        if outcome != "redeemed":
             await conn.execute(_REQUEST_OUTCOME, {"request": request_id, "result": outcome})
         await _record(conn, staff_user_id, "confirm", view.code, outcome, now, code_id,
                       store_id)
@@ -389,6 +434,65 @@ async def confirm(db: Database, request_id: str, staff_user_id: int, store_id: i
     redeemed = outcome == "redeemed"
     return ConfirmOutcome(outcome, view, store if redeemed else None, ask_rating,
                           owed_key if redeemed else None)
+
+
+def _not_redeemed(view: CodeAtCounter, now: datetime) -> str:
+    """Why a confirm's UPDATE redeemed nothing, from the code as it is now."""
+    if view.status != CodeStatus.ISSUED:
+        return "taken"
+    if view.valid_until <= now:
+        return "expired"  # it ran out between the check and the confirm
+    if view.valid_from > now:
+        return "not_yet"
+    return "wrong_store"  # a forged store, or one this person is not tied to
+
+
+async def _confirm_joined(db: Database, params: dict[str, Any]) -> ConfirmOutcome:
+    """`confirm` on PostgreSQL: the same steps in four statements (request and lock,
+    redeem and read, what the order still holds, the writes)."""
+    request_id, staff_user_id, store_id, now = (params["request"], params["staff"],
+                                                params["store"], params["now"])
+    async with db.begin() as conn:
+        used = (await conn.execute(_USE_AND_LOCK, params)).first()
+        if used is None:
+            return await _confirm_again(conn, request_id, staff_user_id, now)
+        code_id, order_id = used
+        row = (await conn.execute(_REDEEM_AND_READ, {**params, "code_id": code_id})).one()
+        store = StoreChoice(store_id, Bilingual(row.store_zh, row.store_en))
+        if not row.taken:
+            after = (await conn.execute(_CODE_AND_STORE, {"code_id": code_id,
+                                                          "store": store_id})).one()
+            view = _view(after)
+            outcome = _not_redeemed(view, now)
+            await conn.execute(_REQUEST_OUTCOME, {"request": request_id, "result": outcome})
+            await _record(conn, staff_user_id, "confirm", view.code, outcome, now, code_id,
+                          store_id)
+            return ConfirmOutcome(outcome, view)
+        view = replace(_view(row), status=CodeStatus.REDEEMED, redeemed_at=now)
+        facts = OrderFacts(row.total, row.quantity, row.currency, row.merchant_id,
+                           int(row.open_units) - 1)
+        key = f"redeemed:{request_id}"
+        ask_rating = row.asked_at is None
+        owed = owed_params(view.shopper_telegram_id, "redeemed", {
+            **_code_params(view), "store_zh": row.store_zh, "store_en": row.store_en,
+            "ask_rating": ask_rating}, key)
+        posting = await unit_posting(db, conn, order_id, facts, key=key, kind="redeemed",
+                                     now=now, code_id=code_id)
+        if posting is None:  # a unit worth nothing (a fen split over units): no entry
+            await settle_units(db, conn, order_id, key=key, kind="redeemed", now=now,
+                               units=1, code_id=code_id)
+            await log_event(conn, "redeem", now=now, code_id=code_id)
+            await conn.execute(_ASK_RATING, {"code_id": code_id, "now": now})
+            await owe(db, conn, view.shopper_telegram_id, "redeemed",
+                      owed["owed_params"], key, now)
+            await _record(conn, staff_user_id, "confirm", view.code, "redeemed", now,
+                          code_id, store_id)
+        else:
+            await conn.execute(_REDEEMED_WRITES, {
+                **posting, **owed, "code_id": code_id, "now": now, "event_kind": "redeem",
+                "staff": staff_user_id, "store": store_id, "action": "confirm",
+                "entered": view.code[:40], "result": "redeemed"})
+    return ConfirmOutcome("redeemed", view, store, ask_rating, key)
 
 
 def _code_params(view: CodeAtCounter) -> dict[str, object]:

@@ -4,6 +4,6 @@ Handlers and the runtime pass a `Database` around without reaching into `storage
 service functions open transactions on it.
 """
 
-from storage.db import Database, head_revision
+from storage.db import Database, head_revision, joined
 
-__all__ = ["Database", "head_revision"]
+__all__ = ["Database", "head_revision", "joined"]

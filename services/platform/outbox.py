@@ -24,7 +24,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
 
@@ -62,6 +63,24 @@ def _owed_row(db: Database) -> Any:
         _OWED_ROW[db.dialect] = db.insert_ignoring(
             OutboxMessage.__table__, ["dedupe_key"])  # type: ignore[arg-type]
     return _OWED_ROW[db.dialect]
+
+
+_OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
+_NOW = bindparam("now", type_=_OUTBOX.c.created_at.type)
+# PostgreSQL: `owe` prebuilt, for a statement that joins it to other writes
+# (`storage.db.joined`); its parameters from `owed_params`, and `now`.
+OWED_ROW = postgresql.insert(_OUTBOX).values(
+    chat_id=bindparam("owed_chat", type_=_OUTBOX.c.chat_id.type),
+    kind=bindparam("owed_kind", type_=_OUTBOX.c.kind.type),
+    params=bindparam("owed_params", type_=_OUTBOX.c.params.type),
+    dedupe_key=bindparam("owed_key", type_=_OUTBOX.c.dedupe_key.type),
+    status=OutboxStatus.PENDING, attempts=0, next_try_at=_NOW, created_at=_NOW,
+).on_conflict_do_nothing(index_elements=["dedupe_key"])
+
+
+def owed_params(chat_id: int, kind: str, params: dict[str, Any], key: str) -> dict[str, Any]:
+    """The parameters of `OWED_ROW` for what `owe` takes (but `now`)."""
+    return {"owed_chat": chat_id, "owed_kind": kind, "owed_params": params, "owed_key": key}
 
 
 @dataclass(frozen=True)
