@@ -157,6 +157,12 @@ _PENDING = (
 )
 
 
+# PostgreSQL: `_PENDING` as one JSON array of [kind, ref, sum, detail], for a statement
+# that reads it with other things (a redemption reads it with the code it redeems).
+_PENDING_ROWS = _PENDING.subquery("pending")
+PENDING_JSON = select(func.json_agg(func.json_build_array(*_PENDING_ROWS.c))).scalar_subquery()
+
+
 _PENDING_OF_ORDERS = (
     select(_LINES.c.order_id, _ACCOUNTS.c.kind, _ACCOUNTS.c.ref, func.sum(_LINES.c.amount),
            func.min(_LINES.c.detail))
@@ -304,13 +310,14 @@ async def settle_units(db: Database, conn: AsyncConnection, order_id: int, *, ke
 
 
 async def unit_posting(db: Database, conn: AsyncConnection, order_id: int,
-                       facts: OrderFacts, *, key: str, kind: str, now: datetime,
-                       code_id: int) -> dict[str, Any] | None:
+                       facts: OrderFacts, pending_json: Sequence[Any] | None, *, key: str,
+                       kind: str, now: datetime, code_id: int) -> dict[str, Any] | None:
     """`settle_units` of one unit settled (redeemed), as the parameters of
     `books.ENTRY_WITH_LINES` (PostgreSQL) for a statement that joins it to the
-    redemption's other writes; `facts` as they are after the code changed, read by the
-    caller under the order's lock. None when the unit moves no money."""
-    pending, details = await _pending(conn, order_id)
+    redemption's other writes; `facts` as they are after the code changed and what is
+    pending (`PENDING_JSON`, "order" the order's id), read by the caller under the
+    order's lock. None when the unit moves no money."""
+    pending, details = _read_pending(pending_json or [])
     return await posting(db, conn, key=key, kind=kind, currency=facts.currency,
                          lines=_settlement_lines(facts, pending, details, 1, 0), now=now,
                          order_id=order_id, code_id=code_id)

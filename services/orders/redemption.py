@@ -30,6 +30,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Integer, and_, bindparam, func, insert, literal, or_, update
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
@@ -37,6 +38,7 @@ from sqlmodel import col, select
 from services.catalog.deal_cards import Bilingual
 from services.ledger.books import ENTRY_WITH_LINES
 from services.ledger.sales import (
+    PENDING_JSON,
     OrderFacts,
     open_units_of,
     settle_units,
@@ -181,6 +183,20 @@ _CODE_FOR_STAFF = (
     )
     .where(_CODES.c.code == bindparam("code"))
 )
+# PostgreSQL: and the stores where this person may redeem it, as one JSON array of
+# [id, name_zh, name_en] (`_STORES_OF_DEAL`, tied to the staff member's store unless they
+# own the merchant), saving that query.
+_STORES_HERE = (
+    select(func.json_agg(aggregate_order_by(
+        func.json_build_array(_STORES.c.id, _STORES.c.name_zh, _STORES.c.name_en),
+        _STORES.c.id)))
+    .select_from(_STORES.join(_DEAL_STORES, _DEAL_STORES.c.store_id == _STORES.c.id))
+    .where(_DEAL_STORES.c.deal_id == _CODES.c.deal_id,
+           or_(_MERCHANTS.c.owner_user_id == _STAFF_ID, _STAFF.c.store_id.is_(None),
+               _STORES.c.id == _STAFF.c.store_id))
+    .scalar_subquery()
+)
+_CODE_AND_STORES_FOR_STAFF = _CODE_FOR_STAFF.add_columns(_STORES_HERE.label("stores"))
 _CODE_BY_ID = (
     select(*_CODE_COLUMNS)
     .select_from(_CODE_ROWS)
@@ -282,7 +298,7 @@ _REDEEM_AND_READ = _CODE_AND_STORE.add_columns(
     select(func.count()).select_from(_REDEEMED).scalar_subquery().label("taken"),
     select(_REDEEMED.c.rating_asked_at).scalar_subquery().label("asked_at"),
     _ORDERS.c.total, _ORDERS.c.quantity, _ORDERS.c.currency,
-    open_units_of(_ORDERS.c.id).label("open_units"),
+    open_units_of(_ORDERS.c.id).label("open_units"), PENDING_JSON.label("pending"),
 )
 # And what a redemption writes besides: the ledger entry, the event, the rating asked,
 # the shopper's message and the audit row.
@@ -343,9 +359,10 @@ async def check_code(db: Database, staff_user_id: int, entered: str,
         # One read for the common case: the code, and who is asking (staff? locked?).
         row = None
         if read.problem is None:
-            row = (await conn.execute(_CODE_FOR_STAFF, {"code": read.code,
-                                                        "staff": staff_user_id})).first()
-        locked_until, staff_anywhere = row[_AFTER_CODE + 3:] if row is not None else (
+            row = (await conn.execute(
+                _CODE_AND_STORES_FOR_STAFF if db.dialect == "postgresql" else _CODE_FOR_STAFF,
+                {"code": read.code, "staff": staff_user_id})).first()
+        locked_until, staff_anywhere = row[_AFTER_CODE + 3:_AFTER_CODE + 5] if row else (
             await conn.execute(_WHO, {"staff": staff_user_id})).one()
         if not staff_anywhere:
             outcome = CheckOutcome("not_staff")
@@ -386,7 +403,11 @@ async def _check(conn: AsyncConnection, staff_user_id: int, read: ReadCode, row:
     if owner != staff_user_id and staff_row is None:
         return CheckOutcome("unknown")  # another merchant's code looks like no code at all
     view = _view(row)
-    stores = await _stores_for(conn, row.deal_id, None if owner == staff_user_id else tied)
+    if len(row) > _AFTER_CODE + 5:  # the stores came with the code (PostgreSQL)
+        stores = [StoreChoice(i, Bilingual(zh, en)) for i, zh, en in row.stores or ()]
+    else:
+        stores = await _stores_for(conn, row.deal_id,
+                                   None if owner == staff_user_id else tied)
     if not stores:
         return CheckOutcome("wrong_store", view)
     if view.status != CodeStatus.ISSUED:
@@ -448,8 +469,8 @@ def _not_redeemed(view: CodeAtCounter, now: datetime) -> str:
 
 
 async def _confirm_joined(db: Database, params: dict[str, Any]) -> ConfirmOutcome:
-    """`confirm` on PostgreSQL: the same steps in four statements (request and lock,
-    redeem and read, what the order still holds, the writes)."""
+    """`confirm` on PostgreSQL: the same steps in three statements (request and lock,
+    redeem and read, the writes)."""
     request_id, staff_user_id, store_id, now = (params["request"], params["staff"],
                                                 params["store"], params["now"])
     async with db.begin() as conn:
@@ -457,7 +478,8 @@ async def _confirm_joined(db: Database, params: dict[str, Any]) -> ConfirmOutcom
         if used is None:
             return await _confirm_again(conn, request_id, staff_user_id, now)
         code_id, order_id = used
-        row = (await conn.execute(_REDEEM_AND_READ, {**params, "code_id": code_id})).one()
+        row = (await conn.execute(_REDEEM_AND_READ, {**params, "code_id": code_id,
+                                                     "order": order_id})).one()
         store = StoreChoice(store_id, Bilingual(row.store_zh, row.store_en))
         if not row.taken:
             after = (await conn.execute(_CODE_AND_STORE, {"code_id": code_id,
@@ -476,8 +498,8 @@ async def _confirm_joined(db: Database, params: dict[str, Any]) -> ConfirmOutcom
         owed = owed_params(view.shopper_telegram_id, "redeemed", {
             **_code_params(view), "store_zh": row.store_zh, "store_en": row.store_en,
             "ask_rating": ask_rating}, key)
-        posting = await unit_posting(db, conn, order_id, facts, key=key, kind="redeemed",
-                                     now=now, code_id=code_id)
+        posting = await unit_posting(db, conn, order_id, facts, row.pending, key=key,
+                                     kind="redeemed", now=now, code_id=code_id)
         if posting is None:  # a unit worth nothing (a fen split over units): no entry
             await settle_units(db, conn, order_id, key=key, kind="redeemed", now=now,
                                units=1, code_id=code_id)
