@@ -30,7 +30,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import and_, bindparam, func, insert, or_, update
+from sqlalchemy import (
+    Boolean,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    func,
+    insert,
+    literal,
+    null,
+    or_,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
@@ -117,8 +129,7 @@ _HOLD = (
                _DEALS.c.group_size, _DEALS.c.group_price, _DEALS.c.group_hours,
                _DEALS.c.valid_until)
 )
-_HELD_OR_OWNED = select(
-    _USERS.c.telegram_id,
+_PENDING_UNITS, _OWNED_UNITS, _WAITING_UNITS = (
     select(func.coalesce(func.sum(_ORDERS.c.quantity), 0)).where(
         _ORDERS.c.user_id == bindparam("user"), _ORDERS.c.deal_id == bindparam("deal"),
         _ORDERS.c.status == OrderStatus.PENDING).scalar_subquery(),
@@ -131,14 +142,38 @@ _HELD_OR_OWNED = select(
         _ORDERS.c.status == OrderStatus.PAID, _ORDERS.c.group_id.is_not(None),
         ~select(_CODES.c.id).where(_CODES.c.order_id == _ORDERS.c.id).exists(),
     ).scalar_subquery(),
-    # May they hold a coupon of the deal's merchant? When not (most buyers), the
-    # coupon query of `hold_for_order` is skipped: a round trip less.
-    select(_COUPONS.c.id).where(
-        _COUPONS.c.user_id == bindparam("user"), _COUPONS.c.status == CouponStatus.AVAILABLE,
-        _COUPONS.c.merchant_id == select(_DEALS.c.merchant_id).where(
-            _DEALS.c.id == bindparam("deal")).scalar_subquery(),
-    ).exists(),
-).where(_USERS.c.id == bindparam("user"))
+)
+# May they hold a coupon of the deal's merchant? When not (most buyers), the coupon
+# query of `hold_for_order` is skipped: a round trip less.
+_MAY_HAVE_COUPON = select(_COUPONS.c.id).where(
+    _COUPONS.c.user_id == bindparam("user"), _COUPONS.c.status == CouponStatus.AVAILABLE,
+    _COUPONS.c.merchant_id == select(_DEALS.c.merchant_id).where(
+        _DEALS.c.id == bindparam("deal")).scalar_subquery(),
+).exists()
+_HELD_OR_OWNED = select(_USERS.c.telegram_id, _PENDING_UNITS, _OWNED_UNITS, _WAITING_UNITS,
+                        _MAY_HAVE_COUPON).where(_USERS.c.id == bindparam("user"))
+_AT = _ORDERS.c.created_at.type
+# PostgreSQL: the order of a buyer whose limit has room for it and who holds no coupon
+# of the merchant (most buyers), written by one statement that reads the limit's
+# figures too; it returns the order's id and the buyer's Telegram id. When it writes
+# nothing, the long way (`_HELD_OR_OWNED`, the coupon, `_NEW_ORDER`) says why, or takes
+# the coupon.
+_NEW_ORDER_IF_ROOM = insert(_ORDERS).from_select(
+    ["user_id", "deal_id", "quantity", "unit_price", "discount", "total", "currency",
+     "status", "refunded", "expires_at", "coupon_id", "group_id", "created_at",
+     "updated_at"],
+    select(_USERS.c.id, bindparam("deal", type_=Integer), bindparam("quantity", type_=Integer),
+           bindparam("price", type_=Integer), literal(0), bindparam("total", type_=Integer),
+           bindparam("currency", type_=String), literal(str(OrderStatus.PENDING), String),
+           literal(0),
+           bindparam("expires", type_=_AT), null(), null(), bindparam("now", type_=_AT),
+           bindparam("now", type_=_AT))
+    .where(_USERS.c.id == bindparam("user", type_=Integer),
+           _PENDING_UNITS + _OWNED_UNITS + _WAITING_UNITS + bindparam("quantity", type_=Integer)
+           <= bindparam("limit", type_=Integer),
+           or_(bindparam("no_coupon", type_=Boolean), ~_MAY_HAVE_COUPON)),
+).returning(_ORDERS.c.id, select(_USERS.c.telegram_id).where(
+    _USERS.c.id == bindparam("user", type_=Integer)).scalar_subquery())
 _NEW_ORDER = insert(_ORDERS).returning(_ORDERS.c.id)
 _PAY = (
     update(_ORDERS)
@@ -413,6 +448,25 @@ async def _start_in_transaction(
             return None
         (price, currency, limit, title_zh, title_en, policy, merchant_id, group_size,
          group_price, group_hours, valid_until) = held
+
+        def started(order_id: int, telegram_id: int, price: int, discount: int,
+                    coupon_id: int | None, group_id: int | None,
+                    expires_at: datetime) -> OrderStart:
+            return OrderStart(OrderView(
+                id=order_id, user_id=user_id, user_telegram_id=telegram_id,
+                deal_id=deal_id, deal_title=Bilingual(title_zh, title_en),
+                quantity=quantity, unit_price=price, total=price * quantity - discount,
+                currency=currency, status=OrderStatus.PENDING, expires_at=expires_at,
+                provider=None, provider_ref=None, refund_policy=policy, discount=discount,
+                coupon_id=coupon_id, group_id=group_id))
+
+        if group is None and coupon_id in ("best", None) and db.dialect == "postgresql":
+            made = (await conn.execute(_NEW_ORDER_IF_ROOM, {
+                "user": user_id, "deal": deal_id, "quantity": quantity, "price": price,
+                "total": price * quantity, "currency": currency, "expires": now + hold,
+                "now": now, "limit": limit, "no_coupon": coupon_id is None})).first()
+            if made is not None:
+                return started(made[0], made[1], price, 0, None, None, now + hold)
         row = (await conn.execute(_HELD_OR_OWNED, {"user": user_id, "deal": deal_id})).first()
         if row is None:
             raise _Refused(OrderStart(None, "deal_gone"))  # no such person
@@ -454,13 +508,8 @@ async def _start_in_transaction(
             "expires_at": expires_at, "coupon_id": coupon.coupon_id if coupon else None,
             "group_id": group_id, "created_at": now, "updated_at": now,
         })).scalar_one()
-    return OrderStart(OrderView(
-        id=order_id, user_id=user_id, user_telegram_id=telegram_id, deal_id=deal_id,
-        deal_title=Bilingual(title_zh, title_en), quantity=quantity, unit_price=price,
-        total=subtotal - discount, currency=currency, status=OrderStatus.PENDING,
-        expires_at=expires_at, provider=None, provider_ref=None, refund_policy=policy,
-        discount=discount, coupon_id=coupon.coupon_id if coupon else None, group_id=group_id,
-    ))
+        return started(order_id, telegram_id, price, discount,
+                       coupon.coupon_id if coupon else None, group_id, expires_at)
 
 
 async def _why_no_seat(db: Database, group_id: int, deal_id: int, now: datetime) -> str:
