@@ -60,6 +60,18 @@ def test_a_small_checkout_run_with_and_without_referrals_keeps_the_books() -> No
     assert output.count("books: ok") == 2 * len(databases)
 
 
+def test_a_checkout_run_in_two_worker_processes_keeps_the_books() -> None:
+    databases = _databases()
+    output = _bench("checkout", "--orders", "40", "--concurrency", "4", "--processes", "2",
+                    "--referrals", "three", "--databases", ",".join(databases))
+    for name in databases:
+        assert f"{name}: 40 orders, 4 concurrent, 2 processes, every buyer three levels" \
+            in output
+    assert output.count("commissions: 120 posted (3 per payment)") == len(databases)
+    assert output.count('consistency: ok (every confirm "redeemed", 40 codes') == len(databases)
+    assert output.count("books: ok") == len(databases)
+
+
 def test_a_small_ledger_run_posts_every_shape_and_the_books_hold() -> None:
     databases = _databases()
     output = _bench("ledger", "--orders", "600", "--databases", ",".join(databases))
