@@ -276,9 +276,6 @@ class OrderFacts:
     open_units: int  # codes of the order still issued (neither used nor refunded)
 
 
-_Facts = OrderFacts
-
-
 def open_units_of(order_id: Any) -> Any:
     """`OrderFacts.open_units` as a scalar subquery, for a statement reading the facts of
     the order `order_id` (a column) with other things."""
@@ -288,11 +285,11 @@ def open_units_of(order_id: Any) -> Any:
             .scalar_subquery())
 
 
-async def _facts(conn: AsyncConnection, order_id: int) -> _Facts:
+async def _facts(conn: AsyncConnection, order_id: int) -> OrderFacts:
     """The order's money facts, its row locked (PostgreSQL) so its units settle in turn."""
     row = (await conn.execute(_LOCKED_FACTS, {"order": order_id})).one()
-    return _Facts(row.total, row.quantity, row.currency, row.merchant_id,
-                  int(row.open_units))
+    return OrderFacts(row.total, row.quantity, row.currency, row.merchant_id,
+                      int(row.open_units))
 
 
 async def settle_units(db: Database, conn: AsyncConnection, order_id: int, *, key: str,
@@ -323,7 +320,7 @@ async def unit_posting(db: Database, conn: AsyncConnection, order_id: int,
                          order_id=order_id, code_id=code_id)
 
 
-def _settlement_lines(facts: _Facts, pending: Pending, details: dict[tuple[str, str], str],
+def _settlement_lines(facts: OrderFacts, pending: Pending, details: dict[tuple[str, str], str],
                       units: int, refund: int) -> list[Line]:
     """The lines of `settle_units` (`pending` is used up as it is taken)."""
     lines: list[Line] = []
@@ -371,7 +368,7 @@ async def refund_whole_orders(db: Database, conn: AsyncConnection,
     postings = []
     for r in refunds:
         pending, details = _read_pending(rows.get(r.order_id, []))
-        facts = _Facts(r.amount, 1, r.currency, r.merchant_id, open_units=0)
+        facts = OrderFacts(r.amount, 1, r.currency, r.merchant_id, open_units=0)
         postings.append(Posting(f"refund:{r.refund_id}", "refund", r.currency,
                                 _settlement_lines(facts, pending, details, 0, r.amount),
                                 order_id=r.order_id, refund_id=r.refund_id))
