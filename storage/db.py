@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 import storage.models  # noqa: F401  (registers the tables on the metadata)
+from storage.sqlite_inline import InlineConnection, inline_creator
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -43,7 +44,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # instead of failing at once; foreign keys are off by default in SQLite.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    if not isinstance(getattr(dbapi_connection, "_connection", None), InlineConnection):
+        cursor.execute("PRAGMA busy_timeout=10000")  # inline ones never wait inline
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
     # We emit BEGIN ourselves (below) instead of letting the driver do it late.
@@ -85,9 +87,17 @@ class Database:
                 # A private schema per test run keeps parallel tests apart on one server.
                 kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
+        # The hot paths' connections (`begin`, `reading`): the same engine on PostgreSQL;
+        # on a SQLite file one whose calls skip aiosqlite's thread (storage.sqlite_inline).
+        self.quick: AsyncEngine = self.engine
         if self.dialect == "sqlite":
-            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
-            event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
+            if parsed.database and parsed.database != ":memory:":
+                self.quick = create_async_engine(
+                    url, async_creator=inline_creator(
+                        str(Path(parsed.database).expanduser())), **kwargs)
+            for engine in {self.engine, self.quick}:
+                event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+                event.listen(engine.sync_engine, "begin", _sqlite_begin)
         self._sessions = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False
         )
@@ -117,7 +127,7 @@ class Database:
     async def begin(self) -> AsyncIterator[AsyncConnection]:
         """A connection in one transaction, for Core statements on the hot paths (buying,
         paying, redeeming): several times cheaper than a session. Commits on success."""
-        async with self._writing(), self.engine.connect() as conn:
+        async with self._writing(), self.quick.connect() as conn:
             if self.dialect == "sqlite":
                 await conn.execution_options(sqlite_write=True)
             async with conn.begin():
@@ -242,6 +252,8 @@ class Database:
     async def dispose(self) -> None:
         """Close all pooled connections."""
         await self.engine.dispose()
+        if self.quick is not self.engine:
+            await self.quick.dispose()
 
 
 def joined(result: Select, *writes: Executable) -> Select:

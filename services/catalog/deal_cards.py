@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -111,7 +112,35 @@ class DealCard:
         return self.group_size is not None and self.group_price is not None
 
 
-def summary_of(deal: Deal, merchant: Merchant, distance_m: float | None = None) -> DealSummary:
+class DealRow(NamedTuple):
+    """The columns of a deal a result list needs (search reads these, not whole rows)."""
+
+    id: int
+    title_zh: str | None
+    title_en: str | None
+    category: str
+    price: int
+    original_price: int
+    currency: str
+    sold: int
+    group_size: int | None
+    group_price: int | None
+    tags: list[str]
+    search_text: str
+    created_at: datetime
+
+
+class ShopRow(NamedTuple):
+    """The columns of a merchant a result list needs."""
+
+    name_zh: str | None
+    name_en: str | None
+    rating_sum: int
+    rating_count: int
+
+
+def summary_of(deal: Deal | DealRow, merchant: Merchant | ShopRow,
+               distance_m: float | None = None) -> DealSummary:
     """The list-line view of a deal."""
     assert deal.id is not None
     return DealSummary(
@@ -130,7 +159,7 @@ def summary_of(deal: Deal, merchant: Merchant, distance_m: float | None = None) 
     )
 
 
-def merchant_rating(merchant: Merchant) -> float | None:
+def merchant_rating(merchant: Merchant | ShopRow) -> float | None:
     """The average star rating, or None before the first rating."""
     return merchant.rating_sum / merchant.rating_count if merchant.rating_count else None
 

@@ -26,13 +26,17 @@ import math
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ScalarSelect, case, func
+from sqlalchemy import ScalarSelect, bindparam, case, func
 from sqlmodel import col, select
 
 from services.platform.database import Database
 from storage.models import Deal, Event, Merchant
+from storage.types import UTCDateTime
+
+if TYPE_CHECKING:
+    from services.catalog.deal_cards import DealRow, ShopRow
 
 WEIGHTS = {
     "discount": 0.20,
@@ -98,17 +102,18 @@ async def taste_of(db: Database, user_id: int, now: datetime) -> Taste:
     return Taste({c: w / total for c, w in weights.items()}, total)
 
 
-def taste_column(dialect: str, user_id: int, now: datetime) -> ScalarSelect[Any]:
+def taste_column(dialect: str) -> ScalarSelect[Any]:
     """`taste_of` as a column for another query to carry (a search reads the shopper's
     taste with its deals, in one statement): the weighted events per category as a JSON
-    object, or NULL (PostgreSQL) or {} (SQLite) without any. Read it with `taste_from`."""
+    object, or NULL (PostgreSQL) or {} (SQLite) without any. Read it with `taste_from`.
+    Its parameters: `taste_user` (the user's id) and `taste_since` (`taste_since(now)`)."""
     weight = case(*((col(Event.kind) == kind, w) for kind, w in EVENT_WEIGHTS.items()),
                   else_=0)
     per_category = (
         select(col(Event.category).label("category"), func.sum(weight).label("weight"))
         .where(
-            Event.user_id == user_id,
-            col(Event.created_at) >= now - AFFINITY_WINDOW,
+            Event.user_id == bindparam("taste_user"),
+            col(Event.created_at) >= bindparam("taste_since", type_=UTCDateTime),
             col(Event.category).is_not(None),
         )
         .group_by(col(Event.category))
@@ -116,6 +121,11 @@ def taste_column(dialect: str, user_id: int, now: datetime) -> ScalarSelect[Any]
     )
     pack = func.json_object_agg if dialect == "postgresql" else func.json_group_object
     return select(pack(per_category.c.category, per_category.c.weight)).scalar_subquery()
+
+
+def taste_since(now: datetime) -> datetime:
+    """Where the taste's window begins (the `taste_since` parameter of `taste_column`)."""
+    return now - AFFINITY_WINDOW
 
 
 def taste_from(packed: Any) -> Taste:
@@ -127,7 +137,8 @@ def taste_from(packed: Any) -> Taste:
     return Taste({c: int(w) / total for c, w in weights.items()}, total)
 
 
-def blend(deal: Deal, merchant: Merchant, taste: Taste, now: datetime) -> float:
+def blend(deal: Deal | DealRow, merchant: Merchant | ShopRow, taste: Taste,
+          now: datetime) -> float:
     """The blended score (0..1) of a deal for one shopper; see the module docstring."""
     discount = (
         (deal.original_price - deal.price) / deal.original_price

@@ -26,12 +26,20 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, or_
-from sqlmodel import col, select
+from sqlalchemy import Select, bindparam, insert, or_, select
+from sqlmodel import col
+from sqlmodel import select as orm_select
 
-from services.catalog.deal_cards import DealSummary, summary_of
+from services.catalog.deal_cards import DealRow, DealSummary, ShopRow, summary_of
 from services.catalog.hours import is_open
-from services.catalog.ranking import NO_TASTE, Taste, blend, taste_column, taste_from
+from services.catalog.ranking import (
+    NO_TASTE,
+    Taste,
+    blend,
+    taste_column,
+    taste_from,
+    taste_since,
+)
 from services.catalog.taxonomy import CATEGORIES, synonym_table
 from services.platform.database import Database
 from storage.geo import deals_near
@@ -44,7 +52,7 @@ from storage.models import (
     SavedSearch,
     Store,
 )
-from storage.types import utcnow
+from storage.types import UTCDateTime, utcnow
 
 _SAVED = SavedSearch.__table__  # type: ignore[attr-defined]
 MAX_QUERY_CHARS = 200  # longer text is cut; nobody types a 200-character search
@@ -174,7 +182,7 @@ def _contains(haystack: str, needle: str) -> bool:
     return re.search(rf"(?<![a-z0-9]){re.escape(needle)}", haystack) is not None
 
 
-def _named_text(deal: Deal, merchant: Merchant) -> str:
+def _named_text(deal: DealRow, merchant: ShopRow) -> str:
     """What names a deal: its titles, its shop's names and its tags, lower-cased."""
     parts = (deal.title_zh, deal.title_en, merchant.name_zh, merchant.name_en, *deal.tags)
     return " | ".join(p for p in parts if p).lower()
@@ -186,7 +194,7 @@ def _category_names() -> frozenset[str]:
     return frozenset(name.lower() for c in CATEGORIES for name in (c.id, c.name_zh, c.name_en))
 
 
-def _relevance(terms: list[_Term], deal: Deal, named: str) -> float:
+def _relevance(terms: list[_Term], deal: DealRow, named: str) -> float:
     """How well `terms` match a deal whose naming text is `named` (see the module
     docstring); 0 when no term matches at all."""
     score = 0.0
@@ -227,11 +235,78 @@ def _sort_key(query: SearchQuery, hit: _Hit) -> tuple[Any, ...]:
 
 @dataclass
 class _Hit:
-    deal: Deal
-    merchant: Merchant
+    deal: DealRow
+    merchant: ShopRow
     score: float
     distance_m: float | None
     blend: float = 0.0
+
+
+_DEAL_COLUMNS = tuple(Deal.__table__.c[name]  # type: ignore[attr-defined]
+                      for name in DealRow._fields)
+_SHOP_COLUMNS = tuple(Merchant.__table__.c[name]  # type: ignore[attr-defined]
+                      for name in ShopRow._fields)
+_SHOP_AT = len(_DEAL_COLUMNS)  # where a result row's merchant columns begin
+_TASTE_AT = _SHOP_AT + len(_SHOP_COLUMNS)  # and the shopper's taste (personal searches)
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What decides the search statement's form (its values are parameters)."""
+
+    category: bool
+    group_only: bool
+    price_min: bool
+    price_max: bool
+    words: int  # how many words are looked for; -1: no text (everything on sale)
+    located: bool
+    personal: bool
+    dialect: str
+
+
+@lru_cache(maxsize=256)
+def _deals_statement(shape: _Shape) -> Select[Any]:
+    """The deals-on-sale statement of one shape, built once: the deal's `DealRow`
+    columns, the merchant's `ShopRow` columns and, for a personal search, the taste.
+    Parameters: now, category, price_min, price_max, word0.. (LIKE patterns),
+    categories, ids (located), taste_user and taste_since (personal)."""
+    deal, merchant = Deal.__table__.c, Merchant.__table__.c  # type: ignore[attr-defined]
+    columns: list[Any] = [*_DEAL_COLUMNS, *_SHOP_COLUMNS]
+    if shape.personal:
+        columns.append(taste_column(shape.dialect))
+    stmt = (
+        select(*columns)
+        .select_from(Deal.__table__.join(  # type: ignore[attr-defined]
+            Merchant.__table__, merchant.id == deal.merchant_id))  # type: ignore[attr-defined]
+        .where(
+            deal.status == DealStatus.ACTIVE,
+            merchant.status == MerchantStatus.APPROVED,
+            deal.valid_until > bindparam("now", type_=UTCDateTime),
+            or_(deal.stock.is_(None), deal.stock > 0),
+        )
+    )
+    if shape.category:
+        stmt = stmt.where(deal.category == bindparam("category"))
+    if shape.group_only:
+        stmt = stmt.where(deal.group_size.is_not(None))
+    if shape.price_min:
+        stmt = stmt.where(deal.price >= bindparam("price_min"))
+    if shape.price_max:
+        stmt = stmt.where(deal.price <= bindparam("price_max"))
+    if shape.words >= 0:
+        stmt = stmt.where(or_(
+            *(deal.search_text.like(bindparam(f"word{i}"), escape="/")
+              for i in range(shape.words)),
+            deal.category.in_(bindparam("categories", expanding=True)),
+        ))
+    if shape.located:
+        stmt = stmt.where(deal.id.in_(bindparam("ids", expanding=True)))
+    return stmt
+
+
+def _like_escaped(word: str) -> str:
+    """`word` with LIKE's wildcards (and the escape character) escaped by '/'."""
+    return word.replace("/", "//").replace("%", "/%").replace("_", "/_")
 
 
 async def find_deals(
@@ -251,41 +326,18 @@ async def _find_deals(
     ranking_terms = query_terms(query.category_words) if query.category else []
     if query.text.strip() and not terms:
         return [], taste  # only punctuation or symbols: nothing to look for
-    columns: list[Any] = [Deal, Merchant]
+    words = sorted({t.text for t in terms} | {p for t in terms for p in t.parts})
+    categories = sorted({t.category for t in terms if t.category})
+    params: dict[str, Any] = {
+        "now": now, "category": query.category, "price_min": query.price_min,
+        "price_max": query.price_max, "categories": categories,
+        **{f"word{i}": f"%{_like_escaped(w)}%" for i, w in enumerate(words)},
+    }
     if taste_of_user is not None:
-        columns.append(taste_column(db.dialect, taste_of_user, now))
-    stmt = (
-        select(*columns)
-        .join(Merchant, Merchant.id == Deal.merchant_id)
-        .where(
-            Deal.status == DealStatus.ACTIVE,
-            Merchant.status == MerchantStatus.APPROVED,
-            Deal.valid_until > now,
-            or_(col(Deal.stock).is_(None), col(Deal.stock) > 0),
-        )
-    )
-    if query.category:
-        stmt = stmt.where(Deal.category == query.category)
-    if query.group_only:
-        stmt = stmt.where(col(Deal.group_size).is_not(None))
-    if query.price_min is not None:
-        stmt = stmt.where(Deal.price >= query.price_min)
-    if query.price_max is not None:
-        stmt = stmt.where(Deal.price <= query.price_max)
-    if terms:
-        words = {t.text for t in terms} | {p for t in terms for p in t.parts}
-        categories = {t.category for t in terms if t.category}
-        stmt = stmt.where(
-            or_(
-                *(col(Deal.search_text).contains(w, autoescape=True) for w in words),
-                col(Deal.category).in_(categories),
-            )
-        )
-    distances: dict[int, float] | None = None
-    async with db.session() as session:
+        params.update(taste_user=taste_of_user, taste_since=taste_since(now))
+    async with db.reading() as conn:
         if query.located:
             assert query.lat is not None and query.lon is not None
-            conn = await session.connection()
             nearby = await deals_near(
                 conn, query.lat, query.lon, query.radius_m or DEFAULT_RADIUS_M, now,
                 category=query.category, price_min=query.price_min, price_max=query.price_max,
@@ -293,13 +345,20 @@ async def _find_deals(
             distances = {n.deal_id: n.distance_m for n in nearby}
             if not distances:
                 return [], taste
-            stmt = stmt.where(col(Deal.id).in_(list(distances)))
-        rows = (await session.exec(stmt)).all()
+            params["ids"] = list(distances)
+        else:
+            distances = None
+        shape = _Shape(
+            category=query.category is not None, group_only=query.group_only,
+            price_min=query.price_min is not None, price_max=query.price_max is not None,
+            words=len(words) if terms else -1, located=distances is not None,
+            personal=taste_of_user is not None, dialect=db.dialect)
+        rows = (await conn.execute(_deals_statement(shape), params)).all()
     if taste_of_user is not None and rows:
-        taste = taste_from(rows[0][2])
+        taste = taste_from(rows[0][_TASTE_AT])
     hits: dict[int, _Hit] = {}
-    for deal, merchant, *_ in rows:
-        assert deal.id is not None
+    for row in rows:
+        deal, merchant = DealRow(*row[:_SHOP_AT]), ShopRow(*row[_SHOP_AT:_TASTE_AT])
         named = _named_text(deal, merchant)
         score = _relevance(terms, deal, named) if terms else 1.0
         if score > 0:
@@ -320,7 +379,7 @@ async def _open_now(db: Database, deal_ids: list[int], query: SearchQuery,
     local = now.astimezone(ZoneInfo(query.tz))
     async with db.session() as session:
         rows = (await session.exec(
-            select(DealStore.deal_id, Store.opening_hours)
+            orm_select(DealStore.deal_id, Store.opening_hours)
             .join(Store, Store.id == DealStore.store_id)
             .where(col(DealStore.deal_id).in_(deal_ids))
         )).all()
@@ -340,7 +399,7 @@ async def categories_near(db: Database, query: SearchQuery, now: datetime | None
         if not nearby:
             return []
         rows = (await session.exec(
-            select(Deal.category).where(col(Deal.id).in_([n.deal_id for n in nearby]))
+            orm_select(Deal.category).where(col(Deal.id).in_([n.deal_id for n in nearby]))
         )).all()
     counts: dict[str, int] = {}
     for category in rows:
@@ -385,7 +444,7 @@ async def latest_search(db: Database, user_id: int, since: datetime,
     when there is none or it is unreadable."""
     async with db.session() as session:
         saved = (await session.exec(
-            select(SavedSearch)
+            orm_select(SavedSearch)
             .where(SavedSearch.user_id == user_id, col(SavedSearch.created_at) >= since)
             .order_by(col(SavedSearch.created_at).desc(), col(SavedSearch.id).desc())
             .limit(1)

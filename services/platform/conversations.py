@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sqlmodel import and_, col, delete, select
+from sqlalchemy import Select, bindparam, select
+from sqlmodel import and_, col, delete
 
 from services.platform.database import Database
-from services.platform.users import UserProfile, ensure_user, profile_of
+from services.platform.users import UserProfile, ensure_user
 from storage.models import ConversationState, User, VocabularyVersion
 from storage.types import utcnow
 
@@ -51,6 +53,36 @@ class Arrival(NamedTuple):
     vocabulary_version: int  # see storage.models.VocabularyVersion
 
 
+class _StateRow(NamedTuple):
+    chat_id: int
+    user_id: int
+    flow: str
+    step: str
+    data: dict[str, Any]
+    expires_at: datetime
+
+
+@lru_cache(maxsize=2)
+def _arrival_statement(with_state: bool) -> Select[Any]:
+    """`arrive`'s one read, built once per shape (parameters: telegram_id, chat_id):
+    the version, the user's profile columns in `UserProfile`'s order and their username,
+    then (with the state) the state's columns in `_StateRow`'s order."""
+    u, c, v = (User.__table__.c, ConversationState.__table__.c,  # type: ignore[attr-defined]
+               VocabularyVersion.__table__.c)  # type: ignore[attr-defined]
+    columns: list[Any] = [v.version, u.id, u.telegram_id, u.first_name, u.language,
+                          u.language_code, u.timezone, u.last_lat, u.last_lon,
+                          u.last_location_at, u.username]
+    stmt = (select(*columns) if not with_state else
+            select(*columns, c.chat_id, c.user_id, c.flow, c.step, c.data, c.expires_at))
+    stmt = stmt.select_from(
+        VocabularyVersion.__table__.outerjoin(  # type: ignore[attr-defined]
+            User.__table__, u.telegram_id == bindparam("telegram_id")))
+    if with_state:
+        stmt = stmt.outerjoin(ConversationState.__table__, and_(
+            c.chat_id == bindparam("chat_id"), c.user_id == u.telegram_id))
+    return stmt.where(v.id == 1)
+
+
 async def arrive(
     db: Database,
     telegram_id: int,
@@ -73,25 +105,20 @@ async def arrive(
     `get_state`, as before.
     """
     now = now or utcnow()
-    columns: list[Any] = [VocabularyVersion.version, User]
-    if chat_id is not None:
-        columns.append(ConversationState)
-    stmt = (select(*columns).select_from(VocabularyVersion)
-            .outerjoin(User, col(User.telegram_id) == telegram_id)
-            .where(VocabularyVersion.id == 1))
-    if chat_id is not None:
-        stmt = stmt.outerjoin(
-            ConversationState,
-            and_(col(ConversationState.chat_id) == chat_id,
-                 col(ConversationState.user_id) == col(User.telegram_id)))
-    async with db.session() as session:
-        found = (await session.exec(stmt)).first()
+    with_state = chat_id is not None
+    async with db.reading() as conn:
+        found = (await conn.execute(_arrival_statement(with_state),
+                                    {"telegram_id": telegram_id, "chat_id": chat_id})).first()
     version, user, row = 0, None, None  # no version row (migration 0012 adds it): slow path
     if found is not None:
-        version, user = found[0], found[1]
-        row = found[2] if chat_id is not None else None
+        version = found[0]
+        if found[1] is not None:
+            user = UserProfile(*found[1:10])
+            user_names = (user.first_name, found[10], user.language_code)
+        if with_state and found[11] is not None:
+            row = _StateRow(*found[11:])
     names = (first_name[:128], username, language_code)
-    if user is None or (user.first_name, user.username, user.language_code) != names:
+    if user is None or user_names != names:
         profile = await ensure_user(db, telegram_id, first_name=first_name, username=username,
                                     language_code=language_code,
                                     default_timezone=default_timezone, now=now)
@@ -100,7 +127,7 @@ async def arrive(
                 else None
             return Arrival(profile, state, version)
     else:
-        profile = profile_of(user)
+        profile = user
     if row is None:
         return Arrival(profile, None, version)
     if row.expires_at <= now:

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import col, select
 
 from benchmarks.roundtrips import counting, returning_shopper
-from services.catalog.ranking import record_event, taste_column, taste_from, taste_of
+from services.catalog.ranking import record_event, taste_column, taste_from, taste_of, taste_since
 from services.platform.database import Database
 from services.platform.users import ensure_user, get_profile_by_telegram_id
 from storage.models import Event, SavedSearch
@@ -72,6 +72,7 @@ async def test_the_taste_read_with_the_deals_is_the_taste_read_alone(db: Databas
     await record_event(db, user.id, "view", category="ktv", now=now - timedelta(days=91))
     await record_event(db, other.id, "buy", category="ktv", now=now)
     for who in (user.id, other.id, 9999):  # 9999: nobody, no events
-        async with db.session() as session:
-            packed = (await session.exec(select(taste_column(db.dialect, who, now)))).one()
+        async with db.reading() as conn:
+            packed = (await conn.execute(select(taste_column(db.dialect)), {
+                "taste_user": who, "taste_since": taste_since(now)})).scalar_one()
         assert taste_from(packed) == await taste_of(db, who, now)
