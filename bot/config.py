@@ -76,6 +76,13 @@ class Settings(BaseSettings):
     admin_ids: list[int] = Field(default_factory=list)
     seed_demo_on_empty: bool = True
     polling_timeout: int = Field(default=30, ge=0, le=50)
+    updates_in_flight: int = Field(
+        default=16, ge=1, le=1000,
+        description="Updates handled at once; the rest wait in arrival order, and one "
+                    "chat's updates go one at a time.")
+    updates_waiting_max: int = Field(
+        default=200, ge=1, le=100_000,
+        description="Long polling fetches more updates only while fewer than this wait.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["console", "json"] = "console"
     shell_files_dir: str = "o2o-files"

@@ -51,6 +51,7 @@ from bot.transports.common import (
     push_once,
     split_text,
 )
+from bot.transports.intake import chat_of, poll
 from bot.transports.push_lane import PushLane
 from handlers.core import (
     DOCUMENT_FETCH_MAX,
@@ -359,14 +360,18 @@ class AiogramTransport:
         await self.bot.delete_webhook(drop_pending_updates=False)
         await self.register_commands()
         log.info("polling started", bot=me.username)
+        settings = self.runtime.settings
+        allowed = self.dp.resolve_used_update_types()
+
+        async def fetch(offset: int | None) -> list[Update]:
+            return await self.bot.get_updates(
+                offset=offset, timeout=settings.polling_timeout, allowed_updates=allowed,
+                request_timeout=settings.polling_timeout + 10)
+
         try:
-            await self.dp.start_polling(
-                self.bot,
-                polling_timeout=self.runtime.settings.polling_timeout,
-                allowed_updates=self.dp.resolve_used_update_types(),
-                handle_signals=True,
-                close_bot_session=True,
-            )
+            await poll(fetch, chat_of, self.feed, in_flight=settings.updates_in_flight,
+                       waiting_max=settings.updates_waiting_max)
         finally:
             await self.push_lane.close()
+            await self.bot.session.close()
             log.info("polling stopped")

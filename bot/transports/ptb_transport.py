@@ -40,6 +40,7 @@ from bot.transports.common import (
     push_once,
     split_text,
 )
+from bot.transports.intake import chat_of, poll
 from bot.transports.push_lane import PushLane
 from handlers.core import (
     DOCUMENT_FETCH_MAX,
@@ -331,15 +332,19 @@ class PtbTransport:
             await self.application.bot.delete_webhook(drop_pending_updates=False)
             await self.register_commands()
             await self.application.start()
-            assert self.application.updater is not None
-            await self.application.updater.start_polling(
-                poll_interval=0.0,
-                timeout=self.runtime.settings.polling_timeout,
-                allowed_updates=Update.ALL_TYPES,
-            )
             log.info("polling started", bot=me.username, library="python-telegram-bot")
-            await stop.wait()
-            await self.application.updater.stop()
+            settings = self.runtime.settings
+            bot = self.application.bot
+
+            async def fetch(offset: int | None) -> tuple[Update, ...]:
+                return await bot.get_updates(
+                    offset=offset, timeout=settings.polling_timeout,
+                    allowed_updates=Update.ALL_TYPES,
+                    read_timeout=settings.polling_timeout + 10)
+
+            await poll(fetch, chat_of, self.application.process_update,
+                       in_flight=settings.updates_in_flight,
+                       waiting_max=settings.updates_waiting_max, stop=stop)
             await self.application.stop()
         await self.push_lane.close()
         log.info("polling stopped")

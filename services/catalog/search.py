@@ -55,6 +55,7 @@ from storage.models import (
 from storage.types import UTCDateTime, utcnow
 
 _SAVED = SavedSearch.__table__  # type: ignore[attr-defined]
+_SAVING = insert(_SAVED).returning(_SAVED.c.id)  # a search remembered, for its pages
 MAX_QUERY_CHARS = 200  # longer text is cut; nobody types a 200-character search
 _SPLIT = re.compile(r"[\s,，.。!！?？;；:：、/\\|()（）\[\]【】<>《》\"“”‘’+*&^%$#@~`=_\-]+")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -419,10 +420,10 @@ async def run_search(
     so both rows cost one statement on SQLite and PostgreSQL alike.
     """
     now = now or utcnow()
-    saving = insert(_SAVED).values(user_id=user_id, query=query.to_json(), created_at=now,
-                                   logged=logged)
-    async with db.begin() as conn:
-        search_id = (await conn.execute(saving)).inserted_primary_key[0]
+    async with db.single() as conn:
+        search_id = (await conn.execute(_SAVING, {
+            "user_id": user_id, "query": query.to_json(), "created_at": now,
+            "logged": logged})).scalar_one()
     return await _page(db, search_id, user_id, query, 0, page_size, now)
 
 
