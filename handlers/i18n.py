@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -97,7 +97,30 @@ def catalog(lang: str) -> Catalog:
 
 
 def t(lang: str, key: str, /, **args: Any) -> str:
-    """Translate `key` into `lang`, falling back to English, then to the key itself."""
+    """Translate `key` into `lang`, falling back to English, then to the key itself.
+
+    Formatting a message through Fluent takes tens of microseconds and a reply formats
+    a dozen; the same message with the same values (a deal's result line, a heading)
+    is formatted again and again, so recent results are remembered. The catalogs never
+    change while the process runs, so a remembered text is always the one Fluent
+    would give, and forgetting them (`t_cache_clear`) changes nothing but the time."""
+    try:
+        return _remembered(lang, key, tuple(args.items()))
+    except TypeError:  # a value that cannot be a key (a list, say): format it afresh
+        return _translate(lang, key, args)
+
+
+@lru_cache(maxsize=8192)
+def _remembered(lang: str, key: str, args: tuple[tuple[str, Any], ...]) -> str:
+    return _translate(lang, key, dict(args))
+
+
+def t_cache_clear() -> None:
+    """Forget the remembered translations (for tests: they are safe to lose)."""
+    _remembered.cache_clear()
+
+
+def _translate(lang: str, key: str, args: Mapping[str, Any]) -> str:
     text = catalog(lang).format(key, args)
     if text is None:
         log.warning("missing translation %s/%s", lang, key)

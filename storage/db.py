@@ -56,8 +56,10 @@ def _sqlite_begin(conn: Connection) -> None:
     # A write transaction takes SQLite's write lock at BEGIN, so two writers queue
     # (busy_timeout) instead of the second failing with "database is locked" when it
     # upgrades from reading to writing; reads begin deferred and run beside writers.
-    immediate = conn.get_execution_options().get("sqlite_write", False)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    options = conn.get_execution_options()
+    if options.get("sqlite_autocommit", False):
+        return  # `Database.reading`: each statement on its own, as committed when it runs
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get("sqlite_write", False) else "BEGIN")
 
 
 class Database:
@@ -137,10 +139,13 @@ class Database:
     async def reading(self) -> AsyncIterator[AsyncConnection]:
         """A connection for reads outside any transaction, for the hot paths' reads
         (each statement sees what is committed when it runs): on PostgreSQL in
-        autocommit, which saves the BEGIN and ROLLBACK round trips of a read."""
-        async with self.engine.connect() as conn:
+        autocommit, which saves the BEGIN and ROLLBACK round trips of a read; on SQLite
+        likewise without BEGIN (WAL: a read never waits for a writer)."""
+        async with self.quick.connect() as conn:
             if self.dialect == "postgresql":
                 await conn.execution_options(isolation_level="AUTOCOMMIT")
+            else:
+                await conn.execution_options(sqlite_autocommit=True)
             yield conn
 
     @contextlib.asynccontextmanager
