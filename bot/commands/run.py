@@ -29,6 +29,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                         help="Bot API base URL (a local Bot API server or the stand-in)")
     parser.add_argument("--transport", choices=("aiogram", "ptb"),
                         help="Telegram library (default from config: aiogram)")
+    parser.add_argument("--profile", metavar="FILE",
+                        help="run under cProfile and write its statistics to FILE on exit "
+                             "(read them with `python -m pstats FILE`)")
     parser.set_defaults(func=run)
 
 
@@ -40,7 +43,18 @@ def run(args: argparse.Namespace) -> int:
             "(or try `o2o shell` without one)"
         )
     configure_logging(settings)
-    asyncio.run(_serve(settings))
+    if not args.profile:
+        asyncio.run(_serve(settings))
+        return 0
+    import cProfile
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    try:
+        asyncio.run(_serve(settings))
+    finally:
+        profiler.disable()
+        profiler.dump_stats(args.profile)
     return 0
 
 
