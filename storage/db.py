@@ -103,6 +103,12 @@ class Database:
         self._sessions = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False
         )
+        # Write transactions are short and queue for SQLite's one writer anyway: they
+        # take the quick connections too. Read sessions (`session`) may scan a lot
+        # (reports, planning), so on SQLite they keep aiosqlite's thread.
+        self._writes = async_sessionmaker(
+            self.quick, class_=AsyncSession, expire_on_commit=False
+        )
         # SQLite has one writer at a time. Writers of this process queue here, in order,
         # rather than in SQLite's busy handler, which sleeps and is not fair (other
         # processes still queue there, under busy_timeout).
@@ -120,7 +126,7 @@ class Database:
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session in one transaction: commit on success, roll back on error."""
-        async with self._writing(), self._sessions() as session, session.begin():
+        async with self._writing(), self._writes() as session, session.begin():
             if self.dialect == "sqlite":
                 await session.connection(execution_options={"sqlite_write": True})
             yield session
