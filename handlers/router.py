@@ -530,6 +530,12 @@ async def answer_button(req: Request, call_next: Next) -> list[Reply]:
 _IN_FLOW = (Text, Location, ButtonPress, Photo, Document)
 
 
+async def hold_reads(req: Request, call_next: Next) -> list[Reply]:
+    """The turn's reads share one database connection (see `Database.holding_reads`)."""
+    async with req.app.db.holding_reads():
+        return await call_next(req)
+
+
 async def load_user_and_state(req: Request, call_next: Next) -> list[Reply]:
     """The user (made on first contact), for messages and presses their flow state, and
     the parser's vocabulary version, in one read (most updates need all three)."""
@@ -628,7 +634,7 @@ async def run_handler(req: Request) -> list[Reply]:
 # Outside in. `App.middlewares` (metrics, throttling, per-chat isolation) go between
 # the button spinner and the user's arrival: they see every event, before any read.
 BEFORE_APP = (catch_errors, answer_button)
-AFTER_APP = (load_user_and_state, choose_language, find_route, check_role, keep_flow)
+AFTER_APP = (hold_reads, load_user_and_state, choose_language, find_route, check_role, keep_flow)
 
 
 def chain(middlewares: tuple[Middleware, ...] | list[Middleware]) -> Next:

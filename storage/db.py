@@ -14,6 +14,8 @@ import functools
 import re
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -146,7 +148,37 @@ class Database:
         """A connection for reads outside any transaction, for the hot paths' reads
         (each statement sees what is committed when it runs): on PostgreSQL in
         autocommit, which saves the BEGIN and ROLLBACK round trips of a read; on SQLite
-        likewise without BEGIN (WAL: a read never waits for a writer)."""
+        likewise without BEGIN (WAL: a read never waits for a writer).
+
+        Inside `holding_reads` the task's first `reading` opens the connection and the
+        later ones reuse it."""
+        hold = _HOLD.get()
+        if hold is None or hold.db is not self or hold.task is not asyncio.current_task():
+            async with self._reading_connection() as conn:
+                yield conn
+            return
+        if hold.conn is None:
+            hold.opened = self._reading_connection()
+            hold.conn = await hold.opened.__aenter__()
+        yield hold.conn
+
+    @contextlib.asynccontextmanager
+    async def holding_reads(self) -> AsyncIterator[None]:
+        """Within the block, this task's `reading` calls share one connection, opened by
+        the first of them and returned to the pool at the end: a chat turn reads the
+        user, then the deals, and taking a connection from the pool costs more CPU
+        than a small read itself. Another task (one this one starts) gets its own."""
+        hold = _Hold(self, asyncio.current_task())
+        token = _HOLD.set(hold)
+        try:
+            yield
+        finally:
+            _HOLD.reset(token)
+            if hold.opened is not None:
+                await hold.opened.__aexit__(None, None, None)
+
+    @contextlib.asynccontextmanager
+    async def _reading_connection(self) -> AsyncIterator[AsyncConnection]:
         async with self.quick.connect() as conn:
             if self.dialect == "postgresql":
                 await conn.execution_options(isolation_level="AUTOCOMMIT")
@@ -158,15 +190,15 @@ class Database:
     async def single(self) -> AsyncIterator[AsyncConnection]:
         """A connection for a write that is one statement (a conditional UPDATE, or
         several writes joined into one statement by CTEs): on PostgreSQL in
-        autocommit, the statement its own transaction, which saves the BEGIN and COMMIT
-        round trips; on SQLite a write transaction as `begin` gives. Never for two
-        statements that must commit together: on PostgreSQL each commits by itself."""
+        autocommit on the turn's `reading` connection, the statement its own
+        transaction, which saves the BEGIN and COMMIT round trips; on SQLite a write
+        transaction as `begin` gives. Never for two statements that must commit
+        together: on PostgreSQL each commits by itself."""
         if self.dialect != "postgresql":
             async with self.begin() as conn:
                 yield conn
             return
-        async with self.engine.connect() as conn:
-            await conn.execution_options(isolation_level="AUTOCOMMIT")
+        async with self.reading() as conn:
             yield conn
 
     def insert_ignoring(self, table: Table, unique: Sequence[str]) -> Insert:
@@ -278,6 +310,19 @@ def joined(result: Select, *writes: Executable) -> Select:
     VALUES or SET: SQLAlchemy would take it for one more column to set."""
     return result.add_cte(*(write.cte(f"write_{n}")  # type: ignore[attr-defined]
                             for n, write in enumerate(writes)))
+
+
+@dataclass
+class _Hold:
+    """`Database.holding_reads`' shared connection, for the task that holds it."""
+
+    db: Database
+    task: asyncio.Task[Any] | None
+    conn: AsyncConnection | None = None
+    opened: contextlib.AbstractAsyncContextManager[AsyncConnection] | None = None
+
+
+_HOLD: ContextVar[_Hold | None] = ContextVar("o2o_held_reads", default=None)
 
 
 class _BulkInsert:

@@ -150,6 +150,13 @@ def _synonyms() -> dict[str, str]:
     return synonym_table()
 
 
+@lru_cache(maxsize=1)
+def _phrases() -> list[tuple[str, re.Pattern[str]]]:
+    """The synonyms of more than one word, longest first, each with its pattern."""
+    return [(phrase, re.compile(rf"(?<![a-z]){re.escape(phrase)}(?![a-z])"))
+            for phrase in sorted((s for s in _synonyms() if " " in s), key=len, reverse=True)]
+
+
 def _cut(text: str) -> list[str]:
     import jieba  # imported lazily: loading its dictionary takes about a second
 
@@ -163,10 +170,11 @@ def query_terms(text: str) -> list[_Term]:
     terms: list[_Term] = []
     lowered = text[:MAX_QUERY_CHARS].lower()
     # Multi-word synonyms ("milk tea", "hot pot") must survive the split on spaces.
-    for phrase in sorted((s for s in synonyms if " " in s), key=len, reverse=True):
-        if re.search(rf"(?<![a-z]){re.escape(phrase)}(?![a-z])", lowered):
-            terms.append(_Term(phrase, synonyms[phrase], ()))
-            lowered = lowered.replace(phrase, " ")
+    if " " in lowered:
+        for phrase, pattern in _phrases():
+            if pattern.search(lowered):
+                terms.append(_Term(phrase, synonyms[phrase], ()))
+                lowered = lowered.replace(phrase, " ")
     for chunk in _SPLIT.split(lowered):
         if not chunk:
             continue
