@@ -162,7 +162,9 @@ def money_rules_from(settings: Settings) -> Rules:
 
 async def start_runtime(settings: Settings, *, seed_if_empty: bool = False) -> Runtime:
     """Open the database, bring its schema up to date and, if asked, seed the demo."""
-    db = Database(settings.database_url)
+    # A turn in flight holds a connection for its reads and may want one more for a
+    # write: the pool (twice `pool_size`) leaves room for that, the jobs and the web.
+    db = Database(settings.database_url, pool_size=max(10, settings.updates_in_flight + 4))
     await db.upgrade()
     if seed_if_empty and settings.seed_demo_on_empty and not await has_deals(db):
         report = await seed_demo(db)

@@ -96,9 +96,12 @@ class Database:
         self.quick: AsyncEngine = self.engine
         if self.dialect == "sqlite":
             if parsed.database and parsed.database != ":memory:":
+                # As many as PostgreSQL's pool: a chat turn holds one for its reads
+                # (`holding_reads`) and may take another for a write.
                 self.quick = create_async_engine(
                     url, async_creator=inline_creator(
-                        str(Path(parsed.database).expanduser())), **kwargs)
+                        str(Path(parsed.database).expanduser())),
+                    pool_size=pool_size, max_overflow=pool_size, **kwargs)
             for engine in {self.engine, self.quick}:
                 event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
                 event.listen(engine.sync_engine, "begin", _sqlite_begin)
