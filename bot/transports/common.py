@@ -12,6 +12,7 @@ import structlog
 
 from bot.outbox import owed_settler, wake
 from bot.runtime import NotDelivered, Outbox, Pusher, PushOutcome, Runtime
+from bot.transports.push_lane import LaneRefused
 from handlers.core import (
     TELEGRAM_TEXT_MAX,
     Delivered,
@@ -52,6 +53,16 @@ class Failure:
     retry_after: float = 0.0
 
 
+def failure_of(exc: Exception,
+               classify: Callable[[Exception], Failure | None]) -> Failure | None:
+    """The library's exception (`classify`) or the push lane's refusal as a `Failure`;
+    None for anything else (a bug: raised on)."""
+    if isinstance(exc, LaneRefused):
+        outcome = exc.outcome
+        return Failure(outcome.kind, outcome.error, outcome.retry_after)
+    return classify(exc)
+
+
 async def deliver(
     chat_id: int,
     reply: Reply,
@@ -77,7 +88,7 @@ async def deliver(
             await send_once(chat_id, reply)
             return True
         except Exception as exc:
-            failure = classify(exc)
+            failure = failure_of(exc, classify)
             if failure is None:
                 raise
             last = attempt == MAX_RETRIES
@@ -194,7 +205,7 @@ async def push_once(
     try:
         message_id = await send_once(chat_id, reply)
     except Exception as exc:
-        failure = classify(exc)
+        failure = failure_of(exc, classify)
         if failure is None:
             raise
         return PushOutcome(failure.kind, retry_after=failure.retry_after, error=failure.message)

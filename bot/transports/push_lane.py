@@ -1,4 +1,4 @@
-"""Campaign pushes straight to the Bot API: one JSON `sendMessage` per push.
+"""Campaign pushes and plain text replies straight to the Bot API: one JSON `sendMessage`.
 
 A broadcast at 1,000 pushes a second spent about 0.7 ms of CPU per push inside
 aiogram (building the method as a pydantic model, form-encoding it, validating
@@ -7,6 +7,10 @@ work, which held the sender under its rate. A push needs none of that. It is one
 with inline buttons, and of the answer only the message id or the error matters. Both
 transports therefore hand pushes to this lane, on one pooled aiohttp session to the
 same API base. Anything that is not such a text goes to the transport's own sender.
+
+A chat turn's text replies are the same kind of message (a result list: a text and a
+dozen buttons, about thirty pydantic models there and back through aiogram), so the
+transports send them here too (`send_text`), under their usual retry policy.
 """
 
 from __future__ import annotations
@@ -35,19 +39,30 @@ class PushLane:
     async def push(self, chat_id: int, reply: Reply) -> PushOutcome:
         """Send one push once and say what Telegram answered (no retries: the push
         sender paces, pauses on a 429 and marks blocked users itself)."""
-        if not _plain_text(reply):
+        if not plain_text(reply):
             return await self.fallback(chat_id, reply)
         assert isinstance(reply, SendText)
-        body: dict[str, Any] = {"chat_id": chat_id, "text": reply.text}
-        if reply.buttons:
-            body["reply_markup"] = {"inline_keyboard": [
-                [_button(b) for b in row] for row in reply.buttons]}
         try:
-            async with self._client().post(self.url, json=body) as response:
+            async with self._client().post(self.url, json=_body(chat_id, reply)) as response:
                 answer = await response.json(content_type=None)
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
             return PushOutcome("network", error=f"{type(exc).__name__}: {exc}"[:200])
         return outcome_of(answer)
+
+    async def send_text(self, chat_id: int, reply: SendText) -> int | None:
+        """Send one plain text reply (see `plain_text`) once; the message id. Telegram's
+        refusal, or a network error, is raised as `LaneRefused` for the caller's retry
+        policy (`bot.transports.common.deliver`)."""
+        try:
+            async with self._client().post(self.url, json=_body(chat_id, reply)) as response:
+                answer = await response.json(content_type=None)
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            raise LaneRefused(PushOutcome(
+                "network", error=f"{type(exc).__name__}: {exc}"[:200])) from exc
+        outcome = outcome_of(answer)
+        if outcome.kind != "sent":
+            raise LaneRefused(outcome)
+        return outcome.message_id
 
     def _client(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -88,7 +103,24 @@ def outcome_of(answer: Any) -> PushOutcome:
     return PushOutcome("network", error=error)
 
 
-def _plain_text(reply: Reply) -> bool:
+class LaneRefused(Exception):
+    """Telegram did not take a text sent through the lane: `outcome` says how."""
+
+    def __init__(self, outcome: PushOutcome) -> None:
+        super().__init__(f"{outcome.kind}: {outcome.error}")
+        self.outcome = outcome
+
+
+def _body(chat_id: int, reply: SendText) -> dict[str, Any]:
+    body: dict[str, Any] = {"chat_id": chat_id, "text": reply.text}
+    if reply.buttons:
+        body["reply_markup"] = {"inline_keyboard": [
+            [_button(b) for b in row] for row in reply.buttons]}
+    return body
+
+
+def plain_text(reply: Reply) -> bool:
+    """Is this reply a text (with inline buttons at most) that the lane can send?"""
     return (isinstance(reply, SendText) and not reply.keyboard and not reply.remove_keyboard
             and 0 < len(reply.text) <= TELEGRAM_TEXT_MAX)
 

@@ -136,3 +136,23 @@ def test_every_english_count_agrees_with_its_noun_for_1_and_2() -> None:
                         if verb:
                             break
     assert not wrong, "\n".join(wrong)
+
+
+def test_remembered_translations_are_safe_to_forget() -> None:
+    """A result line formatted again comes from memory; forgetting every remembered
+    text gives the same words, and values that cannot be remembered are formatted."""
+    from handlers.i18n import t, t_cache_clear
+
+    asked = [("zh", "result-line", {"number": "1", "title": "双人套餐", "merchant": "海底捞",
+                                    "price": "¥88", "original": "¥128", "discount": "6.9折"}),
+             ("en", "search-found", {"query": "hotpot", "count": "12", "page": 1,
+                                     "pages": 3}),
+             ("en", "cmd-start", {})]
+    first = [t(lang, key, **args) for lang, key, args in asked]
+    again = [t(lang, key, **args) for lang, key, args in asked]
+    t_cache_clear()
+    forgotten = [t(lang, key, **args) for lang, key, args in asked]
+    assert first == again == forgotten
+    assert "海底捞" in first[0] and "12" in first[1]
+    # a list is no dictionary key: formatted afresh instead of failing
+    assert t("en", "search-found", query=["hotpot"], count="2", page=1, pages=1)
