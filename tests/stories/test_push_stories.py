@@ -370,17 +370,20 @@ async def test_a_big_campaign_goes_out_in_overlapping_batches_each_push_once(
         await world.follower(telegram_id, quiet_start=0, quiet_end=0)
     campaign = await world.campaign("now", await world.coupon())
     phones = SlowPhones(seconds=0.2)
-    world.runtime.pusher = phones.push
+    stop = asyncio.Event()
+
+    async def push_then_stop_at_15(chat_id: int, reply: Reply) -> PushOutcome:
+        outcome = await phones.push(chat_id, reply)
+        if len(phones.to_followers()) >= 15:
+            stop.set()  # stopping mid-campaign: what is on the wire is settled first
+        return outcome
+
+    world.runtime.pusher = push_then_stop_at_15
     sender = PushSender(world.runtime, rate=100, platform_cap=2)  # batches of 5
     await sender.fire(campaign)
-    stop = asyncio.Event()
     sending = asyncio.create_task(sender.run_forever(stop))
-    for _ in range(200):
-        if len(phones.to_followers()) >= 15:
-            break
-        await asyncio.sleep(0.02)
-    stop.set()  # stopping mid-campaign: what is on the wire is settled first
-    await sending
+    await asyncio.wait_for(sending, 60)
+    world.runtime.pusher = phones.push
     counts = await count_pushes(world.app.db)
     assert "sending" not in counts
     assert counts.get("sent") == len(phones.to_followers()) < len(followers)
