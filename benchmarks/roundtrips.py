@@ -58,7 +58,8 @@ class RoundTrips:
 def counting(db: Database, *, keep_sql: bool = False) -> Iterator[RoundTrips]:
     """Count what `db`'s engine sends while the block runs (see the module docstring)."""
     counts = RoundTrips(sql=[] if keep_sql else None)
-    engine = db.engine.sync_engine
+    # SQLite's hot paths run on their own engine (`Database.quick`): count both.
+    engines = list({db.engine.sync_engine, db.quick.sync_engine})
 
     def on_statement(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         if statement.startswith("BEGIN"):  # SQLite's, emitted by our "begin" listener
@@ -67,16 +68,19 @@ def counting(db: Database, *, keep_sql: bool = False) -> Iterator[RoundTrips]:
         if counts.sql is not None:
             counts.sql.append(" ".join(statement.split()))
 
-    def on_begin(_conn: Any) -> None:
-        counts.transactions += 1
+    def on_begin(conn: Any) -> None:
+        if not conn.get_execution_options().get("sqlite_autocommit", False):
+            counts.transactions += 1
 
-    event.listen(engine, "before_cursor_execute", on_statement)
-    event.listen(engine, "begin", on_begin)
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", on_statement)
+        event.listen(engine, "begin", on_begin)
     try:
         yield counts
     finally:
-        event.remove(engine, "before_cursor_execute", on_statement)
-        event.remove(engine, "begin", on_begin)
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", on_statement)
+            event.remove(engine, "begin", on_begin)
 
 
 class Shopper:

@@ -131,6 +131,7 @@ class Database:
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session in one transaction: commit on success, roll back on error."""
+        await self._let_go_of_reads()
         async with self._writing(), self._writes() as session, session.begin():
             if self.dialect == "sqlite":
                 await session.connection(execution_options={"sqlite_write": True})
@@ -140,6 +141,7 @@ class Database:
     async def begin(self) -> AsyncIterator[AsyncConnection]:
         """A connection in one transaction, for Core statements on the hot paths (buying,
         paying, redeeming): several times cheaper than a session. Commits on success."""
+        await self._let_go_of_reads()
         async with self._writing(), self.quick.connect() as conn:
             if self.dialect == "sqlite":
                 await conn.execution_options(sqlite_write=True)
@@ -163,7 +165,23 @@ class Database:
         if hold.conn is None:
             hold.opened = self._reading_connection()
             hold.conn = await hold.opened.__aenter__()
-        yield hold.conn
+        hold.using += 1
+        try:
+            yield hold.conn
+        finally:
+            hold.using -= 1
+
+    async def _let_go_of_reads(self) -> None:
+        """Before a write takes a connection of its own, give back this task's held
+        read connection (when no read is using it): a turn then never holds one
+        connection while it waits for another, so a pool full of turns cannot deadlock.
+        The next read takes one again."""
+        hold = _HOLD.get()
+        if (hold is None or hold.db is not self or hold.task is not asyncio.current_task()
+                or hold.opened is None or hold.using):
+            return
+        opened, hold.opened, hold.conn = hold.opened, None, None
+        await opened.__aexit__(None, None, None)
 
     @contextlib.asynccontextmanager
     async def holding_reads(self) -> AsyncIterator[None]:
@@ -252,6 +270,7 @@ class Database:
     @contextlib.asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         """A session for reads (autobegin; nothing is committed unless asked)."""
+        await self._let_go_of_reads()
         async with self._sessions() as session:
             yield session
 
@@ -323,6 +342,7 @@ class _Hold:
     task: asyncio.Task[Any] | None
     conn: AsyncConnection | None = None
     opened: contextlib.AbstractAsyncContextManager[AsyncConnection] | None = None
+    using: int = 0  # reads in progress on `conn`
 
 
 _HOLD: ContextVar[_Hold | None] = ContextVar("o2o_held_reads", default=None)

@@ -77,11 +77,11 @@ async def test_a_booking_is_a_few_statements_and_never_reads_itself_back(
     def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
         sent.append(statement.lstrip().split()[0].upper())
 
-    event.listen(db.engine.sync_engine, "before_cursor_execute", record)
+    event.listen(db.quick.sync_engine, "before_cursor_execute", record)  # the hot paths'
     try:
         made = await book_as(db, world, "buyer2", 2, shanghai(1, 19))
     finally:
-        event.remove(db.engine.sync_engine, "before_cursor_execute", record)
+        event.remove(db.quick.sync_engine, "before_cursor_execute", record)
     assert made.booking is not None
     # Two reads, then (PostgreSQL) the booker's lock and near-booking check, the units
     # taken in one statement, the booking and its reminder; SQLite: BEGIN, no locks.
