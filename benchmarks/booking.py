@@ -45,7 +45,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import multiprocessing
 import os
 import platform
 import random
@@ -63,6 +62,7 @@ from sqlalchemy import event, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import SQLModel
 
+from benchmarks.workers import run_in_worker, run_worker_processes
 from services.bookings.booking import LIVE, book, free_slots, offer
 from services.bookings.seating import StoreSeating, store_seating, zone_of
 from services.bookings.slots import Grid, day_starts, units
@@ -460,19 +460,10 @@ def _booker_process(url: str, schema: str | None, now: datetime, plan: Plan,
     """One booker process: its own engine and pool, its share of the plan; it starts
     when every process is ready (connected), and sends back what it did."""
 
-    async def run() -> Bookings:
-        db = Database(url, schema=schema, pool_size=max(concurrency, 1))
-        try:
-            return await _book_all(db, now, plan, concurrency, lambda: ready.wait())
-        finally:
-            await db.dispose()
+    async def work(db: Database) -> Bookings:
+        return await _book_all(db, now, plan, concurrency, lambda: ready.wait())
 
-    try:
-        results.put(asyncio.run(run()))
-    except BaseException as error:  # told to the parent, which would wait forever
-        ready.abort()
-        results.put(f"{type(error).__name__}: {error}")
-        raise
+    run_in_worker(url, schema, concurrency, work, ready, results)
 
 
 async def _bookings(db: Database, world: World, plan: Plan, concurrency: int,
@@ -482,17 +473,9 @@ async def _bookings(db: Database, world: World, plan: Plan, concurrency: int,
     process's start to the last one's end, CPU summed over the booker processes."""
     if processes <= 1:
         return await _book_all(db, world.now, plan, concurrency)
-    context = multiprocessing.get_context("spawn")
-    ready, results = context.Barrier(processes), context.Queue()
     each = max(1, concurrency // processes)
-    workers = [context.Process(target=_booker_process, args=(
-        db.url, db.schema, world.now, plan[n::processes], each, ready, results))
-        for n in range(processes)]
-    for process in workers:
-        process.start()
-    parts = [await asyncio.to_thread(results.get, timeout=3600) for _ in workers]
-    for process in workers:
-        process.join()
+    parts = await run_worker_processes(_booker_process, [
+        (db.url, db.schema, world.now, plan[n::processes], each) for n in range(processes)])
     failed = [p for p in parts if not isinstance(p, Bookings)]
     if failed:
         raise RuntimeError(f"a booker process failed: {failed[0]}")

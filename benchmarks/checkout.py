@@ -24,7 +24,6 @@ import argparse
 import asyncio
 import functools
 import itertools
-import multiprocessing
 import os
 import platform
 import random
@@ -43,6 +42,7 @@ from sqlalchemy import func
 from sqlalchemy import select as sa_select
 from sqlmodel import select
 
+from benchmarks.workers import run_in_worker, run_worker_processes
 from services.ledger.books import AccountKind
 from services.ledger.check import check_books
 from services.orders.checkout import apply_payment, mark_delivered, start_order
@@ -213,22 +213,12 @@ def _phase_process(url: str, schema: str | None, now: datetime, phase: str, staf
     """One worker process (a scaled-out install's worker): its own engine and pool, its
     share of the jobs; it starts when every process is ready, and sends back `Ran`."""
 
-    async def run() -> Ran:
-        db = Database(url, schema=schema, pool_size=max(concurrency, 1))
-        try:
-            async with db.engine.connect():  # connected before the start
-                pass
-            return await _run_all(_jobs(db, now, phase, staff_id, items), concurrency,
-                                  ready.wait)
-        finally:
-            await db.dispose()
+    async def work(db: Database) -> Ran:
+        async with db.engine.connect():  # connected before the start
+            pass
+        return await _run_all(_jobs(db, now, phase, staff_id, items), concurrency, ready.wait)
 
-    try:
-        results.put(asyncio.run(run()))
-    except BaseException as error:  # told to the parent, which would wait forever
-        ready.abort()
-        results.put(f"{type(error).__name__}: {error}")
-        raise
+    run_in_worker(url, schema, concurrency, work, ready, results)
 
 
 async def _run_phase(db: Database, now: datetime, phase: str, staff_id: int,
@@ -238,17 +228,10 @@ async def _run_phase(db: Database, now: datetime, phase: str, staff_id: int,
     in each, started together."""
     if processes <= 1:
         return await _run_all(_jobs(db, now, phase, staff_id, items), concurrency)
-    context = multiprocessing.get_context("spawn")
-    ready, results = context.Barrier(processes), context.Queue()
     each = max(1, concurrency // processes)
-    workers = [context.Process(target=_phase_process, args=(
-        db.url, db.schema, now, phase, staff_id, items[n::processes], each, ready, results))
-        for n in range(processes)]
-    for process in workers:
-        process.start()
-    parts = [await asyncio.to_thread(results.get, timeout=3600) for _ in workers]
-    for process in workers:
-        process.join()
+    parts = await run_worker_processes(_phase_process, [
+        (db.url, db.schema, now, phase, staff_id, items[n::processes], each)
+        for n in range(processes)])
     failed = [p for p in parts if not isinstance(p, Ran)]
     if failed:
         raise Inconsistent(f"a worker process failed: {failed[0]}")

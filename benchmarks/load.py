@@ -69,9 +69,8 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -79,8 +78,8 @@ from typing import Any
 import aiohttp
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 
+from benchmarks.workers import ScratchDatabases, scratch_databases
 from handlers.payloads import ShowDeal
 from services.platform.database import Database
 from standins import BotApiStandin
@@ -396,29 +395,6 @@ async def seed_world(url: str, staff_per_merchant: int) -> World:
     finally:
         await db.dispose()
     return World(dict(deals), staff, (float(store[0]), float(store[1])))
-
-
-@contextlib.asynccontextmanager
-async def postgres_databases(server: str, names: list[str]) -> AsyncIterator[list[str]]:
-    """URLs of fresh databases `o2o_bench_load_<hex>_<name>`, dropped afterwards."""
-    admin = create_async_engine(server, isolation_level="AUTOCOMMIT")
-    tag = uuid.uuid4().hex[:8]
-    made: list[str] = []
-    try:
-        urls = []
-        for name in names:
-            db_name = f"o2o_bench_load_{tag}_{name}"
-            async with admin.connect() as conn:
-                await conn.exec_driver_sql(f'CREATE DATABASE "{db_name}"')
-            made.append(db_name)
-            urls.append(make_url(server).set(database=db_name)
-                        .render_as_string(hide_password=False))
-        yield urls
-    finally:
-        async with admin.connect() as conn:
-            for db_name in made:
-                await conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
-        await admin.dispose()
 
 
 # --------------------------------------------------------------------------- figures
@@ -833,15 +809,15 @@ async def _main(args: argparse.Namespace) -> int:
             urls: dict[str, str] = {}
             if "sqlite" in databases:
                 urls["sqlite"] = f"sqlite+aiosqlite:///{tmp / 'sqlite.db'}"
+            scratch: ScratchDatabases | None = None
             if "postgres" in databases:
-                [pg] = await stack.enter_async_context(
-                    postgres_databases(args.postgres_url, ["seed"]))
-                urls["postgres"] = pg
+                scratch = await stack.enter_async_context(
+                    scratch_databases(args.postgres_url, "o2o_bench_load"))
+                urls["postgres"] = await scratch.make("seed")
             for database in databases:
                 began = time.perf_counter()
                 world = await seed_world(urls[database], staff)
-                copies = await _copies(stack, database, urls[database], transports, tmp,
-                                       args.postgres_url)
+                copies = await _copies(database, urls[database], transports, tmp, scratch)
                 for transport, url in zip(transports, copies, strict=True):
                     bots.append(Bot("o2o", transport, database, url=url, world=world))
                 print(f"  demo world on {database}: {time.perf_counter() - began:.1f} s "
@@ -895,8 +871,8 @@ async def _stop_all(bots: list[Bot]) -> None:
     await asyncio.gather(*(bot.stop() for bot in bots), return_exceptions=True)
 
 
-async def _copies(stack: contextlib.AsyncExitStack, database: str, url: str,
-                  transports: list[str], tmp: Path, server: str) -> list[str]:
+async def _copies(database: str, url: str, transports: list[str], tmp: Path,
+                  scratch: ScratchDatabases | None) -> list[str]:
     """One copy of the seeded world per transport (the seed itself for the first)."""
     if database == "sqlite":
         copies = [url]
@@ -906,34 +882,9 @@ async def _copies(stack: contextlib.AsyncExitStack, database: str, url: str,
             shutil.copyfile(source, target)
             copies.append(f"sqlite+aiosqlite:///{target}")
         return copies
-    names = transports[1:]
-    if not names:
-        return [url]
-    admin = create_async_engine(server, isolation_level="AUTOCOMMIT")
-    try:
-        tag = uuid.uuid4().hex[:8]
-        copies = [url]
-        template = make_url(url).database
-        for transport in names:
-            db_name = f"o2o_bench_load_{tag}_{transport}"
-            async with admin.connect() as conn:
-                await conn.exec_driver_sql(
-                    f'CREATE DATABASE "{db_name}" TEMPLATE "{template}"')
-            stack.push_async_callback(_drop, server, db_name)
-            copies.append(make_url(server).set(database=db_name)
-                          .render_as_string(hide_password=False))
-        return copies
-    finally:
-        await admin.dispose()
-
-
-async def _drop(server: str, name: str) -> None:
-    admin = create_async_engine(server, isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as conn:
-            await conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.dispose()
+    assert scratch is not None
+    return [url, *[await scratch.make(transport, template="seed")
+                   for transport in transports[1:]]]
 
 
 def run(args: argparse.Namespace) -> int:

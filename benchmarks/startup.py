@@ -34,7 +34,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
@@ -186,36 +185,17 @@ async def sqlite_databases(*, seeded: bool) -> AsyncIterator[Fresh]:
 async def postgres_databases(server_url: str) -> AsyncIterator[Fresh]:
     """Fresh databases on `server_url`'s server, each made from one template database
     migrated and seeded once (CREATE DATABASE ... TEMPLATE), all dropped afterwards."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.ext.asyncio import create_async_engine
+    from benchmarks.workers import scratch_databases
 
-    prefix = f"o2o_bench_startup_{uuid.uuid4().hex[:8]}"
-    template = f"{prefix}_template"
-    made = [template]
-    admin = create_async_engine(server_url, isolation_level="AUTOCOMMIT")
-
-    def url_of(name: str) -> str:
-        return make_url(server_url).set(database=name).render_as_string(hide_password=False)
-
-    try:
-        async with admin.connect() as conn:
-            await conn.exec_driver_sql(f'CREATE DATABASE "{template}"')
-        await _prepare(url_of(template), seed=True)
+    async with scratch_databases(server_url, "o2o_bench_startup") as scratch:
+        await _prepare(await scratch.make("template"), seed=True)
+        made = itertools.count()
 
         @contextlib.asynccontextmanager
         async def fresh() -> AsyncIterator[str]:
-            name = f"{prefix}_{len(made)}"
-            made.append(name)
-            async with admin.connect() as conn:
-                await conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-            yield url_of(name)
+            yield await scratch.make(str(next(made)), template="template")
 
         yield fresh
-    finally:
-        async with admin.connect() as conn:
-            for name in made:
-                await conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.dispose()
 
 
 # ------------------------------------------------------------------ the command
