@@ -7,6 +7,7 @@ not reshaping this module.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -51,7 +52,7 @@ from bot.transports.common import (
     push_once,
     split_text,
 )
-from bot.transports.intake import chat_of, poll
+from bot.transports.intake import chat_of, finish, poll, publish_menu
 from bot.transports.push_lane import PushLane, plain_text
 from handlers.core import (
     DOCUMENT_FETCH_MAX,
@@ -360,8 +361,9 @@ class AiogramTransport:
             options, bot_username=me.username or options.bot_username
         )
         await self.bot.delete_webhook(drop_pending_updates=False)
-        await self.register_commands()
         log.info("polling started", bot=me.username)
+        # The menu goes out beside the first getUpdates: nobody waits for it.
+        menu = asyncio.create_task(publish_menu(self.register_commands))
         settings = self.runtime.settings
         allowed = self.dp.resolve_used_update_types()
 
@@ -374,6 +376,7 @@ class AiogramTransport:
             await poll(fetch, chat_of, self.feed, in_flight=settings.updates_in_flight,
                        waiting_max=settings.updates_waiting_max)
         finally:
+            await finish(menu)
             await self.push_lane.close()
             await self.bot.session.close()
             log.info("polling stopped")

@@ -40,7 +40,7 @@ from bot.transports.common import (
     push_once,
     split_text,
 )
-from bot.transports.intake import chat_of, poll
+from bot.transports.intake import chat_of, finish, poll, publish_menu
 from bot.transports.push_lane import PushLane, plain_text
 from handlers.core import (
     DOCUMENT_FETCH_MAX,
@@ -332,9 +332,10 @@ class PtbTransport:
                 options, bot_username=me.username or options.bot_username
             )
             await self.application.bot.delete_webhook(drop_pending_updates=False)
-            await self.register_commands()
             await self.application.start()
             log.info("polling started", bot=me.username, library="python-telegram-bot")
+            # The menu goes out beside the first getUpdates: nobody waits for it.
+            menu = asyncio.create_task(publish_menu(self.register_commands))
             settings = self.runtime.settings
             bot = self.application.bot
 
@@ -347,6 +348,7 @@ class PtbTransport:
             await poll(fetch, chat_of, self.application.process_update,
                        in_flight=settings.updates_in_flight,
                        waiting_max=settings.updates_waiting_max, stop=stop)
+            await finish(menu)
             await self.application.stop()
         await self.push_lane.close()
         log.info("polling stopped")

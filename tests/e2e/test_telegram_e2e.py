@@ -115,6 +115,8 @@ async def bot(
 async def test_the_bot_registers_its_command_menu_in_chinese_and_english(
     standin: BotApiStandin, bot: asyncio.subprocess.Process
 ) -> None:
+    # Published beside the first getUpdates, not before it.
+    await standin.wait_until(lambda: len(standin.calls_to("setMyCommands")) >= 3, 30)
     calls = standin.calls_to("setMyCommands")
     languages = {call.params.get("language_code") for call in calls}
     assert {"zh", "en"} <= languages
