@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -237,3 +238,18 @@ def attach(runtime: Runtime, send: Outbox, refund_stars: StarRefunder, push: Pus
     telegram = runtime.app.payments.get("telegram")
     if isinstance(telegram, TelegramProvider):
         telegram.star_refunder = refund_stars
+
+
+async def publish_menu(register: Callable[[], Awaitable[object]]) -> None:
+    """Publish the command menu (setMyCommands), logging a failure: the bot serves
+    without it, and the next start publishes it again."""
+    try:
+        await register()
+    except Exception as exc:
+        log.warning("command menu not published", error=str(exc)[:200])
+
+
+async def finish(task: asyncio.Task[Any]) -> None:
+    """Wait a little for a start-up task still running at the stop, then cancel it."""
+    with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+        await asyncio.wait_for(task, 5)

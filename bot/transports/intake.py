@@ -211,21 +211,6 @@ async def _first(awaitable: Awaitable[object], stopping: asyncio.Task[Any]) -> N
             await task
 
 
-async def publish_menu(register: Callable[[], Awaitable[object]]) -> None:
-    """Publish the command menu (setMyCommands), logging a failure: the bot serves
-    without it, and the next start publishes it again."""
-    try:
-        await register()
-    except Exception as exc:
-        log.warning("command menu not published", error=str(exc)[:200])
-
-
-async def finish(task: asyncio.Task[Any]) -> None:
-    """Wait a little for a start-up task still running at the stop, then cancel it."""
-    with contextlib.suppress(asyncio.CancelledError, TimeoutError):
-        await asyncio.wait_for(task, 5)
-
-
 def chat_of(update: Any) -> Hashable:
     """The chat an update belongs to (aiogram's and python-telegram-bot's Update alike):
     its message's chat, else its sender; an update with neither is its own."""

@@ -36,11 +36,13 @@ from bot.transports.common import (
     attach,
     deliver,
     deliver_owed,
+    finish,
     handle_update,
+    publish_menu,
     push_once,
     split_text,
 )
-from bot.transports.intake import chat_of, finish, poll, publish_menu
+from bot.transports.intake import chat_of, poll
 from bot.transports.push_lane import PushLane, plain_text
 from handlers.core import (
     DOCUMENT_FETCH_MAX,
