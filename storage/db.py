@@ -140,7 +140,16 @@ class Database:
     @contextlib.asynccontextmanager
     async def begin(self) -> AsyncIterator[AsyncConnection]:
         """A connection in one transaction, for Core statements on the hot paths (buying,
-        paying, redeeming): several times cheaper than a session. Commits on success."""
+        paying, redeeming): several times cheaper than a session. Commits on success.
+
+        On SQLite, inside `holding_reads`, the transaction runs on the turn's held read
+        connection when it is open and idle (BEGIN IMMEDIATE ... COMMIT on it) instead of
+        giving it back and taking another: two checkouts fewer per write."""
+        held = self._idle_hold() if self.dialect == "sqlite" else None
+        if held is not None:
+            async with self._writing(), self._transaction_on(held) as conn:
+                yield conn
+            return
         await self._let_go_of_reads()
         async with self._writing(), self.quick.connect() as conn:
             if self.dialect == "sqlite":
@@ -168,6 +177,32 @@ class Database:
         hold.using += 1
         try:
             yield hold.conn
+        finally:
+            hold.using -= 1
+
+    def _idle_hold(self) -> _Hold | None:
+        """This task's held read connection, when it is open and no read is using it."""
+        hold = _HOLD.get()
+        if (hold is None or hold.db is not self or hold.task is not asyncio.current_task()
+                or hold.conn is None or hold.using):
+            return None
+        return hold
+
+    @contextlib.asynccontextmanager
+    async def _transaction_on(self, hold: _Hold) -> AsyncIterator[AsyncConnection]:
+        """A write transaction on SQLite's held autocommit connection, by hand (the
+        connection's own isolation is "none": SQLite takes BEGIN and COMMIT as sent)."""
+        conn = hold.conn
+        assert conn is not None
+        hold.using += 1
+        try:
+            await conn.exec_driver_sql("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                await conn.exec_driver_sql("ROLLBACK")
+                raise
+            await conn.exec_driver_sql("COMMIT")
         finally:
             hold.using -= 1
 
