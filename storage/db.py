@@ -196,7 +196,7 @@ class Database:
         assert conn is not None
         hold.using += 1
         try:
-            await conn.exec_driver_sql("BEGIN IMMEDIATE")
+            await conn.exec_driver_sql("BEGIN IMMEDIATE TRANSACTION")
             try:
                 yield conn
             except BaseException:
