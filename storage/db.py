@@ -166,8 +166,8 @@ class Database:
 
         Inside `holding_reads` the task's first `reading` opens the connection and the
         later ones reuse it."""
-        hold = _HOLD.get()
-        if hold is None or hold.db is not self or hold.task is not asyncio.current_task():
+        hold = self._my_hold()
+        if hold is None:
             async with self._reading_connection() as conn:
                 yield conn
             return
@@ -180,13 +180,17 @@ class Database:
         finally:
             hold.using -= 1
 
-    def _idle_hold(self) -> _Hold | None:
-        """This task's held read connection, when it is open and no read is using it."""
+    def _my_hold(self) -> _Hold | None:
+        """This task's `holding_reads` on this database, if it is in one."""
         hold = _HOLD.get()
-        if (hold is None or hold.db is not self or hold.task is not asyncio.current_task()
-                or hold.conn is None or hold.using):
+        if hold is None or hold.db is not self or hold.task is not asyncio.current_task():
             return None
         return hold
+
+    def _idle_hold(self) -> _Hold | None:
+        """This task's held read connection, when it is open and no read is using it."""
+        hold = self._my_hold()
+        return hold if hold is not None and hold.conn is not None and not hold.using else None
 
     @contextlib.asynccontextmanager
     async def _transaction_on(self, hold: _Hold) -> AsyncIterator[AsyncConnection]:
@@ -211,9 +215,8 @@ class Database:
         read connection (when no read is using it): a turn then never holds one
         connection while it waits for another, so a pool full of turns cannot deadlock.
         The next read takes one again."""
-        hold = _HOLD.get()
-        if (hold is None or hold.db is not self or hold.task is not asyncio.current_task()
-                or hold.opened is None or hold.using):
+        hold = self._idle_hold()
+        if hold is None or hold.opened is None:
             return
         opened, hold.opened, hold.conn = hold.opened, None, None
         await opened.__aexit__(None, None, None)
