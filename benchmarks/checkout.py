@@ -12,6 +12,9 @@ moves their commissions; the ratio of the two says what the referrals cost.
 Afterwards it checks that nothing was lost or doubled: one code per paid unit, stock
 never negative, every confirm a redemption, three commissions per referred payment,
 and `o2o ledger check` (`check_books`) holds.
+On PostgreSQL the tables are analyzed after the payments, before the redemptions, as
+autovacuum would on a server that has been taking orders (`--no-analyze`: not); in one
+process the CPU PostgreSQL spent per operation is reported beside the workers'.
 Targets on PostgreSQL, 2 cores: >= 800 paid orders/s and >= 1,000 redemptions/s.
 `--processes N` runs the buyers and staff in N spawned processes (a scaled-out
 install's workers), the concurrency shared among them; each phase's line gives the CPU
@@ -33,14 +36,14 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func
 from sqlalchemy import select as sa_select
-from sqlmodel import select
+from sqlmodel import SQLModel, select
 
 from benchmarks.workers import run_in_worker, run_worker_processes
 from services.ledger.books import AccountKind
@@ -87,6 +90,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--processes", type=int, default=1,
                         help="processes the buyers and staff run in (a scaled-out "
                              "install's workers), the concurrency shared among them")
+    parser.add_argument("--no-analyze", action="store_true",
+                        help="PostgreSQL: leave the tables unanalyzed before the redemptions "
+                             "(by default ANALYZE runs after the payments, as autovacuum "
+                             "would on a server)")
     parser.add_argument("--referrals", choices=("both", "none", "three"), default="both",
                         help="buyers nobody referred, buyers three levels deep, or both "
                              "(and their ratio)")
@@ -148,6 +155,7 @@ class Ran:
     latencies: list[float]
     results: list[Any]
     cpu: float
+    server_cpu: float | None = None
 
     @property
     def wall(self) -> float:
@@ -225,9 +233,14 @@ async def _run_phase(db: Database, now: datetime, phase: str, staff_id: int,
                      items: list[Any], concurrency: int, processes: int) -> Ran:
     """A phase's jobs ("buy": (buyer, deal) pairs, "redeem": codes) in this process, or
     split among `processes` spawned processes, `concurrency / processes` jobs at a time
-    in each, started together."""
+    in each, started together. In one process on PostgreSQL it also tells the CPU the
+    server spent (its backends live as long as the pool, so /proc still counts them)."""
     if processes <= 1:
-        return await _run_all(_jobs(db, now, phase, staff_id, items), concurrency)
+        server = _postgres_cpu() if db.dialect == "postgresql" else None
+        ran = await _run_all(_jobs(db, now, phase, staff_id, items), concurrency)
+        after = _postgres_cpu() if server is not None else None
+        return replace(ran, server_cpu=None if after is None or server is None
+                       else after - server)
     each = max(1, concurrency // processes)
     parts = await run_worker_processes(_phase_process, [
         (db.url, db.schema, now, phase, staff_id, items[n::processes], each)
@@ -241,12 +254,38 @@ async def _run_phase(db: Database, now: datetime, phase: str, staff_id: int,
                sum(p.cpu for p in done))
 
 
+def _postgres_cpu() -> float | None:
+    """CPU seconds used so far by this machine's PostgreSQL processes (its backends and
+    helpers), from /proc; None where /proc cannot tell (not Linux). Only meaningful when
+    the server is local, as the benchmark's is."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    try:
+        pids = [p for p in os.listdir("/proc") if p.isdigit()]
+    except OSError:
+        return None
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)
+        except OSError:
+            continue  # gone, or not ours to read
+        if not fields[0].endswith("(postgres"):
+            continue
+        rest = fields[1].split()
+        total += int(rest[11]) + int(rest[12])  # utime, stime
+    return total / ticks
+
+
 def _report(label: str, ran: Ran, target: int | None) -> None:
     count = len(ran.latencies)
     rate = count / ran.wall
+    server = (f", {ran.server_cpu / count * 1000:.2f} ms in PostgreSQL"
+              if ran.server_cpu is not None else "")
     line = (f"  {label:<22} {rate:8.0f}/s   p50 {_percentile(ran.latencies, 0.5) * 1000:6.2f} ms"
             f"   p99 {_percentile(ran.latencies, 0.99) * 1000:6.2f} ms   ({count} in "
-            f"{ran.wall:.1f} s; {ran.cpu / count * 1000:.2f} ms CPU each in the workers)")
+            f"{ran.wall:.1f} s; {ran.cpu / count * 1000:.2f} ms CPU each in the workers"
+            f"{server})")
     if target is not None:
         line += f"   target >= {target}/s: {'met' if rate >= target else 'MISSED'}"
     print(line)
@@ -258,6 +297,21 @@ class Rates:
 
     orders: float
     redemptions: float
+
+
+async def _analyze(db: Database, args: argparse.Namespace) -> None:
+    """ANALYZE this schema's tables on PostgreSQL, as autovacuum would on a server (it is
+    off on this machine's, and a fresh table has no statistics for a minute anyway):
+    without statistics the planner ties a code's primary key with the status index and
+    reads every issued code to redeem one. Not timed. Not before the payments: statistics
+    of empty tables would tell the planner that orders and entries stay empty, and the
+    foreign-key checks would scan them."""
+    if db.dialect != "postgresql" or args.no_analyze:
+        return
+    async with db.engine.connect() as conn:
+        tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+        await conn.exec_driver_sql(f"ANALYZE {tables}")  # this schema's only
+        await conn.commit()
 
 
 async def _measure(db: Database, args: argparse.Namespace, concurrency: int,
@@ -279,6 +333,7 @@ async def _measure(db: Database, args: argparse.Namespace, concurrency: int,
         raise Inconsistent(f"{commissions} commissions posted for {len(picks)} payments, "
                            f"{expected} expected")
     print(f"  commissions: {commissions} posted ({3 if referrals else 0} per payment)")
+    await _analyze(db, args)
 
     ran = await _run_phase(db, now, "redeem", staff_id, codes, concurrency, args.processes)
     _report("redemptions", ran, TARGETS["redemptions"] if on_postgres else None)

@@ -120,6 +120,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                                                                  POSTGRES_URL))
     parser.add_argument("--logs", type=Path, metavar="DIR",
                         help="keep the bots' logs in DIR (default: a temporary folder)")
+    parser.add_argument("--profile", type=Path, metavar="DIR",
+                        help="run each o2o bot under cProfile (`o2o run --profile`) and keep "
+                             "its statistics in DIR/<bot>.prof (start-up and warm-up "
+                             "included; the profiler slows the bots: figures are not "
+                             "comparable with an unprofiled run)")
     parser.add_argument("--step-timeout", type=float, default=120.0,
                         help="seconds one answer may take before it counts as lost")
 
@@ -280,7 +285,8 @@ class Bot:
     def label(self) -> str:
         return "echo" if self.kind == "echo" else f"o2o {self.transport} {self.database}"
 
-    async def start(self, token: str, logs: Path, workdir: Path, cpu: int | None) -> None:
+    async def start(self, token: str, logs: Path, workdir: Path, cpu: int | None,
+                    profile: Path | None = None) -> None:
         """Spawn the process in `workdir` (no config.toml of anyone's) and wait for its
         first getUpdates: its start-up, as `o2o bench startup` measures it, but taken on
         the process the rounds then use."""
@@ -300,6 +306,8 @@ class Bot:
                        O2O_WEB_HOST="127.0.0.1", O2O_WEB_PORT=str(port),
                        O2O_PUBLIC_URL=self.web, O2O_SEED_DEMO_ON_EMPTY="false")
             args = ["-m", "bot.cli", "run"]
+            if profile is not None:
+                args += ["--profile", str(profile / f"{self.label.replace(' ', '-')}.prof")]
         self.log = logs / f"{self.label.replace(' ', '-')}.log"
         with self.log.open("wb") as out:
             spawned = time.perf_counter()
@@ -824,10 +832,12 @@ async def _main(args: argparse.Namespace) -> int:
                       f"(with {staff} staff members per hotpot merchant)", flush=True)
             stack.push_async_callback(_stop_all, bots)
             for n, bot in enumerate(bots):
-                if args.logs:
-                    args.logs.mkdir(parents=True, exist_ok=True)
+                for folder in (args.logs, args.profile):
+                    if folder:
+                        folder.mkdir(parents=True, exist_ok=True)
                 await bot.start(f"{700_000 + n}:LOAD-{bot.kind}", args.logs or tmp, tmp,
-                                cpus[1] if cpus else None)
+                                cpus[1] if cpus else None,
+                                args.profile.resolve() if args.profile else None)
                 print(f"  start-up {bot.label}: {bot.startup:.2f} s (spawn -> first "
                       f"getUpdates); load average {load_average()}", flush=True)
                 await warm_up(bot, args, staff - 1)
