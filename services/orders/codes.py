@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any
 
 import segno
+from PIL import Image, ImageOps
 from sqlalchemy import Integer, String, bindparam, func, insert, literal, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql
@@ -122,10 +123,26 @@ def qr_payload(code: str, bot_username: str) -> str:
     return f"https://t.me/{bot_username}?start={DEEP_LINK_PREFIX}{code}"
 
 
-def qr_png(data: str, scale: int = 8) -> bytes:
-    """A QR code of `data` as PNG bytes (medium error correction, a quiet zone of 4)."""
+# Every one of the eight mask patterns makes a valid code that scanners read; segno's
+# choice of the "best" one scores all eight in pure Python (about 2 ms of the 4 a code
+# took), and a code goes with every purchase, so the pattern is fixed.
+QR_MASK = 0
+_LIGHT = bytes(255 if value == 0 else 0 for value in range(256))  # module 1 = dark
+
+
+def qr_png(data: str, scale: int = 8, border: int = 4) -> bytes:
+    """A QR code of `data` as a 1-bit PNG (medium error correction, a quiet zone of
+    `border` modules, `scale` pixels a module), drawn by Pillow from segno's matrix:
+    the same pixels as segno's own PNG writer, in about a quarter of its time."""
+    matrix = segno.make(data, error="m", micro=False, mask=QR_MASK).matrix
+    modules = len(matrix)
+    image = Image.frombytes("L", (modules, modules),
+                            b"".join(bytes(row).translate(_LIGHT) for row in matrix))
+    side = (modules + 2 * border) * scale
+    image = ImageOps.expand(image.convert("1"), border=border, fill=1).resize(
+        (side, side), Image.Resampling.NEAREST)
     buffer = io.BytesIO()
-    segno.make(data, error="m", micro=False).save(buffer, kind="png", scale=scale, border=4)
+    image.save(buffer, format="PNG")
     return buffer.getvalue()
 
 

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import io
 from collections import Counter
 
-from hypothesis import given
+import segno
+import zxingcpp
+from hypothesis import given, settings
 from hypothesis import strategies as st
+from PIL import Image
 
 from services.orders.codes import (
     ALPHABET,
     CODE_LENGTH,
+    QR_MASK,
     check_symbol,
     format_code,
     new_code,
+    qr_payload,
+    qr_png,
     read_code,
 )
 
@@ -81,3 +88,25 @@ def test_the_one_swap_the_check_cannot_see_is_0_and_z() -> None:
         body = "0" + other + "1" * (CODE_LENGTH - 3)
         code = body + check_symbol(body)
         assert read_code(other + "0" + code[2:]).problem == "check"
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.text(min_size=1, max_size=300).filter(lambda t: t.strip()), st.integers(1, 10),
+       st.integers(0, 6))
+def test_a_qr_picture_is_segnos_own_pixels_and_scans_back(data: str, scale: int,
+                                                        border: int) -> None:
+    drawn = Image.open(io.BytesIO(qr_png(data, scale=scale, border=border)))
+    reference = io.BytesIO()
+    segno.make(data, error="m", micro=False, mask=QR_MASK).save(
+        reference, kind="png", scale=scale, border=border)
+    expected = Image.open(reference)
+    assert drawn.size == expected.size
+    assert drawn.convert("L").tobytes() == expected.convert("L").tobytes()
+
+
+def test_every_code_s_qr_scans_back_to_its_redemption_link() -> None:
+    for _ in range(40):
+        payload = qr_payload(new_code(), "o2o_demo_bot")
+        picture = Image.open(io.BytesIO(qr_png(payload)))
+        assert picture.mode == "1" and picture.size == (328, 328)
+        assert [found.text for found in zxingcpp.read_barcodes(picture)] == [payload]
