@@ -152,7 +152,10 @@ _PENDING = (
     select(_ACCOUNTS.c.kind, _ACCOUNTS.c.ref, func.sum(_LINES.c.amount),
            func.min(_LINES.c.detail))
     .join(_ACCOUNTS, _ACCOUNTS.c.id == _LINES.c.account_id)
-    .where(_LINES.c.order_id == bindparam("order"), _ACCOUNTS.c.kind.in_(list(ORDER_PENDING)))
+    # the kinds as plain parameters, not an expanding list: a prebuilt statement's text
+    # (storage.prebuilt) must not depend on its values
+    .where(_LINES.c.order_id == bindparam("order"),
+           _ACCOUNTS.c.kind.in_([literal(kind) for kind in ORDER_PENDING]))
     .group_by(_ACCOUNTS.c.kind, _ACCOUNTS.c.ref)
 )
 

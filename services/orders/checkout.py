@@ -82,7 +82,7 @@ from services.orders.groups import (
     take_seat,
 )
 from services.payments.base import PaymentLink, PaymentNotice
-from services.platform.database import Database, joined
+from services.platform.database import Database, joined, run_prebuilt
 from services.platform.events import EVENT_OF_DEAL, log_event
 from services.platform.outbox import OWED_ROW, owe, owed_params
 from storage.models import (
@@ -440,7 +440,7 @@ async def _start_in_transaction(
                 raise _Refused(OrderStart(None, "no_seat"))
         # Take the deal row: it is the queue every buyer of this deal waits in, so
         # the limit check below sees every earlier buyer's committed order.
-        held = (await conn.execute(_HOLD, {"deal": deal_id, "now": now,
+        held = (await run_prebuilt(conn, _HOLD, {"deal": deal_id, "now": now,
                                            "quantity": quantity})).first()
         if held is None:
             if group is not None:
@@ -461,7 +461,7 @@ async def _start_in_transaction(
                 coupon_id=coupon_id, group_id=group_id))
 
         if group is None and coupon_id in ("best", None) and db.dialect == "postgresql":
-            made = (await conn.execute(_NEW_ORDER_IF_ROOM, {
+            made = (await run_prebuilt(conn, _NEW_ORDER_IF_ROOM, {
                 "user": user_id, "deal": deal_id, "quantity": quantity, "price": price,
                 "total": price * quantity, "currency": currency, "expires": now + hold,
                 "now": now, "limit": limit, "no_coupon": coupon_id is None})).first()
@@ -674,7 +674,7 @@ async def apply_payment(db: Database, notice: PaymentNotice, now: datetime) -> P
     try:
         async with db.begin() as conn:
             returns_split = db.dialect == "postgresql"
-            paid = (await conn.execute(_PAY_AND_SPLIT if returns_split else _PAY, {
+            paid = (await run_prebuilt(conn, _PAY_AND_SPLIT if returns_split else _PAY, {
                 "order": notice.order_id, "amount": notice.amount,
                 "cur": notice.currency.upper(), "now": now, "charge": notice.charge_id,
                 "by": notice.provider,
@@ -694,7 +694,7 @@ async def apply_payment(db: Database, notice: PaymentNotice, now: datetime) -> P
                 if group_id is None and returns_split:
                     posting = await sale_posting(db, conn, sale, notice.provider, now)
                     assert posting is not None  # the cash line: a total is never zero
-                    title_zh, title_en, policy = (await conn.execute(_PAID_WRITES, {
+                    title_zh, title_en, policy = (await run_prebuilt(conn, _PAID_WRITES, {
                         **posting,
                         **issue_codes_params(notice.order_id, deal_id, user_id, quantity,
                                              now),
@@ -859,7 +859,7 @@ async def _pay_into_a_seat(db: Database, session: object, order_id: int,
 async def mark_delivered(db: Database, order_id: int, now: datetime) -> bool:
     """paid -> fulfilled once the codes are in the buyer's chat."""
     async with db.single() as conn:
-        result = await conn.execute(_DELIVERED, {"order": order_id, "now": now})
+        result = await run_prebuilt(conn, _DELIVERED, {"order": order_id, "now": now})
         return bool(result.rowcount == 1)
 
 

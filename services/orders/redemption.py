@@ -46,7 +46,7 @@ from services.ledger.sales import (
     unit_posting,
 )
 from services.orders.codes import ReadCode, read_code
-from services.platform.database import Database, joined
+from services.platform.database import Database, joined, run_prebuilt
 from services.platform.events import EVENT_OF_CODE, log_event
 from services.platform.outbox import OWED_ROW, owe, owed_params
 from storage.models import (
@@ -359,8 +359,8 @@ async def check_code(db: Database, staff_user_id: int, entered: str,
         # One read for the common case: the code, and who is asking (staff? locked?).
         row = None
         if read.problem is None:
-            row = (await conn.execute(
-                _CODE_AND_STORES_FOR_STAFF if db.dialect == "postgresql" else _CODE_FOR_STAFF,
+            row = (await run_prebuilt(
+                conn, _CODE_AND_STORES_FOR_STAFF if db.dialect == "postgresql" else _CODE_FOR_STAFF,
                 {"code": read.code, "staff": staff_user_id})).first()
         locked_until, staff_anywhere = row[_AFTER_CODE + 3:_AFTER_CODE + 5] if row else (
             await conn.execute(_WHO, {"staff": staff_user_id})).one()
@@ -373,7 +373,7 @@ async def check_code(db: Database, staff_user_id: int, entered: str,
         code_id = outcome.code.code_id if outcome.code else None
         if outcome.outcome == "ok" and code_id is not None and db.dialect == "postgresql":
             request_id = secrets.token_urlsafe(12)
-            await conn.execute(_REQUEST_AND_ATTEMPT, {
+            await run_prebuilt(conn, _REQUEST_AND_ATTEMPT, {
                 "request": request_id, "code_id": code_id, "staff": staff_user_id,
                 "now": now, "expires": now + REQUEST_LIFETIME, "action": "check",
                 "entered": entered[:40], "store": None, "result": "ok"})
@@ -474,11 +474,11 @@ async def _confirm_joined(db: Database, params: dict[str, Any]) -> ConfirmOutcom
     request_id, staff_user_id, store_id, now = (params["request"], params["staff"],
                                                 params["store"], params["now"])
     async with db.begin() as conn:
-        used = (await conn.execute(_USE_AND_LOCK, params)).first()
+        used = (await run_prebuilt(conn, _USE_AND_LOCK, params)).first()
         if used is None:
             return await _confirm_again(conn, request_id, staff_user_id, now)
         code_id, order_id = used
-        row = (await conn.execute(_REDEEM_AND_READ, {**params, "code_id": code_id,
+        row = (await run_prebuilt(conn, _REDEEM_AND_READ, {**params, "code_id": code_id,
                                                      "order": order_id})).one()
         store = StoreChoice(store_id, Bilingual(row.store_zh, row.store_en))
         if not row.taken:
@@ -510,7 +510,7 @@ async def _confirm_joined(db: Database, params: dict[str, Any]) -> ConfirmOutcom
             await _record(conn, staff_user_id, "confirm", view.code, "redeemed", now,
                           code_id, store_id)
         else:
-            await conn.execute(_REDEEMED_WRITES, {
+            await run_prebuilt(conn, _REDEEMED_WRITES, {
                 **posting, **owed, "code_id": code_id, "now": now, "event_kind": "redeem",
                 "staff": staff_user_id, "store": store_id, "action": "confirm",
                 "entered": view.code[:40], "result": "redeemed"})

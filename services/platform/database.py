@@ -5,5 +5,6 @@ service functions open transactions on it.
 """
 
 from storage.db import Database, head_revision, joined
+from storage.prebuilt import run_prebuilt
 
-__all__ = ["Database", "head_revision", "joined"]
+__all__ = ["Database", "head_revision", "joined", "run_prebuilt"]

@@ -1,0 +1,175 @@
+"""Prebuilt statements on the hot paths, run by asyncpg itself on PostgreSQL.
+
+The hot paths (a search, buying, paying, redeeming) run module-level Core statements
+that never change. Through `AsyncConnection.execute` each execution still costs about
+50 microseconds of SQLAlchemy on top of asyncpg's 15 (the greenlet bridge, the cache
+key, the cursor adapter, the result), which on PostgreSQL was about a third of a
+redemption's Python time. `run_prebuilt` compiles such a statement once per dialect,
+with SQLAlchemy, into the SQL text, the order of its parameters and each parameter's
+and column's conversion (the same conversions SQLAlchemy applies: a UTC timestamp
+made naive, JSON, ...), and on PostgreSQL hands the text to the asyncpg connection
+under the `AsyncConnection` directly (asyncpg's own prepared-statement cache). It
+runs in that connection's transaction: when SQLAlchemy has not sent BEGIN yet (it
+sends it before its first statement), it is sent first, as SQLAlchemy would. Errors
+come out as SQLAlchemy's (`sqlalchemy.exc.IntegrityError`, ...), and the engine's
+`before_cursor_execute` listeners (round-trip counting) see the statement.
+
+On SQLite (no network, statements already run inline on the event loop's thread) it is
+`conn.execute`. Either way the caller gets something with the result methods the hot
+paths use: `first`, `one`, `all`, `scalar`, `scalar_one`, `rowcount`.
+
+The compiled forms are kept per statement object (`_forms`), built again when lost
+(tests/unit/test_prebuilt.py proves that forgetting them changes nothing). Statements
+with expanding IN lists are refused at compile time: their text depends on the values.
+"""
+
+from __future__ import annotations
+
+import collections
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, cast
+
+from sqlalchemy import exc
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
+
+Converter = Callable[[Any], Any]
+
+
+class _Form:
+    """A statement compiled for one dialect: its text, how to order and convert its
+    parameters, and how to convert its result columns (named as SQLAlchemy names them,
+    which is how the SQL labels them)."""
+
+    def __init__(self, statement: ClauseElement, dialect: Dialect) -> None:
+        compiled = cast(SQLCompiler, statement.compile(dialect=dialect))
+        if compiled.literal_execute_params or compiled.post_compile_params:
+            raise ValueError("a prebuilt statement cannot have expanding parameters")
+        self.compiled = compiled
+        self.sql = compiled.string
+        self.names = tuple(compiled.positiontup or ())  # parameters in positional order
+        self.converters = tuple(
+            compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
+            for name in self.names)
+        # a SELECT's columns, or what an INSERT/UPDATE returns (none: it gives a count)
+        columns = list(getattr(statement, "exported_columns", ()))
+        self.returns_rows = bool(columns)
+        self.results = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None)
+                             for column in columns)
+        self.row: Callable[..., tuple[Any, ...]] | None = None  # made from the first row
+
+    def arguments(self, params: Mapping[str, Any] | None) -> list[Any]:
+        """The positional arguments for `params` (SQLAlchemy's own defaults and checks
+        for missing ones), each converted as SQLAlchemy would."""
+        values = self.compiled.construct_params(params or {})
+        return [value if convert is None or value is None else convert(value)
+                for value, convert in zip((values[n] for n in self.names), self.converters,
+                                          strict=True)]
+
+    def rows(self, records: Sequence[Any]) -> list[tuple[Any, ...]]:
+        """asyncpg's records as named tuples, each column converted."""
+        if not records:
+            return []
+        make = self.row
+        if make is None:
+            make = self.row = collections.namedtuple(  # type: ignore[misc]
+                "Row", list(records[0].keys()), rename=True)
+        results = self.results
+        if not any(results):
+            return [make(*record) for record in records]
+        return [make(*(value if convert is None else convert(value)
+                       for value, convert in zip(record, results, strict=True)))
+                for record in records]
+
+
+_forms: dict[tuple[int, str], tuple[ClauseElement, _Form]] = {}
+
+
+def _form(statement: ClauseElement, dialect: Dialect) -> _Form:
+    key = (id(statement), dialect.name)
+    known = _forms.get(key)
+    if known is None or known[0] is not statement:  # kept with its statement: ids are reused
+        known = _forms[key] = (statement, _Form(statement, dialect))
+    return known[1]
+
+
+def forget_prebuilt() -> None:
+    """Drop every compiled form (they are built again when next run)."""
+    _forms.clear()
+
+
+class PrebuiltResult:
+    """The rows (or the count) of one prebuilt statement run by asyncpg, with the
+    methods of SQLAlchemy's result that the hot paths use."""
+
+    def __init__(self, rows: list[tuple[Any, ...]], rowcount: int) -> None:
+        self._rows = rows
+        self.rowcount = rowcount
+
+    def all(self) -> list[tuple[Any, ...]]:
+        """Every row."""
+        return self._rows
+
+    def first(self) -> tuple[Any, ...] | None:
+        """The first row, or None."""
+        return self._rows[0] if self._rows else None
+
+    def one(self) -> tuple[Any, ...]:
+        """The only row; an error unless there is exactly one."""
+        if len(self._rows) != 1:
+            raise (exc.NoResultFound("No row was found when one was required")
+                   if not self._rows else
+                   exc.MultipleResultsFound("Multiple rows were found when one was required"))
+        return self._rows[0]
+
+    def scalar(self) -> Any:
+        """The first column of the first row, or None."""
+        return self._rows[0][0] if self._rows else None
+
+    def scalar_one(self) -> Any:
+        """The first column of the only row."""
+        return self.one()[0]
+
+
+async def run_prebuilt(conn: AsyncConnection, statement: ClauseElement,
+                       params: Mapping[str, Any] | None = None) -> Any:
+    """Run a module-level Core statement on `conn` (see the module's docstring): on
+    PostgreSQL through asyncpg directly, in `conn`'s transaction; elsewhere
+    `conn.execute`. Returns a result with first/one/all/scalar/scalar_one/rowcount."""
+    dialect = conn.dialect
+    if dialect.name != "postgresql":
+        return await conn.execute(statement, params)  # type: ignore[arg-type]
+    form = _form(statement, dialect)
+    args = form.arguments(params)
+    sync = conn.sync_connection
+    assert sync is not None
+    if sync.dispatch.before_cursor_execute:  # listeners (round-trip counting) see it too
+        sync.dispatch.before_cursor_execute(sync, None, form.sql, args, None, False)
+    adapter = sync.connection.dbapi_connection
+    async with adapter._execute_mutex:  # type: ignore[union-attr]
+        try:
+            if adapter._transaction is None:  # type: ignore[union-attr]
+                await adapter._start_transaction()  # type: ignore[union-attr]
+            driver = adapter._connection  # type: ignore[union-attr]
+            if form.returns_rows:
+                records = await driver.fetch(form.sql, *args)
+                return PrebuiltResult(form.rows(records), len(records))
+            status = await driver.execute(form.sql, *args)
+        except exc.DBAPIError:
+            raise
+        except Exception as error:  # asyncpg's own: translated as SQLAlchemy would
+            raise _translated(conn, adapter, form.sql, args, error) from error
+    counted = status.rsplit(" ", 1)[-1]
+    return PrebuiltResult([], int(counted) if counted.isdigit() else -1)
+
+
+def _translated(conn: AsyncConnection, adapter: Any, sql: str, args: list[Any],
+                error: Exception) -> Exception:
+    try:
+        adapter._handle_exception(error)  # raises the DB-API error
+    except Exception as dbapi_error:
+        return exc.DBAPIError.instance(sql, args, dbapi_error,
+                                       conn.dialect.loaded_dbapi.Error, dialect=conn.dialect)
+    return error
