@@ -20,8 +20,10 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Float, Integer, column, text
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.prebuilt import run_prebuilt
 
 EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG)
 FIRST_RING_M = 400.0
@@ -93,7 +95,8 @@ def _sql(lon_ranges: int, category: bool, price_min: bool, price_max: bool) -> A
         + (" AND d.category = :category" if category else "")
         + (" AND d.price >= :price_min" if price_min else "")
         + (" AND d.price <= :price_max" if price_max else "")
-    )
+    ).columns(column("deal_id", Integer), column("id", Integer), column("lat", Float),
+              column("lon", Float))
 
 
 @lru_cache(maxsize=64)
@@ -123,7 +126,7 @@ def _nearest_sql_postgres(lon_ranges: int, category: bool, price_min: bool,
         + (" AND d.price >= :price_min" if price_min else "")
         + (" AND d.price <= :price_max" if price_max else "")
         + ") AS x WHERE s.distance <= :ring ORDER BY s.distance, s.id LIMIT :rows"
-    )
+    ).columns(column("deal_id", Integer), column("id", Integer), column("distance", Float))
 
 
 async def _nearest_in_ring_postgres(conn: AsyncConnection, shape: tuple[int, bool, bool, bool],
@@ -133,7 +136,7 @@ async def _nearest_in_ring_postgres(conn: AsyncConnection, shape: tuple[int, boo
     # store as far): twice the rows wanted leaves enough before it, almost always.
     wanted = 2 * limit
     while True:
-        rows = (await conn.execute(_nearest_sql_postgres(*shape),
+        rows = (await run_prebuilt(conn, _nearest_sql_postgres(*shape),
                                    {**params, "rows": wanted})).all()
         nearest = _nearest_of(rows, limit, complete=len(rows) < wanted)
         if nearest is not None:
@@ -198,7 +201,7 @@ async def deals_near(
                 return nearest
             ring = min(radius_m, ring * _growth(limit, len(nearest)))
             continue
-        rows = (await conn.execute(_sql(*shape), params)).all()
+        rows = (await run_prebuilt(conn, _sql(*shape), params)).all()
         best: dict[int, NearbyDeal] = {}
         for deal_id, store_id, slat, slon in rows:
             distance = haversine_m(lat, lon, slat, slon)

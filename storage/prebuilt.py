@@ -20,7 +20,9 @@ paths use: `first`, `one`, `all`, `scalar`, `scalar_one`, `rowcount`.
 
 The compiled forms are kept per statement object (`_forms`), built again when lost
 (tests/unit/test_prebuilt.py proves that forgetting them changes nothing). Statements
-with expanding IN lists are refused at compile time: their text depends on the values.
+with expanding IN lists are refused at compile time (their text depends on the values),
+and an INSERT must name its values (`.values(column=bindparam(...))`): compiled once,
+a bare `insert(table)` would want every column.
 """
 
 from __future__ import annotations
@@ -54,11 +56,22 @@ class _Form:
             compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
             for name in self.names)
         # a SELECT's columns, or what an INSERT/UPDATE returns (none: it gives a count)
-        columns = list(getattr(statement, "exported_columns", ()))
-        self.returns_rows = bool(columns)
-        self.results = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None)
-                             for column in columns)
-        self.row: Callable[..., tuple[Any, ...]] | None = None  # made from the first row
+        self.columns = list(getattr(statement, "exported_columns", ()))
+        self.returns_rows = bool(self.columns)
+        self.dialect = dialect
+        # from the server's description, at the first run (`describe`)
+        self.row: Callable[..., tuple[Any, ...]] | None = None
+        self.results: tuple[Converter | None, ...] = ()
+
+    def describe(self, attributes: Sequence[Any]) -> None:
+        """Name and convert the result columns as SQLAlchemy would, from what asyncpg
+        says of them (name, type): some conversions depend on the server's type."""
+        self.results = tuple(
+            column.type.dialect_impl(self.dialect).result_processor(self.dialect,
+                                                                    attribute.type.oid)
+            for column, attribute in zip(self.columns, attributes, strict=True))
+        self.row = collections.namedtuple(  # type: ignore[misc]
+            "Row", [attribute.name for attribute in attributes], rename=True)
 
     def arguments(self, params: Mapping[str, Any] | None) -> list[Any]:
         """The positional arguments for `params` (SQLAlchemy's own defaults and checks
@@ -70,13 +83,8 @@ class _Form:
 
     def rows(self, records: Sequence[Any]) -> list[tuple[Any, ...]]:
         """asyncpg's records as named tuples, each column converted."""
-        if not records:
-            return []
-        make = self.row
-        if make is None:
-            make = self.row = collections.namedtuple(  # type: ignore[misc]
-                "Row", list(records[0].keys()), rename=True)
-        results = self.results
+        make, results = self.row, self.results
+        assert make is not None, "described at the first run"
         if not any(results):
             return [make(*record) for record in records]
         return [make(*(value if convert is None else convert(value)
@@ -154,6 +162,8 @@ async def run_prebuilt(conn: AsyncConnection, statement: ClauseElement,
                 await adapter._start_transaction()  # type: ignore[union-attr]
             driver = adapter._connection  # type: ignore[union-attr]
             if form.returns_rows:
+                if form.row is None:
+                    form.describe((await driver.prepare(form.sql)).get_attributes())
                 records = await driver.fetch(form.sql, *args)
                 return PrebuiltResult(form.rows(records), len(records))
             status = await driver.execute(form.sql, *args)

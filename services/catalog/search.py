@@ -26,7 +26,8 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, bindparam, insert, or_, select
+from sqlalchemy import Integer, Select, String, any_, bindparam, insert, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import col
 from sqlmodel import select as orm_select
 
@@ -41,7 +42,7 @@ from services.catalog.ranking import (
     taste_since,
 )
 from services.catalog.taxonomy import CATEGORIES, synonym_table
-from services.platform.database import Database
+from services.platform.database import Database, run_prebuilt
 from storage.geo import deals_near
 from storage.models import (
     Deal,
@@ -55,7 +56,9 @@ from storage.models import (
 from storage.types import UTCDateTime, utcnow
 
 _SAVED = SavedSearch.__table__  # type: ignore[attr-defined]
-_SAVING = insert(_SAVED).returning(_SAVED.c.id)  # a search remembered, for its pages
+_SAVING = insert(_SAVED).values(  # a search remembered, for its pages
+    user_id=bindparam("user_id"), query=bindparam("query"), created_at=bindparam("created_at"),
+    logged=bindparam("logged")).returning(_SAVED.c.id)
 MAX_QUERY_CHARS = 200  # longer text is cut; nobody types a 200-character search
 _SPLIT = re.compile(r"[\s,，.。!！?？;；:：、/\\|()（）\[\]【】<>《》\"“”‘’+*&^%$#@~`=_\-]+")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -302,14 +305,19 @@ def _deals_statement(shape: _Shape) -> Select[Any]:
         stmt = stmt.where(deal.price >= bindparam("price_min"))
     if shape.price_max:
         stmt = stmt.where(deal.price <= bindparam("price_max"))
+    # PostgreSQL takes the lists as one array each (`= ANY`): the statement's text
+    # stays the same whatever their length, so it is prepared once (storage.prebuilt)
+    on_postgres = shape.dialect == "postgresql"
     if shape.words >= 0:
         stmt = stmt.where(or_(
             *(deal.search_text.like(bindparam(f"word{i}"), escape="/")
               for i in range(shape.words)),
-            deal.category.in_(bindparam("categories", expanding=True)),
+            deal.category == any_(bindparam("categories", type_=ARRAY(String)))
+            if on_postgres else deal.category.in_(bindparam("categories", expanding=True)),
         ))
     if shape.located:
-        stmt = stmt.where(deal.id.in_(bindparam("ids", expanding=True)))
+        stmt = stmt.where(deal.id == any_(bindparam("ids", type_=ARRAY(Integer)))
+                          if on_postgres else deal.id.in_(bindparam("ids", expanding=True)))
     return stmt
 
 
@@ -362,7 +370,7 @@ async def _find_deals(
             price_min=query.price_min is not None, price_max=query.price_max is not None,
             words=len(words) if terms else -1, located=distances is not None,
             personal=taste_of_user is not None, dialect=db.dialect)
-        rows = (await conn.execute(_deals_statement(shape), params)).all()
+        rows = (await run_prebuilt(conn, _deals_statement(shape), params)).all()
     if taste_of_user is not None and rows:
         taste = taste_from(rows[0][_TASTE_AT])
     hits: dict[int, _Hit] = {}
@@ -429,7 +437,7 @@ async def run_search(
     """
     now = now or utcnow()
     async with db.single() as conn:
-        search_id = (await conn.execute(_SAVING, {
+        search_id = (await run_prebuilt(conn, _SAVING, {
             "user_id": user_id, "query": query.to_json(), "created_at": now,
             "logged": logged})).scalar_one()
     return await _page(db, search_id, user_id, query, 0, page_size, now)

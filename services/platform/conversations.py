@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Select, bindparam, select
 from sqlmodel import and_, col, delete
 
-from services.platform.database import Database
+from services.platform.database import Database, run_prebuilt
 from services.platform.users import UserProfile, ensure_user
 from storage.models import ConversationState, User, VocabularyVersion
 from storage.types import utcnow
@@ -107,7 +107,7 @@ async def arrive(
     now = now or utcnow()
     with_state = chat_id is not None
     async with db.reading() as conn:
-        found = (await conn.execute(_arrival_statement(with_state),
+        found = (await run_prebuilt(conn, _arrival_statement(with_state),
                                     {"telegram_id": telegram_id, "chat_id": chat_id})).first()
     version, user, row = 0, None, None  # no version row (migration 0012 adds it): slow path
     if found is not None:
