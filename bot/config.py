@@ -108,6 +108,18 @@ class Settings(BaseSettings):
         default="http://127.0.0.1:8080",
         description="How buyers' browsers and providers reach the web server.",
     )
+    miniapp_buy_max_age_minutes: int = Field(
+        default=60, ge=1, le=24 * 60,
+        description="Mini App: launch data older than this may not buy, follow or claim.")
+    miniapp_browse_max_age_minutes: int = Field(
+        default=24 * 60, ge=1, le=7 * 24 * 60,
+        description="Mini App: launch data older than this no longer shows the user's "
+                    "follow state (the shop stays readable).")
+    miniapp_public_key: str = Field(
+        default="e7bf03a2fa4602af4580703d88dda5bb59f32ed8b02a56c187fe7d34caed242d",
+        pattern=r"^([0-9a-f]{64})?$",
+        description="Telegram's Ed25519 key (hex) for launch data's `signature`; empty: "
+                    "the HMAC alone.")
     poster_font: str = Field(
         default="",
         description="Font file for posters and charts (a CJK font for Chinese); empty: search.",

@@ -7,6 +7,7 @@
                              or its hold ran out
   GET  /pay/done, /pay/cancelled   where Stripe Checkout sends the browser back
   POST /webhooks/stripe      Stripe's signed events (bad signatures and replays refused)
+  /app/...                   the Mini App storefront and its JSON calls (`bot.miniapp`)
 
 Every path that completes a payment ends in `services.orders.settlement.settle`, the same
 use case Telegram's successful_payment uses, so each charge applies once; the codes it
@@ -22,6 +23,7 @@ import structlog
 from aiohttp import web
 from sqlalchemy import text
 
+from bot.miniapp import add_miniapp_routes
 from bot.payments import (
     REFUSED,
     deliver_settlement,
@@ -175,6 +177,7 @@ def build_web_app(runtime: Runtime) -> web.Application:
     app.router.add_get("/pay/{token}", pay_page)
     app.router.add_post("/pay/{token}", pay_submit)
     app.router.add_post("/webhooks/stripe", stripe_webhook)
+    add_miniapp_routes(app, runtime)
     return app
 
 

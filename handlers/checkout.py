@@ -64,7 +64,6 @@ from services.orders.checkout import (
     BuyLimits,
     OrderStart,
     OrderView,
-    attach_payment,
     buy_limits,
     cancel_order,
     get_order,
@@ -72,9 +71,10 @@ from services.orders.checkout import (
     start_order,
 )
 from services.orders.codes import codes_of_order, format_code, qr_payload, qr_png
+from services.orders.payment_links import open_payment
 from services.orders.refunds import refunded_deal
 from services.orders.settlement import settle
-from services.payments import Checkout, PaymentError, PaymentLink
+from services.payments import PaymentLink
 from services.payments.base import BOOKING
 from services.payments.telegram import TelegramProvider, target_of_payload
 from services.platform.money import format_money
@@ -194,22 +194,15 @@ async def payment_replies(req: Request, order: OrderView, *, note: list[Reply] |
     note = note or []
     quantity = order.quantity
     title = order.deal_title.get(req.lang)
-    provider = req.app.payments.current
-    try:
-        link = await provider.create_link(Checkout(
-            order_id=order.id, title=title, description=t("invoice-description", title=title),
-            quantity=order.quantity, amount=order.total, currency=order.currency,
-            expires_at=order.expires_at, user_telegram_id=req.user.telegram_id, lang=req.lang,
-        ))
-    except PaymentError as exc:
-        log.warning("payment link failed for order %s: %s", order.id, exc)
-        await cancel_order(req.db, order.id, req.user.id, now)
+    link = await open_payment(req.db, req.app.payments.current, order, title=title,
+                              description=t("invoice-description", title=title),
+                              user_telegram_id=req.user.telegram_id, lang=req.lang, now=now)
+    if link is None:
         return [SendText(t("pay-unavailable"))]
-    await attach_payment(req.db, order.id, link, now)
     total = format_money(order.total, order.currency, req.lang)
     change: tuple[Button, ...] = ()
     if lines is None:
-        lines = [_summary(t, order)]
+        lines = [order_summary(t, order)]
         choices = await coupons_for_order(req.db, req.user.id, order.id, now)
         if choices is not None and choices.current is not None:
             words = terms_text(t, choices.current.terms)
@@ -255,14 +248,14 @@ async def cancel(req: Request, press: CancelOrder) -> list[Reply]:
     if order is None:
         return [SendText(req.t("order-not-pending"))]
     t = req.t
-    text = _summary(t, order) + "\n" + t("order-cancelled")
+    text = order_summary(t, order) + "\n" + t("order-cancelled")
     event = req.incoming.event
     if isinstance(event, ButtonPress) and event.message_id is not None:
         return [EditText(event.message_id, text)]
     return [SendText(text)]
 
 
-def _summary(t: Translator, order: OrderView) -> str:
+def order_summary(t: Translator, order: OrderView) -> str:
     """The order's first lines: what, how many, at what price."""
     return t("order-summary", title=order.deal_title.get(t.lang), quantity=str(order.quantity),
              unit=format_money(order.unit_price, order.currency, t.lang),

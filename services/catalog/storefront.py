@@ -5,7 +5,10 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Literal
 
+from sqlalchemy import and_, func, or_
+from sqlalchemy import select as core_select
 from sqlmodel import col, select
 
 from services.catalog.deal_cards import (
@@ -19,7 +22,7 @@ from services.catalog.deal_cards import (
 )
 from services.platform.database import Database
 from storage.geo import haversine_m
-from storage.models import Deal, Merchant, MerchantStatus, Store
+from storage.models import Deal, DealStatus, Merchant, MerchantStatus, Store
 
 
 @dataclass(frozen=True)
@@ -114,3 +117,115 @@ async def find_merchant(db: Database, name: str, limit: int = 5) -> MerchantLook
     close = difflib.get_close_matches(wanted.casefold(), list(by_key), n=limit * 3, cutoff=0.6)
     suggestions = tuple(dict.fromkeys(by_key[key] for key in close))[:limit]
     return MerchantLookup(None, None, suggestions, len(rows))
+
+
+# ------------------------------------------------- the Mini App's paged, filtered shop
+
+ShopSort = Literal["popular", "price", "price_desc", "discount", "newest"]
+SHOP_SORTS: tuple[str, ...] = ("popular", "price", "price_desc", "discount", "newest")
+SHOP_PAGE_MAX = 50
+_D = Deal.__table__.c  # type: ignore[attr-defined]
+_M = Merchant.__table__.c  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class ShopHeader:
+    """A merchant's header in its Mini App: who, how rated."""
+
+    merchant_id: int
+    slug: str
+    name: Bilingual
+    description: Bilingual
+    category: str
+    rating: float | None
+    rating_count: int
+
+
+@dataclass(frozen=True)
+class ShopQuery:
+    """Which of a shop's deals the Mini App lists: a category, a price range (minor
+    units, inclusive), an order, and a page."""
+
+    category: str | None = None
+    min_price: int | None = None
+    max_price: int | None = None
+    sort: ShopSort = "popular"
+    offset: int = 0
+    limit: int = 20
+
+
+@dataclass(frozen=True)
+class ShopPage:
+    """One page of a shop's deals on sale, how many match in all, and the categories
+    its deals on sale are in (for the filter)."""
+
+    deals: tuple[DealSummary, ...]
+    total: int
+    categories: tuple[str, ...]
+
+
+def _on_sale(merchant_id: int, now: datetime) -> Any:
+    """`deal_cards.is_on_sale` as a WHERE clause, for one approved merchant's deals."""
+    return and_(_D.merchant_id == merchant_id, _D.status == DealStatus.ACTIVE,
+                _D.valid_until > now, or_(_D.stock.is_(None), _D.stock > 0))
+
+
+_ORDER = {
+    "popular": (_D.sold.desc(), _D.id),
+    "price": (_D.price, _D.id),
+    "price_desc": (_D.price.desc(), _D.id),
+    # The biggest share off first: price / original_price smallest.
+    "discount": ((_D.price * 10_000 / func.nullif(_D.original_price, 0)), _D.id),
+    "newest": (_D.created_at.desc(), _D.id.desc()),
+}
+
+
+async def shop_header(db: Database, slug: str) -> ShopHeader | None:
+    """The header of an approved merchant's shop, or None (unknown, pending, suspended)."""
+    async with db.reading() as conn:
+        row = (await conn.execute(
+            core_select(_M.id, _M.slug, _M.name_zh, _M.name_en, _M.description_zh,
+                        _M.description_en, _M.category, _M.rating_sum, _M.rating_count)
+            .where(_M.slug == slug, _M.status == MerchantStatus.APPROVED))).first()
+    if row is None:
+        return None
+    return ShopHeader(row.id, row.slug, Bilingual(row.name_zh, row.name_en),
+                      Bilingual(row.description_zh, row.description_en), row.category,
+                      row.rating_sum / row.rating_count if row.rating_count else None,
+                      row.rating_count)
+
+
+async def shop_page(db: Database, shop: ShopHeader, now: datetime,
+                    query: ShopQuery) -> ShopPage:
+    """A page of the shop's deals on sale that match `query`, in its order, with the
+    count of all that match and the categories of all on sale (three statements on
+    one read connection)."""
+    where = [_on_sale(shop.merchant_id, now)]
+    if query.category:
+        where.append(_D.category == query.category)
+    if query.min_price is not None:
+        where.append(_D.price >= query.min_price)
+    if query.max_price is not None:
+        where.append(_D.price <= query.max_price)
+    limit = max(1, min(query.limit, SHOP_PAGE_MAX))
+    listing = (core_select(_D.id, _D.title_zh, _D.title_en, _D.category, _D.price,
+                           _D.original_price, _D.currency, _D.sold, _D.group_size,
+                           _D.group_price)
+               .where(*where).order_by(*_ORDER[query.sort])
+               .offset(max(0, query.offset)).limit(limit))
+    async with db.reading() as conn:
+        rows = (await conn.execute(listing)).all()
+        total = (await conn.execute(
+            core_select(func.count()).select_from(Deal.__table__).where(*where))).scalar_one()
+        categories = (await conn.execute(
+            core_select(_D.category).where(_on_sale(shop.merchant_id, now))
+            .group_by(_D.category).order_by(func.count().desc(), _D.category))).scalars().all()
+    rating = shop.rating
+    deals = tuple(
+        DealSummary(id=r.id, title=Bilingual(r.title_zh, r.title_en), merchant=shop.name,
+                    category=r.category, price=r.price,
+                    original_price=r.original_price, currency=r.currency, sold=r.sold,
+                    rating=rating, group_size=r.group_size,
+                    group_price=r.group_price if r.group_size is not None else None)
+        for r in rows)
+    return ShopPage(deals, int(total), tuple(categories))

@@ -1,0 +1,54 @@
+## The Mini App storefront (bot/miniapp): a merchant's shop as a page in Telegram
+app-title = { $shop } · Shop
+app-rating = ⭐ { $rating } ({ $count })
+app-no-rating = No ratings yet
+app-follow = Follow
+app-following = Following
+app-followed = Following! You'll hear about their new deals first.
+app-language = 中文
+app-language-label = 切换到中文
+app-outside = This shop is shown read-only. Open it in Telegram to buy, follow and claim coupons.
+app-open-in-telegram = Open in Telegram
+app-coupons = Coupons
+app-claim = Claim
+app-filters = Filter deals
+app-category = Category
+app-category-all = All categories
+app-price-min = Lowest price
+app-price-max = Highest price
+app-sort = Sort by
+app-sort-popular = Most sold
+app-sort-price = Price, low to high
+app-sort-price_desc = Price, high to low
+app-sort-discount = Biggest discount
+app-sort-newest = Newest
+app-apply = Apply
+app-count = { $count ->
+    [one] 1 deal
+   *[other] { $count } deals
+}
+app-none = No deals match. Try another category or price.
+app-more = Show more
+app-was = was { $price }
+app-sold = { $sold } sold
+app-group = { $size }-person group { $price }
+app-coupon-badge = Coupon
+app-stores = Our stores
+app-open-now = Open now
+app-closed-now = Closed now
+app-distance-m = { $metres } m away
+app-distance-km = { $km } km away
+app-back = Back to the shop
+app-detail-rules = Rules
+app-detail-stores = Valid at
+app-quantity = How many
+app-buy = Buy · { $total }
+app-buy-need-telegram = Open the shop in Telegram to buy.
+app-paying = Opening the payment…
+app-pay-opened = Your order is held; pay on the page that opened. Your codes arrive in the chat.
+app-pay-in-chat = Your order is held: the invoice is in the chat. Your codes arrive there too.
+app-pay-link = Pay { $total }
+app-error = Something went wrong. Please try again.
+app-refused = Please reopen the shop from the chat: this page's sign-in ran out.
+app-menu-button = 🛍 Shop
+app-open-button = 🛍 Open the shop
