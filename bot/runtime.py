@@ -149,6 +149,8 @@ def options_from(settings: Settings, bot_username: str | None = None) -> Options
         push_max_per_day=settings.push_max_per_day,
         coupon_floor_percent=settings.coupon_floor_percent,
         booking_no_show_deposit=settings.booking_no_show_deposit,
+        miniapp_base=settings.public_url.rstrip("/") if settings.public_url.startswith(
+            "https://") else None,
     )
 
 

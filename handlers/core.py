@@ -164,15 +164,19 @@ class Incoming:
 
 @dataclass(frozen=True)
 class Button:
-    """An inline button: either `data` (sent back on press) or `url` (opens a link)."""
+    """An inline button: either `data` (sent back on press) or `url` (opens a link;
+    with `web_app`, inside Telegram as a Mini App, which needs an https address)."""
 
     text: str
     data: str | None = None
     url: str | None = None
+    web_app: bool = False
 
     def __post_init__(self) -> None:
         if (self.data is None) == (self.url is None):
             raise ValueError("a button has exactly one of data or url")
+        if self.web_app and not (self.url or "").startswith("https://"):
+            raise ValueError(f"a Mini App button needs an https url: {self.url!r}")
         if self.data is not None and len(self.data.encode()) > CALLBACK_DATA_MAX_BYTES:
             raise ValueError(f"callback data over {CALLBACK_DATA_MAX_BYTES} bytes: {self.data!r}")
 

@@ -66,6 +66,11 @@ def staff_payload(token: str) -> str:
     return payload
 
 
+def shop_app_url(miniapp_base: str, slug: str) -> str:
+    """The Mini App storefront of the merchant `slug` (served by `bot.miniapp`)."""
+    return f"{miniapp_base}/app/shop/{slug}"
+
+
 def start_link(bot_username: str, payload: str) -> str:
     """The t.me link that starts the bot with `payload`."""
     return f"https://t.me/{bot_username}?start={payload}"

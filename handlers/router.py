@@ -79,6 +79,9 @@ class Options:
     push_max_per_day: int = 2  # the platform's cap on pushes per user per day (all merchants)
     coupon_floor_percent: int = 10  # a coupon leaving less of a deal's price needs confirming
     booking_no_show_deposit: int = 5000  # minor units; three no-shows in 90 days need it
+    # Where the Mini App storefronts are served (`public_url`); None when that is not
+    # https, which Telegram's web_app buttons require: then no "Open the shop" button.
+    miniapp_base: str | None = None
 
 
 @dataclass

@@ -20,7 +20,7 @@ from handlers.core import Button, Reply, SendText
 from handlers.coupons import storefront_coupons
 from handlers.format import category_label, result_button_text, result_line, welcome_text
 from handlers.groups import group_link_replies
-from handlers.links import DEAL, GROUP, PAYLOAD, REDEEM, REF, SHOP, STAFF
+from handlers.links import DEAL, GROUP, PAYLOAD, REDEEM, REF, SHOP, STAFF, shop_app_url
 from handlers.payloads import OpenStorefront, ShowDeal
 from handlers.redeem import scanned
 from handlers.roles import Role
@@ -139,6 +139,9 @@ async def storefront_replies(req: Request, slug: str, *,
     if booking is not None:
         rows.append((booking,))
     rows.append((follow_toggle(t, front.merchant_id, front.name.get(lang), following),))
+    if req.app.options.miniapp_base is not None:
+        rows.insert(0, (Button(t("app-open-button"), web_app=True,
+                               url=shop_app_url(req.app.options.miniapp_base, front.slug)),))
     replies: list[Reply] = [SendText("\n".join(lines), buttons=tuple(rows))]
     if followed is not None and followed.outcome == "followed":
         note = t("coupon-followed-shop", name=front.name.get(lang))

@@ -67,7 +67,7 @@ from services.platform.money import format_money, minor_digits
 from services.platform.users import UserProfile, ensure_user
 from storage.geo import haversine_m
 
-__all__ = ["TELEGRAM_SCRIPT", "add_miniapp_routes", "shop_url"]
+__all__ = ["TELEGRAM_SCRIPT", "add_miniapp_routes"]
 
 log = structlog.get_logger("o2o.miniapp")
 HERE = Path(__file__).parent
@@ -82,11 +82,6 @@ CSP = ("default-src 'none'; script-src 'self' https://telegram.org; style-src 's
        "frame-ancestors 'self' https://web.telegram.org https://*.telegram.org")
 HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff",
            "Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
-
-
-def shop_url(public_url: str, slug: str) -> str:
-    """Where the Mini App of the merchant `slug` is served."""
-    return f"{public_url.rstrip('/')}/app/shop/{slug}"
 
 
 @dataclass

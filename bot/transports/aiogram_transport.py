@@ -39,6 +39,7 @@ from aiogram.types import (
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
     Update,
+    WebAppInfo,
 )
 from aiogram.types import InlineQuery as AioInlineQuery
 
@@ -98,6 +99,8 @@ def inline_markup(buttons: Buttons) -> InlineKeyboardMarkup | None:
             [
                 InlineKeyboardButton(text=b.text, callback_data=b.data)
                 if b.data is not None
+                else InlineKeyboardButton(text=b.text, web_app=WebAppInfo(url=b.url))
+                if b.web_app
                 else InlineKeyboardButton(text=b.text, url=b.url)
                 for b in row
             ]

@@ -26,6 +26,7 @@ from telegram import (
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
     Update,
+    WebAppInfo,
 )
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import Application, ContextTypes, TypeHandler
@@ -86,6 +87,8 @@ def _markup(buttons: Buttons) -> InlineKeyboardMarkup | None:
             [
                 InlineKeyboardButton(b.text, callback_data=b.data)
                 if b.data is not None
+                else InlineKeyboardButton(b.text, web_app=WebAppInfo(b.url or ""))
+                if b.web_app
                 else InlineKeyboardButton(b.text, url=b.url)
                 for b in row
             ]

@@ -189,3 +189,19 @@ async def test_following_and_claiming_once_per_launch(
             Coupon.template_id == template_id))).scalar_one()
     assert mine == 1
     assert TOKEN  # the runtime's token signed the data above
+
+
+async def test_the_storefront_message_opens_the_mini_app_when_served_over_https(
+        app: App) -> None:
+    from dataclasses import replace
+
+    from tests.conftest import Chat
+
+    chat = Chat(app)
+    await chat.say("/start shop_haidilao")
+    assert not [b for b, _ in chat.buttons if b.web_app]  # http: Telegram would refuse it
+    app.options = replace(app.options, miniapp_base="https://shop.example")
+    await chat.say("/start shop_haidilao")
+    opens = [b for b, _ in chat.buttons if b.web_app]
+    assert [b.url for b in opens] == ["https://shop.example/app/shop/haidilao"]
+    assert opens[0].text == "🛍 打开商城"
