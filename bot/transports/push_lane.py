@@ -125,9 +125,11 @@ def plain_text(reply: Reply) -> bool:
             and 0 < len(reply.text) <= TELEGRAM_TEXT_MAX)
 
 
-def _button(button: Button) -> dict[str, str]:
+def _button(button: Button) -> dict[str, Any]:
     if button.data is not None:
         return {"text": button.text, "callback_data": button.data}
+    if button.web_app:  # opens the Mini App inside Telegram
+        return {"text": button.text, "web_app": {"url": button.url or ""}}
     return {"text": button.text, "url": button.url or ""}
 
 

@@ -64,6 +64,22 @@ async def test_a_push_arrives_with_its_words_and_buttons(
     assert library.handed == []
 
 
+async def test_a_text_reply_keeps_its_link_and_mini_app_buttons_apart(
+        api: BotApiStandin, lane: tuple[PushLane, LibraryPath]) -> None:
+    pushes, _ = lane
+    reply = SendText("海底捞 storefront", buttons=(
+        (Button("🛍 Open the shop", url="https://shop.example/app/shop/haidilao",
+                web_app=True),),
+        (Button("🗺 Map", url="https://maps.example/?q=1"), Button("Follow", data="fo:3"))))
+    await pushes.send_text(ANN, reply)
+    [message] = api.chat_messages(ANN)
+    assert message.buttons == [
+        [{"text": "🛍 Open the shop",
+          "web_app": {"url": "https://shop.example/app/shop/haidilao"}}],
+        [{"text": "🗺 Map", "url": "https://maps.example/?q=1"},
+         {"text": "Follow", "callback_data": "fo:3"}]]
+
+
 async def test_a_flood_wait_says_how_long_and_nothing_arrives(
         api: BotApiStandin, lane: tuple[PushLane, LibraryPath]) -> None:
     api.inject_error("sendMessage", 429, "Too Many Requests: retry after 7", retry_after=7)
