@@ -44,7 +44,7 @@ from bot.transports.common import (
     split_text,
 )
 from bot.transports.intake import chat_of, poll
-from bot.transports.push_lane import PushLane, plain_text
+from bot.transports.push_lane import PushLane, carries
 from handlers.core import (
     DOCUMENT_FETCH_MAX,
     AnswerButton,
@@ -253,8 +253,8 @@ class PtbTransport:
     async def _perform_once(self, chat_id: int, reply: Reply) -> int | None:
         """Carry out one reply once; the id of the message sent, for texts."""
         bot = self.application.bot
-        if isinstance(reply, SendText) and plain_text(reply):
-            return await self.push_lane.send_text(chat_id, reply)
+        if carries(reply):  # plain JSON or multipart, without the library's models
+            return await self.push_lane.send_reply(chat_id, reply)
         match reply:
             case SendText(text=text, buttons=buttons, keyboard=keyboard, remove_keyboard=remove):
                 markup: Any = _markup(buttons)

@@ -9,20 +9,32 @@ transports therefore hand pushes to this lane, on one pooled aiohttp session to 
 same API base. Anything that is not such a text goes to the transport's own sender.
 
 A chat turn's text replies are the same kind of message (a result list: a text and a
-dozen buttons, about thirty pydantic models there and back through aiogram), so the
-transports send them here too (`send_text`), under their usual retry policy.
+dozen buttons, about thirty pydantic models there and back through aiogram), and so
+are its pictures (a code's QR, a deal's photo: one multipart `sendPhoto`, whose answer
+aiogram would read into a full `Message` with every size of the photo), so the
+transports send those here too (`send_reply`, `carries`), under their usual retry
+policy.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 
 from bot.runtime import Pusher, PushOutcome
-from handlers.core import TELEGRAM_TEXT_MAX, Button, Reply, SendText
+from handlers.core import (
+    TELEGRAM_CAPTION_MAX,
+    TELEGRAM_TEXT_MAX,
+    Button,
+    Buttons,
+    Reply,
+    SendPhoto,
+    SendText,
+)
 
 CONNECTIONS = 200  # open to the Bot API at once: 1,000/s at answers of up to 0.2 s
 TIMEOUT = 30.0  # seconds a push may take before it counts as a network error
@@ -33,6 +45,7 @@ class PushLane:
 
     def __init__(self, api_base: str, token: str, fallback: Pusher) -> None:
         self.url = f"{api_base.rstrip('/')}/bot{token}/sendMessage"
+        self.photo_url = f"{api_base.rstrip('/')}/bot{token}/sendPhoto"
         self.fallback = fallback
         self._session: aiohttp.ClientSession | None = None
 
@@ -49,12 +62,21 @@ class PushLane:
             return PushOutcome("network", error=f"{type(exc).__name__}: {exc}"[:200])
         return outcome_of(answer)
 
-    async def send_text(self, chat_id: int, reply: SendText) -> int | None:
-        """Send one plain text reply (see `plain_text`) once; the message id. Telegram's
-        refusal, or a network error, is raised as `LaneRefused` for the caller's retry
-        policy (`bot.transports.common.deliver`)."""
+    async def send_reply(self, chat_id: int, reply: Reply) -> int | None:
+        """Send one reply the lane carries (see `carries`) once; the message id.
+        Telegram's refusal, or a network error, is raised as `LaneRefused` for the
+        caller's retry policy (`bot.transports.common.deliver`)."""
+        if isinstance(reply, SendPhoto):
+            url, form = self.photo_url, _photo_form(chat_id, reply)
+        else:
+            assert isinstance(reply, SendText)
+            url, form = self.url, None
         try:
-            async with self._client().post(self.url, json=_body(chat_id, reply)) as response:
+            if form is not None:
+                request = self._client().post(url, data=form)
+            else:
+                request = self._client().post(url, json=_body(chat_id, reply))
+            async with request as response:
                 answer = await response.json(content_type=None)
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
             raise LaneRefused(PushOutcome(
@@ -114,8 +136,7 @@ class LaneRefused(Exception):
 def _body(chat_id: int, reply: SendText) -> dict[str, Any]:
     body: dict[str, Any] = {"chat_id": chat_id, "text": reply.text}
     if reply.buttons:
-        body["reply_markup"] = {"inline_keyboard": [
-            [_button(b) for b in row] for row in reply.buttons]}
+        body["reply_markup"] = _markup(reply.buttons)
     return body
 
 
@@ -123,6 +144,35 @@ def plain_text(reply: Reply) -> bool:
     """Is this reply a text (with inline buttons at most) that the lane can send?"""
     return (isinstance(reply, SendText) and not reply.keyboard and not reply.remove_keyboard
             and 0 < len(reply.text) <= TELEGRAM_TEXT_MAX)
+
+
+def carries(reply: Reply) -> bool:
+    """Can the lane send this chat reply: a plain text (`plain_text`), or a picture as
+    bytes or a Telegram file id (not a local file) with a caption that fits and inline
+    buttons at most?"""
+    if isinstance(reply, SendPhoto):
+        return (len(reply.caption) <= TELEGRAM_CAPTION_MAX
+                and (isinstance(reply.photo, bytes) or not Path(reply.photo).is_file()))
+    return plain_text(reply)
+
+
+def _photo_form(chat_id: int, reply: SendPhoto) -> aiohttp.FormData:
+    form = aiohttp.FormData()
+    form.add_field("chat_id", str(chat_id))
+    if isinstance(reply.photo, bytes):
+        form.add_field("photo", reply.photo, filename=reply.filename,
+                       content_type="application/octet-stream")
+    else:
+        form.add_field("photo", reply.photo)  # a Telegram file id
+    if reply.caption:
+        form.add_field("caption", reply.caption)
+    if reply.buttons:
+        form.add_field("reply_markup", _compact_json(_markup(reply.buttons)))
+    return form
+
+
+def _markup(buttons: Buttons) -> dict[str, Any]:
+    return {"inline_keyboard": [[_button(b) for b in row] for row in buttons]}
 
 
 def _button(button: Button) -> dict[str, Any]:

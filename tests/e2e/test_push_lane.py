@@ -71,13 +71,32 @@ async def test_a_text_reply_keeps_its_link_and_mini_app_buttons_apart(
         (Button("🛍 Open the shop", url="https://shop.example/app/shop/haidilao",
                 web_app=True),),
         (Button("🗺 Map", url="https://maps.example/?q=1"), Button("Follow", data="fo:3"))))
-    await pushes.send_text(ANN, reply)
+    await pushes.send_reply(ANN, reply)
     [message] = api.chat_messages(ANN)
     assert message.buttons == [
         [{"text": "🛍 Open the shop",
           "web_app": {"url": "https://shop.example/app/shop/haidilao"}}],
         [{"text": "🗺 Map", "url": "https://maps.example/?q=1"},
          {"text": "Follow", "callback_data": "fo:3"}]]
+
+
+async def test_a_picture_reply_goes_as_one_multipart_send_photo(
+        api: BotApiStandin, lane: tuple[PushLane, LibraryPath]) -> None:
+    from bot.transports.push_lane import carries
+    from services.orders.codes import qr_png
+    pushes, library = lane
+    picture = SendPhoto(qr_png("https://t.me/o2o_demo_bot?start=r_7QH4K2M9XP"),
+                        caption="券码 7QH-4K2-M9XP 😀", filename="code.png",
+                        buttons=((Button("我的券码", data="menu:codes"),),))
+    assert carries(picture)
+    message_id = await pushes.send_reply(ANN, picture)
+    [message] = api.chat_messages(ANN)
+    assert message.message_id == message_id and message.caption == picture.caption
+    assert message.kind == "photo" and message.photo == picture.photo
+    assert [[b["callback_data"] for b in row] for row in message.buttons] == [["menu:codes"]]
+    assert library.handed == []
+    too_long = SendPhoto(b"png", caption="x" * 1025)
+    assert not carries(too_long)  # the library's way, which cuts or refuses it
 
 
 async def test_a_flood_wait_says_how_long_and_nothing_arrives(
