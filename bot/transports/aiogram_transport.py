@@ -53,10 +53,9 @@ from bot.transports.common import (
     handle_update,
     publish_menu,
     push_once,
-    split_text,
 )
 from bot.transports.intake import chat_of, poll
-from bot.transports.push_lane import PushLane, carries
+from bot.transports.push_lane import PushLane, carries, split_text
 from handlers.core import (
     DOCUMENT_FETCH_MAX,
     AnswerButton,

@@ -15,7 +15,6 @@ from bot.outbox import owed_settler, wake
 from bot.runtime import NotDelivered, Outbox, Pusher, PushOutcome, Runtime
 from bot.transports.push_lane import LaneRefused
 from handlers.core import (
-    TELEGRAM_TEXT_MAX,
     Delivered,
     EditText,
     Incoming,
@@ -30,19 +29,6 @@ log = structlog.get_logger("o2o.telegram")
 
 # How often a reply is retried after a flood wait (429) or a network error.
 MAX_RETRIES = 3
-
-
-def split_text(text: str, limit: int = TELEGRAM_TEXT_MAX) -> list[str]:
-    """Cut a long text into Telegram-sized pieces, at line breaks where possible."""
-    pieces: list[str] = []
-    while len(text) > limit:
-        cut = text.rfind("\n", 0, limit)
-        if cut <= 0:
-            cut = limit
-        pieces.append(text[:cut])
-        text = text[cut:].lstrip("\n")
-    pieces.append(text)
-    return pieces
 
 
 @dataclass(frozen=True)

@@ -29,8 +29,10 @@ from bot.runtime import Pusher, PushOutcome
 from handlers.core import (
     TELEGRAM_CAPTION_MAX,
     TELEGRAM_TEXT_MAX,
+    AnswerButton,
     Button,
     Buttons,
+    EditText,
     Reply,
     SendPhoto,
     SendText,
@@ -44,8 +46,8 @@ class PushLane:
     """Sends pushes with plain HTTP; see the module docstring."""
 
     def __init__(self, api_base: str, token: str, fallback: Pusher) -> None:
-        self.url = f"{api_base.rstrip('/')}/bot{token}/sendMessage"
-        self.photo_url = f"{api_base.rstrip('/')}/bot{token}/sendPhoto"
+        self.base = f"{api_base.rstrip('/')}/bot{token}"
+        self.url = f"{self.base}/sendMessage"
         self.fallback = fallback
         self._session: aiohttp.ClientSession | None = None
 
@@ -63,19 +65,14 @@ class PushLane:
         return outcome_of(answer)
 
     async def send_reply(self, chat_id: int, reply: Reply) -> int | None:
-        """Send one reply the lane carries (see `carries`) once; the message id.
-        Telegram's refusal, or a network error, is raised as `LaneRefused` for the
-        caller's retry policy (`bot.transports.common.deliver`)."""
-        if isinstance(reply, SendPhoto):
-            url, form = self.photo_url, _photo_form(chat_id, reply)
-        else:
-            assert isinstance(reply, SendText)
-            url, form = self.url, None
+        """Send one reply the lane carries (see `carries`) once; the message id (None
+        for a button's answer). Telegram's refusal, or a network error, is raised as
+        `LaneRefused` for the caller's retry policy (`bot.transports.common.deliver`)."""
+        method, body = _request(chat_id, reply)
+        url = f"{self.base}/{method}"
         try:
-            if form is not None:
-                request = self._client().post(url, data=form)
-            else:
-                request = self._client().post(url, json=_body(chat_id, reply))
+            request = (self._client().post(url, data=body) if isinstance(body, aiohttp.FormData)
+                       else self._client().post(url, json=body))
             async with request as response:
                 answer = await response.json(content_type=None)
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
@@ -140,6 +137,19 @@ def _body(chat_id: int, reply: SendText) -> dict[str, Any]:
     return body
 
 
+def split_text(text: str, limit: int = TELEGRAM_TEXT_MAX) -> list[str]:
+    """Cut a long text into Telegram-sized pieces, at line breaks where possible."""
+    pieces: list[str] = []
+    while len(text) > limit:
+        cut = text.rfind("\n", 0, limit)
+        if cut <= 0:
+            cut = limit
+        pieces.append(text[:cut])
+        text = text[cut:].lstrip("\n")
+    pieces.append(text)
+    return pieces
+
+
 def plain_text(reply: Reply) -> bool:
     """Is this reply a text (with inline buttons at most) that the lane can send?"""
     return (isinstance(reply, SendText) and not reply.keyboard and not reply.remove_keyboard
@@ -147,13 +157,36 @@ def plain_text(reply: Reply) -> bool:
 
 
 def carries(reply: Reply) -> bool:
-    """Can the lane send this chat reply: a plain text (`plain_text`), or a picture as
+    """Can the lane send this chat reply: a plain text (`plain_text`), a picture as
     bytes or a Telegram file id (not a local file) with a caption that fits and inline
-    buttons at most?"""
+    buttons at most, an edit of a text, or a button's answer?"""
     if isinstance(reply, SendPhoto):
         return (len(reply.caption) <= TELEGRAM_CAPTION_MAX
                 and (isinstance(reply.photo, bytes) or not Path(reply.photo).is_file()))
-    return plain_text(reply)
+    if isinstance(reply, EditText):
+        return bool(reply.text)
+    return isinstance(reply, AnswerButton) or plain_text(reply)
+
+
+def _request(chat_id: int, reply: Reply) -> tuple[str, dict[str, Any] | aiohttp.FormData]:
+    """The Bot API method and its body for a reply the lane carries."""
+    match reply:
+        case SendPhoto():
+            return "sendPhoto", _photo_form(chat_id, reply)
+        case EditText(message_id=message_id, text=text, buttons=buttons):
+            body: dict[str, Any] = {"chat_id": chat_id, "message_id": message_id,
+                                    "text": split_text(text)[0]}
+            if buttons:  # none: the edit takes the buttons away, as Telegram does
+                body["reply_markup"] = _markup(buttons)
+            return "editMessageText", body
+        case AnswerButton(query_id=query_id, text=text, alert=alert):
+            answer: dict[str, Any] = {"callback_query_id": query_id, "show_alert": alert}
+            if text:
+                answer["text"] = text
+            return "answerCallbackQuery", answer
+        case SendText():
+            return "sendMessage", _body(chat_id, reply)
+    raise TypeError(f"the lane does not carry {type(reply).__name__}")
 
 
 def _photo_form(chat_id: int, reply: SendPhoto) -> aiohttp.FormData:

@@ -99,6 +99,31 @@ async def test_a_picture_reply_goes_as_one_multipart_send_photo(
     assert not carries(too_long)  # the library's way, which cuts or refuses it
 
 
+async def test_an_edit_and_a_button_answer_go_the_lane_way_with_telegram_s_answers(
+        api: BotApiStandin, lane: tuple[PushLane, LibraryPath]) -> None:
+    from bot.transports.push_lane import LaneRefused, carries
+    from handlers.core import AnswerButton, EditText
+    pushes, _ = lane
+    first = await pushes.send_reply(ANN, _push("第1/2页"))
+    assert first is not None
+    edit = EditText(first, "第2/2页 🍲", buttons=((Button("◀ 上一页", data="pg:1"),),))
+    assert carries(edit) and await pushes.send_reply(ANN, edit) == first
+    [message] = api.chat_messages(ANN)
+    assert message.text == "第2/2页 🍲" and message.edited == 1
+    assert [[b["callback_data"] for b in row] for row in message.buttons] == [["pg:1"]]
+    with pytest.raises(LaneRefused, match="not modified"):  # the policy counts it as done
+        await pushes.send_reply(ANN, edit)
+    pressed = await api.user(ANN).press(message, "◀ 上一页")
+    await pushes.send_reply(ANN, EditText(first, "第2/2页 🍲"))  # no buttons: taken away
+    assert api.chat_messages(ANN)[0].buttons == []
+    query_id = pressed["callback_query"]["id"]
+    answer = AnswerButton(query_id, "已是第一页", alert=True)
+    assert carries(answer) and await pushes.send_reply(ANN, answer) is None
+    assert api.user(ANN).callback_answers[-1]["show_alert"] is True
+    with pytest.raises(LaneRefused, match="query is too old"):  # answered once only
+        await pushes.send_reply(ANN, answer)
+
+
 async def test_a_flood_wait_says_how_long_and_nothing_arrives(
         api: BotApiStandin, lane: tuple[PushLane, LibraryPath]) -> None:
     api.inject_error("sendMessage", 429, "Too Many Requests: retry after 7", retry_after=7)
