@@ -292,6 +292,19 @@ class SendInvoice:
 
 
 @dataclass(frozen=True)
+class SetMenuButton:
+    """Set this chat's menu button (beside the message box): with `url`, a Mini App
+    (an https address) under `text`; without, back to the bot's default (its commands)."""
+
+    text: str = ""
+    url: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.url is not None and not (self.url.startswith("https://") and self.text):
+            raise ValueError(f"a Mini App menu button needs text and an https url: {self.url!r}")
+
+
+@dataclass(frozen=True)
 class Notify:
     """Replies for another chat than the one being answered (e.g. the shopper whose code
     staff just redeemed). A failure there never stops the replies to this chat."""
@@ -321,6 +334,7 @@ Reply = (
     | AnswerPreCheckout
     | AnswerInline
     | SendInvoice
+    | SetMenuButton
     | Notify
     | Delivered
 )

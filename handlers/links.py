@@ -71,6 +71,11 @@ def shop_app_url(miniapp_base: str, slug: str) -> str:
     return f"{miniapp_base}/app/shop/{slug}"
 
 
+def deal_app_url(miniapp_base: str, slug: str, deal_id: int) -> str:
+    """The Mini App storefront of `slug`, opened on the deal `deal_id`'s detail view."""
+    return f"{shop_app_url(miniapp_base, slug)}?deal={deal_id}"
+
+
 def start_link(bot_username: str, payload: str) -> str:
     """The t.me link that starts the bot with `payload`."""
     return f"https://t.me/{bot_username}?start={payload}"

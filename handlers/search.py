@@ -62,6 +62,7 @@ from handlers.payloads import (
 )
 from handlers.roles import Role
 from handlers.router import Request, Router
+from handlers.shop_app import menu_button_replies, open_shop_button
 from nlu import Intent
 from services.catalog.deal_cards import get_deal_card, merchant_id_of
 from services.catalog.geo import format_distance
@@ -460,6 +461,9 @@ async def deal_card_replies(req: Request, deal_id: int, back: ResultsPage | None
     booking = await book_button(t, req.db, [store.id for store in card.stores])
     if booking is not None:
         rows.insert(len(rows) - 1, (booking,))  # above Follow and Share
+    if req.app.options.miniapp_base is not None:
+        rows.append((open_shop_button(t, req.app.options.miniapp_base, card.merchant_slug,
+                                      card.id),))
     if back is not None:
         rows.append((Button(t("back-to-results"), data=back.pack()),))
     replies: list[Reply] = []
@@ -499,7 +503,8 @@ async def follow_button(req: Request, press: FollowMerchant) -> list[Reply]:
     if result.outcome == "unknown":
         return await stale_button(req)
     text = follow_text(t, result, req.user.timezone)
-    return [answer_press(req, text.splitlines()[0]), SendText(text)]
+    return [answer_press(req, text.splitlines()[0]), SendText(text),
+            *await menu_button_replies(req)]
 
 
 @router.button(UnfollowMerchant, role=Role.SHOPPER)
@@ -508,7 +513,7 @@ async def unfollow_button(req: Request, press: UnfollowMerchant) -> list[Reply]:
     t = req.t
     unfollowed = await unfollow(req.db, req.user.id, press.merchant_id)
     key = "unfollow-done" if unfollowed else "unfollow-not"
-    return [answer_press(req, t(key)), SendText(t(key))]
+    return [answer_press(req, t(key)), SendText(t(key)), *await menu_button_replies(req)]
 
 
 # --------------------------------------------------------------------------- free text
@@ -540,7 +545,7 @@ async def set_location_intent(req: Request, intent: Intent, text: str) -> Reply:
 
 
 @router.intent("follow", "unfollow", role=Role.SHOPPER)
-async def follow_intent(req: Request, intent: Intent, text: str) -> Reply:
+async def follow_intent(req: Request, intent: Intent, text: str) -> Reply | list[Reply]:
     """"关注海底捞" / "取消关注海底捞": follow or unfollow the merchant named."""
     t = req.t
     slug = intent.ref("merchant")
@@ -551,6 +556,7 @@ async def follow_intent(req: Request, intent: Intent, text: str) -> Reply:
         return SendText(t(key, name=str(written or "")))
     if intent.name == "follow":
         result = await follow(req.db, req.user.id, merchant_id, req.now(), source="chat")
-        return SendText(follow_text(t, result, req.user.timezone))
-    return SendText(t("unfollow-done" if await unfollow(req.db, req.user.id, merchant_id)
-                      else "unfollow-not"))
+        return [SendText(follow_text(t, result, req.user.timezone)),
+                *await menu_button_replies(req)]
+    return [SendText(t("unfollow-done" if await unfollow(req.db, req.user.id, merchant_id)
+                       else "unfollow-not")), *await menu_button_replies(req)]

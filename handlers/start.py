@@ -20,12 +20,13 @@ from handlers.core import Button, Reply, SendText
 from handlers.coupons import storefront_coupons
 from handlers.format import category_label, result_button_text, result_line, welcome_text
 from handlers.groups import group_link_replies
-from handlers.links import DEAL, GROUP, PAYLOAD, REDEEM, REF, SHOP, STAFF, shop_app_url
+from handlers.links import DEAL, GROUP, PAYLOAD, REDEEM, REF, SHOP, STAFF
 from handlers.payloads import OpenStorefront, ShowDeal
 from handlers.redeem import scanned
 from handlers.roles import Role
 from handlers.router import Request, Router
 from handlers.search import deal_card_replies, search_intent, with_location
+from handlers.shop_app import menu_button_for, open_shop_button
 from handlers.staff import joined
 from nlu import Intent
 from services.catalog.geo import format_distance
@@ -139,15 +140,17 @@ async def storefront_replies(req: Request, slug: str, *,
     if booking is not None:
         rows.append((booking,))
     rows.append((follow_toggle(t, front.merchant_id, front.name.get(lang), following),))
-    if req.app.options.miniapp_base is not None:
-        rows.insert(0, (Button(t("app-open-button"), web_app=True,
-                               url=shop_app_url(req.app.options.miniapp_base, front.slug)),))
+    base = req.app.options.miniapp_base
+    if base is not None:
+        rows.insert(0, (open_shop_button(t, base, front.slug),))
     replies: list[Reply] = [SendText("\n".join(lines), buttons=tuple(rows))]
     if followed is not None and followed.outcome == "followed":
         note = t("coupon-followed-shop", name=front.name.get(lang))
         if followed.welcome is not None:
             note += "\n" + welcome_text(t, followed.welcome, req.user.timezone)
         replies.append(SendText(note))
+    if followed is not None and base is not None:  # came through the poster: its shop
+        replies.append(menu_button_for(t, base, front.slug))
     return replies
 
 

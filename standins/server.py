@@ -129,6 +129,9 @@ class BotApiStandin(Served):
         self.users: dict[int, FakeUser] = {}
         self.pending_queries: dict[str, FakeUser] = {}
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        # Menu buttons: a chat's (by chat id), and the bot's default (key None).
+        self.menu_buttons: dict[int | None, dict[str, Any]] = {}
+        self.invoice_links: dict[str, dict[str, Any]] = {}  # slug -> createInvoiceLink's params
         self.webhook: dict[str, Any] = {}
         self._chats: dict[int, list[SentMessage]] = {}
         self._message_ids: dict[int, itertools.count[int]] = {}
@@ -560,7 +563,30 @@ class BotApiStandin(Served):
         return True
 
     async def _m_setchatmenubutton(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        chat_id = params.get("chat_id")
+        if chat_id is not None and not isinstance(chat_id, int):
+            raise ApiError(400, "Bad Request: chat not found")
+        button = params.get("menu_button") or {"type": "default"}
+        kind = button.get("type") if isinstance(button, dict) else None
+        if kind == "web_app":
+            url = (button.get("web_app") or {}).get("url", "")
+            if not isinstance(url, str) or not url.startswith("https://"):
+                raise ApiError(400, "Bad Request: BUTTON_URL_INVALID")
+            if not isinstance(button.get("text"), str) or not button["text"]:
+                raise ApiError(400, "Bad Request: BUTTON_TEXT_INVALID")
+        elif kind not in ("commands", "default"):
+            raise ApiError(400, "Bad Request: can't parse menu button JSON object")
+        if kind == "default":
+            self.menu_buttons.pop(chat_id, None)  # a chat's: back to the bot's default
+        else:
+            self.menu_buttons[chat_id] = button
         return True
+
+    async def _m_getchatmenubutton(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        chat_id = params.get("chat_id")
+        if chat_id is not None and chat_id in self.menu_buttons:
+            return self.menu_buttons[chat_id]
+        return self.menu_buttons.get(None, {"type": "default"})
 
     async def _m_sendchataction(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         self._chat(params)
@@ -606,7 +632,19 @@ class BotApiStandin(Served):
         return self._store(chat_id, "invoice", params, text=None)
 
     async def _m_createinvoicelink(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
-        return f"https://t.me/$standin-invoice-{next(self._file_ids)}"
+        for key in ("title", "description", "payload", "currency"):
+            if not isinstance(params.get(key), str) or not params[key]:
+                raise ApiError(400, f"Bad Request: {key} is required")
+        if len(params["title"]) > 32 or len(params["description"]) > 255:
+            raise ApiError(400, "Bad Request: INVOICE_TITLE_INVALID")
+        prices = params.get("prices")
+        if not isinstance(prices, list) or not prices or not all(
+                isinstance(p, dict) and isinstance(p.get("amount"), int) and p["amount"] > 0
+                for p in prices):
+            raise ApiError(400, "Bad Request: CURRENCY_TOTAL_AMOUNT_INVALID")
+        slug = f"standin-invoice-{next(self._file_ids)}"
+        self.invoice_links[slug] = params
+        return f"https://t.me/${slug}"
 
     async def _m_refundstarpayment(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         if not params.get("telegram_payment_charge_id"):

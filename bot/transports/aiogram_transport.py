@@ -34,6 +34,9 @@ from aiogram.types import (
     InputTextMessageContent,
     KeyboardButton,
     LabeledPrice,
+    MenuButtonCommands,
+    MenuButtonDefault,
+    MenuButtonWebApp,
     Message,
     PreCheckoutQuery,
     ReplyKeyboardMarkup,
@@ -79,6 +82,7 @@ from handlers.core import (
     SendPhoto,
     SendText,
     SendVenue,
+    SetMenuButton,
     SuccessfulPayment,
     Text,
     Unsupported,
@@ -340,6 +344,9 @@ class AiogramTransport:
                     prices=[LabeledPrice(label=label, amount=amount)],
                     provider_token=self._provider_token(),
                 )
+            case SetMenuButton(text=text, url=url):
+                await bot.set_chat_menu_button(chat_id=chat_id, menu_button=MenuButtonWebApp(
+                    text=text, web_app=WebAppInfo(url=url)) if url else MenuButtonDefault())
 
     def _provider_token(self) -> str:
         token = self.runtime.settings.telegram_payment_provider_token
@@ -356,6 +363,11 @@ class AiogramTransport:
             [BotCommand(command=c, description=t(default, f"cmd-{c}")) for c in MENU_COMMANDS]
         )
 
+    async def register_menu_button(self) -> None:
+        """The bot's default menu button: its commands (a chat whose user follows a
+        merchant gets that shop's Mini App instead, `SetMenuButton`)."""
+        await self.bot.set_chat_menu_button(menu_button=MenuButtonCommands())
+
     async def run_polling(self) -> None:
         """Long-poll Telegram until interrupted (SIGINT/SIGTERM)."""
         me = await self.bot.get_me()
@@ -367,7 +379,7 @@ class AiogramTransport:
         await self.bot.delete_webhook(drop_pending_updates=False)
         log.info("polling started", bot=me.username)
         # The menu goes out beside the first getUpdates: nobody waits for it.
-        menu = asyncio.create_task(publish_menu(self.register_commands))
+        menu = asyncio.create_task(publish_menu(self.register_commands, self.register_menu_button))
         settings = self.runtime.settings
         allowed = self.dp.resolve_used_update_types()
 

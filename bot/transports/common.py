@@ -226,13 +226,14 @@ def attach(runtime: Runtime, send: Outbox, refund_stars: StarRefunder, push: Pus
         telegram.star_refunder = refund_stars
 
 
-async def publish_menu(register: Callable[[], Awaitable[object]]) -> None:
-    """Publish the command menu (setMyCommands), logging a failure: the bot serves
-    without it, and the next start publishes it again."""
-    try:
-        await register()
-    except Exception as exc:
-        log.warning("command menu not published", error=str(exc)[:200])
+async def publish_menu(*registers: Callable[[], Awaitable[object]]) -> None:
+    """Publish the command menu (setMyCommands) and the default menu button, logging a
+    failure: the bot serves without them, and the next start publishes them again."""
+    for register in registers:
+        try:
+            await register()
+        except Exception as exc:
+            log.warning("command menu not published", error=str(exc)[:200])
 
 
 async def finish(task: asyncio.Task[Any]) -> None:

@@ -58,6 +58,7 @@ from handlers.core import (
     SendPhoto,
     SendText,
     SendVenue,
+    SetMenuButton,
     Text,
     Unsupported,
     parse_command,
@@ -424,6 +425,8 @@ class ConsoleShell:
                 next(self._message_ids)
                 self.print(f"🧾 invoice: {title} {amount} {currency} (minor units)")
                 self.print()
+            case SetMenuButton(text=text, url=url):
+                self.print(f"(menu button: {text} → {url})" if url else "(menu button: commands)")
             case AnswerPreCheckout(ok=ok, error=error):
                 self.print(f"(pre-checkout {'ok' if ok else 'refused: ' + error})")
             case Notify(chat_id=chat_id, replies=others):

@@ -22,6 +22,9 @@ from telegram import (
     InputTextMessageContent,
     KeyboardButton,
     LabeledPrice,
+    MenuButtonCommands,
+    MenuButtonDefault,
+    MenuButtonWebApp,
     Message,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
@@ -67,6 +70,7 @@ from handlers.core import (
     SendPhoto,
     SendText,
     SendVenue,
+    SetMenuButton,
     SuccessfulPayment,
     Text,
     Unsupported,
@@ -311,6 +315,9 @@ class PtbTransport:
                     [LabeledPrice(label, amount)],
                     provider_token=token.get_secret_value() if token else "",
                 )
+            case SetMenuButton(text=text, url=url):
+                await bot.set_chat_menu_button(chat_id, MenuButtonWebApp(
+                    text, WebAppInfo(url)) if url else MenuButtonDefault())
 
     async def register_commands(self) -> None:
         """Publish the command menu in Chinese and English (and the default language)."""
@@ -321,6 +328,11 @@ class PtbTransport:
             )
         default = self.runtime.settings.default_language
         await bot.set_my_commands([BotCommand(c, t(default, f"cmd-{c}")) for c in MENU_COMMANDS])
+
+    async def register_menu_button(self) -> None:
+        """The bot's default menu button: its commands (a chat whose user follows a
+        merchant gets that shop's Mini App instead, `SetMenuButton`)."""
+        await self.application.bot.set_chat_menu_button(menu_button=MenuButtonCommands())
 
     async def run_polling(self) -> None:
         """Long-poll until SIGINT or SIGTERM."""
@@ -339,7 +351,8 @@ class PtbTransport:
             await self.application.start()
             log.info("polling started", bot=me.username, library="python-telegram-bot")
             # The menu goes out beside the first getUpdates: nobody waits for it.
-            menu = asyncio.create_task(publish_menu(self.register_commands))
+            menu = asyncio.create_task(publish_menu(self.register_commands,
+                                                    self.register_menu_button))
             settings = self.runtime.settings
             bot = self.application.bot
 

@@ -12,7 +12,7 @@ from sqlmodel import select
 from services.catalog.deal_cards import Bilingual
 from services.marketing.coupons.wallet import CouponView, give_welcome_coupon
 from services.platform.database import Database
-from storage.models import Follow, Merchant
+from storage.models import Follow, Merchant, MerchantStatus
 
 
 @dataclass(frozen=True)
@@ -94,3 +94,16 @@ async def list_following(db: Database, user_id: int) -> list[FollowedMerchant]:
         for m in rows
         if m.id is not None
     ]
+
+
+async def latest_followed_shop(db: Database, user_id: int) -> str | None:
+    """The slug of the approved merchant the user followed last (a scanned poster
+    follows too), or None when they follow none: whose shop their menu button opens."""
+    async with db.session() as session:
+        return (await session.exec(
+            select(Merchant.slug)
+            .join(Follow, Follow.merchant_id == Merchant.id)
+            .where(Follow.user_id == user_id, Merchant.status == MerchantStatus.APPROVED)
+            .order_by(Follow.created_at.desc(), Follow.id.desc())  # type: ignore[attr-defined]
+            .limit(1)
+        )).first()
