@@ -120,6 +120,13 @@ class Settings(BaseSettings):
         pattern=r"^([0-9a-f]{64})?$",
         description="Telegram's Ed25519 key (hex) for launch data's `signature`; empty: "
                     "the HMAC alone.")
+    miniapp_photo_dir: str = Field(
+        default="o2o-photos",
+        description="Mini App: folder where deal photos fetched from Telegram are kept.")
+    miniapp_photo_cache_mb: int = Field(
+        default=64, ge=1, le=100_000,
+        description="Mini App: the most the photo folder holds (MB); the least recently "
+                    "shown go first.")
     poster_font: str = Field(
         default="",
         description="Font file for posters and charts (a CJK font for Chinese); empty: search.",

@@ -41,6 +41,8 @@ import structlog
 from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from bot.miniapp.botapi import BotApi, BotApiError
+from bot.miniapp.photos import PhotoCache, PhotoSize, PhotoUnavailable
 from bot.runtime import Runtime
 from handlers.checkout import link_replies, order_summary
 from handlers.format import discount_text, follow_text, local_date, terms_text
@@ -52,6 +54,8 @@ from services.catalog.storefront import (
     SHOP_SORTS,
     ShopHeader,
     ShopQuery,
+    deal_photo,
+    photo_file_id,
     shop_header,
     shop_page,
 )
@@ -73,6 +77,8 @@ log = structlog.get_logger("o2o.miniapp")
 HERE = Path(__file__).parent
 TELEGRAM_SCRIPT = "https://telegram.org/js/telegram-web-app.js"
 SLUG = re.compile(r"[a-z0-9-]{1,32}")
+# What Telegram's openInvoice accepts (the page's SDK checks the same).
+INVOICE_LINK = re.compile(r"https://t\.me/(\$|invoice/)[A-Za-z0-9_=-]{1,128}")
 BODY_MAX = 2048  # bytes of a POST body: the page sends a few small fields
 MOST_AT_ONCE = 10  # the quantity list's length (the chat's buttons show six)
 # Scripts from us and Telegram only; no inline script or style; calls to us only; framed
@@ -90,6 +96,8 @@ class MiniApp:
 
     runtime: Runtime
     templates: Environment
+    api: BotApi | None = None  # the Bot API, when the bot has a token
+    photos: PhotoCache | None = None  # deal photos from Telegram (needs `api`)
 
     def now(self) -> datetime:
         return self.runtime.app.clock()
@@ -119,6 +127,23 @@ class MiniApp:
             self.runtime.db, who.telegram_id, first_name=who.first_name,
             username=who.username or None, language_code=who.language_code,
             default_timezone=self.runtime.settings.default_timezone, now=self.now())
+
+    async def invoice_link(self, title: str, description: str, payload: str, currency: str,
+                           amount: int, label: str) -> str | None:
+        """A Telegram Payments invoice link (createInvoiceLink) the page opens with
+        `openInvoice`; None when Telegram gave none (logged)."""
+        if self.api is None:
+            return None
+        token = self.runtime.settings.telegram_payment_provider_token
+        try:
+            url = await self.api.call("createInvoiceLink", {
+                "title": title[:32], "description": description[:255], "payload": payload,
+                "provider_token": token.get_secret_value() if token else "",
+                "currency": currency, "prices": [{"label": label, "amount": amount}]})
+        except BotApiError as exc:
+            log.warning("mini app invoice link failed", error=str(exc))
+            return None
+        return url if isinstance(url, str) and INVOICE_LINK.fullmatch(url) else None
 
     @property
     def buy_age(self) -> timedelta:
@@ -218,7 +243,8 @@ async def _body(request: web.Request, fields: dict[str, tuple[int, int]]) -> dic
 # ------------------------------------------------------------------- what pages show
 
 
-def _deal_view(t: Translator, deal: DealSummary | DealCard, coupon_floor: int | None) -> dict:
+def _deal_view(t: Translator, deal: DealSummary | DealCard, coupon_floor: int | None,
+               has_photo: bool = False) -> dict:
     lang = t.lang
     kind = category(deal.category)
     badges = []
@@ -238,6 +264,7 @@ def _deal_view(t: Translator, deal: DealSummary | DealCard, coupon_floor: int | 
         "off": discount_text(t, deal.price, deal.original_price) if saving else "",
         "sold": t("app-sold", sold=str(deal.sold)),
         "badges": badges,
+        "photo": f"/app/photo/{deal.id}" if has_photo else "",
     }
 
 
@@ -268,7 +295,8 @@ def _store_views(t: Translator, stores: list[StoreView], tz: str, now: datetime,
 async def _detail_view(app: MiniApp, t: Translator, card: DealCard,
                        most: int | None = None) -> dict:
     coupons = await claimable_templates(app.runtime.db, card.merchant_id, app.now())
-    view = _deal_view(t, card, _coupon_floor(coupons))
+    view = _deal_view(t, card, _coupon_floor(coupons),
+                      app.photos is not None and photo_file_id(card.photo) is not None)
     if most is None:
         most = card.per_user_limit if card.stock is None else min(card.stock,
                                                                   card.per_user_limit)
@@ -325,11 +353,13 @@ async def page(request: web.Request) -> web.Response:
     page_data = {
         "slug": shop.slug, "merchant_id": shop.merchant_id, "lang": lang,
         "lang_chosen": chosen, "api": "/app/api",
-        "texts": {key: t(f"app-{key}") for key in ("refused", "error", "paying")},
+        "texts": {key: t(f"app-{key}") for key in ("refused", "error", "paying", "paid",
+                                                   "pay-cancelled", "pay-failed")},
     }
     html = _render(
         app, "shop.html", lang, shop=shop, page=listing, query=query,
-        deals=[_deal_view(t, d, floor) for d in listing.deals],
+        deals=[_deal_view(t, d, floor, app.photos is not None and d.id in listing.with_photo)
+               for d in listing.deals],
         next_offset=shown if shown < listing.total else None,
         categories=[(c, category(c).name(lang) if category(c) else c)  # type: ignore[union-attr]
                     for c in listing.categories],
@@ -355,7 +385,8 @@ async def deals_api(request: web.Request) -> web.Response:
     listing = await shop_page(app.runtime.db, shop, app.now(), query)
     floor = _coupon_floor(await claimable_templates(app.runtime.db, shop.merchant_id,
                                                     app.now()))
-    views = [_deal_view(t, d, floor) for d in listing.deals]
+    views = [_deal_view(t, d, floor, app.photos is not None and d.id in listing.with_photo)
+             for d in listing.deals]
     shown = query.offset + len(views)
     return _json({
         "total": listing.total, "count_text": t("app-count", count=listing.total),
@@ -387,20 +418,39 @@ async def deal_api(request: web.Request) -> web.Response:
     return _json({**view, "html": _render_macro(app, "deal_detail", lang, view)})
 
 
+def _place(params: Any) -> tuple[float, float] | None:
+    """A location the page sent (`lat`, `lon`: Telegram's LocationManager); None when
+    none was sent; 400 when it is not a place on Earth."""
+    lat_text, lon_text = params.get("lat", ""), params.get("lon", "")
+    if not lat_text and not lon_text:
+        return None
+    number = re.compile(r"-?[0-9]{1,3}(\.[0-9]{1,12})?")
+    if not (number.fullmatch(lat_text) and number.fullmatch(lon_text)):
+        raise _bad("bad_place")
+    lat, lon = float(lat_text), float(lon_text)
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise _bad("bad_place")
+    return lat, lon
+
+
 async def me_api(request: web.Request) -> web.Response:
-    """The caller's follow state of a shop, and its stores nearest them first."""
+    """The caller's follow state of a shop, and its stores nearest them first: from the
+    location the page sent, else the last one they shared in the chat (`by_distance`
+    says whether there was one; `html` is the rendered list)."""
     app = request.app[MINIAPP]
     user = await app.user(request, app.browse_age)
     shop = await _shop_or_404(app, request.query.get("slug", ""))
-    lang, _ = _language(request, app.runtime.settings.default_language)
-    where = ((user.last_lat, user.last_lon)
-             if user.last_lat is not None and user.last_lon is not None else None)
+    lang = _language_of(request, user, app.runtime.settings.default_language)
+    where = _place(request.query)
+    if where is None and user.last_lat is not None and user.last_lon is not None:
+        where = (user.last_lat, user.last_lon)
     stores = _store_views(Translator(lang), await list_stores(app.runtime.db, shop.merchant_id),
                           user.timezone, app.now(), where)
     for view in stores:
         view.pop("metres")
     return _json({"following": await is_following(app.runtime.db, user.id, shop.merchant_id),
-                  "stores": stores})
+                  "stores": stores, "by_distance": where is not None,
+                  "html": _render_macro(app, "store_items", lang, stores)})
 
 
 async def buy_api(request: web.Request) -> web.Response:
@@ -428,12 +478,17 @@ async def buy_api(request: web.Request) -> web.Response:
     total = format_money(order.total, order.currency, lang)
     answer: dict[str, Any] = {"order_id": order.id, "status": order.status, "total": total,
                               "provider": link.provider}
-    if link.invoice_payload is not None:  # Telegram Payments: the invoice goes to the chat
-        lines = [order_summary(t, order)]
-        await app.runtime.send(user.telegram_id, link_replies(
-            t, link, lines, (), title=title, description=description, amount=order.total,
-            currency=order.currency, label=t("invoice-label", quantity=str(order.quantity))))
-        answer["message"] = t("app-pay-in-chat")
+    if link.invoice_payload is not None:  # Telegram Payments: opened in the page
+        label = t("invoice-label", quantity=str(order.quantity))
+        invoice_url = await app.invoice_link(title, description, link.invoice_payload,
+                                             order.currency, order.total, label)
+        if invoice_url is not None:
+            answer.update(invoice_url=invoice_url, message=t("app-paying"))
+        else:  # no link from Telegram: the invoice goes to the chat, as the chat's Buy does
+            await app.runtime.send(user.telegram_id, link_replies(
+                t, link, [order_summary(t, order)], (), title=title, description=description,
+                amount=order.total, currency=order.currency, label=label))
+            answer["message"] = t("app-pay-in-chat")
     else:
         answer.update(pay_url=link.url, message=t("app-pay-opened"))
     log.info("mini app order", order=order.id, user=user.id, provider=link.provider)
@@ -483,12 +538,45 @@ async def claim_api(request: web.Request) -> web.Response:
     return _json({"outcome": result.outcome, "message": text})
 
 
+async def photo(request: web.Request) -> web.Response:
+    """A deal's photo as a JPEG (`?size=small` for a card, else the detail view's), from
+    Telegram through the photo cache; 404 when the deal has none to show."""
+    app = request.app[MINIAPP]
+    deal_text = request.match_info["deal"]
+    size: PhotoSize = "small" if request.query.get("size") == "small" else "large"
+    if app.photos is None or not (deal_text.isascii() and deal_text.isdigit()
+                                  and len(deal_text) <= 12):
+        raise web.HTTPNotFound(headers=HEADERS)
+    file_id = await deal_photo(app.runtime.db, int(deal_text))
+    if file_id is None:
+        raise web.HTTPNotFound(headers=HEADERS)
+    try:
+        data = await app.photos.photo(file_id, size)
+    except PhotoUnavailable as exc:
+        log.info("mini app photo unavailable", deal=deal_text, reason=str(exc))
+        raise web.HTTPNotFound(headers=HEADERS) from exc
+    return web.Response(body=data, content_type="image/jpeg", headers={
+        **HEADERS, "Cache-Control": "public, max-age=3600"})
+
+
 def add_miniapp_routes(app: web.Application, runtime: Runtime) -> None:
     """Serve the Mini App from `app` (the bot's web server)."""
     templates = Environment(loader=FileSystemLoader(HERE / "templates"),
                             autoescape=select_autoescape(["html"]), auto_reload=False)
-    app[MINIAPP] = MiniApp(runtime, templates)
+    settings = runtime.settings
+    api = photos = None
+    if settings.bot_token is not None:
+        api = BotApi(settings.api_base, settings.bot_token.get_secret_value())
+        photos = PhotoCache(api, Path(settings.miniapp_photo_dir),
+                            settings.miniapp_photo_cache_mb * 1024 * 1024)
+
+        async def close_api(_: web.Application) -> None:
+            await api.close()
+
+        app.on_cleanup.append(close_api)
+    app[MINIAPP] = MiniApp(runtime, templates, api, photos)
     app.router.add_get("/app/shop/{slug}", page)
+    app.router.add_get("/app/photo/{deal}", photo)
     app.router.add_static("/app/static", HERE / "static", append_version=False)
     app.router.add_get("/app/api/shop/{slug}/deals", deals_api)
     app.router.add_get("/app/api/deal/{deal}", deal_api)

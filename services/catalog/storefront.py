@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -162,6 +163,26 @@ class ShopPage:
     deals: tuple[DealSummary, ...]
     total: int
     categories: tuple[str, ...]
+    with_photo: frozenset[int] = frozenset()  # the deals whose photo can be shown
+
+
+# A Telegram file id (what a photo sent to the bot is kept as); a deal's `photo` may also
+# be a file path on the bot's machine, which the Mini App never serves.
+_FILE_ID = re.compile(r"[A-Za-z0-9_-]{1,255}")
+
+
+def photo_file_id(photo: str | None) -> str | None:
+    """The Telegram file id a deal's `photo` is, or None (none, or a file path)."""
+    return photo if photo is not None and _FILE_ID.fullmatch(photo) else None
+
+
+async def deal_photo(db: Database, deal_id: int) -> str | None:
+    """The Telegram file id of the photo of a deal of an approved merchant, or None."""
+    async with db.reading() as conn:
+        photo = (await conn.execute(
+            core_select(_D.photo).join(Merchant.__table__, _M.id == _D.merchant_id)
+            .where(_D.id == deal_id, _M.status == MerchantStatus.APPROVED))).scalar()
+    return photo_file_id(photo)
 
 
 def _on_sale(merchant_id: int, now: datetime) -> Any:
@@ -210,7 +231,7 @@ async def shop_page(db: Database, shop: ShopHeader, now: datetime,
     limit = max(1, min(query.limit, SHOP_PAGE_MAX))
     listing = (core_select(_D.id, _D.title_zh, _D.title_en, _D.category, _D.price,
                            _D.original_price, _D.currency, _D.sold, _D.group_size,
-                           _D.group_price)
+                           _D.group_price, _D.photo)
                .where(*where).order_by(*_ORDER[query.sort])
                .offset(max(0, query.offset)).limit(limit))
     async with db.reading() as conn:
@@ -228,4 +249,5 @@ async def shop_page(db: Database, shop: ShopHeader, now: datetime,
                     rating=rating, group_size=r.group_size,
                     group_price=r.group_price if r.group_size is not None else None)
         for r in rows)
-    return ShopPage(deals, int(total), tuple(categories))
+    with_photo = frozenset(r.id for r in rows if photo_file_id(r.photo))
+    return ShopPage(deals, int(total), tuple(categories), with_photo)

@@ -156,7 +156,14 @@
     if (tg.MainButton) tg.MainButton.showProgress(false);
     api("POST", "/buy", { deal_id: currentDeal, quantity: quantity() }).then(function (paid) {
       say(paid.message);
-      if (paid.pay_url) tg.openLink(paid.pay_url);
+      if (paid.invoice_url) {  // Telegram Payments: Telegram's own payment sheet
+        tg.openInvoice(paid.invoice_url, function (status) {
+          var text = { paid: "paid", cancelled: "pay-cancelled", failed: "pay-failed" }[status];
+          if (text) say(data.texts[text]);
+        });
+      } else if (paid.pay_url) {
+        tg.openLink(paid.pay_url);
+      }
     }).catch(function () {}).then(function () {
       if (tg.MainButton) tg.MainButton.hideProgress();
     });
@@ -179,9 +186,45 @@
           .then(function (done) { say(done.message); }).catch(function () {});
       });
     });
-    api("GET", "/me?slug=" + encodeURIComponent(data.slug)).then(function (me) {
+    showStores("");
+  }
+
+  /* ---- stores nearest first: the place Telegram's LocationManager gives, else the
+     last location shared in the chat (the server knows it) */
+  function showStores(place) {
+    api("GET", "/me?slug=" + encodeURIComponent(data.slug) + place).then(function (me) {
       setFollowing(me.following);
+      if (!me.by_distance) return;
+      $("stores").innerHTML = me.html;
+      $("by-distance").hidden = false;
     }).catch(function () {});
+  }
+
+  function useLocation(location) {
+    if (!location) return;
+    $("near-me").hidden = true;
+    showStores("&lat=" + location.latitude.toFixed(6) + "&lon=" + location.longitude.toFixed(6));
+  }
+
+  function wireLocation() {
+    var places = tg.LocationManager;
+    if (!places || !tg.isVersionAtLeast || !tg.isVersionAtLeast("8.0")) return;
+    places.init(function () {
+      if (!places.isLocationAvailable) return;
+      if (places.isAccessGranted) { places.getLocation(useLocation); return; }
+      var button = $("near-me");
+      button.hidden = false;  // asking is the user's choice
+      button.addEventListener("click", function () { places.getLocation(useLocation); });
+    });
+  }
+
+  /* ---- opened on a deal: the start parameter of a direct link (startapp=deal_12) */
+  function openStartDeal() {
+    var start = (tg.initDataUnsafe && tg.initDataUnsafe.start_param) || "";
+    var match = /^deal_([0-9]{1,12})$/.exec(start);
+    if (!match || !$("detail").hidden) return;
+    api("GET", "/deal/" + match[1]).then(function (deal) { showDetail(deal.html); })
+      .catch(function () {});
   }
 
   function setFollowing(yes) {
@@ -189,6 +232,15 @@
     follow.textContent = yes ? follow.dataset.following : follow.dataset.follow;
     follow.setAttribute("aria-pressed", yes ? "true" : "false");
   }
+
+  /* ---- a photo that cannot be shown leaves the category's emoji under it */
+  document.addEventListener("error", function (event) {
+    var img = event.target;
+    if (img && img.tagName === "IMG" && img.classList.contains("photo")) img.remove();
+  }, true);
+  document.querySelectorAll("img.photo").forEach(function (img) {  // failed before we ran
+    if (img.complete && img.naturalWidth === 0) img.remove();
+  });
 
   /* ---- start */
   if (tg) {
@@ -203,5 +255,7 @@
   tg.BackButton.onClick(showShop);
   tg.MainButton.onClick(startBuying);
   wireActions();
+  wireLocation();
   if (!$("detail").hidden) wireDetail();
+  openStartDeal();
 })();
