@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gzip
+import io
 import json
 import os
 import platform
@@ -42,6 +43,7 @@ from urllib.parse import quote, urlencode
 
 import aiohttp
 from aiohttp import web
+from PIL import Image, ImageFilter
 from sqlalchemy import insert, select
 
 from bot.config import load_settings
@@ -54,6 +56,7 @@ from services.payments import Payments
 from services.payments.sandbox import SandboxProvider
 from services.platform.database import Database
 from services.platform.init_data import sign_init_data
+from standins import BotApiStandin
 from storage.db import scratch_schema
 from storage.models import Deal, DealStatus, Merchant
 
@@ -87,8 +90,20 @@ def _load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-async def _fill(db: Database, deals: int, now: datetime) -> None:
-    """The demo world and `deals` more active deals of the shop (bulk, not measured)."""
+def _photo(n: int) -> bytes:
+    """A 1280x720 JPEG with a photo's detail (blurred noise over a gradient), so its
+    small and large copies weigh what a real photo's would."""
+    noise = Image.effect_noise((1280, 720), 48).filter(ImageFilter.GaussianBlur(1.2))
+    gradient = Image.linear_gradient("L").resize((1280, 720)).rotate(n * 40)
+    picture = Image.merge("RGB", (noise, gradient, Image.blend(noise, gradient, 0.5)))
+    out = io.BytesIO()
+    picture.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+async def _fill(db: Database, deals: int, now: datetime, photos: list[str]) -> None:
+    """The demo world and `deals` more active deals of the shop, each with one of
+    `photos` (Telegram file ids; bulk, not measured)."""
     await db.upgrade()
     await seed_demo(db, now=now, groups=False, bookings=False)
     async with db.session() as session:
@@ -104,13 +119,15 @@ async def _fill(db: Database, deals: int, now: datetime) -> None:
         "valid_until": now + timedelta(days=60), "status": DealStatus.ACTIVE,
         "refund_policy": "anytime", "search_text": f"hotpot set {n}",
         "created_at": now - timedelta(minutes=n), "updated_at": now,
+        "photo": photos[n % len(photos)] if photos else None,
     } for n in range(deals)]
     async with db.begin() as conn:
         await conn.execute(insert(Deal.__table__), rows)  # type: ignore[attr-defined]
 
 
-async def _serve(db: Database) -> tuple[web.AppRunner, str]:
-    settings = load_settings(None, web_port=0, bot_token=TOKEN, log_level="WARNING")
+async def _serve(db: Database, api_base: str, photo_dir: str) -> tuple[web.AppRunner, str]:
+    settings = load_settings(None, web_port=0, bot_token=TOKEN, log_level="WARNING",
+                             api_base=api_base, miniapp_photo_dir=photo_dir)
     app = App(db=db)
     runtime = Runtime(settings=settings, db=db, app=app, router=build_router())
     runner = web.AppRunner(build_web_app(runtime), access_log=None)
@@ -148,6 +165,16 @@ async def _api(url: str, requests: int) -> None:
         took = await _timed(session, url, max(50, requests // 4), pages)
         print(f"  shop page (server-rendered): p50 {_percentile(took, .5) * 1000:.2f} ms   "
               f"p99 {_percentile(took, .99) * 1000:.2f} ms   load {_load()}")
+        async with session.get(url + f"/app/api/shop/{SLUG}/deals?sort=newest") as answer:
+            newest = (await answer.json())["deals"]
+        photos = [f"{d['photo']}?size=small" for d in newest if d["photo"]]
+        start = time.perf_counter()
+        await _timed(session, url, len(photos), photos)  # first: fetched from Telegram
+        first = (time.perf_counter() - start) / max(1, len(photos))
+        took = await _timed(session, url, max(50, requests // 4), photos)
+        print(f"  deal photo (small): first {first * 1000:.1f} ms each (getFile, download, "
+              f"two JPEGs made); kept: p50 {_percentile(took, .5) * 1000:.2f} ms   p99 "
+              f"{_percentile(took, .99) * 1000:.2f} ms   load {_load()}")
 
 
 def _sdk() -> bytes | None:
@@ -184,6 +211,8 @@ async def _browser(url: str, args: argparse.Namespace, now: datetime) -> None:
                           quote_via=quote)
     address = f"{url}/app/shop/{SLUG}#{hash_part}"
     ours: list[int] = []
+    photo_bytes: list[int] = []
+    photo_count: list[int] = []
     times: list[float] = []
     interactive: list[float] = []
     async with async_playwright() as playwright:
@@ -205,10 +234,13 @@ async def _browser(url: str, args: argparse.Namespace, now: datetime) -> None:
             await context.route("https://telegram.org/**", telegram)
             page = await context.new_page()
             sizes: list[int] = []
+            pictures: list[int] = []
 
-            def count(response: Any, sizes: list[int] = sizes) -> None:
+            def count(response: Any, sizes: list[int] = sizes,
+                      pictures: list[int] = pictures) -> None:
                 if response.url.startswith(url):  # our server always sends the length
-                    sizes.append(int(response.headers.get("content-length", "0")))
+                    size = int(response.headers.get("content-length", "0"))
+                    (pictures if "/app/photo/" in response.url else sizes).append(size)
 
             page.on("response", count)
             start = time.perf_counter()
@@ -222,17 +254,23 @@ async def _browser(url: str, args: argparse.Namespace, now: datetime) -> None:
             dom = await page.evaluate("performance.getEntriesByType('navigation')[0]"
                                       ".domInteractive")
             await page.wait_for_load_state("load")
+            await page.wait_for_load_state("networkidle")  # the photos in view, lazily
             if n:
                 times.append(took)
                 interactive.append(dom / 1000)
                 ours.append(sum(sizes))
+                photo_bytes.append(sum(pictures))
+                photo_count.append(len(pictures))
             await context.close()
         await browser.close()
     own = statistics.median(ours)
     sdk_raw = len(sdk) if sdk else 0
     sdk_gz = len(gzip.compress(sdk, 6)) if sdk else 0
-    total = own + sdk_gz
+    shown = statistics.median(photo_bytes)
+    total = own + sdk_gz + shown
     print(f"  first load: our HTML+CSS+JS {own / 1024:.1f} KB (uncompressed, as served); "
+          f"deal photos {shown / 1024:.1f} KB ({statistics.median(photo_count):.0f} small "
+          f"JPEGs, loaded lazily); "
           f"telegram-web-app.js {sdk_raw / 1024:.1f} KB raw, {sdk_gz / 1024:.1f} KB gzipped"
           f"{'' if sdk else ' (npm could not fetch it: not counted)'}; transferred "
           f"{total / 1024:.1f} KB  target < {TARGET_BYTES // 1024} KB: "
@@ -246,14 +284,17 @@ async def _browser(url: str, args: argparse.Namespace, now: datetime) -> None:
 
 async def _measure(db: Database, name: str, args: argparse.Namespace) -> None:
     now = datetime.now(UTC)
-    await _fill(db, args.deals, now)
-    runner, url = await _serve(db)
-    try:
-        await _api(url, args.requests)
-        if name == "sqlite":
-            await _browser(url, args, now)
-    finally:
-        await runner.cleanup()
+    async with BotApiStandin(token=TOKEN, record_calls=False) as telegram:
+        photos = [telegram.store_file(_photo(n), f"photos/{n}.jpg") for n in range(8)]
+        await _fill(db, args.deals, now, photos)
+        with tempfile.TemporaryDirectory() as photo_dir:
+            runner, url = await _serve(db, telegram.base_url, photo_dir)
+            try:
+                await _api(url, args.requests)
+                if name == "sqlite":
+                    await _browser(url, args, now)
+            finally:
+                await runner.cleanup()
 
 
 async def _bench(args: argparse.Namespace) -> int:

@@ -30,7 +30,7 @@ __all__ = ["PhotoCache", "PhotoSize", "PhotoUnavailable"]
 
 log = structlog.get_logger("o2o.miniapp")
 PhotoSize = Literal["small", "large"]
-SIDES: dict[str, int] = {"small": 192, "large": 720}  # the longest side, in pixels
+SIDES: dict[str, int] = {"small": 128, "large": 720}  # longest side (a card: 64 px at 2x)
 SOURCE_MAX = 10 * 1024 * 1024  # bytes of a photo downloaded from Telegram
 PIXELS_MAX = 40_000_000  # a picture with more pixels than this is refused unopened
 FORMATS = {"JPEG", "PNG", "WEBP"}

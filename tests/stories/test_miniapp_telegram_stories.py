@@ -124,7 +124,7 @@ async def test_deal_photos_come_from_telegram_once_and_only_pictures_are_shown(
     assert small.status == 200 and small.headers["Content-Type"] == "image/jpeg"
     assert "Content-Security-Policy" in small.headers
     picture = Image.open(io.BytesIO(await small.read()))
-    assert picture.format == "JPEG" and max(picture.size) == 192
+    assert picture.format == "JPEG" and max(picture.size) == 128
     large = await shop.client.get(f"/app/photo/{with_photo}")
     assert max(Image.open(io.BytesIO(await large.read())).size) == 720
     assert len(shop.telegram.calls_to("getFile")) == 1  # fetched once, kept on disk
