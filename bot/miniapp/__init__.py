@@ -7,10 +7,15 @@
   GET  /app/api/shop/<slug>/deals       a page of deals (filters as above, offset) as
                                         JSON, with the rendered items (`html`)
   GET  /app/api/deal/<id>               one deal's detail (JSON, with `html`)
-  GET  /app/api/me?slug=<slug>          the caller's follow state and stores by distance
+  GET  /app/api/me?slug=<slug>[&lat=&lon=]  the caller's follow state and the stores,
+                                        nearest first from the place sent (Telegram's
+                                        LocationManager) or the last shared in the chat
+  GET  /app/photo/<deal>[?size=small]   the deal's photo from Telegram, kept on disk
+                                        (`bot.miniapp.photos`); no launch data needed
   POST /app/api/buy     {deal_id, quantity}   an order, as the chat's Buy makes it, and
                                         its payment: a link to open (sandbox, Stripe) or
-                                        the invoice sent into the chat (Telegram)
+                                        Telegram's invoice link (`openInvoice`; the
+                                        invoice goes to the chat when there is none)
   POST /app/api/follow  {merchant_id}   follow (the welcome coupon as in the chat)
   POST /app/api/claim   {template_id}   claim a coupon, once per template per launch
 
