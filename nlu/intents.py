@@ -8,7 +8,7 @@ as alternatives so the handler can ask rather than guess.
 
 from __future__ import annotations
 
-import re
+from nlu.literals import Gated, gated, scan
 
 _CUES: dict[str, list[tuple[str, float]]] = {
     "search_deals": [
@@ -192,17 +192,17 @@ _CUES["unknown"] = [
 _WORD_START = "(?<![a-z])"
 
 
-def _compile(pattern: str) -> tuple[re.Pattern[str], bool]:
+def _compile(pattern: str) -> tuple[Gated, bool]:
     """The cue's pattern, with a leading "not inside a word" check moved out of the
     regular expression (a leading look-behind stops the engine from skipping ahead to
     the first letters of the alternatives, which made each search about five times
     slower); the flag says whether the caller must check it."""
     if pattern.startswith(_WORD_START):
-        return re.compile(pattern[len(_WORD_START):]), True
-    return re.compile(pattern), False
+        return gated(pattern[len(_WORD_START):]), True
+    return gated(pattern), False
 
 
-CUES: dict[str, list[tuple[re.Pattern[str], bool, float]]] = {
+CUES: dict[str, list[tuple[Gated, bool, float]]] = {
     intent: [(*_compile(pattern), weight) for pattern, weight in cues]
     for intent, cues in _CUES.items()
 }
@@ -213,20 +213,26 @@ SEARCH_SLOT_WEIGHTS = {"category": 0.9, "dish": 0.9, "price_min": 0.6, "price_ma
                        "keywords": 0.2, "group": 0.9}
 
 
-def cue_scores(text: str) -> dict[str, tuple[float, list[tuple[int, int]]]]:
-    """Each intent's cue score on normalized `text`, with the spans of its cues."""
+# Each cue as (intent, pattern, word_start, weight), by its pattern's gate id.
+_BY_ID: dict[int, tuple[str, Gated, bool, float]] = {
+    cue.id: (intent, cue, word_start, weight)
+    for intent, cues in CUES.items() for cue, word_start, weight in cues}
+_ALWAYS = tuple(ident for ident, (_, cue, _, _) in _BY_ID.items() if cue.always)
+
+
+def cue_scores(text: str, hits: set[int] | None = None,
+               ) -> dict[str, tuple[float, list[tuple[int, int]]]]:
+    """Each intent's cue score on normalized `text`, with the spans of its cues. `hits`
+    is `literals.scan(text)` when the caller has it; only the cues whose words occur
+    are run."""
+    if hits is None:
+        hits = scan(text)
     scores: dict[str, tuple[float, list[tuple[int, int]]]] = {}
-    for intent, cues in CUES.items():
-        total = 0.0
-        spans: list[tuple[int, int]] = []
-        for pattern, word_start, weight in cues:
-            if pattern.search(text) is None:  # most cues are absent: one scan, no list
-                continue
-            found = [m.span() for m in pattern.finditer(text) if m.end() > m.start()
-                     and not (word_start and m.start() > 0 and "a" <= text[m.start() - 1] <= "z")]
-            if found:
-                total += weight
-                spans.extend(found)
-        if total:
-            scores[intent] = (total, spans)
+    for ident in sorted({*_ALWAYS, *(hits & _BY_ID.keys())}):
+        intent, cue, word_start, weight = _BY_ID[ident]
+        found = [m.span() for m in cue.pattern.finditer(text) if m.end() > m.start()
+                 and not (word_start and m.start() > 0 and "a" <= text[m.start() - 1] <= "z")]
+        if found:
+            total, spans = scores.get(intent, (0.0, []))
+            scores[intent] = (total + weight, spans + found)
     return scores

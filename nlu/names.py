@@ -13,7 +13,9 @@ Capitalization only exists in the original text, so Latin names are looked for t
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
+from nlu.literals import gated, scan
 from nlu.slots import Taken
 from nlu.text import is_cjk
 from nlu.types import Slot
@@ -30,38 +32,38 @@ _GENERIC = re.compile(
     r"^(?:这|那|哪|我|你|他|她|它|这里|那里|哪里|这边|那边|餐馆|餐厅|饭店|酒店|景点|地方|"
     r"家|附近|周边|学校|公司|家里|地铁站?|车站|这儿|那儿|哪儿|什么|东西|好吃|便宜|"
     r"一|二|两|三|几|多少|人|吃|喝|饭|店|菜|的|了)+$")
-_ZH_ANCHOR = re.compile(
+_ZH_ANCHOR = gated(
     r"(?P<name>[^\s,.!?;:、，。！？；：“”\"'（）]{2,24}?)的?"
     r"(?:附近|周边|旁边|周围|边上|一带|那边|这边|就近)")
-_ZH_AT = re.compile(r"(?:在|去|到)(?P<name>[\u4e00-\u9fff]{2,6}?)(?:找|吃|有|逛|玩|的餐|那儿|那里)")
-_ZH_SHOP = re.compile(
+_ZH_AT = gated(r"(?:在|去|到)(?P<name>[\u4e00-\u9fff]{2,6}?)(?:找|吃|有|逛|玩|的餐|那儿|那里)")
+_ZH_SHOP = gated(
     r"(?P<plain>[\u4e00-\u9fff·]{2,14}?(?:餐厅|饭店|餐馆|酒楼|酒家|饭馆|菜馆|食府|烤鸭店|小吃店|"
     r"面馆|火锅店|咖啡馆|茶餐厅|烧烤店|大排档|料理店|酒馆|面包店|甜品店|小馆|食堂|茶楼))")
-_ZH_NAMED = re.compile(
+_ZH_NAMED = gated(
     r"(?:就去|去|选|就选|定)(?P<go>[\u4e00-\u9fff]{2,8}?)(?:吧|尝尝|吃饭|用餐|看看|试试)"
     r"|(?P<of>[\u4e00-\u9fff]{2,10}?)(?:的|家的)(?:营业时间|电话|地址|评分|人均消费|人均|"
     r"推荐菜|招牌菜|价位)")
-_ZH_DISH = re.compile(
+_ZH_DISH = gated(
     r"(?P<before>[\u4e00-\u9fff]{2,10}?)(?:和|、)?这[一两二三四五]?(?:道|个|种)菜"
     r"|(?:想吃|爱吃|吃到|喜欢吃|来点|尝尝|尝一尝|有卖|想喝|来份|来一份|点个|点了|吃点)"
     r"(?P<after>[\u4e00-\u9fff]{2,10}?)(?=的|了|吗|呢|吧|啊|和|，|,|。|？|\?|！|!|\s|$|这|，)")
-_ZH_DISH_LIST = re.compile(
+_ZH_DISH_LIST = gated(
     r"(?:吃|有|推荐菜有|推荐菜是|想吃的菜是|菜是|菜有)(?P<items>[\u4e00-\u9fff]{2,10}(?:\s?[、和跟及]\s?"
     r"[\u4e00-\u9fff]{2,10})*?)(?:这[一两二三四五俩几]?(?:道|个|种)?菜|的餐馆|的餐厅|的饭店|的店|"
     r"的地方)")
-_ZH_ANCHOR_ZONES = re.compile(r"(?:市)?(?:中心|东部|西部|南部|北部|东边|西边|南边|北边|中部|北方|"
+_ZH_ANCHOR_ZONES = gated(r"(?:市)?(?:中心|东部|西部|南部|北部|东边|西边|南边|北边|中部|北方|"
                               r"南方|东区|西区|南区|北区|市区|城区)")
 
 _EN_NAME = r"[A-Z][\w'&.-]*(?: (?:of|de|la|the|and|&|on|by) [A-Z][\w'&.-]*| [A-Z][\w'&.-]*)*"
 _EN_PLACE = re.compile(rf"(?<![A-Za-z])(?:in|near|around|close to|next to|by|within|at|from) "
                        rf"(?:the )?(?P<name>{_EN_NAME})")
-_EN_ZONE = re.compile(r"(?<![a-z])(?:in|on) the (?P<name>(?:(?:north|south|east|west)(?:ern)?"
+_EN_ZONE = gated(r"(?<![a-z])(?:in|on) the (?P<name>(?:(?:north|south|east|west)(?:ern)?"
                       r"|centre|center|city centre|city center|town centre|downtown|middle)"
                       r"(?: (?:part|side|area|end)(?: of (?:town|the city))?)?)"
                       r"|(?<![a-z])(?P<name2>city cent(?:re|er)|town cent(?:re|er)|downtown)")
-_EN_CALLED = re.compile(r"(?<![a-z])(?:called|named) (?P<name>[\w'& -]{2,40}?)"
+_EN_CALLED = gated(r"(?<![a-z])(?:called|named) (?P<name>[\w'& -]{2,40}?)"
                         r"(?=[.,!?;]|$| in | for | on | at | and | please| that)")
-_EN_CUISINE = re.compile(
+_EN_CUISINE = gated(
     r"(?<![a-z])(?P<name>(?:[a-z]+ )?[a-z]+) (?:food|cuisine|dishes|restaurants?|place|"
     r"joint|spot|kitchen|bistro|eatery|diner)(?![a-z])")
 _EN_NOT_CUISINE = frozenset(_words("""
@@ -105,7 +107,7 @@ def _clean_zh(name: str) -> tuple[int, str]:
     return cut, name[cut:]
 
 
-_ZH_BRANCH = re.compile(
+_ZH_BRANCH = gated(
     r"(?P<name>[\u4e00-\u9fffa-z0-9·&]{2,18}[(（][\u4e00-\u9fff0-9a-z]{1,12}(?:店|餐厅)[)）])"
     r"(?P<after>的?(?:附近|周边|旁边|周围|边上))?")
 
@@ -115,7 +117,8 @@ def find_branch_names(work: str, taken: Taken) -> list[Slot]:
     周边 follows. Found before vocabulary words, which may hide inside (烤鸭 in
     四季民福烤鸭店(东四十条店))."""
     found = []
-    for m in _ZH_BRANCH.finditer(work):
+    hits = scan(work) if taken.hits is None else taken.hits
+    for m in _ZH_BRANCH.finditer(work, hits):
         cut, name = _clean_zh(m.group("name"))
         start, end = m.start("name") + cut, m.end("name")
         if not name or not taken.free(start, end):
@@ -127,9 +130,10 @@ def find_branch_names(work: str, taken: Taken) -> list[Slot]:
 
 
 def find_names(work: str, original: str, offsets: list[int], taken: Taken,
-               tokens: set[tuple[int, int]] | None) -> list[Slot]:
+               tokens: Collection[tuple[int, int]] | None) -> list[Slot]:
     """Places, merchants and dishes found by the words around them."""
     found: list[Slot] = []
+    hits = scan(work) if taken.hits is None else taken.hits
 
     def add(kind: str, start: int, end: int) -> None:
         while start < end and work[start] in " ·":
@@ -142,7 +146,7 @@ def find_names(work: str, original: str, offsets: list[int], taken: Taken,
         taken.take(start, end)
 
     has_cjk = tokens is not None
-    for m in _ZH_SHOP.finditer(work) if has_cjk else ():
+    for m in _ZH_SHOP.finditer(work, hits) if has_cjk else ():
         group = "plain"
         cut, name = _clean_zh(m.group(group))
         if not name or _GENERIC.match(name):
@@ -153,29 +157,29 @@ def find_names(work: str, original: str, offsets: list[int], taken: Taken,
         if kind == "merchant" and len(name) <= 3:
             continue  # "川菜馆", "面馆": a kind of place, not a name
         add(kind, start, m.start(group) + len(m.group(group)))
-    for m in _ZH_ANCHOR.finditer(work) if has_cjk else ():
+    for m in _ZH_ANCHOR.finditer(work, hits) if has_cjk else ():
         cut, name = _clean_zh(m.group("name"))
         if not name or _GENERIC.match(name) or not any(is_cjk(c) or c.isalnum() for c in name):
             continue
         add("place", m.start("name") + cut, m.end("name"))
-    for m in _ZH_AT.finditer(work) if has_cjk else ():
+    for m in _ZH_AT.finditer(work, hits) if has_cjk else ():
         name = m.group("name")
         if not _GENERIC.match(name):
             add("place", m.start("name"), m.end("name"))
-    for m in _ZH_ANCHOR_ZONES.finditer(work) if has_cjk else ():
+    for m in _ZH_ANCHOR_ZONES.finditer(work, hits) if has_cjk else ():
         add("place", m.start(), m.end())
-    for m in _ZH_NAMED.finditer(work) if has_cjk else ():
+    for m in _ZH_NAMED.finditer(work, hits) if has_cjk else ():
         group = "go" if m.group("go") else "of"
         cut, name = _clean_zh(m.group(group))
         if name and not _GENERIC.match(name) and name not in _ZH_STOP:
             add("merchant", m.start(group) + cut, m.end(group))
-    for m in _ZH_DISH_LIST.finditer(work) if has_cjk else ():
+    for m in _ZH_DISH_LIST.finditer(work, hits) if has_cjk else ():
         start = m.start("items")
         for item in re.finditer(r"[^、和跟及,\s]+", m.group("items")):
             cut, name = _clean_zh(item.group(0))
             if len(name) >= 2 and not _GENERIC.match(name):
                 add("dish", start + item.start() + cut, start + item.end())
-    for m in _ZH_DISH.finditer(work) if has_cjk else ():
+    for m in _ZH_DISH.finditer(work, hits) if has_cjk else ():
         group = "before" if m.group("before") else "after"
         cut, name = _clean_zh(m.group(group))
         if name and not _GENERIC.match(name) and name not in _ZH_STOP:
@@ -186,9 +190,9 @@ def find_names(work: str, original: str, offsets: list[int], taken: Taken,
         return found
     back = {orig: i for i, orig in enumerate(offsets[:-1])}
     for pattern, kind in ((_EN_CALLED, "merchant"),):
-        for m in pattern.finditer(work):
+        for m in pattern.finditer(work, hits):
             add(kind, m.start("name"), m.end("name"))
-    for m in _EN_ZONE.finditer(work):
+    for m in _EN_ZONE.finditer(work, hits):
         group = "name" if m.group("name") else "name2"
         add("place", m.start(group), m.end(group))
     for m in _EN_PLACE.finditer(original):
@@ -202,7 +206,7 @@ def find_names(work: str, original: str, offsets: list[int], taken: Taken,
                         m.group("name")):
             continue
         add(kind, start, end + 1)
-    for m in _EN_CUISINE.finditer(work):
+    for m in _EN_CUISINE.finditer(work, hits):
         name = m.group("name")
         words = name.split()
         while words and words[0] in _EN_NOT_CUISINE:
@@ -214,7 +218,7 @@ def find_names(work: str, original: str, offsets: list[int], taken: Taken,
     return found
 
 
-def keywords(work: str, taken: Taken, tokens: set[tuple[int, int]] | None,
+def keywords(work: str, taken: Taken, tokens: Collection[tuple[int, int]] | None,
              lang: str) -> list[Slot]:
     """Content words of a search that no other slot took: one `keywords` slot."""
     words: list[tuple[int, int]] = []

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Collection, Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from nlu import names, slots, timex
 from nlu.intents import SEARCH_SLOT_WEIGHTS, cue_scores
+from nlu.literals import scan
 from nlu.text import language_of, normalize
 from nlu.types import Intent, Slot
 from nlu.typos import TypoCorrector
@@ -68,7 +70,8 @@ class Parser:
         work, offsets, corrections = self.typos.correct(norm, original)
         if not work.strip():
             return Intent("unknown", 1.0, lang=lang)
-        taken = slots.Taken(len(work))
+        hits = scan(work)  # one pass: which of the patterns below can match at all
+        taken = slots.Taken(len(work), hits)
         tokens = _jieba_spans(work)
         found: list[Slot] = []
         places_too: dict[int, str] = {}  # merchant slots whose words also name a place
@@ -81,7 +84,7 @@ class Parser:
             if match.kind == "merchant" and place is not None:
                 places_too[match.start] = place
             taken.take(match.start, match.end)
-        for start, end in timex.find_times(work):
+        for start, end in timex.find_times(work, hits):
             if taken.free(start, end):
                 found.append(Slot("time", work[start:end], start, end, work[start:end]))
                 taken.take(start, end)
@@ -89,7 +92,7 @@ class Parser:
             found.extend(extract(work, taken))
         found.extend(names.find_names(work, original, offsets, taken, tokens))
 
-        scores, cue_spans = _score(work, found)
+        scores, cue_spans = _score(work, found, hits)
         name, confidence, alternatives = _decide(scores, found)
         if name == "search_deals":
             for start, end in cue_spans:
@@ -105,16 +108,43 @@ class Parser:
                       tuple(corrections), out_of_scope=name == "unknown" and "unknown" in scores)
 
 
-def _jieba_spans(text: str) -> set[tuple[int, int]] | None:
-    if _HAS_CJK.search(text) is None:
-        return None
-    import jieba  # loaded by then (Parser.__init__); the import is a lookup
+class JiebaSpans(Collection[tuple[int, int]]):
+    """The spans of jieba's tokens of a Chinese text, segmented on first use: most
+    messages never ask (only a one-character vocabulary word or a search's leftover
+    keywords need them), and segmenting is the dearest step of a parse."""
 
-    return {(start, end) for _, start, end in jieba.tokenize(text)}
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._spans: set[tuple[int, int]] | None = None
+
+    def _get(self) -> set[tuple[int, int]]:
+        if self._spans is None:
+            import jieba  # loaded by then (Parser.__init__); the import is a lookup
+
+            self._spans = {(start, end) for _, start, end in jieba.tokenize(self._text)}
+        return self._spans
+
+    def __contains__(self, span: object) -> bool:
+        return span in self._get()
+
+    def __iter__(self) -> Iterator[tuple[int, int]]:
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+    def __bool__(self) -> bool:
+        return True  # a Chinese text has at least one token
 
 
-def _score(text: str, found: list[Slot]) -> tuple[dict[str, float], list[tuple[int, int]]]:
-    cues = cue_scores(text)
+def _jieba_spans(text: str) -> JiebaSpans | None:
+    """jieba's token spans of `text` (segmented when first asked), None without Chinese."""
+    return JiebaSpans(text) if _HAS_CJK.search(text) is not None else None
+
+
+def _score(text: str, found: list[Slot], hits: set[int],
+           ) -> tuple[dict[str, float], list[tuple[int, int]]]:
+    cues = cue_scores(text, hits)
     # A group-buy word is a search filter: the "buy" in "group buy" asks to buy nothing.
     groups = [(s.start, s.end) for s in found if s.name == "group"]
     if groups:

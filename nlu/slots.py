@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 
+from nlu.literals import Gated, gated, scan
 from nlu.numbers import NUMBER, to_number
 from nlu.types import Slot
 
@@ -26,10 +27,12 @@ _ABOUT = r"(?:左右|上下|差不多)"
 
 
 class Taken:
-    """Which characters of the text a slot already uses."""
+    """Which characters of the text a slot already uses, and which gated patterns can
+    match the text at all (`hits`: `literals.scan` of it)."""
 
-    def __init__(self, length: int) -> None:
+    def __init__(self, length: int, hits: set[int] | None = None) -> None:
         self.mask = [False] * length
+        self.hits = hits
 
     def free(self, start: int, end: int) -> bool:
         """Whether no character of `[start, end)` is taken."""
@@ -41,12 +44,14 @@ class Taken:
             self.mask[i] = True
 
 
-def _finditer(pattern: re.Pattern[str], text: str, taken: Taken) -> Iterator[re.Match[str]]:
-    if pattern.search(text) is None:  # most patterns are absent: one scan, no generator
-        return
-    for m in pattern.finditer(text):
-        if m.end() > m.start() and taken.free(m.start(), m.end()):
-            yield m
+def _finditer(pattern: Gated, text: str, taken: Taken) -> Iterator[re.Match[str]]:
+    """The matches of `pattern` on characters no slot has taken yet."""
+    if taken.hits is None:
+        taken.hits = scan(text)
+    if not (pattern.always or pattern.id in taken.hits):
+        return iter(())  # most patterns cannot match: no scan at all
+    return (m for m in pattern.pattern.finditer(text)
+            if m.end() > m.start() and taken.free(m.start(), m.end()))
 
 
 def _number(text: str) -> float | None:
@@ -64,15 +69,15 @@ _RADIUS_UNITS = {"公里": 1000, "千米": 1000, "km": 1000, "k": 1000, "kilomet
                  "kilometers": 1000, "kilometre": 1000, "kilometres": 1000, "里": 500,
                  "米": 1, "m": 1, "meter": 1, "meters": 1, "metre": 1, "metres": 1,
                  "mile": 1609, "miles": 1609, "mi": 1609, "block": 100, "blocks": 100}
-_RADIUS = re.compile(
+_RADIUS = gated(
     rf"(?:within\s|in\s)?(?P<n>{NUMBER})\s?(?P<u>公里|千米|kilomet(?:er|re)s?|km|k(?=\s)|米|"
     r"met(?:er|re)s?|miles?|mi\b|m\b|blocks?|里(?!面))(?:\s?(?:以内|之内|范围内|内|左右|radius|away))?"
     r"|(?:步行|走路)\s?(?P<min>\d{1,2}|[一二三四五六七八九十]{1,3})\s?分钟(?:内|以内|之内)?")
-_NEARBY = re.compile(
+_NEARBY = gated(
     r"附近|周边|周围|旁边|身边|离我近|离我不远|不远|就近|边上"
     r"|near me|near here|nearby|near by|close by|close to me|around here|around me"
     r"|in the area|in my area|not (?:too |to )?far|(?<![a-z])(?:close|near)(?![a-z])")
-_WALKING = re.compile(r"走路能到|走路可以到|走路就能到|步行可达|步行能到|走过去|走路过去|步行"
+_WALKING = gated(r"走路能到|走路可以到|走路就能到|步行可达|步行能到|走过去|走路过去|步行"
                       r"|(?:within )?walking distance|walkable|on foot|a short walk|walk to")
 
 NEARBY_RADIUS_M = 3000
@@ -108,40 +113,40 @@ def radius(text: str, taken: Taken) -> list[Slot]:
 
 # -- price --------------------------------------------------------------------------------
 
-_PRICE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("range", re.compile(
+_PRICE_PATTERNS: list[tuple[str, Gated]] = [
+    ("range", gated(
         rf"(?:人均|价格|预算|每人|price|budget)?\s?(?:在|是|为)?\s?(?:between\s)?(?P<a>{_NUM})"
         rf"{_UNIT_AFTER}?\s?(?:到|至|-|~|—|–|and|to)\s?(?P<b>{_NUM}){_UNIT_AFTER}?"
         rf"(?:\s?(?:之间|范围))?")),
-    ("max", re.compile(
+    ("max", gated(
         rf"(?:不超过|不要超过|别超过|不能超过|最多|低于|少于|不到|不高于|小于|控制在|"
         rf"under|below|less than|no more than|not more than|max(?:imum)?|at most|up to|"
         rf"cheaper than|lower than|<)\s?(?:人均)?\s?(?P<a>{_NUM}){_UNIT_AFTER}?"
         rf"(?:\s?{_UPPER})?")),
-    ("min", re.compile(
+    ("min", gated(
         rf"(?:高于|超过|至少|不低于|最低|大于|over|above|more than|at least|min(?:imum)?|"
         rf"from|>)\s?(?:人均)?\s?(?P<a>{_NUM}){_UNIT_AFTER}?")),
-    ("around", re.compile(
+    ("around", gated(
         rf"(?:around|about|roughly|approximately|approx|~)\s?(?P<a>{_NUM}){_UNIT_AFTER}?")),
-    ("budget", re.compile(
+    ("budget", gated(
         rf"(?:预算|价格|价位|budget|price|spend(?:ing)?)\s?(?:是|在|为|of|is|:)?\s?"
         rf"(?P<a>{_NUM}){_UNIT_AFTER}?\s?(?P<d>{_UPPER}|{_LOWER}|{_ABOUT})?")),
-    ("per_person", re.compile(
+    ("per_person", gated(
         rf"(?:人均|每人|一个人|每位|per person|pp|a head|per head)\s?(?:消费|价格)?\s?"
         rf"(?:在|是|为)?\s?(?P<a>{_NUM}){_UNIT_AFTER}?\s?(?P<d>{_UPPER}|{_LOWER}|{_ABOUT})?")),
-    ("unit", re.compile(
+    ("unit", gated(
         rf"(?P<a>(?:¥|\$|rmb\s?)\s?{NUMBER}|{NUMBER}\s?(?:{_CUR_WORDS}))"
         rf"\s?(?P<d>{_UPPER}|{_LOWER}|{_ABOUT}|or less|or under|or more|and up|and under|"
         rf"max|tops|or so|ish)?")),
-    ("bare", re.compile(rf"(?P<a>{NUMBER})\s?(?P<d>{_UPPER}|{_ABOUT}|{_LOWER})")),
+    ("bare", gated(rf"(?P<a>{NUMBER})\s?(?P<d>{_UPPER}|{_ABOUT}|{_LOWER})")),
 ]
-_LEVELS: list[tuple[str, re.Pattern[str]]] = [
-    ("cheap", re.compile(r"不要太贵|别太贵|不太贵|不用太贵|便宜|实惠|平价|不贵|经济|划算|性价比高|"
+_LEVELS: list[tuple[str, Gated]] = [
+    ("cheap", gated(r"不要太贵|别太贵|不太贵|不用太贵|便宜|实惠|平价|不贵|经济|划算|性价比高|"
                          r"cheap(?:er)?|inexpensive|"
                          r"affordable|budget|low[- ]cost|not (?:too )?expensive|economical")),
-    ("moderate", re.compile(r"适中|中等|中档|价位一般|moderate(?:ly)?(?: priced)?|mid[- ]range|"
+    ("moderate", gated(r"适中|中等|中档|价位一般|moderate(?:ly)?(?: priced)?|mid[- ]range|"
                             r"reasonabl[ey](?: priced)?|average pric")),
-    ("expensive", re.compile(r"贵点|贵一点|贵的|较贵|高档|高端|奢华|豪华|价位比较高|价格高|"
+    ("expensive", gated(r"贵点|贵一点|贵的|较贵|高档|高端|奢华|豪华|价位比较高|价格高|"
                              r"expensive|pricey|pricy|high[- ]end|upscale|fancy|luxur\w*|posh")),
 ]
 
@@ -205,7 +210,7 @@ def _bounds(kind: str, value: float, direction: str) -> tuple[float | None, floa
 _PARTY_WORDS = {"我俩": 2, "我们俩": 2, "咱俩": 2, "两口子": 2, "情侣": 2, "双人": 2,
                 "单人": 1, "一个人": 1, "就我一个": 1, "just me": 1, "myself": 1,
                 "a couple": 2, "couple": 2, "date night": 2}
-_PARTY = re.compile(
+_PARTY = gated(
     rf"一家(?P<fam>{NUMBER})口"
     rf"|(?P<zh>{NUMBER})\s?(?:个人|个大人|口人|位客人|位|人(?!均|民)|名|口)(?:餐|套餐)?"
     rf"|(?:table|booking|reservation|seats?|room|dinner|lunch|reserve|book)?\s?"
@@ -240,20 +245,20 @@ def party_size(text: str, taken: Taken) -> list[Slot]:
 
 # -- sort ---------------------------------------------------------------------------------
 
-_SORTS: list[tuple[str, re.Pattern[str]]] = [
-    ("nearest", re.compile(r"离我最近|距离最近|最近的|最近一家|最近那家|最近的一家|最近点|最靠近"
+_SORTS: list[tuple[str, Gated]] = [
+    ("nearest", gated(r"离我最近|距离最近|最近的|最近一家|最近那家|最近的一家|最近点|最靠近"
                            r"|nearest|closest|sort(?:ed)? by distance|by distance")),
-    ("cheapest", re.compile(r"最便宜|价格最低|最实惠|最低价|便宜的排前面|cheapest|lowest price"
+    ("cheapest", gated(r"最便宜|价格最低|最实惠|最低价|便宜的排前面|cheapest|lowest price"
                             r"|least expensive|sort(?:ed)? by price|by price|lowest cost")),
-    ("best_rated", re.compile(r"评分最高|评价最好|口碑最好|好评最多|最好吃|评分高|口碑好|好评|"
+    ("best_rated", gated(r"评分最高|评价最好|口碑最好|好评最多|最好吃|评分高|口碑好|好评|"
                               r"评分最好|top[- ]rated|best[- ]rated|highest[- ]rated|"
                               r"highly[- ]rated|best reviewed|best reviews|top rated|"
                               r"(?<![a-z])best(?! (?:deals?|discounts?|prices?|value|way|time))"
                               r"(?![a-z])")),
-    ("popular", re.compile(r"人气最旺|人气最高|人气旺|最火|最热门|最受欢迎|卖得最好|销量最高|"
+    ("popular", gated(r"人气最旺|人气最高|人气旺|最火|最热门|最受欢迎|卖得最好|销量最高|"
                            r"人最多|网红|most popular|popular|trending|hottest|busiest|"
                            r"best[- ]selling")),
-    ("biggest_discount", re.compile(r"折扣最大|优惠最大|最划算|最省钱|折扣最多|优惠最多|"
+    ("biggest_discount", gated(r"折扣最大|优惠最大|最划算|最省钱|折扣最多|优惠最多|"
                                     r"力度最大|biggest discount|best deals?|best value|"
                                     r"most savings|biggest savings|largest discount")),
 ]
@@ -273,7 +278,7 @@ def sort(text: str, taken: Taken) -> list[Slot]:
 
 # 拼团: a lower price when enough people pay together. Plain 团购 is every deal here (the
 # voucher sense, Meituan's), so it marks a group only with a group word beside it.
-_GROUP = re.compile(
+_GROUP = gated(
     r"拼团|拼单|参团|开团|成团|组团|凑团|多人团|几人团|[二两三四五六七八九十\d]{1,2}人团"
     r"|(?:一起|几个人|多人|凑人|组队)团购"
     r"|(?<![a-z])(?:group[- ]?(?:buy(?:s|ing)?|deals?|purchas(?:e|es|ing)|discounts?|"
@@ -292,11 +297,11 @@ def group_buy(text: str, taken: Taken) -> list[Slot]:
 
 # -- discount -----------------------------------------------------------------------------
 
-_DISCOUNT_RATIO = re.compile(
+_DISCOUNT_RATIO = gated(
     r"(?P<zh>\d(?:\.\d)?|[一二三四五六七八九]{1,2})\s?折"
     r"|(?P<pct>\d{1,2})\s?(?:%|percent|per cent)\s?off"
     r"|半价|对折|half[- ]price|half off|(?P<bogo>买一送一|buy one get one(?: free)?|bogo)")
-_DISCOUNT_ANY = re.compile(
+_DISCOUNT_ANY = gated(
     r"打折|折扣|优惠|特价|促销|活动价|满减|团购价|便宜券|有券|打个折|减价|降价|秒杀"
     r"|discounts?|discounted|on sale|(?<![a-z])sales?(?![a-z])|special offers?|offers?|deals"
     r"|promos?|promotions?|coupons?|vouchers? (?:deal|discount)|specials(?![a-z])")
@@ -327,7 +332,7 @@ def discount(text: str, taken: Taken) -> list[Slot]:
     return []
 
 
-_QUANTITY = re.compile(
+_QUANTITY = gated(
     rf"(?P<n>{NUMBER})\s?(?:份|张|杯|个套餐|套)(?!餐)|(?:x|×)\s?(?P<x>\d{{1,2}})(?![\d.])"
     rf"|(?<![a-z])(?P<en>{NUMBER}) (?:of (?:them|those|these|it)|orders|portions|sets|vouchers|"
     r"tickets|servings)")

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from nlu.literals import gated, scan
 from nlu.numbers import CN_NUMERAL, to_number
 from nlu.text import normalize
 from nlu.types import TimeWindow
@@ -89,7 +90,7 @@ _EN_CLOCK = (r"\d{1,2}(?::\d{2}|\.\d{2})?\s?(?:a\.?m\.?|p\.?m\.?|o'?clock)(?![a-
              r"|(?<=at )\d{1,2}(?![\d:.%]| ?(?:people|persons|guests|km|miles?|m\b|bucks|"
              r"dollars|yuan|元|块|人|位))")
 
-_PIECE = re.compile(
+_PIECE = gated(
     rf"(?P<zday>{_ZH_DAY})|(?P<zpart>{_ZH_PART})|(?P<zclock>{_ZH_CLOCK_DIGIT})"
     rf"|(?P<zcn>{_ZH_CLOCK_CN})"
     rf"|(?<![a-z])(?:(?P<eday>{_EN_DAY})|(?P<epart>{_EN_PART})|(?P<eclock>{_EN_CLOCK}))"
@@ -101,11 +102,12 @@ _JOINER = re.compile(r"^(?:\s*(?:,|at|on|in the|around|about|by|的|,)?\s*)$")
 _ZH_NEEDS_CONTEXT = "zcn"
 
 
-def find_times(text: str) -> list[tuple[int, int]]:
+def find_times(text: str, hits: set[int] | None = None) -> list[tuple[int, int]]:
     """Spans of time expressions in normalized `text`, adjacent pieces joined into one
-    ("下周五" + "晚上" + "7点" -> "下周五晚上7点"; "tomorrow" + "at" + "7pm")."""
+    ("下周五" + "晚上" + "7点" -> "下周五晚上7点"; "tomorrow" + "at" + "7pm"). `hits` is
+    `literals.scan(text)` when the caller has it."""
     pieces: list[tuple[int, int, str]] = []
-    for m in _PIECE.finditer(text):
+    for m in _PIECE.finditer(text, scan(text) if hits is None else hits):
         kind = m.lastgroup or ""
         start = m.start()
         if kind == "eclock" and m.group(0).isdigit():
@@ -152,7 +154,7 @@ def _read(span: str, today: date) -> _Said | None:
     part: str | None = None
     clock: tuple[int, int] | None = None
     am: bool | None = None
-    for m in _PIECE.finditer(span):
+    for m in _PIECE.pattern.finditer(span):
         piece = m.group(0)
         kind = m.lastgroup
         if kind in ("zday", "eday"):

@@ -12,14 +12,16 @@ whole jieba token (面 in 牛肉面 is noodles, in 见面 it is not).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
-from nlu.text import is_cjk, is_word_char, normalize
+from nlu.text import is_cjk, normalize
 
 # On equal length, the more specific kind wins.
 KIND_PRIORITY = {"merchant": 0, "place": 1, "category": 2, "dish": 3}
 _END = "\0"
+_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz'")  # what continues a Latin word...
+_WORD = _LETTERS | frozenset("0123456789")  # ...or a number (text.is_word_char)
 
 # Suffixes that people drop when naming a merchant: 海底捞火锅 -> 海底捞, Luckin Coffee -> Luckin.
 _MERCHANT_SUFFIXES_ZH = ("火锅店", "火锅", "咖啡馆", "咖啡", "餐厅", "饭店", "酒楼", "烘焙",
@@ -100,7 +102,7 @@ class Vocabulary:
 
     # -- matching -----------------------------------------------------------------------
 
-    def find(self, text: str, taken: list[bool], tokens: set[tuple[int, int]] | None = None,
+    def find(self, text: str, taken: list[bool], tokens: Collection[tuple[int, int]] | None = None,
              ) -> list[Match]:
         """Known words in normalized `text`, longest first, leftmost first, skipping
         characters already `taken` by other slots. `tokens` are the jieba token spans,
@@ -109,10 +111,9 @@ class Vocabulary:
         i, n = 0, len(text)
         root = self._trie
         while i < n:
-            if text[i] not in root or taken[i] or (i > 0 and is_word_char(text[i])
-                                              and is_word_char(text[i - 1])
-                                              and not text[i].isdigit()):
-                i += 1
+            c = text[i]
+            if c not in root or taken[i] or (i > 0 and c in _LETTERS and text[i - 1] in _WORD):
+                i += 1  # not a word's first letter: words start at the start of a word
                 continue
             best: tuple[int, list[tuple[str, str]]] | None = None
             node = self._trie
@@ -135,8 +136,8 @@ class Vocabulary:
 
     @staticmethod
     def _acceptable(text: str, start: int, end: int,
-                    tokens: set[tuple[int, int]] | None) -> bool:
-        if is_word_char(text[end - 1]) and end < len(text) and is_word_char(text[end]):
+                    tokens: Collection[tuple[int, int]] | None) -> bool:
+        if end < len(text) and text[end - 1] in _WORD and text[end] in _WORD:
             return False  # a Latin word must not continue
         if end - start == 1 and is_cjk(text[start]):
             return tokens is not None and (start, end) in tokens

@@ -1,0 +1,81 @@
+"""The one-pass literal gate: a pattern is skipped only when it cannot match."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import nlu.parser  # noqa: F401 - registers every gated pattern of the parser
+from nlu.literals import Gated, _registry, gated, required_literals, scan
+from nlu.text import normalize
+
+DATA = Path(__file__).parents[1] / "data"
+NASTY = ["", " ", "😀😀😀", "火锅🍲 near me", "'; DROP TABLE deals; --", "a" * 3000,
+         "ＡＢＣ１２３", "明晚7点两位", "table for 4 at 7", "人均100以内", "at 7", "周末",
+         "\x00\x1f", "地址电话营业时间address phone hours", "٣ people", "７点"]
+
+
+def _gates() -> list:
+    """Every gated pattern the parser registered (rebuilt from the registry's ids)."""
+    import nlu.intents as intents
+    import nlu.names as names
+    import nlu.slots as slots
+    import nlu.timex as timex
+
+    found = [cue for cues in intents.CUES.values() for cue, _, _ in cues]
+    for module in (slots, names, timex):
+        for value in vars(module).values():
+            items = value if isinstance(value, list) else [value]
+            for item in items:
+                item = item[1] if isinstance(item, tuple) and len(item) == 2 else item
+                if isinstance(item, Gated):
+                    found.append(item)
+    return found
+
+
+def _texts() -> list[str]:
+    texts = list(NASTY)
+    for path in [DATA / "nlu_eval.jsonl", *sorted((DATA / "public").glob("*.jsonl"))]:
+        lines = path.read_text("utf-8").splitlines()
+        texts.extend(json.loads(line)["text"] for line in lines[::7] if line)
+    return [normalize(t) for t in texts]
+
+
+def test_a_skipped_pattern_never_matches_the_text() -> None:
+    gates = _gates()
+    assert len(gates) > 60
+    for text in _texts():
+        hits = scan(text)
+        for gate in gates:
+            if not gate.possible(hits):
+                assert gate.pattern.search(text) is None, (gate.pattern.pattern[:60], text)
+
+
+def test_most_patterns_are_skipped_for_a_plain_message() -> None:
+    gates = _gates()
+    hits = scan(normalize("附近有什么火锅"))
+    assert sum(gate.possible(hits) for gate in gates) < len(gates) // 3
+
+
+def test_required_literals_of_simple_patterns() -> None:
+    assert required_literals(r"地址|电话") == {"地址", "电话"}
+    assert required_literals(r"(?<![a-z])(?:find|recommend\w*)(?![a-z])") == {"find", "recommend"}
+    assert required_literals(r"[一二三\d]人套餐") == {"人套餐"}
+    assert required_literals(r"(?<=at )\d{1,2}") == {"at "}
+    assert required_literals(r"(?:x)?\d+") is None  # only digits are required
+    assert required_literals(r"abc|\d") is None  # one branch needs no literal
+    assert required_literals(re.compile("abc", re.IGNORECASE)) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("地址电话找推荐abcdefinorst 0123456789人套餐x")),
+               max_size=30))
+def test_the_gate_agrees_with_the_pattern_on_any_text(text: str) -> None:
+    pattern = gated(r"(?<![a-z])(?:find|recommend\w*)(?![a-z])|[一二三\d]人套餐|地址")
+    assert _registry.count > pattern.id
+    matched = pattern.pattern.search(text) is not None
+    assert not matched or pattern.possible(scan(text))
