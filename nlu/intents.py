@@ -23,28 +23,19 @@ _CUES: dict[str, list[tuple[str, float]]] = {
          r"i need a|i'?d like (?:a|some)|get me some|got any|are there|is there)(?![a-z])",
          1.0),
     ],
+    # Looking at one deal or shop as a whole; questions about one of its attributes
+    # (hours, phone, what a set holds) are `ask_attribute` (ATTRIBUTE_CUES below).
     "show_deal": [
         (r"怎么样|好不好|如何", 0.45),
-        (r"地址|电话|营业时间|人均消费是多少|人均消费多少|评分是多少|评分多少|人均多少", 1.6),
-        (r"在哪|怎么走|几点开门|几点关门|营业到|开到几点|几点开|"
-         r"好吃吗|评价|评分是多少|评分多少|详情|详细|介绍一下|包含什么|包括什么|"
-         r"包含哪些|都有什么菜|是什么|第[一二三四五六七八九十\d]+[个家]|那家|这家|它家|"
-         r"邮编|区域|门店|营业|开门|关门|几点|能用吗|可以用吗|哪些门店|有效期|"
-         r"看一下|看下|详细看看", 1.0),
-        (r"(?<![a-z])(?:address|phone number|postcode|post code|do they (?:have|do|serve|offer|"
-         r"take|accept)|does it (?:have|serve)|what (?:type|kind) of food)(?![a-z])", 1.6),
-        (r"(?<![a-z])(?:address|phone|number|postcode|post code|opening hours|hours|"
-         r"open until|what time|reviews?|tell me (?:more )?about|details?|how is|is it good|"
-         r"what'?s in|menu|located|where is|where'?s|more info|information|info|"
-         r"contact|website|price range of|the first one|the second one|the third one|"
-         r"that one|this one|accept|take reservations|open on|open at|open now)(?![a-z])",
-         1.0),
+        (r"详情|详细|介绍一下|是什么|第[一二三四五六七八九十\d]+[个家]|那家|这家|它家|"
+         r"看一下|看下|详细看看|就去|就选|就定", 1.0),
+        (r"(?<![a-z])(?:tell me (?:more )?about|details?|how is|is it good|more info|"
+         r"information|info|the first one|the second one|the third one|that one|this one|"
+         r"heard (?:of|about)|(?:called|named) [a-z])(?![a-z])", 1.0),
         (r"#\s?\d+|^\d{1,2}$", 1.2),
-        (r"多少钱|价格是|那个|这个(?!月)|有几|包含|包括|含什么|要预约吗|需要预约|需要预订|"
-         r"要排队吗|能用吗", 1.2),
-        (r"(?<![a-z])(?:include[sd]?|what'?s in|package|valid|can i use|first (?:deal|one)|"
-         r"second (?:deal|one)|third (?:deal|one)|the \w+(?: \w+)? deal(?!s)|how much is|"
-         r"need (?:a )?reservation|need to book|expire)(?![a-z])", 1.2),
+        (r"那个|这个(?!月)", 1.2),
+        (r"(?<![a-z])(?:first (?:deal|one)|second (?:deal|one)|third (?:deal|one)|"
+         r"the \w+(?: \w+)? deal(?!s))(?![a-z])", 1.2),
     ],
     "buy": [
         (r"买|购买|下单|付款|支付|来一份|来两份|来一个|要一份|要两份|拿下|我要了|"
@@ -108,7 +99,8 @@ _CUES: dict[str, list[tuple[str, float]]] = {
     ],
     "book_table": [
         (r"订位|订座|订桌|预订|预定|订个位|订个桌|订一个位|订一桌|订餐|有位|有座|留位|留个位|"
-         r"留座|位子|座位|桌子|订个|排号|排队|订一张|餐位|订两位|订\d位|预约", 1.6),
+         r"留座|位子|座位|桌子|订个|排号|排队|订一张|餐位|订两位|订\d位|预约|帮我订|给我订|我要订|"
+         r"想订|订(?:一个|个)?(?:包间|包厢)", 1.6),
         (r"(?<![a-z])(?:book\w*|reserv\w*|table for|a table|get a table|seats?|tables?|"
          r"make a reservation|walk[- ]in|party of)(?![a-z])", 1.6),
     ],
@@ -171,6 +163,125 @@ _CUES: dict[str, list[tuple[str, float]]] = {
     ],
 }
 
+# Questions about one attribute of a shop or deal: "海底捞几点关门", "does Starbucks have
+# wifi", "what's in the 2-person set". Each attribute's cues are questions, not filters:
+# "评分4.5以上的餐馆" searches, "它家评分多少" asks. The attribute is a slot of
+# `ask_attribute` (its value is the attribute's name).
+ATTRIBUTES: tuple[str, ...] = ("hours", "phone", "address", "price", "rating", "dishes",
+                               "branches", "refund_policy", "validity", "reservations",
+                               "amenities", "nearby")
+_Q = r"(?:什么|啥|哪些|哪几|多少|几|怎么样|如何|吗|么|呢|没|\?)"  # a Chinese question word
+_EN_ASK = (r"(?:what|what'?s|which|where|when|how|do|does|did|is|are|can|could|will|would|"
+           r"tell me|give me|get me|need|know|check|find out|have|has|may i have|"
+           r"i'?d like|any idea|and)")
+_ATTRIBUTE_CUES: dict[str, list[tuple[str, float]]] = {
+    "hours": [
+        (r"营业时间|营业时段|几点(?:开门|关门|营业|打烊|开始营业|结束营业|开|关)|开到几点|营业到几点|"
+         r"什么时[候间](?:开门|关门|营业|打烊|开始营业)|(?:开门|营业|打烊|关门)(?:了)?(?:吗|没)|"
+         r"还开着|还在营业|几点下班|营业到", 1.6),
+        (r"(?<![a-z])(?:opening hours|business hours|open(?:ing)? times?|hours of|their hours|"
+         r"the hours|what hours|closing time|open until|close[sd]? at|"
+         r"what time (?:do|does|is|will) .{0,30}(?:open|close|closing|opening)|"
+         r"when (?:do|does|is|will) .{0,30}(?:open|close)|"
+         r"(?:is|are) .{0,30} open (?:now|today|tonight|late|on|at|until)|open (?:now|late)\?)"
+         r"(?![a-z])", 1.6),
+    ],
+    "phone": [
+        (r"电话|联系方式|手机号|座机|怎么联系|联系电话|打给", 1.6),
+        (r"(?<![a-z])(?:phone|telephone|contact (?:number|details|info)|call them|"
+         r"their number|the number|number for|number of|contact them)(?![a-z])", 1.6),
+    ],
+    "address": [
+        (r"地址|在哪|在什么地方|在什么位置|具体位置|位置在|怎么走|怎么去|邮编|在哪个区", 1.6),
+        (r"(?<![a-z])(?:address|addresses|where (?:is|are|'?s) (?:it|they|that|this|the)|"
+         r"located|location of|directions|how (?:do|can) i get (?:there|to)|"
+         r"postcode|post code|postal code|zip code|which area|what area|what part of town)"
+         r"(?![a-z])", 1.6),
+    ],
+    "price": [
+        (rf"人均(?:消费)?(?:是|大概|大约|一般)?(?:多少|几)|多少钱|什么价|价位{_Q}|价格{_Q}|"
+         r"贵不贵|贵吗|消费(?:水平|高|怎么样)|一位多少|一个人多少|收费", 1.6),
+        (r"(?<![a-z])(?:how much|what(?:'s| is| are) the (?:price|cost)|"
+         r"how (?:pricey|expensive|cheap|costly)|pricing|cost of|price of|"
+         r"(?<!moderate )(?<!cheap )(?<!expensive )(?<!same )(?<!any )(?<!high )"
+         r"(?<!that )(?<!this )price range(?! (?:of|is) (?:cheap|moderate|expensive))"
+         r"|is (?:it|the restaurant|the place|this place|that place) (?:a )?"
+         r"(?:cheap|expensive|pricey|high-end|ultra high-end))(?![a-z])", 1.5),
+    ],
+    "rating": [
+        (r"评分|评价|口碑|好评|差评|几星|几颗星|星级|打分|评级", 1.6),
+        (r"(?<![a-z])(?:ratings?|rated|reviews?|reviewed|stars|critics|"
+         r"what do (?:people|others|customers) (?:say|think)|good or bad|any good)(?![a-z])", 1.6),
+    ],
+    "dishes": [
+        (rf"推荐菜{_Q}|(?:有|是)(?:什么|啥|哪些)(?:推荐菜|招牌菜|特色菜|拿手菜|菜)|招牌菜|特色菜|"
+         r"拿手菜|菜单|包含(?:什么|啥|哪些)|包括(?:什么|啥|哪些)|含(?:什么|啥|哪些)|"
+         r"有几[杯个份道样]|(?:套餐|券|里面|里)有(?:什么|啥|哪些)|"
+         r"有没有.{1,8}(?:这个|这道)菜", 1.6),
+        (r"(?<![a-z])(?:menu|what(?:'s| is) in|whats in|what do(?:es)? .{0,25}include|"
+         r"what(?:'s| is) included|included|includes|what comes with|comes with|"
+         r"food type|type of food|kind of food|sort of food|cuisine do|"
+         r"what (?:do|does) (?:they|it|the \w+) serve|"
+         r"(?:vegetarian|vegan|gluten[- ]free|halal) (?:options?|dishes|food|menu)|"
+         r"(?:options|dishes|menu items) for (?:vegetarians|vegans))(?![a-z])", 1.6),
+    ],
+    "branches": [
+        (r"分店|别的店|其他店|其它店|其他门店|其它门店|别的门店|几家店|几家门店|连锁|哪些门店|"
+         r"别的分店", 1.8),
+        (r"(?<![a-z])(?:branch|branches|other locations?|another location|more locations|"
+         r"how many locations|other (?:stores|shops|outlets))(?![a-z])", 1.8),
+    ],
+    "refund_policy": [
+        (r"退款政策|退款规则|退改|支持(?:随时|过期)?退(?:款)?(?:吗|么)|随时退|过期退|过期自动退|不能退",
+         2.6),
+        (r"(?<![a-z])(?:refund policy|refundable|cancellation policy|return policy|"
+         r"can i (?:get a )?refund (?:it|this|that)? ?(?:if|later|after))(?![a-z])", 2.6),
+    ],
+    "validity": [
+        (r"有效期|有效到|能用到|可以用到|用到(?:什么时候|哪天|几号)|(?:什么时候|哪天|几号)(?:过期|到期)|"
+         r"过期吗|到期|(?:周末|节假日|假日|晚上|今天|明天|周[一二三四五六日天])(?:能|可以)用|"
+         r"能用吗|可以用吗|几点能用|什么时候能用|使用时间|使用规则|可以叠加|能叠加|限时", 1.6),
+        (r"(?<![a-z])(?:valid|validity|expire[sd]?|expiry|expiration|good until|"
+         r"can i use (?:it|this|the|that)|use (?:it|this|the \w+(?: \w+)?) on|usable)(?![a-z])",
+         1.6),
+    ],
+    "reservations": [
+        (r"要预约吗|需要预约|需要预订|需要订位|要订位吗|用预约吗|用订位吗|能预约吗|可以预约吗|接受预订|"
+         r"提前预约|要不要预约", 1.9),
+        (r"(?<![a-z])(?:(?:take|takes|accept|accepts|need|needs|require|requires|ask for|"
+         r"let you make|allow) (?:a )?reservations?|reservations? (?:required|needed|necessary)|"
+         r"(?:if|whether) .{0,40}reserv\w*|possible to (?:get|make) (?:a )?reservations?|"
+         r"walk[- ]ins?|need to book)(?![a-z])", 1.9),
+    ],
+    "amenities": [
+        (r"wifi|wi-fi|无线网|停车|车位|包间|包厢|宝宝椅|儿童椅|宠物|无障碍|户外座|露天|外摆|充电|吸烟|禁烟|"
+         r"洗手间|卫生间|外卖|送餐|能送", 1.2),
+        (r"(?<![a-z])(?:parking|outdoor seating|outdoors?|outside|private rooms?|"
+         r"high ?chairs?|pets?|dogs? allowed|dog friendly|wheelchair|accessible|smoking|"
+         r"restrooms?|bathrooms?|toilets?|kid friendly|live music|deliver|delivery|takeout|"
+         r"take out|take away|takeaway|seating)(?![a-z])", 1.2),
+    ],
+    "nearby": [
+        (r"(?:周边|附近|周围|旁边|边上)[^，。,.!?？！]{0,12}(?:景点|酒店|宾馆|住宿|住的)"
+         r"|(?:景点|酒店|宾馆|住宿|住的地方)[^，。,.!?？！]{0,8}(?:周边|附近)", 1.7),
+        (r"(?:它家|他家|这家|那家|它|餐馆|餐厅|店)的?(?:周边|附近|周围|旁边|边上)[^，。,.!?？！]{0,12}"
+         r"(?:好玩|游玩|可以玩|玩的|逛|转转|走走)", 1.7),
+        (r"(?<![a-z])(?:hotels?|attractions?|sights|things to do|museums?|parks?) "
+         r"(?:near|around|close to|next to) (?:it|there|them|the restaurant|that|this)(?![a-z])",
+         1.7),
+    ],
+}
+# A question marks an attribute cue as asked about; the shop it is about, as said.
+ASK_FRAME = gated(rf"[?？]|吗|么|呢|{_Q}|(?<![a-z]){_EN_ASK}(?![a-z])")
+SUBJECT = gated(r"这家|那家|它家|他家|她家|该店|该餐馆|"
+            r"餐馆的|餐厅的|店的|它的|他们家|这里的|那里的|它|这个|那个|刚才|这款|那款|这份|"
+            r"(?<![a-z])(?:they|their|them|it|its|this place|that place|the restaurant|"
+            r"this restaurant|that restaurant|the place|there|the (?:set|deal|voucher|package))"
+            r"(?![a-z])")
+_CUES["ask_attribute"] = [(pattern, weight) for cues in _ATTRIBUTE_CUES.values()
+                          for pattern, weight in cues]
+
+
 # Out of the shop's world: weather, travel, news, chit-chat, code. These make "unknown"
 # a positive answer instead of a fallback.
 _CUES["unknown"] = [
@@ -208,9 +319,9 @@ CUES: dict[str, list[tuple[Gated, bool, float]]] = {
 }
 
 # Slots that mark a search, and how much each adds.
-SEARCH_SLOT_WEIGHTS = {"category": 0.9, "dish": 0.9, "price_min": 0.6, "price_max": 0.6,
-                       "price_level": 0.5, "radius_m": 0.6, "sort": 0.7, "discount": 0.8,
-                       "keywords": 0.2, "group": 0.9}
+SEARCH_SLOT_WEIGHTS = {"rating_min": 0.8, "category": 0.9, "dish": 0.9, "price_min": 0.6,
+                       "price_max": 0.6, "price_level": 0.5, "radius_m": 0.6, "sort": 0.7,
+                       "discount": 0.8, "keywords": 0.2, "group": 0.9}
 
 
 # Each cue as (intent, pattern, word_start, weight), by its pattern's gate id.
@@ -236,3 +347,26 @@ def cue_scores(text: str, hits: set[int] | None = None,
             total, spans = scores.get(intent, (0.0, []))
             scores[intent] = (total + weight, spans + found)
     return scores
+
+
+_ATTRIBUTE_OF: dict[str, str] = {pattern: name for name, cues in _ATTRIBUTE_CUES.items()
+                                 for pattern, _ in cues}
+_ATTRIBUTE_GATES: tuple[tuple[str, Gated, bool], ...] = tuple(
+    (_ATTRIBUTE_OF[cue.pattern.pattern if not word_start else _WORD_START + cue.pattern.pattern],
+     cue, word_start)
+    for cue, word_start, _ in CUES["ask_attribute"])
+
+
+def attribute_spans(text: str, hits: set[int]) -> list[tuple[str, int, int]]:
+    """The attributes asked about in normalized `text`: (name, start, end), in text
+    order, each attribute once."""
+    found: dict[str, tuple[int, int]] = {}
+    for name, cue, word_start in _ATTRIBUTE_GATES:
+        if name in found or not cue.possible(hits):
+            continue
+        for m in cue.pattern.finditer(text):
+            if m.end() > m.start() and not (word_start and m.start() > 0
+                                            and "a" <= text[m.start() - 1] <= "z"):
+                found[name] = m.span()
+                break
+    return sorted(((name, a, b) for name, (a, b) in found.items()), key=lambda x: x[1])

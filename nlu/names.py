@@ -39,6 +39,9 @@ _ZH_AT = gated(r"(?:在|去|到)(?P<name>[\u4e00-\u9fff]{2,6}?)(?:找|吃|有|�
 _ZH_SHOP = gated(
     r"(?P<plain>[\u4e00-\u9fff·]{2,14}?(?:餐厅|饭店|餐馆|酒楼|酒家|饭馆|菜馆|食府|烤鸭店|小吃店|"
     r"面馆|火锅店|咖啡馆|茶餐厅|烧烤店|大排档|料理店|酒馆|面包店|甜品店|小馆|食堂|茶楼))")
+# Words a description holds and a shop's name does not: "评分4分以上的餐馆", "有烤鸭的餐馆".
+_NOT_A_NAME = re.compile(r"\d|的$|以上|以下|以内|这道|这个|哪|找|推荐|想|要|能|帮|给我|希望|适合|"
+                         r"可以|一家|一个|有")
 _ZH_NAMED = gated(
     r"(?:就去|去|选|就选|定)(?P<go>[\u4e00-\u9fff]{2,8}?)(?:吧|尝尝|吃饭|用餐|看看|试试)"
     r"|(?P<of>[\u4e00-\u9fff]{2,10}?)(?:的|家的)(?:营业时间|电话|地址|评分|人均消费|人均|"
@@ -154,8 +157,8 @@ def find_names(work: str, original: str, offsets: list[int], taken: Taken,
         start = m.start(group) + cut
         after = work[m.end(group):m.end(group) + 3]
         kind = "place" if re.match(r"的?(?:附近|周边|旁边|周围|边上)", after) else "merchant"
-        if kind == "merchant" and len(name) <= 3:
-            continue  # "川菜馆", "面馆": a kind of place, not a name
+        if kind == "merchant" and (len(name) <= 3 or _NOT_A_NAME.search(name)):
+            continue  # "川菜馆", "面馆": a kind of place; "有烤鸭的餐馆": a description
         add(kind, start, m.start(group) + len(m.group(group)))
     for m in _ZH_ANCHOR.finditer(work, hits) if has_cjk else ():
         cut, name = _clean_zh(m.group("name"))

@@ -16,7 +16,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from nlu import names, slots, timex
-from nlu.intents import SEARCH_SLOT_WEIGHTS, cue_scores
+from nlu.intents import ASK_FRAME, SEARCH_SLOT_WEIGHTS, SUBJECT, attribute_spans, cue_scores
 from nlu.literals import scan
 from nlu.text import language_of, normalize
 from nlu.types import Intent, Slot
@@ -26,7 +26,8 @@ from nlu.vocabulary import Vocabulary
 # When both are said, the first intent of a pair wins over the second: "取消关注" is an
 # unfollow, not a cancel; "cancel my reservation" a cancel, not a look at my codes.
 _DOMINATES: dict[str, tuple[str, ...]] = {
-    "unknown": ("search_deals", "show_deal", "book_table", "buy"),
+    "ask_attribute": ("show_deal",),
+    "unknown": ("search_deals", "show_deal", "ask_attribute", "book_table", "buy"),
     "my_groups": ("search_deals", "my_codes", "show_deal", "buy"),
     "thanks": ("help",),
     "unfollow": ("follow", "my_follows", "cancel", "settings"),
@@ -98,6 +99,9 @@ class Parser:
             for start, end in cue_spans:
                 taken.take(start, end)
             found.extend(names.keywords(work, taken, tokens, lang))
+        if name == "ask_attribute":
+            found.extend(Slot("attribute", attribute, start, end, work[start:end])
+                         for attribute, start, end in attribute_spans(work, hits))
         found = _fit_to_intent(found, name, places_too)
         result = _finish(found, original, offsets)
         window = None
@@ -151,6 +155,13 @@ def _score(text: str, found: list[Slot], hits: set[int],
         cues = {intent: (score, own) for intent, (score, own) in cues.items()
                 if intent in ("search_deals", "my_groups")
                 or not all(any(a <= s and e <= b for a, b in groups) for s, e in own)}
+    # A search filter is no question: 评分 in "评分4.5分以上的餐馆" asks nothing.
+    filters = [(s.start, s.end) for s in found if s.name in _FILTER_SLOTS]
+    if filters and "ask_attribute" in cues:
+        score, own = cues["ask_attribute"]
+        kept = [(a, b) for a, b in own if not any(s <= a and b <= e for s, e in filters)]
+        if not kept:
+            del cues["ask_attribute"]
     # A cue inside another intent's longer cue is part of that one: 取消关注 holds 关注.
     spans = [(intent, span) for intent, (_, spans) in cues.items() for span in spans]
     scores: dict[str, float] = {}
@@ -175,6 +186,20 @@ def _score(text: str, found: list[Slot], hits: set[int],
             scores["unfollow"] = scores.get("unfollow", 0.0) + 3.0
     if "place" in kinds:
         scores["search_deals"] = scores.get("search_deals", 0.0) + 0.5
+    if "ask_attribute" in scores:  # an attribute asked about a shop: "它家电话多少?"
+        about = SUBJECT.search(text, hits) is not None or "merchant" in kinds
+        asked = ASK_FRAME.search(text, hits) is not None
+        scores["ask_attribute"] += 0.3 * about + 0.3 * asked
+        # "找一家川菜馆，告诉我电话": a search whose results show the phone; "有包间的火锅店",
+        # "a cafe with wifi": the attribute is what is searched for, of no shop in particular.
+        asked_spans = cues["ask_attribute"][1]
+        filtering = any(s.name in _FILTERING and not any(s.overlaps(a, b) for a, b in asked_spans)
+                        for s in found)  # 周边 in "它家周边有什么景点" is part of the question
+        attributes = {name for name, _, _ in attribute_spans(text, hits)}
+        if filtering and not about and attributes <= _FILTER_LIKE:
+            del scores["ask_attribute"]  # "有wifi的咖啡店", "KTV包厢多少钱": what is searched for
+        elif filtering and ("search_deals" in cues or not about):
+            scores["ask_attribute"] -= 0.8
     # Social words around a request are politeness: "你好，推荐一家火锅" is a search.
     if any(score >= 0.8 for intent, score in scores.items() if intent not in _SOCIAL):
         for intent in _SOCIAL[:3]:
@@ -185,7 +210,9 @@ def _score(text: str, found: list[Slot], hits: set[int],
             for loser in losers:
                 if loser in scores:
                     scores[loser] = min(scores[loser], scores[winner] * 0.5)
-    return scores, [span for _, span in spans]
+    # The words of a question about an attribute stay free for a search's keywords: the
+    # wifi of "a cafe with wifi" is what the search is for.
+    return scores, [span for intent, span in spans if intent != "ask_attribute"]
 
 
 def _decide(scores: dict[str, float], found: list[Slot],
@@ -204,6 +231,11 @@ def _decide(scores: dict[str, float], found: list[Slot],
     return best, confidence, alternatives
 
 
+# Attributes that also describe what is searched for, when no shop is named.
+_FILTER_LIKE = {"amenities", "price", "hours", "rating"}
+_FILTER_SLOTS = {"rating_min", "price_min", "price_max", "price_level", "sort"}
+_FILTERING = {"category", "dish", "price_min", "price_max", "price_level", "rating_min", "place",
+              "radius_m", "sort"}
 _SOCIAL = ("greeting", "thanks", "bye", "help")  # help last: "thanks for the help" is thanks
 _SEARCH_ONLY = ("keywords",)
 

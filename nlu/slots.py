@@ -274,6 +274,30 @@ def sort(text: str, taken: Taken) -> list[Slot]:
     return []
 
 
+# -- rating ---------------------------------------------------------------------------
+
+_RATING = gated(
+    r"(?:评分|评价|口碑|打分|星级)\s?(?:要|能|要能|还是|能够|最好|至少)?(?:是|在|为|到|达到)?\s?"
+    r"(?P<zh>\d(?:\.\d)?|[一二三四五])\s?(?:分|星|颗星)(?!钟)(?:\s?(?:及|或)?(?:以上|起|往上))?"
+    r"|(?P<zh2>\d(?:\.\d)?|[一二三四五])\s?(?:分|星|颗星)(?!钟)\s?(?:及|或)?(?:以上|起|往上)"
+    r"|(?<![a-z])(?:rated|rating(?: of)?|at least)\s(?P<en>\d(?:\.\d)?)\s?(?:stars?|\+|"
+    r"or (?:more|higher|above|better)|and (?:up|above))?"
+    r"|(?P<en2>\d(?:\.\d)?)\+?[- ]?stars?(?: (?:or|and) (?:more|higher|above|up|better))?")
+
+
+def rating(text: str, taken: Taken) -> list[Slot]:
+    """rating_min from 评分4.5分以上, 4分以上, 4星, rated 4 stars, 4+ stars: a filter of a
+    search, not a question about one shop's rating."""
+    for m in _finditer(_RATING, text, taken):
+        raw = next(m.group(g) for g in ("zh", "zh2", "en", "en2") if m.group(g))
+        value = to_number(raw)
+        if value is None or not 1 <= value <= 5:
+            continue
+        taken.take(m.start(), m.end())
+        return [Slot("rating_min", _tidy(value), m.start(), m.end(), m.group(0))]
+    return []
+
+
 # -- group-buy ----------------------------------------------------------------------------
 
 # 拼团: a lower price when enough people pay together. Plain 团购 is every deal here (the
@@ -350,5 +374,5 @@ def quantity(text: str, taken: Taken) -> list[Slot]:
 
 
 Extractor = Callable[[str, Taken], list[Slot]]
-NUMERIC_EXTRACTORS: tuple[Extractor, ...] = (group_buy, radius, sort, price, party_size,
-                                              quantity, discount)
+NUMERIC_EXTRACTORS: tuple[Extractor, ...] = (group_buy, radius, sort, rating, price,
+                                              party_size, quantity, discount)

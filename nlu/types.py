@@ -7,14 +7,15 @@ from datetime import datetime
 from typing import Any
 
 INTENTS: tuple[str, ...] = (
-    "search_deals", "show_deal", "buy", "my_codes", "refund", "follow", "unfollow",
+    "search_deals", "show_deal", "ask_attribute", "buy", "my_codes", "refund", "follow", "unfollow",
     "my_follows", "book_table", "set_location", "settings", "help", "greeting", "thanks", "bye",
     "cancel", "my_groups", "unknown",
 )
 
 SLOTS: tuple[str, ...] = (
     "category", "dish", "merchant", "place", "keywords", "price_min", "price_max", "currency",
-    "price_level", "radius_m", "time", "party_size", "sort", "discount", "group",
+    "price_level", "radius_m", "time", "party_size", "sort", "discount", "group", "attribute",
+    "rating_min",
 )
 
 SORTS: tuple[str, ...] = ("nearest", "cheapest", "best_rated", "popular", "biggest_discount")
