@@ -22,6 +22,11 @@ _CUES: dict[str, list[tuple[str, float]]] = {
          r"show me|options?|something|what'?s good|spots?|cuisine|serves?|serving|"
          r"i need a|i'?d like (?:a|some)|get me some|got any|are there|is there)(?![a-z])",
          1.0),
+        # An answer to "which area / price / food?" that leaves it open is still a search.
+        (r"(?<![a-z])(?:(?:doesn'?t|does not|don'?t|do not) (?:really )?(?:matter|care|mind)|"
+         r"no (?:particular )?preferences?|not particular|(?:either|any) (?:one )?(?:is|will be) "
+         r"fine|any (?:area|part of town|price range|type of food|kind of food|cuisine))(?![a-z])|"
+         r"无所谓|都可以|随便|都行", 0.9),
     ],
     # Looking at one deal or shop as a whole; questions about one of its attributes
     # (hours, phone, what a set holds) are `ask_attribute` (ATTRIBUTE_CUES below).
@@ -34,6 +39,10 @@ _CUES: dict[str, list[tuple[str, float]]] = {
          r"heard (?:of|about)|(?:called|named) [a-z])(?![a-z])", 1.0),
         (r"#\s?\d+|^\d{1,2}$", 1.2),
         (r"那个|这个(?!月)", 1.2),
+        # One shop by its name: "a restaurant called Meghna", "information on the Gandhi".
+        (r"(?<![a-z])(?:called|named|by the name(?: of)?|(?:information|info|details) "
+         r"(?:on|about)|(?:a|this|that|one) (?:particular|certain|specific) (?:restaurant|place)|"
+         r"heard (?:of|about|something about))(?![a-z])|叫做?.{1,12}的(?:餐馆|餐厅|饭店|店)", 1.8),
         (r"(?<![a-z])(?:first (?:deal|one)|second (?:deal|one)|third (?:deal|one)|"
          r"the \w+(?: \w+)? deal(?!s))(?![a-z])", 1.2),
     ],
@@ -101,13 +110,16 @@ _CUES: dict[str, list[tuple[str, float]]] = {
         (r"订位|订座|订桌|预订|预定|订个位|订个桌|订一个位|订一桌|订餐|有位|有座|留位|留个位|"
          r"留座|位子|座位|桌子|订个|排号|排队|订一张|餐位|订两位|订\d位|预约|帮我订|给我订|我要订|"
          r"想订|订(?:一个|个)?(?:包间|包厢)", 1.6),
+        (r"(?<![a-z])(?:reference number|ref number|booking reference|confirmation number|"
+         r"booking number|reference code)(?![a-z])|预订号|预约号|订单号|参考号", 1.6),
         (r"(?<![a-z])(?:book\w*|reserv\w*|table for|a table|get a table|seats?|tables?|"
          r"make a reservation|walk[- ]in|party of)(?![a-z])", 1.6),
     ],
     "set_location": [
         (r"我在(?!找|想|看|搜|问|吃|等|考虑)|我现在在|现在在|我到了|我已经到|刚到|^到了|我人在|定位|"
          r"我的位置|位置是|位置改|改位置|我住在|我住|我这边是|我目前在|搬到", 1.8),
-        (r"(?<![a-z])(?:i'?m at|i am at|i'?m in|i am in|i'?m near|i am near|my location|"
+        (r"(?<![a-z])(?:i'?m at|i am at|i'?m in(?! the mood)|i am in(?! the mood)|i'?m near|"
+         r"i am near|my location|"
          r"set (?:my )?location|i'?m staying|i live in|i'?m currently|located at|"
          r"i'?m around|update my location|change (?:my )?location|just landed|landed (?:at|in)|"
          r"moved to|arrived (?:at|in)|i'?m now (?:at|in)|now at|currently at|currently in)"
@@ -248,10 +260,11 @@ _ATTRIBUTE_CUES: dict[str, list[tuple[str, float]]] = {
     "reservations": [
         (r"要预约吗|需要预约|需要预订|需要订位|要订位吗|用预约吗|用订位吗|能预约吗|可以预约吗|接受预订|"
          r"提前预约|要不要预约", 1.9),
-        (r"(?<![a-z])(?:(?:take|takes|accept|accepts|need|needs|require|requires|ask for|"
+        (r"(?<![a-z])(?:(?:take|takes|accept|accepts|needs|require|requires|ask for|"
          r"let you make|allow) (?:a )?reservations?|reservations? (?:required|needed|necessary)|"
          r"(?:if|whether) .{0,40}reserv\w*|possible to (?:get|make) (?:a )?reservations?|"
-         r"walk[- ]ins?|need to book)(?![a-z])", 1.9),
+         r"walk[- ]ins?|(?:do|does|will|would) (?:i|we|you|one) need (?:a |to )?(?:reserv\w*|book))"
+         r"(?![a-z])", 1.9),
     ],
     "amenities": [
         (r"wifi|wi-fi|无线网|停车|车位|包间|包厢|宝宝椅|儿童椅|宠物|无障碍|户外座|露天|外摆|充电|吸烟|禁烟|"
@@ -320,7 +333,7 @@ CUES: dict[str, list[tuple[Gated, bool, float]]] = {
 
 # Slots that mark a search, and how much each adds.
 SEARCH_SLOT_WEIGHTS = {"rating_min": 0.8, "category": 0.9, "dish": 0.9, "price_min": 0.6,
-                       "price_max": 0.6, "price_level": 0.5, "radius_m": 0.6, "sort": 0.7,
+                       "price_max": 0.6, "price_level": 0.7, "radius_m": 0.6, "sort": 0.7,
                        "discount": 0.8, "keywords": 0.2, "group": 0.9}
 
 

@@ -58,7 +58,8 @@ _ZH_ANCHOR_ZONES = gated(r"(?:市)?(?:中心|东部|西部|南部|北部|东边|
                               r"南方|东区|西区|南区|北区|市区|城区)")
 
 _EN_NAME = r"[A-Z][\w'&.-]*(?: (?:of|de|la|the|and|&|on|by) [A-Z][\w'&.-]*| [A-Z][\w'&.-]*)*"
-_EN_PLACE = re.compile(rf"(?<![A-Za-z])(?:in|near|around|close to|next to|by|within|at|from) "
+_EN_PLACE = re.compile(rf"(?<![A-Za-z])(?:[Ii]n|[Nn]ear|[Aa]round|close to|next to|by|within|at|"
+                       rf"from) "
                        rf"(?:the )?(?P<name>{_EN_NAME})")
 _EN_ZONE = gated(r"(?<![a-z])(?:in|on) the (?P<name>(?:(?:north|south|east|west)(?:ern)?"
                       r"|centre|center|city centre|city center|town centre|downtown|middle)"
@@ -128,6 +129,23 @@ def find_branch_names(work: str, taken: Taken) -> list[Slot]:
             continue
         kind = "place" if m.group("after") else "merchant"
         found.append(Slot(kind, work[start:end], start, end, work[start:end]))
+        taken.take(start, end)
+    return found
+
+
+def find_called(work: str, taken: Taken) -> list[Slot]:
+    """"a restaurant called X" / "named X": a merchant, found before vocabulary words that
+    may hide inside the name (the noodle of "called dojo noodle bar")."""
+    found = []
+    hits = scan(work) if taken.hits is None else taken.hits
+    for m in _EN_CALLED.finditer(work, hits):
+        start, end = m.span("name")
+        name = work[start:end].strip(" \"'")
+        start = work.index(name, start) if name else start
+        end = start + len(name)
+        if len(name) < 2 or not taken.free(start, end):
+            continue
+        found.append(Slot("merchant", name, start, end, name))
         taken.take(start, end)
     return found
 

@@ -15,7 +15,7 @@ from collections.abc import Collection, Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from nlu import names, slots, timex
+from nlu import lexicon, names, slots, timex
 from nlu.intents import ASK_FRAME, SEARCH_SLOT_WEIGHTS, SUBJECT, attribute_spans, cue_scores
 from nlu.literals import scan
 from nlu.text import language_of, normalize
@@ -41,6 +41,7 @@ _DOMINATES: dict[str, tuple[str, ...]] = {
     "book_table": ("search_deals",),
 }
 _UNKNOWN_BELOW = 0.5
+_HOW_TO = re.compile(r"(?<![a-z])how (?:do|can|should|does|to)(?![a-z])|怎么|如何")
 _HAS_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _STOP_PUSHES = re.compile(r"别再|不要再|不想再|别给我|不想收到|no more|stop (?:sending|the)|"
                           r"don'?t send|fewer")  # a best score under this is "unknown"
@@ -52,6 +53,7 @@ class Parser:
 
     def __init__(self, vocabulary: Vocabulary | None = None, tz: str = "Asia/Shanghai") -> None:
         self.vocabulary = vocabulary or Vocabulary()
+        lexicon.add_to(self.vocabulary)  # kinds of restaurant and cuisines it lacks
         self.tz = ZoneInfo(tz)
         self.typos = TypoCorrector(self.vocabulary)
         import jieba  # imported with the first parser: a bot polls before anyone talks
@@ -78,6 +80,7 @@ class Parser:
         places_too: dict[int, str] = {}  # merchant slots whose words also name a place
 
         found.extend(names.find_branch_names(work, taken))
+        found.extend(names.find_called(work, taken))
         for match in self.vocabulary.find(work, taken.mask, tokens):
             found.append(Slot(match.kind, match.ref, match.start, match.end,
                               work[match.start:match.end], match.ref))
@@ -201,8 +204,10 @@ def _score(text: str, found: list[Slot], hits: set[int],
         elif filtering and ("search_deals" in cues or not about):
             scores["ask_attribute"] -= 0.8
     # Social words around a request are politeness: "你好，推荐一家火锅" is a search.
+    # So is "can you help me?" after one: "I need a cheap place in the east. Can you help?"
     if any(score >= 0.8 for intent, score in scores.items() if intent not in _SOCIAL):
-        for intent in _SOCIAL[:3]:
+        polite_help = "help" in text and _HOW_TO.search(text) is None
+        for intent in _SOCIAL if polite_help else _SOCIAL[:3]:
             if intent in scores:
                 scores[intent] *= 0.4
     for winner, losers in _DOMINATES.items():

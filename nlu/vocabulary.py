@@ -95,6 +95,15 @@ class Vocabulary:
         for name in names:
             self.add("place", name, key)
 
+    def knows(self, word: str) -> bool:
+        """Whether `word` (as typed) is a known word of any kind."""
+        node = self._trie
+        for c in " ".join(normalize(word).split()):
+            node = node.get(c)  # type: ignore[assignment]
+            if node is None:
+                return False
+        return _END in node
+
     @property
     def latin_words(self) -> set[str]:
         """Every Latin word (3+ letters) inside a known word, for typo correction."""
