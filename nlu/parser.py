@@ -203,6 +203,8 @@ def _score(text: str, found: list[Slot], hits: set[int],
             del scores["ask_attribute"]  # "有wifi的咖啡店", "KTV包厢多少钱": what is searched for
         elif filtering and ("search_deals" in cues or not about):
             scores["ask_attribute"] -= 0.8
+        elif about and "search_deals" in scores:  # "万达那家火锅店电话多少": which shop
+            scores["search_deals"] *= 0.5
     # Social words around a request are politeness: "你好，推荐一家火锅" is a search.
     # So is "can you help me?" after one: "I need a cheap place in the east. Can you help?"
     if any(score >= 0.8 for intent, score in scores.items() if intent not in _SOCIAL):
