@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from handlers import (
     admin,
+    attributes,
     booking_deposit,
     booking_staff,
     bookings,
@@ -36,7 +37,7 @@ from handlers.router import Router
 def build_router() -> Router:
     """The router with all flows of the assistant registered."""
     root = Router()
-    for module in (start, menu, settings, search, understand, inline, checkout, groups,
+    for module in (start, menu, settings, search, understand, attributes, inline, checkout, groups,
                    codes, coupons, redeem, staff, merchant, stores, new_deal, deal_import,
                    deal_manage, stats, money, admin, campaigns, pushes, seating, booking_staff,
                    booking_deposit, bookings):

@@ -94,8 +94,8 @@ class ShareDeal(Payload, prefix="sh"):
 # -- free text (handlers.understand)
 
 # The readings a doubtful parse offers as buttons.
-Reading = Literal["search_deals", "show_deal", "book_table", "buy", "my_codes", "follow",
-                  "unfollow", "my_follows", "set_location", "settings", "help", "cancel",
+Reading = Literal["search_deals", "show_deal", "ask_attribute", "book_table", "buy", "my_codes",
+                  "follow", "unfollow", "my_follows", "set_location", "settings", "help", "cancel",
                   "refund"]
 
 

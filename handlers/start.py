@@ -30,6 +30,7 @@ from handlers.shop_app import menu_button_for, open_shop_button
 from handlers.staff import joined
 from nlu import Intent
 from services.catalog.geo import format_distance
+from services.catalog.ranking import record_event
 from services.catalog.search import SearchQuery
 from services.catalog.storefront import get_storefront
 from services.marketing.follows import follow, is_following
@@ -107,6 +108,9 @@ async def storefront_replies(req: Request, slug: str, *,
     front = await get_storefront(req.db, slug, req.now(), here.lat, here.lon)
     if front is None:
         return None
+    # What the shopper looks at is "this shop" of a question that follows ("电话多少?").
+    await record_event(req.db, req.user.id, "storefront", merchant_id=front.merchant_id,
+                       now=req.now())
     followed = None
     if follow_source is not None:
         followed = await follow(req.db, req.user.id, front.merchant_id, req.now(),

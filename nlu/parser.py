@@ -102,7 +102,7 @@ class Parser:
             for start, end in cue_spans:
                 taken.take(start, end)
             found.extend(names.keywords(work, taken, tokens, lang))
-        if name == "ask_attribute":
+        if name == "ask_attribute" or any(n == "ask_attribute" for n, _ in alternatives):
             found.extend(Slot("attribute", attribute, start, end, work[start:end])
                          for attribute, start, end in attribute_spans(work, hits))
         found = _fit_to_intent(found, name, places_too)

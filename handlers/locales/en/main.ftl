@@ -427,3 +427,31 @@ role-suspended = Your merchant is suspended, so this isn't available right now. 
 role-not-approved = This is available once your merchant application is approved.
 role-not-staff = Only a merchant's staff can do that.
 role-admin-only = Only platform admins can do that.
+
+# Questions about one shop or deal (handlers/attributes.py)
+attr-which-shop = Which shop do you mean? Name it (e.g. “Haidilao opening hours”) or open one of its deals first, then ask again.
+attr-about = 🏪 { $name }
+attr-store-fact = • { $name }: { $fact }
+attr-hours = 🕒 Opening hours:
+attr-phone = 📞 Phone:
+attr-address = 📍 Address:
+attr-branches = 🏬 { $count ->
+        [one] 1 store
+       *[other] { $count } stores
+    }:
+attr-rating = ⭐ Rated { $rating } out of 5
+attr-price-range = 💰 Its deals cost { $low } to { $high }
+attr-dishes-deal = 🍽 What's in it:
+attr-dishes-shop = 🍽 Its deals:
+attr-pick-a-deal = That depends on the deal: open one below to see its validity and refund rules.
+attr-reservations = 📅 Yes, tables can be booked here: tap “Book a table”.
+attr-not-held = I don't know { $what } for { $name }. Best ask them: 📞 { $phone }
+attr-not-held-no-phone = I don't know { $what } for { $name }, and I have no phone number for it either.
+attr-what-amenities = details like wifi, parking or seating
+attr-what-nearby = what is around it
+attr-what-rating = a rating
+attr-what-phone = a phone number
+attr-what-reservations = whether it takes bookings
+attr-open-deal = 🎟 Open the deal
+attr-open-shop = 🏪 All its deals
+nlu-choice-ask_attribute = ℹ️ Ask about the store

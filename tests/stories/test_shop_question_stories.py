@@ -1,0 +1,91 @@
+"""A shopper asks about one shop or deal in their own words: its hours, its phone, what
+a set holds, its other branches; the answer comes from the database in one message,
+with the buttons of what it is about. What we do not hold is said, with the phone."""
+
+from __future__ import annotations
+
+from handlers.core import SendText
+from tests.conftest import Chat
+
+
+def one_message(chat: Chat) -> SendText:
+    [reply] = [r for r in chat.replies if isinstance(r, SendText)]
+    return reply
+
+
+async def test_a_named_shops_closing_time(chat: Chat) -> None:
+    await chat.say("海底捞几点关门")
+    answer = one_message(chat)
+    assert "营业时间" in answer.text
+    assert "10:00-02:00" in answer.text and "11:00-23:00" in answer.text  # both stores
+    assert any("关注" in b for b in chat.button_texts)
+    assert any("全部团购" in b for b in chat.button_texts)
+
+
+async def test_the_hotpot_shop_at_wanda_by_place_and_kind(chat: Chat) -> None:
+    await chat.say("万达那家火锅店电话多少")
+    text = one_message(chat).text
+    assert "海底捞" in text and "电话" in text
+    wanda, kuaian = text.index("0591-83681001"), text.index("0591-83681002")
+    assert wanda < kuaian  # the store at Wanda first
+
+
+async def test_wifi_is_not_something_we_know_so_the_phone_is_offered(english_chat: Chat,
+                                                                    ) -> None:
+    await english_chat.say("does Luckin have wifi")
+    text = one_message(english_chat).text
+    assert "wifi" in text and "Luckin Coffee" in text
+    assert "0591-83686050" in text  # ask the shop
+    await english_chat.press("All its deals")
+    assert "Coconut latte" in english_chat.texts
+
+
+async def test_whats_in_the_set_just_looked_at(english_chat: Chat) -> None:
+    await english_chat.say("hotpot")
+    await english_chat.press("Hotpot set for two")
+    await english_chat.say("what's in the 2-person set")
+    text = one_message(english_chat).text
+    assert "Hotpot set for two" in text
+    assert "shrimp paste, tripe" in text  # the deal's own description
+    assert any("Buy" in b for b in english_chat.button_texts)
+    await english_chat.say("how long is it valid, and is it refundable?")
+    text = one_message(english_chat).text
+    assert "Valid" in text and "Refund anytime" in text
+
+
+async def test_a_doubtful_question_is_asked_back_and_answered(english_chat: Chat) -> None:
+    await english_chat.say("hotpot")
+    await english_chat.press("Hotpot set for two")
+    await english_chat.say("how long is it valid? can I get a refund?")  # or a refund?
+    assert "Just to be sure" in english_chat.texts
+    await english_chat.press("Ask about the store")
+    text = one_message(english_chat).text
+    assert "Hotpot set for two" in text and "Valid 2026-11-25" in text
+
+
+async def test_other_branches_of_the_shop_looked_at(chat: Chat) -> None:
+    await chat.say("海底捞")  # its storefront
+    await chat.say("还有别的分店吗")
+    text = one_message(chat).text
+    assert "共 2 家门店" in text
+    assert "万达广场4层" in text and "快安商业中心2层" in text
+
+
+async def test_a_question_about_nothing_looked_at_asks_which_shop(chat: Chat) -> None:
+    await chat.say("评分多少？")
+    assert "哪家店" in one_message(chat).text
+
+
+async def test_a_rating_with_a_value_is_a_search_not_a_question(chat: Chat) -> None:
+    await chat.say("找一家评分4.5分以上的火锅")
+    assert "哪家店" not in chat.texts and "海底捞" in chat.texts
+
+
+async def test_nasty_questions_do_not_break_the_answer(chat: Chat) -> None:
+    for text in ("'; DROP TABLE merchants; -- 电话多少", "电话" * 500, "🍲🍲 几点关门？？",
+                 "海底捞 phone number 几点关门"):
+        await chat.say(text)
+        assert chat.replies
+    await chat.say("海底捞 phone number 几点关门")
+    text = one_message(chat).text
+    assert "0591-83681001" in text and "10:00-02:00" in text  # both attributes, one message
