@@ -67,8 +67,13 @@ _CUES: dict[str, list[tuple[str, float]]] = {
          r"redemption codes?|codes? i bought|is my (?:order|reservation|booking)|"
          r"(?:i|i'?ve|have i) (?:bought|purchased|paid for)|(?:the|my|a) (?:qr|code)s?|"
          r"show .{0,20}(?:qr|code)|confirm|do i (?:still )?have a|i have a reservation|"
-         r"is there a reservation|are there reservations?)(?![a-z])",
-         2.0),
+         r"is there a reservation|are there reservations?|track(?:ed|ing)? (?:a |my |the )?"
+         r"(?:package|parcel|order|delivery|shipment)|(?:package|parcel|shipment|delivery|"
+         r"order|item) (?:tracked|status)|need it tracked|where (?:is|'s) my|locate my|"
+         r"(?:my|the) (?:package|parcel|shipment|item) (?:been|is|was)|has my|"
+         r"order (?:i|we) (?:placed|made)|(?:if|whether) .{0,20}(?:i|we) (?:still )?have a "
+         r"(?:reservation|booking)|reservation .{0,40}(?:accepted|confirmed|went through))"
+         r"(?![a-z])", 2.0),
     ],
     "refund": [
         (r"退款|退钱|退货|退掉|退了|退单|退券|退回|申请退|能退吗|可以退吗|退一下|要退", 2.2),
@@ -153,17 +158,29 @@ _CUES: dict[str, list[tuple[str, float]]] = {
          r"what'?s up|how are you|how'?s it going)", 0.9),
         (r"(?<![a-z])(?:hello|hi there|hey there|nice to meet you|how are you doing|"
          r"how have you been)(?![a-z])|你好|您好", 0.6),
+        # Asking after the bot: "tell me how you are doing", "are you doing alright".
+        (r"(?<![a-z])(?:how (?:are )?you(?: are)? doing|how are you|how'?s it going|"
+         r"are you doing (?:alright|all right|ok|okay|well|good|fine)|how (?:is|are) "
+         r"(?:the ai|you|things|life|your day)(?: (?:doing|going))?|(?:good|nice|great) to "
+         r"see you|hola|bonjour|salutations|hiya|what'?s new)(?![a-z])|最近怎么样|最近好吗|"
+         r"你好吗|大家好", 1.2),
     ],
     "thanks": [
         (r"谢谢|多谢|感谢|谢啦|谢了|辛苦了|太好了谢|thx|3q", 1.2),
         (r"(?<![a-z])(?:thanks?|thank you|thank u|ty|cheers|much appreciated|appreciate it|"
-         r"grateful|many thanks)(?![a-z])", 1.2),
+         r"grateful|many thanks|thanks? a (?:bunch|lot|ton|million)|appr?e?c\w*|"
+         r"you'?(?:ve| have) been (?:very |so |really )?helpful|that'?s (?:very |so )?helpful)"
+         r"(?![a-z])", 1.2),
     ],
     "bye": [
         (r"再见|拜拜|回见|下次见|下次再聊|再聊|回聊|先这样|晚安|^88+$|byebye|走了|下线了|"
          r"回头见", 1.3),
         (r"(?<![a-z])(?:bye|goodbye|good bye|see you|see ya|cya|good night|goodnight|"
-         r"talk later|ttyl|farewell|i'?m off|later)(?![a-z])", 1.3),
+         r"talk later|ttyl|farewell|i'?m off|later|sign(?:ing)? off|(?:great|nice|good) "
+         r"(?:to talk|talking|chatting) (?:to|with) you|talk to you (?:soon|later)|"
+         r"have a (?:good|nice|great|lovely) (?:day|night|one|evening|weekend)|until next time|"
+         r"adios|ciao|so long|take care|gotta go|got to go|i (?:have|need) to (?:go|leave)|"
+         r"i'?m leaving|leaving now)(?![a-z])", 1.3),
     ],
     "cancel": [
         (r"取消|算了|不要了|不用了|不买了|先不|别弄了|停止|退出|放弃|不订了|撤销|不去了|没事了|"
@@ -171,7 +188,12 @@ _CUES: dict[str, list[tuple[str, float]]] = {
         (r"(?<![a-z])(?:cancel\w*|never ?mind|forget it|^stop(?! (?:the|sending|following))|"
          r"abort|quit|don'?t want it|"
          r"no thanks|call (?:it|that) off|scratch that|nvm|don'?t (?:buy|book|order|want)|"
-         r"no wait|wait no)(?![a-z])", 1.7),
+         r"no wait|wait no|ignore (?:that|this|it|the (?:previous|last)|my (?:last|previous)|"
+         r"what i (?:said|asked))|undo|(?:end|stop|halt|terminate|kill) (?:the |this )?"
+         r"(?:current )?(?:process|task|request|action|operation)|(?:needs?|has) to stop|"
+         r"stop (?:talking|it|this|that|now|everything|what you'?re doing)|hush|shut up|"
+         r"be quiet|no longer (?:want|need)|(?:don'?t|do not) (?:actually |really )?(?:need|want)"
+         r" .{0,30}any ?more|that was a mistake|discontinue)(?![a-z])", 1.7),
     ],
 }
 
@@ -223,7 +245,8 @@ _ATTRIBUTE_CUES: dict[str, list[tuple[str, float]]] = {
     "rating": [
         (r"评分|评价|口碑|好评|差评|几星|几颗星|星级|打分|评级", 1.6),
         (r"(?<![a-z])(?:ratings?|rated|reviews?|reviewed|stars|critics|"
-         r"what do (?:people|others|customers) (?:say|think)|good or bad|any good)(?![a-z])", 1.6),
+         r"what do (?:people|others|customers) (?:say|think)|good or bad|"
+         r"(?:is|are) (?:it|they|that|this|the \w+) any good)(?![a-z])", 1.6),
     ],
     "dishes": [
         (rf"推荐菜{_Q}|(?:有|是)(?:什么|啥|哪些)(?:推荐菜|招牌菜|特色菜|拿手菜|菜)|招牌菜|特色菜|"
@@ -289,7 +312,9 @@ ASK_FRAME = gated(rf"[?？]|吗|么|呢|{_Q}|(?<![a-z]){_EN_ASK}(?![a-z])")
 SUBJECT = gated(r"这家|那家|它家|他家|她家|该店|该餐馆|"
             r"餐馆的|餐厅的|店的|它的|他们家|这里的|那里的|它|这个|那个|刚才|这款|那款|这份|"
             r"(?<![a-z])(?:they|their|them|it|its|this place|that place|the restaurant|"
-            r"this restaurant|that restaurant|the place|there|the (?:set|deal|voucher|package))"
+            r"this restaurant|that restaurant|the place|there|the (?:set|deal|voucher|package)|"
+            r"(?:has|does|did|is|at) the [a-z]|(?:reviews?|ratings?|stars|menu|hours) "
+            r"(?:for|of|at|does|do)|how many stars)"
             r"(?![a-z])")
 _CUES["ask_attribute"] = [(pattern, weight) for cues in _ATTRIBUTE_CUES.values()
                           for pattern, weight in cues]
@@ -308,6 +333,25 @@ _CUES["unknown"] = [
      r"battery|wifi password|spell|calculate|meaning of life|tire|credit card|insurance|"
      r"vacation|flight|car|gas|rent|salary|paycheck|meeting|calendar|email|text message|"
      r"phone call|call (?:mom|dad|my)|direct deposit|pto|w-2|taxes|recipe|calories)"
+     r"(?![a-z])", 1.5),
+    # Other worlds: computers and phones, money, health, jobs, knowledge, goods that are
+    # not deals, media, getting around.
+    (r"电脑|笔记本|内存|软件|下载|上传|密码|蓝牙|充电器|话费|流量|手机卡|贷款|信用卡|利率|存款|理财|基金|"
+     r"保险|税|医生|感冒|发烧|头疼|头痛|咳嗽|吃药|症状|过敏|文章|百科|维基|找工作|简历|面试|工资|"
+     r"加班|公交|导航|路况|堵车|衣服|裤子|鞋子|玩具|书籍|小说|电视剧|综艺|比赛|比分|"
+     r"定义|意思是|是什么意思|怎么拼|历史|首都|人口|闹钟|日程|会议", 1.5),
+    (r"(?<![a-z])(?:computer|laptop|ram|memory|storage|software|app update|microsoft|"
+     r"word document|excel|printer|bluetooth|wifi network|password|download|upload|the cloud|"
+     r"phone plans?|data plan|charger|gps|website|browser|savings|"
+     r"interest rate|loan|mortgage|credit score|debit|tax|invoice|doctor|nose|"
+     r"fever|headache|heart rate|medicine|pills|symptoms?|allergy|rash|bumps|"
+     r"career|resume|interview|promotion|jeans|shoes|doll|toys?|"
+     r"fiction|novels?|job hunt|breaking news|speakers|headphones|articles?|"
+     r"wikipedia|headlines|"
+     r"podcast|tv show|movie trailer|bus route|car rental|"
+     r"periodic table|define|definition|synonym|meaning of|capital of|"
+     r"who invented|history of|occult|religion|politics|election|sports|"
+     r"hair ?styles?|plane|shipping)"
      r"(?![a-z])", 1.5),
     (r"(?:drop|delete|truncate|alter)\s+table|select\s.+\sfrom\s|insert\s+into|union\s+select|"
      r"'\s*or\s+'?1'?\s*=\s*'?1|<script|;\s*--", 3.0),

@@ -34,7 +34,7 @@ _DOMINATES: dict[str, tuple[str, ...]] = {
     "my_follows": ("follow", "search_deals", "show_deal", "settings"),
     "refund": ("my_codes", "cancel", "buy", "show_deal", "search_deals"),
     "cancel": ("my_codes", "book_table", "buy", "greeting"),
-    "my_codes": ("buy", "show_deal", "search_deals", "book_table"),
+    "my_codes": ("buy", "show_deal", "ask_attribute", "search_deals", "book_table"),
     "follow": ("search_deals", "show_deal", "settings"),
     "buy": ("search_deals", "show_deal"),
     "set_location": ("search_deals",),

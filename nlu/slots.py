@@ -253,6 +253,7 @@ _SORTS: list[tuple[str, Gated]] = [
     ("best_rated", gated(r"评分最高|评价最好|口碑最好|好评最多|最好吃|评分高|口碑好|好评|"
                               r"评分最好|top[- ]rated|best[- ]rated|highest[- ]rated|"
                               r"highly[- ]rated|best reviewed|best reviews|top rated|"
+                              r"(?:good|high|great|top|excellent) (?:reviews|ratings)|"
                               r"(?<![a-z])best(?! (?:deals?|discounts?|prices?|value|way|time))"
                               r"(?![a-z])")),
     ("popular", gated(r"人气最旺|人气最高|人气旺|最火|最热门|最受欢迎|卖得最好|销量最高|"
