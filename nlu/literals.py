@@ -75,8 +75,8 @@ def _of_sequence(items: object) -> set[str] | None:
                 part = _of_sequence(item)
         elif op is getattr(_c, "ATOMIC_GROUP", None):
             part = _of_sequence(av)
-        elif op is _c.IN and av and all(o is _c.LITERAL for o, _ in av):
-            part = {chr(v) for _, v in av}  # a class of a few characters: [点时]
+        elif op is _c.IN:
+            part = _of_class(av)  # a class of a few characters: [点时], \\d
         elif op is _c.ASSERT:  # a look-ahead or look-behind: its text is in the message too
             part = _of_sequence(av[1])
         if part:
@@ -85,7 +85,45 @@ def _of_sequence(items: object) -> set[str] | None:
     candidates = [c for c in candidates if c and all(c)]
     if not candidates:
         return None
-    return max(candidates, key=lambda c: (min(map(len, c)), -len(c)))
+    return min(candidates, key=_cost)
+
+
+# Any decimal digit other than 0-9 (Arabic-Indic, Devanagari...): a text holding one
+# counts as holding every "digit" literal, so `\d` can be gated by 0-9 and stay exact.
+OTHER_DIGIT = "\x00digit"
+_OTHER_DIGITS = re.compile(r"(?![0-9])\d")
+
+
+def _of_class(items: list[tuple[object, object]]) -> set[str] | None:
+    """The characters a class of literals, small ranges and `\\d` can match; None for
+    anything wider (a negated class, letters, spaces)."""
+    chars: set[str] = set()
+    for op, av in items:
+        if op is _c.LITERAL:
+            chars.add(chr(av))  # type: ignore[arg-type]
+        elif op is _c.RANGE and av[1] - av[0] <= 30:  # type: ignore[index]
+            chars.update(chr(c) for c in range(av[0], av[1] + 1))  # type: ignore[index]
+        elif op is _c.CATEGORY and av is _c.CATEGORY_DIGIT:
+            chars.update("0123456789")
+            chars.add(OTHER_DIGIT)
+        else:
+            return None
+    return chars
+
+
+def _cost(literals: set[str]) -> float:
+    """How often a text may hold one of `literals` (a rough guess: a lone letter is in
+    almost every text, a digit or a Chinese character in some, longer words in few); the
+    cheapest set of a sequence gates it."""
+    total = 0.0
+    for literal in literals:
+        if literal == OTHER_DIGIT:
+            continue
+        if len(literal) == 1:
+            total += 0.05 if literal.isdigit() else 0.5 if literal.isascii() else 0.03
+        else:
+            total += 0.01 if len(literal) == 2 else 0.002
+    return total
 
 
 class Gated:
@@ -125,14 +163,15 @@ class _Registry:
         ident = self.count
         self.count += 1
         for literal in literals or ():
-            self.by_literal.setdefault(literal, []).append(ident)
+            self.by_literal.setdefault(literal, []).append(ident)  # OTHER_DIGIT too
         self.automaton = None  # rebuilt on the next scan
         return Gated(compiled, ident, literals is None)
 
     def build(self) -> ahocorasick.Automaton:
         automaton = ahocorasick.Automaton()
         for literal, idents in self.by_literal.items():
-            automaton.add_word(literal, tuple(idents))
+            if literal != OTHER_DIGIT:  # not text: scan looks for such digits itself
+                automaton.add_word(literal, tuple(idents))
         automaton.make_automaton()
         self.automaton = automaton
         return automaton
@@ -152,6 +191,8 @@ def scan(text: str) -> set[int]:
     hits: set[int] = set()
     for _, idents in automaton.iter(text):
         hits.update(idents)
+    if not text.isascii() and _OTHER_DIGITS.search(text):
+        hits.update(_registry.by_literal.get(OTHER_DIGIT, ()))
     return hits
 
 

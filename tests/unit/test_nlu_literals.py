@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import nlu.parser  # noqa: F401 - registers every gated pattern of the parser
-from nlu.literals import Gated, _registry, gated, required_literals, scan
+from nlu.literals import OTHER_DIGIT, Gated, _registry, gated, required_literals, scan
 from nlu.text import normalize
 
 DATA = Path(__file__).parents[1] / "data"
@@ -66,8 +66,16 @@ def test_required_literals_of_simple_patterns() -> None:
     assert required_literals(r"(?<![a-z])(?:find|recommend\w*)(?![a-z])") == {"find", "recommend"}
     assert required_literals(r"[一二三\d]人套餐") == {"人套餐"}
     assert required_literals(r"(?<=at )\d{1,2}") == {"at "}
-    assert required_literals(r"(?:x)?\d+") is None  # only digits are required
-    assert required_literals(r"abc|\d") is None  # one branch needs no literal
+    assert required_literals(r"abc|\w") is None  # one branch needs no literal
+    digits = required_literals(r"(?:x)?\d+")
+    assert digits is not None and "7" in digits and OTHER_DIGIT in digits
+
+
+def test_a_digit_of_another_script_opens_the_gates_of_digits() -> None:
+    pattern = gated(r"[a-z]\d{3}")
+    assert pattern.pattern.search("a٣٣٣") is not None  # Arabic-Indic digits are \d too
+    assert pattern.possible(scan("a٣٣٣")) and pattern.possible(scan("a123"))
+    assert not pattern.possible(scan("abc"))
     assert required_literals(re.compile("abc", re.IGNORECASE)) is None
 
 
