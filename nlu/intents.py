@@ -42,7 +42,9 @@ _CUES: dict[str, list[tuple[str, float]]] = {
         # One shop by its name: "a restaurant called Meghna", "information on the Gandhi".
         (r"(?<![a-z])(?:called|named|by the name(?: of)?|(?:information|info|details) "
          r"(?:on|about)|(?:a|this|that|one) (?:particular|certain|specific) (?:restaurant|place)|"
-         r"heard (?:of|about|something about))(?![a-z])|叫做?.{1,12}的(?:餐馆|餐厅|饭店|店)", 1.8),
+         r"heard (?:of|about|something about))(?![a-z])|叫做?.{1,12}的(?:餐馆|餐厅|饭店|店)|"
+         r"名叫|叫做|名字(?:是|叫)", 1.8),
+        (r"(?:的|一些|更多|有关|相关)(?:信息|资料|情况|介绍)|了解一下|了解下|多了解|详细了解", 1.2),
         (r"(?<![a-z])(?:first (?:deal|one)|second (?:deal|one)|third (?:deal|one)|"
          r"the \w+(?: \w+)? deal(?!s))(?![a-z])", 1.2),
     ],
@@ -121,7 +123,7 @@ _CUES: dict[str, list[tuple[str, float]]] = {
          r"make a reservation|walk[- ]in|party of)(?![a-z])", 1.6),
     ],
     "set_location": [
-        (r"我在(?!找|想|看|搜|问|吃|等|考虑)|我现在在|现在在|我到了|我已经到|刚到|^到了|我人在|定位|"
+        (r"我到[^，。,.!?？\s]{1,10}了$|(?<!帮)(?<!给)(?<!替)我在(?!找|想|看|搜|问|吃|等|考虑)|我现在在|现在在|我到了|我已经到|刚到|^到了|我人在|定位|"
          r"我的位置|位置是|位置改|改位置|我住在|我住|我这边是|我目前在|搬到", 1.8),
         (r"(?<![a-z])(?:i'?m at|i am at|i'?m in(?! the mood)|i am in(?! the mood)|i'?m near|"
          r"i am near|my location|"
@@ -226,7 +228,8 @@ _ATTRIBUTE_CUES: dict[str, list[tuple[str, float]]] = {
          r"their number|the number|number for|number of|contact them)(?![a-z])", 1.6),
     ],
     "address": [
-        (r"地址|在哪|在什么地方|在什么位置|具体位置|位置在|怎么走|怎么去|邮编|在哪个区", 1.6),
+        (r"地址|在哪|在什么地方|在什么位置|具体位置|位置在|怎么走|怎么去|邮编|邮政编码|在哪个区|"
+         r"哪个(?:地区|区域|区)", 1.6),
         (r"(?<![a-z])(?:address|addresses|where (?:is|are|'?s) (?:it|they|that|this|the)|"
          r"located|location of|directions|how (?:do|can) i get (?:there|to)|"
          r"postcode|post code|postal code|zip code|which area|what area|what part of town)"
@@ -252,7 +255,8 @@ _ATTRIBUTE_CUES: dict[str, list[tuple[str, float]]] = {
         (rf"推荐菜{_Q}|(?:有|是)(?:什么|啥|哪些)(?:推荐菜|招牌菜|特色菜|拿手菜|菜)|招牌菜|特色菜|"
          r"拿手菜|菜单|包含(?:什么|啥|哪些)|包括(?:什么|啥|哪些)|含(?:什么|啥|哪些)|"
          r"有几[杯个份道样]|(?:套餐|券|里面|里)有(?:什么|啥|哪些)|"
-         r"有没有.{1,8}(?:这个|这道)菜", 1.6),
+         r"有没有.{1,8}(?:这个|这道)菜|卖(?:什么|哪种|哪些)|"
+         r"(?:哪种|什么样的?)(?:食物|菜系|菜)", 1.6),
         (r"(?<![a-z])(?:menu|what(?:'s| is) in|whats in|what do(?:es)? .{0,25}include|"
          r"what(?:'s| is) included|included|includes|what comes with|comes with|"
          r"food type|type of food|kind of food|sort of food|cuisine do|"
@@ -281,8 +285,8 @@ _ATTRIBUTE_CUES: dict[str, list[tuple[str, float]]] = {
          1.6),
     ],
     "reservations": [
-        (r"要预约吗|需要预约|需要预订|需要订位|要订位吗|用预约吗|用订位吗|能预约吗|可以预约吗|接受预订|"
-         r"提前预约|要不要预约", 1.9),
+        (r"要预约吗|需要预约吗|需要预订吗|需要订位吗|要订位吗|用预约吗|用订位吗|能预约吗|可以预约吗|"
+         r"接受预订|提前预约吗|要不要预约|要不要预订|需不需要预[约订]|用不用预[约订]", 1.9),
         (r"(?<![a-z])(?:(?:take|takes|accept|accepts|needs|require|requires|ask for|"
          r"let you make|allow) (?:a )?reservations?|reservations? (?:required|needed|necessary)|"
          r"(?:if|whether) .{0,40}reserv\w*|possible to (?:get|make) (?:a )?reservations?|"

@@ -180,15 +180,18 @@ def _score(text: str, found: list[Slot], hits: set[int],
     if "time" in kinds or "party_size" in kinds:
         both = "time" in kinds and "party_size" in kinds
         # A message that is only a time or a party size answers a booking question.
-        scores["book_table"] = scores.get("book_table", 0.0) + (0.7 if both else 0.55)
+        # "星期三的17:30，4个人" is a table; "karaoke for 8 people saturday night" a search.
+        table = both and not kinds & {"category", "dish"}
+        scores["book_table"] = scores.get("book_table", 0.0) + (1.1 if table else
+                                                                0.7 if both else 0.55)
     if "merchant" in kinds:
         scores["show_deal"] = scores.get("show_deal", 0.0) + 0.7
         if "time" in kinds or "party_size" in kinds:  # "海底捞明晚两位": a table there
             scores["book_table"] = scores.get("book_table", 0.0) + 0.4
         if _STOP_PUSHES.search(text):  # "no more Seafood King updates" is an unfollow
             scores["unfollow"] = scores.get("unfollow", 0.0) + 3.0
-    if "place" in kinds:
-        scores["search_deals"] = scores.get("search_deals", 0.0) + 0.5
+    if "place" in kinds:  # "In Burlingame please", "我希望它在东部": where to search
+        scores["search_deals"] = scores.get("search_deals", 0.0) + 0.6
     if "ask_attribute" in scores:  # an attribute asked about a shop: "它家电话多少?"
         about = SUBJECT.search(text, hits) is not None or "merchant" in kinds
         asked = ASK_FRAME.search(text, hits) is not None
