@@ -253,7 +253,8 @@ _SEARCH_ONLY = ("keywords",)
 def _fit_to_intent(found: list[Slot], intent: str, places_too: dict[int, str]) -> list[Slot]:
     """Drop what means nothing for this intent: slots of a greeting ("早上好" holds no
     time), a discount wish outside a search, categories in a settings change ("switch to
-    Chinese"), a nearness word when saying where one is; and read a name that is both a
+    Chinese"), a nearness word when saying where one is or asking about a shop ("what
+    time does it close", "它家附近有什么好玩的"); and read a name that is both a
     merchant and a place as the place when the user says where they are."""
     if intent in _SOCIAL:
         return []
@@ -264,7 +265,7 @@ def _fit_to_intent(found: list[Slot], intent: str, places_too: dict[int, str]) -
             continue
         if intent == "settings" and slot.name in ("category", "dish"):
             continue
-        if intent == "set_location" and slot.name == "radius_m":
+        if intent in ("set_location", "ask_attribute") and slot.name == "radius_m":
             continue
         if intent == "set_location" and slot.name == "merchant" and slot.start in places_too:
             ref = places_too[slot.start]
