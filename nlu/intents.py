@@ -55,6 +55,11 @@ _CUES: dict[str, list[tuple[str, float]]] = {
          r"order (?:the|a|an|one|two|some|me|food|\d)|place an order|get (?:the|this|that) "
          r"(?:deal|set|one)|take (?:the|this|that)|add to cart)(?![a-z])", 1.6),
         (r"(?<![a-z])(?:order|pay)(?![a-z])", 0.7),
+        # Food to take away or have delivered: "order chinese takeout", "get me takeaway".
+        (r"(?<![a-z])(?:takeout|take out|take-out|takeaway|take away|for delivery|"
+         r"(?:could|can|would) you order|let me order|make an order|order (?:it|them|from)|"
+         r"order (?:\w+ )?(?:food|pizzas?|sushi|noodles|burgers?|soup))(?![a-z])|外卖|点外卖|"
+         r"送餐|打包带走", 1.6),
         (r"(?<![a-z])(?:get me the|i want the|i'?d like the|i'?ll have|give me the)(?![a-z])",
          1.2),
     ],
@@ -231,7 +236,8 @@ _ATTRIBUTE_CUES: dict[str, list[tuple[str, float]]] = {
     "address": [
         (r"地址|在哪|在什么地方|在什么位置|具体位置|位置在|怎么走|怎么去|邮编|邮政编码|在哪个区|"
          r"哪个(?:地区|区域|区)", 1.6),
-        (r"(?<![a-z])(?:address|addresses|where (?:is|are|'?s) (?:it|they|that|this|the)|"
+        (r"(?<![a-z])(?:address|addresses|where (?:is|are|'?s) (?:it|they|that|this|"
+         r"the(?! (?:nearest|closest|best|cheapest|next|nearby)))|"
          r"located|location of|directions|how (?:do|can) i get (?:there|to)|"
          r"postcode|post code|postal code|zip code|which area|what area|what part of town)"
          r"(?![a-z])", 1.6),
@@ -296,11 +302,11 @@ _ATTRIBUTE_CUES: dict[str, list[tuple[str, float]]] = {
     ],
     "amenities": [
         (r"wifi|wi-fi|无线网|停车|车位|包间|包厢|宝宝椅|儿童椅|宠物|无障碍|户外座|露天|外摆|充电|吸烟|禁烟|"
-         r"洗手间|卫生间|外卖|送餐|能送", 1.2),
+         r"洗手间|卫生间|能送|送不送|可以送", 1.2),
         (r"(?<![a-z])(?:parking|outdoor seating|outdoors?|outside|private rooms?|"
          r"high ?chairs?|pets?|dogs? allowed|dog friendly|wheelchair|accessible|smoking|"
-         r"restrooms?|bathrooms?|toilets?|kid friendly|live music|deliver|delivery|takeout|"
-         r"take out|take away|takeaway|seating)(?![a-z])", 1.2),
+         r"restrooms?|bathrooms?|toilets?|kid friendly|live music|deliver|delivery|seating)"
+         r"(?![a-z])", 1.2),
     ],
     "nearby": [
         (r"(?:周边|附近|周围|旁边|边上)[^，。,.!?？！]{0,12}(?:景点|酒店|宾馆|住宿|住的)"
