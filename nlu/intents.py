@@ -239,7 +239,8 @@ _ATTRIBUTE_CUES: dict[str, list[tuple[str, float]]] = {
         (r"(?<![a-z])(?:address|addresses|where (?:is|are|'?s) (?:it|they|that|this|"
          r"the(?! (?:nearest|closest|best|cheapest|next|nearby)))|"
          r"located|location of|directions|how (?:do|can) i get (?:there|to)|"
-         r"postcode|post code|postal code|zip code|which area|what area|what part of town)"
+         r"postcode|post code|postal code|zip code|which area|what area|what part of town|"
+         r"(?:the|its|their|the venue) location)"
          r"(?![a-z])", 1.6),
     ],
     "price": [
@@ -266,10 +267,9 @@ _ATTRIBUTE_CUES: dict[str, list[tuple[str, float]]] = {
          r"(?:哪种|什么样的?)(?:食物|菜系|菜)", 1.6),
         (r"(?<![a-z])(?:menu|what(?:'s| is) in|whats in|what do(?:es)? .{0,25}include|"
          r"what(?:'s| is) included|included|includes|what comes with|comes with|"
-         r"food type|type of food|kind of food|sort of food|cuisine do|"
-         r"what (?:do|does) (?:they|it|the \w+) serve|"
-         r"(?:vegetarian|vegan|gluten[- ]free|halal) (?:options?|dishes|food|menu)|"
-         r"(?:options|dishes|menu items) for (?:vegetarians|vegans))(?![a-z])", 1.6),
+         r"food type|type of food|kind of food|sort of food|cuisine do|food category|"
+         r"(?:kind|type|sort) of (?:restaurant|place|cuisine)|(?:what|which) cuisine|"
+         r"what (?:do|does) (?:they|it|the \w+) serve)(?![a-z])", 1.6),
     ],
     "branches": [
         (r"分店|别的店|其他店|其它店|其他门店|其它门店|别的门店|几家店|几家门店|连锁|哪些门店|"
@@ -305,8 +305,12 @@ _ATTRIBUTE_CUES: dict[str, list[tuple[str, float]]] = {
          r"洗手间|卫生间|能送|送不送|可以送", 1.2),
         (r"(?<![a-z])(?:parking|outdoor seating|outdoors?|outside|private rooms?|"
          r"high ?chairs?|pets?|dogs? allowed|dog friendly|wheelchair|accessible|smoking|"
-         r"restrooms?|bathrooms?|toilets?|kid friendly|live music|deliver|delivery|seating)"
-         r"(?![a-z])", 1.2),
+         r"restrooms?|bathrooms?|toilets?|kid friendly|live music|deliver|delivery|seating|"
+         r"al fresco|(?:vegetarian|vegan|gluten[- ]free|halal) (?:options?|dishes|food|menu|fare)|"
+         r"(?:options|dishes|menu items) for (?:vegetarians|vegans))(?![a-z])", 1.2),
+        # "do they have / offer ...?": something about the place, whatever it is.
+        (r"(?<![a-z])(?:do|does) (?:they|it|the (?:restaurant|place|shop|store)) "
+         r"(?:have|offer|serve|take|accept|do|allow)(?![a-z])", 1.4),
     ],
     "nearby": [
         (r"(?:周边|附近|周围|旁边|边上)[^，。,.!?？！]{0,12}(?:景点|酒店|宾馆|住宿|住的)"
@@ -324,7 +328,9 @@ SUBJECT = gated(r"这家|那家|它家|他家|她家|该店|该餐馆|"
             r"餐馆的|餐厅的|店的|它的|他们家|这里的|那里的|它|这个|那个|刚才|这款|那款|这份|"
             r"(?<![a-z])(?:they|their|them|it|its|this place|that place|the restaurant|"
             r"this restaurant|that restaurant|the place|there|the (?:set|deal|voucher|package)|"
-            r"(?:has|does|did|is|at) the [a-z]|(?:reviews?|ratings?|stars|menu|hours) "
+            r"(?:has|does|did|is|at) the [a-z]|the (?:average |user |overall )?(?:rating|prices|"
+            r"price range|menu|address|phone number|hours|location)|"
+            r"(?:reviews?|ratings?|stars|menu|hours) "
             r"(?:for|of|at|does|do)|how many stars)"
             r"(?![a-z])")
 _CUES["ask_attribute"] = [(pattern, weight) for cues in _ATTRIBUTE_CUES.values()

@@ -158,6 +158,12 @@ def _score(text: str, found: list[Slot], hits: set[int],
         cues = {intent: (score, own) for intent, (score, own) in cues.items()
                 if intent in ("search_deals", "my_groups")
                 or not all(any(a <= s and e <= b for a, b in groups) for s, e in own)}
+    # A word of another world inside a name is the name's: the bank of "Left Bank".
+    names = [(s.start, s.end) for s in found if s.name in ("merchant", "place")]
+    if names and "unknown" in cues:
+        _, own = cues["unknown"]
+        if all(any(a <= s and e <= b for a, b in names) for s, e in own):
+            del cues["unknown"]
     # A search filter is no question: 评分 in "评分4.5分以上的餐馆" asks nothing.
     filters = [(s.start, s.end) for s in found if s.name in _FILTER_SLOTS]
     if filters and "ask_attribute" in cues:
