@@ -147,7 +147,7 @@ _CUES: dict[str, list[tuple[str, float]]] = {
     "help": [
         (r"帮助|怎么用|如何使用|你能做什么|你会什么|有什么功能|使用说明|能干嘛|能干什么|帮我一下|"
          r"救命|怎么操作|教教我|不会用|怎么玩|你是谁|help|功能|干嘛的|机器人|^[?？]+$", 1.6),
-        (r"怎么(?:买|用|核销|付款|支付|关注|领|使用|兑换|操作|预订|订)|如何", 2.5),
+        (r"(?:怎么|如何)(?:买|用|核销|付款|支付|关注|领|使用|兑换|操作|预订|订)", 2.5),
         (r"^(?:how (?:do|can|should) i|how to)(?![a-z])|(?<![a-z])how (?:do|does) (?:it|this|"
          r"redemption|redeeming)|i'?m (?:confused|lost)", 2.5),
         (r"(?<![a-z])(?:what (?:subjects|kinds? of|kid of|types? of|sorts? of|things)|"
@@ -244,7 +244,7 @@ _ATTRIBUTE_CUES: dict[str, list[tuple[str, float]]] = {
          r"(?![a-z])", 1.6),
     ],
     "price": [
-        (rf"人均(?:消费)?(?:是|大概|大约|一般)?(?:多少|几)|多少钱|什么价|价位{_Q}|价格{_Q}|"
+        (rf"人均(?:消费)?(?:是|大概|大约|一般)?(?:多少|几|如何|怎么样|高吗|贵吗)|消费价格|多少钱|什么价|价位{_Q}|价格{_Q}|"
          r"贵不贵|贵吗|消费(?:水平|高|怎么样)|一位多少|一个人多少|收费", 1.6),
         (r"(?<![a-z])(?:how much|what(?:'s| is| are) the (?:price|cost)|"
          r"how (?:pricey|expensive|cheap|costly)|pricing|cost of|price of|"
@@ -260,10 +260,11 @@ _ATTRIBUTE_CUES: dict[str, list[tuple[str, float]]] = {
          r"(?:is|are) (?:it|they|that|this|the \w+) any good)(?![a-z])", 1.6),
     ],
     "dishes": [
-        (rf"推荐菜{_Q}|(?:有|是)(?:什么|啥|哪些)(?:推荐菜|招牌菜|特色菜|拿手菜|菜)|招牌菜|特色菜|"
+        (rf"推荐菜{_Q}|(?:有|是)(?:什么|啥|哪些)(?:好吃的|不错的|特色|招牌)?(?:推荐菜|招牌菜|特色菜|拿手菜|菜)|"
+         r"招牌菜|特色菜|"
          r"拿手菜|菜单|包含(?:什么|啥|哪些)|包括(?:什么|啥|哪些)|含(?:什么|啥|哪些)|"
          r"有几[杯个份道样]|(?:套餐|券|里面|里)有(?:什么|啥|哪些)|"
-         r"有没有.{1,8}(?:这个|这道)菜|卖(?:什么|哪种|哪些)|"
+         r"有(?:没有)?.{1,8}(?:这个|这道)菜(?:吗|么|没|呢|\?)|卖(?:什么|哪种|哪些)|"
          r"(?:哪种|什么样的?)(?:食物|菜系|菜)", 1.6),
         (r"(?<![a-z])(?:menu|what(?:'s| is) in|whats in|what do(?:es)? .{0,25}include|"
          r"what(?:'s| is) included|included|includes|what comes with|comes with|"
@@ -313,8 +314,8 @@ _ATTRIBUTE_CUES: dict[str, list[tuple[str, float]]] = {
          r"(?:have|offer|serve|take|accept|do|allow)(?![a-z])", 1.4),
     ],
     "nearby": [
-        (r"(?:周边|附近|周围|旁边|边上)[^，。,.!?？！]{0,12}(?:景点|酒店|宾馆|住宿|住的)"
-         r"|(?:景点|酒店|宾馆|住宿|住的地方)[^，。,.!?？！]{0,8}(?:周边|附近)", 1.7),
+        (r"(?:周边|附近|周围|旁边|边上)[^，。,.!?？！餐饭吃]{0,12}(?:景点|酒店|宾馆|住宿|住的)"
+         r"(?![^，。,.!?？！]{0,4}(?:餐|饭|吃))", 1.7),
         (r"(?:它家|他家|这家|那家|它|餐馆|餐厅|店)的?(?:周边|附近|周围|旁边|边上)[^，。,.!?？！]{0,12}"
          r"(?:好玩|游玩|可以玩|玩的|逛|转转|走走)", 1.7),
         (r"(?<![a-z])(?:hotels?|attractions?|sights|things to do|museums?|parks?) "
@@ -325,6 +326,8 @@ _ATTRIBUTE_CUES: dict[str, list[tuple[str, float]]] = {
 # A question marks an attribute cue as asked about; the shop it is about, as said.
 ASK_FRAME = gated(rf"[?？]|吗|么|呢|{_Q}|(?<![a-z]){_EN_ASK}(?![a-z])")
 SUBJECT = gated(r"这家|那家|它家|他家|她家|该店|该餐馆|"
+                # X的电话: the phone of one X
+                r"的(?:电话|地址|营业时间|评分|人均|推荐菜|招牌菜|邮编|邮政编码|分店|有效期)|"
             r"餐馆的|餐厅的|店的|它的|他们家|这里的|那里的|它|这个|那个|刚才|这款|那款|这份|"
             r"(?<![a-z])(?:they|their|them|it|its|this place|that place|the restaurant|"
             r"this restaurant|that restaurant|the place|there|the (?:set|deal|voucher|package)|"
@@ -406,10 +409,12 @@ _ALWAYS = tuple(ident for ident, (_, cue, _, _) in _BY_ID.items() if cue.always)
 
 
 def cue_scores(text: str, hits: set[int] | None = None,
+               filters: list[tuple[int, int]] | None = None,
                ) -> dict[str, tuple[float, list[tuple[int, int]]]]:
     """Each intent's cue score on normalized `text`, with the spans of its cues. `hits`
     is `literals.scan(text)` when the caller has it; only the cues whose words occur
-    are run."""
+    are run. An attribute word inside one of `filters` (the spans of search filters:
+    "评分4.5分以上") asks nothing and does not count."""
     if hits is None:
         hits = scan(text)
     scores: dict[str, tuple[float, list[tuple[int, int]]]] = {}
@@ -417,6 +422,8 @@ def cue_scores(text: str, hits: set[int] | None = None,
         intent, cue, word_start, weight = _BY_ID[ident]
         found = [m.span() for m in cue.pattern.finditer(text) if m.end() > m.start()
                  and not (word_start and m.start() > 0 and "a" <= text[m.start() - 1] <= "z")]
+        if found and filters and intent == "ask_attribute":
+            found = [(a, b) for a, b in found if not any(s <= a and b <= e for s, e in filters)]
         if found:
             total, spans = scores.get(intent, (0.0, []))
             scores[intent] = (total + weight, spans + found)

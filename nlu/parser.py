@@ -151,7 +151,8 @@ def _jieba_spans(text: str) -> JiebaSpans | None:
 
 def _score(text: str, found: list[Slot], hits: set[int],
            ) -> tuple[dict[str, float], list[tuple[int, int]]]:
-    cues = cue_scores(text, hits)
+    filters = [(s.start, s.end) for s in found if s.name in _FILTER_SLOTS]
+    cues = cue_scores(text, hits, filters)
     # A group-buy word is a search filter: the "buy" in "group buy" asks to buy nothing.
     groups = [(s.start, s.end) for s in found if s.name == "group"]
     if groups:
@@ -164,13 +165,6 @@ def _score(text: str, found: list[Slot], hits: set[int],
         _, own = cues["unknown"]
         if all(any(a <= s and e <= b for a, b in names) for s, e in own):
             del cues["unknown"]
-    # A search filter is no question: 评分 in "评分4.5分以上的餐馆" asks nothing.
-    filters = [(s.start, s.end) for s in found if s.name in _FILTER_SLOTS]
-    if filters and "ask_attribute" in cues:
-        score, own = cues["ask_attribute"]
-        kept = [(a, b) for a, b in own if not any(s <= a and b <= e for s, e in filters)]
-        if not kept:
-            del cues["ask_attribute"]
     # A cue inside another intent's longer cue is part of that one: 取消关注 holds 关注.
     spans = [(intent, span) for intent, (_, spans) in cues.items() for span in spans]
     scores: dict[str, float] = {}
@@ -210,7 +204,7 @@ def _score(text: str, found: list[Slot], hits: set[int],
         attributes = {name for name, _, _ in attribute_spans(text, hits)}
         if filtering and not about and attributes <= _FILTER_LIKE:
             del scores["ask_attribute"]  # "有wifi的咖啡店", "KTV包厢多少钱": what is searched for
-        elif filtering and ("search_deals" in cues or not about):
+        elif filtering and "search_deals" in cues:
             scores["ask_attribute"] -= 0.8
         elif about and "search_deals" in scores:  # "万达那家火锅店电话多少": which shop
             scores["search_deals"] *= 0.5
