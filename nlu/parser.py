@@ -165,6 +165,16 @@ def _score(text: str, found: list[Slot], hits: set[int],
         _, own = cues["unknown"]
         if all(any(a <= s and e <= b for a, b in names) for s, e in own):
             del cues["unknown"]
+    # In a question about a shop, the words naming the shop are not a search: 餐馆 in
+    # "该餐馆周边有哪些景点", the anchor of "北京全聚德(王府井店)周边景点都有啥".
+    asked_spans = cues["ask_attribute"][1] if "ask_attribute" in cues else []
+    subject_spans = [m.span() for m in SUBJECT.finditer(text, hits)] if asked_spans else []
+    if subject_spans and "search_deals" in cues:
+        score, own = cues["search_deals"]
+        if all(any(a <= s and e <= b for a, b in subject_spans) for s, e in own):
+            del cues["search_deals"]
+    questioned = [slot for slot in found if asked_spans and _names_the_subject(
+        slot, text, asked_spans, subject_spans)]
     # A cue inside another intent's longer cue is part of that one: 取消关注 holds 关注.
     spans = [(intent, span) for intent, (_, spans) in cues.items() for span in spans]
     scores: dict[str, float] = {}
@@ -174,7 +184,8 @@ def _score(text: str, found: list[Slot], hits: set[int],
         if not inside:
             scores[intent] = score
     kinds = {slot.name for slot in found}
-    search = min(1.4, sum(SEARCH_SLOT_WEIGHTS.get(kind, 0.0) for kind in kinds))
+    searched = {slot.name for slot in found if slot not in questioned}
+    search = min(1.4, sum(SEARCH_SLOT_WEIGHTS.get(kind, 0.0) for kind in searched))
     if search:
         scores["search_deals"] = scores.get("search_deals", 0.0) + search
     if "time" in kinds or "party_size" in kinds:
@@ -190,17 +201,16 @@ def _score(text: str, found: list[Slot], hits: set[int],
             scores["book_table"] = scores.get("book_table", 0.0) + 0.4
         if _STOP_PUSHES.search(text):  # "no more Seafood King updates" is an unfollow
             scores["unfollow"] = scores.get("unfollow", 0.0) + 3.0
-    if "place" in kinds:  # "In Burlingame please", "我希望它在东部": where to search
+    if "place" in searched:  # "In Burlingame please", "我希望它在东部": where to search
         scores["search_deals"] = scores.get("search_deals", 0.0) + 0.6
     if "ask_attribute" in scores:  # an attribute asked about a shop: "它家电话多少?"
-        about = SUBJECT.search(text, hits) is not None or "merchant" in kinds
+        about = bool(subject_spans) or "merchant" in kinds or any(
+            slot.name == "place" for slot in questioned)
         asked = ASK_FRAME.search(text, hits) is not None
         scores["ask_attribute"] += 0.3 * about + 0.3 * asked
         # "找一家川菜馆，告诉我电话": a search whose results show the phone; "有包间的火锅店",
         # "a cafe with wifi": the attribute is what is searched for, of no shop in particular.
-        asked_spans = cues["ask_attribute"][1]
-        filtering = any(s.name in _FILTERING and not any(s.overlaps(a, b) for a, b in asked_spans)
-                        for s in found)  # 周边 in "它家周边有什么景点" is part of the question
+        filtering = any(s.name in _FILTERING and s not in questioned for s in found)
         attributes = {name for name, _, _ in attribute_spans(text, hits)}
         if filtering and not about and attributes <= _FILTER_LIKE:
             del scores["ask_attribute"]  # "有wifi的咖啡店", "KTV包厢多少钱": what is searched for
@@ -223,6 +233,19 @@ def _score(text: str, found: list[Slot], hits: set[int],
     # The words of a question about an attribute stay free for a search's keywords: the
     # wifi of "a cafe with wifi" is what the search is for.
     return scores, [span for intent, span in spans if intent != "ask_attribute"]
+
+
+def _names_the_subject(slot: Slot, text: str, asked: list[tuple[int, int]],
+                       subjects: list[tuple[int, int]]) -> bool:
+    """Whether `slot` is part of a question about a shop rather than a search filter:
+    inside the question's words (周边 of "它家周边有什么景点"), inside the words naming
+    the shop (该餐馆), or the shop's name right before the question (X的电话, X周边的景点)."""
+    if any(slot.overlaps(a, b) for a, b in (*asked, *subjects)):
+        return True
+    if slot.name not in ("place", "merchant"):
+        return False
+    gap = {slot.end, slot.end + 1 if text[slot.end:slot.end + 1] == "的" else slot.end}
+    return any(a in gap for a, _ in asked)
 
 
 def _decide(scores: dict[str, float], found: list[Slot],
