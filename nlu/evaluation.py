@@ -33,7 +33,7 @@ NORMALIZED_SLOTS = ("category", "dish", "merchant", "place", "keywords", "price_
 PUBLIC_REFINEMENTS: dict[str, tuple[str, ...]] = {"show_deal": ("ask_attribute",)}
 # Public span kinds -> the parser's slots that can match them.
 SPAN_KINDS: dict[str, tuple[str, ...]] = {
-    "category": ("category", "dish"),
+    "category": ("category", "dish", "venue"),
     "merchant": ("merchant",),
     "price": ("price_min", "price_max", "price_level"),
     "radius": ("radius_m",),

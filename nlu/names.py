@@ -150,6 +150,31 @@ def find_called(work: str, taken: Taken) -> list[Slot]:
     return found
 
 
+_VENUE = gated(r"(?<![a-z])(?:restaurants?|resturants?|bars?|joints?|eater(?:y|ies)|"
+               r"establishments?|places? to eat|spots? to eat|dining spots?)(?![a-z])")
+_EN_SHOP = re.compile(
+    r"(?<![A-Za-z])(?P<name>(?:The )?(?:[A-Z][\w'&.-]*,? ){1,4}(?:&\s)?(?:Tavern|Diner|Cafe|Café|"
+    r"House|Grill|Hotel|Restaurant|Kitchen|Bistro|Bar|Pub|Inn|Stand|Lounge|Bakery|Company|"
+    r"Collective|Steakhouse|Brasserie|Pizzeria|Trattoria|Cantina|Eatery|Drive-In|Chophouse))"
+    r"(?![A-Za-z])")
+_SENTENCE_STARTERS = frozenset(_words("""
+book reserve find get i i'd i'm please can could would is are let's lets take go show need
+want make try what where how tell give
+"""))
+
+
+def find_venues(work: str, taken: Taken) -> list[Slot]:
+    """venue: the generic kind of place asked for (restaurant, bar, joint), which says
+    a meal out but narrows no search."""
+    hits = scan(work) if taken.hits is None else taken.hits
+    found = []
+    for m in _VENUE.finditer(work, hits):
+        if taken.free(m.start(), m.end()):
+            found.append(Slot("venue", m.group(0), m.start(), m.end(), m.group(0)))
+            taken.take(m.start(), m.end())
+    return found
+
+
 def find_names(work: str, original: str, offsets: list[int], taken: Taken,
                tokens: Collection[tuple[int, int]] | None) -> list[Slot]:
     """Places, merchants and dishes found by the words around them."""
@@ -213,6 +238,14 @@ def find_names(work: str, original: str, offsets: list[int], taken: Taken,
     for pattern, kind in ((_EN_CALLED, "merchant"),):
         for m in pattern.finditer(work, hits):
             add(kind, m.start("name"), m.end("name"))
+    for m in _EN_SHOP.finditer(original):  # "Light Horse Tavern", "The Fashion Cafe"
+        start, end = m.span("name")
+        first = m.group("name").split(" ", 1)[0].lower()
+        if first in _SENTENCE_STARTERS and " " in m.group("name"):
+            start += len(first) + 1
+        begin, last = back.get(start), back.get(end - 1)
+        if begin is not None and last is not None and last - begin >= 3:
+            add("merchant", begin, last + 1)
     for m in _EN_ZONE.finditer(work, hits):
         group = "name" if m.group("name") else "name2"
         add("place", m.start(group), m.end(group))

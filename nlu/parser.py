@@ -95,6 +95,7 @@ class Parser:
         for extract in slots.NUMERIC_EXTRACTORS:
             found.extend(extract(work, taken))
         found.extend(names.find_names(work, original, offsets, taken, tokens))
+        found.extend(names.find_venues(work, taken))
 
         scores, cue_spans = _score(work, found, hits)
         name, confidence, alternatives = _decide(scores, found)
@@ -297,7 +298,7 @@ def _fit_to_intent(found: list[Slot], intent: str, places_too: dict[int, str]) -
     return out
 
 
-_SPAN_SLOTS = {"dish", "merchant", "place", "keywords", "time"}
+_SPAN_SLOTS = {"dish", "merchant", "place", "keywords", "time", "venue"}
 
 
 def _finish(found: list[Slot], original: str, offsets: list[int]) -> tuple[Slot, ...]:

@@ -72,6 +72,7 @@ _ZH_CLOCK_CN = rf"{_CN_HOUR}[点时](?:半|一刻|三刻|{_CN_HOUR}分?)?(?:钟)
 _EN_WEEKDAY = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 _EN_MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?"
              r"|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
+_EN_HOUR_WORD = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
 _EN_DAY = (r"the day after tomorrow|day after tomorrow|yesterday|last night|today|tonight"
            r"|tonite|tomorrow|tmrw?"
            r"|(?:this|next|coming) weekends?|weekends?"
@@ -79,10 +80,15 @@ _EN_DAY = (r"the day after tomorrow|day after tomorrow|yesterday|last night|toda
            rf"|{_EN_MONTH} (?:the )?\d{{1,2}}(?:st|nd|rd|th)?(?:,? \d{{4}})?"
            rf"|(?:the )?\d{{1,2}}(?:st|nd|rd|th) of {_EN_MONTH}"
            r"|(?:the )?\d{1,2}(?:st|nd|rd|th) of (?:this|next) month"
-           r"|(?:on )?the \d{1,2}(?:st|nd|rd|th)(?![a-z])")
+           r"|(?:on )?the \d{1,2}(?:st|nd|rd|th)(?![a-z])"
+           r"|(?:this|next|coming) (?:week|month|year|spring|summer|autumn|fall|winter)"
+           rf"|in (?:a|an|\d{{1,3}}|{_EN_HOUR_WORD}|twenty|thirty|forty|fifty|sixty) "
+           r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?)"
+           rf"|(?:a|an|\d{{1,3}}|{_EN_HOUR_WORD}|twenty|thirty) "
+           r"(?:seconds?|minutes?|hours?|days?|weeks?|months?|years?) from now"
+           r"|midnight|sunset|sunrise")
 _EN_PART = (r"(?:in the |this |tomorrow )?(?:morning|afternoon|evening)|late night|night"
             r"|noon|midday|lunchtime|dinnertime")
-_EN_HOUR_WORD = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
 _EN_CLOCK = (r"\d{1,2}(?::\d{2}|\.\d{2})?\s?(?:a\.?m\.?|p\.?m\.?|o'?clock)(?![a-z])"
              r"|\d{1,2}:\d{2}"
              rf"|(?:{_EN_HOUR_WORD})(?: thirty| fifteen| forty[- ]five)?\s?(?:am|pm|o'?clock)\b"

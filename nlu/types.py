@@ -15,7 +15,7 @@ INTENTS: tuple[str, ...] = (
 SLOTS: tuple[str, ...] = (
     "category", "dish", "merchant", "place", "keywords", "price_min", "price_max", "currency",
     "price_level", "radius_m", "time", "party_size", "sort", "discount", "group", "attribute",
-    "rating_min",
+    "rating_min", "venue",
 )
 
 SORTS: tuple[str, ...] = ("nearest", "cheapest", "best_rated", "popular", "biggest_discount")
