@@ -157,6 +157,9 @@ _EN_SHOP = re.compile(
     r"House|Grill|Hotel|Restaurant|Kitchen|Bistro|Bar|Pub|Inn|Stand|Lounge|Bakery|Company|"
     r"Collective|Steakhouse|Brasserie|Pizzeria|Trattoria|Cantina|Eatery|Drive-In|Chophouse))"
     r"(?![A-Za-z])")
+_EN_SHOP_WORD = gated(r"(?:tavern|diner|cafe|café|house|grill|hotel|restaurant|kitchen|bistro|"
+                      r"bar|pub|inn|stand|lounge|bakery|company|collective|steakhouse|"
+                      r"brasserie|pizzeria|trattoria|cantina|eatery|drive-in|chophouse)(?![a-z])")
 _SENTENCE_STARTERS = frozenset(_words("""
 book reserve find get i i'd i'm please can could would is are let's lets take go show need
 want make try what where how tell give
@@ -238,7 +241,8 @@ def find_names(work: str, original: str, offsets: list[int], taken: Taken,
     for pattern, kind in ((_EN_CALLED, "merchant"),):
         for m in pattern.finditer(work, hits):
             add(kind, m.start("name"), m.end("name"))
-    for m in _EN_SHOP.finditer(original):  # "Light Horse Tavern", "The Fashion Cafe"
+    shops = _EN_SHOP.finditer(original) if _EN_SHOP_WORD.search(work, hits) else ()
+    for m in shops:  # "Light Horse Tavern", "The Fashion Cafe"
         start, end = m.span("name")
         first = m.group("name").split(" ", 1)[0].lower()
         if first in _SENTENCE_STARTERS and " " in m.group("name"):

@@ -212,8 +212,8 @@ def _score(text: str, found: list[Slot], hits: set[int],
         # "找一家川菜馆，告诉我电话": a search whose results show the phone; "有包间的火锅店",
         # "a cafe with wifi": the attribute is what is searched for, of no shop in particular.
         filtering = any(s.name in _FILTERING and s not in questioned for s in found)
-        attributes = {name for name, _, _ in attribute_spans(text, hits)}
-        if filtering and not about and attributes <= _FILTER_LIKE:
+        if filtering and not about and {
+                name for name, _, _ in attribute_spans(text, hits)} <= _FILTER_LIKE:
             del scores["ask_attribute"]  # "有wifi的咖啡店", "KTV包厢多少钱": what is searched for
         elif filtering and "search_deals" in cues:
             scores["ask_attribute"] -= 0.8
