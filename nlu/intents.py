@@ -124,6 +124,9 @@ _CUES: dict[str, list[tuple[str, float]]] = {
          r"想订|订(?:一个|个)?(?:包间|包厢)", 1.6),
         (r"(?<![a-z])(?:reference number|ref number|booking reference|confirmation number|"
          r"booking number|reference code)(?![a-z])|预订号|预约号|订单号|参考号", 1.6),
+        # Going to eat at a place: "I'd like to eat at The Firehouse", "lets go to a bistro".
+        (r"(?<![a-z])(?:(?:like|want|wanna|going|need|love) to (?:eat|dine|have (?:dinner|lunch))"
+         r" (?:at|in)|(?:let'?s|lets) (?:go|eat) (?:to|at))(?![a-z])", 1.0),
         (r"(?<![a-z])(?:book\w*|reserv\w*|table for|a table|get a table|seats?|tables?|"
          r"make a reservation|walk[- ]in|party of)(?![a-z])", 1.6),
     ],

@@ -184,6 +184,10 @@ def _score(text: str, found: list[Slot], hits: set[int],
                          for other, s in spans) for a, b in own)
         if not inside:
             scores[intent] = score
+    # The morning of "good morning" is a greeting's, no time to book at.
+    social = [span for intent in ("greeting", "bye") for span in cues.get(intent, (0, []))[1]]
+    found = [slot for slot in found
+             if not any(a <= slot.start and slot.end <= b for a, b in social)]
     kinds = {slot.name for slot in found}
     searched = {slot.name for slot in found if slot not in questioned}
     search = min(1.4, sum(SEARCH_SLOT_WEIGHTS.get(kind, 0.0) for kind in searched))
@@ -196,6 +200,9 @@ def _score(text: str, found: list[Slot], hits: set[int],
         table = both and not kinds & {"category", "dish"}
         scores["book_table"] = scores.get("book_table", 0.0) + (1.1 if table else
                                                                 0.7 if both else 0.55)
+        # People at a place to sit down: "a bistro for six", "restaurant for my son and I".
+        if "party_size" in kinds and any(_sit_down(slot) for slot in found):
+            scores["book_table"] += 0.8
     if "merchant" in kinds:
         scores["show_deal"] = scores.get("show_deal", 0.0) + 0.7
         if "time" in kinds or "party_size" in kinds:  # "海底捞明晚两位": a table there
@@ -209,6 +216,8 @@ def _score(text: str, found: list[Slot], hits: set[int],
             slot.name == "place" for slot in questioned)
         asked = ASK_FRAME.search(text, hits) is not None
         scores["ask_attribute"] += 0.3 * about + 0.3 * asked
+        if "time" in kinds and "party_size" in kinds:  # "do they have an opening at 13:00
+            scores["ask_attribute"] -= 0.8  # for 5 people?": a table
         # "找一家川菜馆，告诉我电话": a search whose results show the phone; "有包间的火锅店",
         # "a cafe with wifi": the attribute is what is searched for, of no shop in particular.
         filtering = any(s.name in _FILTERING and s not in questioned for s in found)
@@ -221,7 +230,7 @@ def _score(text: str, found: list[Slot], hits: set[int],
             scores["search_deals"] *= 0.5
     # Social words around a request are politeness: "你好，推荐一家火锅" is a search.
     # So is "can you help me?" after one: "I need a cheap place in the east. Can you help?"
-    if any(score >= 0.8 for intent, score in scores.items() if intent not in _SOCIAL):
+    if any(score >= 0.55 for intent, score in scores.items() if intent not in _SOCIAL):
         polite_help = "help" in text and _HOW_TO.search(text) is None
         for intent in _SOCIAL if polite_help else _SOCIAL[:3]:
             if intent in scores:
@@ -234,6 +243,15 @@ def _score(text: str, found: list[Slot], hits: set[int],
     # The words of a question about an attribute stay free for a search's keywords: the
     # wifi of "a cafe with wifi" is what the search is for.
     return scores, [span for intent, span in spans if intent != "ask_attribute"]
+
+
+_SIT_DOWN = frozenset(normalize(w) for w in (*lexicon.RESTAURANT_KINDS_EN,
+                                             *lexicon.RESTAURANT_KINDS_ZH))
+
+
+def _sit_down(slot: Slot) -> bool:
+    """Whether `slot` names a place one sits down at (a restaurant, a bistro, a pub)."""
+    return slot.name == "venue" or (slot.name == "dish" and slot.value in _SIT_DOWN)
 
 
 def _names_the_subject(slot: Slot, text: str, asked: list[tuple[int, int]],
