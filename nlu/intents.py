@@ -73,7 +73,8 @@ _CUES: dict[str, list[tuple[str, float]]] = {
          r"track my|confirm my|did i (?:buy|order|book)|what did i (?:buy|order)|"
          r"redemption codes?|codes? i bought|is my (?:order|reservation|booking)|"
          r"(?:i|i'?ve|have i) (?:bought|purchased|paid for)|(?:the|my|a) (?:qr|code)s?|"
-         r"show .{0,20}(?:qr|code)|confirm|do i (?:still )?have a|i have a reservation|"
+         r"show .{0,20}(?:qr|code)|confirm (?:my|the|our|that) (?:order|booking|reservation|"
+         r"purchase|code)|do i (?:still )?have a|i have a reservation|"
          r"is there a reservation|are there reservations?|track(?:ed|ing)? (?:a |my |the )?"
          r"(?:package|parcel|order|delivery|shipment)|(?:package|parcel|shipment|delivery|"
          r"order|item) (?:tracked|status)|need it tracked|where (?:is|'s) my|locate my|"
@@ -125,8 +126,8 @@ _CUES: dict[str, list[tuple[str, float]]] = {
         (r"(?<![a-z])(?:reference number|ref number|booking reference|confirmation number|"
          r"booking number|reference code)(?![a-z])|预订号|预约号|订单号|参考号", 1.6),
         # Going to eat at a place: "I'd like to eat at The Firehouse", "lets go to a bistro".
-        (r"(?<![a-z])(?:(?:like|want|wanna|going|need|love) to (?:eat|dine|have (?:dinner|lunch))"
-         r" (?:at|in)|(?:let'?s|lets) (?:go|eat) (?:to|at))(?![a-z])", 1.0),
+        (r"(?<![a-z])(?:(?:like|want|wanna|going|need|love|wish) to (?:eat|dine|have "
+         r"(?:dinner|lunch)) at|(?:let'?s|lets) (?:go|eat) (?:to|at))(?![a-z])", 1.0),
         (r"(?<![a-z])(?:book\w*|reserv\w*|table for|a table|get a table|seats?|tables?|"
          r"make a reservation|walk[- ]in|party of)(?![a-z])", 1.6),
     ],
@@ -253,8 +254,9 @@ _ATTRIBUTE_CUES: dict[str, list[tuple[str, float]]] = {
          r"how (?:pricey|expensive|cheap|costly)|pricing|cost of|price of|"
          r"(?<!moderate )(?<!cheap )(?<!expensive )(?<!same )(?<!any )(?<!high )"
          r"(?<!that )(?<!this )price range(?! (?:of|is) (?:cheap|moderate|expensive))"
-         r"|is (?:it|the restaurant|the place|this place|that place) (?:a )?"
-         r"(?:cheap|expensive|pricey|high-end|ultra high-end))(?![a-z])", 1.5),
+         r"|(?:is|are) (?:it|they|the restaurant|the place|this place|that place) (?:not )?"
+         r"(?:very |too |really |a |an )*(?:cheap|expensive|pricey|costly|economical|affordable|"
+         r"high-end|ultra high-end)|(?:their|its) (?:prices?|pricing))(?![a-z])", 1.5),
     ],
     "rating": [
         (r"评分|评价|口碑|好评|差评|几星|几颗星|星级|打分|评级", 1.6),

@@ -71,6 +71,8 @@ _EN_CUISINE = gated(
     r"(?<![a-z])(?P<name>(?:[a-z]+ )?[a-z]+) (?:food|cuisine|dishes|restaurants?|place|"
     r"joint|spot|kitchen|bistro|eatery|diner)(?![a-z])")
 _EN_NOT_CUISINE = frozenset(_words("""
+find search please locate book want like need recommend suggest try excellent perfect
+wanna show get give tell
 a an the some any good nice great cheap expensive local new nearby fancy decent best
 that this your my our their a good some good nearest closest popular other another same
 one two three fine real authentic little small big fast quick late open famous different
