@@ -45,6 +45,11 @@ _CUES: dict[str, list[tuple[str, float]]] = {
          r"heard (?:of|about|something about))(?![a-z])|叫做?.{1,12}的(?:餐馆|餐厅|饭店|店)|"
          r"名叫|叫做|名字(?:是|叫)", 1.8),
         (r"(?:的|一些|更多|有关|相关)(?:信息|资料|情况|介绍)|了解一下|了解下|多了解|详细了解", 1.2),
+        # "looking for the cotto restaurant": the one with that name.
+        (r"(?<![a-z])(?:looking for|find|about|try|recommended) the (?!(?:best|cheapest|nearest|"
+         r"closest|same|other|right|perfect|ideal|new|local|good|expensive|moderate|cheap|"
+         r"first|second|third|last|next|one)(?![a-z]))[a-z'&]+(?: [a-z'&]+)? restaurant(?![a-z])",
+         1.2),
         (r"(?<![a-z])(?:first (?:deal|one)|second (?:deal|one)|third (?:deal|one)|"
          r"the \w+(?: \w+)? deal(?!s))(?![a-z])", 1.2),
     ],
@@ -73,8 +78,10 @@ _CUES: dict[str, list[tuple[str, float]]] = {
          r"track my|confirm my|did i (?:buy|order|book)|what did i (?:buy|order)|"
          r"redemption codes?|codes? i bought|is my (?:order|reservation|booking)|"
          r"(?:i|i'?ve|have i) (?:bought|purchased|paid for)|(?:the|my|a) (?:qr|code)s?|"
-         r"show .{0,20}(?:qr|code)|confirm (?:my|the|our|that) (?:order|booking|reservation|"
-         r"purchase|code)|do i (?:still )?have a|i have a reservation|"
+         r"show .{0,20}(?:qr|code)|confirm .{0,30}(?:order|booking|reservation|purchase)|"
+         r"(?:package|item|order|delivery)(?:'s)? (?:progress|doing|getting here|arriv\w*|"
+         r"tracking)|(?:my|the) (?:package|item|order) (?:will|is|'s)|monitor my|"
+         r"do i (?:still )?have a|i have a reservation|"
          r"is there a reservation|are there reservations?|track(?:ed|ing)? (?:a |my |the )?"
          r"(?:package|parcel|order|delivery|shipment)|(?:package|parcel|shipment|delivery|"
          r"order|item) (?:tracked|status)|need it tracked|where (?:is|'s) my|locate my|"

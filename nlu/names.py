@@ -61,7 +61,7 @@ _EN_NAME = r"[A-Z][\w'&.-]*(?: (?:of|de|la|the|and|&|on|by) [A-Z][\w'&.-]*| [A-Z
 _EN_PLACE = re.compile(rf"(?<![A-Za-z])(?:[Ii]n|[Nn]ear|[Aa]round|close to|next to|by|within|at|"
                        rf"from) "
                        rf"(?:the )?(?P<name>{_EN_NAME})")
-_EN_ZONE = gated(r"(?<![a-z])(?:in|on) the (?P<name>(?:(?:north|south|east|west)(?:ern)?"
+_EN_ZONE = gated(r"(?<![a-z])(?:(?:in|on) )?the (?P<name>(?:(?:north|south|east|west)(?:ern)?"
                       r"|centre|center|city centre|city center|town centre|downtown|middle)"
                       r"(?: (?:part|side|area|end)(?: of (?:town|the city))?)?)"
                       r"|(?<![a-z])(?P<name2>city cent(?:re|er)|town cent(?:re|er)|downtown)")

@@ -58,7 +58,7 @@ sound great thanks fine friday monday tuesday wednesday thursday saturday sunday
 family wife husband kids mom dad mother father girlfriend boyfriend date birthday
 town centre center north south east west downtown street road mall plaza park station
 messages message updates update parking classes class lessons tickets ticket
-bunch sign signing signed brunch mood
+bunch sign signing signed brunch mood post postal postcode code zip
 drink drinks tea milk beer wine water hungry starving craving dine dining meal meals
 """))
 
