@@ -22,6 +22,8 @@ _CUES: dict[str, list[tuple[str, float]]] = {
          r"show me|options?|something|what'?s good|spots?|cuisine|serves?|serving|"
          r"i need a|i'?d like (?:a|some)|get me some|got any|are there|is there)(?![a-z])",
          1.0),
+        # Booking "a restaurant" (not a table) picks one first: "我想在北边预订一家贵一点的".
+        (r"(?:预订|预定|订)(?:一家|一个)(?!人)", 1.2),
         # An answer to "which area / price / food?" that leaves it open is still a search.
         (r"(?<![a-z])(?:(?:doesn'?t|does not|don'?t|do not) (?:really )?(?:matter|care|mind)|"
          r"no (?:particular )?preferences?|not particular|(?:either|any) (?:one )?(?:is|will be) "
@@ -275,7 +277,7 @@ _ATTRIBUTE_CUES: dict[str, list[tuple[str, float]]] = {
         (rf"推荐菜{_Q}|(?:有|是)(?:什么|啥|哪些)(?:好吃的|不错的|特色|招牌)?(?:推荐菜|招牌菜|特色菜|拿手菜|菜)|"
          r"招牌菜|特色菜|"
          r"拿手菜|菜单|包含(?:什么|啥|哪些)|包括(?:什么|啥|哪些)|含(?:什么|啥|哪些)|"
-         r"有几[杯个份道样]|(?:套餐|券|里面|里)有(?:什么|啥|哪些)|"
+         r"有几[杯份道样]|有几个(?:菜|套餐|饮料)|(?:套餐|券|里面|里)有(?:什么|啥|哪些)|"
          r"有(?:没有)?.{1,8}(?:这个|这道)菜(?:吗|么|没|呢|\?)|卖(?:什么|哪种|哪些)|"
          r"(?:哪种|什么样的?)(?:食物|菜系|菜)", 1.6),
         (r"(?<![a-z])(?:menu|what(?:'s| is) in|whats in|what do(?:es)? .{0,25}include|"

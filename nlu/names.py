@@ -41,7 +41,7 @@ _ZH_SHOP = gated(
     r"面馆|火锅店|咖啡馆|茶餐厅|烧烤店|大排档|料理店|酒馆|面包店|甜品店|小馆|食堂|茶楼))")
 # Words a description holds and a shop's name does not: "评分4分以上的餐馆", "有烤鸭的餐馆".
 _NOT_A_NAME = re.compile(r"\d|的$|以上|以下|以内|这道|这个|哪|找|推荐|想|要|能|帮|给我|希望|适合|"
-                         r"可以|一家|一个|有")
+                         r"可以|一家|一个|有|告诉|查|请|麻烦|一下|叫|你|觉得|合适")
 _ZH_NAMED = gated(
     r"(?:就去|去|选|就选|定)(?P<go>[\u4e00-\u9fff]{2,8}?)(?:吧|尝尝|吃饭|用餐|看看|试试)"
     r"|(?P<of>[\u4e00-\u9fff]{2,10}?)(?:的|家的)(?:营业时间|电话|地址|评分|人均消费|人均|"
@@ -67,6 +67,10 @@ _EN_ZONE = gated(r"(?<![a-z])(?:(?:in|on) )?the (?P<name>(?:(?:north|south|east|
                       r"|(?<![a-z])(?P<name2>city cent(?:re|er)|town cent(?:re|er)|downtown)")
 _EN_CALLED = gated(r"(?<![a-z])(?:called|named) (?P<name>[\w'& -]{2,40}?)"
                         r"(?=[.,!?;]|$| in | for | on | at | and | please| that)")
+_ZH_CALLED = gated(r"(?:叫做|名叫|名字(?:是|叫))(?P<name>[^\s，。,.!?？！、的]{2,14}?)"
+                   r"(?=的(?:餐厅|餐馆|饭店|店|地方)|[，。,.!?？！]|$)"
+                   r"|叫(?P<called>[^\s，。,.!?？！、的]{2,14}?)(?=的(?:餐厅|餐馆|饭店|店))")
+_ZH_CUISINE = gated(r"(?P<name>[\u4e00-\u9fff]{2,4}?(?:菜式|菜系|料理|风味|美食))")
 _EN_CUISINE = gated(
     r"(?<![a-z])(?P<name>(?:[a-z]+ )?[a-z]+) (?:food|cuisine|dishes|restaurants?|place|"
     r"joint|spot|kitchen|bistro|eatery|diner)(?![a-z])")
@@ -136,12 +140,14 @@ def find_branch_names(work: str, taken: Taken) -> list[Slot]:
 
 
 def find_called(work: str, taken: Taken) -> list[Slot]:
-    """"a restaurant called X" / "named X": a merchant, found before vocabulary words that
-    may hide inside the name (the noodle of "called dojo noodle bar")."""
+    """"a restaurant called X" / "named X" / "一家叫X的餐厅": a merchant, found before
+    vocabulary words that may hide inside the name (the noodle of "called dojo noodle
+    bar", the 披萨 of "叫唐帕斯夸里披萨店的餐厅")."""
     found = []
     hits = scan(work) if taken.hits is None else taken.hits
-    for m in _EN_CALLED.finditer(work, hits):
-        start, end = m.span("name")
+    called = (*_EN_CALLED.finditer(work, hits), *_ZH_CALLED.finditer(work, hits))
+    for m in called:
+        start, end = m.span("name" if m.group("name") else "called")
         name = work[start:end].strip(" \"'")
         start = work.index(name, start) if name else start
         end = start + len(name)
@@ -222,8 +228,13 @@ def find_names(work: str, original: str, offsets: list[int], taken: Taken,
     for m in _ZH_NAMED.finditer(work, hits) if has_cjk else ():
         group = "go" if m.group("go") else "of"
         cut, name = _clean_zh(m.group(group))
-        if name and not _GENERIC.match(name) and name not in _ZH_STOP:
+        if name and not _GENERIC.match(name) and name not in _ZH_STOP \
+                and not _NOT_A_NAME.search(name):
             add("merchant", m.start(group) + cut, m.end(group))
+    for m in _ZH_CUISINE.finditer(work, hits) if has_cjk else ():  # 比利时菜式, 英国美食
+        cut, name = _clean_zh(m.group("name"))
+        if len(name) >= 3 and not _GENERIC.match(name):
+            add("dish", m.start("name") + cut, m.end("name"))
     for m in _ZH_DISH_LIST.finditer(work, hits) if has_cjk else ():
         start = m.start("items")
         for item in re.finditer(r"[^、和跟及,\s]+", m.group("items")):
