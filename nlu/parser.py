@@ -197,7 +197,10 @@ def _score(text: str, found: list[Slot], hits: set[int],
         both = "time" in kinds and "party_size" in kinds
         # A message that is only a time or a party size answers a booking question.
         # "星期三的17:30，4个人" is a table; "karaoke for 8 people saturday night" a search.
-        table = both and not kinds & {"category", "dish"}
+        # "明天的4人套餐" is a set meal for four: its people are in a search word.
+        deal_people = any(slot.name == "party_size" and slot.overlaps(a, b)
+                          for slot in found for a, b in cues.get("search_deals", (0, []))[1])
+        table = both and not kinds & {"category", "dish"} and not deal_people
         scores["book_table"] = scores.get("book_table", 0.0) + (1.1 if table else
                                                                 0.7 if both else 0.55)
         # People at a place to sit down: "a bistro for six", "restaurant for my son and I".
