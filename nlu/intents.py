@@ -182,7 +182,10 @@ _CUES: dict[str, list[tuple[str, float]]] = {
         (r"(?<![a-z])(?:how (?:are )?you(?: are)? doing|how are you|how'?s it going|"
          r"are you doing (?:alright|all right|ok|okay|well|good|fine)|how (?:is|are) "
          r"(?:the ai|you|things|life|your day)(?: (?:doing|going))?|(?:good|nice|great) to "
-         r"see you|hola|bonjour|salutations|hiya|what'?s new)(?![a-z])|最近怎么样|最近好吗|"
+         r"see you|hola|bonjour|salutations|hiya|what'?s new|how(?: is)? it going|"
+         r"how (?:the ai|you) (?:is|are) doing|are you (?:ok|okay|alright|well)|is everything "
+         r"(?:ok|okay|alright)|how are you feeling|what are you feeling)(?![a-z])|"
+         r"最近怎么样|最近好吗|"
          r"你好吗|大家好", 1.2),
     ],
     "thanks": [
@@ -200,7 +203,9 @@ _CUES: dict[str, list[tuple[str, float]]] = {
          r"(?:to talk|talking|chatting) (?:to|with) you|talk to you (?:soon|later)|"
          r"have a (?:good|nice|great|lovely) (?:day|night|one|evening|weekend)|until next time|"
          r"adios|ciao|so long|take care|gotta go|got to go|i (?:have|need) to (?:go|leave)|"
-         r"i'?m leaving|leaving now)(?![a-z])", 1.3),
+         r"i'?m leaving|leaving now|(?:great|nice|good|awesome|a pleasure|lovely|fun)(?: \w+)? "
+         r"(?:to )?(?:talk|talking|chat|chatting|speak|speaking)(?: (?:to|with) you)?|"
+         r"great talk|regards|(?:i'?m|i am) going now)(?![a-z])", 1.3),
     ],
     "cancel": [
         (r"取消|算了|不要了|不用了|不买了|先不|别弄了|停止|退出|放弃|不订了|撤销|不去了|没事了|"
@@ -214,7 +219,9 @@ _CUES: dict[str, list[tuple[str, float]]] = {
          r"(?:current )?(?:process|task|request|action|operation)|(?:needs?|has) to stop|"
          r"stop (?:talking|it|this|that|now|everything|what you'?re doing)|hush|shut up|"
          r"be quiet|no longer (?:want|need)|(?:don'?t|do not) (?:actually |really )?(?:need|want)"
-         r" .{0,30}any ?more|that was a mistake|discontinue)(?![a-z])", 1.7),
+         r" .{0,30}any ?more|that was a mistake|discontinue|shut (?:it|up)|turn off the|"
+         r"delete (?:the|my) (?:reservation|booking|order)|not in need of|"
+         r"forget what i (?:told|asked) you)(?![a-z])", 1.7),
     ],
 }
 
@@ -270,7 +277,9 @@ _ATTRIBUTE_CUES: dict[str, list[tuple[str, float]]] = {
     "rating": [
         (r"评分|评价|口碑|好评|差评|几星|几颗星|星级|打分|评级", 1.6),
         (r"(?<![a-z])(?:ratings?|rated|reviews?|reviewed|stars|critics|"
-         r"what do (?:people|others|customers) (?:say|think)|good or bad|"
+         r"what do (?:people|others|customers) (?:say|think)|good or bad|feedback|"
+         r"critics? (?:say|give|think)|people (?:say|saying|think)|good or not|"
+         r"(?:good|bad|great|any) (?:reviews|ratings)|"
          r"(?:is|are) (?:it|they|that|this|the \w+) any good)(?![a-z])", 1.6),
     ],
     "dishes": [
@@ -312,7 +321,11 @@ _ATTRIBUTE_CUES: dict[str, list[tuple[str, float]]] = {
         (r"(?<![a-z])(?:(?:take|takes|accept|accepts|needs|require|requires|ask for|"
          r"let you make|allow) (?:a )?reservations?|reservations? (?:required|needed|necessary)|"
          r"(?:if|whether) .{0,40}reserv\w*|possible to (?:get|make) (?:a )?reservations?|"
-         r"walk[- ]ins?|(?:do|does|will|would) (?:i|we|you|one) need (?:a |to )?(?:reserv\w*|book))"
+         r"walk[- ]ins?|(?:do|does|will|would) (?:i|we|you|one) need (?:a |to )?(?:reserv\w*|book)|"
+         r"(?:can|could) (?:i|we) (?:do|get|make) (?:a )?reservations? at|is it possible to "
+         r"(?:reserve|book|make|get)|(?:will|would) (?:we|i) (?:have|need) to (?:make "
+         r"(?:a )?reservations?|reserve|book)|(?:do|does) [a-z'&]+(?: [a-z'&]+)? (?:do|take|"
+         r"accept) reservations|let (?:me|us) reserve)"
          r"(?![a-z])", 1.9),
     ],
     "amenities": [
@@ -347,7 +360,8 @@ SUBJECT = gated(r"这家|那家|它家|他家|她家|该店|该餐馆|"
             r"this restaurant|that restaurant|the place|there|the (?:set|deal|voucher|package)|"
             r"(?:has|does|did|is|at) the [a-z]|the (?:average |user |overall )?(?:rating|prices|"
             r"price range|menu|address|phone number|hours|location)|"
-            r"(?:reviews?|ratings?|stars|menu|hours) "
+            r"(?:does|did|has|will) [a-z'&-]+(?: [a-z'&-]+){0,3} (?:have|get|got|do|take|accept|"
+            r"serve|need)|(?:reviews?|ratings?|stars|menu|hours) "
             r"(?:for|of|at|does|do)|how many stars)"
             r"(?![a-z])")
 _CUES["ask_attribute"] = [(pattern, weight) for cues in _ATTRIBUTE_CUES.values()

@@ -255,7 +255,9 @@ _SORTS: list[tuple[str, Gated]] = [
                               r"评分最好|top[- ]rated|best[- ]rated|highest[- ]rated|"
                               r"highly[- ]rated|best reviewed|best reviews|top rated|"
                               r"(?:good|high|great|top|excellent) (?:reviews|ratings)|"
-                              r"(?<![a-z])best(?! (?:deals?|discounts?|prices?|value|way|time))"
+                              r"(?<![a-z])(?<!you're the )(?<!youre the )(?<!you’re the )"
+                              r"(?<!you are the )"
+                              r"best(?! (?:deals?|discounts?|prices?|value|way|time))"
                               r"(?![a-z])")),
     ("popular", gated(r"人气最旺|人气最高|人气旺|最火|最热门|最受欢迎|卖得最好|销量最高|"
                            r"人最多|网红|most popular|popular|trending|hottest|busiest|"
