@@ -84,7 +84,7 @@ _CUES: dict[str, list[tuple[str, float]]] = {
          r"(?:package|item|order|delivery)(?:'s)? (?:progress|doing|getting here|arriv\w*|"
          r"tracking)|(?:my|the) (?:package|item|order) (?:will|is|'s)|monitor my|"
          r"do i (?:still )?have a|i have a reservation|"
-         r"is there a reservation|are there reservations?|track(?:ed|ing)? (?:a |my |the )?"
+         r"is there a reservation|are there reservations?|track(?:ed|ing)? (?:a |an |my |the )?"
          r"(?:package|parcel|order|delivery|shipment)|(?:package|parcel|shipment|delivery|"
          r"order|item) (?:tracked|status)|need it tracked|where (?:is|'s) my|locate my|"
          r"(?:my|the) (?:package|parcel|shipment|item) (?:been|is|was)|has my|"

@@ -233,10 +233,13 @@ def _score(text: str, found: list[Slot], hits: set[int],
             scores["search_deals"] *= 0.5
     # Social words around a request are politeness: "你好，推荐一家火锅" is a search.
     # So is "can you help me?" after one: "I need a cheap place in the east. Can you help?"
-    if any(score >= 0.55 for intent, score in scores.items() if intent not in _SOCIAL):
+    # ("20:15 on wednesday, thanks": a time answered; "how are you doing today": a greeting.)
+    request = max((score for intent, score in scores.items() if intent not in _SOCIAL),
+                  default=0.0)
+    if request >= 0.55:
         polite_help = "help" in text and _HOW_TO.search(text) is None
         for intent in _SOCIAL if polite_help else _SOCIAL[:3]:
-            if intent in scores:
+            if intent in scores and (request >= 0.8 or intent != "greeting"):
                 scores[intent] *= 0.4
     for winner, losers in _DOMINATES.items():
         if scores.get(winner, 0.0) >= 1.0:

@@ -254,7 +254,7 @@ _SORTS: list[tuple[str, Gated]] = [
     ("best_rated", gated(r"评分最高|评价最好|口碑最好|好评最多|最好吃|评分高|口碑好|好评|"
                               r"评分最好|top[- ]rated|best[- ]rated|highest[- ]rated|"
                               r"highly[- ]rated|best reviewed|best reviews|top rated|"
-                              r"(?:good|high|great|top|excellent) (?:reviews|ratings)|"
+                              r"(?:high|top|excellent) (?:reviews|ratings)|"
                               r"(?<![a-z])(?<!you're the )(?<!youre the )(?<!you’re the )"
                               r"(?<!you are the )"
                               r"best(?! (?:deals?|discounts?|prices?|value|way|time))"

@@ -59,7 +59,7 @@ family wife husband kids mom dad mother father girlfriend boyfriend date birthda
 town centre center north south east west downtown street road mall plaza park station
 messages message updates update parking classes class lessons tickets ticket
 bunch sign signing signed brunch mood post postal postcode code zip
-talk talking chat chatting speak speaking feeling regards pleasure
+talk talking chat chatting speak speaking feeling regards pleasure track tracked tracking
 drink drinks tea milk beer wine water hungry starving craving dine dining meal meals
 """))
 
