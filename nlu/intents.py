@@ -65,7 +65,8 @@ _CUES: dict[str, list[tuple[str, float]]] = {
         # Food to take away or have delivered: "order chinese takeout", "get me takeaway".
         (r"(?<![a-z])(?:takeout|take out|take-out|takeaway|take away|for delivery|"
          r"(?:could|can|would) you order|let me order|make an order|order (?:it|them|from)|"
-         r"order (?:\w+ )?(?:food|pizzas?|sushi|noodles|burgers?|soup))(?![a-z])|外卖|点外卖|"
+         r"order (?:\w+ )?(?:food|pizzas?|sushi|noodles|burgers?|soup)|delivery)(?![a-z])|"
+         r"外卖|点外卖|"
          r"送餐|打包带走", 1.6),
         (r"(?<![a-z])(?:get me the|i want the|i'?d like the|i'?ll have|give me the)(?![a-z])",
          1.2),
@@ -143,8 +144,9 @@ _CUES: dict[str, list[tuple[str, float]]] = {
     "set_location": [
         (r"我到[^，。,.!?？\s]{1,10}了$|(?<!帮)(?<!给)(?<!替)我在(?!找|想|看|搜|问|吃|等|考虑)|我现在在|现在在|我到了|我已经到|刚到|^到了|我人在|定位|"
          r"我的位置|位置是|位置改|改位置|我住在|我住|我这边是|我目前在|搬到", 1.8),
-        (r"(?<![a-z])(?:i'?m at|i am at|i'?m in(?! the mood)|i am in(?! the mood)|i'?m near|"
-         r"i am near|my location|"
+        (r"(?<![a-z])(?:(?<!where )i'?m at|(?<!where )i am at|i'?m in(?! the mood)|"
+         r"i am in(?! the mood)|i'?m near|"
+         r"i am near|(?<!to )(?<!near )(?<!around )my location(?! is near)|"
          r"set (?:my )?location|i'?m staying|i live in|i'?m currently|located at|"
          r"i'?m around|update my location|change (?:my )?location|just landed|landed (?:at|in)|"
          r"moved to|arrived (?:at|in)|i'?m now (?:at|in)|now at|currently at|currently in)"
