@@ -28,7 +28,7 @@ _CUES: dict[str, list[tuple[str, float]]] = {
         (r"(?<![a-z])(?:(?:doesn'?t|does not|don'?t|do not) (?:really )?(?:matter|care|mind)|"
          r"no (?:particular )?preferences?|not particular|(?:either|any) (?:one )?(?:is|will be) "
          r"fine|any (?:area|part of town|price range|type of food|kind of food|cuisine))(?![a-z])|"
-         r"无所谓|都可以|随便|都行", 0.9),
+         r"无所谓|都可以|随便|都行|没有要求|没要求|没什么要求|不挑", 0.9),
     ],
     # Looking at one deal or shop as a whole; questions about one of its attributes
     # (hours, phone, what a set holds) are `ask_attribute` (ATTRIBUTE_CUES below).
@@ -62,6 +62,7 @@ _CUES: dict[str, list[tuple[str, float]]] = {
          r"order (?:the|a|an|one|two|some|me|food|\d)|place an order|get (?:the|this|that) "
          r"(?:deal|set|one)|take (?:the|this|that)|add to cart)(?![a-z])", 1.6),
         (r"(?<![a-z])(?:order|pay)(?![a-z])", 0.7),
+        (r"(?<![a-z])(?:and|then|to) order(?: it| them| some)?(?![a-z])", 1.6),
         # Food to take away or have delivered: "order chinese takeout", "get me takeaway".
         (r"(?<![a-z])(?:takeout|take out|take-out|takeaway|take away|for delivery|"
          r"(?:could|can|would) you order|let me order|make an order|order (?:it|them|from)|"
@@ -234,7 +235,7 @@ _CUES: dict[str, list[tuple[str, float]]] = {
 ATTRIBUTES: tuple[str, ...] = ("hours", "phone", "address", "price", "rating", "dishes",
                                "branches", "refund_policy", "validity", "reservations",
                                "amenities", "nearby")
-_Q = r"(?:什么|啥|哪些|哪几|多少|几|怎么样|如何|吗|么|呢|没|\?)"  # a Chinese question word
+_Q = r"(?:什么|啥|哪些|哪几|多少|几|怎么样|如何|吗|么|呢|\?)"  # a Chinese question word
 _EN_ASK = (r"(?:what|what'?s|which|where|when|how|do|does|did|is|are|can|could|will|would|"
            r"tell me|give me|get me|need|know|check|find out|have|has|may i have|"
            r"i'?d like|any idea|and)")

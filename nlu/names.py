@@ -233,7 +233,7 @@ def find_names(work: str, original: str, offsets: list[int], taken: Taken,
             add("merchant", m.start(group) + cut, m.end(group))
     for m in _ZH_CUISINE.finditer(work, hits) if has_cjk else ():  # 比利时菜式, 英国美食
         cut, name = _clean_zh(m.group("name"))
-        if len(name) >= 3 and not _GENERIC.match(name):
+        if len(name) >= 3 and not _GENERIC.match(name) and not re.search(r"什么|啥|哪|有", name):
             add("dish", m.start("name") + cut, m.end("name"))
     for m in _ZH_DISH_LIST.finditer(work, hits) if has_cjk else ():
         start = m.start("items")
