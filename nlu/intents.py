@@ -269,7 +269,8 @@ _ATTRIBUTE_CUES: dict[str, list[tuple[str, float]]] = {
     "price": [
         (rf"人均(?:消费)?(?:是|大概|大约|一般)?(?:多少|几|如何|怎么样|高吗|贵吗)|消费价格|多少钱|什么价|价位{_Q}|价格{_Q}|"
          r"贵不贵|贵吗|消费(?:水平|高|怎么样)|一位多少|一个人多少|收费", 1.6),
-        (r"(?<![a-z])(?:how much|what(?:'s| is| are) the (?:price|cost)|"
+        (r"(?<![a-z])(?:how much(?! (?:time|data|longer|more|of|over|memory|space|storage|"
+         r"weight|sleep|water|money do i|do i))|what(?:'s| is| are) the (?:price|cost)|"
          r"how (?:pricey|expensive|cheap|costly)|pricing|cost of|price of|"
          r"(?<!moderate )(?<!cheap )(?<!expensive )(?<!same )(?<!any )(?<!high )"
          r"(?<!that )(?<!this )price range(?! (?:of|is) (?:cheap|moderate|expensive))"
@@ -432,6 +433,12 @@ SEARCH_SLOT_WEIGHTS = {"rating_min": 0.8, "category": 0.9, "dish": 0.9, "price_m
                        "discount": 0.8, "keywords": 0.2, "group": 0.9}
 
 
+def _own(text: str, start: int) -> bool:
+    """Whether the words at `start` are the shopper's own ("my phone", "我的地址"):
+    nothing to ask a shop about."""
+    return text.endswith(("my ", "our ", "我的", "我们的"), max(0, start - 4), start)
+
+
 # Each cue as (intent, pattern, word_start, weight), by its pattern's gate id.
 _BY_ID: dict[int, tuple[str, Gated, bool, float]] = {
     cue.id: (intent, cue, word_start, weight)
@@ -453,8 +460,9 @@ def cue_scores(text: str, hits: set[int] | None = None,
         intent, cue, word_start, weight = _BY_ID[ident]
         found = [m.span() for m in cue.pattern.finditer(text) if m.end() > m.start()
                  and not (word_start and m.start() > 0 and "a" <= text[m.start() - 1] <= "z")]
-        if found and filters and intent == "ask_attribute":
-            found = [(a, b) for a, b in found if not any(s <= a and b <= e for s, e in filters)]
+        if found and intent == "ask_attribute":
+            found = [(a, b) for a, b in found if not _own(text, a) and not (
+                filters and any(s <= a and b <= e for s, e in filters))]
         if found:
             total, spans = scores.get(intent, (0.0, []))
             scores[intent] = (total + weight, spans + found)
