@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from nlu import lexicon, names, slots, timex
 from nlu.intents import ASK_FRAME, SEARCH_SLOT_WEIGHTS, SUBJECT, attribute_spans, cue_scores
 from nlu.literals import scan
-from nlu.text import language_of, normalize
+from nlu.text import jieba_module, language_of, normalize
 from nlu.types import Intent, Slot
 from nlu.typos import TypoCorrector
 from nlu.vocabulary import Vocabulary
@@ -56,9 +56,7 @@ class Parser:
         lexicon.add_to(self.vocabulary)  # kinds of restaurant and cuisines it lacks
         self.tz = ZoneInfo(tz)
         self.typos = TypoCorrector(self.vocabulary)
-        import jieba  # imported with the first parser: a bot polls before anyone talks
-
-        jieba.initialize()
+        jieba_module().initialize()  # with the first parser: a bot polls before anyone talks
 
     def parse(self, text: object, lang: str | None = None, now: datetime | None = None,
               tz: str | ZoneInfo | None = None) -> Intent:
@@ -127,9 +125,8 @@ class JiebaSpans(Collection[tuple[int, int]]):
 
     def _get(self) -> set[tuple[int, int]]:
         if self._spans is None:
-            import jieba  # loaded by then (Parser.__init__); the import is a lookup
-
-            self._spans = {(start, end) for _, start, end in jieba.tokenize(self._text)}
+            self._spans = {(start, end)
+                           for _, start, end in jieba_module().tokenize(self._text)}
         return self._spans
 
     def __contains__(self, span: object) -> bool:

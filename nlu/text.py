@@ -8,9 +8,22 @@ characters become spaces.
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from functools import lru_cache
+from types import ModuleType
+
+
+@lru_cache(maxsize=1)
+def jieba_module() -> ModuleType:
+    """jieba, imported at its first use (loading its dictionary takes about a second:
+    importing nlu need not load it), its dictionary-loading chatter on stderr silenced."""
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    return jieba
+
 
 MAX_CHARS = 2000  # a chat message is shorter; the rest of a longer text is not parsed
 

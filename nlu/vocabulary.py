@@ -15,7 +15,7 @@ import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
-from nlu.text import is_cjk, normalize
+from nlu.text import is_cjk, jieba_module, normalize
 
 # On equal length, the more specific kind wins.
 KIND_PRIORITY = {"merchant": 0, "place": 1, "category": 2, "dish": 3}
@@ -69,8 +69,7 @@ class Vocabulary:
         self.size += 1
         self._latin_words.update(re.findall(r"[a-z]{3,}", key))
         if any(is_cjk(c) for c in key) and len(key) > 1:
-            import jieba  # here, not at the top: importing nlu need not load it
-
+            jieba = jieba_module()
             jieba.add_word(key, freq=max(jieba.get_FREQ(key) or 0, 2000))
 
     def add_category(self, category_id: str, words: Iterable[str]) -> None:
