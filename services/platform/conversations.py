@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, bindparam, select
-from sqlmodel import and_, col, delete
+from sqlalchemy import Insert, Select, and_, bindparam, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from services.platform.database import Database, run_prebuilt
 from services.platform.users import UserProfile, ensure_user
@@ -30,19 +30,43 @@ class FlowState:
     expires_at: datetime | None = None
 
 
+_STATES = ConversationState.__table__  # type: ignore[attr-defined]
+# A state's columns in `FlowState`'s order.
+_STATE_OF = select(_STATES.c.flow, _STATES.c.step, _STATES.c.data, _STATES.c.expires_at).where(
+    _STATES.c.chat_id == bindparam("chat"), _STATES.c.user_id == bindparam("user"))
+_STATE_EXPIRED = delete(_STATES).where(
+    _STATES.c.chat_id == bindparam("chat"), _STATES.c.user_id == bindparam("user"),
+    _STATES.c.expires_at <= bindparam("now"))
+_STATE_CLEARED = delete(_STATES).where(
+    _STATES.c.chat_id == bindparam("chat"), _STATES.c.user_id == bindparam("user"))
+
+
+@lru_cache(maxsize=2)
+def _state_saved(dialect: str) -> Insert:
+    """INSERT a user's state, or replace the one they have (one statement; parameters
+    named as the columns)."""
+    saving = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_STATES)
+    return saving.on_conflict_do_update(
+        index_elements=[_STATES.c.chat_id, _STATES.c.user_id],
+        set_={name: saving.excluded[name]
+              for name in ("flow", "step", "data", "expires_at", "updated_at")})
+
+
 async def get_state(
     db: Database, chat_id: int, user_id: int, now: datetime | None = None
 ) -> FlowState | None:
     """The live state of this user in this chat, or None (an expired one is removed)."""
     now = now or utcnow()
-    async with db.transaction() as session:
-        row = await session.get(ConversationState, (chat_id, user_id))
-        if row is None:
-            return None
-        if row.expires_at <= now:
-            await session.delete(row)
-            return None
-        return FlowState(row.flow, row.step, dict(row.data), row.expires_at)
+    async with db.reading() as conn:
+        row = (await conn.execute(_STATE_OF, {"chat": chat_id, "user": user_id})).first()
+    if row is None:
+        return None
+    flow, step, data, expires_at = row
+    if expires_at <= now:
+        async with db.single() as conn:  # unless it was saved anew meanwhile
+            await conn.execute(_STATE_EXPIRED, {"chat": chat_id, "user": user_id, "now": now})
+        return None
+    return FlowState(flow, step, dict(data), expires_at)
 
 
 class Arrival(NamedTuple):
@@ -147,25 +171,15 @@ async def set_state(
 ) -> None:
     """Save (or replace) the user's state; it lives for `ttl` after this moment."""
     now = now or utcnow()
-    async with db.transaction() as session:
-        row = await session.get(ConversationState, (chat_id, user_id))
-        if row is None:
-            row = ConversationState(chat_id=chat_id, user_id=user_id, flow=state.flow,
-                                    expires_at=now + ttl)
-            session.add(row)
-        row.flow = state.flow
-        row.step = state.step
-        row.data = dict(state.data)
-        row.expires_at = now + ttl
-        row.updated_at = now
+    async with db.single() as conn:
+        await conn.execute(_state_saved(db.dialect), {
+            "chat_id": chat_id, "user_id": user_id, "flow": state.flow, "step": state.step,
+            "data": dict(state.data), "expires_at": now + ttl, "updated_at": now})
 
 
 async def clear_state(db: Database, chat_id: int, user_id: int) -> bool:
     """Leave any flow; True when there was one (for exactly one of concurrent callers,
     so a double-tapped final button acts once)."""
-    async with db.transaction() as session:
-        gone = await session.exec(  # type: ignore[call-overload]
-            delete(ConversationState).where(col(ConversationState.chat_id) == chat_id,
-                                            col(ConversationState.user_id) == user_id)
-        )
-        return bool(gone.rowcount == 1)
+    async with db.single() as conn:
+        gone = await conn.execute(_STATE_CLEARED, {"chat": chat_id, "user": user_id})
+    return bool(gone.rowcount == 1)
