@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
 
@@ -159,12 +160,13 @@ def summary_of(deal: Deal | DealRow, merchant: Merchant | ShopRow,
     )
 
 
-def merchant_rating(merchant: Merchant | ShopRow) -> float | None:
+def merchant_rating(merchant: Merchant | ShopRow | _CardShopRow) -> float | None:
     """The average star rating, or None before the first rating."""
     return merchant.rating_sum / merchant.rating_count if merchant.rating_count else None
 
 
-def is_on_sale(deal: Deal, merchant: Merchant, now: datetime) -> bool:
+def is_on_sale(deal: Deal | _CardDealRow, merchant: Merchant | _CardShopRow,
+               now: datetime) -> bool:
     """Can this deal be bought right now?"""
     return (
         deal.status == DealStatus.ACTIVE
@@ -174,32 +176,91 @@ def is_on_sale(deal: Deal, merchant: Merchant, now: datetime) -> bool:
     )
 
 
+class _CardDealRow(NamedTuple):
+    """The columns of a deal its card shows (named as `Deal`'s)."""
+
+    id: int
+    title_zh: str | None
+    title_en: str | None
+    description_zh: str | None
+    description_en: str | None
+    usage_rules_zh: str | None
+    usage_rules_en: str | None
+    category: str
+    tags: list[str]
+    price: int
+    original_price: int
+    currency: str
+    stock: int | None
+    sold: int
+    per_user_limit: int
+    valid_from: datetime
+    valid_until: datetime
+    refund_policy: str
+    photo: str | None
+    status: str
+    group_size: int | None
+    group_price: int | None
+    group_hours: int | None
+
+
+class _CardShopRow(NamedTuple):
+    """The columns of a merchant a deal card shows (named as `Merchant`'s)."""
+
+    id: int
+    name_zh: str | None
+    name_en: str | None
+    slug: str
+    rating_sum: int
+    rating_count: int
+    status: str
+
+
+class _StoreRow(NamedTuple):
+    """The columns of a store a deal card shows (named as `Store`'s)."""
+
+    id: int
+    name_zh: str | None
+    name_en: str | None
+    address_zh: str | None
+    address_en: str | None
+    lat: float
+    lon: float
+    opening_hours: str
+    phone: str | None
+
+
+_DEALS, _MERCHANTS, _STORES, _DEAL_STORES = (
+    Deal.__table__, Merchant.__table__, Store.__table__,  # type: ignore[attr-defined]
+    DealStore.__table__)  # type: ignore[attr-defined]
+_SHOP_AT = len(_CardDealRow._fields)  # where a card row's merchant columns begin
+_STORE_AT = _SHOP_AT + len(_CardShopRow._fields)  # and its store's
+# A deal card in one read: the deal and its merchant on every row, one row per store
+# (by store id; one row with no store for a deal without any).
+_CARD = (
+    sa_select(*(_DEALS.c[name] for name in _CardDealRow._fields),
+              *(_MERCHANTS.c[name] for name in _CardShopRow._fields),
+              *(_STORES.c[name] for name in _StoreRow._fields))
+    .select_from(_DEALS.join(_MERCHANTS, _MERCHANTS.c.id == _DEALS.c.merchant_id)
+                 .outerjoin(_DEAL_STORES, _DEAL_STORES.c.deal_id == _DEALS.c.id)
+                 .outerjoin(_STORES, _STORES.c.id == _DEAL_STORES.c.store_id))
+    .where(_DEALS.c.id == bindparam("deal"))
+    .order_by(_STORES.c.id)
+)
+
+
 async def get_deal_card(db: Database, deal_id: int, now: datetime | None = None) -> DealCard | None:
     """The deal card, or None when no such deal exists (or it was withdrawn as a draft)."""
     now = now or utcnow()
-    async with db.session() as session:
-        row = (
-            await session.exec(
-                select(Deal, Merchant)
-                .join(Merchant, Merchant.id == Deal.merchant_id)
-                .where(Deal.id == deal_id)
-            )
-        ).first()
-        if row is None:
-            return None
-        deal, merchant = row
-        if deal.status == DealStatus.DRAFT:
-            return None
-        stores = (
-            await session.exec(
-                select(Store)
-                .join(DealStore, DealStore.store_id == Store.id)
-                .where(DealStore.deal_id == deal_id)
-                .order_by(Store.id)
-            )
-        ).all()
-    assert deal.id is not None and merchant.id is not None
-    rating = merchant_rating(merchant)
+    async with db.reading() as conn:
+        rows = (await conn.execute(_CARD, {"deal": deal_id})).all()
+    if not rows:
+        return None
+    deal = _CardDealRow(*rows[0][:_SHOP_AT])
+    if deal.status == DealStatus.DRAFT:
+        return None
+    merchant = _CardShopRow(*rows[0][_SHOP_AT:_STORE_AT])
+    stores = [_StoreRow(*row[_STORE_AT:]) for row in rows if row[_STORE_AT] is not None]
     return DealCard(
         id=deal.id,
         title=Bilingual(deal.title_zh, deal.title_en),
@@ -208,7 +269,7 @@ async def get_deal_card(db: Database, deal_id: int, now: datetime | None = None)
         merchant_id=merchant.id,
         merchant=Bilingual(merchant.name_zh, merchant.name_en),
         merchant_slug=merchant.slug,
-        rating=rating,
+        rating=merchant_rating(merchant),
         category=deal.category,
         tags=tuple(deal.tags),
         price=deal.price,
@@ -229,7 +290,7 @@ async def get_deal_card(db: Database, deal_id: int, now: datetime | None = None)
     )
 
 
-def store_view(store: Store) -> StoreView:
+def store_view(store: Store | _StoreRow) -> StoreView:
     """The display view of a store."""
     assert store.id is not None
     return StoreView(
