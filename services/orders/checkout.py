@@ -26,9 +26,10 @@ The order state machine (each move one transaction that checks the state it leav
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import (
     Boolean,
@@ -291,87 +292,98 @@ class _Reseat(Exception):
 # ------------------------------------------------------------------ reading orders
 
 
+# An order as `OrderView` shows it, in its field order (the deal's title in two).
+_ORDER_VIEWED = select(
+    _ORDERS.c.id, _ORDERS.c.user_id, _USERS.c.telegram_id, _ORDERS.c.deal_id,
+    _DEALS.c.title_zh, _DEALS.c.title_en, _ORDERS.c.quantity, _ORDERS.c.unit_price,
+    _ORDERS.c.total, _ORDERS.c.currency, _ORDERS.c.status, _ORDERS.c.expires_at,
+    _ORDERS.c.provider, _ORDERS.c.provider_ref, _DEALS.c.refund_policy, _ORDERS.c.discount,
+    _ORDERS.c.coupon_id, _ORDERS.c.group_id,
+).select_from(_ORDERS.join(_DEALS, _DEALS.c.id == _ORDERS.c.deal_id)
+              .join(_USERS, _USERS.c.id == _ORDERS.c.user_id))
+_ORDER_BY_ID = _ORDER_VIEWED.where(_ORDERS.c.id == bindparam("order"))
+_ORDER_BY_REF = _ORDER_VIEWED.where(_ORDERS.c.provider == bindparam("provider"),
+                                    _ORDERS.c.provider_ref == bindparam("ref"))
+
+
+def _view_of(row: Sequence[Any]) -> OrderView:
+    """The view of a row of `_ORDER_VIEWED`."""
+    (order_id, user_id, telegram_id, deal_id, title_zh, title_en, *rest) = row
+    return OrderView(order_id, user_id, telegram_id, deal_id, Bilingual(title_zh, title_en),
+                     *rest)
+
+
 async def _order_view(session: object, order_id: int) -> OrderView | None:
-    row = (
-        await session.exec(  # type: ignore[attr-defined]
-            select(Order, Deal, User)
-            .join(Deal, Deal.id == Order.deal_id)
-            .join(User, User.id == Order.user_id)
-            .where(Order.id == order_id)
-        )
-    ).first()
-    if row is None:
-        return None
-    order, deal, user = row
-    return OrderView(
-        id=order.id, user_id=order.user_id, user_telegram_id=user.telegram_id,
-        deal_id=deal.id, deal_title=Bilingual(deal.title_zh, deal.title_en),
-        quantity=order.quantity, unit_price=order.unit_price, total=order.total,
-        currency=order.currency, status=order.status, expires_at=order.expires_at,
-        provider=order.provider, provider_ref=order.provider_ref,
-        refund_policy=deal.refund_policy, discount=order.discount, coupon_id=order.coupon_id,
-        group_id=order.group_id,
-    )
+    """The order as `session`'s transaction sees it, or None."""
+    conn = await session.connection()  # type: ignore[attr-defined]
+    row = (await conn.execute(_ORDER_BY_ID, {"order": order_id})).first()
+    return _view_of(row) if row is not None else None
 
 
 async def get_order(db: Database, order_id: int) -> OrderView | None:
     """The order with this id, or None."""
-    async with db.session() as session:
-        return await _order_view(session, order_id)
+    async with db.reading() as conn:
+        row = (await conn.execute(_ORDER_BY_ID, {"order": order_id})).first()
+    return _view_of(row) if row is not None else None
 
 
 async def order_by_ref(db: Database, provider: str, provider_ref: str) -> OrderView | None:
     """The order a provider's session or token belongs to, or None."""
-    async with db.session() as session:
-        order_id = (
-            await session.exec(
-                select(Order.id).where(Order.provider == provider,
-                                       Order.provider_ref == provider_ref)
-            )
-        ).first()
-        return await _order_view(session, order_id) if order_id else None
+    async with db.reading() as conn:
+        row = (await conn.execute(_ORDER_BY_REF,
+                                  {"provider": provider, "ref": provider_ref})).first()
+    return _view_of(row) if row is not None else None
 
 
 # ------------------------------------------------------------------ ordering
 
+# Whether a deal sells (`_sellable`) and how much: its row's facts and its merchant's
+# status (no row: no such deal).
+_SELLING = select(
+    _DEALS.c.status, _DEALS.c.valid_until, _DEALS.c.stock, _DEALS.c.per_user_limit,
+    _MERCHANTS.c.status.label("merchant_status"),
+).select_from(_DEALS.join(_MERCHANTS, _MERCHANTS.c.id == _DEALS.c.merchant_id)).where(
+    _DEALS.c.id == bindparam("deal"))
+# `buy_limits` in one read: `_SELLING`, the units the buyer holds, owns or waits for
+# (as `_HELD_OR_OWNED` counts them), and whether any hold of the deal ran out unreleased.
+_LIMITS = _SELLING.add_columns(
+    _PENDING_UNITS, _OWNED_UNITS, _WAITING_UNITS,
+    select(_ORDERS.c.id).where(
+        _ORDERS.c.deal_id == bindparam("deal"), _ORDERS.c.status == OrderStatus.PENDING,
+        _ORDERS.c.expires_at <= bindparam("now")).exists(),
+)
 
-async def _deal_and_merchant(session: object,
-                             deal_id: int) -> tuple[Deal | None, Merchant | None]:
-    row = (
-        await session.exec(  # type: ignore[attr-defined]
-            select(Deal, Merchant).join(Merchant, Merchant.id == Deal.merchant_id)
-            .where(Deal.id == deal_id)
-        )
-    ).first()
-    return (row[0], row[1]) if row else (None, None)
 
-
-def _sellable(deal: Deal | None, merchant: Merchant | None, now: datetime) -> bool:
-    return (
-        deal is not None and merchant is not None
-        and deal.status == DealStatus.ACTIVE
-        and merchant.status == MerchantStatus.APPROVED
-        and deal.valid_until > now
-    )
+def _sellable(deal: Sequence[Any] | None, now: datetime) -> bool:
+    """Whether the deal of a `_SELLING` row (None: no such deal) is for sale at `now`."""
+    if deal is None:
+        return False
+    status, valid_until, _stock, _limit, merchant_status = deal[:5]
+    return (status == DealStatus.ACTIVE and merchant_status == MerchantStatus.APPROVED
+            and valid_until > now)
 
 
 async def buy_limits(db: Database, user_id: int, deal_id: int, now: datetime) -> BuyLimits:
-    """How many units of a deal this person can buy right now."""
-    await release_expired_holds(db, now, deal_id)
-    async with db.session() as session:
-        deal, merchant = await _deal_and_merchant(session, deal_id)
-        if not _sellable(deal, merchant, now):
-            return BuyLimits(0, "deal_gone", None, 0, 0)
-        assert deal is not None
-        conn = await session.connection()
-        row = (await conn.execute(_HELD_OR_OWNED, {"user": user_id, "deal": deal_id})).first()
-    bought = int(row[1]) + int(row[2]) + int(row[3]) if row else 0
-    room = max(0, deal.per_user_limit - bought)
-    can = min(room, MAX_QUANTITY, deal.stock if deal.stock is not None else MAX_QUANTITY)
+    """How many units of a deal this person can buy right now (holds of the deal that
+    ran out are released first)."""
+    params = {"user": user_id, "deal": deal_id, "now": now}
+    async with db.reading() as conn:
+        row = (await conn.execute(_LIMITS, params)).first()
+    if row is not None and row[-1]:
+        await release_expired_holds(db, now, deal_id)
+        async with db.reading() as conn:
+            row = (await conn.execute(_LIMITS, params)).first()
+    if not _sellable(row, now):
+        return BuyLimits(0, "deal_gone", None, 0, 0)
+    assert row is not None
+    _status, _valid_until, stock, per_user_limit, _merchant_status = row[:5]
+    bought = int(row[5]) + int(row[6]) + int(row[7])
+    room = max(0, per_user_limit - bought)
+    can = min(room, MAX_QUANTITY, stock if stock is not None else MAX_QUANTITY)
     reason = None
     if can == 0:
-        reason = "sold_out" if deal.stock == 0 else "limit_reached"
-    return BuyLimits(can, reason, deal.stock, bought, deal.per_user_limit)
+        reason = "sold_out" if stock == 0 else "limit_reached"
+    return BuyLimits(can, reason, stock, bought, per_user_limit)
 
 
 async def start_order(
@@ -529,25 +541,30 @@ async def _why_no_seat(db: Database, group_id: int, deal_id: int, now: datetime)
 
 async def _why_not(db: Database, deal_id: int, now: datetime) -> OrderStart:
     """Why the stock could not be held: gone, sold out, or fewer left than asked."""
-    async with db.session() as session:
-        deal, merchant = await _deal_and_merchant(session, deal_id)
-    if not _sellable(deal, merchant, now):
+    async with db.reading() as conn:
+        deal = (await conn.execute(_SELLING, {"deal": deal_id})).first()
+    if not _sellable(deal, now):
         return OrderStart(None, "deal_gone")
     assert deal is not None
-    if not deal.stock:
+    stock = deal.stock
+    if not stock:
         return OrderStart(None, "sold_out")
-    return OrderStart(None, "not_enough", can_buy=deal.stock)
+    return OrderStart(None, "not_enough", can_buy=stock)
+
+
+_PAYMENT_ATTACHED = (
+    update(_ORDERS)
+    .where(_ORDERS.c.id == bindparam("order"), _ORDERS.c.status == OrderStatus.PENDING)
+    .values(provider=bindparam("by"), provider_ref=bindparam("ref"), updated_at=bindparam("now"))
+)
 
 
 async def attach_payment(db: Database, order_id: int, link: PaymentLink, now: datetime) -> bool:
     """Remember which provider session pays this pending order."""
-    async with db.transaction() as session:
-        result = await session.exec(  # type: ignore[call-overload]
-            update(Order)
-            .where(col(Order.id) == order_id, col(Order.status) == OrderStatus.PENDING)
-            .values(provider=link.provider, provider_ref=link.provider_ref, updated_at=now)
-        )
-        return bool(result.rowcount == 1)
+    async with db.single() as conn:
+        result = await conn.execute(_PAYMENT_ATTACHED, {
+            "order": order_id, "by": link.provider, "ref": link.provider_ref, "now": now})
+    return bool(result.rowcount == 1)
 
 
 async def cancel_order(db: Database, order_id: int, user_id: int, now: datetime) -> bool:
@@ -582,15 +599,22 @@ async def _close_pending(
     return True
 
 
+# Pending orders whose hold ran out (a page of them), of any deal or of one.
+_HOLDS_RUN_OUT = select(_ORDERS.c.id).where(
+    _ORDERS.c.status == OrderStatus.PENDING, _ORDERS.c.expires_at <= bindparam("now"),
+).limit(1000)
+_HOLDS_OF_DEAL_RUN_OUT = select(_ORDERS.c.id).where(
+    _ORDERS.c.status == OrderStatus.PENDING, _ORDERS.c.expires_at <= bindparam("now"),
+    _ORDERS.c.deal_id == bindparam("deal"),
+).limit(1000)
+
+
 async def release_expired_holds(db: Database, now: datetime, deal_id: int | None = None) -> int:
     """Expire pending orders whose hold ran out (of one deal, or all); stock goes back."""
-    async with db.session() as session:
-        query = select(Order.id).where(
-            Order.status == OrderStatus.PENDING, col(Order.expires_at) <= now
-        )
-        if deal_id is not None:
-            query = query.where(Order.deal_id == deal_id)
-        ids = list((await session.exec(query.limit(1000))).all())
+    async with db.reading() as conn:
+        ids = list((await conn.execute(
+            _HOLDS_RUN_OUT if deal_id is None else _HOLDS_OF_DEAL_RUN_OUT,
+            {"now": now, "deal": deal_id})).scalars())
     released = 0
     for order_id in ids:
         async with db.transaction() as session:

@@ -109,6 +109,24 @@ async def test_the_per_person_limit_counts_held_and_bought_units(db: Database,
     assert await stock_of(db, world.deals["limited"]) == 5  # the refused unit went back
 
 
+async def test_a_hold_that_ran_out_counts_for_nothing_when_the_buyer_asks_again(
+        db: Database, world: World) -> None:
+    mine = await start_order(db, world.users["buyer1"], world.deals["limited"], 5, NOW)
+    assert mine.order is not None
+    theirs = await start_order(db, world.users["buyer2"], world.deals["limited"], 5, NOW)
+    assert theirs.order is not None
+    now_held = await buy_limits(db, world.users["buyer1"], world.deals["limited"], NOW)
+    assert (now_held.can_buy, now_held.reason, now_held.bought) == (0, "sold_out", 5)
+    # A quarter of an hour later nobody released the holds (no housekeeping ran): asking
+    # what they may buy lets both go, so the buyer may buy the whole limit again.
+    later = NOW + timedelta(minutes=16)
+    limits = await buy_limits(db, world.users["buyer1"], world.deals["limited"], later)
+    assert (limits.can_buy, limits.reason, limits.bought, limits.stock) == (5, None, 0, 10)
+    assert (await get_order(db, theirs.order.id)).status == "expired"  # type: ignore[union-attr]
+    nobody = await buy_limits(db, world.users["nobody"], 10**9, later)
+    assert (nobody.can_buy, nobody.reason) == (0, "deal_gone")
+
+
 @pytest.mark.parametrize("quantity", [0, -1, 21, 10**9, "2", 1.5, True, None])
 async def test_nonsense_quantities_are_refused_and_hold_nothing(db: Database, world: World,
                                                                 quantity: object) -> None:
