@@ -200,19 +200,28 @@ async def get_code(db: Database, user_id: int, code_id: int) -> CodeView | None:
     return code_view(*row) if row else None
 
 
+_DEALS, _CODES, _ORDERS = (Deal.__table__, RedemptionCode.__table__,  # type: ignore[attr-defined]
+                           Order.__table__)  # type: ignore[attr-defined]
+# An order's codes as `CodeView` shows them, in its field order (the deal's title in
+# two), in issue order.
+_CODES_OF_ORDER = (
+    sa_select(_CODES.c.id, _CODES.c.code, _CODES.c.status, _CODES.c.order_id, _DEALS.c.id,
+              _DEALS.c.title_zh, _DEALS.c.title_en, _CODES.c.valid_from, _CODES.c.valid_until,
+              _DEALS.c.refund_policy, _CODES.c.redeemed_at)
+    .select_from(_CODES.join(_DEALS, _DEALS.c.id == _CODES.c.deal_id)
+                 .join(_ORDERS, _ORDERS.c.id == _CODES.c.order_id))
+    .where(_CODES.c.order_id == bindparam("order"))
+    .order_by(_CODES.c.id)
+)
+
+
 async def codes_of_order(db: Database, order_id: int) -> list[CodeView]:
     """The codes an order issued, in issue order."""
-    async with db.session() as session:
-        rows = (
-            await session.exec(
-                select(RedemptionCode, Deal)
-                .join(Deal, Deal.id == RedemptionCode.deal_id)
-                .join(Order, Order.id == RedemptionCode.order_id)
-                .where(RedemptionCode.order_id == order_id)
-                .order_by(col(RedemptionCode.id))
-            )
-        ).all()
-    return [code_view(c, d) for c, d in rows]
+    async with db.reading() as conn:
+        rows = (await conn.execute(_CODES_OF_ORDER, {"order": order_id})).all()
+    return [CodeView(code_id, code, status, of_order, deal_id, Bilingual(title_zh, title_en),
+                     *rest)
+            for code_id, code, status, of_order, deal_id, title_zh, title_en, *rest in rows]
 
 
 def code_view(code: RedemptionCode, deal: Deal) -> CodeView:
@@ -234,7 +243,6 @@ def code_view(code: RedemptionCode, deal: Deal) -> CodeView:
 
 # ------------------------------------------------------------------ issuing
 
-_DEALS, _CODES = Deal.__table__, RedemptionCode.__table__  # type: ignore[attr-defined]
 _SOLD = (
     update(_DEALS).where(_DEALS.c.id == bindparam("deal"))
     .values(sold=_DEALS.c.sold + bindparam("n"))

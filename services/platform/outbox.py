@@ -122,22 +122,30 @@ async def due(db: Database, now: datetime, limit: int = 50,
     return [Owed(r.id, r.chat_id, r.kind, dict(r.params), r.attempts) for r in rows]
 
 
+_TAKEN = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id == bindparam("row"), _OUTBOX.c.status == OutboxStatus.PENDING)
+    .values(status=OutboxStatus.SENDING, attempts=_OUTBOX.c.attempts + 1)
+)
+_SENT = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id == bindparam("row"), _OUTBOX.c.status == OutboxStatus.SENDING)
+    .values(status=OutboxStatus.SENT, sent_at=_NOW)
+)
+
+
 async def take(db: Database, owed: Owed) -> Owed | None:
     """Claim a due row for sending it now: pending -> sending, committed before the
     message leaves, so only one taker sends it. None when someone else took it."""
-    async with db.begin() as conn:
-        taken = await conn.execute(
-            update(OutboxMessage)
-            .where(col(OutboxMessage.id) == owed.id,
-                   col(OutboxMessage.status) == OutboxStatus.PENDING)
-            .values(status=OutboxStatus.SENDING, attempts=col(OutboxMessage.attempts) + 1))
+    async with db.single() as conn:
+        taken = await conn.execute(_TAKEN, {"row": owed.id})
     if taken.rowcount != 1:
         return None
     return replace(owed, attempts=owed.attempts + 1)
 
 
 async def _move(db: Database, row_id: int, **values: Any) -> None:
-    async with db.begin() as conn:
+    async with db.single() as conn:
         await conn.execute(update(OutboxMessage).where(
             col(OutboxMessage.id) == row_id,
             col(OutboxMessage.status) == OutboxStatus.SENDING).values(**values))
@@ -145,7 +153,8 @@ async def _move(db: Database, row_id: int, **values: Any) -> None:
 
 async def mark_sent(db: Database, row_id: int, now: datetime) -> None:
     """sending -> sent: Telegram took the message."""
-    await _move(db, row_id, status=OutboxStatus.SENT, sent_at=now)
+    async with db.single() as conn:
+        await conn.execute(_SENT, {"row": row_id, "now": now})
 
 
 async def mark_failed(db: Database, row_id: int, error: str) -> None:
@@ -184,10 +193,14 @@ async def statuses(db: Database, key_prefix: str = "") -> dict[str, str]:
     return {key: status for key, status in rows}
 
 
+_OWED_BY_ID = select(_OUTBOX.c.id, _OUTBOX.c.chat_id, _OUTBOX.c.kind, _OUTBOX.c.params,
+                     _OUTBOX.c.attempts).where(_OUTBOX.c.id == bindparam("row"))
+
+
 async def get_owed(db: Database, row_id: int) -> Owed | None:
     """One outbox row, as the sender sees it."""
-    async with db.session() as session:
-        row = await session.get(OutboxMessage, row_id)
-    if row is None or row.id is None:
+    async with db.reading() as conn:
+        row = (await conn.execute(_OWED_BY_ID, {"row": row_id})).first()
+    if row is None:
         return None
     return Owed(row.id, row.chat_id, row.kind, dict(row.params), row.attempts)
