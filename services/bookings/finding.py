@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 
 from services.catalog.deal_cards import Bilingual
 from services.platform.database import Database
@@ -26,6 +28,27 @@ class SeatingStore:
     lon: float
 
 
+@lru_cache(maxsize=8)
+def _seating_statement(of_merchant: bool, among_stores: bool, of_category: bool) -> Select[Any]:
+    """The stores taking bookings, built once per shape: of the merchant `slug`, among
+    `store_ids` (an expanding list), of merchants of `category`, as asked."""
+    stores, merchants, seating = (Store.__table__, Merchant.__table__,  # type: ignore[attr-defined]
+                                  Seating.__table__)  # type: ignore[attr-defined]
+    query = (select(stores.c.id, merchants.c.id, merchants.c.slug, stores.c.name_zh,
+                    stores.c.name_en, merchants.c.name_zh, merchants.c.name_en, stores.c.lat,
+                    stores.c.lon, merchants.c.rating_sum, merchants.c.rating_count)
+             .select_from(stores.join(seating, seating.c.store_id == stores.c.id)
+                          .join(merchants, merchants.c.id == stores.c.merchant_id))
+             .where(merchants.c.status == MerchantStatus.APPROVED))
+    if of_merchant:
+        query = query.where(merchants.c.slug == bindparam("slug"))
+    if among_stores:
+        query = query.where(stores.c.id.in_(bindparam("store_ids", expanding=True)))
+    if of_category:
+        query = query.where(merchants.c.category == bindparam("category"))
+    return query
+
+
 async def seating_stores(db: Database, *, merchant_slug: str | None = None,
                          store_ids: Sequence[int] | None = None,
                          near: tuple[float, float] | None = None,
@@ -34,20 +57,12 @@ async def seating_stores(db: Database, *, merchant_slug: str | None = None,
     """Stores taking bookings (of the merchant `merchant_slug`, or among `store_ids`, or
     of merchants of `category`), nearest `near` first, else the best rated merchants'
     first."""
-    query = (select(Store.id, Merchant.id, Merchant.slug, Store.name_zh, Store.name_en,
-                    Merchant.name_zh, Merchant.name_en, Store.lat, Store.lon,
-                    Merchant.rating_sum, Merchant.rating_count)
-             .join(Seating, Seating.store_id == Store.id)  # type: ignore[arg-type]
-             .join(Merchant, Merchant.id == Store.merchant_id)  # type: ignore[arg-type]
-             .where(Merchant.status == MerchantStatus.APPROVED))  # type: ignore[arg-type]
-    if merchant_slug is not None:
-        query = query.where(Merchant.slug == merchant_slug)  # type: ignore[arg-type]
-    if store_ids is not None:
-        query = query.where(Store.id.in_(list(store_ids)))  # type: ignore[union-attr]
-    if category is not None:
-        query = query.where(Merchant.category == category)  # type: ignore[arg-type]
-    async with db.session() as session:
-        rows = (await session.exec(query)).all()  # type: ignore[call-overload]
+    async with db.reading() as conn:
+        rows = (await conn.execute(
+            _seating_statement(merchant_slug is not None, store_ids is not None,
+                               category is not None),
+            {"slug": merchant_slug, "store_ids": list(store_ids or ()),
+             "category": category})).all()
 
     def rank(row: tuple) -> tuple[float, int]:  # type: ignore[type-arg]
         if near is not None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from datetime import datetime
 
+from sqlalchemy import bindparam, update
+
 from services.platform.database import Database
 from storage.models import User
 
@@ -25,21 +27,23 @@ def valid_coordinates(lat: float, lon: float) -> bool:
     )
 
 
+_USERS = User.__table__  # type: ignore[attr-defined]
+_LOCATED = update(_USERS).where(_USERS.c.id == bindparam("user")).values(
+    last_lat=bindparam("lat"), last_lon=bindparam("lon"), last_location_at=bindparam("now"),
+    updated_at=bindparam("now"))
+
+
 async def remember_location(
     db: Database, user_id: int, lat: float, lon: float, now: datetime
 ) -> bool:
     """Store the user's location rounded to about 100 m; False if it is not a real place."""
     if not valid_coordinates(lat, lon):
         return False
-    async with db.transaction() as session:
-        user = await session.get(User, user_id)
-        if user is None:
-            return False
-        user.last_lat = round(lat, LOCATION_DECIMALS)
-        user.last_lon = round(lon, LOCATION_DECIMALS)
-        user.last_location_at = now
-        user.updated_at = now
-    return True
+    async with db.single() as conn:
+        located = await conn.execute(_LOCATED, {
+            "user": user_id, "lat": round(lat, LOCATION_DECIMALS),
+            "lon": round(lon, LOCATION_DECIMALS), "now": now})
+    return bool(located.rowcount == 1)
 
 
 async def forget_location(db: Database, user_id: int, now: datetime) -> bool:

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import bindparam
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
@@ -56,12 +58,16 @@ async def follow(db: Database, user_id: int, merchant_id: int, now: datetime,
     return FollowResult("followed", await give_welcome_coupon(db, user_id, merchant_id, now))
 
 
+_FOLLOWS = Follow.__table__  # type: ignore[attr-defined]
+_FOLLOWING = sa_select(_FOLLOWS.c.id).where(_FOLLOWS.c.user_id == bindparam("user"),
+                                            _FOLLOWS.c.merchant_id == bindparam("merchant"))
+
+
 async def is_following(db: Database, user_id: int, merchant_id: int) -> bool:
     """Does the user follow this merchant?"""
-    async with db.session() as session:
-        return (await session.exec(
-            select(Follow.id).where(Follow.user_id == user_id, Follow.merchant_id == merchant_id)
-        )).first() is not None
+    async with db.reading() as conn:
+        found = await conn.execute(_FOLLOWING, {"user": user_id, "merchant": merchant_id})
+        return found.first() is not None
 
 
 async def unfollow(db: Database, user_id: int, merchant_id: int) -> bool:
