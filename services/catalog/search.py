@@ -455,18 +455,22 @@ async def load_search(db: Database, search_id: int, user_id: int) -> SearchQuery
         return None
 
 
+# The user's most recent search since a moment (its id and query).
+_LATEST_SEARCH = (
+    select(_SAVED.c.id, _SAVED.c.query)
+    .where(_SAVED.c.user_id == bindparam("user"), _SAVED.c.created_at >= bindparam("since"))
+    .order_by(_SAVED.c.created_at.desc(), _SAVED.c.id.desc())
+    .limit(1)
+)
+
+
 async def latest_search(db: Database, user_id: int, since: datetime,
                         ) -> tuple[int, SearchQuery] | None:
     """The user's most recent search run at or after `since` (its id and query); None
     when there is none or it is unreadable."""
-    async with db.session() as session:
-        saved = (await session.exec(
-            orm_select(SavedSearch)
-            .where(SavedSearch.user_id == user_id, col(SavedSearch.created_at) >= since)
-            .order_by(col(SavedSearch.created_at).desc(), col(SavedSearch.id).desc())
-            .limit(1)
-        )).first()
-    if saved is None or saved.id is None:
+    async with db.reading() as conn:
+        saved = (await conn.execute(_LATEST_SEARCH, {"user": user_id, "since": since})).first()
+    if saved is None:
         return None
     try:
         return saved.id, SearchQuery.from_json(saved.query)
