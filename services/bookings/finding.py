@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Integer, Select, any_, bindparam, select
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from services.catalog.deal_cards import Bilingual
-from services.platform.database import Database
+from services.platform.database import Database, run_prebuilt
 from storage.models import Merchant, MerchantStatus, Seating, Store
 
 
@@ -28,10 +29,13 @@ class SeatingStore:
     lon: float
 
 
-@lru_cache(maxsize=8)
-def _seating_statement(of_merchant: bool, among_stores: bool, of_category: bool) -> Select[Any]:
+@lru_cache(maxsize=16)
+def _seating_statement(of_merchant: bool, among_stores: bool, of_category: bool,
+                       dialect: str) -> Select[Any]:
     """The stores taking bookings, built once per shape: of the merchant `slug`, among
-    `store_ids` (an expanding list), of merchants of `category`, as asked."""
+    `store_ids` (PostgreSQL: one array, `= ANY`, so the text is the same whatever their
+    number and is prepared once; SQLite: an expanding IN list), of merchants of
+    `category`, as asked."""
     stores, merchants, seating = (Store.__table__, Merchant.__table__,  # type: ignore[attr-defined]
                                   Seating.__table__)  # type: ignore[attr-defined]
     query = (select(stores.c.id, merchants.c.id, merchants.c.slug, stores.c.name_zh,
@@ -43,7 +47,10 @@ def _seating_statement(of_merchant: bool, among_stores: bool, of_category: bool)
     if of_merchant:
         query = query.where(merchants.c.slug == bindparam("slug"))
     if among_stores:
-        query = query.where(stores.c.id.in_(bindparam("store_ids", expanding=True)))
+        query = query.where(
+            stores.c.id == any_(bindparam("store_ids", type_=ARRAY(Integer)))
+            if dialect == "postgresql" else
+            stores.c.id.in_(bindparam("store_ids", expanding=True)))
     if of_category:
         query = query.where(merchants.c.category == bindparam("category"))
     return query
@@ -58,9 +65,9 @@ async def seating_stores(db: Database, *, merchant_slug: str | None = None,
     of merchants of `category`), nearest `near` first, else the best rated merchants'
     first."""
     async with db.reading() as conn:
-        rows = (await conn.execute(
-            _seating_statement(merchant_slug is not None, store_ids is not None,
-                               category is not None),
+        rows = (await run_prebuilt(conn, _seating_statement(
+            merchant_slug is not None, store_ids is not None, category is not None,
+            db.dialect),
             {"slug": merchant_slug, "store_ids": list(store_ids or ()),
              "category": category})).all()
 

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
 
 from services.catalog.taxonomy import category
-from services.platform.database import Database
+from services.platform.database import Database, run_prebuilt
 from storage.models import (
     Deal,
     DealStatus,
@@ -253,7 +253,7 @@ async def get_deal_card(db: Database, deal_id: int, now: datetime | None = None)
     """The deal card, or None when no such deal exists (or it was withdrawn as a draft)."""
     now = now or utcnow()
     async with db.reading() as conn:
-        rows = (await conn.execute(_CARD, {"deal": deal_id})).all()
+        rows = (await run_prebuilt(conn, _CARD, {"deal": deal_id})).all()
     if not rows:
         return None
     deal = _CardDealRow(*rows[0][:_SHOP_AT])

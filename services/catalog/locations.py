@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, update
 
-from services.platform.database import Database
+from services.platform.database import Database, run_prebuilt
 from storage.models import User
 
 # Three decimals of a degree is about 110 m of latitude: enough to find what is near,
@@ -40,7 +40,7 @@ async def remember_location(
     if not valid_coordinates(lat, lon):
         return False
     async with db.single() as conn:
-        located = await conn.execute(_LOCATED, {
+        located = await run_prebuilt(conn, _LOCATED, {
             "user": user_id, "lat": round(lat, LOCATION_DECIMALS),
             "lon": round(lon, LOCATION_DECIMALS), "now": now})
     return bool(located.rowcount == 1)

@@ -469,7 +469,8 @@ async def latest_search(db: Database, user_id: int, since: datetime,
     """The user's most recent search run at or after `since` (its id and query); None
     when there is none or it is unreadable."""
     async with db.reading() as conn:
-        saved = (await conn.execute(_LATEST_SEARCH, {"user": user_id, "since": since})).first()
+        saved = (await run_prebuilt(conn, _LATEST_SEARCH,
+                                    {"user": user_id, "since": since})).first()
     if saved is None:
         return None
     try:

@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from services.catalog.deal_cards import Bilingual
 from services.marketing.coupons.wallet import CouponView, give_welcome_coupon
-from services.platform.database import Database
+from services.platform.database import Database, run_prebuilt
 from storage.models import Follow, Merchant, MerchantStatus
 
 
@@ -66,7 +66,7 @@ _FOLLOWING = sa_select(_FOLLOWS.c.id).where(_FOLLOWS.c.user_id == bindparam("use
 async def is_following(db: Database, user_id: int, merchant_id: int) -> bool:
     """Does the user follow this merchant?"""
     async with db.reading() as conn:
-        found = await conn.execute(_FOLLOWING, {"user": user_id, "merchant": merchant_id})
+        found = await run_prebuilt(conn, _FOLLOWING, {"user": user_id, "merchant": merchant_id})
         return found.first() is not None
 
 

@@ -323,14 +323,14 @@ async def _order_view(session: object, order_id: int) -> OrderView | None:
 async def get_order(db: Database, order_id: int) -> OrderView | None:
     """The order with this id, or None."""
     async with db.reading() as conn:
-        row = (await conn.execute(_ORDER_BY_ID, {"order": order_id})).first()
+        row = (await run_prebuilt(conn, _ORDER_BY_ID, {"order": order_id})).first()
     return _view_of(row) if row is not None else None
 
 
 async def order_by_ref(db: Database, provider: str, provider_ref: str) -> OrderView | None:
     """The order a provider's session or token belongs to, or None."""
     async with db.reading() as conn:
-        row = (await conn.execute(_ORDER_BY_REF,
+        row = (await run_prebuilt(conn, _ORDER_BY_REF,
                                   {"provider": provider, "ref": provider_ref})).first()
     return _view_of(row) if row is not None else None
 
@@ -368,11 +368,11 @@ async def buy_limits(db: Database, user_id: int, deal_id: int, now: datetime) ->
     ran out are released first)."""
     params = {"user": user_id, "deal": deal_id, "now": now}
     async with db.reading() as conn:
-        row = (await conn.execute(_LIMITS, params)).first()
+        row = (await run_prebuilt(conn, _LIMITS, params)).first()
     if row is not None and row[-1]:
         await release_expired_holds(db, now, deal_id)
         async with db.reading() as conn:
-            row = (await conn.execute(_LIMITS, params)).first()
+            row = (await run_prebuilt(conn, _LIMITS, params)).first()
     if not _sellable(row, now):
         return BuyLimits(0, "deal_gone", None, 0, 0)
     assert row is not None
@@ -542,7 +542,7 @@ async def _why_no_seat(db: Database, group_id: int, deal_id: int, now: datetime)
 async def _why_not(db: Database, deal_id: int, now: datetime) -> OrderStart:
     """Why the stock could not be held: gone, sold out, or fewer left than asked."""
     async with db.reading() as conn:
-        deal = (await conn.execute(_SELLING, {"deal": deal_id})).first()
+        deal = (await run_prebuilt(conn, _SELLING, {"deal": deal_id})).first()
     if not _sellable(deal, now):
         return OrderStart(None, "deal_gone")
     assert deal is not None
@@ -562,7 +562,7 @@ _PAYMENT_ATTACHED = (
 async def attach_payment(db: Database, order_id: int, link: PaymentLink, now: datetime) -> bool:
     """Remember which provider session pays this pending order."""
     async with db.single() as conn:
-        result = await conn.execute(_PAYMENT_ATTACHED, {
+        result = await run_prebuilt(conn, _PAYMENT_ATTACHED, {
             "order": order_id, "by": link.provider, "ref": link.provider_ref, "now": now})
     return bool(result.rowcount == 1)
 
@@ -612,9 +612,10 @@ _HOLDS_OF_DEAL_RUN_OUT = select(_ORDERS.c.id).where(
 async def release_expired_holds(db: Database, now: datetime, deal_id: int | None = None) -> int:
     """Expire pending orders whose hold ran out (of one deal, or all); stock goes back."""
     async with db.reading() as conn:
-        ids = list((await conn.execute(
-            _HOLDS_RUN_OUT if deal_id is None else _HOLDS_OF_DEAL_RUN_OUT,
-            {"now": now, "deal": deal_id})).scalars())
+        rows = (await run_prebuilt(
+            conn, _HOLDS_RUN_OUT if deal_id is None else _HOLDS_OF_DEAL_RUN_OUT,
+            {"now": now, "deal": deal_id})).all()
+    ids = [row[0] for row in rows]
     released = 0
     for order_id in ids:
         async with db.transaction() as session:

@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
 
 from services.catalog.deal_cards import Bilingual
-from services.platform.database import Database
+from services.platform.database import Database, run_prebuilt
 from services.platform.outbox import owe
 from storage.models import CodeStatus, Deal, Order, RedemptionCode, RefundPolicy
 
@@ -218,7 +218,7 @@ _CODES_OF_ORDER = (
 async def codes_of_order(db: Database, order_id: int) -> list[CodeView]:
     """The codes an order issued, in issue order."""
     async with db.reading() as conn:
-        rows = (await conn.execute(_CODES_OF_ORDER, {"order": order_id})).all()
+        rows = (await run_prebuilt(conn, _CODES_OF_ORDER, {"order": order_id})).all()
     return [CodeView(code_id, code, status, of_order, deal_id, Bilingual(title_zh, title_en),
                      *rest)
             for code_id, code, status, of_order, deal_id, title_zh, title_en, *rest in rows]

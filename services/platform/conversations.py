@@ -58,13 +58,13 @@ async def get_state(
     """The live state of this user in this chat, or None (an expired one is removed)."""
     now = now or utcnow()
     async with db.reading() as conn:
-        row = (await conn.execute(_STATE_OF, {"chat": chat_id, "user": user_id})).first()
+        row = (await run_prebuilt(conn, _STATE_OF, {"chat": chat_id, "user": user_id})).first()
     if row is None:
         return None
     flow, step, data, expires_at = row
     if expires_at <= now:
         async with db.single() as conn:  # unless it was saved anew meanwhile
-            await conn.execute(_STATE_EXPIRED, {"chat": chat_id, "user": user_id, "now": now})
+            await run_prebuilt(conn, _STATE_EXPIRED, {"chat": chat_id, "user": user_id, "now": now})
         return None
     return FlowState(flow, step, dict(data), expires_at)
 
@@ -172,7 +172,7 @@ async def set_state(
     """Save (or replace) the user's state; it lives for `ttl` after this moment."""
     now = now or utcnow()
     async with db.single() as conn:
-        await conn.execute(_state_saved(db.dialect), {
+        await run_prebuilt(conn, _state_saved(db.dialect), {
             "chat_id": chat_id, "user_id": user_id, "flow": state.flow, "step": state.step,
             "data": dict(state.data), "expires_at": now + ttl, "updated_at": now})
 
@@ -181,5 +181,5 @@ async def clear_state(db: Database, chat_id: int, user_id: int) -> bool:
     """Leave any flow; True when there was one (for exactly one of concurrent callers,
     so a double-tapped final button acts once)."""
     async with db.single() as conn:
-        gone = await conn.execute(_STATE_CLEARED, {"chat": chat_id, "user": user_id})
+        gone = await run_prebuilt(conn, _STATE_CLEARED, {"chat": chat_id, "user": user_id})
     return bool(gone.rowcount == 1)

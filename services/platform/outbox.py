@@ -29,7 +29,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
 
-from services.platform.database import Database
+from services.platform.database import Database, run_prebuilt
 from storage.models import OutboxMessage, OutboxStatus
 
 MAX_ATTEMPTS = 6
@@ -138,7 +138,7 @@ async def take(db: Database, owed: Owed) -> Owed | None:
     """Claim a due row for sending it now: pending -> sending, committed before the
     message leaves, so only one taker sends it. None when someone else took it."""
     async with db.single() as conn:
-        taken = await conn.execute(_TAKEN, {"row": owed.id})
+        taken = await run_prebuilt(conn, _TAKEN, {"row": owed.id})
     if taken.rowcount != 1:
         return None
     return replace(owed, attempts=owed.attempts + 1)
@@ -154,7 +154,7 @@ async def _move(db: Database, row_id: int, **values: Any) -> None:
 async def mark_sent(db: Database, row_id: int, now: datetime) -> None:
     """sending -> sent: Telegram took the message."""
     async with db.single() as conn:
-        await conn.execute(_SENT, {"row": row_id, "now": now})
+        await run_prebuilt(conn, _SENT, {"row": row_id, "now": now})
 
 
 async def mark_failed(db: Database, row_id: int, error: str) -> None:
@@ -200,7 +200,7 @@ _OWED_BY_ID = select(_OUTBOX.c.id, _OUTBOX.c.chat_id, _OUTBOX.c.kind, _OUTBOX.c.
 async def get_owed(db: Database, row_id: int) -> Owed | None:
     """One outbox row, as the sender sees it."""
     async with db.reading() as conn:
-        row = (await conn.execute(_OWED_BY_ID, {"row": row_id})).first()
+        row = (await run_prebuilt(conn, _OWED_BY_ID, {"row": row_id})).first()
     if row is None:
         return None
     return Owed(row.id, row.chat_id, row.kind, dict(row.params), row.attempts)

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, select, update
 
-from services.platform.database import Database
+from services.platform.database import Database, run_prebuilt
 from storage.models import User
 from storage.types import utcnow
 
@@ -74,10 +74,11 @@ async def ensure_user(
     now = now or utcnow()
     by_telegram_id = {"telegram_id": telegram_id}
     async with db.begin() as conn:
-        found = (await conn.execute(_PROFILE_BY_TELEGRAM_ID, by_telegram_id)).first()
+        found = (await run_prebuilt(conn, _PROFILE_BY_TELEGRAM_ID, by_telegram_id)).first()
         if found is None:
             # A new user's first messages may be handled at the same time: whichever
-            # inserts first wins, the others find that row (no UniqueViolation).
+            # inserts first wins, the others find that row (no UniqueViolation). Run
+            # by SQLAlchemy: the columns it sets are the parameters given.
             await conn.execute(_new_user(db), {
                 "telegram_id": telegram_id,
                 "first_name": first_name[:128],
@@ -87,7 +88,7 @@ async def ensure_user(
                 "created_at": now,
                 "updated_at": now,
             })
-            found = (await conn.execute(_PROFILE_BY_TELEGRAM_ID, by_telegram_id)).one()
+            found = (await run_prebuilt(conn, _PROFILE_BY_TELEGRAM_ID, by_telegram_id)).one()
         profile = _profile(found)
         if (profile.first_name, found.username, profile.language_code) != (
             first_name[:128],
@@ -96,7 +97,7 @@ async def ensure_user(
         ):
             fresh = (first_name[:128], (username or None) and username[:64],
                      (language_code or None) and language_code[:16])
-            await conn.execute(_NAMES_CHANGED, {
+            await run_prebuilt(conn, _NAMES_CHANGED, {
                 "user": profile.id, "new_first_name": fresh[0], "new_username": fresh[1],
                 "new_language_code": fresh[2], "now": now})
             profile = replace(profile, first_name=fresh[0], language_code=fresh[2])
@@ -115,14 +116,14 @@ async def set_language(db: Database, user_id: int, language: str | None) -> None
 async def get_profile(db: Database, user_id: int) -> UserProfile | None:
     """The profile of a user by our id (for messages sent outside a conversation)."""
     async with db.reading() as conn:
-        found = (await conn.execute(_PROFILE_BY_ID, {"user": user_id})).first()
+        found = (await run_prebuilt(conn, _PROFILE_BY_ID, {"user": user_id})).first()
     return _profile(found) if found is not None else None
 
 
 async def get_profile_by_telegram_id(db: Database, telegram_id: int) -> UserProfile | None:
     """The profile of a user by their Telegram id, or None if they never wrote to us."""
     async with db.reading() as conn:
-        found = (await conn.execute(_PROFILE_BY_TELEGRAM_ID,
+        found = (await run_prebuilt(conn, _PROFILE_BY_TELEGRAM_ID,
                                     {"telegram_id": telegram_id})).first()
     return _profile(found) if found is not None else None
 
