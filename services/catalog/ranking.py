@@ -28,10 +28,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ScalarSelect, bindparam, case, func
+from sqlalchemy import ScalarSelect, bindparam, case, func, insert
 from sqlmodel import col, select
 
-from services.platform.database import Database
+from services.platform.database import Database, run_prebuilt
 from storage.models import Deal, Event, Merchant
 from storage.types import UTCDateTime
 
@@ -71,14 +71,22 @@ class Taste:
 NO_TASTE = Taste({}, 0)
 
 
+_EVENTS = Event.__table__  # type: ignore[attr-defined]
+_NEW_EVENT = insert(_EVENTS).values(
+    user_id=bindparam("event_user"), kind=bindparam("event_kind"),
+    category=bindparam("event_category"), deal_id=bindparam("event_deal"),
+    merchant_id=bindparam("event_merchant"), created_at=bindparam("now"))
+
+
 async def record_event(
     db: Database, user_id: int, kind: str, *, category: str | None = None,
     deal_id: int | None = None, merchant_id: int | None = None, now: datetime,
 ) -> None:
-    """Append one event to the log."""
-    async with db.transaction() as session:
-        session.add(Event(user_id=user_id, kind=kind[:16], category=category, deal_id=deal_id,
-                          merchant_id=merchant_id, created_at=now))
+    """Append one event to the log (one autocommit INSERT)."""
+    async with db.single() as conn:
+        await run_prebuilt(conn, _NEW_EVENT, {
+            "event_user": user_id, "event_kind": kind[:16], "event_category": category,
+            "event_deal": deal_id, "event_merchant": merchant_id, "now": now})
 
 
 async def taste_of(db: Database, user_id: int, now: datetime) -> Taste:
