@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import case, select, update
+from sqlalchemy import bindparam, case, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.marketing.coupons.terms import applies, discount_for
 from services.marketing.coupons.wallet import COUPON_ROWS, CouponView, coupon_of
-from services.platform.database import Database
+from services.platform.database import Database, run_prebuilt
 from storage.models import Coupon, CouponStatus, CouponTemplate, Deal, Order, OrderStatus
 
 _T = CouponTemplate.__table__  # type: ignore[attr-defined]
@@ -49,11 +49,16 @@ class AppliedCoupon:
     discount: int
 
 
-def _usable(user_id: int, merchant_id: int, currency: str, now: datetime) -> Any:
-    return COUPON_ROWS.where(
-        _C.c.user_id == user_id, _C.c.merchant_id == merchant_id,
-        _C.c.status == CouponStatus.AVAILABLE, _C.c.valid_from <= now,
-        _C.c.valid_until > now, _T.c.currency == currency)
+# The buyer's coupons of a merchant that can be used now, in a currency.
+_USABLE = COUPON_ROWS.where(
+    _C.c.user_id == bindparam("user"), _C.c.merchant_id == bindparam("merchant"),
+    _C.c.status == CouponStatus.AVAILABLE, _C.c.valid_from <= bindparam("now"),
+    _C.c.valid_until > bindparam("now"), _T.c.currency == bindparam("currency"))
+
+
+def _usable(user_id: int, merchant_id: int, currency: str, now: datetime) -> dict[str, Any]:
+    """The parameters of `_USABLE`."""
+    return {"user": user_id, "merchant": merchant_id, "currency": currency, "now": now}
 
 
 def _best_first(rows: Sequence[Any], subtotal: int) -> list[ApplicableCoupon]:
@@ -76,10 +81,10 @@ async def hold_for_order(conn: AsyncConnection, *, user_id: int, merchant_id: in
     """
     if choice is None:
         return None
-    query = _usable(user_id, merchant_id, currency, now)
-    if choice != "best":
-        query = query.where(_C.c.id == choice)
-    candidates = _best_first((await conn.execute(query)).all(), subtotal)
+    query = _USABLE if choice == "best" else _USABLE.where(_C.c.id == choice)
+    candidates = _best_first(
+        (await conn.execute(query, _usable(user_id, merchant_id, currency, now))).all(),
+        subtotal)
     for candidate in candidates:
         held = await conn.execute(
             update(_C).where(_C.c.id == candidate.coupon.id,
@@ -132,25 +137,31 @@ class OrderCoupons:
     others: list[ApplicableCoupon]
 
 
+# A buyer's order as "change coupon" needs it, with its deal's merchant.
+_ORDER_FOR_COUPONS = (
+    select(_O.c.id, _O.c.deal_id, _O.c.quantity, _O.c.unit_price, _O.c.currency,
+           _O.c.coupon_id, _O.c.status, _D.c.merchant_id)
+    .join(_D, _D.c.id == _O.c.deal_id)
+    .where(_O.c.id == bindparam("order"), _O.c.user_id == bindparam("user"))
+)
+_COUPON_BY_ID = COUPON_ROWS.where(_C.c.id == bindparam("coupon"))
+
+
 async def coupons_for_order(db: Database, user_id: int, order_id: int,
                             now: datetime) -> OrderCoupons | None:
     """For "change coupon": the buyer's pending order's coupon and the other coupons
     that apply to it; None when it is not this person's pending order."""
-    async with db.session() as session:
-        conn = await session.connection()
-        order = (await conn.execute(
-            select(_O.c.id, _O.c.deal_id, _O.c.quantity, _O.c.unit_price, _O.c.currency,
-                   _O.c.coupon_id, _O.c.status)
-            .where(_O.c.id == order_id, _O.c.user_id == user_id))).first()
+    async with db.reading() as conn:
+        order = (await run_prebuilt(conn, _ORDER_FOR_COUPONS,
+                                    {"order": order_id, "user": user_id})).first()
         if order is None or order.status != OrderStatus.PENDING:
             return None
-        merchant_id = (await conn.execute(
-            select(_D.c.merchant_id).where(_D.c.id == order.deal_id))).scalar_one()
         current_row = None
         if order.coupon_id is not None:
-            current_row = (await conn.execute(
-                COUPON_ROWS.where(_C.c.id == order.coupon_id))).first()
-        rows = (await conn.execute(_usable(user_id, merchant_id, order.currency, now))).all()
+            current_row = (await run_prebuilt(conn, _COUPON_BY_ID,
+                                              {"coupon": order.coupon_id})).first()
+        rows = (await run_prebuilt(conn, _USABLE, _usable(
+            user_id, order.merchant_id, order.currency, now))).all()
     subtotal = order.unit_price * order.quantity
     return OrderCoupons(order.id, order.deal_id, order.quantity, subtotal,
                         coupon_of(current_row) if current_row else None,
