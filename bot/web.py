@@ -132,7 +132,7 @@ async def pay_submit(request: web.Request) -> web.Response:
     token = request.match_info["token"]
     outcome, order = await pay_with_sandbox(runtime, token)
     t = await translator(runtime, order)
-    message = await page_answer(runtime, outcome, order)
+    message = sandbox_answer(outcome, t.lang)
     status = 404 if outcome == "unknown" else 409 if outcome in REFUSED else 200
     response = _page(t("web-pay-title"), f"<p>{html.escape(message)}</p>", t.lang)
     response.set_status(status)

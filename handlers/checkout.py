@@ -428,20 +428,18 @@ async def _owed_hold_expired(app: App, chat_id: int, params: dict[str, Any]) -> 
 @renders("codes")
 async def _owed_codes(app: App, chat_id: int, params: dict[str, Any]) -> list[Reply]:
     """An owed "codes" message: the paid order's codes (nothing if the order is gone)."""
-    order_id = int(params["order_id"])
-    if await get_order(app.db, order_id) is None:
+    order = await get_order(app.db, int(params["order_id"]))
+    if order is None:
         return []
-    return await delivery_replies(app, order_id)
+    return await delivery_replies(app, order)
 
 
-async def delivery_replies(app: App, order_id: int) -> list[Reply]:
+async def delivery_replies(app: App, order: OrderView) -> list[Reply]:
     """The paid order's codes as the buyer gets them: text, QR pictures, the store."""
-    order = await get_order(app.db, order_id)
-    assert order is not None
     profile = await get_profile(app.db, order.user_id)
     t = Translator(language_of(profile, app.options.default_language))
     tz = profile.timezone if profile else app.options.default_timezone
-    codes = await codes_of_order(app.db, order_id)
+    codes = await codes_of_order(app.db, order.id)
     card = await get_deal_card(app.db, order.deal_id, app.clock())
     title = order.deal_title.get(t.lang)
     header = t("paid-header", total=format_money(order.total, order.currency, t.lang),
