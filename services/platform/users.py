@@ -73,12 +73,15 @@ async def ensure_user(
     clock; the wall clock when not given), names kept fresh."""
     now = now or utcnow()
     by_telegram_id = {"telegram_id": telegram_id}
-    async with db.begin() as conn:
+    # Three steps, each one statement on its own (no transaction: each stands alone,
+    # and on the turn's held connection it costs no second one).
+    async with db.reading() as conn:
         found = (await run_prebuilt(conn, _PROFILE_BY_TELEGRAM_ID, by_telegram_id)).first()
-        if found is None:
-            # A new user's first messages may be handled at the same time: whichever
-            # inserts first wins, the others find that row (no UniqueViolation). Run
-            # by SQLAlchemy: the columns it sets are the parameters given.
+    if found is None:
+        # A new user's first messages may be handled at the same time: whichever
+        # inserts first wins, the others find that row (no UniqueViolation). Run by
+        # SQLAlchemy: the columns it sets are the parameters given.
+        async with db.single() as conn:
             await conn.execute(_new_user(db), {
                 "telegram_id": telegram_id,
                 "first_name": first_name[:128],
@@ -88,20 +91,22 @@ async def ensure_user(
                 "created_at": now,
                 "updated_at": now,
             })
+        async with db.reading() as conn:
             found = (await run_prebuilt(conn, _PROFILE_BY_TELEGRAM_ID, by_telegram_id)).one()
-        profile = _profile(found)
-        if (profile.first_name, found.username, profile.language_code) != (
-            first_name[:128],
-            username,
-            language_code,
-        ):
-            fresh = (first_name[:128], (username or None) and username[:64],
-                     (language_code or None) and language_code[:16])
+    profile = _profile(found)
+    if (profile.first_name, found.username, profile.language_code) != (
+        first_name[:128],
+        username,
+        language_code,
+    ):
+        fresh = (first_name[:128], (username or None) and username[:64],
+                 (language_code or None) and language_code[:16])
+        async with db.single() as conn:
             await run_prebuilt(conn, _NAMES_CHANGED, {
                 "user": profile.id, "new_first_name": fresh[0], "new_username": fresh[1],
                 "new_language_code": fresh[2], "now": now})
-            profile = replace(profile, first_name=fresh[0], language_code=fresh[2])
-        return profile
+        profile = replace(profile, first_name=fresh[0], language_code=fresh[2])
+    return profile
 
 
 async def set_language(db: Database, user_id: int, language: str | None) -> None:
