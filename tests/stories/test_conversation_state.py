@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 from services.platform.conversations import FlowState, clear_state, get_state, set_state
@@ -43,3 +44,21 @@ async def test_states_are_kept_apart_by_chat_and_user(db: Database) -> None:
     assert [f.flow for f in flows if f] == ["a", "b", "c"]
     assert await clear_state(db, 1, 2) is True
     assert await get_state(db, 1, 2, T0) is None
+
+
+async def test_two_workers_saving_one_persons_flow_at_once_both_succeed(db: Database) -> None:
+    # Two processes (a second Database each) save the same person's state at the same
+    # moment, again and again: none fails, and what is kept is one whole save.
+    others = [Database(db.url, schema=db.schema) for _ in range(2)]
+    nasty = "🍲' OR 1=1; --" + "长" * 300
+    try:
+        await asyncio.gather(*(
+            set_state(worker, 5, 6, FlowState("newdeal", f"step{n}", {"n": n, "title": nasty}),
+                      timedelta(minutes=5), T0)
+            for n, worker in enumerate([db, *others] * 4)))
+    finally:
+        for other in others:
+            await other.dispose()
+    state = await get_state(db, 5, 6, T0)
+    assert state is not None and state.flow == "newdeal"
+    assert state.step == f"step{state.data['n']}" and state.data["title"] == nasty
