@@ -105,21 +105,28 @@ async def owe_many(db: Database, conn: AsyncConnection, owings: Sequence[Owing],
              "created_at": now} for o in owings])
 
 
+_DUE_COLUMNS = (_OUTBOX.c.id, _OUTBOX.c.chat_id, _OUTBOX.c.kind, _OUTBOX.c.params,
+                _OUTBOX.c.attempts)
+# Pending rows whose time has come, oldest first (a page of `limit`).
+_DUE = (select(*_DUE_COLUMNS)
+        .where(_OUTBOX.c.status == OutboxStatus.PENDING, _OUTBOX.c.next_try_at <= _NOW)
+        .order_by(_OUTBOX.c.id).limit(bindparam("limit")))
+
+
 async def due(db: Database, now: datetime, limit: int = 50,
               keys: list[str] | None = None) -> list[Owed]:
     """Pending rows whose time has come (all, or those of `keys`), oldest first. Render
     one, then `take` it just before sending, so a crash while rendering loses nothing."""
-    table = OutboxMessage.__table__  # type: ignore[attr-defined]
-    query = (select(table.c.id, table.c.chat_id, table.c.kind, table.c.params,
-                    table.c.attempts)
-             .where(table.c.status == OutboxStatus.PENDING, table.c.next_try_at <= now))
-    if keys is not None:
-        query = query.where(table.c.dedupe_key.in_(keys))
     # Woken after every handled update: a plain read, not a session (an ORM session
-    # here cost as much CPU as the rest of a search's turn).
+    # here cost as much CPU as the rest of a search's turn), prebuilt when it is all.
     async with db.reading() as conn:
-        rows = (await conn.execute(query.order_by(table.c.id).limit(limit))).all()
-    return [Owed(r.id, r.chat_id, r.kind, dict(r.params), r.attempts) for r in rows]
+        if keys is None:
+            rows = (await run_prebuilt(conn, _DUE, {"now": now, "limit": limit})).all()
+        else:
+            rows = (await conn.execute(_DUE.where(_OUTBOX.c.dedupe_key.in_(keys)),
+                                       {"now": now, "limit": limit})).all()
+    return [Owed(id_, chat_id, kind, dict(params), attempts)
+            for id_, chat_id, kind, params, attempts in rows]
 
 
 _TAKEN = (
