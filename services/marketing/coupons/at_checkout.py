@@ -137,10 +137,15 @@ class OrderCoupons:
     others: list[ApplicableCoupon]
 
 
-# A buyer's order as "change coupon" needs it, with its deal's merchant.
+# A buyer's order as "change coupon" needs it, with its deal's merchant and whether the
+# buyer holds any coupon of that merchant (when not, most buyers, `_USABLE` is skipped).
 _ORDER_FOR_COUPONS = (
     select(_O.c.id, _O.c.deal_id, _O.c.quantity, _O.c.unit_price, _O.c.currency,
-           _O.c.coupon_id, _O.c.status, _D.c.merchant_id)
+           _O.c.coupon_id, _O.c.status, _D.c.merchant_id,
+           select(_C.c.id).where(_C.c.user_id == _O.c.user_id,
+                                 _C.c.merchant_id == _D.c.merchant_id,
+                                 _C.c.status == CouponStatus.AVAILABLE).exists()
+           .label("may_have_coupon"))
     .join(_D, _D.c.id == _O.c.deal_id)
     .where(_O.c.id == bindparam("order"), _O.c.user_id == bindparam("user"))
 )
@@ -161,7 +166,8 @@ async def coupons_for_order(db: Database, user_id: int, order_id: int,
             current_row = (await run_prebuilt(conn, _COUPON_BY_ID,
                                               {"coupon": order.coupon_id})).first()
         rows = (await run_prebuilt(conn, _USABLE, _usable(
-            user_id, order.merchant_id, order.currency, now))).all()
+            user_id, order.merchant_id, order.currency, now))).all() \
+            if order.may_have_coupon else []
     subtotal = order.unit_price * order.quantity
     return OrderCoupons(order.id, order.deal_id, order.quantity, subtotal,
                         coupon_of(current_row) if current_row else None,
