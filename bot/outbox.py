@@ -48,16 +48,18 @@ async def send_owed(runtime: Runtime, keys: list[str] | None = None) -> int:
 
 
 async def _send_one(runtime: Runtime, row: Owed) -> int:
-    # Rendering's reads and the claim share one pooled connection, as a chat turn's do
-    # (`Database.holding_reads`); it goes back to the pool before the message leaves.
+    # Rendering's reads (an order, its codes, the buyer...) share one pooled connection,
+    # as a chat turn's do (`Database.holding_reads`). Only reads: a write would wait for
+    # SQLite's writer turn while holding it, and payments (the sandbox page) are not
+    # bounded as turns are, so enough of them could hold every connection.
     async with runtime.db.holding_reads():
         replies = await render(runtime.app, row.chat_id, row.kind, row.params)
-        owed = await take(runtime.db, row)
-        if owed is None:
-            return 0  # another sender took it
-        if not replies:
-            await mark_failed(runtime.db, owed.id, "nothing to say")
-            return 0
+    owed = await take(runtime.db, row)
+    if owed is None:
+        return 0  # another sender took it
+    if not replies:
+        await mark_failed(runtime.db, owed.id, "nothing to say")
+        return 0
     try:
         went = await runtime.send(owed.chat_id, replies)
     except NotDelivered as refused:
@@ -66,9 +68,8 @@ async def _send_one(runtime: Runtime, row: Owed) -> int:
     except Exception as exc:  # an answer the transport's policy does not know (a 5xx)
         log.warning("owed message not sent", row=owed.id, error=str(exc)[:200])
         went = 0
-    async with runtime.db.holding_reads():  # its writes are one statement each
-        await settle_owed(runtime, owed, "sent" if went == len(replies) else
-                          "unsent" if went == 0 else "partly")
+    await settle_owed(runtime, owed, "sent" if went == len(replies) else
+                      "unsent" if went == 0 else "partly")
     return int(went == len(replies))
 
 
