@@ -9,6 +9,7 @@ step may open an ORM session: sessions cost several times a prebuilt Core read
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import contextlib
 from collections.abc import Awaitable, Iterator
@@ -140,3 +141,24 @@ async def test_a_renamed_shopper_is_greeted_by_the_new_name_cut_to_fit(app: App)
     async with app.db.session() as session:
         user = (await session.exec(select(User).where(User.telegram_id == 6101))).one()
     assert user.first_name == ""  # the last name given, whatever it was
+
+
+async def test_many_sandbox_payments_at_once_all_deliver_their_codes(app: App) -> None:
+    # The sandbox page is not bounded as chat turns are: forty buyers press Pay at the
+    # same moment. Every one is paid and gets their codes (none waits for a database
+    # connection that another payment holds while it waits for SQLite's writer).
+    async with app.db.session() as session:
+        deal = (await session.exec(select(Deal.id).where(Deal.key == "hdl-four"))).one()
+    buyers = [Chat(app, user_id=6200 + n, name=f"b{n}") for n in range(40)]
+    for buyer in buyers:
+        await buyer.say(f"/start deal_{deal}")
+        await buyer.press("🛒")
+    runtime = runtime_for(app)
+    sent = recording(runtime)
+    sandbox = app.payments.get("sandbox")
+    tokens = [sandbox.token_in(next(b.url for b, _ in buyer.buttons if b.url))  # type: ignore[union-attr]
+              for buyer in buyers]
+    outcomes = await asyncio.wait_for(asyncio.gather(
+        *(pay_with_sandbox(runtime, token or "") for token in tokens)), timeout=60)
+    assert [outcome for outcome, _ in outcomes] == ["paid"] * 40
+    assert sorted(chat for chat, _ in sent) == [buyer.sender.id for buyer in buyers]
