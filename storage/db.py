@@ -151,7 +151,10 @@ class Database:
                 yield conn
             return
         await self._let_go_of_reads()
-        async with self._writing(), self.quick.connect() as conn:
+        # The connection first, then SQLite's writer turn: whoever holds the turn then
+        # never waits for a connection, so turns holding connections while they wait
+        # for the writer cannot starve it (the other order deadlocks a full pool).
+        async with self.quick.connect() as conn, self._writing():
             if self.dialect == "sqlite":
                 await conn.execution_options(sqlite_write=True)
             async with conn.begin():
