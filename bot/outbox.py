@@ -17,7 +17,6 @@ them in doubt before anything is sent (`services.platform.outbox.recover_in_doub
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
@@ -28,7 +27,16 @@ from bot.runtime import NotDelivered, Runtime
 from handlers.owed import render
 from services.marketing.push_settings import set_reachable
 from services.orders.checkout import mark_delivered
-from services.platform.outbox import Owed, due, get_owed, mark_failed, mark_sent, retry_later, take
+from services.platform.outbox import (
+    Owed,
+    due,
+    get_owed,
+    mark_failed,
+    mark_sent,
+    owed_written,
+    retry_later,
+    take,
+)
 
 log = structlog.get_logger("o2o.outbox")
 
@@ -139,15 +147,33 @@ class OutboxSender:
         self.woken.set()
 
     async def run(self) -> None:
-        """Send until stopped; an error is logged and the loop goes on."""
+        """Send until stopped; an error is logged and the loop goes on. A wake starts a
+        round only when this process wrote owed rows since the last one began
+        (`owed_written`): every handled update wakes the sender, and most owe nobody
+        anything, so their rounds would read the due rows for nothing. Rows written
+        elsewhere (another worker) and retries falling due are found every `interval`."""
         while not self.stopping.is_set():
             self.woken.clear()
+            seen = owed_written()
             try:
                 await send_owed(self.runtime)
             except Exception:
                 log.exception("outbox round failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.woken.wait(), self.interval)
+            await self._next_round(seen)
+
+    async def _next_round(self, seen: int) -> None:
+        """Wait for new owed rows (a wake after `owed_written` moved past `seen`), the
+        stop, or the interval, whichever comes first."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.interval
+        while (left := deadline - loop.time()) > 0:
+            try:
+                await asyncio.wait_for(self.woken.wait(), left)
+            except TimeoutError:
+                return
+            self.woken.clear()
+            if self.stopping.is_set() or owed_written() != seen:
+                return
 
 
 def wake(runtime: Runtime) -> None:

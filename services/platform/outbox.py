@@ -55,6 +55,21 @@ async def owe(db: Database, conn: AsyncConnection, chat_id: int, kind: str,
 
 
 _OWED_ROW: dict[str, Any] = {}  # per dialect: built once
+# How many owed rows this process has written (or asked a joined statement to write):
+# a hint for the outbox sender that a round may find something new. A rolled-back
+# write only costs it one round for nothing; losing the count costs nothing either,
+# as the sender also looks every few seconds.
+_written = 0
+
+
+def owed_written() -> int:
+    """The count of owed rows this process has asked to write so far (see above)."""
+    return _written
+
+
+def _count_written(rows: int) -> None:
+    global _written
+    _written += rows
 
 
 def _owed_row(db: Database) -> Any:
@@ -80,6 +95,7 @@ OWED_ROW = postgresql.insert(_OUTBOX).values(
 
 def owed_params(chat_id: int, kind: str, params: dict[str, Any], key: str) -> dict[str, Any]:
     """The parameters of `OWED_ROW` for what `owe` takes (but `now`)."""
+    _count_written(1)
     return {"owed_chat": chat_id, "owed_kind": kind, "owed_params": params, "owed_key": key}
 
 
@@ -98,6 +114,7 @@ async def owe_many(db: Database, conn: AsyncConnection, owings: Sequence[Owing],
                    now: datetime) -> None:
     """`owe` for many messages at once (a page of refunds' news), in `conn`'s transaction."""
     if owings:
+        _count_written(len(owings))
         await conn.execute(_owed_row(db), [
             {"chat_id": o.chat_id, "kind": o.kind, "params": o.params, "dedupe_key": o.key,
              "status": OutboxStatus.PENDING, "attempts": 0,
