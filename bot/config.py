@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin
@@ -108,6 +109,33 @@ class Settings(BaseSettings):
         default="http://127.0.0.1:8080",
         description="How buyers' browsers and providers reach the web server.",
     )
+    webhook_url: str = Field(
+        default="",
+        description="`o2o run --webhook`: the https URL Telegram posts updates to (the "
+                    "reverse proxy in front of the workers); empty: public_url + webhook_path.")
+    webhook_path: str = Field(
+        default="/telegram/webhook", pattern=r"^/[A-Za-z0-9_./-]{0,200}$",
+        description="The path of the web server the webhook is served on.")
+    webhook_secret: SecretStr | None = Field(
+        default=None,
+        description="The webhook's secret token (1-256 of A-Z a-z 0-9 _ -), checked on every "
+                    "update; set it as O2O_WEBHOOK_SECRET.")
+    webhook_max_connections: int = Field(
+        default=40, ge=1, le=100,
+        description="Most connections Telegram opens to the webhook at once (1-100).")
+    webhook_drop_pending_updates: bool = Field(
+        default=False,
+        description="setWebhook drops the updates Telegram holds (every worker's start).")
+    webhook_update_lease_seconds: int = Field(
+        default=30, ge=2, le=600,
+        description="A worker handling an update holds it this long, renewed while it "
+                    "works; a dead worker's update is handled by the next retry after it.")
+    redis_url: str = Field(
+        default="",
+        description="Redis for what workers share (redis://host:6379/0); empty: none.")
+    redis_prefix: str = Field(
+        default="o2o", pattern=r"^[A-Za-z0-9_.:-]{1,64}$",
+        description="Prefix of every Redis key of this deployment.")
     miniapp_buy_max_age_minutes: int = Field(
         default=60, ge=1, le=24 * 60,
         description="Mini App: launch data older than this may not buy, follow or claim.")
@@ -201,6 +229,35 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http:// or https:// URL")
         return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str) -> str:
+        value = value.strip()
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an https:// URL (or empty: public_url + webhook_path)")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return None
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()):
+            raise ValueError("must be 1 to 256 of A-Z, a-z, 0-9, _ and - (Telegram's rule)")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str) -> str:
+        value = value.strip()
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix:// (empty: none)")
+        return value
+
+    def webhook_address(self) -> str:
+        """The URL registered with setWebhook."""
+        return self.webhook_url or self.public_url.rstrip("/") + self.webhook_path
 
     @field_validator("default_timezone")
     @classmethod

@@ -8,6 +8,7 @@
   GET  /pay/done, /pay/cancelled   where Stripe Checkout sends the browser back
   POST /webhooks/stripe      Stripe's signed events (bad signatures and replays refused)
   /app/...                   the Mini App storefront and its JSON calls (`bot.miniapp`)
+  POST <webhook_path>        Telegram's updates, with `o2o run --webhook` (`bot.webhook`)
 
 Every path that completes a payment ends in `services.orders.settlement.settle`, the same
 use case Telegram's successful_payment uses, so each charge applies once; the codes it
@@ -18,6 +19,7 @@ owes go out through the outbox (`bot.outbox`). Paying a sandbox order is
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 
 import structlog
 from aiohttp import web
@@ -181,12 +183,17 @@ def build_web_app(runtime: Runtime) -> web.Application:
     return app
 
 
-async def start_web(runtime: Runtime) -> web.AppRunner | None:
-    """Serve the web app on the configured host and port (None when the port is 0)."""
+async def start_web(runtime: Runtime, routes: Callable[[web.Application], None] | None = None,
+                    ) -> web.AppRunner | None:
+    """Serve the web app on the configured host and port (None when the port is 0);
+    `routes` adds more (the Telegram webhook of `o2o run --webhook`)."""
     settings = runtime.settings
     if settings.web_port == 0:
         return None
-    runner = web.AppRunner(build_web_app(runtime), access_log=None)
+    app = build_web_app(runtime)
+    if routes is not None:
+        routes(app)
+    runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, settings.web_host, settings.web_port).start()
     log.info("web server started", url=f"http://{settings.web_host}:{settings.web_port}")

@@ -71,6 +71,7 @@ from services.orders.checkout import (
     start_order,
 )
 from services.orders.codes import codes_of_order, format_code, qr_payload, qr_png
+from services.orders.held import held_order
 from services.orders.payment_links import open_payment
 from services.orders.refunds import refunded_deal
 from services.orders.settlement import settle
@@ -96,6 +97,10 @@ async def buy(req: Request, press: Buy) -> list[Reply]:
         await req.leave_flow()  # an earlier question of how many is answered by this one
     limits = await buy_limits(req.db, req.user.id, deal_id, req.now())
     if limits.can_buy == 0:
+        held = (await held_order(req.db, req.user.id, deal_id, req.now())
+                if limits.reason == "limit_reached" else None)
+        if held is not None:  # their own unpaid order: shown again, payable
+            return await payment_replies(req, held, note=[SendText(req.t("buy-held-again"))])
         return [_cannot_buy(req.t, limits)]
     if limits.can_buy == 1:
         return await _order(req, deal_id, 1)

@@ -5,6 +5,8 @@ error texts), records every call, lets tests play users, and returns errors on d
 429 with retry_after, 403 for a user who blocked the bot, 400 for bad requests.
 Accepts parameters the ways real clients send them: query string, JSON, urlencoded
 and multipart forms (JSON-encoded fields such as reply_markup are decoded).
+With a webhook set (setWebhook) it POSTs updates to it as Telegram does
+(`standins.delivery`) and refuses getUpdates (409).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any, Self
 
 from aiohttp import web
 
+from standins.delivery import WebhookDelivery
 from standins.models import Call, SentMessage
 from standins.users import FakeUser
 
@@ -36,7 +39,7 @@ _JSON_FIELDS = {
 }
 _INT_FIELDS = {
     "chat_id", "message_id", "offset", "limit", "timeout", "total_amount", "cache_time",
-    "live_period", "user_id", "max_tip_amount",
+    "live_period", "user_id", "max_tip_amount", "max_connections",
 }
 _FLOAT_FIELDS = {"latitude", "longitude"}
 _BOOL_FIELDS = {"show_alert", "ok", "is_personal", "drop_pending_updates",
@@ -148,6 +151,11 @@ class BotApiStandin(Served):
         self._global_sends: deque[float] = deque()
         self._runner: web.AppRunner | None = None
         self._closing = False
+        self.delivery: WebhookDelivery | None = None  # while a webhook is set
+        # Webhook delivery's pace (see WebhookDelivery); tests may shorten it.
+        self.webhook_timeout = 10.0
+        self.webhook_retry_base = 0.25
+        self.webhook_retry_max = 4.0
 
     # ------------------------------------------------------------ lifecycle
 
@@ -159,8 +167,12 @@ class BotApiStandin(Served):
         self._runner, self.port = await serve_app(app, self.host, self.port)
 
     async def stop(self) -> None:
-        """Answer any waiting long poll (with no updates), then stop serving."""
+        """Answer any waiting long poll (with no updates), stop delivering to a
+        webhook, then stop serving."""
         self._closing = True
+        if self.delivery is not None:
+            await self.delivery.stop()
+            self.delivery = None
         async with self._changed:
             self._changed.notify_all()
         await super().stop()
@@ -206,7 +218,10 @@ class BotApiStandin(Served):
     def enqueue(self, update: dict[str, Any]) -> dict[str, Any]:
         """Queue an update for getUpdates; returns it with its update_id."""
         update = {"update_id": next(self._update_ids), **update}
-        self._updates.append(update)
+        if self.delivery is not None:
+            self.delivery.add(update)
+        else:
+            self._updates.append(update)
         self._notify()
         return update
 
@@ -498,6 +513,9 @@ class BotApiStandin(Served):
                 "can_read_all_group_messages": False, "supports_inline_queries": True}
 
     async def _m_getupdates(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        if self.delivery is not None:
+            raise ApiError(409, "Conflict: can't use getUpdates method while webhook is "
+                                "active; use deleteWebhook to delete the webhook first")
         offset = params.get("offset")
         if isinstance(offset, int) and offset > 0:
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
@@ -519,17 +537,60 @@ class BotApiStandin(Served):
 
     async def _m_deletewebhook(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         self.webhook = {}
+        if self.delivery is not None:  # what was not taken yet waits for getUpdates
+            undelivered = await self.delivery.stop()
+            self.delivery = None
+            self._updates = sorted(self._updates + undelivered, key=lambda u: u["update_id"])
         if params.get("drop_pending_updates"):
             self._updates.clear()
         return True
 
     async def _m_setwebhook(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        url = str(params.get("url") or "")
+        if not url:
+            return await self._m_deletewebhook(params, files)
+        if not url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+            raise ApiError(400, "Bad Request: bad webhook: An HTTPS URL must be provided "
+                                "for webhook")
+        secret = params.get("secret_token")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
+            raise ApiError(400, "Bad Request: bad webhook: secret token contains "
+                                "unallowed characters")
+        connections = params.get("max_connections", 40)
+        if not isinstance(connections, int) or not 1 <= connections <= 100:
+            raise ApiError(400, "Bad Request: bad webhook: max_connections must be 1-100")
+        allowed = params.get("allowed_updates")
+        waiting = [] if params.get("drop_pending_updates") else list(self._updates)
+        if self.delivery is not None:
+            if self.webhook == params:  # the same webhook again: nothing changes
+                return True
+            waiting = [] if params.get("drop_pending_updates") else await self.delivery.stop()
+        self._updates = []
         self.webhook = dict(params)
+        self.delivery = WebhookDelivery(
+            url, str(secret) if secret else None, max_connections=connections,
+            allowed=allowed if isinstance(allowed, list) else None, notify=self._notify,
+            timeout=self.webhook_timeout, retry_base=self.webhook_retry_base,
+            retry_max=self.webhook_retry_max)
+        self.delivery.start()
+        for update in waiting:
+            self.delivery.add(update)
         return True
 
     async def _m_getwebhookinfo(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
-        return {"url": self.webhook.get("url", ""), "has_custom_certificate": False,
-                "pending_update_count": len(self._updates)}
+        if self.delivery is None:
+            return {"url": "", "has_custom_certificate": False,
+                    "pending_update_count": len(self._updates)}
+        info: dict[str, Any] = {
+            "url": self.delivery.url, "has_custom_certificate": False,
+            "pending_update_count": len(self.delivery.pending),
+            "max_connections": self.delivery.max_connections}
+        if self.delivery.allowed is not None:
+            info["allowed_updates"] = self.delivery.allowed
+        if self.delivery.last_error is not None:
+            info["last_error_date"] = int(self.delivery.last_error[0])
+            info["last_error_message"] = self.delivery.last_error[1]
+        return info
 
     async def _m_logout(self, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         return True

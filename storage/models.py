@@ -828,3 +828,19 @@ class Payout(SQLModel, table=True):
     requested_at: datetime = Field(sa_type=UTCDateTime)
     paid_by: int | None = Field(default=None, foreign_key="users.id")
     paid_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class UpdateSeen(SQLModel, table=True):
+    """A Telegram update a webhook worker took (`services.platform.update_ids`, on the
+    embedded default: without Redis). "taking" while a worker handles it, held until
+    `until_ms` (renewed while it works; a dead worker's lease runs out and the next retry
+    takes it); "done" once handled, kept a day so a repeated delivery changes nothing."""
+
+    __tablename__ = "update_ledger"
+
+    bot_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    update_id: int = Field(sa_column=Column(BigInteger, primary_key=True,
+                                            autoincrement=False))
+    state: str = Field(max_length=8)  # taking, done
+    holder: str = Field(max_length=32)  # the taker's token
+    until_ms: int = Field(sa_type=BigInteger, index=True)  # lease end; done: when done

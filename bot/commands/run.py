@@ -1,4 +1,5 @@
-"""`o2o run`: serve the conversation on Telegram by long polling."""
+"""`o2o run`: serve the conversation on Telegram by long polling, or by webhook
+(`--webhook`: several workers behind a reverse proxy, see `bot.webhook`)."""
 
 from __future__ import annotations
 
@@ -29,6 +30,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                         help="Bot API base URL (a local Bot API server or the stand-in)")
     parser.add_argument("--transport", choices=("aiogram", "ptb"),
                         help="Telegram library (default from config: aiogram)")
+    parser.add_argument("--webhook", action="store_true",
+                        help="take updates by webhook (setWebhook to webhook_url, served "
+                             "on the web server at webhook_path; needs O2O_WEBHOOK_SECRET) "
+                             "instead of long polling")
     parser.add_argument("--profile", metavar="FILE",
                         help="run under cProfile and write its statistics to FILE on exit "
                              "(read them with `python -m pstats FILE`)")
@@ -44,21 +49,21 @@ def run(args: argparse.Namespace) -> int:
         )
     configure_logging(settings)
     if not args.profile:
-        asyncio.run(_serve(settings))
+        asyncio.run(_serve(settings, args.webhook))
         return 0
     import cProfile
 
     profiler = cProfile.Profile()
     profiler.enable()
     try:
-        asyncio.run(_serve(settings))
+        asyncio.run(_serve(settings, args.webhook))
     finally:
         profiler.disable()
         profiler.dump_stats(args.profile)
     return 0
 
 
-async def _serve(settings: Settings) -> None:
+async def _serve(settings: Settings, webhook: bool = False) -> None:
     runtime = await start_runtime(settings, seed_if_empty=False)
     if not await has_deals(runtime.db):  # a real bot gets no demo merchants by itself
         log.warning("no deals in the database yet: shoppers will find nothing; "
@@ -81,14 +86,25 @@ async def _serve(settings: Settings) -> None:
             from bot.transports.aiogram_transport import AiogramTransport
 
             transport = AiogramTransport(runtime, token, settings.api_base)
+        hook = None
+        if webhook:
+            from bot.webhook import Webhook, bot_id_of
+
+            hook = Webhook(runtime, bot_id_of(token))
         try:
-            web = await start_web(runtime)
+            web = await start_web(runtime, hook.add_routes if hook is not None else None)
         except OSError as exc:
             raise ConfigError(f"config error: web_port: can't listen on {settings.web_host}:"
                               f"{settings.web_port} ({exc.strerror}); set O2O_WEB_PORT") from None
         jobs = await start_jobs(runtime)
         freeze_startup_objects()
-        await transport.run_polling()
+        if hook is not None:
+            try:
+                await transport.run_webhook(hook)
+            finally:
+                await hook.close()
+        else:
+            await transport.run_polling()
     finally:
         if jobs is not None:
             await jobs.stop()

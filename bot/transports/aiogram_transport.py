@@ -1,8 +1,7 @@
 """Telegram through aiogram: updates in, reply actions out.
 
-Long polling today (`o2o run`). Updates enter through `AiogramTransport.feed`, the one
-door a webhook endpoint would use too, so adding webhooks means adding a web route,
-not reshaping this module.
+Long polling (`o2o run`) or a webhook (`o2o run --webhook`, `bot.webhook`): updates
+enter through `AiogramTransport.feed` either way.
 """
 
 from __future__ import annotations
@@ -254,7 +253,7 @@ class AiogramTransport:
         return replace(event, content=buffer.read() if buffer is not None else None)
 
     async def feed(self, update: Update) -> None:
-        """Handle one update (from polling today, from a webhook tomorrow)."""
+        """Handle one update (from polling or from the webhook)."""
         await self.dp.feed_update(self.bot, update)
 
     async def handle(self, incoming: Incoming) -> None:
@@ -368,16 +367,45 @@ class AiogramTransport:
         merchant gets that shop's Mini App instead, `SetMenuButton`)."""
         await self.bot.set_chat_menu_button(menu_button=MenuButtonCommands())
 
-    async def run_polling(self) -> None:
-        """Long-poll Telegram until interrupted (SIGINT/SIGTERM)."""
+    async def _introduce(self) -> None:
+        """Learn the bot's username from Telegram (getMe) for commands and links."""
         me = await self.bot.get_me()
         self.bot_username = me.username
         options = self.runtime.app.options
         self.runtime.app.options = replace(
             options, bot_username=me.username or options.bot_username
         )
+
+    def parse(self, data: dict[str, Any]) -> Update:
+        """A webhook's JSON body as aiogram's Update."""
+        return Update.model_validate(data, context={"bot": self.bot})
+
+    async def set_webhook(self, url: str, secret: str, max_connections: int,
+                          drop_pending: bool) -> None:
+        """Register the webhook (setWebhook) for the update kinds the bot handles."""
+        await self.bot.set_webhook(
+            url, secret_token=secret, max_connections=max_connections,
+            drop_pending_updates=drop_pending,
+            allowed_updates=self.dp.resolve_used_update_types())
+
+    async def run_webhook(self, webhook: Any) -> None:
+        """Serve updates posted to the webhook (`bot.webhook.Webhook`) until SIGTERM."""
+        await self._introduce()
+        menu = asyncio.create_task(publish_menu(self.register_commands,
+                                                self.register_menu_button))
+        try:
+            await webhook.serve(self.parse, self.feed, self.set_webhook)
+        finally:
+            await finish(menu)
+            await self.push_lane.close()
+            await self.bot.session.close()
+            log.info("webhook stopped")
+
+    async def run_polling(self) -> None:
+        """Long-poll Telegram until interrupted (SIGINT/SIGTERM)."""
+        await self._introduce()
         await self.bot.delete_webhook(drop_pending_updates=False)
-        log.info("polling started", bot=me.username)
+        log.info("polling started", bot=self.bot_username)
         # The menu goes out beside the first getUpdates: nobody waits for it.
         menu = asyncio.create_task(publish_menu(self.register_commands, self.register_menu_button))
         settings = self.runtime.settings

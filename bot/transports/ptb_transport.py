@@ -1,7 +1,7 @@
 """Telegram through python-telegram-bot: the same handlers as the aiogram transport.
 
 `o2o run --transport ptb` selects it. Updates enter through `PtbTransport.on_update`,
-so a webhook route can feed it later without reshaping.
+from long polling or from the webhook (`o2o run --webhook`, `bot.webhook`).
 """
 
 from __future__ import annotations
@@ -229,7 +229,7 @@ class PtbTransport:
             return False
 
     async def on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Handle one update (from polling today, from a webhook tomorrow)."""
+        """Handle one update (from polling or from the webhook)."""
         incoming = incoming_from(update, self.bot_username)
         if incoming is None:
             return
@@ -333,6 +333,40 @@ class PtbTransport:
         """The bot's default menu button: its commands (a chat whose user follows a
         merchant gets that shop's Mini App instead, `SetMenuButton`)."""
         await self.application.bot.set_chat_menu_button(menu_button=MenuButtonCommands())
+
+    def parse(self, data: dict[str, Any]) -> Update:
+        """A webhook's JSON body as PTB's Update."""
+        update = Update.de_json(data, self.application.bot)
+        if update is None:
+            raise ValueError("not an update")
+        return update
+
+    async def set_webhook(self, url: str, secret: str, max_connections: int,
+                          drop_pending: bool) -> None:
+        """Register the webhook (setWebhook) for every update kind."""
+        await self.application.bot.set_webhook(
+            url, secret_token=secret, max_connections=max_connections,
+            drop_pending_updates=drop_pending, allowed_updates=Update.ALL_TYPES)
+
+    async def run_webhook(self, webhook: Any) -> None:
+        """Serve updates posted to the webhook (`bot.webhook.Webhook`) until SIGTERM."""
+        async with self.application:
+            me = await self.application.bot.get_me()
+            self.bot_username = me.username
+            options = self.runtime.app.options
+            self.runtime.app.options = replace(
+                options, bot_username=me.username or options.bot_username)
+            await self.application.start()
+            menu = asyncio.create_task(publish_menu(self.register_commands,
+                                                    self.register_menu_button))
+            try:
+                await webhook.serve(self.parse, self.application.process_update,
+                                    self.set_webhook)
+            finally:
+                await finish(menu)
+                await self.application.stop()
+        await self.push_lane.close()
+        log.info("webhook stopped", library="python-telegram-bot")
 
     async def run_polling(self) -> None:
         """Long-poll until SIGINT or SIGTERM."""

@@ -221,6 +221,7 @@ buy-deal-gone = Sorry, this deal can't be bought any more.
 buy-sold-out = Sorry, it's sold out.
 buy-not-enough = Only { $most } left. Please choose fewer.
 buy-limit-reached = You've reached this deal's limit of { $limit } per person.
+buy-held-again = You have an unpaid order of this deal; here it is again.
 buy-bad-quantity = Please choose how many with the buttons.
 invoice-description = { $title }: a voucher to use in store
 invoice-label = { $quantity } × voucher

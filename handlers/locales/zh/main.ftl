@@ -202,6 +202,7 @@ buy-deal-gone = 抱歉，这个优惠已无法购买。
 buy-sold-out = 抱歉，已经售罄了。
 buy-not-enough = 只剩 { $most } 份了，请少选几份。
 buy-limit-reached = 这个优惠每人限购 { $limit } 份，你已达上限。
+buy-held-again = 这个优惠你有一笔未支付的订单，再发给你一次。
 buy-bad-quantity = 请用按钮选择份数。
 invoice-description = { $title }：到店使用的团购券
 invoice-label = { $quantity } 份团购券

@@ -1,0 +1,295 @@
+"""`o2o run --webhook`: Telegram posts updates to the bot's web server.
+
+    POST <webhook_path>   one update (JSON), from Telegram (through the reverse proxy)
+
+Every answer is honest about the update:
+- 403 without the secret token (`X-Telegram-Bot-Api-Secret-Token`, compared in constant
+  time), 400 for a body that is not an update;
+- 200 only once the update is handled (or was handled before, by any worker): the
+  libraries' own webhook handlers answer first and handle afterwards, so a worker that
+  dies loses what it answered for; here Telegram keeps it and sends it again;
+- 503 (with Retry-After) while another worker is handling the same update, while this
+  one is starting or stopping, or when too many updates wait here: Telegram tries again.
+
+Each update is taken in the update-id ledger (`services.platform.update_ids`: Redis when
+configured, else the database) before it is handled and marked done after, so a
+repeated delivery is handled once whichever worker it reaches. Within a worker the
+updates go through the same `Intake` as long polling (at most `updates_in_flight` at
+once, the earliest first, one chat at a time); across workers one chat's updates take
+turns by a Redis lock per chat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import json
+import signal
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+from aiohttp import web
+
+from bot.config import ConfigError
+from bot.runtime import Runtime
+from bot.transports.intake import Intake, chat_of, work
+from services.platform.update_ids import (
+    ChatTurns,
+    DatabaseUpdateLedger,
+    RedisUpdateLedger,
+    Taken,
+    UpdateLedger,
+)
+
+log = structlog.get_logger("o2o.webhook")
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+BODY_MAX = 1024 * 1024  # an update is a few kB; a document's is its metadata only
+RETRY_AFTER = "1"
+
+Parse = Callable[[dict[str, Any]], Any]
+"""A webhook's JSON body as the library's Update."""
+Handle = Callable[[Any], Awaitable[object]]
+"""Handle one library Update (the transport's door for updates)."""
+Register = Callable[[str, str, int, bool], Awaitable[object]]
+"""setWebhook(url, secret_token, max_connections, drop_pending_updates)."""
+
+
+@dataclass
+class Taking:
+    """An update taken in the ledger, waiting for (or in) an intake worker."""
+
+    update_id: int
+    update: Any
+    done: asyncio.Future[None]  # resolved once handled and marked; failed: given back
+    keeping: asyncio.Task[None]  # renews the lease meanwhile
+
+
+class NotTaken(Exception):
+    """The update could not be handled here now (no turn for its chat in time)."""
+
+
+class Webhook:
+    """The webhook endpoint of one worker: `add_routes` before the web server starts,
+    then the transport calls `serve` (registers the webhook and runs until SIGTERM)."""
+
+    def __init__(self, runtime: Runtime, bot_id: int) -> None:
+        settings = runtime.settings
+        if settings.webhook_secret is None:
+            raise ConfigError("config error: O2O_WEBHOOK_SECRET: not set; `o2o run --webhook` "
+                              "needs a secret token (1-256 of A-Z a-z 0-9 _ -)")
+        if settings.web_port == 0:
+            raise ConfigError("config error: web_port: 0 turns the web server off, and "
+                              "`o2o run --webhook` is served by it; set O2O_WEB_PORT")
+        self.runtime = runtime
+        self.settings = settings
+        self.bot_id = bot_id
+        self._secret = settings.webhook_secret.get_secret_value().encode()
+        self._redis: Any = None
+        self.ledger: UpdateLedger
+        self.turns: ChatTurns | None = None
+        lease = settings.webhook_update_lease_seconds
+        if settings.redis_url:
+            import redis.asyncio as aioredis
+
+            self._redis = aioredis.from_url(settings.redis_url)
+            self.ledger = RedisUpdateLedger(self._redis, settings.redis_prefix, bot_id, lease)
+            self.turns = ChatTurns(self._redis, settings.redis_prefix, bot_id, lease,
+                                   wait=max(1.0, lease / 2))
+        else:
+            self.ledger = DatabaseUpdateLedger(runtime.db, bot_id, lease)
+        self.intake: Intake[Taking] = Intake()
+        self._parse: Parse | None = None
+        self._handle: Handle | None = None
+        self._open = False  # taking updates (between registering and the stop)
+        self._in_hand: set[int] = set()
+
+    def add_routes(self, app: web.Application) -> None:
+        """Serve the webhook path on the bot's web app."""
+        app.router.add_post(self.settings.webhook_path, self.receive)
+
+    async def receive(self, request: web.Request) -> web.Response:
+        """One delivery of one update (see the module docstring for the answers)."""
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        if not hmac.compare_digest(given, self._secret):
+            log.warning("webhook call without the secret token refused",
+                        peer=request.headers.get("X-Real-IP", request.remote))
+            return web.json_response({"ok": False}, status=403)
+        if not self._open or self._parse is None:
+            return _busy("not serving")
+        if request.content_length is not None and request.content_length > BODY_MAX:
+            return web.json_response({"ok": False, "error": "too large"}, status=413)
+        try:
+            data = json.loads(await request.read())
+        except (ValueError, UnicodeDecodeError):
+            return web.json_response({"ok": False, "error": "not JSON"}, status=400)
+        update_id = data.get("update_id") if isinstance(data, dict) else None
+        if not isinstance(update_id, int) or isinstance(update_id, bool):
+            return web.json_response({"ok": False, "error": "no update_id"}, status=400)
+        if self.intake.waiting >= self.settings.updates_waiting_max:
+            return _busy("too many waiting")
+        try:
+            taken = await self.ledger.take(update_id)
+        except Exception as exc:  # Redis or the database is away: Telegram tries again
+            log.warning("update ledger unreachable", update_id=update_id, error=str(exc)[:200])
+            return _busy("ledger unreachable")
+        if taken is Taken.DONE:
+            log.info("update delivered again; handled before", update_id=update_id)
+            return web.json_response({"ok": True, "seen": True})
+        if taken is Taken.BUSY:
+            return _busy("in hand elsewhere")
+        return await self._handle_taken(update_id, data)
+
+    async def _handle_taken(self, update_id: int, data: dict[str, Any]) -> web.Response:
+        assert self._parse is not None
+        try:
+            update = self._parse(data)
+        except Exception as exc:  # a shape the library refuses never gets better: done
+            log.warning("update not understood; dropped", update_id=update_id,
+                        error=str(exc)[:200])
+            await self._finish(update_id)
+            return web.json_response({"ok": True, "dropped": True})
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._in_hand.add(update_id)
+        # The lease is renewed while the update waits here and while it is handled; the
+        # intake's worker marks it done (or gives it back), whatever becomes of this
+        # request, so an answer that never arrives cannot leave it half taken.
+        keeping = asyncio.create_task(self._keep(update_id))
+        self.intake.put(chat_of(update), Taking(update_id, update, done, keeping))
+        try:
+            await asyncio.shield(done)
+        except Exception as exc:
+            log.warning("update not handled; given back for a retry", update_id=update_id,
+                        error=str(exc)[:200])
+            return _busy("not handled", status=500)
+        return web.json_response({"ok": True})
+
+    async def _finish(self, update_id: int) -> None:
+        try:
+            await self.ledger.finish(update_id)
+        except Exception as exc:  # handled: a retry finds it "taking" until the lease ends
+            log.warning("update handled but not marked done", update_id=update_id,
+                        error=str(exc)[:200])
+
+    async def _keep(self, update_id: int) -> None:
+        """Renew the update's lease while it waits and while it is handled."""
+        every = max(0.5, self.settings.webhook_update_lease_seconds / 3)
+        while True:
+            await asyncio.sleep(every)
+            try:
+                if not await self.ledger.renew(update_id):
+                    log.warning("update lease lost while handling", update_id=update_id)
+                    return
+            except Exception as exc:
+                log.warning("update lease not renewed", update_id=update_id,
+                            error=str(exc)[:200])
+
+    async def _work_one(self, item: Taking) -> None:
+        """An intake worker's turn: the chat's turn across workers, the update, then
+        its mark in the ledger (done, or given back when handling failed)."""
+        try:
+            assert self._handle is not None
+            if self.turns is None:
+                await self._handle(item.update)
+            else:
+                await self._in_chat_turn(chat_of(item.update), item.update)
+        except BaseException as exc:
+            item.keeping.cancel()
+            with contextlib.suppress(Exception):
+                await self.ledger.release(item.update_id)
+            self._in_hand.discard(item.update_id)
+            if not item.done.done():
+                item.done.set_exception(exc if isinstance(exc, Exception)
+                                        else NotTaken(repr(exc)))
+            if not isinstance(exc, Exception):
+                raise
+            return
+        item.keeping.cancel()
+        await self._finish(item.update_id)
+        self._in_hand.discard(item.update_id)
+        if not item.done.done():
+            item.done.set_result(None)
+
+    async def _in_chat_turn(self, chat: Hashable, update: Any) -> None:
+        assert self.turns is not None and self._handle is not None
+        lock = self.turns.lock(chat)
+        if not await lock.acquire():
+            raise NotTaken(f"chat {chat} busy elsewhere")
+        keeping = asyncio.create_task(self._keep_lock(lock))
+        try:
+            await self._handle(update)
+        finally:
+            keeping.cancel()
+            with contextlib.suppress(Exception):  # expired: the next holder has it
+                await lock.release()
+
+    async def _keep_lock(self, lock: Any) -> None:
+        every = max(0.5, self.settings.webhook_update_lease_seconds / 3)
+        while True:
+            await asyncio.sleep(every)
+            with contextlib.suppress(Exception):
+                await lock.extend(self.settings.webhook_update_lease_seconds,
+                                  replace_ttl=True)
+
+    async def serve(self, parse: Parse, handle: Handle, register: Register,
+                    stop: asyncio.Event | None = None) -> None:
+        """Take updates with `parse` and `handle` (the transport's), register the webhook
+        with `register`, and serve until SIGINT/SIGTERM (or `stop`); then refuse new
+        deliveries (503: Telegram sends them again, to another worker) and finish the
+        updates in hand, for at most `drain_seconds`."""
+        self._parse, self._handle = parse, handle
+        stop = stop or asyncio.Event()
+        loop = asyncio.get_running_loop()
+        handled_signals = []
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(sig, stop.set)
+                handled_signals.append(sig)
+        workers = [asyncio.create_task(work(self.intake, self._work_one))
+                   for _ in range(max(1, self.settings.updates_in_flight))]
+        try:
+            settings = self.settings
+            assert settings.webhook_secret is not None
+            self._open = True
+            await register(settings.webhook_address(), settings.webhook_secret.get_secret_value(),
+                           settings.webhook_max_connections,
+                           settings.webhook_drop_pending_updates)
+            log.info("webhook serving", url=settings.webhook_address(),
+                     path=settings.webhook_path,
+                     ledger="redis" if self.turns is not None else "database")
+            await stop.wait()
+            self._open = False
+            try:
+                await asyncio.wait_for(self._drained(), 10.0)
+            except TimeoutError:
+                log.warning("stopping with updates unfinished", in_hand=len(self._in_hand))
+        finally:
+            self._open = False
+            for worker in workers:
+                worker.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+            for sig in handled_signals:
+                loop.remove_signal_handler(sig)
+
+    async def _drained(self) -> None:
+        while self._in_hand:
+            await asyncio.sleep(0.05)
+
+    async def close(self) -> None:
+        """Close the ledger and the Redis connection."""
+        await self.ledger.close()
+        if self._redis is not None:
+            await self._redis.aclose()
+
+
+def _busy(reason: str, status: int = 503) -> web.Response:
+    return web.json_response({"ok": False, "error": reason}, status=status,
+                             headers={"Retry-After": RETRY_AFTER})
+
+
+def bot_id_of(token: str) -> int:
+    """The bot's id: the digits before the colon of its token."""
+    return int(token.split(":", 1)[0])
+
