@@ -127,6 +127,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "comparable with an unprofiled run)")
     parser.add_argument("--step-timeout", type=float, default=120.0,
                         help="seconds one answer may take before it counts as lost")
+    from benchmarks.load_webhook import add_arguments as webhook_arguments
+
+    webhook_arguments(parser)  # --webhook: the same workloads by webhook, behind nginx
 
 
 # --------------------------------------------------------------------------- stand-in
@@ -788,6 +791,10 @@ def _summary(rounds: list[dict[str, Figures]], bots: list[Bot]) -> list[list[str
 
 
 async def _main(args: argparse.Namespace) -> int:
+    if args.webhook:
+        from benchmarks.load_webhook import main as by_webhook
+
+        return await by_webhook(args)
     transports = [t for t in args.transports.split(",") if t]
     databases = [d for d in args.databases.split(",") if d]
     workloads = [w for w in args.workloads.split(",") if w]
