@@ -46,7 +46,7 @@ from services.platform.update_ids import (
 
 log = structlog.get_logger("o2o.webhook")
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-BODY_MAX = 1024 * 1024  # an update is a few kB; a document's is its metadata only
+BODY_MAX = 256 * 1024  # the web server's own limit; an update is a few kB
 RETRY_AFTER = "1"
 
 Parse = Callable[[dict[str, Any]], Any]
@@ -104,7 +104,7 @@ class Webhook:
         self._parse: Parse | None = None
         self._handle: Handle | None = None
         self._open = False  # taking updates (between registering and the stop)
-        self._in_hand: set[int] = set()
+        self._in_hand: dict[int, Taking] = {}  # taken here, not finished
 
     def add_routes(self, app: web.Application) -> None:
         """Serve the webhook path on the bot's web app."""
@@ -123,7 +123,7 @@ class Webhook:
             return web.json_response({"ok": False, "error": "too large"}, status=413)
         try:
             data = json.loads(await request.read())
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # not JSON; nested too deep
             return web.json_response({"ok": False, "error": "not JSON"}, status=400)
         update_id = data.get("update_id") if isinstance(data, dict) else None
         if not isinstance(update_id, int) or isinstance(update_id, bool):
@@ -152,12 +152,12 @@ class Webhook:
             await self._finish(update_id)
             return web.json_response({"ok": True, "dropped": True})
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._in_hand.add(update_id)
         # The lease is renewed while the update waits here and while it is handled; the
         # intake's worker marks it done (or gives it back), whatever becomes of this
         # request, so an answer that never arrives cannot leave it half taken.
         keeping = asyncio.create_task(self._keep(update_id))
-        self.intake.put(chat_of(update), Taking(update_id, update, done, keeping))
+        taking = self._in_hand[update_id] = Taking(update_id, update, done, keeping)
+        self.intake.put(chat_of(update), taking)
         try:
             await asyncio.shield(done)
         except Exception as exc:
@@ -199,7 +199,7 @@ class Webhook:
             item.keeping.cancel()
             with contextlib.suppress(Exception):
                 await self.ledger.release(item.update_id)
-            self._in_hand.discard(item.update_id)
+            self._in_hand.pop(item.update_id, None)
             if not item.done.done():
                 item.done.set_exception(exc if isinstance(exc, Exception)
                                         else NotTaken(repr(exc)))
@@ -208,7 +208,7 @@ class Webhook:
             return
         item.keeping.cancel()
         await self._finish(item.update_id)
-        self._in_hand.discard(item.update_id)
+        self._in_hand.pop(item.update_id, None)
         if not item.done.done():
             item.done.set_result(None)
 
@@ -270,8 +270,21 @@ class Webhook:
             for worker in workers:
                 worker.cancel()
             await asyncio.gather(*workers, return_exceptions=True)
+            await self._give_back_unfinished()
             for sig in handled_signals:
                 loop.remove_signal_handler(sig)
+
+    async def _give_back_unfinished(self) -> None:
+        """At the stop: what was taken and not handled goes back to the ledger (its
+        deliveries answered 503), so Telegram's next try is handled by another worker
+        at once rather than after the lease."""
+        for taking in list(self._in_hand.values()):
+            taking.keeping.cancel()
+            with contextlib.suppress(Exception):
+                await self.ledger.release(taking.update_id)
+            if not taking.done.done():
+                taking.done.set_exception(NotTaken("stopping"))
+        self._in_hand.clear()
 
     async def _drained(self) -> None:
         while self._in_hand:

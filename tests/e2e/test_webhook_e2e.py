@@ -149,7 +149,7 @@ async def test_callers_without_the_secret_are_refused_and_odd_bodies_answered(
     headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
     async with aiohttp.ClientSession() as http:
         for body in (b"", b"not json", b"[]", b'{"update_id": "7"}', b'{"update_id": true}',
-                     b'{"message": {}}', b"{" * 10_000):
+                     b'{"message": {}}', b"{" * 10_000, b"[" * 100_000):
             async with http.post(f"{sqlite_worker}/telegram/webhook", data=body,
                                  headers=headers) as answer:
                 assert answer.status == 400, body[:40]
@@ -411,3 +411,31 @@ async def test_a_worker_killed_mid_checkout_under_load_loses_and_doubles_no_orde
         assert books.ok, books
     finally:
         await db.dispose()
+
+
+async def test_sigterm_finishes_the_update_in_hand_and_answers_it_before_exiting(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "drain.db"
+    await seed_demo_file(db, {"O2O_BOT_TOKEN": TOKEN})
+    port = free_port()
+    env = worker_env(TOKEN, f"sqlite+aiosqlite:///{db}", port, f"http://127.0.0.1:{port}")
+    async with HoldingStandin(TOKEN) as standin:
+        standin.released.set()
+        eve = standin.user(6401, first_name="Eve", language_code="en")
+        async with webhook_workers(standin, 1, "aiogram", tmp_path, lambda _: env) as workers:
+            await eve.send("hotpot")
+            results = await eve.wait_for(lambda m: bool(m.buttons), 30)
+            standin.released.clear()  # the press is handled up to its answer, then held
+            press = await eve.press(results, 0)
+            await standin.wait_until(lambda: standin.holding >= 1, 30, "the press in hand")
+            workers[0].proc.terminate()
+            await asyncio.sleep(0.5)
+            late = await eve.send("/help")  # arrives while stopping: not taken here
+            standin.released.set()
+            assert await asyncio.wait_for(workers[0].proc.wait(), 30) == 0
+            assert standin.delivery is not None
+            answers = {a.update_id: a.status for a in standin.delivery.attempts}
+            assert answers[press["update_id"]] == 200  # finished, then answered
+            assert late["update_id"] in standin.delivery.pending  # kept for a retry
+            assert not any(m.text and "Here's what I can do" in m.text for m in eve.messages)
