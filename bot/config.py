@@ -85,7 +85,9 @@ class Settings(BaseSettings):
         default=200, ge=1, le=100_000,
         description="Long polling fetches more updates only while fewer than this wait.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    log_format: Literal["console", "json"] = "console"
+    log_format: Literal["auto", "console", "json"] = Field(
+        default="auto",
+        description="Log lines as key=value (console) or JSON; auto: JSON unless on a terminal.")
     shell_files_dir: str = "o2o-files"
     payment_provider: Literal["sandbox", "telegram", "stripe"] = Field(
         default="sandbox",
@@ -196,6 +198,39 @@ class Settings(BaseSettings):
         description="Days after a code is redeemed before its commissions can be withdrawn.",
     )
 
+    # Running at scale (README "Running at scale"): shared limits, start-up, shutdown.
+    redis_url: str = Field(
+        default="",
+        description="Redis for what workers share (send budgets, flood control); empty: "
+                    "none, each process paces itself (the embedded default).")
+    redis_prefix: str = Field(
+        default="o2o", pattern=r"^[A-Za-z0-9_.:-]{1,40}$",
+        description="Prefix of every Redis key the assistant writes.")
+    send_rate: float = Field(
+        default=30.0, gt=0, le=10_000,
+        description="Messages a second the bot sends over all chats, all workers and the "
+                    "push sender together (with Redis).")
+    send_rate_per_chat: float = Field(
+        default=1.0, gt=0, le=100, description="Messages a second to one private chat.")
+    send_burst_per_chat: int = Field(
+        default=3, ge=1, le=100,
+        description="Messages that may go to one chat at once before its rate applies.")
+    send_per_group_per_minute: int = Field(
+        default=20, ge=1, le=1000, description="Messages a minute to one group chat.")
+    flood_burst: int = Field(
+        default=10, ge=0, le=1000,
+        description="Messages a user may send at once before being slowed; 0: no flood "
+                    "control.")
+    flood_rate: float = Field(
+        default=2.0, gt=0, le=1000,
+        description="Messages a second a user is served at once they went over the burst.")
+    startup_wait_seconds: float = Field(
+        default=60.0, ge=0, le=3600,
+        description="How long start-up waits for the database and Redis to answer.")
+    shutdown_grace_seconds: float = Field(
+        default=10.0, ge=0, le=600,
+        description="On SIGTERM, how long updates in hand may take to finish.")
+
     @model_validator(mode="after")
     def _fee_and_cap_fit(self) -> Settings:
         if self.platform_fee_percent + self.commission_cap_percent > 100:
@@ -220,6 +255,14 @@ class Settings(BaseSettings):
             value = "postgresql+asyncpg://" + value.split("://", 1)[1]
         if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str) -> str:
+        value = value.strip()
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix:// (empty: none)")
         return value
 
     @field_validator("api_base", "stripe_api_base", "public_url")

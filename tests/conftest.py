@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import uuid
 import weakref
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
@@ -119,6 +120,33 @@ async def _books_hold(database: Database) -> None:
     books = await check_books(database)
     if books.entries and not books.ok:
         pytest.fail(f"the books do not hold after this story: {books.problem}")
+
+
+REDIS_URL = os.environ.get("O2O_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture
+async def redis_prefix() -> AsyncIterator[tuple[object, str]]:
+    """The Redis server (O2O_TEST_REDIS_URL) and a key prefix of this test's own, so
+    parallel tests never share a key; the test's keys are deleted after it. Skipped
+    when Redis does not answer, except in CI (CI=true), where it fails."""
+    from redis.asyncio import Redis
+
+    client = Redis.from_url(REDIS_URL, socket_timeout=5)
+    try:
+        await client.ping()
+    except Exception as exc:
+        await client.aclose()
+        problem = f"Redis at {REDIS_URL} does not answer: {exc!r}"
+        if os.environ.get("CI"):
+            pytest.fail(f"{problem} (CI must run the Redis tests)")
+        pytest.skip(problem)
+    prefix = f"test:{uuid.uuid4().hex[:12]}"
+    yield client, prefix
+    keys = [key async for key in client.scan_iter(match=f"{prefix}:*")]
+    if keys:
+        await client.delete(*keys)
+    await client.aclose()
 
 
 @pytest.fixture
