@@ -13,6 +13,7 @@ from typing import Any
 import structlog
 
 from bot.config import ConfigError, Settings
+from bot.logs import redact
 from handlers.app import build_router
 from handlers.core import Reply
 from handlers.router import App, Options, Router
@@ -77,6 +78,10 @@ class Runtime:
     pusher: Pusher | None = None
     pushes: Any = None  # the push sender (bot.pushes.PushSender) once scheduling started
     owed_sender: Any = None  # the outbox sender (bot.outbox.OutboxSender) once started
+    # The scheduler role's fencing epoch while this process holds it on PostgreSQL
+    # (bot.scale.leader); None on SQLite, where the one process simply holds it.
+    scheduler_epoch: int | None = None
+    redis: Any = None  # the Redis client workers share limits through (None: no Redis)
 
     async def send(self, chat_id: int, replies: list[Reply]) -> int:
         """Send replies to a chat through the transport's `outbox` (the outbox sender's
@@ -98,21 +103,32 @@ class Runtime:
 
 
 def configure_logging(settings: Settings, stream: object = None) -> None:
-    """structlog over the standard library: key=value lines, or JSON for log shippers.
+    """structlog over the standard library: key=value lines, or JSON for log shippers
+    (`log_format` "auto": JSON unless the stream is a terminal).
 
     structlog because every log line then carries fields (update id, user, method)
-    that can be searched, without building strings by hand.
+    that can be searched, without building strings by hand. Every line, the standard
+    library's included, gets the turn's context (`update_id`, `user_id`) and goes
+    through `bot.logs.redact` (no token, payment secret or full code is written).
     """
+    out = stream or sys.stderr
+    as_json = settings.log_format == "json" or (
+        settings.log_format == "auto" and not getattr(out, "isatty", lambda: False)())
     renderer: structlog.types.Processor = (
-        structlog.processors.JSONRenderer(ensure_ascii=False)
-        if settings.log_format == "json"
+        structlog.processors.JSONRenderer(ensure_ascii=False) if as_json
         else structlog.dev.ConsoleRenderer(colors=False)
     )
-    handler = logging.StreamHandler(stream or sys.stderr)  # type: ignore[arg-type]
+    handler = logging.StreamHandler(out)  # type: ignore[arg-type]
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
-            processor=renderer,
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.format_exc_info,
+                redact,
+                renderer,
+            ],
             foreign_pre_chain=[
+                structlog.contextvars.merge_contextvars,
                 structlog.stdlib.add_log_level,
                 structlog.processors.TimeStamper(fmt="iso", utc=True),
             ],
@@ -125,6 +141,7 @@ def configure_logging(settings: Settings, stream: object = None) -> None:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
     structlog.configure(
         processors=[
+            structlog.contextvars.merge_contextvars,
             structlog.stdlib.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.stdlib.ProcessorFormatter.wrap_for_formatter,

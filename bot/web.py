@@ -1,6 +1,9 @@
 """The bot's web server (aiohttp): the sandbox payment page, provider webhooks, /healthz.
 
-  GET  /healthz              200 {"ok": true} when the database answers, else 503
+  GET  /healthz              200 {"ok": true} when the database answers, else 503 (the
+                             worker recovers by itself once it answers again); with
+                             Redis, whether it answers too (a worker serves without it)
+  GET  /metrics              this process's metrics, Prometheus text (`bot.metrics`)
   GET  /pay/<token>          the sandbox payment page of one order (clearly a sandbox)
   POST /pay/<token>          "Pay": completes that order, codes go to the buyer's chat;
                              refused (409, nothing charged) once the order is cancelled
@@ -25,6 +28,7 @@ import structlog
 from aiohttp import web
 from sqlalchemy import text
 
+from bot.metrics import metrics
 from bot.miniapp import add_miniapp_routes
 from bot.payments import (
     REFUSED,
@@ -74,7 +78,14 @@ async def healthz(request: web.Request) -> web.Response:
     except Exception as exc:  # the database is down: say so, don't crash
         log.warning("health check failed", error=str(exc))
         return web.json_response({"ok": False, "database": "unreachable"}, status=503)
-    return web.json_response({"ok": True, "database": "ok"})
+    answer = {"ok": True, "database": "ok"}
+    if runtime.redis is not None:
+        try:
+            await runtime.redis.ping()
+            answer["redis"] = "ok"
+        except Exception:  # sending paces itself meanwhile: still healthy
+            answer["redis"] = "unreachable"
+    return web.json_response(answer)
 
 
 async def pay_page(request: web.Request) -> web.Response:
@@ -174,6 +185,7 @@ def build_web_app(runtime: Runtime) -> web.Application:
     app = web.Application(client_max_size=256 * 1024)
     app[RUNTIME] = runtime
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
     app.router.add_get("/pay/done", pay_returned)
     app.router.add_get("/pay/cancelled", pay_returned)
     app.router.add_get("/pay/{token}", pay_page)

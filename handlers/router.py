@@ -27,6 +27,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TypeVar
 
+from structlog.contextvars import bind_contextvars
+
 from handlers.buttons import Payload
 from handlers.core import (
     TELEGRAM_TEXT_MAX,
@@ -552,6 +554,7 @@ async def load_user_and_state(req: Request, call_next: Next) -> list[Reply]:
         now=app.clock(),
     )
     app.saw_vocabulary(vocabulary_version)
+    bind_contextvars(user_id=req.user.id)  # on the turn's log lines
     req.state = state if in_flow else None
     if command and state is not None:
         return await _interrupting(req, state, call_next)

@@ -254,7 +254,8 @@ class AiogramTransport:
 
     async def feed(self, update: Update) -> None:
         """Handle one update (from polling or from the webhook)."""
-        await self.dp.feed_update(self.bot, update)
+        with structlog.contextvars.bound_contextvars(update_id=update.update_id):
+            await self.dp.feed_update(self.bot, update)
 
     async def handle(self, incoming: Incoming) -> None:
         """Dispatch one event and carry out its replies; log how it went."""
@@ -418,7 +419,8 @@ class AiogramTransport:
 
         try:
             await poll(fetch, chat_of, self.feed, in_flight=settings.updates_in_flight,
-                       waiting_max=settings.updates_waiting_max)
+                       waiting_max=settings.updates_waiting_max,
+                       drain_seconds=settings.shutdown_grace_seconds)
         finally:
             await finish(menu)
             await self.push_lane.close()

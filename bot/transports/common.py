@@ -11,8 +11,10 @@ from typing import Any
 
 import structlog
 
+from bot import metrics
 from bot.outbox import owed_settler, wake
 from bot.runtime import NotDelivered, Outbox, Pusher, PushOutcome, Runtime
+from bot.scale.limits import flood_wait, pace
 from bot.transports.push_lane import LaneRefused
 from handlers.core import (
     Delivered,
@@ -71,13 +73,16 @@ async def deliver(
     flood wait) rather than this loop sleeping or the row counting as sent.
     """
     for attempt in range(MAX_RETRIES + 1):
+        await pace(chat_id)  # Telegram's limits, shared by all workers (with Redis)
         try:
             await send_once(chat_id, reply)
+            metrics.api_call(reply, None)
             return True
         except Exception as exc:
             failure = failure_of(exc, classify)
             if failure is None:
                 raise
+            metrics.api_call(reply, failure.kind)
             last = attempt == MAX_RETRIES
             if owed and failure.kind in ("retry_after", "forbidden"):
                 raise NotDelivered(failure.kind, failure.message,
@@ -87,7 +92,7 @@ async def deliver(
                     log.warning("flood wait persists; reply dropped", chat=chat_id)
                     return False
                 log.warning("flood wait", retry_after=failure.retry_after, chat=chat_id)
-                await asyncio.sleep(failure.retry_after)
+                await flood_wait(failure.retry_after)  # every worker waits
             elif failure.kind == "forbidden":
                 log.info("user unreachable", chat=chat_id, reason=failure.message)
                 return False
@@ -205,14 +210,28 @@ async def handle_update(runtime: Runtime, incoming: Incoming,
     """Dispatch one event, carry out its replies with `perform`, and log one line,
     "update handled", with who sent what kind of event and how it went."""
     started = time.perf_counter()
-    replies = await dispatch(runtime.app, runtime.router, incoming)
-    sent = await deliver_all(incoming.chat_id, replies, perform, owed_settler(runtime))
+    kind = type(incoming.event).__name__
+    update_id = incoming.update_id if update_id is None else update_id
+    # Every log line of the turn carries the update id, and the user's internal id once
+    # the dispatch has loaded the user (`load_user_and_state` binds it).
+    turn: dict[str, Any] = {"user_id": None}
+    if update_id is not None:  # else the transport bound it (aiogram: `feed`)
+        turn["update_id"] = update_id
+    with structlog.contextvars.bound_contextvars(**turn):
+        try:
+            replies = await dispatch(runtime.app, runtime.router, incoming)
+            sent = await deliver_all(incoming.chat_id, replies, perform,
+                                     owed_settler(runtime))
+        except BaseException:
+            metrics.UPDATES.labels(kind, "error").inc()
+            raise
+        took = time.perf_counter() - started
+        # Not `event=`: structlog takes the message itself as `event`.
+        log.info("update handled", user=incoming.sender.id, kind=kind,
+                 replies=len(replies), sent=sent, ms=round(took * 1000, 1))
     wake(runtime)  # whatever this turn's transaction owed someone else
-    # Not `event=`: structlog takes the message itself as `event`.
-    fields: dict[str, Any] = {} if update_id is None else {"update_id": update_id}
-    log.info("update handled", **fields, user=incoming.sender.id,
-             kind=type(incoming.event).__name__, replies=len(replies), sent=sent,
-             ms=round((time.perf_counter() - started) * 1000, 1))
+    metrics.UPDATES.labels(kind, "ok").inc()
+    metrics.UPDATE_SECONDS.labels(kind).observe(took)
 
 
 def attach(runtime: Runtime, send: Outbox, refund_stars: StarRefunder, push: Pusher) -> None:

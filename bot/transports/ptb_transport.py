@@ -398,7 +398,8 @@ class PtbTransport:
 
             await poll(fetch, chat_of, self.application.process_update,
                        in_flight=settings.updates_in_flight,
-                       waiting_max=settings.updates_waiting_max, stop=stop)
+                       waiting_max=settings.updates_waiting_max, stop=stop,
+                       drain_seconds=settings.shutdown_grace_seconds)
             await finish(menu)
             await self.application.stop()
         await self.push_lane.close()

@@ -48,6 +48,7 @@ from services.ledger.sales import (
 from services.orders.codes import ReadCode, read_code
 from services.platform.database import Database, joined, run_prebuilt
 from services.platform.events import EVENT_OF_CODE, log_event
+from services.platform.metrics import REDEMPTIONS
 from services.platform.outbox import OWED_ROW, owe, owed_params
 from storage.models import (
     CodeStatus,
@@ -425,7 +426,7 @@ async def confirm(db: Database, request_id: str, staff_user_id: int, store_id: i
     """Phase two: redeem the checked code at `store_id`, exactly once. Audited."""
     params = {"request": request_id, "staff": staff_user_id, "store": store_id, "now": now}
     if db.dialect == "postgresql":
-        return await _confirm_joined(db, params)
+        return _counted(await _confirm_joined(db, params))
     async with db.begin() as conn:
         code_id = (await conn.execute(_USE_REQUEST, params)).scalar()
         if code_id is None:
@@ -453,8 +454,15 @@ async def confirm(db: Database, request_id: str, staff_user_id: int, store_id: i
                       store_id)
     store = StoreChoice(store_id, Bilingual(row.store_zh, row.store_en))
     redeemed = outcome == "redeemed"
-    return ConfirmOutcome(outcome, view, store if redeemed else None, ask_rating,
-                          owed_key if redeemed else None)
+    return _counted(ConfirmOutcome(outcome, view, store if redeemed else None, ask_rating,
+                                   owed_key if redeemed else None))
+
+
+def _counted(outcome: ConfirmOutcome) -> ConfirmOutcome:
+    """Count a redemption (the `o2o_redemptions_total` metric) on its way out."""
+    if outcome.outcome == "redeemed":
+        REDEMPTIONS.inc()
+    return outcome
 
 
 def _not_redeemed(view: CodeAtCounter, now: datetime) -> str:

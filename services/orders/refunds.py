@@ -55,6 +55,7 @@ from services.ledger.sales import (
 from services.marketing.coupons.at_checkout import release_coupon
 from services.payments.base import PaymentError, RefundOutcome
 from services.platform.database import Database
+from services.platform.metrics import REFUNDS
 from services.platform.outbox import Owing, owe_many
 from storage.models import (
     Booking,
@@ -590,4 +591,6 @@ async def _carry_out_page(db: Database, refund_ids: Sequence[int], refunder: Ref
             await conn.execute(_RECORD_OUTCOME, updates)
         await post_many(db, conn, paid, now)
         await owe_many(db, conn, news, now)
+    for recorded in updates:  # committed
+        REFUNDS.labels(recorded["status"]).inc()
     return done

@@ -26,6 +26,7 @@ from services.orders.refunds import RefundDone, carry_out
 from services.payments import PaymentNotice, Payments
 from services.payments.base import BOOKING
 from services.platform.database import Database
+from services.platform.metrics import PAYMENTS_APPLIED
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +79,9 @@ async def settle(db: Database, payments: Payments, notice: PaymentNotice,
     if result.outcome == "refund":
         assert result.refund_id is not None
         done = await carry_out(db, result.refund_id, payments.refund, now, even_pending=True)
+        PAYMENTS_APPLIED.labels("refund").inc()
         return Settlement("refund", order, done, result.reason or "order_closed")
+    PAYMENTS_APPLIED.labels("paid").inc()
     return Settlement("paid", order, paid_keys=result.owed_keys)
 
 
@@ -95,6 +98,8 @@ async def _settle_deposit(db: Database, payments: Payments, notice: PaymentNotic
     if result.outcome == "refund":
         assert result.refund_id is not None
         done = await carry_out(db, result.refund_id, payments.refund, now, even_pending=True)
+        PAYMENTS_APPLIED.labels("refund").inc()
         return Settlement("refund", refund=done, reason=result.reason or "booking_closed",
                           booking=result.booking)
+    PAYMENTS_APPLIED.labels("paid").inc()
     return Settlement("paid", paid_keys=result.owed_keys, booking=result.booking)
