@@ -199,13 +199,6 @@ class Settings(BaseSettings):
     )
 
     # Running at scale (README "Running at scale"): shared limits, start-up, shutdown.
-    redis_url: str = Field(
-        default="",
-        description="Redis for what workers share (send budgets, flood control); empty: "
-                    "none, each process paces itself (the embedded default).")
-    redis_prefix: str = Field(
-        default="o2o", pattern=r"^[A-Za-z0-9_.:-]{1,40}$",
-        description="Prefix of every Redis key the assistant writes.")
     send_rate: float = Field(
         default=30.0, gt=0, le=10_000,
         description="Messages a second the bot sends over all chats, all workers and the "
@@ -255,14 +248,6 @@ class Settings(BaseSettings):
             value = "postgresql+asyncpg://" + value.split("://", 1)[1]
         if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
-        return value
-
-    @field_validator("redis_url")
-    @classmethod
-    def _redis_url(cls, value: str) -> str:
-        value = value.strip()
-        if value and not value.startswith(("redis://", "rediss://", "unix://")):
-            raise ValueError("must start with redis://, rediss:// or unix:// (empty: none)")
         return value
 
     @field_validator("api_base", "stripe_api_base", "public_url")

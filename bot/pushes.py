@@ -41,8 +41,10 @@ from apscheduler.triggers.date import DateTrigger
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine, make_url
 
+from bot import metrics
 from bot.outbox import send_owed
 from bot.runtime import Runtime
+from bot.scale.limits import installed, pace
 from handlers.core import EditText, SendText
 from handlers.pushes import progress_text, push_message
 from services.marketing.campaigns import (
@@ -213,7 +215,7 @@ class PushSender:
         occurrence = open_occurrence(campaign, now)
         if occurrence is None:
             return None
-        run = await start_run(db, campaign, occurrence, now)
+        run = await start_run(db, campaign, occurrence, now, self.runtime.scheduler_epoch)
         if run.status == "planning":
             size = await plan_run(db, run.run_id, now, self.platform_cap)
             log.info("campaign planned", campaign=campaign_id, run=run.run_id, audience=size)
@@ -254,7 +256,8 @@ class PushSender:
         if self.runtime.pusher is None or time.monotonic() < self.paused_until:
             return []
         due = await claim_due(self.runtime.db, self.runtime.app.clock(), self.batch,
-                              self._skip_chats(time.monotonic()))
+                              self._skip_chats(time.monotonic()),
+                              self.runtime.scheduler_epoch)
         self._claimed_chats.update(d.chat_id for d in due)
         return due
 
@@ -289,8 +292,13 @@ class PushSender:
                 await set_reachable(runtime.db, delivery.chat_id, False, now)
         if retry:
             self.retry_afters += 1
-            log.warning("flood wait: all pushes paused", seconds=round(
-                self.paused_until - time.monotonic(), 1), put_back=len(retry))
+            wait = self.paused_until - time.monotonic()
+            log.warning("flood wait: all pushes paused", seconds=round(wait, 1),
+                        put_back=len(retry))
+            budget = installed()
+            if budget is not None and wait > 0:  # every worker's replies wait too
+                with contextlib.suppress(Exception):
+                    await budget.flood_wait(wait)
             await put_back(runtime.db, retry)
         await settle(runtime.db, outcomes, now)
         return len(wanted)
@@ -301,10 +309,13 @@ class PushSender:
         if message is None:  # the offer is gone (coupon ran out, deal ended)
             return Outcome(delivery.id, DeliveryStatus.DROPPED, "offer_gone"), 0.0
         assert self.runtime.pusher is not None
+        await pace(delivery.chat_id)  # the bot's budget, shared with the workers (Redis)
         result = await self.runtime.pusher(delivery.chat_id, message)
+        metrics.api_call(message, None if result.kind == "sent" else result.kind)
         if result.kind == "retry_after":
             return None, max(result.retry_after, 0.5)
         if result.kind == "sent":
+            metrics.PUSHES_SENT.inc()
             stamp = time.monotonic()
             self._recent.append((stamp, delivery.chat_id))
             self._recent_chats[delivery.chat_id] = stamp

@@ -499,6 +499,20 @@ class VocabularyVersion(SQLModel, table=True):
     version: int = 0
 
 
+class SchedulerLeader(SQLModel, table=True):
+    """One row: the scheduler role's fencing epoch. Each worker that becomes the leader
+    (`bot.scale.leader`) adds one and keeps the number; the leader's writes that matter
+    (push claims, campaign runs) check it in their transaction, so a deposed leader's
+    late write is refused (`services.platform.fencing`)."""
+
+    __tablename__ = "scheduler_leader"
+
+    id: int = Field(default=1, primary_key=True)
+    epoch: int = Field(default=0, sa_type=BigInteger)
+    holder: str = Field(default="", max_length=200)
+    since: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
 class SavedSearch(SQLModel, table=True):
     """A search a user ran, so the page buttons of an old result message keep working."""
 

@@ -11,8 +11,9 @@ import structlog
 
 from bot.commands.common import add_database_option, settings_from
 from bot.config import ConfigError, Settings
-from bot.jobs import Jobs, start_jobs
 from bot.runtime import configure_logging, freeze_startup_objects, start_runtime
+from bot.scale.leader import SchedulerRole
+from bot.scale.startup import share, wait_for_servers
 from bot.web import start_web
 from services.demo.seed import has_deals
 
@@ -64,12 +65,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _serve(settings: Settings, webhook: bool = False) -> None:
+    redis = await wait_for_servers(settings)  # a worker may come up before its servers
     runtime = await start_runtime(settings, seed_if_empty=False)
+    shared = share(runtime, redis)
     if not await has_deals(runtime.db):  # a real bot gets no demo merchants by itself
         log.warning("no deals in the database yet: shoppers will find nothing; "
                     "`o2o seed demo` loads the demo, merchants apply with /merchant")
     web = None
-    jobs: Jobs | None = None
+    stop_scheduler = asyncio.Event()
+    scheduler: asyncio.Task[None] | None = None
     try:
         assert settings.bot_token is not None
         token = settings.bot_token.get_secret_value()
@@ -96,7 +100,9 @@ async def _serve(settings: Settings, webhook: bool = False) -> None:
         except OSError as exc:
             raise ConfigError(f"config error: web_port: can't listen on {settings.web_host}:"
                               f"{settings.web_port} ({exc.strerror}); set O2O_WEB_PORT") from None
-        jobs = await start_jobs(runtime)
+        # Housekeeping, campaign timers and the push sender: in one worker at a time.
+        role = SchedulerRole(runtime)
+        scheduler = asyncio.create_task(role.run(stop_scheduler), name="scheduler-role")
         freeze_startup_objects()
         if hook is not None:
             try:
@@ -106,8 +112,10 @@ async def _serve(settings: Settings, webhook: bool = False) -> None:
         else:
             await transport.run_polling()
     finally:
-        if jobs is not None:
-            await jobs.stop()
+        stop_scheduler.set()
+        if scheduler is not None:
+            await scheduler
         if web is not None:
             await web.cleanup()
+        await shared.close()
         await runtime.close()

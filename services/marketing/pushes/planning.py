@@ -36,6 +36,7 @@ from services.marketing.profiles import likelihood, send_hour
 from services.marketing.push_settings import in_quiet_hours, next_allowed_moment
 from services.platform.clock import as_utc, zone
 from services.platform.database import Database
+from services.platform.fencing import check_epoch
 from storage.models import Campaign, CampaignRun, CampaignStatus, Delivery, DeliveryStatus
 
 PAGE = 2000  # followers planned per transaction
@@ -52,13 +53,15 @@ class RunStart:
 
 
 async def start_run(db: Database, campaign: Campaign, occurrence: datetime,
-                    now: datetime) -> RunStart:
+                    now: datetime, epoch: int | None = None) -> RunStart:
     """The run of `campaign` for `occurrence`, created once: however often the timer
-    fires for it (two workers, a restart), there is one run and one plan."""
+    fires for it (two workers, a restart), there is one run and one plan. With the
+    scheduler's `epoch`, a deposed leader's start is refused (`Fenced`)."""
     assert campaign.id is not None
     window_end = occurrence + timedelta(minutes=campaign.window_minutes)
     try:
         async with db.transaction() as session:
+            await check_epoch(session, epoch)
             run = CampaignRun(campaign_id=campaign.id, occurrence=occurrence,
                               window_end=window_end, status="planning", created_at=now)
             session.add(run)

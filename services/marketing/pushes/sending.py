@@ -21,6 +21,7 @@ from sqlmodel import col, select, update
 
 from services.marketing.push_settings import in_quiet_hours
 from services.platform.database import Database
+from services.platform.fencing import check_epoch
 from storage.models import Campaign, CampaignStatus, Delivery, DeliveryStatus, Follow, User
 
 
@@ -43,11 +44,14 @@ class DueDelivery:
 
 
 async def claim_due(db: Database, now: datetime, limit: int,
-                    skip_chats: frozenset[int] = frozenset()) -> list[DueDelivery]:
+                    skip_chats: frozenset[int] = frozenset(),
+                    epoch: int | None = None) -> list[DueDelivery]:
     """Move up to `limit` pushes that are due from `planned` to `sending` (committed
     before anything is sent) and return them, oldest first. Pushes whose window has
-    closed are never claimed; `drop_closed_windows` records them as dropped."""
+    closed are never claimed; `drop_closed_windows` records them as dropped. With the
+    scheduler's `epoch`, a deposed leader's claim is refused (`Fenced`)."""
     async with db.begin() as conn:
+        await check_epoch(conn, epoch)
         query = (select(Delivery.id, Delivery.chat_id)  # type: ignore[call-overload]
                  .where(col(Delivery.status) == DeliveryStatus.PLANNED,
                         col(Delivery.send_at) <= now, col(Delivery.window_end) > now)
