@@ -29,6 +29,7 @@ class StandinStats:
     refused: Counter[int]  # error code -> how many
     forbidden_chats: set[int]
     stored: int  # messages kept in the followers' chats (a cross-check of `delivered`)
+    flood_waits: tuple[float, ...] = ()  # when each 429 was answered (stand-in clock)
 
     def per_chat(self) -> Counter[int]:
         return Counter(chat for chat, _ in self.delivered)
@@ -80,7 +81,8 @@ class Standin:
             data = await response.json()
         return StandinStats([(int(c), float(at)) for c, at in data["delivered"]],
                             Counter({int(k): v for k, v in data["refused"].items()}),
-                            set(data["forbidden"]), int(data["stored"]))
+                            set(data["forbidden"]), int(data["stored"]),
+                            tuple(float(at) for at in data.get("flood_waits", ())))
 
 
 async def serve_standin(spec_path: str) -> None:
@@ -103,7 +105,7 @@ async def serve_standin(spec_path: str) -> None:
                              retry_after=1, times=spec["flood"])
 
         async def stats(request: web.Request) -> web.Response:
-            delivered, refused, forbidden = [], Counter[int](), []
+            delivered, refused, forbidden, flood_waits = [], Counter[int](), [], []
             for call in api.calls:
                 if call.method != "sendMessage":
                     continue
@@ -112,11 +114,14 @@ async def serve_standin(spec_path: str) -> None:
                 else:
                     code = int(call.result_or_error["error_code"])
                     refused[code] += 1
+                    if code == 429:
+                        flood_waits.append(call.at)
                     if code == 403:
                         forbidden.append(call.params.get("chat_id"))
             stored = sum(len(api.chat_messages(chat)) for chat in chats)
             return web.json_response({"delivered": delivered, "refused": refused,
-                                      "forbidden": forbidden, "stored": stored})
+                                      "forbidden": forbidden, "stored": stored,
+                                      "flood_waits": flood_waits})
 
         stats_app = web.Application()
         stats_app.router.add_get("/stats", stats)
