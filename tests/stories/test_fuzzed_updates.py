@@ -31,7 +31,8 @@ from tests.conftest import STORY_NOW
 NASTY = st.sampled_from([
     "", " ", "\n\n", "🍲🔥" * 300, "海底捞 Haidilao 火锅 near 人民广场", "'; DROP TABLE deals;--",
     "\u202emixed\u202c", "\x00", "/start", "/start deal_999999999", "/start r_7QH4K2MX9TDA",
-    "/start g_1_ABC", "/redeem 7QH4-K2MX-9TDA", "/newdeal", "/cancel", "/mycodes", "/help@o2o_test_bot",
+    "/start g_1_ABC", "/redeem 7QH4-K2MX-9TDA", "/newdeal", "/cancel", "/mycodes",
+    "/help@o2o_test_bot",
     "/deals", "/merchant", "/campaign", "/seating", "/bookings", "/daybook", "/stats",
     "4人 明晚7点", "2 people tomorrow 19:00", "50元以内", "附近", "x" * 4096, "１２３",
 ])
