@@ -45,6 +45,7 @@ from handlers.router import Next, Request
 log = structlog.get_logger("o2o.limits")
 
 TOLD_EVERY = 60.0  # seconds: a flooding user is told to slow down at most this often
+WARN_EVERY = 10.0  # seconds between log lines saying Redis is away
 
 
 @dataclass(frozen=True)
@@ -200,6 +201,7 @@ class SendBudget:
         self.group_interval = 60 / group_per_minute
         self.waited = 0.0  # seconds this process slept for the budget (metrics, tests)
         self.fallback = LocalLimiter()  # while Redis does not answer: this process's
+        self._warned_at = -WARN_EVERY
 
     def budgets(self, chat_id: int) -> tuple[Budget, Budget]:
         """The bot's budget and the chat's (a group's when the chat id is negative)."""
@@ -214,7 +216,10 @@ class SendBudget:
         try:
             wait = await self.limiter.reserve(budgets)
         except Exception as exc:  # Redis restarting: pace this process alone meanwhile
-            log.warning("shared send budget unavailable", error=str(exc)[:200])
+            if time.monotonic() - self._warned_at > WARN_EVERY:
+                self._warned_at = time.monotonic()
+                log.warning("shared send budget unavailable; pacing this process alone",
+                            error=str(exc)[:200])
             wait = await self.fallback.reserve(budgets)
         if wait > 0:
             self.waited += wait

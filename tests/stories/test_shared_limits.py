@@ -90,7 +90,7 @@ async def test_two_workers_share_one_chat_budget_in_redis(
 async def test_redis_and_this_process_book_the_same_waits(
         redis_prefix: tuple[object, str]) -> None:
     client, prefix = redis_prefix
-    shared, local = RedisLimiter(client, prefix), LocalLimiter(FakeClock())
+    shared, local = RedisLimiter(client, prefix), LocalLimiter()  # both on real time
     budgets = [Budget("send:bot", 1 / 30, 30), Budget("send:chat:7", 1.0, 3)]
     for _ in range(40):
         from_redis = await shared.reserve(budgets)
