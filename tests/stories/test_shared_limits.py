@@ -77,12 +77,13 @@ async def test_two_workers_share_one_chat_budget_in_redis(
     client, prefix = redis_prefix
     worker_a, worker_b = RedisLimiter(client, prefix), RedisLimiter(client, prefix)
     chat = [Budget("send:chat:42", 1.0, 3)]
-    waits = []
+    began, goes = time.monotonic(), []
     for n in range(8):  # the two workers answer the same chat, turn about
-        waits.append(await (worker_a if n % 2 else worker_b).reserve(chat))
-    assert waits[:3] == [0.0, 0.0, 0.0]
-    for k, wait in enumerate(waits[3:], start=1):
-        assert wait == pytest.approx(k, abs=0.1), waits
+        wait = await (worker_a if n % 2 else worker_b).reserve(chat)
+        goes.append(time.monotonic() - began + wait)  # when this message may go
+    assert all(at < 0.1 for at in goes[:3])  # the burst, at once
+    for k, at in enumerate(goes[3:], start=1):  # then one a second, whoever sends
+        assert at == pytest.approx(k, abs=0.1), goes
     # Another chat is not held up by this one's budget.
     assert await worker_a.reserve([Budget("send:chat:43", 1.0, 3)]) == 0.0
 
@@ -131,7 +132,7 @@ async def test_the_budget_paces_alone_while_redis_is_away() -> None:
         started = time.monotonic()
         for _ in range(4):  # a burst of three, then one a second
             await budget.take(77)
-        assert 0.9 < time.monotonic() - started < 2.0
+        assert 0.9 < time.monotonic() - started < 5.0
     finally:
         await nowhere.aclose()
 
