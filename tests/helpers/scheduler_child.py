@@ -31,7 +31,8 @@ async def main(url: str, api: str, token: str, rate: float, redis_url: str) -> N
     settings = load_settings(None, database_url=url, bot_token=token, api_base=api,
                              push_rate=rate, web_port=0, log_level="WARNING",
                              log_format="json", redis_url=redis_url or None,
-                             seed_demo_on_empty=False, send_rate=max(rate, 30.0))
+                             seed_demo_on_empty=False, send_rate=max(rate, 30.0),
+                             updates_in_flight=2)  # a small pool: no updates here
     configure_logging(settings)
     redis = await wait_for_servers(settings)
     runtime = await start_runtime(settings)
