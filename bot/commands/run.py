@@ -103,6 +103,7 @@ async def _serve(settings: Settings, webhook: bool = False) -> None:
         # Housekeeping, campaign timers and the push sender: in one worker at a time.
         role = SchedulerRole(runtime)
         scheduler = asyncio.create_task(role.run(stop_scheduler), name="scheduler-role")
+        await role.decided()  # leading (jobs started) or following, before serving
         freeze_startup_objects()
         if hook is not None:
             try:

@@ -75,6 +75,7 @@ class SchedulerRole:
         self.connection: asyncpg.Connection | None = None  # the lock's, while it is open
         self._follower_outbox: asyncio.Task[None] | None = None
         self._changed = asyncio.Event()
+        self._decided = asyncio.Event()  # the first election is over (led or followed)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Until `stop`: lead when elected, follow otherwise (see the module docstring)."""
@@ -88,11 +89,19 @@ class SchedulerRole:
                     await self._term(stop)
                 except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError,
                         TimeoutError) as exc:
+                    self._decided.set()
                     log.warning("scheduler election: database unreachable; trying again",
                                 error=str(exc)[:200], retry_in=self.retry_every)
                     await _wait(stop, self.retry_every)
         finally:
             await self._stop_following()
+
+    async def decided(self, timeout: float = 60.0) -> None:
+        """Wait until the first election is over: this process leads (its jobs
+        started) or follows, or the database did not answer. `o2o run` waits for it
+        before serving, so a stop right after start-up finds the jobs started."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._decided.wait(), timeout)
 
     async def wait_until(self, leading: bool, timeout: float) -> None:
         """Wait until this process does (or does not) hold the role (tests)."""
@@ -103,7 +112,10 @@ class SchedulerRole:
         await asyncio.wait_for(reached(), timeout)
 
     async def _lead_alone(self, stop: asyncio.Event) -> None:
-        jobs = await self.start(self.runtime)
+        try:
+            jobs = await self.start(self.runtime)
+        finally:
+            self._decided.set()
         self._set_leader(True, None)
         try:
             await stop.wait()
@@ -117,6 +129,7 @@ class SchedulerRole:
         jobs: Any = None
         try:
             while not await conn.fetchval(_TAKE, LOCK_CLASS):
+                self._decided.set()  # following
                 if await _wait(stop, self.retry_every):
                     return
             epoch = int(await conn.fetchval(_BUMP, self.holder))
@@ -124,7 +137,10 @@ class SchedulerRole:
             self.runtime.scheduler_epoch = epoch
             self.terms += 1
             log.info("scheduler role taken", epoch=epoch, holder=self.holder)
-            jobs = await self.start(self.runtime)
+            try:
+                jobs = await self.start(self.runtime)
+            finally:
+                self._decided.set()
             self._set_leader(True, epoch)
             while not await _wait(stop, self.check_every):
                 await asyncio.wait_for(conn.fetchval("SELECT 1"), self.check_every)
