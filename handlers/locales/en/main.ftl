@@ -456,5 +456,6 @@ attr-what-reservations = whether it takes bookings
 attr-open-deal = 🎟 Open the deal
 attr-open-shop = 🏪 All its deals
 nlu-choice-ask_attribute = ℹ️ Ask about the store
+
 # Flood control: a user sent many messages at once; each is still answered, slower.
 flood-slow-down = You're sending messages very quickly 🙂 I'll answer every one of them, just a little more slowly.

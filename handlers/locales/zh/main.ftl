@@ -416,5 +416,6 @@ attr-what-reservations = 是否可以预订
 attr-open-deal = 🎟 打开团购
 attr-open-shop = 🏪 它的全部团购
 nlu-choice-ask_attribute = ℹ️ 问这家店的信息
+
 # Flood control: a user sent many messages at once; each is still answered, slower.
 flood-slow-down = 您发消息有点快啦 🙂 每条我都会回复，只是会稍慢一点。
