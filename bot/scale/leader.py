@@ -151,8 +151,9 @@ class SchedulerRole:
             if jobs is not None:
                 with contextlib.suppress(Exception):
                     await asyncio.wait_for(jobs.stop(), 30)
-            if was_leader:
-                log.warning("scheduler role given up", stopping=stop.is_set())
+            if was_leader:  # a warning only when it was lost, not at a stop
+                (log.info if stop.is_set() else log.warning)(
+                    "scheduler role given up", stopping=stop.is_set())
             self.connection = None
             if conn.is_closed():
                 pass
