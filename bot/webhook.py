@@ -25,7 +25,6 @@ import asyncio
 import contextlib
 import hmac
 import json
-import signal
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
@@ -35,7 +34,13 @@ from aiohttp import web
 
 from bot.config import ConfigError
 from bot.runtime import Runtime
-from bot.transports.intake import Intake, chat_of, work
+from bot.transports.intake import (
+    Intake,
+    catch_stop_signals,
+    chat_of,
+    release_stop_signals,
+    work,
+)
 from services.platform.update_ids import (
     ChatTurns,
     DatabaseUpdateLedger,
@@ -238,15 +243,10 @@ class Webhook:
         """Take updates with `parse` and `handle` (the transport's), register the webhook
         with `register`, and serve until SIGINT/SIGTERM (or `stop`); then refuse new
         deliveries (503: Telegram sends them again, to another worker) and finish the
-        updates in hand, for at most `drain_seconds`."""
+        updates in hand, for at most `shutdown_grace_seconds`."""
         self._parse, self._handle = parse, handle
         stop = stop or asyncio.Event()
-        loop = asyncio.get_running_loop()
-        handled_signals = []
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                loop.add_signal_handler(sig, stop.set)
-                handled_signals.append(sig)
+        handled_signals = catch_stop_signals(stop)
         workers = [asyncio.create_task(work(self.intake, self._work_one))
                    for _ in range(max(1, self.settings.updates_in_flight))]
         try:
@@ -262,7 +262,7 @@ class Webhook:
             await stop.wait()
             self._open = False
             try:
-                await asyncio.wait_for(self._drained(), 10.0)
+                await asyncio.wait_for(self._drained(), self.settings.shutdown_grace_seconds)
             except TimeoutError:
                 log.warning("stopping with updates unfinished", in_hand=len(self._in_hand))
         finally:
@@ -271,8 +271,7 @@ class Webhook:
                 worker.cancel()
             await asyncio.gather(*workers, return_exceptions=True)
             await self._give_back_unfinished()
-            for sig in handled_signals:
-                loop.remove_signal_handler(sig)
+            release_stop_signals(handled_signals)
 
     async def _give_back_unfinished(self) -> None:
         """At the stop: what was taken and not handled goes back to the ledger (its

@@ -151,12 +151,7 @@ async def poll(
     the intake, as the libraries' own polling does.
     """
     stop = stop or asyncio.Event()
-    loop = asyncio.get_running_loop()
-    handled_signals = []
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.add_signal_handler(sig, stop.set)
-            handled_signals.append(sig)
+    handled_signals = catch_stop_signals(stop)
     intake: Intake[Any] = Intake()
     workers = [asyncio.create_task(work(intake, handle)) for _ in range(max(1, in_flight))]
     offset: int | None = None
@@ -197,8 +192,26 @@ async def poll(
         for worker in workers:
             worker.cancel()
         await asyncio.gather(*workers, stopping, return_exceptions=True)
-        for sig in handled_signals:
-            loop.remove_signal_handler(sig)
+        release_stop_signals(handled_signals)
+
+
+def catch_stop_signals(stop: asyncio.Event) -> list[int]:
+    """From now on SIGINT and SIGTERM set `stop` (where this loop can take signals: the
+    main thread on Unix); the signals caught, for `release_stop_signals`."""
+    loop = asyncio.get_running_loop()
+    caught = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(sig, stop.set)
+            caught.append(sig)
+    return caught
+
+
+def release_stop_signals(caught: list[int]) -> None:
+    """Give the signals `catch_stop_signals` caught back to their default handling."""
+    loop = asyncio.get_running_loop()
+    for sig in caught:
+        loop.remove_signal_handler(sig)
 
 
 async def _first(awaitable: Awaitable[object], stopping: asyncio.Task[Any]) -> None:
