@@ -26,6 +26,7 @@ from handlers.router import Request, Router
 from handlers.search import place_of
 from nlu import Intent
 from services.catalog.hours import is_open
+from services.catalog.ranking import record_event
 from services.catalog.shop_facts import Subject, last_looked_at, shop_near, subject_of
 from services.marketing.follows import is_following
 from services.platform.money import format_money
@@ -45,6 +46,11 @@ async def ask_attribute(req: Request, intent: Intent, text: str) -> list[Reply]:
     subject = await _subject(req, intent)
     if subject is None:
         return [SendText(t("attr-which-shop"), buttons=main_menu(t))]
+    if intent.ref("merchant") is not None or intent.get("place") is not None:
+        # A shop named or described becomes "this shop" of the next question
+        # ("还有别的分店吗?"), as an opened storefront does.
+        await record_event(req.db, req.user.id, "storefront",
+                           merchant_id=subject.shop.merchant_id, now=req.now())
     asked = [a for a in intent.all("attribute") if isinstance(a, str)] or ["dishes"]
     shop, lang = subject.shop, req.lang
     title = subject.deal.title.get(lang) if subject.deal else shop.name.get(lang)

@@ -71,6 +71,16 @@ async def test_other_branches_of_the_shop_looked_at(chat: Chat) -> None:
     assert "万达广场4层" in text and "快安商业中心2层" in text
 
 
+async def test_a_follow_up_question_is_about_the_shop_just_asked_about(chat: Chat) -> None:
+    await chat.say("海底捞几点关门")
+    await chat.say("还有别的分店吗")
+    text = one_message(chat).text
+    assert "共 2 家门店" in text and "万达广场4层" in text
+    await chat.say("万达那家火锅店电话多少")  # by place and kind: the same shop again
+    await chat.say("评分多少？")
+    assert "海底捞" in one_message(chat).text
+
+
 async def test_a_question_about_nothing_looked_at_asks_which_shop(chat: Chat) -> None:
     await chat.say("评分多少？")
     assert "哪家店" in one_message(chat).text
