@@ -145,10 +145,11 @@ class Fleet:
         with contextlib.suppress(AttributeError):
             await self.api.stop()
         with contextlib.suppress(Exception):
-            await _forget(self.redis_url, self.prefix)
+            await forget_redis_keys(self.redis_url, self.prefix)
 
 
-async def _forget(redis_url: str, prefix: str) -> None:
+async def forget_redis_keys(redis_url: str, prefix: str) -> None:
+    """Delete the keys written under `prefix` (a run's or a test's own)."""
     import redis.asyncio as aioredis
 
     client = aioredis.from_url(redis_url)

@@ -48,7 +48,7 @@ from sqlalchemy import insert, select
 
 from bot.config import load_settings
 from bot.runtime import Runtime
-from bot.web import build_web_app
+from bot.web import serve_on_free_port
 from handlers.app import build_router
 from handlers.router import App
 from services.demo.seed import seed_demo
@@ -130,12 +130,7 @@ async def _serve(db: Database, api_base: str, photo_dir: str) -> tuple[web.AppRu
                              api_base=api_base, miniapp_photo_dir=photo_dir)
     app = App(db=db)
     runtime = Runtime(settings=settings, db=db, app=app, router=build_router())
-    runner = web.AppRunner(build_web_app(runtime), access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    url = f"http://127.0.0.1:{port}"
+    runner, url = await serve_on_free_port(runtime)
     app.payments = Payments("sandbox", {"sandbox": SandboxProvider(url)})
     return runner, url
 

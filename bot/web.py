@@ -210,3 +210,14 @@ async def start_web(runtime: Runtime, routes: Callable[[web.Application], None] 
     await web.TCPSite(runner, settings.web_host, settings.web_port).start()
     log.info("web server started", url=f"http://{settings.web_host}:{settings.web_port}")
     return runner
+
+
+async def serve_on_free_port(runtime: Runtime) -> tuple[web.AppRunner, str]:
+    """The bot's web app on a free port of 127.0.0.1 (tests and benchmarks): its runner
+    (clean it up when done) and its base URL."""
+    runner = web.AppRunner(build_web_app(runtime), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    return runner, f"http://127.0.0.1:{port}"

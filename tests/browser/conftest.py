@@ -29,10 +29,9 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 import pytest
-from aiohttp import web
 
 from bot.runtime import Runtime
-from bot.web import build_web_app
+from bot.web import serve_on_free_port
 from handlers.router import App
 from services.payments import Payments
 from services.payments.sandbox import SandboxProvider
@@ -117,12 +116,7 @@ class Served:
 @pytest.fixture
 async def served(app: App) -> AsyncIterator[Served]:
     runtime = miniapp_runtime(app)
-    runner = web.AppRunner(build_web_app(runtime), access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    url = f"http://127.0.0.1:{port}"
+    runner, url = await serve_on_free_port(runtime)
     runtime.app.payments = Payments("sandbox", {"sandbox": SandboxProvider(url)})
     sent: list[tuple[int, list[Any]]] = []
 

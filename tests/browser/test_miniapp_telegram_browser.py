@@ -13,12 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiohttp import web
 from PIL import Image
 from sqlalchemy import update
 from sqlmodel import select
 
-from bot.web import build_web_app
+from bot.web import serve_on_free_port
 from handlers.router import App
 from services.catalog.storefront import shop_header
 from services.payments import Payments
@@ -55,12 +54,8 @@ async def served(app: App, telegram: BotApiStandin, tmp_path: Path) -> AsyncIter
         return len(replies)
 
     runtime.outbox = outbox  # type: ignore[assignment]
-    runner = web.AppRunner(build_web_app(runtime), access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    yield Served(f"http://127.0.0.1:{port}", runtime, sent)
+    runner, url = await serve_on_free_port(runtime)
+    yield Served(url, runtime, sent)
     await runner.cleanup()
 
 

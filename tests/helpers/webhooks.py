@@ -16,6 +16,7 @@ from typing import Any
 
 import aiohttp
 
+from benchmarks import load_webhook
 from standins import BotApiStandin
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,15 +39,7 @@ def redis_prefix() -> str:
 
 async def forget_redis_keys(prefix: str) -> None:
     """Delete the keys a test wrote under its prefix (they would expire anyway)."""
-    import redis.asyncio as aioredis
-
-    client = aioredis.from_url(REDIS_URL)
-    try:
-        keys = [key async for key in client.scan_iter(match=f"{prefix}:*", count=500)]
-        if keys:
-            await client.delete(*keys)
-    finally:
-        await client.aclose()
+    await load_webhook.forget_redis_keys(REDIS_URL, prefix)
 
 
 @dataclass
