@@ -38,10 +38,12 @@ _ZH_ANCHOR = gated(
 _ZH_AT = gated(r"(?:在|去|到)(?P<name>[\u4e00-\u9fff]{2,6}?)(?:找|吃|有|逛|玩|的餐|那儿|那里)")
 _ZH_SHOP = gated(
     r"(?P<plain>[\u4e00-\u9fff·]{2,14}?(?:餐厅|饭店|餐馆|酒楼|酒家|饭馆|菜馆|食府|烤鸭店|小吃店|"
-    r"面馆|火锅店|咖啡馆|茶餐厅|烧烤店|大排档|料理店|酒馆|面包店|甜品店|小馆|食堂|茶楼))")
+    r"面馆|火锅店|咖啡馆|茶餐厅|烧烤店|大排档|料理店|酒馆|面包店|甜品店|小馆|食堂|茶楼|"
+    r"饭庄|美食城|饺子城|火锅城|烧烤城|面包房|包子铺))")
 # Words a description holds and a shop's name does not: "评分4分以上的餐馆", "有烤鸭的餐馆".
 _NOT_A_NAME = re.compile(r"\d|的$|以上|以下|以内|这道|这个|哪|找|推荐|想|要|能|帮|给我|希望|适合|"
-                         r"可以|一家|一个|有|告诉|查|请|麻烦|一下|叫|你|觉得|合适")
+                         r"可以|一家|一个|有|告诉|查|请|麻烦|一下|叫|你|觉得|合适|"
+                         r"他|她|它|该|此|别的|其它|其他|知道|问|把|这家|这个|那家|那个|这里|那里")
 _ZH_NAMED = gated(
     r"(?:就去|去|选|就选|定)(?P<go>[\u4e00-\u9fff]{2,8}?)(?:吧|尝尝|吃饭|用餐|看看|试试)"
     r"|(?P<of>[\u4e00-\u9fff]{2,10}?)(?:的|家的)(?:营业时间|电话|地址|评分|人均消费|人均|"
@@ -54,6 +56,18 @@ _ZH_DISH_LIST = gated(
     r"(?:吃|有|推荐菜有|推荐菜是|想吃的菜是|菜是|菜有)(?P<items>[\u4e00-\u9fff]{2,10}(?:\s?[、和跟及]\s?"
     r"[\u4e00-\u9fff]{2,10})*?)(?:这[一两二三四五俩几]?(?:道|个|种)?菜|的餐馆|的餐厅|的饭店|的店|"
     r"的地方)")
+# A verb of eating (or a dish the shop should have) and the list of dishes after it, up to
+# where the list ends: "想吃小米粥、白菜心，", "推荐菜有京东肉饼 尖椒肉丝，", "吃蟹腿、鲍鱼呢".
+_ZH_EAT_LIST = gated(
+    r"(?:吃到|吃|喝到|喝|尝尝|尝一尝|馋|来点|来份|来一份)的?"
+    r"|推荐菜(?:最好)?(?:要|得)?(?:有|是)|(?:最好|最好还|最好要|还要|要|得)有|能做|会做|提供")
+_ZH_LIST_END = re.compile(
+    r"的|这|那|吗|呢|吧|啊|呀|了|哦|嘛|呗|并且|而且|然后|还有|评分|人均|消费|价格|餐馆|餐厅|"
+    r"饭店|饭馆|店|地方|怎么|哪|请|帮|给|找|推荐|可以|有没有|在|去|吃饭|用餐|做的|做得|好吃|"
+    r"拿手|特别|最好|因为|就|都|也|解|比较|菜品|之类|等|什么|啥|还是|或者|[^\u4e00-\u9fff、 ]")
+_ZH_ITEM_SPLIT = re.compile(r"[、 ]+|(?<=[\u4e00-\u9fff]{2})[和与跟及](?=[\u4e00-\u9fff]{2})")
+_NOT_A_DISH = re.compile(r"什么|啥|东西|一顿|一下|一点|饭菜|饭$|^饭|这|那|它|他|她|我|你|顿|个|些|"
+                         r"地方|口味|味道|^菜系?$|^菜|其他|别的|包间|包厢|停车|wifi|座位|位置")
 _ZH_ANCHOR_ZONES = gated(r"(?:市)?(?:中心|东部|西部|南部|北部|东边|西边|南边|北边|中部|北方|"
                               r"南方|东区|西区|南区|北区|市区|城区)")
 
@@ -211,7 +225,7 @@ def find_names(work: str, original: str, offsets: list[int], taken: Taken,
         start = m.start(group) + cut
         after = work[m.end(group):m.end(group) + 3]
         kind = "place" if re.match(r"的?(?:附近|周边|旁边|周围|边上)", after) else "merchant"
-        if kind == "merchant" and (len(name) <= 3 or _NOT_A_NAME.search(name)):
+        if kind == "merchant" and (len(name) <= 3 or "的" in name or _NOT_A_NAME.search(name)):
             continue  # "川菜馆", "面馆": a kind of place; "有烤鸭的餐馆": a description
         add(kind, start, m.start(group) + len(m.group(group)))
     for m in _ZH_ANCHOR.finditer(work, hits) if has_cjk else ():
@@ -246,6 +260,9 @@ def find_names(work: str, original: str, offsets: list[int], taken: Taken,
         cut, name = _clean_zh(m.group(group))
         if name and not _GENERIC.match(name) and name not in _ZH_STOP:
             add("dish", m.start(group) + cut, m.end(group))
+    for m in _ZH_EAT_LIST.finditer(work, hits) if has_cjk else ():
+        for start, end in _listed_dishes(work, m.end()):
+            add("dish", start, end)
 
     # Latin names: look at the original's capitals, mapped into the working text.
     if not re.search(r"[a-z]", work):
@@ -287,6 +304,27 @@ def find_names(work: str, original: str, offsets: list[int], taken: Taken,
         start = m.start("name") + len(name) - len(" ".join(words))
         add("dish", start, m.end("name"))
     return found
+
+
+def _listed_dishes(work: str, start: int) -> list[tuple[int, int]]:
+    """The spans of the dishes listed from `start` (just after a verb of eating) to
+    where the list ends: "小米粥、白菜心" of "想吃小米粥、白菜心，请推荐"."""
+    end = start
+    while end < len(work) and end - start < 40:
+        stop = _ZH_LIST_END.match(work, end)
+        if stop is not None and stop.end() > end:
+            break
+        end += 1
+    items = []
+    at = start
+    for sep in (*_ZH_ITEM_SPLIT.finditer(work, start, end), None):
+        a, b = at, (sep.start() if sep else end)
+        at = sep.end() if sep else end
+        cut, name = _clean_zh(work[a:b])
+        if 2 <= len(name) <= 10 and name not in _ZH_STOP and not _GENERIC.match(name) \
+                and not _NOT_A_DISH.search(name):
+            items.append((a + cut, b))
+    return items
 
 
 def keywords(work: str, taken: Taken, tokens: Collection[tuple[int, int]] | None,

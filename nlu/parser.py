@@ -102,8 +102,11 @@ class Parser:
                 taken.take(start, end)
             found.extend(names.keywords(work, taken, tokens, lang))
         if name == "ask_attribute" or any(n == "ask_attribute" for n, _ in alternatives):
+            asked = attribute_spans(work, hits)
             found.extend(Slot("attribute", attribute, start, end, work[start:end])
-                         for attribute, start, end in attribute_spans(work, hits))
+                         for attribute, start, end in asked)
+            if name == "ask_attribute":
+                found = _subject_places_are_shops(found, work, asked)
         found = _fit_to_intent(found, name, places_too)
         result = _finish(found, original, offsets)
         window = None
@@ -268,6 +271,20 @@ def _names_the_subject(slot: Slot, text: str, asked: list[tuple[int, int]],
         return False
     gap = {slot.end, slot.end + 1 if text[slot.end:slot.end + 1] == "的" else slot.end}
     return any(a in gap for a, _ in asked)
+
+
+def _subject_places_are_shops(found: list[Slot], text: str,
+                              asked: list[tuple[str, int, int]]) -> list[Slot]:
+    """In a question about a shop, a name right before the attribute asked is the shop,
+    not the anchor of a search: "庆云楼(什刹海店)的周边有哪些酒店", "X附近有啥景点"."""
+    starts = {start for _, start, _ in asked}
+    out = []
+    for slot in found:
+        gap = {slot.end, slot.end + 1 if text[slot.end:slot.end + 1] == "的" else slot.end}
+        if slot.name == "place" and gap & starts:
+            slot = Slot("merchant", slot.value, slot.start, slot.end, slot.text, slot.ref)
+        out.append(slot)
+    return out
 
 
 def _decide(scores: dict[str, float], found: list[Slot],
