@@ -73,8 +73,13 @@ _ZH_ANCHOR_ZONES = gated(r"(?:市)?(?:中心|东部|西部|南部|北部|东边|
 
 _EN_NAME = r"[A-Z][\w'&.-]*(?: (?:of|de|la|the|and|&|on|by) [A-Z][\w'&.-]*| [A-Z][\w'&.-]*)*"
 _EN_PLACE = re.compile(rf"(?<![A-Za-z])(?:[Ii]n|[Nn]ear|[Aa]round|close to|next to|by|within|at|"
-                       rf"from) "
-                       rf"(?:the )?(?P<name>{_EN_NAME})")
+                       rf"from|neighbou?ring|nearby|near by|(?:area|same|state|country|city|"
+                       rf"town|province) (?:as|of)) "
+                       rf"(?:the )?(?P<name>{_EN_NAME}"
+                       rf"(?:, ?(?:[A-Z]{{2}}(?![A-Za-z])|{_EN_NAME}))?)")
+# "far from X", "distant from X": a place to measure from, not the shop one eats at.
+_EN_AWAY = re.compile(r"(?:far|distant|away|faraway|distance|walk|drive|minutes?|miles?|blocks?) "
+                      r"from $")
 _EN_ZONE = gated(r"(?<![a-z])(?:(?:in|on) )?the (?P<name>(?:(?:north|south|east|west)(?:ern)?"
                       r"|centre|center|city centre|city center|town centre|downtown|middle)"
                       r"(?: (?:part|side|area|end)(?: of (?:town|the city))?)?)"
@@ -289,6 +294,8 @@ def find_names(work: str, original: str, offsets: list[int], taken: Taken,
             continue
         word = m.group(0).split(" ", 1)[0].lower()
         kind = "merchant" if word in ("at", "from") else "place"
+        if word == "from" and _EN_AWAY.search(original[max(0, m.start() - 20):m.start() + 5]):
+            kind = "place"
         if re.fullmatch(r"(?:I|A|The|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|"
                         r"Sunday|Chinese|Japanese|Korean|Thai|Indian|Italian)",
                         m.group("name")):

@@ -212,25 +212,54 @@ def _bounds(kind: str, value: float, direction: str) -> tuple[float | None, floa
 _PARTY_WORDS = {"我俩": 2, "我们俩": 2, "咱俩": 2, "两口子": 2, "情侣": 2, "双人": 2,
                 "单人": 1, "一个人": 1, "就我一个": 1, "just me": 1, "myself": 1,
                 "a couple": 2, "couple": 2, "date night": 2}
+# What may follow a list of people: the end, or a time or place ("... and I at 14:41"), not
+# a verb ("for me and I need", "my anniversary and I want").
+_PEOPLE_END = (r"(?=\s*(?:[.,!?]|$|(?:at|on|in|for|to|tonight|tomorrow|today|this|next|"
+               r"from|near|within|please)(?![a-z])))")
 _PARTY = gated(
     rf"一家(?P<fam>{NUMBER})口"
     rf"|(?P<zh>{NUMBER})\s?(?:个人|个大人|口人|位客人|位|人(?!均|民)|名|口)(?:餐|套餐)?"
     rf"|(?:table|booking|reservation|seats?|room|dinner|lunch|reserve|book)?\s?"
     rf"(?<![a-z])for\s(?P<for>{NUMBER})(?!\s?(?:{_CUR_WORDS}|%|minutes?|hours?|mins?|km|"
-    r"am|pm|:|\.\d|th|st|nd|rd|days?|weeks?|nights?|o'?clock))"
+    r"am|pm|:|\.\d|days?|weeks?|nights?|o'?clock)|(?:th|st|nd|rd)(?![a-z]))"
     rf"(?:\s(?:people|persons|person|of us|guests|adults|pax|diners|members))?"
     rf"|(?:party|family|group) of (?P<of>{NUMBER})"
     rf"|(?P<en>{NUMBER})\s(?:people|persons|guests|adults|pax|diners|of us)"
-    r"|(?P<me>me and my (?:\w+)|my (?:\w+) and (?:i|me))"
+    r"|(?P<me>me and my (?:(?:step|ex|best|little|big|baby|older|younger|grand) ?)?\w+"
+    rf"|my (?:\w+ )?\w+ and (?:i|me){_PEOPLE_END})"
+    # people by name: "for kirsten price, audra and I", "with vickie and caitlin"
+    r"|(?<![a-z])(?:for|with) (?P<names>(?:me|[a-z]+(?: [a-z]+)?)(?:, [a-z]+(?: [a-z]+)?){0,6},?"
+    rf" and (?:i|me|[a-z]+(?: [a-z]+)?)){_PEOPLE_END}"
     r"|(?P<w>我俩|我们俩|咱俩|两口子|情侣|双人|单人|就我一个|just me|a couple(?! of)|date night)")
+
+
+# Words that are not people: "for lunch and dinner", "with fries and a coke".
+_NOT_PEOPLE = frozenset(str.split("""
+a an the some any one two lunch dinner breakfast brunch supper drinks drink food fries chips
+coke beer wine cheese sauce bacon rice noodles salad dessert desserts coffee tea pizza pasta
+burgers sushi chicken beef pork fish steak today tomorrow tonight now later here there it
+them this that those these delivery pickup takeout parking wifi music kids children family
+friends people more less
+"""))
+
+
+def _named_people(names: str) -> int | None:
+    """How many people a list of names holds ("kirsten price, audra and i": 3); None when
+    an item is no person's name (food, a time)."""
+    items = [item.strip() for item in re.split(r",\s*|\s+and\s+", names) if item.strip()]
+    if any(word in _NOT_PEOPLE for item in items for word in item.split()):
+        return None
+    return len(items) if len(items) >= 2 else None
 
 
 def party_size(text: str, taken: Taken) -> list[Slot]:
     """party_size from 两个人, 4位, 一家三口, for two, table for 4, party of 6."""
     slots = []
     for m in _finditer(_PARTY, text, taken):
-        if m.group("me"):
-            n: float | None = 2
+        if m.group("names"):
+            n: float | None = _named_people(m.group("names"))
+        elif m.group("me"):
+            n = 2
         elif m.group("w"):
             n = _PARTY_WORDS[m.group("w")]
         else:
