@@ -57,6 +57,14 @@ sandwiches, salads, soup, wings, fried chicken, hot pot, dim sum, north american
 corsica, corsican, venetian, tuscan, sicilian, basque, catalan, bavarian, eastern european,
 polynesian
 """)
+# Dishes and drinks people order by name (takeaway favourites). Short words (coke, wine)
+# are left out: the typo fixer would read "joke" and "wise" as them.
+DISHES_EN = _words("""
+cheeseburger, hamburger, eggroll, french fries, chicken wings, buffalo wings,
+chicken nuggets, sandwich, burrito, quesadilla, fried rice, egg foo young, kung pao chicken,
+bibimbap, biryani, samosa, hummus, spaghetti, lasagna, risotto, brisket, croissant,
+pancake, smoothie, milkshake, lemonade, cocktail, drinks
+""")
 RESTAURANT_KINDS_ZH = _words("""
 小酒馆, 酒馆, 酒吧, 清吧, 餐吧, 西餐厅, 法式餐厅, 意式餐厅, 披萨店, 比萨店, 餐车, 美食车,
 快餐店, 小吃店, 小吃街, 美食城, 美食广场, 食阁, 大排档, 夜市, 排档, 茶餐厅, 茶楼, 茶馆, 茶室,
@@ -83,7 +91,8 @@ _SHOP_SUFFIXES_ZH = ("餐厅", "店", "馆", "厅", "铺", "房", "楼", "摊", 
 def add_to(vocabulary: Vocabulary) -> None:
     """Teach `vocabulary` the lexicon's words it does not know yet (as dishes); a shop
     word whose stem it knows (奶茶店: 奶茶) stays the stem's, followed by a shop word."""
-    for word in (*RESTAURANT_KINDS_EN, *CUISINES_EN, *RESTAURANT_KINDS_ZH, *CUISINES_ZH):
+    for word in (*RESTAURANT_KINDS_EN, *CUISINES_EN, *DISHES_EN, *RESTAURANT_KINDS_ZH,
+                 *CUISINES_ZH):
         stem = next((word[: -len(s)] for s in _SHOP_SUFFIXES_ZH
                      if word.endswith(s) and len(word) > len(s) + 1), None)
         if not vocabulary.knows(word) and not (stem and vocabulary.knows(stem)):

@@ -80,6 +80,28 @@ _EN_PLACE = re.compile(rf"(?<![A-Za-z])(?:[Ii]n|[Nn]ear|[Aa]round|close to|next 
 # "far from X", "distant from X": a place to measure from, not the shop one eats at.
 _EN_AWAY = re.compile(r"(?:far|distant|away|faraway|distance|walk|drive|minutes?|miles?|blocks?) "
                       r"from $")
+# Typed all in lower case, a place is the words after "in" / "near" at the end of the
+# message or before the next part of it: "good to eat in cincinnati", "pub in mg road".
+_EN_LOWER_PLACE = gated(
+    r"(?<![a-z])(?:in |near |around )(?P<name>[a-z][a-z'.-]+(?: [a-z][a-z'.-]+){0,2}?)"
+    r"(?=$|[.,!?]| (?:for|to|with|that|on|at|and|please|today|tonight|tomorrow)(?![a-z]))")
+_NOT_A_PLACE = frozenset(str.split("""
+a an the my your our his her their this that these those it them me us you here there
+town general particular advance person stock total cash time mind fact front order line
+bed half love case store mood hurry rush bulk public private person progress touch
+minute minutes hour hours moment while bit one two three some any each every all other
+morning afternoon evening night week weekend month year summer winter spring autumn
+vicinity area neighborhood neighbourhood locality
+"""))
+# A shop named after "order ... from" or "call X to order": "from papa john's".
+_EN_ORDER_FROM = gated(
+    r"(?<![a-z])(?:order|get|buy|deliver|delivery|takeout|take out|pick up)(?![a-z])[^.?!]*?"
+    r" from (?:the )?(?P<name>[a-z0-9][\w'&.-]*(?: [a-z0-9][\w'&.-]*){0,3}?)"
+    r"(?=$|[.,!?]| (?:to|for|and|please|tonight|now|today|restaurant|a|an)(?![a-z]))"
+    r"|(?<![a-z])call (?P<call>[a-z0-9][\w'&.-]*(?: [a-z0-9][\w'&.-]*){0,3}?) to order")
+# "closest chipotle", "where is the nearest walmart": a chain's name after the nearest.
+_EN_NEAREST_NAME = gated(r"(?<![a-z])(?:nearest|closest) (?P<name>[a-z][\w'&.-]+"
+                         r"(?: [a-z][\w'&.-]+)?)(?=$|[.?!])")
 _EN_ZONE = gated(r"(?<![a-z])(?:(?:in|on) )?the (?P<name>(?:(?:north|south|east|west)(?:ern)?"
                       r"|centre|center|city centre|city center|town centre|downtown|middle)"
                       r"(?: (?:part|side|area|end)(?: of (?:town|the city))?)?)"
@@ -301,6 +323,15 @@ def find_names(work: str, original: str, offsets: list[int], taken: Taken,
                         m.group("name")):
             continue
         add(kind, start, end + 1)
+    for m in (*_EN_ORDER_FROM.finditer(work, hits), *_EN_NEAREST_NAME.finditer(work, hits)):
+        group = "call" if m.groupdict().get("call") else "name"
+        words = m.group(group).split()
+        if words and words[-1] in ("restaurant", "store", "shop", "place"):
+            words = words[:-1]
+        if words and not (len(words) == 1 and (words[0] in _EN_STOP
+                                                or words[0] in _NOT_A_PLACE)):
+            start = m.start(group)
+            add("merchant", start, start + len(" ".join(words)))
     for m in _EN_CUISINE.finditer(work, hits):
         name = m.group("name")
         words = name.split()
@@ -332,6 +363,25 @@ def _listed_dishes(work: str, start: int) -> list[tuple[int, int]]:
                 and not _NOT_A_DISH.search(name):
             items.append((a + cut, b))
     return items
+
+
+def lower_case_places(work: str, original: str, taken: Taken) -> list[Slot]:
+    """In a message typed all in lower case, the words after "in" / "near" at its end
+    ("good to eat in cincinnati", "any pub in mg road"): where to look. Read only once
+    the message is known to ask for a shop, since "how many people live in vermillion"
+    asks nothing of one."""
+    if any(c.isupper() for c in original):
+        return []
+    hits = scan(work) if taken.hits is None else taken.hits
+    found = []
+    for m in _EN_LOWER_PLACE.finditer(work, hits):
+        start, end = m.span("name")
+        words = m.group("name").split()
+        if taken.free(start, end) and not any(w in _NOT_A_PLACE or w in _EN_STOP
+                                              for w in words):
+            found.append(Slot("place", work[start:end], start, end, work[start:end]))
+            taken.take(start, end)
+    return found
 
 
 def keywords(work: str, taken: Taken, tokens: Collection[tuple[int, int]] | None,

@@ -42,6 +42,7 @@ _DOMINATES: dict[str, tuple[str, ...]] = {
 }
 _UNKNOWN_BELOW = 0.5
 _HOW_TO = re.compile(r"(?<![a-z])how (?:do|can|should|does|to)(?![a-z])|怎么|如何")
+_ORDER = re.compile(r"(?<![a-z])order(?![a-z])")
 _HAS_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _STOP_PUSHES = re.compile(r"别再|不要再|不想再|别给我|不想收到|no more|stop (?:sending|the)|"
                           r"don'?t send|fewer")  # a best score under this is "unknown"
@@ -97,6 +98,8 @@ class Parser:
 
         scores, cue_spans = _score(work, found, hits)
         name, confidence, alternatives = _decide(scores, found)
+        if name in ("search_deals", "book_table", "buy"):
+            found.extend(names.lower_case_places(work, original, taken))
         if name == "search_deals":
             for start, end in cue_spans:
                 taken.take(start, end)
@@ -206,6 +209,11 @@ def _score(text: str, found: list[Slot], hits: set[int],
         # People at a place to sit down: "a bistro for six", "restaurant for my son and I".
         if "party_size" in kinds and any(_sit_down(slot) for slot in found):
             scores["book_table"] += 0.8
+    # Food after "order" is food to buy: "order general t'so eggroll to go".
+    order = _ORDER.search(text) if "buy" in scores and kinds & {"dish", "category"} else None
+    if order is not None and any(s.name in ("dish", "category") and s.start > order.end()
+                                 for s in found):
+        scores["buy"] += 0.6
     if "merchant" in kinds:
         scores["show_deal"] = scores.get("show_deal", 0.0) + 0.7
         if "time" in kinds or "party_size" in kinds:  # "海底捞明晚两位": a table there

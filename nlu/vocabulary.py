@@ -30,6 +30,19 @@ _MERCHANT_SUFFIXES_EN = ("hotpot", "hot pot", "coffee", "cafe", "café", "restau
                          "kitchen", "bakery", "bar", "house", "noodles", "tea", "bbq")
 
 
+def _plural(word: str) -> str | None:
+    """The English plural of a Latin noun ("theater": "theaters", "taco": "tacos"); None
+    for other words and for those that are plural or uncountable already."""
+    key = " ".join(normalize(word).split())
+    if not re.fullmatch(r"[a-z][a-z -]*[a-z]", key) or key.endswith(("s", "x", "sh", "ch")) \
+            or len(key) < 3 or key.endswith(("food", "cuisine", "tea", "coffee", "rice", "an",
+                                             "ese", "ish", "ic", "al", "ed", "ing")):
+        return None
+    if key.endswith("y") and key[-2] not in "aeiou":
+        return key[:-1] + "ies"
+    return key + "s"
+
+
 @dataclass(frozen=True)
 class Match:
     """A vocabulary word found in the text: `[start, end)`, its kind and reference."""
@@ -51,8 +64,10 @@ class Vocabulary:
 
     # -- building -----------------------------------------------------------------------
 
-    def add(self, kind: str, word: str, ref: str) -> None:
-        """Know `word` as a `kind` ("category", "merchant", "dish", "place") meaning `ref`."""
+    def add(self, kind: str, word: str, ref: str, typo_target: bool = True) -> None:
+        """Know `word` as a `kind` ("category", "merchant", "dish", "place") meaning `ref`;
+        its Latin words are what typos are corrected to unless `typo_target` is False (a
+        plural made up here: "seats" must not become "eats")."""
         if kind not in KIND_PRIORITY:
             raise ValueError(f"unknown vocabulary kind {kind!r}")
         key = " ".join(normalize(word).split())
@@ -67,15 +82,20 @@ class Vocabulary:
         entries.append((kind, ref))
         entries.sort(key=lambda e: KIND_PRIORITY[e[0]])
         self.size += 1
-        self._latin_words.update(re.findall(r"[a-z]{3,}", key))
+        if typo_target:
+            self._latin_words.update(re.findall(r"[a-z]{3,}", key))
         if any(is_cjk(c) for c in key) and len(key) > 1:
             jieba = jieba_module()
             jieba.add_word(key, freq=max(jieba.get_FREQ(key) or 0, 2000))
 
     def add_category(self, category_id: str, words: Iterable[str]) -> None:
-        """A canonical category and the words people use for it."""
+        """A canonical category and the words people use for it (an English one in the
+        plural too: theaters, pizzas)."""
         for word in (category_id, *words):
             self.add("category", word, category_id)
+            plural = _plural(word)
+            if plural and not self.knows(plural):
+                self.add("category", plural, category_id, typo_target=False)
 
     def add_merchant(self, key: str, names: Iterable[str]) -> None:
         """A merchant (`key`, e.g. its slug) under its names and the short forms people
@@ -86,8 +106,11 @@ class Vocabulary:
                 self.add("merchant", short, key)
 
     def add_dish(self, word: str) -> None:
-        """A dish (or cuisine) people search by."""
+        """A dish (or cuisine) people search by; an English one in the plural too."""
         self.add("dish", word, normalize(word))
+        plural = _plural(word)
+        if plural and not self.knows(plural):
+            self.add("dish", plural, normalize(word), typo_target=False)
 
     def add_place(self, key: str, names: Iterable[str]) -> None:
         """A place of the gazetteer (`key`, e.g. its id) under its names and aliases."""
