@@ -328,8 +328,7 @@ def find_names(work: str, original: str, offsets: list[int], taken: Taken,
         words = m.group(group).split()
         if words and words[-1] in ("restaurant", "store", "shop", "place"):
             words = words[:-1]
-        if words and not (len(words) == 1 and (words[0] in _EN_STOP
-                                                or words[0] in _NOT_A_PLACE)):
+        if words and words[0] not in _EN_STOP and words[0] not in _NOT_A_PLACE:
             start = m.start(group)
             add("merchant", start, start + len(" ".join(words)))
     for m in _EN_CUISINE.finditer(work, hits):
