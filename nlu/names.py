@@ -181,11 +181,22 @@ def find_branch_names(work: str, taken: Taken) -> list[Slot]:
 
 
 def find_called(work: str, taken: Taken) -> list[Slot]:
-    """"a restaurant called X" / "named X" / "一家叫X的餐厅": a merchant, found before
-    vocabulary words that may hide inside the name (the noodle of "called dojo noodle
-    bar", the 披萨 of "叫唐帕斯夸里披萨店的餐厅")."""
+    """"a restaurant called X" / "named X" / "一家叫X的餐厅" / "order ... from X": a
+    merchant, found before vocabulary words that may hide inside the name (the noodle
+    of "called dojo noodle bar", the 披萨 of "叫唐帕斯夸里披萨店的餐厅", the pizza of
+    "from pizza hut")."""
     found = []
     hits = scan(work) if taken.hits is None else taken.hits
+    for m in _EN_ORDER_FROM.finditer(work, hits):  # "order a pizza from michael's pizza"
+        group = "call" if m.group("call") else "name"
+        words = m.group(group).split()
+        if words and words[-1] in ("restaurant", "place"):
+            words = words[:-1]
+        start = m.start(group)
+        end = start + len(" ".join(words))
+        if words and words[0] not in _EN_STOP and taken.free(start, end):
+            found.append(Slot("merchant", work[start:end], start, end, work[start:end]))
+            taken.take(start, end)
     called = (*_EN_CALLED.finditer(work, hits), *_ZH_CALLED.finditer(work, hits))
     for m in called:
         start, end = m.span("name" if m.group("name") else "called")
@@ -323,14 +334,10 @@ def find_names(work: str, original: str, offsets: list[int], taken: Taken,
                         m.group("name")):
             continue
         add(kind, start, end + 1)
-    for m in (*_EN_ORDER_FROM.finditer(work, hits), *_EN_NEAREST_NAME.finditer(work, hits)):
-        group = "call" if m.groupdict().get("call") else "name"
-        words = m.group(group).split()
-        if words and words[-1] in ("restaurant", "store", "shop", "place"):
-            words = words[:-1]
-        if words and words[0] not in _EN_STOP and words[0] not in _NOT_A_PLACE:
-            start = m.start(group)
-            add("merchant", start, start + len(" ".join(words)))
+    for m in _EN_NEAREST_NAME.finditer(work, hits):
+        words = m.group("name").split()
+        if words[0] not in _EN_STOP and words[0] not in _NOT_A_PLACE:
+            add("merchant", m.start("name"), m.end("name"))
     for m in _EN_CUISINE.finditer(work, hits):
         name = m.group("name")
         words = name.split()
