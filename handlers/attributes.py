@@ -68,16 +68,21 @@ async def _subject(req: Request, intent: Intent) -> Subject | None:
     now = req.now()
     looked_deal, looked_slug = await last_looked_at(req.db, req.user.id, now)
     slug = intent.ref("merchant")
+    # A place said narrows the shop to its store there ("万达那家火锅店电话多少": the
+    # phone of the one at Wanda), unless the question is about its other branches.
+    place = await place_of(req, intent)
+    at_place = place is not None and "branches" not in intent.all("attribute")
+    lat, lon = (place.lat, place.lon) if place is not None else (None, None)
     if slug is not None:  # the deal looked at stays the subject when it is this shop's
         same = looked_deal if looked_slug == slug else None
-        return await subject_of(req.db, now, slug=slug, deal_id=same)
-    place = await place_of(req, intent)
+        return await subject_of(req.db, now, slug=slug, deal_id=same, lat=lat, lon=lon,
+                                at_place=at_place)
     if place is not None:
         category = intent.get("category")
         near = await shop_near(req.db, place.lat, place.lon,
                                category if isinstance(category, str) else None)
-        return await subject_of(req.db, now, slug=near, lat=place.lat,
-                                lon=place.lon) if near else None
+        return await subject_of(req.db, now, slug=near, lat=place.lat, lon=place.lon,
+                                at_place=at_place) if near else None
     return await subject_of(req.db, now, slug=looked_slug, deal_id=looked_deal)
 
 

@@ -64,8 +64,8 @@ _ZH_EAT_LIST = gated(
 _ZH_LIST_END = re.compile(
     r"的|这|那|吗|呢|吧|啊|呀|了|哦|嘛|呗|并且|而且|然后|还有|评分|人均|消费|价格|餐馆|餐厅|"
     r"饭店|饭馆|店|地方|怎么|哪|请|帮|给|找|推荐|可以|有没有|在|去|吃饭|用餐|做的|做得|好吃|"
-    r"拿手|特别|最好|因为|就|都|也|解|比较|菜品|之类|等|什么|啥|还是|或者|[^\u4e00-\u9fff、 ]")
-_ZH_ITEM_SPLIT = re.compile(r"[、 ]+|(?<=[\u4e00-\u9fff]{2})[和与跟及](?=[\u4e00-\u9fff]{2})")
+    r"拿手|特别|最好|因为|就|都|也|解|比较|菜品|之类|等|什么|啥|还是|或者|[^\u4e00-\u9fffa-z、 ]")
+_ZH_ITEM_SPLIT = re.compile(r"[、 ]+|(?<=[\u4e00-\u9fffa-z]{2})[和与跟及](?=[\u4e00-\u9fffa-z]{2})")
 _NOT_A_DISH = re.compile(r"什么|啥|东西|一顿|一下|一点|饭菜|饭$|^饭|这|那|它|他|她|我|你|顿|个|些|"
                          r"地方|口味|味道|^菜系?$|^菜|其他|别的|包间|包厢|停车|wifi|座位|位置")
 _ZH_ANCHOR_ZONES = gated(r"(?:市)?(?:中心|东部|西部|南部|北部|东边|西边|南边|北边|中部|北方|"
@@ -84,7 +84,8 @@ _EN_AWAY = re.compile(r"(?:far|distant|away|faraway|distance|walk|drive|minutes?
 # message or before the next part of it: "good to eat in cincinnati", "pub in mg road".
 _EN_LOWER_PLACE = gated(
     r"(?<![a-z])(?:in |near |around )(?P<name>[a-z][a-z'.-]+(?: [a-z][a-z'.-]+){0,2}?)"
-    r"(?=$|[.,!?]| (?:for|to|with|that|on|at|and|please|today|tonight|tomorrow)(?![a-z]))")
+    r"(?=\s*(?:$|[^\w\s'-])| (?:for|to|with|that|on|at|and|please|today|tonight|tomorrow)"
+    r"(?![a-z]))")
 _NOT_A_PLACE = frozenset(str.split("""
 a an the my your our his her their this that these those it them me us you here there
 town general particular advance person stock total cash time mind fact front order line
@@ -296,7 +297,8 @@ def find_names(work: str, original: str, offsets: list[int], taken: Taken,
     for m in _ZH_DISH.finditer(work, hits) if has_cjk else ():
         group = "before" if m.group("before") else "after"
         cut, name = _clean_zh(m.group(group))
-        if name and not _GENERIC.match(name) and name not in _ZH_STOP:
+        if name and not _GENERIC.match(name) and name not in _ZH_STOP \
+                and not re.search(r"什么|啥|东西|一顿|一下|一点|都", name):
             add("dish", m.start(group) + cut, m.end(group))
     for m in _ZH_EAT_LIST.finditer(work, hits) if has_cjk else ():
         for start, end in _listed_dishes(work, m.end()):

@@ -9,7 +9,7 @@ event (weight 0 for taste), and the latest of them within `RECENT` is the subjec
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlmodel import col, select
@@ -35,17 +35,24 @@ class Subject:
 
 async def subject_of(db: Database, now: datetime, *, slug: str | None = None,
                      deal_id: int | None = None, lat: float | None = None,
-                     lon: float | None = None) -> Subject | None:
+                     lon: float | None = None, at_place: bool = False) -> Subject | None:
     """The merchant `slug` (or the merchant of deal `deal_id`, then with the deal), its
     stores nearest (lat, lon) first when given; None when neither is an approved
-    merchant or a known deal."""
+    merchant or a known deal. With `at_place` the question is about the store at
+    (lat, lon) ("万达那家火锅店": the one at Wanda, not every branch): only the nearest
+    store within NEAR_M is kept, when there is one."""
     deal = await get_deal_card(db, deal_id, now) if deal_id is not None else None
     if deal is not None:
         slug = deal.merchant_slug
     if slug is None:
         return None
     shop = await get_storefront(db, slug, now, lat, lon)
-    return Subject(shop, deal) if shop is not None else None
+    if shop is None:
+        return None
+    if at_place and shop.stores and shop.stores[0][1] is not None \
+            and shop.stores[0][1] <= NEAR_M:
+        shop = replace(shop, stores=shop.stores[:1])
+    return Subject(shop, deal)
 
 
 async def shop_near(db: Database, lat: float, lon: float, category: str | None = None,

@@ -26,8 +26,19 @@ async def test_the_hotpot_shop_at_wanda_by_place_and_kind(chat: Chat) -> None:
     await chat.say("万达那家火锅店电话多少")
     text = one_message(chat).text
     assert "海底捞" in text and "电话" in text
-    wanda, kuaian = text.index("0591-83681001"), text.index("0591-83681002")
-    assert wanda < kuaian  # the store at Wanda first
+    assert "0591-83681001" in text  # the store at Wanda
+    assert "0591-83681002" not in text  # not its other branch: the place narrows the shop
+
+
+async def test_a_named_shop_at_a_place_is_its_store_there(chat: Chat) -> None:
+    await chat.say("海底捞电话多少")
+    both = one_message(chat).text
+    assert "0591-83681001" in both and "0591-83681002" in both  # no place: every store
+    await chat.say("万达的海底捞电话多少？😋")
+    text = one_message(chat).text
+    assert "0591-83681001" in text and "0591-83681002" not in text
+    await chat.say("海底捞还有别的分店吗")  # its branches: the place narrows nothing
+    assert "共 2 家门店" in one_message(chat).text
 
 
 async def test_wifi_is_not_something_we_know_so_the_phone_is_offered(english_chat: Chat,

@@ -256,3 +256,120 @@ _WEDNESDAY_NOON = datetime(2026, 11, 25, 12, 0, tzinfo=_SHANGHAI)
 ])
 def test_a_time_said_alone_for_scheduling(text: str, meant: date | None) -> None:
     assert read_alone(text, _WEDNESDAY_NOON, _SHANGHAI) == meant
+
+
+# -- the words of real users (issue 22): general readings the public corpora asked for ---
+
+
+def values(intent: Intent, name: str) -> list[object]:
+    return [s.value for s in intent.slots if s.name == name]
+
+
+@pytest.mark.parametrize(("text", "dishes"), [
+    ("想吃小米粥、白菜心🥣，推荐一家评分4.5分以上的", ["小米粥", "白菜心"]),
+    ("想吃烤馒头和九转大肠，给我找个5分的", ["九转大肠"]),  # 馒头 is a known dish word
+    ("推荐菜有京东肉饼 尖椒肉丝，人均100元", ["京东肉饼", "尖椒肉丝"]),
+    ("还想找一家酒店周边的餐馆吃蟹腿、鲍鱼呢", ["蟹腿", "鲍鱼"]),
+    ("请帮我找一家有炒年糕的餐馆。", ["炒年糕"]),
+    ("想吃cheese和拌山野菜😋", ["拌山野菜"]),
+])
+def test_dishes_listed_after_a_verb_of_eating(parser: Parser, text: str,
+                                              dishes: list[str]) -> None:
+    result = parse(parser, text)
+    found = [s.text for s in result.slots if s.name in ("dish", "category")]
+    for dish in dishes:
+        assert any(dish in f for f in found), (dish, found)
+    assert not values(result, "merchant")  # "有炒年糕的餐馆" describes a shop, names none
+
+
+@pytest.mark.parametrize("text", ["想吃什么都可以", "我想吃饭了", "有包间吗", "吃了吗？🙂"])
+def test_eating_words_with_no_dish_name_none(parser: Parser, text: str) -> None:
+    assert not values(parse(parser, text), "dish")
+
+
+def test_the_shop_whose_surroundings_are_asked_about_is_a_merchant(parser: Parser) -> None:
+    result = parse(parser, "庆云楼(什刹海店)的周边有哪些酒店？")
+    assert result.name == "ask_attribute"
+    assert values(result, "merchant") == ["庆云楼(什刹海店)"] and not values(result, "place")
+    search = parse(parser, "在什刹海周边找一家火锅店")  # an anchor of a search stays a place
+    assert search.name == "search_deals" and values(search, "place")
+
+
+@pytest.mark.parametrize(("text", "size"), [
+    ("Book a table for kirsten price, audra and I 🍷", 3),
+    ("Book reservations at a restaurant with vickie and caitlin on February the second", 2),
+    ("I need a table for me, angela and mercedes in Cimarron City", 3),
+    ("a table for my step father and I", 2),
+    ("book a cafe table for one that has internet access", 1),
+])
+def test_people_named_in_a_list_are_the_party(parser: Parser, text: str, size: int) -> None:
+    assert parse(parser, text).get("party_size") == size
+
+
+@pytest.mark.parametrize("text", [
+    "can you choose one for me and let me know the food type?",
+    "Today is my wedding anniversary and I want to book a table",
+    "order a burger with fries and a coke",
+])
+def test_words_that_are_no_people_make_no_party(parser: Parser, text: str) -> None:
+    assert parse(parser, text).get("party_size") is None
+
+
+@pytest.mark.parametrize(("text", "day"), [
+    ("I need a table for ten on april the eighteenth, 2030", date(2030, 4, 18)),
+    ("Book a reservation on Mar. thirteenth, 2026", date(2026, 3, 13)),
+    ("book a churrascaria in Macao on May the twenty-third", date(2027, 5, 23)),
+    ("On 10/14/2026 I have two people to eat at a diner", date(2026, 10, 14)),
+    ("the fifth of december works", date(2026, 12, 5)),
+])
+def test_dates_said_with_ordinal_words_or_slashes(parser: Parser, text: str, day: date) -> None:
+    window = parse(parser, text).window
+    assert window is not None and window.start.date() == day
+
+
+def test_a_fraction_is_no_date(parser: Parser) -> None:
+    assert parse(parser, "split 1/2 of it").get("time") is None
+
+
+@pytest.mark.parametrize(("text", "place"), [
+    ("book a restaurant for me, angela and mercedes in Cimarron City, Colorado",
+     "Cimarron City, Colorado"),
+    ("Please book a restaurant in Village Green, CA.", "Village Green, CA"),
+    ("I'd like to eat at a restaurant far from Grantsburg", "Grantsburg"),
+    ("I want to book a restaurant neighboring Livonia Av", "Livonia Av"),
+    ("is there any chinese places in benton ar", "benton ar"),  # typed in lower case
+    ("any good pizza in mg road 🍕", "mg road"),
+])
+def test_places_in_english(parser: Parser, text: str, place: str) -> None:
+    assert values(parse(parser, text), "place") == [place]
+
+
+@pytest.mark.parametrize("text", ["how many people live in vermillion",
+                                  "what is the highest belt in karate"])
+def test_a_lower_case_place_only_where_a_shop_is_wanted(parser: Parser, text: str) -> None:
+    result = parse(parser, text)
+    assert not values(result, "place") and result.name != "search_deals"
+
+
+@pytest.mark.parametrize(("text", "merchant", "intent"), [
+    ("order one pizza from pizza hut", "pizza hut", "buy"),
+    ("i want to order a pizza from michael's pizza", "michael's pizza", "buy"),
+    ("call pf chang's to order me egg foo young", "pf chang's", "buy"),
+    ("closest chipotle", "chipotle", "search_deals"),
+])
+def test_a_shop_named_in_lower_case_around_an_order(parser: Parser, text: str, merchant: str,
+                                                   intent: str) -> None:
+    result = parse(parser, text)
+    assert values(result, "merchant") == [merchant] and result.name == intent
+
+
+def test_nearest_to_me_names_no_shop(parser: Parser) -> None:
+    assert not values(parse(parser, "fried chicken closest to me"), "merchant")
+
+
+def test_plurals_of_known_words_and_no_new_typos(parser: Parser) -> None:
+    assert parse(parser, "give the list of theaters in the vicinity").get("category") == "cinema"
+    assert parse(parser, "order two cheeseburgers 🍔").name == "buy"
+    seats = parse(parser, "I'd like to get 4 seats at a restaurant.")
+    assert ("seats", "eats") not in seats.corrections
+    assert parse(parser, "tell me a joke").name == "unknown"  # no "coke" in it
