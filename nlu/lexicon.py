@@ -62,7 +62,7 @@ polynesian
 DISHES_EN = _words("""
 cheeseburger, hamburger, eggroll, french fries, chicken wings, buffalo wings,
 chicken nuggets, sandwich, burrito, quesadilla, fried rice, egg foo young, kung pao chicken,
-bibimbap, biryani, samosa, hummus, spaghetti, lasagna, risotto, brisket, croissant,
+bibimbap, biryani, samosa, hummus, lasagna, risotto, brisket, croissant,
 pancake, smoothie, milkshake, lemonade, cocktail, drinks
 """)
 RESTAURANT_KINDS_ZH = _words("""

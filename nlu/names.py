@@ -27,7 +27,8 @@ def _words(text: str) -> list[str]:
 _STOP_PREFIX = re.compile(
     r"^(?:请|麻烦|帮我|给我|帮忙|你|我们|我|想|要|去|到|在|从|离|找|推荐|查|看看|一下|一家|"
     r"这家|那家|哪家|个|家|的|有|还有|就|也|再|能|可以|好|嗯|那|这|和|跟|吃|住|是|"
-    r"就在|位于|最好|或者|然后|还|又|先|都|呢|吧|啊|哦|行|对)+")
+    r"就在|位于|最好|或者|然后|还|又|先|都|呢|吧|啊|哦|行|对|知道|问问|问一下|问下|问|"
+    r"看一下|查一下|查询|查|把|下)+")
 _GENERIC = re.compile(
     r"^(?:这|那|哪|我|你|他|她|它|这里|那里|哪里|这边|那边|餐馆|餐厅|饭店|酒店|景点|地方|"
     r"家|附近|周边|学校|公司|家里|地铁站?|车站|这儿|那儿|哪儿|什么|东西|好吃|便宜|"
@@ -43,7 +44,11 @@ _ZH_SHOP = gated(
 # Words a description holds and a shop's name does not: "评分4分以上的餐馆", "有烤鸭的餐馆".
 _NOT_A_NAME = re.compile(r"\d|的$|以上|以下|以内|这道|这个|哪|找|推荐|想|要|能|帮|给我|希望|适合|"
                          r"可以|一家|一个|有|告诉|查|请|麻烦|一下|叫|你|觉得|合适|"
-                         r"他|她|它|该|此|别的|其它|其他|知道|问|把|这家|这个|那家|那个|这里|那里")
+                         r"他|她|它|该|此|别的|其它|其他|这家|这个|那家|那个|这里|那里")
+# "有炒年糕的餐馆", "能吃到香河肉饼的餐馆": a shop described, not named ("失踪的袜子餐厅" is
+# a name: its 的 is not right before the kind of shop).
+_DESCRIBED_SHOP = re.compile(r"的(?:餐厅|饭店|餐馆|饭馆|店|地方|馆子)$")
+_BEFORE_THIS = re.compile(r"(.+?)(?:这家|那家|这间|那间|(?:这个|那个)(?=餐|饭|店|酒))")
 _ZH_NAMED = gated(
     r"(?:就去|去|选|就选|定)(?P<go>[\u4e00-\u9fff]{2,8}?)(?:吧|尝尝|吃饭|用餐|看看|试试)"
     r"|(?P<of>[\u4e00-\u9fff]{2,10}?)(?:的|家的)(?:营业时间|电话|地址|评分|人均消费|人均|"
@@ -263,8 +268,15 @@ def find_names(work: str, original: str, offsets: list[int], taken: Taken,
             continue
         start = m.start(group) + cut
         after = work[m.end(group):m.end(group) + 3]
+        named = _BEFORE_THIS.match(name)  # "钓鱼台国宾馆这家餐馆": the name, then "this one"
+        if named is not None:
+            cut, name = _clean_zh(named.group(1))
+            if len(name) >= 2 and not _GENERIC.match(name) and not _NOT_A_NAME.search(name):
+                add("merchant", start + cut, start + cut + len(name))
+            continue
         kind = "place" if re.match(r"的?(?:附近|周边|旁边|周围|边上)", after) else "merchant"
-        if kind == "merchant" and (len(name) <= 3 or "的" in name or _NOT_A_NAME.search(name)):
+        described = _DESCRIBED_SHOP.search(name) is not None
+        if kind == "merchant" and (len(name) <= 3 or described or _NOT_A_NAME.search(name)):
             continue  # "川菜馆", "面馆": a kind of place; "有烤鸭的餐馆": a description
         add(kind, start, m.start(group) + len(m.group(group)))
     for m in _ZH_ANCHOR.finditer(work, hits) if has_cjk else ():
@@ -355,12 +367,9 @@ def find_names(work: str, original: str, offsets: list[int], taken: Taken,
 def _listed_dishes(work: str, start: int) -> list[tuple[int, int]]:
     """The spans of the dishes listed from `start` (just after a verb of eating) to
     where the list ends: "小米粥、白菜心" of "想吃小米粥、白菜心，请推荐"."""
-    end = start
-    while end < len(work) and end - start < 40:
-        stop = _ZH_LIST_END.match(work, end)
-        if stop is not None and stop.end() > end:
-            break
-        end += 1
+    limit = min(len(work), start + 40)
+    stop = _ZH_LIST_END.search(work, start, limit)
+    end = stop.start() if stop is not None else limit
     items = []
     at = start
     for sep in (*_ZH_ITEM_SPLIT.finditer(work, start, end), None):
@@ -378,7 +387,7 @@ def lower_case_places(work: str, original: str, taken: Taken) -> list[Slot]:
     ("good to eat in cincinnati", "any pub in mg road"): where to look. Read only once
     the message is known to ask for a shop, since "how many people live in vermillion"
     asks nothing of one."""
-    if any(c.isupper() for c in original):
+    if original != original.lower():
         return []
     hits = scan(work) if taken.hits is None else taken.hits
     found = []

@@ -239,7 +239,7 @@ a an the some any one two lunch dinner breakfast brunch supper drinks drink food
 coke beer wine cheese sauce bacon rice noodles salad dessert desserts coffee tea pizza pasta
 burgers sushi chicken beef pork fish steak today tomorrow tonight now later here there it
 them this that those these delivery pickup takeout parking wifi music kids children family
-friends people more less
+friends people more less your his her their time help all everything everyone
 """))
 
 
@@ -247,7 +247,8 @@ def _named_people(names: str) -> int | None:
     """How many people a list of names holds ("kirsten price, audra and i": 3); None when
     an item is no person's name (food, a time)."""
     items = [item.strip() for item in re.split(r",\s*|\s+and\s+", names) if item.strip()]
-    if any(word in _NOT_PEOPLE for item in items for word in item.split()):
+    if any(word in _NOT_PEOPLE or word.endswith("ing") for item in items
+           for word in item.split()):
         return None
     return len(items) if len(items) >= 2 else None
 
