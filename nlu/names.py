@@ -382,13 +382,11 @@ def _listed_dishes(work: str, start: int) -> list[tuple[int, int]]:
     return items
 
 
-def lower_case_places(work: str, original: str, taken: Taken) -> list[Slot]:
-    """In a message typed all in lower case, the words after "in" / "near" at its end
-    ("good to eat in cincinnati", "any pub in mg road"): where to look. Read only once
-    the message is known to ask for a shop, since "how many people live in vermillion"
-    asks nothing of one."""
-    if original != original.lower():
-        return []
+def lower_case_places(work: str, taken: Taken) -> list[Slot]:
+    """In a message typed all in lower case (the caller knows), the words after "in" /
+    "near" at its end ("good to eat in cincinnati", "any pub in mg road"): where to
+    look. Read only once the message is known to ask for a shop, since "how many people
+    live in vermillion" asks nothing of one."""
     hits = scan(work) if taken.hits is None else taken.hits
     found = []
     for m in _EN_LOWER_PLACE.finditer(work, hits):

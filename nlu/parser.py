@@ -98,8 +98,9 @@ class Parser:
 
         scores, cue_spans = _score(work, found, hits)
         name, confidence, alternatives = _decide(scores, found)
-        if name in ("search_deals", "book_table", "buy"):
-            found.extend(names.lower_case_places(work, original, taken))
+        if name in ("search_deals", "book_table", "buy") and lang == "en" \
+                and original == original.lower():
+            found.extend(names.lower_case_places(work, taken))
         if name == "search_deals":
             for start, end in cue_spans:
                 taken.take(start, end)

@@ -80,15 +80,18 @@ _ORDINALS = {w: i + 1 for i, w in enumerate(str.split(
 _ORDINALS.update({f"twenty{sep}{w}": 20 + n for w, n in list(_ORDINALS.items())[:9]
                   for sep in ("-", " ")})
 _ORDINALS.update({"thirtieth": 30, "thirty-first": 31, "thirty first": 31})
-_EN_ORDINAL = "|".join(sorted(_ORDINALS, key=len, reverse=True))
+_EN_ORDINAL = (r"(?:(?:twenty|thirty)[- ])?(?:first|second|third|fourth|fifth|sixth|seventh"
+               r"|eighth|ninth)|tenth|eleventh|twelfth|(?:thir|four|fif|six|seven|eigh|nine)teenth"
+               r"|twentieth|thirtieth")
 _EN_DAY = (r"the day after tomorrow|day after tomorrow|yesterday|last night|today|tonight"
            r"|tonite|tomorrow|tmrw?"
            r"|(?:this|next|coming) weekends?|weekends?"
            rf"|(?:(?:this|next|coming|on) )?(?:{_EN_WEEKDAY})s?"
            rf"|{_EN_MONTH} (?:the )?(?:\d{{1,2}}(?:st|nd|rd|th)?|{_EN_ORDINAL})(?:,? \d{{4}})?"
-           rf"|(?:the )?(?:\d{{1,2}}(?:st|nd|rd|th)|{_EN_ORDINAL}) of {_EN_MONTH}(?:,? \d{{4}})?"
+           rf"|(?:the )?\d{{1,2}}(?:st|nd|rd|th) of {_EN_MONTH}(?:,? \d{{4}})?"
+           rf"|the (?:{_EN_ORDINAL}) of {_EN_MONTH}(?:,? \d{{4}})?"
            r"|(?<![\d/])(?:1[0-2]|0?[1-9])/(?:3[01]|[12]\d|0?[1-9])/(?:\d{4}|\d{2})(?![\d/])"
-           r"|(?<=on )(?:1[0-2]|0?[1-9])/(?:3[01]|[12]\d|0?[1-9])(?![\d/])"
+           r"|on (?:1[0-2]|0?[1-9])/(?:3[01]|[12]\d|0?[1-9])(?![\d/])"
            r"|(?:the )?\d{1,2}(?:st|nd|rd|th) of (?:this|next) month"
            r"|(?:on )?the \d{1,2}(?:st|nd|rd|th)(?![a-z])"
            r"|(?:this|next|coming) (?:week|month|year|spring|summer|autumn|fall|winter)"
@@ -302,7 +305,7 @@ def _resolve_day(piece: str, today: date) -> tuple[date, bool] | None:
         if year is not None and year < 100:
             year += 2000
         return _day_or_none(_calendar(today, int(m.group(1)), int(m.group(2)), year))
-    piece = re.sub(_EN_ORDINAL, lambda w: str(_ORDINALS[w.group(0)]) + "th", piece)
+    piece = re.sub(_EN_ORDINAL, lambda w: f"{_ORDINALS.get(w.group(0), 0)}th", piece)
     m = re.search(rf"({_EN_MONTH}) (?:the )?(\d{{1,2}})", piece) or \
         re.search(rf"(\d{{1,2}})(?:st|nd|rd|th) of ({_EN_MONTH})", piece)
     if m:
