@@ -5,10 +5,11 @@ The parser's `ask_attribute` names the attributes asked (hours, phone, address, 
 rating, dishes, branches, refund_policy, validity, reservations, amenities, nearby).
 The subject is the merchant named, else the shop a place and a category describe (the
 nearest hotpot shop to 万达), else the deal card or storefront the shopper opened last
-(`services.catalog.shop_facts`). One message answers every attribute asked, with the
-buttons of what it is about (Buy and Follow for a deal; the storefront, Follow and
-Book for a shop). What we do not hold (wifi, what is nearby) is said plainly, with the
-shop's phone to ask.
+(`services.catalog.shop_facts`). A place said narrows a shop to its store there: the
+phone of "万达那家火锅店" is the Wanda store's, not every branch's. One message answers
+every attribute asked, with the buttons of what it is about (Buy and Follow for a deal;
+the storefront, Follow and Book for a shop). What we do not hold (wifi, what is nearby)
+is said plainly, with the shop's phone to ask.
 """
 
 from __future__ import annotations
