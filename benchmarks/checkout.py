@@ -240,7 +240,7 @@ async def _run_phase(db: Database, now: datetime, phase: str, staff_id: int,
         ran = await _run_all(_jobs(db, now, phase, staff_id, items), concurrency)
         after = _postgres_cpu() if server is not None else None
         return replace(ran, server_cpu=None if after is None or server is None
-                       else after - server)
+                       else _postgres_cpu_since(server, after))
     each = max(1, concurrency // processes)
     parts = await run_worker_processes(_phase_process, [
         (db.url, db.schema, now, phase, staff_id, items[n::processes], each)
@@ -254,12 +254,11 @@ async def _run_phase(db: Database, now: datetime, phase: str, staff_id: int,
                sum(p.cpu for p in done))
 
 
-def _postgres_cpu() -> float | None:
-    """CPU seconds used so far by this machine's PostgreSQL processes (its backends and
-    helpers), from /proc; None where /proc cannot tell (not Linux). Only meaningful when
-    the server is local, as the benchmark's is."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
+def _postgres_cpu() -> dict[str, int] | None:
+    """CPU clock ticks used so far by each of this machine's PostgreSQL processes (its
+    backends and helpers), by pid, from /proc; None where /proc cannot tell (not Linux).
+    Only meaningful when the server is local, as the benchmark's is."""
+    ticks: dict[str, int] = {}
     try:
         pids = [p for p in os.listdir("/proc") if p.isdigit()]
     except OSError:
@@ -273,8 +272,16 @@ def _postgres_cpu() -> float | None:
         if not fields[0].endswith("(postgres"):
             continue
         rest = fields[1].split()
-        total += int(rest[11]) + int(rest[12])  # utime, stime
-    return total / ticks
+        ticks[pid] = int(rest[11]) + int(rest[12])  # utime, stime
+    return ticks
+
+
+def _postgres_cpu_since(before: dict[str, int], after: dict[str, int]) -> float:
+    """CPU seconds PostgreSQL spent between two `_postgres_cpu` readings: each process's
+    growth (all of it for a process that started in between). A process that exited in
+    between is not counted (its last ticks are gone), so a reading is never negative."""
+    used = sum(now - before.get(pid, 0) for pid, now in after.items())
+    return used / os.sysconf("SC_CLK_TCK")
 
 
 def _report(label: str, ran: Ran, target: int | None) -> None:
