@@ -5,7 +5,9 @@ The parser's `ask_attribute` names the attributes asked (hours, phone, address, 
 rating, dishes, branches, refund_policy, validity, reservations, amenities, nearby).
 The subject is the merchant named, else the shop a place and a category describe (the
 nearest hotpot shop to 万达), else the deal card or storefront the shopper opened last
-(`services.catalog.shop_facts`). A place said narrows a shop to its store there: the
+(`services.catalog.shop_facts`). A deal the question describes ("the 2-person set", "双人
+套餐", "the solo set") is that deal of the shop, by the people its title is for and the
+words they share. A place said narrows a shop to its store there: the
 phone of "万达那家火锅店" is the Wanda store's, not every branch's. One message answers
 every attribute asked, with the buttons of what it is about (Buy and Follow for a deal;
 the storefront, Follow and Book for a shop). What we do not hold (wifi, what is nearby)
@@ -14,6 +16,7 @@ is said plainly, with the shop's phone to ask.
 
 from __future__ import annotations
 
+import re
 from zoneinfo import ZoneInfo
 
 from handlers.bookings import book_button
@@ -25,7 +28,8 @@ from handlers.payloads import OpenStorefront, ShowDeal
 from handlers.roles import Role
 from handlers.router import Request, Router
 from handlers.search import place_of
-from nlu import Intent
+from nlu import Intent, people_in
+from services.catalog.deal_cards import DealSummary
 from services.catalog.hours import is_open
 from services.catalog.ranking import record_event
 from services.catalog.shop_facts import Subject, last_looked_at, shop_near, subject_of
@@ -53,6 +57,13 @@ async def ask_attribute(req: Request, intent: Intent, text: str) -> list[Reply]:
         await record_event(req.db, req.user.id, "storefront",
                            merchant_id=subject.shop.merchant_id, now=req.now())
     asked = [a for a in intent.all("attribute") if isinstance(a, str)] or ["dishes"]
+    described = described_deal(subject.shop.deals, intent, text)
+    if described is not None and (subject.deal is None or subject.deal.id != described):
+        subject = await subject_of(req.db, req.now(), deal_id=described) or subject
+        if subject.deal is not None:  # the next question ("is it refundable?") is about it
+            await record_event(req.db, req.user.id, "view", category=subject.deal.category,
+                               deal_id=subject.deal.id, merchant_id=subject.shop.merchant_id,
+                               now=req.now())
     shop, lang = subject.shop, req.lang
     title = subject.deal.title.get(lang) if subject.deal else shop.name.get(lang)
     booking = await book_button(t, req.db, [store.id for store, _ in shop.stores])
@@ -85,6 +96,49 @@ async def _subject(req: Request, intent: Intent) -> Subject | None:
         return await subject_of(req.db, now, slug=near, lat=place.lat, lon=place.lon,
                                 at_place=at_place) if near else None
     return await subject_of(req.db, now, slug=looked_slug, deal_id=looked_deal)
+
+
+# Words that say nothing of which deal: question words, and what every deal is.
+_PLAIN_WORDS = frozenset(str.split("""
+what whats what's the this that these those with does have has any and for are there how
+much its it's inside included include includes come comes get set deal deals one
+"""))
+_LATIN_WORD = re.compile(r"[a-z][a-z']{2,}")
+_HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
+_HAN_PLAIN = frozenset(("什么", "哪些", "包含", "有什", "套餐", "团购"))
+
+
+def _words(text: str) -> set[str]:
+    """The words of `text` that may tell one deal from another: Latin words (not question
+    words) and pairs of neighbouring Chinese characters."""
+    lowered = text.lower()
+    words = {w.strip("'") for w in _LATIN_WORD.findall(lowered)} - _PLAIN_WORDS
+    for run in _HAN_RUN.findall(lowered):
+        words.update(run[i:i + 2] for i in range(len(run) - 1))
+    return words - _HAN_PLAIN
+
+
+def described_deal(deals: tuple[DealSummary, ...], intent: Intent, text: str) -> int | None:
+    """The id of the one deal of `deals` the question describes, or None. A deal for
+    another number of people than the question's is never it; then the deal sharing the
+    most words with the question (in either language), when it is the only one."""
+    people = intent.get("party_size")
+    asked = _words(text)
+    scores: dict[int, int] = {}
+    for deal in deals:
+        titles = (deal.title.zh, deal.title.en)
+        sizes = {people_in(title) for title in titles if title} - {None}
+        if people is not None and sizes and people not in sizes:
+            continue  # a set for four is not "the 2-person set"
+        shared = asked & set().union(*(_words(title) for title in titles if title))
+        score = len(shared) + (2 if people is not None and people in sizes else 0)
+        if score:
+            scores[deal.id] = score
+    if not scores:
+        return None
+    best = max(scores.values())
+    winners = [deal_id for deal_id, score in scores.items() if score == best]
+    return winners[0] if len(winners) == 1 else None
 
 
 def _answer(req: Request, subject: Subject, attribute: str, *, bookable: bool) -> list[str]:

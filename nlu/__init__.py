@@ -14,11 +14,12 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from nlu.parser import Parser
+from nlu.slots import people_in
 from nlu.types import INTENTS, SLOTS, SORTS, Intent, Slot, TimeWindow
 from nlu.vocabulary import Vocabulary
 
 __all__ = ["INTENTS", "SLOTS", "SORTS", "Intent", "Parser", "Slot", "TimeWindow",
-           "Vocabulary", "configure", "default_parser", "parse"]
+           "Vocabulary", "configure", "default_parser", "parse", "people_in"]
 
 _default: Parser | None = None
 

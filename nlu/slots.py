@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 
 from nlu.literals import Gated, gated, scan
 from nlu.numbers import NUMBER, to_number
+from nlu.text import normalize
 from nlu.types import Slot
 
 _ZH_CUR = r"(?:元|块钱|块|rmb|人民币|¥)"
@@ -210,7 +211,7 @@ def _bounds(kind: str, value: float, direction: str) -> tuple[float | None, floa
 # -- party size ---------------------------------------------------------------------------
 
 _PARTY_WORDS = {"我俩": 2, "我们俩": 2, "咱俩": 2, "两口子": 2, "情侣": 2, "双人": 2,
-                "单人": 1, "一个人": 1, "就我一个": 1, "just me": 1, "myself": 1,
+                "单人": 1, "一个人": 1, "就我一个": 1, "just me": 1, "myself": 1, "solo": 1,
                 "a couple": 2, "couple": 2, "date night": 2}
 # What may follow a list of people: the end, or a time or place ("... and I at 14:41"), not
 # a verb ("for me and I need", "my anniversary and I want").
@@ -224,13 +225,14 @@ _PARTY = gated(
     r"am|pm|:|\.\d|days?|weeks?|nights?|o'?clock)|(?:th|st|nd|rd)(?![a-z]))"
     rf"(?:\s(?:people|persons|person|of us|guests|adults|pax|diners|members))?"
     rf"|(?:party|family|group) of (?P<of>{NUMBER})"
-    rf"|(?P<en>{NUMBER})\s(?:people|persons|guests|adults|pax|diners|of us)"
+    rf"|(?P<en>{NUMBER})(?:\s(?:people|persons|guests|adults|pax|diners|of us)|-(?:person|people))"
     r"|(?P<me>me and my (?:(?:step|ex|best|little|big|baby|older|younger|grand) ?)?\w+"
     rf"|my (?:\w+ )?\w+ and (?:i|me){_PEOPLE_END})"
     # people by name: "for kirsten price, audra and I", "with vickie and caitlin"
     r"|(?<![a-z])(?:for|with) (?P<names>(?:me|[a-z]+(?: [a-z]+)?)(?:, [a-z]+(?: [a-z]+)?){0,6},?"
     rf" and (?:i|me|[a-z]+(?: [a-z]+)?)){_PEOPLE_END}"
-    r"|(?P<w>我俩|我们俩|咱俩|两口子|情侣|双人|单人|就我一个|just me|a couple(?! of)|date night)")
+    r"|(?P<w>我俩|我们俩|咱俩|两口子|情侣|双人|单人|就我一个|just me|(?<![a-z])solo(?![a-z])"
+    r"|a couple(?! of)|date night)")
 
 
 # Words that are not people: "for lunch and dinner", "with fries and a coke".
@@ -273,6 +275,15 @@ def party_size(text: str, taken: Taken) -> list[Slot]:
         slots.append(Slot("party_size", int(n), start, start + len(span), span))
         taken.take(m.start(), m.end())
     return slots
+
+
+def people_in(text: str) -> int | None:
+    """How many people `text` says it is for, by the party-size reading alone ("双人精品火锅
+    套餐": 2, "Hotpot feast for four": 4, "Solo hotpot set": 1), or None: for a deal's
+    title, which a whole parse would read as the deal's name."""
+    lowered = normalize(text if isinstance(text, str) else "")
+    found = party_size(lowered, Taken(len(lowered)))
+    return int(found[0].value) if found else None
 
 
 # -- sort ---------------------------------------------------------------------------------

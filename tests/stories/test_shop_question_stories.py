@@ -110,3 +110,30 @@ async def test_nasty_questions_do_not_break_the_answer(chat: Chat) -> None:
     await chat.say("海底捞 phone number 几点关门")
     text = one_message(chat).text
     assert "0591-83681001" in text and "10:00-02:00" in text  # both attributes, one message
+
+
+async def test_the_set_described_is_picked_from_the_shop_looked_at(english_chat: Chat) -> None:
+    await english_chat.say("haidilao")  # its storefront: four deals
+    await english_chat.say("what's in the 2-person set")
+    text = one_message(english_chat).text
+    assert "Hotpot set for two" in text and "shrimp paste, tripe" in text
+    assert "Hotpot feast for four" not in text  # not every deal listed
+    await english_chat.say("how long is it valid, and is it refundable?")  # "it": that set
+    text = one_message(english_chat).text
+    assert "Hotpot set for two" in text and "Refund anytime" in text
+    await english_chat.say("what comes in the solo set")
+    assert "Solo hotpot set" in one_message(english_chat).text
+
+
+async def test_a_set_described_in_chinese_is_picked_too(chat: Chat) -> None:
+    await chat.say("海底捞")
+    await chat.say("双人套餐里有什么")
+    text = one_message(chat).text
+    assert "双人精品火锅套餐" in text and "四人欢聚火锅套餐" not in text
+
+
+async def test_a_set_the_shop_does_not_have_lists_its_deals(english_chat: Chat) -> None:
+    await english_chat.say("does Luckin have wifi")
+    await english_chat.say("what's in the 2-person set")  # Luckin sells no set for two
+    text = one_message(english_chat).text
+    assert "Luckin Coffee" in text and "Coconut latte" in text and "Any two coffees" in text

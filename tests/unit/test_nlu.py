@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from handlers.vocabulary import shipped_vocabulary
-from nlu import INTENTS, Intent, Parser, Vocabulary
+from nlu import INTENTS, Intent, Parser, Vocabulary, people_in
 from nlu.evaluation import evaluate
 from nlu.numbers import read_quantity, to_number
 from nlu.timex import read_alone
@@ -117,10 +117,21 @@ def test_the_same_words_resolve_in_a_new_york_users_zone(parser: Parser) -> None
 
 @pytest.mark.parametrize(("text", "size"), [
     ("两个人", 2), ("4位", 4), ("一家三口吃海鲜", 3), ("dinner for two", 2), ("table for 4", 4),
-    ("我们六个人", 6), ("party of 8 on friday", 8),
+    ("我们六个人", 6), ("party of 8 on friday", 8), ("what's in the 2-person set", 2),
+    ("a solo table tonight", 1),
 ])
 def test_party_sizes(parser: Parser, text: str, size: int) -> None:
     assert parse(parser, text).get("party_size") == size
+
+
+@pytest.mark.parametrize(("title", "people"), [
+    ("【周末可用】双人精品火锅套餐", 2), ("Hotpot set for two, weekends too", 2),
+    ("一人食火锅套餐", 1), ("Solo hotpot set", 1), ("四人欢聚火锅套餐", 4),
+    ("Hotpot feast for four", 4), ("100元代金券", None), ("¥100 voucher", None),
+    ("3公里内的火锅", None), ("", None), ("🍲" * 500, None), ("consolor set", None),
+])
+def test_the_people_a_deal_title_is_for(title: str, people: int | None) -> None:
+    assert people_in(title) == people
 
 
 @pytest.mark.parametrize(("text", "sort"), [
