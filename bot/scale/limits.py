@@ -16,7 +16,8 @@ A 429 from Telegram pauses every key (`pause`): all workers wait out `retry_afte
 
 Flood control (`FloodGuard`) is the same reservation on a key per user: a user who sends
 more than `flood_burst` messages at once is answered at `flood_rate` a second, none of
-their messages dropped, and told once (a minute) to slow down, in their language.
+their messages dropped, and told once (a minute) to slow down, in their language (the
+one saved in their settings, else their Telegram app's).
 """
 
 from __future__ import annotations
@@ -302,7 +303,9 @@ class FloodGuard:
         replies = await call_next(req)
         if not tell:
             return replies
-        lang = normalize_language(incoming.sender.language_code,
-                                  default=self.default_language)
+        # The language the user chose in our settings (known once the chain below
+        # loaded them), else their Telegram app's.
+        lang = req.lang or normalize_language(incoming.sender.language_code,
+                                              default=self.default_language)
         notice = SendText(Translator(lang)("flood-slow-down"))
         return [notice, *replies]

@@ -22,6 +22,7 @@ from handlers.core import Command, Incoming, PreCheckout, Sender, SendText
 from handlers.i18n import t
 from handlers.router import App, Options, dispatch
 from services.platform.database import Database
+from services.platform.users import ensure_user, set_language
 
 
 def _budget(limiter: object) -> SendBudget:
@@ -167,6 +168,22 @@ async def test_a_user_sending_twenty_messages_at_once_is_slowed_told_once_and_an
     other = await dispatch(app, router, _incoming(7008, 99, "zh"))
     assert all(not (isinstance(r, SendText) and r.text == t("zh", "flood-slow-down"))
                for r in other)
+
+
+@pytest.mark.parametrize(("saved", "telegram"), [("zh", "en"), ("en", "zh")])
+async def test_a_flooding_user_is_told_in_the_language_they_chose_not_their_apps(
+        db: Database, saved: str, telegram: str) -> None:
+    # The user's app says one language; in /settings they chose the other.
+    user = await ensure_user(db, 7020, first_name="Flo", language_code=telegram)
+    await set_language(db, user.id, saved)
+    guard = FloodGuard(LocalLimiter(), burst=2, rate=40, default_language=telegram)
+    app = App(db=db, options=Options(), middlewares=(guard,))
+    router = build_router()
+    answers = await asyncio.gather(*(dispatch(app, router, _incoming(7020, n, telegram))
+                                     for n in range(5)))
+    texts = [r.text for a in answers for r in a if isinstance(r, SendText)]
+    assert texts.count(t(saved, "flood-slow-down")) == 1
+    assert t(telegram, "flood-slow-down") not in texts
 
 
 async def test_payments_are_never_slowed(db: Database) -> None:
