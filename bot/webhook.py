@@ -12,8 +12,12 @@ Every answer is honest about the update:
   one is starting or stopping, or when too many updates wait here: Telegram tries again.
 
 Each update is taken in the update-id ledger (`services.platform.update_ids`: Redis when
-configured, else the database) before it is handled and marked done after, so a
-repeated delivery is handled once whichever worker it reaches. Within a worker the
+configured, else the database) before it is handled, and marked done as soon as the
+handler's writes are committed, before its replies go out; so a repeated delivery is
+handled once whichever worker it reaches, also when the worker that handled it was
+killed while replying (its replies not sent then are lost, never doubled). Only a
+worker killed between the handler's last commit and that mark (one round trip) leaves
+the update to be handled again. Within a worker the
 updates go through the same `Intake` as long polling (at most `updates_in_flight` at
 once, the earliest first, one chat at a time); across workers one chat's updates take
 turns by a Redis lock per chat.
@@ -34,6 +38,7 @@ from aiohttp import web
 
 from bot.config import ConfigError
 from bot.runtime import Runtime
+from bot.transports.common import HANDLED
 from bot.transports.intake import (
     Intake,
     catch_stop_signals,
@@ -70,6 +75,7 @@ class Taking:
     update: Any
     done: asyncio.Future[None]  # resolved once handled and marked; failed: given back
     keeping: asyncio.Task[None]  # renews the lease meanwhile
+    marked: bool = False  # marked done in the ledger (its handler's writes committed)
 
 
 class NotTaken(Exception):
@@ -192,8 +198,16 @@ class Webhook:
                             error=str(exc)[:200])
 
     async def _work_one(self, item: Taking) -> None:
-        """An intake worker's turn: the chat's turn across workers, the update, then
-        its mark in the ledger (done, or given back when handling failed)."""
+        """An intake worker's turn: the chat's turn across workers, the update, and its
+        mark in the ledger: done as soon as the handler's writes are committed, before
+        its replies go out (`HANDLED`), so a worker killed while replying is not followed
+        by a second handling; given back when handling failed before that."""
+        async def handled() -> None:
+            item.keeping.cancel()
+            await self._finish(item.update_id)
+            item.marked = True
+
+        marking = HANDLED.set(handled)
         try:
             assert self._handle is not None
             if self.turns is None:
@@ -202,8 +216,9 @@ class Webhook:
                 await self._in_chat_turn(chat_of(item.update), item.update)
         except BaseException as exc:
             item.keeping.cancel()
-            with contextlib.suppress(Exception):
-                await self.ledger.release(item.update_id)
+            if not item.marked:
+                with contextlib.suppress(Exception):
+                    await self.ledger.release(item.update_id)
             self._in_hand.pop(item.update_id, None)
             if not item.done.done():
                 item.done.set_exception(exc if isinstance(exc, Exception)
@@ -211,8 +226,11 @@ class Webhook:
             if not isinstance(exc, Exception):
                 raise
             return
-        item.keeping.cancel()
-        await self._finish(item.update_id)
+        finally:
+            HANDLED.reset(marking)
+        if not item.marked:  # an update no handler took (a kind the bot ignores)
+            item.keeping.cancel()
+            await self._finish(item.update_id)
         self._in_hand.pop(item.update_id, None)
         if not item.done.done():
             item.done.set_result(None)

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -204,6 +205,14 @@ async def push_once(
     return PushOutcome("sent", message_id=message_id)
 
 
+# Set by the webhook for the turn of an update it took (`bot.webhook`): awaited once the
+# handler's writes are committed and before its replies go out, to mark the update done
+# there. A worker killed after that point never has the update handled again (its
+# replies not yet sent are lost: at most once, as an owed message in doubt is).
+HANDLED: ContextVar[Callable[[], Awaitable[None]] | None] = ContextVar(
+    "handled", default=None)
+
+
 async def handle_update(runtime: Runtime, incoming: Incoming,
                         perform: Callable[[int, Reply], Awaitable[bool]],
                         update_id: int | None = None) -> None:
@@ -220,6 +229,9 @@ async def handle_update(runtime: Runtime, incoming: Incoming,
     with structlog.contextvars.bound_contextvars(**turn):
         try:
             replies = await dispatch(runtime.app, runtime.router, incoming)
+            handled = HANDLED.get()
+            if handled is not None:
+                await handled()
             sent = await deliver_all(incoming.chat_id, replies, perform,
                                      owed_settler(runtime))
         except BaseException:

@@ -44,6 +44,8 @@ from tests.helpers.webhooks import (
     free_port,
     post_update,
     redis_prefix,
+    start_worker,
+    until_serving,
     webhook_workers,
     worker_env,
 )
@@ -179,6 +181,55 @@ async def test_an_update_delivered_again_is_handled_once(
     assert status == 200 and body.get("seen") is True
     await asyncio.sleep(1.0)
     assert len(cat.messages) == 1 and "Here's what I can do" in (cat.messages[0].text or "")
+
+
+@pytest.mark.parametrize(("transport", "ledger"), [("aiogram", "database"), ("ptb", "redis")])
+async def test_a_worker_killed_right_after_handling_an_update_never_has_it_handled_again(
+    standin: BotApiStandin, tmp_path: Path, transport: str, ledger: str,
+) -> None:
+    db = tmp_path / "webhook.db"
+    await seed_demo_file(db, {"O2O_BOT_TOKEN": TOKEN})
+    prefix = redis_prefix()
+    settings = {"webhook_update_lease_seconds": "2"}
+    if ledger == "redis":
+        settings.update(redis_url=REDIS_URL, redis_prefix=prefix)
+
+    def env_of(port: int) -> dict[str, str]:
+        return worker_env(TOKEN, f"sqlite+aiosqlite:///{db}", port,
+                          f"http://127.0.0.1:{port}", **settings)
+
+    dan = standin.user(6004, first_name="Dan", language_code="en")
+    update = a_message_update(dan, "/help")
+    try:
+        # The first worker handles Dan's /help, replies, and is SIGKILLed before it can
+        # answer Telegram (or do anything else).
+        dying = await start_worker(standin, env_of(free_port()), transport,
+                                   tmp_path / "dying.log",
+                                   module="tests.helpers.webhook_dying_child")
+        await until_serving(dying)
+        for _ in range(100):  # until it serves the webhook (503 before): then it dies
+            try:
+                await post_update(dying.url, update)
+            except aiohttp.ClientError:
+                break
+            await asyncio.sleep(0.2)
+        assert await asyncio.wait_for(dying.proc.wait(), 60) == -9, dying.log_text()[-3000:]
+        assert len(dan.messages) == 1
+        # Telegram had no answer, so it sends the update again: to another worker.
+        (tmp_path / "next").mkdir()
+        async with webhook_workers(standin, 1, transport, tmp_path / "next",
+                                   env_of) as workers:
+            for _ in range(60):  # busy while the dead worker's lease lasts
+                status, body = await post_update(workers[0].url, update)
+                if status == 200:
+                    break
+                await asyncio.sleep(0.2)
+            assert status == 200 and body.get("seen") is True, body
+            await asyncio.sleep(1.0)
+    finally:
+        await forget_redis_keys(prefix)
+    assert len(dan.messages) == 1  # one handling, one reply
+    assert "Here's what I can do" in (dan.messages[0].text or "")
 
 
 # ----------------------------------------------------------------- nginx, two workers

@@ -72,11 +72,12 @@ def worker_env(token: str, database_url: str, port: int, public: str,
 
 
 async def start_worker(standin: BotApiStandin, env: dict[str, str], transport: str,
-                       log: Path) -> Worker:
-    """Spawn `o2o run --webhook` (its output into `log`)."""
+                       log: Path, module: str = "bot.cli") -> Worker:
+    """Spawn `o2o run --webhook` (its output into `log`); `module`: what runs it (a
+    helper that kills itself at a given moment, say)."""
     with log.open("wb") as out:
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", "run", "--webhook", "--api-base",
+            sys.executable, "-m", module, "run", "--webhook", "--api-base",
             standin.base_url, "--transport", transport, cwd=ROOT, env=env,
             stdin=asyncio.subprocess.DEVNULL, stdout=out, stderr=asyncio.subprocess.STDOUT)
     return Worker(int(env["O2O_WEB_PORT"]), proc, log)
@@ -109,7 +110,7 @@ async def webhook_workers(standin: BotApiStandin, count: int, transport: str, fo
             workers.append(await start_worker(standin, env_of(port), transport,
                                               folder / f"worker{n}.log"))
         for worker in workers:
-            await _until_serving(worker)
+            await until_serving(worker)
         await standin.wait_until(
             lambda: len(standin.calls_to("setWebhook")) >= before + count, 60,
             "every worker registering the webhook")
@@ -118,7 +119,7 @@ async def webhook_workers(standin: BotApiStandin, count: int, transport: str, fo
         await asyncio.gather(*(stop_worker(w) for w in workers), return_exceptions=False)
 
 
-async def _until_serving(worker: Worker, timeout: float = 90.0) -> None:
+async def until_serving(worker: Worker, timeout: float = 90.0) -> None:
     """Until the worker's /healthz answers (or it exits: its log is shown)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
