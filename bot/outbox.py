@@ -62,7 +62,7 @@ async def _send_one(runtime: Runtime, row: Owed) -> int:
     # bounded as turns are, so enough of them could hold every connection.
     async with runtime.db.holding_reads():
         replies = await render(runtime.app, row.chat_id, row.kind, row.params)
-    owed = await take(runtime.db, row)
+    owed = await take(runtime.db, row, runtime.outbox_taker)
     if owed is None:
         return 0  # another sender took it
     if not replies:

@@ -6,7 +6,7 @@ import gc
 import logging
 import sys
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -23,6 +23,7 @@ from services.payments import PaymentProvider, Payments
 from services.payments.sandbox import SandboxProvider
 from services.payments.telegram import TelegramProvider
 from services.platform.database import Database
+from services.platform.outbox import new_taker
 
 log = structlog.get_logger("o2o")
 
@@ -82,6 +83,9 @@ class Runtime:
     # (bot.scale.leader); None on SQLite, where the one process simply holds it.
     scheduler_epoch: int | None = None
     redis: Any = None  # the Redis client workers share limits through (None: no Redis)
+    # Recorded on every owed row this process takes to send; on PostgreSQL the scheduler
+    # role's connection holds its advisory lock while the process lives (bot.scale.leader).
+    outbox_taker: int = field(default_factory=new_taker)
 
     async def send(self, chat_id: int, replies: list[Reply]) -> int:
         """Send replies to a chat through the transport's `outbox` (the outbox sender's

@@ -742,6 +742,9 @@ class OutboxMessage(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     error: str | None = Field(default=None, max_length=200)
+    # Who took the row to send it (a process's outbox taker id, `services.platform.outbox`):
+    # a `sending` row is in doubt only once its taker is gone.
+    taken_by: int | None = Field(default=None, sa_type=BigInteger)
 
 
 class TasteProfile(SQLModel, table=True):

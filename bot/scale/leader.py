@@ -19,6 +19,11 @@ one holding the role starts the jobs (`bot.jobs.start_jobs`).
   their transaction (`services.platform.fencing`), so a deposed leader that has not
   noticed yet writes nothing. Pushes the old leader had already claimed are `sending`:
   the new leader's start marks them in doubt, never to be sent again (at most once).
+- Owed messages (the outbox) are sent by every worker, each its own turns': the same
+  connection holds a second session lock, (`TAKER_LOCK`, `Runtime.outbox_taker`), the
+  id this process records on each row it takes. A new leader puts in doubt only the
+  `sending` rows whose taker's lock is gone (`services.platform.outbox.recover_in_doubt`),
+  never those of a follower still sending them.
 - SQLite is one process: the role is simply held (no epoch).
 
 A worker without the role still sends what its own turns owed (`bot.outbox`): taking an
@@ -40,6 +45,7 @@ import structlog
 from bot import metrics
 from bot.outbox import OutboxSender
 from bot.runtime import Runtime
+from services.platform.outbox import TAKER_LOCK
 
 log = structlog.get_logger("o2o.leader")
 
@@ -48,6 +54,7 @@ RETRY_EVERY = 2.0  # seconds between a follower's tries
 CHECK_EVERY = 2.0  # seconds between the leader's checks of its connection
 
 _TAKE = "SELECT pg_try_advisory_lock($1, hashtext(current_schema()))"
+_ALIVE = "SELECT pg_advisory_lock($1, $2)"  # this process's outbox taker: alive
 _BUMP = ("UPDATE scheduler_leader SET epoch = epoch + 1, holder = $1, "
          "since = (now() AT TIME ZONE 'utc') WHERE id = 1 RETURNING epoch")
 
@@ -84,7 +91,6 @@ class SchedulerRole:
             return
         try:
             while not stop.is_set():
-                self._follow()
                 try:
                     await self._term(stop)
                 except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError,
@@ -128,6 +134,11 @@ class SchedulerRole:
         conn = self.connection = await self._connect()
         jobs: Any = None
         try:
+            # Alive for as long as this connection is: the rows this process takes to
+            # send are its own until then. Its sender starts only once that is so.
+            await asyncio.wait_for(conn.execute(_ALIVE, TAKER_LOCK,
+                                                self.runtime.outbox_taker), 10)
+            self._follow()
             while not await conn.fetchval(_TAKE, LOCK_CLASS):
                 self._decided.set()  # following
                 if await _wait(stop, self.retry_every):

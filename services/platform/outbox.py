@@ -12,19 +12,27 @@ renders it in the recipient's language when it is sent.
 
 `take` moves a row pending -> sending in its own committed transaction just before the
 message leaves (it is rendered first), so whoever took it is the only one to send it.
-A row found `sending` at start-up may have reached Telegram just before the crash:
-like a push in doubt it is never sent again (`recover_in_doubt`). For codes the buyer
-loses nothing: /mycodes shows them at any time.
+A row left `sending` by a taker that died may have reached Telegram just before: like
+a push in doubt it is never sent again (`recover_in_doubt`). For codes the buyer loses
+nothing: /mycodes shows them at any time.
+
+Several workers send owed rows at once (each its own turns'), so a row records who took
+it (`taken_by`: the taking process's taker id, `new_taker`). On PostgreSQL each worker
+holds a session advisory lock on (`TAKER_LOCK`, its id) for as long as it lives
+(`bot.scale.leader`), and only the `sending` rows whose taker no longer holds it are put
+in doubt: a new scheduler leader leaves a live follower's rows alone. On SQLite the one
+process recovers at its start, when every `sending` row is a dead process's.
 """
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, text, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
@@ -33,6 +41,7 @@ from services.platform.database import Database, run_prebuilt
 from storage.models import OutboxMessage, OutboxStatus
 
 MAX_ATTEMPTS = 6
+TAKER_LOCK = 0x4F3254  # a taker's advisory lock's first key ("O2T"); the second: its id
 BACKOFF = timedelta(seconds=3)  # doubled at each failed attempt: 3, 6, 12, 24, 48 s
 
 
@@ -146,10 +155,16 @@ async def due(db: Database, now: datetime, limit: int = 50,
             for id_, chat_id, kind, params, attempts in rows]
 
 
+def new_taker() -> int:
+    """A process's taker id: random, positive, fits an advisory lock's 32-bit key."""
+    return secrets.randbelow(2**31 - 2) + 1
+
+
 _TAKEN = (
     update(_OUTBOX)
     .where(_OUTBOX.c.id == bindparam("row"), _OUTBOX.c.status == OutboxStatus.PENDING)
-    .values(status=OutboxStatus.SENDING, attempts=_OUTBOX.c.attempts + 1)
+    .values(status=OutboxStatus.SENDING, attempts=_OUTBOX.c.attempts + 1,
+            taken_by=bindparam("taker", type_=_OUTBOX.c.taken_by.type))
 )
 _SENT = (
     update(_OUTBOX)
@@ -158,11 +173,12 @@ _SENT = (
 )
 
 
-async def take(db: Database, owed: Owed) -> Owed | None:
+async def take(db: Database, owed: Owed, taker: int | None = None) -> Owed | None:
     """Claim a due row for sending it now: pending -> sending, committed before the
-    message leaves, so only one taker sends it. None when someone else took it."""
+    message leaves, so only one taker sends it (`taker`: this process's id, see the
+    module docstring). None when someone else took it."""
     async with db.single() as conn:
-        taken = await run_prebuilt(conn, _TAKEN, {"row": owed.id})
+        taken = await run_prebuilt(conn, _TAKEN, {"row": owed.id, "taker": taker})
     if taken.rowcount != 1:
         return None
     return replace(owed, attempts=owed.attempts + 1)
@@ -199,13 +215,32 @@ async def retry_later(db: Database, owed: Owed, now: datetime, error: str,
                 next_try_at=now + pause)
 
 
+# PostgreSQL: a `sending` row whose taker holds no advisory lock (TAKER_LOCK, its id)
+# in this database any more (or that no known taker took) is a dead taker's.
+_GONE_TAKERS_IN_DOUBT = text("""
+UPDATE outbox SET status = :in_doubt
+WHERE status = :sending AND (taken_by IS NULL OR NOT EXISTS (
+    SELECT 1 FROM pg_locks AS l
+    WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
+      AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+      AND l.classid::bigint = :lock AND l.objid::bigint = outbox.taken_by))
+""")
+
+
 async def recover_in_doubt(db: Database) -> int:
-    """At start-up, before any sending: rows left `sending` by a crash may have reached
-    their chat, so they become in_doubt and are never sent again. Returns how many."""
+    """Rows left `sending` by a taker that is gone (crashed, killed) may have reached
+    their chat, so they become in_doubt and are never sent again; rows a live worker is
+    sending are left to it (PostgreSQL; on SQLite, called at the one process's start,
+    every `sending` row is a dead one's). Returns how many were put in doubt."""
     async with db.begin() as conn:
-        result = await conn.execute(
-            update(OutboxMessage).where(col(OutboxMessage.status) == OutboxStatus.SENDING)
-            .values(status=OutboxStatus.IN_DOUBT))
+        if db.dialect == "postgresql":
+            result = await conn.execute(_GONE_TAKERS_IN_DOUBT, {
+                "in_doubt": OutboxStatus.IN_DOUBT.value, "sending": OutboxStatus.SENDING.value,
+                "lock": TAKER_LOCK})
+        else:
+            result = await conn.execute(
+                update(OutboxMessage).where(col(OutboxMessage.status) == OutboxStatus.SENDING)
+                .values(status=OutboxStatus.IN_DOUBT))
         return int(result.rowcount or 0)
 
 

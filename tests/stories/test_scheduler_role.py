@@ -1,17 +1,19 @@
 """Exactly one scheduler: two workers on one PostgreSQL database, one holds the role
 (housekeeping, campaign timers, the push sender). When the leader's session is cut in
 the middle of a campaign, the other takes over within 10 s with a new fencing epoch, the
-old leader's late claims are refused, and no follower gets the push twice. On SQLite
-the one process simply holds the role."""
+old leader's late claims are refused, and no follower gets the push twice. A new
+leader puts in doubt only the owed messages whose taker is gone, never a live
+follower's. On SQLite the one process simply holds the role."""
 
 from __future__ import annotations
 
 import asyncio
 import time
 from collections import Counter
+from datetime import timedelta
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.config import Settings
 from bot.runtime import Runtime
@@ -21,7 +23,16 @@ from handlers.router import App, Options
 from services.marketing.pushes.sending import claim_due
 from services.platform.database import Database
 from services.platform.fencing import Fenced
-from storage.models import Delivery, DeliveryStatus, SchedulerLeader
+from services.platform.outbox import (
+    Owing,
+    get_owed,
+    mark_sent,
+    owe_many,
+    recover_in_doubt,
+    statuses,
+    take,
+)
+from storage.models import Delivery, DeliveryStatus, OutboxMessage, SchedulerLeader
 from tests.conftest import STORY_NOW
 from tests.stories.test_push_stories import OWNER, Phones, World
 
@@ -126,3 +137,59 @@ async def test_a_leader_cut_off_mid_campaign_is_replaced_fenced_and_nothing_goes
     assert statuses[DeliveryStatus.SENT] == len(received)  # every sent row reached its chat
     assert phones_b.received  # the new leader finished the campaign
     assert leader.epoch == first_epoch + 1 and leader.holder == role_b.holder
+
+
+async def _outbox_status(db: Database, key: str) -> str:
+    return (await statuses(db, key))[key]
+
+
+async def test_a_new_leader_puts_in_doubt_only_the_owed_messages_of_a_worker_that_is_gone(
+        app: App) -> None:
+    if app.db.dialect != "postgresql":
+        pytest.skip("one process on SQLite: every row left sending is a dead one's")
+    db = app.db
+    keys = ["taker:sent-by-a-live-follower", "taker:left-by-a-stopped-follower"]
+    async with db.begin() as conn:  # due tomorrow: nobody's sender takes them by itself
+        await owe_many(db, conn, [Owing(7500, "codes", {"order_id": 0}, key,
+                                        STORY_NOW + timedelta(days=1)) for key in keys], STORY_NOW)
+    async with db.reading() as conn:
+        ids = dict((await conn.execute(select(OutboxMessage.dedupe_key, OutboxMessage.id)
+                                       .where(col(OutboxMessage.dedupe_key).in_(keys)))).all())
+    phones = Phones()
+    others = [Database(db.url, schema=db.schema) for _ in range(2)]
+    workers = [_worker(d, phones, 20) for d in (db, *others)]
+    roles = [SchedulerRole(w) for w in workers]
+    stops = [asyncio.Event() for _ in roles]
+    tasks = [asyncio.create_task(roles[0].run(stops[0]))]
+    try:
+        await roles[0].wait_until(True, 15)
+        tasks += [asyncio.create_task(role.run(stop))
+                  for role, stop in zip(roles[1:], stops[1:], strict=True)]
+        for role in roles[1:]:
+            await role.decided(15)
+            assert not role.is_leader
+        # A follower is sending what two of its turns owed when the leader stops.
+        follower = workers[1]
+        taken = [await take(db, await get_owed(db, ids[key]), follower.outbox_taker)
+                 for key in keys]
+        assert all(taken)
+        stops[0].set()
+        await tasks[0]
+        deadline = time.monotonic() + 15
+        while not any(role.is_leader for role in roles[1:]):
+            assert time.monotonic() < deadline, "nobody took over"
+            await asyncio.sleep(0.05)
+        # The new leader (whichever) left the live follower's rows alone...
+        assert [await _outbox_status(db, key) for key in keys] == ["sending", "sending"]
+        await mark_sent(db, ids[keys[0]], STORY_NOW)  # ...so its send is recorded.
+        # The follower stops before the second one's answer: that one is in doubt now.
+        stops[1].set()
+        await tasks[1]
+        await recover_in_doubt(db)
+        assert [await _outbox_status(db, key) for key in keys] == ["sent", "in_doubt"]
+    finally:
+        for stop in stops:
+            stop.set()
+        await asyncio.gather(*tasks)
+        for other in others:
+            await other.dispose()
