@@ -183,11 +183,28 @@ def money_rules_from(settings: Settings) -> Rules:
                  release_after_days=settings.commission_release_days)
 
 
+def pool_size(settings: Settings) -> int:
+    """The connections a worker keeps in its pool (half again may open in a burst).
+
+    A turn holds one connection at a time (its reads' or, having let that go, its
+    write's: `Database.holding_reads`), so `updates_in_flight` turns need as many; four
+    more serve the web (payments), the outbox sender and the jobs. The pool used to be
+    that plus as much again in a burst, 40 per worker: two workers and their election
+    connections could ask PostgreSQL for 82 of its 100 (`max_connections`) under a
+    burst of payments, beside everyone else's; a connection the server refuses fails
+    the turn (the error reply) or the payment page (500)."""
+    return settings.database_pool_size or settings.updates_in_flight + 4
+
+
+def open_database(settings: Settings) -> Database:
+    """The worker's database, its pool sized by `pool_size` (no connection opened yet)."""
+    size = pool_size(settings)
+    return Database(settings.database_url, pool_size=size, max_overflow=size // 2)
+
+
 async def start_runtime(settings: Settings, *, seed_if_empty: bool = False) -> Runtime:
     """Open the database, bring its schema up to date and, if asked, seed the demo."""
-    # A turn in flight holds a connection for its reads and may want one more for a
-    # write: the pool (twice `pool_size`) leaves room for that, the jobs and the web.
-    db = Database(settings.database_url, pool_size=max(10, settings.updates_in_flight + 4))
+    db = open_database(settings)
     await db.upgrade()
     if seed_if_empty and settings.seed_demo_on_empty and not await has_deals(db):
         report = await seed_demo(db)

@@ -71,7 +71,8 @@ class Database:
     """
 
     def __init__(
-        self, url: str, *, echo: bool = False, pool_size: int = 10, schema: str | None = None
+        self, url: str, *, echo: bool = False, pool_size: int = 10, schema: str | None = None,
+        max_overflow: int | None = None,
     ) -> None:
         self.url = url
         self.schema = schema  # PostgreSQL: where the tables are (None: the default)
@@ -86,7 +87,8 @@ class Database:
             # transaction). A connection found dead fails that one operation, which rolls
             # back and is answered politely; SQLAlchemy then discards the pool's
             # connections so the next operations reconnect. Recycling keeps them fresh.
-            kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
+            kwargs.update(pool_size=pool_size, pool_recycle=1800,
+                          max_overflow=pool_size if max_overflow is None else max_overflow)
             if schema is not None:
                 # A private schema per test run keeps parallel tests apart on one server.
                 kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
