@@ -7,6 +7,11 @@ stand-in (`standins.BotApiStandin`, one per fleet) POSTs each update to nginx, a
 Telegram does, and retries what is not answered 200. Beside them, the bare aiogram echo
 bot long-polls its own stand-in (the floor), as in `o2o bench load`.
 
+Telegram's sending limits (30 messages a second for the bot, shared by the fleet through
+Redis; one a second per chat after a burst) would cap any fleet at about 15 mix updates
+a second, however many workers: they are lifted unless `--telegram-limits` is given, so
+the figures are the workers' own.
+
 Everything else is `benchmarks.load`'s: the users the driver plays, the workloads
 (burst, steady, mix), the warm-up, what is measured and how the tables read. CPU per
 update is the fleet's workers' CPU (nginx's own is left out: it is a few percent of a
@@ -46,6 +51,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--webhook-workers", default="1,2",
                         help="--webhook: the fleets' sizes (1,2)")
     parser.add_argument("--redis-url", default=REDIS_URL, help="--webhook: Redis")
+    parser.add_argument("--telegram-limits", action="store_true",
+                        help="--webhook: keep Telegram's sending limits (send_rate 30 a "
+                             "second for the bot, 1 a second per chat after 3): the fleet "
+                             "then carries what they allow, whatever its size; without, "
+                             "they are lifted (the stand-in is not Telegram) and the "
+                             "figures are the workers' own")
 
 
 @dataclass
@@ -58,6 +69,7 @@ class Fleet:
     url: str
     world: load.World
     redis_url: str
+    telegram_limits: bool = False
     kind: str = "o2o"
     database: str = "postgres"
     api: load.LoadStandin = field(init=False)
@@ -96,6 +108,9 @@ class Fleet:
                    O2O_WEB_HOST="127.0.0.1", O2O_PUBLIC_URL=public,
                    O2O_WEBHOOK_SECRET=secrets.token_urlsafe(24), O2O_REDIS_URL=self.redis_url,
                    O2O_REDIS_PREFIX=self.prefix, O2O_SEED_DEMO_ON_EMPTY="false")
+        if not self.telegram_limits:  # one Redis budget for the fleet: 30/s would cap it
+            env.update(O2O_SEND_RATE="10000", O2O_SEND_RATE_PER_CHAT="100",
+                       O2O_SEND_BURST_PER_CHAT="100")
         spawned = time.perf_counter()
         for n, port in enumerate(ports):
             log = logs / f"{self.label.replace(' ', '-')}-{n}.log"
@@ -198,7 +213,8 @@ async def main(args: argparse.Namespace) -> int:
     bot_cpus = cpus[1:] + cpus[:1] if len(cpus) > 1 else None
     print(f"o2o bench load --webhook: {platform.node()}, {os.cpu_count()} CPUs, Python "
           f"{platform.python_version()}; driver on CPU {cpus[0] if cpus else '-'}; fleets of "
-          f"{', '.join(map(str, sizes))} workers behind nginx; load average "
+          f"{', '.join(map(str, sizes))} workers behind nginx; Telegram's sending limits "
+          f"{'kept' if args.telegram_limits else 'lifted'}; load average "
           f"{load.load_average()}", flush=True)
     staff = max(args.users, -(-int(args.rate * args.seconds) // len(load.STEPS))) + 1
     bots: list[object] = [] if args.no_echo else [load.Bot("echo", "aiogram", "-")]
@@ -215,7 +231,8 @@ async def main(args: argparse.Namespace) -> int:
             for transport in transports:
                 for size in sizes:
                     url = await scratch.make(f"{transport}{size}", template="seed")
-                    bots.append(Fleet(transport, size, url, world, args.redis_url))
+                    bots.append(Fleet(transport, size, url, world, args.redis_url,
+                                      args.telegram_limits))
             stack.push_async_callback(load._stop_all, bots)  # type: ignore[arg-type]
             logs = args.logs or tmp
             logs.mkdir(parents=True, exist_ok=True)
