@@ -83,10 +83,10 @@ class Settings(BaseSettings):
                     "chat's updates go one at a time.")
     database_pool_size: int = Field(
         default=0, ge=0, le=500,
-        description="PostgreSQL connections one worker may hold (a pool of this, plus half "
-                    "again in a burst); 0: updates_in_flight + 4. Each worker also holds "
-                    "one for the scheduler election: keep workers x (1.5 x this + 1) "
-                    "under the server's max_connections, with room for everyone else.")
+        description="PostgreSQL connections one worker's pool holds at most; 0: "
+                    "updates_in_flight + 4. Each worker also holds one for the scheduler "
+                    "election: keep workers x (this + 1) under the server's "
+                    "max_connections, with room for everyone else.")
     updates_waiting_max: int = Field(
         default=200, ge=1, le=100_000,
         description="Long polling fetches more updates only while fewer than this wait.")

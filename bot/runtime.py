@@ -184,22 +184,22 @@ def money_rules_from(settings: Settings) -> Rules:
 
 
 def pool_size(settings: Settings) -> int:
-    """The connections a worker keeps in its pool (half again may open in a burst).
+    """The most connections a worker's pool holds; no more open in a burst.
 
     A turn holds one connection at a time (its reads' or, having let that go, its
     write's: `Database.holding_reads`), so `updates_in_flight` turns need as many; four
-    more serve the web (payments), the outbox sender and the jobs. The pool used to be
-    that plus as much again in a burst, 40 per worker: two workers and their election
-    connections could ask PostgreSQL for 82 of its 100 (`max_connections`) under a
-    burst of payments, beside everyone else's; a connection the server refuses fails
-    the turn (the error reply) or the payment page (500)."""
+    more serve the web (payments), the outbox sender and the jobs; beyond that a
+    checkout waits its turn in the pool. The pool used to be that plus as much again in
+    a burst, 40 per worker: under the mix's burst of payments two fleets' pools grew to
+    the shared server's 100 (`max_connections`), and every connection PostgreSQL then
+    refused ("sorry, too many clients already") failed a turn (the error reply) or a
+    payment page (500)."""
     return settings.database_pool_size or settings.updates_in_flight + 4
 
 
 def open_database(settings: Settings) -> Database:
     """The worker's database, its pool sized by `pool_size` (no connection opened yet)."""
-    size = pool_size(settings)
-    return Database(settings.database_url, pool_size=size, max_overflow=size // 2)
+    return Database(settings.database_url, pool_size=pool_size(settings), max_overflow=0)
 
 
 async def start_runtime(settings: Settings, *, seed_if_empty: bool = False) -> Runtime:
