@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.util import await_only
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 import storage.models  # noqa: F401  (registers the tables on the metadata)
@@ -64,6 +65,24 @@ def _sqlite_begin(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get("sqlite_write", False) else "BEGIN")
 
 
+FULL_SERVER_WAITS = (0.1, 0.2, 0.4, 0.8, 1.6, 3.2)  # seconds: about 6 in all
+
+
+def _connect_when_a_slot_frees(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+    """Open a pool's new connection; while PostgreSQL refuses it for want of a slot
+    ("too many clients already": its max_connections are taken, by anyone), wait and
+    try again for a few seconds rather than fail the turn or the payment it is for.
+    Runs in SQLAlchemy's greenlet, so the waits are the event loop's."""
+    for wait in (*FULL_SERVER_WAITS, None):
+        try:
+            return dialect.loaded_dbapi.connect(*cargs, **cparams)
+        except Exception as exc:
+            if wait is None or getattr(exc.__cause__, "sqlstate", None) != "53300":
+                raise
+        await_only(asyncio.sleep(wait))
+    return None  # pragma: no cover - the loop returns or raises
+
+
 class Database:
     """One database: engine, session factory and schema management.
 
@@ -93,6 +112,8 @@ class Database:
                 # A private schema per test run keeps parallel tests apart on one server.
                 kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
+        if self.dialect == "postgresql":
+            event.listen(self.engine.sync_engine, "do_connect", _connect_when_a_slot_frees)
         # The hot paths' connections (`begin`, `reading`): the same engine on PostgreSQL;
         # on a SQLite file one whose calls skip aiosqlite's thread (storage.sqlite_inline).
         self.quick: AsyncEngine = self.engine

@@ -53,10 +53,11 @@ class PrivatePostgres:
             command = ["runuser", "-u", "postgres", "--", *command]
         subprocess.run(command, check=True, capture_output=True, timeout=120)
 
-    def start(self) -> None:
+    def start(self, max_connections: int = 100) -> None:
         """Start the server and wait until it takes connections."""
         options = (f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 "
-                   "-c fsync=off -c synchronous_commit=off -c full_page_writes=off")
+                   "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+                   f"-c max_connections={max_connections}")
         self._run(PG_BIN / "pg_ctl", "-D", self.data, "-o", options,
                   "-l", self.folder / "log", "-w", "start")
 
