@@ -22,7 +22,10 @@ def base_vocabulary() -> Vocabulary:
     """Categories and dishes: the words that do not depend on any merchant."""
     vocabulary = Vocabulary()
     for c in CATEGORIES:
-        vocabulary.add_category(c.id, (c.name_zh, c.name_en, *c.synonyms_zh, *c.synonyms_en))
+        # Shop words (gift, book, store, mart) sit one letter from everyday English
+        # (lift, cook, score, mark): as typo targets they would rewrite ordinary messages.
+        vocabulary.add_category(c.id, (c.name_zh, c.name_en, *c.synonyms_zh, *c.synonyms_en),
+                                typo_target=c.group != "shopping")
     for word in dish_words():
         vocabulary.add_dish(word)
     return vocabulary

@@ -139,8 +139,8 @@ _CUES: dict[str, list[tuple[str, float]]] = {
         # Going to eat at a place: "I'd like to eat at The Firehouse", "lets go to a bistro".
         (r"(?<![a-z])(?:(?:like|want|wanna|going|need|love|wish) to (?:eat|dine|have "
          r"(?:dinner|lunch)) at|(?:let'?s|lets) (?:go|eat) (?:to|at))(?![a-z])", 1.0),
-        (r"(?<![a-z])(?:book\w*|reserv\w*|table for|a table|get a table|seats?|tables?|"
-         r"make a reservation|walk[- ]in|party of)(?![a-z])", 1.6),
+        (r"(?<![a-z])(?:book(?!(?:store|shop)s?(?![a-z]))\w*|reserv\w*|table for|a table|"
+         r"get a table|seats?|tables?|make a reservation|walk[- ]in|party of)(?![a-z])", 1.6),
     ],
     "set_location": [
         (r"我到[^，。,.!?？\s]{1,10}了$|(?<!帮)(?<!给)(?<!替)我在(?!找|想|看|搜|问|吃|等|考虑)|我现在在|现在在|我到了|我已经到|刚到|^到了|我人在|定位|"

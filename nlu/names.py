@@ -217,7 +217,8 @@ def find_called(work: str, taken: Taken) -> list[Slot]:
 
 
 _VENUE = gated(r"(?<![a-z])(?:restaurants?|resturants?|bars?|joints?|eater(?:y|ies)|"
-               r"establishments?|places? to eat|spots? to eat|dining spots?)(?![a-z])")
+               r"establishments?|places? to eat|spots? to eat|dining spots?|shops|stores)"
+               r"(?![a-z])")
 _EN_SHOP = re.compile(
     r"(?<![A-Za-z])(?P<name>(?:The )?(?:[A-Z][\w'&.-]*,? ){1,4}(?:&\s)?(?:Tavern|Diner|Cafe|Café|"
     r"House|Grill|Hotel|Restaurant|Kitchen|Bistro|Bar|Pub|Inn|Stand|Lounge|Bakery|Company|"
@@ -233,8 +234,8 @@ want make try what where how tell give
 
 
 def find_venues(work: str, taken: Taken) -> list[Slot]:
-    """venue: the generic kind of place asked for (restaurant, bar, joint), which says
-    a meal out but narrows no search."""
+    """venue: the generic kind of place asked for (restaurant, bar, joint; shops, stores),
+    which narrows no search."""
     hits = scan(work) if taken.hits is None else taken.hits
     found = []
     for m in _VENUE.finditer(work, hits):

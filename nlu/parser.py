@@ -266,7 +266,8 @@ _SIT_DOWN = frozenset(normalize(w) for w in (*lexicon.RESTAURANT_KINDS_EN,
 
 def _sit_down(slot: Slot) -> bool:
     """Whether `slot` names a place one sits down at (a restaurant, a bistro, a pub)."""
-    return slot.name == "venue" or (slot.name == "dish" and slot.value in _SIT_DOWN)
+    return (slot.name == "venue" and slot.value not in ("shops", "stores")) \
+        or (slot.name == "dish" and slot.value in _SIT_DOWN)
 
 
 def _names_the_subject(slot: Slot, text: str, asked: list[tuple[int, int]],

@@ -61,6 +61,7 @@ messages message updates update parking classes class lessons tickets ticket
 bunch sign signing signed brunch mood post postal postcode code zip
 talk talking chat chatting speak speaking feeling regards pleasure track tracked tracking
 drink drinks tea milk beer wine water hungry starving craving dine dining meal meals
+mile miles radius shop shops stores
 """))
 
 _WORD = re.compile(r"[a-z]{4,}")

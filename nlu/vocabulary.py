@@ -88,11 +88,12 @@ class Vocabulary:
             jieba = jieba_module()
             jieba.add_word(key, freq=max(jieba.get_FREQ(key) or 0, 2000))
 
-    def add_category(self, category_id: str, words: Iterable[str]) -> None:
+    def add_category(self, category_id: str, words: Iterable[str],
+                     typo_target: bool = True) -> None:
         """A canonical category and the words people use for it (an English one in the
-        plural too: theaters, pizzas)."""
+        plural too: theaters, pizzas); `typo_target` as for `add`."""
         for word in (category_id, *words):
-            self.add("category", word, category_id)
+            self.add("category", word, category_id, typo_target)
             plural = _plural(word)
             if plural and not self.knows(plural):
                 self.add("category", plural, category_id, typo_target=False)

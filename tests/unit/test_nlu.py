@@ -384,3 +384,57 @@ def test_plurals_of_known_words_and_no_new_typos(parser: Parser) -> None:
     seats = parse(parser, "I'd like to get 4 seats at a restaurant.")
     assert ("seats", "eats") not in seats.corrections
     assert parse(parser, "tell me a joke").name == "unknown"  # no "coke" in it
+
+
+@pytest.mark.parametrize(("text", "category"), [
+    ("find me a pharmacy near here", "pharmacy"),
+    ("附近有药店吗", "pharmacy"),
+    ("where's the nearest supermarket", "supermarket"),
+    ("near by grocery", "supermarket"),
+    ("附近的超市", "supermarket"),
+    ("24小时便利店", "minimart"),
+    ("tell me what clothing stores are within five miles of me", "clothing"),
+    ("附近有服装店吗", "clothing"),
+    ("any bookstores nearby", "books"),
+    ("找个书店", "books"),
+    ("附近有花店吗", "flowers"),
+    ("i need to find a gift", "gifts"),
+    ("礼品店推荐", "gifts"),
+    ("a pet shop near me", "pet_shop"),
+    ("附近的宠物店", "pet_shop"),
+    ("can you find me a furniture store near me", "furniture"),
+])
+def test_kinds_of_shop_beyond_food_are_searched_by_their_category(
+        parser: Parser, text: str, category: str) -> None:
+    result = parse(parser, text)
+    assert result.name == "search_deals", result.values()
+    assert result.get("category") == category
+
+
+def test_a_pet_is_still_an_amenity_of_a_cafe_not_a_pet_shop(parser: Parser) -> None:
+    result = parse(parser, "能带宠物的咖啡馆")
+    assert result.get("category") == "coffee" and result.get("keywords") == "宠物"
+
+
+@pytest.mark.parametrize(("text", "meant"), [
+    ("I refuse to cook, find me a restaurant", "cook"),  # not "book"
+    ("how much weight should i lift", "lift"),  # not "gift"
+    ("what were the final scores", "scores"),  # not "stores"
+])
+def test_shop_words_do_not_rewrite_everyday_english(parser: Parser, text: str,
+                                                     meant: str) -> None:
+    assert meant not in dict(parse(parser, text).corrections)
+
+
+@pytest.mark.parametrize(("text", "metres"), [
+    ("what shops are within ten miles", 16090),
+    ("i need to find a gift what stores are within a one mile radius", 1609),
+    ("what shops are round here", 3000),
+])
+def test_distances_are_a_radius_and_shops_a_kind_of_place(parser: Parser, text: str,
+                                                          metres: int) -> None:
+    result = parse(parser, text)
+    assert result.name == "search_deals"
+    assert result.get("radius_m") == metres
+    assert "milk" not in result.values().values()
+
