@@ -367,7 +367,14 @@ SUBJECT = gated(r"这家|那家|它家|他家|她家|该店|该餐馆|"
             r"price range|menu|address|phone number|hours|location)|"
             r"(?:does|did|has|will) [a-z'&-]+(?: [a-z'&-]+){0,3} (?:have|get|got|do|take|accept|"
             r"serve|need)|(?:reviews?|ratings?|stars|menu|hours) "
-            r"(?:for|of|at|does|do)|how many stars)"
+            r"(?:for|of|at|does|do)|how many stars|"
+            # a shop described by its kind and place, as 万达那家火锅店: "the hotpot place
+            # at Wanda", "Wanda hotpot place phone number"
+            r"the (?!(?:best|cheapest|nearest|closest|good|nice|new|other|same|right|"
+            r"cheap|expensive|moderate|local|top|first|next)(?![a-z]))[a-z'&-]+(?: [a-z'&-]+)? "
+            r"(?:place|shop|store|restaurant|branch|outlet) (?:at|in|on|by|near|inside)|"
+            r"(?:place|shop|store|branch|outlet)(?:'s)? (?:phone|telephone|number|address|"
+            r"hours|opening|closing|menu|location))"
             r"(?![a-z])")
 _CUES["ask_attribute"] = [(pattern, weight) for cues in _ATTRIBUTE_CUES.values()
                           for pattern, weight in cues]

@@ -137,3 +137,12 @@ async def test_a_set_the_shop_does_not_have_lists_its_deals(english_chat: Chat) 
     await english_chat.say("what's in the 2-person set")  # Luckin sells no set for two
     text = one_message(english_chat).text
     assert "Luckin Coffee" in text and "Coconut latte" in text and "Any two coffees" in text
+
+
+async def test_the_hotpot_place_at_wanda_asked_in_english(english_chat: Chat) -> None:
+    for asked in ("Wanda hotpot place phone number?",
+                  "what's the phone of the hotpot place at Wanda"):
+        await english_chat.say(asked)
+        text = one_message(english_chat).text  # the answer, not a question back
+        assert "Haidilao" in text and "0591-83681001" in text, asked
+        assert "0591-83681002" not in text, asked  # the store at Wanda only

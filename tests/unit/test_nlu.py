@@ -392,7 +392,7 @@ def test_plurals_of_known_words_and_no_new_typos(parser: Parser) -> None:
     ("where's the nearest supermarket", "supermarket"),
     ("near by grocery", "supermarket"),
     ("附近的超市", "supermarket"),
-    ("24小时便利店", "minimart"),
+    ("24小时便利店在哪", "minimart"),
     ("tell me what clothing stores are within five miles of me", "clothing"),
     ("附近有服装店吗", "clothing"),
     ("any bookstores nearby", "books"),
@@ -438,3 +438,15 @@ def test_distances_are_a_radius_and_shops_a_kind_of_place(parser: Parser, text: 
     assert result.get("radius_m") == metres
     assert "milk" not in result.values().values()
 
+
+@pytest.mark.parametrize("text", [
+    "Wanda hotpot place phone number?",
+    "what's the phone of the hotpot place at Wanda",
+    "万达那家火锅店电话多少",
+])
+def test_the_shop_a_kind_and_a_place_describe_is_asked_about(parser: Parser, text: str,
+                                                            ) -> None:
+    result = parse(parser, text)
+    assert result.name == "ask_attribute" and not result.alternatives, result
+    assert result.get("attribute") == "phone"
+    assert result.get("category") == "hotpot" and result.get("place") is not None
