@@ -3,7 +3,7 @@ settings live in handlers.settings)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 
 from handlers.codes import my_codes
 from handlers.common import follow_toggle, main_menu, share_location_keyboard, stale_replies
@@ -33,10 +33,11 @@ MENU_COMMANDS = (
 )
 
 
-def category_buttons(lang: str) -> tuple[tuple[Button, ...], ...]:
-    """Every category as a button, three to a row."""
+def category_buttons(lang: str, only: Collection[str] | None = None,
+                     ) -> tuple[tuple[Button, ...], ...]:
+    """Every category (or those in `only`) as a button, three to a row."""
     buttons = [Button(category_label(lang, c.id), data=SearchCategory(c.id).pack())
-               for c in CATEGORIES]
+               for c in CATEGORIES if only is None or c.id in only]
     return tuple(tuple(buttons[i : i + 3]) for i in range(0, len(buttons), 3))
 
 

@@ -80,6 +80,7 @@ from services.catalog.search import (
     SearchPage,
     SearchQuery,
     categories_near,
+    categories_on_sale,
     latest_search,
     load_search,
     run_search,
@@ -175,7 +176,15 @@ def render_page(req: Request, page: SearchPage) -> tuple[str, tuple[tuple[Button
 
 async def render(req: Request, page: SearchPage) -> tuple[str, tuple[tuple[Button, ...], ...]]:
     """`render_page`, and when a located search found nothing, the categories that do
-    have deals within the radius, offered as buttons."""
+    have deals within the radius, offered as buttons. A kind of shop with no deal on
+    sale anywhere (a pharmacy, before any pharmacy sells here) is said so plainly, with
+    the categories that have deals."""
+    query = page.query
+    if page.total == 0 and query.category:
+        on_sale = await categories_on_sale(req.db, req.now())
+        if query.category not in on_sale:  # no shop of this kind sells here (yet)
+            return (req.t("search-none-kind", query=category_label(req.lang, query.category)),
+                    category_buttons(req.lang, on_sale))
     text, buttons = render_page(req, page)
     if page.total == 0 and page.query.located and not page.query.open_now:
         nearby = await categories_near(req.db, page.query, req.now())
@@ -260,7 +269,7 @@ async def search_replies(req: Request, query: SearchQuery) -> list[Reply]:
                      data=UseLastLocation(page.search_id).pack())
         buttons = ((ask,), *buttons)
     replies: list[Reply] = [SendText(text, buttons=buttons)]
-    if query.waits_for_location:
+    if query.waits_for_location and page.total:  # nothing anywhere: none nearer either
         replies.append(SendText(req.t("nearby-not-by-distance"),
                                 keyboard=share_location_keyboard(req.t)))
     return replies

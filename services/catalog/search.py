@@ -424,6 +424,21 @@ async def categories_near(db: Database, query: SearchQuery, now: datetime | None
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
 
 
+async def categories_on_sale(db: Database, now: datetime | None = None) -> frozenset[str]:
+    """The categories that have at least one deal on sale anywhere (an approved
+    merchant's active deal, not expired, not sold out)."""
+    deal, merchant = Deal.__table__.c, Merchant.__table__.c  # type: ignore[attr-defined]
+    async with db.reading() as conn:
+        rows = (await conn.execute(
+            select(deal.category).distinct()
+            .select_from(Deal.__table__.join(  # type: ignore[attr-defined]
+                Merchant.__table__, merchant.id == deal.merchant_id))  # type: ignore[attr-defined]
+            .where(deal.status == DealStatus.ACTIVE, merchant.status == MerchantStatus.APPROVED,
+                   deal.valid_until > (now or utcnow()),
+                   or_(deal.stock.is_(None), deal.stock > 0)))).scalars().all()
+    return frozenset(rows)
+
+
 async def run_search(
     db: Database, user_id: int, query: SearchQuery, page_size: int, now: datetime | None = None,
     *, logged: bool = False,

@@ -240,3 +240,28 @@ async def test_a_doubtful_message_offers_a_table_or_the_deals(
     assert "烧烤" in chat.texts
     await english_chat.say("haidilao tomorrow night")
     assert english_chat.texts
+
+
+# -- kinds of shop beyond food (issue 22) -------------------------------------------------
+
+
+async def test_a_pharmacy_nearby_is_a_search_that_says_plainly_none_sells_here_yet(
+    app: App, chat: Chat, english_chat: Chat,
+) -> None:
+    await chat.say("附近有药店吗")
+    assert "附近还没有「💊 药店」的优惠" in chat.texts and "出了点问题" not in chat.texts
+    assert "🍲 火锅" in chat.button_texts  # the kinds that do have deals...
+    assert "💊 药店" not in chat.button_texts  # ...and not the empty ones
+    assert not _location_asks(chat)  # nothing anywhere: a location finds nothing nearer
+    await english_chat.say("find me a pharmacy near here")
+    assert 'No "💊 Pharmacy" deals nearby yet' in english_chat.texts
+    assert "🍲 Hotpot" in english_chat.button_texts
+    async with app.db.session() as session:  # a pharmacy's deal goes on sale
+        deal = (await session.exec(select(Deal).where(col(Deal.title_zh) == "100元代金券"))
+                ).first()
+        assert deal is not None
+        deal.category = "pharmacy"
+        session.add(deal)
+        await session.commit()
+    await chat.say("附近有药店吗")
+    assert "找到 1 个「💊 药店」优惠" in chat.texts and "100元代金券" in chat.texts

@@ -100,6 +100,7 @@ button-stale = That button has expired. Please search again.
 deal-gone = Sorry, that deal is no longer available.
 error-generic = Sorry, something went wrong on our side. Please try again in a moment; nothing of yours was lost.
 search-none = Nothing found for "{ $query }". Try another word, or browse a category:
+search-none-kind = No "{ $query }" deals nearby yet: no shop of this kind sells here so far. These have deals:
 search-found = { $count ->
         [one] 1 deal
        *[other] { $count } deals

@@ -100,6 +100,7 @@ button-stale = 这个按钮已经失效了，请重新查询。
 deal-gone = 抱歉，这个优惠已经下架了。
 error-generic = 抱歉，出了点问题，请稍后再试。你的数据没有丢失。
 search-none = 没有找到与「{ $query }」相关的优惠。换个词试试，或看看这些分类：
+search-none-kind = 附近还没有「{ $query }」的优惠：这类店还没有在这里上架。看看这些有优惠的分类：
 search-found = 找到 { $count } 个「{ $query }」优惠（第 { $page }/{ $pages } 页）：
 search-found-all = 全部 { $count } 个优惠（第 { $page }/{ $pages } 页）：
 result-line = { $number }. { $title } — { $merchant }
