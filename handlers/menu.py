@@ -20,6 +20,7 @@ from handlers.roles import Role
 from handlers.router import Request, Router
 from handlers.settings import settings
 from nlu import Intent
+from services.catalog.search import categories_on_sale
 from services.catalog.taxonomy import CATEGORIES
 from services.marketing.follows import list_following
 from services.marketing.push_settings import set_reachable
@@ -35,10 +36,17 @@ MENU_COMMANDS = (
 
 def category_buttons(lang: str, only: Collection[str] | None = None,
                      ) -> tuple[tuple[Button, ...], ...]:
-    """Every category (or those in `only`) as a button, three to a row."""
+    """Every category (or those in `only`) as a button, three to a row. Menus offer
+    only the categories with a deal on sale (`categories_menu`): a pharmacy button that
+    finds nothing would only disappoint."""
     buttons = [Button(category_label(lang, c.id), data=SearchCategory(c.id).pack())
                for c in CATEGORIES if only is None or c.id in only]
     return tuple(tuple(buttons[i : i + 3]) for i in range(0, len(buttons), 3))
+
+
+async def categories_menu(req: Request) -> tuple[tuple[Button, ...], ...]:
+    """The categories that have a deal on sale, as buttons."""
+    return category_buttons(req.lang, await categories_on_sale(req.db, req.now()))
 
 
 @router.command("menu", role=Role.SHOPPER)
@@ -56,7 +64,7 @@ async def help_(req: Request) -> Reply:
 @router.command("search", role=Role.SHOPPER)
 async def search_prompt(req: Request) -> Reply:
     """What to type to search, and the categories as buttons."""
-    return SendText(req.t("search-prompt"), buttons=category_buttons(req.lang))
+    return SendText(req.t("search-prompt"), buttons=await categories_menu(req))
 
 
 async def nearby_prompt(req: Request) -> Reply:

@@ -15,6 +15,7 @@ search again by distance.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import replace
 from datetime import timedelta
 from typing import get_args
@@ -103,8 +104,10 @@ def _heading(t: Translator, key: str, label: str, **args: object) -> str:
     return t(key, query=label, **args) if label else t(f"{key}-all", **args)
 
 
-def render_page(req: Request, page: SearchPage) -> tuple[str, tuple[tuple[Button, ...], ...]]:
-    """The text and buttons of one page of results."""
+def render_page(req: Request, page: SearchPage, on_sale: Collection[str] = (),
+                ) -> tuple[str, tuple[tuple[Button, ...], ...]]:
+    """The text and buttons of one page of results; when it found nothing, the categories
+    `on_sale` (those with a deal on sale) as buttons to try instead."""
     t = req.t
     query = page.query
     label = query.text or (category_label(req.lang, query.category) if query.category else "")
@@ -129,7 +132,7 @@ def render_page(req: Request, page: SearchPage) -> tuple[str, tuple[tuple[Button
             text = _heading(t, "search-none-near", label, radius=radius)
         else:
             text = t("search-none", query=label)
-        return text, ((wider,) if wider else ()) + category_buttons(req.lang)
+        return text, ((wider,) if wider else ()) + category_buttons(req.lang, on_sale)
     reason = (
         [t("ranking-reason", category=category_label(req.lang, page.favourite))]
         if page.favourite
@@ -180,12 +183,13 @@ async def render(req: Request, page: SearchPage) -> tuple[str, tuple[tuple[Butto
     sale anywhere (a pharmacy, before any pharmacy sells here) is said so plainly, with
     the categories that have deals."""
     query = page.query
-    if page.total == 0 and query.category:
+    on_sale: frozenset[str] = frozenset()
+    if page.total == 0:
         on_sale = await categories_on_sale(req.db, req.now())
-        if query.category not in on_sale:  # no shop of this kind sells here (yet)
+        if query.category and query.category not in on_sale:  # no such shop sells here yet
             return (req.t("search-none-kind", query=category_label(req.lang, query.category)),
                     category_buttons(req.lang, on_sale))
-    text, buttons = render_page(req, page)
+    text, buttons = render_page(req, page, on_sale)
     if page.total == 0 and page.query.located and not page.query.open_now:
         nearby = await categories_near(req.db, page.query, req.now())
         if nearby:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import get_args
 
 from handlers.core import Button, Document, Location, Reply, SendText, Text
-from handlers.menu import category_buttons, main_menu, stale_button
+from handlers.menu import categories_menu, main_menu, stale_button
 from handlers.payloads import ChooseReading, Reading
 from handlers.roles import Role
 from handlers.router import Request, Result, Router
@@ -115,4 +115,4 @@ async def act(req: Request, intent: Intent, text: str) -> Reply | list[Reply]:
     if not intent.out_of_scope and any(c.isalnum() for c in text):
         # Words the parser does not know may still name a product: look them up.
         return await search_replies(req, search_query_from(intent, text, None, req.lang)[0])
-    return SendText(req.t("nlu-unknown"), buttons=category_buttons(req.lang))
+    return SendText(req.t("nlu-unknown"), buttons=await categories_menu(req))

@@ -265,3 +265,20 @@ async def test_a_pharmacy_nearby_is_a_search_that_says_plainly_none_sells_here_y
         await session.commit()
     await chat.say("附近有药店吗")
     assert "找到 1 个「💊 药店」优惠" in chat.texts and "100元代金券" in chat.texts
+
+
+async def test_the_menus_offer_only_kinds_of_shop_that_have_deals(app: App, chat: Chat,
+                                                                   ) -> None:
+    await chat.say("/search")
+    assert "🍲 火锅" in chat.button_texts and "💊 药店" not in chat.button_texts
+    await chat.say("😶‍🌫️'; DROP TABLE deals;--")  # not understood: the menu of kinds again
+    assert "🍲 火锅" in chat.button_texts and "💊 药店" not in chat.button_texts
+    async with app.db.session() as session:  # a pharmacy's deal goes on sale
+        deal = (await session.exec(select(Deal).where(col(Deal.title_zh) == "100元代金券"))
+                ).first()
+        assert deal is not None
+        deal.category = "pharmacy"
+        session.add(deal)
+        await session.commit()
+    await chat.say("/search")
+    assert "💊 药店" in chat.button_texts
