@@ -227,6 +227,8 @@ _EN_SHOP = re.compile(
 _EN_SHOP_WORD = gated(r"(?:tavern|diner|cafe|café|house|grill|hotel|restaurant|kitchen|bistro|"
                       r"bar|pub|inn|stand|lounge|bakery|company|collective|steakhouse|"
                       r"brasserie|pizzeria|trattoria|cantina|eatery|drive-in|chophouse)(?![a-z])")
+_ANY_LATIN = re.compile(r"[a-z]")
+_LATIN_WORD = re.compile(r"[a-z][a-z'-]{2,}")
 _SENTENCE_STARTERS = frozenset(_words("""
 book reserve find get i i'd i'm please can could would is are let's lets take go show need
 want make try what where how tell give
@@ -318,7 +320,7 @@ def find_names(work: str, original: str, offsets: list[int], taken: Taken,
             add("dish", start, end)
 
     # Latin names: look at the original's capitals, mapped into the working text.
-    if not re.search(r"[a-z]", work):
+    if not _ANY_LATIN.search(work):
         return found
     back = {orig: i for i, orig in enumerate(offsets[:-1])}
     for pattern, kind in ((_EN_CALLED, "merchant"),):
@@ -417,7 +419,7 @@ def keywords(work: str, taken: Taken, tokens: Collection[tuple[int, int]] | None
                     if i - run_start >= 2 and word not in _ZH_STOP:
                         words.append((run_start, i))
                     run_start = None
-    for m in re.finditer(r"[a-z][a-z'-]{2,}", work):
+    for m in _LATIN_WORD.finditer(work):
         if taken.free(m.start(), m.end()) and m.group(0) not in _EN_STOP:
             words.append(m.span())
     if not words:

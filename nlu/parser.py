@@ -65,8 +65,8 @@ class Parser:
         be understood is `unknown`."""
         if not isinstance(text, str):
             return Intent("unknown", 1.0, lang=lang or "en")
-        original = text[: len(normalize(text))]
-        norm = normalize(original)
+        norm = normalize(text)
+        original = text[: len(norm)]  # normalize keeps one character per character
         zone = ZoneInfo(tz) if isinstance(tz, str) else (tz or self.tz)
         lang = lang if lang in ("zh", "en") else language_of(norm)
         work, offsets, corrections = self.typos.correct(norm, original)
@@ -365,6 +365,7 @@ def _fit_to_intent(found: list[Slot], intent: str, places_too: dict[int, str]) -
 
 
 _SPAN_SLOTS = {"dish", "merchant", "place", "keywords", "time", "venue"}
+_SPACES = re.compile(r"\s+")
 
 
 def _finish(found: list[Slot], original: str, offsets: list[int]) -> tuple[Slot, ...]:
@@ -373,7 +374,7 @@ def _finish(found: list[Slot], original: str, offsets: list[int]) -> tuple[Slot,
     for slot in sorted(found, key=lambda s: (s.start, s.end)):
         start = offsets[slot.start]
         end = offsets[slot.end - 1] + 1
-        written = re.sub(r"\s+", " ", original[start:end]).strip()
+        written = _SPACES.sub(" ", original[start:end]).strip()
         value = written if slot.name in _SPAN_SLOTS and slot.name != "keywords" \
             else slot.value
         out.append(Slot(slot.name, value, start, end, written, slot.ref))

@@ -30,6 +30,7 @@ MAX_CHARS = 2000  # a chat message is shorter; the rest of a longer text is not 
 _KEEP_SYMBOLS = set("¥$%~+-&#@")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[a-z]")
+_LATIN_WORD = re.compile(r"[a-z]+")
 
 
 @lru_cache(maxsize=4096)
@@ -66,7 +67,7 @@ def language_of(normalized: str) -> str:
     cjk = len(_CJK.findall(normalized))
     if cjk == 0:
         return "en"
-    latin_words = len(re.findall(r"[a-z]+", normalized))
+    latin_words = len(_LATIN_WORD.findall(normalized))
     return "zh" if cjk >= latin_words else "en"
 
 
