@@ -2,15 +2,18 @@
 
 Most of the parser's regular expressions (intent cues, slot patterns, name patterns)
 cannot match a message at all: "地址|电话|营业时间" needs one of those words in it. Each
-pattern registered here is read once (with the `re` module's own parser) for the
-literal strings that any match of it must contain; one Aho-Corasick automaton
-(`pyahocorasick`) holds all of them, and one pass of it over the message says which
-patterns can match. Only those are run, so a message costs one automaton pass and a
-handful of regular-expression scans instead of about 80 scans.
+pattern registered here is read once (with the `re` module's own parser) for what any
+match of it must contain: literal words, spelled out from neighbouring pieces where
+they are few ("(?:周|星期)[一二]" needs 周一, 周二, 星期一 or 星期二), and all of the words
+a match needs at once ("\\d+公里" needs a digit and 公里), for each alternative of the
+pattern. One Aho-Corasick automaton (`pyahocorasick`) holds every such word, and one
+pass of it over the message says which patterns can match. Only those are run, so a
+message costs one automaton pass and a handful of regular-expression scans instead of
+about 130 scans.
 
-The gate is exact: a pattern is skipped only when the text lacks every literal that a
-match needs, so results are the same as running every pattern. A pattern with no
-required literal (it can match with digits alone, say) is always run.
+The gate is exact: a pattern is skipped only when the text lacks something every match
+needs, so results are the same as running every pattern. A pattern with no required
+literal (it can match with letters alone, say) is always run.
 
     CUE = gated(r"地址|电话|address")
     hits = scan(text)                  # once per message
@@ -19,6 +22,7 @@ required literal (it can match with digits alone, say) is always run.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 
@@ -34,58 +38,162 @@ except ImportError:  # pragma: no cover - Python 3.10
 _REPEATS = tuple(op for op in (getattr(_c, "MAX_REPEAT", None), getattr(_c, "MIN_REPEAT", None),
                                getattr(_c, "POSSESSIVE_REPEAT", None)) if op is not None)
 
+# A requirement is a disjunction of conjunctions of literal sets: a text can hold a match
+# only if, for one of the conjunctions, it contains a member of each of its sets. None
+# is no requirement known (the pattern may match without any fixed text).
+Requirement = tuple[tuple[frozenset[str], ...], ...] | None
 
-def required_literals(pattern: str | re.Pattern[str]) -> frozenset[str] | None:
-    """Strings one of which every text that `pattern` matches in contains; None when
-    no such set is known (the pattern may match without any fixed text)."""
+_MAX_STRINGS = 200  # strings in a literal set (words spelled out from a pattern's pieces)
+_MAX_TERMS = 64  # conjunctions in one requirement
+_MAX_SETS = 3  # literal sets kept in one conjunction (the rarest)
+
+
+def requirement(pattern: str | re.Pattern[str]) -> Requirement:
+    """What every text that `pattern` matches in contains (see `Requirement`): words
+    spelled out from neighbouring pieces ("(?:周|星期)[一二]" needs 周一, 周二, 星期一 or
+    星期二), several of them when a match needs each ("\\d+公里": a digit and 公里), for
+    each alternative of its own."""
     compiled = pattern if isinstance(pattern, re.Pattern) else re.compile(pattern)
     if compiled.flags & (re.IGNORECASE | re.VERBOSE):
         return None
-    found = _of_sequence(_sre.parse(compiled.pattern, compiled.flags))
-    return frozenset(found) if found else None
+    return _requirement(_sre.parse(compiled.pattern, compiled.flags))
 
 
-def _of_sequence(items: object) -> set[str] | None:
-    """The best required set of a sequence: its longest run of literal characters, or
-    the required set of one of its required parts, whichever has the longest shortest
-    member."""
-    candidates: list[set[str]] = []
-    run: list[str] = []
+def required_literals(pattern: str | re.Pattern[str]) -> frozenset[str] | None:
+    """Strings one of which every text that `pattern` matches in contains; None when
+    no such set is known. (The rarest set of each alternative, together.)"""
+    found = requirement(pattern)
+    if found is None:
+        return None
+    return _minimal(set().union(*(min(term, key=_cost) for term in found)))
+
+
+def _requirement(items: object) -> Requirement:
+    """The requirement of a sequence: runs of neighbouring pieces whose texts are few
+    spelled out as words, and each other piece's own requirement, all needed."""
+    needs: list[Requirement] = []
+    run: set[str] = {""}
 
     def flush() -> None:
-        if run:
-            candidates.append({"".join(run)})
-            run.clear()
+        if "" not in run:  # an optional piece left out matches no text: nothing needed
+            needs.append(((_minimal(run),),))
+        run.clear()
+        run.add("")
 
     for op, av in items:  # type: ignore[attr-defined]
-        if op is _c.LITERAL:
-            run.append(chr(av))
-            continue
-        flush()
-        part: set[str] | None = None
-        if op is _c.SUBPATTERN:
-            part = _of_sequence(av[-1])
-        elif op is _c.BRANCH:
-            branches = [_of_sequence(b) for b in av[1]]
-            if all(branches):
-                part = set().union(*branches)  # type: ignore[arg-type]
-        elif op in _REPEATS:
-            low, _, item = av
-            if low >= 1:
-                part = _of_sequence(item)
-        elif op is getattr(_c, "ATOMIC_GROUP", None):
-            part = _of_sequence(av)
-        elif op is _c.IN:
-            part = _of_class(av)  # a class of a few characters: [点时], \\d
-        elif op is _c.ASSERT:  # a look-ahead or look-behind: its text is in the message too
-            part = _of_sequence(av[1])
-        if part:
-            candidates.append(part)
+        texts = _texts(op, av)
+        if texts is not None and len(run) * len(texts) <= _MAX_STRINGS:
+            run = {a + b for a in run for b in texts}
+        else:
+            flush()
+            if texts is not None:
+                run = set(texts)
+            else:
+                needs.append(_requirement_of(op, av))
+        if op is _c.ASSERT:  # a look-ahead or look-behind: its text is in the message too
+            needs.append(_requirement(av[1]))
     flush()
-    candidates = [c for c in candidates if c and all(c)]
-    if not candidates:
+    return _all(needs)
+
+
+def _requirement_of(op: object, av: object) -> Requirement:
+    """The requirement of one piece of a sequence."""
+    if op is _c.SUBPATTERN:
+        return None if av[1] & re.IGNORECASE else _requirement(av[-1])  # type: ignore[index]
+    if op is _c.BRANCH:
+        return _any([_requirement(branch) for branch in av[1]])  # type: ignore[index]
+    if op in _REPEATS:
+        low, _, item = av  # type: ignore[misc]
+        return _requirement(item) if low >= 1 else None
+    if op is getattr(_c, "ATOMIC_GROUP", None):
+        return _requirement(av)
+    if op is _c.IN:
+        chars = _of_class(av)  # type: ignore[arg-type]
+        return ((frozenset(chars),),) if chars else None
+    return None
+
+
+def _texts(op: object, av: object) -> set[str] | None:
+    """Every text the piece can match, when they are few (at most `_MAX_STRINGS`);
+    zero-width pieces (anchors, look-arounds) match the empty text."""
+    found: set[str] | None
+    if op is _c.LITERAL:
+        return {chr(av)}  # type: ignore[arg-type]
+    if op in (_c.AT, _c.ASSERT, _c.ASSERT_NOT):
+        return {""}
+    if op is _c.IN:
+        chars = _of_class(av)  # type: ignore[arg-type]
+        return None if chars is None or OTHER_DIGIT in chars else chars
+    if op is _c.SUBPATTERN:
+        return None if av[1] & re.IGNORECASE else _texts_of(av[-1])  # type: ignore[index]
+    if op is _c.BRANCH:
+        found = set()
+        for branch in av[1]:  # type: ignore[index]
+            texts = _texts_of(branch)
+            if texts is None or len(found | texts) > _MAX_STRINGS:
+                return None
+            found |= texts
+        return found
+    if op in _REPEATS:
+        low, high, item = av  # type: ignore[misc]
+        texts = _texts_of(item)
+        if texts is None or high > 1:
+            return None
+        return texts | {""} if low == 0 else texts
+    return None
+
+
+def _texts_of(items: object) -> set[str] | None:
+    found = {""}
+    for op, av in items:  # type: ignore[attr-defined]
+        texts = _texts(op, av)
+        if texts is None or len(found) * len(texts) > _MAX_STRINGS:
+            return None
+        found = {a + b for a in found for b in texts}
+    return found
+
+
+def _minimal(strings: set[str]) -> frozenset[str]:
+    """`strings` without those that hold another of them (a text holding "周一" holds
+    "周"), nor the empty one."""
+    ordered = sorted(strings - {""}, key=len)
+    kept: list[str] = []
+    for s in ordered:
+        if not any(k in s for k in kept):
+            kept.append(s)
+    return frozenset(kept)
+
+
+def _all(needs: list[Requirement]) -> Requirement:
+    """All of `needs` at once, as one requirement (dropping the commonest when the
+    conjunctions would grow too many)."""
+    terms: list[tuple[frozenset[str], ...]] | None = None
+    for need in sorted((n for n in needs if n is not None), key=_chance):
+        if terms is None:
+            terms = list(need)
+            continue
+        product = [(*a, *b) for a in terms for b in need]
+        if len(product) <= _MAX_TERMS:
+            terms = product
+    if terms is None:
         return None
-    return min(candidates, key=_cost)
+    return tuple(tuple(sorted(set(term), key=_cost)[:_MAX_SETS]) for term in terms)
+
+
+def _any(options: list[Requirement]) -> Requirement:
+    """One of `options`: None if any is None; alternatives of one literal set each are
+    merged into one set."""
+    if any(option is None for option in options):
+        return None
+    terms = [term for option in options for term in option]  # type: ignore[union-attr]
+    if all(len(term) == 1 for term in terms) or len(terms) > _MAX_TERMS:
+        return ((_minimal(set().union(*(min(term, key=_cost) for term in terms))),),)
+    return tuple(terms)
+
+
+def _chance(need: Requirement) -> float:
+    """A rough chance that a text meets `need` (lower is rarer)."""
+    return sum(math.prod(_cost(s) for s in term) for term in need or ())
 
 
 # Any decimal digit other than 0-9 (Arabic-Indic, Devanagari...): a text holding one
@@ -111,10 +219,9 @@ def _of_class(items: list[tuple[object, object]]) -> set[str] | None:
     return chars
 
 
-def _cost(literals: set[str]) -> float:
+def _cost(literals: frozenset[str] | set[str]) -> float:
     """How often a text may hold one of `literals` (a rough guess: a lone letter is in
-    almost every text, a digit or a Chinese character in some, longer words in few); the
-    cheapest set of a sequence gates it."""
+    almost every text, a digit or a Chinese character in some, longer words in few)."""
     total = 0.0
     for literal in literals:
         if literal == OTHER_DIGIT:
@@ -123,7 +230,7 @@ def _cost(literals: set[str]) -> float:
             total += 0.05 if literal.isdigit() else 0.5 if literal.isascii() else 0.03
         else:
             total += 0.01 if len(literal) == 2 else 0.002
-    return total
+    return min(total, 1.0)
 
 
 class Gated:
@@ -152,26 +259,42 @@ class Gated:
 
 
 class _Registry:
+    """The registered patterns' requirements, over literal sets numbered once each."""
+
     def __init__(self) -> None:
-        self.by_literal: dict[str, list[int]] = {}
+        self.set_ids: dict[frozenset[str], int] = {}
+        self.sets_of: dict[str, list[int]] = {}  # literal -> the sets holding it
+        self.single: dict[int, list[int]] = {}  # set -> patterns that need only it
+        self.terms: dict[int, list[tuple[int, frozenset[int]]]] = {}  # rarest set -> terms
         self.count = 0
         self.automaton: ahocorasick.Automaton | None = None
 
     def add(self, pattern: str | re.Pattern[str]) -> Gated:
         compiled = pattern if isinstance(pattern, re.Pattern) else re.compile(pattern)
-        literals = required_literals(compiled)
+        need = requirement(compiled)
         ident = self.count
         self.count += 1
-        for literal in literals or ():
-            self.by_literal.setdefault(literal, []).append(ident)  # OTHER_DIGIT too
+        for term in need or ():
+            ids = [self._set_id(literals) for literals in term]  # rarest first
+            if len(ids) == 1:
+                self.single.setdefault(ids[0], []).append(ident)
+            else:
+                self.terms.setdefault(ids[0], []).append((ident, frozenset(ids[1:])))
         self.automaton = None  # rebuilt on the next scan
-        return Gated(compiled, ident, literals is None)
+        return Gated(compiled, ident, need is None)
+
+    def _set_id(self, literals: frozenset[str]) -> int:
+        if literals not in self.set_ids:
+            self.set_ids[literals] = len(self.set_ids)
+            for literal in literals:  # OTHER_DIGIT too
+                self.sets_of.setdefault(literal, []).append(self.set_ids[literals])
+        return self.set_ids[literals]
 
     def build(self) -> ahocorasick.Automaton:
         automaton = ahocorasick.Automaton()
-        for literal, idents in self.by_literal.items():
+        for literal, set_ids in self.sets_of.items():
             if literal != OTHER_DIGIT:  # not text: scan looks for such digits itself
-                automaton.add_word(literal, tuple(idents))
+                automaton.add_word(literal, tuple(set_ids))
         automaton.make_automaton()
         self.automaton = automaton
         return automaton
@@ -186,16 +309,25 @@ def gated(pattern: str | re.Pattern[str]) -> Gated:
 
 
 def scan(text: str) -> set[int]:
-    """The ids of the registered patterns whose literals occur in `text`."""
-    automaton = _registry.automaton if _registry.automaton is not None else _registry.build()
-    hits: set[int] = set()
-    for _, idents in automaton.iter(text):
-        hits.update(idents)
+    """The ids of the registered patterns whose requirements `text` meets."""
+    registry = _registry
+    automaton = registry.automaton if registry.automaton is not None else registry.build()
+    found: set[int] = set()  # the literal sets met
+    for _, set_ids in automaton.iter(text):
+        found.update(set_ids)
     if not text.isascii() and _OTHER_DIGITS.search(text):
-        hits.update(_registry.by_literal.get(OTHER_DIGIT, ()))
+        found.update(registry.sets_of.get(OTHER_DIGIT, ()))
+    hits: set[int] = set()
+    single, terms = registry.single, registry.terms
+    for set_id in found:
+        if set_id in single:
+            hits.update(single[set_id])
+        for ident, rest in terms.get(set_id, ()):
+            if rest <= found:
+                hits.add(ident)
     return hits
 
 
 def literal_count() -> int:
     """How many distinct literals the automaton holds (for the benchmark's report)."""
-    return len(_registry.by_literal)
+    return len(_registry.sets_of)

@@ -10,7 +10,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import nlu.parser  # noqa: F401 - registers every gated pattern of the parser
-from nlu.literals import OTHER_DIGIT, Gated, _registry, gated, required_literals, scan
+from nlu.literals import (
+    OTHER_DIGIT,
+    Gated,
+    _registry,
+    gated,
+    required_literals,
+    requirement,
+    scan,
+)
 from nlu.text import normalize
 
 DATA = Path(__file__).parents[1] / "data"
@@ -85,5 +93,34 @@ def test_a_digit_of_another_script_opens_the_gates_of_digits() -> None:
 def test_the_gate_agrees_with_the_pattern_on_any_text(text: str) -> None:
     pattern = gated(r"(?<![a-z])(?:find|recommend\w*)(?![a-z])|[一二三\d]人套餐|地址")
     assert _registry.count > pattern.id
+    matched = pattern.pattern.search(text) is not None
+    assert not matched or pattern.possible(scan(text))
+
+
+def test_neighbouring_pieces_are_spelled_out_as_words() -> None:
+    assert required_literals(r"(?:周|星期)[一二]") == {"周一", "周二", "星期一", "星期二"}
+    assert required_literals(r"(?:这个?|下)?周末") == {"周末"}  # an optional piece adds nothing
+    assert required_literals(r"(?<![a-z])(?:one|two) (?:km|miles?)") == {
+        "one km", "two km", "one mile", "two mile"}
+
+
+def test_a_match_that_needs_several_words_needs_each_of_them() -> None:
+    need = requirement(r"\d+\s?(?:公里|km)|步行\d+分钟")
+    assert need is not None and len(need) == 2  # one term per alternative
+    radius = gated(r"\d+\s?(?:公里|km)|步行\d+分钟")
+    assert radius.possible(scan("3公里以内")) and radius.possible(scan("步行10分钟"))
+    assert not radius.possible(scan("几公里"))  # 公里 without a digit
+    assert not radius.possible(scan("3个人"))  # a digit without a unit
+    assert not radius.possible(scan("步行 分钟 km"))
+
+
+_TIME_AND_RADIUS = list("周星期一二三末下个这 0123456789公里km步行分钟at点半٣")
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(_TIME_AND_RADIUS), max_size=24))
+def test_a_gate_of_several_words_agrees_with_its_pattern_on_any_text(text: str) -> None:
+    pattern = gated(r"(?:这个?|下)?(?:周末|(?:周|星期)[一二三])|\d+\s?(?:公里|km)|步行\d+分钟"
+                    r"|(?<=at )\d{1,2}(?:点半?)?")
     matched = pattern.pattern.search(text) is not None
     assert not matched or pattern.possible(scan(text))
