@@ -76,7 +76,7 @@ def _requirement(items: object) -> Requirement:
 
     def flush() -> None:
         if "" not in run:  # an optional piece left out matches no text: nothing needed
-            needs.append(((_minimal(run),),))
+            needs.append(_one_of(_minimal(run)))
         run.clear()
         run.add("")
 
@@ -109,8 +109,17 @@ def _requirement_of(op: object, av: object) -> Requirement:
         return _requirement(av)
     if op is _c.IN:
         chars = _of_class(av)  # type: ignore[arg-type]
-        return ((frozenset(chars),),) if chars else None
+        return _one_of(frozenset(chars)) if chars else None
     return None
+
+
+def _one_of(literals: frozenset[str]) -> Requirement:
+    """The requirement of one of `literals`; None when nearly every text meets it (a
+    lone letter: any English text holds an "m")."""
+    if any(len(s) == 1 and s.isascii() and s.isalpha() for s in literals) \
+            or _cost(literals) >= 0.9:
+        return None
+    return ((literals,),)
 
 
 def _texts(op: object, av: object) -> set[str] | None:
@@ -268,6 +277,8 @@ class _Registry:
         self.terms: dict[int, list[tuple[int, frozenset[int]]]] = {}  # rarest set -> terms
         self.count = 0
         self.automaton: ahocorasick.Automaton | None = None
+        self.groups: list[tuple[tuple[int, ...], tuple[int, ...]]] = []  # see `build`
+        self.other_digit: int | None = None  # the group of the sets of `\d`
 
     def add(self, pattern: str | re.Pattern[str]) -> Gated:
         compiled = pattern if isinstance(pattern, re.Pattern) else re.compile(pattern)
@@ -291,11 +302,22 @@ class _Registry:
         return self.set_ids[literals]
 
     def build(self) -> ahocorasick.Automaton:
+        """The automaton of every literal; each word's value is the number of its group
+        of literal sets (words of the same sets share one), with the patterns that need
+        only one of those sets."""
         automaton = ahocorasick.Automaton()
+        groups: dict[tuple[int, ...], int] = {}
+        self.groups = []
         for literal, set_ids in self.sets_of.items():
+            key = tuple(sorted(set_ids))
+            if key not in groups:
+                groups[key] = len(self.groups)
+                patterns = {ident for set_id in key for ident in self.single.get(set_id, ())}
+                self.groups.append((key, tuple(patterns)))
             if literal != OTHER_DIGIT:  # not text: scan looks for such digits itself
-                automaton.add_word(literal, tuple(set_ids))
+                automaton.add_word(literal, groups[key])
         automaton.make_automaton()
+        self.other_digit = groups.get(tuple(sorted(self.sets_of.get(OTHER_DIGIT, ()))))
         self.automaton = automaton
         return automaton
 
@@ -312,17 +334,19 @@ def scan(text: str) -> set[int]:
     """The ids of the registered patterns whose requirements `text` meets."""
     registry = _registry
     automaton = registry.automaton if registry.automaton is not None else registry.build()
+    keys = {key for _, key in automaton.iter(text)}
+    if registry.other_digit is not None and not text.isascii() and _OTHER_DIGITS.search(text):
+        keys.add(registry.other_digit)
     found: set[int] = set()  # the literal sets met
-    for _, set_ids in automaton.iter(text):
-        found.update(set_ids)
-    if not text.isascii() and _OTHER_DIGITS.search(text):
-        found.update(registry.sets_of.get(OTHER_DIGIT, ()))
     hits: set[int] = set()
-    single, terms = registry.single, registry.terms
-    for set_id in found:
-        if set_id in single:
-            hits.update(single[set_id])
-        for ident, rest in terms.get(set_id, ()):
+    groups = registry.groups
+    for key in keys:
+        set_ids, patterns = groups[key]
+        found.update(set_ids)
+        hits.update(patterns)
+    terms = registry.terms
+    for set_id in found.intersection(terms):
+        for ident, rest in terms[set_id]:
             if rest <= found:
                 hits.add(ident)
     return hits
