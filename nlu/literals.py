@@ -230,13 +230,15 @@ def _of_class(items: list[tuple[object, object]]) -> set[str] | None:
 
 def _cost(literals: frozenset[str] | set[str]) -> float:
     """How often a text may hold one of `literals` (a rough guess: a lone letter is in
-    almost every text, a digit or a Chinese character in some, longer words in few)."""
+    almost every text, a digit, a sign or a Chinese character in some, longer words in
+    few)."""
     total = 0.0
     for literal in literals:
         if literal == OTHER_DIGIT:
             continue
         if len(literal) == 1:
-            total += 0.05 if literal.isdigit() else 0.5 if literal.isascii() else 0.03
+            total += 0.5 if literal.isascii() and literal.isalpha() else \
+                0.05 if literal.isdigit() else 0.1 if literal.isascii() else 0.03
         else:
             total += 0.01 if len(literal) == 2 else 0.002
     return min(total, 1.0)
