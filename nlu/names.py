@@ -17,7 +17,7 @@ from collections.abc import Collection
 
 from nlu.literals import gated, scan
 from nlu.slots import Taken
-from nlu.text import is_cjk
+from nlu.text import CHINESE_RUN, is_cjk
 from nlu.types import Slot
 
 
@@ -402,11 +402,18 @@ def lower_case_places(work: str, taken: Taken) -> list[Slot]:
     return found
 
 
+def _two_free(work: str, taken: Taken) -> bool:
+    """Whether two Chinese characters in a row are free of slots (a keyword needs them)."""
+    mask = taken.mask
+    return any(not any(mask[i:i + 2]) for m in CHINESE_RUN.finditer(work)
+               for i in range(m.start(), m.end() - 1))
+
+
 def keywords(work: str, taken: Taken, tokens: Collection[tuple[int, int]] | None,
              lang: str) -> list[Slot]:
     """Content words of a search that no other slot took: one `keywords` slot."""
     words: list[tuple[int, int]] = []
-    if tokens:
+    if tokens and _two_free(work, taken):  # else no token can give a word: not segmented
         for token_start, token_end in sorted(tokens):
             # the free runs of a token: 生日 of 生日蛋糕 when 蛋糕 is a category
             run_start = None

@@ -29,6 +29,7 @@ MAX_CHARS = 2000  # a chat message is shorter; the rest of a longer text is not 
 
 _KEEP_SYMBOLS = set("¥$%~+-&#@")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+CHINESE_RUN = re.compile(_CJK.pattern + "{2,}")  # two or more Chinese characters in a row
 _LATIN = re.compile(r"[a-z]")
 _LATIN_WORD = re.compile(r"[a-z]+")
 

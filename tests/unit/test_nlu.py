@@ -217,6 +217,20 @@ def test_a_greeting_around_a_request_is_politeness(parser: Parser) -> None:
     assert parse(parser, "thanks for the help").name == "thanks"
 
 
+def test_a_search_said_only_in_known_words_is_not_segmented(
+        parser: Parser, monkeypatch: pytest.MonkeyPatch) -> None:
+    segmented: list[str] = []
+    tokenize = jieba.tokenize
+    monkeypatch.setattr(jieba, "tokenize", lambda text, *args, **kwargs: (
+        segmented.append(text), tokenize(text, *args, **kwargs))[1])
+    # Every Chinese word is a slot or a cue: no keyword is left to look for.
+    assert parse(parser, "火锅，人均100以内").get("keywords") is None
+    assert parse(parser, "附近的火锅").get("keywords") is None
+    assert segmented == []
+    assert parse(parser, "找个地方吃生日蛋糕").get("keywords") == "生日"  # 生日 is left
+    assert segmented == ["找个地方吃生日蛋糕"]
+
+
 @pytest.mark.parametrize("text", [
     "", "   ", "x" * 10_000, "🍲🍣🍜", "\x00\x01\x02\x1b[31m", "مرحبا بالعالم", "שלום",
     "'; DROP TABLE deals; --", "<script>alert(1)</script>", "１２３４５６７８９０" * 50,
