@@ -115,9 +115,8 @@ def _requirement_of(op: object, av: object) -> Requirement:
 
 def _one_of(literals: frozenset[str]) -> Requirement:
     """The requirement of one of `literals`; None when nearly every text meets it (a
-    lone letter: any English text holds an "m")."""
-    if any(len(s) == 1 and s.isascii() and s.isalpha() for s in literals) \
-            or _cost(literals) >= 0.9:
+    few lone letters: any English text holds an "a", an "m" or a "k")."""
+    if _cost(literals) >= 0.9:
         return None
     return ((literals,),)
 
@@ -237,7 +236,7 @@ def _cost(literals: frozenset[str] | set[str]) -> float:
         if literal == OTHER_DIGIT:
             continue
         if len(literal) == 1:
-            total += 0.5 if literal.isascii() and literal.isalpha() else \
+            total += 0.3 if literal.isascii() and literal.isalpha() else \
                 0.05 if literal.isdigit() else 0.1 if literal.isascii() else 0.03
         else:
             total += 0.01 if len(literal) == 2 else 0.002
