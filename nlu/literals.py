@@ -207,7 +207,7 @@ def _chance(need: Requirement) -> float:
 # Any decimal digit other than 0-9 (Arabic-Indic, Devanagari...): a text holding one
 # counts as holding every "digit" literal, so `\d` can be gated by 0-9 and stay exact.
 OTHER_DIGIT = "\x00digit"
-_OTHER_DIGITS = re.compile(r"(?![0-9])\d")
+_OTHER_DIGITS = re.compile(r"[^\D0-9]")
 
 
 def _of_class(items: list[tuple[object, object]]) -> set[str] | None:
@@ -280,6 +280,7 @@ class _Registry:
         self.automaton: ahocorasick.Automaton | None = None
         self.groups: list[tuple[tuple[int, ...], tuple[int, ...]]] = []  # see `build`
         self.other_digit: int | None = None  # the group of the sets of `\d`
+        self.term_keys: frozenset[int] = frozenset()  # the sets that key a term
 
     def add(self, pattern: str | re.Pattern[str]) -> Gated:
         compiled = pattern if isinstance(pattern, re.Pattern) else re.compile(pattern)
@@ -319,6 +320,7 @@ class _Registry:
                 automaton.add_word(literal, groups[key])
         automaton.make_automaton()
         self.other_digit = groups.get(tuple(sorted(self.sets_of.get(OTHER_DIGIT, ()))))
+        self.term_keys = frozenset(self.terms)
         self.automaton = automaton
         return automaton
 
@@ -346,7 +348,7 @@ def scan(text: str) -> set[int]:
         found.update(set_ids)
         hits.update(patterns)
     terms = registry.terms
-    for set_id in found.intersection(terms):
+    for set_id in found & registry.term_keys:
         for ident, rest in terms[set_id]:
             if rest <= found:
                 hits.add(ident)
