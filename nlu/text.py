@@ -34,7 +34,6 @@ _LATIN = re.compile(r"[a-z]")
 _LATIN_WORD = re.compile(r"[a-z]+")
 
 
-@lru_cache(maxsize=4096)
 def _char(c: str) -> str:
     if c.isascii():
         return c.lower() if c.isprintable() or c == " " else " "
@@ -53,13 +52,29 @@ def _char(c: str) -> str:
     return lowered if len(lowered) == 1 else c
 
 
+class _Folded(dict[int, str]):
+    """`str.translate`'s table: each character's `_char`, worked out when first met.
+    Bounded (emptied when full: a table only saves work)."""
+
+    size = 8192
+
+    def __missing__(self, code: int) -> str:
+        if len(self) >= self.size:
+            self.clear()
+        folded = self[code] = _char(chr(code))
+        return folded
+
+
+_FOLDED = _Folded()
+
+
 def normalize(text: str) -> str:
     """`text` cut to MAX_CHARS, folded to half-width, lower-cased, symbols blanked.
     The result has the same length as the cut text."""
     text = text[:MAX_CHARS]
     if text.isascii() and text.isprintable():
         return text.lower()
-    return "".join(map(_char, text))
+    return text.translate(_FOLDED)
 
 
 def language_of(normalized: str) -> str:

@@ -16,6 +16,7 @@ from handlers.vocabulary import shipped_vocabulary
 from nlu import INTENTS, Intent, Parser, Vocabulary, people_in
 from nlu.evaluation import evaluate
 from nlu.numbers import read_quantity, to_number
+from nlu.text import MAX_CHARS, normalize
 from nlu.timex import read_alone
 
 DATA = Path(__file__).parents[1] / "data" / "nlu_eval.jsonl"
@@ -215,6 +216,24 @@ def test_a_new_merchant_is_known_as_soon_as_it_is_added() -> None:
 def test_a_greeting_around_a_request_is_politeness(parser: Parser) -> None:
     assert parse(parser, "你好，附近有火锅吗").name == "search_deals"
     assert parse(parser, "thanks for the help").name == "thanks"
+
+
+def test_normalizing_forgets_nothing_when_its_table_of_characters_is_emptied() -> None:
+    text = "ＡＢＣ１２３，附近有什么火锅？😀\u3000Café"
+    first = normalize(text)
+    assert first == "abc123,附近有什么火锅? \u3000café".replace("\u3000", " ")
+    many = "".join(chr(code) for code in range(0x4E00, 0x4E00 + 2 * 8192 + 100))  # fills it
+    for start in range(0, len(many), MAX_CHARS):
+        piece = many[start:start + MAX_CHARS]
+        assert normalize(piece) == piece  # Chinese characters stay as they are
+    assert normalize(text) == first
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=40), st.text(max_size=40))
+def test_normalizing_goes_character_by_character(a: str, b: str) -> None:
+    assert normalize(a + b) == normalize(a) + normalize(b)
+    assert len(normalize(a)) == len(a)
 
 
 def test_a_search_said_only_in_known_words_is_not_segmented(
