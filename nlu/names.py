@@ -228,6 +228,7 @@ _EN_SHOP_WORD = gated(r"(?:tavern|diner|cafe|café|house|grill|hotel|restaurant|
                       r"bar|pub|inn|stand|lounge|bakery|company|collective|steakhouse|"
                       r"brasserie|pizzeria|trattoria|cantina|eatery|drive-in|chophouse)(?![a-z])")
 _ANY_LATIN = re.compile(r"[a-z]")
+_CAPITAL = re.compile(r"[A-Z]")
 _LATIN_WORD = re.compile(r"[a-z][a-z'-]{2,}")
 _SENTENCE_STARTERS = frozenset(_words("""
 book reserve find get i i'd i'm please can could would is are let's lets take go show need
@@ -322,11 +323,13 @@ def find_names(work: str, original: str, offsets: list[int], taken: Taken,
     # Latin names: look at the original's capitals, mapped into the working text.
     if not _ANY_LATIN.search(work):
         return found
-    back = {orig: i for i, orig in enumerate(offsets[:-1])}
+    capitals = _CAPITAL.search(original) is not None  # what _EN_SHOP and _EN_PLACE need
+    back = {orig: i for i, orig in enumerate(offsets[:-1])} if capitals else {}
     for pattern, kind in ((_EN_CALLED, "merchant"),):
         for m in pattern.finditer(work, hits):
             add(kind, m.start("name"), m.end("name"))
-    shops = _EN_SHOP.finditer(original) if _EN_SHOP_WORD.search(work, hits) else ()
+    shops = _EN_SHOP.finditer(original) if capitals and _EN_SHOP_WORD.search(work, hits) \
+        else ()
     for m in shops:  # "Light Horse Tavern", "The Fashion Cafe"
         start, end = m.span("name")
         first = m.group("name").split(" ", 1)[0].lower()
@@ -338,7 +341,7 @@ def find_names(work: str, original: str, offsets: list[int], taken: Taken,
     for m in _EN_ZONE.finditer(work, hits):
         group = "name" if m.group("name") else "name2"
         add("place", m.start(group), m.end(group))
-    for m in _EN_PLACE.finditer(original):
+    for m in _EN_PLACE.finditer(original) if capitals else ():
         start, end = back.get(m.start("name")), back.get(m.end("name") - 1)
         if start is None or end is None:
             continue
