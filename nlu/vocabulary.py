@@ -22,6 +22,7 @@ KIND_PRIORITY = {"merchant": 0, "place": 1, "category": 2, "dish": 3}
 _END = "\0"
 _LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz'")  # what continues a Latin word...
 _WORD = _LETTERS | frozenset("0123456789")  # ...or a number (text.is_word_char)
+_WORD_CLASS = "".join(re.escape(c) for c in sorted(_WORD))
 
 # Suffixes that people drop when naming a merchant: 海底捞火锅 -> 海底捞, Luckin Coffee -> Luckin.
 _MERCHANT_SUFFIXES_ZH = ("火锅店", "火锅", "咖啡馆", "咖啡", "餐厅", "饭店", "酒楼", "烘焙",
@@ -61,6 +62,8 @@ class Vocabulary:
         self._trie: dict[str, dict] = {}  # type: ignore[type-arg]
         self._latin_words: set[str] = set()
         self.size = 0
+        self._starts_for = -1
+        self._start_pattern = re.compile("(?!)")
 
     # -- building -----------------------------------------------------------------------
 
@@ -140,12 +143,13 @@ class Vocabulary:
         characters already `taken` by other slots. `tokens` are the jieba token spans,
         used to accept one-character Chinese words."""
         found: list[Match] = []
-        i, n = 0, len(text)
-        root = self._trie
-        while i < n:
-            c = text[i]
-            if c not in root or taken[i] or (i > 0 and c in _LETTERS and text[i - 1] in _WORD):
-                i += 1  # not a word's first letter: words start at the start of a word
+        n = len(text)
+        starts = self._starts()
+        at = starts.search(text)
+        while at is not None:
+            i = at.start()
+            if taken[i]:
+                at = starts.search(text, i + 1)
                 continue
             best: tuple[int, list[tuple[str, str]]] | None = None
             node = self._trie
@@ -158,13 +162,27 @@ class Vocabulary:
                 if _END in node and self._acceptable(text, i, j, tokens):
                     best = (j, node[_END])
             if best is None:
-                i += 1
+                at = starts.search(text, i + 1)
                 continue
             end, entries = best
             kind, ref = entries[0]
             found.append(Match(i, end, kind, ref, tuple(entries[1:])))
-            i = end
+            at = starts.search(text, end)
         return found
+
+    def _starts(self) -> re.Pattern[str]:
+        """Where a known word can start: the first character of one, and for a Latin
+        word not a letter or digit that continues a word (compiled again when words are
+        added)."""
+        if self._starts_for != self.size:
+            firsts = sorted(self._trie)
+            latin = "".join(re.escape(c) for c in firsts if c in _LETTERS)
+            other = "".join(re.escape(c) for c in firsts if c not in _LETTERS)
+            alternatives = ([f"[{other}]"] if other else []) + \
+                ([f"(?<![{_WORD_CLASS}])[{latin}]"] if latin else [])
+            self._start_pattern = re.compile("|".join(alternatives) or "(?!)")
+            self._starts_for = self.size
+        return self._start_pattern
 
     @staticmethod
     def _acceptable(text: str, start: int, end: int,

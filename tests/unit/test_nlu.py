@@ -213,6 +213,18 @@ def test_a_new_merchant_is_known_as_soon_as_it_is_added() -> None:
     assert "鲜芋仙甜品铺" in jieba.lcut("我想去鲜芋仙甜品铺")  # segmentation keeps it whole
 
 
+def test_a_word_may_start_with_any_character_but_not_inside_a_latin_word() -> None:
+    vocabulary = Vocabulary()
+    for word in ("^_^套餐", "]结束", "-鸡排", "7天", "'s bar", "bar"):
+        vocabulary.add_dish(word)
+    text = "买个^_^套餐和]结束和-鸡排, 7天, bob's bar, crowbar"
+    found = [text[m.start:m.end] for m in vocabulary.find(text, [False] * len(text))]
+    assert found == ["^_^套餐", "]结束", "-鸡排", "7天", "bar"]  # not 's bar, nor crow's bar
+    vocabulary.add_dish("crowbar")  # a word added later is found by the next look
+    found = [text[m.start:m.end] for m in vocabulary.find(text, [False] * len(text))]
+    assert found[-1] == "crowbar"
+
+
 def test_a_greeting_around_a_request_is_politeness(parser: Parser) -> None:
     assert parse(parser, "你好，附近有火锅吗").name == "search_deals"
     assert parse(parser, "thanks for the help").name == "thanks"
