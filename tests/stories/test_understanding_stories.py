@@ -245,6 +245,17 @@ async def test_a_doubtful_message_offers_a_table_or_the_deals(
 # -- kinds of shop beyond food (issue 22) -------------------------------------------------
 
 
+async def _a_pharmacy_deal_goes_on_sale(app: App) -> None:
+    """The demo's 100元代金券 becomes a pharmacy's deal."""
+    async with app.db.session() as session:
+        deal = (await session.exec(select(Deal).where(col(Deal.title_zh) == "100元代金券"))
+                ).first()
+        assert deal is not None
+        deal.category = "pharmacy"
+        session.add(deal)
+        await session.commit()
+
+
 async def test_a_pharmacy_nearby_is_a_search_that_says_plainly_none_sells_here_yet(
     app: App, chat: Chat, english_chat: Chat,
 ) -> None:
@@ -256,13 +267,7 @@ async def test_a_pharmacy_nearby_is_a_search_that_says_plainly_none_sells_here_y
     await english_chat.say("find me a pharmacy near here")
     assert 'No "💊 Pharmacy" deals nearby yet' in english_chat.texts
     assert "🍲 Hotpot" in english_chat.button_texts
-    async with app.db.session() as session:  # a pharmacy's deal goes on sale
-        deal = (await session.exec(select(Deal).where(col(Deal.title_zh) == "100元代金券"))
-                ).first()
-        assert deal is not None
-        deal.category = "pharmacy"
-        session.add(deal)
-        await session.commit()
+    await _a_pharmacy_deal_goes_on_sale(app)
     await chat.say("附近有药店吗")
     assert "找到 1 个「💊 药店」优惠" in chat.texts and "100元代金券" in chat.texts
 
@@ -273,12 +278,6 @@ async def test_the_menus_offer_only_kinds_of_shop_that_have_deals(app: App, chat
     assert "🍲 火锅" in chat.button_texts and "💊 药店" not in chat.button_texts
     await chat.say("😶‍🌫️'; DROP TABLE deals;--")  # not understood: the menu of kinds again
     assert "🍲 火锅" in chat.button_texts and "💊 药店" not in chat.button_texts
-    async with app.db.session() as session:  # a pharmacy's deal goes on sale
-        deal = (await session.exec(select(Deal).where(col(Deal.title_zh) == "100元代金券"))
-                ).first()
-        assert deal is not None
-        deal.category = "pharmacy"
-        session.add(deal)
-        await session.commit()
+    await _a_pharmacy_deal_goes_on_sale(app)
     await chat.say("/search")
     assert "💊 药店" in chat.button_texts
