@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import structlog
+from apscheduler.executors.asyncio import AsyncIOExecutor
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import select
 
@@ -56,6 +57,7 @@ from storage.models import Booking
 
 log = structlog.get_logger("o2o.jobs")
 INTERVAL = 30  # seconds
+JOB_DRAIN_SECONDS = 20  # stopping: how long a running job (housekeeping) may finish
 INTERVAL_DELTA = timedelta(seconds=INTERVAL)
 REDELIVER_AFTER = timedelta(minutes=2)
 _BOOKINGS = Booking.__table__  # type: ignore[attr-defined]
@@ -127,6 +129,20 @@ async def _expire_booking_holds(runtime: Runtime, now: datetime) -> int:
     return len(expired)
 
 
+class DrainingExecutor(AsyncIOExecutor):
+    """APScheduler's asyncio executor that can wait for the jobs it is running: its
+    `shutdown` cancels them, and a housekeeping round cancelled in the middle of a
+    statement logs a traceback for nothing (its work is redone at the next start)."""
+
+    async def drain(self, timeout: float) -> bool:
+        """Wait up to `timeout` seconds for the running jobs; whether they all ended."""
+        running = [f for f in self._pending_futures if not f.done()]
+        if not running:
+            return True
+        _, left = await asyncio.wait(running, timeout=timeout)
+        return not left
+
+
 @dataclass
 class Jobs:
     """The running background work: housekeeping, campaign timers and the push sender."""
@@ -138,14 +154,19 @@ class Jobs:
     sending: asyncio.Task[None]
     owed: OutboxSender
     owed_sending: asyncio.Task[None]
+    executor: DrainingExecutor
 
     async def stop(self) -> None:
-        """Stop sending (the batch in hand is settled first) and the timers."""
+        """Stop sending (the batch in hand is settled first), let a job that is running
+        finish (up to JOB_DRAIN_SECONDS; no new one starts), then stop the timers."""
+        self.scheduler.pause()
         self.stop_sending.set()
         self.owed.stopping.set()
         self.owed.wake()
         await self.sending
         await self.owed_sending
+        if not await self.executor.drain(JOB_DRAIN_SECONDS):
+            log.warning("a background job was still running when stopping; cut short")
         self.scheduler.shutdown(wait=False)
         self.timers.close()
 
@@ -153,7 +174,8 @@ class Jobs:
 async def start_jobs(runtime: Runtime) -> Jobs:
     """Start housekeeping every INTERVAL seconds, the campaign timers (restored from the
     database, missed starts caught up) and the push sender, in the running event loop."""
-    scheduler = AsyncIOScheduler(timezone="UTC")
+    executor = DrainingExecutor()
+    scheduler = AsyncIOScheduler(timezone="UTC", executors={"default": executor})
     scheduler.add_job(housekeeping, "interval", seconds=INTERVAL, args=[runtime],
                       id="housekeeping", max_instances=1, coalesce=True,
                       next_run_time=runtime.app.clock())
@@ -168,7 +190,7 @@ async def start_jobs(runtime: Runtime) -> Jobs:
     stop = asyncio.Event()
     task = asyncio.create_task(sender.run_forever(stop), name="push-sender")
     owed_task = asyncio.create_task(owed.run(), name="outbox-sender")
-    return Jobs(scheduler, sender, timers, stop, task, owed, owed_task)
+    return Jobs(scheduler, sender, timers, stop, task, owed, owed_task, executor)
 
 
 async def run_due(runtime: Runtime) -> dict[str, int]:
