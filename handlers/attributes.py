@@ -57,7 +57,8 @@ async def ask_attribute(req: Request, intent: Intent, text: str) -> list[Reply]:
         await record_event(req.db, req.user.id, "storefront",
                            merchant_id=subject.shop.merchant_id, now=req.now())
     asked = [a for a in intent.all("attribute") if isinstance(a, str)] or ["dishes"]
-    described = described_deal(subject.shop.deals, intent, text)
+    described = described_deal(subject.shop.deals, intent, text,
+                               unsaid=(subject.shop.name.zh, subject.shop.name.en))
     if described is not None and (subject.deal is None or subject.deal.id != described):
         subject = await subject_of(req.db, req.now(), deal_id=described) or subject
         if subject.deal is not None:  # the next question ("is it refundable?") is about it
@@ -118,12 +119,15 @@ def _words(text: str) -> set[str]:
     return words - _HAN_PLAIN
 
 
-def described_deal(deals: tuple[DealSummary, ...], intent: Intent, text: str) -> int | None:
+def described_deal(deals: tuple[DealSummary, ...], intent: Intent, text: str,
+                   unsaid: tuple[str, ...] = ()) -> int | None:
     """The id of the one deal of `deals` the question describes, or None. A deal for
     another number of people than the question's is never it; then the deal sharing the
-    most words with the question (in either language), when it is the only one."""
+    most words with the question (in either language), when it is the only one. Words of
+    `unsaid` (the shop's own name: "海底捞几点关门" asks about the shop, not about a deal
+    whose title repeats its name) describe no deal."""
     people = intent.get("party_size")
-    asked = _words(text)
+    asked = _words(text) - set().union(*(_words(name) for name in unsaid if name))
     scores: dict[int, int] = {}
     for deal in deals:
         titles = (deal.title.zh, deal.title.en)

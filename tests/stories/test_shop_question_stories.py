@@ -4,7 +4,11 @@ with the buttons of what it is about. What we do not hold is said, with the phon
 
 from __future__ import annotations
 
+from sqlmodel import col, select
+
 from handlers.core import SendText
+from handlers.router import App
+from storage.models import Deal
 from tests.conftest import Chat
 
 
@@ -146,3 +150,19 @@ async def test_the_hotpot_place_at_wanda_asked_in_english(english_chat: Chat) ->
         text = one_message(english_chat).text  # the answer, not a question back
         assert "Haidilao" in text and "0591-83681001" in text, asked
         assert "0591-83681002" not in text, asked  # the store at Wanda only
+
+
+async def test_a_question_naming_the_shop_is_about_the_shop_not_a_deal_titled_with_it(
+    app: App, chat: Chat,
+) -> None:
+    async with app.db.session() as session:  # one deal's title repeats the shop's name
+        deal = (await session.exec(select(Deal).where(col(Deal.title_zh) == "100元代金券"))
+                ).first()
+        assert deal is not None
+        deal.title_zh = "海底捞100元代金券"
+        session.add(deal)
+        await session.commit()
+    await chat.say("海底捞几点关门")
+    text = one_message(chat).text
+    assert text.startswith("🏪 海底捞火锅") and "营业时间" in text
+    assert "海底捞100元代金券" not in text.splitlines()[0]
