@@ -61,7 +61,7 @@ messages message updates update parking classes class lessons tickets ticket
 bunch sign signing signed brunch mood post postal postcode code zip
 talk talking chat chatting speak speaking feeling regards pleasure track tracked tracking
 drink drinks tea milk beer wine water hungry starving craving dine dining meal meals
-mile miles radius shop shops stores
+mile miles radius shop shops stores bear
 """))
 
 _WORD = re.compile(r"[a-z]{4,}")
@@ -121,9 +121,11 @@ class TypoCorrector:
 
     @lru_cache(maxsize=8192)  # noqa: B019 - one corrector lives as long as its parser
     def _lookup(self, word: str) -> str | None:
-        if word in self._targets or word in COMMON_WORDS:
+        known = self.vocabulary.untargeted_words
+        if word in self._targets or word in COMMON_WORDS or word in known:
             return None
-        if word.endswith("s") and (word[:-1] in self._targets or word[:-1] in COMMON_WORDS):
+        if word.endswith("s") and (word[:-1] in self._targets or word[:-1] in COMMON_WORDS
+                                   or word[:-1] in known):
             return None  # a plural of a known word
         limit = 2 if len(word) >= 8 else 1
         candidates: set[str] = set()

@@ -22,6 +22,7 @@ KIND_PRIORITY = {"merchant": 0, "place": 1, "category": 2, "dish": 3}
 _END = "\0"
 _LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz'")  # what continues a Latin word...
 _WORD = _LETTERS | frozenset("0123456789")  # ...or a number (text.is_word_char)
+_ONE_WORD = re.compile(r"[a-z]{3,}")
 _WORD_CLASS = "".join(re.escape(c) for c in sorted(_WORD))
 
 # Suffixes that people drop when naming a merchant: 海底捞火锅 -> 海底捞, Luckin Coffee -> Luckin.
@@ -61,6 +62,7 @@ class Vocabulary:
     def __init__(self) -> None:
         self._trie: dict[str, dict] = {}  # type: ignore[type-arg]
         self._latin_words: set[str] = set()
+        self._untargeted: set[str] = set()  # one-word entries never corrected to, nor corrected
         self.size = 0
         self._starts_for = -1
         self._start_pattern = re.compile("(?!)")
@@ -70,7 +72,9 @@ class Vocabulary:
     def add(self, kind: str, word: str, ref: str, typo_target: bool = True) -> None:
         """Know `word` as a `kind` ("category", "merchant", "dish", "place") meaning `ref`;
         its Latin words are what typos are corrected to unless `typo_target` is False (a
-        plural made up here: "seats" must not become "eats")."""
+        plural made up here: "seats" must not become "eats"; a short everyday word: "wise"
+        must not become "wine"). Such a word, if one Latin word, is no target even inside
+        another entry (the "wine" of "wine bar"), and is itself never corrected."""
         if kind not in KIND_PRIORITY:
             raise ValueError(f"unknown vocabulary kind {kind!r}")
         key = " ".join(normalize(word).split())
@@ -87,6 +91,8 @@ class Vocabulary:
         self.size += 1
         if typo_target:
             self._latin_words.update(re.findall(r"[a-z]{3,}", key))
+        elif _ONE_WORD.fullmatch(key):
+            self._untargeted.add(key)
         if any(is_cjk(c) for c in key) and len(key) > 1:
             jieba = jieba_module()
             jieba.add_word(key, freq=max(jieba.get_FREQ(key) or 0, 2000))
@@ -109,9 +115,10 @@ class Vocabulary:
             for short in merchant_short_forms(name):
                 self.add("merchant", short, key)
 
-    def add_dish(self, word: str) -> None:
-        """A dish (or cuisine) people search by; an English one in the plural too."""
-        self.add("dish", word, normalize(word))
+    def add_dish(self, word: str, typo_target: bool = True) -> None:
+        """A dish (or cuisine) people search by; an English one in the plural too;
+        `typo_target` as for `add`."""
+        self.add("dish", word, normalize(word), typo_target)
         plural = _plural(word)
         if plural and not self.knows(plural):
             self.add("dish", plural, normalize(word), typo_target=False)
@@ -132,8 +139,15 @@ class Vocabulary:
 
     @property
     def latin_words(self) -> set[str]:
-        """Every Latin word (3+ letters) inside a known word, for typo correction."""
-        return self._latin_words
+        """Every Latin word (3+ letters) inside a known word that typos are corrected to:
+        none added as no typo target."""
+        return self._latin_words - self._untargeted
+
+    @property
+    def untargeted_words(self) -> set[str]:
+        """The one-word Latin words (3+ letters) added as no typo target: known as they
+        are, so never corrected, and never what another word is corrected to."""
+        return self._untargeted
 
     # -- matching -----------------------------------------------------------------------
 
