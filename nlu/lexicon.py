@@ -1,5 +1,6 @@
-"""Words of the language itself that the parser always knows: kinds of restaurant and
-cuisines, in Chinese and English ("brasserie", "food truck", "川菜", "清真").
+"""Words of the language itself that the parser always knows: kinds of restaurant,
+cuisines and everyday food and drink, in Chinese and English ("brasserie", "food truck",
+"川菜", "清真", "bacon", "beer", "啤酒").
 
 They are general knowledge, not the catalog: the caller's vocabulary (categories with
 their synonyms, merchants, dishes, places) still comes first, and a word it knows keeps
@@ -65,6 +66,55 @@ chicken nuggets, sandwich, burrito, quesadilla, fried rice, egg foo young, kung 
 bibimbap, biryani, samosa, hummus, lasagna, risotto, brisket, croissant,
 pancake, smoothie, milkshake, lemonade, cocktail, drinks
 """)
+# Everyday food and drink a shopper types: what they order by (meats, seafood, cheese),
+# dishes, snacks, desserts and drinks. Many are short and sit one letter from everyday
+# English (coke: joke, wine: wise, beer: bear, beef: been), so none is a typo target.
+# Words that are more often something else are left out (date, punch, toast, sake,
+# salsa, turkey, apple, orange, jam, roll, sub, pop, mint).
+FOOD_EN = _words("""
+bacon, ham, sausage, hot dogs, pepperoni, salami, chorizo, prosciutto, beef, pork, chicken,
+lamb, mutton, veal, duck, ribs, spare ribs, pork chop, lamb chop, meatballs, meatloaf,
+pulled pork, roast beef, roast chicken, grilled chicken, chicken breast, chicken tenders,
+chicken strips, chicken sandwich, chicken soup, chicken salad, salmon, tuna, cod, shrimp,
+prawns, lobster, crab, crabs, oysters, clams, mussels, scallops, squid, calamari, octopus,
+anchovies, sardines, fish fillet, fish tacos, tofu, eggs, omelette, omelet, scrambled eggs,
+fried eggs, cheese, butter, yogurt, yoghurt, cream, bread, garlic bread, bagel, muffin,
+donut, doughnut, donuts, doughnuts, baguette, pretzel, pretzels, biscuits, cookies, cookie,
+brownie, brownies, cupcake, cupcakes, cake, cakes, pie, pies, apple pie, pastry, pastries,
+scone, scones, cinnamon roll, waffle, crepe, french toast, burger, fries, chips, onion rings,
+nachos, taco, hoagie, panini, club sandwich, grilled cheese, mac and cheese, macaroni,
+ravioli, gnocchi, fettuccine, penne, carbonara, pot pie, chili, udon, soba, pho, sashimi,
+nigiri, teriyaki, katsu, tonkatsu, gyoza, spring roll, egg roll, chow mein, lo mein,
+chop suey, orange chicken, sweet and sour chicken, fried noodles, wonton soup,
+hot and sour soup, dumpling, bulgogi, kimchi, satay, nasi goreng, tom yum, green curry,
+red curry, butter chicken, tikka masala, chicken tikka, tandoori chicken, naan, paneer,
+korma, vindaloo, poke bowl, enchiladas, fajitas, guacamole, tamales, churros, empanadas,
+paella, gazpacho, gyro, pita, souvlaki, moussaka, baklava, couscous, tagine, clam chowder,
+chowder, tomato soup, caesar salad, greek salad, coleslaw, potato salad, fruit salad,
+potatoes, mashed potatoes, baked potato, hash browns, rice, corn, broccoli, mushrooms,
+spinach, avocado, bananas, strawberries, mango, pineapple, watermelon, fruit, popcorn,
+crisps, peanuts, candy, chocolate, chocolates, jerky, crackers, granola, cereal, oatmeal,
+porridge, ice cream, gelato, sorbet, frozen yogurt, pudding, custard, fudge, tart, macarons,
+mochi, sundae, beer, beers, wine, red wine, white wine, champagne, prosecco, cider, whiskey,
+whisky, vodka, rum, gin, tequila, soju, margarita, mojito, martini, sangria, coke,
+diet coke, pepsi, sprite, fanta, soda, sodas, soft drink, soft drinks, iced tea, juice,
+orange juice, apple juice, espresso, latte, cappuccino, americano, mocha, frappuccino,
+hot chocolate, cocoa, green tea, black tea, chai, matcha, energy drink, sparkling water,
+mineral water, kombucha
+""")
+FOOD_ZH = _words("""
+培根, 火腿, 香肠, 腊肠, 牛肉, 猪肉, 鸡肉, 羊肉, 鸭肉, 牛排, 猪排, 羊排, 排骨, 肉丸, 鸡胸肉,
+三文鱼, 金枪鱼, 鳕鱼, 大虾, 虾仁, 螃蟹, 大闸蟹, 生蚝, 牡蛎, 蛤蜊, 青口, 鱿鱼, 章鱼, 豆腐,
+鸡蛋, 煎蛋, 荷包蛋, 芝士, 奶酪, 黄油, 酸奶, 面包, 吐司, 贝果, 甜甜圈, 可颂, 羊角包, 松饼,
+华夫饼, 蛋糕, 纸杯蛋糕, 布朗尼, 饼干, 曲奇, 苹果派, 汉堡, 芝士汉堡, 薯条, 鸡块, 热狗, 披萨,
+三明治, 沙拉, 意面, 意大利面, 千层面, 乌冬面, 荞麦面, 刺身, 生鱼片, 咖喱, 泡菜, 年糕,
+炒年糕, 墨西哥卷饼, 玉米片, 米饭, 面条, 炒面, 土豆, 土豆泥, 玉米, 水果, 香蕉, 草莓, 芒果,
+西瓜, 菠萝, 水果沙拉, 爆米花, 薯片, 花生, 坚果, 糖果, 巧克力, 牛肉干, 燕麦, 麦片, 冰淇淋,
+冰激凌, 雪糕, 布丁, 马卡龙, 啤酒, 精酿, 红酒, 葡萄酒, 白酒, 黄酒, 香槟, 威士忌, 伏特加,
+朗姆酒, 鸡尾酒, 可乐, 可口可乐, 百事可乐, 雪碧, 芬达, 汽水, 苏打水, 饮料, 果汁, 橙汁,
+苹果汁, 柠檬水, 冰红茶, 绿茶, 红茶, 珍珠奶茶, 拿铁, 美式咖啡, 卡布奇诺, 摩卡, 浓缩咖啡,
+热巧克力, 抹茶, 奶昔, 牛奶, 矿泉水, 气泡水
+""")
 RESTAURANT_KINDS_ZH = _words("""
 小酒馆, 酒馆, 酒吧, 清吧, 餐吧, 西餐厅, 法式餐厅, 意式餐厅, 披萨店, 比萨店, 餐车, 美食车,
 快餐店, 小吃店, 小吃街, 美食城, 美食广场, 食阁, 大排档, 夜市, 排档, 茶餐厅, 茶楼, 茶馆, 茶室,
@@ -97,3 +147,6 @@ def add_to(vocabulary: Vocabulary) -> None:
                      if word.endswith(s) and len(word) > len(s) + 1), None)
         if not vocabulary.knows(word) and not (stem and vocabulary.knows(stem)):
             vocabulary.add_dish(word)
+    for word in (*FOOD_EN, *FOOD_ZH):
+        if not vocabulary.knows(word):
+            vocabulary.add_dish(word, typo_target=False)

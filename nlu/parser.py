@@ -81,6 +81,10 @@ class Parser:
         found.extend(names.find_branch_names(work, taken))
         found.extend(names.find_called(work, taken))
         for match in self.vocabulary.find(work, taken.mask, tokens):
+            if match.kind == "dish" and match.ref in _EVERYDAY_FOOD and (
+                    work.startswith(_ZH_SHOP_WORDS, match.end)
+                    or _in_capitalised_name(original, offsets, match.start, match.end)):
+                continue  # "The Cheese Factory", "米饭之家": a name, read by find_names
             found.append(Slot(match.kind, match.ref, match.start, match.end,
                               work[match.start:match.end], match.ref))
             place = next((ref for kind, ref in match.others if kind == "place"), None)
@@ -265,6 +269,22 @@ def _score(text: str, found: list[Slot], hits: set[int],
     # The words of a question about an attribute stay free for a search's keywords: the
     # wifi of "a cafe with wifi" is what the search is for.
     return scores, [span for intent, span in spans if intent != "ask_attribute"]
+
+
+_EVERYDAY_FOOD = frozenset(normalize(w) for w in (*lexicon.FOOD_EN, *lexicon.FOOD_ZH))
+_ZH_SHOP_WORDS = ("餐厅", "餐馆", "之家", "店", "馆", "酒家", "酒楼", "坊", "屋", "吧")
+_CAPITALISED = re.compile(r"[A-Z][\w'&.-]*")
+
+
+def _in_capitalised_name(original: str, offsets: list[int], start: int, end: int) -> bool:
+    """Whether the word at `[start, end)` of the working text is written capitalised, past
+    the message's first word, next to another capitalised word ("at The Cheese Factory")."""
+    begin, stop = offsets[start], offsets[end - 1] + 1
+    if begin == 0 or not original[begin].isupper():
+        return False
+    before = original[:begin].rstrip().rsplit(" ", 1)[-1]
+    after = original[stop:].lstrip().split(" ", 1)[0]
+    return any(_CAPITALISED.fullmatch(w) for w in (before, after) if w)
 
 
 _SIT_DOWN = frozenset(normalize(w) for w in (*lexicon.RESTAURANT_KINDS_EN,

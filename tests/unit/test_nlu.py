@@ -495,3 +495,40 @@ def test_the_shop_a_kind_and_a_place_describe_is_asked_about(parser: Parser, tex
     assert result.name == "ask_attribute" and not result.alternatives, result
     assert result.get("attribute") == "phone"
     assert result.get("category") == "hotpot" and result.get("place") is not None
+
+
+@pytest.mark.parametrize(("text", "dishes"), [
+    ("get me bacon and a beer", ["bacon", "beer"]),
+    ("order a sprite and some fries", ["sprite", "fries"]),
+    ("any place with good shrimp and cheap wine", ["shrimp", "wine"]),
+    ("i'd like a mojito and some nachos", ["mojito", "nachos"]),
+    ("我想喝啤酒", ["啤酒"]),
+    ("来份培根和一瓶可乐", ["培根", "可乐"]),
+])
+def test_everyday_food_and_drink_are_what_the_shopper_wants(parser: Parser, text: str,
+                                                           dishes: list[str]) -> None:
+    result = parse(parser, text)
+    assert values(result, "dish") == dishes, result.values()
+    assert result.name in ("search_deals", "buy")
+
+
+@pytest.mark.parametrize(("text", "word"), [
+    ("tell me a joke", "joke"),  # not "coke"
+    ("that's a wise choice", "wise"),  # not "wine"
+    ("I've been there before", "been"),  # not "beef" or "beer"
+    ("I can't bear the wait", "bear"),  # not "beer" or "near"
+    ("where's the beef", "beef"),
+    ("I had a dream about it", "dream"),  # not "cream"
+])
+def test_food_words_do_not_rewrite_everyday_english(parser: Parser, text: str,
+                                                    word: str) -> None:
+    assert word not in dict(parse(parser, text).corrections)
+
+
+def test_a_food_word_inside_a_name_stays_the_name(parser: Parser) -> None:
+    cheese = parse(parser, "book a table at The Cheese Factory for 3")
+    assert values(cheese, "merchant") == ["The Cheese Factory"] and not values(cheese, "dish")
+    beer_hall = parse(parser, "朋友订了在博璨德国啤酒餐厅吃饭")
+    assert "啤酒" not in values(beer_hall, "dish")
+    burger = parse(parser, "order a burger from Burger King")
+    assert values(burger, "merchant") == ["Burger King"]
