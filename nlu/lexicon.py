@@ -58,8 +58,8 @@ sandwiches, salads, soup, wings, fried chicken, hot pot, dim sum, north american
 corsica, corsican, venetian, tuscan, sicilian, basque, catalan, bavarian, eastern european,
 polynesian
 """)
-# Dishes and drinks people order by name (takeaway favourites). Short words (coke, wine)
-# are left out: the typo fixer would read "joke" and "wise" as them.
+# Dishes and drinks people order by name (takeaway favourites), typo targets; short
+# everyday words (coke, wine) are in FOOD_EN, which is none.
 DISHES_EN = _words("""
 cheeseburger, hamburger, eggroll, french fries, chicken wings, buffalo wings,
 chicken nuggets, sandwich, burrito, quesadilla, fried rice, egg foo young, kung pao chicken,

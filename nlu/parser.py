@@ -54,7 +54,7 @@ class Parser:
 
     def __init__(self, vocabulary: Vocabulary | None = None, tz: str = "Asia/Shanghai") -> None:
         self.vocabulary = vocabulary or Vocabulary()
-        lexicon.add_to(self.vocabulary)  # kinds of restaurant and cuisines it lacks
+        lexicon.add_to(self.vocabulary)  # kinds of restaurant, cuisines and food it lacks
         self.tz = ZoneInfo(tz)
         self.typos = TypoCorrector(self.vocabulary)
         jieba_module().initialize()  # with the first parser: a bot polls before anyone talks
