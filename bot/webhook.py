@@ -74,7 +74,6 @@ class Taking:
     update_id: int
     update: Any
     done: asyncio.Future[None]  # resolved once handled and marked; failed: given back
-    keeping: asyncio.Task[None]  # renews the lease meanwhile
     marked: bool = False  # marked done in the ledger (its handler's writes committed)
 
 
@@ -116,6 +115,7 @@ class Webhook:
         self._handle: Handle | None = None
         self._open = False  # taking updates (between registering and the stop)
         self._in_hand: dict[int, Taking] = {}  # taken here, not finished
+        self._locks: set[Any] = set()  # chat locks held here
 
     def add_routes(self, app: web.Application) -> None:
         """Serve the webhook path on the bot's web app."""
@@ -163,11 +163,10 @@ class Webhook:
             await self._finish(update_id)
             return web.json_response({"ok": True, "dropped": True})
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        # The lease is renewed while the update waits here and while it is handled; the
-        # intake's worker marks it done (or gives it back), whatever becomes of this
-        # request, so an answer that never arrives cannot leave it half taken.
-        keeping = asyncio.create_task(self._keep(update_id))
-        taking = self._in_hand[update_id] = Taking(update_id, update, done, keeping)
+        # The lease is renewed (`_keep`) while the update waits here and while it is
+        # handled; the intake's worker marks it done (or gives it back), whatever becomes
+        # of this request, so an answer that never arrives cannot leave it half taken.
+        taking = self._in_hand[update_id] = Taking(update_id, update, done)
         self.intake.put(chat_of(update), taking)
         try:
             await asyncio.shield(done)
@@ -184,18 +183,30 @@ class Webhook:
             log.warning("update handled but not marked done", update_id=update_id,
                         error=str(exc)[:200])
 
-    async def _keep(self, update_id: int) -> None:
-        """Renew the update's lease while it waits and while it is handled."""
+    async def _keep(self) -> None:
+        """Every third of the lease, renew the leases of the updates in hand here (not
+        yet marked done) and the chat locks held here: one task for the worker rather
+        than two for each update, which cost more than the renewals at any rate the
+        updates come (most are done long before their first renewal)."""
         every = max(0.5, self.settings.webhook_update_lease_seconds / 3)
         while True:
             await asyncio.sleep(every)
-            try:
-                if not await self.ledger.renew(update_id):
-                    log.warning("update lease lost while handling", update_id=update_id)
-                    return
-            except Exception as exc:
-                log.warning("update lease not renewed", update_id=update_id,
-                            error=str(exc)[:200])
+            await asyncio.gather(*(self._renew(taking) for taking in list(self._in_hand.values())
+                                   if not taking.marked),
+                                 *(self._extend(lock) for lock in list(self._locks)))
+
+    async def _renew(self, taking: Taking) -> None:
+        try:
+            if not await self.ledger.renew(taking.update_id) and not taking.marked:
+                log.warning("update lease lost while handling", update_id=taking.update_id)
+        except Exception as exc:
+            log.warning("update lease not renewed", update_id=taking.update_id,
+                        error=str(exc)[:200])
+
+    async def _extend(self, lock: Any) -> None:
+        if lock in self._locks:
+            with contextlib.suppress(Exception):
+                await lock.extend(self.settings.webhook_update_lease_seconds, replace_ttl=True)
 
     async def _work_one(self, item: Taking) -> None:
         """An intake worker's turn: the chat's turn across workers, the update, and its
@@ -203,9 +214,8 @@ class Webhook:
         its replies go out (`HANDLED`), so a worker killed while replying is not followed
         by a second handling; given back when handling failed before that."""
         async def handled() -> None:
-            item.keeping.cancel()
+            item.marked = True  # no renewal from here on
             await self._finish(item.update_id)
-            item.marked = True
 
         marking = HANDLED.set(handled)
         try:
@@ -215,7 +225,6 @@ class Webhook:
             else:
                 await self._in_chat_turn(chat_of(item.update), item.update)
         except BaseException as exc:
-            item.keeping.cancel()
             if not item.marked:
                 with contextlib.suppress(Exception):
                     await self.ledger.release(item.update_id)
@@ -229,7 +238,7 @@ class Webhook:
         finally:
             HANDLED.reset(marking)
         if not item.marked:  # an update no handler took (a kind the bot ignores)
-            item.keeping.cancel()
+            item.marked = True
             await self._finish(item.update_id)
         self._in_hand.pop(item.update_id, None)
         if not item.done.done():
@@ -240,21 +249,13 @@ class Webhook:
         lock = self.turns.lock(chat)
         if not await lock.acquire():
             raise NotTaken(f"chat {chat} busy elsewhere")
-        keeping = asyncio.create_task(self._keep_lock(lock))
+        self._locks.add(lock)  # extended by `_keep` while held
         try:
             await self._handle(update)
         finally:
-            keeping.cancel()
+            self._locks.discard(lock)
             with contextlib.suppress(Exception):  # expired: the next holder has it
                 await lock.release()
-
-    async def _keep_lock(self, lock: Any) -> None:
-        every = max(0.5, self.settings.webhook_update_lease_seconds / 3)
-        while True:
-            await asyncio.sleep(every)
-            with contextlib.suppress(Exception):
-                await lock.extend(self.settings.webhook_update_lease_seconds,
-                                  replace_ttl=True)
 
     async def serve(self, parse: Parse, handle: Handle, register: Register,
                     stop: asyncio.Event | None = None) -> None:
@@ -267,6 +268,7 @@ class Webhook:
         handled_signals = catch_stop_signals(stop)
         workers = [asyncio.create_task(work(self.intake, self._work_one))
                    for _ in range(max(1, self.settings.updates_in_flight))]
+        workers.append(asyncio.create_task(self._keep()))
         try:
             settings = self.settings
             assert settings.webhook_secret is not None
@@ -296,7 +298,6 @@ class Webhook:
         deliveries answered 503), so Telegram's next try is handled by another worker
         at once rather than after the lease."""
         for taking in list(self._in_hand.values()):
-            taking.keeping.cancel()
             with contextlib.suppress(Exception):
                 await self.ledger.release(taking.update_id)
             if not taking.done.done():
