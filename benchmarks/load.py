@@ -79,7 +79,7 @@ import aiohttp
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
-from benchmarks.workers import ScratchDatabases, scratch_databases
+from benchmarks.workers import ScratchDatabases, scratch_databases, stop_process
 from handlers.payloads import ShowDeal
 from services.platform.database import Database
 from standins import BotApiStandin
@@ -342,13 +342,8 @@ class Bot:
     async def stop(self) -> None:
         """SIGTERM, SIGKILL after 15 s; then the stand-in."""
         proc = self.proc
-        if proc is not None and proc.returncode is None:
-            proc.terminate()
-            try:
-                await asyncio.wait_for(proc.wait(), 15)
-            except TimeoutError:
-                proc.kill()
-                await proc.wait()
+        if proc is not None:
+            await stop_process(proc, 15)
         with contextlib.suppress(AttributeError):
             await self.api.stop()
 

@@ -38,7 +38,7 @@ from pathlib import Path
 
 from benchmarks import load
 from benchmarks.nginx import nginx_binary, nginx_proxy
-from benchmarks.workers import scratch_databases
+from benchmarks.workers import scratch_databases, wait_or_kill
 
 REDIS_URL = os.environ.get("O2O_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -151,11 +151,7 @@ class Fleet:
             if proc.returncode is None:
                 proc.terminate()
         for proc in self.procs:
-            try:
-                await asyncio.wait_for(proc.wait(), 15)
-            except TimeoutError:
-                proc.kill()
-                await proc.wait()
+            await wait_or_kill(proc, 15)
         await self._stack.aclose()
         with contextlib.suppress(AttributeError):
             await self.api.stop()

@@ -18,6 +18,8 @@ import signal
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
+from benchmarks.workers import stop_process
+
 ROOT = Path(__file__).resolve().parents[1]
 SITE = ROOT / "deploy" / "nginx.conf"
 
@@ -96,13 +98,7 @@ async def nginx_proxy(port: int, workers: Sequence[int], folder: Path,
         await _until_listening(proc, port, folder)
         yield proc
     finally:
-        if proc.returncode is None:
-            proc.send_signal(signal.SIGQUIT)
-            try:
-                await asyncio.wait_for(proc.wait(), 10)
-            except TimeoutError:
-                proc.kill()
-                await proc.wait()
+        await stop_process(proc, 10, signal.SIGQUIT)  # nginx: finish requests, then quit
 
 
 async def _until_listening(proc: asyncio.subprocess.Process, port: int, folder: Path,

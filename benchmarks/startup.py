@@ -28,7 +28,6 @@ import itertools
 import os
 import resource
 import shutil
-import signal
 import socket
 import statistics
 import sys
@@ -39,6 +38,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
+from benchmarks.workers import stop_process
 from standins import BotApiStandin
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -111,13 +111,7 @@ async def startup_timeline(database_url: str, *, transport: str = "aiogram",
                 first_poll = polled.result().at
                 calls = [c for c in api.calls if c.at <= first_poll]
             finally:
-                if proc.returncode is None:
-                    proc.send_signal(signal.SIGTERM)
-                    try:
-                        await asyncio.wait_for(proc.wait(), 30)
-                    except TimeoutError:
-                        proc.kill()
-                        await proc.wait()
+                await stop_process(proc, 30)
             stderr = (await errors).decode()
             return Startup(seconds=first_poll - began,
                            first_call=min(c.at for c in calls) - began,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import multiprocessing
+import signal
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, TypeVar
@@ -15,6 +16,24 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from services.platform.database import Database
 
 Result = TypeVar("Result")
+
+
+async def wait_or_kill(proc: asyncio.subprocess.Process, timeout: float) -> None:
+    """Wait up to `timeout` seconds for a process already asked to stop; then SIGKILL it."""
+    try:
+        await asyncio.wait_for(proc.wait(), timeout)
+    except TimeoutError:
+        proc.kill()
+        await proc.wait()
+
+
+async def stop_process(proc: asyncio.subprocess.Process, timeout: float,
+                       sig: int = signal.SIGTERM) -> None:
+    """Stop a child the way an operator does: `sig` (SIGTERM: finish what is in hand),
+    then SIGKILL after `timeout` seconds. Nothing when it has exited already."""
+    if proc.returncode is None:
+        proc.send_signal(sig)
+        await wait_or_kill(proc, timeout)
 
 
 def run_in_worker(url: str, schema: str | None, concurrency: int,

@@ -15,7 +15,6 @@ import asyncio
 import json
 import os
 import random
-import signal
 import sys
 import time
 from pathlib import Path
@@ -24,6 +23,7 @@ import pytest
 
 from benchmarks.push.standin import Standin
 from benchmarks.push.world import TOKEN, delivery_rows, fresh_database, planned_world, waiting
+from benchmarks.workers import stop_process
 from services.platform.database import Database
 from tests.conftest import POSTGRES_URL, REDIS_URL, _postgres_problem, _require_postgres
 
@@ -59,13 +59,7 @@ async def _until_leader(proc: asyncio.subprocess.Process, timeout: float) -> int
 
 
 async def _stop(proc: asyncio.subprocess.Process) -> str:
-    if proc.returncode is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            await asyncio.wait_for(proc.wait(), 30)
-        except TimeoutError:
-            proc.kill()
-            await proc.wait()
+    await stop_process(proc, 30)
     return (await proc.stderr.read()).decode() if proc.stderr else ""
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.workers import stop_process
 from services.platform.users import demo_telegram_id
 from standins import BotApiStandin
 
@@ -43,13 +44,7 @@ async def _run(*args: str, env: dict[str, str]) -> asyncio.subprocess.Process:
 
 async def stop_without_traceback(proc: asyncio.subprocess.Process) -> None:
     """Stop `o2o run` with SIGTERM (SIGKILL after 15 s) and check it wrote no traceback."""
-    if proc.returncode is None:
-        proc.terminate()
-        try:
-            await asyncio.wait_for(proc.wait(), timeout=15)
-        except TimeoutError:
-            proc.kill()
-            await proc.wait()
+    await stop_process(proc, 15)
     stderr = (await proc.stderr.read()).decode() if proc.stderr else ""
     assert "Traceback" not in stderr, stderr[-3000:]
 

@@ -17,6 +17,7 @@ from typing import Any
 import aiohttp
 
 from benchmarks import load_webhook
+from benchmarks.workers import stop_process
 from standins import BotApiStandin
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -86,13 +87,7 @@ async def start_worker(standin: BotApiStandin, env: dict[str, str], transport: s
 async def stop_worker(worker: Worker, timeout: float = 20.0) -> None:
     """SIGTERM (SIGKILL after `timeout`); a worker that was not killed wrote no traceback."""
     proc = worker.proc
-    if proc.returncode is None:
-        proc.terminate()
-        try:
-            await asyncio.wait_for(proc.wait(), timeout)
-        except TimeoutError:
-            proc.kill()
-            await proc.wait()
+    await stop_process(proc, timeout)
     if proc.returncode != -9:
         assert "Traceback" not in worker.log_text(), worker.log_text()[-3000:]
 
