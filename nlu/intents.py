@@ -166,7 +166,10 @@ _CUES: dict[str, list[tuple[str, float]]] = {
         (r"(?:怎么|如何)(?:买|用|核销|付款|支付|关注|领|使用|兑换|操作|预订|订)", 2.5),
         (r"^(?:how (?:do|can|should) i|how to)(?![a-z])|(?<![a-z])how (?:do|does) (?:it|this|"
          r"redemption|redeeming)|i'?m (?:confused|lost)", 2.5),
-        (r"(?<![a-z])(?:what (?:subjects|kinds? of|kid of|types? of|sorts? of|things)|"
+        # "what kinds of things can you do" (not "what kind of shops are near"): a kind
+        # of what the bot does.
+        (r"(?<![a-z])(?:what (?:subjects|(?:kinds?|kid|types?|sorts?) of (?:things|tasks|"
+         r"questions|subjects|topics|stuff|requests|help|jobs)|things)|"
          r"what can you|what you can|are you able|examples of what|familiar with|"
          r"experienced (?:in|with)|capable of|be able to do|able to help)(?![a-z])", 1.6),
         (r"(?<![a-z])(?:help(?! me (?:find|book|reserve|get|look|locate|search|to|with|pick|"

@@ -217,7 +217,8 @@ def find_called(work: str, taken: Taken) -> list[Slot]:
 
 
 _VENUE = gated(r"(?<![a-z])(?:restaurants?|resturants?|bars?|joints?|eater(?:y|ies)|"
-               r"establishments?|places? to eat|spots? to eat|dining spots?|shops|stores)"
+               r"establishments?|places? to eat|spots? to eat|dining spots?|shops|stores|"
+               r"shopping (?:malls?|cent(?:er|re)s?|plazas?|districts?))"
                r"(?![a-z])")
 _EN_SHOP = re.compile(
     r"(?<![A-Za-z])(?P<name>(?:The )?(?:[A-Z][\w'&.-]*,? ){1,4}(?:&\s)?(?:Tavern|Diner|Cafe|Café|"

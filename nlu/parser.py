@@ -239,12 +239,13 @@ def _score(text: str, found: list[Slot], hits: set[int],
         filtering = any(s.name in _FILTERING and s not in questioned for s in found)
         asked_about = attribute_spans(text, hits) if filtering else []
         attributes = {name for name, _, _ in asked_about}
-        # "便利店在哪", "附近的火锅店在哪里": where shops of a kind are, no shop in particular
-        # (a name before the kind, "盛和轩烤鸭店在哪", is one shop).
+        # "便利店在哪", "附近的火锅店在哪里", "where is the pharmacy in leavenworth": where
+        # shops of a kind are, no shop in particular (a name before the kind, "盛和轩烤鸭店
+        # 在哪", is one shop).
         where_kind = attributes == {"address"} and "merchant" not in kinds \
-            and "哪" in text[asked_about[0][1]:asked_about[0][2]] and any(
+            and _asks_where(text, asked_about[0][1], asked_about[0][2]) and any(
                 s.name in ("category", "dish") and s not in questioned
-                and _kind_leads(text, s, found) for s in found)
+                and _kind_leads(text, s, found, after=asked_about[0][2]) for s in found)
         if filtering and not about and (attributes <= _FILTER_LIKE or where_kind):
             del scores["ask_attribute"]  # "有wifi的咖啡店", "KTV包厢多少钱": what is searched for
         elif filtering and "search_deals" in cues:
@@ -293,19 +294,26 @@ _SIT_DOWN = frozenset(normalize(w) for w in (*lexicon.RESTAURANT_KINDS_EN,
 
 def _sit_down(slot: Slot) -> bool:
     """Whether `slot` names a place one sits down at (a restaurant, a bistro, a pub)."""
-    return (slot.name == "venue" and slot.value not in ("shops", "stores")) \
+    return (slot.name == "venue" and not slot.value.startswith(("shop", "store"))) \
         or (slot.name == "dish" and slot.value in _SIT_DOWN)
 
 
 _LEAD_IN = re.compile(r"[\s,，。!！?？的]+")
 
 
-def _kind_leads(text: str, kind: Slot, found: list[Slot]) -> bool:
-    """Whether nothing but other slots (附近) and punctuation comes before `kind`: no
+def _kind_leads(text: str, kind: Slot, found: list[Slot], after: int = 0) -> bool:
+    """Whether nothing but other slots (附近) and punctuation comes before `kind` (from
+    the start, or from `after` when the question comes first: "where is the <kind>"): no
     name of one shop is said in front of it."""
+    begin = after if after <= kind.start and text[:after].isascii() else 0
     covered = {i for slot in found if slot.end <= kind.start for i in range(slot.start, slot.end)}
-    before = "".join(c for i, c in enumerate(text[:kind.start]) if i not in covered)
+    before = "".join(c for i, c in enumerate(text[begin:kind.start], begin) if i not in covered)
     return not _LEAD_IN.sub("", before)
+
+
+def _asks_where(text: str, start: int, end: int) -> bool:
+    """Whether the address question at `[start, end)` asks where ("在哪", "where is")."""
+    return "哪" in text[start:end] or text.startswith("where", start)
 
 
 def _names_the_subject(slot: Slot, text: str, asked: list[tuple[int, int]],

@@ -76,10 +76,10 @@ _RADIUS = gated(
     r"|(?:步行|走路)\s?(?P<min>\d{1,2}|[一二三四五六七八九十]{1,3})\s?分钟(?:内|以内|之内)?")
 _NEARBY = gated(
     r"附近|周边|周围|旁边|身边|离我近|离我不远|不远|就近|边上"
+    r"|(?:near|around|close to|nearest to|in) my (?:location|locality|area|neighbou?rhood)"
     r"|near me|near here|nearby|near by|close by|close to me|around here|around me"
-    r"|in the area|in my area|not (?:too |to )?far|(?<![a-z])(?:close|near)(?![a-z])"
-    r"|(?:in|within) the same area|neighbou?ring|(?:in )?the vicinity|in my neighbou?rhood"
-    r"|(?:in )?my locality|(?:near|around|close to|nearest to) my location")
+    r"|in the area|not (?:too |to )?far|(?<![a-z])(?:close|near)(?![a-z])"
+    r"|(?:in|within) the same area|neighbou?ring|(?:in )?the vicinity|my locality")
 _WALKING = gated(r"走路能到|走路可以到|走路就能到|步行可达|步行能到|走过去|走路过去|步行"
                       r"|(?:within )?walking distance|walkable|on foot|a short walk|walk to")
 

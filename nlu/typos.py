@@ -64,6 +64,17 @@ drink drinks tea milk beer wine water hungry starving craving dine dining meal m
 mile miles radius shop shops stores bear
 """))
 
+# Names of countries and regions: proper words, never typos of their cuisines ("pizza in
+# america" is not American food) nor of anything else.
+PLACE_WORDS = frozenset(_words("""
+america europe asia africa australia oceania antarctica canada mexico brazil argentina
+chile peru colombia cuba jamaica england britain scotland wales ireland france germany
+italy spain portugal greece turkey russia ukraine poland sweden norway denmark finland
+netherlands holland belgium switzerland austria hungary egypt morocco israel lebanon
+iran india pakistan nepal china japan korea taiwan vietnam thailand malaysia singapore
+indonesia philippines cambodia mongolia tibet hawaii texas california sicily tuscany
+"""))
+
 _WORD = re.compile(r"[a-z]{4,}")
 
 
@@ -122,11 +133,15 @@ class TypoCorrector:
     @lru_cache(maxsize=8192)  # noqa: B019 - one corrector lives as long as its parser
     def _lookup(self, word: str) -> str | None:
         known = self.vocabulary.untargeted_words
-        if word in self._targets or word in COMMON_WORDS or word in known:
+        if word in self._targets or word in COMMON_WORDS or word in known \
+                or word in PLACE_WORDS:
             return None
         if word.endswith("s") and (word[:-1] in self._targets or word[:-1] in COMMON_WORDS
                                    or word[:-1] in known):
             return None  # a plural of a known word
+        for plural in (word + "s", word + "es"):
+            if plural in self._targets:  # "wing" is one of the wings, not a typo of king
+                return plural
         limit = 2 if len(word) >= 8 else 1
         candidates: set[str] = set()
         for variant in _deletes(word, limit):

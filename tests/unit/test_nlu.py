@@ -532,3 +532,58 @@ def test_a_food_word_inside_a_name_stays_the_name(parser: Parser) -> None:
     assert "啤酒" not in values(beer_hall, "dish")
     burger = parse(parser, "order a burger from Burger King")
     assert values(burger, "merchant") == ["Burger King"]
+
+
+@pytest.mark.parametrize(("text", "place"), [
+    ("any good tacos in mexico", "mexico"),
+    ("best pizza in italy", "italy"),
+    ("where can i eat sushi in japan", "japan"),
+])
+def test_a_country_is_a_place_not_a_typo_of_its_cuisine(parser: Parser, text: str,
+                                                       place: str) -> None:
+    result = parse(parser, text)
+    assert result.get("place") == place, result.values()
+    assert not result.corrections
+
+
+def test_one_of_a_known_plural_is_that_food_not_a_typo(parser: Parser) -> None:
+    result = parse(parser, "order a ten piece buffalo wing box")
+    assert result.name == "buy"
+    assert ("wing", "wings") in result.corrections and ("wing", "king") not in result.corrections
+
+
+@pytest.mark.parametrize(("text", "category", "place"), [
+    ("where is the pharmacy in springfield", "pharmacy", "springfield"),
+    ("where's the supermarket", "supermarket", None),
+    ("where are the bookstores in greenville", "books", "greenville"),
+])
+def test_where_a_kind_of_shop_is_searches_for_it(parser: Parser, text: str, category: str,
+                                                 place: str | None) -> None:
+    result = parse(parser, text)
+    assert result.name == "search_deals", result.values()
+    assert result.get("category") == category and result.get("place") == place
+
+
+def test_where_the_shop_one_looks_at_is_still_a_question(parser: Parser) -> None:
+    for text in ("where is the restaurant", "where is it", "where is the hotpot place at Wanda"):
+        assert parse(parser, text).get("attribute") == "address", text
+
+
+@pytest.mark.parametrize("text", [
+    "what kind of stores are close to my neighborhood",
+    "what type of shops are in my area",
+])
+def test_what_kind_of_shops_nearby_is_a_search_not_help(parser: Parser, text: str) -> None:
+    result = parse(parser, text)
+    assert result.name == "search_deals" and result.get("radius_m") == 3000, result.values()
+
+
+def test_what_kind_of_things_the_bot_does_is_still_help(parser: Parser) -> None:
+    assert parse(parser, "what kind of things can you do").name == "help"
+    assert parse(parser, "what kind of traits do vampires have").name == "unknown"
+
+
+def test_a_shopping_mall_is_a_kind_of_place_to_look_in(parser: Parser) -> None:
+    result = parse(parser, "find a shopping mall in riverside")
+    assert result.name == "search_deals"
+    assert values(result, "venue") == ["shopping mall"] and result.get("place") == "riverside"
