@@ -77,7 +77,7 @@ _RADIUS = gated(
 _NEARBY = gated(
     r"附近|周边|周围|旁边|身边|离我近|离我不远|不远|就近|边上"
     r"|(?:near|around|close to|nearest to|in) my (?:location|locality|area|neighbou?rhood)"
-    r"|near me|near here|nearby|near by|close by|close to me|around here|around me"
+    r"|near me|near here|nearby|near by|close by|close to me|(?<![a-z])a?round (?:here|me)"
     r"|in the area|not (?:too |to )?far|(?<![a-z])(?:close|near)(?![a-z])"
     r"|(?:in|within) the same area|neighbou?ring|(?:in )?the vicinity|my locality")
 _WALKING = gated(r"走路能到|走路可以到|走路就能到|步行可达|步行能到|走过去|走路过去|步行"

@@ -1,6 +1,7 @@
 """Correcting common typos of English words ("sushii", "cheep", "resturant", "neer me").
 
-Only words that are neither known nor common English are corrected, and only to a word
+Only words that are neither known nor everyday English (`english_words`: "able",
+"past", "green" are words, not typos of table, fast, greek) are corrected, and only to a word
 the parser cares about (vocabulary words and cue words), within one edit for short
 words and two for words of six letters or more (Damerau-Levenshtein). Candidates come
 from a delete index (the SymSpell idea), so a lookup costs a few dictionary probes.
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -33,49 +35,17 @@ chinese japanese western karaoke haircut manicure sauna bakery ramen skewers
 group groups team together
 """))
 
-COMMON_WORDS = frozenset(_words("""
-about above after again against all also always among and another any anyone anything
-anywhere are area around away back bad be because been before being best better big bit
-both but buy by call came can cannot card care case cause change check city close come
-could day days did do does doing done down each early eat eating either else end enough
-even evening ever every everything far fast feel few find fine first five food for four
-free friend friends from front full get gets getting give go goes going gone good got
-great group had half hand has have having he her here high him his home hope hot hour
-hours house how however i if in inside into is it its just keep kind know large last
-late later least left less let like likely little live local long look lot love low
-made make many may me mean means meet might mind minutes miss more most much must my
-name need never new next nice night nine no none not nothing now number of off often old
-on once one only open or other our out over own part party pay person place plan play
-please point pretty put quick quite rather read ready real really right said same save
-say see seems seen send set seven several shall she should show side since six small so
-some someone something sometimes soon sorry spot start stay still stop store such sure
-take taken talk tell ten than that the their them then there these they thing things
-think this those though three through time times to today together told too took top
-try trying two type until up upon us use used very want wanted wants was way ways we
-week well went were what when where whether which while who whole why will wish with
-without work would yeah year years yes yet you your yours hey hi okay ok cool sounds
-sound great thanks fine friday monday tuesday wednesday thursday saturday sunday
-family wife husband kids mom dad mother father girlfriend boyfriend date birthday
-town centre center north south east west downtown street road mall plaza park station
-messages message updates update parking classes class lessons tickets ticket
-bunch sign signing signed brunch mood post postal postcode code zip
-talk talking chat chatting speak speaking feeling regards pleasure track tracked tracking
-drink drinks tea milk beer wine water hungry starving craving dine dining meal meals
-mile miles radius shop shops stores bear
-"""))
-
-# Names of countries and regions: proper words, never typos of their cuisines ("pizza in
-# america" is not American food) nor of anything else.
-PLACE_WORDS = frozenset(_words("""
-america europe asia africa australia oceania antarctica canada mexico brazil argentina
-chile peru colombia cuba jamaica england britain scotland wales ireland france germany
-italy spain portugal greece turkey russia ukraine poland sweden norway denmark finland
-netherlands holland belgium switzerland austria hungary egypt morocco israel lebanon
-iran india pakistan nepal china japan korea taiwan vietnam thailand malaysia singapore
-indonesia philippines cambodia mongolia tibet hawaii texas california sicily tuscany
-"""))
-
 _WORD = re.compile(r"[a-z]{4,}")
+_ENGLISH = Path(__file__).with_name("data") / "english_words.txt"
+
+
+@lru_cache(maxsize=1)
+def english_words() -> frozenset[str]:
+    """Everyday English words of four letters or more (`data/english_words.txt`, built
+    from word frequencies by `data/build_english_words.py`): never typos ("able" is not
+    "table", "palace" not "place", "america" not "american")."""
+    lines = _ENGLISH.read_text("utf-8").splitlines()
+    return frozenset(line for line in lines if line and not line.startswith("#"))
 
 
 class TypoCorrector:
@@ -96,6 +66,7 @@ class TypoCorrector:
         for word in targets:
             for variant in _deletes(word, 2 if len(word) >= 8 else 1):
                 deletes.setdefault(variant, []).append(word)
+        english_words()  # read once here, not on a shopper's first message
         self._targets, self._deletes = targets, deletes
         self._built_for = self.vocabulary.size
         self._lookup.cache_clear()
@@ -133,15 +104,17 @@ class TypoCorrector:
     @lru_cache(maxsize=8192)  # noqa: B019 - one corrector lives as long as its parser
     def _lookup(self, word: str) -> str | None:
         known = self.vocabulary.untargeted_words
-        if word in self._targets or word in COMMON_WORDS or word in known \
-                or word in PLACE_WORDS:
+        english = english_words()
+        if word in self._targets or word in known:
             return None
-        if word.endswith("s") and (word[:-1] in self._targets or word[:-1] in COMMON_WORDS
+        if word.endswith("s") and (word[:-1] in self._targets or word[:-1] in english
                                    or word[:-1] in known):
             return None  # a plural of a known word
-        for plural in (word + "s", word + "es"):
-            if plural in self._targets:  # "wing" is one of the wings, not a typo of king
-                return plural
+        for plural in (word + "s", word + "es"):  # "wing" is one of the wings, not a typo
+            if plural in self._targets and plural not in DOMAIN_WORDS:  # of king
+                return plural  # (a cue word's pattern takes both: "code", "codes")
+        if word in english:  # "able" is a word, not a typo of "table"
+            return None
         limit = 2 if len(word) >= 8 else 1
         candidates: set[str] = set()
         for variant in _deletes(word, limit):

@@ -587,3 +587,29 @@ def test_a_shopping_mall_is_a_kind_of_place_to_look_in(parser: Parser) -> None:
     result = parse(parser, "find a shopping mall in riverside")
     assert result.name == "search_deals"
     assert values(result, "venue") == ["shopping mall"] and result.get("place") == "riverside"
+
+
+@pytest.mark.parametrize(("text", "word"), [
+    ("what would you be able to do for me", "able"),  # not "table"
+    ("the green curry place", "green"),  # not "greek"
+    ("it's past nine, anything open", "past"),  # not "fast"
+    ("what's near the palace", "palace"),  # not "place"
+    ("let me hear the other options", "hear"),  # not "near"
+])
+def test_everyday_english_words_are_never_typos(parser: Parser, text: str, word: str) -> None:
+    assert word not in dict(parse(parser, text).corrections)
+
+
+def test_real_typos_are_still_corrected(parser: Parser) -> None:
+    assert ("resturant", "restaurant") in parse(parser, "cheap resturant neer me").corrections
+    assert parse(parser, "any sushii tonight").get("category") == "sushi"
+
+
+def test_the_everyday_word_list_is_the_one_its_script_builds() -> None:
+    from nlu.typos import english_words
+
+    words = english_words()
+    assert 20_000 < len(words) < 40_000
+    assert {"able", "green", "palace", "america"} <= words
+    assert not {"resturant", "sushii", "neer"} & words
+    assert all(w.isascii() and w.isalpha() and w.islower() and len(w) >= 4 for w in words)
