@@ -36,7 +36,10 @@ _GENERIC = re.compile(
 _ZH_ANCHOR = gated(
     r"(?P<name>[^\s,.!?;:、，。！？；：“”\"'（）]{2,24}?)的?"
     r"(?:附近|周边|旁边|周围|边上|一带|那边|这边|就近)")
-_ZH_AT = gated(r"(?:在|去|到)(?P<name>[\u4e00-\u9fff]{2,6}?)(?:找|吃|有|逛|玩|的餐|那儿|那里)")
+_ZH_AT = gated(r"(?:在|去|到)(?P<name>[\u4e00-\u9fff]{2,6}?)(?:找|吃|有|逛|玩|的餐|那儿|那里)"
+               # where one is, said on its own: "我在国贸，附近有什么火锅", "我人在剑桥镇旅行"
+               r"|我(?:现在|人|目前)?在(?P<here>[\u4e00-\u9fff]{2,6}?)"
+               r"(?=[,，。.!！?？\s]|$|旅行|旅游|出差|上班|工作|这边|这里|呢|了)")
 _ZH_SHOP = gated(
     r"(?P<plain>[\u4e00-\u9fff·]{2,14}?(?:餐厅|饭店|餐馆|酒楼|酒家|饭馆|菜馆|食府|烤鸭店|小吃店|"
     r"面馆|火锅店|咖啡馆|茶餐厅|烧烤店|大排档|料理店|酒馆|面包店|甜品店|小馆|食堂|茶楼|"
@@ -290,9 +293,10 @@ def find_names(work: str, original: str, offsets: list[int], taken: Taken,
             continue
         add("place", m.start("name") + cut, m.end("name"))
     for m in _ZH_AT.finditer(work, hits) if has_cjk else ():
-        name = m.group("name")
-        if not _GENERIC.match(name):
-            add("place", m.start("name"), m.end("name"))
+        group = "name" if m.group("name") else "here"
+        name = m.group(group)
+        if not _GENERIC.match(name) and not (group == "here" and _NOT_A_NAME.search(name)):
+            add("place", m.start(group), m.end(group))
     for m in _ZH_ANCHOR_ZONES.finditer(work, hits) if has_cjk else ():
         add("place", m.start(), m.end())
     for m in _ZH_NAMED.finditer(work, hits) if has_cjk else ():

@@ -262,6 +262,10 @@ def _score(text: str, found: list[Slot], hits: set[int],
         for intent in _SOCIAL if polite_help else _SOCIAL[:3]:
             if intent in scores and (request >= 0.8 or intent != "greeting"):
                 scores[intent] *= 0.4
+    # Where one is, said with a request, is where to search: "我在国贸，附近有什么火锅",
+    # "I'm in Cambridge, can you recommend a restaurant?".
+    if "set_location" in scores and "search_deals" in cues:
+        scores["search_deals"] = max(scores["search_deals"], scores.pop("set_location"))
     for winner, losers in _DOMINATES.items():
         if scores.get(winner, 0.0) >= 1.0:
             for loser in losers:

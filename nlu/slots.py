@@ -72,7 +72,7 @@ _RADIUS_UNITS = {"公里": 1000, "千米": 1000, "km": 1000, "k": 1000, "kilomet
                  "mile": 1609, "miles": 1609, "mi": 1609, "block": 100, "blocks": 100}
 _RADIUS = gated(
     rf"(?:within\s|in\s)?(?P<n>{NUMBER})\s?(?P<u>公里|千米|kilomet(?:er|re)s?|km|k(?=\s)|米|"
-    r"met(?:er|re)s?|miles?|mi\b|m\b|blocks?|里(?!面))(?:\s?(?:以内|之内|范围内|内|左右|radius|away))?"
+    r"met(?:er|re)s?|miles?|mi\b|m\b|blocks?|里(?=以内|之内|范围|内|左右|地|路|$|[^\u4e00-\u9fff]))(?:\s?(?:以内|之内|范围内|内|左右|radius|away))?"
     r"|(?:步行|走路)\s?(?P<min>\d{1,2}|[一二三四五六七八九十]{1,3})\s?分钟(?:内|以内|之内)?")
 _NEARBY = gated(
     r"附近|周边|周围|旁边|身边|离我近|离我不远|不远|就近|边上"

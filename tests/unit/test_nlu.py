@@ -613,3 +613,28 @@ def test_the_everyday_word_list_is_the_one_its_script_builds() -> None:
     assert {"able", "green", "palace", "america"} <= words
     assert not {"resturant", "sushii", "neer"} & words
     assert all(w.isascii() and w.isalpha() and w.islower() and len(w) >= 4 for w in words)
+
+
+@pytest.mark.parametrize(("text", "place", "category"), [
+    ("我在国贸，附近有什么火锅", "国贸", "hotpot"),
+    ("I'm in Springfield, can you recommend a sushi place?", "Springfield", "sushi"),
+    ("我人在望京，推荐个咖啡店", "望京", "coffee"),
+])
+def test_where_one_is_said_with_a_request_is_where_to_search(
+        parser: Parser, text: str, place: str, category: str) -> None:
+    result = parse(parser, text)
+    assert result.name == "search_deals", result.values()
+    assert result.get("place") == place and result.get("category") == category
+    assert result.get("keywords") is None
+
+
+@pytest.mark.parametrize(("text", "place"), [("我在国贸", "国贸"), ("我现在在三里屯", "三里屯")])
+def test_where_one_is_said_alone_is_still_where_one_is(parser: Parser, text: str,
+                                                       place: str) -> None:
+    result = parse(parser, text)
+    assert result.name == "set_location" and result.get("place") == place
+
+
+def test_a_place_name_holding_li_is_no_distance(parser: Parser) -> None:
+    assert parse(parser, "十里河附近的烤鸭").get("place") == "十里河"
+    assert parse(parser, "三里以内的火锅").get("radius_m") == 1500
