@@ -172,8 +172,8 @@ _CUES: dict[str, list[tuple[str, float]]] = {
          r"questions|subjects|topics|stuff|requests|help|jobs)|things)|"
          r"what can you|what you can|are you able|examples of what|familiar with|"
          r"experienced (?:in|with)|capable of|be able to do|able to help)(?![a-z])", 1.6),
-        (r"(?<![a-z])(?:help(?! me (?:find|book|reserve|get|look|locate|search|to|with|pick|"
-         r"choose|order|buy|make))|what can you do|how (?:does this|do i use|to use|do you work|"
+        (r"(?<![a-z])(?:help(?!(?: me| us)?(?: to)? (?:find|book|reserve|get|look|locate|search|"
+         r"pick|choose|order|buy|make)|(?: me| us) (?:to|with))|what can you do|how (?:does this|do i use|to use|do you work|"
          r"does it work)|what can i (?:ask|do|say)|what are you|who are you|instructions|"
          r"how do i|what do you do|what are your (?:features|abilities)|commands|"
          r"what things can|list of things)(?![a-z])", 1.6),
@@ -379,6 +379,16 @@ SUBJECT = gated(r"这家|那家|它家|他家|她家|该店|该餐馆|"
             r"(?:place|shop|store|branch|outlet)(?:'s)? (?:phone|telephone|number|address|"
             r"hours|opening|closing|menu|location))"
             r"(?![a-z])")
+# Asking what others think of one thing: never a filter of a search ("what do people think
+# of the new burger at X", "reviews for the pasta at Y"; "reviews of my nearest food court"
+# and "good reviews" are searches).
+OPINION = gated(r"(?<![a-z])(?:what do (?:people|others|customers|critics|reviewers|diners) "
+                r"(?:think|say)|(?:people|critics|reviewers|diners|customers) (?:are )?"
+                r"(?:think|thinking|say|saying) (?:of|about)|what are (?:people|critics|customers) "
+                r"saying|(?:feedback|reviews?|opinions?|ratings?) (?:on|about|for|of)"
+                r"(?= (?!(?:my|me|places?|restaurants?|shops?|stores?|somewhere)(?![a-z])))|"
+                r"(?:gotten|got|get|getting|had|have|has) (?:good|bad|great|any|decent|poor) "
+                r"(?:reviews|ratings))(?![a-z])")
 _CUES["ask_attribute"] = [(pattern, weight) for cues in _ATTRIBUTE_CUES.values()
                           for pattern, weight in cues]
 

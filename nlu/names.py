@@ -366,9 +366,9 @@ def find_names(work: str, original: str, offsets: list[int], taken: Taken,
     for m in _EN_CUISINE.finditer(work, hits):
         name = m.group("name")
         words = name.split()
-        while words and words[0] in _EN_NOT_CUISINE:
-            words.pop(0)
-        if not words or words[-1] in _EN_NOT_CUISINE:
+        while words and (words[0] in _EN_NOT_CUISINE or words[0] in _EN_STOP):
+            words.pop(0)  # "what do food critics say": no cuisine called "what do"
+        if not words or words[-1] in _EN_NOT_CUISINE or words[-1] in _EN_STOP:
             continue
         start = m.start("name") + len(name) - len(" ".join(words))
         add("dish", start, m.end("name"))

@@ -16,7 +16,14 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from nlu import lexicon, names, slots, timex
-from nlu.intents import ASK_FRAME, SEARCH_SLOT_WEIGHTS, SUBJECT, attribute_spans, cue_scores
+from nlu.intents import (
+    ASK_FRAME,
+    OPINION,
+    SEARCH_SLOT_WEIGHTS,
+    SUBJECT,
+    attribute_spans,
+    cue_scores,
+)
 from nlu.literals import scan
 from nlu.text import jieba_module, language_of, normalize
 from nlu.types import Intent, Slot
@@ -228,7 +235,8 @@ def _score(text: str, found: list[Slot], hits: set[int],
     if "place" in searched:  # "In Burlingame please", "我希望它在东部": where to search
         scores["search_deals"] = scores.get("search_deals", 0.0) + 0.6
     if "ask_attribute" in scores:  # an attribute asked about a shop: "它家电话多少?"
-        about = bool(subject_spans) or "merchant" in kinds or any(
+        opinion = OPINION.search(text, hits) is not None  # what others think of one thing
+        about = bool(subject_spans) or "merchant" in kinds or opinion or any(
             slot.name == "place" for slot in questioned)
         asked = ASK_FRAME.search(text, hits) is not None
         scores["ask_attribute"] += 0.3 * about + 0.3 * asked
@@ -248,7 +256,7 @@ def _score(text: str, found: list[Slot], hits: set[int],
                 and _kind_leads(text, s, found, after=asked_about[0][2]) for s in found)
         if filtering and not about and (attributes <= _FILTER_LIKE or where_kind):
             del scores["ask_attribute"]  # "有wifi的咖啡店", "KTV包厢多少钱": what is searched for
-        elif filtering and "search_deals" in cues:
+        elif filtering and "search_deals" in cues and not opinion:
             scores["ask_attribute"] -= 0.8
         elif about and "search_deals" in scores:  # "万达那家火锅店电话多少": which shop
             scores["search_deals"] *= 0.5

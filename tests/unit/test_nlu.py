@@ -638,3 +638,33 @@ def test_where_one_is_said_alone_is_still_where_one_is(parser: Parser, text: str
 def test_a_place_name_holding_li_is_no_distance(parser: Parser) -> None:
     assert parse(parser, "十里河附近的烤鸭").get("place") == "十里河"
     assert parse(parser, "三里以内的火锅").get("radius_m") == 1500
+
+
+@pytest.mark.parametrize("text", [
+    "what do people think of the spicy wings at wingstop",
+    "any feedback about the dumplings at din tai fung",
+    "what are critics saying about the new ramen bar",
+    "has the corner bistro gotten good reviews",
+])
+def test_what_others_think_of_one_thing_is_a_question_about_it(parser: Parser, text: str,
+                                                              ) -> None:
+    result = parse(parser, text)
+    assert result.name == "ask_attribute", result.values()
+    assert result.get("attribute") == "rating"
+
+
+@pytest.mark.parametrize("text", ["pizza places with good reviews",
+                                  "show me reviews of my nearest food court"])
+def test_good_reviews_of_places_around_is_still_a_search(parser: Parser, text: str) -> None:
+    assert parse(parser, text).name == "search_deals"
+
+
+@pytest.mark.parametrize("text", ["what do food critics say", "look for restaurants in town",
+                                  "I'd like some food please"])
+def test_words_before_food_are_no_cuisine(parser: Parser, text: str) -> None:
+    assert not values(parse(parser, text), "dish")
+
+
+def test_asking_for_help_to_find_food_is_a_search(parser: Parser) -> None:
+    assert parse(parser, "could you help us to find a place for food").name == "search_deals"
+    assert parse(parser, "I need help").name == "help"
