@@ -173,8 +173,9 @@ _CUES: dict[str, list[tuple[str, float]]] = {
          r"what can you|what you can|are you able|examples of what|familiar with|"
          r"experienced (?:in|with)|capable of|be able to do|able to help)(?![a-z])", 1.6),
         (r"(?<![a-z])(?:help(?!(?: me| us)?(?: to)? (?:find|book|reserve|get|look|locate|search|"
-         r"pick|choose|order|buy|make)|(?: me| us) (?:to|with))|what can you do|how (?:does this|do i use|to use|do you work|"
-         r"does it work)|what can i (?:ask|do|say)|what are you|who are you|instructions|"
+         r"pick|choose|order|buy|make)|(?: me| us) (?:to|with))|what can you do|"
+         r"how (?:does this|do i use|to use|do you work|does it work)|what can i (?:ask|do|say)|"
+         r"what are you|who are you|instructions|"
          r"how do i|what do you do|what are your (?:features|abilities)|commands|"
          r"what things can|list of things)(?![a-z])", 1.6),
     ],
