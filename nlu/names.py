@@ -158,6 +158,7 @@ anywhere anyone somewhere someplace per person people eats stuff things thing ki
 cheap price prices under over within about between tickets ticket classes class
 set sets package packages menu and up
 """))
+FUNCTION_WORDS_EN = _EN_STOP  # "the", "near", "please": words of no name
 
 
 def _clean_zh(name: str) -> tuple[int, str]:

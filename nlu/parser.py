@@ -28,7 +28,7 @@ from nlu.literals import scan
 from nlu.text import jieba_module, language_of, normalize
 from nlu.types import Intent, Slot
 from nlu.typos import TypoCorrector
-from nlu.vocabulary import Vocabulary
+from nlu.vocabulary import Match, Vocabulary
 
 # When both are said, the first intent of a pair wins over the second: "取消关注" is an
 # unfollow, not a cancel; "cancel my reservation" a cancel, not a look at my codes.
@@ -48,6 +48,7 @@ _DOMINATES: dict[str, tuple[str, ...]] = {
     "book_table": ("search_deals",),
 }
 _UNKNOWN_BELOW = 0.5
+_THE_NAMED = re.compile(r"(?<![a-z])the (?:restaurant |place |shop |store |cafe )?$")
 _HOW_TO = re.compile(r"(?<![a-z])how (?:do|can|should|does|to)(?![a-z])|怎么|如何")
 _ORDER = re.compile(r"(?<![a-z])order(?![a-z])")
 _HAS_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -92,6 +93,13 @@ class Parser:
                     work.startswith(_ZH_SHOP_WORDS, match.end)
                     or _in_capitalised_name(original, offsets, match.start, match.end)):
                 continue  # "The Cheese Factory", "米饭之家": a name, read by find_names
+            brand = _brand_end(original, offsets, match, self.vocabulary) \
+                if match.kind in ("category", "dish") else None
+            if brand is not None:  # "Burger King", "Pizza Hut": a shop's name, no kind
+                found.append(Slot("merchant", work[match.start:brand], match.start, brand,
+                                  work[match.start:brand]))
+                taken.take(match.start, brand)
+                continue
             found.append(Slot(match.kind, match.ref, match.start, match.end,
                               work[match.start:match.end], match.ref))
             place = next((ref for kind, ref in match.others if kind == "place"), None)
@@ -228,6 +236,10 @@ def _score(text: str, found: list[Slot], hits: set[int],
         scores["buy"] += 0.6
     if "merchant" in kinds:
         scores["show_deal"] = scores.get("show_deal", 0.0) + 0.7
+        # "looking for the Curry Garden", "find the restaurant Pizza Express": that one shop
+        if any(slot.name == "merchant" and _THE_NAMED.search(text[:slot.start]) is not None
+               for slot in found):
+            scores["show_deal"] += 0.5
         if "time" in kinds or "party_size" in kinds:  # "海底捞明晚两位": a table there
             scores["book_table"] = scores.get("book_table", 0.0) + 0.4
         if _STOP_PUSHES.search(text):  # "no more Seafood King updates" is an unfollow
@@ -298,6 +310,44 @@ def _in_capitalised_name(original: str, offsets: list[int], start: int, end: int
     before = original[:begin].rstrip().rsplit(" ", 1)[-1]
     after = original[stop:].lstrip().split(" ", 1)[0]
     return any(_CAPITALISED.fullmatch(w) for w in (before, after) if w)
+
+
+_NAME_WORD = re.compile(r"[A-Z][a-z'&-]*")
+_PLACE_BEFORE = frozenset(("in", "near", "around", "within", "across", "of"))
+# Words after a kind of food that still say a kind, not a name: "Chinese Food", "Pizza
+# Place", "Sushi Bar", "Thai Restaurant".
+_KIND_TAILS = frozenset(_w for _phrase in lexicon.RESTAURANT_KINDS_EN for _w in _phrase.split()) \
+    | frozenset(("food", "foods", "cuisine", "cuisines", "dishes", "dish", "restaurant",
+                 "restaurants", "place", "places", "shop", "shops", "store", "stores", "spot",
+                 "spots", "joint", "joints", "deal", "deals", "set", "meal", "meals", "menu",
+                 "options", "near", "nearby", "tonight", "today", "tomorrow", "please"))
+
+
+def _brand_end(original: str, offsets: list[int], match: Match, vocabulary: Vocabulary,
+               ) -> int | None:
+    """Where the name ends when the kind of food at `match` begins a capitalised shop
+    name ("Burger King", "Pizza Hut", "Thai Garden": the next word is written with a
+    capital, mid-sentence, and says no kind of food or place); None otherwise. A message
+    written in title case says nothing by its capitals."""
+    begin, stop = offsets[match.start], offsets[match.end - 1] + 1
+    if not original[begin].isupper() or stop >= len(original) or original[stop] != " ":
+        return None
+    after = _NAME_WORD.match(original, stop + 1)
+    if after is None:
+        return None
+    word = after.group(0).lower()
+    if word in _KIND_TAILS or word in names.FUNCTION_WORDS_EN or vocabulary.kind_of(word) in (
+            "category", "dish", "place"):
+        return None
+    words = original.split()
+    if sum(w[:1].isupper() for w in words) * 10 >= len(words) * 7:  # Title Case Message
+        return None
+    before = original[:begin].split()
+    if before and (before[-1].lower() in _PLACE_BEFORE or (
+            len(before) > 1 and _NAME_WORD.fullmatch(before[-1]) is not None)):
+        return None  # "in French Southern Territories": a place; "Little Grill ...": longer
+    back = offsets.index(after.end() - 1) if after.end() - 1 in offsets else None
+    return None if back is None else back + 1
 
 
 _SIT_DOWN = frozenset(normalize(w) for w in (*lexicon.RESTAURANT_KINDS_EN,

@@ -130,12 +130,18 @@ class Vocabulary:
 
     def knows(self, word: str) -> bool:
         """Whether `word` (as typed) is a known word of any kind."""
+        return self.kind_of(word) is not None
+
+    def kind_of(self, word: str) -> str | None:
+        """The kind `word` (as typed, whole) is first known as ("category", "merchant",
+        ...), or None for a word not known."""
         node = self._trie
         for c in " ".join(normalize(word).split()):
             node = node.get(c)  # type: ignore[assignment]
             if node is None:
-                return False
-        return _END in node
+                return None
+        entries: list[tuple[str, str]] | None = node.get(_END)
+        return entries[0][0] if entries else None
 
     @property
     def latin_words(self) -> set[str]:

@@ -668,3 +668,27 @@ def test_words_before_food_are_no_cuisine(parser: Parser, text: str) -> None:
 def test_asking_for_help_to_find_food_is_a_search(parser: Parser) -> None:
     assert parse(parser, "could you help us to find a place for food").name == "search_deals"
     assert parse(parser, "I need help").name == "help"
+
+
+@pytest.mark.parametrize(("text", "merchant"), [
+    ("is Burger King open now", "Burger King"),
+    ("Pizza Hut phone number", "Pizza Hut"),
+    ("book a table at Thai Garden for 2", "Thai Garden"),
+    ("what time does Noodle Palace close", "Noodle Palace"),
+])
+def test_a_kind_of_food_that_begins_a_shop_name_is_the_name(parser: Parser, text: str,
+                                                            merchant: str) -> None:
+    result = parse(parser, text)
+    assert values(result, "merchant") == [merchant], result.values()
+    assert result.get("category") is None and result.get("dish") is None
+
+
+@pytest.mark.parametrize("text", ["I want Chinese Food", "any Sushi Bar nearby",
+                                  "Find Cheap Pizza Near Me",
+                                  "a table in French Polynesia for two"])
+def test_capitals_of_a_kind_place_or_title_case_make_no_name(parser: Parser, text: str) -> None:
+    assert not values(parse(parser, text), "merchant"), parse(parser, text).values()
+
+
+def test_looking_for_the_named_shop_is_that_shop(parser: Parser) -> None:
+    assert parse(parser, "I am looking for the Curry Garden.").name == "show_deal"
