@@ -10,6 +10,13 @@ from __future__ import annotations
 
 from nlu.literals import Gated, gated, scan
 
+# What one does with this bot: "how do I <one of these>" asks for help; "how do I make
+# pancakes" or "how do you get red wine out of the carpet" asks about another world.
+_APP_VERBS = (r"buy|pay|purchase|redeem|use|follow|unfollow|subscribe|unsubscribe|book|reserve|"
+              r"order|get (?:a |my |the )?(?:code|coupon|voucher|refund|"
+              r"deal|discount|table|reservation|money)|cancel|refund|share|invite|join|claim|"
+              r"change|set|turn|stop|see|check|contact|reach|talk|start|sign|log|open|switch|"
+              r"track|apply|register|become|sell|post|add|list|scan|show|save|delete|edit")
 _CUES: dict[str, list[tuple[str, float]]] = {
     "search_deals": [
         (r"找|推荐|有什么|有没有|有啥|哪里有|哪儿有|哪有|想吃|想喝|吃什么|喝什么|去哪|哪家|"
@@ -164,8 +171,9 @@ _CUES: dict[str, list[tuple[str, float]]] = {
         (r"帮助|怎么用|如何使用|你能做什么|你会什么|有什么功能|使用说明|能干嘛|能干什么|帮我一下|"
          r"救命|怎么操作|教教我|不会用|怎么玩|你是谁|help|功能|干嘛的|机器人|^[?？]+$", 1.6),
         (r"(?:怎么|如何)(?:买|用|核销|付款|支付|关注|领|使用|兑换|操作|预订|订)", 2.5),
-        (r"^(?:how (?:do|can|should) i|how to)(?![a-z])|(?<![a-z])how (?:do|does) (?:it|this|"
-         r"redemption|redeeming)|i'?m (?:confused|lost)", 2.5),
+        (rf"^(?:how (?:do|can|should) (?:i|we)|how to)(?: (?:{_APP_VERBS})(?![a-z])|\s*[?？]?$)|"
+         r"(?<![a-z])how (?:do|does) (?:it|this|redemption|redeeming)|i'?m (?:confused|lost)",
+         2.5),
         # "what kinds of things can you do" (not "what kind of shops are near"): a kind
         # of what the bot does.
         (r"(?<![a-z])(?:what (?:subjects|(?:kinds?|kid|types?|sorts?) of (?:things|tasks|"
@@ -176,7 +184,7 @@ _CUES: dict[str, list[tuple[str, float]]] = {
          r"pick|choose|order|buy|make)|(?: me| us) (?:to|with))|what can you do|"
          r"how (?:does this|do i use|to use|do you work|does it work)|what can i (?:ask|do|say)|"
          r"what are you|who are you|instructions|"
-         r"how do i|what do you do|what are your (?:features|abilities)|commands|"
+         r"what do you do|what are your (?:features|abilities)|commands|"
          r"what things can|list of things)(?![a-z])", 1.6),
     ],
     "greeting": [
@@ -265,7 +273,7 @@ _ATTRIBUTE_CUES: dict[str, list[tuple[str, float]]] = {
          r"哪个(?:地区|区域|区)", 1.6),
         (r"(?<![a-z])(?:address|addresses|where (?:is|are|'?s) (?:it|they|that|this|"
          r"the(?! (?:nearest|closest|best|cheapest|next|nearby)))|"
-         r"located|location of|directions|how (?:do|can) i get (?:there|to)|"
+         r"located|location of|directions|how (?:do|can) (?:i|we) get (?:there|to)|"
          r"postcode|post code|postal code|zip code|which area|what area|what part of town|"
          r"(?:the|its|their|the venue) location)"
          r"(?![a-z])", 1.6),
@@ -427,6 +435,9 @@ _CUES["unknown"] = [
      r"who invented|history of|occult|religion|politics|election|sports|"
      r"hair ?styles?|plane|shipping)"
      r"(?![a-z])", 1.5),
+    # A how-to of another world: "how do i make pancakes", "how to take care of the sick".
+    (rf"^(?:how (?:do|can|should|would) (?:i|you|we|one)|how to) (?!(?:{_APP_VERBS}|help|"
+     r"find|search|look|locate|eat|get (?:there|to|here))(?![a-z]))[a-z]", 1.5),
     (r"(?:drop|delete|truncate|alter)\s+table|select\s.+\sfrom\s|insert\s+into|union\s+select|"
      r"'\s*or\s+'?1'?\s*=\s*'?1|<script|;\s*--", 3.0),
 ]

@@ -692,3 +692,23 @@ def test_capitals_of_a_kind_place_or_title_case_make_no_name(parser: Parser, tex
 
 def test_looking_for_the_named_shop_is_that_shop(parser: Parser) -> None:
     assert parse(parser, "I am looking for the Curry Garden.").name == "show_deal"
+
+
+@pytest.mark.parametrize("text", ["how do i make pancakes at home",
+                                  "how do you get coffee stains out of a shirt",
+                                  "how to cook rice without a rice cooker"])
+def test_a_how_to_of_another_world_is_out_of_scope(parser: Parser, text: str) -> None:
+    result = parse(parser, text)
+    assert result.name == "unknown" and result.out_of_scope, result.values()
+
+
+@pytest.mark.parametrize(("text", "intent"), [
+    ("how do I pay", "help"),
+    ("how do i use a coupon", "help"),
+    ("how do i", "help"),
+    ("how can i find cheap sushi", "search_deals"),
+    ("how can we get there", "ask_attribute"),
+])
+def test_a_how_to_of_this_bot_is_help_or_what_it_asks_for(parser: Parser, text: str,
+                                                          intent: str) -> None:
+    assert parse(parser, text).name == intent
