@@ -30,12 +30,18 @@ _CUES: dict[str, list[tuple[str, float]]] = {
          r"i need a|i'?d like (?:a|some)|get me some|got any|are there|is there)(?![a-z])",
          1.0),
         # Booking "a restaurant" (not a table) picks one first: "我想在北边预订一家贵一点的".
-        (r"(?:预订|预定|订)(?:一家|一个)(?!人)", 1.2),
+        (r"(?:想|要)?(?:预订|预定|订)(?:一家|一个)(?!人)", 1.2),
         # An answer to "which area / price / food?" that leaves it open is still a search.
         (r"(?<![a-z])(?:(?:doesn'?t|does not|don'?t|do not) (?:really )?(?:matter|care|mind)|"
          r"no (?:particular )?preferences?|not particular|(?:either|any) (?:one )?(?:is|will be) "
-         r"fine|any (?:area|part of town|price range|type of food|kind of food|cuisine))(?![a-z])|"
-         r"无所谓|都可以|随便|都行|没有要求|没要求|没什么要求|不挑", 0.9),
+         r"fine|any (?:area|part of town|price range|type of food|kind of food|cuisine)|"
+         # the choice left to the bot, or none of the shops shown liked: show (more) shops
+         r"you (?:choose|pick|decide)|(?:pick|choose) (?:one|any|something) for me|surprise me|"
+         r"your (?:choice|pick|call)|none of (?:these|those|them)|something else|"
+         r"(?:other|more|different) options)(?![a-z])|"
+         r"无所谓|都可以|随便|都行|没有要求|没要求|没什么要求|不挑|你(?:来)?(?:选|挑|定)|"
+         r"帮我(?:选|挑)|你觉得(?:合适|好|不错)的?|(?:都|哪个都|哪家都)不(?:喜欢|满意|行|合适)|"
+         r"换一[家个]|换个", 0.9),
     ],
     # Looking at one deal or shop as a whole; questions about one of its attributes
     # (hours, phone, what a set holds) are `ask_attribute` (ATTRIBUTE_CUES below).
@@ -63,7 +69,7 @@ _CUES: dict[str, list[tuple[str, float]]] = {
          r"the \w+(?: \w+)? deal(?!s))(?![a-z])", 1.2),
     ],
     "buy": [
-        (r"买|购买|下单|付款|支付|来一份|来两份|来一个|要一份|要两份|拿下|我要了|"
+        (r"(?<!牙)买|购买|下单|付款|支付|来一份|来两份|来一个|要一份|要两份|拿下|我要了|"
          r"就这个|抢购|拍下|结账|买单|订一份|来份|要这个", 1.6),
         (r"(?<![a-z])(?:buy|purchase|i'?ll take|i will take|checkout|check out|pay for|"
          r"order (?:the|a|an|one|two|some|me|food|\d)|place an order|get (?:the|this|that) "

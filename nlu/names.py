@@ -142,7 +142,7 @@ _ZH_STOP = frozenset(_words("""
 看看 看 知道 告诉 需要 附近 周边 哪里 哪儿 这里 那里 吃饭 晚饭 午饭 饭 菜 味道 口味 谢谢 你好
 那边 这边 一带 人均 能带 带 适合 最近 还开 开着 几杯 几个 多少钱 好玩 好玩的 新的 有的 一下子
 怎么 怎样 为什么 时候 便宜点 一点儿 想找 找个 一份 一个人 不要 太贵 哪些 套餐 团购 优惠券
-我要 我想 我想要
+我要 我想 我想要 其实 实际上 另外 然后 顺便 对了 好的 嗯嗯 那么
 """))
 _EN_STOP = frozenset(_words("""
 a an the and or but if then so of to in on at by for with from about into over under

@@ -48,6 +48,20 @@ _DOMINATES: dict[str, tuple[str, ...]] = {
     "book_table": ("search_deals",),
 }
 _UNKNOWN_BELOW = 0.5
+_REFUSING = re.compile(r"(?:不想|不要|不用|不需要|不爱|不喜欢|不能)(?:吃|喝|点|去|订)?$|"
+                       r"(?<![a-z])(?:don'?t|do not) (?:want|like|eat|feel like)(?: any| a| an)? $")
+
+
+def _refused(text: str, slot: Slot) -> bool:
+    """Whether a food the message names is one it refuses: "我不想吃辣的", "I don't want
+    pizza" (a search cannot leave a food out, so it is not searched for either)."""
+    return slot.name in ("dish", "category") and \
+        _REFUSING.search(text, max(0, slot.start - 16), slot.start) is not None
+
+
+# A clause saying what is not wanted: "不需要预订宾馆", "I don't need a taxi".
+_NOT_WANTED = re.compile(r"(?:不需要|不用|无需|(?<![a-z])(?:don'?t|do not|no longer) need|"
+                         r"(?<![a-z])no need for)[^,，。.!?？！;；]{0,16}")
 _THE_NAMED = re.compile(r"(?<![a-z])the (?:restaurant |place |shop |store |cafe )?$")
 _HOW_TO = re.compile(r"(?<![a-z])how (?:do|can|should|does|to)(?![a-z])|怎么|如何")
 _ORDER = re.compile(r"(?<![a-z])order(?![a-z])")
@@ -115,6 +129,7 @@ class Parser:
         found.extend(names.find_names(work, original, offsets, taken, tokens))
         found.extend(names.find_venues(work, taken))
 
+        found = [slot for slot in found if not _refused(work, slot)]
         scores, cue_spans = _score(work, found, hits)
         name, confidence, alternatives = _decide(scores, found)
         if name in ("search_deals", "book_table", "buy") and lang == "en" \
@@ -183,12 +198,17 @@ def _score(text: str, found: list[Slot], hits: set[int],
         cues = {intent: (score, own) for intent, (score, own) in cues.items()
                 if intent in ("search_deals", "my_groups")
                 or not all(any(a <= s and e <= b for a, b in groups) for s, e in own)}
-    # A word of another world inside a name is the name's: the bank of "Left Bank".
+    # A word of another world inside a name is the name's: the bank of "Left Bank". What
+    # is said not to be wanted asks for nothing: "我不需要预订宾馆", "I don't need a taxi".
     names = [(s.start, s.end) for s in found if s.name in ("merchant", "place")]
-    if names and "unknown" in cues:
-        _, own = cues["unknown"]
-        if all(any(a <= s and e <= b for a, b in names) for s, e in own):
-            del cues["unknown"]
+    unwanted = [m.span() for m in _NOT_WANTED.finditer(text)]  # no words to search by
+    for intent in ("unknown", "book_table"):
+        if intent in cues:
+            _, own = cues[intent]
+            wanted = [(s, e) for s, e in own if not any(a <= s and e <= b for a, b in unwanted)
+                      and not (intent == "unknown" and any(a <= s and e <= b for a, b in names))]
+            if not wanted:
+                del cues[intent]
     # In a question about a shop, the words naming the shop are not a search: 餐馆 in
     # "该餐馆周边有哪些景点", the anchor of "北京全聚德(王府井店)周边景点都有啥".
     asked_spans = cues["ask_attribute"][1] if "ask_attribute" in cues else []
@@ -293,7 +313,7 @@ def _score(text: str, found: list[Slot], hits: set[int],
                     scores[loser] = min(scores[loser], scores[winner] * 0.5)
     # The words of a question about an attribute stay free for a search's keywords: the
     # wifi of "a cafe with wifi" is what the search is for.
-    return scores, [span for intent, span in spans if intent != "ask_attribute"]
+    return scores, [span for intent, span in spans if intent != "ask_attribute"] + unwanted
 
 
 _EVERYDAY_FOOD = frozenset(normalize(w) for w in (*lexicon.FOOD_EN, *lexicon.FOOD_ZH))

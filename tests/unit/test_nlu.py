@@ -712,3 +712,40 @@ def test_a_how_to_of_another_world_is_out_of_scope(parser: Parser, text: str) ->
 def test_a_how_to_of_this_bot_is_help_or_what_it_asks_for(parser: Parser, text: str,
                                                           intent: str) -> None:
     assert parse(parser, text).name == intent
+
+
+@pytest.mark.parametrize("text", ["我不需要订酒店，帮我找个便宜的川菜馆",
+                                  "I don't need a taxi, just find me a noodle place"])
+def test_what_is_not_wanted_asks_for_nothing(parser: Parser, text: str) -> None:
+    result = parse(parser, text)
+    assert result.name == "search_deals", result.values()
+    assert result.get("keywords") is None
+
+
+def test_a_country_holding_mai_is_not_buying(parser: Parser) -> None:
+    assert parse(parser, "我有几个牙买加朋友要来").name != "buy"
+    assert parse(parser, "我要买这个").name == "buy"
+
+
+def test_booking_a_restaurant_picks_one_first(parser: Parser) -> None:
+    assert parse(parser, "我想订一家东边便宜的餐厅").name == "search_deals"
+
+
+@pytest.mark.parametrize("text", ["你帮我选一个吧", "哪个都不喜欢", "换一家", "you pick one for me",
+                                  "none of these, something else?"])
+def test_leaving_the_choice_or_wanting_others_is_a_search(parser: Parser, text: str) -> None:
+    assert parse(parser, text).name == "search_deals"
+
+
+@pytest.mark.parametrize(("text", "refused"), [("我不想吃辣的，推荐个粤菜", "辣"),
+                                               ("I don't want pizza, find me tacos", "pizza")])
+def test_a_refused_food_is_not_searched_for(parser: Parser, text: str, refused: str) -> None:
+    result = parse(parser, text)
+    kinds = [str(v).lower() for v in values(result, "dish") + values(result, "category")]
+    assert kinds and not any(refused in v for v in kinds), result.values()
+
+
+def test_no_such_kind_is_still_asked_for(parser: Parser) -> None:
+    result = parse(parser, "There are no Brazilian restaurants anywhere?")
+    assert [str(v).lower() for v in values(result, "dish")] == ["brazilian"]
+    assert parse(parser, "我不想错过预约，几点要到").name != "unknown"
