@@ -154,6 +154,9 @@ _CUES: dict[str, list[tuple[str, float]]] = {
          r"(?:dinner|lunch)) at|(?:let'?s|lets) (?:go|eat) (?:to|at))(?![a-z])", 1.0),
         (r"(?<![a-z])(?:book(?!(?:store|shop)s?(?![a-z]))\w*|reserv\w*|table for|a table|"
          r"get a table|seats?|tables?|make a reservation|walk[- ]in|party of)(?![a-z])", 1.6),
+        # "make my reservation for seven", "I want my reservation to be made at 7:15"
+        (r"(?<![a-z])(?:(?:make|book|set|put) my (?:reservation|booking|table)|my (?:reservation|"
+         r"booking) (?:to be|should be|be) (?:made|booked|set))(?![a-z])", 2.2),
     ],
     "set_location": [
         (r"我到[^，。,.!?？\s]{1,10}了$|(?<!帮)(?<!给)(?<!替)我在(?!找|想|看|搜|问|吃|等|考虑)|我现在在|现在在|我到了|我已经到|刚到|^到了|我人在|定位|"
@@ -175,7 +178,7 @@ _CUES: dict[str, list[tuple[str, float]]] = {
     ],
     "help": [
         (r"帮助|怎么用|如何使用|你能做什么|你会什么|有什么功能|使用说明|能干嘛|能干什么|帮我一下|"
-         r"救命|怎么操作|教教我|不会用|怎么玩|你是谁|help|功能|干嘛的|机器人|^[?？]+$", 1.6),
+         r"救命|怎么操作|教教我|不会用|怎么玩|你是谁|功能|干嘛的|机器人|^[?？]+$", 1.6),
         (r"(?:怎么|如何)(?:买|用|核销|付款|支付|关注|领|使用|兑换|操作|预订|订)", 2.5),
         (rf"^(?:how (?:do|can|should) (?:i|we)|how to)(?: (?:{_APP_VERBS})(?![a-z])|\s*[?？]?$)|"
          r"(?<![a-z])how (?:do|does) (?:it|this|redemption|redeeming)|i'?m (?:confused|lost)",
@@ -293,7 +296,8 @@ _ATTRIBUTE_CUES: dict[str, list[tuple[str, float]]] = {
          r"how (?:pricey|expensive|cheap|costly)|pricing|cost of|price of|"
          r"(?<!moderate )(?<!cheap )(?<!expensive )(?<!same )(?<!any )(?<!high )"
          r"(?<!that )(?<!this )price range(?! (?:of|is) (?:cheap|moderate|expensive))"
-         r"|(?:is|are) (?:it|they|the restaurant|the place|this place|that place) (?:not )?"
+         r"|(?:is|are) (?:it|they|this|that|the restaurant|the place|this place|that place) "
+         r"(?:not )?"
          r"(?:very |too |really |a |an )*(?:cheap|expensive|pricey|costly|economical|affordable|"
          r"high-end|ultra high-end)|(?:their|its) (?:prices?|pricing))(?![a-z])", 1.5),
     ],
@@ -360,8 +364,9 @@ _ATTRIBUTE_CUES: dict[str, list[tuple[str, float]]] = {
          r"al fresco|(?:vegetarian|vegan|gluten[- ]free|halal) (?:options?|dishes|food|menu|fare)|"
          r"(?:options|dishes|menu items) for (?:vegetarians|vegans))(?![a-z])", 1.2),
         # "do they have / offer ...?": something about the place, whatever it is.
-        (r"(?<![a-z])(?:do|does) (?:they|it|the (?:restaurant|place|shop|store)) "
-         r"(?:have|offer|serve|take|accept|do|allow)(?![a-z])", 1.4),
+        (r"(?<![a-z])(?:do|does) (?:they|it|the (?:restaurant|place|shop|store|diner|cafe|bar|"
+         r"pub|bistro)) (?:have|offer|serve|take|accept|do|allow|make|cook|sell|provide|carry)"
+         r"(?![a-z])|(?:if|whether) they (?:have|offer|serve|make)(?![a-z])", 1.4),
     ],
     "nearby": [
         (r"(?:周边|附近|周围|旁边|边上)[^，。,.!?？！餐饭吃]{0,12}(?:景点|酒店|宾馆|住宿|住的)"

@@ -62,6 +62,14 @@ def _refused(text: str, slot: Slot) -> bool:
 # A clause saying what is not wanted: "不需要预订宾馆", "I don't need a taxi".
 _NOT_WANTED = re.compile(r"(?:不需要|不用|无需|(?<![a-z])(?:don'?t|do not|no longer) need|"
                          r"(?<![a-z])no need for)[^,，。.!?？！;；]{0,16}")
+_WITH = re.compile(r"(?<![a-z])(?:with|that has|that have|which has|offering|having)"
+                   r"(?: a| an| some| good)? $|有.{0,4}的?$")
+_PREFERENCE = re.compile(
+    r"(?<![a-z])(?:no (?:particular )?preference|(?:would|'d) (?:rather|prefer)|"
+    r"prefer(?:ably)?|(?:does ?n'?t|does not|do ?n'?t|do not) (?:really )?(?:matter|care|mind)|"
+    r"not (?:particular|bothered|picky|specific)|no particular|"
+    r"i (?:would like|want|need) (?:it|the price range|the food)(?: to be| in)?|let'?s try)"
+    r"(?![a-z])|无所谓|都可以|随便|不挑|没有要求|不限|偏好|更喜欢|最好是")
 _THE_NAMED = re.compile(r"(?<![a-z])the (?:restaurant |place |shop |store |cafe )?$")
 _HOW_TO = re.compile(r"(?<![a-z])how (?:do|can|should|does|to)(?![a-z])|怎么|如何")
 _ORDER = re.compile(r"(?<![a-z])order(?![a-z])")
@@ -286,12 +294,21 @@ def _score(text: str, found: list[Slot], hits: set[int],
             and _asks_where(text, asked_about[0][1], asked_about[0][2]) and any(
                 s.name in ("category", "dish") and s not in questioned
                 and _kind_leads(text, s, found, after=asked_about[0][2]) for s in found)
-        if filtering and not about and (attributes <= _FILTER_LIKE or where_kind):
+        # "something with vegetarian options", "a place to eat with outdoor seating"
+        wanted_with = not about and "search_deals" in cues and all(
+            _WITH.search(text, max(0, a - 16), a) is not None for a, _ in asked_spans)
+        if (filtering and not about and (attributes <= _FILTER_LIKE or where_kind)) \
+                or wanted_with:
             del scores["ask_attribute"]  # "有wifi的咖啡店", "KTV包厢多少钱": what is searched for
         elif filtering and "search_deals" in cues and not opinion:
             scores["ask_attribute"] -= 0.8
         elif about and "search_deals" in scores:  # "万达那家火锅店电话多少": which shop
             scores["search_deals"] *= 0.5
+        # A preference said about no shop in particular ("I have no preference on type of
+        # food", "I would prefer vegetarian food", "无所谓什么价位") is what to search by.
+        if not about and "ask_attribute" in scores and _PREFERENCE.search(text) is not None:
+            search = max(scores.get("search_deals", 0.0), scores.pop("ask_attribute") + 0.1)
+            scores["search_deals"] = search
     # Social words around a request are politeness: "你好，推荐一家火锅" is a search.
     # So is "can you help me?" after one: "I need a cheap place in the east. Can you help?"
     # ("20:15 on wednesday, thanks": a time answered; "how are you doing today": a greeting.)

@@ -749,3 +749,38 @@ def test_no_such_kind_is_still_asked_for(parser: Parser) -> None:
     result = parse(parser, "There are no Brazilian restaurants anywhere?")
     assert [str(v).lower() for v in values(result, "dish")] == ["brazilian"]
     assert parse(parser, "我不想错过预约，几点要到").name != "unknown"
+
+
+@pytest.mark.parametrize("text", ["I have no preference on the type of food, something cheap",
+                                  "I would prefer vegetarian food in the north",
+                                  "the price range doesn't matter, any sushi place?"])
+def test_a_preference_about_no_shop_is_what_to_search_by(parser: Parser, text: str) -> None:
+    assert parse(parser, text).name == "search_deals", parse(parser, text).values()
+
+
+@pytest.mark.parametrize("text", ["Can you find a place with outdoor seating?",
+                                  "looking for somewhere with vegan options"])
+def test_a_place_with_something_is_searched_for(parser: Parser, text: str) -> None:
+    assert parse(parser, text).name == "search_deals"
+
+
+@pytest.mark.parametrize(("text", "attribute"), [
+    ("Do they make vegetarian meals?", "amenities"),
+    ("Does the diner offer outdoor seating?", "amenities"),
+    ("Is this an expensive restaurant?", "price"),
+])
+def test_yes_no_questions_about_the_place_ask_about_it(parser: Parser, text: str,
+                                                       attribute: str) -> None:
+    result = parse(parser, text)
+    assert result.name == "ask_attribute" and result.get("attribute") == attribute
+
+
+@pytest.mark.parametrize("text", ["Make my reservation for seven in the evening.",
+                                  "I want my reservation to be made at 7:15 pm"])
+def test_making_my_reservation_is_booking(parser: Parser, text: str) -> None:
+    assert parse(parser, text).name == "book_table"
+    assert parse(parser, "check my reservation").name == "my_codes"
+
+
+def test_help_wanted_with_a_search_is_the_search(parser: Parser) -> None:
+    assert parse(parser, "I'm looking for a noodle shop, can you help?").name == "search_deals"
