@@ -37,7 +37,7 @@ _CUES: dict[str, list[tuple[str, float]]] = {
          r"fine|any (?:area|part of town|price range|type of food|kind of food|cuisine)|"
          # the choice left to the bot, or none of the shops shown liked: show (more) shops
          r"you (?:choose|pick|decide)|(?:pick|choose) (?:one|any|something) for me|surprise me|"
-         r"your (?:choice|pick|call)|none of (?:these|those|them)|something else|"
+         r"your (?:choice|pick|call)|none of (?:these|those|them)|(?:something|anything) else|"
          r"(?:other|more|different) options)(?![a-z])|"
          r"无所谓|都可以|随便|都行|没有要求|没要求|没什么要求|不挑|你(?:来)?(?:选|挑|定)|"
          r"帮我(?:选|挑)|你觉得(?:合适|好|不错)的?|(?:都|哪个都|哪家都)不(?:喜欢|满意|行|合适)|"
@@ -236,7 +236,9 @@ _CUES: dict[str, list[tuple[str, float]]] = {
          r"不需要了|^停$|^停下", 1.7),
         (r"(?<![a-z])(?:cancel\w*|never ?mind|forget it|^stop(?! (?:the|sending|following))|"
          r"abort|quit|don'?t want it|"
-         r"no thanks|call (?:it|that) off|scratch that|nvm|don'?t (?:buy|book|order|want)|"
+         r"no thanks(?![,.!;]?\s+[a-z])|call (?:it|that) off|scratch that|nvm|"
+         r"don'?t (?:buy|book|order)|"
+         r"don'?t want(?! to (?!buy|book|order|reserve|continue|proceed)[a-z])|"
          r"no wait|wait no|forget (?:that|this|about it|what i (?:said|asked))|"
          r"ignore (?:that|this|it|the (?:previous|last)|my (?:last|previous)|"
          r"what i (?:said|asked))|undo|(?:end|stop|halt|terminate|kill) (?:the |this )?"
@@ -296,6 +298,9 @@ _ATTRIBUTE_CUES: dict[str, list[tuple[str, float]]] = {
          r"how (?:pricey|expensive|cheap|costly)|pricing|cost of|price of|"
          r"(?<!moderate )(?<!cheap )(?<!expensive )(?<!same )(?<!any )(?<!high )"
          r"(?<!that )(?<!this )price range(?! (?:of|is) (?:cheap|moderate|expensive))"
+         r"|(?:it|this|that|the) (?:restaurant|place) (?:is|'s) (?:very |too |really |a |an )*"
+         r"(?:reasonably priced|cheap|expensive|pricey|costly|affordable|high-end|"
+         r"ultra high-end)"
          r"|(?:is|are) (?:it|they|this|that|the restaurant|the place|this place|that place) "
          r"(?:not )?"
          r"(?:very |too |really |a |an )*(?:cheap|expensive|pricey|costly|economical|affordable|"
@@ -347,7 +352,8 @@ _ATTRIBUTE_CUES: dict[str, list[tuple[str, float]]] = {
          r"接受预订|提前预约吗|要不要预约|要不要预订|需不需要预[约订]|用不用预[约订]", 1.9),
         (r"(?<![a-z])(?:(?:take|takes|accept|accepts|needs|require|requires|ask for|"
          r"let you make|allow) (?:a )?reservations?|reservations? (?:required|needed|necessary)|"
-         r"(?:if|whether) .{0,40}reserv\w*|possible to (?:get|make) (?:a )?reservations?|"
+         r"(?:if|whether) (?!you (?:could|can|would|don'?t mind|wouldn'?t mind))"
+         r".{0,40}reserv\w*|possible to (?:get|make) (?:a )?reservations?|"
          r"walk[- ]ins?|(?:do|does|will|would) (?:i|we|you|one) need (?:a |to )?(?:reserv\w*|book)|"
          r"(?:can|could) (?:i|we) (?:do|get|make) (?:a )?reservations? at|is it possible to "
          r"(?:reserve|book|make|get)|(?:will|would) (?:we|i) (?:have|need) to (?:make "
@@ -361,7 +367,8 @@ _ATTRIBUTE_CUES: dict[str, list[tuple[str, float]]] = {
         (r"(?<![a-z])(?:parking|outdoor seating|outdoors?|outside|private rooms?|"
          r"high ?chairs?|pets?|dogs? allowed|dog friendly|wheelchair|accessible|smoking|"
          r"restrooms?|bathrooms?|toilets?|kid friendly|live music|deliver|delivery|seating|"
-         r"al fresco|(?:vegetarian|vegan|gluten[- ]free|halal) (?:options?|dishes|food|menu|fare)|"
+         r"al fresco|(?:vegetarian|vegan|veggie|gluten[- ]free|halal) (?:options?|dishes|food|"
+         r"menu|fare|items|choices|selection|meals|stuff|friendly)|"
          r"(?:options|dishes|menu items) for (?:vegetarians|vegans))(?![a-z])", 1.2),
         # "do they have / offer ...?": something about the place, whatever it is.
         (r"(?<![a-z])(?:do|does) (?:they|it|the (?:restaurant|place|shop|store|diner|cafe|bar|"

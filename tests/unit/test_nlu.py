@@ -784,3 +784,25 @@ def test_making_my_reservation_is_booking(parser: Parser, text: str) -> None:
 
 def test_help_wanted_with_a_search_is_the_search(parser: Parser) -> None:
     assert parse(parser, "I'm looking for a noodle shop, can you help?").name == "search_deals"
+
+
+@pytest.mark.parametrize("text", ["Are there vegan choices there?", "Is it vegetarian friendly?",
+                                  "Can you tell me if this restaurant is reasonably priced?"])
+def test_asking_what_the_place_offers_or_costs(parser: Parser, text: str) -> None:
+    assert parse(parser, text).name == "ask_attribute", parse(parser, text).values()
+
+
+def test_declining_then_asking_for_more_is_a_search(parser: Parser) -> None:
+    assert parse(parser, "No thanks. Anything else nearby?").name == "search_deals"
+    assert parse(parser, "no thanks").name == "cancel"
+
+
+def test_not_wanting_to_cook_is_no_cancel(parser: Parser) -> None:
+    assert parse(parser, "I don't want to cook tonight, find me a place to eat").name == \
+        "search_deals"
+    assert parse(parser, "I don't want it").name == "cancel"
+
+
+def test_if_you_could_is_politeness_not_a_question(parser: Parser) -> None:
+    assert parse(parser, "If you could, please make the reservation for 7 pm").name == \
+        "book_table"
