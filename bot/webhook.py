@@ -38,7 +38,7 @@ from aiohttp import web
 
 from bot.config import ConfigError
 from bot.runtime import Runtime
-from bot.transports.common import HANDLED
+from bot.transports.common import HANDLED, deliver_all
 from bot.transports.intake import (
     Intake,
     catch_stop_signals,
@@ -46,11 +46,14 @@ from bot.transports.intake import (
     release_stop_signals,
     work,
 )
+from bot.transports.kept import keep, restore
+from handlers.core import Reply
 from services.platform.update_ids import (
     ChatTurns,
     DatabaseUpdateLedger,
     RedisUpdateLedger,
     Taken,
+    Unsent,
     UpdateLedger,
 )
 
@@ -65,6 +68,8 @@ Handle = Callable[[Any], Awaitable[object]]
 """Handle one library Update (the transport's door for updates)."""
 Register = Callable[[str, str, int, bool], Awaitable[object]]
 """setWebhook(url, secret_token, max_connections, drop_pending_updates)."""
+Perform = Callable[[int, Reply], Awaitable[bool]]
+"""Carry out one reply in a chat (the transport's, with its retries and send budgets)."""
 
 
 @dataclass
@@ -73,8 +78,11 @@ class Taking:
 
     update_id: int
     update: Any
+    chat: Hashable  # whose turn it takes (the intake's and the chat lock's key)
     done: asyncio.Future[None]  # resolved once handled and marked; failed: given back
     marked: bool = False  # marked done in the ledger (its handler's writes committed)
+    unsent: bool = False  # its replies kept with the mark, not yet confirmed sent
+    resend: tuple[int, list[Reply]] | None = None  # kept replies to send again (chat, them)
 
 
 class NotTaken(Exception):
@@ -113,6 +121,7 @@ class Webhook:
         self.intake: Intake[Taking] = Intake()
         self._parse: Parse | None = None
         self._handle: Handle | None = None
+        self._perform: Perform | None = None
         self._open = False  # taking updates (between registering and the stop)
         self._in_hand: dict[int, Taking] = {}  # taken here, not finished
         self._locks: set[Any] = set()  # chat locks held here
@@ -151,6 +160,8 @@ class Webhook:
             return web.json_response({"ok": True, "seen": True})
         if taken is Taken.BUSY:
             return _busy("in hand elsewhere")
+        if isinstance(taken, Unsent):
+            return await self._resend_taken(update_id, data, taken.replies)
         return await self._handle_taken(update_id, data)
 
     async def _handle_taken(self, update_id: int, data: dict[str, Any]) -> web.Response:
@@ -162,12 +173,40 @@ class Webhook:
                         error=str(exc)[:200])
             await self._finish(update_id)
             return web.json_response({"ok": True, "dropped": True})
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        return await self._in_turn(Taking(update_id, update, chat_of(update),
+                                          asyncio.get_running_loop().create_future()))
+
+    async def _resend_taken(self, update_id: int, data: dict[str, Any],
+                            kept: str) -> web.Response:
+        """A delivery again of an update handled here or elsewhere whose replies are not
+        known to have gone out (its worker died in between): they go out now, in the
+        chat's turn as the update's own would, then 200."""
+        assert self._parse is not None
+        try:
+            chat_id, replies = restore(kept)
+        except Exception as exc:  # kept by another version: nothing to send again
+            log.warning("kept replies not readable; dropped", update_id=update_id,
+                        error=str(exc)[:200])
+            with contextlib.suppress(Exception):
+                await self.ledger.sent(update_id)
+            return web.json_response({"ok": True, "seen": True})
+        try:
+            chat = chat_of(self._parse(data))
+        except Exception:
+            chat = chat_id
+        return await self._in_turn(Taking(
+            update_id, None, chat, asyncio.get_running_loop().create_future(),
+            marked=True, unsent=True, resend=(chat_id, replies)))
+
+    async def _in_turn(self, taking: Taking) -> web.Response:
+        """Queue a taken update for an intake worker; the answer once it is done."""
         # The lease is renewed (`_keep`) while the update waits here and while it is
-        # handled; the intake's worker marks it done (or gives it back), whatever becomes
-        # of this request, so an answer that never arrives cannot leave it half taken.
-        taking = self._in_hand[update_id] = Taking(update_id, update, done)
-        self.intake.put(chat_of(update), taking)
+        # handled and its replies go out; the intake's worker marks it done (or gives it
+        # back), whatever becomes of this request, so an answer that never arrives cannot
+        # leave it half taken.
+        update_id, done = taking.update_id, taking.done
+        self._in_hand[update_id] = taking
+        self.intake.put(taking.chat, taking)
         try:
             await asyncio.shield(done)
         except Exception as exc:
@@ -176,28 +215,30 @@ class Webhook:
             return _busy("not handled", status=500)
         return web.json_response({"ok": True})
 
-    async def _finish(self, update_id: int) -> None:
+    async def _finish(self, update_id: int, replies: str | None = None) -> None:
         try:
-            await self.ledger.finish(update_id)
+            await self.ledger.finish(update_id, replies)
         except Exception as exc:  # handled: a retry finds it "taking" until the lease ends
             log.warning("update handled but not marked done", update_id=update_id,
                         error=str(exc)[:200])
 
     async def _keep(self) -> None:
         """Every third of the lease, renew the leases of the updates in hand here (not
-        yet marked done) and the chat locks held here: one task for the worker rather
+        yet marked done, or their replies not yet confirmed sent) and the chat locks
+        held here: one task for the worker rather
         than two for each update, which cost more than the renewals at any rate the
         updates come (most are done long before their first renewal)."""
         every = max(0.5, self.settings.webhook_update_lease_seconds / 3)
         while True:
             await asyncio.sleep(every)
             await asyncio.gather(*(self._renew(taking) for taking in list(self._in_hand.values())
-                                   if not taking.marked),
+                                   if not taking.marked or taking.unsent),
                                  *(self._extend(lock) for lock in list(self._locks)))
 
     async def _renew(self, taking: Taking) -> None:
         try:
-            if not await self.ledger.renew(taking.update_id) and not taking.marked:
+            if (not await self.ledger.renew(taking.update_id)
+                    and (not taking.marked or taking.unsent)):
                 log.warning("update lease lost while handling", update_id=taking.update_id)
         except Exception as exc:
             log.warning("update lease not renewed", update_id=taking.update_id,
@@ -211,23 +252,29 @@ class Webhook:
     async def _work_one(self, item: Taking) -> None:
         """An intake worker's turn: the chat's turn across workers, the update, and its
         mark in the ledger: done as soon as the handler's writes are committed, before
-        its replies go out (`HANDLED`), so a worker killed while replying is not followed
-        by a second handling; given back when handling failed before that."""
-        async def handled() -> None:
-            item.marked = True  # no renewal from here on
-            await self._finish(item.update_id)
+        its replies go out (`HANDLED`), the replies kept with the mark; so a worker killed
+        while replying is not followed by a second handling, and the next delivery sends
+        what it kept. Given back when handling failed before the mark. Once the replies
+        went out, the mark says so (`sent`): with the chat lock's release (Redis), else
+        after the answer is on its way (the database)."""
+        async def handled(chat_id: int, replies: list[Reply]) -> None:
+            item.marked = True  # no renewal of the taking from here on
+            kept = keep(chat_id, replies)
+            item.unsent = kept is not None  # renewed until confirmed sent
+            await self._finish(item.update_id, kept)
 
         marking = HANDLED.set(handled)
         try:
-            assert self._handle is not None
             if self.turns is None:
-                await self._handle(item.update)
+                await self._turn(item)
             else:
-                await self._in_chat_turn(chat_of(item.update), item.update)
+                await self._in_chat_turn(item)
         except BaseException as exc:
             if not item.marked:
                 with contextlib.suppress(Exception):
                     await self.ledger.release(item.update_id)
+            # Marked with replies kept and not all sent (a transport error): they stay
+            # "unsent", so the delivery again (this one is answered 500) sends them.
             self._in_hand.pop(item.update_id, None)
             if not item.done.done():
                 item.done.set_exception(exc if isinstance(exc, Exception)
@@ -240,30 +287,64 @@ class Webhook:
         if not item.marked:  # an update no handler took (a kind the bot ignores)
             item.marked = True
             await self._finish(item.update_id)
-        self._in_hand.pop(item.update_id, None)
         if not item.done.done():
-            item.done.set_result(None)
+            item.done.set_result(None)  # the 200 goes out meanwhile
+        if item.unsent:  # the database: one UPDATE after the answer, not before it
+            await self._sent(item)
+        self._in_hand.pop(item.update_id, None)
 
-    async def _in_chat_turn(self, chat: Hashable, update: Any) -> None:
-        assert self.turns is not None and self._handle is not None
-        lock = self.turns.lock(chat)
-        if not await lock.acquire():
-            raise NotTaken(f"chat {chat} busy elsewhere")
-        self._locks.add(lock)  # extended by `_keep` while held
+    async def _turn(self, item: Taking) -> None:
+        """Handle the update, or send its kept replies again (tried once more whatever
+        Telegram answers: a user who blocked the bot stops them, as in any turn)."""
+        if item.resend is None:
+            assert self._handle is not None
+            await self._handle(item.update)
+            return
+        assert self._perform is not None
+        chat_id, replies = item.resend
         try:
-            await self._handle(update)
+            went = await deliver_all(chat_id, replies, self._perform)
+        except Exception as exc:
+            log.warning("kept replies not sent again", update_id=item.update_id,
+                        error=str(exc)[:200])
+            return
+        log.info("update delivered again; its kept replies sent", update_id=item.update_id,
+                 replies=len(replies), sent=went)
+
+    async def _sent(self, item: Taking, chat_lock: Any = None) -> None:
+        item.unsent = False
+        try:
+            await self.ledger.sent(item.update_id, chat_lock)
+        except Exception as exc:  # a delivery again would send them again
+            log.warning("replies sent but not marked so", update_id=item.update_id,
+                        error=str(exc)[:200])
+
+    async def _in_chat_turn(self, item: Taking) -> None:
+        assert self.turns is not None
+        lock = self.turns.lock(item.chat)
+        if not await lock.acquire():
+            raise NotTaken(f"chat {item.chat} busy elsewhere")
+        self._locks.add(lock)  # extended by `_keep` while held
+        went = False
+        try:
+            await self._turn(item)
+            went = True
         finally:
             self._locks.discard(lock)
-            with contextlib.suppress(Exception):  # expired: the next holder has it
-                await lock.release()
+            if went and item.unsent:  # one script: "sent", and the lock released
+                await self._sent(item, lock)
+            else:
+                with contextlib.suppress(Exception):  # expired: the next holder has it
+                    await lock.release()
 
     async def serve(self, parse: Parse, handle: Handle, register: Register,
-                    stop: asyncio.Event | None = None) -> None:
-        """Take updates with `parse` and `handle` (the transport's), register the webhook
-        with `register`, and serve until SIGINT/SIGTERM (or `stop`); then refuse new
-        deliveries (503: Telegram sends them again, to another worker) and finish the
-        updates in hand, for at most `shutdown_grace_seconds`."""
-        self._parse, self._handle = parse, handle
+                    perform: Perform, stop: asyncio.Event | None = None) -> None:
+        """Take updates with `parse` and `handle` (the transport's), send kept replies
+        again with `perform`, register the webhook with `register`, and serve until
+        SIGINT/SIGTERM (or `stop`); then refuse new deliveries (503: Telegram sends them
+        again, to another worker) and finish the updates in hand, for at most
+        `shutdown_grace_seconds`."""
+        self._parse, self._handle, self._perform = parse, handle, perform
         stop = stop or asyncio.Event()
         handled_signals = catch_stop_signals(stop)
         workers = [asyncio.create_task(work(self.intake, self._work_one))

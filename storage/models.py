@@ -16,7 +16,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime, utcnow
@@ -851,13 +851,16 @@ class UpdateSeen(SQLModel, table=True):
     """A Telegram update a webhook worker took (`services.platform.update_ids`, on the
     embedded default: without Redis). "taking" while a worker handles it, held until
     `until_ms` (renewed while it works; a dead worker's lease runs out and the next retry
-    takes it); "done" once handled, kept a day so a repeated delivery changes nothing."""
+    takes it); "done" once handled, kept a day so a repeated delivery changes nothing;
+    "unsent" once handled with replies not yet known to have gone out (`replies`, held
+    under the lease until `until_ms` as a taking is, then plain "done")."""
 
     __tablename__ = "update_ledger"
 
     bot_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     update_id: int = Field(sa_column=Column(BigInteger, primary_key=True,
                                             autoincrement=False))
-    state: str = Field(max_length=8)  # taking, done
+    state: str = Field(max_length=8)  # taking, unsent, done
     holder: str = Field(max_length=32)  # the taker's token
     until_ms: int = Field(sa_type=BigInteger, index=True)  # lease end; done: when done
+    replies: str | None = Field(default=None, sa_column=Column(Text, nullable=True))

@@ -395,7 +395,7 @@ class AiogramTransport:
         menu = asyncio.create_task(publish_menu(self.register_commands,
                                                 self.register_menu_button))
         try:
-            await webhook.serve(self.parse, self.feed, self.set_webhook)
+            await webhook.serve(self.parse, self.feed, self.set_webhook, self.perform)
         finally:
             await finish(menu)
             await self.push_lane.close()

@@ -205,11 +205,12 @@ async def push_once(
     return PushOutcome("sent", message_id=message_id)
 
 
-# Set by the webhook for the turn of an update it took (`bot.webhook`): awaited once the
-# handler's writes are committed and before its replies go out, to mark the update done
-# there. A worker killed after that point never has the update handled again (its
-# replies not yet sent are lost: at most once, as an owed message in doubt is).
-HANDLED: ContextVar[Callable[[], Awaitable[None]] | None] = ContextVar(
+# Set by the webhook for the turn of an update it took (`bot.webhook`): awaited with the
+# chat and the handler's replies once its writes are committed and before the replies go
+# out, to mark the update done there, keeping the replies with the mark. A worker killed
+# after that point never has the update handled again; the next worker sends the replies
+# it kept (at least once: twice only if it died between sending and confirming).
+HANDLED: ContextVar[Callable[[int, list[Reply]], Awaitable[None]] | None] = ContextVar(
     "handled", default=None)
 
 
@@ -231,7 +232,7 @@ async def handle_update(runtime: Runtime, incoming: Incoming,
             replies = await dispatch(runtime.app, runtime.router, incoming)
             handled = HANDLED.get()
             if handled is not None:
-                await handled()
+                await handled(incoming.chat_id, replies)
             sent = await deliver_all(incoming.chat_id, replies, perform,
                                      owed_settler(runtime))
         except BaseException:

@@ -361,7 +361,7 @@ class PtbTransport:
                                                     self.register_menu_button))
             try:
                 await webhook.serve(self.parse, self.application.process_update,
-                                    self.set_webhook)
+                                    self.set_webhook, self.perform)
             finally:
                 await finish(menu)
                 await self.application.stop()

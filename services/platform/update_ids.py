@@ -13,7 +13,8 @@ a worker *takes* an update id before handling it:
   retry takes the update and handles it. A handler that failed `release`s it at once.
 
 Two ledgers keep the marks: Redis (`SET upd:<bot>:<id> NX EX`, when the deployment has
-Redis) and the database (table `update_ledger`, the embedded default). `ChatTurns`
+Redis) and the database (table `update_ledger`, the embedded default). In Redis the
+"sent" mark goes with the chat lock's release, in one script (no round trip of its own). `ChatTurns`
 keeps one chat's updates one at a time across workers (a Redis lock per chat with a
 timeout, renewed with the lease); without Redis the workers' own queue does that within
 one process.
@@ -23,10 +24,11 @@ from __future__ import annotations
 
 import secrets
 import time
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
 
-from sqlalchemy import and_, delete, select, update
+from sqlalchemy import and_, case, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from storage.db import Database
@@ -44,19 +46,35 @@ class Taken(StrEnum):
     BUSY = "busy"
 
 
+@dataclass(frozen=True)
+class Unsent:
+    """What `take` found too: the update was handled, and its replies (kept by `finish`)
+    are not known to have gone out; their taker is gone, so this worker holds them now
+    (renewed as a taking is), is to send them and mark them `sent`."""
+
+    replies: str
+
+
 class UpdateLedger(Protocol):
     """Which updates were taken and handled (see the module docstring)."""
 
-    async def take(self, update_id: int) -> Taken:
-        """Take the update for this worker, or say who has it."""
+    async def take(self, update_id: int) -> Taken | Unsent:
+        """Take the update for this worker, or say who has it (or its unsent replies)."""
         ...
 
     async def renew(self, update_id: int) -> bool:
-        """Extend this worker's lease on a taken update; False when it lost it."""
+        """Extend this worker's lease on a taken update (or on its unsent replies);
+        False when it lost it."""
         ...
 
-    async def finish(self, update_id: int) -> None:
-        """The update was handled: remembered as done for a day."""
+    async def finish(self, update_id: int, replies: str | None = None) -> None:
+        """The update was handled: remembered as done for a day; with `replies`, those
+        are kept with the mark, "unsent" under this worker's lease until `sent`."""
+        ...
+
+    async def sent(self, update_id: int, chat_lock: Any = None) -> None:
+        """The replies kept by `finish` (or taken as `Unsent`) went out: plain "done"
+        from here. Redis: `chat_lock`, a held `ChatTurns` lock, is released with it."""
         ...
 
     async def release(self, update_id: int) -> None:
@@ -68,9 +86,35 @@ class UpdateLedger(Protocol):
         ...
 
 
+# Values of `<prefix>:upd:<bot>:<id>`: "taking:<token>" (the lease is the key's expiry),
+# "done", or "unsent:<token>:<lease end, ms, 15 digits>:<replies>" (a day's expiry; the
+# lease in the value). A token is 16 hex digits, so the fields sit at fixed places.
+_TAKE_AGAIN = """
+local v = redis.call('GET', KEYS[1])
+if not v then
+  redis.call('SET', KEYS[1], 'taking:' .. ARGV[1], 'EX', ARGV[3])
+  return {'taken'}
+end
+if v == 'done' then return {'done'} end
+if string.sub(v, 1, 7) == 'unsent:' and tonumber(string.sub(v, 25, 39)) < tonumber(ARGV[2]) then
+  local replies = string.sub(v, 41)
+  local ends = string.format('%015d', tonumber(ARGV[2]) + 1000 * tonumber(ARGV[3]))
+  redis.call('SET', KEYS[1], 'unsent:' .. ARGV[1] .. ':' .. ends .. ':' .. replies, 'KEEPTTL')
+  return {'unsent', replies}
+end
+return {'busy'}
+"""
 _RENEW = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then
+local v = redis.call('GET', KEYS[1])
+if not v then return 0 end
+if v == 'taking:' .. ARGV[1] then
   return redis.call('EXPIRE', KEYS[1], ARGV[2])
+end
+local mine = 'unsent:' .. ARGV[1] .. ':'
+if string.sub(v, 1, 24) == mine then
+  local ends = string.format('%015d', tonumber(ARGV[3]) + 1000 * tonumber(ARGV[2]))
+  redis.call('SET', KEYS[1], mine .. ends .. string.sub(v, 40), 'KEEPTTL')
+  return 1
 end
 return 0
 """
@@ -80,48 +124,86 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0
 """
+_SENT = """
+local v = redis.call('GET', KEYS[1])
+if v and string.sub(v, 1, 24) == 'unsent:' .. ARGV[1] .. ':' then
+  redis.call('SET', KEYS[1], 'done', 'KEEPTTL')
+end
+if #KEYS > 1 and redis.call('GET', KEYS[2]) == ARGV[2] then
+  redis.call('DEL', KEYS[2])
+end
+return 0
+"""
 
 
 class RedisUpdateLedger:
     """The ledger in Redis: `<prefix>:upd:<bot>:<update_id>` holds "taking:<token>" for
-    the lease, then "done" for a day."""
+    the lease, then "done" (or "unsent:..." with the replies, see `finish`) for a day."""
 
     def __init__(self, redis: Any, prefix: str, bot_id: int, lease: int) -> None:
         self.redis = redis
         self.key = f"{prefix}:upd:{bot_id}:"
         self.lease = lease
         self._tokens: dict[int, str] = {}
+        self._take_again = redis.register_script(_TAKE_AGAIN)
         self._renew = redis.register_script(_RENEW)
         self._release = redis.register_script(_RELEASE)
+        self._sent = redis.register_script(_SENT)
 
-    async def take(self, update_id: int) -> Taken:
-        """SET NX with the lease; else "done" or "busy" as the key says."""
-        token = "taking:" + secrets.token_hex(8)
+    async def take(self, update_id: int) -> Taken | Unsent:
+        """SET NX with the lease (one round trip, the usual case); else one script says
+        "done" or "busy", or takes it when the key is gone by now or holds replies whose
+        lease ran out (`Unsent`)."""
+        token = secrets.token_hex(8)
         key = self.key + str(update_id)
-        for _ in range(3):  # the holder's lease may end between SET and GET
-            if await self.redis.set(key, token, nx=True, ex=self.lease):
-                self._tokens[update_id] = token
-                return Taken.TAKEN
-            held = await self.redis.get(key)
-            if held is not None:
-                return Taken.DONE if _text(held) == "done" else Taken.BUSY
-        return Taken.BUSY
+        if await self.redis.set(key, "taking:" + token, nx=True, ex=self.lease):
+            self._tokens[update_id] = token
+            return Taken.TAKEN
+        found = await self._take_again(keys=[key], args=[token, _now_ms(), self.lease])
+        state = _text(found[0])
+        if state == "taken":
+            self._tokens[update_id] = token
+            return Taken.TAKEN
+        if state == "unsent":
+            self._tokens[update_id] = token
+            return Unsent(_text(found[1]))
+        return Taken.DONE if state == "done" else Taken.BUSY
 
     async def renew(self, update_id: int) -> bool:
         token = self._tokens.get(update_id)
         if token is None:
             return False
         return bool(await self._renew(keys=[self.key + str(update_id)],
-                                      args=[token, self.lease]))
+                                      args=[token, self.lease, _now_ms()]))
 
-    async def finish(self, update_id: int) -> None:
-        self._tokens.pop(update_id, None)
-        await self.redis.set(self.key + str(update_id), "done", ex=DONE_FOR)
+    async def finish(self, update_id: int, replies: str | None = None) -> None:
+        """One SET: "done", or "unsent" with the replies under this worker's lease."""
+        key = self.key + str(update_id)
+        if replies is None:
+            self._tokens.pop(update_id, None)
+            await self.redis.set(key, "done", ex=DONE_FOR)
+            return
+        token = self._tokens.setdefault(update_id, secrets.token_hex(8))
+        await self.redis.set(key, f"unsent:{token}:{_now_ms() + self.lease * 1000:015d}:"
+                                  f"{replies}", ex=DONE_FOR)
+
+    async def sent(self, update_id: int, chat_lock: Any = None) -> None:
+        """"done" if the replies are still this worker's; and the chat lock (redis-py's
+        `Lock`, held) released, in the same script."""
+        token = self._tokens.pop(update_id, "")
+        keys, args = [self.key + str(update_id)], [token]
+        lock_token = getattr(chat_lock.local, "token", None) if chat_lock is not None else None
+        if lock_token is not None:
+            keys.append(chat_lock.name)
+            args.append(lock_token)
+            chat_lock.local.token = None  # as redis-py's own release does
+        if token or lock_token is not None:
+            await self._sent(keys=keys, args=args)
 
     async def release(self, update_id: int) -> None:
         token = self._tokens.pop(update_id, None)
         if token is not None:
-            await self._release(keys=[self.key + str(update_id)], args=[token])
+            await self._release(keys=[self.key + str(update_id)], args=["taking:" + token])
 
     async def close(self) -> None:
         """The Redis client is the caller's."""
@@ -138,7 +220,8 @@ PRUNE_EVERY = 500  # takes between two deletions of day-old rows
 class DatabaseUpdateLedger:
     """The ledger in the database (table `update_ledger`), for deployments without
     Redis: taking is one INSERT ... ON CONFLICT DO UPDATE that succeeds only on a new
-    row or on a "taking" row whose lease ran out."""
+    row, or on a "taking" or "unsent" row whose lease ran out (an "unsent" one stays
+    "unsent", with its replies, for the new holder to send)."""
 
     def __init__(self, db: Database, bot_id: int, lease: int) -> None:
         self.db = db
@@ -150,28 +233,28 @@ class DatabaseUpdateLedger:
         fresh = dialect_insert(_LEDGER)
         self._take = fresh.on_conflict_do_update(
             index_elements=["bot_id", "update_id"],
-            set_={"state": "taking", "holder": fresh.excluded.holder,
-                  "until_ms": fresh.excluded.until_ms},
-            where=and_(_LEDGER.c.state == "taking",
+            set_={"state": case((_LEDGER.c.state == "unsent", "unsent"), else_="taking"),
+                  "holder": fresh.excluded.holder, "until_ms": fresh.excluded.until_ms},
+            where=and_(_LEDGER.c.state.in_(("taking", "unsent")),
                        _LEDGER.c.until_ms < fresh.excluded.until_ms - self.lease_ms),
-        ).returning(_LEDGER.c.holder)
+        ).returning(_LEDGER.c.holder, _LEDGER.c.state, _LEDGER.c.replies)
 
     def _row(self, update_id: int) -> Any:
         return and_(_LEDGER.c.bot_id == self.bot_id, _LEDGER.c.update_id == update_id)
 
-    async def take(self, update_id: int) -> Taken:
+    async def take(self, update_id: int) -> Taken | Unsent:
         token = secrets.token_hex(8)
         now = _now_ms()
         self._takes += 1
         if self._takes % PRUNE_EVERY == 0:
             await self.prune(now)
         async with self.db.single() as conn:
-            holder = (await conn.execute(self._take, {
+            row = (await conn.execute(self._take, {
                 "bot_id": self.bot_id, "update_id": update_id, "state": "taking",
-                "holder": token, "until_ms": now + self.lease_ms})).scalar()
-        if holder == token:
+                "holder": token, "until_ms": now + self.lease_ms})).first()
+        if row is not None and row.holder == token:
             self._tokens[update_id] = token
-            return Taken.TAKEN
+            return Unsent(row.replies or "") if row.state == "unsent" else Taken.TAKEN
         async with self.db.reading() as conn:
             state = (await conn.execute(select(_LEDGER.c.state).where(
                 self._row(update_id)))).scalar()
@@ -184,14 +267,33 @@ class DatabaseUpdateLedger:
         async with self.db.single() as conn:
             result = await conn.execute(update(_LEDGER).where(
                 self._row(update_id), _LEDGER.c.holder == token,
-                _LEDGER.c.state == "taking").values(until_ms=_now_ms() + self.lease_ms))
+                _LEDGER.c.state.in_(("taking", "unsent"))).values(
+                    until_ms=_now_ms() + self.lease_ms))
         return bool(result.rowcount)
 
-    async def finish(self, update_id: int) -> None:
-        self._tokens.pop(update_id, None)
+    async def finish(self, update_id: int, replies: str | None = None) -> None:
+        """One UPDATE of the row: "done", or "unsent" with the replies, under this
+        worker's lease."""
+        now = _now_ms()
+        if replies is None:
+            self._tokens.pop(update_id, None)
+            values: dict[str, Any] = {"state": "done", "until_ms": now}
+        else:
+            values = {"state": "unsent", "replies": replies, "until_ms": now + self.lease_ms}
         async with self.db.single() as conn:
-            await conn.execute(update(_LEDGER).where(self._row(update_id)).values(
-                state="done", until_ms=_now_ms()))
+            await conn.execute(update(_LEDGER).where(self._row(update_id)).values(**values))
+
+    async def sent(self, update_id: int, chat_lock: Any = None) -> None:
+        """"done" (the replies forgotten) if they are still this worker's; no chat lock
+        without Redis."""
+        token = self._tokens.pop(update_id, None)
+        if token is None:
+            return
+        async with self.db.single() as conn:
+            await conn.execute(update(_LEDGER).where(
+                self._row(update_id), _LEDGER.c.holder == token,
+                _LEDGER.c.state == "unsent").values(state="done", replies=None,
+                                                    until_ms=_now_ms()))
 
     async def release(self, update_id: int) -> None:
         token = self._tokens.pop(update_id, None)
@@ -203,11 +305,12 @@ class DatabaseUpdateLedger:
                 _LEDGER.c.state == "taking"))
 
     async def prune(self, now_ms: int | None = None) -> int:
-        """Forget updates handled more than a day ago; how many were forgotten."""
+        """Forget updates handled more than a day ago (also replies kept that long: their
+        update is not delivered again); how many were forgotten."""
         cutoff = (now_ms or _now_ms()) - DONE_FOR * 1000
         async with self.db.single() as conn:
             result = await conn.execute(delete(_LEDGER).where(
-                _LEDGER.c.bot_id == self.bot_id, _LEDGER.c.state == "done",
+                _LEDGER.c.bot_id == self.bot_id, _LEDGER.c.state.in_(("done", "unsent")),
                 _LEDGER.c.until_ms < cutoff))
         return int(result.rowcount or 0)
 

@@ -20,13 +20,13 @@ _serve = Webhook.serve
 
 
 async def _serve_then_die(self: Webhook, parse: Any, handle: Any, register: Any,
-                          stop: Any = None) -> None:
+                          perform: Any, stop: Any = None) -> None:
     async def handle_then_die(update: Any) -> None:
         await handle(update)
         print("handled; dying", flush=True)
         os.kill(os.getpid(), signal.SIGKILL)
 
-    await _serve(self, parse, handle_then_die, register, stop)
+    await _serve(self, parse, handle_then_die, register, perform, stop)
 
 
 Webhook.serve = _serve_then_die  # type: ignore[method-assign]

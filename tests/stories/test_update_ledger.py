@@ -4,6 +4,8 @@ its stores: the database (SQLite and PostgreSQL) and Redis (a key prefix per tes
 Two workers are two ledgers on one store. An update is taken by one of them; while it
 is in hand the other is told "busy"; once done, everyone is told "done" for a day; a
 taker that gives it back, or dies and lets its lease run out, leaves it to the next.
+The done-mark carries the turn's replies until they are marked sent: a worker that dies
+in between leaves them, after its lease, to the next delivery's worker, once.
 """
 
 from __future__ import annotations
@@ -13,14 +15,18 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
+from bot.transports.kept import BYTES_KEPT_MAX, keep, restore
+from handlers.core import AnswerButton, Button, Notify, Reply, SendPhoto, SendText
 from services.platform.database import Database
 from services.platform.update_ids import (
     ChatTurns,
     DatabaseUpdateLedger,
     RedisUpdateLedger,
     Taken,
+    Unsent,
+    UpdateLedger,
 )
 from storage.models import UpdateSeen
 from tests.helpers.webhooks import REDIS_URL, forget_redis_keys, redis_prefix
@@ -150,3 +156,106 @@ async def test_in_the_database_day_old_done_updates_are_forgotten(db: Database) 
     assert await ledger.take(1) is Taken.TAKEN  # forgotten: a week-later id may repeat
     assert await ledger.take(2) is Taken.DONE
     assert await ledger.take(3) is Taken.BUSY  # still in hand: never pruned
+
+
+# ------------------------------------------------------- replies kept with the done-mark
+
+CHAT = 6_004
+SEARCH_RESULT: list[Reply] = [
+    AnswerButton("q-1"),  # not kept: a query's answer expires long before a retry
+    SendText("🍲 火锅 near you\n" + "很好吃😋 " * 800,  # about Telegram's longest text
+             buttons=tuple((Button(f"海底捞 {n} ¥88", data=f"d:{n}"),) for n in range(8))),
+    SendPhoto(b"\x89PNG" + bytes(range(256)) * 20, caption="🎫 QR"),
+    SendPhoto(b"\0" * (BYTES_KEPT_MAX * 4), caption="a chart too big to keep"),
+    Notify(7_001, (SendText("Ann joined your group 🎉"),)),
+]
+KEPT_AS = [SEARCH_RESULT[1], SEARCH_RESULT[2], SendText("a chart too big to keep"),
+           SEARCH_RESULT[4]]
+
+
+async def _dies_after_the_mark(one: UpdateLedger, two: UpdateLedger, update_id: int,
+                               lease_out: Any) -> None:
+    """`one` handles the update and dies before its replies went out; `two` takes the
+    delivery again (busy until `one`'s lease is out) and gets the replies, once."""
+    kept = keep(CHAT, SEARCH_RESULT)
+    assert kept is not None
+    assert await one.take(update_id) is Taken.TAKEN
+    await one.finish(update_id, kept)
+    assert await two.take(update_id) is Taken.BUSY  # `one` may still be sending them
+    assert await one.renew(update_id) is True  # and it renews while it does
+    await lease_out()  # ... until it died
+    again = await two.take(update_id)
+    assert isinstance(again, Unsent) and restore(again.replies) == (CHAT, KEPT_AS)
+    assert await one.take(update_id) is Taken.BUSY  # `two` holds them now
+    assert await one.renew(update_id) is False  # the dead one's lease is gone
+    await one.sent(update_id)  # the dead one's late word changes nothing
+    assert await one.take(update_id) is Taken.BUSY
+    await two.sent(update_id)  # `two` sent them
+    assert await one.take(update_id) is Taken.DONE  # a replay after "sent": nothing again
+    assert await two.take(update_id) is Taken.DONE
+
+
+async def _the_normal_path_sends_each_reply_once(one: UpdateLedger, two: UpdateLedger,
+                                                 update_id: int) -> None:
+    assert await one.take(update_id) is Taken.TAKEN
+    await one.finish(update_id, keep(CHAT, [SendText("👋")]))
+    await one.sent(update_id)  # they went out: plain "done", nothing to send again
+    assert await two.take(update_id) is Taken.DONE
+    # A turn with nothing worth sending again is plain "done" from the mark on.
+    assert await one.take(update_id + 1) is Taken.TAKEN
+    await one.finish(update_id + 1, keep(CHAT, [AnswerButton("q")]))
+    assert await two.take(update_id + 1) is Taken.DONE
+
+
+async def test_in_redis_replies_of_a_worker_dead_before_sending_them_go_to_the_next(
+    redis: tuple[Any, str],
+) -> None:
+    one, two = _pair_in_redis(redis)
+    await _dies_after_the_mark(one, two, 11, lambda: asyncio.sleep(LEASE + 0.3))
+    client, prefix = redis
+    assert await client.get(f"{prefix}:upd:{BOT}:11") == b"done"  # the replies forgotten
+    assert 86_000 < await client.ttl(f"{prefix}:upd:{BOT}:11") <= 86_400  # a day, as ever
+
+
+async def test_in_redis_replies_marked_sent_with_the_chat_lock_released_in_one_go(
+    redis: tuple[Any, str],
+) -> None:
+    one, two = _pair_in_redis(redis)
+    await _the_normal_path_sends_each_reply_once(one, two, 21)
+    client, prefix = redis
+    turns = ChatTurns(client, prefix, BOT, LEASE, wait=0.2)
+    lock = turns.lock(CHAT)
+    assert await lock.acquire() is True
+    assert await one.take(23) is Taken.TAKEN
+    await one.finish(23, keep(CHAT, [SendText("🍜 results")]))
+    await one.sent(23, lock)
+    assert await two.take(23) is Taken.DONE
+    assert await turns.lock(CHAT).acquire() is True  # the chat's turn is free at once
+    assert 86_000 < await client.ttl(f"{prefix}:upd:{BOT}:23") <= 86_400
+
+
+async def _lease_out(db: Database) -> None:
+    async with db.begin() as conn:  # the holder's lease moved into the past
+        await conn.execute(update(UpdateSeen).values(until_ms=1))  # type: ignore[arg-type]
+
+
+async def test_in_the_database_replies_of_a_worker_dead_before_sending_them_go_to_the_next(
+    db: Database,
+) -> None:
+    one, two = DatabaseUpdateLedger(db, BOT, 30), DatabaseUpdateLedger(db, BOT, 30)
+    await _dies_after_the_mark(one, two, 2**40 + 11, lambda: _lease_out(db))
+    await _the_normal_path_sends_each_reply_once(one, two, 21)
+    async with db.reading() as conn:
+        rows = (await conn.execute(select(UpdateSeen.state, UpdateSeen.replies))).all()
+    assert set(rows) == {("done", None)}  # nothing kept once sent
+
+
+async def test_in_the_database_replies_never_sent_are_forgotten_after_a_day(
+    db: Database,
+) -> None:
+    ledger = DatabaseUpdateLedger(db, BOT, 30)
+    assert await ledger.take(5) is Taken.TAKEN
+    await ledger.finish(5, keep(CHAT, [SendText("lost in time")]))
+    await _lease_out(db)  # and a day more: Telegram gave up long ago
+    assert await ledger.prune() == 1
+    assert await ledger.take(5) is Taken.TAKEN
