@@ -5,7 +5,8 @@
 Every answer is honest about the update:
 - 403 without the secret token (`X-Telegram-Bot-Api-Secret-Token`, compared in constant
   time), 400 for a body that is not an update;
-- 200 only once the update is handled (or was handled before, by any worker): the
+- 200 only once the update is handled and its replies went out (or it was handled
+  before, by any worker, and its replies went out or go out now): the
   libraries' own webhook handlers answer first and handle afterwards, so a worker that
   dies loses what it answered for; here Telegram keeps it and sends it again;
 - 503 (with Retry-After) while another worker is handling the same update, while this
@@ -15,12 +16,23 @@ Each update is taken in the update-id ledger (`services.platform.update_ids`: Re
 configured, else the database) before it is handled, and marked done as soon as the
 handler's writes are committed, before its replies go out; so a repeated delivery is
 handled once whichever worker it reaches, also when the worker that handled it was
-killed while replying (its replies not sent then are lost, never doubled). Only a
-worker killed between the handler's last commit and that mark (one round trip) leaves
-the update to be handled again. Within a worker the
-updates go through the same `Intake` as long polling (at most `updates_in_flight` at
-once, the earliest first, one chat at a time); across workers one chat's updates take
-turns by a Redis lock per chat.
+killed while replying. Only a worker killed between the handler's last commit and that
+mark (one round trip) leaves the update to be handled again.
+
+The mark keeps the turn's replies (`bot.transports.kept`: its messages, not the answers
+to queries, which expire in seconds, nor outbox rows, which stay the outbox's) in the
+same write, "unsent" under the worker's lease until they went out; then "sent" (Redis:
+with the chat lock's release, in one script; the database: one UPDATE after the answer
+is on its way). A worker killed while replying leaves them kept: Telegram, without its
+200, delivers the update again, and the worker that takes it after the lease sends them
+in the chat's turn, then answers 200 (whatever Telegram answers them: a user who
+blocked the bot stops them, as in any turn; they are tried once more, never in a loop).
+So a turn's replies go out at least once: twice only when a worker died between sending
+them and marking them sent. Pushes stay at most once and codes on the outbox.
+
+Within a worker the updates go through the same `Intake` as long polling (at most
+`updates_in_flight` at once, the earliest first, one chat at a time); across workers one
+chat's updates take turns by a Redis lock per chat.
 """
 
 from __future__ import annotations
