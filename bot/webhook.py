@@ -32,7 +32,10 @@ them and marking them sent. Pushes stay at most once and codes on the outbox.
 
 Within a worker the updates go through the same `Intake` as long polling (at most
 `updates_in_flight` at once, the earliest first, one chat at a time); across workers one
-chat's updates take turns by a Redis lock per chat.
+chat's updates take turns by a Redis lock per chat, taken with the update in the ledger
+(one script) when nothing of that chat is in hand here (so it is the chat's first in the
+intake), else in its turn. So an update costs three Redis round trips of the ledger and
+the lock: take and lock, the done-mark, "sent" and unlock.
 """
 
 from __future__ import annotations
@@ -95,6 +98,7 @@ class Taking:
     marked: bool = False  # marked done in the ledger (its handler's writes committed)
     unsent: bool = False  # its replies kept with the mark, not yet confirmed sent
     resend: tuple[int, list[Reply]] | None = None  # kept replies to send again (chat, them)
+    lock: Any = None  # the chat's lock (`ChatTurns`), when taken with the update
 
 
 class NotTaken(Exception):
@@ -137,6 +141,7 @@ class Webhook:
         self._open = False  # taking updates (between registering and the stop)
         self._in_hand: dict[int, Taking] = {}  # taken here, not finished
         self._locks: set[Any] = set()  # chat locks held here
+        self._chats: dict[Hashable, int] = {}  # updates of each chat in hand here
 
     def add_routes(self, app: web.Application) -> None:
         """Serve the webhook path on the bot's web app."""
@@ -162,53 +167,88 @@ class Webhook:
             return web.json_response({"ok": False, "error": "no update_id"}, status=400)
         if self.intake.waiting >= self.settings.updates_waiting_max:
             return _busy("too many waiting")
-        try:
-            taken = await self.ledger.take(update_id)
-        except Exception as exc:  # Redis or the database is away: Telegram tries again
-            log.warning("update ledger unreachable", update_id=update_id, error=str(exc)[:200])
-            return _busy("ledger unreachable")
-        if taken is Taken.DONE:
-            log.info("update delivered again; handled before", update_id=update_id)
-            return web.json_response({"ok": True, "seen": True})
-        if taken is Taken.BUSY:
-            return _busy("in hand elsewhere")
-        if isinstance(taken, Unsent):
-            return await self._resend_taken(update_id, data, taken.replies)
-        return await self._handle_taken(update_id, data)
-
-    async def _handle_taken(self, update_id: int, data: dict[str, Any]) -> web.Response:
         assert self._parse is not None
         try:
             update = self._parse(data)
-        except Exception as exc:  # a shape the library refuses never gets better: done
+        except Exception as exc:  # a shape the library refuses never gets better
+            return await self._unreadable(update_id, exc)
+        chat = chat_of(update)
+        # The chat's lock is taken with the update (one round trip for both) when nothing
+        # of this chat is in hand here, so this update is the chat's first in the intake;
+        # later ones of the chat here take it in their turn. (Counted before the take:
+        # two of one chat arriving together do not both try.)
+        lock = (self.turns.lock(chat) if self.turns is not None and not self._chats.get(chat)
+                else None)
+        self._chats[chat] = self._chats.get(chat, 0) + 1
+        try:
+            taken = await self.ledger.take(update_id, lock)
+        except Exception as exc:  # Redis or the database is away: Telegram tries again
+            self._leave(chat)
+            log.warning("update ledger unreachable", update_id=update_id, error=str(exc)[:200])
+            return _busy("ledger unreachable")
+        if taken is Taken.DONE:
+            self._leave(chat)
+            log.info("update delivered again; handled before", update_id=update_id)
+            return web.json_response({"ok": True, "seen": True})
+        if taken is Taken.BUSY:
+            self._leave(chat)
+            return _busy("in hand elsewhere")
+        taking = Taking(update_id, update, chat, asyncio.get_running_loop().create_future())
+        if isinstance(taken, Unsent):
+            try:
+                taking.resend = restore(taken.replies)
+            except Exception as exc:  # kept by another version: nothing to send again
+                self._leave(chat)
+                log.warning("kept replies not readable; dropped", update_id=update_id,
+                            error=str(exc)[:200])
+                with contextlib.suppress(Exception):
+                    await self.ledger.sent(update_id)
+                return web.json_response({"ok": True, "seen": True})
+            # A delivery again of an update handled (here or elsewhere) whose replies are
+            # not known to have gone out (its worker died in between): they go out now,
+            # in the chat's turn as the update's own would, then 200.
+            taking.marked = taking.unsent = True
+        elif lock is not None and ChatTurns.held(lock):
+            taking.lock = lock
+            self._locks.add(lock)  # extended by `_keep` while it waits and is handled
+            if self._chats[chat] > 1:  # another of the chat came meanwhile: in its turn
+                await self._let_go(taking)
+        return await self._in_turn(taking)
+
+    async def _unreadable(self, update_id: int, exc: Exception) -> web.Response:
+        """An update the library cannot read: taken and marked done, answered 200."""
+        try:
+            taken = await self.ledger.take(update_id)
+        except Exception as error:
+            log.warning("update ledger unreachable", update_id=update_id,
+                        error=str(error)[:200])
+            return _busy("ledger unreachable")
+        if taken is Taken.TAKEN:
             log.warning("update not understood; dropped", update_id=update_id,
                         error=str(exc)[:200])
             await self._finish(update_id)
-            return web.json_response({"ok": True, "dropped": True})
-        return await self._in_turn(Taking(update_id, update, chat_of(update),
-                                          asyncio.get_running_loop().create_future()))
+        return web.json_response({"ok": True, "dropped": True})
 
-    async def _resend_taken(self, update_id: int, data: dict[str, Any],
-                            kept: str) -> web.Response:
-        """A delivery again of an update handled here or elsewhere whose replies are not
-        known to have gone out (its worker died in between): they go out now, in the
-        chat's turn as the update's own would, then 200."""
-        assert self._parse is not None
-        try:
-            chat_id, replies = restore(kept)
-        except Exception as exc:  # kept by another version: nothing to send again
-            log.warning("kept replies not readable; dropped", update_id=update_id,
-                        error=str(exc)[:200])
-            with contextlib.suppress(Exception):
-                await self.ledger.sent(update_id)
-            return web.json_response({"ok": True, "seen": True})
-        try:
-            chat = chat_of(self._parse(data))
-        except Exception:
-            chat = chat_id
-        return await self._in_turn(Taking(
-            update_id, None, chat, asyncio.get_running_loop().create_future(),
-            marked=True, unsent=True, resend=(chat_id, replies)))
+    def _leave(self, chat: Hashable) -> None:
+        """One update of `chat` fewer in hand here."""
+        left = self._chats.get(chat, 1) - 1
+        if left:
+            self._chats[chat] = left
+        else:
+            self._chats.pop(chat, None)
+
+    def _forget(self, taking: Taking) -> None:
+        """The update is no longer in hand here."""
+        if self._in_hand.pop(taking.update_id, None) is not None:
+            self._leave(taking.chat)
+
+    async def _let_go(self, taking: Taking) -> None:
+        """Release the chat lock taken with the update, if it still holds it."""
+        lock, taking.lock = taking.lock, None
+        if lock is not None:
+            self._locks.discard(lock)
+            with contextlib.suppress(Exception):  # expired: the next holder has it
+                await lock.release()
 
     async def _in_turn(self, taking: Taking) -> web.Response:
         """Queue a taken update for an intake worker; the answer once it is done."""
@@ -287,7 +327,7 @@ class Webhook:
                     await self.ledger.release(item.update_id)
             # Marked with replies kept and not all sent (a transport error): they stay
             # "unsent", so the delivery again (this one is answered 500) sends them.
-            self._in_hand.pop(item.update_id, None)
+            self._forget(item)
             if not item.done.done():
                 item.done.set_exception(exc if isinstance(exc, Exception)
                                         else NotTaken(repr(exc)))
@@ -303,7 +343,7 @@ class Webhook:
             item.done.set_result(None)  # the 200 goes out meanwhile
         if item.unsent:  # the database: one UPDATE after the answer, not before it
             await self._sent(item)
-        self._in_hand.pop(item.update_id, None)
+        self._forget(item)
 
     async def _turn(self, item: Taking) -> None:
         """Handle the update, or send its kept replies again (tried once more whatever
@@ -333,10 +373,12 @@ class Webhook:
 
     async def _in_chat_turn(self, item: Taking) -> None:
         assert self.turns is not None
-        lock = self.turns.lock(item.chat)
-        if not await lock.acquire():
-            raise NotTaken(f"chat {item.chat} busy elsewhere")
-        self._locks.add(lock)  # extended by `_keep` while held
+        lock, item.lock = item.lock, None  # taken with the update, or taken now
+        if lock is None:
+            lock = self.turns.lock(item.chat)
+            if not await lock.acquire():
+                raise NotTaken(f"chat {item.chat} busy elsewhere")
+            self._locks.add(lock)  # extended by `_keep` while held
         went = False
         try:
             await self._turn(item)
@@ -393,9 +435,11 @@ class Webhook:
         for taking in list(self._in_hand.values()):
             with contextlib.suppress(Exception):
                 await self.ledger.release(taking.update_id)
+            await self._let_go(taking)
             if not taking.done.done():
                 taking.done.set_exception(NotTaken("stopping"))
         self._in_hand.clear()
+        self._chats.clear()
 
     async def _drained(self) -> None:
         while self._in_hand:

@@ -14,7 +14,10 @@ a worker *takes* an update id before handling it:
 
 Two ledgers keep the marks: Redis (`SET upd:<bot>:<id> NX EX`, when the deployment has
 Redis) and the database (table `update_ledger`, the embedded default). In Redis the
-"sent" mark goes with the chat lock's release, in one script (no round trip of its own). `ChatTurns`
+"sent" mark goes with the chat lock's release, in one script (no round trip of its own),
+and a fresh take may take the chat's lock in the same script: a webhook turn's round
+trips are two before its handler (take and lock in one; the done-mark) and one after
+(sent and unlock), not four. `ChatTurns`
 keeps one chat's updates one at a time across workers (a Redis lock per chat with a
 timeout, renewed with the lease); without Redis the workers' own queue does that within
 one process.
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import secrets
 import time
+import uuid
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
@@ -58,8 +62,10 @@ class Unsent:
 class UpdateLedger(Protocol):
     """Which updates were taken and handled (see the module docstring)."""
 
-    async def take(self, update_id: int) -> Taken | Unsent:
-        """Take the update for this worker, or say who has it (or its unsent replies)."""
+    async def take(self, update_id: int, chat_lock: Any = None) -> Taken | Unsent:
+        """Take the update for this worker, or say who has it (or its unsent replies).
+        Redis: a fresh take also acquires `chat_lock` (an unacquired `ChatTurns` lock)
+        when the chat is free, in the same round trip (`ChatTurns.held` tells)."""
         ...
 
     async def renew(self, update_id: int) -> bool:
@@ -104,6 +110,13 @@ if string.sub(v, 1, 7) == 'unsent:' and tonumber(string.sub(v, 25, 39)) < tonumb
 end
 return {'busy'}
 """
+_TAKE_LOCKING = """
+if redis.call('SET', KEYS[1], 'taking:' .. ARGV[1], 'NX', 'EX', ARGV[2]) then
+  if redis.call('SET', KEYS[2], ARGV[3], 'NX', 'PX', ARGV[4]) then return 2 end
+  return 1
+end
+return 0
+"""
 _RENEW = """
 local v = redis.call('GET', KEYS[1])
 if not v then return 0 end
@@ -146,17 +159,29 @@ class RedisUpdateLedger:
         self.lease = lease
         self._tokens: dict[int, str] = {}
         self._take_again = redis.register_script(_TAKE_AGAIN)
+        self._take_locking = redis.register_script(_TAKE_LOCKING)
         self._renew = redis.register_script(_RENEW)
         self._release = redis.register_script(_RELEASE)
         self._sent = redis.register_script(_SENT)
 
-    async def take(self, update_id: int) -> Taken | Unsent:
-        """SET NX with the lease (one round trip, the usual case); else one script says
-        "done" or "busy", or takes it when the key is gone by now or holds replies whose
-        lease ran out (`Unsent`)."""
+    async def take(self, update_id: int, chat_lock: Any = None) -> Taken | Unsent:
+        """SET NX with the lease (one round trip, the usual case; with `chat_lock`, a
+        script that also takes the chat's lock when it is free, as redis-py's `Lock`
+        would: SET NX PX of a token it then holds); else one script says "done" or
+        "busy", or takes it when the key is gone by now or holds replies whose lease ran
+        out (`Unsent`)."""
         token = secrets.token_hex(8)
         key = self.key + str(update_id)
-        if await self.redis.set(key, "taking:" + token, nx=True, ex=self.lease):
+        if chat_lock is None:
+            fresh = await self.redis.set(key, "taking:" + token, nx=True, ex=self.lease)
+        else:
+            lock_token = uuid.uuid4().hex.encode()
+            fresh = await self._take_locking(
+                keys=[key, chat_lock.name],
+                args=[token, self.lease, lock_token, int(chat_lock.timeout * 1000)])
+            if fresh == 2:
+                chat_lock.local.token = lock_token  # held: `extend`, `release` work
+        if fresh:
             self._tokens[update_id] = token
             return Taken.TAKEN
         found = await self._take_again(keys=[key], args=[token, _now_ms(), self.lease])
@@ -242,7 +267,8 @@ class DatabaseUpdateLedger:
     def _row(self, update_id: int) -> Any:
         return and_(_LEDGER.c.bot_id == self.bot_id, _LEDGER.c.update_id == update_id)
 
-    async def take(self, update_id: int) -> Taken | Unsent:
+    async def take(self, update_id: int, chat_lock: Any = None) -> Taken | Unsent:
+        """One INSERT ... ON CONFLICT DO UPDATE (no chat lock without Redis)."""
         token = secrets.token_hex(8)
         now = _now_ms()
         self._takes += 1
@@ -333,6 +359,11 @@ class ChatTurns:
         self.key = f"{prefix}:chat:{bot_id}:"
         self.lease = lease
         self.wait = wait
+
+    @staticmethod
+    def held(lock: Any) -> bool:
+        """Whether this worker holds `lock` (acquired, or taken with an update)."""
+        return getattr(lock.local, "token", None) is not None
 
     def lock(self, chat: object) -> Any:
         """An unacquired lock of `chat` (redis-py's `Lock`): `await lock.acquire()`

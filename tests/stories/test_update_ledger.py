@@ -259,3 +259,26 @@ async def test_in_the_database_replies_never_sent_are_forgotten_after_a_day(
     await _lease_out(db)  # and a day more: Telegram gave up long ago
     assert await ledger.prune() == 1
     assert await ledger.take(5) is Taken.TAKEN
+
+
+async def test_in_redis_a_fresh_take_also_takes_a_free_chats_turn_in_one_go(
+    redis: tuple[Any, str],
+) -> None:
+    client, prefix = redis
+    one, two = _pair_in_redis(redis)
+    turns = ChatTurns(client, prefix, BOT, LEASE, wait=0.2)
+    first = turns.lock(CHAT)
+    assert await one.take(31, first) is Taken.TAKEN and ChatTurns.held(first)
+    assert await turns.lock(CHAT).acquire() is False  # the chat's turn is `one`'s
+    assert await first.extend(LEASE, replace_ttl=True)  # and held as any acquired lock
+    # The chat busy: the update is taken all the same, its turn waited for later.
+    second = turns.lock(CHAT)
+    assert await two.take(32, second) is Taken.TAKEN and not ChatTurns.held(second)
+    # A delivery again of a taken update touches no lock.
+    third = turns.lock(CHAT + 1)
+    assert await two.take(31, third) is Taken.BUSY and not ChatTurns.held(third)
+    assert await turns.lock(CHAT + 1).acquire() is True
+    await one.finish(31, keep(CHAT, [SendText("🍲")]))
+    await one.sent(31, first)  # "sent", and the turn released, in one script
+    assert await second.acquire() is True
+    assert await two.take(31) is Taken.DONE
