@@ -425,7 +425,9 @@ _CUES["ask_attribute"] = [(pattern, weight) for cues in _ATTRIBUTE_CUES.values()
 _CUES["unknown"] = [
     (r"天气|下雨|气温|股票|股价|打车|出租车|航班|机票|高铁票|火车票|宾馆|新闻|坐地铁|乘坐地铁|"
      r"乘地铁|地铁站(?!附近|周边)|"
-     r"笑话|讲个|翻译|作业|考试|几点了|现在几点|汇率|彩票|快递|医院|银行", 1.5),
+     r"笑话|讲个|翻译|作业|考试|几点了|现在几点|汇率|彩票|快递|医院|银行|"
+     # cooking at home: "怎么做红烧肉", "红烧肉的做法"
+     r"做法|食谱|菜谱|(?:怎么|如何|怎样)(?:做|烧|煮|炒|炖|烤|蒸|腌|煎)(?!到|成|的单)", 1.5),
     (r"(?<![a-z])(?:weather|rain|forecast|temperature|stocks?|taxi|uber|cab|flights?|"
      r"train ticket|bus ticket|hotel room|news|joke|translate|homework|exam|what time is it|"
      r"exchange rate|"

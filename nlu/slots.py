@@ -303,7 +303,12 @@ _SORTS: list[tuple[str, Gated]] = [
                               r"(?![a-z])")),
     ("popular", gated(r"人气最旺|人气最高|人气旺|最火|最热门|最受欢迎|卖得最好|销量最高|"
                            r"人最多|网红|most popular|popular|trending|hottest|busiest|"
-                           r"best[- ]selling")),
+                           r"best[- ]selling|"
+                           # the choice left to the bot, or none shown liked: what is liked most
+                           r"随便|你(?:来)?(?:选|挑|定)|帮我(?:选|挑)|换一家|(?:哪个都|哪家都)不(?:喜欢|满意)|"
+                           r"surprise me|you (?:choose|pick|decide)|your (?:choice|pick|call)|"
+                           r"(?:something|anything) else|"
+                           r"(?:other|more|different) options|none of (?:these|those|them)")),
     ("biggest_discount", gated(r"折扣最大|优惠最大|最划算|最省钱|折扣最多|优惠最多|"
                                     r"力度最大|biggest discount|best deals?|best value|"
                                     r"most savings|biggest savings|largest discount")),

@@ -806,3 +806,19 @@ def test_not_wanting_to_cook_is_no_cancel(parser: Parser) -> None:
 def test_if_you_could_is_politeness_not_a_question(parser: Parser) -> None:
     assert parse(parser, "If you could, please make the reservation for 7 pm").name == \
         "book_table"
+
+
+@pytest.mark.parametrize("text", ["随便", "换一家", "哪个都不喜欢", "you pick", "anything else?"])
+def test_the_choice_left_open_searches_what_is_liked_most(parser: Parser, text: str) -> None:
+    result = parse(parser, text)
+    assert result.name == "search_deals" and result.get("sort") == "popular"
+    assert result.get("keywords") is None
+
+
+def test_a_question_about_the_shop_after_an_open_word_stays_one(parser: Parser) -> None:
+    assert parse(parser, "行，换个口味试试，这个餐馆的评分是多少").name == "ask_attribute"
+
+
+@pytest.mark.parametrize("text", ["怎么做红烧肉", "红烧肉的做法"])
+def test_cooking_at_home_is_out_of_scope(parser: Parser, text: str) -> None:
+    assert parse(parser, text).name == "unknown"
