@@ -48,6 +48,11 @@ OF_A_DEAL = ("validity", "refund_policy")
 async def ask_attribute(req: Request, intent: Intent, text: str) -> list[Reply]:
     """Answer what was asked about the shop or deal in question, in one message."""
     t = req.t
+    named = intent.get("merchant")
+    if isinstance(named, str) and intent.ref("merchant") is None:
+        # A shop named that the catalog does not know ("is Burger King open now"): not
+        # the shop looked at last.
+        return [SendText(t("nlu-merchant-unknown", name=named), buttons=main_menu(t))]
     subject = await _subject(req, intent)
     if subject is None:
         return [SendText(t("attr-which-shop"), buttons=main_menu(t))]

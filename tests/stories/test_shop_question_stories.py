@@ -166,3 +166,11 @@ async def test_a_question_naming_the_shop_is_about_the_shop_not_a_deal_titled_wi
     text = one_message(chat).text
     assert text.startswith("🏪 海底捞火锅") and "营业时间" in text
     assert "海底捞100元代金券" not in text.splitlines()[0]
+
+
+async def test_a_shop_we_do_not_know_is_not_the_one_looked_at_last(english_chat: Chat) -> None:
+    await english_chat.say("Haidilao opening hours")
+    assert "10:00-02:00" in one_message(english_chat).text
+    await english_chat.say("Is Burger King open now?")
+    text = one_message(english_chat).text
+    assert "Burger King" in text and "10:00-02:00" not in text  # not Haidilao's hours

@@ -822,3 +822,8 @@ def test_a_question_about_the_shop_after_an_open_word_stays_one(parser: Parser) 
 @pytest.mark.parametrize("text", ["怎么做红烧肉", "红烧肉的做法"])
 def test_cooking_at_home_is_out_of_scope(parser: Parser, text: str) -> None:
     assert parse(parser, text).name == "unknown"
+
+
+def test_not_wanting_a_food_is_no_cancel(parser: Parser) -> None:
+    result = parse(parser, "I don't want pizza, find me noodles")
+    assert result.name == "search_deals" and not result.alternatives
