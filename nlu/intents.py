@@ -213,9 +213,14 @@ _CUES: dict[str, list[tuple[str, float]]] = {
          r"你好吗|大家好", 1.2),
     ],
     "thanks": [
-        (r"谢谢|多谢|感谢|谢啦|谢了|辛苦了|太好了谢|thx|3q", 1.2),
-        (r"(?<![a-z])(?:thanks?|thank you|thank u|ty|cheers|much appreciated|appreciate it|"
-         r"grateful|many thanks|thanks? a (?:bunch|lot|ton|million)|appr?e?c\w*|"
+        # Thanks for what the bot did holds its words ("谢谢你的推荐", "thanks for the
+        # recommendation"): they ask for nothing new.
+        (r"(?:谢谢|多谢|感谢)(?:你|您)?(?:的|提供的|这么多的)?(?:宝贵)?(?:推荐|介绍|信息|帮助|帮忙|建议|"
+         r"解答|耐心)|谢谢|多谢|感谢|谢啦|谢了|辛苦了|太好了谢|thx|3q", 1.2),
+        (r"(?<![a-z])(?:thanks? (?:you )?(?:so much |very much |a lot )?for (?:the|your|all the|"
+         r"all your|all of the|this) (?:recommendations?|suggestions?|info|information|help|"
+         r"details|assistance)|thanks?|thank you|thank u|ty|cheers|much appreciated|"
+         r"appreciate it|grateful|many thanks|thanks? a (?:bunch|lot|ton|million)|appr?e?c\w*|"
          r"you'?(?:ve| have) been (?:very |so |really )?helpful|that'?s (?:very |so )?helpful)"
          r"(?![a-z])", 1.2),
     ],

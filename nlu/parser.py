@@ -70,6 +70,19 @@ _PREFERENCE = re.compile(
     r"not (?:particular|bothered|picky|specific)|no particular|"
     r"i (?:would like|want|need) (?:it|the price range|the food)(?: to be| in)?|let'?s try)"
     r"(?![a-z])|无所谓|都可以|随便|不挑|没有要求|不限|偏好|更喜欢|最好是")
+_CLOSING_THANKS = re.compile(r"(?:谢谢|多谢|感谢|谢啦|谢了)[^，,。.!！?？]{0,8}[。.!！~～\s]*$|"
+                             r"(?<![a-z])(?:thanks?|thank you)(?: (?:so|very) much)?[.!\s]*$")
+_ASKING = re.compile(r"[?？吗帮请找]|推荐一|有没有|有什么|能不能|可不可以|想要|我要|我想|需要|"
+                     r"(?<![a-z])(?:please|can you|could you|would you|i need|i want|i'?d like|"
+                     r"find|book|reserve|show me|tell me|give me|get me|how about|what|where|"
+                     r"when|which|any)(?![a-z])")
+def _is_remark(said: str) -> bool:
+    """Whether the words before a closing thanks make a remark (a sentence of its own)
+    rather than a short answer ("欧洲的餐厅", "French food")."""
+    said = said.strip(" ,，。.!！~")
+    return len(said) >= 8 if _HAS_CJK.search(said) else len(said.split()) >= 4
+
+
 _THE_NAMED = re.compile(r"(?<![a-z])the (?:restaurant |place |shop |store |cafe )?$")
 _HOW_TO = re.compile(r"(?<![a-z])how (?:do|can|should|does|to)(?![a-z])|怎么|如何")
 _ORDER = re.compile(r"(?<![a-z])order(?![a-z])")
@@ -314,6 +327,16 @@ def _score(text: str, found: list[Slot], hits: set[int],
     # ("20:15 on wednesday, thanks": a time answered; "how are you doing today": a greeting.)
     request = max((score for intent, score in scores.items() if intent not in _SOCIAL),
                   default=0.0)
+    # A remark that ends in thanks, asking nothing ("这两个地方好像离得很近呢，谢谢你啊！",
+    # "真是一个经济实惠的酒店呢，谢谢你"), is thanks: its words of places and prices ask
+    # for no search. (An answer given with thanks, "20:15 on wednesday, thanks", "French
+    # food, thanks", keeps what it answers; a question, a request or a no keeps its intent.)
+    closing = _CLOSING_THANKS.search(text) if "thanks" in scores and request else None
+    if closing is not None and _ASKING.search(text) is None and "cancel" not in scores \
+            and _is_remark(text[:closing.start()]) \
+            and not kinds & {"time", "party_size", "category", "dish", "merchant", "place"}:
+        scores["thanks"] = max(scores["thanks"], request + 0.1)
+        request = 0.0
     if request >= 0.55:
         polite_help = "help" in text and _HOW_TO.search(text) is None
         for intent in _SOCIAL if polite_help else _SOCIAL[:3]:

@@ -827,3 +827,19 @@ def test_cooking_at_home_is_out_of_scope(parser: Parser, text: str) -> None:
 def test_not_wanting_a_food_is_no_cancel(parser: Parser) -> None:
     result = parse(parser, "I don't want pizza, find me noodles")
     assert result.name == "search_deals" and not result.alternatives
+
+
+@pytest.mark.parametrize("text", ["好的，谢谢你的推荐。", "谢谢您的介绍，我没有别的问题了",
+                                  "thanks for the recommendation",
+                                  "这家离地铁站挺近的呢，谢谢你啊！"])
+def test_thanks_for_what_the_bot_did_asks_for_nothing_new(parser: Parser, text: str) -> None:
+    assert parse(parser, text).name == "thanks", parse(parser, text).values()
+
+
+@pytest.mark.parametrize(("text", "intent"), [("推荐一家火锅，谢谢", "search_deals"),
+                                              ("川菜馆，谢谢", "search_deals"),
+                                              ("French food, thanks.", "search_deals"),
+                                              ("不用了谢谢 算了", "cancel")])
+def test_an_answer_or_a_request_with_thanks_keeps_its_intent(parser: Parser, text: str,
+                                                             intent: str) -> None:
+    assert parse(parser, text).name == intent
