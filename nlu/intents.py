@@ -17,6 +17,10 @@ _APP_VERBS = (r"buy|pay|purchase|redeem|use|follow|unfollow|subscribe|unsubscrib
               r"deal|discount|table|reservation|money)|cancel|refund|share|invite|join|claim|"
               r"change|set|turn|stop|see|check|contact|reach|talk|start|sign|log|open|switch|"
               r"track|apply|register|become|sell|post|add|list|scan|show|save|delete|edit")
+# Saying that something does not matter: "no preference", "doesn't matter", "无所谓".
+NO_PREFERENCE_EN = (r"(?:does ?n'?t|does not|do ?n'?t|do not) (?:really )?(?:matter|care|mind)|"
+                    r"no (?:particular )?preferences?|not particular")
+NO_PREFERENCE_ZH = r"无所谓|都可以|随便|都行|没有要求|没要求|没什么要求|不挑"
 _CUES: dict[str, list[tuple[str, float]]] = {
     "search_deals": [
         (r"找|推荐|有什么|有没有|有啥|哪里有|哪儿有|哪有|想吃|想喝|吃什么|喝什么|去哪|哪家|"
@@ -32,14 +36,13 @@ _CUES: dict[str, list[tuple[str, float]]] = {
         # Booking "a restaurant" (not a table) picks one first: "我想在北边预订一家贵一点的".
         (r"(?:想|要)?(?:预订|预定|订)(?:一家|一个)(?!人)", 1.2),
         # An answer to "which area / price / food?" that leaves it open is still a search.
-        (r"(?<![a-z])(?:(?:doesn'?t|does not|don'?t|do not) (?:really )?(?:matter|care|mind)|"
-         r"no (?:particular )?preferences?|not particular|(?:either|any) (?:one )?(?:is|will be) "
+        (rf"(?<![a-z])(?:{NO_PREFERENCE_EN}|(?:either|any) (?:one )?(?:is|will be) "
          r"fine|any (?:area|part of town|price range|type of food|kind of food|cuisine)|"
          # the choice left to the bot, or none of the shops shown liked: show (more) shops
          r"you (?:choose|pick|decide)|(?:pick|choose) (?:one|any|something) for me|surprise me|"
          r"your (?:choice|pick|call)|none of (?:these|those|them)|(?:something|anything) else|"
          r"(?:other|more|different) options)(?![a-z])|"
-         r"无所谓|都可以|随便|都行|没有要求|没要求|没什么要求|不挑|你(?:来)?(?:选|挑|定)|"
+         rf"{NO_PREFERENCE_ZH}|你(?:来)?(?:选|挑|定)|"
          r"帮我(?:选|挑)|你觉得(?:合适|好|不错)的?|(?:都|哪个都|哪家都)不(?:喜欢|满意|行|合适)|"
          r"换一[家个]|换个", 0.9),
     ],

@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo
 from nlu import lexicon, names, slots, timex
 from nlu.intents import (
     ASK_FRAME,
+    NO_PREFERENCE_EN,
+    NO_PREFERENCE_ZH,
     OPINION,
     SEARCH_SLOT_WEIGHTS,
     SUBJECT,
@@ -65,11 +67,10 @@ _NOT_WANTED = re.compile(r"(?:不需要|不用|无需|(?<![a-z])(?:don'?t|do not
 _WITH = re.compile(r"(?<![a-z])(?:with|that has|that have|which has|offering|having)"
                    r"(?: a| an| some| good)? $|有.{0,4}的?$")
 _PREFERENCE = re.compile(
-    r"(?<![a-z])(?:no (?:particular )?preference|(?:would|'d) (?:rather|prefer)|"
-    r"prefer(?:ably)?|(?:does ?n'?t|does not|do ?n'?t|do not) (?:really )?(?:matter|care|mind)|"
-    r"not (?:particular|bothered|picky|specific)|no particular|"
+    rf"(?<![a-z])(?:{NO_PREFERENCE_EN}|(?:would|'d) (?:rather|prefer)|prefer(?:ably)?|"
+    r"not (?:bothered|picky|specific)|no particular|"
     r"i (?:would like|want|need) (?:it|the price range|the food)(?: to be| in)?|let'?s try)"
-    r"(?![a-z])|无所谓|都可以|随便|不挑|没有要求|不限|偏好|更喜欢|最好是")
+    rf"(?![a-z])|{NO_PREFERENCE_ZH}|不限|偏好|更喜欢|最好是")
 _CLOSING_THANKS = re.compile(r"(?:谢谢|多谢|感谢|谢啦|谢了)[^，,。.!！?？]{0,8}[。.!！~～\s]*$|"
                              r"(?<![a-z])(?:thanks?|thank you)(?: (?:so|very) much)?[.!\s]*$")
 _ASKING = re.compile(r"[?？吗帮请找]|推荐一|有没有|有什么|能不能|可不可以|想要|我要|我想|需要|"
