@@ -112,6 +112,17 @@ class App:
         parser's, the parser is rebuilt the next time it is needed."""
         self.vocabulary_version = max(self.vocabulary_version, version)
 
+    async def warm(self) -> None:
+        """Build the parser now, at the vocabulary version of the database: a bot calls
+        this right after it starts, so the first shopper's text does not wait about a
+        second for jieba's dictionary and the vocabulary. jieba loads in a thread."""
+        from nlu.text import jieba_module
+        from services.catalog.deal_cards import vocabulary_version
+
+        await asyncio.to_thread(jieba_module().initialize)
+        self.saw_vocabulary(await vocabulary_version(self.db))
+        await self.understanding()
+
     async def understanding(self) -> Parser:
         """The NLU parser, its vocabulary loaded from the database the first time and
         again whenever the version seen moved on (another process, or this one, approved

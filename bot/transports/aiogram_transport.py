@@ -6,7 +6,6 @@ enter through `AiogramTransport.feed` either way.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -53,8 +52,8 @@ from bot.transports.common import (
     deliver_owed,
     finish,
     handle_update,
-    publish_menu,
     push_once,
+    start_in_background,
 )
 from bot.transports.intake import chat_of, poll
 from bot.transports.push_lane import PushLane, carries, split_text
@@ -392,8 +391,8 @@ class AiogramTransport:
     async def run_webhook(self, webhook: Any) -> None:
         """Serve updates posted to the webhook (`bot.webhook.Webhook`) until SIGTERM."""
         await self._introduce()
-        menu = asyncio.create_task(publish_menu(self.register_commands,
-                                                self.register_menu_button))
+        menu = start_in_background(self.runtime, self.register_commands,
+                                   self.register_menu_button)
         try:
             await webhook.serve(self.parse, self.feed, self.set_webhook, self.perform)
         finally:
@@ -408,7 +407,8 @@ class AiogramTransport:
         await self.bot.delete_webhook(drop_pending_updates=False)
         log.info("polling started", bot=self.bot_username)
         # The menu goes out beside the first getUpdates: nobody waits for it.
-        menu = asyncio.create_task(publish_menu(self.register_commands, self.register_menu_button))
+        menu = start_in_background(self.runtime, self.register_commands,
+                                   self.register_menu_button)
         settings = self.runtime.settings
         allowed = self.dp.resolve_used_update_types()
 

@@ -268,6 +268,24 @@ async def publish_menu(*registers: Callable[[], Awaitable[object]]) -> None:
             log.warning("command menu not published", error=str(exc)[:200])
 
 
+async def warm_up(runtime: Runtime) -> None:
+    """Build the parser while nobody talks yet (`App.warm`), logging a failure: the
+    first text builds it then."""
+    try:
+        await runtime.app.warm()
+    except Exception as exc:
+        log.warning("parser not built at start", error=str(exc)[:200])
+
+
+def start_in_background(runtime: Runtime,
+                        *registers: Callable[[], Awaitable[object]]) -> asyncio.Task[Any]:
+    """The start-up work nobody waits for, beside the first getUpdates (or the webhook's
+    registration): the command menu published (`registers`) and the parser built."""
+    async def both() -> None:
+        await asyncio.gather(publish_menu(*registers), warm_up(runtime))
+    return asyncio.create_task(both())
+
+
 async def finish(task: asyncio.Task[Any]) -> None:
     """Wait a little for a start-up task still running at the stop, then cancel it."""
     with contextlib.suppress(asyncio.CancelledError, TimeoutError):

@@ -42,8 +42,8 @@ from bot.transports.common import (
     deliver_owed,
     finish,
     handle_update,
-    publish_menu,
     push_once,
+    start_in_background,
 )
 from bot.transports.intake import chat_of, poll
 from bot.transports.push_lane import PushLane, carries, split_text
@@ -357,8 +357,8 @@ class PtbTransport:
             self.runtime.app.options = replace(
                 options, bot_username=me.username or options.bot_username)
             await self.application.start()
-            menu = asyncio.create_task(publish_menu(self.register_commands,
-                                                    self.register_menu_button))
+            menu = start_in_background(self.runtime, self.register_commands,
+                                   self.register_menu_button)
             try:
                 await webhook.serve(self.parse, self.application.process_update,
                                     self.set_webhook, self.perform)
@@ -385,8 +385,8 @@ class PtbTransport:
             await self.application.start()
             log.info("polling started", bot=me.username, library="python-telegram-bot")
             # The menu goes out beside the first getUpdates: nobody waits for it.
-            menu = asyncio.create_task(publish_menu(self.register_commands,
-                                                    self.register_menu_button))
+            menu = start_in_background(self.runtime, self.register_commands,
+                                   self.register_menu_button)
             settings = self.runtime.settings
             bot = self.application.bot
 

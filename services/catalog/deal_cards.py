@@ -348,6 +348,13 @@ async def deal_words(db: Database) -> list[str]:
 _VOCABULARY = VocabularyVersion.__table__  # type: ignore[attr-defined]
 
 
+async def vocabulary_version(db: Database) -> int:
+    """The vocabulary version now (0 before the first change)."""
+    async with db.single() as conn:
+        version = (await conn.execute(select(_VOCABULARY.c.version))).scalar()
+    return int(version or 0)
+
+
 async def vocabulary_changed(conn: AsyncConnection) -> None:
     """Bump the vocabulary version, in the transaction of `conn`: the change it makes
     (a merchant approved, suspended or restored; a deal published, renamed, paused,

@@ -312,3 +312,19 @@ async def test_a_shopper_writing_right_after_a_busy_moment_is_answered_at_once(
             await late.send("/help")
             await late.wait_reply(timeout=2)
             assert time.monotonic() - started < 2
+
+
+async def test_the_parser_is_built_at_start_so_the_first_text_does_not_wait(
+    standin: BotApiStandin, bot: asyncio.subprocess.Process
+) -> None:
+    assert bot.stderr is not None
+    built = ""
+    async with asyncio.timeout(60):  # jieba's dictionary and the vocabulary, nobody asking
+        while "vocabulary version" not in built:
+            built = (await bot.stderr.readline()).decode()
+            assert built, "the bot stopped before building its parser"
+    assert '"update handled"' not in built
+    kim = standin.user(5101, first_name="Kim", language_code="zh")
+    await kim.send("火锅")
+    results = await kim.wait_reply(timeout=20)
+    assert "火锅" in (results.text or "")
