@@ -268,10 +268,15 @@ async def publish_menu(*registers: Callable[[], Awaitable[object]]) -> None:
             log.warning("command menu not published", error=str(exc)[:200])
 
 
+WARM_UP_AFTER_SECONDS = 0.5  # the first getUpdates (or setWebhook) is on its way by then
+
+
 async def warm_up(runtime: Runtime) -> None:
-    """Build the parser while nobody talks yet (`App.warm`), logging a failure: the
-    first text builds it then."""
+    """Build the parser while nobody talks yet (`App.warm`), once the first getUpdates
+    is on its way (jieba's dictionary, even in a thread, would slow that call down);
+    logging a failure: the first text builds it then."""
     try:
+        await asyncio.sleep(WARM_UP_AFTER_SECONDS)
         await runtime.app.warm()
     except Exception as exc:
         log.warning("parser not built at start", error=str(exc)[:200])
