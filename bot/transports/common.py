@@ -283,15 +283,15 @@ async def warm_up(runtime: Runtime) -> None:
 
 
 def start_in_background(runtime: Runtime,
-                        *registers: Callable[[], Awaitable[object]]) -> asyncio.Task[Any]:
+                        *registers: Callable[[], Awaitable[object]]) -> asyncio.Future[Any]:
     """The start-up work nobody waits for, beside the first getUpdates (or the webhook's
-    registration): the command menu published (`registers`) and the parser built."""
-    async def both() -> None:
-        await asyncio.gather(publish_menu(*registers), warm_up(runtime))
-    return asyncio.create_task(both())
+    registration): the command menu published (`registers`; its task first, so it goes
+    out with the first getUpdates as before) and the parser built."""
+    menu = asyncio.create_task(publish_menu(*registers))
+    return asyncio.gather(menu, asyncio.create_task(warm_up(runtime)))
 
 
-async def finish(task: asyncio.Task[Any]) -> None:
+async def finish(task: asyncio.Future[Any]) -> None:
     """Wait a little for a start-up task still running at the stop, then cancel it."""
     with contextlib.suppress(asyncio.CancelledError, TimeoutError):
         await asyncio.wait_for(task, 5)
