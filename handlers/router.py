@@ -115,11 +115,13 @@ class App:
     async def warm(self) -> None:
         """Build the parser now, at the vocabulary version of the database: a bot calls
         this right after it starts, so the first shopper's text does not wait about a
-        second for jieba's dictionary and the vocabulary. jieba loads in a thread."""
+        second for jieba's dictionary, the patterns and the vocabulary. jieba and the
+        patterns load in a thread."""
+        from nlu.literals import prepare
         from nlu.text import jieba_module
         from services.catalog.deal_cards import vocabulary_version
 
-        await asyncio.to_thread(jieba_module().initialize)
+        await asyncio.to_thread(lambda: (jieba_module().initialize(), prepare()))
         self.saw_vocabulary(await vocabulary_version(self.db))
         await self.understanding()
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections.abc import Iterator
 
 import ahocorasick
@@ -244,14 +245,25 @@ def _cost(literals: frozenset[str] | set[str]) -> float:
 
 
 class Gated:
-    """A compiled pattern that runs only when the message holds one of its literals."""
+    """A pattern that runs only when the message holds one of its literals. It is
+    compiled and read for its literals when first needed (the first `scan`, or its
+    `pattern`), not when registered: the parser's modules register about 130 patterns
+    at import, and reading them all there cost a bot's start-up about 0.2 s."""
 
-    __slots__ = ("always", "id", "pattern")
+    __slots__ = ("_compiled", "_source", "always", "id")
 
-    def __init__(self, pattern: re.Pattern[str], ident: int, always: bool) -> None:
-        self.pattern = pattern
+    def __init__(self, source: str | re.Pattern[str], ident: int) -> None:
+        self._source = source
+        self._compiled = source if isinstance(source, re.Pattern) else None
         self.id = ident
-        self.always = always
+        self.always = False  # set when the registry reads the pattern (`_Registry.build`)
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        """The compiled pattern."""
+        if self._compiled is None:
+            self._compiled = re.compile(self._source)
+        return self._compiled
 
     def possible(self, hits: frozenset[int] | set[int]) -> bool:
         """Whether the pattern can match the message `hits` was scanned from."""
@@ -281,20 +293,26 @@ class _Registry:
         self.groups: list[tuple[tuple[int, ...], tuple[int, ...]]] = []  # see `build`
         self.other_digit: int | None = None  # the group of the sets of `\d`
         self.term_keys: frozenset[int] = frozenset()  # the sets that key a term
+        self.unread: list[Gated] = []  # registered, not read yet (see `build`)
+        self.lock = threading.Lock()
 
     def add(self, pattern: str | re.Pattern[str]) -> Gated:
-        compiled = pattern if isinstance(pattern, re.Pattern) else re.compile(pattern)
-        need = requirement(compiled)
-        ident = self.count
+        """Register `pattern`; it is read at the next `build`."""
+        registered = Gated(pattern, self.count)
         self.count += 1
+        self.unread.append(registered)
+        self.automaton = None  # rebuilt on the next scan
+        return registered
+
+    def _read(self, registered: Gated) -> None:
+        need = requirement(registered.pattern)
         for term in need or ():
             ids = [self._set_id(literals) for literals in term]  # rarest first
             if len(ids) == 1:
-                self.single.setdefault(ids[0], []).append(ident)
+                self.single.setdefault(ids[0], []).append(registered.id)
             else:
-                self.terms.setdefault(ids[0], []).append((ident, frozenset(ids[1:])))
-        self.automaton = None  # rebuilt on the next scan
-        return Gated(compiled, ident, need is None)
+                self.terms.setdefault(ids[0], []).append((registered.id, frozenset(ids[1:])))
+        registered.always = need is None
 
     def _set_id(self, literals: frozenset[str]) -> int:
         if literals not in self.set_ids:
@@ -306,7 +324,17 @@ class _Registry:
     def build(self) -> ahocorasick.Automaton:
         """The automaton of every literal; each word's value is the number of its group
         of literal sets (words of the same sets share one), with the patterns that need
-        only one of those sets."""
+        only one of those sets. Patterns registered since the last build are read first.
+        One build at a time: a bot's warm-up builds it in a thread."""
+        with self.lock:
+            if self.automaton is not None:
+                return self.automaton
+            return self._build()
+
+    def _build(self) -> ahocorasick.Automaton:
+        for registered in self.unread:
+            self._read(registered)
+        self.unread = []
         automaton = ahocorasick.Automaton()
         groups: dict[tuple[int, ...], int] = {}
         self.groups = []
@@ -357,4 +385,12 @@ def scan(text: str) -> set[int]:
 
 def literal_count() -> int:
     """How many distinct literals the automaton holds (for the benchmark's report)."""
+    prepare()
     return len(_registry.sets_of)
+
+
+def prepare() -> None:
+    """Compile and read every registered pattern and build the automaton now (a
+    parser's construction calls it, so no message pays for it)."""
+    if _registry.automaton is None:
+        _registry.build()

@@ -26,7 +26,7 @@ from nlu.intents import (
     attribute_spans,
     cue_scores,
 )
-from nlu.literals import scan
+from nlu.literals import prepare, scan
 from nlu.text import jieba_module, language_of, normalize
 from nlu.types import Intent, Slot
 from nlu.typos import TypoCorrector
@@ -102,6 +102,7 @@ class Parser:
         self.tz = ZoneInfo(tz)
         self.typos = TypoCorrector(self.vocabulary)
         jieba_module().initialize()  # with the first parser: a bot polls before anyone talks
+        prepare()  # the patterns, compiled and read for their literals (nlu.literals)
 
     def parse(self, text: object, lang: str | None = None, now: datetime | None = None,
               tz: str | ZoneInfo | None = None) -> Intent:

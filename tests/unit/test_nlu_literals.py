@@ -124,3 +124,26 @@ def test_a_gate_of_several_words_agrees_with_its_pattern_on_any_text(text: str) 
                     r"|(?<=at )\d{1,2}(?:点半?)?")
     matched = pattern.pattern.search(text) is not None
     assert not matched or pattern.possible(scan(text))
+
+
+def test_a_pattern_is_compiled_and_read_at_the_first_scan_not_when_registered() -> None:
+    before = len(_registry.unread)
+    late = gated("雪糕筒|ice cream cone")
+    assert late._compiled is None and len(_registry.unread) == before + 1  # nothing read yet
+    assert late.search("来个雪糕筒", scan("来个雪糕筒")) is not None
+    assert late._compiled is not None and not _registry.unread  # read by that scan
+    assert not late.possible(scan("附近有什么火锅"))
+
+
+def test_two_threads_building_the_automaton_at_once_read_each_pattern_once() -> None:
+    import threading
+
+    late = gated("棉花糖机")
+    threads = [threading.Thread(target=_registry.build) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    registered = [ident for idents in _registry.single.values() for ident in idents]
+    assert registered.count(late.id) == 1 and not _registry.unread
+    assert late.search("一台棉花糖机", scan("一台棉花糖机")) is not None
