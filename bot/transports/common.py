@@ -25,6 +25,7 @@ from handlers.core import (
     Reply,
     SendText,
 )
+from handlers.i18n import load_catalogs
 from handlers.router import dispatch
 from services.payments.telegram import StarRefunder, TelegramProvider
 
@@ -260,7 +261,10 @@ def attach(runtime: Runtime, send: Outbox, refund_stars: StarRefunder, push: Pus
 
 async def publish_menu(*registers: Callable[[], Awaitable[object]]) -> None:
     """Publish the command menu (setMyCommands) and the default menu button, logging a
-    failure: the bot serves without them, and the next start publishes them again."""
+    failure: the bot serves without them, and the next start publishes them again. The
+    catalogs the menu is written from are read in a thread first, so the first
+    getUpdates goes out meanwhile."""
+    await asyncio.to_thread(load_catalogs)
     for register in registers:
         try:
             await register()

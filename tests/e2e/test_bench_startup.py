@@ -16,6 +16,8 @@ async def test_o2o_run_is_timed_from_its_spawn_to_its_first_long_poll() -> None:
         started = await startup_timeline(url)
 
     assert started.calls[0] == "getMe" and started.calls[-1] == "getUpdates"
-    assert "setMyCommands" in started.calls and started.calls.count("getUpdates") == 1
+    # the command menu goes out beside polling, once its catalogs are read (a thread):
+    # tests/e2e/test_telegram_e2e.py checks it is published
+    assert started.calls.count("getUpdates") == 1
     assert 0 < started.first_call <= started.seconds
     assert started.cpu > 0
