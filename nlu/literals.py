@@ -297,12 +297,14 @@ class _Registry:
         self.lock = threading.Lock()
 
     def add(self, pattern: str | re.Pattern[str]) -> Gated:
-        """Register `pattern`; it is read at the next `build`."""
-        registered = Gated(pattern, self.count)
-        self.count += 1
-        self.unread.append(registered)
-        self.automaton = None  # rebuilt on the next scan
-        return registered
+        """Register `pattern`; it is read at the next `build` (under the lock: a module
+        imported while a thread builds must not lose its patterns)."""
+        with self.lock:
+            registered = Gated(pattern, self.count)
+            self.count += 1
+            self.unread.append(registered)
+            self.automaton = None  # rebuilt on the next scan
+            return registered
 
     def _read(self, registered: Gated) -> None:
         need = requirement(registered.pattern)
