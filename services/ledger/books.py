@@ -24,6 +24,7 @@ from weakref import WeakKeyDictionary
 
 from sqlalchemy import (
     BigInteger,
+    ColumnElement,
     Integer,
     String,
     and_,
@@ -167,11 +168,16 @@ _ENTRY_COLUMNS = ("key", "kind", "currency", "order_id", "code_id", "refund_id",
                   "reverses_id", "posted_at")
 
 
-def _entry_with_lines() -> Any:
+def entry_with_lines(when: ColumnElement[bool] | None = None) -> Any:
     """PostgreSQL: INSERT an entry unless its key is taken, and its lines (given as
-    three arrays) with it; returns the entry's id once per line (nothing when taken)."""
-    entry = (postgresql.insert(_ENTRIES).on_conflict_do_nothing(index_elements=["key"])
-             .values({c: bindparam(f"entry_{c}") for c in _ENTRY_COLUMNS})
+    three arrays) with it; returns the entry's id once per line (nothing when taken).
+    For a statement that joins it to other writes (`storage.db.joined`), its parameters
+    from `posting`. `when`: a condition the entry needs too (in the payment's statement:
+    that the order was paid)."""
+    values = select(*(bindparam(f"entry_{c}", type_=_ENTRIES.c[c].type) for c in _ENTRY_COLUMNS))
+    entry = (postgresql.insert(_ENTRIES)
+             .from_select(list(_ENTRY_COLUMNS), values if when is None else values.where(when))
+             .on_conflict_do_nothing(index_elements=["key"])
              .returning(_ENTRIES.c.id).cte("new_entry"))
     rows = func.unnest(bindparam("accounts", type_=postgresql.ARRAY(Integer)),
                        bindparam("amounts", type_=postgresql.ARRAY(BigInteger)),
@@ -186,10 +192,7 @@ def _entry_with_lines() -> Any:
         .returning(_LINES.c.entry_id))
 
 
-_ENTRY_WITH_LINES = _entry_with_lines()
-
-
-ENTRY_WITH_LINES = _ENTRY_WITH_LINES  # PostgreSQL, to join other writes (`posting`)
+ENTRY_WITH_LINES = entry_with_lines()
 
 
 async def posting(db: Database, conn: AsyncConnection, *, key: str, kind: str,
@@ -230,7 +233,7 @@ async def post(db: Database, conn: AsyncConnection, *, key: str, kind: str, curr
     if db.dialect == "postgresql":
         # The entry and its lines in one statement (the lines only if the entry went
         # in): one round trip less on every payment and redemption.
-        posted = (await conn.execute(_ENTRY_WITH_LINES, params)).first()
+        posted = (await conn.execute(ENTRY_WITH_LINES, params)).first()
         return None if posted is None else int(posted[0])  # None: a replay
     entry_id = (await conn.execute(_new_entry(db), {
         c: params[f"entry_{c}"] for c in _ENTRY_COLUMNS})).scalar()

@@ -22,7 +22,18 @@ from typing import Any
 
 import segno
 from PIL import Image, ImageOps
-from sqlalchemy import Integer, String, bindparam, func, insert, literal, update
+from sqlalchemy import (
+    ColumnElement,
+    Insert,
+    Integer,
+    String,
+    Update,
+    bindparam,
+    func,
+    insert,
+    literal,
+    update,
+)
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -267,27 +278,29 @@ async def issue_codes(conn: AsyncConnection, order_id: int, deal_id: int, user_i
     return title_zh, title_en, policy
 
 
-# PostgreSQL: `issue_codes` as two writes, for the payment's statement that joins them to
-# its other writes (`storage.db.joined`): the codes come as one array and the INSERT
-# reads the deal's dates itself. Parameters from `issue_codes_params`.
-ISSUE_CODES_WRITES = (
-    update(_DEALS).where(_DEALS.c.id == bindparam("deal", type_=Integer))
-    .values(sold=_DEALS.c.sold + bindparam("n", type_=Integer)),
-    insert(_CODES).from_select(
-        ["code", "order_id", "deal_id", "user_id", "status", "valid_from", "valid_until",
-         "created_at"],
-        sa_select(func.unnest(bindparam("codes", type_=postgresql.ARRAY(String))),
-               bindparam("order", type_=Integer), _DEALS.c.id,
-               bindparam("user", type_=Integer), literal(CodeStatus.ISSUED, String),
-               _DEALS.c.valid_from, _DEALS.c.valid_until,
-               bindparam("now", type_=_CODES.c.created_at.type))
-        .where(_DEALS.c.id == bindparam("deal", type_=Integer))),
-)
+def issue_codes_writes(when: ColumnElement[bool]) -> tuple[Update, Insert]:
+    """PostgreSQL: `issue_codes` as two writes, for the payment's statement that joins
+    them to its other writes (`storage.db.joined`): the codes come as one array and the
+    INSERT reads the deal's dates itself. Parameters from `issue_codes_params`. `when`:
+    a condition both writes also need (in that statement: that the order was paid)."""
+    return (
+        update(_DEALS).where(_DEALS.c.id == bindparam("deal", type_=Integer), when)
+        .values(sold=_DEALS.c.sold + bindparam("n", type_=Integer)),
+        insert(_CODES).from_select(
+            ["code", "order_id", "deal_id", "user_id", "status", "valid_from", "valid_until",
+             "created_at"],
+            sa_select(func.unnest(bindparam("codes", type_=postgresql.ARRAY(String))),
+                      bindparam("order", type_=Integer), _DEALS.c.id,
+                      bindparam("user", type_=Integer), literal(CodeStatus.ISSUED, String),
+                      _DEALS.c.valid_from, _DEALS.c.valid_until,
+                      bindparam("now", type_=_CODES.c.created_at.type))
+            .where(_DEALS.c.id == bindparam("deal", type_=Integer), when)),
+    )
 
 
 def issue_codes_params(order_id: int, deal_id: int, user_id: int, quantity: int,
                        now: datetime) -> dict[str, Any]:
-    """The parameters of `ISSUE_CODES_WRITES`: one fresh code per unit."""
+    """The parameters of `issue_codes_writes`: one fresh code per unit."""
     return {"codes": [new_code() for _ in range(quantity)], "order": order_id,
             "deal": deal_id, "user": user_id, "n": quantity, "now": now}
 

@@ -26,7 +26,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Insert, Integer, String, bindparam, func, insert, literal, select
+from sqlalchemy import (
+    ColumnElement,
+    Insert,
+    Integer,
+    String,
+    bindparam,
+    func,
+    insert,
+    literal,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.catalog.ranking import record_event
@@ -93,12 +103,19 @@ def event_insert(kind: str, *, now: datetime, user_id: int | None,
 
 _EVENT_VALUES = (bindparam("event_kind", type_=String), _DEALS.c.category, _DEALS.c.id,
                  _DEALS.c.merchant_id, bindparam("now", type_=_EVENTS.c.created_at.type))
-# `log_event` prebuilt, for a statement that joins it to other writes
-# (`storage.db.joined`): an event of `event_user` about deal `deal`, or of the holder of
-# code `code_id` about its deal; `event_kind` and `now` as `log_event` takes them.
-EVENT_OF_DEAL = insert(_EVENTS).from_select(list(_COLUMNS), select(
-    bindparam("event_user", type_=Integer), *_EVENT_VALUES,
-).where(_DEALS.c.id == bindparam("deal", type_=Integer)))
+
+
+def event_of_deal(when: ColumnElement[bool]) -> Insert:
+    """`log_event` prebuilt, for a statement that joins it to other writes
+    (`storage.db.joined`): an event of `event_user` about deal `deal`, written only
+    `when` (in the payment's statement: the order was paid); `event_kind` and `now` as
+    `log_event` takes them."""
+    return insert(_EVENTS).from_select(list(_COLUMNS), select(
+        bindparam("event_user", type_=Integer), *_EVENT_VALUES,
+    ).where(_DEALS.c.id == bindparam("deal", type_=Integer), when))
+
+
+# Likewise an event of the holder of code `code_id` about its deal.
 EVENT_OF_CODE = insert(_EVENTS).from_select(list(_COLUMNS), select(
     _CODES.c.user_id, *_EVENT_VALUES,
 ).select_from(_CODES.join(_DEALS, _DEALS.c.id == _CODES.c.deal_id)).where(

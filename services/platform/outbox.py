@@ -32,7 +32,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, text, update
+from sqlalchemy import ColumnElement, Insert, bindparam, literal, text, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
@@ -91,15 +92,26 @@ def _owed_row(db: Database) -> Any:
 
 _OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
 _NOW = bindparam("now", type_=_OUTBOX.c.created_at.type)
-# PostgreSQL: `owe` prebuilt, for a statement that joins it to other writes
-# (`storage.db.joined`); its parameters from `owed_params`, and `now`.
-OWED_ROW = postgresql.insert(_OUTBOX).values(
-    chat_id=bindparam("owed_chat", type_=_OUTBOX.c.chat_id.type),
-    kind=bindparam("owed_kind", type_=_OUTBOX.c.kind.type),
-    params=bindparam("owed_params", type_=_OUTBOX.c.params.type),
-    dedupe_key=bindparam("owed_key", type_=_OUTBOX.c.dedupe_key.type),
-    status=OutboxStatus.PENDING, attempts=0, next_try_at=_NOW, created_at=_NOW,
-).on_conflict_do_nothing(index_elements=["dedupe_key"])
+
+
+def owed_row(when: ColumnElement[bool] | None = None) -> Insert:
+    """PostgreSQL: `owe` prebuilt, for a statement that joins it to other writes
+    (`storage.db.joined`); its parameters from `owed_params`, and `now`. `when`: a
+    condition the row needs too (in the payment's statement: that the order was paid)."""
+    row = sa_select(
+        bindparam("owed_chat", type_=_OUTBOX.c.chat_id.type),
+        bindparam("owed_kind", type_=_OUTBOX.c.kind.type),
+        bindparam("owed_params", type_=_OUTBOX.c.params.type),
+        bindparam("owed_key", type_=_OUTBOX.c.dedupe_key.type),
+        literal(str(OutboxStatus.PENDING), _OUTBOX.c.status.type),
+        literal(0, _OUTBOX.c.attempts.type), _NOW, _NOW)
+    return postgresql.insert(_OUTBOX).from_select(
+        ["chat_id", "kind", "params", "dedupe_key", "status", "attempts", "next_try_at",
+         "created_at"], row if when is None else row.where(when),
+    ).on_conflict_do_nothing(index_elements=["dedupe_key"])
+
+
+OWED_ROW = owed_row()
 
 
 def owed_params(chat_id: int, kind: str, params: dict[str, Any], key: str) -> dict[str, Any]:

@@ -9,7 +9,8 @@ import asyncio
 from datetime import timedelta
 
 import pytest
-from sqlmodel import select
+from sqlalchemy import text, update
+from sqlmodel import col, select
 
 from services.orders.checkout import (
     apply_payment,
@@ -27,8 +28,12 @@ from services.payments import PaymentNotice
 from services.platform.database import Database
 from storage.models import (
     Deal,
+    Event,
+    LedgerEntry,
     Merchant,
     Order,
+    OrderStatus,
+    OutboxMessage,
     RedemptionAttempt,
     RedemptionCode,
     Refund,
@@ -196,6 +201,77 @@ async def test_a_second_charge_for_a_paid_order_is_refunded(db: Database, world:
     assert again.outcome == "duplicate"  # the replayed second charge: still one refund
     assert await count(db, Refund) == 1
     assert await count(db, RedemptionCode) == 1
+
+
+async def test_two_charges_for_one_order_arriving_together_make_one_sale(
+    db: Database, world: World,
+) -> None:
+    # On PostgreSQL each payment reads the order, then pays it in one statement whose
+    # every write waits on the order still being pending: the charge that reads it
+    # pending but comes second must write nothing (no codes, message, event or entry).
+    orders = []
+    for buyer in ("buyer1", "buyer2", "buyer3", "buyer4"):
+        started = await start_order(db, world.users[buyer], world.deals["limited"], 2, NOW)
+        assert started.order is not None
+        orders.append(started.order)
+    outcomes = await asyncio.gather(*(
+        apply_payment(db, paid(order.id, order.total, f"ch_{order.id}_{n}"), NOW)
+        for order in orders for n in (1, 2)))
+    for order, pair in zip(orders, zip(outcomes[::2], outcomes[1::2], strict=True),
+                           strict=True):
+        assert sorted(o.outcome for o in pair) == ["paid", "refund"]
+        assert next(o for o in pair if o.outcome == "refund").reason == "double_payment"
+        assert await count(db, RedemptionCode, RedemptionCode.order_id == order.id) == 2
+        assert await count(db, OutboxMessage,
+                           OutboxMessage.dedupe_key == f"codes:{order.id}") == 1
+        assert await count(db, LedgerEntry, LedgerEntry.key == f"paid:{order.id}") == 1
+    assert await count(db, Event, Event.kind == "buy") == 4
+    assert await count(db, Refund) == 4
+    async with db.session() as session:
+        deal = await session.get(Deal, world.deals["limited"])
+        assert deal is not None and deal.sold == 8 and deal.stock == 2
+
+
+async def test_a_payment_held_behind_the_order_closing_writes_nothing_and_goes_back(
+    db: Database, world: World,
+) -> None:
+    # The payment reads the order while it is still pending, then waits behind another
+    # transaction that closes it: what it then writes must be nothing at all.
+    started = await start_order(db, world.users["buyer1"], world.deals["limited"], 1, NOW)
+    assert started.order is not None
+    order = started.order
+    async with db.transaction() as session:
+        await session.exec(update(Order).where(col(Order.id) == order.id)  # type: ignore[call-overload]
+                           .values(status=OrderStatus.CANCELLED))
+        payment = asyncio.create_task(
+            apply_payment(db, paid(order.id, order.total, "ch_behind"), NOW))
+        await _until_waiting_on_a_lock(db, "paid AS")
+    result = await payment
+    assert result.outcome == "refund" and result.reason == "order_closed"
+    assert await count(db, RedemptionCode, RedemptionCode.order_id == order.id) == 0
+    assert await count(db, OutboxMessage, OutboxMessage.dedupe_key == f"codes:{order.id}") == 0
+    assert await count(db, LedgerEntry, LedgerEntry.key == f"paid:{order.id}") == 0
+    assert await count(db, Event, Event.kind == "buy") == 0
+    async with db.session() as session:
+        deal = await session.get(Deal, world.deals["limited"])
+        assert deal is not None and deal.sold == 0
+
+
+async def _until_waiting_on_a_lock(db: Database, statement_part: str) -> None:
+    """Until a statement containing `statement_part` waits on a lock (PostgreSQL; on
+    SQLite a moment for the other writer to queue)."""
+    if db.dialect != "postgresql":
+        await asyncio.sleep(0.3)
+        return
+    for _ in range(500):
+        async with db.reading() as conn:
+            waiting = (await conn.execute(text(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                "AND position(:part in query) > 0"), {"part": statement_part})).scalar_one()
+        if waiting:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the payment never queued behind the closing order")
 
 
 async def test_a_wrong_amount_pays_nothing_and_goes_back(db: Database, world: World) -> None:

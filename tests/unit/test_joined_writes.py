@@ -31,7 +31,7 @@ def _sets_more_than_it_names(statement: object) -> bool:
 
 
 @pytest.mark.parametrize("name, statement", [
-    ("paying an order", checkout._PAID_WRITES),
+    ("paying an order", checkout._PAY_AT_ONCE),
     ("ordering with room under the limit", checkout._NEW_ORDER_IF_ROOM),
     ("checking a good code", redemption._REQUEST_AND_ATTEMPT),
     ("confirming: the request used, the order locked", redemption._USE_AND_LOCK),

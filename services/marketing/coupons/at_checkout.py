@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import bindparam, case, select, update
+from sqlalchemy import ColumnElement, Integer, Update, bindparam, case, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.marketing.coupons.terms import applies, discount_for
@@ -123,6 +123,16 @@ async def use_coupon(conn: AsyncConnection, coupon_id: int | None, now: datetime
     result = await conn.execute(
         update(_C).where(*where).values(status=CouponStatus.USED, used_at=now))
     return bool(result.rowcount == 1)
+
+
+def coupon_used(when: ColumnElement[bool]) -> Update:
+    """PostgreSQL: `use_coupon` (from held) prebuilt, for the payment's statement that
+    joins it to its other writes (`storage.db.joined`): coupon `coupon` (none when it is
+    NULL) used at `now`, only `when` (that the order was paid)."""
+    return (update(_C)
+            .where(_C.c.id == bindparam("coupon", type_=Integer),
+                   _C.c.status == CouponStatus.HELD, when)
+            .values(status=CouponStatus.USED, used_at=bindparam("now", type_=_C.c.used_at.type)))
 
 
 @dataclass(frozen=True)
