@@ -739,8 +739,8 @@ async def _pay_at_once(db: Database, notice: PaymentNotice,
         if (row is None or row.status != OrderStatus.PENDING or row.total != notice.amount
                 or row.currency != notice.currency.upper()):
             return None
-        (_status, deal_id, user_id, quantity, unit_price, total, currency, expires_at, ref,
-         discount, coupon_id, group_id) = row[:12]
+        deal_id, user_id, quantity, unit_price, total, currency = row[1:7]
+        coupon_id, group_id = row[10:12]
         if group_id is None:
             sale = sale_of((notice.order_id, total, unit_price, quantity, currency, user_id,
                             *row[12:-1]))
@@ -748,7 +748,7 @@ async def _pay_at_once(db: Database, notice: PaymentNotice,
             # paid or not: an account without lines is nothing.
             posting = await sale_posting(db, conn, sale, notice.provider, now)
             assert posting is not None  # the cash line: a total is never zero
-            title_zh, title_en, policy, paid = (await run_prebuilt(conn, _PAY_AT_ONCE, {
+            *titles, paid = (await run_prebuilt(conn, _PAY_AT_ONCE, {
                 "order": notice.order_id, "amount": total, "cur": currency, "now": now,
                 "charge": notice.charge_id, "by": notice.provider, "coupon": coupon_id,
                 **posting, **issue_codes_params(notice.order_id, deal_id, user_id, quantity,
@@ -760,13 +760,7 @@ async def _pay_at_once(db: Database, notice: PaymentNotice,
         return await _pay_in_transaction(db, notice, now)
     if not paid:  # it changed since it was read: paid, closed or repriced meanwhile
         return None
-    return PaymentResult("paid", OrderView(
-        id=notice.order_id, user_id=user_id, user_telegram_id=row[-1], deal_id=deal_id,
-        deal_title=Bilingual(title_zh, title_en), quantity=quantity, unit_price=unit_price,
-        total=total, currency=currency, status=OrderStatus.PAID, expires_at=expires_at,
-        provider=notice.provider, provider_ref=ref, refund_policy=policy, discount=discount,
-        coupon_id=coupon_id, group_id=None,
-    ), owed_keys=(codes_key(notice.order_id),))
+    return _paid(notice, row[1:12], row[-1], titles, (codes_key(notice.order_id),))
 
 
 async def _pay_in_transaction(db: Database, notice: PaymentNotice,
@@ -782,8 +776,8 @@ async def _pay_in_transaction(db: Database, notice: PaymentNotice,
         })).first()
         if paid is None:
             return None
-        (deal_id, user_id, quantity, unit_price, total, currency, expires_at, ref,
-         discount, coupon_id, group_id) = paid[:11]
+        deal_id, user_id, quantity, unit_price, total, currency = paid[:6]
+        coupon_id, group_id = paid[9:11]
         if returns_split:
             split, telegram_id = paid[11:-1], paid[-1]
         else:
@@ -793,26 +787,34 @@ async def _pay_in_transaction(db: Database, notice: PaymentNotice,
                         *split))
         await use_coupon(conn, coupon_id, now)
         if group_id is None:
-            title_zh, title_en, policy = await issue_codes(
-                conn, notice.order_id, deal_id, user_id, quantity, now)
+            titles = await issue_codes(conn, notice.order_id, deal_id, user_id, quantity, now)
             await owe_codes(db, conn, notice.order_id, telegram_id, now)
             owed: tuple[str, ...] = (codes_key(notice.order_id),)
         else:
             seated = await join_paid(db, conn, notice.order_id, group_id, telegram_id, now)
             if seated is None:
                 raise _Reseat
-            title_zh, title_en, policy = (await conn.execute(_TITLES, {"deal": deal_id})).one()
+            titles = (await conn.execute(_TITLES, {"deal": deal_id})).one()
             owed = seated.owed_keys
         await post_sale(db, conn, sale, notice.provider, now)
         await log_event(conn, "buy", now=now, user_id=user_id, deal_id=deal_id)
-        return PaymentResult("paid", OrderView(
-            id=notice.order_id, user_id=user_id, user_telegram_id=telegram_id,
-            deal_id=deal_id, deal_title=Bilingual(title_zh, title_en),
-            quantity=quantity, unit_price=unit_price, total=total, currency=currency,
-            status=OrderStatus.PAID, expires_at=expires_at, provider=notice.provider,
-            provider_ref=ref, refund_policy=policy, discount=discount,
-            coupon_id=coupon_id, group_id=group_id,
-        ), owed_keys=owed)
+        return _paid(notice, paid[:11], telegram_id, titles, owed)
+
+
+def _paid(notice: PaymentNotice, order: Sequence[Any], telegram_id: int,
+          titles: Sequence[Any], owed: tuple[str, ...]) -> PaymentResult:
+    """What paying an order did: the order (`order`: its `_PAID_COLUMNS`) now paid, with
+    its deal's title and refund policy (`titles`), and the messages the payment owes."""
+    (deal_id, user_id, quantity, unit_price, total, currency, expires_at, ref, discount,
+     coupon_id, group_id) = order
+    title_zh, title_en, policy = titles
+    return PaymentResult("paid", OrderView(
+        id=notice.order_id, user_id=user_id, user_telegram_id=telegram_id, deal_id=deal_id,
+        deal_title=Bilingual(title_zh, title_en), quantity=quantity, unit_price=unit_price,
+        total=total, currency=currency, status=OrderStatus.PAID, expires_at=expires_at,
+        provider=notice.provider, provider_ref=ref, refund_policy=policy, discount=discount,
+        coupon_id=coupon_id, group_id=group_id,
+    ), owed_keys=owed)
 
 
 async def _settle_unusable(db: Database, notice: PaymentNotice, now: datetime) -> PaymentResult:
