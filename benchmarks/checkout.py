@@ -18,7 +18,12 @@ process the CPU PostgreSQL spent per operation is reported beside the workers'.
 Targets on PostgreSQL, 2 cores: >= 800 paid orders/s and >= 1,000 redemptions/s.
 `--processes N` runs the buyers and staff in N spawned processes (a scaled-out
 install's workers), the concurrency shared among them; each phase's line gives the CPU
-per operation of the processes that ran it.
+per operation of the processes that ran it. `--compare DIR` runs this benchmark on the
+code in DIR (another checkout: the code before a change, or the code an issue's
+figures were taken on) and on this code, alternated for `--rounds` rounds, each run in
+a fresh process, and prints each round's ratio (this / DIR) and their median: a
+before/after taken in the same minutes, which is what a machine whose speed moves
+between days allows.
 """
 
 from __future__ import annotations
@@ -27,10 +32,14 @@ import argparse
 import asyncio
 import functools
 import itertools
+import json
 import os
 import platform
 import random
 import resource
+import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -45,6 +54,7 @@ from sqlalchemy import func
 from sqlalchemy import select as sa_select
 from sqlmodel import SQLModel, select
 
+from benchmarks.other_code import ROOT, command
 from benchmarks.workers import run_in_worker, run_worker_processes
 from services.ledger.books import AccountKind
 from services.ledger.check import check_books
@@ -97,6 +107,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--referrals", choices=("both", "none", "three"), default="both",
                         help="buyers nobody referred, buyers three levels deep, or both "
                              "(and their ratio)")
+    parser.add_argument("--compare", type=Path, metavar="DIR",
+                        help="also run on the code in DIR (a checkout), alternated with "
+                             "this code, and print the ratios")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="with --compare: runs of each code, alternated")
+    parser.add_argument("--rates", action="store_true", help=argparse.SUPPRESS)
 
 
 def _load() -> str:
@@ -409,6 +425,7 @@ async def _one_run(name: str, args: argparse.Namespace, concurrency: int,
 
 
 async def _bench(args: argparse.Namespace) -> int:
+    measured: dict[str, dict[bool, Rates]] = {}
     databases = [d.strip() for d in args.databases.split(",") if d.strip()]
     runs = {"both": (False, True), "none": (False,), "three": (True,)}[args.referrals]
     for name in databases:
@@ -417,6 +434,7 @@ async def _bench(args: argparse.Namespace) -> int:
             return 2
         concurrency = args.concurrency or (16 if name == "postgres" else 4)
         found: dict[bool, Rates] = {}
+        measured[name] = found
         for referrals in runs:
             who = ("every buyer three levels deep in referrals (commissions 5/3/2 %)"
                    if referrals else "no referrers")
@@ -433,12 +451,83 @@ async def _bench(args: argparse.Namespace) -> int:
                   f"{referred.redemptions / plain.redemptions:.2f}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\npeak memory of the benchmark process: {peak:.0f} MiB; load average {_load()}")
+    if args.rates:  # for the --compare run that spawned this one
+        print(_RATES + json.dumps([[name, referrals, rates.orders, rates.redemptions]
+                                   for name, found in measured.items()
+                                   for referrals, rates in found.items()]))
     return 0
 
 
+_RATES = "rates of this run: "
+
+
+def _compare(args: argparse.Namespace) -> int:
+    """`--compare DIR`: this benchmark on the code in DIR and on this code, each run in
+    a fresh process (`benchmarks.other_code`), alternated `args.rounds` times (DIR
+    first in each round), then each round's ratio this / DIR and the median ratio."""
+    if args.processes > 1:
+        print("--compare runs the benchmark in one process each (leave out --processes)")
+        return 2
+    other = args.compare.resolve()
+    if not (other / "services").is_dir():
+        print(f"{other} is not a checkout of this project (no services/ in it)")
+        return 2
+    passed = ["--orders", str(args.orders), "--concurrency", str(args.concurrency),
+              "--databases", args.databases, "--postgres-url", args.postgres_url,
+              "--seed", str(args.seed), "--referrals", args.referrals, "--rates",
+              *(["--no-analyze"] if args.no_analyze else [])]
+    codes = (("before", other), ("this", ROOT))
+    found: dict[str, list[dict[tuple[str, bool], Rates]]] = {label: [] for label, _ in codes}
+    for round_number in range(1, args.rounds + 1):
+        for label, code in codes:
+            print(f"\n== round {round_number} of {args.rounds}: {label} ({code}); "
+                  f"load average {_load()}", flush=True)
+            done = subprocess.run(command(code, "benchmarks.checkout", passed), cwd=ROOT,
+                                  capture_output=True, text=True, check=False)
+            lines = done.stdout.splitlines()
+            print("\n".join(line for line in lines if not line.startswith(_RATES)))
+            rates = [line[len(_RATES):] for line in lines if line.startswith(_RATES)]
+            if done.returncode != 0 or not rates:
+                print(f"the run on {code} failed (exit {done.returncode}):\n"
+                      + done.stderr[-3000:])
+                return 1
+            found[label].append({(name, referrals): Rates(orders, redemptions)
+                                 for name, referrals, orders, redemptions
+                                 in json.loads(rates[0])})
+    _print_ratios(found, other)
+    return 0
+
+
+def _print_ratios(found: dict[str, list[dict[tuple[str, bool], Rates]]], other: Path) -> None:
+    """Per database and kind of buyer: each code's rates round by round, each round's
+    ratio this / before, and the median ratio."""
+    print(f"\nthis code / the code in {other}, round by round (same minutes, alternated):")
+    for key in found["this"][0]:
+        name, referrals = key
+        print(f"{name}, {'three levels of referrals' if referrals else 'no referrers'}:")
+        for label, field in (("paid orders", "orders"), ("redemptions", "redemptions")):
+            before = [getattr(r[key], field) for r in found["before"]]
+            after = [getattr(r[key], field) for r in found["this"]]
+            ratios = [a / b for a, b in zip(after, before, strict=True)]
+            print(f"  {label:<12} before {' / '.join(f'{x:.0f}' for x in before)}/s, "
+                  f"this {' / '.join(f'{x:.0f}' for x in after)}/s: "
+                  f"x{' / x'.join(f'{r:.2f}' for r in ratios)}, "
+                  f"median x{statistics.median(ratios):.2f}")
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.compare is not None:
+        return _compare(args)
     workers = ("one benchmark process" if args.processes <= 1
                else f"{args.processes} worker processes")
+    tested = Path(sys.modules[start_order.__module__].__file__ or "").parents[2]
     print(f"{os.cpu_count()} CPUs, {platform.platform()}, Python {platform.python_version()}; "
-          f"{workers}, not pinned (PostgreSQL runs in its own processes)")
+          f"{workers}, not pinned (PostgreSQL runs in its own processes); the code under "
+          f"test: {tested}")
     return asyncio.run(_bench(args))
+
+
+if __name__ == "__main__":  # a --compare run's side (benchmarks.other_code)
+    _parser = argparse.ArgumentParser()
+    add_arguments(_parser)
+    sys.exit(run(_parser.parse_args()))

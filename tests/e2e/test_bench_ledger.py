@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -70,6 +71,39 @@ def test_a_checkout_run_in_two_worker_processes_keeps_the_books() -> None:
     assert output.count("commissions: 120 posted (3 per payment)") == len(databases)
     assert output.count('consistency: ok (every confirm "redeemed", 40 codes') == len(databases)
     assert output.count("books: ok") == len(databases)
+
+
+def test_a_checkout_run_compared_with_other_code_times_both_in_turn(tmp_path: Path) -> None:
+    # The other code: a copy of this one's packages, in a folder of its own.
+    other = tmp_path / "before"
+    for package in ("bot", "handlers", "nlu", "services", "standins", "storage"):
+        shutil.copytree(ROOT / package, other / package,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    databases = _databases()
+    output = _bench("checkout", "--orders", "20", "--concurrency", "2", "--referrals", "none",
+                    "--databases", ",".join(databases), "--compare", str(other),
+                    "--rounds", "2")
+    # Alternated, the other code first in each round, each run telling whose code it ran.
+    runs = re.findall(r"^== round (\d) of 2: (before|this) \((.+)\);", output, re.MULTILINE)
+    assert [(n, label) for n, label, _ in runs] == [
+        ("1", "before"), ("1", "this"), ("2", "before"), ("2", "this")]
+    assert output.count(f"the code under test: {other}") == 2
+    assert output.count(f"the code under test: {ROOT}") == 2
+    assert output.count("books: ok") == 4 * len(databases)
+    for name in databases:
+        assert f"{name}, no referrers:" in output
+    ratios = re.findall(r"^  (paid orders|redemptions) +before \d+ / \d+/s, this \d+ / \d+/s: "
+                        r"x[\d.]+ / x[\d.]+, median x[\d.]+$", output, re.MULTILINE)
+    assert ratios == ["paid orders", "redemptions"] * len(databases), output
+
+
+def test_checkout_compare_refuses_a_folder_that_is_no_checkout(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("O2O_")}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "bench", "checkout", "--compare", str(tmp_path)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 2
+    assert f"{tmp_path} is not a checkout of this project" in done.stdout
 
 
 def test_a_small_ledger_run_posts_every_shape_and_the_books_hold() -> None:
