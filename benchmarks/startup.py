@@ -12,9 +12,11 @@ Cases (`--cases`): `sqlite` (the embedded default: a SQLite file at the schema's
 with the demo seeded; the target, under 2 s), `sqlite-empty` (the first start: an
 empty SQLite file, every migration applied) and `postgres` (a database on
 `--postgres-url`'s server, migrated and seeded, dropped afterwards). Each start gets a
-database of its own, a copy of one seeded once per case (`o2o run` itself never seeds).
-`--compare DIR` also times the code in DIR (say, `git archive main | tar -x -C DIR`),
-rounds interleaved with this code's, for a before/after in the same run. Timing one
+database of its own, a copy of one seeded once per case and code, by that code (`o2o
+run` itself never seeds). `--compare DIR` also times the code in DIR (say, `git archive
+main | tar -x -C DIR`), rounds interleaved with this code's, for a before/after in the
+same run; DIR's databases are migrated and seeded by DIR's own `o2o seed demo`, so its
+schema may be older or newer than this code's. Timing one
 start-up from other code: `await measure_startup(database_url)` (or `startup_timeline`
 for the details).
 """
@@ -131,15 +133,26 @@ async def measure_startup(database_url: str, *, transport: str = "aiogram",
 # ------------------------------------------------------------------ databases
 
 
-async def _prepare(url: str, seed: bool) -> None:
+async def _prepare(url: str, root: Path = ROOT) -> None:
+    """Migrate the database at `url` and seed the demo, as the code under `root` does:
+    this code in this process, other code by its own `o2o seed demo`."""
+    if root != ROOT:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("O2O_")}
+        seeding = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli", "seed", "demo", cwd=root,
+            env={**env, "O2O_DATABASE_URL": url, "PYTHONPATH": str(root)},
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+        _, errors = await seeding.communicate()
+        if seeding.returncode != 0:
+            raise RuntimeError(f"o2o seed demo in {root} failed:\n{errors.decode()[-3000:]}")
+        return
     from services.demo.seed import seed_demo
     from services.platform.database import Database
 
     db = Database(url)
     try:
         await db.upgrade()
-        if seed:
-            await seed_demo(db)
+        await seed_demo(db)
     finally:
         await db.dispose()
 
@@ -153,12 +166,13 @@ async def sqlite_database(*, seeded: bool) -> AsyncIterator[str]:
 
 
 @contextlib.asynccontextmanager
-async def sqlite_databases(*, seeded: bool) -> AsyncIterator[Fresh]:
-    """Fresh SQLite files, each a copy of one seeded once (or none: a first start)."""
+async def sqlite_databases(*, seeded: bool, root: Path = ROOT) -> AsyncIterator[Fresh]:
+    """Fresh SQLite files, each a copy of one seeded once by the code under `root` (or
+    none: a first start)."""
     with tempfile.TemporaryDirectory(prefix="o2o-startup-db-") as folder:
         template = Path(folder) / "template.db"
         if seeded:
-            await _prepare(f"sqlite+aiosqlite:///{template}", seed=True)
+            await _prepare(f"sqlite+aiosqlite:///{template}", root)
         copies = itertools.count()
 
         @contextlib.asynccontextmanager
@@ -176,13 +190,14 @@ async def sqlite_databases(*, seeded: bool) -> AsyncIterator[Fresh]:
 
 
 @contextlib.asynccontextmanager
-async def postgres_databases(server_url: str) -> AsyncIterator[Fresh]:
+async def postgres_databases(server_url: str, root: Path = ROOT) -> AsyncIterator[Fresh]:
     """Fresh databases on `server_url`'s server, each made from one template database
-    migrated and seeded once (CREATE DATABASE ... TEMPLATE), all dropped afterwards."""
+    migrated and seeded once by the code under `root` (CREATE DATABASE ... TEMPLATE),
+    all dropped afterwards."""
     from benchmarks.workers import scratch_databases
 
     async with scratch_databases(server_url, "o2o_bench_startup") as scratch:
-        await _prepare(await scratch.make("template"), seed=True)
+        await _prepare(await scratch.make("template"), root)
         made = itertools.count()
 
         @contextlib.asynccontextmanager
@@ -213,12 +228,15 @@ def _load() -> str:
 async def _case(case: str, codes: Sequence[tuple[str, Path]], args: argparse.Namespace
                 ) -> dict[str, list[Startup]]:
     found: dict[str, list[Startup]] = {label: [] for label, _ in codes}
-    databases = (postgres_databases(args.postgres_url) if case == "postgres"
-                 else sqlite_databases(seeded=case == "sqlite"))
-    async with databases as fresh:
+    async with contextlib.AsyncExitStack() as stack:
+        fresh: dict[str, Fresh] = {}
+        for label, root in codes:  # each code's databases made by that code
+            fresh[label] = await stack.enter_async_context(
+                postgres_databases(args.postgres_url, root) if case == "postgres"
+                else sqlite_databases(seeded=case == "sqlite", root=root))
         for _ in range(args.rounds):
             for label, root in codes:
-                async with fresh() as url:
+                async with fresh[label]() as url:
                     found[label].append(await startup_timeline(
                         url, transport=args.transport, root=root))
     return found
