@@ -29,7 +29,8 @@ import aiosqlite
 BUSY_WAIT_MS = 10_000  # how long a call that met a lock waits for it, on a worker thread
 
 
-def _is_busy(exc: sqlite3.OperationalError) -> bool:
+def is_busy(exc: sqlite3.OperationalError) -> bool:
+    """Whether `exc` says the database is locked by another connection (SQLITE_BUSY)."""
     code = getattr(exc, "sqlite_errorcode", None)
     if code is not None:
         return bool(code & 0xFF == sqlite3.SQLITE_BUSY)
@@ -80,7 +81,7 @@ class InlineConnection(aiosqlite.Connection):
         try:
             return fn(*args, **kwargs)
         except sqlite3.OperationalError as exc:
-            if not _is_busy(exc):
+            if not is_busy(exc):
                 raise
         return await asyncio.to_thread(self._waiting, fn, args, kwargs)
 

@@ -1,18 +1,25 @@
-"""Prebuilt statements (`storage.prebuilt.run_prebuilt`): on PostgreSQL the hot paths'
-statements go to asyncpg directly; they must give what SQLAlchemy's own execute gives,
-in the same transaction, with the same errors, on both databases."""
+"""Prebuilt statements (`storage.prebuilt.run_prebuilt`): the hot paths' statements go
+to asyncpg directly on PostgreSQL and to the inline `sqlite3` connection on SQLite; they
+must give what SQLAlchemy's own execute gives, in the same transaction, with the same
+errors, on both databases."""
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Integer, bindparam, func, literal, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.platform.database import Database, run_prebuilt
 from storage.models import User
 from storage.prebuilt import forget_prebuilt
+from tests.helpers.databases import SqliteTemplates
 
 _USERS = User.__table__  # type: ignore[attr-defined]
 _NASTY = ["", "😀🍲 火锅 hotpot", "'; DROP TABLE users; --", "x" * 128, "混合 mixed ％ _ \\"]
@@ -122,3 +129,55 @@ async def test_a_missing_parameter_is_refused_and_so_is_a_value_list_on_postgres
                 await run_prebuilt(conn, by_list, {"ids": [1, 2]})
         else:  # SQLite runs it through SQLAlchemy itself
             assert (await run_prebuilt(conn, by_list, {"ids": [1, 2]})).all() == []
+
+
+def _no_sqlalchemy_execute(*_args: Any, **_kwargs: Any) -> Any:
+    raise AssertionError("went through SQLAlchemy's execute")
+
+
+async def test_on_sqlite_a_prebuilt_statement_runs_on_sqlite3_itself(
+        sqlite_templates: SqliteTemplates, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    db = await sqlite_templates.copy("empty", tmp_path / "direct.db")
+    try:
+        now = datetime(2026, 12, 6, 23, 40, 1, 654321, tzinfo=UTC)
+        await _add(db, 7500, "😀 Ann", now)
+        async with db.begin() as conn:  # BEGIN IMMEDIATE sent: the rest goes direct
+            monkeypatch.setattr(AsyncConnection, "execute", _no_sqlalchemy_execute)
+            renamed = await run_prebuilt(conn, _RENAME_RETURNING,
+                                         {"telegram": 7500, "name": "混合 Bo"})
+            read = (await run_prebuilt(conn, _A_USER_PLAIN, {"telegram": 7500})).one()
+            monkeypatch.undo()
+        assert renamed.rowcount == 1 and renamed.one().updated_at.tzinfo is not None
+        assert read.first_name == "混合 Bo" and read.created_at == now and read.word == "fixed"
+        async with db.reading() as conn:  # committed with the transaction
+            assert (await conn.execute(_A_USER_PLAIN, {"telegram": 7500})).one().first_name \
+                == "混合 Bo"
+    finally:
+        await db.dispose()
+
+
+async def test_on_sqlite_a_prebuilt_write_that_meets_another_process_lock_waits_for_it(
+        sqlite_templates: SqliteTemplates, tmp_path: Path) -> None:
+    db = await sqlite_templates.copy("empty", tmp_path / "busy.db")
+    other = sqlite3.connect(tmp_path / "busy.db", isolation_level=None)
+    try:
+        await _add(db, 7600, "Ann", datetime.now(UTC))
+        other.execute("BEGIN IMMEDIATE")  # another process's writer holds the lock
+        other.execute("UPDATE users SET first_name = 'Other' WHERE telegram_id = 7600")
+
+        async def let_go() -> None:
+            await asyncio.sleep(0.3)
+            other.execute("COMMIT")
+
+        releasing = asyncio.create_task(let_go())
+        async with db.reading() as conn:  # autocommit: the write is its own transaction
+            assert (await run_prebuilt(conn, _A_USER_PLAIN, {"telegram": 7600})).one()
+            renamed = await run_prebuilt(conn, _RENAME, {"telegram": 7600, "name": "Waited"})
+            await releasing
+            assert renamed.rowcount == 1  # waited for the lock, then wrote (SQLITE_BUSY)
+            after = (await run_prebuilt(conn, _A_USER_PLAIN, {"telegram": 7600})).one()
+        assert after.first_name == "Waited"
+    finally:
+        other.close()
+        await db.dispose()
