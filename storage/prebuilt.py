@@ -18,16 +18,17 @@ On SQLite the statements already run inline on the event loop's thread
 (`storage.sqlite_inline`), so there SQLAlchemy's execute was most of a statement's cost:
 on a search burst about a quarter of the bot's time, against a tenth in SQLite itself.
 `run_prebuilt` hands the compiled text to the `sqlite3` connection under the
-`AsyncConnection` directly, once SQLAlchemy has begun the connection's transaction (the
-first statement on a connection goes through `conn.execute`, whose autobegin runs our
-BEGIN listener). A statement that meets the database locked by another process goes
-through `conn.execute` again, which waits for the lock on a worker thread; a statement
-with an expanding IN list always goes through it. Either way the caller gets something
-with the result methods the hot paths use: `first`, `one`, `all`, `scalar`,
-`scalar_one`, `rowcount`.
+`AsyncConnection` directly, once SQLAlchemy has begun the connection's transaction
+(else the first statement goes through `conn.execute`, whose autobegin runs our BEGIN
+listener), or at once on a `Database.reading` connection (autocommit: nothing to
+begin). A statement that meets the database locked by another process goes through
+`conn.execute` again, which waits for the lock on a worker thread; a statement with an
+expanding IN list always goes through it. Either way the caller gets something with the
+result methods the hot paths use: `first`, `one`, `all`, `scalar`, `scalar_one`,
+`rowcount`.
 
 The compiled forms are kept per statement object (`_forms`), built again when lost
-(tests/unit/test_prebuilt.py proves that forgetting them changes nothing). Statements
+(tests/stories/test_prebuilt_statements.py proves that forgetting them changes nothing). Statements
 with expanding IN lists are refused at compile time (their text depends on the values)
 on PostgreSQL, and an INSERT must name its values (`.values(column=bindparam(...))`):
 compiled once, a bare `insert(table)` would want every column.
@@ -197,7 +198,9 @@ async def _run_on_sqlite(conn: AsyncConnection, statement: ClauseElement,
     process, or an expanding IN list) through `conn.execute`."""
     sync = conn.sync_connection
     assert sync is not None
-    direct = _inline_sqlite(sync.connection.dbapi_connection) if sync.in_transaction() else None
+    # Begun, or in autocommit (`Database.reading`), where beginning sends nothing anyway.
+    begun = sync.in_transaction() or sync.get_execution_options().get("sqlite_autocommit")
+    direct = _inline_sqlite(sync.connection.dbapi_connection) if begun else None
     form = _form(statement, conn.dialect) if direct is not None else None
     if direct is None or form is None or form.expanding:
         return await conn.execute(statement, params)  # type: ignore[arg-type]

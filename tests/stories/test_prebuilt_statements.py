@@ -150,9 +150,11 @@ async def test_on_sqlite_a_prebuilt_statement_runs_on_sqlite3_itself(
             monkeypatch.undo()
         assert renamed.rowcount == 1 and renamed.one().updated_at.tzinfo is not None
         assert read.first_name == "混合 Bo" and read.created_at == now and read.word == "fixed"
-        async with db.reading() as conn:  # committed with the transaction
-            assert (await conn.execute(_A_USER_PLAIN, {"telegram": 7500})).one().first_name \
-                == "混合 Bo"
+        async with db.reading() as conn:  # autocommit: direct from the first statement
+            monkeypatch.setattr(AsyncConnection, "execute", _no_sqlalchemy_execute)
+            again = (await run_prebuilt(conn, _A_USER_PLAIN, {"telegram": 7500})).one()
+            monkeypatch.undo()
+        assert again == read  # committed with the transaction
     finally:
         await db.dispose()
 
