@@ -16,9 +16,8 @@ database of its own, a copy of one seeded once per case and code, by that code (
 run` itself never seeds). `--compare DIR` also times the code in DIR (say, `git archive
 main | tar -x -C DIR`), rounds interleaved with this code's, for a before/after in the
 same run; DIR's databases are migrated and seeded by DIR's own `o2o seed demo`, so its
-schema may be older or newer than this code's. Timing one
-start-up from other code: `await measure_startup(database_url)` (or `startup_timeline`
-for the details).
+schema may be older or newer than this code's. Timing one start-up from other code:
+`await measure_startup(database_url)` (or `startup_timeline` for the details).
 """
 
 from __future__ import annotations

@@ -28,10 +28,11 @@ result methods the hot paths use: `first`, `one`, `all`, `scalar`, `scalar_one`,
 `rowcount`.
 
 The compiled forms are kept per statement object (`_forms`), built again when lost
-(tests/stories/test_prebuilt_statements.py proves that forgetting them changes nothing). Statements
-with expanding IN lists are refused at compile time (their text depends on the values)
-on PostgreSQL, and an INSERT must name its values (`.values(column=bindparam(...))`):
-compiled once, a bare `insert(table)` would want every column.
+(tests/stories/test_prebuilt_statements.py proves that forgetting them changes
+nothing). On PostgreSQL statements with expanding IN lists are refused (their text
+depends on the values), and an INSERT must name its values
+(`.values(column=bindparam(...))`): compiled once, a bare `insert(table)` would want
+every column.
 """
 
 from __future__ import annotations
@@ -154,9 +155,10 @@ class PrebuiltResult:
 
 async def run_prebuilt(conn: AsyncConnection, statement: ClauseElement,
                        params: Mapping[str, Any] | None = None) -> Any:
-    """Run a module-level Core statement on `conn` (see the module's docstring): on
-    PostgreSQL through asyncpg directly, in `conn`'s transaction; elsewhere
-    `conn.execute`. Returns a result with first/one/all/scalar/scalar_one/rowcount."""
+    """Run a module-level Core statement on `conn` (see the module's docstring), in
+    `conn`'s transaction: on PostgreSQL through asyncpg directly, on SQLite through the
+    inline `sqlite3` connection (`conn.execute` where it cannot). Returns a result with
+    first/one/all/scalar/scalar_one/rowcount."""
     dialect = conn.dialect
     if dialect.name == "sqlite":
         return await _run_on_sqlite(conn, statement, params)
