@@ -170,8 +170,7 @@ async def run_prebuilt(conn: AsyncConnection, statement: ClauseElement,
     args = form.arguments(params)
     sync = conn.sync_connection
     assert sync is not None
-    if sync.dispatch.before_cursor_execute:  # listeners (round-trip counting) see it too
-        sync.dispatch.before_cursor_execute(sync, None, form.sql, args, None, False)
+    _announce(sync, form, args)
     adapter = sync.connection.dbapi_connection
     async with adapter._execute_mutex:  # type: ignore[union-attr]
         try:
@@ -193,6 +192,13 @@ async def run_prebuilt(conn: AsyncConnection, statement: ClauseElement,
     return PrebuiltResult([], int(counted) if counted.isdigit() else -1)
 
 
+def _announce(sync: Any, form: _Form, args: list[Any]) -> None:
+    """Tell the engine's `before_cursor_execute` listeners (round-trip and statement
+    counting) of a statement that bypasses SQLAlchemy's execute, as it would."""
+    if sync.dispatch.before_cursor_execute:
+        sync.dispatch.before_cursor_execute(sync, None, form.sql, args, None, False)
+
+
 async def _run_on_sqlite(conn: AsyncConnection, statement: ClauseElement,
                          params: Mapping[str, Any] | None) -> Any:
     """`run_prebuilt` on SQLite: on the `sqlite3` connection itself when it runs inline
@@ -207,8 +213,7 @@ async def _run_on_sqlite(conn: AsyncConnection, statement: ClauseElement,
     if direct is None or form is None or form.expanding:
         return await conn.execute(statement, params)  # type: ignore[arg-type]
     args = form.arguments(params)
-    if sync.dispatch.before_cursor_execute:  # listeners (statement counting) see it too
-        sync.dispatch.before_cursor_execute(sync, None, form.sql, args, None, False)
+    _announce(sync, form, args)
     try:
         cursor = direct.execute(form.sql, args)
         try:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -21,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import POSTGRES_URL, _postgres_problem
+from tests.helpers.other_code import copy_of_this_code
 
 pytestmark = pytest.mark.e2e
 
@@ -75,10 +75,7 @@ def test_a_checkout_run_in_two_worker_processes_keeps_the_books() -> None:
 
 def test_a_checkout_run_compared_with_other_code_times_both_in_turn(tmp_path: Path) -> None:
     # The other code: a copy of this one's packages, in a folder of its own.
-    other = tmp_path / "before"
-    for package in ("bot", "handlers", "nlu", "services", "standins", "storage"):
-        shutil.copytree(ROOT / package, other / package,
-                        ignore=shutil.ignore_patterns("__pycache__"))
+    other = copy_of_this_code(tmp_path / "before")
     databases = _databases()
     output = _bench("checkout", "--orders", "20", "--concurrency", "2", "--referrals", "none",
                     "--databases", ",".join(databases), "--compare", str(other),

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.startup import ROOT, sqlite_database, startup_timeline
+from tests.helpers.other_code import copy_of_this_code
 
 pytestmark = pytest.mark.e2e
 
@@ -34,10 +34,7 @@ async def test_o2o_run_is_timed_from_its_spawn_to_its_first_long_poll() -> None:
 def test_startup_compared_with_other_code_starts_each_on_a_database_of_its_own(
         tmp_path: Path) -> None:
     # The other code: a copy of this one's packages, which seeds its own databases.
-    other = tmp_path / "before"
-    for package in ("bot", "handlers", "nlu", "services", "standins", "storage"):
-        shutil.copytree(ROOT / package, other / package,
-                        ignore=shutil.ignore_patterns("__pycache__"))
+    other = copy_of_this_code(tmp_path / "before")
     env = {k: v for k, v in os.environ.items() if not k.startswith("O2O_")}
     done = subprocess.run(
         [sys.executable, "-m", "bot.cli", "bench", "startup", "--rounds", "1",
